@@ -1,0 +1,23 @@
+# Sourced by the launcher and the test script: exports JAVA_HOME pointing at a JDK 25.
+# Looks at $BALEINE_JAVA_HOME, $JAVA_HOME, the java on PATH, then the usual install folders.
+is_jdk25() {
+  [ -x "$1/bin/java" ] && [ -x "$1/bin/javac" ] && "$1/bin/java" -version 2>&1 | head -n 1 | grep -q 'version "25'
+}
+find_jdk25() {
+  local c
+  for c in "${BALEINE_JAVA_HOME:-}" "${JAVA_HOME:-}" \
+           "$(dirname "$(dirname "$(readlink -f "$(command -v java 2>/dev/null || echo /nonexistent)")")")" \
+           /usr/lib/jvm/temurin-25* /usr/lib/jvm/*-25* /usr/lib/jvm/jdk-25* /opt/java/openjdk \
+           /Library/Java/JavaVirtualMachines/*25*/Contents/Home "$HOME"/.sdkman/candidates/java/25*; do
+    if [ -n "$c" ] && is_jdk25 "$c"; then
+      echo "$c"
+      return 0
+    fi
+  done
+  return 1
+}
+if ! JAVA_HOME="$(find_jdk25)"; then
+  echo "error: Baleine needs JDK 25 (Vector API, FFM). Install one (e.g. Temurin 25) and set BALEINE_JAVA_HOME to it." >&2
+  exit 2
+fi
+export JAVA_HOME

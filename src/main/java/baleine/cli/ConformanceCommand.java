@@ -1,0 +1,35 @@
+package baleine.cli;
+
+import baleine.conformance.ConformanceRunner;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+
+@Command(name = "conformance", description = "Check logits (and later tokenizer and chat templates) against a conformance folder.")
+final class ConformanceCommand implements Callable<Integer> {
+    enum Only { logits, tokenizer, template }
+
+    @Parameters(index = "0", description = "folder with manifest.json (e.g. ../shared/conformance)")
+    Path dir;
+
+    @Option(names = "--only", description = "run only one kind of case: ${COMPLETION-CANDIDATES}")
+    Only only;
+
+    @Option(names = {"-v", "--verbose"}, description = "also print the numbers of passing cases")
+    boolean verbose;
+
+    @Override
+    public Integer call() {
+        if (!Files.isRegularFile(dir.resolve("manifest.json"))) {
+            System.err.println("error: " + dir + " has no manifest.json");
+            return 2;
+        }
+        ConformanceRunner runner = new ConformanceRunner(dir, System.out);
+        ConformanceRunner.Kind kind = only == null ? null : ConformanceRunner.Kind.values()[only.ordinal()];
+        return runner.print(runner.run(kind), verbose) ? 0 : 1;
+    }
+}

@@ -1,0 +1,51 @@
+package baleine.cli;
+
+import baleine.model.Architectures;
+import baleine.model.DecoderModel;
+import baleine.model.ModelInfo;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Parameters;
+
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
+
+@Command(name = "info", description = "Show a model's architecture, parameter counts, tensor types and KV cache size.")
+final class InfoCommand implements Callable<Integer> {
+    @Parameters(index = "0", description = "GGUF file or Hugging Face model directory")
+    Path model;
+
+    @Override
+    public Integer call() {
+        try (DecoderModel m = Architectures.load(model)) {
+            ModelInfo i = m.info();
+            System.out.println("model:         " + i.source());
+            System.out.println("format:        " + i.format());
+            System.out.println("architecture:  " + i.architecture());
+            System.out.println("layers:        " + i.layers() + ", hidden " + i.hidden() + ", vocabulary " + i.vocabSize()
+                    + ", context " + i.contextLength());
+            System.out.println("structure:     " + i.details());
+            System.out.println("parameters:    " + human(i.totalParameters()) + " total, " + human(i.activeParameters()) + " active per token");
+            System.out.println("tensor types:  " + i.tensorTypes().entrySet().stream()
+                    .map(e -> e.getKey() + " x" + e.getValue()).collect(Collectors.joining(", ")));
+            System.out.println("weights:       " + bytes(i.weightBytes()));
+            System.out.println("KV cache:      " + i.kvValuesPerToken() + " values per token per layer, "
+                    + bytes(i.kvBytesPerToken()) + " per token (float32)");
+        }
+        return 0;
+    }
+
+    static String human(long n) {
+        if (n >= 1_000_000_000) return String.format("%.2f B", n / 1e9);
+        if (n >= 1_000_000) return String.format("%.2f M", n / 1e6);
+        if (n >= 1_000) return String.format("%.1f K", n / 1e3);
+        return Long.toString(n);
+    }
+
+    static String bytes(long b) {
+        if (b >= 1L << 30) return String.format("%.2f GiB", b / (double) (1L << 30));
+        if (b >= 1L << 20) return String.format("%.2f MiB", b / (double) (1L << 20));
+        if (b >= 1L << 10) return String.format("%.1f KiB", b / 1024.0);
+        return b + " B";
+    }
+}

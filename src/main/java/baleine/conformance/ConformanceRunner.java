@@ -1,0 +1,196 @@
+package baleine.conformance;
+
+import baleine.format.ModelFormatException;
+import baleine.model.Architectures;
+import baleine.model.DecoderModel;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Runs the cases of a conformance folder ({@code manifest.json}, see the fixtures' README) and reports
+ * one line per failing case and a final {@code N passed, M failed}. A GGUF case passes when it or its
+ * twin (the same tokens against the other reference: llama.cpp's output or the float64 evaluation of the
+ * stored weights) is within tolerance.
+ */
+public final class ConformanceRunner {
+    public enum Kind { LOGITS, TOKENIZER, TEMPLATE }
+
+    /** {@code passed}: within tolerance itself or through its twin; {@code withinOwnTolerance}: itself. */
+    public record CaseResult(String name, boolean passed, boolean withinOwnTolerance, String detail) {
+    }
+
+    public record Report(List<CaseResult> results, int skipped, List<String> notes) {
+        public long passed() {
+            return results.stream().filter(CaseResult::passed).count();
+        }
+
+        public long failed() {
+            return results.size() - passed();
+        }
+    }
+
+    private final Path dir;
+    private final PrintStream out;
+
+    public ConformanceRunner(Path dir, PrintStream out) {
+        this.dir = dir;
+        this.out = out;
+    }
+
+    public Report run(Kind only) {
+        JsonNode manifest;
+        try {
+            manifest = new ObjectMapper().readTree(dir.resolve("manifest.json").toFile());
+        } catch (IOException e) {
+            throw new ModelFormatException("cannot read " + dir.resolve("manifest.json") + ": " + e.getMessage());
+        }
+        List<CaseResult> results = new ArrayList<>();
+        List<String> notes = new ArrayList<>();
+        int skipped = 0;
+        if (only == null || only == Kind.LOGITS) {
+            results.addAll(runLogits(manifest.path("logit_cases")));
+        }
+        if (only == null || only == Kind.TOKENIZER) {
+            int n = manifest.path("tokenizer_cases").path("cases").size();
+            skipped += n;
+            notes.add(n + " tokenizer cases skipped: the tokenizer is not implemented yet");
+        }
+        if (only == null || only == Kind.TEMPLATE) {
+            int n = manifest.path("chat_template_cases").size();
+            skipped += n;
+            notes.add(n + " chat-template cases skipped: chat templates are not implemented yet");
+        }
+        return new Report(results, skipped, notes);
+    }
+
+    private record Evaluated(LogitComparison comparison, String error) {
+    }
+
+    private List<CaseResult> runLogits(JsonNode cases) {
+        Map<String, List<JsonNode>> byModel = new LinkedHashMap<>();
+        for (JsonNode c : cases) {
+            byModel.computeIfAbsent(c.path("model").asText(), k -> new ArrayList<>()).add(c);
+        }
+        Map<String, Evaluated> evaluated = new HashMap<>();
+        for (Map.Entry<String, List<JsonNode>> e : byModel.entrySet()) {
+            evaluateModel(e.getKey(), e.getValue(), evaluated);
+        }
+        List<CaseResult> results = new ArrayList<>();
+        for (JsonNode c : cases) {
+            String name = c.path("name").asText();
+            Evaluated self = evaluated.get(name);
+            boolean own = within(c, self);
+            boolean ok = own;
+            String twinName = twin(name);
+            JsonNode twinCase = null;
+            if (!ok && twinName != null) {
+                for (JsonNode t : cases) {
+                    if (t.path("name").asText().equals(twinName)) {
+                        twinCase = t;
+                    }
+                }
+                ok = twinCase != null && within(twinCase, evaluated.get(twinName));
+            }
+            results.add(new CaseResult(name, ok, own, describe(c, self)));
+        }
+        return results;
+    }
+
+    private void evaluateModel(String modelPath, List<JsonNode> cases, Map<String, Evaluated> evaluated) {
+        try (DecoderModel model = Architectures.load(dir.resolve(modelPath))) {
+            Map<String, float[][]> logitsByTokens = new HashMap<>();
+            for (JsonNode c : cases) {
+                int[] tokens = tokens(c.path("tokens"));
+                float[][] logits = logitsByTokens.computeIfAbsent(Arrays.toString(tokens),
+                        k -> model.forward(tokens, model.newCache(), true));
+                int vocab = c.path("vocab_size").asInt();
+                float[] reference = readFloats(dir.resolve(c.path("logits").asText()), tokens.length * vocab);
+                if (logits[0].length != vocab) {
+                    evaluated.put(c.path("name").asText(), new Evaluated(null, "vocabulary " + logits[0].length + " != " + vocab));
+                } else {
+                    evaluated.put(c.path("name").asText(), new Evaluated(LogitComparison.of(logits, reference, vocab), null));
+                }
+            }
+        } catch (RuntimeException ex) {
+            for (JsonNode c : cases) {
+                evaluated.put(c.path("name").asText(), new Evaluated(null, ex.getClass().getSimpleName() + ": " + ex.getMessage()));
+            }
+        }
+    }
+
+    private static boolean within(JsonNode c, Evaluated e) {
+        JsonNode tol = c.path("suggested_tolerance");
+        return e != null && e.comparison() != null
+                && e.comparison().within(tol.path("max_abs_logprob_diff").asDouble(), tol.path("min_top1_agreement").asDouble(1));
+    }
+
+    private static String describe(JsonNode c, Evaluated e) {
+        if (e == null || e.comparison() == null) {
+            return "error: " + (e == null ? "not evaluated" : e.error());
+        }
+        JsonNode tol = c.path("suggested_tolerance");
+        return String.format("max |dlogprob| %.3g (tolerance %s), top-1 agreement %.3f (minimum %s)",
+                e.comparison().maxAbsLogprobDiff(), tol.path("max_abs_logprob_diff").asText(),
+                e.comparison().top1Agreement(), tol.path("min_top1_agreement").asText());
+    }
+
+    /** {@code model/gguf-x/llama.cpp/s0} and {@code model/gguf-x/exact/s0} are twins. */
+    static String twin(String name) {
+        if (name.contains("/llama.cpp/")) {
+            return name.replace("/llama.cpp/", "/exact/");
+        }
+        if (name.contains("/exact/")) {
+            return name.replace("/exact/", "/llama.cpp/");
+        }
+        return null;
+    }
+
+    private static int[] tokens(JsonNode array) {
+        int[] t = new int[array.size()];
+        for (int i = 0; i < t.length; i++) {
+            t[i] = array.get(i).asInt();
+        }
+        return t;
+    }
+
+    private static float[] readFloats(Path path, int count) {
+        try {
+            byte[] bytes = Files.readAllBytes(path);
+            if (bytes.length != 4L * count) {
+                throw new ModelFormatException(path + " holds " + bytes.length + " bytes, expected " + 4L * count);
+            }
+            float[] f = new float[count];
+            ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(f);
+            return f;
+        } catch (IOException e) {
+            throw new ModelFormatException("cannot read reference logits " + path + ": " + e.getMessage());
+        }
+    }
+
+    /** Prints failing cases, notes and the summary line; returns whether everything run passed. */
+    public boolean print(Report report, boolean verbose) {
+        for (CaseResult r : report.results()) {
+            if (!r.passed()) {
+                out.println("FAIL " + r.name() + ": " + r.detail());
+            } else if (verbose) {
+                out.println("pass " + r.name() + ": " + r.detail());
+            }
+        }
+        report.notes().forEach(n -> out.println("note: " + n));
+        out.println(report.passed() + " passed, " + report.failed() + " failed");
+        return report.failed() == 0;
+    }
+}

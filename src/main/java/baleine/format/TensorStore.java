@@ -1,0 +1,38 @@
+package baleine.format;
+
+import baleine.tensor.Weight;
+
+import java.util.Set;
+
+/** Named tensors of one model, mapped from its files (GGUF, or a Hugging Face safetensors directory). */
+public interface TensorStore extends AutoCloseable {
+    Set<String> names();
+
+    boolean has(String name);
+
+    /** The tensor as a matrix: 1-D tensors are one row, 3-D tensors (merged experts) stack their matrices. */
+    Weight weight(String name);
+
+    /** Shape as the format writes it (GGUF: innermost first; safetensors: outermost first). */
+    long[] shape(String name);
+
+    /** Storage type name ("Q8_0", "BF16", "F8_E4M3", ...), also for types Baleine cannot compute with. */
+    String typeName(String name);
+
+    /** Bytes the tensor occupies in its file (FP8 scales included). */
+    long bytes(String name);
+
+    @Override
+    void close();
+
+    default Weight require(String name) {
+        if (!has(name)) {
+            throw new ModelFormatException("the model has no tensor '" + name + "'; the file is incomplete or was converted for another architecture");
+        }
+        return weight(name);
+    }
+
+    default float[] floats(String name) {
+        return require(name).toFloats();
+    }
+}

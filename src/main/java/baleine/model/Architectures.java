@@ -1,0 +1,73 @@
+package baleine.model;
+
+import baleine.format.ModelFormatException;
+import baleine.format.TensorStore;
+import baleine.format.gguf.GgufStore;
+import baleine.format.hf.HfStore;
+import baleine.model.deepseek.DeepseekArchitecture;
+import baleine.model.llama.LlamaArchitecture;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+
+/** The registry of supported model families, and the entry point that loads a model from disk. */
+public final class Architectures {
+    public static final List<Architecture> ALL = List.of(new DeepseekArchitecture(), new LlamaArchitecture());
+
+    private Architectures() {
+    }
+
+    /** Loads a GGUF file (first shard of a split model) or a Hugging Face model directory. */
+    public static DecoderModel load(Path path) {
+        if (HfStore.isModelDirectory(path)) {
+            return loadHf(HfStore.open(path));
+        }
+        if (Files.isDirectory(path)) {
+            throw new ModelFormatException(path + " is a directory without config.json; give a GGUF file or a Hugging Face model directory");
+        }
+        if (!Files.exists(path)) {
+            throw new ModelFormatException("model not found: " + path);
+        }
+        return loadGguf(GgufStore.open(path));
+    }
+
+    private static DecoderModel loadGguf(GgufStore store) {
+        return closingOnError(store, () -> {
+            String arch = store.metadata().string("general.architecture");
+            for (Architecture a : ALL) {
+                if (a.ggufNames().contains(arch)) {
+                    return a.fromGguf(store);
+                }
+            }
+            throw new ModelFormatException(store.path() + ": unknown architecture '" + arch + "'; supported GGUF architectures: "
+                    + String.join(", ", ALL.stream().flatMap(a -> a.ggufNames().stream()).toList()));
+        });
+    }
+
+    private static DecoderModel loadHf(HfStore store) {
+        return closingOnError(store, () -> {
+            List<String> declared = Stream.of(store.config().path("architectures")).flatMap(n -> n.isArray()
+                    ? Stream.iterate(0, i -> i < n.size(), i -> i + 1).map(i -> n.get(i).asText()) : Stream.empty()).toList();
+            for (String name : declared) {
+                for (Architecture a : ALL) {
+                    if (a.hfNames().contains(name)) {
+                        return a.fromHf(store, name);
+                    }
+                }
+            }
+            throw new ModelFormatException(store.directory() + "/config.json: unknown architecture " + declared
+                    + "; supported: " + String.join(", ", ALL.stream().flatMap(a -> a.hfNames().stream()).toList()));
+        });
+    }
+
+    private static DecoderModel closingOnError(TensorStore store, java.util.function.Supplier<DecoderModel> build) {
+        try {
+            return build.get();
+        } catch (RuntimeException e) {
+            store.close();
+            throw e;
+        }
+    }
+}

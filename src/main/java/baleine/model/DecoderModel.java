@@ -1,0 +1,127 @@
+package baleine.model;
+
+import baleine.cache.KvCache;
+import baleine.cache.LayerCache;
+import baleine.format.TensorStore;
+import baleine.model.blocks.RmsNorm;
+import baleine.tensor.MatMul;
+import baleine.tensor.VectorMath;
+import baleine.tensor.Weight;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A decoder-only transformer: embedding, pre-norm layers, final norm, LM head. Architectures differ
+ * only in the attention and feed-forward blocks they plug into each {@link Layer}.
+ */
+public final class DecoderModel implements AutoCloseable {
+    private final Weight embedding;
+    private final List<Layer> layers;
+    private final RmsNorm finalNorm;
+    private final Weight lmHead;
+    private final int contextLength;
+    private final TensorStore store;
+    private ModelInfo info;
+
+    public DecoderModel(Weight embedding, List<Layer> layers, RmsNorm finalNorm, Weight lmHead, int contextLength, TensorStore store) {
+        this.embedding = embedding;
+        this.layers = List.copyOf(layers);
+        this.finalNorm = finalNorm;
+        this.lmHead = lmHead;
+        this.contextLength = contextLength;
+        this.store = store;
+    }
+
+    void setInfo(ModelInfo info) {
+        this.info = info;
+    }
+
+    public ModelInfo info() {
+        return info;
+    }
+
+    public int vocabSize() {
+        return lmHead.rows;
+    }
+
+    public int contextLength() {
+        return contextLength;
+    }
+
+    public long embeddingParameters() {
+        return embedding.elements();
+    }
+
+    /** Parameters of the LM head, 0 when it is tied to the embedding. */
+    public long headParameters() {
+        return lmHead.name.equals(embedding.name) ? 0 : lmHead.elements();
+    }
+
+    public List<Layer> layers() {
+        return layers;
+    }
+
+    public KvCache newCache() {
+        return newCache(contextLength);
+    }
+
+    public KvCache newCache(int contextLength) {
+        List<LayerCache> caches = new ArrayList<>();
+        for (Layer l : layers) {
+            caches.add(l.attention().newCache());
+        }
+        return new KvCache(caches, Math.min(contextLength, this.contextLength));
+    }
+
+    /**
+     * Runs {@code tokens} at the positions after those already in {@code cache}, appends them to it and
+     * returns the logits of every position ({@code allLogits}) or of the last one only.
+     */
+    public float[][] forward(int[] tokens, KvCache cache, boolean allLogits) {
+        int n = tokens.length;
+        if (n == 0) {
+            throw new IllegalArgumentException("no tokens to evaluate");
+        }
+        for (int t : tokens) {
+            if (t < 0 || t >= embedding.rows) {
+                throw new IllegalArgumentException("token id " + t + " is outside the vocabulary of " + embedding.rows + " tokens");
+            }
+        }
+        cache.reserve(n);
+        int start = cache.length();
+        int hidden = embedding.cols;
+        float[][] h = new float[n][hidden];
+        for (int t = 0; t < n; t++) {
+            embedding.decodeRow(tokens[t], h[t]);
+        }
+        for (int l = 0; l < layers.size(); l++) {
+            Layer layer = layers.get(l);
+            float[][] a = layer.attention().forward(layer.attnNorm().applyCopy(h, n), n, cache.layer(l), start);
+            addInto(h, a, n, hidden);
+            float[][] f = layer.ffn().forward(layer.ffnNorm().applyCopy(h, n), n);
+            addInto(h, f, n, hidden);
+        }
+        cache.commit(n);
+        int first = allLogits ? 0 : n - 1;
+        float[][] last = new float[n - first][];
+        for (int t = first; t < n; t++) {
+            last[t - first] = h[t];
+            finalNorm.apply(h[t], 0);
+        }
+        float[][] logits = new float[last.length][lmHead.rows];
+        MatMul.apply(lmHead, last, logits, last.length);
+        return logits;
+    }
+
+    private static void addInto(float[][] h, float[][] delta, int n, int hidden) {
+        for (int t = 0; t < n; t++) {
+            VectorMath.axpy(1f, delta[t], 0, h[t], 0, hidden);
+        }
+    }
+
+    @Override
+    public void close() {
+        store.close();
+    }
+}

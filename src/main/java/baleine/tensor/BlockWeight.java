@@ -1,0 +1,53 @@
+package baleine.tensor;
+
+import java.lang.foreign.MemorySegment;
+
+/** A matrix stored as consecutive rows of ggml blocks (F32, F16, BF16, Q8_0, Q4_K, ...). */
+public final class BlockWeight extends Weight {
+    private final GgmlType type;
+    private final BlockCodec codec;
+    private final MemorySegment data;
+    private final long rowBytes;
+
+    /** {@code data} starts at row 0 and holds at least {@code rows} rows. */
+    public BlockWeight(String name, GgmlType type, MemorySegment data, int rows, int cols) {
+        super(name, rows, cols);
+        this.type = type;
+        this.codec = type.codec().orElseThrow(() -> new UnsupportedTensorTypeException(name, type.name()));
+        if (cols % type.blockSize != 0) {
+            throw new IllegalArgumentException("tensor " + name + ": row length " + cols + " is not a multiple of the "
+                    + type.name() + " block size " + type.blockSize);
+        }
+        this.rowBytes = type.bytesFor(cols);
+        this.data = data;
+        if (data.byteSize() < rowBytes * rows) {
+            throw new IllegalArgumentException("tensor " + name + ": needs " + rowBytes * rows + " bytes, has " + data.byteSize());
+        }
+    }
+
+    public GgmlType type() {
+        return type;
+    }
+
+    @Override
+    public void decodeRow(int row, float[] dst) {
+        codec.decodeRun(data, row * rowBytes, dst, 0, cols);
+    }
+
+    @Override
+    public Weight rowSlice(int from, int count) {
+        checkSlice(from, count);
+        return new BlockWeight(name + "[" + from + ":" + (from + count) + "]", type,
+                data.asSlice(from * rowBytes, count * rowBytes), count, cols);
+    }
+
+    @Override
+    public String typeName() {
+        return type.name();
+    }
+
+    @Override
+    public long bytes() {
+        return rowBytes * rows;
+    }
+}

@@ -1,0 +1,93 @@
+package baleine.tensor;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * DeepSeek-V3's native FP8 weights: float8 e4m3fn values with one float32 {@code scale_inv} per
+ * {@code block x block} tile, {@code W[i][j] = w[i][j] * scale_inv[i / block][j / block]}.
+ */
+public final class Fp8BlockWeight extends Weight {
+    private static final float[] E4M3 = new float[256];
+
+    static {
+        for (int b = 0; b < 256; b++) {
+            E4M3[b] = e4m3ToFloat(b);
+        }
+    }
+
+    private final MemorySegment values;
+    private final MemorySegment scales;
+    private final int block;
+    private final int scaleCols;
+    private final int firstRow;
+
+    public Fp8BlockWeight(String name, MemorySegment values, MemorySegment scales, int rows, int cols, int block) {
+        this(name, values, scales, rows, cols, block, 0);
+    }
+
+    private Fp8BlockWeight(String name, MemorySegment values, MemorySegment scales, int rows, int cols, int block, int firstRow) {
+        super(name, rows, cols);
+        this.values = values;
+        this.scales = scales;
+        this.block = block;
+        this.scaleCols = (cols + block - 1) / block;
+        this.firstRow = firstRow;
+    }
+
+    /** float8 e4m3fn: 1 sign, 4 exponent (bias 7), 3 mantissa bits; no infinities, S.1111.111 is NaN. */
+    public static float e4m3ToFloat(int bits) {
+        int sign = (bits & 0x80) != 0 ? -1 : 1;
+        int exp = (bits >>> 3) & 0xF, man = bits & 7;
+        if (exp == 15 && man == 7) {
+            return Float.NaN;
+        }
+        float mag = exp == 0 ? man / 8f * 0x1p-6f : (1 + man / 8f) * (float) Math.scalb(1.0, exp - 7);
+        return sign * mag;
+    }
+
+    /** Nearest e4m3fn value (saturating at ±448), for the model writer. */
+    public static byte floatToE4m3(float x) {
+        int sign = x < 0 ? 0x80 : 0;
+        float a = Math.min(Math.abs(x), 448f);
+        if (a < 0x1p-6f) {
+            return (byte) (sign | Math.round(a / 0x1p-9f));
+        }
+        int e = Math.getExponent(a);
+        int man = Math.round((a / (float) Math.scalb(1.0, e) - 1) * 8);
+        if (man == 8) {
+            e++;
+            man = 0;
+        }
+        return (byte) (sign | ((e + 7) << 3) | man);
+    }
+
+    @Override
+    public void decodeRow(int row, float[] dst) {
+        int absRow = firstRow + row;
+        long base = (long) absRow * cols;
+        long scaleRow = (long) (absRow / block) * scaleCols;
+        for (int j0 = 0; j0 < cols; j0 += block) {
+            float s = scales.get(Le.F32, 4 * (scaleRow + j0 / block));
+            int end = Math.min(cols, j0 + block);
+            for (int j = j0; j < end; j++) {
+                dst[j] = E4M3[values.get(Le.U8, base + j) & 0xFF] * s;
+            }
+        }
+    }
+
+    @Override
+    public Weight rowSlice(int from, int count) {
+        checkSlice(from, count);
+        return new Fp8BlockWeight(name + "[" + from + ":" + (from + count) + "]", values, scales, count, cols, block, firstRow + from);
+    }
+
+    @Override
+    public String typeName() {
+        return "F8_E4M3";
+    }
+
+    @Override
+    public long bytes() {
+        return (long) rows * cols + 4L * ((rows + block - 1) / block) * scaleCols;
+    }
+}

@@ -1,0 +1,60 @@
+package baleine.tensor;
+
+/**
+ * Products of a weight matrix with a batch of activation vectors. Each row is decoded once and reused
+ * for every vector of the batch; rows are spread over all cores.
+ */
+public final class MatMul {
+    private static final ThreadLocal<float[]> ROW = ThreadLocal.withInitial(() -> new float[0]);
+
+    private MatMul() {
+    }
+
+    static float[] rowBuffer(int n) {
+        float[] b = ROW.get();
+        if (b.length < n) {
+            b = new float[n];
+            ROW.set(b);
+        }
+        return b;
+    }
+
+    /** {@code y[t] = W x[t]} for t in [0, n). */
+    public static void apply(Weight w, float[][] x, float[][] y, int n) {
+        Parallel.forRange(w.rows, 4, (from, to) -> rows(w, from, to, x, 0, y, from, n));
+    }
+
+    /** {@code y = W x} for a single vector. */
+    public static void apply(Weight w, float[] x, float[] y) {
+        apply(w, new float[][]{x}, new float[][]{y}, 1);
+    }
+
+    /**
+     * Rows [from, to) of the product, single-threaded: {@code y[t][yOff + r - from] = W[r] . x[t][xOff ..]}.
+     */
+    public static void rows(Weight w, int from, int to, float[][] x, int xOff, float[][] y, int yOff, int n) {
+        float[] row = rowBuffer(w.cols);
+        for (int r = from; r < to; r++) {
+            w.decodeRow(r, row);
+            for (int t = 0; t < n; t++) {
+                y[t][yOff + r - from] = VectorMath.dot(row, 0, x[t], xOff, w.cols);
+            }
+        }
+    }
+
+    /**
+     * Transposed product over rows [from, to), single-threaded: {@code y[t][yOff + c] = sum_r W[r][c] x[t][xOff + r - from]}.
+     */
+    public static void rowsTransposed(Weight w, int from, int to, float[][] x, int xOff, float[][] y, int yOff, int n) {
+        float[] row = rowBuffer(w.cols);
+        for (int t = 0; t < n; t++) {
+            java.util.Arrays.fill(y[t], yOff, yOff + w.cols, 0f);
+        }
+        for (int r = from; r < to; r++) {
+            w.decodeRow(r, row);
+            for (int t = 0; t < n; t++) {
+                VectorMath.axpy(x[t][xOff + r - from], row, 0, y[t], yOff, w.cols);
+            }
+        }
+    }
+}

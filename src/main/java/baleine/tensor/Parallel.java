@@ -1,0 +1,46 @@
+package baleine.tensor;
+
+import java.util.concurrent.ForkJoinPool;
+import java.util.function.IntConsumer;
+import java.util.stream.IntStream;
+
+/** Splits index ranges over the worker threads (the common fork-join pool, sized by {@link #setThreads}). */
+public final class Parallel {
+    private static volatile ForkJoinPool pool = ForkJoinPool.commonPool();
+
+    private Parallel() {
+    }
+
+    public static void setThreads(int threads) {
+        if (threads < 1) {
+            throw new IllegalArgumentException("thread count must be at least 1, got " + threads);
+        }
+        pool = threads == ForkJoinPool.commonPool().getParallelism() ? ForkJoinPool.commonPool() : new ForkJoinPool(threads);
+    }
+
+    public static int threads() {
+        return pool.getParallelism();
+    }
+
+    /** Calls {@code body} for every chunk index in [0, chunks), in parallel. */
+    public static void forEach(int chunks, IntConsumer body) {
+        if (chunks <= 1 || threads() == 1) {
+            for (int c = 0; c < chunks; c++) {
+                body.accept(c);
+            }
+            return;
+        }
+        pool.submit(() -> IntStream.range(0, chunks).parallel().forEach(body)).join();
+    }
+
+    /** Calls {@code body(from, to)} over a partition of [0, n) into chunks of at least {@code grain}. */
+    public static void forRange(int n, int grain, RangeBody body) {
+        int chunks = Math.max(1, Math.min(n / Math.max(1, grain), 4 * threads()));
+        forEach(chunks, c -> body.run((int) ((long) n * c / chunks), (int) ((long) n * (c + 1) / chunks)));
+    }
+
+    @FunctionalInterface
+    public interface RangeBody {
+        void run(int from, int to);
+    }
+}

@@ -1,0 +1,111 @@
+package baleine.tensor;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/** Vector API kernels on float arrays; each has a plain scalar twin that the tests compare it with. */
+public final class VectorMath {
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+
+    private VectorMath() {
+    }
+
+    public static float dot(float[] a, int aOff, float[] b, int bOff, int n) {
+        FloatVector acc0 = FloatVector.zero(S), acc1 = FloatVector.zero(S);
+        int len = S.length();
+        int i = 0;
+        for (; i + 2 * len <= n; i += 2 * len) {
+            acc0 = FloatVector.fromArray(S, a, aOff + i).fma(FloatVector.fromArray(S, b, bOff + i), acc0);
+            acc1 = FloatVector.fromArray(S, a, aOff + i + len).fma(FloatVector.fromArray(S, b, bOff + i + len), acc1);
+        }
+        for (; i + len <= n; i += len) {
+            acc0 = FloatVector.fromArray(S, a, aOff + i).fma(FloatVector.fromArray(S, b, bOff + i), acc0);
+        }
+        float sum = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) {
+            sum += a[aOff + i] * b[bOff + i];
+        }
+        return sum;
+    }
+
+    public static float dotScalar(float[] a, int aOff, float[] b, int bOff, int n) {
+        float sum = 0;
+        for (int i = 0; i < n; i++) {
+            sum += a[aOff + i] * b[bOff + i];
+        }
+        return sum;
+    }
+
+    /** {@code y[yOff + i] += alpha * x[xOff + i]}. */
+    public static void axpy(float alpha, float[] x, int xOff, float[] y, int yOff, int n) {
+        FloatVector va = FloatVector.broadcast(S, alpha);
+        int i = 0;
+        for (; i + S.length() <= n; i += S.length()) {
+            FloatVector.fromArray(S, x, xOff + i).fma(va, FloatVector.fromArray(S, y, yOff + i)).intoArray(y, yOff + i);
+        }
+        for (; i < n; i++) {
+            y[yOff + i] += alpha * x[xOff + i];
+        }
+    }
+
+    public static void axpyScalar(float alpha, float[] x, int xOff, float[] y, int yOff, int n) {
+        for (int i = 0; i < n; i++) {
+            y[yOff + i] += alpha * x[xOff + i];
+        }
+    }
+
+    /** RMSNorm in place: {@code x = x / sqrt(mean(x^2) + eps) * w} over {@code x[off .. off + n)}. */
+    public static void rmsNorm(float[] x, int off, int n, float[] w, float eps) {
+        float ss = dot(x, off, x, off, n);
+        float inv = (float) (1.0 / Math.sqrt(ss / n + eps));
+        int i = 0;
+        for (; i + S.length() <= n; i += S.length()) {
+            FloatVector.fromArray(S, x, off + i).mul(inv).mul(FloatVector.fromArray(S, w, i)).intoArray(x, off + i);
+        }
+        for (; i < n; i++) {
+            x[off + i] = x[off + i] * inv * w[i];
+        }
+    }
+
+    public static void rmsNormScalar(float[] x, int off, int n, float[] w, float eps) {
+        double ss = 0;
+        for (int i = 0; i < n; i++) {
+            ss += (double) x[off + i] * x[off + i];
+        }
+        float inv = (float) (1.0 / Math.sqrt(ss / n + eps));
+        for (int i = 0; i < n; i++) {
+            x[off + i] = x[off + i] * inv * w[i];
+        }
+    }
+
+    /** Softmax in place over {@code x[off .. off + n)}. */
+    public static void softmax(float[] x, int off, int n) {
+        float max = Float.NEGATIVE_INFINITY;
+        for (int i = 0; i < n; i++) {
+            max = Math.max(max, x[off + i]);
+        }
+        double sum = 0;
+        for (int i = 0; i < n; i++) {
+            float e = (float) Math.exp(x[off + i] - max);
+            x[off + i] = e;
+            sum += e;
+        }
+        float inv = (float) (1.0 / sum);
+        for (int i = 0; i < n; i++) {
+            x[off + i] *= inv;
+        }
+    }
+
+    /** SwiGLU gate: {@code gate[i] = silu(gate[i]) * up[i]}. */
+    public static void swiglu(float[] gate, float[] up, int n) {
+        for (int i = 0; i < n; i++) {
+            float g = gate[i];
+            gate[i] = g / (1f + (float) Math.exp(-g)) * up[i];
+        }
+    }
+
+    public static void add(float[] y, float[] x, int n) {
+        axpy(1f, x, 0, y, 0, n);
+    }
+}

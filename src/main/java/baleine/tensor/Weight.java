@@ -1,0 +1,55 @@
+package baleine.tensor;
+
+/**
+ * A weight matrix of {@code rows x cols} (out x in), used in place where the model file maps it.
+ * Kernels see it only through {@link #decodeRow}, so every storage type shares one matmul.
+ */
+public abstract class Weight {
+    public final String name;
+    public final int rows;
+    public final int cols;
+
+    protected Weight(String name, int rows, int cols) {
+        this.name = name;
+        this.rows = rows;
+        this.cols = cols;
+    }
+
+    /** Writes row {@code row} as floats into {@code dst[0 .. cols)}. */
+    public abstract void decodeRow(int row, float[] dst);
+
+    /** A view of rows {@code [from, from + count)}, e.g. one expert of a merged expert tensor. */
+    public abstract Weight rowSlice(int from, int count);
+
+    /** Storage type as users know it ("Q8_0", "BF16", "F8_E4M3"). */
+    public abstract String typeName();
+
+    /** Bytes this matrix occupies in the model file. */
+    public abstract long bytes();
+
+    public long elements() {
+        return (long) rows * cols;
+    }
+
+    /** Every value as floats: only for small tensors (norms, biases, router weights). */
+    public float[] toFloats() {
+        float[] all = new float[Math.toIntExact(elements())];
+        float[] row = new float[cols];
+        for (int r = 0; r < rows; r++) {
+            decodeRow(r, row);
+            System.arraycopy(row, 0, all, r * cols, cols);
+        }
+        return all;
+    }
+
+    protected void checkSlice(int from, int count) {
+        if (from < 0 || count < 0 || from + count > rows) {
+            throw new IllegalArgumentException("rows [" + from + ", " + (from + count) + ") outside " + name + " with " + rows + " rows");
+        }
+    }
+
+    @Override
+    public String toString() {
+        return name + " " + typeName() + " [" + rows + " x " + cols + "]";
+    }
+}

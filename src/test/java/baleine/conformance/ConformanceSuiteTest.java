@@ -1,0 +1,49 @@
+package baleine.conformance;
+
+import baleine.SharedFixtures;
+import org.junit.jupiter.api.Test;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class ConformanceSuiteTest {
+    @Test
+    void everyLogitCaseOfTheSharedFixturesPasses() {
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        ConformanceRunner runner = new ConformanceRunner(SharedFixtures.conformance(), new PrintStream(buf, true, StandardCharsets.UTF_8));
+        ConformanceRunner.Report report = runner.run(ConformanceRunner.Kind.LOGITS);
+        boolean ok = runner.print(report, false);
+        String output = buf.toString(StandardCharsets.UTF_8);
+        System.out.print(output);
+        assertThat(report.results()).hasSizeGreaterThan(100);
+        assertThat(ok).as(output).isTrue();
+        assertThat(output).endsWith(report.results().size() + " passed, 0 failed" + System.lineSeparator());
+    }
+
+    @Test
+    void exactCasesPassOnTheirOwnWithoutHelpFromTheirTwin() {
+        ConformanceRunner runner = new ConformanceRunner(SharedFixtures.conformance(), new PrintStream(new ByteArrayOutputStream()));
+        ConformanceRunner.Report report = runner.run(ConformanceRunner.Kind.LOGITS);
+        assertThat(report.results().stream().filter(r -> !r.name().contains("/llama.cpp/")))
+                .allSatisfy(r -> assertThat(r.withinOwnTolerance()).as(r.name() + ": " + r.detail()).isTrue());
+    }
+
+    @Test
+    void tokenizerAndTemplateCasesAreReportedAsSkippedNotPassed() {
+        ConformanceRunner runner = new ConformanceRunner(SharedFixtures.conformance(), new PrintStream(new ByteArrayOutputStream()));
+        ConformanceRunner.Report report = runner.run(ConformanceRunner.Kind.TOKENIZER);
+        assertThat(report.results()).isEmpty();
+        assertThat(report.skipped()).isGreaterThan(0);
+        assertThat(report.notes()).anyMatch(n -> n.contains("skipped"));
+    }
+
+    @Test
+    void twinsPairLlamaCppAndExactReferences() {
+        assertThat(ConformanceRunner.twin("m/gguf-q8_0/llama.cpp/s1")).isEqualTo("m/gguf-q8_0/exact/s1");
+        assertThat(ConformanceRunner.twin("m/gguf-q8_0/exact/s1")).isEqualTo("m/gguf-q8_0/llama.cpp/s1");
+        assertThat(ConformanceRunner.twin("m/hf-bf16/s1")).isNull();
+    }
+}

@@ -1,0 +1,70 @@
+package baleine.tensor;
+
+import org.junit.jupiter.api.Test;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.Random;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+/** The parallel batched matmul against a scalar triple loop, for a quantized and a float weight. */
+class MatMulTest {
+    @Test
+    void batchedProductMatchesScalarReferenceForEveryType() {
+        Random rnd = new Random(7);
+        int rows = 77, cols = 256, n = 5;
+        for (GgmlType type : new GgmlType[]{GgmlType.F32, GgmlType.BF16, GgmlType.Q8_0, GgmlType.Q4_K, GgmlType.Q6_K}) {
+            float[] values = new float[rows * cols];
+            for (int i = 0; i < values.length; i++) {
+                values[i] = (float) rnd.nextGaussian();
+            }
+            Weight w = Quantizer.weight("w", type, values, rows, cols, Arena.ofAuto());
+            float[][] x = new float[n][cols];
+            for (float[] r : x) {
+                for (int i = 0; i < cols; i++) {
+                    r[i] = (float) rnd.nextGaussian();
+                }
+            }
+            float[][] y = new float[n][rows];
+            MatMul.apply(w, x, y, n);
+            float[] row = new float[cols];
+            for (int r = 0; r < rows; r++) {
+                w.decodeRow(r, row);
+                for (int t = 0; t < n; t++) {
+                    double ref = 0;
+                    for (int c = 0; c < cols; c++) {
+                        ref += row[c] * x[t][c];
+                    }
+                    assertThat((double) y[t][r]).as(type + " row " + r).isCloseTo(ref, within(1e-3));
+                }
+            }
+            float[][] yt = new float[n][cols];
+            MatMul.rowsTransposed(w, 10, 20, y, 10, yt, 0, n);
+            for (int t = 0; t < n; t++) {
+                for (int c = 0; c < cols; c += 17) {
+                    double ref = 0;
+                    for (int r = 10; r < 20; r++) {
+                        w.decodeRow(r, row);
+                        ref += row[c] * y[t][r];
+                    }
+                    assertThat((double) yt[t][c]).isCloseTo(ref, within(1e-2));
+                }
+            }
+        }
+    }
+
+    @Test
+    void rowSliceSeesTheRightRows() {
+        float[] values = new float[64 * 32];
+        for (int i = 0; i < values.length; i++) {
+            values[i] = i % 97;
+        }
+        Weight w = Quantizer.weight("w", GgmlType.F32, values, 64, 32, Arena.ofAuto());
+        Weight slice = w.rowSlice(16, 8);
+        float[] row = new float[32];
+        slice.decodeRow(3, row);
+        assertThat(row[5]).isEqualTo(values[19 * 32 + 5]);
+    }
+}

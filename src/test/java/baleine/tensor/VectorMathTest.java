@@ -1,0 +1,73 @@
+package baleine.tensor;
+
+import org.junit.jupiter.api.RepeatedTest;
+import org.junit.jupiter.api.Test;
+
+import java.util.Random;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+/** Each Vector API kernel against its scalar twin on random data, at lengths that exercise the tails. */
+class VectorMathTest {
+    private final Random rnd = new Random(42);
+
+    private float[] random(int n) {
+        float[] x = new float[n];
+        for (int i = 0; i < n; i++) {
+            x[i] = (float) rnd.nextGaussian();
+        }
+        return x;
+    }
+
+    @RepeatedTest(20)
+    void dotMatchesScalar() {
+        int n = 1 + rnd.nextInt(700), off = rnd.nextInt(5);
+        float[] a = random(n + off), b = random(n + 3);
+        assertThat(VectorMath.dot(a, off, b, 3, n)).isCloseTo(VectorMath.dotScalar(a, off, b, 3, n), within(1e-4f * (float) Math.sqrt(n)));
+    }
+
+    @RepeatedTest(10)
+    void axpyMatchesScalar() {
+        int n = 1 + rnd.nextInt(300);
+        float[] x = random(n), y = random(n + 2), y2 = y.clone();
+        float alpha = (float) rnd.nextGaussian();
+        VectorMath.axpy(alpha, x, 0, y, 2 - 0, n);
+        VectorMath.axpyScalar(alpha, x, 0, y2, 2, n);
+        for (int i = 0; i < y.length; i++) {
+            assertThat(y[i]).isCloseTo(y2[i], within(1e-5f));
+        }
+    }
+
+    @RepeatedTest(10)
+    void rmsNormMatchesScalar() {
+        int n = 1 + rnd.nextInt(300);
+        float[] x = random(n), w = random(n), x2 = x.clone();
+        VectorMath.rmsNorm(x, 0, n, w, 1e-6f);
+        VectorMath.rmsNormScalar(x2, 0, n, w, 1e-6f);
+        for (int i = 0; i < n; i++) {
+            assertThat(x[i]).isCloseTo(x2[i], within(1e-4f));
+        }
+    }
+
+    @Test
+    void softmaxSumsToOneAndKeepsOrder() {
+        float[] x = random(100);
+        float[] p = x.clone();
+        VectorMath.softmax(p, 0, 100);
+        double sum = 0;
+        for (int i = 0; i < 100; i++) {
+            sum += p[i];
+            assertThat(p[i]).isCloseTo((float) Math.exp(x[i]) / (float) expSum(x), within(1e-5f));
+        }
+        assertThat(sum).isCloseTo(1.0, within(1e-5));
+    }
+
+    private static double expSum(float[] x) {
+        double s = 0;
+        for (float v : x) {
+            s += Math.exp(v);
+        }
+        return s;
+    }
+}
