@@ -76,7 +76,7 @@ public final class GgufFile implements AutoCloseable {
         long nTensors = c.u64("tensor count");
         long nKv = c.u64("metadata count");
         if (nTensors > file.size() / 8 || nKv > file.size() / 8) {
-            throw new ModelFormatException(file.path + ": header claims " + nTensors + " tensors and " + nKv + " metadata entries, more than the file can hold; the file is corrupt");
+            throw new ModelFormatException(file.path + ": header claims " + nTensors + " tensors and " + nKv + " metadata entries, more than the file can hold; the file is truncated or corrupt");
         }
         Map<String, Object> kv = new LinkedHashMap<>();
         for (long i = 0; i < nKv; i++) {

@@ -42,18 +42,27 @@ public final class Rope {
     /** Llama 3 scaling: long wavelengths divided by {@code factor}, short ones kept, smooth between. */
     public static Rope llama3(int dim, double theta, Pairing pairing, double factor, double lowFreqFactor,
                               double highFreqFactor, int originalContext) {
+        return withFactors(dim, theta, pairing, llama3Factors(dim, theta, factor, lowFreqFactor, highFreqFactor, originalContext));
+    }
+
+    /** The divisor llama3 scaling applies to each pair's frequency (what llama.cpp stores as {@code rope_freqs}). */
+    public static float[] llama3Factors(int dim, double theta, double factor, double lowFreqFactor, double highFreqFactor,
+                                        int originalContext) {
         double[] f = baseFrequencies(dim, theta);
+        float[] divisors = new float[f.length];
         double lowWavelen = originalContext / lowFreqFactor, highWavelen = originalContext / highFreqFactor;
         for (int i = 0; i < f.length; i++) {
             double wavelen = 2 * Math.PI / f[i];
             if (wavelen > lowWavelen) {
-                f[i] /= factor;
+                divisors[i] = (float) factor;
             } else if (wavelen >= highWavelen) {
                 double smooth = (originalContext / wavelen - lowFreqFactor) / (highFreqFactor - lowFreqFactor);
-                f[i] = (1 - smooth) * f[i] / factor + smooth * f[i];
+                divisors[i] = (float) (1 / ((1 - smooth) / factor + smooth));
+            } else {
+                divisors[i] = 1f;
             }
         }
-        return new Rope(f, pairing, 1.0);
+        return divisors;
     }
 
     /**
