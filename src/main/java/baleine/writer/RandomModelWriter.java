@@ -123,10 +123,18 @@ public final class RandomModelWriter {
     // ---- GGUF layout ----
 
     public static void writeGguf(ModelSpec spec, GgmlType type, long seed, Path file) throws IOException {
+        writeGguf(spec, type, seed, file, true);
+    }
+
+    /**
+     * @param splitKvB write MLA's {@code kv_b_proj} as {@code attn_k_b}/{@code attn_v_b} (current llama.cpp)
+     *                 or whole as {@code attn_kv_b} (older conversions)
+     */
+    public static void writeGguf(ModelSpec spec, GgmlType type, long seed, Path file, boolean splitKvB) throws IOException {
         GgufWriter w = new GgufWriter();
         metadata(spec, w);
         List<TensorData> tensors = new ArrayList<>(ropeFreqs(spec));
-        tensors.addAll(ggufTensors(spec, RandomTensors.of(spec, seed)));
+        tensors.addAll(ggufTensors(spec, RandomTensors.of(spec, seed), splitKvB));
         for (TensorData t : tensors) {
             w.tensor(t, ggufType(t, type));
         }
@@ -144,7 +152,7 @@ public final class RandomModelWriter {
         return t.cols() % 32 == 0 && requested.blockSize > 1 ? GgmlType.Q8_0 : GgmlType.F16;
     }
 
-    static List<TensorData> ggufTensors(ModelSpec spec, List<TensorData> hf) {
+    static List<TensorData> ggufTensors(ModelSpec spec, List<TensorData> hf, boolean splitKvB) {
         Map<String, List<TensorData>> experts = new LinkedHashMap<>();
         List<TensorData> out = new ArrayList<>();
         for (TensorData t : hf) {
@@ -166,7 +174,7 @@ public final class RandomModelWriter {
                             out.add(new TensorData(merged, null, null)); // placeholder, filled below
                         }
                         experts.computeIfAbsent(merged, k -> new ArrayList<>()).add(t);
-                    } else if (m.group(2).equals("self_attn.kv_b_proj.weight")) {
+                    } else if (splitKvB && m.group(2).equals("self_attn.kv_b_proj.weight")) {
                         out.addAll(splitKvB((ModelSpec.Deepseek) spec, t, blk));
                     } else {
                         out.add(layerTensor(spec, t, blk, m.group(2)));

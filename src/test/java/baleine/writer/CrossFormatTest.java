@@ -41,6 +41,41 @@ class CrossFormatTest {
         assertThat(c.top1Agreement()).isEqualTo(1.0);
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {"tiny-deepseek-v3", "tiny-deepseek-v2-lite"})
+    void olderGgufWithWholeAttnKvBMatchesTheSplitForm(String preset, @TempDir Path dir) throws Exception {
+        ModelSpec spec = ModelPresets.ALL.get(preset);
+        RandomModelWriter.writeGguf(spec, GgmlType.F32, 4, dir.resolve("split.gguf"), true);
+        RandomModelWriter.writeGguf(spec, GgmlType.F32, 4, dir.resolve("whole.gguf"), false);
+        try (var store = baleine.format.gguf.GgufStore.open(dir.resolve("whole.gguf"))) {
+            assertThat(store.has("blk.0.attn_kv_b.weight")).isTrue();
+            assertThat(store.has("blk.0.attn_k_b.weight")).isFalse();
+        }
+        float[][] split = logits(dir.resolve("split.gguf")), whole = logits(dir.resolve("whole.gguf"));
+        for (int t = 0; t < split.length; t++) {
+            for (int i = 0; i < split[t].length; i++) {
+                assertThat(whole[t][i]).isCloseTo(split[t][i], org.assertj.core.api.Assertions.within(1e-3f));
+            }
+        }
+    }
+
+    @org.junit.jupiter.api.Test
+    void tiedEmbeddingsServeAsTheLmHead(@TempDir Path dir) throws Exception {
+        ModelSpec.Dense untied = (ModelSpec.Dense) ModelPresets.ALL.get("tiny-qwen2");
+        ModelSpec tied = new ModelSpec.Dense(untied.config(), untied.vocab(), true, true);
+        RandomModelWriter.writeHf(tied, RandomModelWriter.HfType.F32, 6, dir.resolve("hf"));
+        RandomModelWriter.writeGguf(tied, GgmlType.F32, 6, dir.resolve("m.gguf"));
+        try (DecoderModel m = Architectures.load(dir.resolve("hf"))) {
+            assertThat(m.headParameters()).isZero();
+        }
+        float[][] hf = logits(dir.resolve("hf")), gguf = logits(dir.resolve("m.gguf"));
+        for (int t = 0; t < hf.length; t++) {
+            for (int i = 0; i < hf[t].length; i++) {
+                assertThat(gguf[t][i]).isCloseTo(hf[t][i], org.assertj.core.api.Assertions.within(1e-3f));
+            }
+        }
+    }
+
     /** On a dense model (no routing decisions to flip) quantization moves logits in proportion to its resolution. */
     @ParameterizedTest
     @ValueSource(strings = {"Q8_0", "Q4_0", "Q5_1", "BF16"})

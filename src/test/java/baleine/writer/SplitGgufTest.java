@@ -19,7 +19,7 @@ class SplitGgufTest {
     void splitModelLoadsFromItsFirstShardAndMatchesTheSingleFile(@TempDir Path dir) throws Exception {
         ModelSpec spec = ModelPresets.ALL.get("tiny-qwen2");
         RandomModelWriter.writeGguf(spec, GgmlType.Q8_0, 2, dir.resolve("single.gguf"));
-        List<TensorData> tensors = RandomModelWriter.ggufTensors(spec, RandomTensors.of(spec, 2));
+        List<TensorData> tensors = RandomModelWriter.ggufTensors(spec, RandomTensors.of(spec, 2), true);
         int half = tensors.size() / 2;
         for (int shard = 0; shard < 2; shard++) {
             GgufWriter w = new GgufWriter();
