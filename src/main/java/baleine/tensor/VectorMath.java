@@ -1,7 +1,6 @@
 package baleine.tensor;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /** Vector API kernels on float arrays; each has a plain scalar twin that the tests compare it with. */
@@ -22,9 +21,21 @@ public final class VectorMath {
         for (; i + len <= n; i += len) {
             acc0 = FloatVector.fromArray(S, a, aOff + i).fma(FloatVector.fromArray(S, b, bOff + i), acc0);
         }
-        float sum = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+        float sum = sumLanes(acc0.add(acc1));
         for (; i < n; i++) {
             sum += a[aOff + i] * b[bOff + i];
+        }
+        return sum;
+    }
+
+    /**
+     * Adds the lanes in a fixed order. {@code reduceLanes(ADD)} may associate differently once JIT-compiled,
+     * which would make the same input give different bits before and after warm-up.
+     */
+    static float sumLanes(FloatVector v) {
+        float sum = 0;
+        for (int i = 0; i < v.length(); i++) {
+            sum += v.lane(i);
         }
         return sum;
     }

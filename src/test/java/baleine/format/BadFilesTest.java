@@ -63,6 +63,18 @@ class BadFilesTest {
     }
 
     @Test
+    void ggufVersion2ReadsLikeVersion3() throws Exception {
+        Path v3 = gguf();
+        byte[] bytes = Files.readAllBytes(v3);
+        bytes[4] = 2;
+        Path v2 = copy(null, "v2.gguf", bytes);
+        try (DecoderModel a = Architectures.load(v3); DecoderModel b = Architectures.load(v2)) {
+            assertThat(b.info().format()).isEqualTo("GGUF v2");
+            assertThat(b.forward(new int[]{4, 8, 15}, b.newCache(), true)).isDeepEqualTo(a.forward(new int[]{4, 8, 15}, a.newCache(), true));
+        }
+    }
+
+    @Test
     void unknownAndUnsupportedTensorTypesNameTheTensor() throws Exception {
         GgufWriter w = new GgufWriter().put("general.architecture", "llama");
         w.rawTensor("blk.0.attn_q.weight", new long[]{1, 256}, GgmlType.Q2_K, new byte[84]);

@@ -1,0 +1,61 @@
+package baleine.cli;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Drives the real command line in-process, capturing what a user would see. */
+class CliTest {
+    record Run(int exit, String out, String err) {
+    }
+
+    static Run run(String... args) {
+        PrintStream oldOut = System.out, oldErr = System.err;
+        ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
+        StringWriter picoErr = new StringWriter();
+        try {
+            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+            CommandLine cl = Main.commandLine();
+            cl.setErr(new PrintWriter(picoErr, true));
+            int code = cl.execute(args);
+            return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8) + picoErr);
+        } finally {
+            System.setOut(oldOut);
+            System.setErr(oldErr);
+        }
+    }
+
+    @Test
+    void writeRandomThenInfoShowsArchitectureParametersTypesAndCache(@TempDir Path dir) {
+        Path model = dir.resolve("v3.gguf");
+        Run w = run("write-random", "--preset", "tiny-deepseek-v3", "--type", "q8_0", model.toString());
+        assertThat(w.exit()).as(w.err()).isZero();
+        Run info = run("info", model.toString());
+        assertThat(info.exit()).as(info.err()).isZero();
+        assertThat(info.out()).contains("architecture:  deepseek2", "MLA", "total", "active per token", "Q8_0", "KV cache:",
+                "48 values per token per layer");
+    }
+
+    @Test
+    void badInputGivesOneLineErrorsAndNonZeroExit(@TempDir Path dir) {
+        Run missing = run("info", dir.resolve("missing.gguf").toString());
+        assertThat(missing.exit()).isNotZero();
+        assertThat(missing.err().strip()).startsWith("error: model not found").doesNotContain("\tat ");
+        Run preset = run("write-random", "--preset", "gpt5", dir.resolve("x.gguf").toString());
+        assertThat(preset.exit()).isNotZero();
+        assertThat(preset.err()).contains("unknown preset 'gpt5'");
+        Run conformance = run("conformance", dir.toString());
+        assertThat(conformance.exit()).isNotZero();
+        assertThat(conformance.err()).contains("no manifest.json");
+    }
+}
