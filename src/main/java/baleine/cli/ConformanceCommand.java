@@ -9,7 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
-@Command(name = "conformance", description = "Check logits (and later tokenizer and chat templates) against a conformance folder.")
+@Command(name = "conformance", description = "Check logits, tokenizer and chat templates against a conformance folder (manifest.json).")
 final class ConformanceCommand implements Callable<Integer> {
     enum Only { logits, tokenizer, template }
 

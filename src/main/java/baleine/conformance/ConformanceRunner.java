@@ -1,8 +1,13 @@
 package baleine.conformance;
 
+import baleine.chat.ChatTemplate;
 import baleine.format.ModelFormatException;
 import baleine.model.Architectures;
 import baleine.model.DecoderModel;
+import baleine.tokenizer.Tokenizer;
+import baleine.tokenizer.TokenizerConfig;
+import baleine.tokenizer.Tokenizers;
+import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
@@ -20,7 +25,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Runs the cases of a conformance folder ({@code manifest.json}, see the fixtures' README) and reports
+ * Runs the logit, tokenizer and chat-template cases of a conformance folder ({@code manifest.json}, see the fixtures' README) and reports
  * one line per failing case and a final {@code N passed, M failed}. A GGUF case passes when it or its
  * twin (the same tokens against the other reference: llama.cpp's output or the float64 evaluation of the
  * stored weights) is within tolerance.
@@ -32,7 +37,7 @@ public final class ConformanceRunner {
     public record CaseResult(String name, boolean passed, boolean withinOwnTolerance, String detail) {
     }
 
-    public record Report(List<CaseResult> results, int skipped, List<String> notes) {
+    public record Report(List<CaseResult> results) {
         public long passed() {
             return results.stream().filter(CaseResult::passed).count();
         }
@@ -58,22 +63,90 @@ public final class ConformanceRunner {
             throw new ModelFormatException("cannot read " + dir.resolve("manifest.json") + ": " + e.getMessage());
         }
         List<CaseResult> results = new ArrayList<>();
-        List<String> notes = new ArrayList<>();
-        int skipped = 0;
         if (only == null || only == Kind.LOGITS) {
             results.addAll(runLogits(manifest.path("logit_cases")));
         }
-        if (only == null || only == Kind.TOKENIZER) {
-            int n = manifest.path("tokenizer_cases").path("cases").size();
-            skipped += n;
-            notes.add(n + " tokenizer cases skipped: the tokenizer is not implemented yet");
+        JsonNode tokenizerCases = manifest.path("tokenizer_cases");
+        if ((only == null || only == Kind.TOKENIZER) && tokenizerCases.isObject()) {
+            results.addAll(runTokenizer(tokenizerCases));
         }
-        if (only == null || only == Kind.TEMPLATE) {
-            int n = manifest.path("chat_template_cases").size();
-            skipped += n;
-            notes.add(n + " chat-template cases skipped: chat templates are not implemented yet");
+        if ((only == null || only == Kind.TEMPLATE) && manifest.path("chat_template_cases").size() > 0) {
+            results.addAll(runTemplates(manifest.path("chat_template_cases"), tokenizerCases));
         }
-        return new Report(results, skipped, notes);
+        return new Report(results);
+    }
+
+    private TokenizerConfig tokenizer(JsonNode tokenizerCases) {
+        return Tokenizers.fromHuggingFace(dir.resolve(tokenizerCases.path("tokenizer").asText()),
+                dir.resolve(tokenizerCases.path("tokenizer_config").asText()));
+    }
+
+    private List<CaseResult> runTokenizer(JsonNode tc) {
+        List<CaseResult> results = new ArrayList<>();
+        Tokenizer tok;
+        try {
+            tok = tokenizer(tc).tokenizer();
+        } catch (RuntimeException e) {
+            for (int i = 0; i < tc.path("cases").size(); i++) {
+                results.add(new CaseResult("tokenizer/" + i, false, false, "error: " + e.getMessage()));
+            }
+            return results;
+        }
+        int i = 0;
+        for (JsonNode c : tc.path("cases")) {
+            String name = "tokenizer/" + i++ + (c.path("add_special_tokens").asBoolean() ? "/special" : "");
+            String text = c.path("text").asText();
+            int[] expected = tokens(c.path("ids"));
+            try {
+                int[] ids = tok.encode(text, c.path("add_special_tokens").asBoolean());
+                boolean ok = Arrays.equals(ids, expected);
+                results.add(new CaseResult(name, ok, ok, ok ? "exact" : "ids differ for " + quote(text) + ": expected "
+                        + Arrays.toString(expected) + ", got " + Arrays.toString(ids)));
+            } catch (RuntimeException e) {
+                results.add(new CaseResult(name, false, false, "error on " + quote(text) + ": " + e.getMessage()));
+            }
+        }
+        return results;
+    }
+
+    private List<CaseResult> runTemplates(JsonNode cases, JsonNode tokenizerCases) {
+        List<CaseResult> results = new ArrayList<>();
+        TokenizerConfig tc = tokenizerCases.isObject() ? tokenizer(tokenizerCases) : null;
+        ObjectMapper json = new ObjectMapper();
+        int i = 0;
+        for (JsonNode c : cases) {
+            String name = "template/" + i++;
+            try {
+                String source = c.has("chat_template") ? Files.readString(dir.resolve(c.path("chat_template").asText()))
+                        : tc.chatTemplate().orElseThrow(() -> new IllegalStateException("tokenizer_config has no chat_template"));
+                ChatTemplate template = new ChatTemplate(source, c.path("bos_token").asText(tc == null ? "" : tc.bosToken()),
+                        c.path("eos_token").asText(tc == null ? "" : tc.eosToken()));
+                List<Map<String, Object>> messages = json.convertValue(c.path("messages"), new TypeReference<>() {
+                });
+                String text = template.render(messages, c.path("add_generation_prompt").asBoolean(), Map.of());
+                String expected = c.path("text").asText();
+                if (!text.equals(expected)) {
+                    results.add(new CaseResult(name, false, false, "text differs: expected " + quote(expected) + ", got " + quote(text)));
+                    continue;
+                }
+                if (c.path("ids").isArray()) {
+                    int[] ids = tc.tokenizer().encode(text, false);
+                    if (!Arrays.equals(ids, tokens(c.path("ids")))) {
+                        results.add(new CaseResult(name, false, false, "ids differ: expected " + c.path("ids") + ", got " + Arrays.toString(ids)));
+                        continue;
+                    }
+                }
+                results.add(new CaseResult(name, true, true, "exact"));
+            } catch (IOException | RuntimeException e) {
+                results.add(new CaseResult(name, false, false, "error: " + e.getMessage()));
+            }
+        }
+        return results;
+    }
+
+    private static String quote(String s) {
+        String q = s.length() > 120 ? s.substring(0, 120) + "..." : s;
+        return "\"" + q.replace("\n", "\\n") + "\"";
     }
 
     private record Evaluated(LogitComparison comparison, String error) {
@@ -189,7 +262,6 @@ public final class ConformanceRunner {
                 out.println("pass " + r.name() + ": " + r.detail());
             }
         }
-        report.notes().forEach(n -> out.println("note: " + n));
         out.println(report.passed() + " passed, " + report.failed() + " failed");
         return report.failed() == 0;
     }
