@@ -33,7 +33,7 @@ public final class Architectures {
         return loadGguf(GgufStore.open(path));
     }
 
-    private static DecoderModel loadGguf(GgufStore store) {
+    public static DecoderModel loadGguf(GgufStore store) {
         return closingOnError(store, () -> {
             String arch = store.metadata().string("general.architecture");
             for (Architecture a : ALL) {
@@ -46,7 +46,7 @@ public final class Architectures {
         });
     }
 
-    private static DecoderModel loadHf(HfStore store) {
+    public static DecoderModel loadHf(HfStore store) {
         return closingOnError(store, () -> {
             List<String> declared = Stream.of(store.config().path("architectures")).flatMap(n -> n.isArray()
                     ? Stream.iterate(0, i -> i < n.size(), i -> i + 1).map(i -> n.get(i).asText()) : Stream.empty()).toList();

@@ -22,6 +22,11 @@ public final class ByteLevel {
     private ByteLevel() {
     }
 
+    /** The character standing for byte {@code b}. */
+    public static String symbol(int b) {
+        return String.valueOf(BYTE_TO_CHAR[b & 0xFF]);
+    }
+
     /** The byte-level spelling of a piece of text (its UTF-8 bytes, one character each). */
     public static String encode(String text) {
         byte[] bytes = text.getBytes(java.nio.charset.StandardCharsets.UTF_8);

@@ -34,28 +34,30 @@ public final class GgufWriter {
     private final List<Tensor> tensors = new ArrayList<>();
 
     public GgufWriter put(String key, String value) {
-        metadata.add(new Entry(key, GgufValueType.STRING, null, value));
+        return add(new Entry(key, GgufValueType.STRING, null, value));
+    }
+
+    /** Adds an entry; a later value for the same key replaces the earlier one. */
+    private GgufWriter add(Entry e) {
+        metadata.removeIf(old -> old.key().equals(e.key()));
+        metadata.add(e);
         return this;
     }
 
     public GgufWriter putUint32(String key, long value) {
-        metadata.add(new Entry(key, GgufValueType.UINT32, null, value));
-        return this;
+        return add(new Entry(key, GgufValueType.UINT32, null, value));
     }
 
     public GgufWriter putFloat32(String key, double value) {
-        metadata.add(new Entry(key, GgufValueType.FLOAT32, null, value));
-        return this;
+        return add(new Entry(key, GgufValueType.FLOAT32, null, value));
     }
 
     public GgufWriter putBool(String key, boolean value) {
-        metadata.add(new Entry(key, GgufValueType.BOOL, null, value));
-        return this;
+        return add(new Entry(key, GgufValueType.BOOL, null, value));
     }
 
     public GgufWriter putArray(String key, GgufValueType elementType, List<?> values) {
-        metadata.add(new Entry(key, GgufValueType.ARRAY, elementType, values));
-        return this;
+        return add(new Entry(key, GgufValueType.ARRAY, elementType, values));
     }
 
     /** Adds a tensor encoded as {@code type}; GGUF dims are the shape reversed (innermost first). */

@@ -131,8 +131,16 @@ public final class RandomModelWriter {
      *                 or whole as {@code attn_kv_b} (older conversions)
      */
     public static void writeGguf(ModelSpec spec, GgmlType type, long seed, Path file, boolean splitKvB) throws IOException {
+        writeGguf(spec, type, seed, file, splitKvB, w -> {
+        });
+    }
+
+    /** As above, with extra metadata (e.g. a tokenizer) added by {@code extra}. */
+    public static void writeGguf(ModelSpec spec, GgmlType type, long seed, Path file, boolean splitKvB,
+                                 java.util.function.Consumer<GgufWriter> extra) throws IOException {
         GgufWriter w = new GgufWriter();
         metadata(spec, w);
+        extra.accept(w);
         List<TensorData> tensors = new ArrayList<>(ropeFreqs(spec));
         tensors.addAll(ggufTensors(spec, RandomTensors.of(spec, seed), splitKvB));
         for (TensorData t : tensors) {

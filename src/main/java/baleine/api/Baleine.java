@@ -1,0 +1,203 @@
+package baleine.api;
+
+import baleine.chat.ChatTemplate;
+import baleine.format.ModelFormatException;
+import baleine.format.gguf.GgufMetadata;
+import baleine.format.gguf.GgufStore;
+import baleine.format.hf.HfStore;
+import baleine.generation.GenerationListener;
+import baleine.generation.GenerationResult;
+import baleine.generation.Generator;
+import baleine.generation.SamplingParams;
+import baleine.model.Architectures;
+import baleine.model.DecoderModel;
+import baleine.tokenizer.TokenizerConfig;
+import baleine.tokenizer.Tokenizers;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * A loaded model, ready to chat: weights, tokenizer, chat template and the model card's sampling
+ * defaults. Load once, then open as many independent {@link Conversation}s as needed.
+ *
+ * <pre>{@code
+ * try (Baleine model = Baleine.load(Path.of("DeepSeek-R1-Distill-Qwen-1.5B-Q4_K_M.gguf"))) {
+ *     Conversation chat = model.newConversation();
+ *     chat.send("Why is the sky blue?", model.defaults(), text -> System.out.print(text));
+ * }
+ * }</pre>
+ */
+public final class Baleine implements AutoCloseable {
+    private final DecoderModel model;
+    private final TokenizerConfig tokenizer;
+    private final Optional<ChatTemplate> template;
+    private final SamplingParams defaults;
+    private final int contextLength;
+    private final String name;
+
+    private Baleine(DecoderModel model, TokenizerConfig tokenizer, Optional<String> templateOverride, SamplingParams defaults,
+                    int contextLength, String name) {
+        this.model = model;
+        this.tokenizer = tokenizer;
+        this.template = templateOverride.or(tokenizer::chatTemplate)
+                .map(src -> new ChatTemplate(src, tokenizer.bosToken(), tokenizer.eosToken()));
+        this.defaults = defaults;
+        this.contextLength = contextLength;
+        this.name = name;
+    }
+
+    /** Options for {@link #load(Path, Options)}: context size (0: the model's own) and a chat template to use instead of the model's. */
+    public record Options(int contextLength, Optional<String> chatTemplate) {
+        public static Options defaults() {
+            return new Options(0, Optional.empty());
+        }
+    }
+
+    public static Baleine load(Path path) {
+        return load(path, Options.defaults());
+    }
+
+    public static Baleine load(Path path, Options options) {
+        String name = path.getFileName() == null ? path.toString() : path.getFileName().toString().replaceFirst("\\.gguf$", "");
+        if (HfStore.isModelDirectory(path)) {
+            HfStore store = HfStore.open(path);
+            DecoderModel m = Architectures.loadHf(store);
+            try {
+                return new Baleine(m, Tokenizers.fromHuggingFace(path), options.chatTemplate(), hfDefaults(path),
+                        context(m, options), name);
+            } catch (RuntimeException e) {
+                m.close();
+                throw e;
+            }
+        }
+        if (Files.isDirectory(path)) {
+            throw new ModelFormatException(path + " is a directory without config.json; give a GGUF file or a Hugging Face model directory");
+        }
+        if (!Files.exists(path)) {
+            throw new ModelFormatException("model not found: " + path);
+        }
+        GgufStore store = GgufStore.open(path);
+        DecoderModel m = Architectures.loadGguf(store);
+        try {
+            return new Baleine(m, Tokenizers.fromGguf(store.metadata(), path.toString()), options.chatTemplate(),
+                    ggufDefaults(store.metadata()), context(m, options), store.metadata().optString("general.name").orElse(name));
+        } catch (RuntimeException e) {
+            m.close();
+            throw e;
+        }
+    }
+
+    private static int context(DecoderModel m, Options o) {
+        if (o.contextLength() < 0) {
+            throw new IllegalArgumentException("context size must be positive, got " + o.contextLength());
+        }
+        return o.contextLength() == 0 ? Math.min(m.contextLength(), 32768) : Math.min(o.contextLength(), m.contextLength());
+    }
+
+    /** {@code generation_config.json}'s temperature / top_p / top_k when the model card sets them. */
+    static SamplingParams hfDefaults(Path dir) {
+        SamplingParams p = SamplingParams.defaults();
+        Path gc = dir.resolve("generation_config.json");
+        if (!Files.isRegularFile(gc)) {
+            return p;
+        }
+        try {
+            JsonNode n = new ObjectMapper().readTree(gc.toFile());
+            if (n.path("temperature").isNumber()) {
+                p = p.withTemperature((float) n.path("temperature").asDouble());
+            }
+            if (n.path("top_p").isNumber()) {
+                p = p.withTopP((float) n.path("top_p").asDouble());
+            }
+            if (n.path("top_k").isNumber()) {
+                p = p.withTopK(n.path("top_k").asInt());
+            }
+            if (n.has("temperature") || n.has("top_p")) {
+                p = p.withMinP(0f).withTopK(n.path("top_k").asInt(0));
+            }
+            return p;
+        } catch (IOException e) {
+            throw new ModelFormatException("cannot read " + gc + ": " + e.getMessage());
+        }
+    }
+
+    /** GGUF {@code general.sampling.*} keys when present; DeepSeek-R1 models get their model card's 0.6 / 0.95. */
+    static SamplingParams ggufDefaults(GgufMetadata m) {
+        SamplingParams p = SamplingParams.defaults();
+        String name = m.optString("general.name").orElse("") + " " + m.optString("general.basename").orElse("");
+        if (name.contains("R1")) {
+            p = p.withTemperature(0.6f).withTopP(0.95f).withTopK(0).withMinP(0f);
+        }
+        if (m.has("general.sampling.temp")) {
+            p = p.withTemperature((float) m.real("general.sampling.temp"));
+        }
+        if (m.has("general.sampling.top_p")) {
+            p = p.withTopP((float) m.real("general.sampling.top_p"));
+        }
+        if (m.has("general.sampling.top_k")) {
+            p = p.withTopK((int) m.integer("general.sampling.top_k"));
+        }
+        return p;
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public DecoderModel model() {
+        return model;
+    }
+
+    public TokenizerConfig tokenizer() {
+        return tokenizer;
+    }
+
+    public Optional<ChatTemplate> chatTemplate() {
+        return template;
+    }
+
+    /** The model card's sampling settings (or llama.cpp's defaults when it publishes none). */
+    public SamplingParams defaults() {
+        return defaults;
+    }
+
+    public int contextLength() {
+        return contextLength;
+    }
+
+    Generator generator() {
+        return new Generator(model, tokenizer.tokenizer(), tokenizer.endOfGeneration());
+    }
+
+    /** A new conversation with its own cache and history. */
+    public Conversation newConversation() {
+        ChatTemplate t = template.orElseThrow(() -> new ModelFormatException(name
+                + " has no chat template; pass one with --chat-template FILE (Options.chatTemplate) or use raw completion"));
+        return new Conversation(this, t);
+    }
+
+    /** Raw completion of {@code prompt} (no chat template; BOS first when the tokenizer asks for it). */
+    public GenerationResult complete(String prompt, SamplingParams params, GenerationListener listener, AtomicBoolean cancel) {
+        int[] ids = tokenizer.tokenizer().encode(prompt, false);
+        if (tokenizer.addBosToPrompts() && tokenizer.tokenizer().bos().isPresent()
+                && (ids.length == 0 || ids[0] != tokenizer.tokenizer().bos().getAsInt())) {
+            int[] withBos = new int[ids.length + 1];
+            withBos[0] = tokenizer.tokenizer().bos().getAsInt();
+            System.arraycopy(ids, 0, withBos, 1, ids.length);
+            ids = withBos;
+        }
+        return generator().generate(ids, model.newCache(contextLength), new ArrayList<>(), params, false, listener, cancel);
+    }
+
+    @Override
+    public void close() {
+        model.close();
+    }
+}

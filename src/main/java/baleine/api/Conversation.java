@@ -1,0 +1,119 @@
+package baleine.api;
+
+import baleine.cache.KvCache;
+import baleine.chat.ChatTemplate;
+import baleine.generation.GenerationListener;
+import baleine.generation.GenerationResult;
+import baleine.generation.ReasoningParser;
+import baleine.generation.SamplingParams;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * One multi-turn chat with its own KV cache. Each turn renders the whole history with the model's
+ * template; the cache keeps the common prefix, so only new tokens are evaluated. Use from one thread at
+ * a time; {@link #cancel()} may be called from any thread.
+ */
+public final class Conversation {
+    private final Baleine model;
+    private final ChatTemplate template;
+    private final List<Map<String, Object>> messages = new ArrayList<>();
+    private final KvCache cache;
+    private final List<Integer> cachedTokens = new ArrayList<>();
+    private final AtomicBoolean cancel = new AtomicBoolean();
+    private Boolean thinking;
+
+    Conversation(Baleine model, ChatTemplate template) {
+        this.model = model;
+        this.template = template;
+        this.cache = model.model().newCache(model.contextLength());
+    }
+
+    public Conversation system(String content) {
+        messages.add(message("system", content));
+        return this;
+    }
+
+    /** null: the template's default; true/false: ask for or suppress the reasoning block. */
+    public void setThinking(Boolean thinking) {
+        this.thinking = thinking;
+    }
+
+    public List<Map<String, Object>> messages() {
+        return List.copyOf(messages);
+    }
+
+    /** Forgets the history (the cache is reused as far as the new history allows). */
+    public void clear() {
+        messages.clear();
+    }
+
+    /** Stops the answer being generated (from any thread); the partial answer is kept. */
+    public void cancel() {
+        cancel.set(true);
+    }
+
+    public long cachedTokens() {
+        return cache.length();
+    }
+
+    /** Sends a user message and streams the answer; the answer joins the history. */
+    public GenerationResult send(String user, SamplingParams params, GenerationListener listener) {
+        messages.add(message("user", user));
+        Prompt prompt;
+        try {
+            prompt = render();
+        } catch (RuntimeException e) {
+            messages.removeLast();
+            throw e;
+        }
+        cancel.set(false);
+        GenerationResult r;
+        try {
+            r = model.generator().generate(prompt.ids(), cache, cachedTokens, params, prompt.insideThink(), listener, cancel);
+        } catch (RuntimeException e) {
+            messages.removeLast();
+            throw e;
+        }
+        Map<String, Object> answer = message("assistant", r.content());
+        if (!r.reasoning().isEmpty()) {
+            answer.put("reasoning_content", r.reasoning());
+        }
+        messages.add(answer);
+        return r;
+    }
+
+    record Prompt(int[] ids, boolean insideThink) {
+    }
+
+    Prompt render() {
+        Map<String, Object> extra = new HashMap<>();
+        if (thinking != null) {
+            extra.put("thinking", thinking);
+            extra.put("enable_thinking", thinking);
+        }
+        String text = template.render(messages, true, extra);
+        boolean switchable = template.source().contains("thinking");
+        boolean opensThink = text.stripTrailing().endsWith(ReasoningParser.OPEN);
+        if (Boolean.FALSE.equals(thinking) && !switchable) {
+            if (!opensThink) {
+                throw new IllegalStateException("this model's chat template has no switch for thinking; it cannot be turned off");
+            }
+            text = text + "\n" + ReasoningParser.CLOSE + "\n\n"; // R1 style: close the block the template opened
+            opensThink = false;
+        }
+        return new Prompt(model.tokenizer().tokenizer().encode(text, false), opensThink);
+    }
+
+    private static Map<String, Object> message(String role, String content) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("role", role);
+        m.put("content", content);
+        return m;
+    }
+}

@@ -1,0 +1,85 @@
+package baleine.cli;
+
+import baleine.api.Baleine;
+import baleine.api.Conversation;
+import baleine.generation.GenerationListener;
+import baleine.generation.GenerationResult;
+import baleine.generation.SamplingParams;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+@Command(name = "generate", description = "One-shot generation: the answer on stdout, reasoning and diagnostics on stderr.")
+final class GenerateCommand implements Callable<Integer> {
+    @Mixin
+    ModelOptions modelOptions;
+
+    @Mixin
+    SamplingOptions sampling;
+
+    @Option(names = {"-p", "--prompt"}, required = true, description = "the prompt; '-' reads it from stdin")
+    String prompt;
+
+    @Option(names = "--system", description = "system prompt")
+    String system;
+
+    @Option(names = "--raw", description = "complete the prompt as is, without the chat template")
+    boolean raw;
+
+    @Option(names = "--hide-thinking", description = "do not print the reasoning")
+    boolean hideThinking;
+
+    @Option(names = "--think", negatable = true, description = "ask for (--think) or suppress (--no-think) the reasoning block, where the template allows")
+    Boolean think;
+
+    @Option(names = "--verbose", description = "print the timing summary on stderr")
+    boolean verbose;
+
+    @Override
+    public Integer call() throws IOException {
+        String text = prompt.equals("-") ? new String(System.in.readAllBytes(), StandardCharsets.UTF_8) : prompt;
+        PrintStream out = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), true, StandardCharsets.UTF_8);
+        try (Baleine model = modelOptions.load()) {
+            SamplingParams params = sampling.apply(model.defaults()).validate(model.model().vocabSize());
+            GenerationListener listener = new GenerationListener() {
+                @Override
+                public void onReasoning(String t) {
+                    if (!hideThinking) {
+                        System.err.print(Terminal.dim(t));
+                    }
+                }
+
+                @Override
+                public void onContent(String t) {
+                    out.print(t);
+                }
+            };
+            GenerationResult r;
+            if (raw) {
+                if (system != null || think != null) {
+                    throw new IllegalArgumentException("--system and --think need the chat template; drop --raw");
+                }
+                r = model.complete(text, params, listener, new AtomicBoolean());
+            } else {
+                Conversation c = model.newConversation();
+                if (system != null) {
+                    c.system(system);
+                }
+                c.setThinking(think);
+                r = c.send(text, params, listener);
+            }
+            out.println();
+            out.flush();
+            if (verbose || Terminal.interactive()) {
+                System.err.println(Terminal.dim(r.timingSummary()));
+            }
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,62 @@
+package baleine.cli;
+
+import baleine.api.Baleine;
+import baleine.tensor.Parallel;
+import baleine.writer.DemoModel;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Optional;
+
+/** Which model to load and how: shared by {@code run} and {@code generate}. */
+final class ModelOptions {
+    @Parameters(index = "0", arity = "0..1", paramLabel = "MODEL",
+            description = "GGUF file, Hugging Face model directory, or repository id in the Hugging Face cache (owner/name[:QUANT])")
+    String model;
+
+    @Option(names = "--demo", description = "use a small random-weight DeepSeek-V3-architecture model (written once into the cache); its text is random")
+    boolean demo;
+
+    @Option(names = {"-c", "--ctx-size"}, description = "context size in tokens (default: the model's, at most 32768)")
+    int contextSize;
+
+    @Option(names = "--chat-template", paramLabel = "FILE", description = "Jinja chat template to use instead of the model's")
+    Path chatTemplate;
+
+    @Option(names = {"-t", "--threads"}, description = "worker threads (default: all cores)")
+    Integer threads;
+
+    Baleine load() {
+        if (demo == (model != null)) {
+            throw new IllegalArgumentException(demo ? "give either MODEL or --demo, not both" : "give a MODEL (file, directory or owner/name) or --demo");
+        }
+        if (threads != null) {
+            Parallel.setThreads(threads);
+        }
+        Optional<String> template = Optional.empty();
+        if (chatTemplate != null) {
+            try {
+                template = Optional.of(Files.readString(chatTemplate));
+            } catch (IOException e) {
+                throw new IllegalArgumentException("cannot read chat template " + chatTemplate + ": " + e.getMessage());
+            }
+        }
+        Path path = demo ? demoModel() : new ModelResolver(System.getenv()).resolve(model);
+        try (Progress p = Progress.start("loading " + path.getFileName())) {
+            return Baleine.load(path, new Baleine.Options(contextSize, template));
+        }
+    }
+
+    private static Path demoModel() {
+        System.err.println("demo: a tiny random-weight model with DeepSeek-V3's architecture; its text is random, not an answer.");
+        try (Progress p = Progress.start("preparing the demo model")) {
+            return DemoModel.ensure(DemoModel.cacheDirectory());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write the demo model into " + DemoModel.cacheDirectory() + ": " + e.getMessage(), e);
+        }
+    }
+}

@@ -1,0 +1,177 @@
+package baleine.cli;
+
+import baleine.api.Baleine;
+import baleine.api.Conversation;
+import baleine.generation.GenerationListener;
+import baleine.generation.GenerationResult;
+import baleine.generation.SamplingParams;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import sun.misc.Signal;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicReference;
+
+@Command(name = "run", description = "Chat with a model in the terminal. Type /help for commands; Ctrl-C stops an answer.")
+final class RunCommand implements Callable<Integer> {
+    @Mixin
+    ModelOptions modelOptions;
+
+    @Mixin
+    SamplingOptions sampling;
+
+    @Option(names = "--system", description = "system prompt")
+    String system;
+
+    @Option(names = "--hide-thinking", description = "do not show the reasoning")
+    boolean hideThinking;
+
+    static final String HELP = """
+            /bye                 leave
+            /clear               forget the conversation
+            /set temperature T   (also top_p, top_k, min_p, seed, max_tokens)
+            /set think|nothink   ask for or suppress the reasoning block
+            /show                current settings
+            /help                this list""";
+
+    private SamplingParams params;
+    private final AtomicReference<Conversation> answering = new AtomicReference<>();
+
+    @Override
+    public Integer call() throws Exception {
+        PrintStream out = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), true, StandardCharsets.UTF_8);
+        try (Baleine model = modelOptions.load()) {
+            params = sampling.apply(model.defaults()).validate(model.model().vocabSize());
+            Conversation chat = newChat(model);
+            installInterruptHandler(out);
+            BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+            out.println("Chatting with " + model.name() + ". Type /help for commands, /bye to leave.");
+            while (true) {
+                out.print(">>> ");
+                out.flush();
+                String line = in.readLine();
+                if (line == null) {
+                    out.println();
+                    return 0;
+                }
+                line = line.strip();
+                if (line.isEmpty()) {
+                    continue;
+                }
+                if (line.startsWith("/")) {
+                    if (line.equals("/bye") || line.equals("/exit")) {
+                        return 0;
+                    }
+                    chat = command(line, chat, model, out);
+                    continue;
+                }
+                answer(chat, line, out);
+            }
+        }
+    }
+
+    private Conversation newChat(Baleine model) {
+        Conversation c = model.newConversation();
+        if (system != null) {
+            c.system(system);
+        }
+        return c;
+    }
+
+    private void answer(Conversation chat, String line, PrintStream out) {
+        GenerationListener listener = new GenerationListener() {
+            @Override
+            public void onReasoning(String t) {
+                if (!hideThinking) {
+                    out.print(Terminal.dim(t));
+                }
+            }
+
+            @Override
+            public void onContent(String t) {
+                out.print(t);
+            }
+        };
+        answering.set(chat);
+        try {
+            GenerationResult r = chat.send(line, params, listener);
+            out.println();
+            if (r.finishReason().equals("cancelled")) {
+                out.println("(interrupted)");
+            }
+            out.println(Terminal.dim(r.timingSummary()));
+        } catch (RuntimeException e) {
+            out.println();
+            out.println("error: " + e.getMessage());
+        } finally {
+            answering.set(null);
+        }
+    }
+
+    private void installInterruptHandler(PrintStream out) {
+        try {
+            Signal.handle(new Signal("INT"), s -> {
+                Conversation c = answering.get();
+                if (c != null) {
+                    c.cancel();
+                } else {
+                    out.print("\n(use /bye to leave)\n>>> ");
+                    out.flush();
+                }
+            });
+        } catch (IllegalArgumentException e) {
+            // no SIGINT on this platform: Ctrl-C ends the program as usual
+        }
+    }
+
+    private Conversation command(String line, Conversation chat, Baleine model, PrintStream out) {
+        String[] w = line.split("\\s+");
+        try {
+            switch (w[0]) {
+                case "/help", "/?" -> out.println(HELP);
+                case "/clear" -> {
+                    out.println("(conversation cleared)");
+                    return newChat(model);
+                }
+                case "/show" -> out.println(params);
+                case "/set" -> set(w, chat, out);
+                default -> out.println("unknown command " + w[0] + "; /help lists them");
+            }
+        } catch (IllegalArgumentException e) {
+            out.println("error: " + e.getMessage());
+        }
+        return chat;
+    }
+
+    private void set(String[] w, Conversation chat, PrintStream out) {
+        if (w.length == 2 && (w[1].equals("think") || w[1].equals("nothink"))) {
+            chat.setThinking(w[1].equals("think"));
+            out.println("(thinking " + (w[1].equals("think") ? "on" : "off") + ")");
+            return;
+        }
+        if (w.length != 3) {
+            throw new IllegalArgumentException("usage: /set NAME VALUE, or /set think|nothink");
+        }
+        SamplingParams p;
+        try {
+            p = switch (w[1]) {
+                case "temperature" -> params.withTemperature(Float.parseFloat(w[2]));
+                case "top_p" -> params.withTopP(Float.parseFloat(w[2]));
+                case "top_k" -> params.withTopK(Integer.parseInt(w[2]));
+                case "min_p" -> params.withMinP(Float.parseFloat(w[2]));
+                case "seed" -> params.withSeed(Long.parseLong(w[2]));
+                case "max_tokens" -> params.withMaxTokens(Integer.parseInt(w[2]));
+                default -> throw new IllegalArgumentException("unknown setting '" + w[1] + "'; /help lists them");
+            };
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("'" + w[2] + "' is not a number");
+        }
+        params = p.validate(Integer.MAX_VALUE);
+        out.println("(" + w[1] + " = " + w[2] + ")");
+    }
+}

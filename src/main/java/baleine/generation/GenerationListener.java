@@ -1,0 +1,16 @@
+package baleine.generation;
+
+/** Receives generated text as it is produced; reasoning and answer arrive separately. */
+public interface GenerationListener {
+    default void onReasoning(String text) {
+    }
+
+    void onContent(String text);
+
+    /** Every sampled token id, before it is decoded. */
+    default void onToken(int id) {
+    }
+
+    GenerationListener NONE = text -> {
+    };
+}
