@@ -44,7 +44,7 @@ final class GenerateCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         String text = prompt.equals("-") ? new String(System.in.readAllBytes(), StandardCharsets.UTF_8) : prompt;
-        PrintStream out = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), true, StandardCharsets.UTF_8);
+        PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
         try (Baleine model = modelOptions.load()) {
             SamplingParams params = sampling.apply(model.defaults()).validate(model.model().vocabSize());
             GenerationListener listener = new GenerationListener() {

@@ -44,7 +44,7 @@ final class RunCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        PrintStream out = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), true, StandardCharsets.UTF_8);
+        PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
         try (Baleine model = modelOptions.load()) {
             params = sampling.apply(model.defaults()).validate(model.model().vocabSize());
             Conversation chat = newChat(model);

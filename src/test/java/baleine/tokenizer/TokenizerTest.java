@@ -61,6 +61,17 @@ class TokenizerTest {
     }
 
     @Test
+    void ggufPreTokenizerTypesCompileAndSplitAsLlamaCppDoes() {
+        assertThat(new PreTokenizer(PreTokenizer.forGgufPreType("deepseek-llm")).split("Hello world 12345\n中文"))
+                .containsExactly("Hello", " world", " ", "12345", "\n", "中文");
+        assertThat(new PreTokenizer(PreTokenizer.forGgufPreType("deepseek-v3")).split("abc1234"))
+                .containsExactly("abc", "123", "4");
+        assertThat(new PreTokenizer(PreTokenizer.forGgufPreType("qwen2")).split("x 42")).containsExactly("x", " ", "4", "2");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> PreTokenizer.forGgufPreType("falcon"))
+                .hasMessageContaining("'falcon' is not supported");
+    }
+
+    @Test
     void specialTokensAreSkippedOnlyWhenAsked() {
         Path dir = SharedFixtures.conformance().resolve("tokenizer");
         Tokenizer tok = Tokenizers.fromHuggingFace(dir.resolve("tokenizer.json"), dir.resolve("tokenizer_config.json")).tokenizer();

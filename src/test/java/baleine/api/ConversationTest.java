@@ -1,0 +1,150 @@
+package baleine.api;
+
+import baleine.generation.GenerationListener;
+import baleine.generation.GenerationResult;
+import baleine.generation.SamplingParams;
+import baleine.writer.DemoModel;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** The embeddable API on the generated demo model (DeepSeek-V3 architecture, our own tokenizer and template). */
+class ConversationTest {
+    static Baleine model;
+
+    @BeforeAll
+    static void load() throws Exception {
+        model = Baleine.load(DemoModel.ensure(Files.createTempDirectory("baleine-demo")));
+    }
+
+    @AfterAll
+    static void close() {
+        model.close();
+    }
+
+    static SamplingParams seeded(long seed, int n) {
+        return model.defaults().withTemperature(1.0f).withSeed(seed).withMaxTokens(n);
+    }
+
+    @Test
+    void sameSeedReproducesByteForByteAcrossConversations() {
+        Conversation a = model.newConversation(), b = model.newConversation();
+        GenerationResult ra = a.send("Hello there", seeded(7, 24), GenerationListener.NONE);
+        GenerationResult rb = b.send("Hello there", seeded(7, 24), GenerationListener.NONE);
+        assertThat(rb.tokens()).isEqualTo(ra.tokens());
+        assertThat(rb.reasoning() + rb.content()).isEqualTo(ra.reasoning() + ra.content());
+        GenerationResult rc = model.newConversation().send("Hello there", seeded(8, 24), GenerationListener.NONE);
+        assertThat(rc.tokens()).isNotEqualTo(ra.tokens());
+    }
+
+    @Test
+    void templateThatOpensThinkMakesTheOutputReasoningAndNothinkMakesItContent() {
+        Conversation thinking = model.newConversation();
+        GenerationResult r = thinking.send("Why?", seeded(1, 12), GenerationListener.NONE);
+        assertThat(r.reasoning()).isNotEmpty();
+        Conversation plain = model.newConversation();
+        plain.setThinking(false);
+        GenerationResult p = plain.send("Why?", seeded(1, 12), GenerationListener.NONE);
+        assertThat(p.reasoning()).isEmpty();
+        assertThat(p.content()).isNotEmpty();
+    }
+
+    @Test
+    void streamedPiecesAddUpToTheResult() {
+        StringBuilder reasoning = new StringBuilder(), content = new StringBuilder();
+        GenerationResult r = model.newConversation().send("Tell me", seeded(3, 30), new GenerationListener() {
+            public void onReasoning(String t) {
+                reasoning.append(t);
+            }
+
+            public void onContent(String t) {
+                content.append(t);
+            }
+        });
+        assertThat(reasoning.toString()).isEqualTo(r.reasoning());
+        assertThat(content.toString()).isEqualTo(r.content());
+        assertThat(r.finishReason()).isEqualTo("length");
+    }
+
+    @Test
+    void stopStringSpanningTwoTokensEndsTheAnswerAndIsNotEmitted() {
+        Conversation c = model.newConversation();
+        c.setThinking(false);
+        List<String> pieces = new ArrayList<>();
+        GenerationResult full = c.send("Write", SamplingParams.greedy(30), pieces::add);
+        // choose a stop string made of the end of one streamed piece and the start of the next
+        int i = 1;
+        while (i < pieces.size() && (pieces.get(i - 1).isEmpty() || pieces.get(i).isEmpty())) {
+            i++;
+        }
+        String stop = pieces.get(i - 1).substring(pieces.get(i - 1).length() - 1) + pieces.get(i).charAt(0);
+        Conversation again = model.newConversation();
+        again.setThinking(false);
+        GenerationResult cut = again.send("Write", SamplingParams.greedy(30).withStop(List.of(stop)), GenerationListener.NONE);
+        assertThat(cut.finishReason()).isEqualTo("stop");
+        assertThat(cut.content()).isEqualTo(full.content().substring(0, full.content().indexOf(stop)));
+    }
+
+    @Test
+    void secondTurnReusesTheCachedPrefixAndHistoryGrows() {
+        Conversation c = model.newConversation().system("Be brief.");
+        c.send("First question", seeded(2, 8), GenerationListener.NONE);
+        GenerationResult second = c.send("Second question", seeded(2, 8), GenerationListener.NONE);
+        assertThat(second.cachedPromptTokens()).isGreaterThan(0);
+        assertThat(c.messages()).extracting(m -> m.get("role")).containsExactly("system", "user", "assistant", "user", "assistant");
+    }
+
+    @Test
+    void cancelStopsTheAnswerFromAnotherThreadOrTheListener() {
+        Conversation c = model.newConversation();
+        int[] seen = {0};
+        GenerationResult r = c.send("Go", seeded(4, 200), new GenerationListener() {
+            public void onContent(String t) {
+            }
+
+            public void onToken(int id) {
+                if (++seen[0] == 5) {
+                    c.cancel();
+                }
+            }
+        });
+        assertThat(r.finishReason()).isEqualTo("cancelled");
+        assertThat(r.tokens()).hasSizeLessThanOrEqualTo(5);
+    }
+
+    @Test
+    void rawCompletionAndBadValues() {
+        GenerationResult r = model.complete("Once upon a time", seeded(5, 5), GenerationListener.NONE, new AtomicBoolean());
+        assertThat(r.tokens()).hasSize(5);
+        assertThatThrownBy(() -> model.newConversation().send("x", model.defaults().withTopP(1.5f), GenerationListener.NONE))
+                .hasMessageContaining("top_p");
+        String longPrompt = "word ".repeat(5000);
+        assertThatThrownBy(() -> model.newConversation().send(longPrompt, seeded(1, 1), GenerationListener.NONE))
+                .hasMessageContaining("more than the context length");
+    }
+
+    @Test
+    void conversationsRunConcurrently() throws Exception {
+        List<Thread> threads = new ArrayList<>();
+        Map<Integer, List<Integer>> results = new java.util.concurrent.ConcurrentHashMap<>();
+        for (int t = 0; t < 4; t++) {
+            int id = t;
+            threads.add(Thread.ofPlatform().start(() -> results.put(id,
+                    model.newConversation().send("Same prompt", seeded(9, 16), GenerationListener.NONE).tokens())));
+        }
+        for (Thread t : threads) {
+            t.join();
+        }
+        assertThat(results.values()).allSatisfy(tokens -> assertThat(tokens).isEqualTo(results.get(0)));
+    }
+}

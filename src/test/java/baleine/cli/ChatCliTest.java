@@ -1,0 +1,71 @@
+package baleine.cli;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayInputStream;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** {@code generate} and {@code run} on the demo model, driven like a user would. */
+class ChatCliTest {
+    @Test
+    void generateDemoIsReproducibleWithASeedAndPutsTheAnswerOnStdout() {
+        CliTest.Run a = CliTest.run("generate", "--demo", "-p", "Hello", "-n", "12", "--seed", "3", "--no-think", "--temperature", "0.9");
+        CliTest.Run b = CliTest.run("generate", "--demo", "-p", "Hello", "-n", "12", "--seed", "3", "--no-think", "--temperature", "0.9");
+        assertThat(a.exit()).as(a.err()).isZero();
+        assertThat(a.out()).isNotBlank().isEqualTo(b.out());
+        assertThat(a.err()).contains("random");
+    }
+
+    @Test
+    void generateSendsReasoningToStderrAndCanHideIt() {
+        CliTest.Run shown = CliTest.run("generate", "--demo", "-p", "Hi", "-n", "8", "--seed", "1", "--verbose");
+        assertThat(shown.exit()).isZero();
+        assertThat(shown.out().strip()).isEmpty(); // the demo template opens <think>: everything is reasoning
+        assertThat(shown.err()).contains("generation: 8 tokens");
+        CliTest.Run hidden = CliTest.run("generate", "--demo", "-p", "Hi", "-n", "8", "--seed", "1", "--hide-thinking");
+        assertThat(hidden.err()).doesNotContain(shown.err().lines().filter(l -> l.length() > 3 && !l.startsWith("demo:")
+                && !l.startsWith("prompt:")).findFirst().orElse("\u0000"));
+    }
+
+    @Test
+    void runChatsTakesSlashCommandsAndLeaves() {
+        String session = "/help\n/set temperature 0\n/set nothink\nHello\n/set top_p 1.5\n/clear\nAgain\n/bye\n";
+        InputStream old = System.in;
+        try {
+            System.setIn(new ByteArrayInputStream(session.getBytes(StandardCharsets.UTF_8)));
+            CliTest.Run r = CliTest.run("run", "--demo", "-n", "6");
+            assertThat(r.exit()).as(r.err()).isZero();
+            assertThat(r.out()).contains("/bye", "(temperature = 0)", "(thinking off)", "tok/s", "error: top_p must be in (0, 1]",
+                    "(conversation cleared)");
+            assertThat(r.out().lines().filter(l -> l.contains("generation: 6 tokens")).count()).isEqualTo(2);
+        } finally {
+            System.setIn(old);
+        }
+    }
+
+    @Test
+    void badInputGivesAOneLineErrorAndNonZeroExit(@TempDir Path dir) throws Exception {
+        CliTest.Run unknown = CliTest.run("generate", "no-such-model", "-p", "x");
+        assertThat(unknown.exit()).isNotZero();
+        assertThat(unknown.err().strip()).startsWith("error: model 'no-such-model' not found").doesNotContain("\n\tat ");
+        CliTest.Run topP = CliTest.run("generate", "--demo", "-p", "x", "--top-p", "1.5");
+        assertThat(topP.exit()).isNotZero();
+        assertThat(topP.err()).contains("error: top_p must be in (0, 1], got 1.5");
+        CliTest.Run template = CliTest.run("generate", "--demo", "-p", "x", "--chat-template", dir.resolve("missing.jinja").toString());
+        assertThat(template.exit()).isNotZero();
+        assertThat(template.err()).contains("error: cannot read chat template");
+        Path broken = dir.resolve("broken.jinja");
+        Files.writeString(broken, "{% for m in messages %}{{ m['content'] ");
+        CliTest.Run bad = CliTest.run("generate", "--demo", "-p", "x", "--chat-template", broken.toString());
+        assertThat(bad.exit()).isNotZero();
+        assertThat(bad.err()).contains("error: the chat template failed");
+        CliTest.Run neither = CliTest.run("generate", "-p", "x");
+        assertThat(neither.err()).contains("give a MODEL");
+    }
+}
