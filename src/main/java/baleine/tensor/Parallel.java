@@ -4,9 +4,9 @@ import java.util.concurrent.ForkJoinPool;
 import java.util.function.IntConsumer;
 import java.util.stream.IntStream;
 
-/** Splits index ranges over the worker threads (the common fork-join pool, sized by {@link #setThreads}). */
+/** Splits index ranges over a fork-join pool of one worker per core (or as many as {@link #setThreads} says). */
 public final class Parallel {
-    private static volatile ForkJoinPool pool = ForkJoinPool.commonPool();
+    private static volatile ForkJoinPool pool = new ForkJoinPool(Runtime.getRuntime().availableProcessors());
 
     private Parallel() {
     }
@@ -15,7 +15,11 @@ public final class Parallel {
         if (threads < 1) {
             throw new IllegalArgumentException("thread count must be at least 1, got " + threads);
         }
-        pool = threads == ForkJoinPool.commonPool().getParallelism() ? ForkJoinPool.commonPool() : new ForkJoinPool(threads);
+        if (threads != pool.getParallelism()) {
+            ForkJoinPool old = pool;
+            pool = new ForkJoinPool(threads);
+            old.shutdown();
+        }
     }
 
     public static int threads() {

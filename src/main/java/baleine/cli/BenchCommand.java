@@ -1,0 +1,178 @@
+package baleine.cli;
+
+import baleine.cache.KvCache;
+import baleine.model.Architectures;
+import baleine.model.DecoderModel;
+import baleine.tensor.Parallel;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.Callable;
+
+/**
+ * llama-bench's measurements: {@code pp} = tokens/s evaluating a prompt of p tokens in one batch,
+ * {@code tg} = tokens/s generating n tokens one at a time, both after an optional context of d tokens.
+ */
+@Command(name = "bench", description = "Measure prompt processing (pp) and generation (tg) speed, like llama-bench.")
+final class BenchCommand implements Callable<Integer> {
+    @Parameters(index = "0", paramLabel = "MODEL", description = "GGUF file or Hugging Face model directory")
+    Path model;
+
+    @Option(names = {"-p", "--n-prompt"}, defaultValue = "64", description = "prompt tokens for pp (0 skips pp; default ${DEFAULT-VALUE})")
+    int prompt;
+
+    @Option(names = {"-n", "--n-gen"}, defaultValue = "32", description = "generated tokens for tg (0 skips tg; default ${DEFAULT-VALUE})")
+    int gen;
+
+    @Option(names = {"-d", "--n-depth"}, defaultValue = "0", description = "tokens already in the context (default ${DEFAULT-VALUE})")
+    int depth;
+
+    @Option(names = {"-t", "--threads"}, description = "worker threads (default: all cores)")
+    Integer threads;
+
+    @Option(names = {"-r", "--repetitions"}, defaultValue = "5", description = "repetitions (default ${DEFAULT-VALUE})")
+    int reps;
+
+    @Option(names = {"-o", "--output"}, defaultValue = "md", description = "md or json (default ${DEFAULT-VALUE})")
+    String output;
+
+    record Test(String name, int nPrompt, int nGen, List<Long> samplesNs, int tokens, long kvBytes) {
+        double[] tokensPerSecond() {
+            return samplesNs.stream().mapToDouble(ns -> tokens / (ns / 1e9)).toArray();
+        }
+    }
+
+    @Override
+    public Integer call() throws IOException {
+        if (prompt < 0 || gen < 0 || depth < 0 || reps < 1) {
+            throw new IllegalArgumentException("-p, -n and -d must be >= 0 and -r >= 1");
+        }
+        if (!output.equals("md") && !output.equals("json")) {
+            throw new IllegalArgumentException("-o must be md or json, got '" + output + "'");
+        }
+        if (threads != null) {
+            Parallel.setThreads(threads);
+        }
+        List<Test> tests = new ArrayList<>();
+        try (DecoderModel m = Architectures.load(model)) {
+            Random rnd = new Random(1);
+            if (prompt > 0) {
+                tests.add(run(m, "pp" + prompt, prompt, 0, rnd));
+            }
+            if (gen > 0) {
+                tests.add(run(m, "tg" + gen, 0, gen, rnd));
+            }
+            print(m, tests);
+        }
+        return 0;
+    }
+
+    private Test run(DecoderModel m, String name, int nPrompt, int nGen, Random rnd) {
+        List<Long> samples = new ArrayList<>();
+        long kv = 0;
+        for (int r = -1; r < reps; r++) { // r = -1 warms up
+            KvCache cache = m.newCache(depth + nPrompt + nGen + 1);
+            if (depth > 0) {
+                m.forward(tokens(rnd, depth, m.vocabSize()), cache, false);
+            }
+            long t0 = System.nanoTime();
+            if (nPrompt > 0) {
+                m.forward(tokens(rnd, nPrompt, m.vocabSize()), cache, false);
+            }
+            for (int i = 0; i < nGen; i++) {
+                m.forward(tokens(rnd, 1, m.vocabSize()), cache, false);
+            }
+            long ns = System.nanoTime() - t0;
+            if (r >= 0) {
+                samples.add(ns);
+            }
+            kv = cache.bytesPerToken() * cache.length();
+        }
+        return new Test(name, nPrompt, nGen, samples, nPrompt + nGen, kv);
+    }
+
+    private static int[] tokens(Random rnd, int n, int vocab) {
+        int[] t = new int[n];
+        for (int i = 0; i < n; i++) {
+            t[i] = rnd.nextInt(vocab);
+        }
+        return t;
+    }
+
+    private void print(DecoderModel m, List<Test> tests) throws IOException {
+        long rss = peakRssBytes();
+        if (output.equals("json")) {
+            ObjectMapper json = new ObjectMapper();
+            ArrayNode arr = json.createArrayNode();
+            for (Test t : tests) {
+                double[] ts = t.tokensPerSecond();
+                ObjectNode o = arr.addObject();
+                o.put("model_filename", model.toString()).put("model_type", m.info().architecture())
+                        .put("model_size", m.info().weightBytes()).put("model_n_params", m.info().totalParameters())
+                        .put("n_threads", Parallel.threads()).put("n_prompt", t.nPrompt()).put("n_gen", t.nGen())
+                        .put("n_depth", depth).put("avg_ns", (long) t.samplesNs().stream().mapToLong(Long::longValue).average().orElse(0))
+                        .put("stddev_ns", (long) stddev(t.samplesNs().stream().mapToDouble(Long::doubleValue).toArray()))
+                        .put("avg_ts", mean(ts)).put("stddev_ts", stddev(ts))
+                        .put("peak_rss_bytes", rss).put("kv_cache_bytes", t.kvBytes()).put("engine", "baleine");
+                ArrayNode samplesTs = o.putArray("samples_ts");
+                for (double v : ts) {
+                    samplesTs.add(v);
+                }
+            }
+            System.out.println(json.writerWithDefaultPrettyPrinter().writeValueAsString(arr));
+            return;
+        }
+        System.out.printf("| model | size | params | threads | test | t/s |%n|---|---:|---:|---:|---:|---:|%n");
+        for (Test t : tests) {
+            double[] ts = t.tokensPerSecond();
+            System.out.printf("| %s | %s | %s | %d | %s%s | %.2f ± %.2f |%n", m.info().architecture(), InfoCommand.bytes(m.info().weightBytes()),
+                    InfoCommand.human(m.info().totalParameters()), Parallel.threads(), t.name(), depth > 0 ? " @ d" + depth : "",
+                    mean(ts), stddev(ts));
+        }
+        System.out.printf("peak RSS %s; KV cache %s per token (%s at the longest test)%n", InfoCommand.bytes(rss),
+                InfoCommand.bytes(m.newCache().bytesPerToken()), InfoCommand.bytes(tests.stream().mapToLong(Test::kvBytes).max().orElse(0)));
+    }
+
+    static double mean(double[] v) {
+        double s = 0;
+        for (double x : v) {
+            s += x;
+        }
+        return v.length == 0 ? 0 : s / v.length;
+    }
+
+    static double stddev(double[] v) {
+        if (v.length < 2) {
+            return 0;
+        }
+        double m = mean(v), s = 0;
+        for (double x : v) {
+            s += (x - m) * (x - m);
+        }
+        return Math.sqrt(s / (v.length - 1));
+    }
+
+    /** VmHWM from /proc (Linux); 0 elsewhere. */
+    static long peakRssBytes() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("VmHWM:")) {
+                    return Long.parseLong(line.replaceAll("\\D+", "")) * 1024;
+                }
+            }
+        } catch (IOException | NumberFormatException e) {
+            return 0;
+        }
+        return 0;
+    }
+}
