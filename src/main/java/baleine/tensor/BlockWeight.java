@@ -8,6 +8,7 @@ public final class BlockWeight extends Weight {
     private final BlockCodec codec;
     private final MemorySegment data;
     private final long rowBytes;
+    private final boolean fused;
 
     /** {@code data} starts at row 0 and holds at least {@code rows} rows. */
     public BlockWeight(String name, GgmlType type, MemorySegment data, int rows, int cols) {
@@ -20,6 +21,7 @@ public final class BlockWeight extends Weight {
         }
         this.rowBytes = type.bytesFor(cols);
         this.data = data;
+        this.fused = FusedDot.supports(type);
         if (data.byteSize() < rowBytes * rows) {
             throw new IllegalArgumentException("tensor " + name + ": needs " + rowBytes * rows + " bytes, has " + data.byteSize());
         }
@@ -32,6 +34,11 @@ public final class BlockWeight extends Weight {
     @Override
     public void decodeRow(int row, float[] dst) {
         codec.decodeRun(data, row * rowBytes, dst, 0, cols);
+    }
+
+    @Override
+    public float dot(int row, float[] x, int xOff) {
+        return fused ? FusedDot.dot(type, data, row * rowBytes, x, xOff, cols) : super.dot(row, x, xOff);
     }
 
     @Override

@@ -18,6 +18,13 @@ public abstract class Weight {
     /** Writes row {@code row} as floats into {@code dst[0 .. cols)}. */
     public abstract void decodeRow(int row, float[] dst);
 
+    /** {@code W[row] . x[xOff .. xOff + cols)}; types with a fused kernel read the row in place. */
+    public float dot(int row, float[] x, int xOff) {
+        float[] buf = MatMul.rowBuffer(cols);
+        decodeRow(row, buf);
+        return VectorMath.dot(buf, 0, x, xOff, cols);
+    }
+
     /** A view of rows {@code [from, from + count)}, e.g. one expert of a merged expert tensor. */
     public abstract Weight rowSlice(int from, int count);
 

@@ -1,0 +1,103 @@
+package baleine.tensor;
+
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorSpecies;
+
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
+
+/**
+ * Dot products of one stored row with a float vector, reading the row in place and converting it in
+ * registers (no decoded copy). Per block of Q8_0 / Q4_0: the integer quants are widened to floats,
+ * multiplied with x, and the block sum is scaled once by the block's scale.
+ */
+final class FusedDot {
+    private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Byte> B = VectorSpecies.of(byte.class, VectorShape.forBitSize(F.length() * 8));
+    private static final VectorSpecies<Short> S = VectorSpecies.of(short.class, VectorShape.forBitSize(F.length() * 16));
+    private static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, F.vectorShape());
+    private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+
+    private FusedDot() {
+    }
+
+    /** Whether {@code type} has a fused kernel (the others decode the row first). */
+    static boolean supports(GgmlType type) {
+        return switch (type) {
+            case F32, BF16, Q8_0, Q4_0 -> true;
+            default -> false;
+        };
+    }
+
+    static float dot(GgmlType type, MemorySegment s, long off, float[] x, int xOff, int n) {
+        return switch (type) {
+            case F32 -> f32(s, off, x, xOff, n);
+            case BF16 -> bf16(s, off, x, xOff, n);
+            case Q8_0 -> q8_0(s, off, x, xOff, n);
+            case Q4_0 -> q4_0(s, off, x, xOff, n);
+            default -> throw new IllegalArgumentException("no fused kernel for " + type);
+        };
+    }
+
+    static float f32(MemorySegment s, long off, float[] x, int xOff, int n) {
+        FloatVector acc = FloatVector.zero(F);
+        int i = 0;
+        for (; i + F.length() <= n; i += F.length()) {
+            acc = FloatVector.fromMemorySegment(F, s, off + 4L * i, LE).fma(FloatVector.fromArray(F, x, xOff + i), acc);
+        }
+        float sum = VectorMath.sumLanes(acc);
+        for (; i < n; i++) {
+            sum += s.get(Le.F32, off + 4L * i) * x[xOff + i];
+        }
+        return sum;
+    }
+
+    static float bf16(MemorySegment s, long off, float[] x, int xOff, int n) {
+        FloatVector acc = FloatVector.zero(F);
+        int i = 0;
+        for (; i + F.length() <= n; i += F.length()) {
+            IntVector bits = (IntVector) ShortVector.fromMemorySegment(S, s, off + 2L * i, LE).castShape(I, 0);
+            FloatVector w = bits.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            acc = w.fma(FloatVector.fromArray(F, x, xOff + i), acc);
+        }
+        float sum = VectorMath.sumLanes(acc);
+        for (; i < n; i++) {
+            sum += Float.intBitsToFloat((s.get(Le.I16, off + 2L * i) & 0xFFFF) << 16) * x[xOff + i];
+        }
+        return sum;
+    }
+
+    static float q8_0(MemorySegment s, long off, float[] x, int xOff, int n) {
+        FloatVector acc = FloatVector.zero(F);
+        for (int b = 0; b < n; b += 32, off += 34) {
+            FloatVector block = FloatVector.zero(F);
+            for (int j = 0; j < 32; j += F.length()) {
+                FloatVector q = (FloatVector) ByteVector.fromMemorySegment(B, s, off + 2 + j, LE).castShape(F, 0);
+                block = q.fma(FloatVector.fromArray(F, x, xOff + b + j), block);
+            }
+            acc = block.fma(FloatVector.broadcast(F, Float.float16ToFloat(s.get(Le.I16, off))), acc);
+        }
+        return VectorMath.sumLanes(acc);
+    }
+
+    static float q4_0(MemorySegment s, long off, float[] x, int xOff, int n) {
+        FloatVector acc = FloatVector.zero(F);
+        for (int b = 0; b < n; b += 32, off += 18) {
+            FloatVector block = FloatVector.zero(F);
+            for (int j = 0; j < 16; j += F.length()) {
+                ByteVector packed = ByteVector.fromMemorySegment(B, s, off + 2 + j, LE);
+                ByteVector lo = packed.and((byte) 0x0F).sub((byte) 8);
+                ByteVector hi = packed.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0F).sub((byte) 8);
+                block = ((FloatVector) lo.castShape(F, 0)).fma(FloatVector.fromArray(F, x, xOff + b + j), block);
+                block = ((FloatVector) hi.castShape(F, 0)).fma(FloatVector.fromArray(F, x, xOff + b + 16 + j), block);
+            }
+            acc = block.fma(FloatVector.broadcast(F, Float.float16ToFloat(s.get(Le.I16, off))), acc);
+        }
+        return VectorMath.sumLanes(acc);
+    }
+}

@@ -1,0 +1,69 @@
+package baleine.bench;
+
+import baleine.tensor.GgmlType;
+import baleine.tensor.MatMul;
+import baleine.tensor.Quantizer;
+import baleine.tensor.Weight;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Warmup;
+
+import java.lang.foreign.Arena;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One thread, one 4096 x 4096 weight matrix (bigger than the caches) times one vector ({@code matvec},
+ * decode-bound) or eight vectors ({@code matmul8}, the prefill shape). Bytes read per second =
+ * matrix bytes / time.
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.MICROSECONDS)
+@Warmup(iterations = 3, time = 1)
+@Measurement(iterations = 5, time = 1)
+@Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector"})
+public class MatVecBenchmark {
+    @Param({"F32", "BF16", "Q8_0", "Q4_0", "Q4_K", "Q6_K"})
+    public String type;
+
+    static final int N = 4096;
+    Weight w;
+    float[][] x1 = new float[1][N], y1 = new float[1][N], x8 = new float[8][N], y8 = new float[8][N];
+
+    @Setup
+    public void setup() {
+        Random r = new Random(1);
+        float[] values = new float[N * N];
+        for (int i = 0; i < values.length; i++) {
+            values[i] = (float) r.nextGaussian();
+        }
+        w = Quantizer.weight("w", GgmlType.valueOf(type), values, N, N, Arena.ofShared());
+        for (float[] v : x8) {
+            for (int i = 0; i < N; i++) {
+                v[i] = (float) r.nextGaussian();
+            }
+        }
+        x1[0] = x8[0];
+    }
+
+    @Benchmark
+    public float[][] matvec() {
+        MatMul.rows(w, 0, N, x1, 0, y1, 0, 1);
+        return y1;
+    }
+
+    @Benchmark
+    public float[][] matmul8() {
+        MatMul.rows(w, 0, N, x8, 0, y8, 0, 8);
+        return y8;
+    }
+}

@@ -1,0 +1,38 @@
+package baleine.tensor;
+
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+import java.lang.foreign.Arena;
+import java.util.Random;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+/** Every type's in-place dot product against the scalar definition (decode the row, multiply, add in double). */
+class FusedDotTest {
+    @ParameterizedTest
+    @EnumSource(value = GgmlType.class, names = {"F32", "F16", "BF16", "Q8_0", "Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q4_K", "Q5_K", "Q6_K"})
+    void dotMatchesTheScalarDefinition(GgmlType type) {
+        Random rnd = new Random(type.id);
+        int rows = 5, cols = type.blockSize == 256 ? 512 : 96 + (type.blockSize == 1 ? 3 : 0);
+        float[] w = new float[rows * cols];
+        for (int i = 0; i < w.length; i++) {
+            w[i] = (float) rnd.nextGaussian();
+        }
+        Weight weight = Quantizer.weight("w", type, w, rows, cols, Arena.ofAuto());
+        float[] x = new float[cols + 7];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (float) rnd.nextGaussian();
+        }
+        float[] row = new float[cols];
+        for (int r = 0; r < rows; r++) {
+            weight.decodeRow(r, row);
+            double ref = 0;
+            for (int c = 0; c < cols; c++) {
+                ref += (double) row[c] * x[7 + c];
+            }
+            assertThat((double) weight.dot(r, x, 7)).as(type + " row " + r).isCloseTo(ref, within(1e-4 * Math.sqrt(cols) * 4));
+        }
+    }
+}
