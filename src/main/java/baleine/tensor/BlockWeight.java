@@ -37,6 +37,11 @@ public final class BlockWeight extends Weight {
     }
 
     @Override
+    public boolean hasFusedDot() {
+        return fused;
+    }
+
+    @Override
     public float dot(int row, float[] x, int xOff) {
         return fused ? FusedDot.dot(type, data, row * rowBytes, x, xOff, cols) : super.dot(row, x, xOff);
     }

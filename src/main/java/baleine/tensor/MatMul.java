@@ -5,9 +5,6 @@ package baleine.tensor;
  * for every vector of the batch; rows are spread over all cores.
  */
 public final class MatMul {
-    /** Up to this many vectors, each row is read in place per vector; above, it is decoded once and reused. */
-    static final int FUSED_MAX_BATCH = 2;
-
     private static final ThreadLocal<float[]> ROW = ThreadLocal.withInitial(() -> new float[0]);
 
     private MatMul() {
@@ -34,9 +31,10 @@ public final class MatMul {
 
     /**
      * Rows [from, to) of the product, single-threaded: {@code y[t][yOff + r - from] = W[r] . x[t][xOff ..]}.
+     * Each value is computed the same way whatever the batch size, so batching never changes results.
      */
     public static void rows(Weight w, int from, int to, float[][] x, int xOff, float[][] y, int yOff, int n) {
-        if (n <= FUSED_MAX_BATCH) {
+        if (w.hasFusedDot()) { // read the row in place for each vector (it stays in cache)
             for (int r = from; r < to; r++) {
                 for (int t = 0; t < n; t++) {
                     y[t][yOff + r - from] = w.dot(r, x[t], xOff);
@@ -44,7 +42,7 @@ public final class MatMul {
             }
             return;
         }
-        float[] row = rowBuffer(w.cols);
+        float[] row = rowBuffer(w.cols); // decode once, reuse for the whole batch
         for (int r = from; r < to; r++) {
             w.decodeRow(r, row);
             for (int t = 0; t < n; t++) {

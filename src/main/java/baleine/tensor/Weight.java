@@ -18,6 +18,11 @@ public abstract class Weight {
     /** Writes row {@code row} as floats into {@code dst[0 .. cols)}. */
     public abstract void decodeRow(int row, float[] dst);
 
+    /** Whether {@link #dot} reads the row in place (otherwise it decodes the row first). */
+    public boolean hasFusedDot() {
+        return false;
+    }
+
     /** {@code W[row] . x[xOff .. xOff + cols)}; types with a fused kernel read the row in place. */
     public float dot(int row, float[] x, int xOff) {
         float[] buf = MatMul.rowBuffer(cols);
