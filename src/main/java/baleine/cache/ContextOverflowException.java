@@ -5,7 +5,7 @@ public final class ContextOverflowException extends RuntimeException {
     public ContextOverflowException(int cached, int added, int contextLength) {
         super((cached == 0 ? "the prompt has " + added + " tokens"
                 : cached + " cached tokens plus " + added + " new ones make " + (cached + added) + " tokens")
-                + ", more than the context length of " + contextLength
+                + ", which does not fit in the context length of " + contextLength
                 + "; shorten the input or raise the context size");
     }
 }

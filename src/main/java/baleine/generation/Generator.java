@@ -2,21 +2,16 @@ package baleine.generation;
 
 import baleine.cache.KvCache;
 import baleine.model.DecoderModel;
-import baleine.tokenizer.StreamingDecoder;
 import baleine.tokenizer.Tokenizer;
 
-import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 
-/**
- * The decode loop: evaluates the prompt (reusing whatever prefix the cache already holds), then samples
- * one token at a time, streaming text through stop-string matching and the reasoning splitter.
- */
+/** Runs one {@link Sequence} to its end: the prompt in chunks, then one token at a time. */
 public final class Generator {
+    /** Prompt tokens evaluated per forward pass (bounds activation memory for long prompts). */
+    public static final int PROMPT_CHUNK = 512;
+
     private final DecoderModel model;
     private final Tokenizer tokenizer;
     private final int[] endOfGeneration;
@@ -36,90 +31,10 @@ public final class Generator {
     public GenerationResult generate(int[] prompt, KvCache cache, List<Integer> cachedTokens, SamplingParams params,
                                      boolean startsInThink, GenerationListener listener, AtomicBoolean cancel) {
         params.validate(model.vocabSize());
-        if (prompt.length == 0) {
-            throw new IllegalArgumentException("the prompt is empty");
+        Sequence s = new Sequence(tokenizer, endOfGeneration, prompt, cache, cachedTokens, params, startsInThink, -1, listener, cancel);
+        while (!s.finished()) {
+            s.accept(model.forward(s.nextInput(PROMPT_CHUNK), cache, false)[0]);
         }
-        int reuse = commonPrefix(cachedTokens, prompt);
-        if (reuse == prompt.length) {
-            reuse--; // re-evaluate the last prompt token to get its logits
-        }
-        cache.truncate(Math.min(reuse, cache.length()));
-        cachedTokens.subList(reuse, cachedTokens.size()).clear();
-        if (prompt.length > cache.contextLength()) {
-            throw new baleine.cache.ContextOverflowException(0, prompt.length, cache.contextLength());
-        }
-        long t0 = System.nanoTime();
-        float[] logits = model.forward(Arrays.copyOfRange(prompt, reuse, prompt.length), cache, false)[0];
-        for (int i = reuse; i < prompt.length; i++) {
-            cachedTokens.add(prompt[i]);
-        }
-        long t1 = System.nanoTime();
-
-        Sampler sampler = new Sampler(params);
-        StreamingDecoder decoder = tokenizer.streamingDecoder();
-        StopMatcher stops = new StopMatcher(params.stop());
-        ReasoningParser reasoning = new ReasoningParser(startsInThink);
-        StringBuilder content = new StringBuilder(), thought = new StringBuilder();
-        List<Integer> generated = new ArrayList<>();
-        Map<Integer, Integer> counts = new HashMap<>();
-        String finish = "length";
-        while (generated.size() < params.maxTokens()) {
-            if (cancel.get()) {
-                finish = "cancelled";
-                break;
-            }
-            int next = sampler.sample(logits, cachedTokens, counts);
-            listener.onToken(next);
-            if (isEndOfGeneration(next)) {
-                finish = "stop";
-                break;
-            }
-            generated.add(next);
-            counts.merge(next, 1, Integer::sum);
-            emit(reasoning.accept(stops.accept(decoder.push(next))), listener, content, thought);
-            if (stops.stopped()) {
-                finish = "stop";
-                break;
-            }
-            if (cache.length() + 1 > cache.contextLength()) {
-                break; // context full: "length"
-            }
-            logits = model.forward(new int[]{next}, cache, false)[0];
-            cachedTokens.add(next);
-        }
-        if (!stops.stopped()) {
-            emit(reasoning.accept(stops.accept(decoder.flush()) + stops.flush()), listener, content, thought);
-        }
-        emit(reasoning.flush(), listener, content, thought);
-        return new GenerationResult(content.toString(), thought.toString(), generated, finish, prompt.length, reuse,
-                t1 - t0, System.nanoTime() - t1);
-    }
-
-    private static void emit(ReasoningParser.Delta d, GenerationListener l, StringBuilder content, StringBuilder thought) {
-        if (!d.reasoning().isEmpty()) {
-            thought.append(d.reasoning());
-            l.onReasoning(d.reasoning());
-        }
-        if (!d.content().isEmpty()) {
-            content.append(d.content());
-            l.onContent(d.content());
-        }
-    }
-
-    private boolean isEndOfGeneration(int id) {
-        for (int e : endOfGeneration) {
-            if (e == id) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    static int commonPrefix(List<Integer> a, int[] b) {
-        int n = Math.min(a.size(), b.length), i = 0;
-        while (i < n && a.get(i) == b[i]) {
-            i++;
-        }
-        return i;
+        return s.result();
     }
 }

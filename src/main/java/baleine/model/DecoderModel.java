@@ -9,6 +9,7 @@ import baleine.tensor.VectorMath;
 import baleine.tensor.Weight;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -74,41 +75,76 @@ public final class DecoderModel implements AutoCloseable {
         return new KvCache(caches, Math.min(contextLength, this.contextLength));
     }
 
+    /** Tokens of one sequence to evaluate after what its cache already holds. */
+    public record Step(int[] tokens, KvCache cache) {
+    }
+
     /**
      * Runs {@code tokens} at the positions after those already in {@code cache}, appends them to it and
      * returns the logits of every position ({@code allLogits}) or of the last one only.
      */
     public float[][] forward(int[] tokens, KvCache cache, boolean allLogits) {
-        int n = tokens.length;
-        if (n == 0) {
-            throw new IllegalArgumentException("no tokens to evaluate");
-        }
-        for (int t : tokens) {
-            if (t < 0 || t >= embedding.rows) {
-                throw new IllegalArgumentException("token id " + t + " is outside the vocabulary of " + embedding.rows + " tokens");
+        return forward(List.of(new Step(tokens, cache)), allLogits);
+    }
+
+    /**
+     * Evaluates several sequences in one pass: their rows share every matrix product (each weight row is
+     * read once for the whole batch), while attention runs per sequence over its own cache. Returns, in
+     * order, the logits of every position of every step ({@code allLogits}) or of each step's last token.
+     * Results do not depend on what else is in the batch.
+     */
+    public float[][] forward(List<Step> steps, boolean allLogits) {
+        int n = 0;
+        for (Step s : steps) {
+            if (s.tokens().length == 0) {
+                throw new IllegalArgumentException("no tokens to evaluate");
             }
+            for (int t : s.tokens()) {
+                if (t < 0 || t >= embedding.rows) {
+                    throw new IllegalArgumentException("token id " + t + " is outside the vocabulary of " + embedding.rows + " tokens");
+                }
+            }
+            n += s.tokens().length;
         }
-        cache.reserve(n);
-        int start = cache.length();
+        for (Step s : steps) {
+            s.cache().reserve(s.tokens().length);
+        }
         int hidden = embedding.cols;
         float[][] h = new float[n][hidden];
-        for (int t = 0; t < n; t++) {
-            embedding.decodeRow(tokens[t], h[t]);
+        int row = 0;
+        for (Step s : steps) {
+            for (int t : s.tokens()) {
+                embedding.decodeRow(t, h[row++]);
+            }
         }
         for (int l = 0; l < layers.size(); l++) {
             Layer layer = layers.get(l);
-            float[][] a = layer.attention().forward(layer.attnNorm().applyCopy(h, n), n, cache.layer(l), start);
-            addInto(h, a, n, hidden);
+            float[][] xn = layer.attnNorm().applyCopy(h, n);
+            int first = 0;
+            for (Step s : steps) {
+                int len = s.tokens().length;
+                float[][] a = layer.attention().forward(Arrays.copyOfRange(xn, first, first + len), len,
+                        s.cache().layer(l), s.cache().length());
+                for (int t = 0; t < len; t++) {
+                    VectorMath.axpy(1f, a[t], 0, h[first + t], 0, hidden);
+                }
+                first += len;
+            }
             float[][] f = layer.ffn().forward(layer.ffnNorm().applyCopy(h, n), n);
             addInto(h, f, n, hidden);
         }
-        cache.commit(n);
-        int first = allLogits ? 0 : n - 1;
-        float[][] last = new float[n - first][];
-        for (int t = first; t < n; t++) {
-            last[t - first] = h[t];
-            finalNorm.apply(h[t], 0);
+        List<float[]> out = new ArrayList<>();
+        int end = 0;
+        for (Step s : steps) {
+            int len = s.tokens().length;
+            s.cache().commit(len);
+            for (int t = allLogits ? end : end + len - 1; t < end + len; t++) {
+                finalNorm.apply(h[t], 0);
+                out.add(h[t]);
+            }
+            end += len;
         }
+        float[][] last = out.toArray(new float[0][]);
         float[][] logits = new float[last.length][lmHead.rows];
         MatMul.apply(lmHead, last, logits, last.length);
         return logits;

@@ -130,7 +130,7 @@ class ConversationTest {
                 .hasMessageContaining("top_p");
         String longPrompt = "word ".repeat(5000);
         assertThatThrownBy(() -> model.newConversation().send(longPrompt, seeded(1, 1), GenerationListener.NONE))
-                .hasMessageContaining("more than the context length");
+                .hasMessageContaining("does not fit in the context length");
     }
 
     @Test

@@ -1,0 +1,264 @@
+package baleine.generation;
+
+import baleine.cache.ContextOverflowException;
+import baleine.cache.KvCache;
+import baleine.tokenizer.Tokenizer;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * One generation as a state machine, so that a scheduler can advance many at once: {@link #nextInput}
+ * says which tokens to evaluate next (a chunk of the prompt, or the last sampled token), {@link #accept}
+ * takes the logits of the last of them and samples. Text goes out through the listener as it is decoded,
+ * filtered by stop strings and split into reasoning and answer.
+ */
+public final class Sequence {
+    /** Log-probability of a sampled token and of the most likely alternatives. */
+    public record TokenLogprob(int token, float logprob, int[] topTokens, float[] topLogprobs) {
+    }
+
+    private final int[] prompt;
+    private final KvCache cache;
+    private final List<Integer> cachedTokens;
+    private final SamplingParams params;
+    private final GenerationListener listener;
+    private final AtomicBoolean cancel;
+    private final int[] endOfGeneration;
+    private final int topLogprobs;
+    private final int reused;
+    private final Sampler sampler;
+    private final TextPipeline text;
+    private final List<Integer> generated = new ArrayList<>();
+    private final Map<Integer, Integer> counts = new HashMap<>();
+    private final List<TokenLogprob> logprobs = new ArrayList<>();
+    private final StringBuilder content = new StringBuilder(), reasoning = new StringBuilder();
+    private int promptPos;
+    private int lastChunk;
+    private int pending = -1;
+    private int reasoningTokens;
+    private String finish;
+    private final long started = System.nanoTime();
+    private long promptDone;
+
+    /**
+     * @param cachedTokens  the tokens {@code cache} holds; their common prefix with {@code prompt} is kept
+     * @param topLogprobs   -1: no log-probabilities; else how many alternatives to report per token
+     */
+    public Sequence(Tokenizer tokenizer, int[] endOfGeneration, int[] prompt, KvCache cache, List<Integer> cachedTokens,
+                    SamplingParams params, boolean startsInThink, int topLogprobs, GenerationListener listener, AtomicBoolean cancel) {
+        if (prompt.length == 0) {
+            throw new IllegalArgumentException("the prompt is empty");
+        }
+        if (prompt.length >= cache.contextLength()) {
+            throw new ContextOverflowException(0, prompt.length, cache.contextLength());
+        }
+        this.prompt = prompt;
+        this.cache = cache;
+        this.cachedTokens = cachedTokens;
+        this.params = params;
+        this.listener = listener;
+        this.cancel = cancel;
+        this.endOfGeneration = endOfGeneration.clone();
+        this.topLogprobs = topLogprobs;
+        int reuse = commonPrefix(cachedTokens, prompt);
+        if (reuse == prompt.length) {
+            reuse--; // the last prompt token is evaluated again for its logits
+        }
+        cache.truncate(Math.min(reuse, cache.length()));
+        cachedTokens.subList(reuse, cachedTokens.size()).clear();
+        this.reused = reuse;
+        this.promptPos = reuse;
+        this.sampler = new Sampler(params);
+        this.text = new TextPipeline(tokenizer, params.stop(), startsInThink);
+    }
+
+    public boolean finished() {
+        return finish != null;
+    }
+
+    /** Prompt tokens still to evaluate (0 once generating). */
+    public int promptRemaining() {
+        return prompt.length - promptPos;
+    }
+
+    /** The tokens to evaluate next: up to {@code maxChunk} prompt tokens, or the last sampled token. */
+    public int[] nextInput(int maxChunk) {
+        if (promptPos < prompt.length) {
+            lastChunk = Math.min(Math.max(1, maxChunk), prompt.length - promptPos);
+            return Arrays.copyOfRange(prompt, promptPos, promptPos + lastChunk);
+        }
+        return new int[]{pending};
+    }
+
+    public KvCache cache() {
+        return cache;
+    }
+
+    /** Takes the logits of the last token given by {@link #nextInput}; samples when the prompt is done. */
+    public void accept(float[] logits) {
+        if (promptPos < prompt.length) {
+            for (int i = 0; i < lastChunk; i++) {
+                cachedTokens.add(prompt[promptPos + i]);
+            }
+            promptPos += lastChunk;
+            if (promptPos < prompt.length) {
+                return;
+            }
+            promptDone = System.nanoTime();
+        } else {
+            cachedTokens.add(pending);
+        }
+        sample(logits);
+    }
+
+    private void sample(float[] logits) {
+        if (cancel.get()) {
+            end("cancelled");
+            return;
+        }
+        int next = sampler.sample(logits, cachedTokens, counts);
+        listener.onToken(next);
+        if (contains(endOfGeneration, next)) {
+            end("stop");
+            return;
+        }
+        if (topLogprobs >= 0) {
+            logprobs.add(logprob(logits, next, topLogprobs));
+        }
+        generated.add(next);
+        counts.merge(next, 1, Integer::sum);
+        if (text.thinking()) {
+            reasoningTokens++;
+        }
+        emit(text.push(next));
+        if (text.stopped()) {
+            end("stop");
+        } else if (generated.size() >= params.maxTokens() || cache.length() + 1 >= cache.contextLength()) {
+            end("length");
+        } else {
+            pending = next;
+        }
+    }
+
+    /** Ends the generation now (e.g. the client went away). */
+    public void abort() {
+        if (finish == null) {
+            end("cancelled");
+        }
+    }
+
+    private void end(String reason) {
+        finish = reason;
+        if (promptDone == 0) {
+            promptDone = System.nanoTime();
+        }
+        emit(text.flush());
+    }
+
+    private void emit(ReasoningParser.Delta d) {
+        if (!d.reasoning().isEmpty()) {
+            reasoning.append(d.reasoning());
+            listener.onReasoning(d.reasoning());
+        }
+        if (!d.content().isEmpty()) {
+            content.append(d.content());
+            listener.onContent(d.content());
+        }
+    }
+
+    public List<TokenLogprob> logprobs() {
+        return logprobs;
+    }
+
+    public int reasoningTokens() {
+        return reasoningTokens;
+    }
+
+    public GenerationResult result() {
+        long now = System.nanoTime();
+        return new GenerationResult(content.toString(), reasoning.toString(), List.copyOf(generated), finish, prompt.length,
+                reused, promptDone - started, now - promptDone);
+    }
+
+    static TokenLogprob logprob(float[] logits, int token, int top) {
+        double max = Double.NEGATIVE_INFINITY;
+        for (float l : logits) {
+            max = Math.max(max, l);
+        }
+        double sum = 0;
+        for (float l : logits) {
+            sum += Math.exp(l - max);
+        }
+        double lse = max + Math.log(sum);
+        int[] best = new int[top];
+        float[] bestLp = new float[top];
+        Arrays.fill(best, -1);
+        for (int i = 0; i < logits.length; i++) {
+            for (int k = 0; k < top; k++) {
+                if (best[k] < 0 || logits[i] > logits[best[k]]) {
+                    System.arraycopy(best, k, best, k + 1, top - k - 1);
+                    best[k] = i;
+                    break;
+                }
+            }
+        }
+        for (int k = 0; k < top; k++) {
+            bestLp[k] = (float) (logits[best[k]] - lse);
+        }
+        return new TokenLogprob(token, (float) (logits[token] - lse), best, bestLp);
+    }
+
+    static int commonPrefix(List<Integer> a, int[] b) {
+        int n = Math.min(a.size(), b.length), i = 0;
+        while (i < n && a.get(i) == b[i]) {
+            i++;
+        }
+        return i;
+    }
+
+    private static boolean contains(int[] ids, int id) {
+        for (int e : ids) {
+            if (e == id) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Tokens to text: UTF-8-safe decoding, then stop strings, then the reasoning split. */
+    private static final class TextPipeline {
+        private final baleine.tokenizer.StreamingDecoder decoder;
+        private final StopMatcher stops;
+        private final ReasoningParser reasoning;
+
+        TextPipeline(Tokenizer tokenizer, List<String> stop, boolean startsInThink) {
+            this.decoder = tokenizer.streamingDecoder();
+            this.stops = new StopMatcher(stop);
+            this.reasoning = new ReasoningParser(startsInThink);
+        }
+
+        boolean thinking() {
+            return reasoning.thinking();
+        }
+
+        boolean stopped() {
+            return stops.stopped();
+        }
+
+        ReasoningParser.Delta push(int token) {
+            return reasoning.accept(stops.accept(decoder.push(token)));
+        }
+
+        ReasoningParser.Delta flush() {
+            ReasoningParser.Delta last = stops.stopped() ? new ReasoningParser.Delta("", "")
+                    : reasoning.accept(stops.accept(decoder.flush()) + stops.flush());
+            ReasoningParser.Delta rest = reasoning.flush();
+            return new ReasoningParser.Delta(last.reasoning() + rest.reasoning(), last.content() + rest.content());
+        }
+    }
+}
