@@ -9,6 +9,7 @@ import baleine.generation.GenerationListener;
 import baleine.generation.GenerationResult;
 import baleine.generation.Generator;
 import baleine.generation.SamplingParams;
+import baleine.generation.Sequence;
 import baleine.model.Architectures;
 import baleine.model.DecoderModel;
 import baleine.tokenizer.TokenizerConfig;
@@ -193,7 +194,7 @@ public final class Baleine implements AutoCloseable {
             System.arraycopy(ids, 0, withBos, 1, ids.length);
             ids = withBos;
         }
-        return generator().generate(ids, model.newCache(contextLength), new ArrayList<>(), params, false, listener, cancel);
+        return generator().generate(ids, model.newCache(contextLength), new ArrayList<>(), params, Sequence.Reasoning.OFF, listener, cancel);
     }
 
     @Override

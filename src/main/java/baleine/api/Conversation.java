@@ -1,14 +1,14 @@
 package baleine.api;
 
 import baleine.cache.KvCache;
+import baleine.chat.ChatPrompt;
 import baleine.chat.ChatTemplate;
 import baleine.generation.GenerationListener;
 import baleine.generation.GenerationResult;
-import baleine.generation.ReasoningParser;
 import baleine.generation.SamplingParams;
+import baleine.generation.Sequence;
 
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -65,7 +65,7 @@ public final class Conversation {
     /** Sends a user message and streams the answer; the answer joins the history. */
     public GenerationResult send(String user, SamplingParams params, GenerationListener listener) {
         messages.add(message("user", user));
-        Prompt prompt;
+        ChatPrompt prompt;
         try {
             prompt = render();
         } catch (RuntimeException e) {
@@ -75,7 +75,8 @@ public final class Conversation {
         cancel.set(false);
         GenerationResult r;
         try {
-            r = model.generator().generate(prompt.ids(), cache, cachedTokens, params, prompt.insideThink(), listener, cancel);
+            r = model.generator().generate(prompt.ids(), cache, cachedTokens, params,
+                    prompt.insideThink() ? Sequence.Reasoning.OPEN : Sequence.Reasoning.AUTO, listener, cancel);
         } catch (RuntimeException e) {
             messages.removeLast();
             throw e;
@@ -88,26 +89,8 @@ public final class Conversation {
         return r;
     }
 
-    record Prompt(int[] ids, boolean insideThink) {
-    }
-
-    Prompt render() {
-        Map<String, Object> extra = new HashMap<>();
-        if (thinking != null) {
-            extra.put("thinking", thinking);
-            extra.put("enable_thinking", thinking);
-        }
-        String text = template.render(messages, true, extra);
-        boolean switchable = template.source().contains("thinking");
-        boolean opensThink = text.stripTrailing().endsWith(ReasoningParser.OPEN);
-        if (Boolean.FALSE.equals(thinking) && !switchable) {
-            if (!opensThink) {
-                throw new IllegalStateException("this model's chat template has no switch for thinking; it cannot be turned off");
-            }
-            text = text + "\n" + ReasoningParser.CLOSE + "\n\n"; // R1 style: close the block the template opened
-            opensThink = false;
-        }
-        return new Prompt(model.tokenizer().tokenizer().encode(text, false), opensThink);
+    ChatPrompt render() {
+        return ChatPrompt.build(template, model.tokenizer().tokenizer(), messages, thinking, null);
     }
 
     private static Map<String, Object> message(String role, String content) {

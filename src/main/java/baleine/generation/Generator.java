@@ -25,13 +25,13 @@ public final class Generator {
     /**
      * @param cache         holds {@code cachedTokens}; the common prefix with {@code prompt} is reused
      * @param cachedTokens  the tokens in {@code cache} (updated to include prompt and generated tokens)
-     * @param startsInThink the prompt ends inside an open {@code <think>} block
+     * @param reasoning     how to split reasoning from the answer
      * @param cancel        set from another thread to stop after the current token
      */
     public GenerationResult generate(int[] prompt, KvCache cache, List<Integer> cachedTokens, SamplingParams params,
-                                     boolean startsInThink, GenerationListener listener, AtomicBoolean cancel) {
+                                     Sequence.Reasoning reasoning, GenerationListener listener, AtomicBoolean cancel) {
         params.validate(model.vocabSize());
-        Sequence s = new Sequence(tokenizer, endOfGeneration, prompt, cache, cachedTokens, params, startsInThink, -1, listener, cancel);
+        Sequence s = new Sequence(tokenizer, endOfGeneration, prompt, cache, cachedTokens, params, reasoning, -1, listener, cancel);
         while (!s.finished()) {
             s.accept(model.forward(s.nextInput(PROMPT_CHUNK), cache, false)[0]);
         }

@@ -22,6 +22,9 @@ public final class Sequence {
     public record TokenLogprob(int token, float logprob, int[] topTokens, float[] topLogprobs) {
     }
 
+    /** How output is split into reasoning and answer: not at all, when the model opens a think block, or from the start. */
+    public enum Reasoning { OFF, AUTO, OPEN }
+
     private final int[] prompt;
     private final KvCache cache;
     private final List<Integer> cachedTokens;
@@ -50,7 +53,7 @@ public final class Sequence {
      * @param topLogprobs   -1: no log-probabilities; else how many alternatives to report per token
      */
     public Sequence(Tokenizer tokenizer, int[] endOfGeneration, int[] prompt, KvCache cache, List<Integer> cachedTokens,
-                    SamplingParams params, boolean startsInThink, int topLogprobs, GenerationListener listener, AtomicBoolean cancel) {
+                    SamplingParams params, Reasoning mode, int topLogprobs, GenerationListener listener, AtomicBoolean cancel) {
         if (prompt.length == 0) {
             throw new IllegalArgumentException("the prompt is empty");
         }
@@ -74,7 +77,7 @@ public final class Sequence {
         this.reused = reuse;
         this.promptPos = reuse;
         this.sampler = new Sampler(params);
-        this.text = new TextPipeline(tokenizer, params.stop(), startsInThink);
+        this.text = new TextPipeline(tokenizer, params.stop(), mode);
     }
 
     public boolean finished() {
@@ -234,16 +237,20 @@ public final class Sequence {
     private static final class TextPipeline {
         private final baleine.tokenizer.StreamingDecoder decoder;
         private final StopMatcher stops;
-        private final ReasoningParser reasoning;
+        private final ReasoningParser reasoning; // null: no reasoning split
 
-        TextPipeline(Tokenizer tokenizer, List<String> stop, boolean startsInThink) {
+        TextPipeline(Tokenizer tokenizer, List<String> stop, Reasoning mode) {
             this.decoder = tokenizer.streamingDecoder();
             this.stops = new StopMatcher(stop);
-            this.reasoning = new ReasoningParser(startsInThink);
+            this.reasoning = mode == Reasoning.OFF ? null : new ReasoningParser(mode == Reasoning.OPEN);
         }
 
         boolean thinking() {
-            return reasoning.thinking();
+            return reasoning != null && reasoning.thinking();
+        }
+
+        private ReasoningParser.Delta split(String text) {
+            return reasoning == null ? new ReasoningParser.Delta("", text) : reasoning.accept(text);
         }
 
         boolean stopped() {
@@ -251,13 +258,13 @@ public final class Sequence {
         }
 
         ReasoningParser.Delta push(int token) {
-            return reasoning.accept(stops.accept(decoder.push(token)));
+            return split(stops.accept(decoder.push(token)));
         }
 
         ReasoningParser.Delta flush() {
             ReasoningParser.Delta last = stops.stopped() ? new ReasoningParser.Delta("", "")
-                    : reasoning.accept(stops.accept(decoder.flush()) + stops.flush());
-            ReasoningParser.Delta rest = reasoning.flush();
+                    : split(stops.accept(decoder.flush()) + stops.flush());
+            ReasoningParser.Delta rest = reasoning == null ? new ReasoningParser.Delta("", "") : reasoning.flush();
             return new ReasoningParser.Delta(last.reasoning() + rest.reasoning(), last.content() + rest.content());
         }
     }

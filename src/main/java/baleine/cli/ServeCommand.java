@@ -1,0 +1,86 @@
+package baleine.cli;
+
+import baleine.server.BaleineServer;
+import baleine.server.ServerConfig;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+
+@Command(name = "serve", description = {"Serve a model over an OpenAI- and DeepSeek-compatible HTTP API.",
+        "Every option can also come from an environment variable (BALEINE_HOST, BALEINE_PORT, BALEINE_PARALLEL, ...)."})
+final class ServeCommand implements Callable<Integer> {
+    @Mixin
+    ModelOptions modelOptions;
+
+    @Option(names = "--host", defaultValue = "${env:BALEINE_HOST:-127.0.0.1}", description = "address to listen on (default ${DEFAULT-VALUE})")
+    String host;
+
+    @Option(names = "--port", defaultValue = "${env:BALEINE_PORT:-8080}", description = "port (default ${DEFAULT-VALUE})")
+    int port;
+
+    @Option(names = {"-np", "--parallel"}, defaultValue = "${env:BALEINE_PARALLEL:-4}", description = "requests generated at once (default ${DEFAULT-VALUE})")
+    int parallel;
+
+    @Option(names = "--queue", defaultValue = "${env:BALEINE_QUEUE:-64}", description = "requests that may wait; more get 429 (default ${DEFAULT-VALUE})")
+    int queue;
+
+    @Option(names = "--api-key", defaultValue = "${env:BALEINE_API_KEY}", description = "require Authorization: Bearer KEY")
+    String apiKey;
+
+    @Option(names = "--api-key-file", defaultValue = "${env:BALEINE_API_KEY_FILE}", description = "read the API key from a file")
+    Path apiKeyFile;
+
+    @Option(names = "--cors-origin", split = ",", defaultValue = "${env:BALEINE_CORS_ORIGIN}", description = "browser origins allowed (comma-separated, * for any)")
+    List<String> corsOrigins = new ArrayList<>();
+
+    @Option(names = "--alias", defaultValue = "${env:BALEINE_ALIAS}", description = "model id clients use (default: the model's name)")
+    String alias;
+
+    @Option(names = "--max-body", defaultValue = "${env:BALEINE_MAX_BODY:-8388608}", description = "largest request body in bytes (default ${DEFAULT-VALUE})")
+    long maxBody;
+
+    @Override
+    public Integer call() throws IOException, InterruptedException {
+        if (modelOptions.contextSize == 0 && System.getenv("BALEINE_CTX_SIZE") != null) {
+            modelOptions.contextSize = Integer.parseInt(System.getenv("BALEINE_CTX_SIZE"));
+        }
+        String key = apiKey;
+        if (apiKeyFile != null) {
+            if (key != null) {
+                throw new IllegalArgumentException("give --api-key or --api-key-file, not both");
+            }
+            key = Files.readString(apiKeyFile).strip();
+            if (key.isEmpty()) {
+                throw new IllegalArgumentException(apiKeyFile + " is empty");
+            }
+        }
+        ServerConfig config = new ServerConfig(host, port, parallel, modelOptions.contextSize, queue, key,
+                corsOrigins == null ? List.of() : corsOrigins, alias, maxBody, 15_000);
+        BaleineServer server = new BaleineServer(config, modelOptions::load);
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            System.err.println("baleine: shutting down (finishing running requests)...");
+            server.close();
+            stopped.countDown();
+        }));
+        System.err.println("baleine: listening on http://" + host + ":" + server.port() + " (loading the model...)");
+        try {
+            server.awaitLoaded();
+        } catch (RuntimeException e) {
+            server.close();
+            throw e.getCause() instanceof RuntimeException r ? r : e;
+        }
+        System.err.println("baleine: serving '" + server.modelId() + "' at http://" + host + ":" + server.port() + "/v1 ("
+                + parallel + " parallel, " + (key != null ? "API key required" : "no API key") + ")");
+        stopped.await();
+        return 0;
+    }
+}

@@ -1,0 +1,470 @@
+package baleine.server;
+
+import baleine.api.Baleine;
+import baleine.generation.GenerationResult;
+import baleine.generation.Sequence;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+
+/**
+ * The OpenAI- and DeepSeek-compatible HTTP server: the JDK's HttpServer with one virtual thread per
+ * exchange (no framework to learn, nothing to configure, enough for loopback and LAN use). Paths are
+ * served under {@code /v1}, at the root (DeepSeek style) and under {@code /beta}. Generation runs on the
+ * {@link Scheduler}'s thread; each exchange only drains its own event queue.
+ */
+public final class BaleineServer implements AutoCloseable {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final ServerConfig config;
+    private final HttpServer http;
+    private final Metrics metrics = new Metrics();
+    private final CompletableFuture<Baleine> loading;
+    private volatile Scheduler scheduler;
+    private volatile RequestParser parser;
+    private volatile String modelId;
+    private final long created = System.currentTimeMillis() / 1000;
+
+    /** Starts listening at once ({@code /health} answers 503 until {@code loader} has loaded the model). */
+    public BaleineServer(ServerConfig config, Supplier<Baleine> loader) throws IOException {
+        this.config = config;
+        this.http = HttpServer.create(new InetSocketAddress(config.host(), config.port()), 256);
+        http.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
+        http.createContext("/", this::handle);
+        http.start();
+        this.loading = CompletableFuture.supplyAsync(() -> {
+            Baleine model = loader.get();
+            modelId = config.alias() != null ? config.alias() : model.name();
+            int ctx = config.contextPerSlot() == 0 ? model.contextLength() : Math.min(config.contextPerSlot(), model.model().contextLength());
+            parser = new RequestParser(model, modelId);
+            scheduler = new Scheduler(model, config.parallel(), ctx, config.maxQueue(), metrics);
+            return model;
+        }, Executors.newVirtualThreadPerTaskExecutor());
+    }
+
+    public int port() {
+        return http.getAddress().getPort();
+    }
+
+    /** Blocks until the model is loaded; rethrows what went wrong. */
+    public Baleine awaitLoaded() {
+        return loading.join();
+    }
+
+    public String modelId() {
+        return modelId;
+    }
+
+    private void handle(HttpExchange ex) throws IOException {
+        try {
+            cors(ex);
+            String method = ex.getRequestMethod(), path = ex.getRequestURI().getPath();
+            if (method.equals("OPTIONS")) {
+                ex.sendResponseHeaders(204, -1);
+                return;
+            }
+            if (path.equals("/health")) {
+                health(ex);
+                return;
+            }
+            authenticate(ex);
+            if (!loading.isDone() || loading.isCompletedExceptionally()) {
+                throw new ApiException(503, "server_error", null, "model_loading",
+                        loading.isCompletedExceptionally() ? "the model failed to load" : "the model is still loading; retry shortly");
+            }
+            String route = path.replaceFirst("^/(v1|beta)(?=/)", "");
+            switch (method + " " + route) {
+                case "POST /chat/completions" -> generate(ex, true);
+                case "POST /completions" -> generate(ex, false);
+                case "GET /models" -> models(ex);
+                case "GET /metrics" -> text(ex, 200, "text/plain; version=0.0.4",
+                        metrics.render(scheduler.running(), scheduler.queued(), scheduler.kvTokens(), scheduler.kvCapacity()));
+                case "POST /tokenize" -> tokenize(ex);
+                case "POST /detokenize" -> detokenize(ex);
+                default -> {
+                    if (route.startsWith("/models/") && method.equals("GET")) {
+                        model(ex, route.substring("/models/".length()));
+                    } else {
+                        throw new ApiException(404, "invalid_request_error", null, "not_found", "no route for " + method + " " + path);
+                    }
+                }
+            }
+        } catch (ApiException e) {
+            error(ex, e);
+        } catch (RuntimeException e) {
+            error(ex, new ApiException(500, "server_error", null, "internal_error", String.valueOf(e.getMessage())));
+        } finally {
+            ex.close();
+        }
+    }
+
+    private void health(HttpExchange ex) throws IOException {
+        if (loading.isCompletedExceptionally()) {
+            json(ex, 503, JSON.createObjectNode().put("status", "error").put("message", "the model failed to load"));
+        } else if (!loading.isDone()) {
+            json(ex, 503, JSON.createObjectNode().put("status", "loading model"));
+        } else {
+            json(ex, 200, JSON.createObjectNode().put("status", "ok"));
+        }
+    }
+
+    private void authenticate(HttpExchange ex) {
+        if (config.apiKey() == null) {
+            return;
+        }
+        String auth = ex.getRequestHeaders().getFirst("Authorization");
+        String given = auth != null && auth.startsWith("Bearer ") ? auth.substring(7).strip() : null;
+        if (given == null || !MessageDigest.isEqual(given.getBytes(StandardCharsets.UTF_8), config.apiKey().getBytes(StandardCharsets.UTF_8))) {
+            throw new ApiException(401, "authentication_error", null, "invalid_api_key",
+                    given == null ? "missing API key: send Authorization: Bearer KEY" : "invalid API key");
+        }
+    }
+
+    private void cors(HttpExchange ex) {
+        String origin = ex.getRequestHeaders().getFirst("Origin");
+        if (origin != null && (config.corsOrigins().contains("*") || config.corsOrigins().contains(origin))) {
+            var h = ex.getResponseHeaders();
+            h.set("Access-Control-Allow-Origin", origin);
+            h.set("Vary", "Origin");
+            h.set("Access-Control-Allow-Methods", "GET, POST, OPTIONS");
+            h.set("Access-Control-Allow-Headers", "Authorization, Content-Type");
+        }
+    }
+
+    private JsonNode body(HttpExchange ex) throws IOException {
+        InputStream in = ex.getRequestBody();
+        byte[] bytes = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, config.maxBodyBytes() + 1));
+        if (bytes.length > config.maxBodyBytes()) {
+            throw new ApiException(413, "invalid_request_error", null, "body_too_large",
+                    "the request body is larger than " + config.maxBodyBytes() + " bytes");
+        }
+        try {
+            JsonNode n = JSON.readTree(bytes);
+            if (n == null || !n.isObject()) {
+                throw ApiException.badRequest("the request body must be a JSON object");
+            }
+            return n;
+        } catch (JsonProcessingException e) {
+            throw ApiException.badRequest("malformed JSON: " + e.getOriginalMessage());
+        }
+    }
+
+    private void generate(HttpExchange ex, boolean chat) throws IOException {
+        JsonNode body = body(ex);
+        RequestParser.Parsed p = chat ? parser.chat(body) : parser.completion(body);
+        if (p.stream() && p.topLogprobs() >= 0) {
+            throw ApiException.unsupported("logprobs", "logprobs are not supported with stream: true yet");
+        }
+        int ctx = scheduler.contextPerSlot();
+        if (p.prompt().length >= ctx) {
+            throw new ApiException(400, "invalid_request_error", "messages", "context_length_exceeded",
+                    "the prompt has " + p.prompt().length + " tokens but the context holds " + ctx
+                            + " tokens per request; shorten it or start the server with a larger --ctx-size");
+        }
+        Job job = new Job(p.prompt(), p.params(), p.reasoning(), p.topLogprobs());
+        scheduler.submit(job);
+        String id = (chat ? "chatcmpl-" : "cmpl-") + UUID.randomUUID().toString().replace("-", "");
+        if (p.stream()) {
+            stream(ex, job, id, chat, p.includeUsage());
+        } else {
+            whole(ex, job, id, chat, p);
+        }
+    }
+
+    private void whole(HttpExchange ex, Job job, String id, boolean chat, RequestParser.Parsed p) throws IOException {
+        Event.Done done = null;
+        try {
+            while (done == null) {
+                Event e = job.events.take();
+                if (e instanceof Event.Failed f) {
+                    throw f.error();
+                }
+                if (e instanceof Event.Done d) {
+                    done = d;
+                }
+            }
+        } catch (InterruptedException e) {
+            job.cancel.set(true);
+            Thread.currentThread().interrupt();
+            throw new ApiException(503, "server_error", null, "interrupted", "the request was interrupted");
+        }
+        GenerationResult r = done.result();
+        ObjectNode o = envelope(id, chat ? "chat.completion" : "text_completion");
+        ObjectNode choice = o.putArray("choices").addObject();
+        choice.put("index", 0);
+        if (chat) {
+            ObjectNode msg = choice.putObject("message");
+            msg.put("role", "assistant").put("content", r.content());
+            if (!r.reasoning().isEmpty()) {
+                msg.put("reasoning_content", r.reasoning());
+            }
+            choice.set("logprobs", p.topLogprobs() >= 0 ? chatLogprobs(done) : null);
+        } else {
+            choice.put("text", (p.echo() != null ? p.echo() : "") + r.content());
+            choice.set("logprobs", p.topLogprobs() >= 0 ? completionLogprobs(done) : null);
+        }
+        choice.put("finish_reason", finishReason(r));
+        o.set("usage", usage(done));
+        json(ex, 200, o);
+    }
+
+    private void stream(HttpExchange ex, Job job, String id, boolean chat, boolean includeUsage) throws IOException {
+        ex.getResponseHeaders().set("Content-Type", "text/event-stream; charset=utf-8");
+        ex.getResponseHeaders().set("Cache-Control", "no-cache");
+        ex.sendResponseHeaders(200, 0);
+        OutputStream out = ex.getResponseBody();
+        try {
+            if (chat) {
+                ObjectNode first = chunk(id, includeUsage, true);
+                first.withArray("choices").addObject().put("index", 0).putNull("finish_reason")
+                        .putObject("delta").put("role", "assistant").put("content", "");
+                send(out, first);
+            }
+            while (true) {
+                Event e = job.events.poll(config.keepAliveMillis(), TimeUnit.MILLISECONDS);
+                if (e == null) {
+                    out.write(": keep-alive\n\n".getBytes(StandardCharsets.UTF_8));
+                    out.flush();
+                    continue;
+                }
+                switch (e) {
+                    case Event.Reasoning r -> send(out, delta(id, includeUsage, chat, "reasoning_content", r.text()));
+                    case Event.Content c -> send(out, delta(id, includeUsage, chat, chat ? "content" : "text", c.text()));
+                    case Event.Failed f -> {
+                        ObjectNode err = JSON.createObjectNode();
+                        err.set("error", errorBody(f.error()));
+                        send(out, err);
+                        out.write("data: [DONE]\n\n".getBytes(StandardCharsets.UTF_8));
+                        return;
+                    }
+                    case Event.Done d -> {
+                        ObjectNode last = chunk(id, includeUsage, chat);
+                        ObjectNode choice = last.withArray("choices").addObject().put("index", 0);
+                        if (chat) {
+                            choice.putObject("delta");
+                        } else {
+                            choice.put("text", "");
+                        }
+                        choice.put("finish_reason", finishReason(d.result()));
+                        send(out, last);
+                        if (includeUsage) {
+                            ObjectNode u = chunk(id, false, chat);
+                            u.putArray("choices");
+                            u.set("usage", usage(d));
+                            send(out, u);
+                        }
+                        out.write("data: [DONE]\n\n".getBytes(StandardCharsets.UTF_8));
+                        out.flush();
+                        return;
+                    }
+                }
+            }
+        } catch (IOException gone) {
+            job.cancel.set(true); // the client went away: free its slot at the next step
+        } catch (InterruptedException e) {
+            job.cancel.set(true);
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private ObjectNode delta(String id, boolean includeUsage, boolean chat, String field, String text) {
+        ObjectNode c = chunk(id, includeUsage, chat);
+        ObjectNode choice = c.withArray("choices").addObject().put("index", 0);
+        if (chat) {
+            choice.putObject("delta").put(field, text);
+        } else {
+            choice.put("text", text);
+        }
+        choice.putNull("finish_reason");
+        return c;
+    }
+
+    private ObjectNode chunk(String id, boolean includeUsage, boolean chat) {
+        ObjectNode c = envelope(id, chat ? "chat.completion.chunk" : "text_completion");
+        c.putArray("choices");
+        if (includeUsage) {
+            c.putNull("usage");
+        }
+        return c;
+    }
+
+    private ObjectNode envelope(String id, String object) {
+        ObjectNode o = JSON.createObjectNode();
+        o.put("id", id).put("object", object).put("created", System.currentTimeMillis() / 1000).put("model", modelId)
+                .put("system_fingerprint", "baleine-0.1.0");
+        return o;
+    }
+
+    private static void send(OutputStream out, JsonNode n) throws IOException {
+        out.write(("data: " + JSON.writeValueAsString(n) + "\n\n").getBytes(StandardCharsets.UTF_8));
+        out.flush();
+    }
+
+    private static String finishReason(GenerationResult r) {
+        return r.finishReason().equals("cancelled") ? "stop" : r.finishReason();
+    }
+
+    private ObjectNode usage(Event.Done d) {
+        GenerationResult r = d.result();
+        ObjectNode u = JSON.createObjectNode();
+        int completion = r.tokens().size();
+        u.put("prompt_tokens", r.promptTokens()).put("completion_tokens", completion).put("total_tokens", r.promptTokens() + completion);
+        u.putObject("prompt_tokens_details").put("cached_tokens", r.cachedPromptTokens());
+        u.putObject("completion_tokens_details").put("reasoning_tokens", d.reasoningTokens());
+        u.put("prompt_cache_hit_tokens", r.cachedPromptTokens()).put("prompt_cache_miss_tokens", r.promptTokens() - r.cachedPromptTokens());
+        return u;
+    }
+
+    private ObjectNode chatLogprobs(Event.Done d) {
+        ObjectNode lp = JSON.createObjectNode();
+        ArrayNode content = lp.putArray("content");
+        for (Sequence.TokenLogprob t : d.logprobs()) {
+            ObjectNode e = content.addObject();
+            tokenEntry(e, t.token(), t.logprob());
+            ArrayNode top = e.putArray("top_logprobs");
+            for (int k = 0; k < t.topTokens().length; k++) {
+                tokenEntry(top.addObject(), t.topTokens()[k], t.topLogprobs()[k]);
+            }
+        }
+        return lp;
+    }
+
+    private ObjectNode completionLogprobs(Event.Done d) {
+        ObjectNode lp = JSON.createObjectNode();
+        ArrayNode tokens = lp.putArray("tokens"), values = lp.putArray("token_logprobs"), tops = lp.putArray("top_logprobs");
+        for (Sequence.TokenLogprob t : d.logprobs()) {
+            tokens.add(tokenText(t.token()));
+            values.add(t.logprob());
+            ObjectNode top = tops.addObject();
+            for (int k = 0; k < t.topTokens().length; k++) {
+                top.put(tokenText(t.topTokens()[k]), t.topLogprobs()[k]);
+            }
+        }
+        return lp;
+    }
+
+    private void tokenEntry(ObjectNode e, int token, float logprob) {
+        String text = tokenText(token);
+        e.put("token", text).put("logprob", logprob);
+        ArrayNode bytes = e.putArray("bytes");
+        for (byte b : text.getBytes(StandardCharsets.UTF_8)) {
+            bytes.add(b & 0xFF);
+        }
+    }
+
+    private String tokenText(int token) {
+        return loading.join().tokenizer().tokenizer().decode(new int[]{token});
+    }
+
+    private void models(HttpExchange ex) throws IOException {
+        ObjectNode o = JSON.createObjectNode().put("object", "list");
+        o.putArray("data").add(modelEntry());
+        json(ex, 200, o);
+    }
+
+    private void model(HttpExchange ex, String id) throws IOException {
+        if (!id.equals(modelId)) {
+            throw new ApiException(404, "invalid_request_error", "model", "model_not_found", "model '" + id + "' is not served here");
+        }
+        json(ex, 200, modelEntry());
+    }
+
+    private ObjectNode modelEntry() {
+        return JSON.createObjectNode().put("id", modelId).put("object", "model").put("created", created).put("owned_by", "baleine");
+    }
+
+    private void tokenize(HttpExchange ex) throws IOException {
+        JsonNode b = body(ex);
+        if (!b.path("content").isTextual()) {
+            throw ApiException.invalid("content", "content must be a string");
+        }
+        int[] ids = loading.join().tokenizer().tokenizer().encode(b.get("content").asText(), b.path("add_special").asBoolean(false));
+        ObjectNode o = JSON.createObjectNode();
+        ArrayNode a = o.putArray("tokens");
+        for (int id : ids) {
+            a.add(id);
+        }
+        json(ex, 200, o);
+    }
+
+    private void detokenize(HttpExchange ex) throws IOException {
+        JsonNode b = body(ex);
+        JsonNode t = b.path("tokens");
+        if (!t.isArray()) {
+            throw ApiException.invalid("tokens", "tokens must be an array of token ids");
+        }
+        var tok = loading.join().tokenizer().tokenizer();
+        int[] ids = new int[t.size()];
+        for (int i = 0; i < ids.length; i++) {
+            ids[i] = t.get(i).asInt(-1);
+            if (!t.get(i).isInt() || ids[i] < 0 || ids[i] >= tok.vocabSize()) {
+                throw ApiException.invalid("tokens", "token " + t.get(i) + " is not in the vocabulary of " + tok.vocabSize());
+            }
+        }
+        json(ex, 200, JSON.createObjectNode().put("content", tok.decode(ids)));
+    }
+
+    private static ObjectNode errorBody(ApiException e) {
+        ObjectNode err = JSON.createObjectNode();
+        err.put("message", e.getMessage()).put("type", e.type);
+        if (e.param != null) {
+            err.put("param", e.param);
+        } else {
+            err.putNull("param");
+        }
+        err.put("code", e.code);
+        return err;
+    }
+
+    private static void error(HttpExchange ex, ApiException e) throws IOException {
+        ObjectNode o = JSON.createObjectNode();
+        o.set("error", errorBody(e));
+        if (e.status == 429) {
+            ex.getResponseHeaders().set("Retry-After", "1");
+        }
+        try {
+            json(ex, e.status, o);
+        } catch (IOException | IllegalStateException alreadySent) {
+            // headers already went out (a stream): nothing more to say
+        }
+    }
+
+    private static void json(HttpExchange ex, int status, JsonNode n) throws IOException {
+        text(ex, status, "application/json", JSON.writeValueAsString(n));
+    }
+
+    private static void text(HttpExchange ex, int status, String type, String body) throws IOException {
+        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        ex.getResponseHeaders().set("Content-Type", type);
+        ex.sendResponseHeaders(status, bytes.length);
+        ex.getResponseBody().write(bytes);
+    }
+
+    /** Refuses new requests, lets running ones finish (cancelling after a grace period), then stops. */
+    @Override
+    public void close() {
+        if (scheduler != null) {
+            scheduler.close();
+        }
+        http.stop(1);
+        if (loading.isDone() && !loading.isCompletedExceptionally()) {
+            loading.join().close();
+        }
+    }
+}

@@ -1,0 +1,42 @@
+package baleine.server;
+
+import baleine.generation.SamplingParams;
+import baleine.generation.Sequence;
+
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * One request waiting for or holding a slot. The scheduler writes {@link Event}s into a bounded queue
+ * that the request's own thread drains; when it is nearly full the sequence simply waits a step.
+ */
+final class Job {
+    static final int EVENT_CAPACITY = 256;
+
+    final int[] prompt;
+    final SamplingParams params;
+    final Sequence.Reasoning reasoning;
+    final int topLogprobs;
+    final BlockingQueue<Event> events = new LinkedBlockingQueue<>(EVENT_CAPACITY);
+    final AtomicBoolean cancel = new AtomicBoolean();
+    final long enqueuedNanos = System.nanoTime();
+
+    Job(int[] prompt, SamplingParams params, Sequence.Reasoning reasoning, int topLogprobs) {
+        this.prompt = prompt;
+        this.params = params;
+        this.reasoning = reasoning;
+        this.topLogprobs = topLogprobs;
+    }
+
+    boolean hasRoom() {
+        return events.remainingCapacity() >= 4;
+    }
+
+    /** Never blocks: the room was checked before stepping. */
+    void send(Event e) {
+        if (!events.offer(e)) {
+            throw new IllegalStateException("event queue overflow");
+        }
+    }
+}

@@ -1,0 +1,306 @@
+package baleine.server;
+
+import baleine.api.Baleine;
+import baleine.chat.ChatPrompt;
+import baleine.chat.ChatTemplate;
+import baleine.generation.SamplingParams;
+import baleine.generation.Sequence;
+import com.fasterxml.jackson.databind.JsonNode;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Reads OpenAI / DeepSeek request bodies into a prompt and sampling parameters. Every documented field
+ * is either honoured or refused with 422; unknown fields are refused too, so nothing is silently ignored.
+ */
+final class RequestParser {
+    private static final Set<String> CHAT_FIELDS = Set.of("model", "messages", "temperature", "top_p", "top_k", "min_p",
+            "max_tokens", "max_completion_tokens", "stop", "stream", "stream_options", "frequency_penalty", "presence_penalty",
+            "repetition_penalty", "logit_bias", "seed", "logprobs", "top_logprobs", "n", "response_format", "tools", "tool_choice",
+            "thinking", "reasoning_effort", "user", "parallel_tool_calls");
+    private static final Set<String> COMPLETION_FIELDS = Set.of("model", "prompt", "suffix", "temperature", "top_p", "top_k",
+            "min_p", "max_tokens", "stop", "stream", "stream_options", "frequency_penalty", "presence_penalty", "repetition_penalty",
+            "logit_bias", "seed", "logprobs", "n", "echo", "user", "best_of");
+
+    /** What a request asks for, ready for the scheduler. */
+    record Parsed(int[] prompt, SamplingParams params, Sequence.Reasoning reasoning, int topLogprobs, boolean stream,
+                  boolean includeUsage, String echo) {
+    }
+
+    private final Baleine model;
+    private final String modelId;
+
+    RequestParser(Baleine model, String modelId) {
+        this.model = model;
+        this.modelId = modelId;
+    }
+
+    Parsed chat(JsonNode body) {
+        checkFields(body, CHAT_FIELDS);
+        checkModel(body);
+        if (body.hasNonNull("tools") && body.get("tools").size() > 0) {
+            throw ApiException.unsupported("tools", "tool calling is not supported yet by this server");
+        }
+        if (body.hasNonNull("tool_choice") && !body.get("tool_choice").asText().equals("none")) {
+            throw ApiException.unsupported("tool_choice", "tool calling is not supported yet by this server");
+        }
+        if (body.hasNonNull("parallel_tool_calls")) {
+            throw ApiException.unsupported("parallel_tool_calls", "tool calling is not supported yet by this server");
+        }
+        if (body.hasNonNull("reasoning_effort")) {
+            throw ApiException.unsupported("reasoning_effort", "reasoning_effort is not supported; use thinking: {type: enabled|disabled}");
+        }
+        JsonNode rf = body.path("response_format");
+        if (!rf.isMissingNode() && !rf.isNull() && !rf.path("type").asText().equals("text")) {
+            throw ApiException.unsupported("response_format", "response_format " + rf.path("type").asText()
+                    + " is not supported yet (constrained decoding is planned); use text");
+        }
+        JsonNode msgs = body.path("messages");
+        if (!msgs.isArray() || msgs.isEmpty()) {
+            throw ApiException.invalid("messages", "messages must be a non-empty array");
+        }
+        List<Map<String, Object>> messages = new ArrayList<>();
+        String prefix = null;
+        for (int i = 0; i < msgs.size(); i++) {
+            JsonNode m = msgs.get(i);
+            String role = m.path("role").asText("");
+            if (!Set.of("system", "user", "assistant", "tool").contains(role)) {
+                throw ApiException.invalid("messages[" + i + "].role", "role must be system, user, assistant or tool, got '" + role + "'");
+            }
+            String content = content(m.path("content"), "messages[" + i + "].content");
+            if (m.path("prefix").asBoolean(false)) {
+                if (i != msgs.size() - 1 || !role.equals("assistant")) {
+                    throw ApiException.invalid("messages[" + i + "].prefix", "prefix: true is only allowed on the last message, an assistant one");
+                }
+                prefix = content;
+                continue;
+            }
+            if (m.hasNonNull("tool_calls") && m.get("tool_calls").size() > 0) {
+                throw ApiException.unsupported("messages[" + i + "].tool_calls", "tool calls in messages are not supported yet by this server");
+            }
+            Map<String, Object> msg = new LinkedHashMap<>();
+            msg.put("role", role);
+            msg.put("content", content);
+            messages.add(msg);
+        }
+        Boolean thinking = null;
+        JsonNode t = body.path("thinking");
+        if (!t.isMissingNode() && !t.isNull()) {
+            String type = t.path("type").asText("");
+            if (!type.equals("enabled") && !type.equals("disabled")) {
+                throw ApiException.invalid("thinking.type", "thinking.type must be enabled or disabled, got '" + type + "'");
+            }
+            thinking = type.equals("enabled");
+        }
+        ChatTemplate template = model.chatTemplate().orElseThrow(() -> ApiException.invalid("messages",
+                "this model has no chat template; start the server with --chat-template FILE or use /v1/completions"));
+        ChatPrompt prompt;
+        try {
+            prompt = ChatPrompt.build(template, model.tokenizer().tokenizer(), messages, thinking, prefix);
+        } catch (ChatTemplate.TemplateException e) {
+            throw ApiException.invalid("messages", e.getMessage());
+        }
+        int topLogprobs = logprobs(body);
+        return new Parsed(prompt.ids(), sampling(body), prompt.insideThink() ? Sequence.Reasoning.OPEN : Sequence.Reasoning.AUTO,
+                topLogprobs, stream(body), includeUsage(body), null);
+    }
+
+    Parsed completion(JsonNode body) {
+        checkFields(body, COMPLETION_FIELDS);
+        checkModel(body);
+        if (!body.path("prompt").isTextual()) {
+            throw ApiException.invalid("prompt", "prompt must be a string");
+        }
+        if (body.hasNonNull("best_of") && body.get("best_of").asInt() != 1) {
+            throw ApiException.unsupported("best_of", "best_of other than 1 is not supported");
+        }
+        String prompt = body.get("prompt").asText();
+        String text = prompt;
+        if (body.hasNonNull("suffix")) {
+            text = fim(prompt, body.get("suffix").asText());
+        }
+        int[] ids = model.tokenizer().tokenizer().encode(text, false);
+        if (model.tokenizer().addBosToPrompts() && model.tokenizer().tokenizer().bos().isPresent()
+                && (ids.length == 0 || ids[0] != model.tokenizer().tokenizer().bos().getAsInt())) {
+            int[] withBos = new int[ids.length + 1];
+            withBos[0] = model.tokenizer().tokenizer().bos().getAsInt();
+            System.arraycopy(ids, 0, withBos, 1, ids.length);
+            ids = withBos;
+        }
+        int top = -1;
+        if (body.hasNonNull("logprobs")) {
+            top = body.get("logprobs").asInt(-1);
+            if (top < 0 || top > 20) {
+                throw ApiException.invalid("logprobs", "logprobs must be between 0 and 20");
+            }
+        }
+        String echo = body.path("echo").asBoolean(false) ? prompt : null;
+        return new Parsed(ids, sampling(body), Sequence.Reasoning.OFF, top, stream(body), includeUsage(body), echo);
+    }
+
+    /** DeepSeek's fill-in-the-middle format, when the vocabulary has its tokens. */
+    private String fim(String prefix, String suffix) {
+        var tok = model.tokenizer().tokenizer();
+        String begin = "<｜fim▁begin｜>", hole = "<｜fim▁hole｜>", end = "<｜fim▁end｜>";
+        if (tok.idOf(begin).isEmpty() || tok.idOf(hole).isEmpty() || tok.idOf(end).isEmpty()) {
+            throw ApiException.unsupported("suffix", "this model's vocabulary has no fill-in-the-middle tokens");
+        }
+        return begin + prefix + hole + suffix + end;
+    }
+
+    private void checkModel(JsonNode body) {
+        if (body.hasNonNull("model") && !body.get("model").asText().equals(modelId)) {
+            throw new ApiException(404, "invalid_request_error", "model", "model_not_found",
+                    "model '" + body.get("model").asText() + "' is not served here; this server serves '" + modelId + "'");
+        }
+    }
+
+    private static void checkFields(JsonNode body, Set<String> known) {
+        if (!body.isObject()) {
+            throw ApiException.badRequest("the request body must be a JSON object");
+        }
+        for (Iterator<String> it = body.fieldNames(); it.hasNext(); ) {
+            String f = it.next();
+            if (!known.contains(f)) {
+                throw ApiException.unsupported(f, "unknown parameter '" + f + "'");
+            }
+        }
+        if (body.hasNonNull("n") && body.get("n").asInt() != 1) {
+            throw ApiException.unsupported("n", "only n = 1 is supported");
+        }
+    }
+
+    private static String content(JsonNode c, String where) {
+        if (c.isTextual()) {
+            return c.asText();
+        }
+        if (c.isNull() || c.isMissingNode()) {
+            return "";
+        }
+        if (c.isArray()) {
+            StringBuilder sb = new StringBuilder();
+            for (JsonNode part : c) {
+                if (!part.path("type").asText().equals("text")) {
+                    throw ApiException.unsupported(where, "content part type '" + part.path("type").asText() + "' is not supported (text only)");
+                }
+                sb.append(part.path("text").asText());
+            }
+            return sb.toString();
+        }
+        throw ApiException.invalid(where, "content must be a string or an array of text parts");
+    }
+
+    private static int logprobs(JsonNode body) {
+        boolean on = body.path("logprobs").asBoolean(false);
+        if (body.hasNonNull("top_logprobs")) {
+            int top = body.get("top_logprobs").asInt(-1);
+            if (!on) {
+                throw ApiException.invalid("top_logprobs", "top_logprobs needs logprobs: true");
+            }
+            if (top < 0 || top > 20) {
+                throw ApiException.invalid("top_logprobs", "top_logprobs must be between 0 and 20");
+            }
+            return top;
+        }
+        return on ? 0 : -1;
+    }
+
+    private static boolean stream(JsonNode body) {
+        return body.path("stream").asBoolean(false);
+    }
+
+    private static boolean includeUsage(JsonNode body) {
+        JsonNode so = body.path("stream_options");
+        if (!so.isMissingNode() && !so.isNull() && !body.path("stream").asBoolean(false)) {
+            throw ApiException.invalid("stream_options", "stream_options is only allowed with stream: true");
+        }
+        return so.path("include_usage").asBoolean(false);
+    }
+
+    private SamplingParams sampling(JsonNode b) {
+        SamplingParams p = model.defaults().withMaxTokens(Math.min(4096, model.contextLength()));
+        if (b.hasNonNull("temperature")) p = p.withTemperature(number(b, "temperature", 0, 2));
+        if (b.hasNonNull("top_p")) p = p.withTopP(number(b, "top_p", Float.MIN_VALUE, 1));
+        if (b.hasNonNull("top_k")) p = p.withTopK((int) number(b, "top_k", 0, Integer.MAX_VALUE));
+        if (b.hasNonNull("min_p")) p = p.withMinP(number(b, "min_p", 0, 1));
+        if (b.hasNonNull("frequency_penalty")) p = p.withFrequencyPenalty(number(b, "frequency_penalty", -2, 2));
+        if (b.hasNonNull("presence_penalty")) p = p.withPresencePenalty(number(b, "presence_penalty", -2, 2));
+        if (b.hasNonNull("repetition_penalty")) p = p.withRepetitionPenalty(number(b, "repetition_penalty", Float.MIN_VALUE, 100));
+        String maxKey = b.hasNonNull("max_completion_tokens") ? "max_completion_tokens" : "max_tokens";
+        if (b.hasNonNull(maxKey)) p = p.withMaxTokens((int) number(b, maxKey, 1, Integer.MAX_VALUE));
+        if (b.hasNonNull("seed")) {
+            if (!b.get("seed").canConvertToLong()) {
+                throw ApiException.invalid("seed", "seed must be an integer");
+            }
+            p = p.withSeed(b.get("seed").asLong());
+        }
+        if (b.hasNonNull("stop")) p = p.withStop(stops(b.get("stop")));
+        if (b.hasNonNull("logit_bias")) p = p.withLogitBias(logitBias(b.get("logit_bias")));
+        try {
+            return p.validate(model.model().vocabSize());
+        } catch (IllegalArgumentException e) {
+            throw ApiException.invalid(null, e.getMessage());
+        }
+    }
+
+    private static float number(JsonNode b, String key, double min, double max) {
+        JsonNode v = b.get(key);
+        if (!v.isNumber()) {
+            throw ApiException.invalid(key, key + " must be a number");
+        }
+        double d = v.asDouble();
+        if (d < min || d > max || Double.isNaN(d)) {
+            throw ApiException.invalid(key, key + " must be between " + fmt(min) + " and " + fmt(max) + ", got " + v.asText());
+        }
+        return (float) d;
+    }
+
+    private static String fmt(double d) {
+        return d == Float.MIN_VALUE ? "0 (exclusive)" : d == Integer.MAX_VALUE ? "any" : (d == Math.rint(d) ? String.valueOf((long) d) : String.valueOf(d));
+    }
+
+    private static List<String> stops(JsonNode s) {
+        List<String> out = new ArrayList<>();
+        if (s.isTextual()) {
+            out.add(s.asText());
+        } else if (s.isArray()) {
+            for (JsonNode v : s) {
+                if (!v.isTextual()) {
+                    throw ApiException.invalid("stop", "stop must be a string or an array of strings");
+                }
+                out.add(v.asText());
+            }
+        } else {
+            throw ApiException.invalid("stop", "stop must be a string or an array of strings");
+        }
+        if (out.size() > 16) {
+            throw ApiException.invalid("stop", "at most 16 stop strings");
+        }
+        if (out.stream().anyMatch(String::isEmpty)) {
+            throw ApiException.invalid("stop", "stop strings must not be empty");
+        }
+        return out;
+    }
+
+    private static Map<Integer, Float> logitBias(JsonNode n) {
+        if (!n.isObject()) {
+            throw ApiException.invalid("logit_bias", "logit_bias must map token ids to biases");
+        }
+        Map<Integer, Float> out = new HashMap<>();
+        for (Iterator<Map.Entry<String, JsonNode>> it = n.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            try {
+                out.put(Integer.parseInt(e.getKey()), (float) e.getValue().asDouble());
+            } catch (NumberFormatException ex) {
+                throw ApiException.invalid("logit_bias", "logit_bias keys must be token ids, got '" + e.getKey() + "'");
+            }
+        }
+        return out;
+    }
+}
