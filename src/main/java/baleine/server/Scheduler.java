@@ -91,9 +91,13 @@ final class Scheduler implements AutoCloseable {
             try {
                 admit();
                 if (!step()) {
-                    Job next = queue.poll(50, TimeUnit.MILLISECONDS);
-                    if (next != null) {
-                        start(next);
+                    if (freeSlot()) {
+                        Job next = queue.poll(50, TimeUnit.MILLISECONDS);
+                        if (next != null) {
+                            start(next);
+                        }
+                    } else {
+                        Thread.sleep(2); // every running sequence waits for its client to read
                     }
                 }
             } catch (InterruptedException e) {
@@ -136,8 +140,7 @@ final class Scheduler implements AutoCloseable {
             }
         }
         if (best == null) {
-            queue.offer(job); // raced with another admission; try again next step
-            return;
+            throw new IllegalStateException("no free slot"); // only this thread admits, after checking
         }
         Slot slot = best;
         try {

@@ -1,0 +1,215 @@
+package baleine.server;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+import static baleine.server.ServerFixture.chat;
+import static baleine.server.ServerFixture.json;
+import static org.assertj.core.api.Assertions.assertThat;
+
+class ServerApiTest {
+    static ServerFixture f;
+
+    @BeforeAll
+    static void start() {
+        f = ServerFixture.standard();
+    }
+
+    @AfterAll
+    static void stop() {
+        f.close();
+    }
+
+    @Test
+    void healthModelsAndAllThreeRoots() {
+        assertThat(json(f.get("/health")).path("status").asText()).isEqualTo("ok");
+        for (String root : List.of("/v1", "", "/beta")) {
+            HttpResponse<String> r = f.post(root + "/chat/completions", chat("Hi", "\"max_tokens\":2,\"seed\":1"));
+            assertThat(r.statusCode()).as(root + ": " + r.body()).isEqualTo(200);
+        }
+        JsonNode models = json(f.get("/v1/models"));
+        assertThat(models.path("object").asText()).isEqualTo("list");
+        assertThat(models.path("data").get(0).path("id").asText()).isEqualTo("demo");
+        assertThat(f.get("/models/demo").statusCode()).isEqualTo(200);
+    }
+
+    @Test
+    void nonStreamingChatHasTheOpenAiShapeAndDeepSeekUsage() {
+        JsonNode r = json(f.post("/v1/chat/completions", chat("Hello", "\"max_tokens\":6,\"seed\":3")));
+        assertThat(r.path("object").asText()).isEqualTo("chat.completion");
+        assertThat(r.path("id").asText()).startsWith("chatcmpl-");
+        JsonNode choice = r.path("choices").get(0);
+        assertThat(choice.path("message").path("role").asText()).isEqualTo("assistant");
+        assertThat(choice.path("message").has("content")).isTrue();
+        assertThat(choice.path("message").path("reasoning_content").asText()).isNotEmpty(); // the demo template opens <think>
+        assertThat(choice.path("finish_reason").asText()).isEqualTo("length");
+        JsonNode u = r.path("usage");
+        assertThat(u.path("completion_tokens").asInt()).isEqualTo(6);
+        assertThat(u.path("total_tokens").asInt()).isEqualTo(u.path("prompt_tokens").asInt() + 6);
+        assertThat(u.path("completion_tokens_details").path("reasoning_tokens").asInt()).isEqualTo(6);
+        assertThat(u.path("prompt_cache_hit_tokens").asInt() + u.path("prompt_cache_miss_tokens").asInt()).isEqualTo(u.path("prompt_tokens").asInt());
+        assertThat(u.path("prompt_tokens_details").path("cached_tokens").asInt()).isEqualTo(u.path("prompt_cache_hit_tokens").asInt());
+    }
+
+    @Test
+    void streamingFramesAreExactSseWithOneUsageChunkBeforeDone() {
+        HttpResponse<String> r = f.post("/v1/chat/completions",
+                chat("Hello", "\"max_tokens\":5,\"seed\":3,\"stream\":true,\"stream_options\":{\"include_usage\":true}"));
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(r.headers().firstValue("Content-Type").orElse("")).startsWith("text/event-stream");
+        String body = r.body();
+        assertThat(body).endsWith("data: [DONE]\n\n");
+        List<String> events = new ArrayList<>();
+        for (String block : body.split("\n\n")) {
+            assertThat(block).matches("(?s)(data: .*|: keep-alive)");
+            if (block.startsWith("data: ")) {
+                events.add(block.substring(6));
+            }
+        }
+        assertThat(events.getLast()).isEqualTo("[DONE]");
+        JsonNode usage = json(events.get(events.size() - 2));
+        assertThat(usage.path("choices")).isEmpty();
+        assertThat(usage.path("usage").path("completion_tokens").asInt()).isEqualTo(5);
+        for (String e : events.subList(0, events.size() - 2)) {
+            JsonNode c = json(e);
+            assertThat(c.path("object").asText()).isEqualTo("chat.completion.chunk");
+            assertThat(c.has("usage") && c.get("usage").isNull()).as(e).isTrue();
+        }
+        JsonNode last = json(events.get(events.size() - 3));
+        assertThat(last.path("choices").get(0).path("finish_reason").asText()).isEqualTo("length");
+        assertThat(json(events.getFirst()).path("choices").get(0).path("delta").path("role").asText()).isEqualTo("assistant");
+    }
+
+    private static HttpResponse<String> assertError(HttpResponse<String> r, int status, String fragment) {
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(status);
+        JsonNode e = json(r).path("error");
+        assertThat(e.path("message").asText()).contains(fragment);
+        assertThat(e.has("type")).isTrue();
+        assertThat(e.has("code")).isTrue();
+        assertThat(e.has("param")).isTrue();
+        return r;
+    }
+
+    @Test
+    void everyErrorPathHasItsStatusAndAnErrorBody() {
+        assertError(f.post("/v1/chat/completions", "{\"messages\": ["), 400, "malformed JSON");
+        assertError(f.post("/v1/chat/completions", "[1,2]"), 400, "JSON object");
+        assertError(f.post("/v1/chat/completions", chat("x", "\"top_p\":1.5")), 422, "top_p");
+        assertError(f.post("/v1/chat/completions", chat("x", "\"temperature\":\"hot\"")), 422, "temperature must be a number");
+        assertError(f.post("/v1/chat/completions", chat("x", "\"frobnicate\":true")), 422, "unknown parameter 'frobnicate'");
+        assertError(f.post("/v1/chat/completions", chat("x", "\"n\":2")), 422, "n = 1");
+        assertError(f.post("/v1/chat/completions", chat("x", "\"response_format\":{\"type\":\"json_object\"}")), 422, "json_object");
+        assertError(f.post("/v1/chat/completions", chat("x", "\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"f\"}}]")), 422, "tool");
+        assertError(f.post("/v1/chat/completions", chat("x", "\"stop\":[" + "\"a\",".repeat(16) + "\"b\"]")), 422, "at most 16");
+        assertError(f.post("/v1/chat/completions", chat("x", "\"thinking\":{\"type\":\"maybe\"}")), 422, "thinking.type");
+        assertError(f.post("/v1/chat/completions", "{\"messages\":[]}"), 422, "non-empty");
+        assertError(f.post("/v1/chat/completions", "{\"model\":\"gpt-4\",\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}"), 404, "not served here");
+        assertError(f.post("/v1/chat/completions", chat("x".repeat(2 << 20), "")), 413, "larger than");
+        assertError(f.post("/v1/chat/completions", chat("word ".repeat(3000), "")), 400, "tokens per request");
+        assertError(f.get("/v1/nothing"), 404, "no route");
+        assertError(f.post("/v1/chat/completions", chat("x", "\"logprobs\":true,\"stream\":true")), 422, "logprobs");
+    }
+
+    @Test
+    void thinkingDisabledPrefixLogprobsAndStop() {
+        JsonNode plain = json(f.post("/v1/chat/completions", chat("Hello", "\"max_tokens\":5,\"seed\":1,\"thinking\":{\"type\":\"disabled\"}")));
+        JsonNode msg = plain.path("choices").get(0).path("message");
+        assertThat(msg.has("reasoning_content")).isFalse();
+        assertThat(msg.path("content").asText()).isNotEmpty();
+
+        String prefix = "{\"model\":\"demo\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"},"
+                + "{\"role\":\"assistant\",\"content\":\"</think>Sure,\",\"prefix\":true}],\"max_tokens\":3,\"seed\":1}";
+        JsonNode cont = json(f.post("/beta/chat/completions", prefix));
+        assertThat(cont.path("choices").get(0).path("message").has("reasoning_content")).isFalse();
+
+        JsonNode lp = json(f.post("/v1/chat/completions", chat("Hello", "\"max_tokens\":3,\"seed\":1,\"logprobs\":true,\"top_logprobs\":2")));
+        JsonNode content = lp.path("choices").get(0).path("logprobs").path("content");
+        assertThat(content).hasSize(3);
+        assertThat(content.get(0).path("logprob").asDouble()).isLessThanOrEqualTo(0);
+        assertThat(content.get(0).path("top_logprobs")).hasSize(2);
+        assertThat(content.get(0).path("top_logprobs").get(0).path("logprob").asDouble())
+                .isGreaterThanOrEqualTo(content.get(0).path("top_logprobs").get(1).path("logprob").asDouble());
+    }
+
+    @Test
+    void completionsTokenizeAndDetokenize() {
+        JsonNode c = json(f.post("/v1/completions", "{\"prompt\":\"Once upon\",\"max_tokens\":4,\"seed\":2,\"echo\":true}"));
+        assertThat(c.path("object").asText()).isEqualTo("text_completion");
+        assertThat(c.path("choices").get(0).path("text").asText()).startsWith("Once upon");
+        JsonNode t = json(f.post("/tokenize", "{\"content\":\"Hello whales\"}"));
+        assertThat(t.path("tokens").size()).isGreaterThan(1);
+        JsonNode d = json(f.post("/detokenize", "{\"tokens\":" + t.path("tokens") + "}"));
+        assertThat(d.path("content").asText()).isEqualTo("Hello whales");
+        assertError(f.post("/detokenize", "{\"tokens\":[999999]}"), 422, "not in the vocabulary");
+        assertError(f.post("/v1/completions", "{\"prompt\":\"x\",\"suffix\":\"y\"}"), 422, "fill-in-the-middle");
+    }
+
+    @Test
+    void corsAllowListAndMetrics() {
+        HttpResponse<String> pre = f.send(HttpRequest.newBuilder(URI.create(f.url("/v1/chat/completions")))
+                .method("OPTIONS", HttpRequest.BodyPublishers.noBody()).header("Origin", "http://allowed.example").build());
+        assertThat(pre.statusCode()).isEqualTo(204);
+        assertThat(pre.headers().firstValue("Access-Control-Allow-Origin")).hasValue("http://allowed.example");
+        HttpResponse<String> other = f.get("/v1/models", "Origin", "http://evil.example");
+        assertThat(other.headers().firstValue("Access-Control-Allow-Origin")).isEmpty();
+        String metrics = f.get("/metrics").body();
+        assertThat(metrics).contains("baleine_requests_running", "baleine_requests_queued", "baleine_prompt_tokens_total",
+                "baleine_generated_tokens_total", "baleine_prompt_cache_hit_tokens_total", "baleine_kv_cache_usage_ratio",
+                "baleine_generation_tokens_per_second");
+    }
+
+    @Test
+    void sixteenConcurrentGreedyStreamsEqualTheSameRequestsOneAtATime() throws Exception {
+        List<String> bodies = new ArrayList<>();
+        for (int i = 0; i < 16; i++) {
+            bodies.add(chat("Question number " + i + " about whales", "\"max_tokens\":12,\"temperature\":0,\"stream\":true"));
+        }
+        List<String> sequential = new ArrayList<>();
+        for (String b : bodies) {
+            sequential.add(text(f.post("/v1/chat/completions", b).body()));
+        }
+        ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor();
+        List<Future<String>> futures = new ArrayList<>();
+        for (String b : bodies) {
+            futures.add(pool.submit((Callable<String>) () -> text(f.post("/v1/chat/completions", b).body())));
+        }
+        for (int i = 0; i < 16; i++) {
+            assertThat(futures.get(i).get()).as("request " + i).isEqualTo(sequential.get(i));
+        }
+        pool.shutdown();
+    }
+
+    /** All reasoning and content deltas of an SSE body, concatenated. */
+    static String text(String sse) {
+        StringBuilder sb = new StringBuilder();
+        for (String block : sse.split("\n\n")) {
+            if (block.startsWith("data: {")) {
+                JsonNode c = json(block.substring(6));
+                for (JsonNode ch : c.path("choices")) {
+                    sb.append(ch.path("delta").path("reasoning_content").asText("")).append(ch.path("delta").path("content").asText(""));
+                }
+            }
+        }
+        return sb.toString();
+    }
+
+    @Test
+    void repeatedLongPromptHitsThePrefixCache() {
+        String prompt = "Tell me about the songs of whales. ".repeat(20);
+        f.post("/v1/chat/completions", chat(prompt, "\"max_tokens\":2,\"seed\":1"));
+        JsonNode again = json(f.post("/v1/chat/completions", chat(prompt, "\"max_tokens\":2,\"seed\":1")));
+        assertThat(again.path("usage").path("prompt_cache_hit_tokens").asInt()).isGreaterThan(100);
+    }
+}

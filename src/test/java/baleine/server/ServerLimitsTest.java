@@ -1,0 +1,103 @@
+package baleine.server;
+
+import org.junit.jupiter.api.Test;
+
+import java.io.InputStream;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+
+import static baleine.server.ServerFixture.chat;
+import static baleine.server.ServerFixture.json;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Authentication, back-pressure, disconnects and shutdown, each on a server of its own. */
+class ServerLimitsTest {
+    @Test
+    void apiKeyIsRequiredExceptForHealth() throws Exception {
+        try (ServerFixture f = new ServerFixture(1, 1024, 4, "s3cret", List.of())) {
+            assertThat(f.get("/health").statusCode()).isEqualTo(200);
+            var missing = f.post("/v1/chat/completions", chat("x", "\"max_tokens\":1"));
+            assertThat(missing.statusCode()).isEqualTo(401);
+            assertThat(json(missing).path("error").path("code").asText()).isEqualTo("invalid_api_key");
+            var wrong = f.post("/v1/chat/completions", chat("x", "\"max_tokens\":1"), "Authorization", "Bearer nope");
+            assertThat(wrong.statusCode()).isEqualTo(401);
+            assertThat(json(wrong).path("error").path("message").asText()).isEqualTo("invalid API key");
+            var ok = f.post("/v1/chat/completions", chat("x", "\"max_tokens\":1"), "Authorization", "Bearer s3cret");
+            assertThat(ok.statusCode()).isEqualTo(200);
+        }
+    }
+
+    private static CompletableFuture<HttpResponse<InputStream>> longStream(ServerFixture f) {
+        HttpRequest r = HttpRequest.newBuilder(URI.create(f.url("/v1/chat/completions")))
+                .POST(HttpRequest.BodyPublishers.ofString(chat("Go on forever", "\"max_tokens\":100000,\"stream\":true,\"seed\":1"))).build();
+        return f.client.sendAsync(r, HttpResponse.BodyHandlers.ofInputStream());
+    }
+
+    private static int running(ServerFixture f) {
+        for (String line : f.get("/metrics").body().split("\n")) {
+            if (line.startsWith("baleine_requests_running ")) {
+                return (int) Double.parseDouble(line.substring(line.indexOf(' ') + 1));
+            }
+        }
+        return -1;
+    }
+
+    private static void awaitRunning(ServerFixture f, int n) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + 5000;
+        while (running(f) != n && System.currentTimeMillis() < deadline) {
+            Thread.sleep(20);
+        }
+        assertThat(running(f)).isEqualTo(n);
+    }
+
+    private static int gauge(ServerFixture f, String name) {
+        for (String line : f.get("/metrics").body().split("\n")) {
+            if (line.startsWith(name + " ")) {
+                return (int) Double.parseDouble(line.substring(line.indexOf(' ') + 1));
+            }
+        }
+        return -1;
+    }
+
+    @Test
+    void fullQueueAnswers429AndADisconnectedClientFreesItsSlot() throws Exception {
+        try (ServerFixture f = new ServerFixture(1, 4096, 1, null, List.of())) {
+            HttpResponse<InputStream> first = longStream(f).get();
+            first.body().readNBytes(200); // it is generating (about 4000 tokens to go)
+            CompletableFuture<HttpResponse<InputStream>> queued = longStream(f);
+            while (gauge(f, "baleine_requests_queued") < 1) {
+                Thread.onSpinWait();
+            }
+            var refused = f.post("/v1/chat/completions", chat("x", "\"max_tokens\":1"));
+            assertThat(refused.statusCode()).isEqualTo(429);
+            assertThat(json(refused).path("error").path("code").asText()).isEqualTo("queue_full");
+            assertThat(refused.headers().firstValue("Retry-After")).isPresent();
+
+            // while it waits, the queued stream receives keep-alive comments
+            java.io.BufferedReader second = new java.io.BufferedReader(new java.io.InputStreamReader(queued.get().body()));
+            String line;
+            while ((line = second.readLine()) != null && !line.equals(": keep-alive")) {
+                assertThat(line).doesNotContain("reasoning_content");
+            }
+            assertThat(line).isEqualTo(": keep-alive");
+            first.body().close(); // client 1 goes away: its slot is freed within a step, client 2 gets it
+            second.close();
+            awaitRunning(f, 0);
+        }
+    }
+
+    @Test
+    void shutdownLetsRunningRequestsFinish() throws Exception {
+        ServerFixture f = new ServerFixture(1, 1024, 4, null, List.of());
+        CompletableFuture<HttpResponse<String>> r = f.client.sendAsync(HttpRequest.newBuilder(URI.create(f.url("/v1/chat/completions")))
+                .POST(HttpRequest.BodyPublishers.ofString(chat("Hello", "\"max_tokens\":300,\"seed\":1"))).build(), HttpResponse.BodyHandlers.ofString());
+        awaitRunning(f, 1);
+        f.close();
+        HttpResponse<String> done = r.get();
+        assertThat(done.statusCode()).isEqualTo(200);
+        assertThat(json(done).path("usage").path("completion_tokens").asInt()).isEqualTo(300);
+    }
+}
