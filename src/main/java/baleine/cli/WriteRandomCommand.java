@@ -1,6 +1,7 @@
 package baleine.cli;
 
 import baleine.tensor.GgmlType;
+import baleine.writer.DemoModel;
 import baleine.writer.ModelPresets;
 import baleine.writer.ModelSpec;
 import baleine.writer.RandomModelWriter;
@@ -37,6 +38,9 @@ final class WriteRandomCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "1", description = "random seed (same seed, same weights in every format)")
     long seed;
 
+    @Option(names = "--with-tokenizer", description = "GGUF: include the demo tokenizer and chat template, so that run / serve can use the model")
+    boolean withTokenizer;
+
     @Override
     public Integer call() throws Exception {
         ModelSpec spec = ModelPresets.ALL.get(preset);
@@ -60,8 +64,16 @@ final class WriteRandomCommand implements Callable<Integer> {
             if (!ggml.supported()) {
                 throw new IllegalArgumentException("the writer cannot encode " + ggml);
             }
-            RandomModelWriter.writeGguf(spec, ggml, seed, out);
+            ModelSpec s = spec;
+            RandomModelWriter.writeGguf(spec, ggml, seed, out, true, w -> {
+                if (withTokenizer) {
+                    DemoModel.addTokenizer(w, s.vocab());
+                }
+            });
         } else {
+            if (withTokenizer) {
+                throw new IllegalArgumentException("--with-tokenizer is for GGUF output only");
+            }
             RandomModelWriter.HfType hf;
             try {
                 hf = RandomModelWriter.HfType.valueOf(t);

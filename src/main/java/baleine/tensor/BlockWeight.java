@@ -47,6 +47,15 @@ public final class BlockWeight extends Weight {
     }
 
     @Override
+    public void dot4(int row, float[][] x, int t0, int xOff, float[] out) {
+        if (FusedDot.supportsFour(type)) {
+            FusedDot.dot4(type, data, row * rowBytes, x, t0, xOff, cols, out);
+        } else {
+            super.dot4(row, x, t0, xOff, out);
+        }
+    }
+
+    @Override
     public Weight rowSlice(int from, int count) {
         checkSlice(from, count);
         return new BlockWeight(name + "[" + from + ":" + (from + count) + "]", type,

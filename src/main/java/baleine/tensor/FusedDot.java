@@ -44,6 +44,80 @@ final class FusedDot {
         };
     }
 
+    /** Whether {@code type} has a kernel that converts a row once for four vectors. */
+    static boolean supportsFour(GgmlType type) {
+        return type == GgmlType.Q8_0 || type == GgmlType.Q4_0;
+    }
+
+    /**
+     * Four dot products with one row: each block is converted once and multiplied with four vectors.
+     * Per vector the operations are those of the one-vector kernel, in the same order, so results match
+     * it bit for bit.
+     */
+    static void dot4(GgmlType type, MemorySegment s, long off, float[][] x, int t0, int xOff, int n, float[] out) {
+        switch (type) {
+            case Q8_0 -> q8_0x4(s, off, x, t0, xOff, n, out);
+            case Q4_0 -> q4_0x4(s, off, x, t0, xOff, n, out);
+            default -> throw new IllegalArgumentException("no four-vector kernel for " + type);
+        }
+    }
+
+    static void q8_0x4(MemorySegment s, long off, float[][] x, int t0, int xOff, int n, float[] out) {
+        float[] x0 = x[t0], x1 = x[t0 + 1], x2 = x[t0 + 2], x3 = x[t0 + 3];
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+        for (int b = 0; b < n; b += 32, off += 34) {
+            FloatVector b0 = FloatVector.zero(F), b1 = b0, b2 = b0, b3 = b0;
+            for (int j = 0; j < 32; j += F.length()) {
+                FloatVector q = (FloatVector) ByteVector.fromMemorySegment(B, s, off + 2 + j, LE).castShape(F, 0);
+                int i = xOff + b + j;
+                b0 = q.fma(FloatVector.fromArray(F, x0, i), b0);
+                b1 = q.fma(FloatVector.fromArray(F, x1, i), b1);
+                b2 = q.fma(FloatVector.fromArray(F, x2, i), b2);
+                b3 = q.fma(FloatVector.fromArray(F, x3, i), b3);
+            }
+            FloatVector d = FloatVector.broadcast(F, Float.float16ToFloat(s.get(Le.I16, off)));
+            a0 = b0.fma(d, a0);
+            a1 = b1.fma(d, a1);
+            a2 = b2.fma(d, a2);
+            a3 = b3.fma(d, a3);
+        }
+        out[0] = VectorMath.sumLanes(a0);
+        out[1] = VectorMath.sumLanes(a1);
+        out[2] = VectorMath.sumLanes(a2);
+        out[3] = VectorMath.sumLanes(a3);
+    }
+
+    static void q4_0x4(MemorySegment s, long off, float[][] x, int t0, int xOff, int n, float[] out) {
+        float[] x0 = x[t0], x1 = x[t0 + 1], x2 = x[t0 + 2], x3 = x[t0 + 3];
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+        for (int b = 0; b < n; b += 32, off += 18) {
+            FloatVector b0 = FloatVector.zero(F), b1 = b0, b2 = b0, b3 = b0;
+            for (int j = 0; j < 16; j += F.length()) {
+                ByteVector packed = ByteVector.fromMemorySegment(B, s, off + 2 + j, LE);
+                FloatVector lo = (FloatVector) packed.and((byte) 0x0F).sub((byte) 8).castShape(F, 0);
+                FloatVector hi = (FloatVector) packed.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0F).sub((byte) 8).castShape(F, 0);
+                int i = xOff + b + j;
+                b0 = lo.fma(FloatVector.fromArray(F, x0, i), b0);
+                b0 = hi.fma(FloatVector.fromArray(F, x0, i + 16), b0);
+                b1 = lo.fma(FloatVector.fromArray(F, x1, i), b1);
+                b1 = hi.fma(FloatVector.fromArray(F, x1, i + 16), b1);
+                b2 = lo.fma(FloatVector.fromArray(F, x2, i), b2);
+                b2 = hi.fma(FloatVector.fromArray(F, x2, i + 16), b2);
+                b3 = lo.fma(FloatVector.fromArray(F, x3, i), b3);
+                b3 = hi.fma(FloatVector.fromArray(F, x3, i + 16), b3);
+            }
+            FloatVector d = FloatVector.broadcast(F, Float.float16ToFloat(s.get(Le.I16, off)));
+            a0 = b0.fma(d, a0);
+            a1 = b1.fma(d, a1);
+            a2 = b2.fma(d, a2);
+            a3 = b3.fma(d, a3);
+        }
+        out[0] = VectorMath.sumLanes(a0);
+        out[1] = VectorMath.sumLanes(a1);
+        out[2] = VectorMath.sumLanes(a2);
+        out[3] = VectorMath.sumLanes(a3);
+    }
+
     static float f32(MemorySegment s, long off, float[] x, int xOff, int n) {
         FloatVector acc = FloatVector.zero(F);
         int i = 0;

@@ -34,9 +34,17 @@ public final class MatMul {
      * Each value is computed the same way whatever the batch size, so batching never changes results.
      */
     public static void rows(Weight w, int from, int to, float[][] x, int xOff, float[][] y, int yOff, int n) {
-        if (w.hasFusedDot()) { // read the row in place for each vector (it stays in cache)
+        if (w.hasFusedDot()) { // read the row in place, converting it once per four vectors
+            float[] four = new float[4];
             for (int r = from; r < to; r++) {
-                for (int t = 0; t < n; t++) {
+                int t = 0;
+                for (; t + 4 <= n; t += 4) {
+                    w.dot4(r, x, t, xOff, four);
+                    for (int k = 0; k < 4; k++) {
+                        y[t + k][yOff + r - from] = four[k];
+                    }
+                }
+                for (; t < n; t++) {
                     y[t][yOff + r - from] = w.dot(r, x[t], xOff);
                 }
             }

@@ -74,25 +74,51 @@ public final class DemoModel {
     }
 
     static void write(Path file) throws IOException {
-        PreTokenizer pre = new PreTokenizer(PreTokenizer.forGgufPreType("deepseek-v3"));
-        BpeTrainer.Result bpe = BpeTrainer.train(CORPUS, pre, 250);
-        List<String> tokens = new ArrayList<>(SPECIAL);
-        tokens.addAll(bpe.vocabulary());
-        List<Long> types = new ArrayList<>();
-        for (int i = 0; i < tokens.size(); i++) {
-            types.add(i < SPECIAL.size() ? 3L : 1L);
-        }
         DeepseekConfig c = new DeepseekConfig(64, 3, 4, 48, 32, 16, 16, 24, 160, 32, 16, 1, 4, 4, 2, Router.Scoring.SIGMOID, true,
                 2.5f, 1, 1, 1e-6f, 10000, new DeepseekConfig.Yarn(4, 1024, 32, 1, 1, 1), 4096);
-        ModelSpec spec = new ModelSpec.Deepseek(c, tokens.size());
-        RandomModelWriter.writeGguf(spec, GgmlType.Q8_0, 2026, file, true, w -> w
-                .put("general.name", "baleine-demo (random weights)")
-                .put("tokenizer.ggml.model", "gpt2").put("tokenizer.ggml.pre", "deepseek-v3")
+        ModelSpec spec = new ModelSpec.Deepseek(c, tokens(0).size());
+        RandomModelWriter.writeGguf(spec, GgmlType.Q8_0, 2026, file, true, w -> {
+            w.put("general.name", "baleine-demo (random weights)");
+            addTokenizer(w, spec.vocab());
+        });
+    }
+
+    /** The demo vocabulary: special tokens, 256 bytes, learned merges, then unused tokens up to {@code size}. */
+    private static List<String> tokens(int size) {
+        BpeTrainer.Result bpe = trained();
+        List<String> tokens = new ArrayList<>(SPECIAL);
+        tokens.addAll(bpe.vocabulary());
+        for (int i = tokens.size(); i < size; i++) {
+            tokens.add("<unused_" + i + ">");
+        }
+        return tokens;
+    }
+
+    private static BpeTrainer.Result trained() {
+        return BpeTrainer.train(CORPUS, new PreTokenizer(PreTokenizer.forGgufPreType("deepseek-v3")), 250);
+    }
+
+    /**
+     * Adds the demo tokenizer and chat template to a GGUF being written, padded with unused tokens to
+     * {@code vocabSize} (at least the demo vocabulary), so that any random-weight model can chat.
+     */
+    public static void addTokenizer(GgufWriter w, int vocabSize) {
+        BpeTrainer.Result bpe = trained();
+        List<String> tokens = tokens(vocabSize);
+        if (tokens.size() > vocabSize) {
+            throw new IllegalArgumentException("the demo tokenizer needs a vocabulary of at least " + tokens.size() + " tokens");
+        }
+        List<Long> types = new ArrayList<>();
+        int learned = SPECIAL.size() + bpe.vocabulary().size();
+        for (int i = 0; i < tokens.size(); i++) {
+            types.add(i < SPECIAL.size() ? 3L : i < learned ? 1L : 5L);
+        }
+        w.put("tokenizer.ggml.model", "gpt2").put("tokenizer.ggml.pre", "deepseek-v3")
                 .putArray("tokenizer.ggml.tokens", GgufValueType.STRING, tokens)
                 .putArray("tokenizer.ggml.token_type", GgufValueType.INT32, types)
                 .putArray("tokenizer.ggml.merges", GgufValueType.STRING, bpe.merges())
                 .putUint32("tokenizer.ggml.bos_token_id", 0).putUint32("tokenizer.ggml.eos_token_id", 1)
                 .putBool("tokenizer.ggml.add_bos_token", true)
-                .put("tokenizer.chat_template", CHAT_TEMPLATE));
+                .put("tokenizer.chat_template", CHAT_TEMPLATE);
     }
 }

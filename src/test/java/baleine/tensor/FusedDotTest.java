@@ -35,4 +35,29 @@ class FusedDotTest {
             assertThat((double) weight.dot(r, x, 7)).as(type + " row " + r).isCloseTo(ref, within(1e-4 * Math.sqrt(cols) * 4));
         }
     }
+
+    @ParameterizedTest
+    @EnumSource(value = GgmlType.class, names = {"F32", "BF16", "Q8_0", "Q4_0", "Q6_K"})
+    void fourVectorKernelEqualsFourSingleDotsBitForBit(GgmlType type) {
+        Random rnd = new Random(type.id + 100);
+        int rows = 3, cols = 512;
+        float[] w = new float[rows * cols];
+        for (int i = 0; i < w.length; i++) {
+            w[i] = (float) rnd.nextGaussian();
+        }
+        Weight weight = Quantizer.weight("w", type, w, rows, cols, Arena.ofAuto());
+        float[][] x = new float[6][cols + 2];
+        for (float[] v : x) {
+            for (int i = 0; i < v.length; i++) {
+                v[i] = (float) rnd.nextGaussian();
+            }
+        }
+        float[] four = new float[4];
+        for (int r = 0; r < rows; r++) {
+            weight.dot4(r, x, 2, 2, four);
+            for (int k = 0; k < 4; k++) {
+                assertThat(four[k]).isEqualTo(weight.dot(r, x[2 + k], 2));
+            }
+        }
+    }
 }
