@@ -1,12 +1,12 @@
 package baleine.cli;
 
 import baleine.format.ModelFormatException;
+import baleine.hub.HubCache;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -29,15 +29,7 @@ public final class ModelResolver {
     }
 
     public Path hubCache() {
-        String hub = env.get("HF_HUB_CACHE");
-        if (hub != null && !hub.isBlank()) {
-            return Path.of(hub);
-        }
-        String home = env.get("HF_HOME");
-        if (home != null && !home.isBlank()) {
-            return Path.of(home, "hub");
-        }
-        return Path.of(env.getOrDefault("HOME", System.getProperty("user.home")), ".cache", "huggingface", "hub");
+        return HubCache.fromEnvironment(env).root();
     }
 
     public Path resolve(String spec) {
@@ -50,38 +42,18 @@ public final class ModelResolver {
             throw new ModelFormatException("model '" + spec + "' not found: it is not a file or directory. "
                     + "Give a .gguf file, a Hugging Face model directory, or a repository id like deepseek-ai/DeepSeek-R1-Distill-Qwen-1.5B");
         }
-        Path repo = hubCache().resolve("models--" + m.group(1) + "--" + m.group(2));
-        Path snapshot = snapshot(repo);
+        HubCache cache = HubCache.fromEnvironment(env);
+        Path repo = cache.repoDir(m.group(1) + "/" + m.group(2));
+        Path snapshot = cache.currentSnapshot(m.group(1) + "/" + m.group(2)).orElse(null);
         if (snapshot == null) {
             throw new ModelFormatException("model '" + spec + "' not found: not a file, and " + repo + " is not in the Hugging Face cache "
                     + "(searched " + hubCache() + "; set HF_HUB_CACHE or HF_HOME if yours is elsewhere). "
-                    + "Download it first, e.g. `huggingface-cli download " + m.group(1) + "/" + m.group(2) + "`");
+                    + "Download it first: ./baleine pull " + spec);
         }
         if (Files.isRegularFile(snapshot.resolve("config.json")) && m.group(3) == null) {
             return snapshot;
         }
         return pickGguf(spec, snapshot, m.group(3));
-    }
-
-    private static Path snapshot(Path repo) {
-        Path snapshots = repo.resolve("snapshots");
-        if (!Files.isDirectory(snapshots)) {
-            return null;
-        }
-        try {
-            Path ref = repo.resolve("refs").resolve("main");
-            if (Files.isRegularFile(ref)) {
-                Path s = snapshots.resolve(Files.readString(ref).strip());
-                if (Files.isDirectory(s)) {
-                    return s;
-                }
-            }
-            try (Stream<Path> s = Files.list(snapshots)) {
-                return s.filter(Files::isDirectory).max(Comparator.comparing(p -> p.toFile().lastModified())).orElse(null);
-            }
-        } catch (IOException e) {
-            throw new ModelFormatException("cannot read " + repo + ": " + e.getMessage());
-        }
     }
 
     private static Path pickGguf(String spec, Path snapshot, String quant) {

@@ -22,7 +22,7 @@ import java.util.concurrent.TimeUnit;
  */
 final class Scheduler implements AutoCloseable {
     /** Prompt tokens evaluated per step over all sequences. */
-    static final int PREFILL_BUDGET = 256;
+    static final int PREFILL_BUDGET = 64;
 
     private final Baleine model;
     private final List<Slot> slots = new ArrayList<>();

@@ -31,7 +31,7 @@ class ModelResolverTest {
         assertThatThrownBy(() -> r.resolve("someone/R1-GGUF")).hasMessageContaining("several GGUF files").hasMessageContaining("R1-Q4_K_M.gguf");
         assertThatThrownBy(() -> r.resolve("deepseek-ai/DeepSeek-V3")).isInstanceOf(ModelFormatException.class)
                 .hasMessageContaining("not in the Hugging Face cache").hasMessageContaining(hub.toString())
-                .hasMessageContaining("huggingface-cli download deepseek-ai/DeepSeek-V3");
+                .hasMessageContaining("./baleine pull deepseek-ai/DeepSeek-V3");
         assertThat(new ModelResolver(Map.of("HF_HUB_CACHE", hub.toString())).resolve("deepseek-ai/DeepSeek-R1-Distill-Qwen-1.5B"))
                 .isEqualTo(full.resolve("snapshots/abc123"));
     }
