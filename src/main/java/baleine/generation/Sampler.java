@@ -37,11 +37,8 @@ public final class Sampler {
         if (p.temperature() == 0) {
             return argmax(l);
         }
-        Integer[] order = candidates(l);
+        int[] order = candidates(l, p.topK());
         int n = order.length;
-        if (p.topK() > 0) {
-            n = Math.min(n, p.topK());
-        }
         double max = l[order[0]];
         double[] prob = new double[n];
         double sum = 0;
@@ -78,13 +75,53 @@ public final class Sampler {
         return order[keep - 1];
     }
 
-    /** Token ids sorted by descending logit (ties: lower id first), at most top_k of them when set. */
-    private Integer[] candidates(float[] l) {
-        Integer[] ids = new Integer[l.length];
-        for (int i = 0; i < ids.length; i++) {
-            ids[i] = i;
+    /**
+     * Token ids by descending logit (ties: lower id first): the best {@code topK} when set (a heap, no full
+     * sort), else all of them (a primitive sort of packed keys).
+     */
+    static int[] candidates(float[] l, int topK) {
+        if (topK > 0 && topK < l.length) {
+            return best(l, topK);
         }
-        Arrays.sort(ids, (a, b) -> l[a] != l[b] ? Float.compare(l[b], l[a]) : Integer.compare(a, b));
+        long[] keys = new long[l.length];
+        for (int i = 0; i < l.length; i++) {
+            keys[i] = key(l[i], i);
+        }
+        java.util.Arrays.sort(keys);
+        int[] ids = new int[l.length];
+        for (int i = 0; i < ids.length; i++) {
+            ids[i] = (int) keys[i];
+        }
+        return ids;
+    }
+
+    /** Sorts ascending as logits descend, then ids ascend. */
+    private static long key(float logit, int id) {
+        int bits = Float.floatToIntBits(logit);
+        int ordered = bits >= 0 ? bits : bits ^ 0x7FFFFFFF; // monotone in the float value
+        return ((long) ~ordered << 32) | (id & 0xFFFFFFFFL);
+    }
+
+    private static int[] best(float[] l, int k) {
+        java.util.PriorityQueue<Long> heap = new java.util.PriorityQueue<>(k, java.util.Comparator.reverseOrder());
+        for (int i = 0; i < l.length; i++) {
+            long key = key(l[i], i);
+            if (heap.size() < k) {
+                heap.add(key);
+            } else if (key < heap.peek()) {
+                heap.poll();
+                heap.add(key);
+            }
+        }
+        long[] keys = new long[heap.size()];
+        for (int i = 0; i < keys.length; i++) {
+            keys[i] = heap.poll();
+        }
+        java.util.Arrays.sort(keys);
+        int[] ids = new int[keys.length];
+        for (int i = 0; i < ids.length; i++) {
+            ids[i] = (int) keys[i];
+        }
         return ids;
     }
 
