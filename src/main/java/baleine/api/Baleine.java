@@ -184,17 +184,23 @@ public final class Baleine implements AutoCloseable {
         return new Conversation(this, t);
     }
 
-    /** Raw completion of {@code prompt} (no chat template; BOS first when the tokenizer asks for it). */
-    public GenerationResult complete(String prompt, SamplingParams params, GenerationListener listener, AtomicBoolean cancel) {
+    /** Tokens of a raw prompt (no chat template): BOS first when the tokenizer asks for it. */
+    public int[] encodeRaw(String prompt) {
         int[] ids = tokenizer.tokenizer().encode(prompt, false);
-        if (tokenizer.addBosToPrompts() && tokenizer.tokenizer().bos().isPresent()
-                && (ids.length == 0 || ids[0] != tokenizer.tokenizer().bos().getAsInt())) {
+        var bos = tokenizer.tokenizer().bos();
+        if (tokenizer.addBosToPrompts() && bos.isPresent() && (ids.length == 0 || ids[0] != bos.getAsInt())) {
             int[] withBos = new int[ids.length + 1];
-            withBos[0] = tokenizer.tokenizer().bos().getAsInt();
+            withBos[0] = bos.getAsInt();
             System.arraycopy(ids, 0, withBos, 1, ids.length);
-            ids = withBos;
+            return withBos;
         }
-        return generator().generate(ids, model.newCache(contextLength), new ArrayList<>(), params, Sequence.Reasoning.OFF, listener, cancel);
+        return ids;
+    }
+
+    /** Raw completion of {@code prompt} (no chat template, no reasoning split). */
+    public GenerationResult complete(String prompt, SamplingParams params, GenerationListener listener, AtomicBoolean cancel) {
+        return generator().generate(encodeRaw(prompt), model.newCache(contextLength), new ArrayList<>(), params,
+                Sequence.Reasoning.OFF, listener, cancel);
     }
 
     @Override

@@ -47,19 +47,7 @@ final class GenerateCommand implements Callable<Integer> {
         PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
         try (Baleine model = modelOptions.load()) {
             SamplingParams params = sampling.apply(model.defaults()).validate(model.model().vocabSize());
-            GenerationListener listener = new GenerationListener() {
-                @Override
-                public void onReasoning(String t) {
-                    if (!hideThinking) {
-                        System.err.print(Terminal.dim(t));
-                    }
-                }
-
-                @Override
-                public void onContent(String t) {
-                    out.print(t);
-                }
-            };
+            GenerationListener listener = new ConsoleListener(System.err, out, hideThinking);
             GenerationResult r;
             if (raw) {
                 if (system != null || think != null) {

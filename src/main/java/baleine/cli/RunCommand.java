@@ -84,19 +84,7 @@ final class RunCommand implements Callable<Integer> {
     }
 
     private void answer(Conversation chat, String line, PrintStream out) {
-        GenerationListener listener = new GenerationListener() {
-            @Override
-            public void onReasoning(String t) {
-                if (!hideThinking) {
-                    out.print(Terminal.dim(t));
-                }
-            }
-
-            @Override
-            public void onContent(String t) {
-                out.print(t);
-            }
-        };
+        GenerationListener listener = new ConsoleListener(out, out, hideThinking);
         answering.set(chat);
         try {
             GenerationResult r = chat.send(line, params, listener);

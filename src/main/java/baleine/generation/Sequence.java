@@ -216,7 +216,8 @@ public final class Sequence {
         return new TokenLogprob(token, (float) (logits[token] - lse), best, bestLp);
     }
 
-    static int commonPrefix(List<Integer> a, int[] b) {
+    /** Length of the common prefix of cached tokens and a prompt. */
+    public static int commonPrefix(List<Integer> a, int[] b) {
         int n = Math.min(a.size(), b.length), i = 0;
         while (i < n && a.get(i) == b[i]) {
             i++;

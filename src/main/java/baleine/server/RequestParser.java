@@ -125,14 +125,7 @@ final class RequestParser {
         if (body.hasNonNull("suffix")) {
             text = fim(prompt, body.get("suffix").asText());
         }
-        int[] ids = model.tokenizer().tokenizer().encode(text, false);
-        if (model.tokenizer().addBosToPrompts() && model.tokenizer().tokenizer().bos().isPresent()
-                && (ids.length == 0 || ids[0] != model.tokenizer().tokenizer().bos().getAsInt())) {
-            int[] withBos = new int[ids.length + 1];
-            withBos[0] = model.tokenizer().tokenizer().bos().getAsInt();
-            System.arraycopy(ids, 0, withBos, 1, ids.length);
-            ids = withBos;
-        }
+        int[] ids = model.encodeRaw(text);
         int top = -1;
         if (body.hasNonNull("logprobs")) {
             top = body.get("logprobs").asInt(-1);

@@ -133,7 +133,7 @@ final class Scheduler implements AutoCloseable {
             if (s.job != null) {
                 continue;
             }
-            int shared = sharedPrefix(s.tokens, job.prompt);
+            int shared = Sequence.commonPrefix(s.tokens, job.prompt);
             if (shared > bestShared || (shared == bestShared && s.lastUsed < best.lastUsed)) {
                 best = s;
                 bestShared = shared;
@@ -237,14 +237,6 @@ final class Scheduler implements AutoCloseable {
             s.cache.truncate(0);
             s.tokens.clear();
         }
-    }
-
-    private static int sharedPrefix(List<Integer> cached, int[] prompt) {
-        int n = Math.min(cached.size(), prompt.length), i = 0;
-        while (i < n && cached.get(i) == prompt[i]) {
-            i++;
-        }
-        return i;
     }
 
     /** Stops admitting; running requests finish (or are cancelled after {@code graceMillis}). */
