@@ -25,8 +25,11 @@ import java.util.concurrent.Callable;
  */
 @Command(name = "bench", description = "Measure prompt processing (pp) and generation (tg) speed, like llama-bench.")
 final class BenchCommand implements Callable<Integer> {
-    @Parameters(index = "0", paramLabel = "MODEL", description = "GGUF file or Hugging Face model directory")
-    Path model;
+    @Parameters(index = "0", paramLabel = "MODEL", description = "GGUF file, Hugging Face model directory, or cached owner/name[:QUANT]")
+    String model;
+
+    @Option(names = "--pull", description = "download MODEL from the Hugging Face hub first if it is not cached")
+    boolean pull;
 
     @Option(names = {"-p", "--n-prompt"}, defaultValue = "64", description = "prompt tokens for pp (0 skips pp; default ${DEFAULT-VALUE})")
     int prompt;
@@ -64,7 +67,7 @@ final class BenchCommand implements Callable<Integer> {
             Parallel.setThreads(threads);
         }
         List<Test> tests = new ArrayList<>();
-        try (DecoderModel m = Architectures.load(model)) {
+        try (DecoderModel m = Architectures.load(ModelOptions.resolve(model, pull))) {
             Random rnd = new Random(1);
             if (prompt > 0) {
                 tests.add(run(m, "pp" + prompt, prompt, 0, rnd));
@@ -117,7 +120,7 @@ final class BenchCommand implements Callable<Integer> {
             for (Test t : tests) {
                 double[] ts = t.tokensPerSecond();
                 ObjectNode o = arr.addObject();
-                o.put("model_filename", model.toString()).put("model_type", m.info().architecture())
+                o.put("model_filename", model).put("model_type", m.info().architecture())
                         .put("model_size", m.info().weightBytes()).put("model_n_params", m.info().totalParameters())
                         .put("n_threads", Parallel.threads()).put("n_prompt", t.nPrompt()).put("n_gen", t.nGen())
                         .put("n_depth", depth).put("avg_ns", (long) t.samplesNs().stream().mapToLong(Long::longValue).average().orElse(0))

@@ -6,18 +6,17 @@ import baleine.model.ModelInfo;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
-import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
 
 @Command(name = "info", description = "Show a model's architecture, parameter counts, tensor types and KV cache size.")
 final class InfoCommand implements Callable<Integer> {
-    @Parameters(index = "0", description = "GGUF file or Hugging Face model directory")
-    Path model;
+    @Parameters(index = "0", description = "GGUF file, Hugging Face model directory, or cached owner/name[:QUANT]")
+    String model;
 
     @Override
     public Integer call() {
-        try (DecoderModel m = Architectures.load(model)) {
+        try (DecoderModel m = Architectures.load(ModelOptions.resolve(model, false))) {
             ModelInfo i = m.info();
             System.out.println("model:         " + i.source());
             System.out.println("format:        " + i.format());

@@ -30,6 +30,9 @@ final class ModelOptions {
     @Option(names = {"-t", "--threads"}, description = "worker threads (default: all cores)")
     Integer threads;
 
+    @Option(names = "--pull", description = "download MODEL (owner/name[:QUANT]) from the Hugging Face hub first if it is not cached")
+    boolean pull;
+
     Baleine load() {
         if (demo == (model != null)) {
             throw new IllegalArgumentException(demo ? "give either MODEL or --demo, not both" : "give a MODEL (file, directory or owner/name) or --demo");
@@ -45,10 +48,37 @@ final class ModelOptions {
                 throw new IllegalArgumentException("cannot read chat template " + chatTemplate + ": " + e.getMessage());
             }
         }
-        Path path = demo ? demoModel() : new ModelResolver(System.getenv()).resolve(model);
+        Path path = demo ? demoModel() : resolve(model, pull);
         try (Progress p = Progress.start("loading " + path.getFileName())) {
             return Baleine.load(path, new Baleine.Options(contextSize, template));
         }
+    }
+
+    /**
+     * Resolves a model name; a repository id missing from the cache is pulled first with {@code --pull},
+     * or after the user agrees on a terminal.
+     */
+    static Path resolve(String model, boolean pull) {
+        ModelResolver resolver = new ModelResolver(System.getenv());
+        try {
+            return resolver.resolve(model);
+        } catch (baleine.format.ModelFormatException notFound) {
+            if (!ModelResolver.isRepositoryId(model) || !(pull || confirmPull(model))) {
+                throw notFound;
+            }
+            String[] parts = model.split(":", 2);
+            PullCommand.pull(baleine.hub.HubClient.fromEnvironment(System.getenv()), baleine.hub.HubCache.fromEnvironment(System.getenv()),
+                    parts[0], parts.length > 1 ? parts[1] : null, "main", java.util.List.of(), 4);
+            return resolver.resolve(model);
+        }
+    }
+
+    private static boolean confirmPull(String model) {
+        if (!Terminal.interactive()) {
+            return false;
+        }
+        String answer = System.console().readLine("%s is not in the Hugging Face cache. Download it now? [y/N] ", model);
+        return answer != null && answer.strip().toLowerCase(java.util.Locale.ROOT).startsWith("y");
     }
 
     private static Path demoModel() {

@@ -28,6 +28,11 @@ public final class ModelResolver {
         this.env = env;
     }
 
+    /** Whether {@code spec} looks like {@code owner/name[:QUANT]} rather than a path. */
+    public static boolean isRepositoryId(String spec) {
+        return REPO.matcher(spec).matches() && !Files.exists(Path.of(spec));
+    }
+
     public Path hubCache() {
         return HubCache.fromEnvironment(env).root();
     }

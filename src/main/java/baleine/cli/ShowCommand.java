@@ -20,7 +20,7 @@ final class ShowCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        Path path = new ModelResolver(System.getenv()).resolve(model);
+        Path path = ModelOptions.resolve(model, false);
         try (Baleine b = Baleine.load(path)) {
             ModelInfo i = b.model().info();
             System.out.println("model:          " + model + " (" + path + ")");

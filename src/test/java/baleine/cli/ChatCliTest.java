@@ -50,6 +50,31 @@ class ChatCliTest {
     }
 
     @Test
+    void aModelWithoutTemplateNeedsChatTemplateOrRaw(@TempDir Path dir) throws Exception {
+        Path src = baleine.SharedFixtures.conformance().resolve("models/qwen2-a/hf-bf16");
+        Path model = dir.resolve("qwen");
+        Files.createDirectories(model);
+        try (var files = Files.list(src)) {
+            for (Path f : files.toList()) {
+                Files.copy(f, model.resolve(f.getFileName()));
+            }
+        }
+        var json = new com.fasterxml.jackson.databind.ObjectMapper();
+        var config = (com.fasterxml.jackson.databind.node.ObjectNode) json.readTree(model.resolve("tokenizer_config.json").toFile());
+        String template = config.remove("chat_template").asText();
+        json.writeValue(model.resolve("tokenizer_config.json").toFile(), config);
+        CliTest.Run none = CliTest.run("generate", model.toString(), "-p", "Hi", "-n", "2");
+        assertThat(none.exit()).isNotZero();
+        assertThat(none.err()).contains("has no chat template", "--chat-template FILE");
+        Path file = dir.resolve("template.jinja");
+        Files.writeString(file, template);
+        CliTest.Run with = CliTest.run("generate", model.toString(), "-p", "Hi", "-n", "2", "--chat-template", file.toString());
+        assertThat(with.exit()).as(with.err()).isZero();
+        CliTest.Run raw = CliTest.run("generate", model.toString(), "-p", "Hi", "-n", "2", "--raw");
+        assertThat(raw.exit()).as(raw.err()).isZero();
+    }
+
+    @Test
     void badInputGivesAOneLineErrorAndNonZeroExit(@TempDir Path dir) throws Exception {
         CliTest.Run unknown = CliTest.run("generate", "no-such-model", "-p", "x");
         assertThat(unknown.exit()).isNotZero();

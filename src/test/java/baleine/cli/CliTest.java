@@ -50,7 +50,7 @@ class CliTest {
     void badInputGivesOneLineErrorsAndNonZeroExit(@TempDir Path dir) {
         Run missing = run("info", dir.resolve("missing.gguf").toString());
         assertThat(missing.exit()).isNotZero();
-        assertThat(missing.err().strip()).startsWith("error: model not found").doesNotContain("\tat ");
+        assertThat(missing.err().strip()).startsWith("error: model '" + dir.resolve("missing.gguf") + "' not found").doesNotContain("\tat ");
         Run preset = run("write-random", "--preset", "gpt5", dir.resolve("x.gguf").toString());
         assertThat(preset.exit()).isNotZero();
         assertThat(preset.err()).contains("unknown preset 'gpt5'");

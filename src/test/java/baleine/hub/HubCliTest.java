@@ -81,6 +81,17 @@ class HubCliTest {
             assertThat(pull.err()).contains("pulled org/tiny");
             Result gen = baleine(env, "generate", "org/tiny", "-p", "Hi", "-n", "2", "--no-think");
             assertThat(gen.exit()).as(gen.err()).isZero();
+            Result info = baleine(env, "info", "org/tiny");
+            assertThat(info.exit()).as(info.err()).isZero();
+            assertThat(info.out()).contains("deepseek2");
+
+            hub.add("org/other", new FakeHub.File("other-Q8_0.gguf", Files.readAllBytes(DemoModel.ensure(DemoModel.cacheDirectory())), true));
+            Result notPulled = baleine(env, "generate", "org/other", "-p", "Hi", "-n", "2");
+            assertThat(notPulled.exit()).isNotZero();
+            Result pulledFirst = baleine(env, "generate", "org/other", "--pull", "-p", "Hi", "-n", "2", "--no-think");
+            assertThat(pulledFirst.exit()).as(pulledFirst.err()).isZero();
+            assertThat(pulledFirst.err()).contains("done other-Q8_0.gguf");
+
             Result missing = baleine(env, "pull", "org/absent");
             assertThat(missing.exit()).isNotZero();
             assertThat(missing.err().strip()).isEqualTo("error: repository 'org/absent' not found on " + hub.endpoint()
