@@ -46,6 +46,7 @@ public final class Sequence {
     private int reasoningTokens;
     private String finish;
     private final long started = System.nanoTime();
+    private JsonConstraint json;
     private long promptDone;
 
     /**
@@ -78,6 +79,11 @@ public final class Sequence {
         this.promptPos = reuse;
         this.sampler = new Sampler(params);
         this.text = new TextPipeline(tokenizer, params.stop(), mode);
+    }
+
+    /** Makes the answer (after any reasoning) a valid JSON object, ending when it closes. */
+    public void constrainToJson(JsonConstraint constraint) {
+        this.json = constraint;
     }
 
     public boolean finished() {
@@ -124,11 +130,19 @@ public final class Sequence {
             end("cancelled");
             return;
         }
+        boolean constrained = json != null && !text.thinking();
+        if (constrained) {
+            logits = logits.clone();
+            json.mask(logits);
+        }
         int next = sampler.sample(logits, cachedTokens, counts);
         listener.onToken(next);
         if (contains(endOfGeneration, next)) {
             end("stop");
             return;
+        }
+        if (constrained) {
+            json.advance(next);
         }
         if (topLogprobs >= 0) {
             logprobs.add(logprob(logits, next, topLogprobs));
@@ -139,7 +153,7 @@ public final class Sequence {
             reasoningTokens++;
         }
         emit(text.push(next));
-        if (text.stopped()) {
+        if (text.stopped() || (constrained && json.complete())) {
             end("stop");
         } else if (generated.size() >= params.maxTokens() || cache.length() + 1 >= cache.contextLength()) {
             end("length");

@@ -177,7 +177,7 @@ public final class BaleineServer implements AutoCloseable {
                     "the prompt has " + p.prompt().length + " tokens but the context holds " + ctx
                             + " tokens per request; shorten it or start the server with a larger --ctx-size");
         }
-        Job job = new Job(p.prompt(), p.params(), p.reasoning(), p.topLogprobs());
+        Job job = new Job(p.prompt(), p.params(), p.reasoning(), p.topLogprobs(), p.jsonObject());
         scheduler.submit(job);
         String id = (chat ? "chatcmpl-" : "cmpl-") + UUID.randomUUID().toString().replace("-", "");
         if (p.stream()) {

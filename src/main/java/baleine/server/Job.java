@@ -18,11 +18,13 @@ final class Job {
     final SamplingParams params;
     final Sequence.Reasoning reasoning;
     final int topLogprobs;
+    final boolean jsonObject;
     final BlockingQueue<Event> events = new LinkedBlockingQueue<>(EVENT_CAPACITY);
     final AtomicBoolean cancel = new AtomicBoolean();
     final long enqueuedNanos = System.nanoTime();
 
-    Job(int[] prompt, SamplingParams params, Sequence.Reasoning reasoning, int topLogprobs) {
+    Job(int[] prompt, SamplingParams params, Sequence.Reasoning reasoning, int topLogprobs, boolean jsonObject) {
+        this.jsonObject = jsonObject;
         this.prompt = prompt;
         this.params = params;
         this.reasoning = reasoning;

@@ -30,7 +30,7 @@ final class RequestParser {
 
     /** What a request asks for, ready for the scheduler. */
     record Parsed(int[] prompt, SamplingParams params, Sequence.Reasoning reasoning, int topLogprobs, boolean stream,
-                  boolean includeUsage, String echo) {
+                  boolean includeUsage, String echo, boolean jsonObject) {
     }
 
     private final Baleine model;
@@ -57,9 +57,11 @@ final class RequestParser {
             throw ApiException.unsupported("reasoning_effort", "reasoning_effort is not supported; use thinking: {type: enabled|disabled}");
         }
         JsonNode rf = body.path("response_format");
-        if (!rf.isMissingNode() && !rf.isNull() && !rf.path("type").asText().equals("text")) {
-            throw ApiException.unsupported("response_format", "response_format " + rf.path("type").asText()
-                    + " is not supported yet (constrained decoding is planned); use text");
+        String format = rf.isMissingNode() || rf.isNull() ? "text" : rf.path("type").asText("");
+        if (!format.equals("text") && !format.equals("json_object")) {
+            throw format.equals("json_schema")
+                    ? ApiException.unsupported("response_format", "response_format json_schema is not supported yet; json_object is")
+                    : ApiException.invalid("response_format", "response_format.type must be text, json_object or json_schema");
         }
         JsonNode msgs = body.path("messages");
         if (!msgs.isArray() || msgs.isEmpty()) {
@@ -108,7 +110,7 @@ final class RequestParser {
         }
         int topLogprobs = logprobs(body);
         return new Parsed(prompt.ids(), sampling(body), prompt.insideThink() ? Sequence.Reasoning.OPEN : Sequence.Reasoning.AUTO,
-                topLogprobs, stream(body), includeUsage(body), null);
+                topLogprobs, stream(body), includeUsage(body), null, format.equals("json_object"));
     }
 
     Parsed completion(JsonNode body) {
@@ -134,7 +136,7 @@ final class RequestParser {
             }
         }
         String echo = body.path("echo").asBoolean(false) ? prompt : null;
-        return new Parsed(ids, sampling(body), Sequence.Reasoning.OFF, top, stream(body), includeUsage(body), echo);
+        return new Parsed(ids, sampling(body), Sequence.Reasoning.OFF, top, stream(body), includeUsage(body), echo, false);
     }
 
     /** DeepSeek's fill-in-the-middle format, when the vocabulary has its tokens. */

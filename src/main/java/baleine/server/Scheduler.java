@@ -4,6 +4,7 @@ import baleine.api.Baleine;
 import baleine.cache.KvCache;
 import baleine.generation.GenerationListener;
 import baleine.generation.GenerationResult;
+import baleine.generation.JsonConstraint;
 import baleine.generation.Sequence;
 import baleine.model.DecoderModel;
 
@@ -146,6 +147,9 @@ final class Scheduler implements AutoCloseable {
         try {
             slot.sequence = new Sequence(model.tokenizer().tokenizer(), model.tokenizer().endOfGeneration(), job.prompt, slot.cache,
                     slot.tokens, job.params, job.reasoning, job.topLogprobs, listener(job), job.cancel);
+            if (job.jsonObject) {
+                slot.sequence.constrainToJson(JsonConstraint.forObject(model.tokenizer().tokenizer()));
+            }
             slot.job = job;
         } catch (RuntimeException e) {
             job.send(new Event.Failed(ApiException.badRequest(e.getMessage())));

@@ -124,6 +124,13 @@ public final class Tokenizer {
         }
     }
 
+    /** The bytes token {@code id} stands for (part of a UTF-8 character, possibly). */
+    public byte[] bytes(int id) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        appendBytes(id, out);
+        return out.toByteArray();
+    }
+
     /** Appends the bytes token {@code id} stands for. */
     void appendBytes(int id, ByteArrayOutputStream out) {
         AddedToken a = addedById.get(id);

@@ -15,6 +15,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
+import baleine.generation.JsonPrefixTest;
+
 import static baleine.server.ServerFixture.chat;
 import static baleine.server.ServerFixture.json;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -110,7 +112,7 @@ class ServerApiTest {
         assertError(f.post("/v1/chat/completions", chat("x", "\"temperature\":\"hot\"")), 422, "temperature must be a number");
         assertError(f.post("/v1/chat/completions", chat("x", "\"frobnicate\":true")), 422, "unknown parameter 'frobnicate'");
         assertError(f.post("/v1/chat/completions", chat("x", "\"n\":2")), 422, "n = 1");
-        assertError(f.post("/v1/chat/completions", chat("x", "\"response_format\":{\"type\":\"json_object\"}")), 422, "json_object");
+        assertError(f.post("/v1/chat/completions", chat("x", "\"response_format\":{\"type\":\"json_schema\"}")), 422, "json_schema");
         assertError(f.post("/v1/chat/completions", chat("x", "\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"f\"}}]")), 422, "tool");
         assertError(f.post("/v1/chat/completions", chat("x", "\"stop\":[" + "\"a\",".repeat(16) + "\"b\"]")), 422, "at most 16");
         assertError(f.post("/v1/chat/completions", chat("x", "\"thinking\":{\"type\":\"maybe\"}")), 422, "thinking.type");
@@ -141,6 +143,23 @@ class ServerApiTest {
         assertThat(content.get(0).path("top_logprobs")).hasSize(2);
         assertThat(content.get(0).path("top_logprobs").get(0).path("logprob").asDouble())
                 .isGreaterThanOrEqualTo(content.get(0).path("top_logprobs").get(1).path("logprob").asDouble());
+    }
+
+    @Test
+    void jsonObjectModeAlwaysYieldsValidJson() throws Exception {
+        int close = json(f.post("/tokenize", "{\"content\":\"}\"}")).path("tokens").get(0).asInt();
+        for (int seed = 1; seed <= 5; seed++) {
+            JsonNode r = json(f.post("/v1/chat/completions", chat("Give me JSON", "\"max_tokens\":200,\"seed\":" + seed
+                    + ",\"temperature\":1.0,\"thinking\":{\"type\":\"disabled\"},\"response_format\":{\"type\":\"json_object\"},"
+                    + "\"logit_bias\":{\"" + close + "\":3}")));
+            JsonNode choice = r.path("choices").get(0);
+            String content = choice.path("message").path("content").asText();
+            if (choice.path("finish_reason").asText().equals("stop")) {
+                assertThat(ServerFixture.JSON.readTree(content).isObject()).as(content).isTrue();
+            } else {
+                assertThat(JsonPrefixTest.prefix(content)).as(content).isTrue();
+            }
+        }
     }
 
     @Test
