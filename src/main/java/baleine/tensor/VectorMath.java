@@ -40,6 +40,57 @@ public final class VectorMath {
         return sum;
     }
 
+    /**
+     * Four dot products sharing one row: {@code out[k] = row[rowOff ..] . x[k][xOff ..]}, the row loaded once.
+     * Rounding differs slightly from four {@link #dot} calls; callers always use the same one per value.
+     */
+    public static void dot4(float[] row, int rowOff, float[][] x, int x0, int xOff, int n, float[] out) {
+        FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0;
+        float[] v0 = x[x0], v1 = x[x0 + 1], v2 = x[x0 + 2], v3 = x[x0 + 3];
+        int i = 0;
+        for (; i + S.length() <= n; i += S.length()) {
+            FloatVector r = FloatVector.fromArray(S, row, rowOff + i);
+            a0 = r.fma(FloatVector.fromArray(S, v0, xOff + i), a0);
+            a1 = r.fma(FloatVector.fromArray(S, v1, xOff + i), a1);
+            a2 = r.fma(FloatVector.fromArray(S, v2, xOff + i), a2);
+            a3 = r.fma(FloatVector.fromArray(S, v3, xOff + i), a3);
+        }
+        float s0 = sumLanes(a0), s1 = sumLanes(a1), s2 = sumLanes(a2), s3 = sumLanes(a3);
+        for (; i < n; i++) {
+            float r = row[rowOff + i];
+            s0 += r * v0[xOff + i];
+            s1 += r * v1[xOff + i];
+            s2 += r * v2[xOff + i];
+            s3 += r * v3[xOff + i];
+        }
+        out[0] = s0;
+        out[1] = s1;
+        out[2] = s2;
+        out[3] = s3;
+    }
+
+    /** {@code y[y0 + k][yOff ..] += alpha[k] * x[xOff ..]} for k in 0..3, x loaded once. */
+    public static void axpy4(float[] alpha, float[] x, int xOff, float[][] y, int y0, int yOff, int n) {
+        FloatVector c0 = FloatVector.broadcast(S, alpha[0]), c1 = FloatVector.broadcast(S, alpha[1]);
+        FloatVector c2 = FloatVector.broadcast(S, alpha[2]), c3 = FloatVector.broadcast(S, alpha[3]);
+        float[] u0 = y[y0], u1 = y[y0 + 1], u2 = y[y0 + 2], u3 = y[y0 + 3];
+        int i = 0;
+        for (; i + S.length() <= n; i += S.length()) {
+            FloatVector v = FloatVector.fromArray(S, x, xOff + i);
+            v.fma(c0, FloatVector.fromArray(S, u0, yOff + i)).intoArray(u0, yOff + i);
+            v.fma(c1, FloatVector.fromArray(S, u1, yOff + i)).intoArray(u1, yOff + i);
+            v.fma(c2, FloatVector.fromArray(S, u2, yOff + i)).intoArray(u2, yOff + i);
+            v.fma(c3, FloatVector.fromArray(S, u3, yOff + i)).intoArray(u3, yOff + i);
+        }
+        for (; i < n; i++) {
+            float v = x[xOff + i];
+            u0[yOff + i] += alpha[0] * v;
+            u1[yOff + i] += alpha[1] * v;
+            u2[yOff + i] += alpha[2] * v;
+            u3[yOff + i] += alpha[3] * v;
+        }
+    }
+
     public static float dotScalar(float[] a, int aOff, float[] b, int bOff, int n) {
         float sum = 0;
         for (int i = 0; i < n; i++) {

@@ -70,4 +70,29 @@ class VectorMathTest {
         }
         return s;
     }
+
+    @RepeatedTest(10)
+    void dot4AndAxpy4MatchTheirScalarDefinitions() {
+        int n = 1 + rnd.nextInt(600);
+        float[] row = random(n + 3);
+        float[][] x = {random(n), random(n), random(n), random(n), random(n)};
+        float[] out = new float[4];
+        VectorMath.dot4(row, 3, x, 1, 0, n, out);
+        for (int k = 0; k < 4; k++) {
+            assertThat(out[k]).isCloseTo(VectorMath.dotScalar(row, 3, x[1 + k], 0, n), within(1e-4f * (float) Math.sqrt(n)));
+        }
+        float[][] y = {random(n + 1), random(n + 1), random(n + 1), random(n + 1)};
+        float[][] expected = new float[4][];
+        float[] alpha = random(4);
+        for (int k = 0; k < 4; k++) {
+            expected[k] = y[k].clone();
+            VectorMath.axpyScalar(alpha[k], row, 3, expected[k], 1, n);
+        }
+        VectorMath.axpy4(alpha, row, 3, y, 0, 1, n);
+        for (int k = 0; k < 4; k++) {
+            for (int i = 0; i <= n; i++) {
+                assertThat(y[k][i]).isCloseTo(expected[k][i], within(1e-5f));
+            }
+        }
+    }
 }

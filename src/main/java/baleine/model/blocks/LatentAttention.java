@@ -38,7 +38,9 @@ public record LatentAttention(Weight qA, RmsNorm qANorm, Weight qB, Weight kvA, 
             }
         }
         float[][] out = new float[n][heads * vDim];
-        Parallel.forEach(heads, h -> attendHead(h, q, n, cache, start, out));
+        // heads are split into one group per worker; each group reads every cached row once for all its heads
+        int groups = Math.min(heads, Parallel.threads());
+        Parallel.forEach(groups, g -> attendHeads(g * heads / groups, (g + 1) * heads / groups, q, n, cache, start, out));
         float[][] y = new float[n][o.rows];
         MatMul.apply(o, out, y, n);
         return y;
@@ -59,26 +61,64 @@ public record LatentAttention(Weight qA, RmsNorm qANorm, Weight qB, Weight kvA, 
         return q;
     }
 
-    private void attendHead(int h, float[][] q, int n, LatentLayerCache cache, int start, float[][] out) {
-        int qk = nope + ropeDim;
-        float[][] qAbs = new float[n][kvLora];
-        up.absorbQuery(h, q, h * qk, qAbs, n);
-        float[][] oLat = new float[n][kvLora];
+    /**
+     * Heads [h0, h1): absorb the queries into the latent space, score every cached position (each latent row
+     * is loaded once and used by all heads of the group, FlashMLA's trick), softmax, sum the latents, expand.
+     */
+    private void attendHeads(int h0, int h1, float[][] q, int n, LatentLayerCache cache, int start, float[][] out) {
+        int qk = nope + ropeDim, count = h1 - h0;
+        float[][][] qAbs = new float[count][n][kvLora];
+        for (int h = h0; h < h1; h++) {
+            up.absorbQuery(h, q, h * qk, qAbs[h - h0], n);
+        }
         float[] latent = cache.latent(), ropeKeys = cache.ropeKeys();
+        float[] four = new float[4], weights = new float[4];
         for (int t = 0; t < n; t++) {
             int len = start + t + 1;
-            float[] att = new float[len];
-            for (int s = 0; s < len; s++) {
-                float content = VectorMath.dot(qAbs[t], 0, latent, s * kvLora, kvLora);
-                float position = VectorMath.dot(q[t], h * qk + nope, ropeKeys, s * ropeDim, ropeDim);
-                att[s] = (content + position) * scale;
+            float[][] att = new float[count][len];
+            float[][] qt = new float[count][];
+            for (int k = 0; k < count; k++) {
+                qt[k] = qAbs[k][t];
             }
-            VectorMath.softmax(att, 0, len);
             for (int s = 0; s < len; s++) {
-                VectorMath.axpy(att[s], latent, s * kvLora, oLat[t], 0, kvLora);
+                int k = 0;
+                for (; k + 4 <= count; k += 4) { // one load of the latent row serves four heads
+                    VectorMath.dot4(latent, s * kvLora, qt, k, 0, kvLora, four);
+                    for (int j = 0; j < 4; j++) {
+                        att[k + j][s] = four[j];
+                    }
+                }
+                for (; k < count; k++) {
+                    att[k][s] = VectorMath.dot(qt[k], 0, latent, s * kvLora, kvLora);
+                }
+                for (k = 0; k < count; k++) {
+                    float position = VectorMath.dot(q[t], (h0 + k) * qk + nope, ropeKeys, s * ropeDim, ropeDim);
+                    att[k][s] = (att[k][s] + position) * scale;
+                }
+            }
+            float[][] oLat = new float[count][kvLora];
+            for (int k = 0; k < count; k++) {
+                VectorMath.softmax(att[k], 0, len);
+            }
+            for (int s = 0; s < len; s++) {
+                int k = 0;
+                for (; k + 4 <= count; k += 4) {
+                    for (int j = 0; j < 4; j++) {
+                        weights[j] = att[k + j][s];
+                    }
+                    VectorMath.axpy4(weights, latent, s * kvLora, oLat, k, 0, kvLora);
+                }
+                for (; k < count; k++) {
+                    VectorMath.axpy(att[k][s], latent, s * kvLora, oLat[k], 0, kvLora);
+                }
+            }
+            for (int k = 0; k < count; k++) {
+                qAbs[k][t] = oLat[k]; // reuse the slot: the attended latent of head k for token t
             }
         }
-        up.expandValue(h, oLat, out, h * vDim, n);
+        for (int h = h0; h < h1; h++) {
+            up.expandValue(h, qAbs[h - h0], out, h * vDim, n);
+        }
     }
 
     @Override
