@@ -30,10 +30,18 @@ class ServerLimitsTest {
         }
     }
 
-    private static CompletableFuture<HttpResponse<InputStream>> longStream(ServerFixture f) {
+    /** A streaming request on a client of its own, so that closing that client really drops the connection. */
+    private record Stream(java.net.http.HttpClient client, CompletableFuture<HttpResponse<InputStream>> response) {
+        void hangUp() {
+            client.shutdownNow();
+        }
+    }
+
+    private static Stream longStream(ServerFixture f) {
+        java.net.http.HttpClient client = java.net.http.HttpClient.newHttpClient();
         HttpRequest r = HttpRequest.newBuilder(URI.create(f.url("/v1/chat/completions")))
                 .POST(HttpRequest.BodyPublishers.ofString(chat("Go on forever", "\"max_tokens\":100000,\"stream\":true,\"seed\":1"))).build();
-        return f.client.sendAsync(r, HttpResponse.BodyHandlers.ofInputStream());
+        return new Stream(client, client.sendAsync(r, HttpResponse.BodyHandlers.ofInputStream()));
     }
 
     private static int running(ServerFixture f) {
@@ -65,9 +73,10 @@ class ServerLimitsTest {
     @Test
     void fullQueueAnswers429AndADisconnectedClientFreesItsSlot() throws Exception {
         try (ServerFixture f = new ServerFixture(1, 4096, 1, null, List.of())) {
-            HttpResponse<InputStream> first = longStream(f).get();
+            Stream firstStream = longStream(f);
+            HttpResponse<InputStream> first = firstStream.response().get();
             first.body().readNBytes(200); // it is generating (about 4000 tokens to go)
-            CompletableFuture<HttpResponse<InputStream>> queued = longStream(f);
+            Stream queued = longStream(f);
             while (gauge(f, "baleine_requests_queued") < 1) {
                 Thread.onSpinWait();
             }
@@ -77,27 +86,27 @@ class ServerLimitsTest {
             assertThat(refused.headers().firstValue("Retry-After")).isPresent();
 
             // while it waits, the queued stream receives keep-alive comments
-            java.io.BufferedReader second = new java.io.BufferedReader(new java.io.InputStreamReader(queued.get().body()));
+            java.io.BufferedReader second = new java.io.BufferedReader(new java.io.InputStreamReader(queued.response().get().body()));
             String line;
             while ((line = second.readLine()) != null && !line.equals(": keep-alive")) {
                 assertThat(line).doesNotContain("reasoning_content");
             }
             assertThat(line).isEqualTo(": keep-alive");
-            first.body().close(); // client 1 goes away: its slot is freed within a step, client 2 gets it
-            second.close();
+            firstStream.hangUp(); // client 1 goes away: its slot is freed within a step, client 2 gets it
+            queued.hangUp();
             awaitRunning(f, 0);
         }
     }
 
     @Test
     void shutdownLetsRunningRequestsFinish() throws Exception {
-        ServerFixture f = new ServerFixture(1, 1024, 4, null, List.of());
+        ServerFixture f = new ServerFixture(1, 4096, 4, null, List.of());
         CompletableFuture<HttpResponse<String>> r = f.client.sendAsync(HttpRequest.newBuilder(URI.create(f.url("/v1/chat/completions")))
-                .POST(HttpRequest.BodyPublishers.ofString(chat("Hello", "\"max_tokens\":300,\"seed\":1"))).build(), HttpResponse.BodyHandlers.ofString());
+                .POST(HttpRequest.BodyPublishers.ofString(chat("Hello", "\"max_tokens\":3000,\"seed\":1"))).build(), HttpResponse.BodyHandlers.ofString());
         awaitRunning(f, 1);
         f.close();
         HttpResponse<String> done = r.get();
         assertThat(done.statusCode()).isEqualTo(200);
-        assertThat(json(done).path("usage").path("completion_tokens").asInt()).isEqualTo(300);
+        assertThat(json(done).path("usage").path("completion_tokens").asInt()).isEqualTo(3000);
     }
 }
