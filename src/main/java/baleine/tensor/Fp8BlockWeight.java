@@ -1,6 +1,14 @@
 package baleine.tensor;
 
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorSpecies;
+
 import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
 
 /**
  * DeepSeek-V3's native FP8 weights: float8 e4m3fn values with one float32 {@code scale_inv} per
@@ -73,6 +81,59 @@ public final class Fp8BlockWeight extends Weight {
                 dst[j] = E4M3[values.get(Le.U8, base + j) & 0xFF] * s;
             }
         }
+    }
+
+    @Override
+    public boolean hasFusedDot() {
+        return true;
+    }
+
+    private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Byte> B =
+            VectorSpecies.of(byte.class, VectorShape.forBitSize(F.length() * 8));
+    private static final VectorSpecies<Integer> I =
+            VectorSpecies.of(int.class, F.vectorShape());
+
+    /** The row read in place: e4m3 bytes widened and converted to floats in registers, one scale per block. */
+    @Override
+    public float dot(int row, float[] x, int xOff) {
+        int absRow = firstRow + row;
+        long base = (long) absRow * cols;
+        long scaleRow = (long) (absRow / block) * scaleCols;
+        float total = 0;
+        FloatVector acc = FloatVector.zero(F);
+        for (int j0 = 0; j0 < cols; j0 += block) {
+            float scale = scales.get(Le.F32, 4 * (scaleRow + j0 / block));
+            int end = Math.min(cols, j0 + block);
+            FloatVector sum = FloatVector.zero(F);
+            int j = j0;
+            for (; j + F.length() <= end; j += F.length()) {
+                sum = e4m3(values, base + j).fma(FloatVector.fromArray(F, x, xOff + j), sum);
+            }
+            acc = sum.fma(FloatVector.broadcast(F, scale), acc);
+            float tail = 0;
+            for (; j < end; j++) {
+                tail += E4M3[values.get(Le.U8, base + j) & 0xFF] * x[xOff + j];
+            }
+            total += tail * scale;
+        }
+        return VectorMath.sumLanes(acc) + total;
+    }
+
+    /** Lane-wise e4m3fn to float: normal numbers by placing exponent and mantissa, subnormals as m * 2^-9. */
+    private static FloatVector e4m3(MemorySegment s, long off) {
+        IntVector b = ((IntVector) ByteVector
+                .fromMemorySegment(B, s, off, ByteOrder.LITTLE_ENDIAN).castShape(I, 0)).and(0xFF);
+        IntVector sign = b.and(0x80).lanewise(VectorOperators.LSHL, 24);
+        IntVector exp = b.lanewise(VectorOperators.LSHR, 3).and(0xF);
+        IntVector man = b.and(7);
+        FloatVector normal = sign.or(exp.add(120).lanewise(VectorOperators.LSHL, 23))
+                .or(man.lanewise(VectorOperators.LSHL, 20)).reinterpretAsFloats();
+        FloatVector sub = ((FloatVector) man.convert(VectorOperators.I2F, 0))
+                .mul(0x1p-9f);
+        sub = sub.blend(sub.neg(), sign.compare(VectorOperators.NE, 0).cast(F));
+        FloatVector v = normal.blend(sub, exp.compare(VectorOperators.EQ, 0).cast(F));
+        return v.blend(Float.NaN, b.and(0x7F).compare(VectorOperators.EQ, 0x7F).cast(F));
     }
 
     @Override

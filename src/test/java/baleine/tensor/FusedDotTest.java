@@ -60,4 +60,35 @@ class FusedDotTest {
             }
         }
     }
+
+    @org.junit.jupiter.api.Test
+    void fp8RowDotMatchesDecodeThenMultiply() {
+        Random rnd = new Random(8);
+        int rows = 300, cols = 300, block = 128; // partial last blocks in both directions, and a scalar tail
+        java.lang.foreign.MemorySegment values = Arena.ofAuto().allocate((long) rows * cols);
+        for (long i = 0; i < values.byteSize(); i++) {
+            int b = rnd.nextInt(256);
+            values.set(Le.U8, i, (byte) ((b & 0x7F) == 0x7F ? b & 0xFE : b)); // no NaN codes
+        }
+        int br = 3, bc = 3;
+        java.lang.foreign.MemorySegment scales = Arena.ofAuto().allocate(4L * br * bc);
+        for (int i = 0; i < br * bc; i++) {
+            scales.set(Le.F32, 4L * i, (float) (rnd.nextDouble() * 0.01));
+        }
+        Weight w = new Fp8BlockWeight("w", values, scales, rows, cols, block);
+        float[] x = new float[cols + 5];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (float) rnd.nextGaussian();
+        }
+        float[] row = new float[cols];
+        for (int r : new int[]{0, 127, 128, 299}) {
+            w.decodeRow(r, row);
+            double ref = 0;
+            for (int c = 0; c < cols; c++) {
+                ref += (double) row[c] * x[5 + c];
+            }
+            assertThat((double) w.dot(r, x, 5)).as("row " + r).isCloseTo(ref, within(1e-3));
+            assertThat((double) w.rowSlice(r, 1).dot(0, x, 5)).isCloseTo(ref, within(1e-3));
+        }
+    }
 }
