@@ -1,6 +1,7 @@
 package baleine.server;
 
 import baleine.api.Baleine;
+import baleine.chat.ToolCalls;
 import baleine.generation.GenerationResult;
 import baleine.generation.Sequence;
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -17,6 +18,7 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
@@ -181,7 +183,7 @@ public final class BaleineServer implements AutoCloseable {
         scheduler.submit(job);
         String id = (chat ? "chatcmpl-" : "cmpl-") + UUID.randomUUID().toString().replace("-", "");
         if (p.stream()) {
-            stream(ex, job, id, chat, p.includeUsage());
+            stream(ex, job, id, chat, p);
         } else {
             whole(ex, job, id, chat, p);
         }
@@ -208,23 +210,32 @@ public final class BaleineServer implements AutoCloseable {
         ObjectNode o = envelope(id, chat ? "chat.completion" : "text_completion");
         ObjectNode choice = o.putArray("choices").addObject();
         choice.put("index", 0);
+        String finish = finishReason(r);
         if (chat) {
             ObjectNode msg = choice.putObject("message");
-            msg.put("role", "assistant").put("content", r.content());
+            Answer a = answer(p, r.content(), r);
+            msg.put("role", "assistant").put("content", a.calls().isEmpty() ? a.text() : null);
             if (!r.reasoning().isEmpty()) {
                 msg.put("reasoning_content", r.reasoning());
+            }
+            if (!a.calls().isEmpty()) {
+                msg.set("tool_calls", toolCalls(a.calls(), false));
+                finish = "tool_calls";
             }
             choice.set("logprobs", p.topLogprobs() >= 0 ? chatLogprobs(done) : null);
         } else {
             choice.put("text", (p.echo() != null ? p.echo() : "") + r.content());
             choice.set("logprobs", p.topLogprobs() >= 0 ? completionLogprobs(done) : null);
         }
-        choice.put("finish_reason", finishReason(r));
+        choice.put("finish_reason", finish);
         o.set("usage", usage(done));
         json(ex, 200, o);
     }
 
-    private void stream(HttpExchange ex, Job job, String id, boolean chat, boolean includeUsage) throws IOException {
+    private void stream(HttpExchange ex, Job job, String id, boolean chat, RequestParser.Parsed p) throws IOException {
+        boolean includeUsage = p.includeUsage();
+        ToolCalls tools = p.tools() ? new ToolCalls() : null;
+        StringBuilder forcedArguments = new StringBuilder();
         ex.getResponseHeaders().set("Content-Type", "text/event-stream; charset=utf-8");
         ex.getResponseHeaders().set("Cache-Control", "no-cache");
         ex.sendResponseHeaders(200, 0);
@@ -245,7 +256,13 @@ public final class BaleineServer implements AutoCloseable {
                 }
                 switch (e) {
                     case Event.Reasoning r -> send(out, delta(id, includeUsage, chat, "reasoning_content", r.text()));
-                    case Event.Content c -> send(out, delta(id, includeUsage, chat, chat ? "content" : "text", c.text()));
+                    case Event.Content c -> {
+                        String visible = p.forcedTool() != null ? "" : tools != null ? tools.accept(c.text()) : c.text();
+                        forcedArguments.append(p.forcedTool() != null ? c.text() : "");
+                        if (!visible.isEmpty()) {
+                            send(out, delta(id, includeUsage, chat, chat ? "content" : "text", visible));
+                        }
+                    }
                     case Event.Failed f -> {
                         ObjectNode err = JSON.createObjectNode();
                         err.set("error", errorBody(f.error()));
@@ -254,6 +271,20 @@ public final class BaleineServer implements AutoCloseable {
                         return;
                     }
                     case Event.Done d -> {
+                        String finish = finishReason(d.result());
+                        Answer a = p.forcedTool() != null ? answer(p, forcedArguments.toString(), d.result())
+                                : tools != null ? fromParser(tools.finish()) : new Answer(List.of(), "");
+                        if (!a.text().isEmpty()) {
+                            send(out, delta(id, includeUsage, chat, "content", a.text()));
+                        }
+                        if (!a.calls().isEmpty()) {
+                            ObjectNode calls = chunk(id, includeUsage, chat);
+                            ObjectNode c = calls.withArray("choices").addObject().put("index", 0);
+                            c.putObject("delta").set("tool_calls", toolCalls(a.calls(), true));
+                            c.putNull("finish_reason");
+                            send(out, calls);
+                            finish = "tool_calls";
+                        }
                         ObjectNode last = chunk(id, includeUsage, chat);
                         ObjectNode choice = last.withArray("choices").addObject().put("index", 0);
                         if (chat) {
@@ -261,7 +292,7 @@ public final class BaleineServer implements AutoCloseable {
                         } else {
                             choice.put("text", "");
                         }
-                        choice.put("finish_reason", finishReason(d.result()));
+                        choice.put("finish_reason", finish);
                         send(out, last);
                         if (includeUsage) {
                             ObjectNode u = chunk(id, false, chat);
@@ -281,6 +312,45 @@ public final class BaleineServer implements AutoCloseable {
             job.cancel.set(true);
             Thread.currentThread().interrupt();
         }
+    }
+
+    /** The answer as text and tool calls. */
+    private record Answer(List<ToolCalls.Call> calls, String text) {
+    }
+
+    /**
+     * A forced call's answer is its arguments (complete once the JSON object closed); with tools offered,
+     * the calls are parsed out of the text; otherwise the text is the answer.
+     */
+    private static Answer answer(RequestParser.Parsed p, String content, GenerationResult r) {
+        if (p.forcedTool() != null) {
+            return r.finishReason().equals("stop") ? new Answer(List.of(new ToolCalls.Call(p.forcedTool(), content)), "")
+                    : new Answer(List.of(), content);
+        }
+        if (p.tools()) {
+            ToolCalls parser = new ToolCalls();
+            String visible = parser.accept(content);
+            Answer rest = fromParser(parser.finish());
+            return new Answer(rest.calls(), visible + rest.text());
+        }
+        return new Answer(List.of(), content);
+    }
+
+    private static Answer fromParser(ToolCalls.Parsed parsed) {
+        return new Answer(parsed.calls(), parsed.text());
+    }
+
+    private static ArrayNode toolCalls(List<ToolCalls.Call> calls, boolean streaming) {
+        ArrayNode a = JSON.createArrayNode();
+        for (int i = 0; i < calls.size(); i++) {
+            ObjectNode c = a.addObject();
+            if (streaming) {
+                c.put("index", i);
+            }
+            c.put("id", "call_" + UUID.randomUUID().toString().replace("-", "").substring(0, 24)).put("type", "function");
+            c.putObject("function").put("name", calls.get(i).name()).put("arguments", calls.get(i).arguments());
+        }
+        return a;
     }
 
     private ObjectNode delta(String id, boolean includeUsage, boolean chat, String field, String text) {

@@ -3,6 +3,7 @@ package baleine.server;
 import baleine.api.Baleine;
 import baleine.chat.ChatPrompt;
 import baleine.chat.ChatTemplate;
+import baleine.chat.ToolCalls;
 import baleine.generation.SamplingParams;
 import baleine.generation.Sequence;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -29,8 +30,12 @@ final class RequestParser {
             "logit_bias", "seed", "logprobs", "n", "echo", "user", "best_of");
 
     /** What a request asks for, ready for the scheduler. */
+    /**
+     * @param tools      tool calls are looked for in the answer (tools were offered)
+     * @param forcedTool the answer is the arguments of a call of this function (tool_choice named it), or null
+     */
     record Parsed(int[] prompt, SamplingParams params, Sequence.Reasoning reasoning, int topLogprobs, boolean stream,
-                  boolean includeUsage, String echo, boolean jsonObject) {
+                  boolean includeUsage, String echo, boolean jsonObject, boolean tools, String forcedTool) {
     }
 
     private final Baleine model;
@@ -44,14 +49,11 @@ final class RequestParser {
     Parsed chat(JsonNode body) {
         checkFields(body, CHAT_FIELDS);
         checkModel(body);
-        if (body.hasNonNull("tools") && body.get("tools").size() > 0) {
-            throw ApiException.unsupported("tools", "tool calling is not supported yet by this server");
-        }
-        if (body.hasNonNull("tool_choice") && !body.get("tool_choice").asText().equals("none")) {
-            throw ApiException.unsupported("tool_choice", "tool calling is not supported yet by this server");
-        }
-        if (body.hasNonNull("parallel_tool_calls")) {
-            throw ApiException.unsupported("parallel_tool_calls", "tool calling is not supported yet by this server");
+        List<ToolCalls.Tool> tools = tools(body.path("tools"));
+        String forced = toolChoice(body.path("tool_choice"), tools);
+        boolean offerTools = !tools.isEmpty() && !"none".equals(forced);
+        if (body.hasNonNull("parallel_tool_calls") && !body.get("parallel_tool_calls").asBoolean()) {
+            throw ApiException.unsupported("parallel_tool_calls", "parallel_tool_calls: false is not supported; the model may call several functions");
         }
         if (body.hasNonNull("reasoning_effort")) {
             throw ApiException.unsupported("reasoning_effort", "reasoning_effort is not supported; use thinking: {type: enabled|disabled}");
@@ -83,12 +85,19 @@ final class RequestParser {
                 prefix = content;
                 continue;
             }
-            if (m.hasNonNull("tool_calls") && m.get("tool_calls").size() > 0) {
-                throw ApiException.unsupported("messages[" + i + "].tool_calls", "tool calls in messages are not supported yet by this server");
-            }
             Map<String, Object> msg = new LinkedHashMap<>();
             msg.put("role", role);
             msg.put("content", content);
+            if (m.hasNonNull("tool_calls") && m.get("tool_calls").size() > 0) {
+                if (!role.equals("assistant")) {
+                    throw ApiException.invalid("messages[" + i + "].tool_calls", "only assistant messages carry tool_calls");
+                }
+                msg.put("content", null); // DeepSeek's templates read a tool-call turn as an assistant message without content
+                msg.put("tool_calls", toolCalls(m.get("tool_calls"), "messages[" + i + "].tool_calls"));
+            }
+            if (role.equals("tool") && m.hasNonNull("tool_call_id")) {
+                msg.put("tool_call_id", m.get("tool_call_id").asText());
+            }
             messages.add(msg);
         }
         Boolean thinking = null;
@@ -102,6 +111,19 @@ final class RequestParser {
         }
         ChatTemplate template = model.chatTemplate().orElseThrow(() -> ApiException.invalid("messages",
                 "this model has no chat template; start the server with --chat-template FILE or use /v1/completions"));
+        if (offerTools) {
+            Map<String, Object> system = new LinkedHashMap<>();
+            system.put("role", "system");
+            system.put("content", ToolCalls.describe(tools));
+            messages.addFirst(system);
+        }
+        if (forced != null && !forced.equals("none")) {
+            if (prefix != null) {
+                throw ApiException.invalid("tool_choice", "a forced tool call cannot be combined with prefix completion");
+            }
+            prefix = ToolCalls.forcedPrefix(forced);
+            thinking = Boolean.FALSE; // the call is the answer: no reasoning block before it
+        }
         ChatPrompt prompt;
         try {
             prompt = ChatPrompt.build(template, model.tokenizer().tokenizer(), messages, thinking, prefix);
@@ -109,8 +131,10 @@ final class RequestParser {
             throw ApiException.invalid("messages", e.getMessage());
         }
         int topLogprobs = logprobs(body);
+        boolean forcing = forced != null && !forced.equals("none");
         return new Parsed(prompt.ids(), sampling(body), prompt.insideThink() ? Sequence.Reasoning.OPEN : Sequence.Reasoning.AUTO,
-                topLogprobs, stream(body), includeUsage(body), null, format.equals("json_object"));
+                topLogprobs, stream(body), includeUsage(body), null, format.equals("json_object") || forcing, offerTools && !forcing,
+                forcing ? forced : null);
     }
 
     Parsed completion(JsonNode body) {
@@ -136,7 +160,77 @@ final class RequestParser {
             }
         }
         String echo = body.path("echo").asBoolean(false) ? prompt : null;
-        return new Parsed(ids, sampling(body), Sequence.Reasoning.OFF, top, stream(body), includeUsage(body), echo, false);
+        return new Parsed(ids, sampling(body), Sequence.Reasoning.OFF, top, stream(body), includeUsage(body), echo, false, false, null);
+    }
+
+    private static final java.util.regex.Pattern TOOL_NAME = java.util.regex.Pattern.compile("[a-zA-Z0-9_-]{1,64}");
+
+    private static List<ToolCalls.Tool> tools(JsonNode tools) {
+        List<ToolCalls.Tool> out = new ArrayList<>();
+        if (tools.isMissingNode() || tools.isNull()) {
+            return out;
+        }
+        if (!tools.isArray()) {
+            throw ApiException.invalid("tools", "tools must be an array");
+        }
+        for (int i = 0; i < tools.size(); i++) {
+            JsonNode t = tools.get(i);
+            JsonNode f = t.path("function");
+            if (!t.path("type").asText().equals("function") || !f.isObject()) {
+                throw ApiException.invalid("tools[" + i + "]", "each tool must be {type: function, function: {name, description, parameters}}");
+            }
+            String name = f.path("name").asText("");
+            if (!TOOL_NAME.matcher(name).matches()) {
+                throw ApiException.invalid("tools[" + i + "].function.name", "function names are 1 to 64 of a-z, A-Z, 0-9, _ and -; got '" + name + "'");
+            }
+            out.add(new ToolCalls.Tool(name, f.path("description").asText(""),
+                    f.has("parameters") ? f.get("parameters").toString() : "{\"type\": \"object\", \"properties\": {}}"));
+        }
+        return out;
+    }
+
+    /** null: auto; "none"; or the name of the function the answer must call. */
+    private static String toolChoice(JsonNode c, List<ToolCalls.Tool> tools) {
+        if (c.isMissingNode() || c.isNull() || c.asText().equals("auto")) {
+            return null;
+        }
+        if (c.asText().equals("none")) {
+            return "none";
+        }
+        if (tools.isEmpty()) {
+            throw ApiException.invalid("tool_choice", "tool_choice needs tools");
+        }
+        if (c.asText().equals("required")) {
+            if (tools.size() == 1) {
+                return tools.getFirst().name();
+            }
+            throw ApiException.unsupported("tool_choice", "tool_choice 'required' with several tools is not supported yet; name the function");
+        }
+        String name = c.path("function").path("name").asText("");
+        if (tools.stream().noneMatch(t -> t.name().equals(name))) {
+            throw ApiException.invalid("tool_choice", "tool_choice names '" + name + "', which is not among the tools");
+        }
+        return name;
+    }
+
+    /** An assistant message's tool calls, in the shape DeepSeek's templates read (arguments as a JSON string). */
+    private static List<Map<String, Object>> toolCalls(JsonNode calls, String where) {
+        List<Map<String, Object>> out = new ArrayList<>();
+        for (JsonNode c : calls) {
+            JsonNode f = c.path("function");
+            if (!f.path("name").isTextual()) {
+                throw ApiException.invalid(where, "each tool call needs function.name");
+            }
+            Map<String, Object> function = new LinkedHashMap<>();
+            function.put("name", f.get("name").asText());
+            function.put("arguments", f.path("arguments").isTextual() ? f.get("arguments").asText() : f.path("arguments").toString());
+            Map<String, Object> call = new LinkedHashMap<>();
+            call.put("id", c.path("id").asText(""));
+            call.put("type", "function");
+            call.put("function", function);
+            out.add(call);
+        }
+        return out;
     }
 
     /** DeepSeek's fill-in-the-middle format, when the vocabulary has its tokens. */

@@ -113,7 +113,11 @@ class ServerApiTest {
         assertError(f.post("/v1/chat/completions", chat("x", "\"frobnicate\":true")), 422, "unknown parameter 'frobnicate'");
         assertError(f.post("/v1/chat/completions", chat("x", "\"n\":2")), 422, "n = 1");
         assertError(f.post("/v1/chat/completions", chat("x", "\"response_format\":{\"type\":\"json_schema\"}")), 422, "json_schema");
-        assertError(f.post("/v1/chat/completions", chat("x", "\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"f\"}}]")), 422, "tool");
+        assertError(f.post("/v1/chat/completions", chat("x", "\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"bad name\"}}]")), 422, "function names");
+        assertError(f.post("/v1/chat/completions", chat("x", "\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"f\"}}],"
+                + "\"tool_choice\":{\"type\":\"function\",\"function\":{\"name\":\"g\"}}")), 422, "not among the tools");
+        assertError(f.post("/v1/chat/completions", chat("x", "\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"f\"}},"
+                + "{\"type\":\"function\",\"function\":{\"name\":\"g\"}}],\"tool_choice\":\"required\"")), 422, "name the function");
         assertError(f.post("/v1/chat/completions", chat("x", "\"stop\":[" + "\"a\",".repeat(16) + "\"b\"]")), 422, "at most 16");
         assertError(f.post("/v1/chat/completions", chat("x", "\"thinking\":{\"type\":\"maybe\"}")), 422, "thinking.type");
         assertError(f.post("/v1/chat/completions", "{\"messages\":[]}"), 422, "non-empty");
@@ -160,6 +164,35 @@ class ServerApiTest {
                 assertThat(JsonPrefixTest.prefix(content)).as(content).isTrue();
             }
         }
+    }
+
+    static final String WEATHER = "\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"get_weather\",\"description\":\"Weather of a city\","
+            + "\"parameters\":{\"type\":\"object\",\"properties\":{\"city\":{\"type\":\"string\"}}}}}]";
+
+    @Test
+    void toolCallsBothWays() throws Exception {
+        int close = json(f.post("/tokenize", "{\"content\":\"}\"}")).path("tokens").get(0).asInt();
+        String forced = chat("Weather in Paris?", WEATHER + ",\"tool_choice\":{\"type\":\"function\",\"function\":{\"name\":\"get_weather\"}},"
+                + "\"max_tokens\":100,\"seed\":1,\"logit_bias\":{\"" + close + "\":3}");
+        JsonNode r = json(f.post("/v1/chat/completions", forced));
+        JsonNode choice = r.path("choices").get(0);
+        assertThat(choice.path("finish_reason").asText()).isEqualTo("tool_calls");
+        JsonNode call = choice.path("message").path("tool_calls").get(0);
+        assertThat(choice.path("message").path("content").isNull()).isTrue();
+        assertThat(call.path("id").asText()).startsWith("call_");
+        assertThat(call.path("function").path("name").asText()).isEqualTo("get_weather");
+        assertThat(ServerFixture.JSON.readTree(call.path("function").path("arguments").asText()).isObject()).isTrue();
+
+        String sse = f.post("/v1/chat/completions", forced.replace("\"max_tokens\"", "\"stream\":true,\"max_tokens\"")).body();
+        assertThat(sse).contains("\"tool_calls\":[{\"index\":0,\"id\":\"call_", "\"name\":\"get_weather\"", "\"finish_reason\":\"tool_calls\"");
+
+        String history = "{\"model\":\"demo\"," + WEATHER + ",\"max_tokens\":3,\"seed\":1,\"messages\":["
+                + "{\"role\":\"user\",\"content\":\"Weather in Paris?\"},"
+                + "{\"role\":\"assistant\",\"content\":null,\"tool_calls\":[{\"id\":\"call_1\",\"type\":\"function\","
+                + "\"function\":{\"name\":\"get_weather\",\"arguments\":\"{\\\"city\\\":\\\"Paris\\\"}\"}}]},"
+                + "{\"role\":\"tool\",\"tool_call_id\":\"call_1\",\"content\":\"22 C, sunny\"}]}";
+        HttpResponse<String> h = f.post("/v1/chat/completions", history);
+        assertThat(h.statusCode()).as(h.body()).isEqualTo(200);
     }
 
     @Test

@@ -1,0 +1,92 @@
+package baleine.chat;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * DeepSeek's tool-call format: the model answers with
+ * {@code <｜tool▁calls▁begin｜><｜tool▁call▁begin｜>function<｜tool▁sep｜>NAME\n```json\nARGS\n```<｜tool▁call▁end｜>...<｜tool▁calls▁end｜>}.
+ * This class describes tools to a model, and finds the calls in streamed output: text before the calls
+ * passes through at once, the calls are held until the end and then parsed (text that does not parse is
+ * given back as text, never lost).
+ */
+public final class ToolCalls {
+    public static final String CALLS_BEGIN = "<｜tool▁calls▁begin｜>";
+    public static final String CALL_BEGIN = "<｜tool▁call▁begin｜>";
+    public static final String SEP = "<｜tool▁sep｜>";
+    public static final String CALL_END = "<｜tool▁call▁end｜>";
+    public static final String CALLS_END = "<｜tool▁calls▁end｜>";
+    private static final Pattern CALL = Pattern.compile(
+            Pattern.quote(CALL_BEGIN) + "(\\w+)" + Pattern.quote(SEP) + "([^\\n]+)\\n```(?:json)?\\n(.*?)\\n```" + Pattern.quote(CALL_END), Pattern.DOTALL);
+
+    /** A function the model may call; {@code parametersJson} is its JSON schema, as JSON text. */
+    public record Tool(String name, String description, String parametersJson) {
+    }
+
+    public record Call(String name, String arguments) {
+    }
+
+    /** The calls found, and any text that was not part of a call. */
+    public record Parsed(List<Call> calls, String text) {
+    }
+
+    private final StringBuilder held = new StringBuilder();
+    private boolean inCalls;
+
+    /** A system-prompt paragraph listing the tools and the format to call them in. */
+    public static String describe(List<Tool> tools) {
+        StringBuilder sb = new StringBuilder("You can call the following functions. To call one or more, answer with\n")
+                .append(CALLS_BEGIN).append(CALL_BEGIN).append("function").append(SEP).append("NAME\n```json\nARGUMENTS\n```")
+                .append(CALL_END).append(CALLS_END).append("\nwhere ARGUMENTS is a JSON object following the function's parameters.\n\n");
+        for (Tool t : tools) {
+            sb.append("- ").append(t.name()).append(t.description().isEmpty() ? "" : ": " + t.description()).append('\n')
+                    .append("  parameters: ").append(t.parametersJson()).append('\n');
+        }
+        return sb.toString();
+    }
+
+    /** The answer's start that forces a call of {@code name}; the model continues with the arguments. */
+    public static String forcedPrefix(String name) {
+        return CALLS_BEGIN + CALL_BEGIN + "function" + SEP + name + "\n```json\n";
+    }
+
+    /** Takes streamed answer text; returns what can be shown as text now. */
+    public String accept(String text) {
+        if (inCalls) {
+            held.append(text);
+            return "";
+        }
+        held.append(text);
+        int at = held.indexOf(CALLS_BEGIN);
+        if (at >= 0) {
+            String before = held.substring(0, at);
+            held.delete(0, at);
+            inCalls = true;
+            return before;
+        }
+        int keep = 0;
+        for (int k = Math.min(CALLS_BEGIN.length() - 1, held.length()); k > 0; k--) {
+            if (held.substring(held.length() - k).equals(CALLS_BEGIN.substring(0, k))) {
+                keep = k;
+                break;
+            }
+        }
+        String out = held.substring(0, held.length() - keep);
+        held.delete(0, held.length() - keep);
+        return out;
+    }
+
+    /** At the end: the calls in the held text, or the held text itself when it holds none. */
+    public Parsed finish() {
+        String rest = held.toString();
+        held.setLength(0);
+        List<Call> calls = new ArrayList<>();
+        Matcher m = CALL.matcher(rest);
+        while (m.find()) {
+            calls.add(new Call(m.group(2).strip(), m.group(3).strip()));
+        }
+        return calls.isEmpty() ? new Parsed(List.of(), rest) : new Parsed(calls, "");
+    }
+}
