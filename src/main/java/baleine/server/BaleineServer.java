@@ -42,6 +42,7 @@ public final class BaleineServer implements AutoCloseable {
     private volatile RequestParser parser;
     private volatile String modelId;
     private final long created = System.currentTimeMillis() / 1000;
+    private final OllamaApi ollama = new OllamaApi(this);
 
     /** Starts listening at once ({@code /health} answers 503 until {@code loader} has loaded the model). */
     public BaleineServer(ServerConfig config, Supplier<Baleine> loader) throws IOException {
@@ -98,6 +99,11 @@ public final class BaleineServer implements AutoCloseable {
                 case "GET /metrics" -> text(ex, 200, "text/plain; version=0.0.4",
                         metrics.render(scheduler.running(), scheduler.queued(), scheduler.kvTokens(), scheduler.kvCapacity()));
                 case "POST /tokenize" -> tokenize(ex);
+                case "POST /api/chat" -> ollama.chat(ex, body(ex));
+                case "POST /api/generate" -> ollama.generate(ex, body(ex));
+                case "GET /api/tags" -> json(ex, 200, ollama.tags());
+                case "GET /api/ps" -> json(ex, 200, ollama.ps());
+                case "POST /api/show" -> json(ex, 200, ollama.show(body(ex)));
                 case "POST /detokenize" -> detokenize(ex);
                 default -> {
                     if (route.startsWith("/models/") && method.equals("GET")) {
@@ -173,6 +179,17 @@ public final class BaleineServer implements AutoCloseable {
         if (p.stream() && p.topLogprobs() >= 0) {
             throw ApiException.unsupported("logprobs", "logprobs are not supported with stream: true yet");
         }
+        Job job = submit(p);
+        String id = (chat ? "chatcmpl-" : "cmpl-") + UUID.randomUUID().toString().replace("-", "");
+        if (p.stream()) {
+            stream(ex, job, id, chat, p);
+        } else {
+            whole(ex, job, id, chat, p);
+        }
+    }
+
+    /** Checks the prompt against the context and queues the request (429 when the queue is full). */
+    Job submit(RequestParser.Parsed p) {
         int ctx = scheduler.contextPerSlot();
         if (p.prompt().length >= ctx) {
             throw new ApiException(400, "invalid_request_error", "messages", "context_length_exceeded",
@@ -181,12 +198,7 @@ public final class BaleineServer implements AutoCloseable {
         }
         Job job = new Job(p.prompt(), p.params(), p.reasoning(), p.topLogprobs(), p.jsonObject());
         scheduler.submit(job);
-        String id = (chat ? "chatcmpl-" : "cmpl-") + UUID.randomUUID().toString().replace("-", "");
-        if (p.stream()) {
-            stream(ex, job, id, chat, p);
-        } else {
-            whole(ex, job, id, chat, p);
-        }
+        return job;
     }
 
     private void whole(HttpExchange ex, Job job, String id, boolean chat, RequestParser.Parsed p) throws IOException {
@@ -515,7 +527,15 @@ public final class BaleineServer implements AutoCloseable {
         }
     }
 
-    private static void json(HttpExchange ex, int status, JsonNode n) throws IOException {
+    Baleine model() {
+        return loading.join();
+    }
+
+    RequestParser parser() {
+        return parser;
+    }
+
+    static void json(HttpExchange ex, int status, JsonNode n) throws IOException {
         text(ex, status, "application/json", JSON.writeValueAsString(n));
     }
 

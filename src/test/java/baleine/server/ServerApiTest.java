@@ -196,6 +196,31 @@ class ServerApiTest {
     }
 
     @Test
+    void ollamaNativeApi() {
+        assertThat(json(f.get("/api/tags")).path("models").get(0).path("name").asText()).isEqualTo("demo");
+        assertThat(json(f.get("/api/ps")).path("models")).hasSize(1);
+        assertThat(json(f.post("/api/show", "{\"model\":\"demo\"}")).path("template").asText()).contains("<｜Assistant｜>");
+
+        JsonNode whole = json(f.post("/api/chat", "{\"model\":\"demo\",\"stream\":false,\"think\":false,"
+                + "\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}],\"options\":{\"num_predict\":4,\"seed\":1}}"));
+        assertThat(whole.path("done").asBoolean()).isTrue();
+        assertThat(whole.path("eval_count").asInt()).isEqualTo(4);
+        assertThat(whole.path("message").path("content").asText()).isNotEmpty();
+
+        String ndjson = f.post("/api/chat", "{\"model\":\"demo\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}],"
+                + "\"options\":{\"num_predict\":3,\"seed\":1}}").body();
+        String[] lines = ndjson.strip().split("\n");
+        assertThat(json(lines[lines.length - 1]).path("done").asBoolean()).isTrue();
+        assertThat(json(lines[0]).path("done").asBoolean()).isFalse();
+        assertThat(json(lines[0]).path("message").path("thinking").asText()).isNotEmpty(); // the demo template opens <think>
+
+        JsonNode gen = json(f.post("/api/generate", "{\"model\":\"demo\",\"prompt\":\"Once\",\"raw\":true,\"stream\":false,"
+                + "\"options\":{\"num_predict\":3,\"seed\":2}}"));
+        assertThat(gen.path("response").asText()).isNotEmpty();
+        assertError(f.post("/api/chat", "{\"model\":\"demo\",\"messages\":[],\"options\":{\"mirostat\":1}}"), 422, "mirostat");
+    }
+
+    @Test
     void completionsTokenizeAndDetokenize() {
         JsonNode c = json(f.post("/v1/completions", "{\"prompt\":\"Once upon\",\"max_tokens\":4,\"seed\":2,\"echo\":true}"));
         assertThat(c.path("object").asText()).isEqualTo("text_completion");

@@ -1,0 +1,224 @@
+package baleine.server;
+
+import baleine.generation.GenerationResult;
+import baleine.model.ModelInfo;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.net.httpserver.HttpExchange;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.Iterator;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Ollama's native API ({@code /api/chat}, {@code /api/generate} with NDJSON streaming, {@code /api/tags},
+ * {@code /api/show}, {@code /api/ps}) over the same scheduler. Requests are translated into the OpenAI
+ * shape and go through the same validation, so unknown fields and options are refused there too.
+ */
+final class OllamaApi {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    /** Ollama option → OpenAI-style field. */
+    private static final Map<String, String> OPTIONS = Map.of("temperature", "temperature", "top_p", "top_p", "top_k", "top_k",
+            "min_p", "min_p", "num_predict", "max_tokens", "seed", "seed", "stop", "stop", "repeat_penalty", "repetition_penalty",
+            "presence_penalty", "presence_penalty", "frequency_penalty", "frequency_penalty");
+    private static final Set<String> CHAT_FIELDS = Set.of("model", "messages", "stream", "options", "format", "think", "keep_alive");
+    private static final Set<String> GENERATE_FIELDS = Set.of("model", "prompt", "system", "stream", "options", "format", "think",
+            "keep_alive", "raw");
+
+    private final BaleineServer server;
+
+    OllamaApi(BaleineServer server) {
+        this.server = server;
+    }
+
+    void chat(HttpExchange ex, JsonNode body) throws IOException {
+        ObjectNode req = translate(body, CHAT_FIELDS);
+        req.set("messages", body.path("messages"));
+        run(ex, server.parser().chat(req), body, true);
+    }
+
+    void generate(HttpExchange ex, JsonNode body) throws IOException {
+        ObjectNode req = translate(body, GENERATE_FIELDS);
+        if (!body.path("prompt").isTextual()) {
+            throw ApiException.invalid("prompt", "prompt must be a string");
+        }
+        if (body.path("raw").asBoolean(false)) {
+            if (body.has("system") || body.has("think")) {
+                throw ApiException.invalid("raw", "raw prompts take neither system nor think");
+            }
+            req.remove("thinking");
+            req.put("prompt", body.get("prompt").asText());
+            run(ex, server.parser().completion(req), body, false);
+            return;
+        }
+        var messages = req.putArray("messages");
+        if (body.hasNonNull("system")) {
+            messages.addObject().put("role", "system").put("content", body.get("system").asText());
+        }
+        messages.addObject().put("role", "user").put("content", body.get("prompt").asText());
+        run(ex, server.parser().chat(req), body, false);
+    }
+
+    /** The common fields, in the OpenAI shape; {@code keep_alive} is accepted (the model stays loaded anyway). */
+    private ObjectNode translate(JsonNode body, Set<String> known) {
+        for (Iterator<String> it = body.fieldNames(); it.hasNext(); ) {
+            String f = it.next();
+            if (!known.contains(f)) {
+                throw ApiException.unsupported(f, "unknown parameter '" + f + "'");
+            }
+        }
+        ObjectNode req = JSON.createObjectNode();
+        if (body.hasNonNull("model")) {
+            req.set("model", body.get("model"));
+        }
+        JsonNode options = body.path("options");
+        for (Iterator<Map.Entry<String, JsonNode>> it = options.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> o = it.next();
+            String mapped = OPTIONS.get(o.getKey());
+            if (mapped == null) {
+                throw ApiException.unsupported("options." + o.getKey(), "option '" + o.getKey() + "' is not supported (supported: "
+                        + String.join(", ", OPTIONS.keySet().stream().sorted().toList()) + ")");
+            }
+            req.set(mapped, o.getValue());
+        }
+        JsonNode format = body.path("format");
+        if (!format.isMissingNode() && !format.isNull()) {
+            if (!format.asText().equals("json")) {
+                throw ApiException.unsupported("format", "only format \"json\" is supported (JSON schemas are not yet)");
+            }
+            req.putObject("response_format").put("type", "json_object");
+        }
+        if (body.has("think")) {
+            req.putObject("thinking").put("type", body.path("think").asBoolean() ? "enabled" : "disabled");
+        }
+        return req;
+    }
+
+    private void run(HttpExchange ex, RequestParser.Parsed p, JsonNode body, boolean chat) throws IOException {
+        Job job = server.submit(p);
+        boolean stream = body.path("stream").asBoolean(true); // Ollama streams unless told not to
+        StringBuilder content = new StringBuilder(), thinking = new StringBuilder();
+        OutputStream out = null;
+        if (stream) {
+            ex.getResponseHeaders().set("Content-Type", "application/x-ndjson");
+            ex.sendResponseHeaders(200, 0);
+            out = ex.getResponseBody();
+        }
+        try {
+            while (true) {
+                Event e = job.events.take();
+                switch (e) {
+                    case Event.Failed f -> {
+                        if (out == null) {
+                            throw f.error();
+                        }
+                        line(out, JSON.createObjectNode().put("error", f.error().getMessage()));
+                        return;
+                    }
+                    case Event.Reasoning r -> {
+                        thinking.append(r.text());
+                        if (out != null) {
+                            line(out, piece(chat, "", r.text()));
+                        }
+                    }
+                    case Event.Content c -> {
+                        content.append(c.text());
+                        if (out != null) {
+                            line(out, piece(chat, c.text(), ""));
+                        }
+                    }
+                    case Event.Done d -> {
+                        ObjectNode last = out != null ? piece(chat, "", "") : piece(chat, content.toString(), thinking.toString());
+                        finish(last, d.result());
+                        if (out != null) {
+                            line(out, last);
+                        } else {
+                            BaleineServer.json(ex, 200, last);
+                        }
+                        return;
+                    }
+                }
+            }
+        } catch (IOException gone) {
+            job.cancel.set(true);
+        } catch (InterruptedException e) {
+            job.cancel.set(true);
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private ObjectNode piece(boolean chat, String content, String thinking) {
+        ObjectNode o = JSON.createObjectNode().put("model", server.modelId()).put("created_at", Instant.now().toString());
+        if (chat) {
+            ObjectNode m = o.putObject("message").put("role", "assistant").put("content", content);
+            if (!thinking.isEmpty()) {
+                m.put("thinking", thinking);
+            }
+        } else {
+            o.put("response", content);
+            if (!thinking.isEmpty()) {
+                o.put("thinking", thinking);
+            }
+        }
+        return o.put("done", false);
+    }
+
+    private static void finish(ObjectNode o, GenerationResult r) {
+        o.put("done", true).put("done_reason", r.finishReason().equals("cancelled") ? "stop" : r.finishReason())
+                .put("total_duration", r.promptNanos() + r.generationNanos()).put("load_duration", 0)
+                .put("prompt_eval_count", r.promptTokens() - r.cachedPromptTokens()).put("prompt_eval_duration", r.promptNanos())
+                .put("eval_count", r.tokens().size()).put("eval_duration", r.generationNanos());
+    }
+
+    private static void line(OutputStream out, JsonNode n) throws IOException {
+        out.write((JSON.writeValueAsString(n) + "\n").getBytes(StandardCharsets.UTF_8));
+        out.flush();
+    }
+
+    ObjectNode tags() {
+        ObjectNode o = JSON.createObjectNode();
+        o.putArray("models").add(entry());
+        return o;
+    }
+
+    ObjectNode ps() {
+        ObjectNode o = JSON.createObjectNode();
+        o.putArray("models").add(entry().put("size_vram", 0).put("expires_at", "0001-01-01T00:00:00Z"));
+        return o;
+    }
+
+    ObjectNode show(JsonNode body) {
+        String name = body.path("model").asText(body.path("name").asText(""));
+        if (!name.equals(server.modelId())) {
+            throw new ApiException(404, "invalid_request_error", "model", "model_not_found", "model '" + name + "' is not served here");
+        }
+        ModelInfo i = server.model().model().info();
+        ObjectNode o = JSON.createObjectNode();
+        o.put("template", server.model().chatTemplate().map(t -> t.source()).orElse(""));
+        o.set("details", details());
+        ObjectNode info = o.putObject("model_info");
+        info.put("general.architecture", i.architecture()).put("general.parameter_count", i.totalParameters())
+                .put("context_length", i.contextLength()).put("embedding_length", i.hidden()).put("block_count", i.layers());
+        return o;
+    }
+
+    private ObjectNode entry() {
+        ModelInfo i = server.model().model().info();
+        ObjectNode m = JSON.createObjectNode().put("name", server.modelId()).put("model", server.modelId())
+                .put("modified_at", Instant.now().toString()).put("size", i.weightBytes()).put("digest", "");
+        m.set("details", details());
+        return m;
+    }
+
+    private ObjectNode details() {
+        ModelInfo i = server.model().model().info();
+        String quant = i.tensorTypes().entrySet().stream().max(Map.Entry.comparingByValue()).map(Map.Entry::getKey).orElse("");
+        return JSON.createObjectNode().put("format", i.format().startsWith("GGUF") ? "gguf" : "safetensors").put("family", i.architecture())
+                .put("parameter_size", String.format("%.1fB", i.totalParameters() / 1e9)).put("quantization_level", quant);
+    }
+}
