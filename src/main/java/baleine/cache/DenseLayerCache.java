@@ -13,7 +13,7 @@ public final class DenseLayerCache implements LayerCache {
     }
 
     @Override
-    public void ensureCapacity(int tokens) {
+    public void ensureRows(int tokens) {
         if ((long) tokens * kvDim > keys.length) {
             int cap = Math.max(tokens, Math.min(2 * keys.length / kvDim, Integer.MAX_VALUE / kvDim));
             keys = Arrays.copyOf(keys, Math.toIntExact((long) cap * kvDim));
@@ -26,9 +26,9 @@ public final class DenseLayerCache implements LayerCache {
         return 2 * kvDim;
     }
 
-    public void put(int pos, float[] k, int kOff, float[] v, int vOff) {
-        System.arraycopy(k, kOff, keys, pos * kvDim, kvDim);
-        System.arraycopy(v, vOff, values, pos * kvDim, kvDim);
+    public void put(int row, float[] k, int kOff, float[] v, int vOff) {
+        System.arraycopy(k, kOff, keys, row * kvDim, kvDim);
+        System.arraycopy(v, vOff, values, row * kvDim, kvDim);
     }
 
     public float[] keys() {

@@ -3,17 +3,19 @@ package baleine.cache;
 import java.util.List;
 
 /**
- * The attention cache of one sequence: one {@link LayerCache} per layer, holding positions
- * [0, {@link #length()}) of at most {@link #contextLength()}.
+ * The attention cache of one sequence: positions [0, {@link #length()}) of at most {@link #contextLength()},
+ * stored in per-layer {@link LayerCache} rows. Where a position's row is depends on the kind: contiguous
+ * (row = position) or paged (blocks of {@link BlockPool#BLOCK} tokens shared between sequences).
  */
-public final class KvCache {
+public abstract sealed class KvCache permits ContiguousKvCache, PagedKvCache {
     private final List<LayerCache> layers;
     private final int contextLength;
     private int length;
 
-    public KvCache(List<LayerCache> layers, int contextLength) {
+    protected KvCache(List<LayerCache> layers, int contextLength, int length) {
         this.layers = List.copyOf(layers);
         this.contextLength = contextLength;
+        this.length = length;
     }
 
     public int length() {
@@ -28,15 +30,32 @@ public final class KvCache {
         return layers.get(i);
     }
 
+    protected List<LayerCache> layers() {
+        return layers;
+    }
+
+    /** The storage row of position {@code pos} (reserved or filled). */
+    public abstract int row(int pos);
+
+    /** Rows of positions [0, n). */
+    public int[] rows(int n) {
+        int[] r = new int[n];
+        for (int p = 0; p < n; p++) {
+            r[p] = row(p);
+        }
+        return r;
+    }
+
     /** Checks that {@code n} more tokens fit and makes room for them; the cache is unchanged on failure. */
     public void reserve(int n) {
         if ((long) length + n > contextLength) {
             throw new ContextOverflowException(length, n, contextLength);
         }
-        for (LayerCache l : layers) {
-            l.ensureCapacity(length + n);
-        }
+        makeRoom(length + n);
     }
+
+    /** Gives positions [0, tokens) a row each. */
+    protected abstract void makeRoom(int tokens);
 
     /** Marks {@code n} reserved positions as filled. */
     public void commit(int n) {
@@ -49,6 +68,11 @@ public final class KvCache {
             throw new IllegalArgumentException("cannot truncate a cache of " + length + " tokens to " + newLength);
         }
         length = newLength;
+        released(newLength);
+    }
+
+    /** Lets go of storage beyond {@code newLength}, if the kind holds any. */
+    protected void released(int newLength) {
     }
 
     public long valuesPerToken() {

@@ -18,7 +18,7 @@ public final class LatentLayerCache implements LayerCache {
     }
 
     @Override
-    public void ensureCapacity(int tokens) {
+    public void ensureRows(int tokens) {
         if ((long) tokens * latentDim > latent.length) {
             int cap = Math.max(tokens, Math.min(2 * latent.length / Math.max(1, latentDim), Integer.MAX_VALUE / Math.max(latentDim, 1)));
             latent = Arrays.copyOf(latent, Math.toIntExact((long) cap * latentDim));
@@ -31,10 +31,10 @@ public final class LatentLayerCache implements LayerCache {
         return latentDim + ropeDim;
     }
 
-    /** Stores position {@code pos}: {@code src[off ..]} holds latent then rope key. */
-    public void put(int pos, float[] src, int off) {
-        System.arraycopy(src, off, latent, pos * latentDim, latentDim);
-        System.arraycopy(src, off + latentDim, ropeKeys, pos * ropeDim, ropeDim);
+    /** Stores row {@code row}: {@code src[off ..]} holds latent then rope key. */
+    public void put(int row, float[] src, int off) {
+        System.arraycopy(src, off, latent, row * latentDim, latentDim);
+        System.arraycopy(src, off + latentDim, ropeKeys, row * ropeDim, ropeDim);
     }
 
     public float[] latent() {

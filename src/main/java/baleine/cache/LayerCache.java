@@ -1,9 +1,9 @@
 package baleine.cache;
 
-/** The cached keys/values of one layer; grows on demand up to the context length. */
+/** The cached keys/values of one layer, one row per token, grown on demand; which row holds a position is the {@link KvCache}'s business. */
 public interface LayerCache {
-    /** Makes room for {@code tokens} positions in total. */
-    void ensureCapacity(int tokens);
+    /** Makes room for {@code rows} rows in total. */
+    void ensureRows(int rows);
 
     /** Floats stored per token in this layer. */
     int valuesPerToken();

@@ -44,6 +44,10 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--alias", defaultValue = "${env:BALEINE_ALIAS}", description = "model id clients use (default: the model's name)")
     String alias;
 
+    @Option(names = "--cache-tokens", defaultValue = "${env:BALEINE_CACHE_TOKENS:-0}",
+            description = "tokens the shared KV cache holds, running and reusable prefixes together (default: 2 x parallel x context)")
+    long cacheTokens;
+
     @Option(names = "--max-body", defaultValue = "${env:BALEINE_MAX_BODY:-8388608}", description = "largest request body in bytes (default ${DEFAULT-VALUE})")
     long maxBody;
 
@@ -63,7 +67,7 @@ final class ServeCommand implements Callable<Integer> {
             }
         }
         ServerConfig config = new ServerConfig(host, port, parallel, modelOptions.contextSize, queue, key,
-                corsOrigins == null ? List.of() : corsOrigins, alias, maxBody, 15_000);
+                corsOrigins == null ? List.of() : corsOrigins, alias, maxBody, 15_000, cacheTokens);
         BaleineServer server = new BaleineServer(config, modelOptions::load);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {

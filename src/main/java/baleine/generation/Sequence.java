@@ -74,6 +74,7 @@ public final class Sequence {
             reuse--; // the last prompt token is evaluated again for its logits
         }
         cache.truncate(Math.min(reuse, cache.length()));
+        reuse = cache.length(); // a paged cache may keep less (whole blocks only)
         cachedTokens.subList(reuse, cachedTokens.size()).clear();
         this.reused = reuse;
         this.promptPos = reuse;

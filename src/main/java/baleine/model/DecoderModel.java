@@ -1,5 +1,6 @@
 package baleine.model;
 
+import baleine.cache.ContiguousKvCache;
 import baleine.cache.KvCache;
 import baleine.cache.LayerCache;
 import baleine.format.TensorStore;
@@ -68,11 +69,16 @@ public final class DecoderModel implements AutoCloseable {
     }
 
     public KvCache newCache(int contextLength) {
+        return new ContiguousKvCache(newLayerCaches(), Math.min(contextLength, this.contextLength));
+    }
+
+    /** Empty per-layer storage in this model's layout (for a private cache or a shared block pool). */
+    public List<LayerCache> newLayerCaches() {
         List<LayerCache> caches = new ArrayList<>();
         for (Layer l : layers) {
             caches.add(l.attention().newCache());
         }
-        return new KvCache(caches, Math.min(contextLength, this.contextLength));
+        return caches;
     }
 
     /** Tokens of one sequence to evaluate after what its cache already holds. */
@@ -123,8 +129,7 @@ public final class DecoderModel implements AutoCloseable {
             int first = 0;
             for (Step s : steps) {
                 int len = s.tokens().length;
-                float[][] a = layer.attention().forward(Arrays.copyOfRange(xn, first, first + len), len,
-                        s.cache().layer(l), s.cache().length());
+                float[][] a = layer.attention().forward(Arrays.copyOfRange(xn, first, first + len), len, s.cache(), l);
                 for (int t = 0; t < len; t++) {
                     VectorMath.axpy(1f, a[t], 0, h[first + t], 0, hidden);
                 }

@@ -56,7 +56,8 @@ public final class BaleineServer implements AutoCloseable {
             modelId = config.alias() != null ? config.alias() : model.name();
             int ctx = config.contextPerSlot() == 0 ? model.contextLength() : Math.min(config.contextPerSlot(), model.model().contextLength());
             parser = new RequestParser(model, modelId);
-            scheduler = new Scheduler(model, config.parallel(), ctx, config.maxQueue(), metrics);
+            long cacheTokens = config.cacheTokens() > 0 ? config.cacheTokens() : 2L * config.parallel() * ctx;
+            scheduler = new Scheduler(model, config.parallel(), ctx, cacheTokens, config.maxQueue(), metrics);
             return model;
         }, Executors.newVirtualThreadPerTaskExecutor());
     }

@@ -1,7 +1,8 @@
 package baleine.server;
 
 import baleine.api.Baleine;
-import baleine.cache.KvCache;
+import baleine.cache.BlockPool;
+import baleine.cache.PagedKvCache;
 import baleine.generation.GenerationListener;
 import baleine.generation.GenerationResult;
 import baleine.generation.JsonConstraint;
@@ -17,9 +18,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * Continuous batching: one thread steps every active sequence together (one batched forward pass per
  * step), admits queued requests into free slots between steps, and evaluates long prompts in chunks so
- * that running answers keep flowing. Each slot keeps its KV cache after a request: a new request goes to
- * the free slot sharing the longest prefix with its prompt (a prefix-cache hit), else to the least
- * recently used one.
+ * that running answers keep flowing. KV caches live in one shared {@link BlockPool}: a new request starts
+ * from the longest prefix of whole blocks any running or finished request left there (a prefix-cache hit).
  */
 final class Scheduler implements AutoCloseable {
     /** Prompt tokens evaluated per step over all sequences. */
@@ -29,33 +29,39 @@ final class Scheduler implements AutoCloseable {
     private final List<Slot> slots = new ArrayList<>();
     private final BlockingQueue<Job> queue;
     private final Metrics metrics;
+    private final BlockPool pool;
+    private final int contextPerSlot;
     private final Thread loop;
     private volatile boolean running = true;
 
+    /** A running request: its cache (a view of the shared block pool), tokens and generation. */
     private static final class Slot {
-        final KvCache cache;
-        final List<Integer> tokens = new ArrayList<>();
-        long lastUsed;
         Job job;
+        PagedKvCache cache;
+        List<Integer> tokens;
         Sequence sequence;
-
-        Slot(KvCache cache) {
-            this.cache = cache;
-        }
     }
 
-    Scheduler(Baleine model, int parallel, int contextPerSlot, int maxQueue, Metrics metrics) {
+    /**
+     * @param cacheTokens tokens the shared KV cache holds; raised to {@code parallel x contextPerSlot} so that
+     *                    running requests can always grow (cached prefixes are evicted for them)
+     */
+    Scheduler(Baleine model, int parallel, int contextPerSlot, long cacheTokens, int maxQueue, Metrics metrics) {
         this.model = model;
         this.metrics = metrics;
+        this.contextPerSlot = contextPerSlot;
         this.queue = new ArrayBlockingQueue<>(Math.max(1, maxQueue));
+        int perRequest = (contextPerSlot + BlockPool.BLOCK - 1) / BlockPool.BLOCK;
+        long blocks = Math.max((long) parallel * perRequest, (cacheTokens + BlockPool.BLOCK - 1) / BlockPool.BLOCK);
+        this.pool = new BlockPool(model.model()::newLayerCaches, Math.toIntExact(blocks));
         for (int i = 0; i < parallel; i++) {
-            slots.add(new Slot(model.model().newCache(contextPerSlot)));
+            slots.add(new Slot());
         }
         this.loop = Thread.ofPlatform().name("baleine-scheduler").daemon().start(this::run);
     }
 
     int contextPerSlot() {
-        return slots.getFirst().cache.contextLength();
+        return contextPerSlot;
     }
 
     /** Queues a job, or refuses it with 429 when the queue is full. */
@@ -79,12 +85,13 @@ final class Scheduler implements AutoCloseable {
         return queue.size();
     }
 
+    /** Tokens of KV cache in use by running requests or kept for reuse. */
     synchronized long kvTokens() {
-        return slots.stream().mapToLong(s -> s.cache.length()).sum();
+        return (long) (pool.usedBlocks() + pool.idleBlocks()) * BlockPool.BLOCK;
     }
 
     long kvCapacity() {
-        return (long) slots.size() * contextPerSlot();
+        return (long) pool.blocks() * BlockPool.BLOCK;
     }
 
     private void run() {
@@ -128,30 +135,21 @@ final class Scheduler implements AutoCloseable {
         if (job.cancel.get()) {
             return;
         }
-        Slot best = null;
-        int bestShared = -1;
-        for (Slot s : slots) {
-            if (s.job != null) {
-                continue;
-            }
-            int shared = Sequence.commonPrefix(s.tokens, job.prompt);
-            if (shared > bestShared || (shared == bestShared && s.lastUsed < best.lastUsed)) {
-                best = s;
-                bestShared = shared;
-            }
-        }
-        if (best == null) {
-            throw new IllegalStateException("no free slot"); // only this thread admits, after checking
-        }
-        Slot slot = best;
+        Slot slot = slots.stream().filter(s -> s.job == null).findFirst()
+                .orElseThrow(() -> new IllegalStateException("no free slot")); // only this thread admits, after checking
+        List<Integer> tokens = new ArrayList<>();
+        PagedKvCache cache = pool.attach(job.prompt, contextPerSlot, tokens); // shares the longest cached prefix
         try {
-            slot.sequence = new Sequence(model.tokenizer().tokenizer(), model.tokenizer().endOfGeneration(), job.prompt, slot.cache,
-                    slot.tokens, job.params, job.reasoning, job.topLogprobs, listener(job), job.cancel);
+            slot.sequence = new Sequence(model.tokenizer().tokenizer(), model.tokenizer().endOfGeneration(), job.prompt, cache,
+                    tokens, job.params, job.reasoning, job.topLogprobs, listener(job), job.cancel);
             if (job.jsonObject) {
                 slot.sequence.constrainToJson(JsonConstraint.forObject(model.tokenizer().tokenizer()));
             }
             slot.job = job;
+            slot.cache = cache;
+            slot.tokens = tokens;
         } catch (RuntimeException e) {
+            cache.close();
             job.send(new Event.Failed(ApiException.badRequest(e.getMessage())));
         }
     }
@@ -208,6 +206,7 @@ final class Scheduler implements AutoCloseable {
             for (int i = 0; i < active.size(); i++) {
                 Slot s = active.get(i);
                 s.sequence.accept(logits[i]);
+                pool.publish(s.cache, s.tokens); // full blocks become shareable at once, even while running
                 if (s.sequence.finished()) {
                     finish(s);
                 }
@@ -224,22 +223,26 @@ final class Scheduler implements AutoCloseable {
         metrics.promptNanos.addAndGet(r.promptNanos());
         metrics.generationNanos.addAndGet(r.generationNanos());
         s.job.send(new Event.Done(r, s.sequence.reasoningTokens(), s.sequence.logprobs()));
+        pool.publish(s.cache, s.tokens);
+        s.cache.close();
         s.job = null;
         s.sequence = null;
-        s.lastUsed = System.nanoTime();
+        s.cache = null;
+        s.tokens = null;
     }
 
-    /** A failed step leaves caches in an unknown state: empty them and fail their requests. */
+    /** A failed step leaves the running sequences in an unknown state: fail their requests and free their blocks. */
     private synchronized void failAll(RuntimeException e) {
         for (Slot s : slots) {
             if (s.job != null) {
                 s.job.events.offer(new Event.Failed(new ApiException(500, "server_error", null, "internal_error",
                         "generation failed: " + e.getMessage())));
+                s.cache.close();
                 s.job = null;
                 s.sequence = null;
+                s.cache = null;
+                s.tokens = null;
             }
-            s.cache.truncate(0);
-            s.tokens.clear();
         }
     }
 

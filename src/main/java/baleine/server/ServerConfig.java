@@ -8,9 +8,10 @@ import java.util.List;
  * @param corsOrigins    origins allowed to call from a browser ("*" for any)
  * @param alias          the model id clients use (null: the model's name)
  * @param keepAliveMillis how often a waiting stream gets a {@code : keep-alive} comment
+ * @param cacheTokens    tokens the shared KV cache may hold (0: twice {@code parallel x contextPerSlot})
  */
 public record ServerConfig(String host, int port, int parallel, int contextPerSlot, int maxQueue, String apiKey,
-                           List<String> corsOrigins, String alias, long maxBodyBytes, long keepAliveMillis) {
+                           List<String> corsOrigins, String alias, long maxBodyBytes, long keepAliveMillis, long cacheTokens) {
     public ServerConfig {
         corsOrigins = List.copyOf(corsOrigins);
         if (parallel < 1) {
@@ -25,6 +26,6 @@ public record ServerConfig(String host, int port, int parallel, int contextPerSl
     }
 
     public static ServerConfig defaults() {
-        return new ServerConfig("127.0.0.1", 8080, 4, 0, 64, null, List.of(), null, 8 << 20, 15_000);
+        return new ServerConfig("127.0.0.1", 8080, 4, 0, 64, null, List.of(), null, 8 << 20, 15_000, 0);
     }
 }

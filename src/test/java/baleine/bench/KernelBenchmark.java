@@ -48,6 +48,7 @@ public class KernelBenchmark {
     Router router;
     LatentAttention mla;
     LatentLayerCache cache;
+    baleine.cache.KvCache kv;
     float[][] mlaInput;
 
     float[] gaussian(int n) {
@@ -75,8 +76,9 @@ public class KernelBenchmark {
         mla = new LatentAttention(null, null, weight(h * 192, 1024), weight(576, 1024), new RmsNorm(gaussian(512), 1e-6f),
                 new LatentUpProjection.Split(weight(h * 512, 128), weight(h * 128, 512), 512, 128), weight(1024, h * 128),
                 h, 128, 64, 128, 512, 0.135f, rope);
-        cache = (LatentLayerCache) mla.newCache();
-        cache.ensureCapacity(cached + 1);
+        kv = new baleine.cache.ContiguousKvCache(java.util.List.of(mla.newCache()), cached + 1);
+        cache = (LatentLayerCache) kv.layer(0);
+        cache.ensureRows(cached + 1);
         float[] row = new float[576];
         for (int p = 0; p < cached; p++) {
             for (int i = 0; i < 576; i++) {
@@ -84,6 +86,8 @@ public class KernelBenchmark {
             }
             cache.put(p, row, 0);
         }
+        kv.reserve(cached);
+        kv.commit(cached);
         mlaInput = new float[][]{gaussian(1024)};
     }
 
@@ -116,6 +120,6 @@ public class KernelBenchmark {
 
     @Benchmark
     public float[][] mlaDecodeStep16Heads() {
-        return mla.forward(mlaInput, 1, cache, cached);
+        return mla.forward(mlaInput, 1, kv, 0);
     }
 }

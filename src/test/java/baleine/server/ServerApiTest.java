@@ -283,6 +283,22 @@ class ServerApiTest {
     }
 
     @Test
+    void aRunningRequestAlreadySharesItsPromptBlocks() throws Exception {
+        String prompt = "A running request shares what it has read. ".repeat(30);
+        var first = f.client.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(f.url("/v1/chat/completions")))
+                        .POST(java.net.http.HttpRequest.BodyPublishers.ofString(chat(prompt, "\"max_tokens\":300,\"stream\":true,\"seed\":4,\"logit_bias\":{\"1\":-100}"))).build(),
+                HttpResponse.BodyHandlers.ofInputStream());
+        java.io.BufferedReader lines = new java.io.BufferedReader(new java.io.InputStreamReader(first.body()));
+        String line;
+        while ((line = lines.readLine()) != null && !line.contains("reasoning_content")) {
+            // wait until the first request has read its prompt and started answering
+        }
+        JsonNode second = json(f.post("/v1/chat/completions", chat(prompt, "\"max_tokens\":2,\"seed\":1")));
+        assertThat(second.path("usage").path("prompt_cache_hit_tokens").asInt()).isGreaterThanOrEqualTo(256);
+        lines.close();
+    }
+
+    @Test
     void repeatedLongPromptHitsThePrefixCache() {
         String prompt = "Tell me about the songs of whales. ".repeat(20);
         f.post("/v1/chat/completions", chat(prompt, "\"max_tokens\":2,\"seed\":1"));

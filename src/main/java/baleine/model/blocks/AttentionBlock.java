@@ -1,5 +1,6 @@
 package baleine.model.blocks;
 
+import baleine.cache.KvCache;
 import baleine.cache.LayerCache;
 
 /** The attention half of a transformer layer, with the cache layout it needs. */
@@ -7,10 +8,10 @@ public interface AttentionBlock {
     LayerCache newCache();
 
     /**
-     * Attends tokens at positions [start, start + n) (inputs already normalised) over the cache, after
-     * storing their keys at those positions; returns the output projection of each.
+     * Attends tokens at positions [cache.length(), cache.length() + n) (inputs already normalised) over
+     * layer {@code layer} of the cache, after storing their keys there; returns the output projection of each.
      */
-    float[][] forward(float[][] x, int n, LayerCache cache, int start);
+    float[][] forward(float[][] x, int n, KvCache cache, int layer);
 
     long parameters();
 }

@@ -1,6 +1,7 @@
 package baleine.model.blocks;
 
 import baleine.cache.DenseLayerCache;
+import baleine.cache.KvCache;
 import baleine.cache.LayerCache;
 import baleine.tensor.MatMul;
 import baleine.tensor.Parallel;
@@ -16,8 +17,10 @@ public record GroupedQueryAttention(Weight q, Weight k, Weight v, float[] qBias,
     }
 
     @Override
-    public float[][] forward(float[][] x, int n, LayerCache layerCache, int start) {
-        DenseLayerCache cache = (DenseLayerCache) layerCache;
+    public float[][] forward(float[][] x, int n, KvCache kv, int layer) {
+        DenseLayerCache cache = (DenseLayerCache) kv.layer(layer);
+        int start = kv.length();
+        int[] rows = kv.rows(start + n);
         float[][] qs = project(q, qBias, x, n), ks = project(k, kBias, x, n), vs = project(v, vBias, x, n);
         for (int t = 0; t < n; t++) {
             for (int h = 0; h < heads; h++) {
@@ -26,7 +29,7 @@ public record GroupedQueryAttention(Weight q, Weight k, Weight v, float[] qBias,
             for (int h = 0; h < kvHeads; h++) {
                 rope.apply(ks[t], h * headDim, start + t);
             }
-            cache.put(start + t, ks[t], 0, vs[t], 0);
+            cache.put(rows[start + t], ks[t], 0, vs[t], 0);
         }
         float[][] out = new float[n][heads * headDim];
         float scale = (float) (1.0 / Math.sqrt(headDim));
@@ -38,11 +41,11 @@ public record GroupedQueryAttention(Weight q, Weight k, Weight v, float[] qBias,
                 int len = start + t + 1;
                 float[] att = new float[len];
                 for (int s = 0; s < len; s++) {
-                    att[s] = VectorMath.dot(qs[t], h * headDim, keys, s * kvDim + kvOff, headDim) * scale;
+                    att[s] = VectorMath.dot(qs[t], h * headDim, keys, rows[s] * kvDim + kvOff, headDim) * scale;
                 }
                 VectorMath.softmax(att, 0, len);
                 for (int s = 0; s < len; s++) {
-                    VectorMath.axpy(att[s], values, s * kvDim + kvOff, out[t], h * headDim, headDim);
+                    VectorMath.axpy(att[s], values, rows[s] * kvDim + kvOff, out[t], h * headDim, headDim);
                 }
             }
         });

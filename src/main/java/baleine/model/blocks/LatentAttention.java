@@ -1,5 +1,6 @@
 package baleine.model.blocks;
 
+import baleine.cache.KvCache;
 import baleine.cache.LatentLayerCache;
 import baleine.cache.LayerCache;
 import baleine.tensor.MatMul;
@@ -22,17 +23,19 @@ public record LatentAttention(Weight qA, RmsNorm qANorm, Weight qB, Weight kvA, 
     }
 
     @Override
-    public float[][] forward(float[][] x, int n, LayerCache layerCache, int start) {
-        LatentLayerCache cache = (LatentLayerCache) layerCache;
+    public float[][] forward(float[][] x, int n, KvCache kv, int layer) {
+        LatentLayerCache cache = (LatentLayerCache) kv.layer(layer);
+        int start = kv.length();
+        int[] rows = kv.rows(start + n);
         int qk = nope + ropeDim;
         float[][] q = query(x, n);
-        float[][] kv = new float[n][kvA.rows];
-        MatMul.apply(kvA, x, kv, n);
+        float[][] latentKv = new float[n][kvA.rows];
+        MatMul.apply(kvA, x, latentKv, n);
         for (int t = 0; t < n; t++) {
             int pos = start + t;
-            kvANorm.apply(kv[t], 0);
-            rope.apply(kv[t], kvLora, pos);
-            cache.put(pos, kv[t], 0);
+            kvANorm.apply(latentKv[t], 0);
+            rope.apply(latentKv[t], kvLora, pos);
+            cache.put(rows[pos], latentKv[t], 0);
             for (int h = 0; h < heads; h++) {
                 rope.apply(q[t], h * qk + nope, pos);
             }
@@ -40,7 +43,7 @@ public record LatentAttention(Weight qA, RmsNorm qANorm, Weight qB, Weight kvA, 
         float[][] out = new float[n][heads * vDim];
         // heads are split into one group per worker; each group reads every cached row once for all its heads
         int groups = Math.min(heads, Parallel.threads());
-        Parallel.forEach(groups, g -> attendHeads(g * heads / groups, (g + 1) * heads / groups, q, n, cache, start, out));
+        Parallel.forEach(groups, g -> attendHeads(g * heads / groups, (g + 1) * heads / groups, q, n, cache, rows, start, out));
         float[][] y = new float[n][o.rows];
         MatMul.apply(o, out, y, n);
         return y;
@@ -65,7 +68,7 @@ public record LatentAttention(Weight qA, RmsNorm qANorm, Weight qB, Weight kvA, 
      * Heads [h0, h1): absorb the queries into the latent space, score every cached position (each latent row
      * is loaded once and used by all heads of the group, FlashMLA's trick), softmax, sum the latents, expand.
      */
-    private void attendHeads(int h0, int h1, float[][] q, int n, LatentLayerCache cache, int start, float[][] out) {
+    private void attendHeads(int h0, int h1, float[][] q, int n, LatentLayerCache cache, int[] rows, int start, float[][] out) {
         int qk = nope + ropeDim, count = h1 - h0;
         float[][][] qAbs = new float[count][n][kvLora];
         for (int h = h0; h < h1; h++) {
@@ -83,16 +86,16 @@ public record LatentAttention(Weight qA, RmsNorm qANorm, Weight qB, Weight kvA, 
             for (int s = 0; s < len; s++) {
                 int k = 0;
                 for (; k + 4 <= count; k += 4) { // one load of the latent row serves four heads
-                    VectorMath.dot4(latent, s * kvLora, qt, k, 0, kvLora, four);
+                    VectorMath.dot4(latent, rows[s] * kvLora, qt, k, 0, kvLora, four);
                     for (int j = 0; j < 4; j++) {
                         att[k + j][s] = four[j];
                     }
                 }
                 for (; k < count; k++) {
-                    att[k][s] = VectorMath.dot(qt[k], 0, latent, s * kvLora, kvLora);
+                    att[k][s] = VectorMath.dot(qt[k], 0, latent, rows[s] * kvLora, kvLora);
                 }
                 for (k = 0; k < count; k++) {
-                    float position = VectorMath.dot(q[t], (h0 + k) * qk + nope, ropeKeys, s * ropeDim, ropeDim);
+                    float position = VectorMath.dot(q[t], (h0 + k) * qk + nope, ropeKeys, rows[s] * ropeDim, ropeDim);
                     att[k][s] = (att[k][s] + position) * scale;
                 }
             }
@@ -106,10 +109,10 @@ public record LatentAttention(Weight qA, RmsNorm qANorm, Weight qB, Weight kvA, 
                     for (int j = 0; j < 4; j++) {
                         weights[j] = att[k + j][s];
                     }
-                    VectorMath.axpy4(weights, latent, s * kvLora, oLat, k, 0, kvLora);
+                    VectorMath.axpy4(weights, latent, rows[s] * kvLora, oLat, k, 0, kvLora);
                 }
                 for (; k < count; k++) {
-                    VectorMath.axpy(att[k][s], latent, s * kvLora, oLat[k], 0, kvLora);
+                    VectorMath.axpy(att[k][s], latent, rows[s] * kvLora, oLat[k], 0, kvLora);
                 }
             }
             for (int k = 0; k < count; k++) {
