@@ -48,8 +48,31 @@ final class ServeCommand implements Callable<Integer> {
             description = "tokens the shared KV cache holds, running and reusable prefixes together (default: 2 x parallel x context)")
     long cacheTokens;
 
+    @Option(names = "--cache-memory", defaultValue = "${env:BALEINE_CACHE_MEMORY}",
+            description = "memory for the shared KV cache instead of --cache-tokens, e.g. 512M or 4G (at least what --parallel requests need)")
+    String cacheMemory;
+
     @Option(names = "--max-body", defaultValue = "${env:BALEINE_MAX_BODY:-8388608}", description = "largest request body in bytes (default ${DEFAULT-VALUE})")
     long maxBody;
+
+    /** "512M", "4G", "1048576" → bytes; null → 0. */
+    static long bytes(String size) {
+        if (size == null || size.isBlank()) {
+            return 0;
+        }
+        var m = java.util.regex.Pattern.compile("(?i)(\\d+)\\s*([KMGT]?)i?B?").matcher(size.strip());
+        if (!m.matches()) {
+            throw new IllegalArgumentException("--cache-memory '" + size + "' is not a size like 512M or 4G");
+        }
+        int shift = switch (m.group(2).toUpperCase(java.util.Locale.ROOT)) {
+            case "K" -> 10;
+            case "M" -> 20;
+            case "G" -> 30;
+            case "T" -> 40;
+            default -> 0;
+        };
+        return Long.parseLong(m.group(1)) << shift;
+    }
 
     @Override
     public Integer call() throws IOException, InterruptedException {
@@ -67,7 +90,7 @@ final class ServeCommand implements Callable<Integer> {
             }
         }
         ServerConfig config = new ServerConfig(host, port, parallel, modelOptions.contextSize, queue, key,
-                corsOrigins == null ? List.of() : corsOrigins, alias, maxBody, 15_000, cacheTokens);
+                corsOrigins == null ? List.of() : corsOrigins, alias, maxBody, 15_000, cacheTokens, bytes(cacheMemory));
         BaleineServer server = new BaleineServer(config, modelOptions::load);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {

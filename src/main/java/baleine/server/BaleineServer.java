@@ -56,7 +56,9 @@ public final class BaleineServer implements AutoCloseable {
             modelId = config.alias() != null ? config.alias() : model.name();
             int ctx = config.contextPerSlot() == 0 ? model.contextLength() : Math.min(config.contextPerSlot(), model.model().contextLength());
             parser = new RequestParser(model, modelId);
-            long cacheTokens = config.cacheTokens() > 0 ? config.cacheTokens() : 2L * config.parallel() * ctx;
+            long bytesPerToken = model.model().newCache(1).bytesPerToken();
+            long cacheTokens = config.cacheTokens() > 0 ? config.cacheTokens()
+                    : config.cacheBytes() > 0 ? config.cacheBytes() / bytesPerToken : 2L * config.parallel() * ctx;
             scheduler = new Scheduler(model, config.parallel(), ctx, cacheTokens, config.maxQueue(), metrics);
             return model;
         }, Executors.newVirtualThreadPerTaskExecutor());

@@ -58,4 +58,14 @@ class CliTest {
         assertThat(conformance.exit()).isNotZero();
         assertThat(conformance.err()).contains("no manifest.json");
     }
+
+    @Test
+    void cacheMemorySizesParse() {
+        assertThat(ServeCommand.bytes("512M")).isEqualTo(512L << 20);
+        assertThat(ServeCommand.bytes("4G")).isEqualTo(4L << 30);
+        assertThat(ServeCommand.bytes("2GiB")).isEqualTo(2L << 30);
+        assertThat(ServeCommand.bytes("1000")).isEqualTo(1000);
+        assertThat(ServeCommand.bytes(null)).isZero();
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> ServeCommand.bytes("lots")).hasMessageContaining("not a size");
+    }
 }

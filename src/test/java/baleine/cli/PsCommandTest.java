@@ -15,7 +15,7 @@ class PsCommandTest {
     @Test
     void psShowsTheServedModelAndItsLoad() throws Exception {
         Path model = DemoModel.ensure(DemoModel.cacheDirectory());
-        try (BaleineServer server = new BaleineServer(new ServerConfig("127.0.0.1", 0, 2, 1024, 8, null, List.of(), "demo", 1 << 20, 1000, 0),
+        try (BaleineServer server = new BaleineServer(new ServerConfig("127.0.0.1", 0, 2, 1024, 8, null, List.of(), "demo", 1 << 20, 1000, 0, 0),
                 () -> Baleine.load(model))) {
             server.awaitLoaded();
             CliTest.Run r = CliTest.run("ps", "--url", "http://127.0.0.1:" + server.port());

@@ -22,7 +22,7 @@ final class ServerFixture implements AutoCloseable {
 
     ServerFixture(int parallel, int ctx, int queue, String apiKey, List<String> cors) throws IOException {
         Path model = DemoModel.ensure(DemoModel.cacheDirectory());
-        server = new BaleineServer(new ServerConfig("127.0.0.1", 0, parallel, ctx, queue, apiKey, cors, "demo", 1 << 20, 50, 0),
+        server = new BaleineServer(new ServerConfig("127.0.0.1", 0, parallel, ctx, queue, apiKey, cors, "demo", 1 << 20, 50, 0, 0),
                 () -> Baleine.load(model));
         server.awaitLoaded();
     }
