@@ -1,5 +1,7 @@
 package baleine.chat;
 
+import baleine.generation.Markers;
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Matcher;
@@ -66,13 +68,7 @@ public final class ToolCalls {
             inCalls = true;
             return before;
         }
-        int keep = 0;
-        for (int k = Math.min(CALLS_BEGIN.length() - 1, held.length()); k > 0; k--) {
-            if (held.substring(held.length() - k).equals(CALLS_BEGIN.substring(0, k))) {
-                keep = k;
-                break;
-            }
-        }
+        int keep = Markers.partialSuffix(held, CALLS_BEGIN);
         String out = held.substring(0, held.length() - keep);
         held.delete(0, held.length() - keep);
         return out;

@@ -54,7 +54,7 @@ public final class ReasoningParser {
                     state = State.ANSWER;
                     afterThinking = true;
                 } else {
-                    int keep = partialSuffix(held, CLOSE);
+                    int keep = Markers.partialSuffix(held, CLOSE);
                     reasoning.append(held, 0, held.length() - keep);
                     held.delete(0, held.length() - keep);
                     break;
@@ -79,14 +79,5 @@ public final class ReasoningParser {
         String rest = held.toString();
         held.setLength(0);
         return state == State.THINKING ? new Delta(rest, "") : new Delta("", rest);
-    }
-
-    static int partialSuffix(CharSequence s, String tag) {
-        for (int k = Math.min(tag.length() - 1, s.length()); k > 0; k--) {
-            if (s.subSequence(s.length() - k, s.length()).toString().equals(tag.substring(0, k))) {
-                return k;
-            }
-        }
-        return 0;
     }
 }

@@ -39,14 +39,8 @@ public final class StopMatcher {
             return out;
         }
         int keep = 0;
-        String h = held.toString();
         for (String s : stops) {
-            for (int k = Math.min(s.length() - 1, h.length()); k > keep; k--) {
-                if (h.regionMatches(h.length() - k, s, 0, k)) {
-                    keep = k;
-                    break;
-                }
-            }
+            keep = Math.max(keep, Markers.partialSuffix(held, s));
         }
         String out = held.substring(0, held.length() - keep);
         held.delete(0, held.length() - keep);
