@@ -8,6 +8,8 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
+import baleine.tensor.quant.KQuantCodecs;
+
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
 
@@ -29,7 +31,7 @@ final class FusedDot {
     /** Whether {@code type} has a fused kernel (the others decode the row first). */
     static boolean supports(GgmlType type) {
         return switch (type) {
-            case F32, BF16, Q8_0, Q4_0 -> true;
+            case F32, BF16, Q8_0, Q4_0, Q4_K, Q6_K -> true;
             default -> false;
         };
     }
@@ -40,6 +42,8 @@ final class FusedDot {
             case BF16 -> bf16(s, off, x, xOff, n);
             case Q8_0 -> q8_0(s, off, x, xOff, n);
             case Q4_0 -> q4_0(s, off, x, xOff, n);
+            case Q4_K -> q4_k(s, off, x, xOff, n);
+            case Q6_K -> q6_k(s, off, x, xOff, n);
             default -> throw new IllegalArgumentException("no fused kernel for " + type);
         };
     }
@@ -116,6 +120,64 @@ final class FusedDot {
         out[1] = VectorMath.sumLanes(a1);
         out[2] = VectorMath.sumLanes(a2);
         out[3] = VectorMath.sumLanes(a3);
+    }
+
+    /**
+     * Q4_K: value = d*sc_j*q - dmin*m_j per sub-block j of 32. Accumulates q * (x * d*sc_j) and x * dmin*m_j
+     * in two registers, so no sum is reduced per sub-block.
+     */
+    static float q4_k(MemorySegment s, long off, float[] x, int xOff, int n) {
+        FloatVector acc = FloatVector.zero(F), mins = FloatVector.zero(F);
+        for (int b = 0; b < n; b += 256, off += 144) {
+            float d = Float.float16ToFloat(s.get(Le.I16, off)), dmin = Float.float16ToFloat(s.get(Le.I16, off + 2));
+            for (int c = 0; c < 4; c++) {
+                FloatVector lowScale = FloatVector.broadcast(F, d * KQuantCodecs.scale(s, off + 4, 2 * c));
+                FloatVector lowMin = FloatVector.broadcast(F, dmin * KQuantCodecs.min(s, off + 4, 2 * c));
+                FloatVector highScale = FloatVector.broadcast(F, d * KQuantCodecs.scale(s, off + 4, 2 * c + 1));
+                FloatVector highMin = FloatVector.broadcast(F, dmin * KQuantCodecs.min(s, off + 4, 2 * c + 1));
+                for (int l = 0; l < 32; l += F.length()) {
+                    ByteVector packed = ByteVector.fromMemorySegment(B, s, off + 16 + 32 * c + l, LE);
+                    FloatVector lo = (FloatVector) packed.and((byte) 0x0F).castShape(F, 0);
+                    FloatVector hi = (FloatVector) packed.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0F).castShape(F, 0);
+                    FloatVector xl = FloatVector.fromArray(F, x, xOff + b + 64 * c + l);
+                    FloatVector xh = FloatVector.fromArray(F, x, xOff + b + 64 * c + 32 + l);
+                    acc = lo.fma(xl.mul(lowScale), acc);
+                    acc = hi.fma(xh.mul(highScale), acc);
+                    mins = xl.fma(lowMin, mins);
+                    mins = xh.fma(highMin, mins);
+                }
+            }
+        }
+        return VectorMath.sumLanes(acc) - VectorMath.sumLanes(mins);
+    }
+
+    /** Q6_K: value = d * sc * (q - 32), q = 4 low bits from ql and 2 high bits from qh; 16 sub-blocks of 16. */
+    static float q6_k(MemorySegment s, long off, float[] x, int xOff, int n) {
+        FloatVector acc = FloatVector.zero(F);
+        for (int b = 0; b < n; b += 256, off += 210) {
+            float d = Float.float16ToFloat(s.get(Le.I16, off + 208));
+            for (int half = 0; half < 2; half++) {
+                long ql = off + 64 * half, qh = off + 128 + 32 * half, sc = off + 192 + 8 * half;
+                int y = xOff + b + 128 * half;
+                for (int l = 0; l < 32; l += F.length()) {
+                    int is = l / 16;
+                    ByteVector lowA = ByteVector.fromMemorySegment(B, s, ql + l, LE);
+                    ByteVector lowB = ByteVector.fromMemorySegment(B, s, ql + l + 32, LE);
+                    ByteVector high = ByteVector.fromMemorySegment(B, s, qh + l, LE);
+                    ByteVector q1 = lowA.and((byte) 0x0F).or(high.and((byte) 3).lanewise(VectorOperators.LSHL, 4)).sub((byte) 32);
+                    ByteVector q2 = lowB.and((byte) 0x0F).or(high.lanewise(VectorOperators.LSHR, 2).and((byte) 3).lanewise(VectorOperators.LSHL, 4)).sub((byte) 32);
+                    ByteVector q3 = lowA.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0F)
+                            .or(high.lanewise(VectorOperators.LSHR, 4).and((byte) 3).lanewise(VectorOperators.LSHL, 4)).sub((byte) 32);
+                    ByteVector q4 = lowB.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0F)
+                            .or(high.lanewise(VectorOperators.LSHR, 6).and((byte) 3).lanewise(VectorOperators.LSHL, 4)).sub((byte) 32);
+                    acc = ((FloatVector) q1.castShape(F, 0)).fma(FloatVector.fromArray(F, x, y + l).mul(d * s.get(Le.U8, sc + is)), acc);
+                    acc = ((FloatVector) q2.castShape(F, 0)).fma(FloatVector.fromArray(F, x, y + l + 32).mul(d * s.get(Le.U8, sc + is + 2)), acc);
+                    acc = ((FloatVector) q3.castShape(F, 0)).fma(FloatVector.fromArray(F, x, y + l + 64).mul(d * s.get(Le.U8, sc + is + 4)), acc);
+                    acc = ((FloatVector) q4.castShape(F, 0)).fma(FloatVector.fromArray(F, x, y + l + 96).mul(d * s.get(Le.U8, sc + is + 6)), acc);
+                }
+            }
+        }
+        return VectorMath.sumLanes(acc);
     }
 
     static float f32(MemorySegment s, long off, float[] x, int xOff, int n) {

@@ -14,12 +14,12 @@ public final class KQuantCodecs {
     private KQuantCodecs() {
     }
 
-    /** Scale and min of sub-block j (0..7) from the 12 packed bytes at {@code off}. */
-    static int scale(MemorySegment s, long off, int j) {
+    /** Scale and min of sub-block j (0..7) from the 12 packed bytes at {@code off} (shared with the fused kernels). */
+    public static int scale(MemorySegment s, long off, int j) {
         return j < 4 ? u8(s, off + j) & 63 : (u8(s, off + j + 4) & 0xF) | ((u8(s, off + j - 4) >>> 6) << 4);
     }
 
-    static int min(MemorySegment s, long off, int j) {
+    public static int min(MemorySegment s, long off, int j) {
         return j < 4 ? u8(s, off + j + 4) & 63 : (u8(s, off + j + 4) >>> 4) | ((u8(s, off + j) >>> 6) << 4);
     }
 
