@@ -43,8 +43,11 @@ final class SamplingOptions {
     @Option(names = "--stop", paramLabel = "TEXT", description = "stop when the answer produces TEXT (repeatable, not printed)")
     List<String> stop = new ArrayList<>();
 
+    @Option(names = "--reasoning-budget", defaultValue = "-1", description = "reasoning tokens before the think block is closed for the model (-1: no limit)")
+    int reasoningBudget;
+
     SamplingParams apply(SamplingParams d) {
-        SamplingParams p = d.withMaxTokens(maxTokens).withStop(stop).withLogitBias(logitBias);
+        SamplingParams p = d.withMaxTokens(maxTokens).withStop(stop).withLogitBias(logitBias).withReasoningBudget(reasoningBudget);
         if (temperature != null) p = p.withTemperature(temperature);
         if (topK != null) p = p.withTopK(topK);
         if (topP != null) p = p.withTopP(topP);

@@ -11,10 +11,11 @@ import java.util.Map;
  * @param seed      null: a fresh random seed; same seed, same output
  * @param maxTokens tokens to generate at most
  * @param stop      strings that end the answer (matched across token boundaries, not emitted)
+ * @param reasoningBudget reasoning tokens allowed before the think block is closed for the model (-1: no limit)
  */
 public record SamplingParams(float temperature, int topK, float topP, float minP, float repetitionPenalty,
                              float presencePenalty, float frequencyPenalty, Map<Integer, Float> logitBias, Long seed,
-                             int maxTokens, List<String> stop) {
+                             int maxTokens, List<String> stop, int reasoningBudget) {
 
     public SamplingParams {
         logitBias = Map.copyOf(logitBias);
@@ -23,11 +24,11 @@ public record SamplingParams(float temperature, int topK, float topP, float minP
 
     /** llama.cpp's defaults, for models that publish none. */
     public static SamplingParams defaults() {
-        return new SamplingParams(0.8f, 40, 0.95f, 0.05f, 1.0f, 0f, 0f, Map.of(), null, 512, List.of());
+        return new SamplingParams(0.8f, 40, 0.95f, 0.05f, 1.0f, 0f, 0f, Map.of(), null, 512, List.of(), -1);
     }
 
     public static SamplingParams greedy(int maxTokens) {
-        return new SamplingParams(0f, 0, 1f, 0f, 1f, 0f, 0f, Map.of(), 0L, maxTokens, List.of());
+        return new SamplingParams(0f, 0, 1f, 0f, 1f, 0f, 0f, Map.of(), 0L, maxTokens, List.of(), -1);
     }
 
     /** Rejects values no sampler can honour, naming the parameter and its range. */
@@ -47,6 +48,7 @@ public record SamplingParams(float temperature, int topK, float topP, float minP
         for (String s : stop) {
             require(!s.isEmpty(), "stop strings must not be empty");
         }
+        require(reasoningBudget >= -1, "reasoning budget must be -1 (no limit) or >= 0, got " + reasoningBudget);
         return this;
     }
 
@@ -57,46 +59,50 @@ public record SamplingParams(float temperature, int topK, float topP, float minP
     }
 
     public SamplingParams withTemperature(float v) {
-        return new SamplingParams(v, topK, topP, minP, repetitionPenalty, presencePenalty, frequencyPenalty, logitBias, seed, maxTokens, stop);
+        return new SamplingParams(v, topK, topP, minP, repetitionPenalty, presencePenalty, frequencyPenalty, logitBias, seed, maxTokens, stop, reasoningBudget);
     }
 
     public SamplingParams withTopP(float v) {
-        return new SamplingParams(temperature, topK, v, minP, repetitionPenalty, presencePenalty, frequencyPenalty, logitBias, seed, maxTokens, stop);
+        return new SamplingParams(temperature, topK, v, minP, repetitionPenalty, presencePenalty, frequencyPenalty, logitBias, seed, maxTokens, stop, reasoningBudget);
     }
 
     public SamplingParams withTopK(int v) {
-        return new SamplingParams(temperature, v, topP, minP, repetitionPenalty, presencePenalty, frequencyPenalty, logitBias, seed, maxTokens, stop);
+        return new SamplingParams(temperature, v, topP, minP, repetitionPenalty, presencePenalty, frequencyPenalty, logitBias, seed, maxTokens, stop, reasoningBudget);
     }
 
     public SamplingParams withMinP(float v) {
-        return new SamplingParams(temperature, topK, topP, v, repetitionPenalty, presencePenalty, frequencyPenalty, logitBias, seed, maxTokens, stop);
+        return new SamplingParams(temperature, topK, topP, v, repetitionPenalty, presencePenalty, frequencyPenalty, logitBias, seed, maxTokens, stop, reasoningBudget);
     }
 
     public SamplingParams withRepetitionPenalty(float v) {
-        return new SamplingParams(temperature, topK, topP, minP, v, presencePenalty, frequencyPenalty, logitBias, seed, maxTokens, stop);
+        return new SamplingParams(temperature, topK, topP, minP, v, presencePenalty, frequencyPenalty, logitBias, seed, maxTokens, stop, reasoningBudget);
     }
 
     public SamplingParams withPresencePenalty(float v) {
-        return new SamplingParams(temperature, topK, topP, minP, repetitionPenalty, v, frequencyPenalty, logitBias, seed, maxTokens, stop);
+        return new SamplingParams(temperature, topK, topP, minP, repetitionPenalty, v, frequencyPenalty, logitBias, seed, maxTokens, stop, reasoningBudget);
     }
 
     public SamplingParams withFrequencyPenalty(float v) {
-        return new SamplingParams(temperature, topK, topP, minP, repetitionPenalty, presencePenalty, v, logitBias, seed, maxTokens, stop);
+        return new SamplingParams(temperature, topK, topP, minP, repetitionPenalty, presencePenalty, v, logitBias, seed, maxTokens, stop, reasoningBudget);
     }
 
     public SamplingParams withLogitBias(Map<Integer, Float> v) {
-        return new SamplingParams(temperature, topK, topP, minP, repetitionPenalty, presencePenalty, frequencyPenalty, v, seed, maxTokens, stop);
+        return new SamplingParams(temperature, topK, topP, minP, repetitionPenalty, presencePenalty, frequencyPenalty, v, seed, maxTokens, stop, reasoningBudget);
     }
 
     public SamplingParams withSeed(Long v) {
-        return new SamplingParams(temperature, topK, topP, minP, repetitionPenalty, presencePenalty, frequencyPenalty, logitBias, v, maxTokens, stop);
+        return new SamplingParams(temperature, topK, topP, minP, repetitionPenalty, presencePenalty, frequencyPenalty, logitBias, v, maxTokens, stop, reasoningBudget);
     }
 
     public SamplingParams withMaxTokens(int v) {
-        return new SamplingParams(temperature, topK, topP, minP, repetitionPenalty, presencePenalty, frequencyPenalty, logitBias, seed, v, stop);
+        return new SamplingParams(temperature, topK, topP, minP, repetitionPenalty, presencePenalty, frequencyPenalty, logitBias, seed, v, stop, reasoningBudget);
+    }
+
+    public SamplingParams withReasoningBudget(int v) {
+        return new SamplingParams(temperature, topK, topP, minP, repetitionPenalty, presencePenalty, frequencyPenalty, logitBias, seed, maxTokens, stop, v);
     }
 
     public SamplingParams withStop(List<String> v) {
-        return new SamplingParams(temperature, topK, topP, minP, repetitionPenalty, presencePenalty, frequencyPenalty, logitBias, seed, maxTokens, v);
+        return new SamplingParams(temperature, topK, topP, minP, repetitionPenalty, presencePenalty, frequencyPenalty, logitBias, seed, maxTokens, v, reasoningBudget);
     }
 }

@@ -43,6 +43,9 @@ public final class Sequence {
     private int promptPos;
     private int lastChunk;
     private int pending = -1;
+    private int[] forced;               // tokens to feed next instead of a sampled one (closing a think block)
+    private boolean budgetSpent;
+    private final Tokenizer tokenizer;
     private int reasoningTokens;
     private String finish;
     private final long started = System.nanoTime();
@@ -62,6 +65,7 @@ public final class Sequence {
             throw new ContextOverflowException(0, prompt.length, cache.contextLength());
         }
         this.prompt = prompt;
+        this.tokenizer = tokenizer;
         this.cache = cache;
         this.cachedTokens = cachedTokens;
         this.params = params;
@@ -96,13 +100,13 @@ public final class Sequence {
         return prompt.length - promptPos;
     }
 
-    /** The tokens to evaluate next: up to {@code maxChunk} prompt tokens, or the last sampled token. */
+    /** The tokens to evaluate next: up to {@code maxChunk} prompt tokens, forced tokens, or the last sampled token. */
     public int[] nextInput(int maxChunk) {
         if (promptPos < prompt.length) {
             lastChunk = Math.min(Math.max(1, maxChunk), prompt.length - promptPos);
             return Arrays.copyOfRange(prompt, promptPos, promptPos + lastChunk);
         }
-        return new int[]{pending};
+        return forced != null ? forced.clone() : new int[]{pending};
     }
 
     public KvCache cache() {
@@ -120,15 +124,40 @@ public final class Sequence {
                 return;
             }
             promptDone = System.nanoTime();
+        } else if (forced != null) {
+            for (int id : forced) {
+                cachedTokens.add(id);
+            }
+            forced = null;
         } else {
             cachedTokens.add(pending);
         }
         sample(logits);
     }
 
+    /** The reasoning budget is spent: the think block is closed for the model, which then answers. */
+    private void closeThinking() {
+        budgetSpent = true;
+        boolean onNewLine = reasoning.isEmpty() || reasoning.charAt(reasoning.length() - 1) == '\n';
+        forced = tokenizer.encode((onNewLine ? "" : "\n") + ReasoningParser.CLOSE + "\n\n", false);
+        for (int id : forced) {
+            generated.add(id);
+            emit(text.push(id));
+        }
+        if (text.stopped()) {
+            end("stop");
+        } else if (generated.size() >= params.maxTokens() || cache.length() + forced.length >= cache.contextLength()) {
+            end("length");
+        }
+    }
+
     private void sample(float[] logits) {
         if (cancel.get()) {
             end("cancelled");
+            return;
+        }
+        if (!budgetSpent && params.reasoningBudget() >= 0 && text.thinking() && reasoningTokens >= params.reasoningBudget()) {
+            closeThinking();
             return;
         }
         boolean constrained = json != null && !text.thinking();

@@ -24,7 +24,7 @@ final class RequestParser {
     private static final Set<String> CHAT_FIELDS = Set.of("model", "messages", "temperature", "top_p", "top_k", "min_p",
             "max_tokens", "max_completion_tokens", "stop", "stream", "stream_options", "frequency_penalty", "presence_penalty",
             "repetition_penalty", "logit_bias", "seed", "logprobs", "top_logprobs", "n", "response_format", "tools", "tool_choice",
-            "thinking", "reasoning_effort", "user", "parallel_tool_calls");
+            "thinking", "reasoning_effort", "reasoning_budget", "user", "parallel_tool_calls");
     private static final Set<String> COMPLETION_FIELDS = Set.of("model", "prompt", "suffix", "temperature", "top_p", "top_k",
             "min_p", "max_tokens", "stop", "stream", "stream_options", "frequency_penalty", "presence_penalty", "repetition_penalty",
             "logit_bias", "seed", "logprobs", "n", "echo", "user", "best_of");
@@ -54,9 +54,6 @@ final class RequestParser {
         boolean offerTools = !tools.isEmpty() && !"none".equals(forced);
         if (body.hasNonNull("parallel_tool_calls") && !body.get("parallel_tool_calls").asBoolean()) {
             throw ApiException.unsupported("parallel_tool_calls", "parallel_tool_calls: false is not supported; the model may call several functions");
-        }
-        if (body.hasNonNull("reasoning_effort")) {
-            throw ApiException.unsupported("reasoning_effort", "reasoning_effort is not supported; use thinking: {type: enabled|disabled}");
         }
         JsonNode rf = body.path("response_format");
         String format = rf.isMissingNode() || rf.isNull() ? "text" : rf.path("type").asText("");
@@ -131,8 +128,9 @@ final class RequestParser {
             throw ApiException.invalid("messages", e.getMessage());
         }
         int topLogprobs = logprobs(body);
+        SamplingParams params = sampling(body).withReasoningBudget(reasoningBudget(body));
         boolean forcing = forced != null && !forced.equals("none");
-        return new Parsed(prompt.ids(), sampling(body), prompt.insideThink() ? Sequence.Reasoning.OPEN : Sequence.Reasoning.AUTO,
+        return new Parsed(prompt.ids(), params, prompt.insideThink() ? Sequence.Reasoning.OPEN : Sequence.Reasoning.AUTO,
                 topLogprobs, stream(body), includeUsage(body), null, format.equals("json_object") || forcing, offerTools && !forcing,
                 forcing ? forced : null);
     }
@@ -283,6 +281,29 @@ final class RequestParser {
             return sb.toString();
         }
         throw ApiException.invalid(where, "content must be a string or an array of text parts");
+    }
+
+    /** Reasoning tokens allowed: {@code reasoning_budget}, or {@code reasoning_effort} low / medium / high (1024 / 4096 / no limit). */
+    private static int reasoningBudget(JsonNode body) {
+        if (body.hasNonNull("reasoning_budget") && body.hasNonNull("reasoning_effort")) {
+            throw ApiException.invalid("reasoning_budget", "give reasoning_budget or reasoning_effort, not both");
+        }
+        if (body.hasNonNull("reasoning_budget")) {
+            JsonNode b = body.get("reasoning_budget");
+            if (!b.canConvertToInt() || b.asInt() < -1) {
+                throw ApiException.invalid("reasoning_budget", "reasoning_budget must be -1 (no limit) or a number of tokens >= 0");
+            }
+            return b.asInt();
+        }
+        if (!body.hasNonNull("reasoning_effort")) {
+            return -1;
+        }
+        return switch (body.get("reasoning_effort").asText()) {
+            case "low" -> 1024;
+            case "medium" -> 4096;
+            case "high" -> -1;
+            default -> throw ApiException.invalid("reasoning_effort", "reasoning_effort must be low, medium or high");
+        };
     }
 
     private static int logprobs(JsonNode body) {

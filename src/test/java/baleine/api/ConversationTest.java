@@ -60,6 +60,17 @@ class ConversationTest {
     }
 
     @Test
+    void aReasoningBudgetClosesTheThinkBlockForTheModel() {
+        Conversation c = model.newConversation();
+        GenerationResult r = c.send("Why?", seeded(1, 20).withReasoningBudget(3).withLogitBias(Map.of(1, -100f)), GenerationListener.NONE);
+        assertThat(r.reasoning()).isNotEmpty();
+        assertThat(r.content()).isNotEmpty(); // the answer came after the forced </think>
+        assertThat(r.tokens()).hasSize(20);
+        GenerationResult none = model.newConversation().send("Why?", seeded(1, 6).withReasoningBudget(0), GenerationListener.NONE);
+        assertThat(none.reasoning()).isEmpty();
+    }
+
+    @Test
     void streamedPiecesAddUpToTheResult() {
         StringBuilder reasoning = new StringBuilder(), content = new StringBuilder();
         GenerationResult r = model.newConversation().send("Tell me", seeded(3, 30), new GenerationListener() {

@@ -126,6 +126,7 @@ class ServerApiTest {
         assertError(f.post("/v1/chat/completions", chat("word ".repeat(3000), "")), 400, "tokens per request");
         assertError(f.get("/v1/nothing"), 404, "no route");
         assertError(f.post("/v1/chat/completions", chat("x", "\"logprobs\":true,\"stream\":true")), 422, "logprobs");
+        assertError(f.post("/v1/chat/completions", chat("x", "\"reasoning_effort\":\"extreme\"")), 422, "low, medium or high");
     }
 
     @Test
@@ -139,6 +140,12 @@ class ServerApiTest {
                 + "{\"role\":\"assistant\",\"content\":\"</think>Sure,\",\"prefix\":true}],\"max_tokens\":3,\"seed\":1}";
         JsonNode cont = json(f.post("/beta/chat/completions", prefix));
         assertThat(cont.path("choices").get(0).path("message").has("reasoning_content")).isFalse();
+
+        JsonNode budget = json(f.post("/v1/chat/completions", chat("Hello", "\"max_tokens\":12,\"seed\":1,\"reasoning_budget\":2,\"logit_bias\":{\"1\":-100}")))
+                .path("choices").get(0).path("message");
+        assertThat(budget.path("reasoning_content").asText()).isNotEmpty();
+        assertThat(budget.path("content").asText()).isNotEmpty();
+        assertThat(f.post("/v1/chat/completions", chat("Hello", "\"max_tokens\":2,\"reasoning_effort\":\"low\"")).statusCode()).isEqualTo(200);
 
         JsonNode lp = json(f.post("/v1/chat/completions", chat("Hello", "\"max_tokens\":3,\"seed\":1,\"logprobs\":true,\"top_logprobs\":2")));
         JsonNode content = lp.path("choices").get(0).path("logprobs").path("content");
