@@ -11,6 +11,10 @@ public interface GenerationListener {
     default void onToken(int id) {
     }
 
+    /** The log-probabilities of a generated token, when they were asked for (before its text arrives). */
+    default void onLogprob(Sequence.TokenLogprob logprob) {
+    }
+
     GenerationListener NONE = text -> {
     };
 }

@@ -175,7 +175,9 @@ public final class Sequence {
             json.advance(next);
         }
         if (topLogprobs >= 0) {
-            logprobs.add(logprob(logits, next, topLogprobs));
+            TokenLogprob lp = logprob(logits, next, topLogprobs);
+            logprobs.add(lp);
+            listener.onLogprob(lp);
         }
         generated.add(next);
         counts.merge(next, 1, Integer::sum);

@@ -179,9 +179,6 @@ public final class BaleineServer implements AutoCloseable {
     private void generate(HttpExchange ex, boolean chat) throws IOException {
         JsonNode body = body(ex);
         RequestParser.Parsed p = chat ? parser.chat(body) : parser.completion(body);
-        if (p.stream() && p.topLogprobs() >= 0) {
-            throw ApiException.unsupported("logprobs", "logprobs are not supported with stream: true yet");
-        }
         Job job = submit(p);
         String id = (chat ? "chatcmpl-" : "cmpl-") + UUID.randomUUID().toString().replace("-", "");
         if (p.stream()) {
@@ -237,10 +234,10 @@ public final class BaleineServer implements AutoCloseable {
                 msg.set("tool_calls", toolCalls(a.calls(), false));
                 finish = "tool_calls";
             }
-            choice.set("logprobs", p.topLogprobs() >= 0 ? chatLogprobs(done) : null);
+            choice.set("logprobs", p.topLogprobs() >= 0 ? chatLogprobs(done.logprobs()) : null);
         } else {
             choice.put("text", (p.echo() != null ? p.echo() : "") + r.content());
-            choice.set("logprobs", p.topLogprobs() >= 0 ? completionLogprobs(done) : null);
+            choice.set("logprobs", p.topLogprobs() >= 0 ? completionLogprobs(done.logprobs()) : null);
         }
         choice.put("finish_reason", finish);
         o.set("usage", usage(done));
@@ -250,6 +247,7 @@ public final class BaleineServer implements AutoCloseable {
     private void stream(HttpExchange ex, Job job, String id, boolean chat, RequestParser.Parsed p) throws IOException {
         boolean includeUsage = p.includeUsage();
         ToolCalls tools = p.tools() ? new ToolCalls() : null;
+        List<Sequence.TokenLogprob> pendingLogprobs = new java.util.ArrayList<>();
         StringBuilder forcedArguments = new StringBuilder();
         ex.getResponseHeaders().set("Content-Type", "text/event-stream; charset=utf-8");
         ex.getResponseHeaders().set("Cache-Control", "no-cache");
@@ -270,12 +268,13 @@ public final class BaleineServer implements AutoCloseable {
                     continue;
                 }
                 switch (e) {
-                    case Event.Reasoning r -> send(out, delta(id, includeUsage, chat, "reasoning_content", r.text()));
+                    case Event.Reasoning r -> send(out, withLogprobs(delta(id, includeUsage, chat, "reasoning_content", r.text()), pendingLogprobs, chat));
+                    case Event.Logprob l -> pendingLogprobs.add(l.logprob());
                     case Event.Content c -> {
                         String visible = p.forcedTool() != null ? "" : tools != null ? tools.accept(c.text()) : c.text();
                         forcedArguments.append(p.forcedTool() != null ? c.text() : "");
                         if (!visible.isEmpty()) {
-                            send(out, delta(id, includeUsage, chat, chat ? "content" : "text", visible));
+                            send(out, withLogprobs(delta(id, includeUsage, chat, chat ? "content" : "text", visible), pendingLogprobs, chat));
                         }
                     }
                     case Event.Failed f -> {
@@ -308,7 +307,7 @@ public final class BaleineServer implements AutoCloseable {
                             choice.put("text", "");
                         }
                         choice.put("finish_reason", finish);
-                        send(out, last);
+                        send(out, withLogprobs(last, pendingLogprobs, chat)); // tokens whose text never completed
                         if (includeUsage) {
                             ObjectNode u = chunk(id, false, chat);
                             u.putArray("choices");
@@ -380,6 +379,15 @@ public final class BaleineServer implements AutoCloseable {
         return c;
     }
 
+    /** Attaches the log-probabilities of the tokens behind a chunk's text, if any were asked for. */
+    private ObjectNode withLogprobs(ObjectNode chunk, List<Sequence.TokenLogprob> pending, boolean chat) {
+        if (!pending.isEmpty()) {
+            ((ObjectNode) chunk.get("choices").get(0)).set("logprobs", chat ? chatLogprobs(pending) : completionLogprobs(pending));
+            pending.clear();
+        }
+        return chunk;
+    }
+
     private ObjectNode chunk(String id, boolean includeUsage, boolean chat) {
         ObjectNode c = envelope(id, chat ? "chat.completion.chunk" : "text_completion");
         c.putArray("choices");
@@ -416,10 +424,10 @@ public final class BaleineServer implements AutoCloseable {
         return u;
     }
 
-    private ObjectNode chatLogprobs(Event.Done d) {
+    private ObjectNode chatLogprobs(List<Sequence.TokenLogprob> logprobs) {
         ObjectNode lp = JSON.createObjectNode();
         ArrayNode content = lp.putArray("content");
-        for (Sequence.TokenLogprob t : d.logprobs()) {
+        for (Sequence.TokenLogprob t : logprobs) {
             ObjectNode e = content.addObject();
             tokenEntry(e, t.token(), t.logprob());
             ArrayNode top = e.putArray("top_logprobs");
@@ -430,10 +438,10 @@ public final class BaleineServer implements AutoCloseable {
         return lp;
     }
 
-    private ObjectNode completionLogprobs(Event.Done d) {
+    private ObjectNode completionLogprobs(List<Sequence.TokenLogprob> logprobs) {
         ObjectNode lp = JSON.createObjectNode();
         ArrayNode tokens = lp.putArray("tokens"), values = lp.putArray("token_logprobs"), tops = lp.putArray("top_logprobs");
-        for (Sequence.TokenLogprob t : d.logprobs()) {
+        for (Sequence.TokenLogprob t : logprobs) {
             tokens.add(tokenText(t.token()));
             values.add(t.logprob());
             ObjectNode top = tops.addObject();

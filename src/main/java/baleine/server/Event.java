@@ -13,6 +13,9 @@ sealed interface Event {
     record Content(String text) implements Event {
     }
 
+    record Logprob(Sequence.TokenLogprob logprob) implements Event {
+    }
+
     record Done(GenerationResult result, int reasoningTokens, List<Sequence.TokenLogprob> logprobs) implements Event {
     }
 

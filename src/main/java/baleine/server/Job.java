@@ -31,8 +31,9 @@ final class Job {
         this.topLogprobs = topLogprobs;
     }
 
+    /** Room for what one step can send: a token's log-probabilities, text, and the end. */
     boolean hasRoom() {
-        return events.remainingCapacity() >= 4;
+        return events.remainingCapacity() >= 8;
     }
 
     /** Never blocks: the room was checked before stepping. */

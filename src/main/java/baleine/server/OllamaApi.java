@@ -120,6 +120,9 @@ final class OllamaApi {
                         line(out, JSON.createObjectNode().put("error", f.error().getMessage()));
                         return;
                     }
+                    case Event.Logprob ignored -> {
+                        // Ollama's API carries no log-probabilities, and its requests never ask for them
+                    }
                     case Event.Reasoning r -> {
                         thinking.append(r.text());
                         if (out != null) {

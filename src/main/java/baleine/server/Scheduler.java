@@ -165,6 +165,11 @@ final class Scheduler implements AutoCloseable {
             public void onContent(String text) {
                 job.send(new Event.Content(text));
             }
+
+            @Override
+            public void onLogprob(Sequence.TokenLogprob logprob) {
+                job.send(new Event.Logprob(logprob));
+            }
         };
     }
 

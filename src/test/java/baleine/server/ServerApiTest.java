@@ -125,7 +125,6 @@ class ServerApiTest {
         assertError(f.post("/v1/chat/completions", chat("x".repeat(2 << 20), "")), 413, "larger than");
         assertError(f.post("/v1/chat/completions", chat("word ".repeat(3000), "")), 400, "tokens per request");
         assertError(f.get("/v1/nothing"), 404, "no route");
-        assertError(f.post("/v1/chat/completions", chat("x", "\"logprobs\":true,\"stream\":true")), 422, "logprobs");
         assertError(f.post("/v1/chat/completions", chat("x", "\"reasoning_effort\":\"extreme\"")), 422, "low, medium or high");
     }
 
@@ -154,6 +153,15 @@ class ServerApiTest {
         assertThat(content.get(0).path("top_logprobs")).hasSize(2);
         assertThat(content.get(0).path("top_logprobs").get(0).path("logprob").asDouble())
                 .isGreaterThanOrEqualTo(content.get(0).path("top_logprobs").get(1).path("logprob").asDouble());
+
+        String sse = f.post("/v1/chat/completions", chat("Hello", "\"max_tokens\":4,\"seed\":1,\"stream\":true,\"logprobs\":true,\"top_logprobs\":1")).body();
+        int streamed = 0;
+        for (String block : sse.split("\n\n")) {
+            if (block.startsWith("data: {")) {
+                streamed += json(block.substring(6)).path("choices").path(0).path("logprobs").path("content").size();
+            }
+        }
+        assertThat(streamed).isEqualTo(4); // every generated token's log-probability arrives with its text
     }
 
     @Test
