@@ -27,6 +27,7 @@ public final class BlockPool {
     private final Map<Long, Integer> index = new HashMap<>();
     private final LinkedHashSet<Integer> idle = new LinkedHashSet<>(); // registered, unused: least recently used first
     private final ArrayDeque<Integer> free = new ArrayDeque<>();
+    private int fresh;                      // blocks [fresh, blocks) have never been used: their storage grows on demand
 
     /** @param layerStorage makes one empty layer cache per layer (the model's layout) */
     public BlockPool(Supplier<List<LayerCache>> layerStorage, int blocks) {
@@ -34,12 +35,6 @@ public final class BlockPool {
         this.blocks = blocks;
         this.refs = new int[blocks];
         this.hashOf = new long[blocks];
-        for (LayerCache l : layers) {
-            l.ensureRows(blocks * BLOCK);
-        }
-        for (int b = 0; b < blocks; b++) {
-            free.add(b);
-        }
     }
 
     public int blocks() {
@@ -48,7 +43,7 @@ public final class BlockPool {
 
     /** Blocks in use by sequences. */
     public int usedBlocks() {
-        return blocks - free.size() - idle.size();
+        return fresh - free.size() - idle.size();
     }
 
     /** Blocks holding reusable prefixes that no sequence uses now. */
@@ -84,9 +79,15 @@ public final class BlockPool {
         }
     }
 
-    /** A block to write new tokens into: a free one, else the least recently used idle one. */
+    /** A block to write new tokens into: a free one, a new one while the budget allows, else the least recently used idle one. */
     int allocate() {
         Integer b = free.poll();
+        if (b == null && fresh < blocks) {
+            b = fresh++;
+            for (LayerCache l : layers) {
+                l.ensureRows(fresh * BLOCK); // storage grows with use (by doubling), not all at start
+            }
+        }
         if (b == null) {
             Iterator<Integer> lru = idle.iterator();
             if (!lru.hasNext()) {
