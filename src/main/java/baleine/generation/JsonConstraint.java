@@ -6,26 +6,35 @@ import java.util.Map;
 import java.util.WeakHashMap;
 
 /**
- * Constrained decoding for JSON mode: before each draw, every token whose bytes cannot continue a valid
- * JSON object is masked out, so the answer is valid JSON by construction; generation ends as soon as the
- * object closes. Special tokens are never allowed inside the answer.
+ * Constrained decoding for JSON mode and JSON schemas: before each draw, every token whose bytes cannot
+ * continue an allowed text is masked out, so the answer is valid by construction; generation ends as soon
+ * as the text is complete. Special tokens are never allowed inside the answer.
  */
 public final class JsonConstraint {
     private static final Map<Tokenizer, byte[][]> BYTES = new WeakHashMap<>();
 
     private final byte[][] tokenBytes;
-    private final JsonPrefix state = new JsonPrefix(true);
+    private final JsonMatcher state;
 
-    private JsonConstraint(byte[][] tokenBytes) {
+    private JsonConstraint(byte[][] tokenBytes, JsonMatcher state) {
         this.tokenBytes = tokenBytes;
+        this.state = state;
     }
 
+    /** Any JSON object ({@code response_format: json_object}). */
     public static JsonConstraint forObject(Tokenizer tokenizer) {
-        byte[][] bytes;
+        return new JsonConstraint(bytes(tokenizer), new JsonPrefix(true));
+    }
+
+    /** A JSON text valid under a compiled schema ({@code response_format: json_schema}). */
+    public static JsonConstraint forSchema(Tokenizer tokenizer, SchemaMatcher.Node schema) {
+        return new JsonConstraint(bytes(tokenizer), new SchemaMatcher(schema));
+    }
+
+    private static byte[][] bytes(Tokenizer tokenizer) {
         synchronized (BYTES) {
-            bytes = BYTES.computeIfAbsent(tokenizer, JsonConstraint::table);
+            return BYTES.computeIfAbsent(tokenizer, JsonConstraint::table);
         }
-        return new JsonConstraint(bytes);
     }
 
     private static byte[][] table(Tokenizer t) {

@@ -8,7 +8,7 @@ import java.util.Arrays;
  * byte of a multi-byte UTF-8 character is accepted, so tokens may split characters. Copies are cheap, for
  * trying a token's bytes without committing.
  */
-public final class JsonPrefix {
+public final class JsonPrefix implements JsonMatcher {
     // what is expected next
     private enum Mode { VALUE, OBJECT_KEY_OR_END, OBJECT_KEY, COLON, AFTER_VALUE, ARRAY_VALUE_OR_END, STRING, ESCAPE, UNICODE, NUMBER, LITERAL, DONE }
 
@@ -40,28 +40,21 @@ public final class JsonPrefix {
         objectOnly = o.objectOnly;
     }
 
+    @Override
     public JsonPrefix copy() {
         return new JsonPrefix(this);
     }
 
+    @Override
     public boolean complete() {
         return mode == Mode.DONE || (depth == 0 && mode == Mode.AFTER_VALUE);
-    }
-
-    /** Feeds all bytes; false (and an undefined state) as soon as one cannot continue valid JSON. */
-    public boolean accept(byte[] bytes) {
-        for (byte b : bytes) {
-            if (!accept(b & 0xFF)) {
-                return false;
-            }
-        }
-        return true;
     }
 
     private static boolean space(int c) {
         return c == ' ' || c == '\t' || c == '\n' || c == '\r';
     }
 
+    @Override
     public boolean accept(int c) {
         switch (mode) {
             case STRING -> {

@@ -196,7 +196,7 @@ public final class BaleineServer implements AutoCloseable {
                     "the prompt has " + p.prompt().length + " tokens but the context holds " + ctx
                             + " tokens per request; shorten it or start the server with a larger --ctx-size");
         }
-        Job job = new Job(p.prompt(), p.params(), p.reasoning(), p.topLogprobs(), p.jsonObject());
+        Job job = new Job(p.prompt(), p.params(), p.reasoning(), p.topLogprobs(), p.jsonObject(), p.schema());
         scheduler.submit(job);
         return job;
     }

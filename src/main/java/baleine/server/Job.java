@@ -1,6 +1,7 @@
 package baleine.server;
 
 import baleine.generation.SamplingParams;
+import baleine.generation.SchemaMatcher;
 import baleine.generation.Sequence;
 
 import java.util.concurrent.BlockingQueue;
@@ -19,12 +20,14 @@ final class Job {
     final Sequence.Reasoning reasoning;
     final int topLogprobs;
     final boolean jsonObject;
+    final SchemaMatcher.Node schema;
     final BlockingQueue<Event> events = new LinkedBlockingQueue<>(EVENT_CAPACITY);
     final AtomicBoolean cancel = new AtomicBoolean();
     final long enqueuedNanos = System.nanoTime();
 
-    Job(int[] prompt, SamplingParams params, Sequence.Reasoning reasoning, int topLogprobs, boolean jsonObject) {
+    Job(int[] prompt, SamplingParams params, Sequence.Reasoning reasoning, int topLogprobs, boolean jsonObject, SchemaMatcher.Node schema) {
         this.jsonObject = jsonObject;
+        this.schema = schema;
         this.prompt = prompt;
         this.params = params;
         this.reasoning = reasoning;

@@ -87,9 +87,12 @@ final class OllamaApi {
             req.set(mapped, o.getValue());
         }
         JsonNode format = body.path("format");
-        if (!format.isMissingNode() && !format.isNull()) {
+        if (format.isObject()) { // a JSON schema
+            ObjectNode rf = req.putObject("response_format").put("type", "json_schema");
+            rf.putObject("json_schema").put("name", "format").set("schema", format);
+        } else if (!format.isMissingNode() && !format.isNull()) {
             if (!format.asText().equals("json")) {
-                throw ApiException.unsupported("format", "only format \"json\" is supported (JSON schemas are not yet)");
+                throw ApiException.invalid("format", "format must be \"json\" or a JSON schema");
             }
             req.putObject("response_format").put("type", "json_object");
         }

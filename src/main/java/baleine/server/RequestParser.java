@@ -5,6 +5,7 @@ import baleine.chat.ChatPrompt;
 import baleine.chat.ChatTemplate;
 import baleine.chat.ToolCalls;
 import baleine.generation.SamplingParams;
+import baleine.generation.SchemaMatcher;
 import baleine.generation.Sequence;
 import com.fasterxml.jackson.databind.JsonNode;
 
@@ -35,7 +36,7 @@ final class RequestParser {
      * @param forcedTool the answer is the arguments of a call of this function (tool_choice named it), or null
      */
     record Parsed(int[] prompt, SamplingParams params, Sequence.Reasoning reasoning, int topLogprobs, boolean stream,
-                  boolean includeUsage, String echo, boolean jsonObject, boolean tools, String forcedTool) {
+                  boolean includeUsage, String echo, boolean jsonObject, boolean tools, String forcedTool, SchemaMatcher.Node schema) {
     }
 
     private final Baleine model;
@@ -57,10 +58,20 @@ final class RequestParser {
         }
         JsonNode rf = body.path("response_format");
         String format = rf.isMissingNode() || rf.isNull() ? "text" : rf.path("type").asText("");
-        if (!format.equals("text") && !format.equals("json_object")) {
-            throw format.equals("json_schema")
-                    ? ApiException.unsupported("response_format", "response_format json_schema is not supported yet; json_object is")
-                    : ApiException.invalid("response_format", "response_format.type must be text, json_object or json_schema");
+        if (!format.equals("text") && !format.equals("json_object") && !format.equals("json_schema")) {
+            throw ApiException.invalid("response_format", "response_format.type must be text, json_object or json_schema");
+        }
+        SchemaMatcher.Node schema = null;
+        if (format.equals("json_schema")) {
+            JsonNode js = rf.path("json_schema").path("schema");
+            if (!js.isObject()) {
+                throw ApiException.invalid("response_format.json_schema.schema", "json_schema needs a schema object");
+            }
+            try {
+                schema = SchemaMatcher.compile(js);
+            } catch (IllegalArgumentException e) {
+                throw ApiException.unsupported("response_format.json_schema.schema", e.getMessage());
+            }
         }
         JsonNode msgs = body.path("messages");
         if (!msgs.isArray() || msgs.isEmpty()) {
@@ -132,7 +143,7 @@ final class RequestParser {
         boolean forcing = forced != null && !forced.equals("none");
         return new Parsed(prompt.ids(), params, prompt.insideThink() ? Sequence.Reasoning.OPEN : Sequence.Reasoning.AUTO,
                 topLogprobs, stream(body), includeUsage(body), null, format.equals("json_object") || forcing, offerTools && !forcing,
-                forcing ? forced : null);
+                forcing ? forced : null, forcing ? null : schema);
     }
 
     Parsed completion(JsonNode body) {
@@ -158,7 +169,7 @@ final class RequestParser {
             }
         }
         String echo = body.path("echo").asBoolean(false) ? prompt : null;
-        return new Parsed(ids, sampling(body), Sequence.Reasoning.OFF, top, stream(body), includeUsage(body), echo, false, false, null);
+        return new Parsed(ids, sampling(body), Sequence.Reasoning.OFF, top, stream(body), includeUsage(body), echo, false, false, null, null);
     }
 
     private static final java.util.regex.Pattern TOOL_NAME = java.util.regex.Pattern.compile("[a-zA-Z0-9_-]{1,64}");

@@ -112,7 +112,9 @@ class ServerApiTest {
         assertError(f.post("/v1/chat/completions", chat("x", "\"temperature\":\"hot\"")), 422, "temperature must be a number");
         assertError(f.post("/v1/chat/completions", chat("x", "\"frobnicate\":true")), 422, "unknown parameter 'frobnicate'");
         assertError(f.post("/v1/chat/completions", chat("x", "\"n\":2")), 422, "n = 1");
-        assertError(f.post("/v1/chat/completions", chat("x", "\"response_format\":{\"type\":\"json_schema\"}")), 422, "json_schema");
+        assertError(f.post("/v1/chat/completions", chat("x", "\"response_format\":{\"type\":\"json_schema\"}")), 422, "needs a schema");
+        assertError(f.post("/v1/chat/completions", chat("x", "\"response_format\":{\"type\":\"json_schema\",\"json_schema\":{\"schema\":"
+                + "{\"type\":\"object\",\"properties\":{\"a\":{\"type\":\"string\",\"pattern\":\"x\"}}}}}")), 422, "'pattern' is not supported");
         assertError(f.post("/v1/chat/completions", chat("x", "\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"bad name\"}}]")), 422, "function names");
         assertError(f.post("/v1/chat/completions", chat("x", "\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"f\"}}],"
                 + "\"tool_choice\":{\"type\":\"function\",\"function\":{\"name\":\"g\"}}")), 422, "not among the tools");
@@ -233,6 +235,26 @@ class ServerApiTest {
                 + "\"options\":{\"num_predict\":3,\"seed\":2}}"));
         assertThat(gen.path("response").asText()).isNotEmpty();
         assertError(f.post("/api/chat", "{\"model\":\"demo\",\"messages\":[],\"options\":{\"mirostat\":1}}"), 422, "mirostat");
+    }
+
+    @Test
+    void jsonSchemaModeYieldsInstancesOfTheSchema() throws Exception {
+        String schema = "{\"type\":\"object\",\"required\":[\"answer\",\"n\"],\"properties\":{\"answer\":{\"enum\":[\"yes\",\"no\"]},"
+                + "\"n\":{\"type\":\"integer\"}}}";
+        int stopped = 0;
+        for (int seed = 1; seed <= 6; seed++) {
+            JsonNode r = json(f.post("/v1/chat/completions", chat("Answer", "\"max_tokens\":120,\"seed\":" + seed
+                    + ",\"thinking\":{\"type\":\"disabled\"},\"response_format\":{\"type\":\"json_schema\",\"json_schema\":"
+                    + "{\"name\":\"a\",\"schema\":" + schema + "}}")));
+            JsonNode choice = r.path("choices").get(0);
+            if (choice.path("finish_reason").asText().equals("stop")) {
+                stopped++;
+                JsonNode answer = ServerFixture.JSON.readTree(choice.path("message").path("content").asText());
+                assertThat(answer.path("answer").asText()).isIn("yes", "no");
+                assertThat(answer.path("n").isIntegralNumber()).isTrue();
+            }
+        }
+        assertThat(stopped).isPositive();
     }
 
     @Test

@@ -1,0 +1,497 @@
+package baleine.generation;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.BitSet;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Recognises prefixes of JSON texts valid under a JSON schema, byte by byte, for constrained decoding.
+ * Supported: {@code type} object (properties, required; only declared properties are produced, which is
+ * valid whatever additionalProperties says), array (items, minItems, maxItems), string, number, integer,
+ * boolean, null, and {@code enum} / {@code const}. Other keywords are refused when the schema is compiled.
+ */
+public final class SchemaMatcher implements JsonMatcher {
+    private static final Set<String> KNOWN = Set.of("type", "properties", "required", "additionalProperties", "items", "minItems",
+            "maxItems", "enum", "const", "title", "description", "$schema", "default", "examples");
+
+    /** A compiled schema node. */
+    public sealed interface Node permits ObjectNode, ArrayNode, ScalarNode, LiteralNode {
+    }
+
+    record ObjectNode(List<String> names, List<byte[]> nameBytes, List<Node> values, BitSet required) implements Node {
+    }
+
+    record ArrayNode(Node items, int min, int max) implements Node {
+    }
+
+    /** string, number or integer. */
+    record ScalarNode(String type) implements Node {
+    }
+
+    /** One of a few exact JSON texts (booleans, null, enum, const). */
+    record LiteralNode(List<byte[]> options) implements Node {
+    }
+
+    public static Node compile(JsonNode schema) {
+        return compile(schema, "$");
+    }
+
+    private static Node compile(JsonNode s, String path) {
+        if (!s.isObject()) {
+            throw new IllegalArgumentException(path + ": a schema must be an object");
+        }
+        for (Iterator<String> it = s.fieldNames(); it.hasNext(); ) {
+            String k = it.next();
+            if (!KNOWN.contains(k)) {
+                throw new IllegalArgumentException(path + ": schema keyword '" + k + "' is not supported for constrained output");
+            }
+        }
+        if (s.has("enum") || s.has("const")) {
+            List<byte[]> options = new ArrayList<>();
+            for (JsonNode v : s.has("const") ? List.of(s.get("const")) : iterable(s.get("enum"))) {
+                options.add(v.toString().getBytes(StandardCharsets.UTF_8));
+            }
+            for (byte[] a : options) {
+                for (byte[] b : options) {
+                    if (a != b && b.length > a.length && Arrays.equals(a, 0, a.length, b, 0, a.length)) {
+                        throw new IllegalArgumentException(path + ": enum value " + new String(a, StandardCharsets.UTF_8)
+                                + " is a prefix of another; not supported");
+                    }
+                }
+            }
+            if (options.isEmpty()) {
+                throw new IllegalArgumentException(path + ": enum is empty");
+            }
+            return new LiteralNode(options);
+        }
+        String type = s.path("type").asText(s.has("properties") ? "object" : "");
+        return switch (type) {
+            case "object" -> {
+                List<String> names = new ArrayList<>();
+                List<byte[]> bytes = new ArrayList<>();
+                List<Node> values = new ArrayList<>();
+                for (Iterator<Map.Entry<String, JsonNode>> it = s.path("properties").fields(); it.hasNext(); ) {
+                    Map.Entry<String, JsonNode> p = it.next();
+                    if (p.getKey().chars().anyMatch(ch -> ch == '"' || ch == '\\' || ch < 0x20)) {
+                        throw new IllegalArgumentException(path + ": property names with quotes, backslashes or control characters are not supported");
+                    }
+                    names.add(p.getKey());
+                    bytes.add(p.getKey().getBytes(StandardCharsets.UTF_8));
+                    values.add(compile(p.getValue(), path + "." + p.getKey()));
+                }
+                BitSet required = new BitSet();
+                for (JsonNode r : iterable(s.path("required"))) {
+                    int i = names.indexOf(r.asText());
+                    if (i < 0) {
+                        throw new IllegalArgumentException(path + ": required property '" + r.asText() + "' is not among the properties");
+                    }
+                    required.set(i);
+                }
+                yield new ObjectNode(names, bytes, values, required);
+            }
+            case "array" -> {
+                if (!s.has("items")) {
+                    throw new IllegalArgumentException(path + ": arrays need an items schema");
+                }
+                int min = s.path("minItems").asInt(0), max = s.path("maxItems").asInt(Integer.MAX_VALUE);
+                if (min < 0 || max < min) {
+                    throw new IllegalArgumentException(path + ": minItems / maxItems are inconsistent");
+                }
+                yield new ArrayNode(compile(s.get("items"), path + "[]"), min, max);
+            }
+            case "string", "number", "integer" -> new ScalarNode(type);
+            case "boolean" -> new LiteralNode(List.of("true".getBytes(StandardCharsets.UTF_8), "false".getBytes(StandardCharsets.UTF_8)));
+            case "null" -> new LiteralNode(List.of("null".getBytes(StandardCharsets.UTF_8)));
+            default -> throw new IllegalArgumentException(path + ": type '" + type + "' is not supported (give one of object, array, "
+                    + "string, number, integer, boolean, null)");
+        };
+    }
+
+    private static Iterable<JsonNode> iterable(JsonNode n) {
+        List<JsonNode> l = new ArrayList<>();
+        n.forEach(l::add);
+        return l;
+    }
+
+    // ---- matching ----
+
+    private enum Step { MORE, REJECT, DONE, DONE_BEFORE }
+
+    private abstract static class Frame {
+        /** The child to push (and hand the same byte to), set by {@link #accept} when it returns MORE. */
+        Frame child;
+
+        abstract Step accept(int c);
+
+        abstract Frame copy();
+
+        /** The child value just finished. */
+        void childDone() {
+        }
+
+        /** Whether the text may end here (only numbers end without a closing character). */
+        boolean mayEnd() {
+            return false;
+        }
+    }
+
+    private static boolean space(int c) {
+        return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+    }
+
+    static Frame start(Node n) {
+        return switch (n) {
+            case ObjectNode o -> new ObjectFrame(o);
+            case ArrayNode a -> new ArrayFrame(a);
+            case ScalarNode s -> s.type().equals("string") ? new StringFrame() : new NumberFrame(s.type().equals("integer"));
+            case LiteralNode l -> new LiteralFrame(l);
+        };
+    }
+
+    private static final class ObjectFrame extends Frame {
+        final ObjectNode node;
+        BitSet seen = new BitSet();
+        int state; // 0 '{', 1 key or '}', 2 in key, 3 ':', 4 value start, 5 ',' or '}', 6 next key
+        byte[] key = new byte[16];
+        int keyLen;
+        int current;
+
+        ObjectFrame(ObjectNode node) {
+            this.node = node;
+        }
+
+        boolean allRequired() {
+            BitSet missing = (BitSet) node.required().clone();
+            missing.andNot(seen);
+            return missing.isEmpty();
+        }
+
+        boolean anyLeft() {
+            return seen.cardinality() < node.names().size();
+        }
+
+        Step accept(int c) {
+            switch (state) {
+                case 0 -> {
+                    if (space(c)) return Step.MORE;
+                    if (c != '{') return Step.REJECT;
+                    state = 1;
+                    return Step.MORE;
+                }
+                case 1, 5, 6 -> {
+                    if (space(c)) return Step.MORE;
+                    if (c == '}' && state != 6) return allRequired() ? Step.DONE : Step.REJECT;
+                    if (c == ',' && state == 5) {
+                        if (!anyLeft()) return Step.REJECT;
+                        state = 6;
+                        return Step.MORE;
+                    }
+                    if (c == '"' && state != 5 && anyLeft()) {
+                        state = 2;
+                        keyLen = 0;
+                        return Step.MORE;
+                    }
+                    return Step.REJECT;
+                }
+                case 2 -> {
+                    if (c == '"') {
+                        for (int i = 0; i < node.names().size(); i++) {
+                            if (!seen.get(i) && Arrays.equals(node.nameBytes().get(i), 0, node.nameBytes().get(i).length, key, 0, keyLen)) {
+                                current = i;
+                                state = 3;
+                                return Step.MORE;
+                            }
+                        }
+                        return Step.REJECT;
+                    }
+                    if (keyLen == key.length) {
+                        key = Arrays.copyOf(key, key.length * 2);
+                    }
+                    key[keyLen++] = (byte) c;
+                    for (int i = 0; i < node.names().size(); i++) {
+                        byte[] name = node.nameBytes().get(i);
+                        if (!seen.get(i) && name.length >= keyLen && Arrays.equals(name, 0, keyLen, key, 0, keyLen)) {
+                            return Step.MORE;
+                        }
+                    }
+                    return Step.REJECT;
+                }
+                case 3 -> {
+                    if (space(c)) return Step.MORE;
+                    if (c != ':') return Step.REJECT;
+                    state = 4;
+                    return Step.MORE;
+                }
+                default -> { // 4: the value starts
+                    if (space(c)) return Step.MORE;
+                    child = start(node.values().get(current));
+                    return Step.MORE;
+                }
+            }
+        }
+
+        @Override
+        void childDone() {
+            seen.set(current);
+            state = 5;
+        }
+
+        Frame copy() {
+            ObjectFrame f = new ObjectFrame(node);
+            f.seen = (BitSet) seen.clone();
+            f.state = state;
+            f.key = key.clone();
+            f.keyLen = keyLen;
+            f.current = current;
+            return f;
+        }
+    }
+
+    private static final class ArrayFrame extends Frame {
+        final ArrayNode node;
+        int state; // 0 '[', 1 first value or ']', 2 ',' or ']', 3 value start after ','
+        int count;
+
+        ArrayFrame(ArrayNode node) {
+            this.node = node;
+        }
+
+        Step accept(int c) {
+            if (space(c)) return Step.MORE;
+            switch (state) {
+                case 0 -> {
+                    if (c != '[') return Step.REJECT;
+                    state = 1;
+                    return Step.MORE;
+                }
+                case 2 -> {
+                    if (c == ']') return count >= node.min() ? Step.DONE : Step.REJECT;
+                    if (c == ',' && count < node.max()) {
+                        state = 3;
+                        return Step.MORE;
+                    }
+                    return Step.REJECT;
+                }
+                default -> {
+                    if (state == 1 && c == ']') return node.min() == 0 ? Step.DONE : Step.REJECT;
+                    if (node.max() == 0) return Step.REJECT;
+                    child = start(node.items());
+                    return Step.MORE;
+                }
+            }
+        }
+
+        @Override
+        void childDone() {
+            count++;
+            state = 2;
+        }
+
+        Frame copy() {
+            ArrayFrame f = new ArrayFrame(node);
+            f.state = state;
+            f.count = count;
+            return f;
+        }
+    }
+
+    private static final class StringFrame extends Frame {
+        int state; // 0 '"', 1 inside, 2 escape, 3.. unicode digits left + 2
+        Step accept(int c) {
+            switch (state) {
+                case 0 -> {
+                    if (space(c)) return Step.MORE;
+                    if (c != '"') return Step.REJECT;
+                    state = 1;
+                    return Step.MORE;
+                }
+                case 1 -> {
+                    if (c == '"') return Step.DONE;
+                    if (c == '\\') {
+                        state = 2;
+                        return Step.MORE;
+                    }
+                    return c >= 0x20 ? Step.MORE : Step.REJECT;
+                }
+                case 2 -> {
+                    if (c == 'u') {
+                        state = 7; // four hex digits: states 7, 6, 5, 4
+                        return Step.MORE;
+                    }
+                    state = 1;
+                    return "\"\\/bfnrt".indexOf(c) >= 0 ? Step.MORE : Step.REJECT;
+                }
+                default -> {
+                    boolean hex = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+                    state = state == 4 ? 1 : state - 1;
+                    return hex ? Step.MORE : Step.REJECT;
+                }
+            }
+        }
+
+        Frame copy() {
+            StringFrame f = new StringFrame();
+            f.state = state;
+            return f;
+        }
+    }
+
+    private static final class NumberFrame extends Frame {
+        final boolean integer;
+        int state = -1; // -1 before, then as JsonPrefix: 0 '-', 1 '0', 2 int, 3 '.', 4 frac, 5 'e', 6 sign, 7 exp
+
+        NumberFrame(boolean integer) {
+            this.integer = integer;
+        }
+
+        @Override
+        boolean mayEnd() {
+            return state == 1 || state == 2 || state == 4 || state == 7;
+        }
+
+        Step accept(int c) {
+            boolean digit = c >= '0' && c <= '9';
+            switch (state) {
+                case -1 -> {
+                    if (space(c)) return Step.MORE;
+                    if (c == '-') { state = 0; return Step.MORE; }
+                    if (digit) { state = c == '0' ? 1 : 2; return Step.MORE; }
+                    return Step.REJECT;
+                }
+                case 0 -> { if (digit) { state = c == '0' ? 1 : 2; return Step.MORE; } return Step.REJECT; }
+                case 1, 2 -> {
+                    if (digit && state == 2) return Step.MORE;
+                    if (!integer && c == '.') { state = 3; return Step.MORE; }
+                    if (!integer && (c == 'e' || c == 'E')) { state = 5; return Step.MORE; }
+                    return digit ? Step.REJECT : Step.DONE_BEFORE;
+                }
+                case 3 -> { if (digit) { state = 4; return Step.MORE; } return Step.REJECT; }
+                case 4 -> {
+                    if (digit) return Step.MORE;
+                    if (c == 'e' || c == 'E') { state = 5; return Step.MORE; }
+                    return Step.DONE_BEFORE;
+                }
+                case 5 -> {
+                    if (digit) { state = 7; return Step.MORE; }
+                    if (c == '+' || c == '-') { state = 6; return Step.MORE; }
+                    return Step.REJECT;
+                }
+                case 6 -> { if (digit) { state = 7; return Step.MORE; } return Step.REJECT; }
+                default -> { return digit ? Step.MORE : Step.DONE_BEFORE; }
+            }
+        }
+
+        Frame copy() {
+            NumberFrame f = new NumberFrame(integer);
+            f.state = state;
+            return f;
+        }
+    }
+
+    private static final class LiteralFrame extends Frame {
+        final LiteralNode node;
+        byte[] typed = new byte[8];
+        int len;
+
+        LiteralFrame(LiteralNode node) {
+            this.node = node;
+        }
+
+        Step accept(int c) {
+            if (len == 0 && space(c)) return Step.MORE;
+            if (len == typed.length) {
+                typed = Arrays.copyOf(typed, len * 2);
+            }
+            typed[len++] = (byte) c;
+            boolean prefix = false;
+            for (byte[] o : node.options()) {
+                if (o.length >= len && Arrays.equals(o, 0, len, typed, 0, len)) {
+                    if (o.length == len) {
+                        return Step.DONE; // no option is a prefix of another
+                    }
+                    prefix = true;
+                }
+            }
+            return prefix ? Step.MORE : Step.REJECT;
+        }
+
+        Frame copy() {
+            LiteralFrame f = new LiteralFrame(node);
+            f.typed = typed.clone();
+            f.len = len;
+            return f;
+        }
+    }
+
+    private final ArrayDeque<Frame> stack = new ArrayDeque<>();
+    private boolean done;
+
+    public SchemaMatcher(Node root) {
+        stack.push(start(root));
+    }
+
+    private SchemaMatcher() {
+    }
+
+    @Override
+    public boolean accept(int c) {
+        while (true) {
+            if (done) {
+                return space(c);
+            }
+            Frame top = stack.peek();
+            Step s = top.accept(c);
+            switch (s) {
+                case REJECT -> {
+                    return false;
+                }
+                case MORE -> {
+                    if (top.child == null) {
+                        return true;
+                    }
+                    Frame child = top.child;
+                    top.child = null;
+                    stack.push(child); // the child starts with this very byte
+                }
+                case DONE -> {
+                    finish();
+                    return true;
+                }
+                case DONE_BEFORE -> finish(); // the byte belongs to the enclosing value: offer it again
+            }
+        }
+    }
+
+    private void finish() {
+        stack.pop();
+        if (stack.isEmpty()) {
+            done = true;
+        } else {
+            stack.peek().childDone();
+        }
+    }
+
+    @Override
+    public boolean complete() {
+        return done || (stack.size() == 1 && stack.peek().mayEnd());
+    }
+
+    @Override
+    public SchemaMatcher copy() {
+        SchemaMatcher m = new SchemaMatcher();
+        m.done = done;
+        Iterator<Frame> it = stack.descendingIterator();
+        while (it.hasNext()) {
+            m.stack.push(it.next().copy());
+        }
+        return m;
+    }
+}
