@@ -201,18 +201,44 @@ public final class BaleineServer implements AutoCloseable {
         return job;
     }
 
+    /**
+     * A non-streaming answer. While it is being generated the response has already started and carries a
+     * space now and then (whitespace before JSON is still JSON): that is how a client that hung up is noticed,
+     * and its sequence freed at the next step. Errors known before that still get their own status.
+     */
     private void whole(HttpExchange ex, Job job, String id, boolean chat, RequestParser.Parsed p) throws IOException {
         Event.Done done = null;
+        OutputStream out = null;
+        long checkMillis = Math.min(config.keepAliveMillis(), 1000);
+        long quietSince = System.nanoTime(), interval = TimeUnit.MILLISECONDS.toNanos(checkMillis);
         try {
             while (done == null) {
-                Event e = job.events.take();
-                if (e instanceof Event.Failed f) {
-                    throw f.error();
+                Event e = job.events.poll(checkMillis, TimeUnit.MILLISECONDS);
+                if (System.nanoTime() - quietSince >= interval) { // tokens flow or not: check the client is still there
+                    if (out == null) {
+                        ex.getResponseHeaders().set("Content-Type", "application/json");
+                        ex.sendResponseHeaders(200, 0);
+                        out = ex.getResponseBody();
+                    }
+                    out.write(' ');
+                    out.flush();
+                    quietSince = System.nanoTime();
                 }
-                if (e instanceof Event.Done d) {
+                if (e instanceof Event.Failed f) {
+                    if (out == null) {
+                        throw f.error();
+                    }
+                    ObjectNode err = JSON.createObjectNode();
+                    err.set("error", errorBody(f.error()));
+                    out.write(JSON.writeValueAsBytes(err));
+                    return;
+                } else if (e instanceof Event.Done d) {
                     done = d;
                 }
             }
+        } catch (IOException gone) {
+            job.cancel.set(true); // the client hung up
+            return;
         } catch (InterruptedException e) {
             job.cancel.set(true);
             Thread.currentThread().interrupt();
@@ -241,7 +267,11 @@ public final class BaleineServer implements AutoCloseable {
         }
         choice.put("finish_reason", finish);
         o.set("usage", usage(done));
-        json(ex, 200, o);
+        if (out == null) {
+            json(ex, 200, o);
+        } else {
+            out.write(JSON.writeValueAsBytes(o));
+        }
     }
 
     private void stream(HttpExchange ex, Job job, String id, boolean chat, RequestParser.Parsed p) throws IOException {

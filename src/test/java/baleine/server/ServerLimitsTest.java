@@ -99,6 +99,23 @@ class ServerLimitsTest {
     }
 
     @Test
+    void aNonStreamingClientThatHangsUpFreesItsSlotToo() throws Exception {
+        try (ServerFixture f = new ServerFixture(1, 4096, 4, null, List.of())) {
+            java.net.http.HttpClient client = java.net.http.HttpClient.newHttpClient();
+            client.sendAsync(HttpRequest.newBuilder(URI.create(f.url("/v1/chat/completions")))
+                    .POST(HttpRequest.BodyPublishers.ofString(chat("Go on", "\"max_tokens\":100000,\"seed\":2,\"logit_bias\":{\"1\":-100}")))
+                    .build(), HttpResponse.BodyHandlers.ofString());
+            awaitRunning(f, 1);
+            client.shutdownNow();
+            awaitRunning(f, 0);
+            // and a normal non-streaming answer is still plain JSON (maybe after some spaces)
+            var ok = f.post("/v1/chat/completions", chat("x", "\"max_tokens\":3"));
+            assertThat(ok.statusCode()).isEqualTo(200);
+            assertThat(json(ok).path("usage").path("completion_tokens").asInt()).isPositive();
+        }
+    }
+
+    @Test
     void shutdownLetsRunningRequestsFinish() throws Exception {
         ServerFixture f = new ServerFixture(1, 4096, 4, null, List.of());
         CompletableFuture<HttpResponse<String>> r = f.client.sendAsync(HttpRequest.newBuilder(URI.create(f.url("/v1/chat/completions")))
