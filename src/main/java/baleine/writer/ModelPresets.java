@@ -27,7 +27,7 @@ public final class ModelPresets {
         ALL.put("qwen2-1.5b-shape", new ModelSpec.Dense(new LlamaConfig(1536, 4, 12, 2, 128, 8960, 1e-6f, 10000, null, true, 131072),
                 151936, true, false));
         ALL.put("deepseek-v3-shape", new ModelSpec.Deepseek(new DeepseekConfig(7168, 2, 128, 1536, 512, 128, 64, 128, 18432, 2048, 8, 1, 2,
-                2, 1, Router.Scoring.SIGMOID, true, 2.5f, 1, 1, 1e-6f, 10000, new DeepseekConfig.Yarn(40, 4096, 32, 1, 1, 1), 163840), 129280));
+                2, 1, Router.Scoring.SIGMOID, true, 2.5f, 1, 1, 1e-6f, 10000, new DeepseekConfig.Yarn(40, 4096, 32, 1, 1, 1), 163840), 32768));
     }
 
     private ModelPresets() {
