@@ -90,5 +90,16 @@ class FusedDotTest {
             assertThat((double) w.dot(r, x, 5)).as("row " + r).isCloseTo(ref, within(1e-3));
             assertThat((double) w.rowSlice(r, 1).dot(0, x, 5)).isCloseTo(ref, within(1e-3));
         }
+        float[][] xs = {x.clone(), x.clone(), x.clone(), x.clone()};
+        for (int k = 1; k < 4; k++) {
+            for (int i = 0; i < xs[k].length; i++) {
+                xs[k][i] = (float) rnd.nextGaussian();
+            }
+        }
+        float[] four = new float[4];
+        w.dot4(42, xs, 0, 5, four);
+        for (int k = 0; k < 4; k++) {
+            assertThat(four[k]).isEqualTo(w.dot(42, xs[k], 5)); // bit for bit: batching changes nothing
+        }
     }
 }
