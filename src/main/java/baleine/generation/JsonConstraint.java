@@ -23,7 +23,7 @@ public final class JsonConstraint {
 
     /** Any JSON object ({@code response_format: json_object}). */
     public static JsonConstraint forObject(Tokenizer tokenizer) {
-        return new JsonConstraint(bytes(tokenizer), new JsonPrefix(true));
+        return new JsonConstraint(bytes(tokenizer), new SchemaMatcher(SchemaMatcher.ANY_OBJECT));
     }
 
     /** A JSON text valid under a compiled schema ({@code response_format: json_schema}). */

@@ -17,14 +17,25 @@ import java.util.Set;
  * Supported: {@code type} object (properties, required; only declared properties are produced, which is
  * valid whatever additionalProperties says), array (items, minItems, maxItems), string, number, integer,
  * boolean, null, and {@code enum} / {@code const}. Other keywords are refused when the schema is compiled.
+ * {@link #ANY_OBJECT} accepts any JSON object (json_object mode). Inside strings every byte of a multi-byte
+ * UTF-8 character is accepted, so tokens may split characters.
  */
 public final class SchemaMatcher implements JsonMatcher {
     private static final Set<String> KNOWN = Set.of("type", "properties", "required", "additionalProperties", "items", "minItems",
             "maxItems", "enum", "const", "title", "description", "$schema", "default", "examples");
 
     /** A compiled schema node. */
-    public sealed interface Node permits ObjectNode, ArrayNode, ScalarNode, LiteralNode {
+    public sealed interface Node permits ObjectNode, ArrayNode, ScalarNode, LiteralNode, AnyNode {
     }
+
+    /** Any JSON value; {@code objectOnly} restricts it to objects (OpenAI's json_object mode). */
+    public record AnyNode(boolean objectOnly) implements Node {
+    }
+
+    /** Any JSON object. */
+    public static final Node ANY_OBJECT = new AnyNode(true);
+    private static final LiteralNode LITERALS = new LiteralNode(List.of("true".getBytes(StandardCharsets.UTF_8),
+            "false".getBytes(StandardCharsets.UTF_8), "null".getBytes(StandardCharsets.UTF_8)));
 
     record ObjectNode(List<String> names, List<byte[]> nameBytes, List<Node> values, BitSet required) implements Node {
     }
@@ -137,6 +148,11 @@ public final class SchemaMatcher implements JsonMatcher {
         void childDone() {
         }
 
+        /** DONE when finishing the child also finishes this frame (a value that is just its child), else null. */
+        Step childDoneStep() {
+            return null;
+        }
+
         /** Whether the text may end here (only numbers end without a closing character). */
         boolean mayEnd() {
             return false;
@@ -153,7 +169,88 @@ public final class SchemaMatcher implements JsonMatcher {
             case ArrayNode a -> new ArrayFrame(a);
             case ScalarNode s -> s.type().equals("string") ? new StringFrame() : new NumberFrame(s.type().equals("integer"));
             case LiteralNode l -> new LiteralFrame(l);
+            case AnyNode a -> new AnyFrame(a.objectOnly());
         };
+    }
+
+    /** Any value: its first character decides what it is; objects and arrays hold any values. */
+    private static final class AnyFrame extends Frame {
+        final boolean objectOnly;
+        int state; // 0 value start, 1 '{' seen: key or '}', 2 after key ':', 3 after ':' value, 4 ',' or '}', 5 key after ','
+                   // 11 '[' seen: value or ']', 13 ',' or ']', 14 value after ','
+        AnyFrame(boolean objectOnly) {
+            this.objectOnly = objectOnly;
+        }
+
+        Step accept(int c) {
+            if (space(c)) return Step.MORE;
+            switch (state) {
+                case 0 -> {
+                    if (c == '{') { state = 1; return Step.MORE; }
+                    if (objectOnly) return Step.REJECT;
+                    if (c == '[') { state = 11; return Step.MORE; }
+                    child = c == '"' ? new StringFrame() : c == '-' || (c >= '0' && c <= '9') ? new NumberFrame(false)
+                            : c == 't' || c == 'f' || c == 'n' ? new LiteralFrame(LITERALS) : null;
+                    if (child == null) return Step.REJECT;
+                    state = 20; // the child is the whole value
+                    return Step.MORE;
+                }
+                case 1, 5 -> {
+                    if (c == '}' && state == 1) return Step.DONE;
+                    if (c != '"') return Step.REJECT;
+                    child = new StringFrame();
+                    return Step.MORE; // the key, then state 2
+                }
+                case 2 -> {
+                    if (c != ':') return Step.REJECT;
+                    state = 3;
+                    return Step.MORE;
+                }
+                case 3, 14 -> {
+                    child = new AnyFrame(false);
+                    return Step.MORE;
+                }
+                case 4 -> {
+                    if (c == '}') return Step.DONE;
+                    if (c == ',') { state = 5; return Step.MORE; }
+                    return Step.REJECT;
+                }
+                case 11 -> {
+                    if (c == ']') return Step.DONE;
+                    child = new AnyFrame(false);
+                    return Step.MORE;
+                }
+                case 13 -> {
+                    if (c == ']') return Step.DONE;
+                    if (c == ',') { state = 14; return Step.MORE; }
+                    return Step.REJECT;
+                }
+                default -> {
+                    return Step.REJECT;
+                }
+            }
+        }
+
+        @Override
+        Step childDoneStep() {
+            return state == 20 ? Step.DONE : null;
+        }
+
+        @Override
+        void childDone() {
+            state = switch (state) {
+                case 1, 5 -> 2;   // a key
+                case 3 -> 4;      // a member value
+                case 11, 14 -> 13; // an element
+                default -> state;
+            };
+        }
+
+        Frame copy() {
+            AnyFrame f = new AnyFrame(objectOnly);
+            f.state = state;
+            return f;
+        }
     }
 
     private static final class ObjectFrame extends Frame {
@@ -346,7 +443,7 @@ public final class SchemaMatcher implements JsonMatcher {
 
     private static final class NumberFrame extends Frame {
         final boolean integer;
-        int state = -1; // -1 before, then as JsonPrefix: 0 '-', 1 '0', 2 int, 3 '.', 4 frac, 5 'e', 6 sign, 7 exp
+        int state = -1; // -1 before, 0 '-', 1 '0', 2 int digits, 3 '.', 4 fraction, 5 'e', 6 exponent sign, 7 exponent
 
         NumberFrame(boolean integer) {
             this.integer = integer;
@@ -474,6 +571,8 @@ public final class SchemaMatcher implements JsonMatcher {
         stack.pop();
         if (stack.isEmpty()) {
             done = true;
+        } else if (stack.peek().childDoneStep() == Step.DONE) {
+            finish(); // the parent was only a wrapper around this value
         } else {
             stack.peek().childDone();
         }
@@ -481,7 +580,20 @@ public final class SchemaMatcher implements JsonMatcher {
 
     @Override
     public boolean complete() {
-        return done || (stack.size() == 1 && stack.peek().mayEnd());
+        if (done) {
+            return true;
+        }
+        // a number may end the text: it is the only frame, or the only one inside wrappers of a single value
+        Iterator<Frame> it = stack.iterator();
+        if (!it.hasNext() || !it.next().mayEnd()) {
+            return false;
+        }
+        while (it.hasNext()) {
+            if (it.next().childDoneStep() != Step.DONE) {
+                return false;
+            }
+        }
+        return true;
     }
 
     @Override

@@ -12,14 +12,19 @@ import java.util.Random;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-public class JsonPrefixTest {
+/** {@link SchemaMatcher#ANY_OBJECT}: json_object mode accepts exactly the JSON objects. */
+public class AnyJsonObjectTest {
+    static SchemaMatcher matcher() {
+        return new SchemaMatcher(SchemaMatcher.ANY_OBJECT);
+    }
+
     static boolean valid(String s) {
-        JsonPrefix p = new JsonPrefix(true);
+        SchemaMatcher p = matcher();
         return p.accept(s.getBytes(StandardCharsets.UTF_8)) && p.complete();
     }
 
     public static boolean prefix(String s) {
-        return new JsonPrefix(true).accept(s.getBytes(StandardCharsets.UTF_8));
+        return matcher().accept(s.getBytes(StandardCharsets.UTF_8));
     }
 
     @Test
@@ -48,7 +53,7 @@ public class JsonPrefixTest {
         for (int i = 0; i < 200; i++) {
             String s = json.writeValueAsString(randomObject(rnd, 0));
             assertThat(valid(s)).as(s).isTrue();
-            JsonPrefix p = new JsonPrefix(true);
+            SchemaMatcher p = matcher();
             byte[] b = s.getBytes(StandardCharsets.UTF_8);
             for (int k = 0; k < b.length - 1; k++) {
                 assertThat(p.accept(b[k] & 0xFF)).isTrue();
