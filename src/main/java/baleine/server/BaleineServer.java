@@ -43,6 +43,7 @@ public final class BaleineServer implements AutoCloseable {
     private volatile String modelId;
     private final long created = System.currentTimeMillis() / 1000;
     private final OllamaApi ollama = new OllamaApi(this);
+    private final OpenAiResponses responses = new OpenAiResponses(this);
 
     /** Starts listening at once ({@code /health} answers 503 until {@code loader} has loaded the model). */
     public BaleineServer(ServerConfig config, Supplier<Baleine> loader) throws IOException {
@@ -245,28 +246,28 @@ public final class BaleineServer implements AutoCloseable {
             throw new ApiException(503, "server_error", null, "interrupted", "the request was interrupted");
         }
         GenerationResult r = done.result();
-        ObjectNode o = envelope(id, chat ? "chat.completion" : "text_completion");
+        ObjectNode o = responses.envelope(id, chat ? "chat.completion" : "text_completion");
         ObjectNode choice = o.putArray("choices").addObject();
         choice.put("index", 0);
-        String finish = finishReason(r);
+        String finish = responses.finishReason(r);
         if (chat) {
             ObjectNode msg = choice.putObject("message");
-            Answer a = answer(p, r.content(), r);
+            OpenAiResponses.Answer a = responses.answer(p, r.content(), r);
             msg.put("role", "assistant").put("content", a.calls().isEmpty() ? a.text() : null);
             if (!r.reasoning().isEmpty()) {
                 msg.put("reasoning_content", r.reasoning());
             }
             if (!a.calls().isEmpty()) {
-                msg.set("tool_calls", toolCalls(a.calls(), false));
+                msg.set("tool_calls", responses.toolCalls(a.calls(), false));
                 finish = "tool_calls";
             }
-            choice.set("logprobs", p.topLogprobs() >= 0 ? chatLogprobs(done.logprobs()) : null);
+            choice.set("logprobs", p.topLogprobs() >= 0 ? responses.chatLogprobs(done.logprobs()) : null);
         } else {
             choice.put("text", (p.echo() != null ? p.echo() : "") + r.content());
-            choice.set("logprobs", p.topLogprobs() >= 0 ? completionLogprobs(done.logprobs()) : null);
+            choice.set("logprobs", p.topLogprobs() >= 0 ? responses.completionLogprobs(done.logprobs()) : null);
         }
         choice.put("finish_reason", finish);
-        o.set("usage", usage(done));
+        o.set("usage", responses.usage(done));
         if (out == null) {
             json(ex, 200, o);
         } else {
@@ -285,7 +286,7 @@ public final class BaleineServer implements AutoCloseable {
         OutputStream out = ex.getResponseBody();
         try {
             if (chat) {
-                ObjectNode first = chunk(id, includeUsage, true);
+                ObjectNode first = responses.chunk(id, includeUsage, true);
                 first.withArray("choices").addObject().put("index", 0).putNull("finish_reason")
                         .putObject("delta").put("role", "assistant").put("content", "");
                 send(out, first);
@@ -298,13 +299,13 @@ public final class BaleineServer implements AutoCloseable {
                     continue;
                 }
                 switch (e) {
-                    case Event.Reasoning r -> send(out, withLogprobs(delta(id, includeUsage, chat, "reasoning_content", r.text()), pendingLogprobs, chat));
+                    case Event.Reasoning r -> send(out, responses.withLogprobs(responses.delta(id, includeUsage, chat, "reasoning_content", r.text()), pendingLogprobs, chat));
                     case Event.Logprob l -> pendingLogprobs.add(l.logprob());
                     case Event.Content c -> {
                         String visible = p.forcedTool() != null ? "" : tools != null ? tools.accept(c.text()) : c.text();
                         forcedArguments.append(p.forcedTool() != null ? c.text() : "");
                         if (!visible.isEmpty()) {
-                            send(out, withLogprobs(delta(id, includeUsage, chat, chat ? "content" : "text", visible), pendingLogprobs, chat));
+                            send(out, responses.withLogprobs(responses.delta(id, includeUsage, chat, chat ? "content" : "text", visible), pendingLogprobs, chat));
                         }
                     }
                     case Event.Failed f -> {
@@ -315,21 +316,21 @@ public final class BaleineServer implements AutoCloseable {
                         return;
                     }
                     case Event.Done d -> {
-                        String finish = finishReason(d.result());
-                        Answer a = p.forcedTool() != null ? answer(p, forcedArguments.toString(), d.result())
-                                : tools != null ? fromParser(tools.finish()) : new Answer(List.of(), "");
+                        String finish = responses.finishReason(d.result());
+                        OpenAiResponses.Answer a = p.forcedTool() != null ? responses.answer(p, forcedArguments.toString(), d.result())
+                                : tools != null ? responses.fromParser(tools.finish()) : new OpenAiResponses.Answer(List.of(), "");
                         if (!a.text().isEmpty()) {
-                            send(out, delta(id, includeUsage, chat, "content", a.text()));
+                            send(out, responses.delta(id, includeUsage, chat, "content", a.text()));
                         }
                         if (!a.calls().isEmpty()) {
-                            ObjectNode calls = chunk(id, includeUsage, chat);
+                            ObjectNode calls = responses.chunk(id, includeUsage, chat);
                             ObjectNode c = calls.withArray("choices").addObject().put("index", 0);
-                            c.putObject("delta").set("tool_calls", toolCalls(a.calls(), true));
+                            c.putObject("delta").set("tool_calls", responses.toolCalls(a.calls(), true));
                             c.putNull("finish_reason");
                             send(out, calls);
                             finish = "tool_calls";
                         }
-                        ObjectNode last = chunk(id, includeUsage, chat);
+                        ObjectNode last = responses.chunk(id, includeUsage, chat);
                         ObjectNode choice = last.withArray("choices").addObject().put("index", 0);
                         if (chat) {
                             choice.putObject("delta");
@@ -337,11 +338,11 @@ public final class BaleineServer implements AutoCloseable {
                             choice.put("text", "");
                         }
                         choice.put("finish_reason", finish);
-                        send(out, withLogprobs(last, pendingLogprobs, chat)); // tokens whose text never completed
+                        send(out, responses.withLogprobs(last, pendingLogprobs, chat)); // tokens whose text never completed
                         if (includeUsage) {
-                            ObjectNode u = chunk(id, false, chat);
+                            ObjectNode u = responses.chunk(id, false, chat);
                             u.putArray("choices");
-                            u.set("usage", usage(d));
+                            u.set("usage", responses.usage(d));
                             send(out, u);
                         }
                         out.write("data: [DONE]\n\n".getBytes(StandardCharsets.UTF_8));
@@ -358,141 +359,9 @@ public final class BaleineServer implements AutoCloseable {
         }
     }
 
-    /** The answer as text and tool calls. */
-    private record Answer(List<ToolCalls.Call> calls, String text) {
-    }
-
-    /**
-     * A forced call's answer is its arguments (complete once the JSON object closed); with tools offered,
-     * the calls are parsed out of the text; otherwise the text is the answer.
-     */
-    private static Answer answer(RequestParser.Parsed p, String content, GenerationResult r) {
-        if (p.forcedTool() != null) {
-            return r.finishReason().equals("stop") ? new Answer(List.of(new ToolCalls.Call(p.forcedTool(), content)), "")
-                    : new Answer(List.of(), content);
-        }
-        if (p.tools()) {
-            ToolCalls parser = new ToolCalls();
-            String visible = parser.accept(content);
-            Answer rest = fromParser(parser.finish());
-            return new Answer(rest.calls(), visible + rest.text());
-        }
-        return new Answer(List.of(), content);
-    }
-
-    private static Answer fromParser(ToolCalls.Parsed parsed) {
-        return new Answer(parsed.calls(), parsed.text());
-    }
-
-    private static ArrayNode toolCalls(List<ToolCalls.Call> calls, boolean streaming) {
-        ArrayNode a = JSON.createArrayNode();
-        for (int i = 0; i < calls.size(); i++) {
-            ObjectNode c = a.addObject();
-            if (streaming) {
-                c.put("index", i);
-            }
-            c.put("id", "call_" + UUID.randomUUID().toString().replace("-", "").substring(0, 24)).put("type", "function");
-            c.putObject("function").put("name", calls.get(i).name()).put("arguments", calls.get(i).arguments());
-        }
-        return a;
-    }
-
-    private ObjectNode delta(String id, boolean includeUsage, boolean chat, String field, String text) {
-        ObjectNode c = chunk(id, includeUsage, chat);
-        ObjectNode choice = c.withArray("choices").addObject().put("index", 0);
-        if (chat) {
-            choice.putObject("delta").put(field, text);
-        } else {
-            choice.put("text", text);
-        }
-        choice.putNull("finish_reason");
-        return c;
-    }
-
-    /** Attaches the log-probabilities of the tokens behind a chunk's text, if any were asked for. */
-    private ObjectNode withLogprobs(ObjectNode chunk, List<Sequence.TokenLogprob> pending, boolean chat) {
-        if (!pending.isEmpty()) {
-            ((ObjectNode) chunk.get("choices").get(0)).set("logprobs", chat ? chatLogprobs(pending) : completionLogprobs(pending));
-            pending.clear();
-        }
-        return chunk;
-    }
-
-    private ObjectNode chunk(String id, boolean includeUsage, boolean chat) {
-        ObjectNode c = envelope(id, chat ? "chat.completion.chunk" : "text_completion");
-        c.putArray("choices");
-        if (includeUsage) {
-            c.putNull("usage");
-        }
-        return c;
-    }
-
-    private ObjectNode envelope(String id, String object) {
-        ObjectNode o = JSON.createObjectNode();
-        o.put("id", id).put("object", object).put("created", System.currentTimeMillis() / 1000).put("model", modelId)
-                .put("system_fingerprint", "baleine-0.1.0");
-        return o;
-    }
-
     private static void send(OutputStream out, JsonNode n) throws IOException {
         out.write(("data: " + JSON.writeValueAsString(n) + "\n\n").getBytes(StandardCharsets.UTF_8));
         out.flush();
-    }
-
-    private static String finishReason(GenerationResult r) {
-        return r.finishReason().equals("cancelled") ? "stop" : r.finishReason();
-    }
-
-    private ObjectNode usage(Event.Done d) {
-        GenerationResult r = d.result();
-        ObjectNode u = JSON.createObjectNode();
-        int completion = r.tokens().size();
-        u.put("prompt_tokens", r.promptTokens()).put("completion_tokens", completion).put("total_tokens", r.promptTokens() + completion);
-        u.putObject("prompt_tokens_details").put("cached_tokens", r.cachedPromptTokens());
-        u.putObject("completion_tokens_details").put("reasoning_tokens", d.reasoningTokens());
-        u.put("prompt_cache_hit_tokens", r.cachedPromptTokens()).put("prompt_cache_miss_tokens", r.promptTokens() - r.cachedPromptTokens());
-        return u;
-    }
-
-    private ObjectNode chatLogprobs(List<Sequence.TokenLogprob> logprobs) {
-        ObjectNode lp = JSON.createObjectNode();
-        ArrayNode content = lp.putArray("content");
-        for (Sequence.TokenLogprob t : logprobs) {
-            ObjectNode e = content.addObject();
-            tokenEntry(e, t.token(), t.logprob());
-            ArrayNode top = e.putArray("top_logprobs");
-            for (int k = 0; k < t.topTokens().length; k++) {
-                tokenEntry(top.addObject(), t.topTokens()[k], t.topLogprobs()[k]);
-            }
-        }
-        return lp;
-    }
-
-    private ObjectNode completionLogprobs(List<Sequence.TokenLogprob> logprobs) {
-        ObjectNode lp = JSON.createObjectNode();
-        ArrayNode tokens = lp.putArray("tokens"), values = lp.putArray("token_logprobs"), tops = lp.putArray("top_logprobs");
-        for (Sequence.TokenLogprob t : logprobs) {
-            tokens.add(tokenText(t.token()));
-            values.add(t.logprob());
-            ObjectNode top = tops.addObject();
-            for (int k = 0; k < t.topTokens().length; k++) {
-                top.put(tokenText(t.topTokens()[k]), t.topLogprobs()[k]);
-            }
-        }
-        return lp;
-    }
-
-    private void tokenEntry(ObjectNode e, int token, float logprob) {
-        String text = tokenText(token);
-        e.put("token", text).put("logprob", logprob);
-        ArrayNode bytes = e.putArray("bytes");
-        for (byte b : text.getBytes(StandardCharsets.UTF_8)) {
-            bytes.add(b & 0xFF);
-        }
-    }
-
-    private String tokenText(int token) {
-        return loading.join().tokenizer().tokenizer().decode(new int[]{token});
     }
 
     private void models(HttpExchange ex) throws IOException {

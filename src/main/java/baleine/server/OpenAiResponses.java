@@ -1,0 +1,156 @@
+package baleine.server;
+
+import baleine.chat.ToolCalls;
+import baleine.generation.GenerationResult;
+import baleine.generation.Sequence;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.UUID;
+
+/** The JSON of OpenAI / DeepSeek responses: envelopes, chunks, usage, log-probabilities, tool calls. */
+final class OpenAiResponses {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final BaleineServer server;
+
+    OpenAiResponses(BaleineServer server) {
+        this.server = server;
+    }
+
+    /** The answer as text and tool calls. */
+    record Answer(List<ToolCalls.Call> calls, String text) {
+    }
+
+    /**
+     * A forced call's answer is its arguments (complete once the JSON object closed); with tools offered,
+     * the calls are parsed out of the text; otherwise the text is the answer.
+     */
+    static Answer answer(RequestParser.Parsed p, String content, GenerationResult r) {
+        if (p.forcedTool() != null) {
+            return r.finishReason().equals("stop") ? new Answer(List.of(new ToolCalls.Call(p.forcedTool(), content)), "")
+                    : new Answer(List.of(), content);
+        }
+        if (p.tools()) {
+            ToolCalls parser = new ToolCalls();
+            String visible = parser.accept(content);
+            Answer rest = fromParser(parser.finish());
+            return new Answer(rest.calls(), visible + rest.text());
+        }
+        return new Answer(List.of(), content);
+    }
+
+    static Answer fromParser(ToolCalls.Parsed parsed) {
+        return new Answer(parsed.calls(), parsed.text());
+    }
+
+    static ArrayNode toolCalls(List<ToolCalls.Call> calls, boolean streaming) {
+        ArrayNode a = JSON.createArrayNode();
+        for (int i = 0; i < calls.size(); i++) {
+            ObjectNode c = a.addObject();
+            if (streaming) {
+                c.put("index", i);
+            }
+            c.put("id", "call_" + UUID.randomUUID().toString().replace("-", "").substring(0, 24)).put("type", "function");
+            c.putObject("function").put("name", calls.get(i).name()).put("arguments", calls.get(i).arguments());
+        }
+        return a;
+    }
+
+    ObjectNode delta(String id, boolean includeUsage, boolean chat, String field, String text) {
+        ObjectNode c = chunk(id, includeUsage, chat);
+        ObjectNode choice = c.withArray("choices").addObject().put("index", 0);
+        if (chat) {
+            choice.putObject("delta").put(field, text);
+        } else {
+            choice.put("text", text);
+        }
+        choice.putNull("finish_reason");
+        return c;
+    }
+
+    /** Attaches the log-probabilities of the tokens behind a chunk's text, if any were asked for. */
+    ObjectNode withLogprobs(ObjectNode chunk, List<Sequence.TokenLogprob> pending, boolean chat) {
+        if (!pending.isEmpty()) {
+            ((ObjectNode) chunk.get("choices").get(0)).set("logprobs", chat ? chatLogprobs(pending) : completionLogprobs(pending));
+            pending.clear();
+        }
+        return chunk;
+    }
+
+    ObjectNode chunk(String id, boolean includeUsage, boolean chat) {
+        ObjectNode c = envelope(id, chat ? "chat.completion.chunk" : "text_completion");
+        c.putArray("choices");
+        if (includeUsage) {
+            c.putNull("usage");
+        }
+        return c;
+    }
+
+    ObjectNode envelope(String id, String object) {
+        ObjectNode o = JSON.createObjectNode();
+        o.put("id", id).put("object", object).put("created", System.currentTimeMillis() / 1000).put("model", server.modelId())
+                .put("system_fingerprint", "baleine-0.1.0");
+        return o;
+    }
+
+
+    static String finishReason(GenerationResult r) {
+        return r.finishReason().equals("cancelled") ? "stop" : r.finishReason();
+    }
+
+    ObjectNode usage(Event.Done d) {
+        GenerationResult r = d.result();
+        ObjectNode u = JSON.createObjectNode();
+        int completion = r.tokens().size();
+        u.put("prompt_tokens", r.promptTokens()).put("completion_tokens", completion).put("total_tokens", r.promptTokens() + completion);
+        u.putObject("prompt_tokens_details").put("cached_tokens", r.cachedPromptTokens());
+        u.putObject("completion_tokens_details").put("reasoning_tokens", d.reasoningTokens());
+        u.put("prompt_cache_hit_tokens", r.cachedPromptTokens()).put("prompt_cache_miss_tokens", r.promptTokens() - r.cachedPromptTokens());
+        return u;
+    }
+
+    ObjectNode chatLogprobs(List<Sequence.TokenLogprob> logprobs) {
+        ObjectNode lp = JSON.createObjectNode();
+        ArrayNode content = lp.putArray("content");
+        for (Sequence.TokenLogprob t : logprobs) {
+            ObjectNode e = content.addObject();
+            tokenEntry(e, t.token(), t.logprob());
+            ArrayNode top = e.putArray("top_logprobs");
+            for (int k = 0; k < t.topTokens().length; k++) {
+                tokenEntry(top.addObject(), t.topTokens()[k], t.topLogprobs()[k]);
+            }
+        }
+        return lp;
+    }
+
+    ObjectNode completionLogprobs(List<Sequence.TokenLogprob> logprobs) {
+        ObjectNode lp = JSON.createObjectNode();
+        ArrayNode tokens = lp.putArray("tokens"), values = lp.putArray("token_logprobs"), tops = lp.putArray("top_logprobs");
+        for (Sequence.TokenLogprob t : logprobs) {
+            tokens.add(tokenText(t.token()));
+            values.add(t.logprob());
+            ObjectNode top = tops.addObject();
+            for (int k = 0; k < t.topTokens().length; k++) {
+                top.put(tokenText(t.topTokens()[k]), t.topLogprobs()[k]);
+            }
+        }
+        return lp;
+    }
+
+    void tokenEntry(ObjectNode e, int token, float logprob) {
+        String text = tokenText(token);
+        e.put("token", text).put("logprob", logprob);
+        ArrayNode bytes = e.putArray("bytes");
+        for (byte b : text.getBytes(StandardCharsets.UTF_8)) {
+            bytes.add(b & 0xFF);
+        }
+    }
+
+    String tokenText(int token) {
+        return server.model().tokenizer().tokenizer().decode(new int[]{token});
+    }
+}
