@@ -50,7 +50,7 @@ final class FusedDot {
 
     /** Whether {@code type} has a kernel that converts a row once for four vectors. */
     static boolean supportsFour(GgmlType type) {
-        return type == GgmlType.Q8_0 || type == GgmlType.Q4_0;
+        return type == GgmlType.Q8_0 || type == GgmlType.Q4_0 || type == GgmlType.Q4_K;
     }
 
     /**
@@ -62,6 +62,7 @@ final class FusedDot {
         switch (type) {
             case Q8_0 -> q8_0x4(s, off, x, t0, xOff, n, out);
             case Q4_0 -> q4_0x4(s, off, x, t0, xOff, n, out);
+            case Q4_K -> q4_kx4(s, off, x, t0, xOff, n, out);
             default -> throw new IllegalArgumentException("no four-vector kernel for " + type);
         }
     }
@@ -178,6 +179,49 @@ final class FusedDot {
             }
         }
         return VectorMath.sumLanes(acc);
+    }
+
+    /**
+     * {@link #q4_k} for four vectors: quants and scales decoded once, the same operations per vector.
+     * (Accumulators are plain locals: arrays of vectors would not stay in registers.)
+     */
+    static void q4_kx4(MemorySegment s, long off, float[][] x, int t0, int xOff, int n, float[] out) {
+        float[] v0 = x[t0], v1 = x[t0 + 1], v2 = x[t0 + 2], v3 = x[t0 + 3];
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0, m0 = a0, m1 = a0, m2 = a0, m3 = a0;
+        for (int b = 0; b < n; b += 256, off += 144) {
+            float d = Float.float16ToFloat(s.get(Le.I16, off)), dmin = Float.float16ToFloat(s.get(Le.I16, off + 2));
+            for (int c = 0; c < 4; c++) {
+                FloatVector lowScale = FloatVector.broadcast(F, d * KQuantCodecs.scale(s, off + 4, 2 * c));
+                FloatVector lowMin = FloatVector.broadcast(F, dmin * KQuantCodecs.min(s, off + 4, 2 * c));
+                FloatVector highScale = FloatVector.broadcast(F, d * KQuantCodecs.scale(s, off + 4, 2 * c + 1));
+                FloatVector highMin = FloatVector.broadcast(F, dmin * KQuantCodecs.min(s, off + 4, 2 * c + 1));
+                for (int l = 0; l < 32; l += F.length()) {
+                    ByteVector packed = ByteVector.fromMemorySegment(B, s, off + 16 + 32 * c + l, LE);
+                    FloatVector lo = (FloatVector) packed.and((byte) 0x0F).castShape(F, 0);
+                    FloatVector hi = (FloatVector) packed.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0F).castShape(F, 0);
+                    int il = xOff + b + 64 * c + l, ih = il + 32;
+                    FloatVector xl = FloatVector.fromArray(F, v0, il), xh = FloatVector.fromArray(F, v0, ih);
+                    a0 = hi.fma(xh.mul(highScale), lo.fma(xl.mul(lowScale), a0));
+                    m0 = xh.fma(highMin, xl.fma(lowMin, m0));
+                    xl = FloatVector.fromArray(F, v1, il);
+                    xh = FloatVector.fromArray(F, v1, ih);
+                    a1 = hi.fma(xh.mul(highScale), lo.fma(xl.mul(lowScale), a1));
+                    m1 = xh.fma(highMin, xl.fma(lowMin, m1));
+                    xl = FloatVector.fromArray(F, v2, il);
+                    xh = FloatVector.fromArray(F, v2, ih);
+                    a2 = hi.fma(xh.mul(highScale), lo.fma(xl.mul(lowScale), a2));
+                    m2 = xh.fma(highMin, xl.fma(lowMin, m2));
+                    xl = FloatVector.fromArray(F, v3, il);
+                    xh = FloatVector.fromArray(F, v3, ih);
+                    a3 = hi.fma(xh.mul(highScale), lo.fma(xl.mul(lowScale), a3));
+                    m3 = xh.fma(highMin, xl.fma(lowMin, m3));
+                }
+            }
+        }
+        out[0] = VectorMath.sumLanes(a0) - VectorMath.sumLanes(m0);
+        out[1] = VectorMath.sumLanes(a1) - VectorMath.sumLanes(m1);
+        out[2] = VectorMath.sumLanes(a2) - VectorMath.sumLanes(m2);
+        out[3] = VectorMath.sumLanes(a3) - VectorMath.sumLanes(m3);
     }
 
     static float f32(MemorySegment s, long off, float[] x, int xOff, int n) {
