@@ -50,7 +50,7 @@ final class FusedDot {
 
     /** Whether {@code type} has a kernel that converts a row once for four vectors. */
     static boolean supportsFour(GgmlType type) {
-        return type == GgmlType.Q8_0 || type == GgmlType.Q4_0 || type == GgmlType.Q4_K;
+        return type == GgmlType.Q8_0 || type == GgmlType.Q4_0 || type == GgmlType.Q4_K || type == GgmlType.Q6_K;
     }
 
     /**
@@ -63,6 +63,7 @@ final class FusedDot {
             case Q8_0 -> q8_0x4(s, off, x, t0, xOff, n, out);
             case Q4_0 -> q4_0x4(s, off, x, t0, xOff, n, out);
             case Q4_K -> q4_kx4(s, off, x, t0, xOff, n, out);
+            case Q6_K -> q6_kx4(s, off, x, t0, xOff, n, out);
             default -> throw new IllegalArgumentException("no four-vector kernel for " + type);
         }
     }
@@ -222,6 +223,48 @@ final class FusedDot {
         out[1] = VectorMath.sumLanes(a1) - VectorMath.sumLanes(m1);
         out[2] = VectorMath.sumLanes(a2) - VectorMath.sumLanes(m2);
         out[3] = VectorMath.sumLanes(a3) - VectorMath.sumLanes(m3);
+    }
+
+    /** {@link #q6_k} for four vectors: the quants are assembled once, the same operations per vector. */
+    static void q6_kx4(MemorySegment s, long off, float[][] x, int t0, int xOff, int n, float[] out) {
+        float[] v0 = x[t0], v1 = x[t0 + 1], v2 = x[t0 + 2], v3 = x[t0 + 3];
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+        for (int b = 0; b < n; b += 256, off += 210) {
+            float d = Float.float16ToFloat(s.get(Le.I16, off + 208));
+            for (int half = 0; half < 2; half++) {
+                long ql = off + 64 * half, qh = off + 128 + 32 * half, sc = off + 192 + 8 * half;
+                int y = xOff + b + 128 * half;
+                for (int l = 0; l < 32; l += F.length()) {
+                    int is = l / 16;
+                    ByteVector lowA = ByteVector.fromMemorySegment(B, s, ql + l, LE);
+                    ByteVector lowB = ByteVector.fromMemorySegment(B, s, ql + l + 32, LE);
+                    ByteVector high = ByteVector.fromMemorySegment(B, s, qh + l, LE);
+                    FloatVector q1 = (FloatVector) lowA.and((byte) 0x0F).or(high.and((byte) 3).lanewise(VectorOperators.LSHL, 4))
+                            .sub((byte) 32).castShape(F, 0);
+                    FloatVector q2 = (FloatVector) lowB.and((byte) 0x0F).or(high.lanewise(VectorOperators.LSHR, 2).and((byte) 3)
+                            .lanewise(VectorOperators.LSHL, 4)).sub((byte) 32).castShape(F, 0);
+                    FloatVector q3 = (FloatVector) lowA.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0F).or(high
+                            .lanewise(VectorOperators.LSHR, 4).and((byte) 3).lanewise(VectorOperators.LSHL, 4)).sub((byte) 32).castShape(F, 0);
+                    FloatVector q4 = (FloatVector) lowB.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0F).or(high
+                            .lanewise(VectorOperators.LSHR, 6).and((byte) 3).lanewise(VectorOperators.LSHL, 4)).sub((byte) 32).castShape(F, 0);
+                    float s1 = d * s.get(Le.U8, sc + is), s2 = d * s.get(Le.U8, sc + is + 2);
+                    float s3 = d * s.get(Le.U8, sc + is + 4), s4 = d * s.get(Le.U8, sc + is + 6);
+                    int i = y + l;
+                    a0 = q4.fma(FloatVector.fromArray(F, v0, i + 96).mul(s4), q3.fma(FloatVector.fromArray(F, v0, i + 64).mul(s3),
+                            q2.fma(FloatVector.fromArray(F, v0, i + 32).mul(s2), q1.fma(FloatVector.fromArray(F, v0, i).mul(s1), a0))));
+                    a1 = q4.fma(FloatVector.fromArray(F, v1, i + 96).mul(s4), q3.fma(FloatVector.fromArray(F, v1, i + 64).mul(s3),
+                            q2.fma(FloatVector.fromArray(F, v1, i + 32).mul(s2), q1.fma(FloatVector.fromArray(F, v1, i).mul(s1), a1))));
+                    a2 = q4.fma(FloatVector.fromArray(F, v2, i + 96).mul(s4), q3.fma(FloatVector.fromArray(F, v2, i + 64).mul(s3),
+                            q2.fma(FloatVector.fromArray(F, v2, i + 32).mul(s2), q1.fma(FloatVector.fromArray(F, v2, i).mul(s1), a2))));
+                    a3 = q4.fma(FloatVector.fromArray(F, v3, i + 96).mul(s4), q3.fma(FloatVector.fromArray(F, v3, i + 64).mul(s3),
+                            q2.fma(FloatVector.fromArray(F, v3, i + 32).mul(s2), q1.fma(FloatVector.fromArray(F, v3, i).mul(s1), a3))));
+                }
+            }
+        }
+        out[0] = VectorMath.sumLanes(a0);
+        out[1] = VectorMath.sumLanes(a1);
+        out[2] = VectorMath.sumLanes(a2);
+        out[3] = VectorMath.sumLanes(a3);
     }
 
     static float f32(MemorySegment s, long off, float[] x, int xOff, int n) {
