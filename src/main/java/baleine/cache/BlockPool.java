@@ -2,7 +2,6 @@ package baleine.cache;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashSet;
@@ -145,10 +144,5 @@ public final class BlockPool {
             h ^= h >>> 31;
         }
         return h == 0 ? 1 : h;
-    }
-
-    @Override
-    public String toString() {
-        return "BlockPool" + Arrays.toString(new int[]{blocks, usedBlocks(), idleBlocks()});
     }
 }

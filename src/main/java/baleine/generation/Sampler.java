@@ -1,7 +1,6 @@
 package baleine.generation;
 
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -87,7 +86,7 @@ public final class Sampler {
         for (int i = 0; i < l.length; i++) {
             keys[i] = key(l[i], i);
         }
-        java.util.Arrays.sort(keys);
+        Arrays.sort(keys);
         int[] ids = new int[l.length];
         for (int i = 0; i < ids.length; i++) {
             ids[i] = (int) keys[i];
@@ -117,7 +116,7 @@ public final class Sampler {
         for (int i = 0; i < keys.length; i++) {
             keys[i] = heap.poll();
         }
-        java.util.Arrays.sort(keys);
+        Arrays.sort(keys);
         int[] ids = new int[keys.length];
         for (int i = 0; i < ids.length; i++) {
             ids[i] = (int) keys[i];
@@ -133,12 +132,5 @@ public final class Sampler {
             }
         }
         return best;
-    }
-
-    /** Counts per token, for presence / frequency penalties. */
-    public static Map<Integer, Integer> counts(List<Integer> tokens) {
-        Map<Integer, Integer> c = new HashMap<>();
-        tokens.forEach(t -> c.merge(t, 1, Integer::sum));
-        return c;
     }
 }
