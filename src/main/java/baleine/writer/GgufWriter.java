@@ -91,22 +91,16 @@ public final class GgufWriter {
         }
         try (FileChannel ch = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
             ByteBuffer h = head.done();
-            writeFully(ch, h);
-            writeFully(ch, ByteBuffer.allocate((int) (align(h.limit()) - h.limit())));
+            ChannelWrites.writeFully(ch, h);
+            ChannelWrites.writeFully(ch, ByteBuffer.allocate((int) (align(h.limit()) - h.limit())));
             for (Tensor t : tensors) {
                 try (Arena arena = Arena.ofConfined()) {
                     ByteBuffer bytes = t.raw() != null ? ByteBuffer.wrap(t.raw())
                             : Quantizer.encode(t.type(), t.data().values().get(), arena).asByteBuffer();
-                    writeFully(ch, bytes);
+                    ChannelWrites.writeFully(ch, bytes);
                 }
-                writeFully(ch, ByteBuffer.allocate((int) (align(t.bytes()) - t.bytes())));
+                ChannelWrites.writeFully(ch, ByteBuffer.allocate((int) (align(t.bytes()) - t.bytes())));
             }
-        }
-    }
-
-    private static void writeFully(FileChannel ch, ByteBuffer b) throws IOException {
-        while (b.hasRemaining()) {
-            ch.write(b);
         }
     }
 

@@ -67,8 +67,8 @@ public final class SafetensorsWriter {
         }
         byte[] h = json.writeValueAsString(header).getBytes(StandardCharsets.UTF_8);
         try (FileChannel ch = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
-            writeFully(ch, ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(h.length).flip());
-            writeFully(ch, ByteBuffer.wrap(h));
+            ChannelWrites.writeFully(ch, ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(h.length).flip());
+            ChannelWrites.writeFully(ch, ByteBuffer.wrap(h));
             for (Item i : items) {
                 float[] v = i.tensor().values().get();
                 switch (i.dtype()) {
@@ -94,7 +94,7 @@ public final class SafetensorsWriter {
 
     private static void writeEncoded(FileChannel ch, GgmlType type, float[] v) throws IOException {
         try (Arena arena = Arena.ofConfined()) {
-            writeFully(ch, Quantizer.encode(type, v, arena).asByteBuffer());
+            ChannelWrites.writeFully(ch, Quantizer.encode(type, v, arena).asByteBuffer());
         }
     }
 
@@ -117,13 +117,7 @@ public final class SafetensorsWriter {
                 q[r * cols + c] = Fp8BlockWeight.floatToE4m3(s == 0 ? 0 : v[r * cols + c] / s);
             }
         }
-        writeFully(ch, ByteBuffer.wrap(q));
+        ChannelWrites.writeFully(ch, ByteBuffer.wrap(q));
         writeEncoded(ch, GgmlType.F32, scales);
-    }
-
-    private static void writeFully(FileChannel ch, ByteBuffer b) throws IOException {
-        while (b.hasRemaining()) {
-            ch.write(b);
-        }
     }
 }

@@ -71,6 +71,14 @@ public final class HfStore implements TensorStore {
         }
     }
 
+    /** The integer {@code key} of a {@code config.json}; {@code where} names the model in the error. */
+    public static int requiredInt(JsonNode config, String key, String where) {
+        if (!config.path(key).isNumber()) {
+            throw new ModelFormatException(where + ": config.json lacks the number '" + key + "'");
+        }
+        return config.path(key).asInt();
+    }
+
     static JsonNode readJson(ObjectMapper json, Path path) {
         try {
             return json.readTree(path.toFile());

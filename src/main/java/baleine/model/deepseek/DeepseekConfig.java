@@ -1,6 +1,7 @@
 package baleine.model.deepseek;
 
 import baleine.format.ModelFormatException;
+import baleine.format.hf.HfStore;
 import baleine.format.gguf.GgufMetadata;
 import baleine.model.blocks.Router;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -37,11 +38,11 @@ public record DeepseekConfig(int hidden, int layers, int heads, int qLoraRank, i
         }
         String scoring = c.path("scoring_func").asText("softmax");
         return new DeepseekConfig(
-                required(c, "hidden_size", where), required(c, "num_hidden_layers", where),
-                required(c, "num_attention_heads", where), c.path("q_lora_rank").asInt(0),
-                required(c, "kv_lora_rank", where), required(c, "qk_nope_head_dim", where),
-                required(c, "qk_rope_head_dim", where), required(c, "v_head_dim", where),
-                required(c, "intermediate_size", where), c.path("moe_intermediate_size").asInt(0),
+                HfStore.requiredInt(c, "hidden_size", where), HfStore.requiredInt(c, "num_hidden_layers", where),
+                HfStore.requiredInt(c, "num_attention_heads", where), c.path("q_lora_rank").asInt(0),
+                HfStore.requiredInt(c, "kv_lora_rank", where), HfStore.requiredInt(c, "qk_nope_head_dim", where),
+                HfStore.requiredInt(c, "qk_rope_head_dim", where), HfStore.requiredInt(c, "v_head_dim", where),
+                HfStore.requiredInt(c, "intermediate_size", where), c.path("moe_intermediate_size").asInt(0),
                 c.path("n_routed_experts").asInt(0), c.path("n_shared_experts").asInt(0),
                 c.path("num_experts_per_tok").asInt(0), c.path("n_group").asInt(1), c.path("topk_group").asInt(1),
                 scoring(scoring, where), c.path("norm_topk_prob").asBoolean(false),
@@ -83,12 +84,5 @@ public record DeepseekConfig(int hidden, int layers, int heads, int qLoraRank, i
             case "sigmoid" -> Router.Scoring.SIGMOID;
             default -> throw new ModelFormatException(where + ": scoring_func '" + name + "' is not supported (softmax or sigmoid)");
         };
-    }
-
-    static int required(JsonNode c, String key, String where) {
-        if (!c.path(key).isNumber()) {
-            throw new ModelFormatException(where + ": config.json lacks the number '" + key + "'");
-        }
-        return c.path(key).asInt();
     }
 }

@@ -1,6 +1,7 @@
 package baleine.model.llama;
 
 import baleine.format.ModelFormatException;
+import baleine.format.hf.HfStore;
 import baleine.format.gguf.GgufMetadata;
 import com.fasterxml.jackson.databind.JsonNode;
 
@@ -25,10 +26,10 @@ public record LlamaConfig(int hidden, int layers, int heads, int kvHeads, int he
             scaling = new Llama3Scaling(rs.path("factor").asDouble(), rs.path("low_freq_factor").asDouble(1),
                     rs.path("high_freq_factor").asDouble(4), rs.path("original_max_position_embeddings").asInt(8192));
         }
-        int hidden = required(c, "hidden_size", where), heads = required(c, "num_attention_heads", where);
-        return new LlamaConfig(hidden, required(c, "num_hidden_layers", where), heads,
+        int hidden = HfStore.requiredInt(c, "hidden_size", where), heads = HfStore.requiredInt(c, "num_attention_heads", where);
+        return new LlamaConfig(hidden, HfStore.requiredInt(c, "num_hidden_layers", where), heads,
                 c.path("num_key_value_heads").asInt(heads), c.path("head_dim").asInt(hidden / heads),
-                required(c, "intermediate_size", where), (float) c.path("rms_norm_eps").asDouble(1e-6),
+                HfStore.requiredInt(c, "intermediate_size", where), (float) c.path("rms_norm_eps").asDouble(1e-6),
                 c.path("rope_theta").asDouble(10000), scaling, qwen2 || c.path("attention_bias").asBoolean(false),
                 c.path("max_position_embeddings").asInt(4096));
     }
@@ -45,12 +46,5 @@ public record LlamaConfig(int hidden, int layers, int heads, int kvHeads, int he
                 (int) m.integer(a + "attention.key_length", m.integer(a + "rope.dimension_count", hidden / heads)),
                 (int) m.integer(a + "feed_forward_length"), (float) m.real(a + "attention.layer_norm_rms_epsilon", 1e-5),
                 m.real(a + "rope.freq_base", 10000), null, hasBias, (int) m.integer(a + "context_length", 4096));
-    }
-
-    private static int required(JsonNode c, String key, String where) {
-        if (!c.path(key).isNumber()) {
-            throw new ModelFormatException(where + ": config.json lacks the number '" + key + "'");
-        }
-        return c.path(key).asInt();
     }
 }
