@@ -105,6 +105,18 @@ class BadFilesTest {
     }
 
     @Test
+    void configWithoutARequiredNumberNamesTheKey() throws Exception {
+        for (String preset : new String[]{"tiny-qwen2", "tiny-deepseek-v3"}) {
+            Path hf = dir.resolve(preset);
+            RandomModelWriter.writeHf(ModelPresets.ALL.get(preset), RandomModelWriter.HfType.BF16, 1, hf);
+            Path config = hf.resolve("config.json");
+            Files.writeString(config, Files.readString(config).replace("\"hidden_size\"", "\"hidden_size_\""));
+            assertThatThrownBy(() -> Architectures.load(hf)).isInstanceOf(ModelFormatException.class)
+                    .hasMessageContaining("config.json lacks the number 'hidden_size'");
+        }
+    }
+
+    @Test
     void safetensorsTruncatedOrCorruptIsReported() throws Exception {
         Path hf = dir.resolve("hf");
         RandomModelWriter.writeHf(ModelPresets.ALL.get("tiny-deepseek-v3"), RandomModelWriter.HfType.FP8, 1, hf);
