@@ -20,10 +20,13 @@ class TerminalRunTest {
         assumeTrue(Files.isExecutable(Path.of("/usr/bin/script")), "util-linux script is not installed: no pseudo-terminal test");
         DemoModel.ensure(DemoModel.cacheDirectory());
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        String command = String.join(" ", java, "--add-modules", "jdk.incubator.vector", "-Dbaleine.home=" + DemoModel.cacheDirectory(),
+        // exec: no shell stays between script and the JVM (a non-interactive dash would die of the SIGINT itself)
+        String command = String.join(" ", "exec", java, "--add-modules", "jdk.incubator.vector", "-Dbaleine.home=" + DemoModel.cacheDirectory(),
                 "-cp", System.getProperty("java.class.path"), "baleine.cli.Main", "run", "--demo", "-n", "100000",
                 "--logit-bias", "1=-100", "--logit-bias", "0=-100");
-        Process p = new ProcessBuilder("/usr/bin/script", "-qfec", command, "/dev/null").redirectErrorStream(true).start();
+        ProcessBuilder pb = new ProcessBuilder("/usr/bin/script", "-qfec", command, "/dev/null").redirectErrorStream(true);
+        pb.environment().put("SHELL", "/bin/sh");
+        Process p = pb.start();
         StringBuilder seen = new StringBuilder();
         Thread reader = Thread.ofPlatform().daemon().start(() -> {
             try (InputStream in = p.getInputStream()) {
