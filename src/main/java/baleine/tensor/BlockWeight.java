@@ -56,6 +56,15 @@ public final class BlockWeight extends Weight {
     }
 
     @Override
+    public void dotRows4(int row, int rowStride, float[] x, int xOff, float[] out) {
+        if (FourRowDot.supports(type)) {
+            FourRowDot.dot(type, data, row * rowBytes, rowStride * rowBytes, x, xOff, cols, out);
+        } else {
+            super.dotRows4(row, rowStride, x, xOff, out);
+        }
+    }
+
+    @Override
     public Weight rowSlice(int from, int count) {
         checkSlice(from, count);
         return new BlockWeight(name + "[" + from + ":" + (from + count) + "]", type,

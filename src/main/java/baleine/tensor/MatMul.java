@@ -34,6 +34,10 @@ public final class MatMul {
      * Each value is computed the same way whatever the batch size, so batching never changes results.
      */
     public static void rows(Weight w, int from, int to, float[][] x, int xOff, float[][] y, int yOff, int n) {
+        if (n == 1) {
+            rowsOneVector(w, from, to, x[0], xOff, y[0], yOff);
+            return;
+        }
         if (w.hasFusedDot()) { // read the row in place, converting it once per four vectors
             float[] four = new float[4];
             for (int r = from; r < to; r++) {
@@ -56,6 +60,21 @@ public final class MatMul {
             for (int t = 0; t < n; t++) {
                 y[t][yOff + r - from] = VectorMath.dot(row, 0, x[t], xOff, w.cols);
             }
+        }
+    }
+
+    /** Decoding's product: rows q, q + m, q + 2m, q + 3m together, four memory streams at once. */
+    private static void rowsOneVector(Weight w, int from, int to, float[] x, int xOff, float[] y, int yOff) {
+        int m = (to - from) / 4;
+        float[] four = new float[4];
+        for (int q = 0; q < m; q++) {
+            w.dotRows4(from + q, m, x, xOff, four);
+            for (int k = 0; k < 4; k++) {
+                y[yOff + q + k * m] = four[k];
+            }
+        }
+        for (int r = from + 4 * m; r < to; r++) {
+            y[yOff + r - from] = w.dot(r, x, xOff);
         }
     }
 

@@ -40,6 +40,16 @@ public abstract class Weight {
         }
     }
 
+    /**
+     * {@code out[k] = W[row + k * rowStride] . x[xOff ..]} for k in 0..3, equal bit for bit to four
+     * {@link #dot} calls; types with a four-row kernel read the four rows as four parallel streams.
+     */
+    public void dotRows4(int row, int rowStride, float[] x, int xOff, float[] out) {
+        for (int k = 0; k < 4; k++) {
+            out[k] = dot(row + k * rowStride, x, xOff);
+        }
+    }
+
     /** A view of rows {@code [from, from + count)}, e.g. one expert of a merged expert tensor. */
     public abstract Weight rowSlice(int from, int count);
 

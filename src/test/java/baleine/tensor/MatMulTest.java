@@ -56,6 +56,36 @@ class MatMulTest {
     }
 
     @Test
+    void oneVectorProductEqualsRowByRowDotsBitForBit() {
+        Random rnd = new Random(11);
+        int rows = 4 * 19 + 3; // four-row groups plus a remainder
+        for (GgmlType type : new GgmlType[]{GgmlType.F32, GgmlType.F16, GgmlType.BF16, GgmlType.Q8_0, GgmlType.Q4_0, GgmlType.Q4_K, GgmlType.Q6_K}) {
+            int cols = type.blockSize == 256 ? 512 : type.blockSize == 32 ? 288 : 264; // 264: a float tail after the last vector
+            float[] values = new float[rows * cols];
+            for (int i = 0; i < values.length; i++) {
+                values[i] = (float) rnd.nextGaussian();
+            }
+            Weight w = Quantizer.weight("w", type, values, rows, cols, Arena.ofAuto());
+            float[] x = new float[cols + 3];
+            for (int i = 0; i < x.length; i++) {
+                x[i] = (float) rnd.nextGaussian();
+            }
+            float[][] y = new float[1][rows + 2];
+            MatMul.rows(w, 0, rows, new float[][]{x}, 3, y, 2, 1);
+            float[] row = new float[cols];
+            for (int r = 0; r < rows; r++) {
+                assertThat(y[0][r + 2]).as(type + " row " + r).isEqualTo(w.dot(r, x, 3));
+                w.decodeRow(r, row);
+                double ref = 0;
+                for (int c = 0; c < cols; c++) {
+                    ref += (double) row[c] * x[3 + c];
+                }
+                assertThat((double) y[0][r + 2]).as(type + " row " + r).isCloseTo(ref, within(1e-3));
+            }
+        }
+    }
+
+    @Test
     void rowSliceSeesTheRightRows() {
         float[] values = new float[64 * 32];
         for (int i = 0; i < values.length; i++) {
