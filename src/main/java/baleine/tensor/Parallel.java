@@ -1,40 +1,39 @@
 package baleine.tensor;
 
-import java.util.concurrent.ForkJoinPool;
 import java.util.function.IntConsumer;
-import java.util.stream.IntStream;
 
-/** Splits index ranges over a fork-join pool of one worker per core (or as many as {@link #setThreads} says). */
+/** Splits index ranges over a {@link WorkerPool} of one thread per core (or as many as {@link #setThreads} says). */
 public final class Parallel {
-    private static volatile ForkJoinPool pool = new ForkJoinPool(Runtime.getRuntime().availableProcessors());
+    private static volatile WorkerPool pool = new WorkerPool(Runtime.getRuntime().availableProcessors());
 
     private Parallel() {
     }
 
-    public static void setThreads(int threads) {
+    public static synchronized void setThreads(int threads) {
         if (threads < 1) {
             throw new IllegalArgumentException("thread count must be at least 1, got " + threads);
         }
-        if (threads != pool.getParallelism()) {
-            ForkJoinPool old = pool;
-            pool = new ForkJoinPool(threads);
+        if (threads != pool.threads()) {
+            WorkerPool old = pool;
+            pool = new WorkerPool(threads);
             old.shutdown();
         }
     }
 
     public static int threads() {
-        return pool.getParallelism();
+        return pool.threads();
     }
 
     /** Calls {@code body} for every chunk index in [0, chunks), in parallel. */
     public static void forEach(int chunks, IntConsumer body) {
-        if (chunks <= 1 || threads() == 1) {
+        WorkerPool p = pool;
+        if (chunks <= 1 || p.threads() == 1) {
             for (int c = 0; c < chunks; c++) {
                 body.accept(c);
             }
             return;
         }
-        pool.submit(() -> IntStream.range(0, chunks).parallel().forEach(body)).join();
+        p.run(chunks, body);
     }
 
     /** Calls {@code body(from, to)} over a partition of [0, n) into chunks of at least {@code grain}. */
