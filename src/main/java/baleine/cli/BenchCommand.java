@@ -3,6 +3,7 @@ package baleine.cli;
 import baleine.cache.KvCache;
 import baleine.model.Architectures;
 import baleine.model.DecoderModel;
+import baleine.tensor.MemoryBandwidth;
 import baleine.tensor.Parallel;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -46,6 +47,9 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = {"-r", "--repetitions"}, defaultValue = "5", description = "repetitions (default ${DEFAULT-VALUE})")
     int reps;
 
+    @Option(names = "--no-bandwidth", description = "skip measuring memory bandwidth (and so the decode roofline)")
+    boolean noBandwidth;
+
     @Option(names = {"-o", "--output"}, defaultValue = "md", description = "md or json (default ${DEFAULT-VALUE})")
     String output;
 
@@ -75,7 +79,9 @@ final class BenchCommand implements Callable<Integer> {
             if (gen > 0) {
                 tests.add(run(m, "tg" + gen, 0, gen, rnd));
             }
-            print(m, tests);
+            long rss = peakRssBytes();
+            double bandwidth = noBandwidth ? 0 : MemoryBandwidth.measure(1L << 30, 3);
+            print(m, tests, rss, bandwidth);
         }
         return 0;
     }
@@ -112,8 +118,9 @@ final class BenchCommand implements Callable<Integer> {
         return t;
     }
 
-    private void print(DecoderModel m, List<Test> tests) throws IOException {
-        long rss = peakRssBytes();
+    private void print(DecoderModel m, List<Test> tests, long rss, double bandwidth) throws IOException {
+        long decodeBytes = m.info().decodeWeightBytes();
+        double roofline = bandwidth / decodeBytes;
         if (output.equals("json")) {
             ObjectMapper json = new ObjectMapper();
             ArrayNode arr = json.createArrayNode();
@@ -126,7 +133,14 @@ final class BenchCommand implements Callable<Integer> {
                         .put("n_depth", depth).put("avg_ns", (long) t.samplesNs().stream().mapToLong(Long::longValue).average().orElse(0))
                         .put("stddev_ns", (long) stddev(t.samplesNs().stream().mapToDouble(Long::doubleValue).toArray()))
                         .put("avg_ts", mean(ts)).put("stddev_ts", stddev(ts))
-                        .put("peak_rss_bytes", rss).put("kv_cache_bytes", t.kvBytes()).put("engine", "baleine");
+                        .put("peak_rss_bytes", rss).put("kv_cache_bytes", t.kvBytes()).put("engine", "baleine")
+                        .put("decode_weight_bytes", decodeBytes);
+                if (bandwidth > 0) {
+                    o.put("mem_read_bytes_per_s", (long) bandwidth);
+                    if (t.nPrompt() == 0) {
+                        o.put("roofline_ts", roofline).put("roofline_pct", 100 * mean(ts) / roofline);
+                    }
+                }
                 ArrayNode samplesTs = o.putArray("samples_ts");
                 for (double v : ts) {
                     samplesTs.add(v);
@@ -144,6 +158,15 @@ final class BenchCommand implements Callable<Integer> {
         }
         System.out.printf("peak RSS %s; KV cache %s per token (%s at the longest test)%n", InfoCommand.bytes(rss),
                 InfoCommand.bytes(m.newCache().bytesPerToken()), InfoCommand.bytes(tests.stream().mapToLong(Test::kvBytes).max().orElse(0)));
+        if (bandwidth > 0) {
+            System.out.printf("memory read bandwidth %.1f GB/s (%d threads); a generated token reads %s of weights: decode roofline %.1f tok/s%n",
+                    bandwidth / 1e9, Parallel.threads(), InfoCommand.bytes(decodeBytes), roofline);
+            for (Test t : tests) {
+                if (t.nPrompt() == 0) {
+                    System.out.printf("%s reaches %.0f%% of the roofline%n", t.name(), 100 * mean(t.tokensPerSecond()) / roofline);
+                }
+            }
+        }
     }
 
     static double mean(double[] v) {

@@ -27,7 +27,7 @@ final class InfoCommand implements Callable<Integer> {
             System.out.println("parameters:    " + human(i.totalParameters()) + " total, " + human(i.activeParameters()) + " active per token");
             System.out.println("tensor types:  " + i.tensorTypes().entrySet().stream()
                     .map(e -> e.getKey() + " x" + e.getValue()).collect(Collectors.joining(", ")));
-            System.out.println("weights:       " + bytes(i.weightBytes()));
+            System.out.println("weights:       " + bytes(i.weightBytes()) + ", of which a generated token reads " + bytes(i.decodeWeightBytes()));
             System.out.println("KV cache:      " + i.kvValuesPerToken() + " values per token per layer, "
                     + bytes(i.kvBytesPerToken()) + " per token (float32)");
         }

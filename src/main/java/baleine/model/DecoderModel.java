@@ -60,6 +60,10 @@ public final class DecoderModel implements AutoCloseable {
         return lmHead.name.equals(embedding.name) ? 0 : lmHead.elements();
     }
 
+    public long headBytes() {
+        return lmHead.bytes();
+    }
+
     public List<Layer> layers() {
         return layers;
     }

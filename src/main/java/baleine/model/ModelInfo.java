@@ -6,11 +6,13 @@ import java.util.Map;
  * What a user wants to know about a loaded model.
  *
  * @param tensorTypes       number of tensors per storage type
+ * @param decodeWeightBytes bytes of weights one generated token reads: attention, the selected experts,
+ *                          dense and shared MLPs, the output head (the memory traffic that bounds decoding)
  * @param kvValuesPerToken  cached floats per token per layer (MLA: kv_lora_rank + qk_rope_head_dim)
  */
 public record ModelInfo(String architecture, String source, String format, int layers, int hidden, int vocabSize,
                         int contextLength, long totalParameters, long activeParameters, Map<String, Integer> tensorTypes,
-                        long weightBytes, int kvValuesPerToken, String details) {
+                        long weightBytes, long decodeWeightBytes, int kvValuesPerToken, String details) {
     /** Bytes of KV cache per token over all layers, float32 storage. */
     public long kvBytesPerToken() {
         return 4L * kvValuesPerToken * layers;

@@ -12,11 +12,12 @@ public final class ModelInfos {
 
     public static void attach(DecoderModel model, TensorStore store, String architecture, String source, String format,
                        int hidden, int kvValuesPerToken, String details) {
-        long total = 0, active = 0;
+        long total = 0, active = 0, decodeBytes = model.headBytes();
         for (Layer l : model.layers()) {
             long norms = 2L * hidden;
             total += norms + l.attention().parameters() + l.ffn().totalParameters();
             active += norms + l.attention().parameters() + l.ffn().activeParameters();
+            decodeBytes += l.attention().weightBytes() + l.ffn().activeWeightBytes();
         }
         long outer = model.embeddingParameters() + model.headParameters() + hidden;
         Map<String, Integer> types = new TreeMap<>();
@@ -28,6 +29,6 @@ public final class ModelInfos {
             }
         }
         model.setInfo(new ModelInfo(architecture, source, format, model.layers().size(), hidden, model.vocabSize(),
-                model.contextLength(), total + outer, active + outer, types, bytes, kvValuesPerToken, details));
+                model.contextLength(), total + outer, active + outer, types, bytes, decodeBytes, kvValuesPerToken, details));
     }
 }

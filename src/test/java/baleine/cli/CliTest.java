@@ -47,6 +47,28 @@ class CliTest {
     }
 
     @Test
+    void benchWritesLlamaBenchFieldsAndTheDecodeRoofline(@TempDir Path dir) throws Exception {
+        Path model = dir.resolve("v3.gguf");
+        assertThat(run("write-random", "--preset", "tiny-deepseek-v3", "--type", "q8_0", model.toString()).exit()).isZero();
+        Run bench = run("bench", model.toString(), "-p", "8", "-n", "4", "-r", "2", "-t", "2", "-o", "json");
+        assertThat(bench.exit()).as(bench.err()).isZero();
+        com.fasterxml.jackson.databind.JsonNode tests = new com.fasterxml.jackson.databind.ObjectMapper().readTree(bench.out());
+        assertThat(tests).hasSize(2);
+        assertThat(tests.get(0).get("n_prompt").asInt()).isEqualTo(8);
+        assertThat(tests.get(1).get("n_gen").asInt()).isEqualTo(4);
+        for (var t : tests) {
+            assertThat(t.get("n_threads").asInt()).isEqualTo(2);
+            assertThat(t.get("avg_ts").asDouble()).isPositive();
+            assertThat(t.get("samples_ts")).hasSize(2);
+            assertThat(t.get("mem_read_bytes_per_s").asDouble()).isPositive();
+            assertThat(t.get("decode_weight_bytes").asLong()).isPositive();
+        }
+        assertThat(tests.get(1).get("roofline_pct").asDouble()).isPositive();
+        Run table = run("bench", model.toString(), "-p", "0", "-n", "2", "-r", "1", "--no-bandwidth");
+        assertThat(table.out()).contains("| tg2 |", "KV cache").doesNotContain("roofline");
+    }
+
+    @Test
     void badInputGivesOneLineErrorsAndNonZeroExit(@TempDir Path dir) {
         Run missing = run("info", dir.resolve("missing.gguf").toString());
         assertThat(missing.exit()).isNotZero();

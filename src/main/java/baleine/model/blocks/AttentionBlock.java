@@ -14,4 +14,7 @@ public interface AttentionBlock {
     float[][] forward(float[][] x, int n, KvCache cache, int layer);
 
     long parameters();
+
+    /** Bytes of weight matrices one token reads. */
+    long weightBytes();
 }

@@ -9,4 +9,7 @@ public interface FeedForward {
     long activeParameters();
 
     long totalParameters();
+
+    /** Bytes of weight matrices one token reads (the selected experts only, for a mixture). */
+    long activeWeightBytes();
 }

@@ -70,4 +70,9 @@ public record GroupedQueryAttention(Weight q, Weight k, Weight v, float[] qBias,
         long biases = (qBias != null ? qBias.length : 0) + (kBias != null ? kBias.length : 0) + (vBias != null ? vBias.length : 0);
         return q.elements() + k.elements() + v.elements() + o.elements() + biases;
     }
+
+    @Override
+    public long weightBytes() {
+        return q.bytes() + k.bytes() + v.bytes() + o.bytes();
+    }
 }

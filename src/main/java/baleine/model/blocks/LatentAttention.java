@@ -129,4 +129,9 @@ public record LatentAttention(Weight qA, RmsNorm qANorm, Weight qB, Weight kvA, 
         long q = qA != null ? qA.elements() + qANorm.weight().length + qB.elements() : qB.elements();
         return q + kvA.elements() + kvANorm.weight().length + up.parameters() + o.elements();
     }
+
+    @Override
+    public long weightBytes() {
+        return (qA != null ? qA.bytes() : 0) + qB.bytes() + kvA.bytes() + up.weightBytes() + o.bytes();
+    }
 }

@@ -18,6 +18,8 @@ public interface LatentUpProjection {
 
     long parameters();
 
+    long weightBytes();
+
     /** {@code kv_b_proj}: per head, {@code nope} rows of W_UK then {@code v} rows of W_UV, each of kv_lora values. */
     record Merged(Weight kvB, int nope, int v) implements LatentUpProjection {
         public void absorbQuery(int h, float[][] q, int qOff, float[][] qAbs, int n) {
@@ -33,6 +35,10 @@ public interface LatentUpProjection {
         public long parameters() {
             return kvB.elements();
         }
+
+        public long weightBytes() {
+            return kvB.bytes();
+        }
     }
 
     /** {@code attn_k_b}: per head kv_lora rows of nope values (W_UK transposed); {@code attn_v_b}: per head v rows of kv_lora. */
@@ -47,6 +53,10 @@ public interface LatentUpProjection {
 
         public long parameters() {
             return kB.elements() + vB.elements();
+        }
+
+        public long weightBytes() {
+            return kB.bytes() + vB.bytes();
         }
     }
 }

@@ -26,6 +26,11 @@ public record Mlp(Weight gate, Weight up, Weight down) implements FeedForward {
     }
 
     @Override
+    public long activeWeightBytes() {
+        return gate.bytes() + up.bytes() + down.bytes();
+    }
+
+    @Override
     public long activeParameters() {
         return gate.elements() + up.elements() + down.elements();
     }

@@ -54,6 +54,11 @@ public record Moe(Weight gate, Router router, List<Mlp> experts, Mlp shared) imp
     }
 
     @Override
+    public long activeWeightBytes() {
+        return gate.bytes() + router.topK() * experts.getFirst().activeWeightBytes() + (shared != null ? shared.activeWeightBytes() : 0);
+    }
+
+    @Override
     public long activeParameters() {
         long expert = experts.getFirst().activeParameters();
         return gate.elements() + router.topK() * expert + (shared != null ? shared.activeParameters() : 0);
