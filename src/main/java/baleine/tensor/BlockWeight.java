@@ -65,6 +65,20 @@ public final class BlockWeight extends Weight {
     }
 
     @Override
+    public boolean hasTileDot() {
+        return TileDot.supports(type);
+    }
+
+    @Override
+    public void dotTile(int row, float[][] x, int t0, int xOff, float[] out) {
+        if (TileDot.supports(type)) {
+            TileDot.dot(type, data, row * rowBytes, rowBytes, x, t0, xOff, cols, out);
+        } else {
+            super.dotTile(row, x, t0, xOff, out);
+        }
+    }
+
+    @Override
     public Weight rowSlice(int from, int count) {
         checkSlice(from, count);
         return new BlockWeight(name + "[" + from + ":" + (from + count) + "]", type,

@@ -15,8 +15,9 @@ import java.nio.ByteOrder;
 
 /**
  * Dot products of one stored row with a float vector, reading the row in place and converting it in
- * registers (no decoded copy). Per block of Q8_0 / Q4_0: the integer quants are widened to floats,
- * multiplied with x, and the block sum is scaled once by the block's scale.
+ * registers (no decoded copy). Q8_0 / Q4_0: the integer quants are widened to floats and multiplied
+ * by the block's scale, then accumulated with x lane-wise, chunk after chunk; every kernel of these
+ * types (one row, four rows, four vectors, tiles) follows this order, so all agree bit for bit.
  */
 final class FusedDot {
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
@@ -72,20 +73,15 @@ final class FusedDot {
         float[] x0 = x[t0], x1 = x[t0 + 1], x2 = x[t0 + 2], x3 = x[t0 + 3];
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
         for (int b = 0; b < n; b += 32, off += 34) {
-            FloatVector b0 = FloatVector.zero(F), b1 = b0, b2 = b0, b3 = b0;
-            for (int j = 0; j < 32; j += F.length()) {
-                FloatVector q = (FloatVector) ByteVector.fromMemorySegment(B, s, off + 2 + j, LE).castShape(F, 0);
-                int i = xOff + b + j;
-                b0 = q.fma(FloatVector.fromArray(F, x0, i), b0);
-                b1 = q.fma(FloatVector.fromArray(F, x1, i), b1);
-                b2 = q.fma(FloatVector.fromArray(F, x2, i), b2);
-                b3 = q.fma(FloatVector.fromArray(F, x3, i), b3);
-            }
             FloatVector d = FloatVector.broadcast(F, Float.float16ToFloat(s.get(Le.I16, off)));
-            a0 = b0.fma(d, a0);
-            a1 = b1.fma(d, a1);
-            a2 = b2.fma(d, a2);
-            a3 = b3.fma(d, a3);
+            for (int j = 0; j < 32; j += F.length()) {
+                FloatVector w = ((FloatVector) ByteVector.fromMemorySegment(B, s, off + 2 + j, LE).castShape(F, 0)).mul(d);
+                int i = xOff + b + j;
+                a0 = w.fma(FloatVector.fromArray(F, x0, i), a0);
+                a1 = w.fma(FloatVector.fromArray(F, x1, i), a1);
+                a2 = w.fma(FloatVector.fromArray(F, x2, i), a2);
+                a3 = w.fma(FloatVector.fromArray(F, x3, i), a3);
+            }
         }
         out[0] = VectorMath.sumLanes(a0);
         out[1] = VectorMath.sumLanes(a1);
@@ -97,26 +93,17 @@ final class FusedDot {
         float[] x0 = x[t0], x1 = x[t0 + 1], x2 = x[t0 + 2], x3 = x[t0 + 3];
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
         for (int b = 0; b < n; b += 32, off += 18) {
-            FloatVector b0 = FloatVector.zero(F), b1 = b0, b2 = b0, b3 = b0;
+            FloatVector d = FloatVector.broadcast(F, Float.float16ToFloat(s.get(Le.I16, off)));
             for (int j = 0; j < 16; j += F.length()) {
                 ByteVector packed = ByteVector.fromMemorySegment(B, s, off + 2 + j, LE);
-                FloatVector lo = (FloatVector) packed.and((byte) 0x0F).sub((byte) 8).castShape(F, 0);
-                FloatVector hi = (FloatVector) packed.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0F).sub((byte) 8).castShape(F, 0);
+                FloatVector lo = ((FloatVector) packed.and((byte) 0x0F).sub((byte) 8).castShape(F, 0)).mul(d);
+                FloatVector hi = ((FloatVector) packed.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0F).sub((byte) 8).castShape(F, 0)).mul(d);
                 int i = xOff + b + j;
-                b0 = lo.fma(FloatVector.fromArray(F, x0, i), b0);
-                b0 = hi.fma(FloatVector.fromArray(F, x0, i + 16), b0);
-                b1 = lo.fma(FloatVector.fromArray(F, x1, i), b1);
-                b1 = hi.fma(FloatVector.fromArray(F, x1, i + 16), b1);
-                b2 = lo.fma(FloatVector.fromArray(F, x2, i), b2);
-                b2 = hi.fma(FloatVector.fromArray(F, x2, i + 16), b2);
-                b3 = lo.fma(FloatVector.fromArray(F, x3, i), b3);
-                b3 = hi.fma(FloatVector.fromArray(F, x3, i + 16), b3);
+                a0 = hi.fma(FloatVector.fromArray(F, x0, i + 16), lo.fma(FloatVector.fromArray(F, x0, i), a0));
+                a1 = hi.fma(FloatVector.fromArray(F, x1, i + 16), lo.fma(FloatVector.fromArray(F, x1, i), a1));
+                a2 = hi.fma(FloatVector.fromArray(F, x2, i + 16), lo.fma(FloatVector.fromArray(F, x2, i), a2));
+                a3 = hi.fma(FloatVector.fromArray(F, x3, i + 16), lo.fma(FloatVector.fromArray(F, x3, i), a3));
             }
-            FloatVector d = FloatVector.broadcast(F, Float.float16ToFloat(s.get(Le.I16, off)));
-            a0 = b0.fma(d, a0);
-            a1 = b1.fma(d, a1);
-            a2 = b2.fma(d, a2);
-            a3 = b3.fma(d, a3);
         }
         out[0] = VectorMath.sumLanes(a0);
         out[1] = VectorMath.sumLanes(a1);
@@ -298,12 +285,11 @@ final class FusedDot {
     static float q8_0(MemorySegment s, long off, float[] x, int xOff, int n) {
         FloatVector acc = FloatVector.zero(F);
         for (int b = 0; b < n; b += 32, off += 34) {
-            FloatVector block = FloatVector.zero(F);
+            FloatVector d = FloatVector.broadcast(F, Float.float16ToFloat(s.get(Le.I16, off)));
             for (int j = 0; j < 32; j += F.length()) {
-                FloatVector q = (FloatVector) ByteVector.fromMemorySegment(B, s, off + 2 + j, LE).castShape(F, 0);
-                block = q.fma(FloatVector.fromArray(F, x, xOff + b + j), block);
+                FloatVector w = ((FloatVector) ByteVector.fromMemorySegment(B, s, off + 2 + j, LE).castShape(F, 0)).mul(d);
+                acc = w.fma(FloatVector.fromArray(F, x, xOff + b + j), acc);
             }
-            acc = block.fma(FloatVector.broadcast(F, Float.float16ToFloat(s.get(Le.I16, off))), acc);
         }
         return VectorMath.sumLanes(acc);
     }
@@ -311,15 +297,14 @@ final class FusedDot {
     static float q4_0(MemorySegment s, long off, float[] x, int xOff, int n) {
         FloatVector acc = FloatVector.zero(F);
         for (int b = 0; b < n; b += 32, off += 18) {
-            FloatVector block = FloatVector.zero(F);
+            FloatVector d = FloatVector.broadcast(F, Float.float16ToFloat(s.get(Le.I16, off)));
             for (int j = 0; j < 16; j += F.length()) {
                 ByteVector packed = ByteVector.fromMemorySegment(B, s, off + 2 + j, LE);
-                ByteVector lo = packed.and((byte) 0x0F).sub((byte) 8);
-                ByteVector hi = packed.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0F).sub((byte) 8);
-                block = ((FloatVector) lo.castShape(F, 0)).fma(FloatVector.fromArray(F, x, xOff + b + j), block);
-                block = ((FloatVector) hi.castShape(F, 0)).fma(FloatVector.fromArray(F, x, xOff + b + 16 + j), block);
+                FloatVector lo = ((FloatVector) packed.and((byte) 0x0F).sub((byte) 8).castShape(F, 0)).mul(d);
+                FloatVector hi = ((FloatVector) packed.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0F).sub((byte) 8).castShape(F, 0)).mul(d);
+                acc = lo.fma(FloatVector.fromArray(F, x, xOff + b + j), acc);
+                acc = hi.fma(FloatVector.fromArray(F, x, xOff + b + 16 + j), acc);
             }
-            acc = block.fma(FloatVector.broadcast(F, Float.float16ToFloat(s.get(Le.I16, off))), acc);
         }
         return VectorMath.sumLanes(acc);
     }

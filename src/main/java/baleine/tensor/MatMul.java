@@ -38,9 +38,10 @@ public final class MatMul {
             rowsOneVector(w, from, to, x[0], xOff, y[0], yOff);
             return;
         }
+        int rest = n >= 4 && w.hasTileDot() ? tiles(w, from, to, x, xOff, y, yOff, n) : from;
         if (w.hasFusedDot()) { // read the row in place, converting it once per four vectors
             float[] four = new float[4];
-            for (int r = from; r < to; r++) {
+            for (int r = rest; r < to; r++) {
                 int t = 0;
                 for (; t + 4 <= n; t += 4) {
                     w.dot4(r, x, t, xOff, four);
@@ -61,6 +62,33 @@ public final class MatMul {
                 y[t][yOff + r - from] = VectorMath.dot(row, 0, x[t], xOff, w.cols);
             }
         }
+    }
+
+    /**
+     * Four rows by four vectors at a time while four rows are left; returns the first row not done (types
+     * with tiles also have fused kernels for those). The
+     * four rows (17 KB of Q8_0 for 4096 columns) stay in L1 while the batch passes over them.
+     */
+    private static int tiles(Weight w, int from, int to, float[][] x, int xOff, float[][] y, int yOff, int n) {
+        float[] tile = new float[16];
+        int r = from;
+        for (; r + 4 <= to; r += 4) {
+            int t = 0;
+            for (; t + 4 <= n; t += 4) {
+                w.dotTile(r, x, t, xOff, tile);
+                for (int i = 0; i < 4; i++) {
+                    for (int k = 0; k < 4; k++) {
+                        y[t + k][yOff + r + i - from] = tile[4 * i + k];
+                    }
+                }
+            }
+            for (; t < n; t++) {
+                for (int i = 0; i < 4; i++) {
+                    y[t][yOff + r + i - from] = w.dot(r + i, x[t], xOff);
+                }
+            }
+        }
+        return r;
     }
 
     /** Decoding's product: rows q, q + m, q + 2m, q + 3m together, four memory streams at once. */

@@ -50,6 +50,23 @@ public abstract class Weight {
         }
     }
 
+    /** Whether {@link #dotTile} has a kernel of its own (otherwise batches go row by row). */
+    public boolean hasTileDot() {
+        return false;
+    }
+
+    /**
+     * {@code out[4 * i + k] = W[row + i] . x[t0 + k][xOff ..]} for i, k in 0..3, equal bit for bit to
+     * sixteen {@link #dot} calls.
+     */
+    public void dotTile(int row, float[][] x, int t0, int xOff, float[] out) {
+        for (int i = 0; i < 4; i++) {
+            for (int k = 0; k < 4; k++) {
+                out[4 * i + k] = dot(row + i, x[t0 + k], xOff);
+            }
+        }
+    }
+
     /** A view of rows {@code [from, from + count)}, e.g. one expert of a merged expert tensor. */
     public abstract Weight rowSlice(int from, int count);
 

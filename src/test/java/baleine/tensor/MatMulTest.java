@@ -15,7 +15,7 @@ class MatMulTest {
     void batchedProductMatchesScalarReferenceForEveryType() {
         Random rnd = new Random(7);
         int rows = 77, cols = 256, n = 5;
-        for (GgmlType type : new GgmlType[]{GgmlType.F32, GgmlType.BF16, GgmlType.Q8_0, GgmlType.Q4_K, GgmlType.Q6_K}) {
+        for (GgmlType type : new GgmlType[]{GgmlType.F32, GgmlType.BF16, GgmlType.Q8_0, GgmlType.Q4_0, GgmlType.Q4_K, GgmlType.Q6_K}) {
             float[] values = new float[rows * cols];
             for (int i = 0; i < values.length; i++) {
                 values[i] = (float) rnd.nextGaussian();
@@ -81,6 +81,35 @@ class MatMulTest {
                     ref += (double) row[c] * x[3 + c];
                 }
                 assertThat((double) y[0][r + 2]).as(type + " row " + r).isCloseTo(ref, within(1e-3));
+            }
+        }
+    }
+
+    @Test
+    void everyBatchSizeGivesEveryTokenTheSameBitsAsAloneForEveryType() {
+        Random rnd = new Random(5);
+        int rows = 4 * 9 + 2; // tiles of four rows plus a remainder
+        for (GgmlType type : new GgmlType[]{GgmlType.F32, GgmlType.F16, GgmlType.BF16, GgmlType.Q8_0, GgmlType.Q4_0, GgmlType.Q4_K, GgmlType.Q6_K}) {
+            int cols = type.blockSize == 256 ? 512 : 288;
+            float[] values = new float[rows * cols];
+            for (int i = 0; i < values.length; i++) {
+                values[i] = (float) rnd.nextGaussian();
+            }
+            Weight w = Quantizer.weight("w", type, values, rows, cols, Arena.ofAuto());
+            float[][] x = new float[11][cols + 1]; // batches of 4 + 4 + 3 vectors
+            for (float[] v : x) {
+                for (int i = 0; i < v.length; i++) {
+                    v[i] = (float) rnd.nextGaussian();
+                }
+            }
+            for (int n : new int[]{2, 3, 4, 7, 11}) {
+                float[][] y = new float[n][rows + 1];
+                MatMul.rows(w, 0, rows, x, 1, y, 1, n);
+                for (int t = 0; t < n; t++) {
+                    float[][] alone = new float[1][rows + 1];
+                    MatMul.rows(w, 0, rows, new float[][]{x[t]}, 1, alone, 1, 1);
+                    assertThat(y[t]).as(type + " batch " + n + " token " + t).isEqualTo(alone[0]);
+                }
             }
         }
     }

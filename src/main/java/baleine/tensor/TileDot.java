@@ -1,0 +1,144 @@
+package baleine.tensor;
+
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorSpecies;
+
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
+
+/**
+ * Four rows times four vectors, the register tile of batched products (prefill): each weight chunk is
+ * converted once for four vectors and each loaded chunk of x serves four rows, sixteen accumulators in
+ * registers. Per output the operations are those of the one-row kernels in {@link FusedDot}, in the same
+ * order, so results match them bit for bit. The kernels are written out without helper methods: C2
+ * stops inlining inside methods this large, and a vector crossing a call that is not inlined is boxed.
+ */
+final class TileDot {
+    private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Byte> B = VectorSpecies.of(byte.class, VectorShape.forBitSize(F.length() * 8));
+    private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+
+    private TileDot() {
+    }
+
+    static boolean supports(GgmlType type) {
+        return type == GgmlType.Q8_0 || type == GgmlType.Q4_0;
+    }
+
+    /** {@code out[4 * i + k] = row(off + i * stride) . x[t0 + k][xOff ..]} for i, k in 0..3. */
+    static void dot(GgmlType type, MemorySegment s, long off, long stride, float[][] x, int t0, int xOff, int n, float[] out) {
+        switch (type) {
+            case Q8_0 -> q8_0(s, off, stride, x, t0, xOff, n, out);
+            case Q4_0 -> q4_0(s, off, stride, x, t0, xOff, n, out);
+            default -> throw new IllegalArgumentException("no tile kernel for " + type);
+        }
+    }
+
+    static void q8_0(MemorySegment s, long off, long stride, float[][] x, int t0, int xOff, int n, float[] out) {
+        float[] x0 = x[t0], x1 = x[t0 + 1], x2 = x[t0 + 2], x3 = x[t0 + 3];
+        long o0 = off, o1 = off + stride, o2 = off + 2 * stride, o3 = off + 3 * stride;
+        FloatVector z = FloatVector.zero(F);
+        FloatVector a00 = z, a01 = z, a02 = z, a03 = z, a10 = z, a11 = z, a12 = z, a13 = z;
+        FloatVector a20 = z, a21 = z, a22 = z, a23 = z, a30 = z, a31 = z, a32 = z, a33 = z;
+        for (int b = 0; b < n; b += 32, o0 += 34, o1 += 34, o2 += 34, o3 += 34) {
+            FloatVector d0 = FloatVector.broadcast(F, Float.float16ToFloat(s.get(Le.I16, o0)));
+            FloatVector d1 = FloatVector.broadcast(F, Float.float16ToFloat(s.get(Le.I16, o1)));
+            FloatVector d2 = FloatVector.broadcast(F, Float.float16ToFloat(s.get(Le.I16, o2)));
+            FloatVector d3 = FloatVector.broadcast(F, Float.float16ToFloat(s.get(Le.I16, o3)));
+            for (int j = 0; j < 32; j += F.length()) {
+                FloatVector w0 = ((FloatVector) ByteVector.fromMemorySegment(B, s, o0 + 2 + j, LE).castShape(F, 0)).mul(d0);
+                FloatVector w1 = ((FloatVector) ByteVector.fromMemorySegment(B, s, o1 + 2 + j, LE).castShape(F, 0)).mul(d1);
+                FloatVector w2 = ((FloatVector) ByteVector.fromMemorySegment(B, s, o2 + 2 + j, LE).castShape(F, 0)).mul(d2);
+                FloatVector w3 = ((FloatVector) ByteVector.fromMemorySegment(B, s, o3 + 2 + j, LE).castShape(F, 0)).mul(d3);
+                int i = xOff + b + j;
+                FloatVector v = FloatVector.fromArray(F, x0, i);
+                a00 = w0.fma(v, a00); a10 = w1.fma(v, a10); a20 = w2.fma(v, a20); a30 = w3.fma(v, a30);
+                v = FloatVector.fromArray(F, x1, i);
+                a01 = w0.fma(v, a01); a11 = w1.fma(v, a11); a21 = w2.fma(v, a21); a31 = w3.fma(v, a31);
+                v = FloatVector.fromArray(F, x2, i);
+                a02 = w0.fma(v, a02); a12 = w1.fma(v, a12); a22 = w2.fma(v, a22); a32 = w3.fma(v, a32);
+                v = FloatVector.fromArray(F, x3, i);
+                a03 = w0.fma(v, a03); a13 = w1.fma(v, a13); a23 = w2.fma(v, a23); a33 = w3.fma(v, a33);
+            }
+        }
+        out[0] = VectorMath.sumLanes(a00);
+        out[1] = VectorMath.sumLanes(a01);
+        out[2] = VectorMath.sumLanes(a02);
+        out[3] = VectorMath.sumLanes(a03);
+        out[4] = VectorMath.sumLanes(a10);
+        out[5] = VectorMath.sumLanes(a11);
+        out[6] = VectorMath.sumLanes(a12);
+        out[7] = VectorMath.sumLanes(a13);
+        out[8] = VectorMath.sumLanes(a20);
+        out[9] = VectorMath.sumLanes(a21);
+        out[10] = VectorMath.sumLanes(a22);
+        out[11] = VectorMath.sumLanes(a23);
+        out[12] = VectorMath.sumLanes(a30);
+        out[13] = VectorMath.sumLanes(a31);
+        out[14] = VectorMath.sumLanes(a32);
+        out[15] = VectorMath.sumLanes(a33);
+    }
+
+    static void q4_0(MemorySegment s, long off, long stride, float[][] x, int t0, int xOff, int n, float[] out) {
+        float[] x0 = x[t0], x1 = x[t0 + 1], x2 = x[t0 + 2], x3 = x[t0 + 3];
+        long o0 = off, o1 = off + stride, o2 = off + 2 * stride, o3 = off + 3 * stride;
+        FloatVector z = FloatVector.zero(F);
+        FloatVector a00 = z, a01 = z, a02 = z, a03 = z, a10 = z, a11 = z, a12 = z, a13 = z;
+        FloatVector a20 = z, a21 = z, a22 = z, a23 = z, a30 = z, a31 = z, a32 = z, a33 = z;
+        for (int b = 0; b < n; b += 32, o0 += 18, o1 += 18, o2 += 18, o3 += 18) {
+            FloatVector d0 = FloatVector.broadcast(F, Float.float16ToFloat(s.get(Le.I16, o0)));
+            FloatVector d1 = FloatVector.broadcast(F, Float.float16ToFloat(s.get(Le.I16, o1)));
+            FloatVector d2 = FloatVector.broadcast(F, Float.float16ToFloat(s.get(Le.I16, o2)));
+            FloatVector d3 = FloatVector.broadcast(F, Float.float16ToFloat(s.get(Le.I16, o3)));
+            for (int j = 0; j < 16; j += F.length()) {
+                ByteVector p0 = ByteVector.fromMemorySegment(B, s, o0 + 2 + j, LE), p1 = ByteVector.fromMemorySegment(B, s, o1 + 2 + j, LE);
+                ByteVector p2 = ByteVector.fromMemorySegment(B, s, o2 + 2 + j, LE), p3 = ByteVector.fromMemorySegment(B, s, o3 + 2 + j, LE);
+                int i = xOff + b + j;
+                // the low nibbles (values 0..15 of the block) first, as in the one-row kernel
+                FloatVector w0 = ((FloatVector) p0.and((byte) 0x0F).sub((byte) 8).castShape(F, 0)).mul(d0);
+                FloatVector w1 = ((FloatVector) p1.and((byte) 0x0F).sub((byte) 8).castShape(F, 0)).mul(d1);
+                FloatVector w2 = ((FloatVector) p2.and((byte) 0x0F).sub((byte) 8).castShape(F, 0)).mul(d2);
+                FloatVector w3 = ((FloatVector) p3.and((byte) 0x0F).sub((byte) 8).castShape(F, 0)).mul(d3);
+                FloatVector v = FloatVector.fromArray(F, x0, i);
+                a00 = w0.fma(v, a00); a10 = w1.fma(v, a10); a20 = w2.fma(v, a20); a30 = w3.fma(v, a30);
+                v = FloatVector.fromArray(F, x1, i);
+                a01 = w0.fma(v, a01); a11 = w1.fma(v, a11); a21 = w2.fma(v, a21); a31 = w3.fma(v, a31);
+                v = FloatVector.fromArray(F, x2, i);
+                a02 = w0.fma(v, a02); a12 = w1.fma(v, a12); a22 = w2.fma(v, a22); a32 = w3.fma(v, a32);
+                v = FloatVector.fromArray(F, x3, i);
+                a03 = w0.fma(v, a03); a13 = w1.fma(v, a13); a23 = w2.fma(v, a23); a33 = w3.fma(v, a33);
+                w0 = ((FloatVector) p0.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0F).sub((byte) 8).castShape(F, 0)).mul(d0);
+                w1 = ((FloatVector) p1.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0F).sub((byte) 8).castShape(F, 0)).mul(d1);
+                w2 = ((FloatVector) p2.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0F).sub((byte) 8).castShape(F, 0)).mul(d2);
+                w3 = ((FloatVector) p3.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0F).sub((byte) 8).castShape(F, 0)).mul(d3);
+                v = FloatVector.fromArray(F, x0, i + 16);
+                a00 = w0.fma(v, a00); a10 = w1.fma(v, a10); a20 = w2.fma(v, a20); a30 = w3.fma(v, a30);
+                v = FloatVector.fromArray(F, x1, i + 16);
+                a01 = w0.fma(v, a01); a11 = w1.fma(v, a11); a21 = w2.fma(v, a21); a31 = w3.fma(v, a31);
+                v = FloatVector.fromArray(F, x2, i + 16);
+                a02 = w0.fma(v, a02); a12 = w1.fma(v, a12); a22 = w2.fma(v, a22); a32 = w3.fma(v, a32);
+                v = FloatVector.fromArray(F, x3, i + 16);
+                a03 = w0.fma(v, a03); a13 = w1.fma(v, a13); a23 = w2.fma(v, a23); a33 = w3.fma(v, a33);
+            }
+        }
+        out[0] = VectorMath.sumLanes(a00);
+        out[1] = VectorMath.sumLanes(a01);
+        out[2] = VectorMath.sumLanes(a02);
+        out[3] = VectorMath.sumLanes(a03);
+        out[4] = VectorMath.sumLanes(a10);
+        out[5] = VectorMath.sumLanes(a11);
+        out[6] = VectorMath.sumLanes(a12);
+        out[7] = VectorMath.sumLanes(a13);
+        out[8] = VectorMath.sumLanes(a20);
+        out[9] = VectorMath.sumLanes(a21);
+        out[10] = VectorMath.sumLanes(a22);
+        out[11] = VectorMath.sumLanes(a23);
+        out[12] = VectorMath.sumLanes(a30);
+        out[13] = VectorMath.sumLanes(a31);
+        out[14] = VectorMath.sumLanes(a32);
+        out[15] = VectorMath.sumLanes(a33);
+    }
+}
