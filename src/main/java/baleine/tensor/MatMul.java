@@ -82,9 +82,10 @@ public final class MatMul {
                     }
                 }
             }
-            for (; t < n; t++) {
+            for (; t < n; t++) { // the last vectors: the four rows as four independent sums
+                w.dotRows4(r, 1, x[t], xOff, tile);
                 for (int i = 0; i < 4; i++) {
-                    y[t][yOff + r + i - from] = w.dot(r + i, x[t], xOff);
+                    y[t][yOff + r + i - from] = tile[i];
                 }
             }
         }

@@ -1,6 +1,7 @@
 package baleine.tensor;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /** Vector API kernels on float arrays; each has a plain scalar twin that the tests compare it with. */
@@ -28,16 +29,38 @@ public final class VectorMath {
         return sum;
     }
 
+    // lane i meets lane i ^ k: a fixed pairwise tree over the lanes
+    private static final VectorShuffle<Float> FOLD32 = fold(32), FOLD16 = fold(16), FOLD8 = fold(8), FOLD4 = fold(4);
+    private static final VectorShuffle<Float> FOLD2 = fold(2), FOLD1 = fold(1);
+
+    private static VectorShuffle<Float> fold(int k) {
+        return S.length() >= 2 * k ? VectorShuffle.fromOp(S, i -> i ^ k) : null;
+    }
+
     /**
-     * Adds the lanes in a fixed order. {@code reduceLanes(ADD)} may associate differently once JIT-compiled,
-     * which would make the same input give different bits before and after warm-up.
+     * Adds the lanes in a fixed pairwise order. {@code reduceLanes(ADD)} may associate differently once
+     * JIT-compiled, which would make the same input give different bits before and after warm-up.
      */
     static float sumLanes(FloatVector v) {
-        float sum = 0;
-        for (int i = 0; i < v.length(); i++) {
-            sum += v.lane(i);
+        if (FOLD32 != null) { // up to 64 lanes (2048-bit SVE)
+            v = v.add(v.rearrange(FOLD32));
         }
-        return sum;
+        if (FOLD16 != null) {
+            v = v.add(v.rearrange(FOLD16));
+        }
+        if (FOLD8 != null) {
+            v = v.add(v.rearrange(FOLD8));
+        }
+        if (FOLD4 != null) {
+            v = v.add(v.rearrange(FOLD4));
+        }
+        if (FOLD2 != null) {
+            v = v.add(v.rearrange(FOLD2));
+        }
+        if (FOLD1 != null) {
+            v = v.add(v.rearrange(FOLD1));
+        }
+        return v.lane(0);
     }
 
     /**
