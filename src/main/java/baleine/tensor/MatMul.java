@@ -38,7 +38,7 @@ public final class MatMul {
             rowsOneVector(w, from, to, x[0], xOff, y[0], yOff);
             return;
         }
-        int rest = n >= 4 && w.hasTileDot() ? tiles(w, from, to, x, xOff, y, yOff, n) : from;
+        int rest = w.hasTileDot() ? tiles(w, from, to, x, xOff, y, yOff, n) : from;
         if (w.hasFusedDot()) { // read the row in place, converting it once per four vectors
             float[] four = new float[4];
             for (int r = rest; r < to; r++) {
