@@ -74,10 +74,10 @@ final class BenchCommand implements Callable<Integer> {
         try (DecoderModel m = Architectures.load(ModelOptions.resolve(model, pull))) {
             Random rnd = new Random(1);
             if (prompt > 0) {
-                tests.add(run(m, "pp" + prompt, prompt, 0, rnd));
+                tests.add(measure(m, "pp" + prompt, prompt, 0, depth, reps, rnd));
             }
             if (gen > 0) {
-                tests.add(run(m, "tg" + gen, 0, gen, rnd));
+                tests.add(measure(m, "tg" + gen, 0, gen, depth, reps, rnd));
             }
             long rss = peakRssBytes();
             double bandwidth = noBandwidth ? 0 : MemoryBandwidth.measure(1L << 30, 3);
@@ -86,7 +86,8 @@ final class BenchCommand implements Callable<Integer> {
         return 0;
     }
 
-    private Test run(DecoderModel m, String name, int nPrompt, int nGen, Random rnd) {
+    /** llama-bench's test: after {@code depth} tokens of context, a prompt of nPrompt tokens in one go, then nGen tokens one by one. */
+    static Test measure(DecoderModel m, String name, int nPrompt, int nGen, int depth, int reps, Random rnd) {
         List<Long> samples = new ArrayList<>();
         long kv = 0;
         for (int r = -1; r < reps; r++) { // r = -1 warms up

@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
 @Command(name = "baleine", mixinStandardHelpOptions = true, version = "baleine 0.1.0",
         description = "DeepSeek models on the JVM.",
         subcommands = {RunCommand.class, GenerateCommand.class, ServeCommand.class, PullCommand.class, ListCommand.class,
-                ShowCommand.class, RmCommand.class, PsCommand.class, BenchCommand.class, LoadTestCommand.class, InfoCommand.class, ConformanceCommand.class, WriteRandomCommand.class,
+                ShowCommand.class, RmCommand.class, PsCommand.class, BenchCommand.class, BenchSuiteCommand.class, LoadTestCommand.class, InfoCommand.class, ConformanceCommand.class, WriteRandomCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main {
     public static void main(String[] args) {

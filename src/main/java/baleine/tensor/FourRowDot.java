@@ -16,8 +16,8 @@ import java.nio.ByteOrder;
  * time is one stream of memory reads and leaves the core waiting on memory; four rows {@code stride}
  * bytes apart keep four streams in flight (about 1.7x the bytes per second of a single stream on a
  * 2-core AVX-512 machine), and each load of x serves four rows. Per row the operations are those of the
- * one-row kernels in {@link FusedDot}, in the same order, so results match them bit for bit. Vectors
- * never cross a method call inside the loops: one that C2 does not inline would be boxed.
+ * one-row kernels in {@link FusedDot}, in the same order, so results match them bit for bit. No vector
+ * is passed to a method that C2 may not inline: the accumulators would then be boxed on every iteration.
  */
 final class FourRowDot {
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
@@ -59,38 +59,45 @@ final class FourRowDot {
                 a3 = ((FloatVector) ByteVector.fromMemorySegment(B, s, o3 + 2 + j, LE).castShape(F, 0)).mul(d3).fma(xv, a3);
             }
         }
-        sums(a0, a1, a2, a3, out);
+        out[0] = VectorMath.sumLanes(a0);
+        out[1] = VectorMath.sumLanes(a1);
+        out[2] = VectorMath.sumLanes(a2);
+        out[3] = VectorMath.sumLanes(a3);
     }
 
     static void q4_0(MemorySegment s, long off, long stride, float[] x, int xOff, int n, float[] out) {
         long o0 = off, o1 = off + stride, o2 = off + 2 * stride, o3 = off + 3 * stride;
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
         for (int b = 0; b < n; b += 32, o0 += 18, o1 += 18, o2 += 18, o3 += 18) {
-            FloatVector d0 = FloatVector.broadcast(F, Float.float16ToFloat(s.get(Le.I16, o0)));
-            FloatVector d1 = FloatVector.broadcast(F, Float.float16ToFloat(s.get(Le.I16, o1)));
-            FloatVector d2 = FloatVector.broadcast(F, Float.float16ToFloat(s.get(Le.I16, o2)));
-            FloatVector d3 = FloatVector.broadcast(F, Float.float16ToFloat(s.get(Le.I16, o3)));
             for (int j = 0; j < 16; j += F.length()) {
                 FloatVector xl = FloatVector.fromArray(F, x, xOff + b + j), xh = FloatVector.fromArray(F, x, xOff + b + 16 + j);
-                ByteVector p0 = ByteVector.fromMemorySegment(B, s, o0 + 2 + j, LE);
-                ByteVector p1 = ByteVector.fromMemorySegment(B, s, o1 + 2 + j, LE);
-                ByteVector p2 = ByteVector.fromMemorySegment(B, s, o2 + 2 + j, LE);
-                ByteVector p3 = ByteVector.fromMemorySegment(B, s, o3 + 2 + j, LE);
-                FloatVector lo0 = ((FloatVector) p0.and((byte) 0x0F).sub((byte) 8).castShape(F, 0)).mul(d0);
-                FloatVector hi0 = ((FloatVector) p0.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0F).sub((byte) 8).castShape(F, 0)).mul(d0);
-                a0 = hi0.fma(xh, lo0.fma(xl, a0));
-                FloatVector lo1 = ((FloatVector) p1.and((byte) 0x0F).sub((byte) 8).castShape(F, 0)).mul(d1);
-                FloatVector hi1 = ((FloatVector) p1.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0F).sub((byte) 8).castShape(F, 0)).mul(d1);
-                a1 = hi1.fma(xh, lo1.fma(xl, a1));
-                FloatVector lo2 = ((FloatVector) p2.and((byte) 0x0F).sub((byte) 8).castShape(F, 0)).mul(d2);
-                FloatVector hi2 = ((FloatVector) p2.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0F).sub((byte) 8).castShape(F, 0)).mul(d2);
-                a2 = hi2.fma(xh, lo2.fma(xl, a2));
-                FloatVector lo3 = ((FloatVector) p3.and((byte) 0x0F).sub((byte) 8).castShape(F, 0)).mul(d3);
-                FloatVector hi3 = ((FloatVector) p3.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0F).sub((byte) 8).castShape(F, 0)).mul(d3);
-                a3 = hi3.fma(xh, lo3.fma(xl, a3));
+                // nibbles in int lanes: one widening per 16 bytes, and no byte shifts (x86 has none)
+                FloatVector d = FloatVector.broadcast(F, Float.float16ToFloat(s.get(Le.I16, o0)));
+                IntVector q = (IntVector) ByteVector.fromMemorySegment(B, s, o0 + 2 + j, LE).castShape(I, 0);
+                FloatVector lo = ((FloatVector) q.and(0x0F).sub(8).convert(VectorOperators.I2F, 0)).mul(d);
+                FloatVector hi = ((FloatVector) q.lanewise(VectorOperators.ASHR, 4).and(0x0F).sub(8).convert(VectorOperators.I2F, 0)).mul(d);
+                a0 = hi.fma(xh, lo.fma(xl, a0));
+                d = FloatVector.broadcast(F, Float.float16ToFloat(s.get(Le.I16, o1)));
+                q = (IntVector) ByteVector.fromMemorySegment(B, s, o1 + 2 + j, LE).castShape(I, 0);
+                lo = ((FloatVector) q.and(0x0F).sub(8).convert(VectorOperators.I2F, 0)).mul(d);
+                hi = ((FloatVector) q.lanewise(VectorOperators.ASHR, 4).and(0x0F).sub(8).convert(VectorOperators.I2F, 0)).mul(d);
+                a1 = hi.fma(xh, lo.fma(xl, a1));
+                d = FloatVector.broadcast(F, Float.float16ToFloat(s.get(Le.I16, o2)));
+                q = (IntVector) ByteVector.fromMemorySegment(B, s, o2 + 2 + j, LE).castShape(I, 0);
+                lo = ((FloatVector) q.and(0x0F).sub(8).convert(VectorOperators.I2F, 0)).mul(d);
+                hi = ((FloatVector) q.lanewise(VectorOperators.ASHR, 4).and(0x0F).sub(8).convert(VectorOperators.I2F, 0)).mul(d);
+                a2 = hi.fma(xh, lo.fma(xl, a2));
+                d = FloatVector.broadcast(F, Float.float16ToFloat(s.get(Le.I16, o3)));
+                q = (IntVector) ByteVector.fromMemorySegment(B, s, o3 + 2 + j, LE).castShape(I, 0);
+                lo = ((FloatVector) q.and(0x0F).sub(8).convert(VectorOperators.I2F, 0)).mul(d);
+                hi = ((FloatVector) q.lanewise(VectorOperators.ASHR, 4).and(0x0F).sub(8).convert(VectorOperators.I2F, 0)).mul(d);
+                a3 = hi.fma(xh, lo.fma(xl, a3));
             }
         }
-        sums(a0, a1, a2, a3, out);
+        out[0] = VectorMath.sumLanes(a0);
+        out[1] = VectorMath.sumLanes(a1);
+        out[2] = VectorMath.sumLanes(a2);
+        out[3] = VectorMath.sumLanes(a3);
     }
 
     static void bf16(MemorySegment s, long off, long stride, float[] x, int xOff, int n, float[] out) {
@@ -104,19 +111,15 @@ final class FourRowDot {
             a2 = ((IntVector) ShortVector.fromMemorySegment(S, s, o2 + 2L * i, LE).castShape(I, 0)).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(xv, a2);
             a3 = ((IntVector) ShortVector.fromMemorySegment(S, s, o3 + 2L * i, LE).castShape(I, 0)).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(xv, a3);
         }
-        sums(a0, a1, a2, a3, out);
+        out[0] = VectorMath.sumLanes(a0);
+        out[1] = VectorMath.sumLanes(a1);
+        out[2] = VectorMath.sumLanes(a2);
+        out[3] = VectorMath.sumLanes(a3);
         for (int k = 0; k < 4; k++) {
             long o = off + k * stride;
             for (int t = i; t < n; t++) {
                 out[k] += Float.intBitsToFloat((s.get(Le.I16, o + 2L * t) & 0xFFFF) << 16) * x[xOff + t];
             }
         }
-    }
-
-    private static void sums(FloatVector a0, FloatVector a1, FloatVector a2, FloatVector a3, float[] out) {
-        out[0] = VectorMath.sumLanes(a0);
-        out[1] = VectorMath.sumLanes(a1);
-        out[2] = VectorMath.sumLanes(a2);
-        out[3] = VectorMath.sumLanes(a3);
     }
 }

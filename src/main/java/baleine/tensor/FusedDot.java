@@ -97,7 +97,7 @@ final class FusedDot {
             for (int j = 0; j < 16; j += F.length()) {
                 ByteVector packed = ByteVector.fromMemorySegment(B, s, off + 2 + j, LE);
                 FloatVector lo = ((FloatVector) packed.and((byte) 0x0F).sub((byte) 8).castShape(F, 0)).mul(d);
-                FloatVector hi = ((FloatVector) packed.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0F).sub((byte) 8).castShape(F, 0)).mul(d);
+                FloatVector hi = ((FloatVector) packed.reinterpretAsInts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes().and((byte) 0x0F).sub((byte) 8).castShape(F, 0)).mul(d);
                 int i = xOff + b + j;
                 a0 = hi.fma(FloatVector.fromArray(F, x0, i + 16), lo.fma(FloatVector.fromArray(F, x0, i), a0));
                 a1 = hi.fma(FloatVector.fromArray(F, x1, i + 16), lo.fma(FloatVector.fromArray(F, x1, i), a1));
@@ -127,7 +127,7 @@ final class FusedDot {
                 for (int l = 0; l < 32; l += F.length()) {
                     ByteVector packed = ByteVector.fromMemorySegment(B, s, off + 16 + 32 * c + l, LE);
                     FloatVector lo = (FloatVector) packed.and((byte) 0x0F).castShape(F, 0);
-                    FloatVector hi = (FloatVector) packed.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0F).castShape(F, 0);
+                    FloatVector hi = (FloatVector) packed.reinterpretAsInts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes().and((byte) 0x0F).castShape(F, 0);
                     FloatVector xl = FloatVector.fromArray(F, x, xOff + b + 64 * c + l);
                     FloatVector xh = FloatVector.fromArray(F, x, xOff + b + 64 * c + 32 + l);
                     acc = lo.fma(xl.mul(lowScale), acc);
@@ -155,9 +155,9 @@ final class FusedDot {
                     ByteVector high = ByteVector.fromMemorySegment(B, s, qh + l, LE);
                     ByteVector q1 = lowA.and((byte) 0x0F).or(high.and((byte) 3).lanewise(VectorOperators.LSHL, 4)).sub((byte) 32);
                     ByteVector q2 = lowB.and((byte) 0x0F).or(high.lanewise(VectorOperators.LSHR, 2).and((byte) 3).lanewise(VectorOperators.LSHL, 4)).sub((byte) 32);
-                    ByteVector q3 = lowA.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0F)
+                    ByteVector q3 = lowA.reinterpretAsInts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes().and((byte) 0x0F)
                             .or(high.lanewise(VectorOperators.LSHR, 4).and((byte) 3).lanewise(VectorOperators.LSHL, 4)).sub((byte) 32);
-                    ByteVector q4 = lowB.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0F)
+                    ByteVector q4 = lowB.reinterpretAsInts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes().and((byte) 0x0F)
                             .or(high.lanewise(VectorOperators.LSHR, 6).and((byte) 3).lanewise(VectorOperators.LSHL, 4)).sub((byte) 32);
                     acc = ((FloatVector) q1.castShape(F, 0)).fma(FloatVector.fromArray(F, x, y + l).mul(d * s.get(Le.U8, sc + is)), acc);
                     acc = ((FloatVector) q2.castShape(F, 0)).fma(FloatVector.fromArray(F, x, y + l + 32).mul(d * s.get(Le.U8, sc + is + 2)), acc);
@@ -186,7 +186,7 @@ final class FusedDot {
                 for (int l = 0; l < 32; l += F.length()) {
                     ByteVector packed = ByteVector.fromMemorySegment(B, s, off + 16 + 32 * c + l, LE);
                     FloatVector lo = (FloatVector) packed.and((byte) 0x0F).castShape(F, 0);
-                    FloatVector hi = (FloatVector) packed.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0F).castShape(F, 0);
+                    FloatVector hi = (FloatVector) packed.reinterpretAsInts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes().and((byte) 0x0F).castShape(F, 0);
                     int il = xOff + b + 64 * c + l, ih = il + 32;
                     FloatVector xl = FloatVector.fromArray(F, v0, il), xh = FloatVector.fromArray(F, v0, ih);
                     a0 = hi.fma(xh.mul(highScale), lo.fma(xl.mul(lowScale), a0));
@@ -230,9 +230,9 @@ final class FusedDot {
                             .sub((byte) 32).castShape(F, 0);
                     FloatVector q2 = (FloatVector) lowB.and((byte) 0x0F).or(high.lanewise(VectorOperators.LSHR, 2).and((byte) 3)
                             .lanewise(VectorOperators.LSHL, 4)).sub((byte) 32).castShape(F, 0);
-                    FloatVector q3 = (FloatVector) lowA.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0F).or(high
+                    FloatVector q3 = (FloatVector) lowA.reinterpretAsInts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes().and((byte) 0x0F).or(high
                             .lanewise(VectorOperators.LSHR, 4).and((byte) 3).lanewise(VectorOperators.LSHL, 4)).sub((byte) 32).castShape(F, 0);
-                    FloatVector q4 = (FloatVector) lowB.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0F).or(high
+                    FloatVector q4 = (FloatVector) lowB.reinterpretAsInts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes().and((byte) 0x0F).or(high
                             .lanewise(VectorOperators.LSHR, 6).and((byte) 3).lanewise(VectorOperators.LSHL, 4)).sub((byte) 32).castShape(F, 0);
                     float s1 = d * s.get(Le.U8, sc + is), s2 = d * s.get(Le.U8, sc + is + 2);
                     float s3 = d * s.get(Le.U8, sc + is + 4), s4 = d * s.get(Le.U8, sc + is + 6);
@@ -301,7 +301,7 @@ final class FusedDot {
             for (int j = 0; j < 16; j += F.length()) {
                 ByteVector packed = ByteVector.fromMemorySegment(B, s, off + 2 + j, LE);
                 FloatVector lo = ((FloatVector) packed.and((byte) 0x0F).sub((byte) 8).castShape(F, 0)).mul(d);
-                FloatVector hi = ((FloatVector) packed.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0F).sub((byte) 8).castShape(F, 0)).mul(d);
+                FloatVector hi = ((FloatVector) packed.reinterpretAsInts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes().and((byte) 0x0F).sub((byte) 8).castShape(F, 0)).mul(d);
                 acc = lo.fma(FloatVector.fromArray(F, x, xOff + b + j), acc);
                 acc = hi.fma(FloatVector.fromArray(F, x, xOff + b + 16 + j), acc);
             }

@@ -110,10 +110,10 @@ final class TileDot {
                 a02 = w0.fma(v, a02); a12 = w1.fma(v, a12); a22 = w2.fma(v, a22); a32 = w3.fma(v, a32);
                 v = FloatVector.fromArray(F, x3, i);
                 a03 = w0.fma(v, a03); a13 = w1.fma(v, a13); a23 = w2.fma(v, a23); a33 = w3.fma(v, a33);
-                w0 = ((FloatVector) p0.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0F).sub((byte) 8).castShape(F, 0)).mul(d0);
-                w1 = ((FloatVector) p1.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0F).sub((byte) 8).castShape(F, 0)).mul(d1);
-                w2 = ((FloatVector) p2.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0F).sub((byte) 8).castShape(F, 0)).mul(d2);
-                w3 = ((FloatVector) p3.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0F).sub((byte) 8).castShape(F, 0)).mul(d3);
+                w0 = ((FloatVector) p0.reinterpretAsInts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes().and((byte) 0x0F).sub((byte) 8).castShape(F, 0)).mul(d0);
+                w1 = ((FloatVector) p1.reinterpretAsInts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes().and((byte) 0x0F).sub((byte) 8).castShape(F, 0)).mul(d1);
+                w2 = ((FloatVector) p2.reinterpretAsInts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes().and((byte) 0x0F).sub((byte) 8).castShape(F, 0)).mul(d2);
+                w3 = ((FloatVector) p3.reinterpretAsInts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes().and((byte) 0x0F).sub((byte) 8).castShape(F, 0)).mul(d3);
                 v = FloatVector.fromArray(F, x0, i + 16);
                 a00 = w0.fma(v, a00); a10 = w1.fma(v, a10); a20 = w2.fma(v, a20); a30 = w3.fma(v, a30);
                 v = FloatVector.fromArray(F, x1, i + 16);

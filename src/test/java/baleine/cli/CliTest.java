@@ -76,6 +76,9 @@ class CliTest {
         Run preset = run("write-random", "--preset", "gpt5", dir.resolve("x.gguf").toString());
         assertThat(preset.exit()).isNotZero();
         assertThat(preset.err()).contains("unknown preset 'gpt5'");
+        Run suite = run("bench-suite", "--dir", dir.toString(), "--only", "gpt5");
+        assertThat(suite.exit()).isNotZero();
+        assertThat(suite.err()).contains("--only matches no bench model");
         Run conformance = run("conformance", dir.toString());
         assertThat(conformance.exit()).isNotZero();
         assertThat(conformance.err()).contains("no manifest.json");

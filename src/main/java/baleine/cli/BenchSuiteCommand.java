@@ -1,0 +1,136 @@
+package baleine.cli;
+
+import baleine.model.Architectures;
+import baleine.model.DecoderModel;
+import baleine.tensor.GgmlType;
+import baleine.tensor.MemoryBandwidth;
+import baleine.tensor.Parallel;
+import baleine.writer.ModelPresets;
+import baleine.writer.RandomModelWriter;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.Callable;
+
+/**
+ * The README's performance table in one command: writes the bench models that are missing, measures
+ * each like llama-bench (pp64 and tg32 on two threads, tg32 on one), and prints them next to the
+ * llama.cpp anchors measured on the CI machine kind (2 cores, AVX-512), with the decode roofline.
+ */
+@Command(name = "bench-suite", description = {
+        "Write the bench models (random weights, real shapes, 4 layers) where missing, bench them all and print",
+        "the performance table: Baleine's pp64 / tg32 next to llama.cpp's anchors, and the decode roofline."})
+final class BenchSuiteCommand implements Callable<Integer> {
+    /** One bench model; llama.cpp's anchors as [low, high] tokens/s, null where the issue gives none. */
+    record Entry(String label, String preset, String type, double[] pp64, double[] tg32, double[] tg32OneThread) {
+        String fileName() {
+            return preset + "-" + type.toLowerCase() + (type.equals("FP8") ? "" : ".gguf");
+        }
+    }
+
+    static final List<Entry> ENTRIES = List.of(
+            new Entry("DeepSeek-V2-Lite shape (2.25 B)", "deepseek-v2-lite-shape", "Q8_0", new double[]{145, 244}, new double[]{42, 61}, new double[]{28, 29}),
+            new Entry("DeepSeek-V2-Lite shape (2.25 B)", "deepseek-v2-lite-shape", "Q4_0", new double[]{266, 307}, new double[]{63, 70}, new double[]{26, 30}),
+            new Entry("DeepSeek-V2-Lite shape (2.25 B)", "deepseek-v2-lite-shape", "BF16", null, null, null),
+            new Entry("R1-Distill-Qwen-1.5B shape (654 M)", "qwen2-1.5b-shape", "Q8_0", new double[]{452, 545}, new double[]{68, 68}, new double[]{36, 39}),
+            new Entry("R1-Distill-Qwen-1.5B shape (654 M)", "qwen2-1.5b-shape", "Q4_0", new double[]{924, 996}, new double[]{87, 93}, new double[]{39, 52}),
+            new Entry("R1-Distill-Qwen-1.5B shape (654 M)", "qwen2-1.5b-shape", "BF16", null, null, null),
+            new Entry("DeepSeek-V3 shape, 2 layers, 8 experts (1.64 B)", "deepseek-v3-shape", "FP8", null, null, null));
+
+    @Option(names = "--dir", description = "where the bench models are (written there when missing; default ~/.cache/baleine/bench)")
+    Path dir;
+
+    @Option(names = {"-r", "--repetitions"}, defaultValue = "5", description = "repetitions per test (default ${DEFAULT-VALUE})")
+    int reps;
+
+    @Option(names = "--only", split = ",", description = "presets or types to run, e.g. qwen2-1.5b-shape,Q8_0 (default: all)")
+    List<String> only;
+
+    @Option(names = "--depth", defaultValue = "4096", description = "context depth for the MoE Q8_0 long-context decode test (0 skips it; default ${DEFAULT-VALUE})")
+    int depth;
+
+    @Override
+    public Integer call() throws Exception {
+        if (reps < 1 || depth < 0) {
+            throw new IllegalArgumentException("-r must be >= 1 and --depth >= 0");
+        }
+        Path models = dir != null ? dir : Path.of(System.getProperty("user.home"), ".cache", "baleine", "bench");
+        Files.createDirectories(models);
+        List<Entry> chosen = ENTRIES.stream().filter(e -> only == null || only.stream().anyMatch(o ->
+                o.equalsIgnoreCase(e.preset()) || o.equalsIgnoreCase(e.type()))).toList();
+        if (chosen.isEmpty()) {
+            throw new IllegalArgumentException("--only matches no bench model; presets and types are listed by --help");
+        }
+        Parallel.setThreads(2);
+        double bandwidth = MemoryBandwidth.measure(1L << 30, 3);
+        List<String> rows = new ArrayList<>();
+        String depthNote = "";
+        for (Entry e : chosen) {
+            Path file = ensure(models, e);
+            System.err.println("benching " + file + " ...");
+            try (DecoderModel m = Architectures.load(file)) {
+                Random rnd = new Random(1);
+                Parallel.setThreads(2);
+                double[] pp = BenchCommand.measure(m, "pp64", 64, 0, 0, reps, rnd).tokensPerSecond();
+                double[] tg = BenchCommand.measure(m, "tg32", 0, 32, 0, reps, rnd).tokensPerSecond();
+                if (depth > 0 && e.preset().equals("deepseek-v2-lite-shape") && e.type().equals("Q8_0")) {
+                    double[] deep = BenchCommand.measure(m, "tg32", 0, 32, depth, reps, rnd).tokensPerSecond();
+                    depthNote = String.format("%s %s at depth %d: tg32 %s tok/s, %.0f%% of its depth-0 speed.", e.label(), e.type(), depth,
+                            cell(deep), 100 * BenchCommand.mean(deep) / BenchCommand.mean(tg));
+                }
+                Parallel.setThreads(1);
+                double[] tg1 = BenchCommand.measure(m, "tg32", 0, 32, 0, reps, rnd).tokensPerSecond();
+                double roofline = bandwidth / m.info().decodeWeightBytes();
+                rows.add(String.format("| %s | %s | %s | %s | %s | %s | %s | %s | %.0f%% of %.1f |", e.label(), e.type(),
+                        cell(pp), anchor(e.pp64(), pp), cell(tg), anchor(e.tg32(), tg), cell(tg1), anchor(e.tg32OneThread(), tg1),
+                        100 * BenchCommand.mean(tg) / roofline, roofline));
+            } finally {
+                Parallel.setThreads(Runtime.getRuntime().availableProcessors());
+            }
+        }
+        System.out.printf("Memory read bandwidth (2 threads): %.1f GB/s. tok/s, mean ± stddev of %d repetitions; llama.cpp anchors and "
+                + "(in brackets) Baleine's mean over the anchor range's midpoint.%n%n", bandwidth / 1e9, reps);
+        System.out.println("| bench model | type | pp64 | llama.cpp pp64 | tg32 | llama.cpp tg32 | tg32, 1 thread | llama.cpp, 1 thread | tg32 vs decode roofline (tok/s) |");
+        System.out.println("|---|---|---:|---:|---:|---:|---:|---:|---:|");
+        rows.forEach(System.out::println);
+        if (!depthNote.isEmpty()) {
+            System.out.println();
+            System.out.println(depthNote);
+        }
+        return 0;
+    }
+
+    private static Path ensure(Path models, Entry e) throws Exception {
+        Path file = models.resolve(e.fileName());
+        if (Files.exists(file)) {
+            return file;
+        }
+        System.err.println("writing " + file + " (once) ...");
+        Path partial = models.resolve(e.fileName() + ".partial");
+        if (e.type().equals("FP8")) {
+            RandomModelWriter.writeHf(ModelPresets.ALL.get(e.preset()), RandomModelWriter.HfType.FP8, 1, partial);
+        } else {
+            RandomModelWriter.writeGguf(ModelPresets.ALL.get(e.preset()), GgmlType.valueOf(e.type()), 1, partial);
+        }
+        Files.move(partial, file);
+        return file;
+    }
+
+    private static String cell(double[] ts) {
+        return String.format("%.1f ± %.1f", BenchCommand.mean(ts), BenchCommand.stddev(ts));
+    }
+
+    private static String anchor(double[] range, double[] ours) {
+        if (range == null) {
+            return "";
+        }
+        String r = range[0] == range[1] ? String.format("%.0f", range[0]) : String.format("%.0f–%.0f", range[0], range[1]);
+        return String.format("%s (%.2fx)", r, BenchCommand.mean(ours) / Arrays.stream(range).average().orElseThrow());
+    }
+}
