@@ -95,9 +95,9 @@ final class FusedDot {
         for (int b = 0; b < n; b += 32, off += 18) {
             FloatVector d = FloatVector.broadcast(F, Float.float16ToFloat(s.get(Le.I16, off)));
             for (int j = 0; j < 16; j += F.length()) {
-                ByteVector packed = ByteVector.fromMemorySegment(B, s, off + 2 + j, LE);
-                FloatVector lo = ((FloatVector) packed.and((byte) 0x0F).sub((byte) 8).castShape(F, 0)).mul(d);
-                FloatVector hi = ((FloatVector) packed.reinterpretAsInts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes().and((byte) 0x0F).sub((byte) 8).castShape(F, 0)).mul(d);
+                IntVector q = (IntVector) ByteVector.fromMemorySegment(B, s, off + 2 + j, LE).castShape(I, 0);
+                FloatVector lo = ((FloatVector) q.and(0x0F).sub(8).convert(VectorOperators.I2F, 0)).mul(d);
+                FloatVector hi = ((FloatVector) q.lanewise(VectorOperators.ASHR, 4).and(0x0F).sub(8).convert(VectorOperators.I2F, 0)).mul(d);
                 int i = xOff + b + j;
                 a0 = hi.fma(FloatVector.fromArray(F, x0, i + 16), lo.fma(FloatVector.fromArray(F, x0, i), a0));
                 a1 = hi.fma(FloatVector.fromArray(F, x1, i + 16), lo.fma(FloatVector.fromArray(F, x1, i), a1));
@@ -125,9 +125,9 @@ final class FusedDot {
                 FloatVector highScale = FloatVector.broadcast(F, d * KQuantCodecs.scale(s, off + 4, 2 * c + 1));
                 FloatVector highMin = FloatVector.broadcast(F, dmin * KQuantCodecs.min(s, off + 4, 2 * c + 1));
                 for (int l = 0; l < 32; l += F.length()) {
-                    ByteVector packed = ByteVector.fromMemorySegment(B, s, off + 16 + 32 * c + l, LE);
-                    FloatVector lo = (FloatVector) packed.and((byte) 0x0F).castShape(F, 0);
-                    FloatVector hi = (FloatVector) packed.reinterpretAsInts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes().and((byte) 0x0F).castShape(F, 0);
+                    IntVector q = (IntVector) ByteVector.fromMemorySegment(B, s, off + 16 + 32 * c + l, LE).castShape(I, 0);
+                    FloatVector lo = (FloatVector) q.and(0x0F).convert(VectorOperators.I2F, 0);
+                    FloatVector hi = (FloatVector) q.lanewise(VectorOperators.ASHR, 4).and(0x0F).convert(VectorOperators.I2F, 0);
                     FloatVector xl = FloatVector.fromArray(F, x, xOff + b + 64 * c + l);
                     FloatVector xh = FloatVector.fromArray(F, x, xOff + b + 64 * c + 32 + l);
                     acc = lo.fma(xl.mul(lowScale), acc);
@@ -184,9 +184,9 @@ final class FusedDot {
                 FloatVector highScale = FloatVector.broadcast(F, d * KQuantCodecs.scale(s, off + 4, 2 * c + 1));
                 FloatVector highMin = FloatVector.broadcast(F, dmin * KQuantCodecs.min(s, off + 4, 2 * c + 1));
                 for (int l = 0; l < 32; l += F.length()) {
-                    ByteVector packed = ByteVector.fromMemorySegment(B, s, off + 16 + 32 * c + l, LE);
-                    FloatVector lo = (FloatVector) packed.and((byte) 0x0F).castShape(F, 0);
-                    FloatVector hi = (FloatVector) packed.reinterpretAsInts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes().and((byte) 0x0F).castShape(F, 0);
+                    IntVector q = (IntVector) ByteVector.fromMemorySegment(B, s, off + 16 + 32 * c + l, LE).castShape(I, 0);
+                    FloatVector lo = (FloatVector) q.and(0x0F).convert(VectorOperators.I2F, 0);
+                    FloatVector hi = (FloatVector) q.lanewise(VectorOperators.ASHR, 4).and(0x0F).convert(VectorOperators.I2F, 0);
                     int il = xOff + b + 64 * c + l, ih = il + 32;
                     FloatVector xl = FloatVector.fromArray(F, v0, il), xh = FloatVector.fromArray(F, v0, ih);
                     a0 = hi.fma(xh.mul(highScale), lo.fma(xl.mul(lowScale), a0));
@@ -299,9 +299,9 @@ final class FusedDot {
         for (int b = 0; b < n; b += 32, off += 18) {
             FloatVector d = FloatVector.broadcast(F, Float.float16ToFloat(s.get(Le.I16, off)));
             for (int j = 0; j < 16; j += F.length()) {
-                ByteVector packed = ByteVector.fromMemorySegment(B, s, off + 2 + j, LE);
-                FloatVector lo = ((FloatVector) packed.and((byte) 0x0F).sub((byte) 8).castShape(F, 0)).mul(d);
-                FloatVector hi = ((FloatVector) packed.reinterpretAsInts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes().and((byte) 0x0F).sub((byte) 8).castShape(F, 0)).mul(d);
+                IntVector q = (IntVector) ByteVector.fromMemorySegment(B, s, off + 2 + j, LE).castShape(I, 0);
+                FloatVector lo = ((FloatVector) q.and(0x0F).sub(8).convert(VectorOperators.I2F, 0)).mul(d);
+                FloatVector hi = ((FloatVector) q.lanewise(VectorOperators.ASHR, 4).and(0x0F).sub(8).convert(VectorOperators.I2F, 0)).mul(d);
                 acc = lo.fma(FloatVector.fromArray(F, x, xOff + b + j), acc);
                 acc = hi.fma(FloatVector.fromArray(F, x, xOff + b + 16 + j), acc);
             }

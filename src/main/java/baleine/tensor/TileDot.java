@@ -2,6 +2,7 @@ package baleine.tensor;
 
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
@@ -19,6 +20,7 @@ import java.nio.ByteOrder;
 final class TileDot {
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
     private static final VectorSpecies<Byte> B = VectorSpecies.of(byte.class, VectorShape.forBitSize(F.length() * 8));
+    private static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, F.vectorShape());
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
 
     private TileDot() {
@@ -94,14 +96,17 @@ final class TileDot {
             FloatVector d2 = FloatVector.broadcast(F, Float.float16ToFloat(s.get(Le.I16, o2)));
             FloatVector d3 = FloatVector.broadcast(F, Float.float16ToFloat(s.get(Le.I16, o3)));
             for (int j = 0; j < 16; j += F.length()) {
-                ByteVector p0 = ByteVector.fromMemorySegment(B, s, o0 + 2 + j, LE), p1 = ByteVector.fromMemorySegment(B, s, o1 + 2 + j, LE);
-                ByteVector p2 = ByteVector.fromMemorySegment(B, s, o2 + 2 + j, LE), p3 = ByteVector.fromMemorySegment(B, s, o3 + 2 + j, LE);
+                // nibbles in int lanes: one widening per 16 bytes, and no byte shifts (x86 has none)
+                IntVector q0 = (IntVector) ByteVector.fromMemorySegment(B, s, o0 + 2 + j, LE).castShape(I, 0);
+                IntVector q1 = (IntVector) ByteVector.fromMemorySegment(B, s, o1 + 2 + j, LE).castShape(I, 0);
+                IntVector q2 = (IntVector) ByteVector.fromMemorySegment(B, s, o2 + 2 + j, LE).castShape(I, 0);
+                IntVector q3 = (IntVector) ByteVector.fromMemorySegment(B, s, o3 + 2 + j, LE).castShape(I, 0);
                 int i = xOff + b + j;
                 // the low nibbles (values 0..15 of the block) first, as in the one-row kernel
-                FloatVector w0 = ((FloatVector) p0.and((byte) 0x0F).sub((byte) 8).castShape(F, 0)).mul(d0);
-                FloatVector w1 = ((FloatVector) p1.and((byte) 0x0F).sub((byte) 8).castShape(F, 0)).mul(d1);
-                FloatVector w2 = ((FloatVector) p2.and((byte) 0x0F).sub((byte) 8).castShape(F, 0)).mul(d2);
-                FloatVector w3 = ((FloatVector) p3.and((byte) 0x0F).sub((byte) 8).castShape(F, 0)).mul(d3);
+                FloatVector w0 = ((FloatVector) q0.and(0x0F).sub(8).convert(VectorOperators.I2F, 0)).mul(d0);
+                FloatVector w1 = ((FloatVector) q1.and(0x0F).sub(8).convert(VectorOperators.I2F, 0)).mul(d1);
+                FloatVector w2 = ((FloatVector) q2.and(0x0F).sub(8).convert(VectorOperators.I2F, 0)).mul(d2);
+                FloatVector w3 = ((FloatVector) q3.and(0x0F).sub(8).convert(VectorOperators.I2F, 0)).mul(d3);
                 FloatVector v = FloatVector.fromArray(F, x0, i);
                 a00 = w0.fma(v, a00); a10 = w1.fma(v, a10); a20 = w2.fma(v, a20); a30 = w3.fma(v, a30);
                 v = FloatVector.fromArray(F, x1, i);
@@ -110,10 +115,10 @@ final class TileDot {
                 a02 = w0.fma(v, a02); a12 = w1.fma(v, a12); a22 = w2.fma(v, a22); a32 = w3.fma(v, a32);
                 v = FloatVector.fromArray(F, x3, i);
                 a03 = w0.fma(v, a03); a13 = w1.fma(v, a13); a23 = w2.fma(v, a23); a33 = w3.fma(v, a33);
-                w0 = ((FloatVector) p0.reinterpretAsInts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes().and((byte) 0x0F).sub((byte) 8).castShape(F, 0)).mul(d0);
-                w1 = ((FloatVector) p1.reinterpretAsInts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes().and((byte) 0x0F).sub((byte) 8).castShape(F, 0)).mul(d1);
-                w2 = ((FloatVector) p2.reinterpretAsInts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes().and((byte) 0x0F).sub((byte) 8).castShape(F, 0)).mul(d2);
-                w3 = ((FloatVector) p3.reinterpretAsInts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes().and((byte) 0x0F).sub((byte) 8).castShape(F, 0)).mul(d3);
+                w0 = ((FloatVector) q0.lanewise(VectorOperators.ASHR, 4).and(0x0F).sub(8).convert(VectorOperators.I2F, 0)).mul(d0);
+                w1 = ((FloatVector) q1.lanewise(VectorOperators.ASHR, 4).and(0x0F).sub(8).convert(VectorOperators.I2F, 0)).mul(d1);
+                w2 = ((FloatVector) q2.lanewise(VectorOperators.ASHR, 4).and(0x0F).sub(8).convert(VectorOperators.I2F, 0)).mul(d2);
+                w3 = ((FloatVector) q3.lanewise(VectorOperators.ASHR, 4).and(0x0F).sub(8).convert(VectorOperators.I2F, 0)).mul(d3);
                 v = FloatVector.fromArray(F, x0, i + 16);
                 a00 = w0.fma(v, a00); a10 = w1.fma(v, a10); a20 = w2.fma(v, a20); a30 = w3.fma(v, a30);
                 v = FloatVector.fromArray(F, x1, i + 16);
