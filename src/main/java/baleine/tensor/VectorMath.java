@@ -114,6 +114,103 @@ public final class VectorMath {
         }
     }
 
+    /**
+     * Four rows of {@code a} (at offsets o0..o3) times four vectors {@code x[x0 .. x0 + 3]}:
+     * {@code out[4 * i + k] = a[o_i ..] . x[x0 + k][0 ..]} over n values, each loaded chunk used four times.
+     */
+    public static void dotRows4x4(float[] a, int o0, int o1, int o2, int o3, float[][] x, int x0, int n, float[] out) {
+        float[] v0 = x[x0], v1 = x[x0 + 1], v2 = x[x0 + 2], v3 = x[x0 + 3];
+        FloatVector z = FloatVector.zero(S);
+        FloatVector a00 = z, a01 = z, a02 = z, a03 = z, a10 = z, a11 = z, a12 = z, a13 = z;
+        FloatVector a20 = z, a21 = z, a22 = z, a23 = z, a30 = z, a31 = z, a32 = z, a33 = z;
+        int i = 0;
+        for (; i + S.length() <= n; i += S.length()) {
+            FloatVector r0 = FloatVector.fromArray(S, a, o0 + i), r1 = FloatVector.fromArray(S, a, o1 + i);
+            FloatVector r2 = FloatVector.fromArray(S, a, o2 + i), r3 = FloatVector.fromArray(S, a, o3 + i);
+            FloatVector v = FloatVector.fromArray(S, v0, i);
+            a00 = r0.fma(v, a00); a10 = r1.fma(v, a10); a20 = r2.fma(v, a20); a30 = r3.fma(v, a30);
+            v = FloatVector.fromArray(S, v1, i);
+            a01 = r0.fma(v, a01); a11 = r1.fma(v, a11); a21 = r2.fma(v, a21); a31 = r3.fma(v, a31);
+            v = FloatVector.fromArray(S, v2, i);
+            a02 = r0.fma(v, a02); a12 = r1.fma(v, a12); a22 = r2.fma(v, a22); a32 = r3.fma(v, a32);
+            v = FloatVector.fromArray(S, v3, i);
+            a03 = r0.fma(v, a03); a13 = r1.fma(v, a13); a23 = r2.fma(v, a23); a33 = r3.fma(v, a33);
+        }
+        out[0] = sumLanes(a00);
+        out[1] = sumLanes(a01);
+        out[2] = sumLanes(a02);
+        out[3] = sumLanes(a03);
+        out[4] = sumLanes(a10);
+        out[5] = sumLanes(a11);
+        out[6] = sumLanes(a12);
+        out[7] = sumLanes(a13);
+        out[8] = sumLanes(a20);
+        out[9] = sumLanes(a21);
+        out[10] = sumLanes(a22);
+        out[11] = sumLanes(a23);
+        out[12] = sumLanes(a30);
+        out[13] = sumLanes(a31);
+        out[14] = sumLanes(a32);
+        out[15] = sumLanes(a33);
+        for (; i < n; i++) {
+            float r0 = a[o0 + i], r1 = a[o1 + i], r2 = a[o2 + i], r3 = a[o3 + i];
+            for (int k = 0; k < 4; k++) {
+                float v = x[x0 + k][i];
+                out[k] += r0 * v;
+                out[4 + k] += r1 * v;
+                out[8 + k] += r2 * v;
+                out[12 + k] += r3 * v;
+            }
+        }
+    }
+
+    /**
+     * {@code y[y0 + k][0 ..] += sum_i w[4 * i + k] * a[o_i ..]} for k in 0..3 over n values: four rows of
+     * {@code a} added into four vectors, each loaded chunk used four times, each y chunk loaded and stored once.
+     */
+    public static void axpyRows4x4(float[] w, float[] a, int o0, int o1, int o2, int o3, float[][] y, int y0, int n) {
+        float[] u0 = y[y0], u1 = y[y0 + 1], u2 = y[y0 + 2], u3 = y[y0 + 3];
+        FloatVector c0 = FloatVector.broadcast(S, w[0]), c1 = FloatVector.broadcast(S, w[1]);
+        FloatVector c2 = FloatVector.broadcast(S, w[2]), c3 = FloatVector.broadcast(S, w[3]);
+        FloatVector c4 = FloatVector.broadcast(S, w[4]), c5 = FloatVector.broadcast(S, w[5]);
+        FloatVector c6 = FloatVector.broadcast(S, w[6]), c7 = FloatVector.broadcast(S, w[7]);
+        FloatVector c8 = FloatVector.broadcast(S, w[8]), c9 = FloatVector.broadcast(S, w[9]);
+        FloatVector c10 = FloatVector.broadcast(S, w[10]), c11 = FloatVector.broadcast(S, w[11]);
+        FloatVector c12 = FloatVector.broadcast(S, w[12]), c13 = FloatVector.broadcast(S, w[13]);
+        FloatVector c14 = FloatVector.broadcast(S, w[14]), c15 = FloatVector.broadcast(S, w[15]);
+        int i = 0;
+        for (; i + S.length() <= n; i += S.length()) {
+            FloatVector r0 = FloatVector.fromArray(S, a, o0 + i), r1 = FloatVector.fromArray(S, a, o1 + i);
+            FloatVector r2 = FloatVector.fromArray(S, a, o2 + i), r3 = FloatVector.fromArray(S, a, o3 + i);
+            FloatVector u = FloatVector.fromArray(S, u0, i);
+            u = r0.fma(c0, u);
+            u = r1.fma(c4, u);
+            u = r2.fma(c8, u);
+            r3.fma(c12, u).intoArray(u0, i);
+            u = FloatVector.fromArray(S, u1, i);
+            u = r0.fma(c1, u);
+            u = r1.fma(c5, u);
+            u = r2.fma(c9, u);
+            r3.fma(c13, u).intoArray(u1, i);
+            u = FloatVector.fromArray(S, u2, i);
+            u = r0.fma(c2, u);
+            u = r1.fma(c6, u);
+            u = r2.fma(c10, u);
+            r3.fma(c14, u).intoArray(u2, i);
+            u = FloatVector.fromArray(S, u3, i);
+            u = r0.fma(c3, u);
+            u = r1.fma(c7, u);
+            u = r2.fma(c11, u);
+            r3.fma(c15, u).intoArray(u3, i);
+        }
+        for (; i < n; i++) {
+            for (int k = 0; k < 4; k++) {
+                float[] yk = y[y0 + k];
+                yk[i] = Math.fma(a[o3 + i], w[12 + k], Math.fma(a[o2 + i], w[8 + k], Math.fma(a[o1 + i], w[4 + k], Math.fma(a[o0 + i], w[k], yk[i]))));
+            }
+        }
+    }
+
     public static float dotScalar(float[] a, int aOff, float[] b, int bOff, int n) {
         float sum = 0;
         for (int i = 0; i < n; i++) {
@@ -161,6 +258,13 @@ public final class VectorMath {
         float inv = (float) (1.0 / Math.sqrt(ss / n + eps));
         for (int i = 0; i < n; i++) {
             x[off + i] = x[off + i] * inv * w[i];
+        }
+    }
+
+    /** {@code x[off .. off + n) *= factor}. */
+    public static void scale(float[] x, int off, int n, float factor) {
+        for (int i = off; i < off + n; i++) {
+            x[i] *= factor;
         }
     }
 

@@ -28,6 +28,38 @@ class VectorMathTest {
     }
 
     @RepeatedTest(10)
+    void fourRowsByFourVectorsMatchScalar() {
+        int n = 1 + rnd.nextInt(600), rows = 9;
+        float[] a = random(rows * n + 7);
+        int[] o = {rnd.nextInt(rows) * n, rnd.nextInt(rows) * n + 3, 7, rnd.nextInt(rows) * n};
+        float[][] x = {random(n), random(n), random(n), random(n), random(n)};
+        float[] out = new float[16];
+        VectorMath.dotRows4x4(a, o[0], o[1], o[2], o[3], x, 1, n, out);
+        for (int i = 0; i < 4; i++) {
+            for (int k = 0; k < 4; k++) {
+                assertThat(out[4 * i + k]).isCloseTo(VectorMath.dotScalar(a, o[i], x[1 + k], 0, n), within(1e-4f * (float) Math.sqrt(n)));
+            }
+        }
+        float[] w = random(16);
+        float[][] y = {random(n), random(n), random(n), random(n), random(n)};
+        float[][] expected = new float[5][];
+        for (int k = 0; k < 5; k++) {
+            expected[k] = y[k].clone();
+        }
+        VectorMath.axpyRows4x4(w, a, o[0], o[1], o[2], o[3], y, 1, n);
+        for (int k = 0; k < 4; k++) {
+            for (int i = 0; i < 4; i++) {
+                VectorMath.axpyScalar(w[4 * i + k], a, o[i], expected[1 + k], 0, n);
+            }
+        }
+        for (int k = 0; k < 5; k++) {
+            for (int c = 0; c < n; c++) {
+                assertThat(y[k][c]).isCloseTo(expected[k][c], within(1e-4f));
+            }
+        }
+    }
+
+    @RepeatedTest(10)
     void axpyMatchesScalar() {
         int n = 1 + rnd.nextInt(300);
         float[] x = random(n), y = random(n + 2), y2 = y.clone();

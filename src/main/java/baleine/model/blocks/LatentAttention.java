@@ -65,62 +65,100 @@ public record LatentAttention(Weight qA, RmsNorm qANorm, Weight qB, Weight kvA, 
     }
 
     /**
-     * Heads [h0, h1): absorb the queries into the latent space, score every cached position (each latent row
-     * is loaded once and used by all heads of the group, FlashMLA's trick), softmax, sum the latents, expand.
+     * Heads [h0, h1): absorb the queries into the latent space, score every cached row, softmax, sum the
+     * latents, expand. A head's query is its absorbed part followed by its rope part, so a score is one dot
+     * product with the cached row (latent, rope key); rows and heads go four by four, so each loaded chunk
+     * of a cached row serves four heads and each chunk of a query four rows (FlashMLA's trick, on a CPU).
      */
     private void attendHeads(int h0, int h1, float[][] q, int n, LatentLayerCache cache, int[] rows, int start, float[][] out) {
-        int qk = nope + ropeDim, count = h1 - h0;
-        float[][][] qAbs = new float[count][n][kvLora];
+        int qk = nope + ropeDim, count = h1 - h0, width = kvLora + ropeDim;
+        float[][][] query = new float[count][n][width];
         for (int h = h0; h < h1; h++) {
-            up.absorbQuery(h, q, h * qk, qAbs[h - h0], n);
+            up.absorbQuery(h, q, h * qk, query[h - h0], n);
+            for (int t = 0; t < n; t++) {
+                System.arraycopy(q[t], h * qk + nope, query[h - h0][t], kvLora, ropeDim);
+            }
         }
-        float[] latent = cache.latent(), ropeKeys = cache.ropeKeys();
-        float[] four = new float[4], weights = new float[4];
+        float[] values = cache.values();
+        float[] tile = new float[16], four = new float[4];
         for (int t = 0; t < n; t++) {
             int len = start + t + 1;
             float[][] att = new float[count][len];
             float[][] qt = new float[count][];
             for (int k = 0; k < count; k++) {
-                qt[k] = qAbs[k][t];
+                qt[k] = query[k][t];
             }
-            for (int s = 0; s < len; s++) {
+            int s = 0;
+            for (; s + 4 <= len; s += 4) {
+                int o0 = rows[s] * width, o1 = rows[s + 1] * width, o2 = rows[s + 2] * width, o3 = rows[s + 3] * width;
                 int k = 0;
-                for (; k + 4 <= count; k += 4) { // one load of the latent row serves four heads
-                    VectorMath.dot4(latent, rows[s] * kvLora, qt, k, 0, kvLora, four);
+                for (; k + 4 <= count; k += 4) {
+                    VectorMath.dotRows4x4(values, o0, o1, o2, o3, qt, k, width, tile);
+                    for (int i = 0; i < 4; i++) {
+                        for (int j = 0; j < 4; j++) {
+                            att[k + j][s + i] = tile[4 * i + j];
+                        }
+                    }
+                }
+                for (; k < count; k++) {
+                    for (int i = 0; i < 4; i++) {
+                        att[k][s + i] = VectorMath.dot(qt[k], 0, values, rows[s + i] * width, width);
+                    }
+                }
+            }
+            for (; s < len; s++) {
+                int k = 0;
+                for (; k + 4 <= count; k += 4) {
+                    VectorMath.dot4(values, rows[s] * width, qt, k, 0, width, four);
                     for (int j = 0; j < 4; j++) {
                         att[k + j][s] = four[j];
                     }
                 }
                 for (; k < count; k++) {
-                    att[k][s] = VectorMath.dot(qt[k], 0, latent, rows[s] * kvLora, kvLora);
-                }
-                for (k = 0; k < count; k++) {
-                    float position = VectorMath.dot(q[t], (h0 + k) * qk + nope, ropeKeys, rows[s] * ropeDim, ropeDim);
-                    att[k][s] = (att[k][s] + position) * scale;
+                    att[k][s] = VectorMath.dot(qt[k], 0, values, rows[s] * width, width);
                 }
             }
             float[][] oLat = new float[count][kvLora];
             for (int k = 0; k < count; k++) {
+                VectorMath.scale(att[k], 0, len, scale);
                 VectorMath.softmax(att[k], 0, len);
             }
-            for (int s = 0; s < len; s++) {
+            s = 0;
+            for (; s + 4 <= len; s += 4) {
+                int o0 = rows[s] * width, o1 = rows[s + 1] * width, o2 = rows[s + 2] * width, o3 = rows[s + 3] * width;
+                int k = 0;
+                for (; k + 4 <= count; k += 4) {
+                    for (int i = 0; i < 4; i++) {
+                        for (int j = 0; j < 4; j++) {
+                            tile[4 * i + j] = att[k + j][s + i];
+                        }
+                    }
+                    VectorMath.axpyRows4x4(tile, values, o0, o1, o2, o3, oLat, k, kvLora);
+                }
+                for (; k < count; k++) {
+                    for (int i = 0; i < 4; i++) {
+                        VectorMath.axpy(att[k][s + i], values, rows[s + i] * width, oLat[k], 0, kvLora);
+                    }
+                }
+            }
+            for (; s < len; s++) {
                 int k = 0;
                 for (; k + 4 <= count; k += 4) {
                     for (int j = 0; j < 4; j++) {
-                        weights[j] = att[k + j][s];
+                        four[j] = att[k + j][s];
                     }
-                    VectorMath.axpy4(weights, latent, rows[s] * kvLora, oLat, k, 0, kvLora);
+                    VectorMath.axpy4(four, values, rows[s] * width, oLat, k, 0, kvLora);
                 }
                 for (; k < count; k++) {
-                    VectorMath.axpy(att[k][s], latent, rows[s] * kvLora, oLat[k], 0, kvLora);
+                    VectorMath.axpy(att[k][s], values, rows[s] * width, oLat[k], 0, kvLora);
                 }
             }
             for (int k = 0; k < count; k++) {
-                qAbs[k][t] = oLat[k]; // reuse the slot: the attended latent of head k for token t
+                query[k][t] = oLat[k]; // reuse the slot: the attended latent of head k for token t
             }
         }
         for (int h = h0; h < h1; h++) {
-            up.expandValue(h, qAbs[h - h0], out, h * vDim, n);
+            up.expandValue(h, query[h - h0], out, h * vDim, n);
         }
     }
 
