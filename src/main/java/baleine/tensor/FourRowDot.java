@@ -5,7 +5,6 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.MemorySegment;
@@ -20,17 +19,17 @@ import java.nio.ByteOrder;
  * is passed to a method that C2 may not inline: the accumulators would then be boxed on every iteration.
  */
 final class FourRowDot {
-    private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
-    private static final VectorSpecies<Byte> B = VectorSpecies.of(byte.class, VectorShape.forBitSize(F.length() * 8));
-    private static final VectorSpecies<Short> S = VectorSpecies.of(short.class, VectorShape.forBitSize(F.length() * 16));
-    private static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, F.vectorShape());
+    private static final VectorSpecies<Float> F = Species.F;
+    private static final VectorSpecies<Byte> B = Species.B;
+    private static final VectorSpecies<Short> S = Species.S;
+    private static final VectorSpecies<Integer> I = Species.I;
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
 
     private FourRowDot() {
     }
 
     static boolean supports(GgmlType type) {
-        return type == GgmlType.Q8_0 || type == GgmlType.Q4_0 || type == GgmlType.BF16;
+        return Species.FUSED && (type == GgmlType.Q8_0 || type == GgmlType.Q4_0 || type == GgmlType.BF16);
     }
 
     /** {@code out[k] = row(off + k * stride) . x[xOff .. xOff + n)} for k in 0..3. */

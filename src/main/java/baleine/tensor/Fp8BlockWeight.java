@@ -4,7 +4,6 @@ import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.MemorySegment;
@@ -85,18 +84,19 @@ public final class Fp8BlockWeight extends Weight {
 
     @Override
     public boolean hasFusedDot() {
-        return true;
+        return Species.FUSED;
     }
 
-    private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
-    private static final VectorSpecies<Byte> B =
-            VectorSpecies.of(byte.class, VectorShape.forBitSize(F.length() * 8));
-    private static final VectorSpecies<Integer> I =
-            VectorSpecies.of(int.class, F.vectorShape());
+    private static final VectorSpecies<Float> F = Species.F;
+    private static final VectorSpecies<Byte> B = Species.B;
+    private static final VectorSpecies<Integer> I = Species.I;
 
     /** The row read in place: e4m3 bytes widened and converted to floats in registers, one scale per block. */
     @Override
     public float dot(int row, float[] x, int xOff) {
+        if (!Species.FUSED) {
+            return super.dot(row, x, xOff);
+        }
         int absRow = firstRow + row;
         long base = (long) absRow * cols;
         long scaleRow = (long) (absRow / block) * scaleCols;
@@ -123,6 +123,10 @@ public final class Fp8BlockWeight extends Weight {
     /** Four tokens at once: each 8-value chunk is converted once; per token the operations are those of {@link #dot}. */
     @Override
     public void dot4(int row, float[][] x, int t0, int xOff, float[] out) {
+        if (!Species.FUSED) {
+            super.dot4(row, x, t0, xOff, out);
+            return;
+        }
         int absRow = firstRow + row;
         long base = (long) absRow * cols;
         long scaleRow = (long) (absRow / block) * scaleCols;

@@ -5,7 +5,6 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 import baleine.tensor.quant.KQuantCodecs;
@@ -20,10 +19,10 @@ import java.nio.ByteOrder;
  * types (one row, four rows, four vectors, tiles) follows this order, so all agree bit for bit.
  */
 final class FusedDot {
-    private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
-    private static final VectorSpecies<Byte> B = VectorSpecies.of(byte.class, VectorShape.forBitSize(F.length() * 8));
-    private static final VectorSpecies<Short> S = VectorSpecies.of(short.class, VectorShape.forBitSize(F.length() * 16));
-    private static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, F.vectorShape());
+    private static final VectorSpecies<Float> F = Species.F;
+    private static final VectorSpecies<Byte> B = Species.B;
+    private static final VectorSpecies<Short> S = Species.S;
+    private static final VectorSpecies<Integer> I = Species.I;
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
 
     private FusedDot() {
@@ -31,7 +30,7 @@ final class FusedDot {
 
     /** Whether {@code type} has a fused kernel (the others decode the row first). */
     static boolean supports(GgmlType type) {
-        return switch (type) {
+        return Species.FUSED && switch (type) {
             case F32, BF16, Q8_0, Q4_0, Q4_K, Q6_K -> true;
             default -> false;
         };
@@ -51,7 +50,7 @@ final class FusedDot {
 
     /** Whether {@code type} has a kernel that converts a row once for four vectors. */
     static boolean supportsFour(GgmlType type) {
-        return type == GgmlType.Q8_0 || type == GgmlType.Q4_0 || type == GgmlType.Q4_K || type == GgmlType.Q6_K;
+        return Species.FUSED && (type == GgmlType.Q8_0 || type == GgmlType.Q4_0 || type == GgmlType.Q4_K || type == GgmlType.Q6_K);
     }
 
     /**

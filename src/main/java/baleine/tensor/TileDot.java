@@ -4,7 +4,6 @@ import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.MemorySegment;
@@ -18,16 +17,16 @@ import java.nio.ByteOrder;
  * stops inlining inside methods this large, and a vector crossing a call that is not inlined is boxed.
  */
 final class TileDot {
-    private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
-    private static final VectorSpecies<Byte> B = VectorSpecies.of(byte.class, VectorShape.forBitSize(F.length() * 8));
-    private static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, F.vectorShape());
+    private static final VectorSpecies<Float> F = Species.F;
+    private static final VectorSpecies<Byte> B = Species.B;
+    private static final VectorSpecies<Integer> I = Species.I;
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
 
     private TileDot() {
     }
 
     static boolean supports(GgmlType type) {
-        return type == GgmlType.Q8_0 || type == GgmlType.Q4_0;
+        return Species.FUSED && (type == GgmlType.Q8_0 || type == GgmlType.Q4_0);
     }
 
     /** {@code out[4 * i + k] = row(off + i * stride) . x[t0 + k][xOff ..]} for i, k in 0..3. */
