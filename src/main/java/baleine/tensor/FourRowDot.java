@@ -5,10 +5,14 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
+
+import static baleine.tensor.Species.F;
+import static baleine.tensor.Species.B;
+import static baleine.tensor.Species.S;
+import static baleine.tensor.Species.I;
 
 /**
  * Four rows, far apart in memory, times one vector: the matrix-vector product of decoding. One row at a
@@ -19,10 +23,6 @@ import java.nio.ByteOrder;
  * is passed to a method that C2 may not inline: the accumulators would then be boxed on every iteration.
  */
 final class FourRowDot {
-    private static final VectorSpecies<Float> F = Species.F;
-    private static final VectorSpecies<Byte> B = Species.B;
-    private static final VectorSpecies<Short> S = Species.S;
-    private static final VectorSpecies<Integer> I = Species.I;
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
 
     private FourRowDot() {

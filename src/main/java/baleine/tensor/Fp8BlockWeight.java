@@ -4,10 +4,13 @@ import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
+
+import static baleine.tensor.Species.F;
+import static baleine.tensor.Species.B;
+import static baleine.tensor.Species.I;
 
 /**
  * DeepSeek-V3's native FP8 weights: float8 e4m3fn values with one float32 {@code scale_inv} per
@@ -87,9 +90,6 @@ public final class Fp8BlockWeight extends Weight {
         return Species.FUSED;
     }
 
-    private static final VectorSpecies<Float> F = Species.F;
-    private static final VectorSpecies<Byte> B = Species.B;
-    private static final VectorSpecies<Integer> I = Species.I;
 
     /** The row read in place: e4m3 bytes widened and converted to floats in registers, one scale per block. */
     @Override

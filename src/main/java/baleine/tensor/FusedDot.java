@@ -5,12 +5,16 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorSpecies;
 
 import baleine.tensor.quant.KQuantCodecs;
 
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
+
+import static baleine.tensor.Species.F;
+import static baleine.tensor.Species.B;
+import static baleine.tensor.Species.S;
+import static baleine.tensor.Species.I;
 
 /**
  * Dot products of one stored row with a float vector, reading the row in place and converting it in
@@ -19,10 +23,6 @@ import java.nio.ByteOrder;
  * types (one row, four rows, four vectors, tiles) follows this order, so all agree bit for bit.
  */
 final class FusedDot {
-    private static final VectorSpecies<Float> F = Species.F;
-    private static final VectorSpecies<Byte> B = Species.B;
-    private static final VectorSpecies<Short> S = Species.S;
-    private static final VectorSpecies<Integer> I = Species.I;
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
 
     private FusedDot() {

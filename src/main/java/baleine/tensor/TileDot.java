@@ -4,10 +4,13 @@ import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
+
+import static baleine.tensor.Species.F;
+import static baleine.tensor.Species.B;
+import static baleine.tensor.Species.I;
 
 /**
  * Four rows times four vectors, the register tile of batched products (prefill): each weight chunk is
@@ -17,9 +20,6 @@ import java.nio.ByteOrder;
  * stops inlining inside methods this large, and a vector crossing a call that is not inlined is boxed.
  */
 final class TileDot {
-    private static final VectorSpecies<Float> F = Species.F;
-    private static final VectorSpecies<Byte> B = Species.B;
-    private static final VectorSpecies<Integer> I = Species.I;
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
 
     private TileDot() {
