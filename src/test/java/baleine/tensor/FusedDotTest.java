@@ -102,4 +102,20 @@ class FusedDotTest {
             assertThat(four[k]).isEqualTo(w.dot(42, xs[k], 5)); // bit for bit: batching changes nothing
         }
     }
+
+    @org.junit.jupiter.api.Test
+    void vectorE4m3MatchesTheScalarDecodingForAll256Codes() {
+        java.lang.foreign.MemorySegment codes = Arena.ofAuto().allocate(256 + 64);
+        for (int b = 0; b < 256; b++) {
+            codes.set(Le.U8, b, (byte) b);
+        }
+        int lanes = jdk.incubator.vector.FloatVector.SPECIES_PREFERRED.length();
+        for (int b = 0; b < 256; b += lanes) {
+            float[] got = Fp8BlockWeight.e4m3(codes, b).toArray();
+            for (int k = 0; k < lanes; k++) {
+                float want = Fp8BlockWeight.e4m3ToFloat(b + k);
+                assertThat(Float.floatToIntBits(got[k])).as("code 0x%02x", b + k).isEqualTo(Float.floatToIntBits(want));
+            }
+        }
+    }
 }
