@@ -65,12 +65,16 @@ public final class MatMul {
     }
 
     /**
-     * Four rows by four vectors at a time while four rows are left; returns the first row not done (types
+     * Four rows by four vectors at a time while four rows are left (so a batch of two or three, e.g. two
+     * sequences decoding together, reads each row once); returns the first row not done (types
      * with tiles also have fused kernels for those). The
      * four rows (17 KB of Q8_0 for 4096 columns) stay in L1 while the batch passes over them.
      */
     private static int tiles(Weight w, int from, int to, float[][] x, int xOff, float[][] y, int yOff, int n) {
         float[] tile = new float[16];
+        int whole = n - n % 4, left = n - whole;
+        // two or three vectors left: one more tile, the last vector repeated (its extra outputs dropped)
+        float[][] padded = left >= 2 ? new float[][]{x[whole], x[whole + 1], x[whole + Math.min(2, left - 1)], x[n - 1]} : null;
         int r = from;
         for (; r + 4 <= to; r += 4) {
             int t = 0;
@@ -82,7 +86,14 @@ public final class MatMul {
                     }
                 }
             }
-            for (; t < n; t++) { // the last vectors: the four rows as four independent sums
+            if (left >= 2) {
+                w.dotTile(r, padded, 0, xOff, tile);
+                for (int i = 0; i < 4; i++) {
+                    for (int k = 0; k < left; k++) {
+                        y[t + k][yOff + r + i - from] = tile[4 * i + k];
+                    }
+                }
+            } else if (left == 1) { // the four rows as four independent sums
                 w.dotRows4(r, 1, x[t], xOff, tile);
                 for (int i = 0; i < 4; i++) {
                     y[t][yOff + r + i - from] = tile[i];
