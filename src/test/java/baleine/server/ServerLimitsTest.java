@@ -53,12 +53,20 @@ class ServerLimitsTest {
         return -1;
     }
 
+    /**
+     * Waits until nothing is queued and n requests run. The queue is read first (both reads happen, in
+     * order): a queued request cannot then start between the two reads and make a count of n a passing
+     * moment — e.g. a freed slot briefly taken by a queued client that has hung up too.
+     */
     private static void awaitRunning(ServerFixture f, int n) throws InterruptedException {
         long deadline = System.currentTimeMillis() + 5000;
-        while (running(f) != n && System.currentTimeMillis() < deadline) {
+        int queued, running;
+        while (((queued = gauge(f, "baleine_requests_queued")) != 0 | (running = running(f)) != n)
+                && System.currentTimeMillis() < deadline) {
             Thread.sleep(20);
         }
-        assertThat(running(f)).isEqualTo(n);
+        assertThat(queued).isZero();
+        assertThat(running).isEqualTo(n);
     }
 
     private static int gauge(ServerFixture f, String name) {
