@@ -67,35 +67,38 @@ final class BenchSuiteCommand implements Callable<Integer> {
         if (chosen.isEmpty()) {
             throw new IllegalArgumentException("--only matches no bench model; presets and types are listed by --help");
         }
-        Parallel.setThreads(2);
-        double bandwidth = MemoryBandwidth.measure(1L << 30, 3);
         List<String> rows = new ArrayList<>();
         String depthNote = "";
-        for (Entry e : chosen) {
-            Path file = ensure(models, e);
-            System.err.println("benching " + file + " ...");
-            try (DecoderModel m = Architectures.load(file)) {
-                Random rnd = new Random(1);
-                Parallel.setThreads(2);
-                double[] pp = BenchCommand.measure(m, "pp64", 64, 0, 0, reps, rnd).tokensPerSecond();
-                double[] tg = BenchCommand.measure(m, "tg32", 0, 32, 0, reps, rnd).tokensPerSecond();
-                if (depth > 0 && e.preset().equals("deepseek-v2-lite-shape") && e.type().equals("Q8_0")) {
-                    double[] deep = BenchCommand.measure(m, "tg32", 0, 32, depth, reps, rnd).tokensPerSecond();
-                    depthNote = String.format("%s %s at depth %d: tg32 %s tok/s, %.0f%% of its depth-0 speed.", e.label(), e.type(), depth,
-                            cell(deep), 100 * BenchCommand.mean(deep) / BenchCommand.mean(tg));
+        double bandwidth;
+        try {
+            Parallel.setThreads(2);
+            bandwidth = MemoryBandwidth.measure(1L << 30, 3);
+            for (Entry e : chosen) {
+                Path file = ensure(models, e);
+                System.err.println("benching " + file + " ...");
+                try (DecoderModel m = Architectures.load(file)) {
+                    Random rnd = new Random(1);
+                    Parallel.setThreads(2);
+                    double[] pp = BenchCommand.measure(m, "pp64", 64, 0, 0, reps, rnd).tokensPerSecond();
+                    double[] tg = BenchCommand.measure(m, "tg32", 0, 32, 0, reps, rnd).tokensPerSecond();
+                    if (depth > 0 && e.preset().equals("deepseek-v2-lite-shape") && e.type().equals("Q8_0")) {
+                        double[] deep = BenchCommand.measure(m, "tg32", 0, 32, depth, reps, rnd).tokensPerSecond();
+                        depthNote = String.format("%s %s at depth %d: tg32 %s tok/s, %.0f%% of its depth-0 speed.", e.label(), e.type(), depth,
+                                cell(deep), 100 * BenchCommand.mean(deep) / BenchCommand.mean(tg));
+                    }
+                    Parallel.setThreads(1);
+                    double[] tg1 = BenchCommand.measure(m, "tg32", 0, 32, 0, reps, rnd).tokensPerSecond();
+                    double roofline = bandwidth / m.info().decodeWeightBytes();
+                    rows.add(String.format("| %s | %s | %s | %s | %s | %s | %s | %s | %.0f%% of %.1f |", e.label(), e.type(),
+                            cell(pp), anchor(e.pp64(), pp), cell(tg), anchor(e.tg32(), tg), cell(tg1), anchor(e.tg32OneThread(), tg1),
+                            100 * BenchCommand.mean(tg) / roofline, roofline));
                 }
-                Parallel.setThreads(1);
-                double[] tg1 = BenchCommand.measure(m, "tg32", 0, 32, 0, reps, rnd).tokensPerSecond();
-                double roofline = bandwidth / m.info().decodeWeightBytes();
-                rows.add(String.format("| %s | %s | %s | %s | %s | %s | %s | %s | %.0f%% of %.1f |", e.label(), e.type(),
-                        cell(pp), anchor(e.pp64(), pp), cell(tg), anchor(e.tg32(), tg), cell(tg1), anchor(e.tg32OneThread(), tg1),
-                        100 * BenchCommand.mean(tg) / roofline, roofline));
-            } finally {
-                Parallel.setThreads(Runtime.getRuntime().availableProcessors());
             }
+        } finally {
+            Parallel.setThreads(Runtime.getRuntime().availableProcessors());
         }
         System.out.printf("Memory read bandwidth (2 threads): %.1f GB/s. tok/s, mean ± stddev of %d repetitions; llama.cpp anchors and "
-                + "(in brackets) Baleine's mean over the anchor range's midpoint.%n%n", bandwidth / 1e9, reps);
+                + "(in parentheses) Baleine's mean over the anchor range's midpoint.%n%n", bandwidth / 1e9, reps);
         System.out.println("| bench model | type | pp64 | llama.cpp pp64 | tg32 | llama.cpp tg32 | tg32, 1 thread | llama.cpp, 1 thread | tg32 vs decode roofline (tok/s) |");
         System.out.println("|---|---|---:|---:|---:|---:|---:|---:|---:|");
         rows.forEach(System.out::println);

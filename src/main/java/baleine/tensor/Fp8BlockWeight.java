@@ -90,7 +90,6 @@ public final class Fp8BlockWeight extends Weight {
         return Species.FUSED;
     }
 
-
     /** The row read in place: e4m3 bytes widened and converted to floats in registers, one scale per block. */
     @Override
     public float dot(int row, float[] x, int xOff) {

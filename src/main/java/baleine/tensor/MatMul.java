@@ -65,16 +65,16 @@ public final class MatMul {
     }
 
     /**
-     * Four rows by four vectors at a time while four rows are left (so a batch of two or three, e.g. two
-     * sequences decoding together, reads each row once); returns the first row not done (types
-     * with tiles also have fused kernels for those). The
-     * four rows (17 KB of Q8_0 for 4096 columns) stay in L1 while the batch passes over them.
+     * Four rows by four vectors at a time while four rows are left; returns the first row not done (types
+     * with tiles also have fused kernels for those). The four rows (17 KB of Q8_0 for 4096 columns) stay in
+     * L1 while the batch passes over them, and a batch of two or three (e.g. sequences decoding together)
+     * reads each row once.
      */
     private static int tiles(Weight w, int from, int to, float[][] x, int xOff, float[][] y, int yOff, int n) {
         float[] tile = new float[16];
         int whole = n - n % 4, left = n - whole;
         // two or three vectors left: one more tile, the last vector repeated (its extra outputs dropped)
-        float[][] padded = left >= 2 ? new float[][]{x[whole], x[whole + 1], x[whole + Math.min(2, left - 1)], x[n - 1]} : null;
+        float[][] padded = left >= 2 ? new float[][]{x[whole], x[whole + 1], x[Math.min(whole + 2, n - 1)], x[n - 1]} : null;
         int r = from;
         for (; r + 4 <= to; r += 4) {
             int t = 0;

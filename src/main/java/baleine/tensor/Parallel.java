@@ -26,14 +26,7 @@ public final class Parallel {
 
     /** Calls {@code body} for every chunk index in [0, chunks), in parallel. */
     public static void forEach(int chunks, IntConsumer body) {
-        WorkerPool p = pool;
-        if (chunks <= 1 || p.threads() == 1) {
-            for (int c = 0; c < chunks; c++) {
-                body.accept(c);
-            }
-            return;
-        }
-        p.run(chunks, body);
+        pool.run(chunks, body);
     }
 
     /** Calls {@code body(from, to)} over a partition of [0, n) into chunks of at least {@code grain}. */

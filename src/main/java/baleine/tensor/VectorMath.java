@@ -203,10 +203,12 @@ public final class VectorMath {
             u = r2.fma(c11, u);
             r3.fma(c15, u).intoArray(u3, i);
         }
-        for (; i < n; i++) {
-            for (int k = 0; k < 4; k++) {
-                float[] yk = y[y0 + k];
-                yk[i] = Math.fma(a[o3 + i], w[12 + k], Math.fma(a[o2 + i], w[8 + k], Math.fma(a[o1 + i], w[4 + k], Math.fma(a[o0 + i], w[k], yk[i]))));
+        int[] rows = {o0, o1, o2, o3};
+        for (; i < n; i++) { // as axpy4's tail, one row after the other
+            for (int r = 0; r < 4; r++) {
+                for (int k = 0; k < 4; k++) {
+                    y[y0 + k][i] += w[4 * r + k] * a[rows[r] + i];
+                }
             }
         }
     }

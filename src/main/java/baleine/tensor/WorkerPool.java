@@ -43,8 +43,8 @@ final class WorkerPool {
 
     /** Runs {@code body(c)} for every c in [0, chunks) on the caller and the workers; returns when all are done. */
     void run(int chunks, IntConsumer body) {
-        if (callers.isHeldByCurrentThread() || isWorker()) { // a loop inside a loop runs where it is
-            serial(chunks, body);
+        if (chunks <= 1 || workers.length == 0 || callers.isHeldByCurrentThread() || isWorker()) {
+            serial(chunks, body); // nothing to share, or a loop inside a loop: it runs where it is
             return;
         }
         callers.lock();

@@ -80,79 +80,18 @@ public record LatentAttention(Weight qA, RmsNorm qANorm, Weight qB, Weight kvA, 
             }
         }
         float[] values = cache.values();
-        float[] tile = new float[16], four = new float[4];
         for (int t = 0; t < n; t++) {
             int len = start + t + 1;
-            float[][] att = new float[count][len];
             float[][] qt = new float[count][];
             for (int k = 0; k < count; k++) {
                 qt[k] = query[k][t];
             }
-            int s = 0;
-            for (; s + 4 <= len; s += 4) {
-                int o0 = rows[s] * width, o1 = rows[s + 1] * width, o2 = rows[s + 2] * width, o3 = rows[s + 3] * width;
-                int k = 0;
-                for (; k + 4 <= count; k += 4) {
-                    VectorMath.dotRows4x4(values, o0, o1, o2, o3, qt, k, width, tile);
-                    for (int i = 0; i < 4; i++) {
-                        for (int j = 0; j < 4; j++) {
-                            att[k + j][s + i] = tile[4 * i + j];
-                        }
-                    }
-                }
-                for (; k < count; k++) {
-                    for (int i = 0; i < 4; i++) {
-                        att[k][s + i] = VectorMath.dot(qt[k], 0, values, rows[s + i] * width, width);
-                    }
-                }
-            }
-            for (; s < len; s++) {
-                int k = 0;
-                for (; k + 4 <= count; k += 4) {
-                    VectorMath.dot4(values, rows[s] * width, qt, k, 0, width, four);
-                    for (int j = 0; j < 4; j++) {
-                        att[k + j][s] = four[j];
-                    }
-                }
-                for (; k < count; k++) {
-                    att[k][s] = VectorMath.dot(qt[k], 0, values, rows[s] * width, width);
-                }
-            }
-            float[][] oLat = new float[count][kvLora];
+            float[][] att = scores(values, rows, len, width, qt);
             for (int k = 0; k < count; k++) {
                 VectorMath.scale(att[k], 0, len, scale);
                 VectorMath.softmax(att[k], 0, len);
             }
-            s = 0;
-            for (; s + 4 <= len; s += 4) {
-                int o0 = rows[s] * width, o1 = rows[s + 1] * width, o2 = rows[s + 2] * width, o3 = rows[s + 3] * width;
-                int k = 0;
-                for (; k + 4 <= count; k += 4) {
-                    for (int i = 0; i < 4; i++) {
-                        for (int j = 0; j < 4; j++) {
-                            tile[4 * i + j] = att[k + j][s + i];
-                        }
-                    }
-                    VectorMath.axpyRows4x4(tile, values, o0, o1, o2, o3, oLat, k, kvLora);
-                }
-                for (; k < count; k++) {
-                    for (int i = 0; i < 4; i++) {
-                        VectorMath.axpy(att[k][s + i], values, rows[s + i] * width, oLat[k], 0, kvLora);
-                    }
-                }
-            }
-            for (; s < len; s++) {
-                int k = 0;
-                for (; k + 4 <= count; k += 4) {
-                    for (int j = 0; j < 4; j++) {
-                        four[j] = att[k + j][s];
-                    }
-                    VectorMath.axpy4(four, values, rows[s] * width, oLat, k, 0, kvLora);
-                }
-                for (; k < count; k++) {
-                    VectorMath.axpy(att[k][s], values, rows[s] * width, oLat[k], 0, kvLora);
-                }
-            }
+            float[][] oLat = mix(values, rows, len, width, att);
             for (int k = 0; k < count; k++) {
                 query[k][t] = oLat[k]; // reuse the slot: the attended latent of head k for token t
             }
@@ -160,6 +99,82 @@ public record LatentAttention(Weight qA, RmsNorm qANorm, Weight qB, Weight kvA, 
         for (int h = h0; h < h1; h++) {
             up.expandValue(h, query[h - h0], out, h * vDim, n);
         }
+    }
+
+    /** {@code att[k][s] = query k . cached row s} for the first len rows, rows and heads four by four. */
+    private static float[][] scores(float[] values, int[] rows, int len, int width, float[][] qt) {
+        int count = qt.length;
+        float[][] att = new float[count][len];
+        float[] tile = new float[16], four = new float[4];
+        int s = 0;
+        for (; s + 4 <= len; s += 4) {
+            int o0 = rows[s] * width, o1 = rows[s + 1] * width, o2 = rows[s + 2] * width, o3 = rows[s + 3] * width;
+            int k = 0;
+            for (; k + 4 <= count; k += 4) {
+                VectorMath.dotRows4x4(values, o0, o1, o2, o3, qt, k, width, tile);
+                for (int i = 0; i < 4; i++) {
+                    for (int j = 0; j < 4; j++) {
+                        att[k + j][s + i] = tile[4 * i + j];
+                    }
+                }
+            }
+            for (; k < count; k++) {
+                for (int i = 0; i < 4; i++) {
+                    att[k][s + i] = VectorMath.dot(qt[k], 0, values, rows[s + i] * width, width);
+                }
+            }
+        }
+        for (; s < len; s++) {
+            int k = 0;
+            for (; k + 4 <= count; k += 4) {
+                VectorMath.dot4(values, rows[s] * width, qt, k, 0, width, four);
+                for (int j = 0; j < 4; j++) {
+                    att[k + j][s] = four[j];
+                }
+            }
+            for (; k < count; k++) {
+                att[k][s] = VectorMath.dot(qt[k], 0, values, rows[s] * width, width);
+            }
+        }
+        return att;
+    }
+
+    /** Per head k, {@code sum_s att[k][s] * latent of cached row s} (the rope keys are not values). */
+    private float[][] mix(float[] values, int[] rows, int len, int width, float[][] att) {
+        int count = att.length;
+        float[][] oLat = new float[count][kvLora];
+        float[] tile = new float[16], four = new float[4];
+        int s = 0;
+        for (; s + 4 <= len; s += 4) {
+            int o0 = rows[s] * width, o1 = rows[s + 1] * width, o2 = rows[s + 2] * width, o3 = rows[s + 3] * width;
+            int k = 0;
+            for (; k + 4 <= count; k += 4) {
+                for (int i = 0; i < 4; i++) {
+                    for (int j = 0; j < 4; j++) {
+                        tile[4 * i + j] = att[k + j][s + i];
+                    }
+                }
+                VectorMath.axpyRows4x4(tile, values, o0, o1, o2, o3, oLat, k, kvLora);
+            }
+            for (; k < count; k++) {
+                for (int i = 0; i < 4; i++) {
+                    VectorMath.axpy(att[k][s + i], values, rows[s + i] * width, oLat[k], 0, kvLora);
+                }
+            }
+        }
+        for (; s < len; s++) {
+            int k = 0;
+            for (; k + 4 <= count; k += 4) {
+                for (int j = 0; j < 4; j++) {
+                    four[j] = att[k + j][s];
+                }
+                VectorMath.axpy4(four, values, rows[s] * width, oLat, k, 0, kvLora);
+            }
+            for (; k < count; k++) {
+                VectorMath.axpy(att[k][s], values, rows[s] * width, oLat[k], 0, kvLora);
+            }
+        }
+        return oLat;
     }
 
     @Override
