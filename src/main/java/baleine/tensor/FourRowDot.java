@@ -58,10 +58,11 @@ final class FourRowDot {
                 a3 = ((FloatVector) ByteVector.fromMemorySegment(B, s, o3 + 2 + j, LE).castShape(F, 0)).mul(d3).fma(xv, a3);
             }
         }
-        out[0] = VectorMath.sumLanes(a0);
-        out[1] = VectorMath.sumLanes(a1);
-        out[2] = VectorMath.sumLanes(a2);
-        out[3] = VectorMath.sumLanes(a3);
+        a0.intoArray(out, 0);
+        a1.intoArray(out, VectorMath.LANES);
+        a2.intoArray(out, 2 * VectorMath.LANES);
+        a3.intoArray(out, 3 * VectorMath.LANES);
+        VectorMath.sumLanesInPlace(out, 4);
     }
 
     static void q4_0(MemorySegment s, long off, long stride, float[] x, int xOff, int n, float[] out) {
@@ -93,10 +94,11 @@ final class FourRowDot {
                 a3 = hi.fma(xh, lo.fma(xl, a3));
             }
         }
-        out[0] = VectorMath.sumLanes(a0);
-        out[1] = VectorMath.sumLanes(a1);
-        out[2] = VectorMath.sumLanes(a2);
-        out[3] = VectorMath.sumLanes(a3);
+        a0.intoArray(out, 0);
+        a1.intoArray(out, VectorMath.LANES);
+        a2.intoArray(out, 2 * VectorMath.LANES);
+        a3.intoArray(out, 3 * VectorMath.LANES);
+        VectorMath.sumLanesInPlace(out, 4);
     }
 
     static void bf16(MemorySegment s, long off, long stride, float[] x, int xOff, int n, float[] out) {
@@ -110,10 +112,11 @@ final class FourRowDot {
             a2 = ((IntVector) ShortVector.fromMemorySegment(S, s, o2 + 2L * i, LE).castShape(I, 0)).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(xv, a2);
             a3 = ((IntVector) ShortVector.fromMemorySegment(S, s, o3 + 2L * i, LE).castShape(I, 0)).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(xv, a3);
         }
-        out[0] = VectorMath.sumLanes(a0);
-        out[1] = VectorMath.sumLanes(a1);
-        out[2] = VectorMath.sumLanes(a2);
-        out[3] = VectorMath.sumLanes(a3);
+        a0.intoArray(out, 0);
+        a1.intoArray(out, VectorMath.LANES);
+        a2.intoArray(out, 2 * VectorMath.LANES);
+        a3.intoArray(out, 3 * VectorMath.LANES);
+        VectorMath.sumLanesInPlace(out, 4);
         for (int k = 0; k < 4; k++) {
             long o = off + k * stride;
             for (int t = i; t < n; t++) {

@@ -162,10 +162,15 @@ public final class Fp8BlockWeight extends Weight {
             total2 += t2s * scale;
             total3 += t3s * scale;
         }
-        out[0] = VectorMath.sumLanes(a0) + total0;
-        out[1] = VectorMath.sumLanes(a1) + total1;
-        out[2] = VectorMath.sumLanes(a2) + total2;
-        out[3] = VectorMath.sumLanes(a3) + total3;
+        a0.intoArray(out, 0);
+        a1.intoArray(out, VectorMath.LANES);
+        a2.intoArray(out, 2 * VectorMath.LANES);
+        a3.intoArray(out, 3 * VectorMath.LANES);
+        VectorMath.sumLanesInPlace(out, 4);
+        out[0] += total0;
+        out[1] += total1;
+        out[2] += total2;
+        out[3] += total3;
     }
 
     /**

@@ -82,10 +82,11 @@ final class FusedDot {
                 a3 = w.fma(FloatVector.fromArray(F, x3, i), a3);
             }
         }
-        out[0] = VectorMath.sumLanes(a0);
-        out[1] = VectorMath.sumLanes(a1);
-        out[2] = VectorMath.sumLanes(a2);
-        out[3] = VectorMath.sumLanes(a3);
+        a0.intoArray(out, 0);
+        a1.intoArray(out, VectorMath.LANES);
+        a2.intoArray(out, 2 * VectorMath.LANES);
+        a3.intoArray(out, 3 * VectorMath.LANES);
+        VectorMath.sumLanesInPlace(out, 4);
     }
 
     static void q4_0x4(MemorySegment s, long off, float[][] x, int t0, int xOff, int n, float[] out) {
@@ -104,10 +105,11 @@ final class FusedDot {
                 a3 = hi.fma(FloatVector.fromArray(F, x3, i + 16), lo.fma(FloatVector.fromArray(F, x3, i), a3));
             }
         }
-        out[0] = VectorMath.sumLanes(a0);
-        out[1] = VectorMath.sumLanes(a1);
-        out[2] = VectorMath.sumLanes(a2);
-        out[3] = VectorMath.sumLanes(a3);
+        a0.intoArray(out, 0);
+        a1.intoArray(out, VectorMath.LANES);
+        a2.intoArray(out, 2 * VectorMath.LANES);
+        a3.intoArray(out, 3 * VectorMath.LANES);
+        VectorMath.sumLanesInPlace(out, 4);
     }
 
     /**
@@ -205,10 +207,21 @@ final class FusedDot {
                 }
             }
         }
-        out[0] = VectorMath.sumLanes(a0) - VectorMath.sumLanes(m0);
-        out[1] = VectorMath.sumLanes(a1) - VectorMath.sumLanes(m1);
-        out[2] = VectorMath.sumLanes(a2) - VectorMath.sumLanes(m2);
-        out[3] = VectorMath.sumLanes(a3) - VectorMath.sumLanes(m3);
+        m0.intoArray(out, 0);
+        m1.intoArray(out, VectorMath.LANES);
+        m2.intoArray(out, 2 * VectorMath.LANES);
+        m3.intoArray(out, 3 * VectorMath.LANES);
+        VectorMath.sumLanesInPlace(out, 4);
+        float s0 = out[0], s1 = out[1], s2 = out[2], s3 = out[3];
+        a0.intoArray(out, 0);
+        a1.intoArray(out, VectorMath.LANES);
+        a2.intoArray(out, 2 * VectorMath.LANES);
+        a3.intoArray(out, 3 * VectorMath.LANES);
+        VectorMath.sumLanesInPlace(out, 4);
+        out[0] -= s0;
+        out[1] -= s1;
+        out[2] -= s2;
+        out[3] -= s3;
     }
 
     /** {@link #q6_k} for four vectors: the quants are assembled once, the same operations per vector. */
@@ -247,10 +260,11 @@ final class FusedDot {
                 }
             }
         }
-        out[0] = VectorMath.sumLanes(a0);
-        out[1] = VectorMath.sumLanes(a1);
-        out[2] = VectorMath.sumLanes(a2);
-        out[3] = VectorMath.sumLanes(a3);
+        a0.intoArray(out, 0);
+        a1.intoArray(out, VectorMath.LANES);
+        a2.intoArray(out, 2 * VectorMath.LANES);
+        a3.intoArray(out, 3 * VectorMath.LANES);
+        VectorMath.sumLanesInPlace(out, 4);
     }
 
     static float f32(MemorySegment s, long off, float[] x, int xOff, int n) {

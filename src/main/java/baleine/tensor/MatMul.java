@@ -40,7 +40,7 @@ public final class MatMul {
         }
         int rest = w.hasTileDot() ? tiles(w, from, to, x, xOff, y, yOff, n) : from;
         if (w.hasFusedDot()) { // read the row in place, converting it once per four vectors
-            float[] four = new float[4];
+            float[] four = VectorMath.outBuffer(4);
             for (int r = rest; r < to; r++) {
                 int t = 0;
                 for (; t + 4 <= n; t += 4) {
@@ -71,7 +71,7 @@ public final class MatMul {
      * reads each row once.
      */
     private static int tiles(Weight w, int from, int to, float[][] x, int xOff, float[][] y, int yOff, int n) {
-        float[] tile = new float[16];
+        float[] tile = VectorMath.outBuffer(16);
         int whole = n - n % 4, left = n - whole;
         // two or three vectors left: one more tile, the last vector repeated (its extra outputs dropped)
         float[][] padded = left >= 2 ? new float[][]{x[whole], x[whole + 1], x[Math.min(whole + 2, n - 1)], x[n - 1]} : null;
@@ -106,7 +106,7 @@ public final class MatMul {
     /** Decoding's product: rows q, q + m, q + 2m, q + 3m together, four memory streams at once. */
     private static void rowsOneVector(Weight w, int from, int to, float[] x, int xOff, float[] y, int yOff) {
         int m = (to - from) / 4;
-        float[] four = new float[4];
+        float[] four = VectorMath.outBuffer(4);
         for (int q = 0; q < m; q++) {
             w.dotRows4(from + q, m, x, xOff, four);
             for (int k = 0; k < 4; k++) {

@@ -65,22 +65,23 @@ final class TileDot {
                 a03 = w0.fma(v, a03); a13 = w1.fma(v, a13); a23 = w2.fma(v, a23); a33 = w3.fma(v, a33);
             }
         }
-        out[0] = VectorMath.sumLanes(a00);
-        out[1] = VectorMath.sumLanes(a01);
-        out[2] = VectorMath.sumLanes(a02);
-        out[3] = VectorMath.sumLanes(a03);
-        out[4] = VectorMath.sumLanes(a10);
-        out[5] = VectorMath.sumLanes(a11);
-        out[6] = VectorMath.sumLanes(a12);
-        out[7] = VectorMath.sumLanes(a13);
-        out[8] = VectorMath.sumLanes(a20);
-        out[9] = VectorMath.sumLanes(a21);
-        out[10] = VectorMath.sumLanes(a22);
-        out[11] = VectorMath.sumLanes(a23);
-        out[12] = VectorMath.sumLanes(a30);
-        out[13] = VectorMath.sumLanes(a31);
-        out[14] = VectorMath.sumLanes(a32);
-        out[15] = VectorMath.sumLanes(a33);
+        a00.intoArray(out, 0);
+        a01.intoArray(out, VectorMath.LANES);
+        a02.intoArray(out, 2 * VectorMath.LANES);
+        a03.intoArray(out, 3 * VectorMath.LANES);
+        a10.intoArray(out, 4 * VectorMath.LANES);
+        a11.intoArray(out, 5 * VectorMath.LANES);
+        a12.intoArray(out, 6 * VectorMath.LANES);
+        a13.intoArray(out, 7 * VectorMath.LANES);
+        a20.intoArray(out, 8 * VectorMath.LANES);
+        a21.intoArray(out, 9 * VectorMath.LANES);
+        a22.intoArray(out, 10 * VectorMath.LANES);
+        a23.intoArray(out, 11 * VectorMath.LANES);
+        a30.intoArray(out, 12 * VectorMath.LANES);
+        a31.intoArray(out, 13 * VectorMath.LANES);
+        a32.intoArray(out, 14 * VectorMath.LANES);
+        a33.intoArray(out, 15 * VectorMath.LANES);
+        VectorMath.sumLanesInPlace(out, 16);
     }
 
     static void q4_0(MemorySegment s, long off, long stride, float[][] x, int t0, int xOff, int n, float[] out) {
@@ -128,21 +129,22 @@ final class TileDot {
                 a03 = w0.fma(v, a03); a13 = w1.fma(v, a13); a23 = w2.fma(v, a23); a33 = w3.fma(v, a33);
             }
         }
-        out[0] = VectorMath.sumLanes(a00);
-        out[1] = VectorMath.sumLanes(a01);
-        out[2] = VectorMath.sumLanes(a02);
-        out[3] = VectorMath.sumLanes(a03);
-        out[4] = VectorMath.sumLanes(a10);
-        out[5] = VectorMath.sumLanes(a11);
-        out[6] = VectorMath.sumLanes(a12);
-        out[7] = VectorMath.sumLanes(a13);
-        out[8] = VectorMath.sumLanes(a20);
-        out[9] = VectorMath.sumLanes(a21);
-        out[10] = VectorMath.sumLanes(a22);
-        out[11] = VectorMath.sumLanes(a23);
-        out[12] = VectorMath.sumLanes(a30);
-        out[13] = VectorMath.sumLanes(a31);
-        out[14] = VectorMath.sumLanes(a32);
-        out[15] = VectorMath.sumLanes(a33);
+        a00.intoArray(out, 0);
+        a01.intoArray(out, VectorMath.LANES);
+        a02.intoArray(out, 2 * VectorMath.LANES);
+        a03.intoArray(out, 3 * VectorMath.LANES);
+        a10.intoArray(out, 4 * VectorMath.LANES);
+        a11.intoArray(out, 5 * VectorMath.LANES);
+        a12.intoArray(out, 6 * VectorMath.LANES);
+        a13.intoArray(out, 7 * VectorMath.LANES);
+        a20.intoArray(out, 8 * VectorMath.LANES);
+        a21.intoArray(out, 9 * VectorMath.LANES);
+        a22.intoArray(out, 10 * VectorMath.LANES);
+        a23.intoArray(out, 11 * VectorMath.LANES);
+        a30.intoArray(out, 12 * VectorMath.LANES);
+        a31.intoArray(out, 13 * VectorMath.LANES);
+        a32.intoArray(out, 14 * VectorMath.LANES);
+        a33.intoArray(out, 15 * VectorMath.LANES);
+        VectorMath.sumLanesInPlace(out, 16);
     }
 }

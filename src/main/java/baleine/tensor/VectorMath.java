@@ -63,8 +63,35 @@ public final class VectorMath {
         return v.lane(0);
     }
 
+    /** Lanes in the kernels' float vectors. */
+    static final int LANES = S.length();
+
     /**
-     * Four dot products sharing one row: {@code out[k] = row[rowOff ..] . x[k][xOff ..]}, the row loaded once.
+     * Sums the {@code results} accumulators a kernel stored one after the other in {@code out}
+     * ({@code LANES} floats each) into {@code out[0 .. results)}, each in {@link #sumLanes(FloatVector)}'s
+     * order, so the bits are the same. Kernels with many accumulators end this way rather than passing
+     * vectors to {@code sumLanes}: past C2's inlining budget such a call boxes the vector on every use.
+     */
+    static void sumLanesInPlace(float[] out, int results) {
+        for (int r = 0; r < results; r++) {
+            int off = r * LANES;
+            for (int k = LANES / 2; k >= 1; k /= 2) { // lane i meets lane i + k, as FOLDk's i ^ k
+                for (int i = 0; i < k; i++) {
+                    out[off + i] += out[off + i + k];
+                }
+            }
+            out[r] = out[off]; // out[r] lies in an accumulator already summed
+        }
+    }
+
+    /** An {@code out} array for a kernel with {@code results} results: room for one accumulator's lanes each. */
+    public static float[] outBuffer(int results) {
+        return new float[results * LANES];
+    }
+
+    /**
+     * Four dot products sharing one row: {@code out[k] = row[rowOff ..] . x[k][xOff ..]}, the row loaded once;
+     * {@code out} from {@link #outBuffer}(4).
      * Rounding differs slightly from four {@link #dot} calls; callers always use the same one per value.
      */
     public static void dot4(float[] row, int rowOff, float[][] x, int x0, int xOff, int n, float[] out) {
@@ -78,7 +105,12 @@ public final class VectorMath {
             a2 = r.fma(FloatVector.fromArray(S, v2, xOff + i), a2);
             a3 = r.fma(FloatVector.fromArray(S, v3, xOff + i), a3);
         }
-        float s0 = sumLanes(a0), s1 = sumLanes(a1), s2 = sumLanes(a2), s3 = sumLanes(a3);
+        a0.intoArray(out, 0);
+        a1.intoArray(out, LANES);
+        a2.intoArray(out, 2 * LANES);
+        a3.intoArray(out, 3 * LANES);
+        sumLanesInPlace(out, 4);
+        float s0 = out[0], s1 = out[1], s2 = out[2], s3 = out[3];
         for (; i < n; i++) {
             float r = row[rowOff + i];
             s0 += r * v0[xOff + i];
@@ -116,7 +148,8 @@ public final class VectorMath {
 
     /**
      * Four rows of {@code a} (at offsets o0..o3) times four vectors {@code x[x0 .. x0 + 3]}:
-     * {@code out[4 * i + k] = a[o_i ..] . x[x0 + k][0 ..]} over n values, each loaded chunk used four times.
+     * {@code out[4 * i + k] = a[o_i ..] . x[x0 + k][0 ..]} over n values, each loaded chunk used four times;
+     * {@code out} from {@link #outBuffer}(16).
      */
     public static void dotRows4x4(float[] a, int o0, int o1, int o2, int o3, float[][] x, int x0, int n, float[] out) {
         float[] v0 = x[x0], v1 = x[x0 + 1], v2 = x[x0 + 2], v3 = x[x0 + 3];
@@ -136,22 +169,23 @@ public final class VectorMath {
             v = FloatVector.fromArray(S, v3, i);
             a03 = r0.fma(v, a03); a13 = r1.fma(v, a13); a23 = r2.fma(v, a23); a33 = r3.fma(v, a33);
         }
-        out[0] = sumLanes(a00);
-        out[1] = sumLanes(a01);
-        out[2] = sumLanes(a02);
-        out[3] = sumLanes(a03);
-        out[4] = sumLanes(a10);
-        out[5] = sumLanes(a11);
-        out[6] = sumLanes(a12);
-        out[7] = sumLanes(a13);
-        out[8] = sumLanes(a20);
-        out[9] = sumLanes(a21);
-        out[10] = sumLanes(a22);
-        out[11] = sumLanes(a23);
-        out[12] = sumLanes(a30);
-        out[13] = sumLanes(a31);
-        out[14] = sumLanes(a32);
-        out[15] = sumLanes(a33);
+        a00.intoArray(out, 0);
+        a01.intoArray(out, 1 * LANES);
+        a02.intoArray(out, 2 * LANES);
+        a03.intoArray(out, 3 * LANES);
+        a10.intoArray(out, 4 * LANES);
+        a11.intoArray(out, 5 * LANES);
+        a12.intoArray(out, 6 * LANES);
+        a13.intoArray(out, 7 * LANES);
+        a20.intoArray(out, 8 * LANES);
+        a21.intoArray(out, 9 * LANES);
+        a22.intoArray(out, 10 * LANES);
+        a23.intoArray(out, 11 * LANES);
+        a30.intoArray(out, 12 * LANES);
+        a31.intoArray(out, 13 * LANES);
+        a32.intoArray(out, 14 * LANES);
+        a33.intoArray(out, 15 * LANES);
+        sumLanesInPlace(out, 16);
         for (; i < n; i++) {
             float r0 = a[o0 + i], r1 = a[o1 + i], r2 = a[o2 + i], r3 = a[o3 + i];
             for (int k = 0; k < 4; k++) {

@@ -52,7 +52,7 @@ class FusedDotTest {
                 v[i] = (float) rnd.nextGaussian();
             }
         }
-        float[] four = new float[4];
+        float[] four = VectorMath.outBuffer(4);
         for (int r = 0; r < rows; r++) {
             weight.dot4(r, x, 2, 2, four);
             for (int k = 0; k < 4; k++) {
@@ -96,7 +96,7 @@ class FusedDotTest {
                 xs[k][i] = (float) rnd.nextGaussian();
             }
         }
-        float[] four = new float[4];
+        float[] four = VectorMath.outBuffer(4);
         w.dot4(42, xs, 0, 5, four);
         for (int k = 0; k < 4; k++) {
             assertThat(four[k]).isEqualTo(w.dot(42, xs[k], 5)); // bit for bit: batching changes nothing

@@ -1,5 +1,6 @@
 package baleine.tensor;
 
+import jdk.incubator.vector.FloatVector;
 import org.junit.jupiter.api.RepeatedTest;
 import org.junit.jupiter.api.Test;
 
@@ -27,13 +28,28 @@ class VectorMathTest {
         assertThat(VectorMath.dot(a, off, b, 3, n)).isCloseTo(VectorMath.dotScalar(a, off, b, 3, n), within(1e-4f * (float) Math.sqrt(n)));
     }
 
+    @RepeatedTest(5)
+    void lanesSummedInPlaceGiveTheVectorTreesBits() {
+        int results = 1 + rnd.nextInt(16);
+        float[] lanes = new float[results * VectorMath.LANES];
+        for (int i = 0; i < lanes.length; i++) { // magnitudes far apart, so that the order of the sums shows
+            lanes[i] = (float) (rnd.nextGaussian() * Math.pow(10, rnd.nextInt(9) - 4));
+        }
+        float[] out = lanes.clone();
+        VectorMath.sumLanesInPlace(out, results);
+        for (int r = 0; r < results; r++) {
+            float tree = VectorMath.sumLanes(FloatVector.fromArray(FloatVector.SPECIES_PREFERRED, lanes, r * VectorMath.LANES));
+            assertThat(out[r]).isEqualTo(tree);
+        }
+    }
+
     @RepeatedTest(10)
     void fourRowsByFourVectorsMatchScalar() {
         int n = 1 + rnd.nextInt(600), rows = 9;
         float[] a = random(rows * n + 7);
         int[] o = {rnd.nextInt(rows) * n, rnd.nextInt(rows) * n + 3, 7, rnd.nextInt(rows) * n};
         float[][] x = {random(n), random(n), random(n), random(n), random(n)};
-        float[] out = new float[16];
+        float[] out = VectorMath.outBuffer(16);
         VectorMath.dotRows4x4(a, o[0], o[1], o[2], o[3], x, 1, n, out);
         for (int i = 0; i < 4; i++) {
             for (int k = 0; k < 4; k++) {
@@ -108,7 +124,7 @@ class VectorMathTest {
         int n = 1 + rnd.nextInt(600);
         float[] row = random(n + 3);
         float[][] x = {random(n), random(n), random(n), random(n), random(n)};
-        float[] out = new float[4];
+        float[] out = VectorMath.outBuffer(4);
         VectorMath.dot4(row, 3, x, 1, 0, n, out);
         for (int k = 0; k < 4; k++) {
             assertThat(out[k]).isCloseTo(VectorMath.dotScalar(row, 3, x[1 + k], 0, n), within(1e-4f * (float) Math.sqrt(n)));

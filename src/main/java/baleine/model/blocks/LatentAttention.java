@@ -105,7 +105,7 @@ public record LatentAttention(Weight qA, RmsNorm qANorm, Weight qB, Weight kvA, 
     private static float[][] scores(float[] values, int[] rows, int len, int width, float[][] qt) {
         int count = qt.length;
         float[][] att = new float[count][len];
-        float[] tile = new float[16], four = new float[4];
+        float[] tile = VectorMath.outBuffer(16), four = VectorMath.outBuffer(4);
         int s = 0;
         for (; s + 4 <= len; s += 4) {
             int o0 = rows[s] * width, o1 = rows[s + 1] * width, o2 = rows[s + 2] * width, o3 = rows[s + 3] * width;
