@@ -1,5 +1,7 @@
 package baleine.tensor;
 
+import java.util.List;
+
 /**
  * Products of a weight matrix with a batch of activation vectors. Each row is decoded once and reused
  * for every vector of the batch; rows are spread over all cores.
@@ -22,6 +24,38 @@ public final class MatMul {
     /** {@code y[t] = W x[t]} for t in [0, n). */
     public static void apply(Weight w, float[][] x, float[][] y, int n) {
         Parallel.forRange(w.rows, 4, (from, to) -> rows(w, from, to, x, 0, y, from, n));
+    }
+
+    /** One product {@code y[t] = W x[t]} for t in [0, n), to run alongside others. */
+    public record Product(Weight w, float[][] x, float[][] y, int n) {
+    }
+
+    /**
+     * Several independent products in one parallel loop (e.g. the gate and up projections of every selected
+     * expert): the rows of all of them are cut into chunks that the workers claim, so small matrices cost
+     * one synchronisation together instead of one each and the cores stay busy to the end.
+     */
+    public static void apply(List<Product> products) {
+        int totalRows = 0;
+        for (Product p : products) {
+            totalRows += p.w().rows;
+        }
+        // about eight chunks per worker, of at least 16 rows (four streams of four rows, or whole tiles)
+        int chunkRows = Math.max(16, totalRows / (8 * Parallel.threads()) / 4 * 4);
+        int[] firstChunk = new int[products.size() + 1];
+        for (int i = 0; i < products.size(); i++) {
+            firstChunk[i + 1] = firstChunk[i] + Math.ceilDiv(products.get(i).w().rows, chunkRows);
+        }
+        Parallel.forEach(firstChunk[products.size()], c -> {
+            int i = 0;
+            while (firstChunk[i + 1] <= c) {
+                i++;
+            }
+            Product p = products.get(i);
+            int chunks = firstChunk[i + 1] - firstChunk[i], k = c - firstChunk[i], rows = p.w().rows;
+            int from = (int) ((long) rows * k / chunks), to = (int) ((long) rows * (k + 1) / chunks);
+            rows(p.w(), from, to, p.x(), 0, p.y(), from, p.n());
+        });
     }
 
     /** {@code y = W x} for a single vector. */

@@ -1,23 +1,47 @@
 package baleine.model.blocks;
 
 import baleine.tensor.MatMul;
+import baleine.tensor.MatMul.Product;
 import baleine.tensor.VectorMath;
 import baleine.tensor.Weight;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 
 /** SwiGLU MLP: {@code down(silu(gate(x)) * up(x))}. */
 public record Mlp(Weight gate, Weight up, Weight down) implements FeedForward {
     @Override
     public float[][] forward(float[][] x, int n) {
-        int width = gate.rows;
-        float[][] g = new float[n][width], u = new float[n][width];
-        MatMul.apply(gate, x, g, n);
-        MatMul.apply(up, x, u, n);
-        for (int t = 0; t < n; t++) {
-            VectorMath.swiglu(g[t], u[t], width);
+        return forwardAll(List.of(this), List.<float[][]>of(x.length == n ? x : Arrays.copyOf(x, n))).getFirst();
+    }
+
+    /**
+     * Each MLP over its own batch of vectors (e.g. the experts a batch of tokens selected): the gate and up
+     * products of all of them run in one parallel loop, the down products in a second one.
+     */
+    public static List<float[][]> forwardAll(List<Mlp> mlps, List<float[][]> inputs) {
+        List<Product> gateUp = new ArrayList<>(), down = new ArrayList<>();
+        List<float[][]> outputs = new ArrayList<>();
+        for (int i = 0; i < mlps.size(); i++) {
+            Mlp m = mlps.get(i);
+            float[][] x = inputs.get(i);
+            int n = x.length;
+            float[][] g = new float[n][m.gate.rows], u = new float[n][m.up.rows], y = new float[n][m.down.rows];
+            gateUp.add(new Product(m.gate, x, g, n));
+            gateUp.add(new Product(m.up, x, u, n));
+            down.add(new Product(m.down, g, y, n));
+            outputs.add(y);
         }
-        float[][] y = new float[n][down.rows];
-        MatMul.apply(down, g, y, n);
-        return y;
+        MatMul.apply(gateUp);
+        for (int i = 0; i < mlps.size(); i++) {
+            float[][] g = gateUp.get(2 * i).y(), u = gateUp.get(2 * i + 1).y();
+            for (int t = 0; t < g.length; t++) {
+                VectorMath.swiglu(g[t], u[t], g[t].length);
+            }
+        }
+        MatMul.apply(down);
+        return outputs;
     }
 
     @Override

@@ -5,6 +5,7 @@ import baleine.tensor.VectorMath;
 import baleine.tensor.Weight;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -30,7 +31,14 @@ public record Moe(Weight gate, Router router, List<Mlp> experts, Mlp shared) imp
                 weightsOf.get(c.experts()[k]).add(c.weights()[k]);
             }
         }
-        float[][] y = shared != null ? shared.forward(x, n) : new float[n][hidden];
+        // the shared expert and every selected expert run together, each over its own tokens
+        List<Mlp> mlps = new ArrayList<>();
+        List<float[][]> inputs = new ArrayList<>();
+        List<Integer> selected = new ArrayList<>();
+        if (shared != null) {
+            mlps.add(shared);
+            inputs.add(n == x.length ? x : Arrays.copyOf(x, n));
+        }
         for (int e = 0; e < experts.size(); e++) {
             List<Integer> tokens = tokensOf.get(e);
             if (tokens.isEmpty()) {
@@ -40,9 +48,19 @@ public record Moe(Weight gate, Router router, List<Mlp> experts, Mlp shared) imp
             for (int i = 0; i < batch.length; i++) {
                 batch[i] = x[tokens.get(i)];
             }
-            float[][] out = experts.get(e).forward(batch, batch.length);
-            for (int i = 0; i < batch.length; i++) {
-                VectorMath.axpy(weightsOf.get(e).get(i), out[i], 0, y[tokens.get(i)], 0, hidden);
+            mlps.add(experts.get(e));
+            inputs.add(batch);
+            selected.add(e);
+        }
+        List<float[][]> outputs = Mlp.forwardAll(mlps, inputs);
+        float[][] y = shared != null ? outputs.getFirst() : new float[n][hidden];
+        int first = shared != null ? 1 : 0;
+        for (int j = 0; j < selected.size(); j++) {
+            List<Integer> tokens = tokensOf.get(selected.get(j));
+            List<Float> weights = weightsOf.get(selected.get(j));
+            float[][] out = outputs.get(first + j);
+            for (int i = 0; i < tokens.size(); i++) {
+                VectorMath.axpy(weights.get(i), out[i], 0, y[tokens.get(i)], 0, hidden);
             }
         }
         return y;
