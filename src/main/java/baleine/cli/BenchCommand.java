@@ -122,6 +122,8 @@ final class BenchCommand implements Callable<Integer> {
     private void print(DecoderModel m, List<Test> tests, long rss, double bandwidth) throws IOException {
         long decodeBytes = m.info().decodeWeightBytes();
         double roofline = bandwidth / decodeBytes;
+        long longestKv = tests.stream().mapToLong(Test::kvBytes).max().orElse(0);
+        double rssPct = 100.0 * rss / (m.info().weightBytes() + longestKv);
         if (output.equals("json")) {
             ObjectMapper json = new ObjectMapper();
             ArrayNode arr = json.createArrayNode();
@@ -134,7 +136,7 @@ final class BenchCommand implements Callable<Integer> {
                         .put("n_depth", depth).put("avg_ns", (long) t.samplesNs().stream().mapToLong(Long::longValue).average().orElse(0))
                         .put("stddev_ns", (long) stddev(t.samplesNs().stream().mapToDouble(Long::doubleValue).toArray()))
                         .put("avg_ts", mean(ts)).put("stddev_ts", stddev(ts))
-                        .put("peak_rss_bytes", rss).put("kv_cache_bytes", t.kvBytes()).put("engine", "baleine")
+                        .put("peak_rss_bytes", rss).put("peak_rss_pct_of_weights_and_kv", rssPct).put("kv_cache_bytes", t.kvBytes()).put("engine", "baleine")
                         .put("decode_weight_bytes", decodeBytes);
                 if (bandwidth > 0) {
                     o.put("mem_read_bytes_per_s", (long) bandwidth);
@@ -157,8 +159,8 @@ final class BenchCommand implements Callable<Integer> {
                     InfoCommand.human(m.info().totalParameters()), Parallel.threads(), t.name(), depth > 0 ? " @ d" + depth : "",
                     mean(ts), stddev(ts));
         }
-        System.out.printf("peak RSS %s; KV cache %s per token (%s at the longest test)%n", InfoCommand.bytes(rss),
-                InfoCommand.bytes(m.newCache().bytesPerToken()), InfoCommand.bytes(tests.stream().mapToLong(Test::kvBytes).max().orElse(0)));
+        System.out.printf("peak RSS %s, %.0f%% of weights + KV cache; KV cache %s per token (%s at the longest test)%n", InfoCommand.bytes(rss),
+                rssPct, InfoCommand.bytes(m.newCache().bytesPerToken()), InfoCommand.bytes(longestKv));
         if (bandwidth > 0) {
             System.out.printf("memory read bandwidth %.1f GB/s (%d threads); a generated token reads %s of weights: decode roofline %.1f tok/s%n",
                     bandwidth / 1e9, Parallel.threads(), InfoCommand.bytes(decodeBytes), roofline);
