@@ -3,6 +3,7 @@ package baleine.tensor;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShuffle;
@@ -13,6 +14,7 @@ import java.nio.ByteOrder;
 import static baleine.tensor.Species.F;
 import static baleine.tensor.Species.B;
 import static baleine.tensor.Species.I;
+import static baleine.tensor.Species.S;
 
 /**
  * Four rows times four vectors, the register tile of batched products (prefill): each weight chunk is
@@ -45,7 +47,7 @@ final class TileDot {
     }
 
     static boolean supports(GgmlType type) {
-        return Species.FUSED && (type == GgmlType.Q8_0 || type == GgmlType.Q4_0);
+        return Species.FUSED && (type == GgmlType.Q8_0 || type == GgmlType.Q4_0 || type == GgmlType.BF16);
     }
 
     /** {@code out[4 * i + k] = row(off + i * stride) . x[t0 + k][xOff ..]} for i, k in 0..3. */
@@ -53,6 +55,7 @@ final class TileDot {
         switch (type) {
             case Q8_0 -> q8_0(s, off, stride, x, t0, xOff, n, out);
             case Q4_0 -> q4_0(s, off, stride, x, t0, xOff, n, out);
+            case BF16 -> bf16(s, off, stride, x, t0, xOff, n, out);
             default -> throw new IllegalArgumentException("no tile kernel for " + type);
         }
     }
@@ -203,5 +206,74 @@ final class TileDot {
         a32.intoArray(out, 14 * VectorMath.LANES);
         a33.intoArray(out, 15 * VectorMath.LANES);
         VectorMath.sumLanesInPlace(out, 16);
+    }
+
+    static void bf16(MemorySegment s, long off, long stride, float[][] x, int t0, int xOff, int n, float[] out) {
+        float[] x0 = x[t0], x1 = x[t0 + 1], x2 = x[t0 + 2], x3 = x[t0 + 3];
+        long o0 = off, o1 = off + stride, o2 = off + 2 * stride, o3 = off + 3 * stride;
+        FloatVector z = FloatVector.zero(F);
+        FloatVector a00 = z, a01 = z, a02 = z, a03 = z, a10 = z, a11 = z, a12 = z, a13 = z;
+        FloatVector a20 = z, a21 = z, a22 = z, a23 = z, a30 = z, a31 = z, a32 = z, a33 = z;
+        int c = 0;
+        for (; c + F.length() <= n; c += F.length()) {
+            // bf16 is the high half of a float: widen, shift into place
+            FloatVector w0 = ((IntVector) ShortVector.fromMemorySegment(S, s, o0 + 2L * c, LE).castShape(I, 0)).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            FloatVector w1 = ((IntVector) ShortVector.fromMemorySegment(S, s, o1 + 2L * c, LE).castShape(I, 0)).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            FloatVector w2 = ((IntVector) ShortVector.fromMemorySegment(S, s, o2 + 2L * c, LE).castShape(I, 0)).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            FloatVector w3 = ((IntVector) ShortVector.fromMemorySegment(S, s, o3 + 2L * c, LE).castShape(I, 0)).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            int i = xOff + c;
+            FloatVector v = FloatVector.fromArray(F, x0, i);
+            a00 = w0.fma(v, a00); a10 = w1.fma(v, a10); a20 = w2.fma(v, a20); a30 = w3.fma(v, a30);
+            v = FloatVector.fromArray(F, x1, i);
+            a01 = w0.fma(v, a01); a11 = w1.fma(v, a11); a21 = w2.fma(v, a21); a31 = w3.fma(v, a31);
+            v = FloatVector.fromArray(F, x2, i);
+            a02 = w0.fma(v, a02); a12 = w1.fma(v, a12); a22 = w2.fma(v, a22); a32 = w3.fma(v, a32);
+            v = FloatVector.fromArray(F, x3, i);
+            a03 = w0.fma(v, a03); a13 = w1.fma(v, a13); a23 = w2.fma(v, a23); a33 = w3.fma(v, a33);
+        }
+        if (SIXTEEN_LANES) { // the sixteen sums in one vector, each in sumLanes' order
+            FloatVector p0 = a00.blend(a01, M8).add(a00.rearrange(S8).blend(a01.rearrange(S8), M8));
+            FloatVector p1 = a02.blend(a03, M8).add(a02.rearrange(S8).blend(a03.rearrange(S8), M8));
+            FloatVector p2 = a10.blend(a11, M8).add(a10.rearrange(S8).blend(a11.rearrange(S8), M8));
+            FloatVector p3 = a12.blend(a13, M8).add(a12.rearrange(S8).blend(a13.rearrange(S8), M8));
+            FloatVector p4 = a20.blend(a21, M8).add(a20.rearrange(S8).blend(a21.rearrange(S8), M8));
+            FloatVector p5 = a22.blend(a23, M8).add(a22.rearrange(S8).blend(a23.rearrange(S8), M8));
+            FloatVector p6 = a30.blend(a31, M8).add(a30.rearrange(S8).blend(a31.rearrange(S8), M8));
+            FloatVector p7 = a32.blend(a33, M8).add(a32.rearrange(S8).blend(a33.rearrange(S8), M8));
+            FloatVector q0 = p0.blend(p1, M4).add(p0.rearrange(S4).blend(p1.rearrange(S4), M4));
+            FloatVector q1 = p2.blend(p3, M4).add(p2.rearrange(S4).blend(p3.rearrange(S4), M4));
+            FloatVector q2 = p4.blend(p5, M4).add(p4.rearrange(S4).blend(p5.rearrange(S4), M4));
+            FloatVector q3 = p6.blend(p7, M4).add(p6.rearrange(S4).blend(p7.rearrange(S4), M4));
+            FloatVector u0 = q0.blend(q1, M2).add(q0.rearrange(S2).blend(q1.rearrange(S2), M2));
+            FloatVector u1 = q2.blend(q3, M2).add(q2.rearrange(S2).blend(q3.rearrange(S2), M2));
+            FloatVector v0 = u0.blend(u1, M1).add(u0.rearrange(S1).blend(u1.rearrange(S1), M1));
+            v0.rearrange(RESULT_ORDER).intoArray(out, 0);
+        } else {
+            a00.intoArray(out, 0);
+            a01.intoArray(out, VectorMath.LANES);
+            a02.intoArray(out, 2 * VectorMath.LANES);
+            a03.intoArray(out, 3 * VectorMath.LANES);
+            a10.intoArray(out, 4 * VectorMath.LANES);
+            a11.intoArray(out, 5 * VectorMath.LANES);
+            a12.intoArray(out, 6 * VectorMath.LANES);
+            a13.intoArray(out, 7 * VectorMath.LANES);
+            a20.intoArray(out, 8 * VectorMath.LANES);
+            a21.intoArray(out, 9 * VectorMath.LANES);
+            a22.intoArray(out, 10 * VectorMath.LANES);
+            a23.intoArray(out, 11 * VectorMath.LANES);
+            a30.intoArray(out, 12 * VectorMath.LANES);
+            a31.intoArray(out, 13 * VectorMath.LANES);
+            a32.intoArray(out, 14 * VectorMath.LANES);
+            a33.intoArray(out, 15 * VectorMath.LANES);
+            VectorMath.sumLanesInPlace(out, 16);
+        }
+        for (; c < n; c++) { // columns past the last whole vector, in order, as the one-row kernel adds them
+            for (int i = 0; i < 4; i++) {
+                float w = Float.intBitsToFloat((s.get(Le.I16, off + i * stride + 2L * c) & 0xFFFF) << 16);
+                for (int k = 0; k < 4; k++) {
+                    out[4 * i + k] += w * x[t0 + k][xOff + c];
+                }
+            }
+        }
     }
 }
