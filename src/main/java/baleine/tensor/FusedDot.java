@@ -117,14 +117,17 @@ final class FusedDot {
      * in two registers, so no sum is reduced per sub-block.
      */
     static float q4_k(MemorySegment s, long off, float[] x, int xOff, int n) {
-        FloatVector acc = FloatVector.zero(F), mins = FloatVector.zero(F);
+        // four independent sums (low and high nibbles, their mins) so that no fma waits on the one before
+        FloatVector acc = FloatVector.zero(F), accHigh = acc, mins = acc, minsHigh = acc;
         for (int b = 0; b < n; b += 256, off += 144) {
             float d = Float.float16ToFloat(s.get(Le.I16, off)), dmin = Float.float16ToFloat(s.get(Le.I16, off + 2));
+            long first8 = s.get(Le.I64, off + 4);
+            int last4 = s.get(Le.I32, off + 12);
             for (int c = 0; c < 4; c++) {
-                FloatVector lowScale = FloatVector.broadcast(F, d * KQuantCodecs.scale(s, off + 4, 2 * c));
-                FloatVector lowMin = FloatVector.broadcast(F, dmin * KQuantCodecs.min(s, off + 4, 2 * c));
-                FloatVector highScale = FloatVector.broadcast(F, d * KQuantCodecs.scale(s, off + 4, 2 * c + 1));
-                FloatVector highMin = FloatVector.broadcast(F, dmin * KQuantCodecs.min(s, off + 4, 2 * c + 1));
+                FloatVector lowScale = FloatVector.broadcast(F, d * KQuantCodecs.scale(first8, last4, 2 * c));
+                FloatVector lowMin = FloatVector.broadcast(F, dmin * KQuantCodecs.min(first8, last4, 2 * c));
+                FloatVector highScale = FloatVector.broadcast(F, d * KQuantCodecs.scale(first8, last4, 2 * c + 1));
+                FloatVector highMin = FloatVector.broadcast(F, dmin * KQuantCodecs.min(first8, last4, 2 * c + 1));
                 for (int l = 0; l < 32; l += F.length()) {
                     IntVector q = (IntVector) ByteVector.fromMemorySegment(B, s, off + 16 + 32 * c + l, LE).castShape(I, 0);
                     FloatVector lo = (FloatVector) q.and(0x0F).convert(VectorOperators.I2F, 0);
@@ -132,16 +135,15 @@ final class FusedDot {
                     FloatVector xl = FloatVector.fromArray(F, x, xOff + b + 64 * c + l);
                     FloatVector xh = FloatVector.fromArray(F, x, xOff + b + 64 * c + 32 + l);
                     acc = lo.fma(xl.mul(lowScale), acc);
-                    acc = hi.fma(xh.mul(highScale), acc);
+                    accHigh = hi.fma(xh.mul(highScale), accHigh);
                     mins = xl.fma(lowMin, mins);
-                    mins = xh.fma(highMin, mins);
+                    minsHigh = xh.fma(highMin, minsHigh);
                 }
             }
         }
-        return VectorMath.sumLanes(acc) - VectorMath.sumLanes(mins);
+        return VectorMath.sumLanes(acc.add(accHigh)) - VectorMath.sumLanes(mins.add(minsHigh));
     }
 
-    /** Q6_K: value = d * sc * (q - 32), q = 4 low bits from ql and 2 high bits from qh; 16 sub-blocks of 16. */
     static float q6_k(MemorySegment s, long off, float[] x, int xOff, int n) {
         FloatVector acc = FloatVector.zero(F);
         for (int b = 0; b < n; b += 256, off += 210) {
@@ -177,46 +179,57 @@ final class FusedDot {
     static void q4_kx4(MemorySegment s, long off, float[][] x, int t0, int xOff, int n, float[] out) {
         float[] v0 = x[t0], v1 = x[t0 + 1], v2 = x[t0 + 2], v3 = x[t0 + 3];
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0, m0 = a0, m1 = a0, m2 = a0, m3 = a0;
+        FloatVector h0 = a0, h1 = a0, h2 = a0, h3 = a0, p0 = a0, p1 = a0, p2 = a0, p3 = a0; // the high nibbles' sums
         for (int b = 0; b < n; b += 256, off += 144) {
             float d = Float.float16ToFloat(s.get(Le.I16, off)), dmin = Float.float16ToFloat(s.get(Le.I16, off + 2));
+            long first8 = s.get(Le.I64, off + 4);
+            int last4 = s.get(Le.I32, off + 12);
             for (int c = 0; c < 4; c++) {
-                FloatVector lowScale = FloatVector.broadcast(F, d * KQuantCodecs.scale(s, off + 4, 2 * c));
-                FloatVector lowMin = FloatVector.broadcast(F, dmin * KQuantCodecs.min(s, off + 4, 2 * c));
-                FloatVector highScale = FloatVector.broadcast(F, d * KQuantCodecs.scale(s, off + 4, 2 * c + 1));
-                FloatVector highMin = FloatVector.broadcast(F, dmin * KQuantCodecs.min(s, off + 4, 2 * c + 1));
+                FloatVector lowScale = FloatVector.broadcast(F, d * KQuantCodecs.scale(first8, last4, 2 * c));
+                FloatVector lowMin = FloatVector.broadcast(F, dmin * KQuantCodecs.min(first8, last4, 2 * c));
+                FloatVector highScale = FloatVector.broadcast(F, d * KQuantCodecs.scale(first8, last4, 2 * c + 1));
+                FloatVector highMin = FloatVector.broadcast(F, dmin * KQuantCodecs.min(first8, last4, 2 * c + 1));
                 for (int l = 0; l < 32; l += F.length()) {
                     IntVector q = (IntVector) ByteVector.fromMemorySegment(B, s, off + 16 + 32 * c + l, LE).castShape(I, 0);
                     FloatVector lo = (FloatVector) q.and(0x0F).convert(VectorOperators.I2F, 0);
                     FloatVector hi = (FloatVector) q.lanewise(VectorOperators.ASHR, 4).and(0x0F).convert(VectorOperators.I2F, 0);
                     int il = xOff + b + 64 * c + l, ih = il + 32;
                     FloatVector xl = FloatVector.fromArray(F, v0, il), xh = FloatVector.fromArray(F, v0, ih);
-                    a0 = hi.fma(xh.mul(highScale), lo.fma(xl.mul(lowScale), a0));
-                    m0 = xh.fma(highMin, xl.fma(lowMin, m0));
+                    a0 = lo.fma(xl.mul(lowScale), a0);
+                    h0 = hi.fma(xh.mul(highScale), h0);
+                    m0 = xl.fma(lowMin, m0);
+                    p0 = xh.fma(highMin, p0);
                     xl = FloatVector.fromArray(F, v1, il);
                     xh = FloatVector.fromArray(F, v1, ih);
-                    a1 = hi.fma(xh.mul(highScale), lo.fma(xl.mul(lowScale), a1));
-                    m1 = xh.fma(highMin, xl.fma(lowMin, m1));
+                    a1 = lo.fma(xl.mul(lowScale), a1);
+                    h1 = hi.fma(xh.mul(highScale), h1);
+                    m1 = xl.fma(lowMin, m1);
+                    p1 = xh.fma(highMin, p1);
                     xl = FloatVector.fromArray(F, v2, il);
                     xh = FloatVector.fromArray(F, v2, ih);
-                    a2 = hi.fma(xh.mul(highScale), lo.fma(xl.mul(lowScale), a2));
-                    m2 = xh.fma(highMin, xl.fma(lowMin, m2));
+                    a2 = lo.fma(xl.mul(lowScale), a2);
+                    h2 = hi.fma(xh.mul(highScale), h2);
+                    m2 = xl.fma(lowMin, m2);
+                    p2 = xh.fma(highMin, p2);
                     xl = FloatVector.fromArray(F, v3, il);
                     xh = FloatVector.fromArray(F, v3, ih);
-                    a3 = hi.fma(xh.mul(highScale), lo.fma(xl.mul(lowScale), a3));
-                    m3 = xh.fma(highMin, xl.fma(lowMin, m3));
+                    a3 = lo.fma(xl.mul(lowScale), a3);
+                    h3 = hi.fma(xh.mul(highScale), h3);
+                    m3 = xl.fma(lowMin, m3);
+                    p3 = xh.fma(highMin, p3);
                 }
             }
         }
-        m0.intoArray(out, 0);
-        m1.intoArray(out, VectorMath.LANES);
-        m2.intoArray(out, 2 * VectorMath.LANES);
-        m3.intoArray(out, 3 * VectorMath.LANES);
+        m0.add(p0).intoArray(out, 0);
+        m1.add(p1).intoArray(out, VectorMath.LANES);
+        m2.add(p2).intoArray(out, 2 * VectorMath.LANES);
+        m3.add(p3).intoArray(out, 3 * VectorMath.LANES);
         VectorMath.sumLanesInPlace(out, 4);
         float s0 = out[0], s1 = out[1], s2 = out[2], s3 = out[3];
-        a0.intoArray(out, 0);
-        a1.intoArray(out, VectorMath.LANES);
-        a2.intoArray(out, 2 * VectorMath.LANES);
-        a3.intoArray(out, 3 * VectorMath.LANES);
+        a0.add(h0).intoArray(out, 0);
+        a1.add(h1).intoArray(out, VectorMath.LANES);
+        a2.add(h2).intoArray(out, 2 * VectorMath.LANES);
+        a3.add(h3).intoArray(out, 3 * VectorMath.LANES);
         VectorMath.sumLanesInPlace(out, 4);
         out[0] -= s0;
         out[1] -= s1;

@@ -16,11 +16,24 @@ public final class KQuantCodecs {
 
     /** Scale and min of sub-block j (0..7) from the 12 packed bytes at {@code off} (shared with the fused kernels). */
     public static int scale(MemorySegment s, long off, int j) {
-        return j < 4 ? u8(s, off + j) & 63 : (u8(s, off + j + 4) & 0xF) | ((u8(s, off + j - 4) >>> 6) << 4);
+        return scale(s.get(Le.I64, off), s.get(Le.I32, off + 8), j);
     }
 
     public static int min(MemorySegment s, long off, int j) {
-        return j < 4 ? u8(s, off + j + 4) & 63 : (u8(s, off + j + 4) >>> 4) | ((u8(s, off + j) >>> 6) << 4);
+        return min(s.get(Le.I64, off), s.get(Le.I32, off + 8), j);
+    }
+
+    /** Scale of sub-block j from the packed bytes read as {@code first8} (bytes 0..7) and {@code last4} (8..11). */
+    public static int scale(long first8, int last4, int j) {
+        return j < 4 ? byteOf(first8, j) & 63 : (byteOf(last4, j - 4) & 0xF) | ((byteOf(first8, j - 4) >>> 6) << 4);
+    }
+
+    public static int min(long first8, int last4, int j) {
+        return j < 4 ? byteOf(first8, j + 4) & 63 : (byteOf(last4, j - 4) >>> 4) | ((byteOf(first8, j) >>> 6) << 4);
+    }
+
+    private static int byteOf(long bytes, int k) {
+        return (int) (bytes >>> (8 * k)) & 0xFF;
     }
 
     static int u8(MemorySegment s, long off) {
