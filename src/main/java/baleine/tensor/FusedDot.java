@@ -153,19 +153,18 @@ final class FusedDot {
                 int y = xOff + b + 128 * half;
                 for (int l = 0; l < 32; l += F.length()) {
                     int is = l / 16;
-                    ByteVector lowA = ByteVector.fromMemorySegment(B, s, ql + l, LE);
-                    ByteVector lowB = ByteVector.fromMemorySegment(B, s, ql + l + 32, LE);
-                    ByteVector high = ByteVector.fromMemorySegment(B, s, qh + l, LE);
-                    ByteVector q1 = lowA.and((byte) 0x0F).or(high.and((byte) 3).lanewise(VectorOperators.LSHL, 4)).sub((byte) 32);
-                    ByteVector q2 = lowB.and((byte) 0x0F).or(high.lanewise(VectorOperators.LSHR, 2).and((byte) 3).lanewise(VectorOperators.LSHL, 4)).sub((byte) 32);
-                    ByteVector q3 = lowA.reinterpretAsInts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes().and((byte) 0x0F)
-                            .or(high.lanewise(VectorOperators.LSHR, 4).and((byte) 3).lanewise(VectorOperators.LSHL, 4)).sub((byte) 32);
-                    ByteVector q4 = lowB.reinterpretAsInts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes().and((byte) 0x0F)
-                            .or(high.lanewise(VectorOperators.LSHR, 6).and((byte) 3).lanewise(VectorOperators.LSHL, 4)).sub((byte) 32);
-                    acc = ((FloatVector) q1.castShape(F, 0)).fma(FloatVector.fromArray(F, x, y + l).mul(d * s.get(Le.U8, sc + is)), acc);
-                    acc = ((FloatVector) q2.castShape(F, 0)).fma(FloatVector.fromArray(F, x, y + l + 32).mul(d * s.get(Le.U8, sc + is + 2)), acc);
-                    acc = ((FloatVector) q3.castShape(F, 0)).fma(FloatVector.fromArray(F, x, y + l + 64).mul(d * s.get(Le.U8, sc + is + 4)), acc);
-                    acc = ((FloatVector) q4.castShape(F, 0)).fma(FloatVector.fromArray(F, x, y + l + 96).mul(d * s.get(Le.U8, sc + is + 6)), acc);
+                    // 6-bit quants in int lanes: one widening per 16 bytes, and no byte shifts (x86 has none)
+                    IntVector lowA = (IntVector) ByteVector.fromMemorySegment(B, s, ql + l, LE).castShape(I, 0).lanewise(VectorOperators.AND, 0xFF);
+                    IntVector lowB = (IntVector) ByteVector.fromMemorySegment(B, s, ql + l + 32, LE).castShape(I, 0).lanewise(VectorOperators.AND, 0xFF);
+                    IntVector high = (IntVector) ByteVector.fromMemorySegment(B, s, qh + l, LE).castShape(I, 0).lanewise(VectorOperators.AND, 0xFF);
+                    FloatVector q1 = (FloatVector) lowA.and(0x0F).or(high.and(3).lanewise(VectorOperators.LSHL, 4)).sub(32).convert(VectorOperators.I2F, 0);
+                    FloatVector q2 = (FloatVector) lowB.and(0x0F).or(high.and(0x0C).lanewise(VectorOperators.LSHL, 2)).sub(32).convert(VectorOperators.I2F, 0);
+                    FloatVector q3 = (FloatVector) lowA.lanewise(VectorOperators.LSHR, 4).or(high.and(0x30)).sub(32).convert(VectorOperators.I2F, 0);
+                    FloatVector q4 = (FloatVector) lowB.lanewise(VectorOperators.LSHR, 4).or(high.lanewise(VectorOperators.LSHR, 6).lanewise(VectorOperators.LSHL, 4)).sub(32).convert(VectorOperators.I2F, 0);
+                    acc = q1.fma(FloatVector.fromArray(F, x, y + l).mul(d * s.get(Le.U8, sc + is)), acc);
+                    acc = q2.fma(FloatVector.fromArray(F, x, y + l + 32).mul(d * s.get(Le.U8, sc + is + 2)), acc);
+                    acc = q3.fma(FloatVector.fromArray(F, x, y + l + 64).mul(d * s.get(Le.U8, sc + is + 4)), acc);
+                    acc = q4.fma(FloatVector.fromArray(F, x, y + l + 96).mul(d * s.get(Le.U8, sc + is + 6)), acc);
                 }
             }
         }
@@ -248,17 +247,14 @@ final class FusedDot {
                 int y = xOff + b + 128 * half;
                 for (int l = 0; l < 32; l += F.length()) {
                     int is = l / 16;
-                    ByteVector lowA = ByteVector.fromMemorySegment(B, s, ql + l, LE);
-                    ByteVector lowB = ByteVector.fromMemorySegment(B, s, ql + l + 32, LE);
-                    ByteVector high = ByteVector.fromMemorySegment(B, s, qh + l, LE);
-                    FloatVector q1 = (FloatVector) lowA.and((byte) 0x0F).or(high.and((byte) 3).lanewise(VectorOperators.LSHL, 4))
-                            .sub((byte) 32).castShape(F, 0);
-                    FloatVector q2 = (FloatVector) lowB.and((byte) 0x0F).or(high.lanewise(VectorOperators.LSHR, 2).and((byte) 3)
-                            .lanewise(VectorOperators.LSHL, 4)).sub((byte) 32).castShape(F, 0);
-                    FloatVector q3 = (FloatVector) lowA.reinterpretAsInts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes().and((byte) 0x0F).or(high
-                            .lanewise(VectorOperators.LSHR, 4).and((byte) 3).lanewise(VectorOperators.LSHL, 4)).sub((byte) 32).castShape(F, 0);
-                    FloatVector q4 = (FloatVector) lowB.reinterpretAsInts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes().and((byte) 0x0F).or(high
-                            .lanewise(VectorOperators.LSHR, 6).and((byte) 3).lanewise(VectorOperators.LSHL, 4)).sub((byte) 32).castShape(F, 0);
+                    // 6-bit quants in int lanes: one widening per 16 bytes, and no byte shifts (x86 has none)
+                    IntVector lowA = (IntVector) ByteVector.fromMemorySegment(B, s, ql + l, LE).castShape(I, 0).lanewise(VectorOperators.AND, 0xFF);
+                    IntVector lowB = (IntVector) ByteVector.fromMemorySegment(B, s, ql + l + 32, LE).castShape(I, 0).lanewise(VectorOperators.AND, 0xFF);
+                    IntVector high = (IntVector) ByteVector.fromMemorySegment(B, s, qh + l, LE).castShape(I, 0).lanewise(VectorOperators.AND, 0xFF);
+                    FloatVector q1 = (FloatVector) lowA.and(0x0F).or(high.and(3).lanewise(VectorOperators.LSHL, 4)).sub(32).convert(VectorOperators.I2F, 0);
+                    FloatVector q2 = (FloatVector) lowB.and(0x0F).or(high.and(0x0C).lanewise(VectorOperators.LSHL, 2)).sub(32).convert(VectorOperators.I2F, 0);
+                    FloatVector q3 = (FloatVector) lowA.lanewise(VectorOperators.LSHR, 4).or(high.and(0x30)).sub(32).convert(VectorOperators.I2F, 0);
+                    FloatVector q4 = (FloatVector) lowB.lanewise(VectorOperators.LSHR, 4).or(high.lanewise(VectorOperators.LSHR, 6).lanewise(VectorOperators.LSHL, 4)).sub(32).convert(VectorOperators.I2F, 0);
                     float s1 = d * s.get(Le.U8, sc + is), s2 = d * s.get(Le.U8, sc + is + 2);
                     float s3 = d * s.get(Le.U8, sc + is + 4), s4 = d * s.get(Le.U8, sc + is + 6);
                     int i = y + l;
