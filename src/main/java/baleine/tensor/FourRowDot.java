@@ -71,26 +71,27 @@ final class FourRowDot {
         for (int b = 0; b < n; b += 32, o0 += 18, o1 += 18, o2 += 18, o3 += 18) {
             for (int j = 0; j < 16; j += F.length()) {
                 FloatVector xl = FloatVector.fromArray(F, x, xOff + b + j), xh = FloatVector.fromArray(F, x, xOff + b + 16 + j);
-                // nibbles in int lanes: one widening per 16 bytes, and no byte shifts (x86 has none)
+                // nibbles in int lanes (one widening per 16 bytes, no byte shifts: x86 has none); (q - 8) * d as
+                // fma(q, d, -8d): the same exact value rounded once, so the same bits, without the integer subtraction
                 FloatVector d = FloatVector.broadcast(F, Float.float16ToFloat(s.get(Le.I16, o0)));
                 IntVector q = (IntVector) ByteVector.fromMemorySegment(B, s, o0 + 2 + j, LE).castShape(I, 0);
-                FloatVector lo = ((FloatVector) q.and(0x0F).sub(8).convert(VectorOperators.I2F, 0)).mul(d);
-                FloatVector hi = ((FloatVector) q.lanewise(VectorOperators.ASHR, 4).and(0x0F).sub(8).convert(VectorOperators.I2F, 0)).mul(d);
+                FloatVector lo = ((FloatVector) q.and(0x0F).convert(VectorOperators.I2F, 0)).fma(d, d.mul(-8f));
+                FloatVector hi = ((FloatVector) q.lanewise(VectorOperators.ASHR, 4).and(0x0F).convert(VectorOperators.I2F, 0)).fma(d, d.mul(-8f));
                 a0 = hi.fma(xh, lo.fma(xl, a0));
                 d = FloatVector.broadcast(F, Float.float16ToFloat(s.get(Le.I16, o1)));
                 q = (IntVector) ByteVector.fromMemorySegment(B, s, o1 + 2 + j, LE).castShape(I, 0);
-                lo = ((FloatVector) q.and(0x0F).sub(8).convert(VectorOperators.I2F, 0)).mul(d);
-                hi = ((FloatVector) q.lanewise(VectorOperators.ASHR, 4).and(0x0F).sub(8).convert(VectorOperators.I2F, 0)).mul(d);
+                lo = ((FloatVector) q.and(0x0F).convert(VectorOperators.I2F, 0)).fma(d, d.mul(-8f));
+                hi = ((FloatVector) q.lanewise(VectorOperators.ASHR, 4).and(0x0F).convert(VectorOperators.I2F, 0)).fma(d, d.mul(-8f));
                 a1 = hi.fma(xh, lo.fma(xl, a1));
                 d = FloatVector.broadcast(F, Float.float16ToFloat(s.get(Le.I16, o2)));
                 q = (IntVector) ByteVector.fromMemorySegment(B, s, o2 + 2 + j, LE).castShape(I, 0);
-                lo = ((FloatVector) q.and(0x0F).sub(8).convert(VectorOperators.I2F, 0)).mul(d);
-                hi = ((FloatVector) q.lanewise(VectorOperators.ASHR, 4).and(0x0F).sub(8).convert(VectorOperators.I2F, 0)).mul(d);
+                lo = ((FloatVector) q.and(0x0F).convert(VectorOperators.I2F, 0)).fma(d, d.mul(-8f));
+                hi = ((FloatVector) q.lanewise(VectorOperators.ASHR, 4).and(0x0F).convert(VectorOperators.I2F, 0)).fma(d, d.mul(-8f));
                 a2 = hi.fma(xh, lo.fma(xl, a2));
                 d = FloatVector.broadcast(F, Float.float16ToFloat(s.get(Le.I16, o3)));
                 q = (IntVector) ByteVector.fromMemorySegment(B, s, o3 + 2 + j, LE).castShape(I, 0);
-                lo = ((FloatVector) q.and(0x0F).sub(8).convert(VectorOperators.I2F, 0)).mul(d);
-                hi = ((FloatVector) q.lanewise(VectorOperators.ASHR, 4).and(0x0F).sub(8).convert(VectorOperators.I2F, 0)).mul(d);
+                lo = ((FloatVector) q.and(0x0F).convert(VectorOperators.I2F, 0)).fma(d, d.mul(-8f));
+                hi = ((FloatVector) q.lanewise(VectorOperators.ASHR, 4).and(0x0F).convert(VectorOperators.I2F, 0)).fma(d, d.mul(-8f));
                 a3 = hi.fma(xh, lo.fma(xl, a3));
             }
         }

@@ -144,10 +144,10 @@ final class TileDot {
                 IntVector q3 = (IntVector) ByteVector.fromMemorySegment(B, s, o3 + 2 + j, LE).castShape(I, 0);
                 int i = xOff + b + j;
                 // the low nibbles (values 0..15 of the block) first, as in the one-row kernel
-                FloatVector w0 = ((FloatVector) q0.and(0x0F).sub(8).convert(VectorOperators.I2F, 0)).mul(d0);
-                FloatVector w1 = ((FloatVector) q1.and(0x0F).sub(8).convert(VectorOperators.I2F, 0)).mul(d1);
-                FloatVector w2 = ((FloatVector) q2.and(0x0F).sub(8).convert(VectorOperators.I2F, 0)).mul(d2);
-                FloatVector w3 = ((FloatVector) q3.and(0x0F).sub(8).convert(VectorOperators.I2F, 0)).mul(d3);
+                FloatVector w0 = ((FloatVector) q0.and(0x0F).convert(VectorOperators.I2F, 0)).fma(d0, d0.mul(-8f));
+                FloatVector w1 = ((FloatVector) q1.and(0x0F).convert(VectorOperators.I2F, 0)).fma(d1, d1.mul(-8f));
+                FloatVector w2 = ((FloatVector) q2.and(0x0F).convert(VectorOperators.I2F, 0)).fma(d2, d2.mul(-8f));
+                FloatVector w3 = ((FloatVector) q3.and(0x0F).convert(VectorOperators.I2F, 0)).fma(d3, d3.mul(-8f));
                 FloatVector v = FloatVector.fromArray(F, x0, i);
                 a00 = w0.fma(v, a00); a10 = w1.fma(v, a10); a20 = w2.fma(v, a20); a30 = w3.fma(v, a30);
                 v = FloatVector.fromArray(F, x1, i);
@@ -156,10 +156,10 @@ final class TileDot {
                 a02 = w0.fma(v, a02); a12 = w1.fma(v, a12); a22 = w2.fma(v, a22); a32 = w3.fma(v, a32);
                 v = FloatVector.fromArray(F, x3, i);
                 a03 = w0.fma(v, a03); a13 = w1.fma(v, a13); a23 = w2.fma(v, a23); a33 = w3.fma(v, a33);
-                w0 = ((FloatVector) q0.lanewise(VectorOperators.ASHR, 4).and(0x0F).sub(8).convert(VectorOperators.I2F, 0)).mul(d0);
-                w1 = ((FloatVector) q1.lanewise(VectorOperators.ASHR, 4).and(0x0F).sub(8).convert(VectorOperators.I2F, 0)).mul(d1);
-                w2 = ((FloatVector) q2.lanewise(VectorOperators.ASHR, 4).and(0x0F).sub(8).convert(VectorOperators.I2F, 0)).mul(d2);
-                w3 = ((FloatVector) q3.lanewise(VectorOperators.ASHR, 4).and(0x0F).sub(8).convert(VectorOperators.I2F, 0)).mul(d3);
+                w0 = ((FloatVector) q0.lanewise(VectorOperators.ASHR, 4).and(0x0F).convert(VectorOperators.I2F, 0)).fma(d0, d0.mul(-8f));
+                w1 = ((FloatVector) q1.lanewise(VectorOperators.ASHR, 4).and(0x0F).convert(VectorOperators.I2F, 0)).fma(d1, d1.mul(-8f));
+                w2 = ((FloatVector) q2.lanewise(VectorOperators.ASHR, 4).and(0x0F).convert(VectorOperators.I2F, 0)).fma(d2, d2.mul(-8f));
+                w3 = ((FloatVector) q3.lanewise(VectorOperators.ASHR, 4).and(0x0F).convert(VectorOperators.I2F, 0)).fma(d3, d3.mul(-8f));
                 v = FloatVector.fromArray(F, x0, i + 16);
                 a00 = w0.fma(v, a00); a10 = w1.fma(v, a10); a20 = w2.fma(v, a20); a30 = w3.fma(v, a30);
                 v = FloatVector.fromArray(F, x1, i + 16);
