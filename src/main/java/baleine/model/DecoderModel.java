@@ -18,6 +18,9 @@ import java.util.List;
  * only in the attention and feed-forward blocks they plug into each {@link Layer}.
  */
 public final class DecoderModel implements AutoCloseable {
+    /** The most tokens one pass evaluates; longer inputs are cut into passes of this size. */
+    static final int MAX_BATCH = 256;
+
     private final Weight embedding;
     private final List<Layer> layers;
     private final RmsNorm finalNorm;
@@ -119,6 +122,9 @@ public final class DecoderModel implements AutoCloseable {
         for (Step s : steps) {
             s.cache().reserve(s.tokens().length);
         }
+        if (n > MAX_BATCH) {
+            return forwardInChunks(steps, allLogits);
+        }
         int hidden = embedding.cols;
         float[][] h = new float[n][hidden];
         int row = 0;
@@ -157,6 +163,49 @@ public final class DecoderModel implements AutoCloseable {
         float[][] logits = new float[last.length][lmHead.rows];
         MatMul.apply(lmHead, last, logits, last.length);
         return logits;
+    }
+
+    /**
+     * Long inputs go through in consecutive passes of at most {@link #MAX_BATCH} tokens (llama.cpp's
+     * micro-batches): a long step is cut into pieces, pieces of different steps share passes. Activations
+     * stay a few tens of MB however long the prompt, and since results do not depend on the batch, the
+     * logits are those of one pass.
+     */
+    private float[][] forwardInChunks(List<Step> steps, boolean allLogits) {
+        List<float[]> out = new ArrayList<>();
+        List<Step> pass = new ArrayList<>();
+        List<Boolean> lastPiece = new ArrayList<>();
+        int size = 0;
+        for (Step s : steps) {
+            int[] tokens = s.tokens();
+            for (int from = 0; from < tokens.length; from += MAX_BATCH) {
+                int to = Math.min(tokens.length, from + MAX_BATCH);
+                if (size + to - from > MAX_BATCH) {
+                    runPass(pass, lastPiece, allLogits, out);
+                    size = 0;
+                }
+                pass.add(new Step(Arrays.copyOfRange(tokens, from, to), s.cache()));
+                lastPiece.add(to == tokens.length);
+                size += to - from;
+            }
+        }
+        runPass(pass, lastPiece, allLogits, out);
+        return out.toArray(new float[0][]);
+    }
+
+    private void runPass(List<Step> pass, List<Boolean> lastPiece, boolean allLogits, List<float[]> out) {
+        float[][] logits = forward(pass, allLogits);
+        if (allLogits) {
+            out.addAll(Arrays.asList(logits));
+        } else {
+            for (int i = 0; i < pass.size(); i++) { // one row per piece: keep those that end a step
+                if (lastPiece.get(i)) {
+                    out.add(logits[i]);
+                }
+            }
+        }
+        pass.clear();
+        lastPiece.clear();
     }
 
     private static void addInto(float[][] h, float[][] delta, int n, int hidden) {

@@ -4,13 +4,20 @@ import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorShuffle;
 
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
 
+import static baleine.tensor.LaneFolds.SIXTEEN_IN_ORDER;
+import static baleine.tensor.LaneFolds.SWAP1;
+import static baleine.tensor.LaneFolds.SWAP2;
+import static baleine.tensor.LaneFolds.SWAP4;
+import static baleine.tensor.LaneFolds.SWAP8;
+import static baleine.tensor.LaneFolds.TAKE1;
+import static baleine.tensor.LaneFolds.TAKE2;
+import static baleine.tensor.LaneFolds.TAKE4;
+import static baleine.tensor.LaneFolds.TAKE8;
 import static baleine.tensor.Species.F;
 import static baleine.tensor.Species.B;
 import static baleine.tensor.Species.I;
@@ -25,23 +32,6 @@ import static baleine.tensor.Species.S;
  */
 final class TileDot {
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
-
-    // Pairs of accumulators fold together: lanes with bit k set come from the second, lane i meets lane
-    // i ^ k as in VectorMath.sumLanes, so each sum has the same bits. Four folds leave accumulator r
-    // (bits b0..b3) in the lane with those bits reversed.
-    private static final boolean SIXTEEN_LANES = F.length() == 16;
-    private static final VectorMask<Float> M8 = lanesWithBit(8), M4 = lanesWithBit(4), M2 = lanesWithBit(2), M1 = lanesWithBit(1);
-    private static final VectorShuffle<Float> S8 = xor(8), S4 = xor(4), S2 = xor(2), S1 = xor(1);
-    private static final VectorShuffle<Float> RESULT_ORDER = SIXTEEN_LANES
-            ? VectorShuffle.fromOp(F, r -> Integer.reverse(r) >>> 28) : null;
-
-    private static VectorMask<Float> lanesWithBit(int k) {
-        return SIXTEEN_LANES ? VectorMask.fromLong(F, java.util.stream.IntStream.range(0, 16).filter(i -> (i & k) != 0).mapToLong(i -> 1L << i).sum()) : null;
-    }
-
-    private static VectorShuffle<Float> xor(int k) {
-        return SIXTEEN_LANES ? VectorShuffle.fromOp(F, i -> i ^ k) : null;
-    }
 
     private TileDot() {
     }
@@ -87,23 +77,23 @@ final class TileDot {
                 a03 = w0.fma(v, a03); a13 = w1.fma(v, a13); a23 = w2.fma(v, a23); a33 = w3.fma(v, a33);
             }
         }
-        if (SIXTEEN_LANES) { // the sixteen sums in one vector, each in sumLanes' order
-            FloatVector p0 = a00.blend(a01, M8).add(a00.rearrange(S8).blend(a01.rearrange(S8), M8));
-            FloatVector p1 = a02.blend(a03, M8).add(a02.rearrange(S8).blend(a03.rearrange(S8), M8));
-            FloatVector p2 = a10.blend(a11, M8).add(a10.rearrange(S8).blend(a11.rearrange(S8), M8));
-            FloatVector p3 = a12.blend(a13, M8).add(a12.rearrange(S8).blend(a13.rearrange(S8), M8));
-            FloatVector p4 = a20.blend(a21, M8).add(a20.rearrange(S8).blend(a21.rearrange(S8), M8));
-            FloatVector p5 = a22.blend(a23, M8).add(a22.rearrange(S8).blend(a23.rearrange(S8), M8));
-            FloatVector p6 = a30.blend(a31, M8).add(a30.rearrange(S8).blend(a31.rearrange(S8), M8));
-            FloatVector p7 = a32.blend(a33, M8).add(a32.rearrange(S8).blend(a33.rearrange(S8), M8));
-            FloatVector q0 = p0.blend(p1, M4).add(p0.rearrange(S4).blend(p1.rearrange(S4), M4));
-            FloatVector q1 = p2.blend(p3, M4).add(p2.rearrange(S4).blend(p3.rearrange(S4), M4));
-            FloatVector q2 = p4.blend(p5, M4).add(p4.rearrange(S4).blend(p5.rearrange(S4), M4));
-            FloatVector q3 = p6.blend(p7, M4).add(p6.rearrange(S4).blend(p7.rearrange(S4), M4));
-            FloatVector u0 = q0.blend(q1, M2).add(q0.rearrange(S2).blend(q1.rearrange(S2), M2));
-            FloatVector u1 = q2.blend(q3, M2).add(q2.rearrange(S2).blend(q3.rearrange(S2), M2));
-            FloatVector v0 = u0.blend(u1, M1).add(u0.rearrange(S1).blend(u1.rearrange(S1), M1));
-            v0.rearrange(RESULT_ORDER).intoArray(out, 0);
+        if (LaneFolds.SIXTEEN) { // the sixteen sums in one vector, each in sumLanes' order
+            FloatVector p0 = a00.blend(a01, TAKE8).add(a00.rearrange(SWAP8).blend(a01.rearrange(SWAP8), TAKE8));
+            FloatVector p1 = a02.blend(a03, TAKE8).add(a02.rearrange(SWAP8).blend(a03.rearrange(SWAP8), TAKE8));
+            FloatVector p2 = a10.blend(a11, TAKE8).add(a10.rearrange(SWAP8).blend(a11.rearrange(SWAP8), TAKE8));
+            FloatVector p3 = a12.blend(a13, TAKE8).add(a12.rearrange(SWAP8).blend(a13.rearrange(SWAP8), TAKE8));
+            FloatVector p4 = a20.blend(a21, TAKE8).add(a20.rearrange(SWAP8).blend(a21.rearrange(SWAP8), TAKE8));
+            FloatVector p5 = a22.blend(a23, TAKE8).add(a22.rearrange(SWAP8).blend(a23.rearrange(SWAP8), TAKE8));
+            FloatVector p6 = a30.blend(a31, TAKE8).add(a30.rearrange(SWAP8).blend(a31.rearrange(SWAP8), TAKE8));
+            FloatVector p7 = a32.blend(a33, TAKE8).add(a32.rearrange(SWAP8).blend(a33.rearrange(SWAP8), TAKE8));
+            FloatVector q0 = p0.blend(p1, TAKE4).add(p0.rearrange(SWAP4).blend(p1.rearrange(SWAP4), TAKE4));
+            FloatVector q1 = p2.blend(p3, TAKE4).add(p2.rearrange(SWAP4).blend(p3.rearrange(SWAP4), TAKE4));
+            FloatVector q2 = p4.blend(p5, TAKE4).add(p4.rearrange(SWAP4).blend(p5.rearrange(SWAP4), TAKE4));
+            FloatVector q3 = p6.blend(p7, TAKE4).add(p6.rearrange(SWAP4).blend(p7.rearrange(SWAP4), TAKE4));
+            FloatVector u0 = q0.blend(q1, TAKE2).add(q0.rearrange(SWAP2).blend(q1.rearrange(SWAP2), TAKE2));
+            FloatVector u1 = q2.blend(q3, TAKE2).add(q2.rearrange(SWAP2).blend(q3.rearrange(SWAP2), TAKE2));
+            FloatVector v0 = u0.blend(u1, TAKE1).add(u0.rearrange(SWAP1).blend(u1.rearrange(SWAP1), TAKE1));
+            v0.rearrange(SIXTEEN_IN_ORDER).intoArray(out, 0);
             return;
         }
         a00.intoArray(out, 0);
@@ -170,23 +160,23 @@ final class TileDot {
                 a03 = w0.fma(v, a03); a13 = w1.fma(v, a13); a23 = w2.fma(v, a23); a33 = w3.fma(v, a33);
             }
         }
-        if (SIXTEEN_LANES) { // the sixteen sums in one vector, each in sumLanes' order
-            FloatVector p0 = a00.blend(a01, M8).add(a00.rearrange(S8).blend(a01.rearrange(S8), M8));
-            FloatVector p1 = a02.blend(a03, M8).add(a02.rearrange(S8).blend(a03.rearrange(S8), M8));
-            FloatVector p2 = a10.blend(a11, M8).add(a10.rearrange(S8).blend(a11.rearrange(S8), M8));
-            FloatVector p3 = a12.blend(a13, M8).add(a12.rearrange(S8).blend(a13.rearrange(S8), M8));
-            FloatVector p4 = a20.blend(a21, M8).add(a20.rearrange(S8).blend(a21.rearrange(S8), M8));
-            FloatVector p5 = a22.blend(a23, M8).add(a22.rearrange(S8).blend(a23.rearrange(S8), M8));
-            FloatVector p6 = a30.blend(a31, M8).add(a30.rearrange(S8).blend(a31.rearrange(S8), M8));
-            FloatVector p7 = a32.blend(a33, M8).add(a32.rearrange(S8).blend(a33.rearrange(S8), M8));
-            FloatVector q0 = p0.blend(p1, M4).add(p0.rearrange(S4).blend(p1.rearrange(S4), M4));
-            FloatVector q1 = p2.blend(p3, M4).add(p2.rearrange(S4).blend(p3.rearrange(S4), M4));
-            FloatVector q2 = p4.blend(p5, M4).add(p4.rearrange(S4).blend(p5.rearrange(S4), M4));
-            FloatVector q3 = p6.blend(p7, M4).add(p6.rearrange(S4).blend(p7.rearrange(S4), M4));
-            FloatVector u0 = q0.blend(q1, M2).add(q0.rearrange(S2).blend(q1.rearrange(S2), M2));
-            FloatVector u1 = q2.blend(q3, M2).add(q2.rearrange(S2).blend(q3.rearrange(S2), M2));
-            FloatVector v0 = u0.blend(u1, M1).add(u0.rearrange(S1).blend(u1.rearrange(S1), M1));
-            v0.rearrange(RESULT_ORDER).intoArray(out, 0);
+        if (LaneFolds.SIXTEEN) { // the sixteen sums in one vector, each in sumLanes' order
+            FloatVector p0 = a00.blend(a01, TAKE8).add(a00.rearrange(SWAP8).blend(a01.rearrange(SWAP8), TAKE8));
+            FloatVector p1 = a02.blend(a03, TAKE8).add(a02.rearrange(SWAP8).blend(a03.rearrange(SWAP8), TAKE8));
+            FloatVector p2 = a10.blend(a11, TAKE8).add(a10.rearrange(SWAP8).blend(a11.rearrange(SWAP8), TAKE8));
+            FloatVector p3 = a12.blend(a13, TAKE8).add(a12.rearrange(SWAP8).blend(a13.rearrange(SWAP8), TAKE8));
+            FloatVector p4 = a20.blend(a21, TAKE8).add(a20.rearrange(SWAP8).blend(a21.rearrange(SWAP8), TAKE8));
+            FloatVector p5 = a22.blend(a23, TAKE8).add(a22.rearrange(SWAP8).blend(a23.rearrange(SWAP8), TAKE8));
+            FloatVector p6 = a30.blend(a31, TAKE8).add(a30.rearrange(SWAP8).blend(a31.rearrange(SWAP8), TAKE8));
+            FloatVector p7 = a32.blend(a33, TAKE8).add(a32.rearrange(SWAP8).blend(a33.rearrange(SWAP8), TAKE8));
+            FloatVector q0 = p0.blend(p1, TAKE4).add(p0.rearrange(SWAP4).blend(p1.rearrange(SWAP4), TAKE4));
+            FloatVector q1 = p2.blend(p3, TAKE4).add(p2.rearrange(SWAP4).blend(p3.rearrange(SWAP4), TAKE4));
+            FloatVector q2 = p4.blend(p5, TAKE4).add(p4.rearrange(SWAP4).blend(p5.rearrange(SWAP4), TAKE4));
+            FloatVector q3 = p6.blend(p7, TAKE4).add(p6.rearrange(SWAP4).blend(p7.rearrange(SWAP4), TAKE4));
+            FloatVector u0 = q0.blend(q1, TAKE2).add(q0.rearrange(SWAP2).blend(q1.rearrange(SWAP2), TAKE2));
+            FloatVector u1 = q2.blend(q3, TAKE2).add(q2.rearrange(SWAP2).blend(q3.rearrange(SWAP2), TAKE2));
+            FloatVector v0 = u0.blend(u1, TAKE1).add(u0.rearrange(SWAP1).blend(u1.rearrange(SWAP1), TAKE1));
+            v0.rearrange(SIXTEEN_IN_ORDER).intoArray(out, 0);
             return;
         }
         a00.intoArray(out, 0);
@@ -231,23 +221,23 @@ final class TileDot {
             v = FloatVector.fromArray(F, x3, i);
             a03 = w0.fma(v, a03); a13 = w1.fma(v, a13); a23 = w2.fma(v, a23); a33 = w3.fma(v, a33);
         }
-        if (SIXTEEN_LANES) { // the sixteen sums in one vector, each in sumLanes' order
-            FloatVector p0 = a00.blend(a01, M8).add(a00.rearrange(S8).blend(a01.rearrange(S8), M8));
-            FloatVector p1 = a02.blend(a03, M8).add(a02.rearrange(S8).blend(a03.rearrange(S8), M8));
-            FloatVector p2 = a10.blend(a11, M8).add(a10.rearrange(S8).blend(a11.rearrange(S8), M8));
-            FloatVector p3 = a12.blend(a13, M8).add(a12.rearrange(S8).blend(a13.rearrange(S8), M8));
-            FloatVector p4 = a20.blend(a21, M8).add(a20.rearrange(S8).blend(a21.rearrange(S8), M8));
-            FloatVector p5 = a22.blend(a23, M8).add(a22.rearrange(S8).blend(a23.rearrange(S8), M8));
-            FloatVector p6 = a30.blend(a31, M8).add(a30.rearrange(S8).blend(a31.rearrange(S8), M8));
-            FloatVector p7 = a32.blend(a33, M8).add(a32.rearrange(S8).blend(a33.rearrange(S8), M8));
-            FloatVector q0 = p0.blend(p1, M4).add(p0.rearrange(S4).blend(p1.rearrange(S4), M4));
-            FloatVector q1 = p2.blend(p3, M4).add(p2.rearrange(S4).blend(p3.rearrange(S4), M4));
-            FloatVector q2 = p4.blend(p5, M4).add(p4.rearrange(S4).blend(p5.rearrange(S4), M4));
-            FloatVector q3 = p6.blend(p7, M4).add(p6.rearrange(S4).blend(p7.rearrange(S4), M4));
-            FloatVector u0 = q0.blend(q1, M2).add(q0.rearrange(S2).blend(q1.rearrange(S2), M2));
-            FloatVector u1 = q2.blend(q3, M2).add(q2.rearrange(S2).blend(q3.rearrange(S2), M2));
-            FloatVector v0 = u0.blend(u1, M1).add(u0.rearrange(S1).blend(u1.rearrange(S1), M1));
-            v0.rearrange(RESULT_ORDER).intoArray(out, 0);
+        if (LaneFolds.SIXTEEN) { // the sixteen sums in one vector, each in sumLanes' order
+            FloatVector p0 = a00.blend(a01, TAKE8).add(a00.rearrange(SWAP8).blend(a01.rearrange(SWAP8), TAKE8));
+            FloatVector p1 = a02.blend(a03, TAKE8).add(a02.rearrange(SWAP8).blend(a03.rearrange(SWAP8), TAKE8));
+            FloatVector p2 = a10.blend(a11, TAKE8).add(a10.rearrange(SWAP8).blend(a11.rearrange(SWAP8), TAKE8));
+            FloatVector p3 = a12.blend(a13, TAKE8).add(a12.rearrange(SWAP8).blend(a13.rearrange(SWAP8), TAKE8));
+            FloatVector p4 = a20.blend(a21, TAKE8).add(a20.rearrange(SWAP8).blend(a21.rearrange(SWAP8), TAKE8));
+            FloatVector p5 = a22.blend(a23, TAKE8).add(a22.rearrange(SWAP8).blend(a23.rearrange(SWAP8), TAKE8));
+            FloatVector p6 = a30.blend(a31, TAKE8).add(a30.rearrange(SWAP8).blend(a31.rearrange(SWAP8), TAKE8));
+            FloatVector p7 = a32.blend(a33, TAKE8).add(a32.rearrange(SWAP8).blend(a33.rearrange(SWAP8), TAKE8));
+            FloatVector q0 = p0.blend(p1, TAKE4).add(p0.rearrange(SWAP4).blend(p1.rearrange(SWAP4), TAKE4));
+            FloatVector q1 = p2.blend(p3, TAKE4).add(p2.rearrange(SWAP4).blend(p3.rearrange(SWAP4), TAKE4));
+            FloatVector q2 = p4.blend(p5, TAKE4).add(p4.rearrange(SWAP4).blend(p5.rearrange(SWAP4), TAKE4));
+            FloatVector q3 = p6.blend(p7, TAKE4).add(p6.rearrange(SWAP4).blend(p7.rearrange(SWAP4), TAKE4));
+            FloatVector u0 = q0.blend(q1, TAKE2).add(q0.rearrange(SWAP2).blend(q1.rearrange(SWAP2), TAKE2));
+            FloatVector u1 = q2.blend(q3, TAKE2).add(q2.rearrange(SWAP2).blend(q3.rearrange(SWAP2), TAKE2));
+            FloatVector v0 = u0.blend(u1, TAKE1).add(u0.rearrange(SWAP1).blend(u1.rearrange(SWAP1), TAKE1));
+            v0.rearrange(SIXTEEN_IN_ORDER).intoArray(out, 0);
         } else {
             a00.intoArray(out, 0);
             a01.intoArray(out, VectorMath.LANES);

@@ -1,0 +1,82 @@
+package baleine.model;
+
+import baleine.cache.KvCache;
+import baleine.tensor.GgmlType;
+import baleine.writer.ModelPresets;
+import baleine.writer.RandomModelWriter;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** Inputs longer than one pass ({@link DecoderModel#MAX_BATCH} tokens) are cut into passes without changing a bit. */
+class LongInputTest {
+    static DecoderModel model;
+
+    @BeforeAll
+    static void load() throws Exception {
+        Path file = Files.createTempDirectory("long").resolve("v2-lite.gguf");
+        RandomModelWriter.writeGguf(ModelPresets.ALL.get("tiny-deepseek-v2-lite"), GgmlType.Q8_0, 7, file);
+        model = Architectures.load(file);
+    }
+
+    @AfterAll
+    static void close() {
+        model.close();
+    }
+
+    static int[] tokens(int n, long seed) {
+        Random r = new Random(seed);
+        int[] t = new int[n];
+        for (int i = 0; i < n; i++) {
+            t[i] = r.nextInt(model.vocabSize());
+        }
+        return t;
+    }
+
+    @Test
+    void aLongPromptGivesTheLogitsOfShortPasses() {
+        int[] prompt = tokens(2 * DecoderModel.MAX_BATCH + 37, 1);
+        float[][] whole = model.forward(prompt, model.newCache(prompt.length), true);
+        KvCache cache = model.newCache(prompt.length);
+        for (int from = 0; from < prompt.length; from += 100) {
+            int to = Math.min(prompt.length, from + 100);
+            float[][] part = model.forward(Arrays.copyOfRange(prompt, from, to), cache, true);
+            for (int t = from; t < to; t++) {
+                assertThat(whole[t]).as("position " + t).isEqualTo(part[t - from]);
+            }
+        }
+        float[][] last = model.forward(prompt, model.newCache(prompt.length), false);
+        assertThat(last).hasNumberOfRows(1);
+        assertThat(last[0]).isEqualTo(whole[prompt.length - 1]);
+    }
+
+    @Test
+    void longStepsOfSeveralSequencesKeepTheirOrder() {
+        int[] a = tokens(DecoderModel.MAX_BATCH + 44, 2), b = tokens(90, 3), c = tokens(DecoderModel.MAX_BATCH, 4);
+        float[][] together = model.forward(List.of(new DecoderModel.Step(a, model.newCache(a.length)),
+                new DecoderModel.Step(b, model.newCache(b.length)), new DecoderModel.Step(c, model.newCache(c.length))), false);
+        assertThat(together).hasNumberOfRows(3);
+        assertThat(together[0]).isEqualTo(model.forward(a, model.newCache(a.length), false)[0]);
+        assertThat(together[1]).isEqualTo(model.forward(b, model.newCache(b.length), false)[0]);
+        assertThat(together[2]).isEqualTo(model.forward(c, model.newCache(c.length), false)[0]);
+    }
+
+    @Test
+    void aBadTokenLateInALongPromptIsRefusedBeforeAnythingIsCached() {
+        int[] prompt = tokens(DecoderModel.MAX_BATCH + 10, 5);
+        prompt[DecoderModel.MAX_BATCH + 5] = model.vocabSize();
+        KvCache cache = model.newCache(prompt.length);
+        assertThatThrownBy(() -> model.forward(prompt, cache, false)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("outside the vocabulary");
+        assertThat(cache.length()).isZero();
+    }
+}
