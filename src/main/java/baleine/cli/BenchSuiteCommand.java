@@ -76,6 +76,7 @@ final class BenchSuiteCommand implements Callable<Integer> {
             for (Entry e : chosen) {
                 Path file = ensure(models, e);
                 System.err.println("benching " + file + " ...");
+                System.gc(); // every model starts from a clean heap, not from the previous one's garbage (as JMH does between trials)
                 try (DecoderModel m = Architectures.load(file)) {
                     Random rnd = new Random(1);
                     Parallel.setThreads(2);
