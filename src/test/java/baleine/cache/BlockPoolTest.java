@@ -1,19 +1,14 @@
 package baleine.cache;
 
-import baleine.model.Architectures;
+import baleine.RandomModels;
 import baleine.model.DecoderModel;
 import baleine.tensor.GgmlType;
-import baleine.writer.ModelPresets;
-import baleine.writer.RandomModelWriter;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Random;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -23,9 +18,7 @@ class BlockPoolTest {
 
     @BeforeAll
     static void load() throws Exception {
-        Path file = Files.createTempDirectory("pool").resolve("v3.gguf");
-        RandomModelWriter.writeGguf(ModelPresets.ALL.get("tiny-deepseek-v3"), GgmlType.Q8_0, 3, file);
-        model = Architectures.load(file);
+        model = RandomModels.load("tiny-deepseek-v3", GgmlType.Q8_0, 3);
     }
 
     @AfterAll
@@ -34,12 +27,7 @@ class BlockPoolTest {
     }
 
     static int[] tokens(int n, long seed) {
-        Random r = new Random(seed);
-        int[] t = new int[n];
-        for (int i = 0; i < n; i++) {
-            t[i] = r.nextInt(model.vocabSize());
-        }
-        return t;
+        return RandomModels.tokens(model, n, seed);
     }
 
     static List<Integer> list(int[] t) {

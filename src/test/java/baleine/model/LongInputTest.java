@@ -1,18 +1,14 @@
 package baleine.model;
 
+import baleine.RandomModels;
 import baleine.cache.KvCache;
 import baleine.tensor.GgmlType;
-import baleine.writer.ModelPresets;
-import baleine.writer.RandomModelWriter;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Random;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -23,9 +19,7 @@ class LongInputTest {
 
     @BeforeAll
     static void load() throws Exception {
-        Path file = Files.createTempDirectory("long").resolve("v2-lite.gguf");
-        RandomModelWriter.writeGguf(ModelPresets.ALL.get("tiny-deepseek-v2-lite"), GgmlType.Q8_0, 7, file);
-        model = Architectures.load(file);
+        model = RandomModels.load("tiny-deepseek-v2-lite", GgmlType.Q8_0, 7);
     }
 
     @AfterAll
@@ -34,12 +28,7 @@ class LongInputTest {
     }
 
     static int[] tokens(int n, long seed) {
-        Random r = new Random(seed);
-        int[] t = new int[n];
-        for (int i = 0; i < n; i++) {
-            t[i] = r.nextInt(model.vocabSize());
-        }
-        return t;
+        return RandomModels.tokens(model, n, seed);
     }
 
     @Test
