@@ -9,13 +9,6 @@ import jdk.incubator.vector.VectorOperators;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
 
-import static baleine.tensor.LaneFolds.FOUR_IN_ORDER;
-import static baleine.tensor.LaneFolds.SWAP1;
-import static baleine.tensor.LaneFolds.SWAP2;
-import static baleine.tensor.LaneFolds.SWAP4;
-import static baleine.tensor.LaneFolds.SWAP8;
-import static baleine.tensor.LaneFolds.TAKE4;
-import static baleine.tensor.LaneFolds.TAKE8;
 import static baleine.tensor.Species.F;
 import static baleine.tensor.Species.B;
 import static baleine.tensor.Species.S;
@@ -65,19 +58,11 @@ final class FourRowDot {
                 a3 = ((FloatVector) ByteVector.fromMemorySegment(B, s, o3 + 2 + j, LE).castShape(F, 0)).mul(d3).fma(xv, a3);
             }
         }
-        if (LaneFolds.SIXTEEN) { // the four sums in one vector, each in sumLanes' order
-            FloatVector p0 = a0.blend(a1, TAKE8).add(a0.rearrange(SWAP8).blend(a1.rearrange(SWAP8), TAKE8));
-            FloatVector p1 = a2.blend(a3, TAKE8).add(a2.rearrange(SWAP8).blend(a3.rearrange(SWAP8), TAKE8));
-            FloatVector q = p0.blend(p1, TAKE4).add(p0.rearrange(SWAP4).blend(p1.rearrange(SWAP4), TAKE4));
-            q = q.add(q.rearrange(SWAP2));
-            q.add(q.rearrange(SWAP1)).rearrange(FOUR_IN_ORDER).intoArray(out, 0);
-        } else {
-            a0.intoArray(out, 0);
-            a1.intoArray(out, VectorMath.LANES);
-            a2.intoArray(out, 2 * VectorMath.LANES);
-            a3.intoArray(out, 3 * VectorMath.LANES);
-            VectorMath.sumLanesInPlace(out, 4);
-        }
+        a0.intoArray(out, 0);
+        a1.intoArray(out, VectorMath.LANES);
+        a2.intoArray(out, 2 * VectorMath.LANES);
+        a3.intoArray(out, 3 * VectorMath.LANES);
+        VectorMath.sumLanesInPlace(out, 4);
     }
 
     static void q4_0(MemorySegment s, long off, long stride, float[] x, int xOff, int n, float[] out) {
@@ -110,19 +95,11 @@ final class FourRowDot {
                 a3 = hi.fma(xh, lo.fma(xl, a3));
             }
         }
-        if (LaneFolds.SIXTEEN) { // the four sums in one vector, each in sumLanes' order
-            FloatVector p0 = a0.blend(a1, TAKE8).add(a0.rearrange(SWAP8).blend(a1.rearrange(SWAP8), TAKE8));
-            FloatVector p1 = a2.blend(a3, TAKE8).add(a2.rearrange(SWAP8).blend(a3.rearrange(SWAP8), TAKE8));
-            FloatVector q = p0.blend(p1, TAKE4).add(p0.rearrange(SWAP4).blend(p1.rearrange(SWAP4), TAKE4));
-            q = q.add(q.rearrange(SWAP2));
-            q.add(q.rearrange(SWAP1)).rearrange(FOUR_IN_ORDER).intoArray(out, 0);
-        } else {
-            a0.intoArray(out, 0);
-            a1.intoArray(out, VectorMath.LANES);
-            a2.intoArray(out, 2 * VectorMath.LANES);
-            a3.intoArray(out, 3 * VectorMath.LANES);
-            VectorMath.sumLanesInPlace(out, 4);
-        }
+        a0.intoArray(out, 0);
+        a1.intoArray(out, VectorMath.LANES);
+        a2.intoArray(out, 2 * VectorMath.LANES);
+        a3.intoArray(out, 3 * VectorMath.LANES);
+        VectorMath.sumLanesInPlace(out, 4);
     }
 
     static void bf16(MemorySegment s, long off, long stride, float[] x, int xOff, int n, float[] out) {
@@ -136,19 +113,11 @@ final class FourRowDot {
             a2 = ((IntVector) ShortVector.fromMemorySegment(S, s, o2 + 2L * i, LE).castShape(I, 0)).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(xv, a2);
             a3 = ((IntVector) ShortVector.fromMemorySegment(S, s, o3 + 2L * i, LE).castShape(I, 0)).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(xv, a3);
         }
-        if (LaneFolds.SIXTEEN) { // the four sums in one vector, each in sumLanes' order
-            FloatVector p0 = a0.blend(a1, TAKE8).add(a0.rearrange(SWAP8).blend(a1.rearrange(SWAP8), TAKE8));
-            FloatVector p1 = a2.blend(a3, TAKE8).add(a2.rearrange(SWAP8).blend(a3.rearrange(SWAP8), TAKE8));
-            FloatVector q = p0.blend(p1, TAKE4).add(p0.rearrange(SWAP4).blend(p1.rearrange(SWAP4), TAKE4));
-            q = q.add(q.rearrange(SWAP2));
-            q.add(q.rearrange(SWAP1)).rearrange(FOUR_IN_ORDER).intoArray(out, 0);
-        } else {
-            a0.intoArray(out, 0);
-            a1.intoArray(out, VectorMath.LANES);
-            a2.intoArray(out, 2 * VectorMath.LANES);
-            a3.intoArray(out, 3 * VectorMath.LANES);
-            VectorMath.sumLanesInPlace(out, 4);
-        }
+        a0.intoArray(out, 0);
+        a1.intoArray(out, VectorMath.LANES);
+        a2.intoArray(out, 2 * VectorMath.LANES);
+        a3.intoArray(out, 3 * VectorMath.LANES);
+        VectorMath.sumLanesInPlace(out, 4);
         for (int k = 0; k < 4; k++) {
             long o = off + k * stride;
             for (int t = i; t < n; t++) {

@@ -1,5 +1,6 @@
 package baleine.tensor;
 
+import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorShuffle;
 
@@ -8,21 +9,52 @@ import java.util.stream.IntStream;
 import static baleine.tensor.Species.F;
 
 /**
- * Constants for summing several accumulators of a 16-lane kernel into one vector. A pair of accumulators
- * folds as {@code x.blend(y, TAKEk).add(x.rearrange(SWAPk).blend(y.rearrange(SWAPk), TAKEk))}: lanes with
- * bit k set continue y's sum, the others x's, and lane i meets lane i ^ k as in
- * {@link VectorMath#sumLanes}, so every sum keeps its bits. Null unless vectors hold 16 floats.
+ * Sums 4 or 16 accumulators of 16 lanes (stored one after the other) into one vector. A pair folds as
+ * {@code x.blend(y, TAKEk).add(x.rearrange(SWAPk).blend(y.rearrange(SWAPk), TAKEk))}: lanes with bit k set
+ * continue y's sum, the others x's, and lane i meets lane i ^ k as in {@link VectorMath#sumLanes}, so every
+ * sum keeps its bits. The accumulators travel through the array, never as arguments: a vector passed to a
+ * method C2 does not inline is boxed. Only for 16-lane vectors ({@link #SIXTEEN}).
  */
 final class LaneFolds {
     static final boolean SIXTEEN = F.length() == 16;
-    static final VectorMask<Float> TAKE8 = take(8), TAKE4 = take(4), TAKE2 = take(2), TAKE1 = take(1);
     static final VectorShuffle<Float> SWAP8 = swap(8), SWAP4 = swap(4), SWAP2 = swap(2), SWAP1 = swap(1);
+    private static final VectorMask<Float> TAKE8 = take(8), TAKE4 = take(4), TAKE2 = take(2), TAKE1 = take(1);
     /** After folding 16 accumulators pairwise at 8, 4, 2, 1: accumulator r sits in lane reverse4(r). */
-    static final VectorShuffle<Float> SIXTEEN_IN_ORDER = SIXTEEN ? VectorShuffle.fromOp(F, r -> Integer.reverse(r) >>> 28) : null;
-    /** After folding 4 accumulators pairwise at 8, 4 and each result at 2, 1: accumulator r sits in lane 8 (r & 1) + 4 (r >> 1). */
-    static final VectorShuffle<Float> FOUR_IN_ORDER = SIXTEEN ? VectorShuffle.fromOp(F, r -> r < 4 ? 8 * (r & 1) + 4 * (r >> 1) : r) : null;
+    private static final VectorShuffle<Float> SIXTEEN_IN_ORDER = SIXTEEN ? VectorShuffle.fromOp(F, r -> Integer.reverse(r) >>> 28) : null;
+    /** After folding 4 accumulators pairwise at 8, 4 and the result at 2, 1: accumulator r sits in lane 8 (r & 1) + 4 (r >> 1). */
+    private static final VectorShuffle<Float> FOUR_IN_ORDER = SIXTEEN ? VectorShuffle.fromOp(F, r -> r < 4 ? 8 * (r & 1) + 4 * (r >> 1) : r) : null;
 
     private LaneFolds() {
+    }
+
+    /** {@code out[0 .. 16)} = the lane sums of the 16 accumulators in {@code out[0 .. 256)}. */
+    static void sumSixteen(float[] out) {
+        FloatVector p0 = pair(out, 0, 1, TAKE8, SWAP8), p1 = pair(out, 2, 3, TAKE8, SWAP8);
+        FloatVector p2 = pair(out, 4, 5, TAKE8, SWAP8), p3 = pair(out, 6, 7, TAKE8, SWAP8);
+        FloatVector p4 = pair(out, 8, 9, TAKE8, SWAP8), p5 = pair(out, 10, 11, TAKE8, SWAP8);
+        FloatVector p6 = pair(out, 12, 13, TAKE8, SWAP8), p7 = pair(out, 14, 15, TAKE8, SWAP8);
+        FloatVector q0 = p0.blend(p1, TAKE4).add(p0.rearrange(SWAP4).blend(p1.rearrange(SWAP4), TAKE4));
+        FloatVector q1 = p2.blend(p3, TAKE4).add(p2.rearrange(SWAP4).blend(p3.rearrange(SWAP4), TAKE4));
+        FloatVector q2 = p4.blend(p5, TAKE4).add(p4.rearrange(SWAP4).blend(p5.rearrange(SWAP4), TAKE4));
+        FloatVector q3 = p6.blend(p7, TAKE4).add(p6.rearrange(SWAP4).blend(p7.rearrange(SWAP4), TAKE4));
+        FloatVector u0 = q0.blend(q1, TAKE2).add(q0.rearrange(SWAP2).blend(q1.rearrange(SWAP2), TAKE2));
+        FloatVector u1 = q2.blend(q3, TAKE2).add(q2.rearrange(SWAP2).blend(q3.rearrange(SWAP2), TAKE2));
+        FloatVector v = u0.blend(u1, TAKE1).add(u0.rearrange(SWAP1).blend(u1.rearrange(SWAP1), TAKE1));
+        v.rearrange(SIXTEEN_IN_ORDER).intoArray(out, 0);
+    }
+
+    /** {@code out[0 .. 4)} = the lane sums of the 4 accumulators in {@code out[0 .. 64)}. */
+    static void sumFour(float[] out) {
+        FloatVector p0 = pair(out, 0, 1, TAKE8, SWAP8), p1 = pair(out, 2, 3, TAKE8, SWAP8);
+        FloatVector q = p0.blend(p1, TAKE4).add(p0.rearrange(SWAP4).blend(p1.rearrange(SWAP4), TAKE4));
+        q = q.add(q.rearrange(SWAP2));
+        q.add(q.rearrange(SWAP1)).rearrange(FOUR_IN_ORDER).intoArray(out, 0);
+    }
+
+    /** Accumulators {@code a} and {@code b} of {@code out}, folded together at distance 8. */
+    private static FloatVector pair(float[] out, int a, int b, VectorMask<Float> take, VectorShuffle<Float> swap) {
+        FloatVector x = FloatVector.fromArray(F, out, 16 * a), y = FloatVector.fromArray(F, out, 16 * b);
+        return x.blend(y, take).add(x.rearrange(swap).blend(y.rearrange(swap), take));
     }
 
     private static VectorMask<Float> take(int k) {

@@ -9,15 +9,6 @@ import jdk.incubator.vector.VectorOperators;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
 
-import static baleine.tensor.LaneFolds.SIXTEEN_IN_ORDER;
-import static baleine.tensor.LaneFolds.SWAP1;
-import static baleine.tensor.LaneFolds.SWAP2;
-import static baleine.tensor.LaneFolds.SWAP4;
-import static baleine.tensor.LaneFolds.SWAP8;
-import static baleine.tensor.LaneFolds.TAKE1;
-import static baleine.tensor.LaneFolds.TAKE2;
-import static baleine.tensor.LaneFolds.TAKE4;
-import static baleine.tensor.LaneFolds.TAKE8;
 import static baleine.tensor.Species.F;
 import static baleine.tensor.Species.B;
 import static baleine.tensor.Species.I;
@@ -76,25 +67,6 @@ final class TileDot {
                 v = FloatVector.fromArray(F, x3, i);
                 a03 = w0.fma(v, a03); a13 = w1.fma(v, a13); a23 = w2.fma(v, a23); a33 = w3.fma(v, a33);
             }
-        }
-        if (LaneFolds.SIXTEEN) { // the sixteen sums in one vector, each in sumLanes' order
-            FloatVector p0 = a00.blend(a01, TAKE8).add(a00.rearrange(SWAP8).blend(a01.rearrange(SWAP8), TAKE8));
-            FloatVector p1 = a02.blend(a03, TAKE8).add(a02.rearrange(SWAP8).blend(a03.rearrange(SWAP8), TAKE8));
-            FloatVector p2 = a10.blend(a11, TAKE8).add(a10.rearrange(SWAP8).blend(a11.rearrange(SWAP8), TAKE8));
-            FloatVector p3 = a12.blend(a13, TAKE8).add(a12.rearrange(SWAP8).blend(a13.rearrange(SWAP8), TAKE8));
-            FloatVector p4 = a20.blend(a21, TAKE8).add(a20.rearrange(SWAP8).blend(a21.rearrange(SWAP8), TAKE8));
-            FloatVector p5 = a22.blend(a23, TAKE8).add(a22.rearrange(SWAP8).blend(a23.rearrange(SWAP8), TAKE8));
-            FloatVector p6 = a30.blend(a31, TAKE8).add(a30.rearrange(SWAP8).blend(a31.rearrange(SWAP8), TAKE8));
-            FloatVector p7 = a32.blend(a33, TAKE8).add(a32.rearrange(SWAP8).blend(a33.rearrange(SWAP8), TAKE8));
-            FloatVector q0 = p0.blend(p1, TAKE4).add(p0.rearrange(SWAP4).blend(p1.rearrange(SWAP4), TAKE4));
-            FloatVector q1 = p2.blend(p3, TAKE4).add(p2.rearrange(SWAP4).blend(p3.rearrange(SWAP4), TAKE4));
-            FloatVector q2 = p4.blend(p5, TAKE4).add(p4.rearrange(SWAP4).blend(p5.rearrange(SWAP4), TAKE4));
-            FloatVector q3 = p6.blend(p7, TAKE4).add(p6.rearrange(SWAP4).blend(p7.rearrange(SWAP4), TAKE4));
-            FloatVector u0 = q0.blend(q1, TAKE2).add(q0.rearrange(SWAP2).blend(q1.rearrange(SWAP2), TAKE2));
-            FloatVector u1 = q2.blend(q3, TAKE2).add(q2.rearrange(SWAP2).blend(q3.rearrange(SWAP2), TAKE2));
-            FloatVector v0 = u0.blend(u1, TAKE1).add(u0.rearrange(SWAP1).blend(u1.rearrange(SWAP1), TAKE1));
-            v0.rearrange(SIXTEEN_IN_ORDER).intoArray(out, 0);
-            return;
         }
         a00.intoArray(out, 0);
         a01.intoArray(out, VectorMath.LANES);
@@ -160,25 +132,6 @@ final class TileDot {
                 a03 = w0.fma(v, a03); a13 = w1.fma(v, a13); a23 = w2.fma(v, a23); a33 = w3.fma(v, a33);
             }
         }
-        if (LaneFolds.SIXTEEN) { // the sixteen sums in one vector, each in sumLanes' order
-            FloatVector p0 = a00.blend(a01, TAKE8).add(a00.rearrange(SWAP8).blend(a01.rearrange(SWAP8), TAKE8));
-            FloatVector p1 = a02.blend(a03, TAKE8).add(a02.rearrange(SWAP8).blend(a03.rearrange(SWAP8), TAKE8));
-            FloatVector p2 = a10.blend(a11, TAKE8).add(a10.rearrange(SWAP8).blend(a11.rearrange(SWAP8), TAKE8));
-            FloatVector p3 = a12.blend(a13, TAKE8).add(a12.rearrange(SWAP8).blend(a13.rearrange(SWAP8), TAKE8));
-            FloatVector p4 = a20.blend(a21, TAKE8).add(a20.rearrange(SWAP8).blend(a21.rearrange(SWAP8), TAKE8));
-            FloatVector p5 = a22.blend(a23, TAKE8).add(a22.rearrange(SWAP8).blend(a23.rearrange(SWAP8), TAKE8));
-            FloatVector p6 = a30.blend(a31, TAKE8).add(a30.rearrange(SWAP8).blend(a31.rearrange(SWAP8), TAKE8));
-            FloatVector p7 = a32.blend(a33, TAKE8).add(a32.rearrange(SWAP8).blend(a33.rearrange(SWAP8), TAKE8));
-            FloatVector q0 = p0.blend(p1, TAKE4).add(p0.rearrange(SWAP4).blend(p1.rearrange(SWAP4), TAKE4));
-            FloatVector q1 = p2.blend(p3, TAKE4).add(p2.rearrange(SWAP4).blend(p3.rearrange(SWAP4), TAKE4));
-            FloatVector q2 = p4.blend(p5, TAKE4).add(p4.rearrange(SWAP4).blend(p5.rearrange(SWAP4), TAKE4));
-            FloatVector q3 = p6.blend(p7, TAKE4).add(p6.rearrange(SWAP4).blend(p7.rearrange(SWAP4), TAKE4));
-            FloatVector u0 = q0.blend(q1, TAKE2).add(q0.rearrange(SWAP2).blend(q1.rearrange(SWAP2), TAKE2));
-            FloatVector u1 = q2.blend(q3, TAKE2).add(q2.rearrange(SWAP2).blend(q3.rearrange(SWAP2), TAKE2));
-            FloatVector v0 = u0.blend(u1, TAKE1).add(u0.rearrange(SWAP1).blend(u1.rearrange(SWAP1), TAKE1));
-            v0.rearrange(SIXTEEN_IN_ORDER).intoArray(out, 0);
-            return;
-        }
         a00.intoArray(out, 0);
         a01.intoArray(out, VectorMath.LANES);
         a02.intoArray(out, 2 * VectorMath.LANES);
@@ -221,42 +174,23 @@ final class TileDot {
             v = FloatVector.fromArray(F, x3, i);
             a03 = w0.fma(v, a03); a13 = w1.fma(v, a13); a23 = w2.fma(v, a23); a33 = w3.fma(v, a33);
         }
-        if (LaneFolds.SIXTEEN) { // the sixteen sums in one vector, each in sumLanes' order
-            FloatVector p0 = a00.blend(a01, TAKE8).add(a00.rearrange(SWAP8).blend(a01.rearrange(SWAP8), TAKE8));
-            FloatVector p1 = a02.blend(a03, TAKE8).add(a02.rearrange(SWAP8).blend(a03.rearrange(SWAP8), TAKE8));
-            FloatVector p2 = a10.blend(a11, TAKE8).add(a10.rearrange(SWAP8).blend(a11.rearrange(SWAP8), TAKE8));
-            FloatVector p3 = a12.blend(a13, TAKE8).add(a12.rearrange(SWAP8).blend(a13.rearrange(SWAP8), TAKE8));
-            FloatVector p4 = a20.blend(a21, TAKE8).add(a20.rearrange(SWAP8).blend(a21.rearrange(SWAP8), TAKE8));
-            FloatVector p5 = a22.blend(a23, TAKE8).add(a22.rearrange(SWAP8).blend(a23.rearrange(SWAP8), TAKE8));
-            FloatVector p6 = a30.blend(a31, TAKE8).add(a30.rearrange(SWAP8).blend(a31.rearrange(SWAP8), TAKE8));
-            FloatVector p7 = a32.blend(a33, TAKE8).add(a32.rearrange(SWAP8).blend(a33.rearrange(SWAP8), TAKE8));
-            FloatVector q0 = p0.blend(p1, TAKE4).add(p0.rearrange(SWAP4).blend(p1.rearrange(SWAP4), TAKE4));
-            FloatVector q1 = p2.blend(p3, TAKE4).add(p2.rearrange(SWAP4).blend(p3.rearrange(SWAP4), TAKE4));
-            FloatVector q2 = p4.blend(p5, TAKE4).add(p4.rearrange(SWAP4).blend(p5.rearrange(SWAP4), TAKE4));
-            FloatVector q3 = p6.blend(p7, TAKE4).add(p6.rearrange(SWAP4).blend(p7.rearrange(SWAP4), TAKE4));
-            FloatVector u0 = q0.blend(q1, TAKE2).add(q0.rearrange(SWAP2).blend(q1.rearrange(SWAP2), TAKE2));
-            FloatVector u1 = q2.blend(q3, TAKE2).add(q2.rearrange(SWAP2).blend(q3.rearrange(SWAP2), TAKE2));
-            FloatVector v0 = u0.blend(u1, TAKE1).add(u0.rearrange(SWAP1).blend(u1.rearrange(SWAP1), TAKE1));
-            v0.rearrange(SIXTEEN_IN_ORDER).intoArray(out, 0);
-        } else {
-            a00.intoArray(out, 0);
-            a01.intoArray(out, VectorMath.LANES);
-            a02.intoArray(out, 2 * VectorMath.LANES);
-            a03.intoArray(out, 3 * VectorMath.LANES);
-            a10.intoArray(out, 4 * VectorMath.LANES);
-            a11.intoArray(out, 5 * VectorMath.LANES);
-            a12.intoArray(out, 6 * VectorMath.LANES);
-            a13.intoArray(out, 7 * VectorMath.LANES);
-            a20.intoArray(out, 8 * VectorMath.LANES);
-            a21.intoArray(out, 9 * VectorMath.LANES);
-            a22.intoArray(out, 10 * VectorMath.LANES);
-            a23.intoArray(out, 11 * VectorMath.LANES);
-            a30.intoArray(out, 12 * VectorMath.LANES);
-            a31.intoArray(out, 13 * VectorMath.LANES);
-            a32.intoArray(out, 14 * VectorMath.LANES);
-            a33.intoArray(out, 15 * VectorMath.LANES);
-            VectorMath.sumLanesInPlace(out, 16);
-        }
+        a00.intoArray(out, 0);
+        a01.intoArray(out, VectorMath.LANES);
+        a02.intoArray(out, 2 * VectorMath.LANES);
+        a03.intoArray(out, 3 * VectorMath.LANES);
+        a10.intoArray(out, 4 * VectorMath.LANES);
+        a11.intoArray(out, 5 * VectorMath.LANES);
+        a12.intoArray(out, 6 * VectorMath.LANES);
+        a13.intoArray(out, 7 * VectorMath.LANES);
+        a20.intoArray(out, 8 * VectorMath.LANES);
+        a21.intoArray(out, 9 * VectorMath.LANES);
+        a22.intoArray(out, 10 * VectorMath.LANES);
+        a23.intoArray(out, 11 * VectorMath.LANES);
+        a30.intoArray(out, 12 * VectorMath.LANES);
+        a31.intoArray(out, 13 * VectorMath.LANES);
+        a32.intoArray(out, 14 * VectorMath.LANES);
+        a33.intoArray(out, 15 * VectorMath.LANES);
+        VectorMath.sumLanesInPlace(out, 16);
         for (; c < n; c++) { // columns past the last whole vector, in order, as the one-row kernel adds them
             for (int i = 0; i < 4; i++) {
                 float w = Float.intBitsToFloat((s.get(Le.I16, off + i * stride + 2L * c) & 0xFFFF) << 16);

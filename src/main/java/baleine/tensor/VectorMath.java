@@ -73,6 +73,14 @@ public final class VectorMath {
      * vectors to {@code sumLanes}: past C2's inlining budget such a call boxes the vector on every use.
      */
     static void sumLanesInPlace(float[] out, int results) {
+        if (LaneFolds.SIXTEEN && results == 16) { // a tile: the sixteen folded together in vector registers
+            LaneFolds.sumSixteen(out);
+            return;
+        }
+        if (LaneFolds.SIXTEEN && results == 4) {
+            LaneFolds.sumFour(out);
+            return;
+        }
         for (int r = 0; r < results; r++) {
             int off = r * LANES;
             for (int k = LANES / 2; k >= 1; k /= 2) { // lane i meets lane i + k, as FOLDk's i ^ k
@@ -105,19 +113,11 @@ public final class VectorMath {
             a2 = r.fma(FloatVector.fromArray(S, v2, xOff + i), a2);
             a3 = r.fma(FloatVector.fromArray(S, v3, xOff + i), a3);
         }
-        if (LaneFolds.SIXTEEN) { // the four sums in one vector, each in sumLanes' order
-            FloatVector p0 = a0.blend(a1, LaneFolds.TAKE8).add(a0.rearrange(LaneFolds.SWAP8).blend(a1.rearrange(LaneFolds.SWAP8), LaneFolds.TAKE8));
-            FloatVector p1 = a2.blend(a3, LaneFolds.TAKE8).add(a2.rearrange(LaneFolds.SWAP8).blend(a3.rearrange(LaneFolds.SWAP8), LaneFolds.TAKE8));
-            FloatVector q = p0.blend(p1, LaneFolds.TAKE4).add(p0.rearrange(LaneFolds.SWAP4).blend(p1.rearrange(LaneFolds.SWAP4), LaneFolds.TAKE4));
-            q = q.add(q.rearrange(LaneFolds.SWAP2));
-            q.add(q.rearrange(LaneFolds.SWAP1)).rearrange(LaneFolds.FOUR_IN_ORDER).intoArray(out, 0);
-        } else {
-            a0.intoArray(out, 0);
-            a1.intoArray(out, LANES);
-            a2.intoArray(out, 2 * LANES);
-            a3.intoArray(out, 3 * LANES);
-            sumLanesInPlace(out, 4);
-        }
+        a0.intoArray(out, 0);
+        a1.intoArray(out, LANES);
+        a2.intoArray(out, 2 * LANES);
+        a3.intoArray(out, 3 * LANES);
+        sumLanesInPlace(out, 4);
         float s0 = out[0], s1 = out[1], s2 = out[2], s3 = out[3];
         for (; i < n; i++) {
             float r = row[rowOff + i];
@@ -177,42 +177,23 @@ public final class VectorMath {
             v = FloatVector.fromArray(S, v3, i);
             a03 = r0.fma(v, a03); a13 = r1.fma(v, a13); a23 = r2.fma(v, a23); a33 = r3.fma(v, a33);
         }
-        if (LaneFolds.SIXTEEN) { // the sixteen sums in one vector, each in sumLanes' order
-            FloatVector p0 = a00.blend(a01, LaneFolds.TAKE8).add(a00.rearrange(LaneFolds.SWAP8).blend(a01.rearrange(LaneFolds.SWAP8), LaneFolds.TAKE8));
-            FloatVector p1 = a02.blend(a03, LaneFolds.TAKE8).add(a02.rearrange(LaneFolds.SWAP8).blend(a03.rearrange(LaneFolds.SWAP8), LaneFolds.TAKE8));
-            FloatVector p2 = a10.blend(a11, LaneFolds.TAKE8).add(a10.rearrange(LaneFolds.SWAP8).blend(a11.rearrange(LaneFolds.SWAP8), LaneFolds.TAKE8));
-            FloatVector p3 = a12.blend(a13, LaneFolds.TAKE8).add(a12.rearrange(LaneFolds.SWAP8).blend(a13.rearrange(LaneFolds.SWAP8), LaneFolds.TAKE8));
-            FloatVector p4 = a20.blend(a21, LaneFolds.TAKE8).add(a20.rearrange(LaneFolds.SWAP8).blend(a21.rearrange(LaneFolds.SWAP8), LaneFolds.TAKE8));
-            FloatVector p5 = a22.blend(a23, LaneFolds.TAKE8).add(a22.rearrange(LaneFolds.SWAP8).blend(a23.rearrange(LaneFolds.SWAP8), LaneFolds.TAKE8));
-            FloatVector p6 = a30.blend(a31, LaneFolds.TAKE8).add(a30.rearrange(LaneFolds.SWAP8).blend(a31.rearrange(LaneFolds.SWAP8), LaneFolds.TAKE8));
-            FloatVector p7 = a32.blend(a33, LaneFolds.TAKE8).add(a32.rearrange(LaneFolds.SWAP8).blend(a33.rearrange(LaneFolds.SWAP8), LaneFolds.TAKE8));
-            FloatVector q0 = p0.blend(p1, LaneFolds.TAKE4).add(p0.rearrange(LaneFolds.SWAP4).blend(p1.rearrange(LaneFolds.SWAP4), LaneFolds.TAKE4));
-            FloatVector q1 = p2.blend(p3, LaneFolds.TAKE4).add(p2.rearrange(LaneFolds.SWAP4).blend(p3.rearrange(LaneFolds.SWAP4), LaneFolds.TAKE4));
-            FloatVector q2 = p4.blend(p5, LaneFolds.TAKE4).add(p4.rearrange(LaneFolds.SWAP4).blend(p5.rearrange(LaneFolds.SWAP4), LaneFolds.TAKE4));
-            FloatVector q3 = p6.blend(p7, LaneFolds.TAKE4).add(p6.rearrange(LaneFolds.SWAP4).blend(p7.rearrange(LaneFolds.SWAP4), LaneFolds.TAKE4));
-            FloatVector u0 = q0.blend(q1, LaneFolds.TAKE2).add(q0.rearrange(LaneFolds.SWAP2).blend(q1.rearrange(LaneFolds.SWAP2), LaneFolds.TAKE2));
-            FloatVector u1 = q2.blend(q3, LaneFolds.TAKE2).add(q2.rearrange(LaneFolds.SWAP2).blend(q3.rearrange(LaneFolds.SWAP2), LaneFolds.TAKE2));
-            FloatVector sums = u0.blend(u1, LaneFolds.TAKE1).add(u0.rearrange(LaneFolds.SWAP1).blend(u1.rearrange(LaneFolds.SWAP1), LaneFolds.TAKE1));
-            sums.rearrange(LaneFolds.SIXTEEN_IN_ORDER).intoArray(out, 0);
-        } else {
-            a00.intoArray(out, 0);
-            a01.intoArray(out, 1 * LANES);
-            a02.intoArray(out, 2 * LANES);
-            a03.intoArray(out, 3 * LANES);
-            a10.intoArray(out, 4 * LANES);
-            a11.intoArray(out, 5 * LANES);
-            a12.intoArray(out, 6 * LANES);
-            a13.intoArray(out, 7 * LANES);
-            a20.intoArray(out, 8 * LANES);
-            a21.intoArray(out, 9 * LANES);
-            a22.intoArray(out, 10 * LANES);
-            a23.intoArray(out, 11 * LANES);
-            a30.intoArray(out, 12 * LANES);
-            a31.intoArray(out, 13 * LANES);
-            a32.intoArray(out, 14 * LANES);
-            a33.intoArray(out, 15 * LANES);
-            sumLanesInPlace(out, 16);
-        }
+        a00.intoArray(out, 0);
+        a01.intoArray(out, 1 * LANES);
+        a02.intoArray(out, 2 * LANES);
+        a03.intoArray(out, 3 * LANES);
+        a10.intoArray(out, 4 * LANES);
+        a11.intoArray(out, 5 * LANES);
+        a12.intoArray(out, 6 * LANES);
+        a13.intoArray(out, 7 * LANES);
+        a20.intoArray(out, 8 * LANES);
+        a21.intoArray(out, 9 * LANES);
+        a22.intoArray(out, 10 * LANES);
+        a23.intoArray(out, 11 * LANES);
+        a30.intoArray(out, 12 * LANES);
+        a31.intoArray(out, 13 * LANES);
+        a32.intoArray(out, 14 * LANES);
+        a33.intoArray(out, 15 * LANES);
+        sumLanesInPlace(out, 16);
         for (; i < n; i++) {
             float r0 = a[o0 + i], r1 = a[o1 + i], r2 = a[o2 + i], r3 = a[o3 + i];
             for (int k = 0; k < 4; k++) {
