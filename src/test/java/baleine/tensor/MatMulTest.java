@@ -16,11 +16,7 @@ class MatMulTest {
         Random rnd = new Random(7);
         int rows = 77, cols = 256, n = 5;
         for (GgmlType type : new GgmlType[]{GgmlType.F32, GgmlType.BF16, GgmlType.Q8_0, GgmlType.Q4_0, GgmlType.Q4_K, GgmlType.Q6_K}) {
-            float[] values = new float[rows * cols];
-            for (int i = 0; i < values.length; i++) {
-                values[i] = (float) rnd.nextGaussian();
-            }
-            Weight w = Quantizer.weight("w", type, values, rows, cols, Arena.ofAuto());
+            Weight w = randomWeight(rnd, type, rows, cols);
             float[][] x = new float[n][cols];
             for (float[] r : x) {
                 for (int i = 0; i < cols; i++) {
@@ -60,12 +56,8 @@ class MatMulTest {
         Random rnd = new Random(11);
         int rows = 4 * 19 + 3; // four-row groups plus a remainder
         for (GgmlType type : new GgmlType[]{GgmlType.F32, GgmlType.F16, GgmlType.BF16, GgmlType.Q8_0, GgmlType.Q4_0, GgmlType.Q4_K, GgmlType.Q6_K}) {
-            int cols = type.blockSize == 256 ? 512 : type.blockSize == 32 ? 288 : 264; // 264: a float tail after the last vector
-            float[] values = new float[rows * cols];
-            for (int i = 0; i < values.length; i++) {
-                values[i] = (float) rnd.nextGaussian();
-            }
-            Weight w = Quantizer.weight("w", type, values, rows, cols, Arena.ofAuto());
+            int cols = colsWithTails(type);
+            Weight w = randomWeight(rnd, type, rows, cols);
             float[] x = new float[cols + 3];
             for (int i = 0; i < x.length; i++) {
                 x[i] = (float) rnd.nextGaussian();
@@ -90,12 +82,8 @@ class MatMulTest {
         Random rnd = new Random(5);
         int rows = 4 * 9 + 2; // tiles of four rows plus a remainder
         for (GgmlType type : new GgmlType[]{GgmlType.F32, GgmlType.F16, GgmlType.BF16, GgmlType.Q8_0, GgmlType.Q4_0, GgmlType.Q4_K, GgmlType.Q6_K}) {
-            int cols = type.blockSize == 256 ? 512 : type.blockSize == 32 ? 288 : 264; // 264: a float tail after the last vector
-            float[] values = new float[rows * cols];
-            for (int i = 0; i < values.length; i++) {
-                values[i] = (float) rnd.nextGaussian();
-            }
-            Weight w = Quantizer.weight("w", type, values, rows, cols, Arena.ofAuto());
+            int cols = colsWithTails(type);
+            Weight w = randomWeight(rnd, type, rows, cols);
             float[][] x = new float[11][cols + 1]; // batches of 4 + 4 + 3 vectors
             for (float[] v : x) {
                 for (int i = 0; i < v.length; i++) {
@@ -125,5 +113,18 @@ class MatMulTest {
         float[] row = new float[32];
         slice.decodeRow(3, row);
         assertThat(row[5]).isEqualTo(values[19 * 32 + 5]);
+    }
+
+    static Weight randomWeight(Random rnd, GgmlType type, int rows, int cols) {
+        float[] values = new float[rows * cols];
+        for (int i = 0; i < values.length; i++) {
+            values[i] = (float) rnd.nextGaussian();
+        }
+        return Quantizer.weight("w", type, values, rows, cols, Arena.ofAuto());
+    }
+
+    /** Whole blocks for block types; 264 for the float types: a tail after the last vector. */
+    static int colsWithTails(GgmlType type) {
+        return type.blockSize == 256 ? 512 : type.blockSize == 32 ? 288 : 264;
     }
 }
