@@ -23,7 +23,7 @@ public final class MatMul {
 
     /** {@code y[t] = W x[t]} for t in [0, n). */
     public static void apply(Weight w, float[][] x, float[][] y, int n) {
-        Parallel.forRange(w.rows, 4, (from, to) -> rows(w, from, to, x, 0, y, from, n));
+        apply(List.of(new Product(w, x, y, n)));
     }
 
     /** One product {@code y[t] = W x[t]} for t in [0, n), to run alongside others. */
