@@ -29,7 +29,7 @@ final class FourRowDot {
     }
 
     static boolean supports(GgmlType type) {
-        return Species.FUSED && (type == GgmlType.Q8_0 || type == GgmlType.Q4_0 || type == GgmlType.BF16);
+        return Species.FUSED && (type == GgmlType.Q8_0 || type == GgmlType.Q4_0 || type == GgmlType.Q4_K || type == GgmlType.BF16);
     }
 
     /** {@code out[k] = row(off + k * stride) . x[xOff .. xOff + n)} for k in 0..3. */
@@ -37,6 +37,7 @@ final class FourRowDot {
         switch (type) {
             case Q8_0 -> q8_0(s, off, stride, x, xOff, n, out);
             case Q4_0 -> q4_0(s, off, stride, x, xOff, n, out);
+            case Q4_K -> q4_k(s, off, stride, x, xOff, n, out);
             case BF16 -> bf16(s, off, stride, x, xOff, n, out);
             default -> throw new IllegalArgumentException("no four-row kernel for " + type);
         }
@@ -101,6 +102,45 @@ final class FourRowDot {
         a3.intoArray(out, 3 * VectorMath.LANES);
         VectorMath.sumLanesInPlace(out, 4);
     }
+
+    /** Q4_K, as {@link FusedDot#q4_k}: the four rows' block factors decoded side by side, x loaded once for the four. */
+    static void q4_k(MemorySegment s, long off, long stride, float[] x, int xOff, int n, float[] out) {
+        long o0 = off, o1 = off + stride, o2 = off + 2 * stride, o3 = off + 3 * stride;
+        float[] k = Q4kScales.scratch();
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+        for (int b = 0; b < n; b += 256, o0 += 144, o1 += 144, o2 += 144, o3 += 144) {
+            Q4kScales.decode(s, o0, k, 0);
+            Q4kScales.decode(s, o1, k, 16);
+            Q4kScales.decode(s, o2, k, 32);
+            Q4kScales.decode(s, o3, k, 48);
+            for (int c = 0; c < 4; c++) {
+                int lo = 2 * c, hi = 2 * c + 1;
+                for (int l = 0; l < 32; l += F.length()) {
+                    int i = xOff + b + 64 * c + l;
+                    long q = 16 + 32 * c + l;
+                    FloatVector xl = FloatVector.fromArray(F, x, i), xh = FloatVector.fromArray(F, x, i + 32);
+                    IntVector v = (IntVector) ByteVector.fromMemorySegment(B, s, o0 + q, LE).castShape(I, 0);
+                    a0 = ((FloatVector) v.lanewise(VectorOperators.ASHR, 4).and(0x0F).convert(VectorOperators.I2F, 0)).fma(k[hi], k[8 + hi]).fma(xh,
+                            ((FloatVector) v.and(0x0F).convert(VectorOperators.I2F, 0)).fma(k[lo], k[8 + lo]).fma(xl, a0));
+                    v = (IntVector) ByteVector.fromMemorySegment(B, s, o1 + q, LE).castShape(I, 0);
+                    a1 = ((FloatVector) v.lanewise(VectorOperators.ASHR, 4).and(0x0F).convert(VectorOperators.I2F, 0)).fma(k[16 + hi], k[24 + hi]).fma(xh,
+                            ((FloatVector) v.and(0x0F).convert(VectorOperators.I2F, 0)).fma(k[16 + lo], k[24 + lo]).fma(xl, a1));
+                    v = (IntVector) ByteVector.fromMemorySegment(B, s, o2 + q, LE).castShape(I, 0);
+                    a2 = ((FloatVector) v.lanewise(VectorOperators.ASHR, 4).and(0x0F).convert(VectorOperators.I2F, 0)).fma(k[32 + hi], k[40 + hi]).fma(xh,
+                            ((FloatVector) v.and(0x0F).convert(VectorOperators.I2F, 0)).fma(k[32 + lo], k[40 + lo]).fma(xl, a2));
+                    v = (IntVector) ByteVector.fromMemorySegment(B, s, o3 + q, LE).castShape(I, 0);
+                    a3 = ((FloatVector) v.lanewise(VectorOperators.ASHR, 4).and(0x0F).convert(VectorOperators.I2F, 0)).fma(k[48 + hi], k[56 + hi]).fma(xh,
+                            ((FloatVector) v.and(0x0F).convert(VectorOperators.I2F, 0)).fma(k[48 + lo], k[56 + lo]).fma(xl, a3));
+                }
+            }
+        }
+        a0.intoArray(out, 0);
+        a1.intoArray(out, VectorMath.LANES);
+        a2.intoArray(out, 2 * VectorMath.LANES);
+        a3.intoArray(out, 3 * VectorMath.LANES);
+        VectorMath.sumLanesInPlace(out, 4);
+    }
+
 
     static void bf16(MemorySegment s, long off, long stride, float[] x, int xOff, int n, float[] out) {
         long o0 = off, o1 = off + stride, o2 = off + 2 * stride, o3 = off + 3 * stride;

@@ -6,8 +6,6 @@ import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
 
-import baleine.tensor.quant.KQuantCodecs;
-
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
 
@@ -113,37 +111,34 @@ final class FusedDot {
     }
 
     /**
-     * Q4_K: value = d*sc_j*q - dmin*m_j per sub-block j of 32. Accumulates q * (x * d*sc_j) and x * dmin*m_j
-     * in two registers, so no sum is reduced per sub-block.
+     * Q4_K: value = d*sc_j*q - dmin*m_j per sub-block j of 32, formed in registers as one fma with the
+     * block's factors ({@link Q4kScales}), then multiplied with x; the low nibbles (values 0..31 of a 64-value
+     * chunk) before the high ones. Every Q4_K kernel (one or four rows, one or four vectors, tiles) follows
+     * this order.
      */
     static float q4_k(MemorySegment s, long off, float[] x, int xOff, int n) {
-        // four independent sums (low and high nibbles, their mins) so that no fma waits on the one before
-        FloatVector acc = FloatVector.zero(F), accHigh = acc, mins = acc, minsHigh = acc;
+        float[] k = Q4kScales.scratch();
+        FloatVector acc = FloatVector.zero(F);
         for (int b = 0; b < n; b += 256, off += 144) {
-            float d = Float.float16ToFloat(s.get(Le.I16, off)), dmin = Float.float16ToFloat(s.get(Le.I16, off + 2));
-            long first8 = s.get(Le.I64, off + 4);
-            int last4 = s.get(Le.I32, off + 12);
+            Q4kScales.decode(s, off, k, 0);
             for (int c = 0; c < 4; c++) {
-                FloatVector lowScale = FloatVector.broadcast(F, d * KQuantCodecs.scale(first8, last4, 2 * c));
-                FloatVector lowMin = FloatVector.broadcast(F, dmin * KQuantCodecs.min(first8, last4, 2 * c));
-                FloatVector highScale = FloatVector.broadcast(F, d * KQuantCodecs.scale(first8, last4, 2 * c + 1));
-                FloatVector highMin = FloatVector.broadcast(F, dmin * KQuantCodecs.min(first8, last4, 2 * c + 1));
                 for (int l = 0; l < 32; l += F.length()) {
                     IntVector q = (IntVector) ByteVector.fromMemorySegment(B, s, off + 16 + 32 * c + l, LE).castShape(I, 0);
-                    FloatVector lo = (FloatVector) q.and(0x0F).convert(VectorOperators.I2F, 0);
-                    FloatVector hi = (FloatVector) q.lanewise(VectorOperators.ASHR, 4).and(0x0F).convert(VectorOperators.I2F, 0);
-                    FloatVector xl = FloatVector.fromArray(F, x, xOff + b + 64 * c + l);
-                    FloatVector xh = FloatVector.fromArray(F, x, xOff + b + 64 * c + 32 + l);
-                    acc = lo.fma(xl.mul(lowScale), acc);
-                    accHigh = hi.fma(xh.mul(highScale), accHigh);
-                    mins = xl.fma(lowMin, mins);
-                    minsHigh = xh.fma(highMin, minsHigh);
+                    FloatVector lo = ((FloatVector) q.and(0x0F).convert(VectorOperators.I2F, 0)).fma(k[2 * c], k[8 + 2 * c]);
+                    FloatVector hi = ((FloatVector) q.lanewise(VectorOperators.ASHR, 4).and(0x0F).convert(VectorOperators.I2F, 0)).fma(k[2 * c + 1], k[9 + 2 * c]);
+                    int i = xOff + b + 64 * c + l;
+                    acc = hi.fma(FloatVector.fromArray(F, x, i + 32), lo.fma(FloatVector.fromArray(F, x, i), acc));
                 }
             }
         }
-        return VectorMath.sumLanes(acc.add(accHigh)) - VectorMath.sumLanes(mins.add(minsHigh));
+        return VectorMath.sumLanes(acc);
     }
 
+    /**
+     * Q6_K: value = d*sc_j*(q - 32) per sub-block j of 16, formed in registers as fma(q, s, -32 s) (the exact
+     * value rounded once, as (q - 32) * s), then multiplied with x; per 32-value chunk the four quarters
+     * q1..q4 in order. Every Q6_K kernel follows this order.
+     */
     static float q6_k(MemorySegment s, long off, float[] x, int xOff, int n) {
         FloatVector acc = FloatVector.zero(F);
         for (int b = 0; b < n; b += 256, off += 210) {
@@ -154,17 +149,17 @@ final class FusedDot {
                 for (int l = 0; l < 32; l += F.length()) {
                     int is = l / 16;
                     // 6-bit quants in int lanes: one widening per 16 bytes, and no byte shifts (x86 has none)
-                    IntVector lowA = (IntVector) ByteVector.fromMemorySegment(B, s, ql + l, LE).castShape(I, 0).lanewise(VectorOperators.AND, 0xFF);
-                    IntVector lowB = (IntVector) ByteVector.fromMemorySegment(B, s, ql + l + 32, LE).castShape(I, 0).lanewise(VectorOperators.AND, 0xFF);
-                    IntVector high = (IntVector) ByteVector.fromMemorySegment(B, s, qh + l, LE).castShape(I, 0).lanewise(VectorOperators.AND, 0xFF);
-                    FloatVector q1 = (FloatVector) lowA.and(0x0F).or(high.and(3).lanewise(VectorOperators.LSHL, 4)).sub(32).convert(VectorOperators.I2F, 0);
-                    FloatVector q2 = (FloatVector) lowB.and(0x0F).or(high.and(0x0C).lanewise(VectorOperators.LSHL, 2)).sub(32).convert(VectorOperators.I2F, 0);
-                    FloatVector q3 = (FloatVector) lowA.lanewise(VectorOperators.LSHR, 4).or(high.and(0x30)).sub(32).convert(VectorOperators.I2F, 0);
-                    FloatVector q4 = (FloatVector) lowB.lanewise(VectorOperators.LSHR, 4).or(high.lanewise(VectorOperators.LSHR, 6).lanewise(VectorOperators.LSHL, 4)).sub(32).convert(VectorOperators.I2F, 0);
-                    acc = q1.fma(FloatVector.fromArray(F, x, y + l).mul(d * s.get(Le.U8, sc + is)), acc);
-                    acc = q2.fma(FloatVector.fromArray(F, x, y + l + 32).mul(d * s.get(Le.U8, sc + is + 2)), acc);
-                    acc = q3.fma(FloatVector.fromArray(F, x, y + l + 64).mul(d * s.get(Le.U8, sc + is + 4)), acc);
-                    acc = q4.fma(FloatVector.fromArray(F, x, y + l + 96).mul(d * s.get(Le.U8, sc + is + 6)), acc);
+                    IntVector lowA = (IntVector) ByteVector.fromMemorySegment(B, s, ql + l, LE).castShape(I, 0);
+                    IntVector lowB = (IntVector) ByteVector.fromMemorySegment(B, s, ql + l + 32, LE).castShape(I, 0);
+                    IntVector high = (IntVector) ByteVector.fromMemorySegment(B, s, qh + l, LE).castShape(I, 0);
+                    float s1 = d * s.get(Le.U8, sc + is), s2 = d * s.get(Le.U8, sc + is + 2);
+                    float s3 = d * s.get(Le.U8, sc + is + 4), s4 = d * s.get(Le.U8, sc + is + 6);
+                    FloatVector w1 = ((FloatVector) lowA.and(0x0F).or(high.and(0x03).lanewise(VectorOperators.LSHL, 4)).convert(VectorOperators.I2F, 0)).fma(s1, -32 * s1);
+                    FloatVector w2 = ((FloatVector) lowB.and(0x0F).or(high.and(0x0C).lanewise(VectorOperators.LSHL, 2)).convert(VectorOperators.I2F, 0)).fma(s2, -32 * s2);
+                    FloatVector w3 = ((FloatVector) lowA.lanewise(VectorOperators.ASHR, 4).and(0x0F).or(high.and(0x30)).convert(VectorOperators.I2F, 0)).fma(s3, -32 * s3);
+                    FloatVector w4 = ((FloatVector) lowB.lanewise(VectorOperators.ASHR, 4).and(0x0F).or(high.lanewise(VectorOperators.ASHR, 2).and(0x30)).convert(VectorOperators.I2F, 0)).fma(s4, -32 * s4);
+                    acc = w4.fma(FloatVector.fromArray(F, x, y + l + 96), w3.fma(FloatVector.fromArray(F, x, y + l + 64),
+                            w2.fma(FloatVector.fromArray(F, x, y + l + 32), w1.fma(FloatVector.fromArray(F, x, y + l), acc))));
                 }
             }
         }
@@ -183,63 +178,28 @@ final class FusedDot {
      */
     static void q4_kx4(MemorySegment s, long off, float[][] x, int t0, int xOff, int n, float[] out) {
         float[] v0 = x[t0], v1 = x[t0 + 1], v2 = x[t0 + 2], v3 = x[t0 + 3];
-        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0, m0 = a0, m1 = a0, m2 = a0, m3 = a0;
-        FloatVector h0 = a0, h1 = a0, h2 = a0, h3 = a0, p0 = a0, p1 = a0, p2 = a0, p3 = a0; // the high nibbles' sums
+        float[] k = Q4kScales.scratch();
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
         for (int b = 0; b < n; b += 256, off += 144) {
-            float d = Float.float16ToFloat(s.get(Le.I16, off)), dmin = Float.float16ToFloat(s.get(Le.I16, off + 2));
-            long first8 = s.get(Le.I64, off + 4);
-            int last4 = s.get(Le.I32, off + 12);
+            Q4kScales.decode(s, off, k, 0);
             for (int c = 0; c < 4; c++) {
-                FloatVector lowScale = FloatVector.broadcast(F, d * KQuantCodecs.scale(first8, last4, 2 * c));
-                FloatVector lowMin = FloatVector.broadcast(F, dmin * KQuantCodecs.min(first8, last4, 2 * c));
-                FloatVector highScale = FloatVector.broadcast(F, d * KQuantCodecs.scale(first8, last4, 2 * c + 1));
-                FloatVector highMin = FloatVector.broadcast(F, dmin * KQuantCodecs.min(first8, last4, 2 * c + 1));
                 for (int l = 0; l < 32; l += F.length()) {
                     IntVector q = (IntVector) ByteVector.fromMemorySegment(B, s, off + 16 + 32 * c + l, LE).castShape(I, 0);
-                    FloatVector lo = (FloatVector) q.and(0x0F).convert(VectorOperators.I2F, 0);
-                    FloatVector hi = (FloatVector) q.lanewise(VectorOperators.ASHR, 4).and(0x0F).convert(VectorOperators.I2F, 0);
-                    int il = xOff + b + 64 * c + l, ih = il + 32;
-                    FloatVector xl = FloatVector.fromArray(F, v0, il), xh = FloatVector.fromArray(F, v0, ih);
-                    a0 = lo.fma(xl.mul(lowScale), a0);
-                    h0 = hi.fma(xh.mul(highScale), h0);
-                    m0 = xl.fma(lowMin, m0);
-                    p0 = xh.fma(highMin, p0);
-                    xl = FloatVector.fromArray(F, v1, il);
-                    xh = FloatVector.fromArray(F, v1, ih);
-                    a1 = lo.fma(xl.mul(lowScale), a1);
-                    h1 = hi.fma(xh.mul(highScale), h1);
-                    m1 = xl.fma(lowMin, m1);
-                    p1 = xh.fma(highMin, p1);
-                    xl = FloatVector.fromArray(F, v2, il);
-                    xh = FloatVector.fromArray(F, v2, ih);
-                    a2 = lo.fma(xl.mul(lowScale), a2);
-                    h2 = hi.fma(xh.mul(highScale), h2);
-                    m2 = xl.fma(lowMin, m2);
-                    p2 = xh.fma(highMin, p2);
-                    xl = FloatVector.fromArray(F, v3, il);
-                    xh = FloatVector.fromArray(F, v3, ih);
-                    a3 = lo.fma(xl.mul(lowScale), a3);
-                    h3 = hi.fma(xh.mul(highScale), h3);
-                    m3 = xl.fma(lowMin, m3);
-                    p3 = xh.fma(highMin, p3);
+                    FloatVector lo = ((FloatVector) q.and(0x0F).convert(VectorOperators.I2F, 0)).fma(k[2 * c], k[8 + 2 * c]);
+                    FloatVector hi = ((FloatVector) q.lanewise(VectorOperators.ASHR, 4).and(0x0F).convert(VectorOperators.I2F, 0)).fma(k[2 * c + 1], k[9 + 2 * c]);
+                    int i = xOff + b + 64 * c + l;
+                    a0 = hi.fma(FloatVector.fromArray(F, v0, i + 32), lo.fma(FloatVector.fromArray(F, v0, i), a0));
+                    a1 = hi.fma(FloatVector.fromArray(F, v1, i + 32), lo.fma(FloatVector.fromArray(F, v1, i), a1));
+                    a2 = hi.fma(FloatVector.fromArray(F, v2, i + 32), lo.fma(FloatVector.fromArray(F, v2, i), a2));
+                    a3 = hi.fma(FloatVector.fromArray(F, v3, i + 32), lo.fma(FloatVector.fromArray(F, v3, i), a3));
                 }
             }
         }
-        m0.add(p0).intoArray(out, 0);
-        m1.add(p1).intoArray(out, VectorMath.LANES);
-        m2.add(p2).intoArray(out, 2 * VectorMath.LANES);
-        m3.add(p3).intoArray(out, 3 * VectorMath.LANES);
+        a0.intoArray(out, 0);
+        a1.intoArray(out, VectorMath.LANES);
+        a2.intoArray(out, 2 * VectorMath.LANES);
+        a3.intoArray(out, 3 * VectorMath.LANES);
         VectorMath.sumLanesInPlace(out, 4);
-        float s0 = out[0], s1 = out[1], s2 = out[2], s3 = out[3];
-        a0.add(h0).intoArray(out, 0);
-        a1.add(h1).intoArray(out, VectorMath.LANES);
-        a2.add(h2).intoArray(out, 2 * VectorMath.LANES);
-        a3.add(h3).intoArray(out, 3 * VectorMath.LANES);
-        VectorMath.sumLanesInPlace(out, 4);
-        out[0] -= s0;
-        out[1] -= s1;
-        out[2] -= s2;
-        out[3] -= s3;
     }
 
     /** {@link #q6_k} for four vectors: the quants are assembled once, the same operations per vector. */
@@ -253,25 +213,24 @@ final class FusedDot {
                 int y = xOff + b + 128 * half;
                 for (int l = 0; l < 32; l += F.length()) {
                     int is = l / 16;
-                    // 6-bit quants in int lanes: one widening per 16 bytes, and no byte shifts (x86 has none)
-                    IntVector lowA = (IntVector) ByteVector.fromMemorySegment(B, s, ql + l, LE).castShape(I, 0).lanewise(VectorOperators.AND, 0xFF);
-                    IntVector lowB = (IntVector) ByteVector.fromMemorySegment(B, s, ql + l + 32, LE).castShape(I, 0).lanewise(VectorOperators.AND, 0xFF);
-                    IntVector high = (IntVector) ByteVector.fromMemorySegment(B, s, qh + l, LE).castShape(I, 0).lanewise(VectorOperators.AND, 0xFF);
-                    FloatVector q1 = (FloatVector) lowA.and(0x0F).or(high.and(3).lanewise(VectorOperators.LSHL, 4)).sub(32).convert(VectorOperators.I2F, 0);
-                    FloatVector q2 = (FloatVector) lowB.and(0x0F).or(high.and(0x0C).lanewise(VectorOperators.LSHL, 2)).sub(32).convert(VectorOperators.I2F, 0);
-                    FloatVector q3 = (FloatVector) lowA.lanewise(VectorOperators.LSHR, 4).or(high.and(0x30)).sub(32).convert(VectorOperators.I2F, 0);
-                    FloatVector q4 = (FloatVector) lowB.lanewise(VectorOperators.LSHR, 4).or(high.lanewise(VectorOperators.LSHR, 6).lanewise(VectorOperators.LSHL, 4)).sub(32).convert(VectorOperators.I2F, 0);
+                    IntVector lowA = (IntVector) ByteVector.fromMemorySegment(B, s, ql + l, LE).castShape(I, 0);
+                    IntVector lowB = (IntVector) ByteVector.fromMemorySegment(B, s, ql + l + 32, LE).castShape(I, 0);
+                    IntVector high = (IntVector) ByteVector.fromMemorySegment(B, s, qh + l, LE).castShape(I, 0);
                     float s1 = d * s.get(Le.U8, sc + is), s2 = d * s.get(Le.U8, sc + is + 2);
                     float s3 = d * s.get(Le.U8, sc + is + 4), s4 = d * s.get(Le.U8, sc + is + 6);
+                    FloatVector w1 = ((FloatVector) lowA.and(0x0F).or(high.and(0x03).lanewise(VectorOperators.LSHL, 4)).convert(VectorOperators.I2F, 0)).fma(s1, -32 * s1);
+                    FloatVector w2 = ((FloatVector) lowB.and(0x0F).or(high.and(0x0C).lanewise(VectorOperators.LSHL, 2)).convert(VectorOperators.I2F, 0)).fma(s2, -32 * s2);
+                    FloatVector w3 = ((FloatVector) lowA.lanewise(VectorOperators.ASHR, 4).and(0x0F).or(high.and(0x30)).convert(VectorOperators.I2F, 0)).fma(s3, -32 * s3);
+                    FloatVector w4 = ((FloatVector) lowB.lanewise(VectorOperators.ASHR, 4).and(0x0F).or(high.lanewise(VectorOperators.ASHR, 2).and(0x30)).convert(VectorOperators.I2F, 0)).fma(s4, -32 * s4);
                     int i = y + l;
-                    a0 = q4.fma(FloatVector.fromArray(F, v0, i + 96).mul(s4), q3.fma(FloatVector.fromArray(F, v0, i + 64).mul(s3),
-                            q2.fma(FloatVector.fromArray(F, v0, i + 32).mul(s2), q1.fma(FloatVector.fromArray(F, v0, i).mul(s1), a0))));
-                    a1 = q4.fma(FloatVector.fromArray(F, v1, i + 96).mul(s4), q3.fma(FloatVector.fromArray(F, v1, i + 64).mul(s3),
-                            q2.fma(FloatVector.fromArray(F, v1, i + 32).mul(s2), q1.fma(FloatVector.fromArray(F, v1, i).mul(s1), a1))));
-                    a2 = q4.fma(FloatVector.fromArray(F, v2, i + 96).mul(s4), q3.fma(FloatVector.fromArray(F, v2, i + 64).mul(s3),
-                            q2.fma(FloatVector.fromArray(F, v2, i + 32).mul(s2), q1.fma(FloatVector.fromArray(F, v2, i).mul(s1), a2))));
-                    a3 = q4.fma(FloatVector.fromArray(F, v3, i + 96).mul(s4), q3.fma(FloatVector.fromArray(F, v3, i + 64).mul(s3),
-                            q2.fma(FloatVector.fromArray(F, v3, i + 32).mul(s2), q1.fma(FloatVector.fromArray(F, v3, i).mul(s1), a3))));
+                    a0 = w4.fma(FloatVector.fromArray(F, v0, i + 96), w3.fma(FloatVector.fromArray(F, v0, i + 64),
+                            w2.fma(FloatVector.fromArray(F, v0, i + 32), w1.fma(FloatVector.fromArray(F, v0, i), a0))));
+                    a1 = w4.fma(FloatVector.fromArray(F, v1, i + 96), w3.fma(FloatVector.fromArray(F, v1, i + 64),
+                            w2.fma(FloatVector.fromArray(F, v1, i + 32), w1.fma(FloatVector.fromArray(F, v1, i), a1))));
+                    a2 = w4.fma(FloatVector.fromArray(F, v2, i + 96), w3.fma(FloatVector.fromArray(F, v2, i + 64),
+                            w2.fma(FloatVector.fromArray(F, v2, i + 32), w1.fma(FloatVector.fromArray(F, v2, i), a2))));
+                    a3 = w4.fma(FloatVector.fromArray(F, v3, i + 96), w3.fma(FloatVector.fromArray(F, v3, i + 64),
+                            w2.fma(FloatVector.fromArray(F, v3, i + 32), w1.fma(FloatVector.fromArray(F, v3, i), a3))));
                 }
             }
         }

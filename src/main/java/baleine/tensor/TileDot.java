@@ -28,7 +28,7 @@ final class TileDot {
     }
 
     static boolean supports(GgmlType type) {
-        return Species.FUSED && (type == GgmlType.Q8_0 || type == GgmlType.Q4_0 || type == GgmlType.BF16);
+        return Species.FUSED && (type == GgmlType.Q8_0 || type == GgmlType.Q4_0 || type == GgmlType.Q4_K || type == GgmlType.BF16);
     }
 
     /** {@code out[4 * i + k] = row(off + i * stride) . x[t0 + k][xOff ..]} for i, k in 0..3. */
@@ -36,6 +36,7 @@ final class TileDot {
         switch (type) {
             case Q8_0 -> q8_0(s, off, stride, x, t0, xOff, n, out);
             case Q4_0 -> q4_0(s, off, stride, x, t0, xOff, n, out);
+            case Q4_K -> q4_k(s, off, stride, x, t0, xOff, n, out);
             case BF16 -> bf16(s, off, stride, x, t0, xOff, n, out);
             default -> throw new IllegalArgumentException("no tile kernel for " + type);
         }
@@ -130,6 +131,74 @@ final class TileDot {
                 a02 = w0.fma(v, a02); a12 = w1.fma(v, a12); a22 = w2.fma(v, a22); a32 = w3.fma(v, a32);
                 v = FloatVector.fromArray(F, x3, i + 16);
                 a03 = w0.fma(v, a03); a13 = w1.fma(v, a13); a23 = w2.fma(v, a23); a33 = w3.fma(v, a33);
+            }
+        }
+        a00.intoArray(out, 0);
+        a01.intoArray(out, VectorMath.LANES);
+        a02.intoArray(out, 2 * VectorMath.LANES);
+        a03.intoArray(out, 3 * VectorMath.LANES);
+        a10.intoArray(out, 4 * VectorMath.LANES);
+        a11.intoArray(out, 5 * VectorMath.LANES);
+        a12.intoArray(out, 6 * VectorMath.LANES);
+        a13.intoArray(out, 7 * VectorMath.LANES);
+        a20.intoArray(out, 8 * VectorMath.LANES);
+        a21.intoArray(out, 9 * VectorMath.LANES);
+        a22.intoArray(out, 10 * VectorMath.LANES);
+        a23.intoArray(out, 11 * VectorMath.LANES);
+        a30.intoArray(out, 12 * VectorMath.LANES);
+        a31.intoArray(out, 13 * VectorMath.LANES);
+        a32.intoArray(out, 14 * VectorMath.LANES);
+        a33.intoArray(out, 15 * VectorMath.LANES);
+        VectorMath.sumLanesInPlace(out, 16);
+    }
+
+    /** Q4_K, as {@link FusedDot#q4_k}: the four rows' block factors decoded side by side, low nibbles then high. */
+    static void q4_k(MemorySegment s, long off, long stride, float[][] x, int t0, int xOff, int n, float[] out) {
+        float[] x0 = x[t0], x1 = x[t0 + 1], x2 = x[t0 + 2], x3 = x[t0 + 3];
+        long o0 = off, o1 = off + stride, o2 = off + 2 * stride, o3 = off + 3 * stride;
+        float[] k = Q4kScales.scratch();
+        FloatVector z = FloatVector.zero(F);
+        FloatVector a00 = z, a01 = z, a02 = z, a03 = z, a10 = z, a11 = z, a12 = z, a13 = z;
+        FloatVector a20 = z, a21 = z, a22 = z, a23 = z, a30 = z, a31 = z, a32 = z, a33 = z;
+        for (int b = 0; b < n; b += 256, o0 += 144, o1 += 144, o2 += 144, o3 += 144) {
+            Q4kScales.decode(s, o0, k, 0);
+            Q4kScales.decode(s, o1, k, 16);
+            Q4kScales.decode(s, o2, k, 32);
+            Q4kScales.decode(s, o3, k, 48);
+            for (int c = 0; c < 4; c++) {
+                int lo = 2 * c, hi = 2 * c + 1;
+                for (int l = 0; l < 32; l += F.length()) {
+                    long q = 16 + 32 * c + l;
+                    int i = xOff + b + 64 * c + l;
+                    IntVector q0 = (IntVector) ByteVector.fromMemorySegment(B, s, o0 + q, LE).castShape(I, 0);
+                    IntVector q1 = (IntVector) ByteVector.fromMemorySegment(B, s, o1 + q, LE).castShape(I, 0);
+                    IntVector q2 = (IntVector) ByteVector.fromMemorySegment(B, s, o2 + q, LE).castShape(I, 0);
+                    IntVector q3 = (IntVector) ByteVector.fromMemorySegment(B, s, o3 + q, LE).castShape(I, 0);
+                    FloatVector w0 = ((FloatVector) q0.and(0x0F).convert(VectorOperators.I2F, 0)).fma(k[lo], k[8 + lo]);
+                    FloatVector w1 = ((FloatVector) q1.and(0x0F).convert(VectorOperators.I2F, 0)).fma(k[16 + lo], k[24 + lo]);
+                    FloatVector w2 = ((FloatVector) q2.and(0x0F).convert(VectorOperators.I2F, 0)).fma(k[32 + lo], k[40 + lo]);
+                    FloatVector w3 = ((FloatVector) q3.and(0x0F).convert(VectorOperators.I2F, 0)).fma(k[48 + lo], k[56 + lo]);
+                    FloatVector v = FloatVector.fromArray(F, x0, i);
+                    a00 = w0.fma(v, a00); a10 = w1.fma(v, a10); a20 = w2.fma(v, a20); a30 = w3.fma(v, a30);
+                    v = FloatVector.fromArray(F, x1, i);
+                    a01 = w0.fma(v, a01); a11 = w1.fma(v, a11); a21 = w2.fma(v, a21); a31 = w3.fma(v, a31);
+                    v = FloatVector.fromArray(F, x2, i);
+                    a02 = w0.fma(v, a02); a12 = w1.fma(v, a12); a22 = w2.fma(v, a22); a32 = w3.fma(v, a32);
+                    v = FloatVector.fromArray(F, x3, i);
+                    a03 = w0.fma(v, a03); a13 = w1.fma(v, a13); a23 = w2.fma(v, a23); a33 = w3.fma(v, a33);
+                    w0 = ((FloatVector) q0.lanewise(VectorOperators.ASHR, 4).and(0x0F).convert(VectorOperators.I2F, 0)).fma(k[hi], k[8 + hi]);
+                    w1 = ((FloatVector) q1.lanewise(VectorOperators.ASHR, 4).and(0x0F).convert(VectorOperators.I2F, 0)).fma(k[16 + hi], k[24 + hi]);
+                    w2 = ((FloatVector) q2.lanewise(VectorOperators.ASHR, 4).and(0x0F).convert(VectorOperators.I2F, 0)).fma(k[32 + hi], k[40 + hi]);
+                    w3 = ((FloatVector) q3.lanewise(VectorOperators.ASHR, 4).and(0x0F).convert(VectorOperators.I2F, 0)).fma(k[48 + hi], k[56 + hi]);
+                    v = FloatVector.fromArray(F, x0, i + 32);
+                    a00 = w0.fma(v, a00); a10 = w1.fma(v, a10); a20 = w2.fma(v, a20); a30 = w3.fma(v, a30);
+                    v = FloatVector.fromArray(F, x1, i + 32);
+                    a01 = w0.fma(v, a01); a11 = w1.fma(v, a11); a21 = w2.fma(v, a21); a31 = w3.fma(v, a31);
+                    v = FloatVector.fromArray(F, x2, i + 32);
+                    a02 = w0.fma(v, a02); a12 = w1.fma(v, a12); a22 = w2.fma(v, a22); a32 = w3.fma(v, a32);
+                    v = FloatVector.fromArray(F, x3, i + 32);
+                    a03 = w0.fma(v, a03); a13 = w1.fma(v, a13); a23 = w2.fma(v, a23); a33 = w3.fma(v, a33);
+                }
             }
         }
         a00.intoArray(out, 0);

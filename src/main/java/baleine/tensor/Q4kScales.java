@@ -1,0 +1,61 @@
+package baleine.tensor;
+
+import baleine.tensor.quant.KQuantCodecs;
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShuffle;
+import jdk.incubator.vector.VectorSpecies;
+
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
+
+/**
+ * The sixteen factors of a Q4_K super-block, decoded once per block and row for the fused kernels:
+ * {@code d * scale_j} for sub-block j at {@code dst[o + j]} and {@code -dmin * min_j} at {@code dst[o + 8 + j]},
+ * so a sub-block's value is {@code fma(q, dst[o + j], dst[o + 8 + j])}. Unpacking the twelve packed 6-bit
+ * scales and mins inside the kernels took as many scalar operations as the multiplications themselves; on
+ * 16-lane machines the sixteen are unpacked together in one vector.
+ */
+final class Q4kScales {
+    private static final VectorSpecies<Integer> I16 = IntVector.SPECIES_512;
+    private static final boolean VECTOR = Species.I.length() == 16;
+    // lane k: scale k (k < 8) or min k - 8; the byte holding its low bits, their shift and mask, and the byte
+    // whose top two bits are its bits 4 and 5 (scales and mins 4..7 only)
+    private static final VectorShuffle<Integer> LOW_BYTE = VECTOR ? VectorShuffle.fromValues(I16, 0, 1, 2, 3, 8, 9, 10, 11, 4, 5, 6, 7, 8, 9, 10, 11) : null;
+    private static final IntVector LOW_SHIFT = VECTOR ? IntVector.fromArray(I16, new int[]{0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 4, 4, 4, 4}, 0) : null;
+    private static final IntVector LOW_MASK = VECTOR ? IntVector.fromArray(I16, new int[]{63, 63, 63, 63, 15, 15, 15, 15, 63, 63, 63, 63, 15, 15, 15, 15}, 0) : null;
+    private static final VectorShuffle<Integer> HIGH_BYTE = VECTOR ? VectorShuffle.fromValues(I16, 0, 0, 0, 0, 0, 1, 2, 3, 0, 0, 0, 0, 4, 5, 6, 7) : null;
+    private static final IntVector HIGH_MASK = VECTOR ? IntVector.fromArray(I16, new int[]{0, 0, 0, 0, 0x30, 0x30, 0x30, 0x30, 0, 0, 0, 0, 0x30, 0x30, 0x30, 0x30}, 0) : null;
+    private static final VectorMask<Float> MINS = VECTOR ? VectorMask.fromLong(FloatVector.SPECIES_512, 0xFF00L) : null;
+    private static final ThreadLocal<float[]> SCRATCH = ThreadLocal.withInitial(() -> new float[64]);
+
+    private Q4kScales() {
+    }
+
+    /** Room for the factors of four rows' super-blocks, per thread. */
+    static float[] scratch() {
+        return SCRATCH.get();
+    }
+
+    /** Decodes the factors of the super-block at {@code block} into {@code dst[o .. o + 16)}. */
+    static void decode(MemorySegment s, long block, float[] dst, int o) {
+        float d = Float.float16ToFloat(s.get(Le.I16, block)), dmin = Float.float16ToFloat(s.get(Le.I16, block + 2));
+        if (VECTOR) {
+            IntVector packed = (IntVector) ByteVector.fromMemorySegment(ByteVector.SPECIES_128, s, block + 4, ByteOrder.LITTLE_ENDIAN).castShape(I16, 0);
+            IntVector low = packed.rearrange(LOW_BYTE).lanewise(VectorOperators.LSHR, LOW_SHIFT).and(LOW_MASK);
+            IntVector high = packed.rearrange(HIGH_BYTE).lanewise(VectorOperators.ASHR, 2).and(HIGH_MASK);
+            FloatVector factor = FloatVector.broadcast(FloatVector.SPECIES_512, d).blend(-dmin, MINS);
+            ((FloatVector) low.or(high).convert(VectorOperators.I2F, 0)).mul(factor).intoArray(dst, o);
+            return;
+        }
+        long first8 = s.get(Le.I64, block + 4);
+        int last4 = s.get(Le.I32, block + 12);
+        for (int j = 0; j < 8; j++) {
+            dst[o + j] = d * KQuantCodecs.scale(first8, last4, j);
+            dst[o + 8 + j] = -dmin * KQuantCodecs.min(first8, last4, j);
+        }
+    }
+}
