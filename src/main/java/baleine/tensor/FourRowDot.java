@@ -29,7 +29,7 @@ final class FourRowDot {
     }
 
     static boolean supports(GgmlType type) {
-        return Species.FUSED && (type == GgmlType.Q8_0 || type == GgmlType.Q4_0 || type == GgmlType.Q4_K || type == GgmlType.BF16);
+        return Species.FUSED && (type == GgmlType.Q8_0 || type == GgmlType.Q4_0 || type == GgmlType.Q4_K || type == GgmlType.Q6_K || type == GgmlType.BF16);
     }
 
     /** {@code out[k] = row(off + k * stride) . x[xOff .. xOff + n)} for k in 0..3. */
@@ -38,6 +38,7 @@ final class FourRowDot {
             case Q8_0 -> q8_0(s, off, stride, x, xOff, n, out);
             case Q4_0 -> q4_0(s, off, stride, x, xOff, n, out);
             case Q4_K -> q4_k(s, off, stride, x, xOff, n, out);
+            case Q6_K -> q6_k(s, off, stride, x, xOff, n, out);
             case BF16 -> bf16(s, off, stride, x, xOff, n, out);
             default -> throw new IllegalArgumentException("no four-row kernel for " + type);
         }
@@ -106,13 +107,13 @@ final class FourRowDot {
     /** Q4_K, as {@link FusedDot#q4_k}: the four rows' block factors decoded side by side, x loaded once for the four. */
     static void q4_k(MemorySegment s, long off, long stride, float[] x, int xOff, int n, float[] out) {
         long o0 = off, o1 = off + stride, o2 = off + 2 * stride, o3 = off + 3 * stride;
-        float[] k = Q4kScales.scratch();
+        float[] k = KQuantFactors.scratch();
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
         for (int b = 0; b < n; b += 256, o0 += 144, o1 += 144, o2 += 144, o3 += 144) {
-            Q4kScales.decode(s, o0, k, 0);
-            Q4kScales.decode(s, o1, k, 16);
-            Q4kScales.decode(s, o2, k, 32);
-            Q4kScales.decode(s, o3, k, 48);
+            KQuantFactors.q4k(s, o0, k, 0);
+            KQuantFactors.q4k(s, o1, k, 16);
+            KQuantFactors.q4k(s, o2, k, 32);
+            KQuantFactors.q4k(s, o3, k, 48);
             for (int c = 0; c < 4; c++) {
                 int lo = 2 * c, hi = 2 * c + 1;
                 for (int l = 0; l < 32; l += F.length()) {
@@ -141,6 +142,61 @@ final class FourRowDot {
         VectorMath.sumLanesInPlace(out, 4);
     }
 
+
+    /** Q6_K, as {@link FusedDot#q6_k}: the four rows' block factors decoded side by side, the four x chunks loaded once for the four. */
+    static void q6_k(MemorySegment s, long off, long stride, float[] x, int xOff, int n, float[] out) {
+        long o0 = off, o1 = off + stride, o2 = off + 2 * stride, o3 = off + 3 * stride;
+        float[] k = KQuantFactors.scratch();
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+        for (int b = 0; b < n; b += 256, o0 += 210, o1 += 210, o2 += 210, o3 += 210) {
+            KQuantFactors.q6k(s, o0, k, 0);
+            KQuantFactors.q6k(s, o1, k, 32);
+            KQuantFactors.q6k(s, o2, k, 64);
+            KQuantFactors.q6k(s, o3, k, 96);
+            for (int half = 0; half < 2; half++) {
+                for (int l = 0; l < 32; l += F.length()) {
+                    long ql = 64 * half + l, qh = 128 + 32 * half + l;
+                    int i = xOff + b + 128 * half + l, j = 8 * half + l / 16;
+                    FloatVector x1 = FloatVector.fromArray(F, x, i), x2 = FloatVector.fromArray(F, x, i + 32);
+                    FloatVector x3 = FloatVector.fromArray(F, x, i + 64), x4 = FloatVector.fromArray(F, x, i + 96);
+                    IntVector lowA, lowB, high;
+                    lowA = (IntVector) ByteVector.fromMemorySegment(B, s, o0 + ql, LE).castShape(I, 0);
+                    lowB = (IntVector) ByteVector.fromMemorySegment(B, s, o0 + ql + 32, LE).castShape(I, 0);
+                    high = (IntVector) ByteVector.fromMemorySegment(B, s, o0 + qh, LE).castShape(I, 0);
+                    a0 = ((FloatVector) lowB.lanewise(VectorOperators.ASHR, 4).and(0x0F).or(high.lanewise(VectorOperators.ASHR, 2).and(0x30)).convert(VectorOperators.I2F, 0)).fma(k[j + 6], k[16 + j + 6]).fma(x4,
+                            ((FloatVector) lowA.lanewise(VectorOperators.ASHR, 4).and(0x0F).or(high.and(0x30)).convert(VectorOperators.I2F, 0)).fma(k[j + 4], k[16 + j + 4]).fma(x3,
+                            ((FloatVector) lowB.and(0x0F).or(high.and(0x0C).lanewise(VectorOperators.LSHL, 2)).convert(VectorOperators.I2F, 0)).fma(k[j + 2], k[16 + j + 2]).fma(x2,
+                            ((FloatVector) lowA.and(0x0F).or(high.and(0x03).lanewise(VectorOperators.LSHL, 4)).convert(VectorOperators.I2F, 0)).fma(k[j], k[16 + j]).fma(x1, a0))));
+                    lowA = (IntVector) ByteVector.fromMemorySegment(B, s, o1 + ql, LE).castShape(I, 0);
+                    lowB = (IntVector) ByteVector.fromMemorySegment(B, s, o1 + ql + 32, LE).castShape(I, 0);
+                    high = (IntVector) ByteVector.fromMemorySegment(B, s, o1 + qh, LE).castShape(I, 0);
+                    a1 = ((FloatVector) lowB.lanewise(VectorOperators.ASHR, 4).and(0x0F).or(high.lanewise(VectorOperators.ASHR, 2).and(0x30)).convert(VectorOperators.I2F, 0)).fma(k[32 + j + 6], k[48 + j + 6]).fma(x4,
+                            ((FloatVector) lowA.lanewise(VectorOperators.ASHR, 4).and(0x0F).or(high.and(0x30)).convert(VectorOperators.I2F, 0)).fma(k[32 + j + 4], k[48 + j + 4]).fma(x3,
+                            ((FloatVector) lowB.and(0x0F).or(high.and(0x0C).lanewise(VectorOperators.LSHL, 2)).convert(VectorOperators.I2F, 0)).fma(k[32 + j + 2], k[48 + j + 2]).fma(x2,
+                            ((FloatVector) lowA.and(0x0F).or(high.and(0x03).lanewise(VectorOperators.LSHL, 4)).convert(VectorOperators.I2F, 0)).fma(k[32 + j], k[48 + j]).fma(x1, a1))));
+                    lowA = (IntVector) ByteVector.fromMemorySegment(B, s, o2 + ql, LE).castShape(I, 0);
+                    lowB = (IntVector) ByteVector.fromMemorySegment(B, s, o2 + ql + 32, LE).castShape(I, 0);
+                    high = (IntVector) ByteVector.fromMemorySegment(B, s, o2 + qh, LE).castShape(I, 0);
+                    a2 = ((FloatVector) lowB.lanewise(VectorOperators.ASHR, 4).and(0x0F).or(high.lanewise(VectorOperators.ASHR, 2).and(0x30)).convert(VectorOperators.I2F, 0)).fma(k[64 + j + 6], k[80 + j + 6]).fma(x4,
+                            ((FloatVector) lowA.lanewise(VectorOperators.ASHR, 4).and(0x0F).or(high.and(0x30)).convert(VectorOperators.I2F, 0)).fma(k[64 + j + 4], k[80 + j + 4]).fma(x3,
+                            ((FloatVector) lowB.and(0x0F).or(high.and(0x0C).lanewise(VectorOperators.LSHL, 2)).convert(VectorOperators.I2F, 0)).fma(k[64 + j + 2], k[80 + j + 2]).fma(x2,
+                            ((FloatVector) lowA.and(0x0F).or(high.and(0x03).lanewise(VectorOperators.LSHL, 4)).convert(VectorOperators.I2F, 0)).fma(k[64 + j], k[80 + j]).fma(x1, a2))));
+                    lowA = (IntVector) ByteVector.fromMemorySegment(B, s, o3 + ql, LE).castShape(I, 0);
+                    lowB = (IntVector) ByteVector.fromMemorySegment(B, s, o3 + ql + 32, LE).castShape(I, 0);
+                    high = (IntVector) ByteVector.fromMemorySegment(B, s, o3 + qh, LE).castShape(I, 0);
+                    a3 = ((FloatVector) lowB.lanewise(VectorOperators.ASHR, 4).and(0x0F).or(high.lanewise(VectorOperators.ASHR, 2).and(0x30)).convert(VectorOperators.I2F, 0)).fma(k[96 + j + 6], k[112 + j + 6]).fma(x4,
+                            ((FloatVector) lowA.lanewise(VectorOperators.ASHR, 4).and(0x0F).or(high.and(0x30)).convert(VectorOperators.I2F, 0)).fma(k[96 + j + 4], k[112 + j + 4]).fma(x3,
+                            ((FloatVector) lowB.and(0x0F).or(high.and(0x0C).lanewise(VectorOperators.LSHL, 2)).convert(VectorOperators.I2F, 0)).fma(k[96 + j + 2], k[112 + j + 2]).fma(x2,
+                            ((FloatVector) lowA.and(0x0F).or(high.and(0x03).lanewise(VectorOperators.LSHL, 4)).convert(VectorOperators.I2F, 0)).fma(k[96 + j], k[112 + j]).fma(x1, a3))));
+                }
+            }
+        }
+        a0.intoArray(out, 0);
+        a1.intoArray(out, VectorMath.LANES);
+        a2.intoArray(out, 2 * VectorMath.LANES);
+        a3.intoArray(out, 3 * VectorMath.LANES);
+        VectorMath.sumLanesInPlace(out, 4);
+    }
 
     static void bf16(MemorySegment s, long off, long stride, float[] x, int xOff, int n, float[] out) {
         long o0 = off, o1 = off + stride, o2 = off + 2 * stride, o3 = off + 3 * stride;

@@ -112,15 +112,15 @@ final class FusedDot {
 
     /**
      * Q4_K: value = d*sc_j*q - dmin*m_j per sub-block j of 32, formed in registers as one fma with the
-     * block's factors ({@link Q4kScales}), then multiplied with x; the low nibbles (values 0..31 of a 64-value
+     * block's factors ({@link KQuantFactors}), then multiplied with x; the low nibbles (values 0..31 of a 64-value
      * chunk) before the high ones. Every Q4_K kernel (one or four rows, one or four vectors, tiles) follows
      * this order.
      */
     static float q4_k(MemorySegment s, long off, float[] x, int xOff, int n) {
-        float[] k = Q4kScales.scratch();
+        float[] k = KQuantFactors.scratch();
         FloatVector acc = FloatVector.zero(F);
         for (int b = 0; b < n; b += 256, off += 144) {
-            Q4kScales.decode(s, off, k, 0);
+            KQuantFactors.q4k(s, off, k, 0);
             for (int c = 0; c < 4; c++) {
                 for (int l = 0; l < 32; l += F.length()) {
                     IntVector q = (IntVector) ByteVector.fromMemorySegment(B, s, off + 16 + 32 * c + l, LE).castShape(I, 0);
@@ -178,10 +178,10 @@ final class FusedDot {
      */
     static void q4_kx4(MemorySegment s, long off, float[][] x, int t0, int xOff, int n, float[] out) {
         float[] v0 = x[t0], v1 = x[t0 + 1], v2 = x[t0 + 2], v3 = x[t0 + 3];
-        float[] k = Q4kScales.scratch();
+        float[] k = KQuantFactors.scratch();
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
         for (int b = 0; b < n; b += 256, off += 144) {
-            Q4kScales.decode(s, off, k, 0);
+            KQuantFactors.q4k(s, off, k, 0);
             for (int c = 0; c < 4; c++) {
                 for (int l = 0; l < 32; l += F.length()) {
                     IntVector q = (IntVector) ByteVector.fromMemorySegment(B, s, off + 16 + 32 * c + l, LE).castShape(I, 0);

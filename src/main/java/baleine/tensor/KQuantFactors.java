@@ -13,13 +13,11 @@ import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
 
 /**
- * The sixteen factors of a Q4_K super-block, decoded once per block and row for the fused kernels:
- * {@code d * scale_j} for sub-block j at {@code dst[o + j]} and {@code -dmin * min_j} at {@code dst[o + 8 + j]},
- * so a sub-block's value is {@code fma(q, dst[o + j], dst[o + 8 + j])}. Unpacking the twelve packed 6-bit
- * scales and mins inside the kernels took as many scalar operations as the multiplications themselves; on
- * 16-lane machines the sixteen are unpacked together in one vector.
+ * The per-sub-block factors of a K-quant super-block, decoded once per block and row for the fused kernels
+ * (unpacking Q4_K's twelve packed 6-bit scales and mins inside the kernels took as many scalar operations as
+ * the multiplications themselves). On 16-lane machines the sixteen factors are formed together in one vector.
  */
-final class Q4kScales {
+final class KQuantFactors {
     private static final VectorSpecies<Integer> I16 = IntVector.SPECIES_512;
     private static final boolean VECTOR = Species.I.length() == 16;
     // lane k: scale k (k < 8) or min k - 8; the byte holding its low bits, their shift and mask, and the byte
@@ -30,18 +28,21 @@ final class Q4kScales {
     private static final VectorShuffle<Integer> HIGH_BYTE = VECTOR ? VectorShuffle.fromValues(I16, 0, 0, 0, 0, 0, 1, 2, 3, 0, 0, 0, 0, 4, 5, 6, 7) : null;
     private static final IntVector HIGH_MASK = VECTOR ? IntVector.fromArray(I16, new int[]{0, 0, 0, 0, 0x30, 0x30, 0x30, 0x30, 0, 0, 0, 0, 0x30, 0x30, 0x30, 0x30}, 0) : null;
     private static final VectorMask<Float> MINS = VECTOR ? VectorMask.fromLong(FloatVector.SPECIES_512, 0xFF00L) : null;
-    private static final ThreadLocal<float[]> SCRATCH = ThreadLocal.withInitial(() -> new float[64]);
+    private static final ThreadLocal<float[]> SCRATCH = ThreadLocal.withInitial(() -> new float[128]);
 
-    private Q4kScales() {
+    private KQuantFactors() {
     }
 
-    /** Room for the factors of four rows' super-blocks, per thread. */
+    /** Room for the factors of four rows' super-blocks (128 floats), per thread. */
     static float[] scratch() {
         return SCRATCH.get();
     }
 
-    /** Decodes the factors of the super-block at {@code block} into {@code dst[o .. o + 16)}. */
-    static void decode(MemorySegment s, long block, float[] dst, int o) {
+    /**
+     * Q4_K: {@code d * scale_j} for sub-block j at {@code dst[o + j]} and {@code -dmin * min_j} at {@code dst[o + 8 + j]},
+     * so a sub-block's value is {@code fma(q, dst[o + j], dst[o + 8 + j])}.
+     */
+    static void q4k(MemorySegment s, long block, float[] dst, int o) {
         float d = Float.float16ToFloat(s.get(Le.I16, block)), dmin = Float.float16ToFloat(s.get(Le.I16, block + 2));
         if (VECTOR) {
             IntVector packed = (IntVector) ByteVector.fromMemorySegment(ByteVector.SPECIES_128, s, block + 4, ByteOrder.LITTLE_ENDIAN).castShape(I16, 0);
@@ -56,6 +57,27 @@ final class Q4kScales {
         for (int j = 0; j < 8; j++) {
             dst[o + j] = d * KQuantCodecs.scale(first8, last4, j);
             dst[o + 8 + j] = -dmin * KQuantCodecs.min(first8, last4, j);
+        }
+    }
+
+    /**
+     * Q6_K: {@code s_j = d * scale_j} for sub-block j at {@code dst[o + j]} and {@code -32 s_j} at {@code dst[o + 16 + j]},
+     * so a sub-block's value is {@code fma(q, dst[o + j], dst[o + 16 + j])} = {@code (q - 32) s_j} (exact, rounded once).
+     */
+    static void q6k(MemorySegment s, long block, float[] dst, int o) {
+        float d = Float.float16ToFloat(s.get(Le.I16, block + 208));
+        if (VECTOR) {
+            FloatVector scales = (FloatVector) ByteVector.fromMemorySegment(ByteVector.SPECIES_128, s, block + 192, ByteOrder.LITTLE_ENDIAN)
+                    .castShape(FloatVector.SPECIES_512, 0);
+            FloatVector factors = scales.mul(d);
+            factors.intoArray(dst, o);
+            factors.mul(-32f).intoArray(dst, o + 16);
+            return;
+        }
+        for (int j = 0; j < 16; j++) {
+            float f = d * s.get(Le.U8, block + 192 + j);
+            dst[o + j] = f;
+            dst[o + 16 + j] = -32 * f;
         }
     }
 }
