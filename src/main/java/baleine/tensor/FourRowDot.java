@@ -29,7 +29,7 @@ final class FourRowDot {
     }
 
     static boolean supports(GgmlType type) {
-        return Species.FUSED && (type == GgmlType.Q8_0 || type == GgmlType.Q4_0 || type == GgmlType.Q4_K || type == GgmlType.Q6_K || type == GgmlType.BF16);
+        return Species.FUSED && (type == GgmlType.Q8_0 || type == GgmlType.Q4_0 || type == GgmlType.Q4_K || type == GgmlType.Q5_K || type == GgmlType.Q6_K || type == GgmlType.BF16);
     }
 
     /** {@code out[k] = row(off + k * stride) . x[xOff .. xOff + n)} for k in 0..3. */
@@ -38,6 +38,7 @@ final class FourRowDot {
             case Q8_0 -> q8_0(s, off, stride, x, xOff, n, out);
             case Q4_0 -> q4_0(s, off, stride, x, xOff, n, out);
             case Q4_K -> q4_k(s, off, stride, x, xOff, n, out);
+            case Q5_K -> q5_k(s, off, stride, x, xOff, n, out);
             case Q6_K -> q6_k(s, off, stride, x, xOff, n, out);
             case BF16 -> bf16(s, off, stride, x, xOff, n, out);
             default -> throw new IllegalArgumentException("no four-row kernel for " + type);
@@ -110,10 +111,10 @@ final class FourRowDot {
         float[] k = KQuantFactors.scratch();
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
         for (int b = 0; b < n; b += 256, o0 += 144, o1 += 144, o2 += 144, o3 += 144) {
-            KQuantFactors.q4k(s, o0, k, 0);
-            KQuantFactors.q4k(s, o1, k, 16);
-            KQuantFactors.q4k(s, o2, k, 32);
-            KQuantFactors.q4k(s, o3, k, 48);
+            KQuantFactors.sixBitScales(s, o0, k, 0);
+            KQuantFactors.sixBitScales(s, o1, k, 16);
+            KQuantFactors.sixBitScales(s, o2, k, 32);
+            KQuantFactors.sixBitScales(s, o3, k, 48);
             for (int c = 0; c < 4; c++) {
                 int lo = 2 * c, hi = 2 * c + 1;
                 for (int l = 0; l < 32; l += F.length()) {
@@ -143,16 +144,58 @@ final class FourRowDot {
     }
 
 
+    /** Q5_K, as {@link FusedDot#q5_k}: {@link #q4_k} with the fifth bits. */
+    static void q5_k(MemorySegment s, long off, long stride, float[] x, int xOff, int n, float[] out) {
+        long o0 = off, o1 = off + stride, o2 = off + 2 * stride, o3 = off + 3 * stride;
+        float[] k = KQuantFactors.scratch();
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+        for (int b = 0; b < n; b += 256, o0 += 176, o1 += 176, o2 += 176, o3 += 176) {
+            KQuantFactors.sixBitScales(s, o0, k, 0);
+            KQuantFactors.sixBitScales(s, o1, k, 16);
+            KQuantFactors.sixBitScales(s, o2, k, 32);
+            KQuantFactors.sixBitScales(s, o3, k, 48);
+            for (int c = 0; c < 4; c++) {
+                int lo = 2 * c, hi = 2 * c + 1;
+                for (int l = 0; l < 32; l += F.length()) {
+                    int i = xOff + b + 64 * c + l;
+                    long q = 48 + 32 * c + l, qh = 16 + l;
+                    FloatVector xl = FloatVector.fromArray(F, x, i), xh = FloatVector.fromArray(F, x, i + 32);
+                    IntVector v = (IntVector) ByteVector.fromMemorySegment(B, s, o0 + q, LE).castShape(I, 0);
+                    IntVector h = ((IntVector) ByteVector.fromMemorySegment(B, s, o0 + qh, LE).castShape(I, 0)).lanewise(VectorOperators.ASHR, 2 * c);
+                    a0 = ((FloatVector) v.lanewise(VectorOperators.ASHR, 4).and(0x0F).or(h.lanewise(VectorOperators.LSHL, 3).and(0x10)).convert(VectorOperators.I2F, 0)).fma(k[hi], k[8 + hi]).fma(xh,
+                            ((FloatVector) v.and(0x0F).or(h.lanewise(VectorOperators.LSHL, 4).and(0x10)).convert(VectorOperators.I2F, 0)).fma(k[lo], k[8 + lo]).fma(xl, a0));
+                    v = (IntVector) ByteVector.fromMemorySegment(B, s, o1 + q, LE).castShape(I, 0);
+                    h = ((IntVector) ByteVector.fromMemorySegment(B, s, o1 + qh, LE).castShape(I, 0)).lanewise(VectorOperators.ASHR, 2 * c);
+                    a1 = ((FloatVector) v.lanewise(VectorOperators.ASHR, 4).and(0x0F).or(h.lanewise(VectorOperators.LSHL, 3).and(0x10)).convert(VectorOperators.I2F, 0)).fma(k[16 + hi], k[24 + hi]).fma(xh,
+                            ((FloatVector) v.and(0x0F).or(h.lanewise(VectorOperators.LSHL, 4).and(0x10)).convert(VectorOperators.I2F, 0)).fma(k[16 + lo], k[24 + lo]).fma(xl, a1));
+                    v = (IntVector) ByteVector.fromMemorySegment(B, s, o2 + q, LE).castShape(I, 0);
+                    h = ((IntVector) ByteVector.fromMemorySegment(B, s, o2 + qh, LE).castShape(I, 0)).lanewise(VectorOperators.ASHR, 2 * c);
+                    a2 = ((FloatVector) v.lanewise(VectorOperators.ASHR, 4).and(0x0F).or(h.lanewise(VectorOperators.LSHL, 3).and(0x10)).convert(VectorOperators.I2F, 0)).fma(k[32 + hi], k[40 + hi]).fma(xh,
+                            ((FloatVector) v.and(0x0F).or(h.lanewise(VectorOperators.LSHL, 4).and(0x10)).convert(VectorOperators.I2F, 0)).fma(k[32 + lo], k[40 + lo]).fma(xl, a2));
+                    v = (IntVector) ByteVector.fromMemorySegment(B, s, o3 + q, LE).castShape(I, 0);
+                    h = ((IntVector) ByteVector.fromMemorySegment(B, s, o3 + qh, LE).castShape(I, 0)).lanewise(VectorOperators.ASHR, 2 * c);
+                    a3 = ((FloatVector) v.lanewise(VectorOperators.ASHR, 4).and(0x0F).or(h.lanewise(VectorOperators.LSHL, 3).and(0x10)).convert(VectorOperators.I2F, 0)).fma(k[48 + hi], k[56 + hi]).fma(xh,
+                            ((FloatVector) v.and(0x0F).or(h.lanewise(VectorOperators.LSHL, 4).and(0x10)).convert(VectorOperators.I2F, 0)).fma(k[48 + lo], k[56 + lo]).fma(xl, a3));
+                }
+            }
+        }
+        a0.intoArray(out, 0);
+        a1.intoArray(out, VectorMath.LANES);
+        a2.intoArray(out, 2 * VectorMath.LANES);
+        a3.intoArray(out, 3 * VectorMath.LANES);
+        VectorMath.sumLanesInPlace(out, 4);
+    }
+
     /** Q6_K, as {@link FusedDot#q6_k}: the four rows' block factors decoded side by side, the four x chunks loaded once for the four. */
     static void q6_k(MemorySegment s, long off, long stride, float[] x, int xOff, int n, float[] out) {
         long o0 = off, o1 = off + stride, o2 = off + 2 * stride, o3 = off + 3 * stride;
         float[] k = KQuantFactors.scratch();
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
         for (int b = 0; b < n; b += 256, o0 += 210, o1 += 210, o2 += 210, o3 += 210) {
-            KQuantFactors.q6k(s, o0, k, 0);
-            KQuantFactors.q6k(s, o1, k, 32);
-            KQuantFactors.q6k(s, o2, k, 64);
-            KQuantFactors.q6k(s, o3, k, 96);
+            KQuantFactors.eightBitScales(s, o0, k, 0);
+            KQuantFactors.eightBitScales(s, o1, k, 32);
+            KQuantFactors.eightBitScales(s, o2, k, 64);
+            KQuantFactors.eightBitScales(s, o3, k, 96);
             for (int half = 0; half < 2; half++) {
                 for (int l = 0; l < 32; l += F.length()) {
                     long ql = 64 * half + l, qh = 128 + 32 * half + l;

@@ -29,7 +29,7 @@ final class FusedDot {
     /** Whether {@code type} has a fused kernel (the others decode the row first). */
     static boolean supports(GgmlType type) {
         return Species.FUSED && switch (type) {
-            case F32, BF16, Q8_0, Q4_0, Q4_K, Q6_K -> true;
+            case F32, BF16, Q8_0, Q4_0, Q4_K, Q5_K, Q6_K -> true;
             default -> false;
         };
     }
@@ -41,6 +41,7 @@ final class FusedDot {
             case Q8_0 -> q8_0(s, off, x, xOff, n);
             case Q4_0 -> q4_0(s, off, x, xOff, n);
             case Q4_K -> q4_k(s, off, x, xOff, n);
+            case Q5_K -> q5_k(s, off, x, xOff, n);
             case Q6_K -> q6_k(s, off, x, xOff, n);
             default -> throw new IllegalArgumentException("no fused kernel for " + type);
         };
@@ -48,7 +49,7 @@ final class FusedDot {
 
     /** Whether {@code type} has a kernel that converts a row once for four vectors. */
     static boolean supportsFour(GgmlType type) {
-        return Species.FUSED && (type == GgmlType.Q8_0 || type == GgmlType.Q4_0 || type == GgmlType.Q4_K || type == GgmlType.Q6_K);
+        return Species.FUSED && (type == GgmlType.Q8_0 || type == GgmlType.Q4_0 || type == GgmlType.Q4_K || type == GgmlType.Q5_K || type == GgmlType.Q6_K);
     }
 
     /**
@@ -61,6 +62,7 @@ final class FusedDot {
             case Q8_0 -> q8_0x4(s, off, x, t0, xOff, n, out);
             case Q4_0 -> q4_0x4(s, off, x, t0, xOff, n, out);
             case Q4_K -> q4_kx4(s, off, x, t0, xOff, n, out);
+            case Q5_K -> q5_kx4(s, off, x, t0, xOff, n, out);
             case Q6_K -> q6_kx4(s, off, x, t0, xOff, n, out);
             default -> throw new IllegalArgumentException("no four-vector kernel for " + type);
         }
@@ -120,12 +122,35 @@ final class FusedDot {
         float[] k = KQuantFactors.scratch();
         FloatVector acc = FloatVector.zero(F);
         for (int b = 0; b < n; b += 256, off += 144) {
-            KQuantFactors.q4k(s, off, k, 0);
+            KQuantFactors.sixBitScales(s, off, k, 0);
             for (int c = 0; c < 4; c++) {
                 for (int l = 0; l < 32; l += F.length()) {
                     IntVector q = (IntVector) ByteVector.fromMemorySegment(B, s, off + 16 + 32 * c + l, LE).castShape(I, 0);
                     FloatVector lo = ((FloatVector) q.and(0x0F).convert(VectorOperators.I2F, 0)).fma(k[2 * c], k[8 + 2 * c]);
                     FloatVector hi = ((FloatVector) q.lanewise(VectorOperators.ASHR, 4).and(0x0F).convert(VectorOperators.I2F, 0)).fma(k[2 * c + 1], k[9 + 2 * c]);
+                    int i = xOff + b + 64 * c + l;
+                    acc = hi.fma(FloatVector.fromArray(F, x, i + 32), lo.fma(FloatVector.fromArray(F, x, i), acc));
+                }
+            }
+        }
+        return VectorMath.sumLanes(acc);
+    }
+
+    /**
+     * Q5_K: Q4_K's scales and layout plus a fifth bit per value (bit 2c of byte l of qh for value l of
+     * sub-block 2c, bit 2c + 1 for sub-block 2c + 1); the same operations in the same order as {@link #q4_k}.
+     */
+    static float q5_k(MemorySegment s, long off, float[] x, int xOff, int n) {
+        float[] k = KQuantFactors.scratch();
+        FloatVector acc = FloatVector.zero(F);
+        for (int b = 0; b < n; b += 256, off += 176) {
+            KQuantFactors.sixBitScales(s, off, k, 0);
+            for (int c = 0; c < 4; c++) {
+                for (int l = 0; l < 32; l += F.length()) {
+                    IntVector q = (IntVector) ByteVector.fromMemorySegment(B, s, off + 48 + 32 * c + l, LE).castShape(I, 0);
+                    IntVector h = ((IntVector) ByteVector.fromMemorySegment(B, s, off + 16 + l, LE).castShape(I, 0)).lanewise(VectorOperators.ASHR, 2 * c);
+                    FloatVector lo = ((FloatVector) q.and(0x0F).or(h.lanewise(VectorOperators.LSHL, 4).and(0x10)).convert(VectorOperators.I2F, 0)).fma(k[2 * c], k[8 + 2 * c]);
+                    FloatVector hi = ((FloatVector) q.lanewise(VectorOperators.ASHR, 4).and(0x0F).or(h.lanewise(VectorOperators.LSHL, 3).and(0x10)).convert(VectorOperators.I2F, 0)).fma(k[2 * c + 1], k[9 + 2 * c]);
                     int i = xOff + b + 64 * c + l;
                     acc = hi.fma(FloatVector.fromArray(F, x, i + 32), lo.fma(FloatVector.fromArray(F, x, i), acc));
                 }
@@ -181,12 +206,40 @@ final class FusedDot {
         float[] k = KQuantFactors.scratch();
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
         for (int b = 0; b < n; b += 256, off += 144) {
-            KQuantFactors.q4k(s, off, k, 0);
+            KQuantFactors.sixBitScales(s, off, k, 0);
             for (int c = 0; c < 4; c++) {
                 for (int l = 0; l < 32; l += F.length()) {
                     IntVector q = (IntVector) ByteVector.fromMemorySegment(B, s, off + 16 + 32 * c + l, LE).castShape(I, 0);
                     FloatVector lo = ((FloatVector) q.and(0x0F).convert(VectorOperators.I2F, 0)).fma(k[2 * c], k[8 + 2 * c]);
                     FloatVector hi = ((FloatVector) q.lanewise(VectorOperators.ASHR, 4).and(0x0F).convert(VectorOperators.I2F, 0)).fma(k[2 * c + 1], k[9 + 2 * c]);
+                    int i = xOff + b + 64 * c + l;
+                    a0 = hi.fma(FloatVector.fromArray(F, v0, i + 32), lo.fma(FloatVector.fromArray(F, v0, i), a0));
+                    a1 = hi.fma(FloatVector.fromArray(F, v1, i + 32), lo.fma(FloatVector.fromArray(F, v1, i), a1));
+                    a2 = hi.fma(FloatVector.fromArray(F, v2, i + 32), lo.fma(FloatVector.fromArray(F, v2, i), a2));
+                    a3 = hi.fma(FloatVector.fromArray(F, v3, i + 32), lo.fma(FloatVector.fromArray(F, v3, i), a3));
+                }
+            }
+        }
+        a0.intoArray(out, 0);
+        a1.intoArray(out, VectorMath.LANES);
+        a2.intoArray(out, 2 * VectorMath.LANES);
+        a3.intoArray(out, 3 * VectorMath.LANES);
+        VectorMath.sumLanesInPlace(out, 4);
+    }
+
+    /** {@link #q5_k} for four vectors, as {@link #q4_kx4}. */
+    static void q5_kx4(MemorySegment s, long off, float[][] x, int t0, int xOff, int n, float[] out) {
+        float[] v0 = x[t0], v1 = x[t0 + 1], v2 = x[t0 + 2], v3 = x[t0 + 3];
+        float[] k = KQuantFactors.scratch();
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+        for (int b = 0; b < n; b += 256, off += 176) {
+            KQuantFactors.sixBitScales(s, off, k, 0);
+            for (int c = 0; c < 4; c++) {
+                for (int l = 0; l < 32; l += F.length()) {
+                    IntVector q = (IntVector) ByteVector.fromMemorySegment(B, s, off + 48 + 32 * c + l, LE).castShape(I, 0);
+                    IntVector h = ((IntVector) ByteVector.fromMemorySegment(B, s, off + 16 + l, LE).castShape(I, 0)).lanewise(VectorOperators.ASHR, 2 * c);
+                    FloatVector lo = ((FloatVector) q.and(0x0F).or(h.lanewise(VectorOperators.LSHL, 4).and(0x10)).convert(VectorOperators.I2F, 0)).fma(k[2 * c], k[8 + 2 * c]);
+                    FloatVector hi = ((FloatVector) q.lanewise(VectorOperators.ASHR, 4).and(0x0F).or(h.lanewise(VectorOperators.LSHL, 3).and(0x10)).convert(VectorOperators.I2F, 0)).fma(k[2 * c + 1], k[9 + 2 * c]);
                     int i = xOff + b + 64 * c + l;
                     a0 = hi.fma(FloatVector.fromArray(F, v0, i + 32), lo.fma(FloatVector.fromArray(F, v0, i), a0));
                     a1 = hi.fma(FloatVector.fromArray(F, v1, i + 32), lo.fma(FloatVector.fromArray(F, v1, i), a1));

@@ -39,10 +39,11 @@ final class KQuantFactors {
     }
 
     /**
-     * Q4_K: {@code d * scale_j} for sub-block j at {@code dst[o + j]} and {@code -dmin * min_j} at {@code dst[o + 8 + j]},
+     * Q4_K and Q5_K (the same header: d, dmin, twelve bytes of packed 6-bit scales and mins): {@code d * scale_j}
+     * for sub-block j at {@code dst[o + j]} and {@code -dmin * min_j} at {@code dst[o + 8 + j]},
      * so a sub-block's value is {@code fma(q, dst[o + j], dst[o + 8 + j])}.
      */
-    static void q4k(MemorySegment s, long block, float[] dst, int o) {
+    static void sixBitScales(MemorySegment s, long block, float[] dst, int o) {
         float d = Float.float16ToFloat(s.get(Le.I16, block)), dmin = Float.float16ToFloat(s.get(Le.I16, block + 2));
         if (VECTOR) {
             IntVector packed = (IntVector) ByteVector.fromMemorySegment(ByteVector.SPECIES_128, s, block + 4, ByteOrder.LITTLE_ENDIAN).castShape(I16, 0);
@@ -61,10 +62,10 @@ final class KQuantFactors {
     }
 
     /**
-     * Q6_K: {@code s_j = d * scale_j} for sub-block j at {@code dst[o + j]} and {@code -32 s_j} at {@code dst[o + 16 + j]},
+     * Q6_K (sixteen 8-bit scales): {@code s_j = d * scale_j} for sub-block j at {@code dst[o + j]} and {@code -32 s_j} at {@code dst[o + 16 + j]},
      * so a sub-block's value is {@code fma(q, dst[o + j], dst[o + 16 + j])} = {@code (q - 32) s_j} (exact, rounded once).
      */
-    static void q6k(MemorySegment s, long block, float[] dst, int o) {
+    static void eightBitScales(MemorySegment s, long block, float[] dst, int o) {
         float d = Float.float16ToFloat(s.get(Le.I16, block + 208));
         if (VECTOR) {
             FloatVector scales = (FloatVector) ByteVector.fromMemorySegment(ByteVector.SPECIES_128, s, block + 192, ByteOrder.LITTLE_ENDIAN)

@@ -162,10 +162,10 @@ final class TileDot {
         FloatVector a00 = z, a01 = z, a02 = z, a03 = z, a10 = z, a11 = z, a12 = z, a13 = z;
         FloatVector a20 = z, a21 = z, a22 = z, a23 = z, a30 = z, a31 = z, a32 = z, a33 = z;
         for (int b = 0; b < n; b += 256, o0 += 144, o1 += 144, o2 += 144, o3 += 144) {
-            KQuantFactors.q4k(s, o0, k, 0);
-            KQuantFactors.q4k(s, o1, k, 16);
-            KQuantFactors.q4k(s, o2, k, 32);
-            KQuantFactors.q4k(s, o3, k, 48);
+            KQuantFactors.sixBitScales(s, o0, k, 0);
+            KQuantFactors.sixBitScales(s, o1, k, 16);
+            KQuantFactors.sixBitScales(s, o2, k, 32);
+            KQuantFactors.sixBitScales(s, o3, k, 48);
             for (int c = 0; c < 4; c++) {
                 int lo = 2 * c, hi = 2 * c + 1;
                 for (int l = 0; l < 32; l += F.length()) {
@@ -230,10 +230,10 @@ final class TileDot {
         FloatVector a00 = z, a01 = z, a02 = z, a03 = z, a10 = z, a11 = z, a12 = z, a13 = z;
         FloatVector a20 = z, a21 = z, a22 = z, a23 = z, a30 = z, a31 = z, a32 = z, a33 = z;
         for (int b = 0; b < n; b += 256, o0 += 210, o1 += 210, o2 += 210, o3 += 210) {
-            KQuantFactors.q6k(s, o0, k, 0);
-            KQuantFactors.q6k(s, o1, k, 32);
-            KQuantFactors.q6k(s, o2, k, 64);
-            KQuantFactors.q6k(s, o3, k, 96);
+            KQuantFactors.eightBitScales(s, o0, k, 0);
+            KQuantFactors.eightBitScales(s, o1, k, 32);
+            KQuantFactors.eightBitScales(s, o2, k, 64);
+            KQuantFactors.eightBitScales(s, o3, k, 96);
             for (int half = 0; half < 2; half++) {
                 for (int l = 0; l < 32; l += F.length()) {
                     long qh = 128 + 32 * half + l;

@@ -22,7 +22,7 @@ class KQuantFactorsTest {
             }
             block.set(Le.I16, 0, Float.floatToFloat16((float) rnd.nextGaussian())); // finite d and dmin
             block.set(Le.I16, 2, Float.floatToFloat16((float) rnd.nextGaussian()));
-            KQuantFactors.q4k(block, 0, factors, 5);
+            KQuantFactors.sixBitScales(block, 0, factors, 5);
             float d = Float.float16ToFloat(block.get(Le.I16, 0)), dmin = Float.float16ToFloat(block.get(Le.I16, 2));
             for (int j = 0; j < 8; j++) {
                 assertThat(factors[5 + j]).as("scale " + j).isEqualTo(d * KQuantCodecs.scale(block, 4, j));
@@ -41,7 +41,7 @@ class KQuantFactorsTest {
                 block.set(Le.U8, i, (byte) rnd.nextInt(256));
             }
             block.set(Le.I16, 208, Float.floatToFloat16((float) rnd.nextGaussian()));
-            KQuantFactors.q6k(block, 0, factors, 3);
+            KQuantFactors.eightBitScales(block, 0, factors, 3);
             float d = Float.float16ToFloat(block.get(Le.I16, 208));
             for (int j = 0; j < 16; j++) {
                 float expected = d * block.get(Le.U8, 192 + j); // int8 scale
