@@ -29,7 +29,8 @@ final class FourRowDot {
     }
 
     static boolean supports(GgmlType type) {
-        return Species.FUSED && (type == GgmlType.Q8_0 || type == GgmlType.Q4_0 || type == GgmlType.Q4_K || type == GgmlType.Q5_K || type == GgmlType.Q6_K || type == GgmlType.BF16);
+        return Species.FUSED && (type == GgmlType.Q8_0 || type == GgmlType.Q4_0 || type == GgmlType.Q4_K || type == GgmlType.Q5_K || type == GgmlType.Q6_K || type == GgmlType.BF16
+                || LegacyBlockDot.supports(type));
     }
 
     /** {@code out[k] = row(off + k * stride) . x[xOff .. xOff + n)} for k in 0..3. */
@@ -37,6 +38,7 @@ final class FourRowDot {
         switch (type) {
             case Q8_0 -> q8_0(s, off, stride, x, xOff, n, out);
             case Q4_0 -> q4_0(s, off, stride, x, xOff, n, out);
+            case Q4_1, Q5_0, Q5_1 -> LegacyBlockDot.fourRows(type, s, off, stride, x, xOff, n, out);
             case Q4_K -> q4_k(s, off, stride, x, xOff, n, out);
             case Q5_K -> q5_k(s, off, stride, x, xOff, n, out);
             case Q6_K -> q6_k(s, off, stride, x, xOff, n, out);

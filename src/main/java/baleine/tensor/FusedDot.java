@@ -29,7 +29,7 @@ final class FusedDot {
     /** Whether {@code type} has a fused kernel (the others decode the row first). */
     static boolean supports(GgmlType type) {
         return Species.FUSED && switch (type) {
-            case F32, BF16, Q8_0, Q4_0, Q4_K, Q5_K, Q6_K -> true;
+            case F32, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q4_K, Q5_K, Q6_K -> true;
             default -> false;
         };
     }
@@ -40,6 +40,7 @@ final class FusedDot {
             case BF16 -> bf16(s, off, x, xOff, n);
             case Q8_0 -> q8_0(s, off, x, xOff, n);
             case Q4_0 -> q4_0(s, off, x, xOff, n);
+            case Q4_1, Q5_0, Q5_1 -> LegacyBlockDot.dot(type, s, off, x, xOff, n);
             case Q4_K -> q4_k(s, off, x, xOff, n);
             case Q5_K -> q5_k(s, off, x, xOff, n);
             case Q6_K -> q6_k(s, off, x, xOff, n);
@@ -49,7 +50,8 @@ final class FusedDot {
 
     /** Whether {@code type} has a kernel that converts a row once for four vectors. */
     static boolean supportsFour(GgmlType type) {
-        return Species.FUSED && (type == GgmlType.Q8_0 || type == GgmlType.Q4_0 || type == GgmlType.Q4_K || type == GgmlType.Q5_K || type == GgmlType.Q6_K);
+        return Species.FUSED && (type == GgmlType.Q8_0 || type == GgmlType.Q4_0 || type == GgmlType.Q4_K || type == GgmlType.Q5_K || type == GgmlType.Q6_K
+                || LegacyBlockDot.supports(type));
     }
 
     /**
@@ -61,6 +63,7 @@ final class FusedDot {
         switch (type) {
             case Q8_0 -> q8_0x4(s, off, x, t0, xOff, n, out);
             case Q4_0 -> q4_0x4(s, off, x, t0, xOff, n, out);
+            case Q4_1, Q5_0, Q5_1 -> LegacyBlockDot.dot4(type, s, off, x, t0, xOff, n, out);
             case Q4_K -> q4_kx4(s, off, x, t0, xOff, n, out);
             case Q5_K -> q5_kx4(s, off, x, t0, xOff, n, out);
             case Q6_K -> q6_kx4(s, off, x, t0, xOff, n, out);

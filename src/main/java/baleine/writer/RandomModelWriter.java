@@ -149,7 +149,11 @@ public final class RandomModelWriter {
         w.write(file);
     }
 
-    /** llama.cpp keeps vectors and router weights in F32; rows that do not fill whole blocks fall back. */
+    /**
+     * llama.cpp keeps vectors and router weights in F32; rows that do not fill whole blocks fall back as in
+     * llama.cpp's quantizer (Q4_K to Q5_0, Q5_K to Q5_1, other quants to Q8_0: e.g. DeepSeek-V2-Lite's
+     * 1408-wide expert down projections in a Q4_K_M file are Q5_0).
+     */
     static GgmlType ggufType(TensorData t, GgmlType requested) {
         if (t.shape().length == 1 || t.name().endsWith("ffn_gate_inp.weight")) {
             return GgmlType.F32;
@@ -157,7 +161,14 @@ public final class RandomModelWriter {
         if (t.cols() % requested.blockSize == 0) {
             return requested;
         }
-        return t.cols() % 32 == 0 && requested.blockSize > 1 ? GgmlType.Q8_0 : GgmlType.F16;
+        if (t.cols() % 32 != 0 || requested.blockSize == 1) {
+            return GgmlType.F16;
+        }
+        return switch (requested) {
+            case Q4_K -> GgmlType.Q5_0;
+            case Q5_K -> GgmlType.Q5_1;
+            default -> GgmlType.Q8_0;
+        };
     }
 
     static List<TensorData> ggufTensors(ModelSpec spec, List<TensorData> hf, boolean splitKvB) {

@@ -15,7 +15,7 @@ class MatMulTest {
     void batchedProductMatchesScalarReferenceForEveryType() {
         Random rnd = new Random(7);
         int rows = 77, cols = 256, n = 5;
-        for (GgmlType type : new GgmlType[]{GgmlType.F32, GgmlType.BF16, GgmlType.Q8_0, GgmlType.Q4_0, GgmlType.Q4_K, GgmlType.Q5_K, GgmlType.Q6_K}) {
+        for (GgmlType type : new GgmlType[]{GgmlType.F32, GgmlType.BF16, GgmlType.Q8_0, GgmlType.Q4_0, GgmlType.Q4_1, GgmlType.Q5_0, GgmlType.Q5_1, GgmlType.Q4_K, GgmlType.Q5_K, GgmlType.Q6_K}) {
             Weight w = randomWeight(rnd, type, rows, cols);
             float[][] x = new float[n][cols];
             for (float[] r : x) {
@@ -55,7 +55,7 @@ class MatMulTest {
     void oneVectorProductEqualsRowByRowDotsBitForBit() {
         Random rnd = new Random(11);
         int rows = 4 * 19 + 3; // four-row groups plus a remainder
-        for (GgmlType type : new GgmlType[]{GgmlType.F32, GgmlType.F16, GgmlType.BF16, GgmlType.Q8_0, GgmlType.Q4_0, GgmlType.Q4_K, GgmlType.Q5_K, GgmlType.Q6_K}) {
+        for (GgmlType type : new GgmlType[]{GgmlType.F32, GgmlType.F16, GgmlType.BF16, GgmlType.Q8_0, GgmlType.Q4_0, GgmlType.Q4_1, GgmlType.Q5_0, GgmlType.Q5_1, GgmlType.Q4_K, GgmlType.Q5_K, GgmlType.Q6_K}) {
             int cols = colsWithTails(type);
             Weight w = randomWeight(rnd, type, rows, cols);
             float[] x = new float[cols + 3];
@@ -81,7 +81,7 @@ class MatMulTest {
     void everyBatchSizeGivesEveryTokenTheSameBitsAsAloneForEveryType() {
         Random rnd = new Random(5);
         int rows = 4 * 9 + 2; // tiles of four rows plus a remainder
-        for (GgmlType type : new GgmlType[]{GgmlType.F32, GgmlType.F16, GgmlType.BF16, GgmlType.Q8_0, GgmlType.Q4_0, GgmlType.Q4_K, GgmlType.Q5_K, GgmlType.Q6_K}) {
+        for (GgmlType type : new GgmlType[]{GgmlType.F32, GgmlType.F16, GgmlType.BF16, GgmlType.Q8_0, GgmlType.Q4_0, GgmlType.Q4_1, GgmlType.Q5_0, GgmlType.Q5_1, GgmlType.Q4_K, GgmlType.Q5_K, GgmlType.Q6_K}) {
             int cols = colsWithTails(type);
             Weight w = randomWeight(rnd, type, rows, cols);
             float[][] x = new float[11][cols + 1]; // batches of 4 + 4 + 3 vectors

@@ -1,0 +1,151 @@
+package baleine.tensor;
+
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorOperators;
+
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
+
+import static baleine.tensor.Species.B;
+import static baleine.tensor.Species.F;
+import static baleine.tensor.Species.I;
+
+/**
+ * Fused kernels for the 32-value blocks with a minimum or a fifth bit: Q4_1, Q5_0, Q5_1 (Q5_0 is what
+ * llama.cpp's K-quant mixes fall back to for rows that are not a multiple of 256, e.g. DeepSeek-V2-Lite's
+ * expert down projections). Value j of a block is {@code fma(q_j, d, offset)}: q_j is the nibble, plus 16
+ * times bit j of {@code qh} for the 5-bit types; offset is the block's minimum m (Q4_1, Q5_1) or -16 d (Q5_0,
+ * where fma(q, d, -16d) is (q - 16) d rounded once). Values 0..15 of a block, then 16..31; every kernel
+ * (one or four rows, one or four vectors) follows this order, so all agree bit for bit.
+ */
+final class LegacyBlockDot {
+    private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+    private static final IntVector LANE = IntVector.zero(I).addIndex(1);
+
+    private LegacyBlockDot() {
+    }
+
+    static boolean supports(GgmlType type) {
+        return Species.FUSED && (type == GgmlType.Q4_1 || type == GgmlType.Q5_0 || type == GgmlType.Q5_1);
+    }
+
+    /** Where a block keeps its parts: the minimum (or none), the fifth bits (or none), the nibbles. */
+    private record Layout(int bytes, boolean hasMin, boolean hasFifthBit, int nibbles) {
+        static Layout of(GgmlType type) {
+            return switch (type) {
+                case Q4_1 -> new Layout(20, true, false, 4);
+                case Q5_0 -> new Layout(22, false, true, 6);
+                case Q5_1 -> new Layout(24, true, true, 8);
+                default -> throw new IllegalArgumentException("no legacy block kernel for " + type);
+            };
+        }
+    }
+
+    static float dot(GgmlType type, MemorySegment s, long off, float[] x, int xOff, int n) {
+        Layout layout = Layout.of(type);
+        int bytes = layout.bytes(), nibbles = layout.nibbles();
+        boolean hasMin = layout.hasMin(), fifth = layout.hasFifthBit();
+        FloatVector acc = FloatVector.zero(F);
+        for (int b = 0; b < n; b += 32, off += bytes) {
+            float d = Float.float16ToFloat(s.get(Le.I16, off));
+            float offset = hasMin ? Float.float16ToFloat(s.get(Le.I16, off + 2)) : -16 * d;
+            int qh = fifth ? s.get(Le.I32, off + nibbles - 4) : 0;
+            for (int j = 0; j < 16; j += F.length()) {
+                IntVector q = (IntVector) ByteVector.fromMemorySegment(B, s, off + nibbles + j, LE).castShape(I, 0);
+                IntVector lo = q.and(0x0F), hi = q.lanewise(VectorOperators.ASHR, 4).and(0x0F);
+                if (fifth) {
+                    lo = lo.or(IntVector.broadcast(I, qh >>> j).lanewise(VectorOperators.LSHR, LANE).and(1).lanewise(VectorOperators.LSHL, 4));
+                    hi = hi.or(IntVector.broadcast(I, qh >>> (j + 16)).lanewise(VectorOperators.LSHR, LANE).and(1).lanewise(VectorOperators.LSHL, 4));
+                }
+                FloatVector wl = ((FloatVector) lo.convert(VectorOperators.I2F, 0)).fma(d, offset);
+                FloatVector wh = ((FloatVector) hi.convert(VectorOperators.I2F, 0)).fma(d, offset);
+                int i = xOff + b + j;
+                acc = wh.fma(FloatVector.fromArray(F, x, i + 16), wl.fma(FloatVector.fromArray(F, x, i), acc));
+            }
+        }
+        return VectorMath.sumLanes(acc);
+    }
+
+    /** {@link #dot} with four vectors: each block converted once, the same operations per vector. */
+    static void dot4(GgmlType type, MemorySegment s, long off, float[][] x, int t0, int xOff, int n, float[] out) {
+        Layout layout = Layout.of(type);
+        int bytes = layout.bytes(), nibbles = layout.nibbles();
+        boolean hasMin = layout.hasMin(), fifth = layout.hasFifthBit();
+        float[] x0 = x[t0], x1 = x[t0 + 1], x2 = x[t0 + 2], x3 = x[t0 + 3];
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+        for (int b = 0; b < n; b += 32, off += bytes) {
+            float d = Float.float16ToFloat(s.get(Le.I16, off));
+            float offset = hasMin ? Float.float16ToFloat(s.get(Le.I16, off + 2)) : -16 * d;
+            int qh = fifth ? s.get(Le.I32, off + nibbles - 4) : 0;
+            for (int j = 0; j < 16; j += F.length()) {
+                IntVector q = (IntVector) ByteVector.fromMemorySegment(B, s, off + nibbles + j, LE).castShape(I, 0);
+                IntVector lo = q.and(0x0F), hi = q.lanewise(VectorOperators.ASHR, 4).and(0x0F);
+                if (fifth) {
+                    lo = lo.or(IntVector.broadcast(I, qh >>> j).lanewise(VectorOperators.LSHR, LANE).and(1).lanewise(VectorOperators.LSHL, 4));
+                    hi = hi.or(IntVector.broadcast(I, qh >>> (j + 16)).lanewise(VectorOperators.LSHR, LANE).and(1).lanewise(VectorOperators.LSHL, 4));
+                }
+                FloatVector wl = ((FloatVector) lo.convert(VectorOperators.I2F, 0)).fma(d, offset);
+                FloatVector wh = ((FloatVector) hi.convert(VectorOperators.I2F, 0)).fma(d, offset);
+                int i = xOff + b + j;
+                a0 = wh.fma(FloatVector.fromArray(F, x0, i + 16), wl.fma(FloatVector.fromArray(F, x0, i), a0));
+                a1 = wh.fma(FloatVector.fromArray(F, x1, i + 16), wl.fma(FloatVector.fromArray(F, x1, i), a1));
+                a2 = wh.fma(FloatVector.fromArray(F, x2, i + 16), wl.fma(FloatVector.fromArray(F, x2, i), a2));
+                a3 = wh.fma(FloatVector.fromArray(F, x3, i + 16), wl.fma(FloatVector.fromArray(F, x3, i), a3));
+            }
+        }
+        a0.intoArray(out, 0);
+        a1.intoArray(out, VectorMath.LANES);
+        a2.intoArray(out, 2 * VectorMath.LANES);
+        a3.intoArray(out, 3 * VectorMath.LANES);
+        VectorMath.sumLanesInPlace(out, 4);
+    }
+
+    /**
+     * Four rows {@code stride} bytes apart times one vector (decoding: four memory streams, each chunk of x
+     * loaded once for the four), the same operations per row as {@link #dot}.
+     */
+    static void fourRows(GgmlType type, MemorySegment s, long off, long stride, float[] x, int xOff, int n, float[] out) {
+        Layout layout = Layout.of(type);
+        int bytes = layout.bytes(), nibbles = layout.nibbles();
+        boolean hasMin = layout.hasMin(), fifth = layout.hasFifthBit();
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+        for (int b = 0; b < n; b += 32, off += bytes) {
+            for (int j = 0; j < 16; j += F.length()) {
+                int i = xOff + b + j;
+                FloatVector xl = FloatVector.fromArray(F, x, i), xh = FloatVector.fromArray(F, x, i + 16);
+                for (int r = 0; r < 4; r++) {
+                    long o = off + r * stride;
+                    float d = Float.float16ToFloat(s.get(Le.I16, o));
+                    float offset = hasMin ? Float.float16ToFloat(s.get(Le.I16, o + 2)) : -16 * d;
+                    IntVector q = (IntVector) ByteVector.fromMemorySegment(B, s, o + nibbles + j, LE).castShape(I, 0);
+                    IntVector lo = q.and(0x0F), hi = q.lanewise(VectorOperators.ASHR, 4).and(0x0F);
+                    if (fifth) {
+                        int qh = s.get(Le.I32, o + nibbles - 4);
+                        lo = lo.or(IntVector.broadcast(I, qh >>> j).lanewise(VectorOperators.LSHR, LANE).and(1).lanewise(VectorOperators.LSHL, 4));
+                        hi = hi.or(IntVector.broadcast(I, qh >>> (j + 16)).lanewise(VectorOperators.LSHR, LANE).and(1).lanewise(VectorOperators.LSHL, 4));
+                    }
+                    FloatVector wl = ((FloatVector) lo.convert(VectorOperators.I2F, 0)).fma(d, offset);
+                    FloatVector wh = ((FloatVector) hi.convert(VectorOperators.I2F, 0)).fma(d, offset);
+                    FloatVector acc = r == 0 ? a0 : r == 1 ? a1 : r == 2 ? a2 : a3;
+                    acc = wh.fma(xh, wl.fma(xl, acc));
+                    if (r == 0) {
+                        a0 = acc;
+                    } else if (r == 1) {
+                        a1 = acc;
+                    } else if (r == 2) {
+                        a2 = acc;
+                    } else {
+                        a3 = acc;
+                    }
+                }
+            }
+        }
+        a0.intoArray(out, 0);
+        a1.intoArray(out, VectorMath.LANES);
+        a2.intoArray(out, 2 * VectorMath.LANES);
+        a3.intoArray(out, 3 * VectorMath.LANES);
+        VectorMath.sumLanesInPlace(out, 4);
+    }
+}
