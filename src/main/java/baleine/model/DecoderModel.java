@@ -125,8 +125,15 @@ public final class DecoderModel implements AutoCloseable {
         if (n > MAX_BATCH) {
             return forwardInChunks(steps, allLogits);
         }
+        try (Activations.Scope pass = Activations.open()) {
+            return forwardPass(steps, n, allLogits);
+        }
+    }
+
+    /** One pass of at most {@link #MAX_BATCH} tokens; its activations are reused, layer after layer. */
+    private float[][] forwardPass(List<Step> steps, int n, boolean allLogits) {
         int hidden = embedding.cols;
-        float[][] h = new float[n][hidden];
+        float[][] h = Activations.take(n, hidden);
         int row = 0;
         for (Step s : steps) {
             for (int t : s.tokens()) {
@@ -134,19 +141,9 @@ public final class DecoderModel implements AutoCloseable {
             }
         }
         for (int l = 0; l < layers.size(); l++) {
-            Layer layer = layers.get(l);
-            float[][] xn = layer.attnNorm().applyCopy(h, n);
-            int first = 0;
-            for (Step s : steps) {
-                int len = s.tokens().length;
-                float[][] a = layer.attention().forward(Arrays.copyOfRange(xn, first, first + len), len, s.cache(), l);
-                for (int t = 0; t < len; t++) {
-                    VectorMath.axpy(1f, a[t], 0, h[first + t], 0, hidden);
-                }
-                first += len;
+            try (Activations.Scope layerScope = Activations.open()) {
+                forwardLayer(layers.get(l), l, steps, h, n);
             }
-            float[][] f = layer.ffn().forward(layer.ffnNorm().applyCopy(h, n), n);
-            addInto(h, f, n, hidden);
         }
         List<float[]> out = new ArrayList<>();
         int end = 0;
@@ -160,9 +157,25 @@ public final class DecoderModel implements AutoCloseable {
             end += len;
         }
         float[][] last = out.toArray(new float[0][]);
-        float[][] logits = new float[last.length][lmHead.rows];
+        float[][] logits = new float[last.length][lmHead.rows]; // returned: never from the activations
         MatMul.apply(lmHead, last, logits, last.length);
         return logits;
+    }
+
+    private void forwardLayer(Layer layer, int l, List<Step> steps, float[][] h, int n) {
+        int hidden = h[0].length;
+        float[][] xn = layer.attnNorm().applyCopy(h, n);
+        int first = 0;
+        for (Step s : steps) {
+            int len = s.tokens().length;
+            float[][] a = layer.attention().forward(Arrays.copyOfRange(xn, first, first + len), len, s.cache(), l);
+            for (int t = 0; t < len; t++) {
+                VectorMath.axpy(1f, a[t], 0, h[first + t], 0, hidden);
+            }
+            first += len;
+        }
+        float[][] f = layer.ffn().forward(layer.ffnNorm().applyCopy(h, n), n);
+        addInto(h, f, n, hidden);
     }
 
     /**

@@ -1,5 +1,6 @@
 package baleine.model.blocks;
 
+import baleine.model.Activations;
 import baleine.cache.DenseLayerCache;
 import baleine.cache.KvCache;
 import baleine.cache.LayerCache;
@@ -31,15 +32,15 @@ public record GroupedQueryAttention(Weight q, Weight k, Weight v, float[] qBias,
             }
             cache.put(rows[start + t], ks[t], 0, vs[t], 0);
         }
-        float[][] out = new float[n][heads * headDim];
+        float[][] out = Activations.take(n, heads * headDim);
         float scale = (float) (1.0 / Math.sqrt(headDim));
         int kvDim = kvHeads * headDim, group = heads / kvHeads;
         Parallel.forEach(heads, h -> {
             float[] keys = cache.keys(), values = cache.values();
             int kvOff = (h / group) * headDim;
+            float[] att = new float[start + n]; // reused token after token
             for (int t = 0; t < n; t++) {
                 int len = start + t + 1;
-                float[] att = new float[len];
                 for (int s = 0; s < len; s++) {
                     att[s] = VectorMath.dot(qs[t], h * headDim, keys, rows[s] * kvDim + kvOff, headDim) * scale;
                 }
@@ -49,13 +50,13 @@ public record GroupedQueryAttention(Weight q, Weight k, Weight v, float[] qBias,
                 }
             }
         });
-        float[][] y = new float[n][o.rows];
+        float[][] y = Activations.take(n, o.rows);
         MatMul.apply(o, out, y, n);
         return y;
     }
 
     private static float[][] project(Weight w, float[] bias, float[][] x, int n) {
-        float[][] y = new float[n][w.rows];
+        float[][] y = Activations.take(n, w.rows);
         MatMul.apply(w, x, y, n);
         if (bias != null) {
             for (int t = 0; t < n; t++) {

@@ -1,5 +1,6 @@
 package baleine.model.blocks;
 
+import baleine.model.Activations;
 import baleine.cache.KvCache;
 import baleine.cache.LatentLayerCache;
 import baleine.cache.LayerCache;
@@ -7,6 +8,8 @@ import baleine.tensor.MatMul;
 import baleine.tensor.Parallel;
 import baleine.tensor.VectorMath;
 import baleine.tensor.Weight;
+
+import java.util.Arrays;
 
 /**
  * Multi-head Latent Attention (DeepSeek-V2/V3), computed in absorbed form over the latent cache.
@@ -29,7 +32,7 @@ public record LatentAttention(Weight qA, RmsNorm qANorm, Weight qB, Weight kvA, 
         int[] rows = kv.rows(start + n);
         int qk = nope + ropeDim;
         float[][] q = query(x, n);
-        float[][] latentKv = new float[n][kvA.rows];
+        float[][] latentKv = Activations.take(n, kvA.rows);
         MatMul.apply(kvA, x, latentKv, n);
         for (int t = 0; t < n; t++) {
             int pos = start + t;
@@ -40,22 +43,23 @@ public record LatentAttention(Weight qA, RmsNorm qANorm, Weight qB, Weight kvA, 
                 rope.apply(q[t], h * qk + nope, pos);
             }
         }
-        float[][] out = new float[n][heads * vDim];
+        float[][] out = Activations.take(n, heads * vDim);
+        float[][] query = Activations.take(heads * n, kvLora + ropeDim); // head h, token t at h * n + t
         // heads are split into one group per worker; each group reads every cached row once for all its heads
         int groups = Math.min(heads, Parallel.threads());
-        Parallel.forEach(groups, g -> attendHeads(g * heads / groups, (g + 1) * heads / groups, q, n, cache, rows, start, out));
-        float[][] y = new float[n][o.rows];
+        Parallel.forEach(groups, g -> attendHeads(g * heads / groups, (g + 1) * heads / groups, q, n, cache, rows, start, query, out));
+        float[][] y = Activations.take(n, o.rows);
         MatMul.apply(o, out, y, n);
         return y;
     }
 
     private float[][] query(float[][] x, int n) {
-        float[][] q = new float[n][heads * (nope + ropeDim)];
+        float[][] q = Activations.take(n, heads * (nope + ropeDim));
         if (qA == null) {
             MatMul.apply(qB, x, q, n);
             return q;
         }
-        float[][] compressed = new float[n][qA.rows];
+        float[][] compressed = Activations.take(n, qA.rows);
         MatMul.apply(qA, x, compressed, n);
         for (int t = 0; t < n; t++) {
             qANorm.apply(compressed[t], 0);
@@ -70,31 +74,30 @@ public record LatentAttention(Weight qA, RmsNorm qANorm, Weight qB, Weight kvA, 
      * product with the cached row (latent, rope key); rows and heads go four by four, so each loaded chunk
      * of a cached row serves four heads and each chunk of a query four rows (FlashMLA's trick, on a CPU).
      */
-    private void attendHeads(int h0, int h1, float[][] q, int n, LatentLayerCache cache, int[] rows, int start, float[][] out) {
+    private void attendHeads(int h0, int h1, float[][] q, int n, LatentLayerCache cache, int[] rows, int start, float[][] queries, float[][] out) {
         int qk = nope + ropeDim, count = h1 - h0, width = kvLora + ropeDim;
-        float[][][] query = new float[count][n][width];
+        float[][][] query = new float[count][][];
         for (int h = h0; h < h1; h++) {
+            query[h - h0] = Arrays.copyOfRange(queries, h * n, (h + 1) * n);
             up.absorbQuery(h, q, h * qk, query[h - h0], n);
             for (int t = 0; t < n; t++) {
                 System.arraycopy(q[t], h * qk + nope, query[h - h0][t], kvLora, ropeDim);
             }
         }
         float[] values = cache.values();
+        float[][] att = new float[count][start + n], qt = new float[count][]; // reused token after token
         for (int t = 0; t < n; t++) {
             int len = start + t + 1;
-            float[][] qt = new float[count][];
             for (int k = 0; k < count; k++) {
                 qt[k] = query[k][t];
             }
-            float[][] att = scores(values, rows, len, width, qt);
+            scores(values, rows, len, width, qt, att);
             for (int k = 0; k < count; k++) {
                 VectorMath.scale(att[k], 0, len, scale);
                 VectorMath.softmax(att[k], 0, len);
+                Arrays.fill(qt[k], 0, kvLora, 0f); // the query is spent: its slot receives the attended latent
             }
-            float[][] oLat = mix(values, rows, len, width, att);
-            for (int k = 0; k < count; k++) {
-                query[k][t] = oLat[k]; // reuse the slot: the attended latent of head k for token t
-            }
+            mix(values, rows, len, width, att, qt);
         }
         for (int h = h0; h < h1; h++) {
             up.expandValue(h, query[h - h0], out, h * vDim, n);
@@ -102,9 +105,8 @@ public record LatentAttention(Weight qA, RmsNorm qANorm, Weight qB, Weight kvA, 
     }
 
     /** {@code att[k][s] = query k . cached row s} for the first len rows, rows and heads four by four. */
-    private static float[][] scores(float[] values, int[] rows, int len, int width, float[][] qt) {
+    private static void scores(float[] values, int[] rows, int len, int width, float[][] qt, float[][] att) {
         int count = qt.length;
-        float[][] att = new float[count][len];
         float[] tile = VectorMath.outBuffer(16), four = VectorMath.outBuffer(4);
         int s = 0;
         for (; s + 4 <= len; s += 4) {
@@ -136,13 +138,11 @@ public record LatentAttention(Weight qA, RmsNorm qANorm, Weight qB, Weight kvA, 
                 att[k][s] = VectorMath.dot(qt[k], 0, values, rows[s] * width, width);
             }
         }
-        return att;
     }
 
-    /** Per head k, {@code sum_s att[k][s] * latent of cached row s} (the rope keys are not values). */
-    private float[][] mix(float[] values, int[] rows, int len, int width, float[][] att) {
+    /** Per head k, {@code oLat[k] += sum_s att[k][s] * latent of cached row s} (the rope keys are not values). */
+    private void mix(float[] values, int[] rows, int len, int width, float[][] att, float[][] oLat) {
         int count = att.length;
-        float[][] oLat = new float[count][kvLora];
         float[] tile = new float[16], four = new float[4];
         int s = 0;
         for (; s + 4 <= len; s += 4) {
@@ -174,7 +174,6 @@ public record LatentAttention(Weight qA, RmsNorm qANorm, Weight qB, Weight kvA, 
                 VectorMath.axpy(att[k][s], values, rows[s] * width, oLat[k], 0, kvLora);
             }
         }
-        return oLat;
     }
 
     @Override

@@ -1,5 +1,6 @@
 package baleine.model.blocks;
 
+import baleine.model.Activations;
 import baleine.tensor.MatMul;
 import baleine.tensor.MatMul.Product;
 import baleine.tensor.VectorMath;
@@ -27,7 +28,7 @@ public record Mlp(Weight gate, Weight up, Weight down) implements FeedForward {
             Mlp m = mlps.get(i);
             float[][] x = inputs.get(i);
             int n = x.length;
-            float[][] g = new float[n][m.gate.rows], u = new float[n][m.up.rows], y = new float[n][m.down.rows];
+            float[][] g = Activations.take(n, m.gate.rows), u = Activations.take(n, m.up.rows), y = Activations.take(n, m.down.rows);
             gateUp.add(new Product(m.gate, x, g, n));
             gateUp.add(new Product(m.up, x, u, n));
             down.add(new Product(m.down, g, y, n));

@@ -1,5 +1,6 @@
 package baleine.model.blocks;
 
+import baleine.model.Activations;
 import baleine.tensor.MatMul;
 import baleine.tensor.VectorMath;
 import baleine.tensor.Weight;
@@ -16,7 +17,7 @@ public record Moe(Weight gate, Router router, List<Mlp> experts, Mlp shared) imp
     @Override
     public float[][] forward(float[][] x, int n) {
         int hidden = x[0].length;
-        float[][] logits = new float[n][gate.rows];
+        float[][] logits = Activations.take(n, gate.rows);
         MatMul.apply(gate, x, logits, n);
         List<List<Integer>> tokensOf = new ArrayList<>();
         List<List<Float>> weightsOf = new ArrayList<>();
@@ -53,7 +54,7 @@ public record Moe(Weight gate, Router router, List<Mlp> experts, Mlp shared) imp
             selected.add(e);
         }
         List<float[][]> outputs = Mlp.forwardAll(mlps, inputs);
-        float[][] y = shared != null ? outputs.getFirst() : new float[n][hidden];
+        float[][] y = shared != null ? outputs.getFirst() : Activations.take(n, hidden);
         int first = shared != null ? 1 : 0;
         for (int j = 0; j < selected.size(); j++) {
             List<Integer> tokens = tokensOf.get(selected.get(j));

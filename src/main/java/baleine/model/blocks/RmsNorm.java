@@ -1,5 +1,6 @@
 package baleine.model.blocks;
 
+import baleine.model.Activations;
 import baleine.tensor.VectorMath;
 
 /** Root-mean-square normalisation with a learned per-channel scale. */
@@ -10,9 +11,9 @@ public record RmsNorm(float[] weight, float eps) {
 
     /** A normalised copy of each of the first {@code n} rows. */
     public float[][] applyCopy(float[][] x, int n) {
-        float[][] out = new float[n][];
+        float[][] out = Activations.take(n, x[0].length);
         for (int t = 0; t < n; t++) {
-            out[t] = x[t].clone();
+            System.arraycopy(x[t], 0, out[t], 0, out[t].length);
             apply(out[t], 0);
         }
         return out;
