@@ -56,8 +56,8 @@ final class LegacyBlockDot {
                 IntVector q = (IntVector) ByteVector.fromMemorySegment(B, s, off + nibbles + j, LE).castShape(I, 0);
                 IntVector lo = q.and(0x0F), hi = q.lanewise(VectorOperators.ASHR, 4).and(0x0F);
                 if (fifth) {
-                    lo = lo.or(IntVector.broadcast(I, qh >>> j).lanewise(VectorOperators.LSHR, LANE).and(1).lanewise(VectorOperators.LSHL, 4));
-                    hi = hi.or(IntVector.broadcast(I, qh >>> (j + 16)).lanewise(VectorOperators.LSHR, LANE).and(1).lanewise(VectorOperators.LSHL, 4));
+                    lo = withFifthBits(lo, qh >>> j);
+                    hi = withFifthBits(hi, qh >>> (j + 16));
                 }
                 FloatVector wl = ((FloatVector) lo.convert(VectorOperators.I2F, 0)).fma(d, offset);
                 FloatVector wh = ((FloatVector) hi.convert(VectorOperators.I2F, 0)).fma(d, offset);
@@ -83,8 +83,8 @@ final class LegacyBlockDot {
                 IntVector q = (IntVector) ByteVector.fromMemorySegment(B, s, off + nibbles + j, LE).castShape(I, 0);
                 IntVector lo = q.and(0x0F), hi = q.lanewise(VectorOperators.ASHR, 4).and(0x0F);
                 if (fifth) {
-                    lo = lo.or(IntVector.broadcast(I, qh >>> j).lanewise(VectorOperators.LSHR, LANE).and(1).lanewise(VectorOperators.LSHL, 4));
-                    hi = hi.or(IntVector.broadcast(I, qh >>> (j + 16)).lanewise(VectorOperators.LSHR, LANE).and(1).lanewise(VectorOperators.LSHL, 4));
+                    lo = withFifthBits(lo, qh >>> j);
+                    hi = withFifthBits(hi, qh >>> (j + 16));
                 }
                 FloatVector wl = ((FloatVector) lo.convert(VectorOperators.I2F, 0)).fma(d, offset);
                 FloatVector wh = ((FloatVector) hi.convert(VectorOperators.I2F, 0)).fma(d, offset);
@@ -123,8 +123,8 @@ final class LegacyBlockDot {
                     IntVector lo = q.and(0x0F), hi = q.lanewise(VectorOperators.ASHR, 4).and(0x0F);
                     if (fifth) {
                         int qh = s.get(Le.I32, o + nibbles - 4);
-                        lo = lo.or(IntVector.broadcast(I, qh >>> j).lanewise(VectorOperators.LSHR, LANE).and(1).lanewise(VectorOperators.LSHL, 4));
-                        hi = hi.or(IntVector.broadcast(I, qh >>> (j + 16)).lanewise(VectorOperators.LSHR, LANE).and(1).lanewise(VectorOperators.LSHL, 4));
+                        lo = withFifthBits(lo, qh >>> j);
+                        hi = withFifthBits(hi, qh >>> (j + 16));
                     }
                     FloatVector wl = ((FloatVector) lo.convert(VectorOperators.I2F, 0)).fma(d, offset);
                     FloatVector wh = ((FloatVector) hi.convert(VectorOperators.I2F, 0)).fma(d, offset);
@@ -147,5 +147,10 @@ final class LegacyBlockDot {
         a2.intoArray(out, 2 * VectorMath.LANES);
         a3.intoArray(out, 3 * VectorMath.LANES);
         VectorMath.sumLanesInPlace(out, 4);
+    }
+
+    /** {@code nibbles} with 16 added in lane i where bit i of {@code bits} is set (small enough for C2 to inline: no boxing). */
+    private static IntVector withFifthBits(IntVector nibbles, int bits) {
+        return nibbles.or(IntVector.broadcast(I, bits).lanewise(VectorOperators.LSHR, LANE).and(1).lanewise(VectorOperators.LSHL, 4));
     }
 }
