@@ -13,6 +13,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -53,9 +54,15 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = {"-o", "--output"}, defaultValue = "md", description = "md or json (default ${DEFAULT-VALUE})")
     String output;
 
-    record Test(String name, int nPrompt, int nGen, List<Long> samplesNs, int tokens, long kvBytes) {
+    /** One test's repetitions; {@code allocatedBytes}: heap allocated by all threads over the measured repetitions. */
+    record Test(String name, int nPrompt, int nGen, List<Long> samplesNs, int tokens, long kvBytes, long allocatedBytes) {
         double[] tokensPerSecond() {
             return samplesNs.stream().mapToDouble(ns -> tokens / (ns / 1e9)).toArray();
+        }
+
+        /** Heap bytes allocated per evaluated token (the weight kernels allocate none; thousands mean C2 boxed their vectors). */
+        long allocatedPerToken() {
+            return allocatedBytes / Math.max(1, (long) tokens * samplesNs.size());
         }
     }
 
@@ -89,26 +96,40 @@ final class BenchCommand implements Callable<Integer> {
     /** llama-bench's test: after {@code depth} tokens of context, a prompt of nPrompt tokens in one go, then nGen tokens one by one. */
     static Test measure(DecoderModel m, String name, int nPrompt, int nGen, int depth, int reps, Random rnd) {
         List<Long> samples = new ArrayList<>();
-        long kv = 0;
+        long kv = 0, allocated = 0;
         for (int r = -1; r < reps; r++) { // r = -1 warms up
             KvCache cache = m.newCache(depth + nPrompt + nGen + 1);
             if (depth > 0) {
                 m.forward(tokens(rnd, depth, m.vocabSize()), cache, false);
             }
-            long t0 = System.nanoTime();
+            int[] promptTokens = tokens(rnd, nPrompt, m.vocabSize()), genTokens = tokens(rnd, nGen, m.vocabSize());
+            long a0 = allocatedByAllThreads(), t0 = System.nanoTime();
             if (nPrompt > 0) {
-                m.forward(tokens(rnd, nPrompt, m.vocabSize()), cache, false);
+                m.forward(promptTokens, cache, false);
             }
             for (int i = 0; i < nGen; i++) {
-                m.forward(tokens(rnd, 1, m.vocabSize()), cache, false);
+                m.forward(new int[]{genTokens[i]}, cache, false);
             }
             long ns = System.nanoTime() - t0;
             if (r >= 0) {
                 samples.add(ns);
+                allocated += allocatedByAllThreads() - a0;
             }
             kv = cache.bytesPerToken() * cache.length();
         }
-        return new Test(name, nPrompt, nGen, samples, nPrompt + nGen, kv);
+        return new Test(name, nPrompt, nGen, samples, nPrompt + nGen, kv, allocated);
+    }
+
+    /** Heap bytes allocated so far by all live threads (the caller and the worker pool); 0 where the JVM cannot tell. */
+    private static long allocatedByAllThreads() {
+        if (!(ManagementFactory.getThreadMXBean() instanceof com.sun.management.ThreadMXBean mx) || !mx.isThreadAllocatedMemoryEnabled()) {
+            return 0;
+        }
+        long sum = 0;
+        for (long bytes : mx.getThreadAllocatedBytes(mx.getAllThreadIds())) {
+            sum += Math.max(0, bytes);
+        }
+        return sum;
     }
 
     private static int[] tokens(Random rnd, int n, int vocab) {
@@ -137,7 +158,7 @@ final class BenchCommand implements Callable<Integer> {
                         .put("stddev_ns", (long) stddev(t.samplesNs().stream().mapToDouble(Long::doubleValue).toArray()))
                         .put("avg_ts", mean(ts)).put("stddev_ts", stddev(ts))
                         .put("peak_rss_bytes", rss).put("peak_rss_pct_of_weights_and_kv", rssPct).put("kv_cache_bytes", t.kvBytes()).put("engine", "baleine")
-                        .put("decode_weight_bytes", decodeBytes);
+                        .put("decode_weight_bytes", decodeBytes).put("alloc_bytes_per_token", t.allocatedPerToken());
                 if (bandwidth > 0) {
                     o.put("mem_read_bytes_per_s", (long) bandwidth);
                     if (t.nPrompt() == 0) {
@@ -161,6 +182,9 @@ final class BenchCommand implements Callable<Integer> {
         }
         System.out.printf("peak RSS %s, %.0f%% of weights + KV cache; KV cache %s per token (%s at the longest test)%n", InfoCommand.bytes(rss),
                 rssPct, InfoCommand.bytes(m.newCache().bytesPerToken()), InfoCommand.bytes(longestKv));
+        for (Test t : tests) {
+            System.out.printf("%s allocates %s of heap per token%n", t.name(), InfoCommand.bytes(t.allocatedPerToken()));
+        }
         if (bandwidth > 0) {
             System.out.printf("memory read bandwidth %.1f GB/s (%d threads); a generated token reads %s of weights: decode roofline %.1f tok/s%n",
                     bandwidth / 1e9, Parallel.threads(), InfoCommand.bytes(decodeBytes), roofline);

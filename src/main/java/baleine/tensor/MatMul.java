@@ -8,6 +8,8 @@ import java.util.List;
  */
 public final class MatMul {
     private static final ThreadLocal<float[]> ROW = ThreadLocal.withInitial(() -> new float[0]);
+    /** The kernels' accumulator sums (room for a 4x4 tile), per thread: no allocation per call. */
+    private static final ThreadLocal<float[]> SUMS = ThreadLocal.withInitial(() -> VectorMath.outBuffer(16));
 
     private MatMul() {
     }
@@ -74,7 +76,7 @@ public final class MatMul {
         }
         int rest = w.hasTileDot() ? tiles(w, from, to, x, xOff, y, yOff, n) : from;
         if (w.hasFusedDot()) { // read the row in place, converting it once per four vectors
-            float[] four = VectorMath.outBuffer(4);
+            float[] four = SUMS.get();
             for (int r = rest; r < to; r++) {
                 int t = 0;
                 for (; t + 4 <= n; t += 4) {
@@ -105,7 +107,7 @@ public final class MatMul {
      * reads each row once.
      */
     private static int tiles(Weight w, int from, int to, float[][] x, int xOff, float[][] y, int yOff, int n) {
-        float[] tile = VectorMath.outBuffer(16);
+        float[] tile = SUMS.get();
         int whole = n - n % 4, left = n - whole;
         // two or three vectors left: one more tile, the last vector repeated (its extra outputs dropped)
         float[][] padded = left >= 2 ? new float[][]{x[whole], x[whole + 1], x[Math.min(whole + 2, n - 1)], x[n - 1]} : null;
@@ -140,7 +142,7 @@ public final class MatMul {
     /** Decoding's product: rows q, q + m, q + 2m, q + 3m together, four memory streams at once. */
     private static void rowsOneVector(Weight w, int from, int to, float[] x, int xOff, float[] y, int yOff) {
         int m = (to - from) / 4;
-        float[] four = VectorMath.outBuffer(4);
+        float[] four = SUMS.get();
         for (int q = 0; q < m; q++) {
             w.dotRows4(from + q, m, x, xOff, four);
             for (int k = 0; k < 4; k++) {
