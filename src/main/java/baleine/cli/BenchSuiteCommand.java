@@ -34,7 +34,7 @@ final class BenchSuiteCommand implements Callable<Integer> {
         }
     }
 
-    private record Result(Entry entry, double[] pp, double[] tg, double[] tg1, long decodeBytes) {
+    private record Result(Entry entry, double[] pp, double[] tg, double[] tg1, long decodeBytes, long allocatedPerToken) {
     }
 
     static final List<Entry> ENTRIES = List.of(
@@ -86,7 +86,8 @@ final class BenchSuiteCommand implements Callable<Integer> {
                     Random rnd = new Random(1);
                     Parallel.setThreads(2);
                     double[] pp = BenchCommand.measure(m, "pp64", 64, 0, 0, reps, rnd).tokensPerSecond();
-                    double[] tg = BenchCommand.measure(m, "tg32", 0, 32, 0, reps, rnd).tokensPerSecond();
+                    BenchCommand.Test tgTest = BenchCommand.measure(m, "tg32", 0, 32, 0, reps, rnd);
+                    double[] tg = tgTest.tokensPerSecond();
                     if (depth > 0 && e.preset().equals("deepseek-v2-lite-shape") && e.type().equals("Q8_0")) {
                         double[] deep = BenchCommand.measure(m, "tg32", 0, 32, depth, reps, rnd).tokensPerSecond();
                         depthNote = String.format("%s %s at depth %d: tg32 %s tok/s, %.0f%% of its depth-0 speed.", e.label(), e.type(), depth,
@@ -94,7 +95,7 @@ final class BenchSuiteCommand implements Callable<Integer> {
                     }
                     Parallel.setThreads(1);
                     double[] tg1 = BenchCommand.measure(m, "tg32", 0, 32, 0, reps, rnd).tokensPerSecond();
-                    results.add(new Result(e, pp, tg, tg1, m.info().decodeWeightBytes()));
+                    results.add(new Result(e, pp, tg, tg1, m.info().decodeWeightBytes(), tgTest.allocatedPerToken()));
                 }
             }
             // measured last: a vector loop compiled before the kernels can change how C2 compiles them
@@ -102,17 +103,18 @@ final class BenchSuiteCommand implements Callable<Integer> {
             bandwidth = MemoryBandwidth.measure(1L << 30, 3);
             for (Result r : results) {
                 double roofline = bandwidth / r.decodeBytes();
-                rows.add(String.format("| %s | %s | %s | %s | %s | %s | %s | %s | %.0f%% of %.1f |", r.entry().label(), r.entry().type(),
+                rows.add(String.format("| %s | %s | %s | %s | %s | %s | %s | %s | %.0f%% of %.1f | %s |", r.entry().label(), r.entry().type(),
                         cell(r.pp()), anchor(r.entry().pp64(), r.pp()), cell(r.tg()), anchor(r.entry().tg32(), r.tg()),
-                        cell(r.tg1()), anchor(r.entry().tg32OneThread(), r.tg1()), 100 * BenchCommand.mean(r.tg()) / roofline, roofline));
+                        cell(r.tg1()), anchor(r.entry().tg32OneThread(), r.tg1()), 100 * BenchCommand.mean(r.tg()) / roofline, roofline,
+                        InfoCommand.bytes(r.allocatedPerToken())));
             }
         } finally {
             Parallel.setThreads(Runtime.getRuntime().availableProcessors());
         }
         System.out.printf("Memory read bandwidth (2 threads): %.1f GB/s. tok/s, mean ± stddev of %d repetitions; llama.cpp anchors and "
                 + "(in parentheses) Baleine's mean over the anchor range's midpoint.%n%n", bandwidth / 1e9, reps);
-        System.out.println("| bench model | type | pp64 | llama.cpp pp64 | tg32 | llama.cpp tg32 | tg32, 1 thread | llama.cpp, 1 thread | tg32 vs decode roofline (tok/s) |");
-        System.out.println("|---|---|---:|---:|---:|---:|---:|---:|---:|");
+        System.out.println("| bench model | type | pp64 | llama.cpp pp64 | tg32 | llama.cpp tg32 | tg32, 1 thread | llama.cpp, 1 thread | tg32 vs decode roofline (tok/s) | heap per tg token |");
+        System.out.println("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|");
         rows.forEach(System.out::println);
         if (!depthNote.isEmpty()) {
             System.out.println();
