@@ -2,9 +2,12 @@ package baleine.model;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The activation matrices of forward passes, reused from layer to layer and pass to pass instead of
@@ -22,7 +25,7 @@ public final class Activations {
     private final List<float[][]> taken = new ArrayList<>();
     private final List<Long> takenShapes = new ArrayList<>();
     /** Shapes used since the outermost scope opened: the others are dropped when it closes. */
-    private final Map<Long, Boolean> used = new HashMap<>();
+    private final Set<Long> used = new HashSet<>();
     private int depth;
 
     private Activations() {
@@ -41,12 +44,12 @@ public final class Activations {
             m = new float[n][width];
         } else {
             for (float[] row : m) {
-                java.util.Arrays.fill(row, 0f);
+                Arrays.fill(row, 0f);
             }
         }
         a.taken.add(m);
         a.takenShapes.add(shape);
-        a.used.put(shape, Boolean.TRUE);
+        a.used.add(shape);
         return m;
     }
 
@@ -75,7 +78,7 @@ public final class Activations {
                 a.takenShapes.remove(i);
             }
             if (--a.depth == 0) { // a pass ended: keep only the shapes it used
-                a.free.keySet().retainAll(a.used.keySet());
+                a.free.keySet().retainAll(a.used);
                 a.used.clear();
             }
         }

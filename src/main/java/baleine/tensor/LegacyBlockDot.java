@@ -41,16 +41,21 @@ final class LegacyBlockDot {
                 default -> throw new IllegalArgumentException("no legacy block kernel for " + type);
             };
         }
+
+        /** The block's additive term: its minimum, or -16 d for Q5_0. */
+        float offset(MemorySegment s, long block, float d) {
+            return hasMin ? Float.float16ToFloat(s.get(Le.I16, block + 2)) : -16 * d;
+        }
     }
 
     static float dot(GgmlType type, MemorySegment s, long off, float[] x, int xOff, int n) {
         Layout layout = Layout.of(type);
         int bytes = layout.bytes(), nibbles = layout.nibbles();
-        boolean hasMin = layout.hasMin(), fifth = layout.hasFifthBit();
+        boolean fifth = layout.hasFifthBit();
         FloatVector acc = FloatVector.zero(F);
         for (int b = 0; b < n; b += 32, off += bytes) {
             float d = Float.float16ToFloat(s.get(Le.I16, off));
-            float offset = hasMin ? Float.float16ToFloat(s.get(Le.I16, off + 2)) : -16 * d;
+            float offset = layout.offset(s, off, d);
             int qh = fifth ? s.get(Le.I32, off + nibbles - 4) : 0;
             for (int j = 0; j < 16; j += F.length()) {
                 IntVector q = (IntVector) ByteVector.fromMemorySegment(B, s, off + nibbles + j, LE).castShape(I, 0);
@@ -72,12 +77,12 @@ final class LegacyBlockDot {
     static void dot4(GgmlType type, MemorySegment s, long off, float[][] x, int t0, int xOff, int n, float[] out) {
         Layout layout = Layout.of(type);
         int bytes = layout.bytes(), nibbles = layout.nibbles();
-        boolean hasMin = layout.hasMin(), fifth = layout.hasFifthBit();
+        boolean fifth = layout.hasFifthBit();
         float[] x0 = x[t0], x1 = x[t0 + 1], x2 = x[t0 + 2], x3 = x[t0 + 3];
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
         for (int b = 0; b < n; b += 32, off += bytes) {
             float d = Float.float16ToFloat(s.get(Le.I16, off));
-            float offset = hasMin ? Float.float16ToFloat(s.get(Le.I16, off + 2)) : -16 * d;
+            float offset = layout.offset(s, off, d);
             int qh = fifth ? s.get(Le.I32, off + nibbles - 4) : 0;
             for (int j = 0; j < 16; j += F.length()) {
                 IntVector q = (IntVector) ByteVector.fromMemorySegment(B, s, off + nibbles + j, LE).castShape(I, 0);
@@ -109,7 +114,7 @@ final class LegacyBlockDot {
     static void fourRows(GgmlType type, MemorySegment s, long off, long stride, float[] x, int xOff, int n, float[] out) {
         Layout layout = Layout.of(type);
         int bytes = layout.bytes(), nibbles = layout.nibbles();
-        boolean hasMin = layout.hasMin(), fifth = layout.hasFifthBit();
+        boolean fifth = layout.hasFifthBit();
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
         for (int b = 0; b < n; b += 32, off += bytes) {
             for (int j = 0; j < 16; j += F.length()) {
@@ -118,7 +123,7 @@ final class LegacyBlockDot {
                 for (int r = 0; r < 4; r++) {
                     long o = off + r * stride;
                     float d = Float.float16ToFloat(s.get(Le.I16, o));
-                    float offset = hasMin ? Float.float16ToFloat(s.get(Le.I16, o + 2)) : -16 * d;
+                    float offset = layout.offset(s, o, d);
                     IntVector q = (IntVector) ByteVector.fromMemorySegment(B, s, o + nibbles + j, LE).castShape(I, 0);
                     IntVector lo = q.and(0x0F), hi = q.lanewise(VectorOperators.ASHR, 4).and(0x0F);
                     if (fifth) {

@@ -1,9 +1,9 @@
 package baleine.model.blocks;
 
-import baleine.model.Activations;
 import baleine.cache.KvCache;
 import baleine.cache.LatentLayerCache;
 import baleine.cache.LayerCache;
+import baleine.model.Activations;
 import baleine.tensor.MatMul;
 import baleine.tensor.Parallel;
 import baleine.tensor.VectorMath;
