@@ -64,8 +64,10 @@ class CliTest {
             assertThat(t.get("decode_weight_bytes").asLong()).isPositive();
         }
         assertThat(tests.get(1).get("roofline_pct").asDouble()).isPositive();
+        // every generated token allocates at least its logits (512-token vocabulary, 4 bytes each)
+        assertThat(tests.get(1).get("alloc_bytes_per_token").asLong()).isGreaterThanOrEqualTo(512 * 4);
         Run table = run("bench", model.toString(), "-p", "0", "-n", "2", "-r", "1", "--no-bandwidth");
-        assertThat(table.out()).contains("| tg2 |", "KV cache").doesNotContain("roofline");
+        assertThat(table.out()).contains("| tg2 |", "KV cache", "tg2 allocates").doesNotContain("roofline");
     }
 
     @Test
