@@ -1,5 +1,6 @@
 package baleine.bench;
 
+import baleine.tensor.Fp8BlockWeight;
 import baleine.tensor.GgmlType;
 import baleine.tensor.MatMul;
 import baleine.tensor.Quantizer;
@@ -17,13 +18,15 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
 import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 
 /**
  * One thread, one 4096 x 4096 weight matrix (bigger than the caches) times one vector ({@code matvec},
  * decode-bound) or eight vectors ({@code matmul8}, the prefill shape). Bytes read per second =
- * matrix bytes / time.
+ * matrix bytes / time. {@code F8_E4M3} is DeepSeek-V3's block-scaled FP8.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -32,7 +35,7 @@ import java.util.concurrent.TimeUnit;
 @Measurement(iterations = 5, time = 1)
 @Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector"})
 public class MatVecBenchmark {
-    @Param({"F32", "BF16", "Q8_0", "Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q4_K", "Q5_K", "Q6_K"})
+    @Param({"F32", "BF16", "Q8_0", "Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q4_K", "Q5_K", "Q6_K", "F8_E4M3"})
     public String type;
 
     static final int N = 4096;
@@ -46,13 +49,37 @@ public class MatVecBenchmark {
         for (int i = 0; i < values.length; i++) {
             values[i] = (float) r.nextGaussian();
         }
-        w = Quantizer.weight("w", GgmlType.valueOf(type), values, N, N, Arena.ofShared());
+        w = type.equals("F8_E4M3") ? fp8(values) : Quantizer.weight("w", GgmlType.valueOf(type), values, N, N, Arena.ofShared());
         for (float[] v : x8) {
             for (int i = 0; i < N; i++) {
                 v[i] = (float) r.nextGaussian();
             }
         }
         x1[0] = x8[0];
+    }
+
+    /** DeepSeek-V3's layout: e4m3 values, one scale per 128 x 128 tile (its largest value maps to 448). */
+    static Weight fp8(float[] values) {
+        int block = 128, tiles = N / block;
+        MemorySegment codes = Arena.ofShared().allocate((long) N * N), scales = Arena.ofShared().allocate(4L * tiles * tiles);
+        for (int bi = 0; bi < tiles; bi++) {
+            for (int bj = 0; bj < tiles; bj++) {
+                float max = 0;
+                for (int i = bi * block; i < (bi + 1) * block; i++) {
+                    for (int j = bj * block; j < (bj + 1) * block; j++) {
+                        max = Math.max(max, Math.abs(values[i * N + j]));
+                    }
+                }
+                float scale = max / 448f;
+                scales.setAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, (long) bi * tiles + bj, scale);
+                for (int i = bi * block; i < (bi + 1) * block; i++) {
+                    for (int j = bj * block; j < (bj + 1) * block; j++) {
+                        codes.set(ValueLayout.JAVA_BYTE, (long) i * N + j, Fp8BlockWeight.floatToE4m3(values[i * N + j] / scale));
+                    }
+                }
+            }
+        }
+        return new Fp8BlockWeight("w", codes, scales, N, N, block);
     }
 
     @Benchmark

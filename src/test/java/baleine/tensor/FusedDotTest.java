@@ -96,11 +96,50 @@ class FusedDotTest {
                 xs[k][i] = (float) rnd.nextGaussian();
             }
         }
-        float[] four = VectorMath.outBuffer(4);
-        w.dot4(42, xs, 0, 5, four);
+        // bit for bit: batching and grouping rows change nothing
+        float[] out = VectorMath.outBuffer(16);
+        w.dot4(42, xs, 0, 5, out);
         for (int k = 0; k < 4; k++) {
-            assertThat(four[k]).isEqualTo(w.dot(42, xs[k], 5)); // bit for bit: batching changes nothing
+            assertThat(out[k]).isEqualTo(w.dot(42, xs[k], 5));
         }
+        w.dotRows4(20, 70, x, 5, out);
+        for (int k = 0; k < 4; k++) {
+            assertThat(out[k]).isEqualTo(w.dot(20 + 70 * k, x, 5));
+        }
+        assertThat(w.hasTileDot()).isTrue();
+        w.dotTile(126, xs, 0, 5, out); // rows 126..129 span two scale blocks
+        for (int i = 0; i < 4; i++) {
+            for (int k = 0; k < 4; k++) {
+                assertThat(out[4 * i + k]).isEqualTo(w.dot(126 + i, xs[k], 5));
+            }
+        }
+    }
+
+    @org.junit.jupiter.api.Test
+    void fp8RowWithTheNaNCodeGivesNaNInEveryKernel() {
+        int rows = 8, cols = 256;
+        java.lang.foreign.MemorySegment values = Arena.ofAuto().allocate((long) rows * cols);
+        for (long i = 0; i < values.byteSize(); i++) {
+            values.set(Le.U8, i, (byte) 0x38); // 1.0
+        }
+        values.set(Le.U8, 2L * cols + 200, (byte) 0xFF); // row 2 holds -NaN
+        java.lang.foreign.MemorySegment scales = Arena.ofAuto().allocate(4L * 2);
+        scales.set(Le.F32, 0, 0.5f);
+        scales.set(Le.F32, 4, 0.5f);
+        Weight w = new Fp8BlockWeight("w", values, scales, rows, cols, 128);
+        float[] x = new float[cols];
+        java.util.Arrays.fill(x, 1f);
+        float[][] xs = {x, x, x, x};
+        float[] out = VectorMath.outBuffer(16);
+        assertThat(w.dot(1, x, 0)).isEqualTo(128f);
+        assertThat(w.dot(2, x, 0)).isNaN();
+        w.dot4(2, xs, 0, 0, out);
+        assertThat(out[0]).isNaN();
+        w.dotRows4(0, 1, x, 0, out);
+        assertThat(out).startsWith(128f, 128f, Float.NaN, 128f);
+        w.dotTile(0, xs, 0, 0, out);
+        assertThat(out[8]).isNaN();
+        assertThat(out[4]).isEqualTo(128f);
     }
 
     @org.junit.jupiter.api.Test
@@ -111,11 +150,17 @@ class FusedDotTest {
         }
         int lanes = jdk.incubator.vector.FloatVector.SPECIES_PREFERRED.length();
         for (int b = 0; b < 256; b += lanes) {
-            float[] got = Fp8BlockWeight.e4m3(codes, b).toArray();
+            float[] got = Fp8Dot.e4m3(codes, b).toArray();
             for (int k = 0; k < lanes; k++) {
-                float want = Fp8BlockWeight.e4m3ToFloat(b + k);
-                assertThat(Float.floatToIntBits(got[k])).as("code 0x%02x", b + k).isEqualTo(Float.floatToIntBits(want));
+                int code = b + k;
+                // the NaN codes read as +-480; the kernels give NaN for their rows (Fp8Dot.hasNaN)
+                float want = (code & 0x7F) == 0x7F ? Math.copySign(480f, 0x80 - code) : Fp8BlockWeight.e4m3ToFloat(code);
+                assertThat(Float.floatToIntBits(got[k])).as("code 0x%02x", code).isEqualTo(Float.floatToIntBits(want));
             }
         }
+        assertThat(Fp8Dot.hasNaN(codes, 0, 127)).isFalse();
+        assertThat(Fp8Dot.hasNaN(codes, 0, 128)).isTrue();
+        assertThat(Fp8Dot.hasNaN(codes, 128, 127)).isFalse();
+        assertThat(Fp8Dot.hasNaN(codes, 200, 56)).isTrue();
     }
 }

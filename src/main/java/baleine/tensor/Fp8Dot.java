@@ -1,0 +1,258 @@
+package baleine.tensor;
+
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
+
+import static baleine.tensor.Species.B;
+import static baleine.tensor.Species.F;
+import static baleine.tensor.Species.I;
+
+/**
+ * The kernels of {@link Fp8BlockWeight}: e4m3 bytes read in place and converted in registers. Per row and
+ * 128-wide block the products are summed in one vector, which is then scaled into the row's accumulator,
+ * in the same order in every kernel, so batching and row grouping never change a result's bits. A
+ * block holding e4m3fn's NaN code makes its row's result NaN (the conversion reads the code as 480).
+ * Rows are absolute row numbers of the stored matrix.
+ */
+final class Fp8Dot {
+    private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+    private static final VectorSpecies<Byte> WIDE = ByteVector.SPECIES_PREFERRED;
+
+    private Fp8Dot() {
+    }
+
+    /**
+     * Lane-wise e4m3fn to float, exactly, except the NaN code (read as ±480, see {@link #hasNaN}): the byte
+     * shifted so that its 4 exponent and 3 mantissa bits land at the top of a float's exponent and mantissa
+     * (bits 20..26), its sign on the float's sign, reads as 2^-120 times the value, normals and subnormals
+     * alike; the multiplication by 2^120 is exact (an e4m3 subnormal passes through a float subnormal).
+     */
+    static FloatVector e4m3(MemorySegment s, long off) {
+        IntVector b = (IntVector) ByteVector.fromMemorySegment(B, s, off, LE).castShape(I, 0);
+        return b.lanewise(VectorOperators.LSHL, 20).and(0x87F00000).reinterpretAsFloats().mul(0x1p120f);
+    }
+
+    /** Whether codes {@code [off, off + count)} hold e4m3fn's NaN, S.1111.111: their largest magnitude is 0x7F. */
+    static boolean hasNaN(MemorySegment s, long off, int count) {
+        ByteVector max = ByteVector.zero(WIDE);
+        int i = 0;
+        for (; i + WIDE.length() <= count; i += WIDE.length()) {
+            max = max.max(ByteVector.fromMemorySegment(WIDE, s, off + i, LE).and((byte) 0x7F));
+        }
+        int largest = max.reduceLanes(VectorOperators.MAX);
+        for (; i < count; i++) {
+            largest = Math.max(largest, s.get(Le.U8, off + i) & 0x7F);
+        }
+        return largest == 0x7F;
+    }
+
+    /** The scalar end of a block that is not a whole number of vectors wide, unscaled. */
+    private static float tail(MemorySegment s, long off, int count, float[] x, int xOff) {
+        float sum = 0;
+        for (int j = 0; j < count; j++) {
+            sum += Fp8BlockWeight.E4M3[s.get(Le.U8, off + j) & 0xFF] * x[xOff + j];
+        }
+        return sum;
+    }
+
+    /** Row {@code row} times {@code x[xOff ..]}. */
+    static float dot(Fp8BlockWeight w, int row, float[] x, int xOff) {
+        MemorySegment v = w.values, scales = w.scales;
+        int cols = w.cols, block = w.block;
+        long base = (long) row * cols, scaleRow = (long) (row / block) * w.scaleCols;
+        float total = 0;
+        FloatVector acc = FloatVector.zero(F);
+        for (int j0 = 0, jb = 0; j0 < cols; j0 += block, jb++) {
+            int end = Math.min(cols, j0 + block);
+            FloatVector sum = FloatVector.zero(F);
+            int j = j0;
+            for (; j + F.length() <= end; j += F.length()) {
+                sum = e4m3(v, base + j).fma(FloatVector.fromArray(F, x, xOff + j), sum);
+            }
+            float scale = scales.get(Le.F32, 4 * (scaleRow + jb));
+            acc = sum.fma(FloatVector.broadcast(F, scale), acc);
+            if (j < end) {
+                total += tail(v, base + j, end - j, x, xOff + j) * scale;
+            }
+        }
+        return hasNaN(v, base, cols) ? Float.NaN : VectorMath.sumLanes(acc) + total;
+    }
+
+    /** {@code out[k] = row . x[t0 + k][xOff ..]} for k in 0..3: each chunk of the row converted once. */
+    static void dot4(Fp8BlockWeight w, int row, float[][] x, int t0, int xOff, float[] out) {
+        MemorySegment v = w.values, scales = w.scales;
+        int cols = w.cols, block = w.block;
+        long base = (long) row * cols, scaleRow = (long) (row / block) * w.scaleCols;
+        float[] x0 = x[t0], x1 = x[t0 + 1], x2 = x[t0 + 2], x3 = x[t0 + 3];
+        float total0 = 0, total1 = 0, total2 = 0, total3 = 0;
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+        for (int j0 = 0, jb = 0; j0 < cols; j0 += block, jb++) {
+            int end = Math.min(cols, j0 + block);
+            FloatVector s0 = FloatVector.zero(F), s1 = s0, s2 = s0, s3 = s0;
+            int j = j0;
+            for (; j + F.length() <= end; j += F.length()) {
+                FloatVector wv = e4m3(v, base + j);
+                s0 = wv.fma(FloatVector.fromArray(F, x0, xOff + j), s0);
+                s1 = wv.fma(FloatVector.fromArray(F, x1, xOff + j), s1);
+                s2 = wv.fma(FloatVector.fromArray(F, x2, xOff + j), s2);
+                s3 = wv.fma(FloatVector.fromArray(F, x3, xOff + j), s3);
+            }
+            float scale = scales.get(Le.F32, 4 * (scaleRow + jb));
+            FloatVector vs = FloatVector.broadcast(F, scale);
+            a0 = s0.fma(vs, a0);
+            a1 = s1.fma(vs, a1);
+            a2 = s2.fma(vs, a2);
+            a3 = s3.fma(vs, a3);
+            if (j < end) {
+                total0 += tail(v, base + j, end - j, x0, xOff + j) * scale;
+                total1 += tail(v, base + j, end - j, x1, xOff + j) * scale;
+                total2 += tail(v, base + j, end - j, x2, xOff + j) * scale;
+                total3 += tail(v, base + j, end - j, x3, xOff + j) * scale;
+            }
+        }
+        a0.intoArray(out, 0);
+        a1.intoArray(out, VectorMath.LANES);
+        a2.intoArray(out, 2 * VectorMath.LANES);
+        a3.intoArray(out, 3 * VectorMath.LANES);
+        VectorMath.sumLanesInPlace(out, 4);
+        boolean nan = hasNaN(v, base, cols);
+        out[0] = nan ? Float.NaN : out[0] + total0;
+        out[1] = nan ? Float.NaN : out[1] + total1;
+        out[2] = nan ? Float.NaN : out[2] + total2;
+        out[3] = nan ? Float.NaN : out[3] + total3;
+    }
+
+    /** {@code out[k] = row(row + k * rowStride) . x[xOff ..]} for k in 0..3: four memory streams (decoding's product). */
+    static void rows4(Fp8BlockWeight w, int row, int rowStride, float[] x, int xOff, float[] out) {
+        MemorySegment v = w.values, scales = w.scales;
+        int cols = w.cols, block = w.block, scaleCols = w.scaleCols;
+        int r1 = row + rowStride, r2 = r1 + rowStride, r3 = r2 + rowStride;
+        long b0 = (long) row * cols, b1 = (long) r1 * cols, b2 = (long) r2 * cols, b3 = (long) r3 * cols;
+        long c0 = 4L * (row / block) * scaleCols, c1 = 4L * (r1 / block) * scaleCols, c2 = 4L * (r2 / block) * scaleCols, c3 = 4L * (r3 / block) * scaleCols;
+        float total0 = 0, total1 = 0, total2 = 0, total3 = 0;
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+        for (int j0 = 0, jb = 0; j0 < cols; j0 += block, jb++) {
+            int end = Math.min(cols, j0 + block);
+            FloatVector s0 = FloatVector.zero(F), s1 = s0, s2 = s0, s3 = s0;
+            int j = j0;
+            for (; j + F.length() <= end; j += F.length()) {
+                FloatVector xv = FloatVector.fromArray(F, x, xOff + j);
+                s0 = e4m3(v, b0 + j).fma(xv, s0);
+                s1 = e4m3(v, b1 + j).fma(xv, s1);
+                s2 = e4m3(v, b2 + j).fma(xv, s2);
+                s3 = e4m3(v, b3 + j).fma(xv, s3);
+            }
+            float k0 = scales.get(Le.F32, c0 + 4 * jb), k1 = scales.get(Le.F32, c1 + 4 * jb);
+            float k2 = scales.get(Le.F32, c2 + 4 * jb), k3 = scales.get(Le.F32, c3 + 4 * jb);
+            a0 = s0.fma(FloatVector.broadcast(F, k0), a0);
+            a1 = s1.fma(FloatVector.broadcast(F, k1), a1);
+            a2 = s2.fma(FloatVector.broadcast(F, k2), a2);
+            a3 = s3.fma(FloatVector.broadcast(F, k3), a3);
+            if (j < end) {
+                total0 += tail(v, b0 + j, end - j, x, xOff + j) * k0;
+                total1 += tail(v, b1 + j, end - j, x, xOff + j) * k1;
+                total2 += tail(v, b2 + j, end - j, x, xOff + j) * k2;
+                total3 += tail(v, b3 + j, end - j, x, xOff + j) * k3;
+            }
+        }
+        a0.intoArray(out, 0);
+        a1.intoArray(out, VectorMath.LANES);
+        a2.intoArray(out, 2 * VectorMath.LANES);
+        a3.intoArray(out, 3 * VectorMath.LANES);
+        VectorMath.sumLanesInPlace(out, 4);
+        out[0] = hasNaN(v, b0, cols) ? Float.NaN : out[0] + total0;
+        out[1] = hasNaN(v, b1, cols) ? Float.NaN : out[1] + total1;
+        out[2] = hasNaN(v, b2, cols) ? Float.NaN : out[2] + total2;
+        out[3] = hasNaN(v, b3, cols) ? Float.NaN : out[3] + total3;
+    }
+
+    /**
+     * {@code out[4 * i + k] = row(row + i) . x[t0 + k][xOff ..]} for i, k in 0..3 (prefill's product): each
+     * chunk of the four rows converted once and each chunk of x loaded once for all sixteen. The sixteen
+     * accumulators live in {@code out} (sixteen vectors wide), the block sums in registers.
+     */
+    static void tile(Fp8BlockWeight w, int row, float[][] x, int t0, int xOff, float[] out) {
+        MemorySegment v = w.values, scales = w.scales;
+        int cols = w.cols, block = w.block, scaleCols = w.scaleCols, lanes = VectorMath.LANES;
+        long b0 = (long) row * cols, b1 = b0 + cols, b2 = b1 + cols, b3 = b2 + cols;
+        long c0 = 4L * (row / block) * scaleCols, c1 = 4L * ((row + 1) / block) * scaleCols;
+        long c2 = 4L * ((row + 2) / block) * scaleCols, c3 = 4L * ((row + 3) / block) * scaleCols;
+        float[] x0 = x[t0], x1 = x[t0 + 1], x2 = x[t0 + 2], x3 = x[t0 + 3];
+        float[] totals = null; // only blocks narrower than whole vectors have scalar ends
+        java.util.Arrays.fill(out, 0, 16 * lanes, 0f);
+        for (int j0 = 0, jb = 0; j0 < cols; j0 += block, jb++) {
+            int end = Math.min(cols, j0 + block);
+            FloatVector s00 = FloatVector.zero(F), s01 = s00, s02 = s00, s03 = s00, s10 = s00, s11 = s00, s12 = s00, s13 = s00;
+            FloatVector s20 = s00, s21 = s00, s22 = s00, s23 = s00, s30 = s00, s31 = s00, s32 = s00, s33 = s00;
+            int j = j0;
+            for (; j + F.length() <= end; j += F.length()) {
+                FloatVector y0 = FloatVector.fromArray(F, x0, xOff + j), y1 = FloatVector.fromArray(F, x1, xOff + j);
+                FloatVector y2 = FloatVector.fromArray(F, x2, xOff + j), y3 = FloatVector.fromArray(F, x3, xOff + j);
+                FloatVector r = e4m3(v, b0 + j);
+                s00 = r.fma(y0, s00);
+                s01 = r.fma(y1, s01);
+                s02 = r.fma(y2, s02);
+                s03 = r.fma(y3, s03);
+                r = e4m3(v, b1 + j);
+                s10 = r.fma(y0, s10);
+                s11 = r.fma(y1, s11);
+                s12 = r.fma(y2, s12);
+                s13 = r.fma(y3, s13);
+                r = e4m3(v, b2 + j);
+                s20 = r.fma(y0, s20);
+                s21 = r.fma(y1, s21);
+                s22 = r.fma(y2, s22);
+                s23 = r.fma(y3, s23);
+                r = e4m3(v, b3 + j);
+                s30 = r.fma(y0, s30);
+                s31 = r.fma(y1, s31);
+                s32 = r.fma(y2, s32);
+                s33 = r.fma(y3, s33);
+            }
+            float k0 = scales.get(Le.F32, c0 + 4 * jb), k1 = scales.get(Le.F32, c1 + 4 * jb);
+            float k2 = scales.get(Le.F32, c2 + 4 * jb), k3 = scales.get(Le.F32, c3 + 4 * jb);
+            FloatVector g = FloatVector.broadcast(F, k0);
+            s00.fma(g, FloatVector.fromArray(F, out, 0)).intoArray(out, 0);
+            s01.fma(g, FloatVector.fromArray(F, out, lanes)).intoArray(out, lanes);
+            s02.fma(g, FloatVector.fromArray(F, out, 2 * lanes)).intoArray(out, 2 * lanes);
+            s03.fma(g, FloatVector.fromArray(F, out, 3 * lanes)).intoArray(out, 3 * lanes);
+            g = FloatVector.broadcast(F, k1);
+            s10.fma(g, FloatVector.fromArray(F, out, 4 * lanes)).intoArray(out, 4 * lanes);
+            s11.fma(g, FloatVector.fromArray(F, out, 5 * lanes)).intoArray(out, 5 * lanes);
+            s12.fma(g, FloatVector.fromArray(F, out, 6 * lanes)).intoArray(out, 6 * lanes);
+            s13.fma(g, FloatVector.fromArray(F, out, 7 * lanes)).intoArray(out, 7 * lanes);
+            g = FloatVector.broadcast(F, k2);
+            s20.fma(g, FloatVector.fromArray(F, out, 8 * lanes)).intoArray(out, 8 * lanes);
+            s21.fma(g, FloatVector.fromArray(F, out, 9 * lanes)).intoArray(out, 9 * lanes);
+            s22.fma(g, FloatVector.fromArray(F, out, 10 * lanes)).intoArray(out, 10 * lanes);
+            s23.fma(g, FloatVector.fromArray(F, out, 11 * lanes)).intoArray(out, 11 * lanes);
+            g = FloatVector.broadcast(F, k3);
+            s30.fma(g, FloatVector.fromArray(F, out, 12 * lanes)).intoArray(out, 12 * lanes);
+            s31.fma(g, FloatVector.fromArray(F, out, 13 * lanes)).intoArray(out, 13 * lanes);
+            s32.fma(g, FloatVector.fromArray(F, out, 14 * lanes)).intoArray(out, 14 * lanes);
+            s33.fma(g, FloatVector.fromArray(F, out, 15 * lanes)).intoArray(out, 15 * lanes);
+            if (j < end) {
+                totals = totals == null ? new float[16] : totals;
+                for (int i = 0; i < 4; i++) {
+                    float k = i == 0 ? k0 : i == 1 ? k1 : i == 2 ? k2 : k3;
+                    for (int t = 0; t < 4; t++) {
+                        totals[4 * i + t] += tail(v, b0 + (long) i * cols + j, end - j, x[t0 + t], xOff + j) * k;
+                    }
+                }
+            }
+        }
+        VectorMath.sumLanesInPlace(out, 16);
+        for (int i = 0; i < 4; i++) {
+            boolean nan = hasNaN(v, b0 + (long) i * cols, cols);
+            for (int t = 0; t < 4; t++) {
+                out[4 * i + t] = nan ? Float.NaN : out[4 * i + t] + (totals == null ? 0f : totals[4 * i + t]);
+            }
+        }
+    }
+}
