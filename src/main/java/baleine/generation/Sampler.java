@@ -12,6 +12,11 @@ import java.util.Random;
 public final class Sampler {
     private final SamplingParams p;
     private final Random random;
+    // per-token working memory, reused: adjusted logits, candidate keys, probabilities by token id
+    private float[] work = new float[0];
+    private long[] keys = new long[0];
+    private double[] prob = new double[0];
+    private int sorted; // keys[0 .. sorted) are in order
 
     public Sampler(SamplingParams params) {
         this.p = params;
@@ -23,7 +28,78 @@ public final class Sampler {
      * @param generated how often each token was generated, for presence / frequency penalties
      */
     public int sample(float[] logits, List<Integer> context, Map<Integer, Integer> generated) {
-        float[] l = logits.clone();
+        float[] l = adjusted(logits, context, generated);
+        if (p.temperature() == 0) {
+            return argmax(l);
+        }
+        int n = candidates(l);
+        // probabilities relative to the best candidate's, summed over the candidates
+        double max = l[(int) keys[0]], sum = 0;
+        for (int i = 0; i < n; i++) {
+            int id = (int) keys[i];
+            prob[id] = Math.exp((l[id] - max) / p.temperature());
+            sum += prob[id];
+        }
+        // top-p: the smallest prefix with mass >= top_p (1 keeps every candidate)
+        int keep = n;
+        double cumulative = 0;
+        for (int i = 0; i < n && keep == n && p.topP() < 1; i++) {
+            cumulative += prob[sortedKey(i, n)] / sum;
+            if (cumulative >= p.topP()) {
+                keep = i + 1;
+            }
+        }
+        // min-p: drop candidates below min_p times the best probability (probabilities fall as the order goes)
+        double threshold = p.minP() * prob[(int) keys[0]];
+        if (threshold > 0) {
+            int above = 0;
+            for (int i = 0; i < n; i++) {
+                above += prob[(int) keys[i]] >= threshold ? 1 : 0;
+            }
+            keep = Math.max(1, Math.min(keep, above));
+        }
+        double total = keep == n ? sum : 0;
+        for (int i = 0; i < keep && keep < n; i++) {
+            total += prob[sortedKey(i, n)];
+        }
+        double r = random.nextDouble() * total;
+        for (int i = 0; i < keep; i++) {
+            r -= prob[sortedKey(i, n)];
+            if (r < 0) {
+                return (int) keys[i];
+            }
+        }
+        return sortedKey(keep - 1, n);
+    }
+
+    /**
+     * The id of the i-th best candidate: the best 64, then the best 1024, are picked (quickselect) and sorted
+     * when the order gets there, the rest is sorted in one go when needed (a peaked distribution never
+     * gets past the first 64).
+     */
+    private int sortedKey(int i, int n) {
+        if (i >= sorted) {
+            int to = i < 64 ? 64 : i < 1024 ? 1024 : n;
+            if (to < n / 2) {
+                select(keys, i, n, to - i);
+            } else {
+                to = n;
+            }
+            Arrays.sort(keys, i, to);
+            sorted = to;
+        }
+        return (int) keys[i];
+    }
+
+    /** The logits with logit bias and penalties applied, in a buffer reused token after token. */
+    private float[] adjusted(float[] logits, List<Integer> context, Map<Integer, Integer> generated) {
+        if (work.length != logits.length) {
+            work = new float[logits.length];
+            prob = new double[logits.length];
+            keys = new long[logits.length];
+        }
+        float[] l = work;
+        System.arraycopy(logits, 0, l, 0, l.length);
         p.logitBias().forEach((id, b) -> l[id] += b);
         if (p.repetitionPenalty() != 1f) {
             for (int id : new java.util.HashSet<>(context)) {
@@ -33,65 +109,71 @@ public final class Sampler {
         if (p.presencePenalty() != 0 || p.frequencyPenalty() != 0) {
             generated.forEach((id, n) -> l[id] -= p.presencePenalty() + p.frequencyPenalty() * n);
         }
-        if (p.temperature() == 0) {
-            return argmax(l);
-        }
-        int[] order = candidates(l, p.topK());
-        int n = order.length;
-        double max = l[order[0]];
-        double[] prob = new double[n];
-        double sum = 0;
-        for (int i = 0; i < n; i++) {
-            prob[i] = Math.exp((l[order[i]] - max) / p.temperature());
-            sum += prob[i];
-        }
-        // top-p: the smallest prefix of the sorted candidates with mass >= top_p
-        double cumulative = 0;
-        int keep = n;
-        for (int i = 0; i < n; i++) {
-            cumulative += prob[i] / sum;
-            if (cumulative >= p.topP()) {
-                keep = i + 1;
-                break;
-            }
-        }
-        // min-p: drop candidates below min_p times the best probability
-        double threshold = p.minP() * prob[0];
-        while (keep > 1 && prob[keep - 1] < threshold) {
-            keep--;
-        }
-        double total = 0;
-        for (int i = 0; i < keep; i++) {
-            total += prob[i];
-        }
-        double r = random.nextDouble() * total;
-        for (int i = 0; i < keep; i++) {
-            r -= prob[i];
-            if (r < 0) {
-                return order[i];
-            }
-        }
-        return order[keep - 1];
+        return l;
     }
 
     /**
-     * Token ids by descending logit (ties: lower id first): the best {@code topK} when set (a heap, no full
-     * sort), else all of them (a primitive sort of packed keys).
+     * Fills {@code keys[0 .. n)} with the candidates and returns n; {@code keys[0]} is the best. With top-k,
+     * the best {@code top_k} tokens, sorted. Otherwise every token within 40 temperatures of the best logit,
+     * unsorted after the first ({@link #sortedKey} sorts them only as far as the filters and the draw look:
+     * a whole vocabulary sorted costs milliseconds per token). Any other token's probability is below
+     * e^-40 of the best one's (under 1e-12 for a whole vocabulary), too small to change a double sum that
+     * starts at 1.
      */
-    static int[] candidates(float[] l, int topK) {
-        if (topK > 0 && topK < l.length) {
-            return best(l, topK);
+    private int candidates(float[] l) {
+        int best = argmax(l);
+        if (p.topK() > 0 && p.topK() < l.length) {
+            return bestK(l, p.topK());
         }
-        long[] keys = new long[l.length];
+        int n = 0;
+        sorted = 1;
+        double floor = l[best] - 40.0 * p.temperature();
+        keys[n++] = key(l[best], best);
         for (int i = 0; i < l.length; i++) {
+            if (l[i] >= floor && i != best) {
+                keys[n++] = key(l[i], i);
+            }
+        }
+        return n;
+    }
+
+    /** The {@code k} smallest keys, sorted, through a max-heap in {@code keys[0 .. k)}: most tokens lose one comparison with its top. */
+    private int bestK(float[] l, int k) {
+        for (int i = 0; i < k; i++) {
             keys[i] = key(l[i], i);
+            for (int c = i; c > 0 && keys[(c - 1) / 2] < keys[c]; c = (c - 1) / 2) {
+                swap(keys, c, (c - 1) / 2);
+            }
         }
-        Arrays.sort(keys);
-        int[] ids = new int[l.length];
-        for (int i = 0; i < ids.length; i++) {
-            ids[i] = (int) keys[i];
+        for (int i = k; i < l.length; i++) {
+            long key = key(l[i], i);
+            if (key < keys[0]) {
+                keys[0] = key;
+                for (int c = 0; ; ) {
+                    int child = 2 * c + 1;
+                    if (child >= k) {
+                        break;
+                    }
+                    if (child + 1 < k && keys[child + 1] > keys[child]) {
+                        child++;
+                    }
+                    if (keys[c] >= keys[child]) {
+                        break;
+                    }
+                    swap(keys, c, child);
+                    c = child;
+                }
+            }
         }
-        return ids;
+        Arrays.sort(keys, 0, k);
+        sorted = k;
+        return k;
+    }
+
+    private static void swap(long[] a, int i, int j) {
+        long t = a[i];
+        a[i] = a[j];
+        a[j] = t;
     }
 
     /** Sorts ascending as logits descend, then ids ascend. */
@@ -101,27 +183,31 @@ public final class Sampler {
         return ((long) ~ordered << 32) | (id & 0xFFFFFFFFL);
     }
 
-    private static int[] best(float[] l, int k) {
-        java.util.PriorityQueue<Long> heap = new java.util.PriorityQueue<>(k, java.util.Comparator.reverseOrder());
-        for (int i = 0; i < l.length; i++) {
-            long key = key(l[i], i);
-            if (heap.size() < k) {
-                heap.add(key);
-            } else if (key < heap.peek()) {
-                heap.poll();
-                heap.add(key);
+    /** Moves the {@code count} smallest of {@code a[from .. to)} to its front, in any order (quickselect). */
+    static void select(long[] a, int from, int to, int count) {
+        int lo = from, hi = to - 1, k = from + count - 1;
+        while (count > 0 && lo < hi) {
+            long pivot = a[(lo + hi) >>> 1];
+            int i = lo, j = hi;
+            while (i <= j) {
+                while (a[i] < pivot) {
+                    i++;
+                }
+                while (a[j] > pivot) {
+                    j--;
+                }
+                if (i <= j) {
+                    swap(a, i++, j--);
+                }
+            }
+            if (k <= j) {
+                hi = j;
+            } else if (k >= i) {
+                lo = i;
+            } else {
+                return;
             }
         }
-        long[] keys = new long[heap.size()];
-        for (int i = 0; i < keys.length; i++) {
-            keys[i] = heap.poll();
-        }
-        Arrays.sort(keys);
-        int[] ids = new int[keys.length];
-        for (int i = 0; i < ids.length; i++) {
-            ids[i] = (int) keys[i];
-        }
-        return ids;
     }
 
     static int argmax(float[] l) {

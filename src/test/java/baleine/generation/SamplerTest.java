@@ -85,4 +85,85 @@ class SamplerTest {
         assertThatThrownBy(() -> SamplingParams.defaults().withLogitBias(Map.of(99, 1f)).validate(10)).hasMessageContaining("token 99");
         assertThatThrownBy(() -> SamplingParams.defaults().withMaxTokens(0).validate(10)).hasMessageContaining("max tokens");
     }
+
+    /** The plain reference: every token sorted by descending logit, then the same filters and draw. */
+    private static int referenceSample(float[] logits, SamplingParams p, Random random) {
+        Integer[] order = new Integer[logits.length];
+        for (int i = 0; i < order.length; i++) {
+            order[i] = i;
+        }
+        java.util.Arrays.sort(order, (a, b) -> logits[a] != logits[b] ? Float.compare(logits[b], logits[a]) : Integer.compare(a, b));
+        int n = p.topK() > 0 ? Math.min(p.topK(), order.length) : order.length;
+        double[] prob = new double[n];
+        double sum = 0;
+        for (int i = 0; i < n; i++) {
+            prob[i] = Math.exp((logits[order[i]] - (double) logits[order[0]]) / p.temperature());
+            sum += prob[i];
+        }
+        int keep = n;
+        double cumulative = 0;
+        for (int i = 0; i < n && p.topP() < 1; i++) { // top_p 1 keeps all
+            cumulative += prob[i] / sum;
+            if (cumulative >= p.topP()) {
+                keep = i + 1;
+                break;
+            }
+        }
+        while (keep > 1 && prob[keep - 1] < p.minP() * prob[0]) {
+            keep--;
+        }
+        double total = 0;
+        for (int i = 0; i < keep; i++) {
+            total += prob[i];
+        }
+        double r = random.nextDouble() * total;
+        for (int i = 0; i < keep; i++) {
+            r -= prob[i];
+            if (r < 0) {
+                return order[i];
+            }
+        }
+        return order[keep - 1];
+    }
+
+    @Test
+    void drawsMatchTheFullSortReferenceWithoutSortingTheVocabulary() {
+        Random rnd = new Random(11);
+        float[] l = new float[20_000];
+        SamplingParams[] settings = {
+                SamplingParams.defaults(), // top_k 40, top_p 0.95, min_p 0.05
+                SamplingParams.defaults().withTemperature(0.6f).withTopP(0.95f).withTopK(0).withMinP(0), // DeepSeek-R1's
+                SamplingParams.defaults().withTemperature(1f).withTopP(1f).withTopK(0).withMinP(0), // every candidate
+                SamplingParams.defaults().withTemperature(2f).withTopP(0.5f).withTopK(0).withMinP(0.01f),
+                SamplingParams.defaults().withTemperature(0.05f).withTopP(0.99f).withTopK(0).withMinP(0)};
+        for (SamplingParams p : settings) {
+            Sampler sampler = new Sampler(p.withSeed(7L));
+            Random reference = new Random(7L);
+            for (int draw = 0; draw < 40; draw++) {
+                double spread = 1 + 4 * rnd.nextDouble(); // peaked to flat distributions
+                for (int i = 0; i < l.length; i++) {
+                    l[i] = (float) (rnd.nextGaussian() * spread);
+                }
+                assertThat(sampler.sample(l, List.of(), Map.of())).as(p + " draw " + draw).isEqualTo(referenceSample(l, p, reference));
+            }
+        }
+    }
+
+    @Test
+    void quickselectMovesTheSmallestToTheFront() {
+        Random rnd = new Random(3);
+        for (int trial = 0; trial < 200; trial++) {
+            int n = 1 + rnd.nextInt(300), count = rnd.nextInt(n + 1), from = rnd.nextInt(5);
+            long[] a = new long[from + n];
+            for (int i = 0; i < a.length; i++) {
+                a[i] = rnd.nextInt(50) * 1000L + i; // repeated high parts, distinct keys
+            }
+            long[] sorted = java.util.Arrays.copyOfRange(a, from, from + n);
+            java.util.Arrays.sort(sorted);
+            Sampler.select(a, from, from + n, count);
+            long[] front = java.util.Arrays.copyOfRange(a, from, from + count);
+            java.util.Arrays.sort(front);
+            assertThat(front).isEqualTo(java.util.Arrays.copyOf(sorted, count));
+        }
+    }
 }
