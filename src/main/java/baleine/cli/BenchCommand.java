@@ -97,6 +97,7 @@ final class BenchCommand implements Callable<Integer> {
     static Test measure(DecoderModel m, String name, int nPrompt, int nGen, int depth, int reps, Random rnd) {
         List<Long> samples = new ArrayList<>();
         long kv = 0, allocated = 0;
+        float[][] logits = new float[1][m.vocabSize()];
         for (int r = -1; r < reps; r++) { // r = -1 warms up
             KvCache cache = m.newCache(depth + nPrompt + nGen + 1);
             if (depth > 0) {
@@ -107,8 +108,8 @@ final class BenchCommand implements Callable<Integer> {
             if (nPrompt > 0) {
                 m.forward(promptTokens, cache, false);
             }
-            for (int i = 0; i < nGen; i++) {
-                m.forward(new int[]{genTokens[i]}, cache, false);
+            for (int i = 0; i < nGen; i++) { // as a generation loop: its logits buffer reused
+                m.forwardInto(List.of(new DecoderModel.Step(new int[]{genTokens[i]}, cache)), logits);
             }
             long ns = System.nanoTime() - t0;
             if (r >= 0) {

@@ -32,8 +32,10 @@ public final class Generator {
                                      Sequence.Reasoning reasoning, GenerationListener listener, AtomicBoolean cancel) {
         params.validate(model.vocabSize());
         Sequence s = new Sequence(tokenizer, endOfGeneration, prompt, cache, cachedTokens, params, reasoning, -1, listener, cancel);
+        float[][] logits = new float[1][model.vocabSize()]; // reused token after token
         while (!s.finished()) {
-            s.accept(model.forward(s.nextInput(PROMPT_CHUNK), cache, false)[0]);
+            model.forwardInto(List.of(new DecoderModel.Step(s.nextInput(PROMPT_CHUNK), cache)), logits);
+            s.accept(logits[0]);
         }
         return s.result();
     }

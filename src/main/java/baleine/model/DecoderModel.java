@@ -107,6 +107,22 @@ public final class DecoderModel implements AutoCloseable {
      * Results do not depend on what else is in the batch.
      */
     public float[][] forward(List<Step> steps, boolean allLogits) {
+        return forward(steps, allLogits, null);
+    }
+
+    /**
+     * As {@code forward(steps, false)}, the logits of each step's last token written into {@code logits}
+     * (one row per step, {@link #vocabSize()} wide): a generation loop passes the same rows token after
+     * token instead of receiving new ones.
+     */
+    public void forwardInto(List<Step> steps, float[][] logits) {
+        if (logits.length < steps.size() || logits[0].length != vocabSize()) {
+            throw new IllegalArgumentException(steps.size() + " steps need as many rows of " + vocabSize() + " logits");
+        }
+        forward(steps, false, logits);
+    }
+
+    private float[][] forward(List<Step> steps, boolean allLogits, float[][] into) {
         int n = 0;
         for (Step s : steps) {
             if (s.tokens().length == 0) {
@@ -123,15 +139,22 @@ public final class DecoderModel implements AutoCloseable {
             s.cache().reserve(s.tokens().length);
         }
         if (n > MAX_BATCH) {
-            return forwardInChunks(steps, allLogits);
+            float[][] logits = forwardInChunks(steps, allLogits);
+            if (into == null) {
+                return logits;
+            }
+            for (int i = 0; i < logits.length; i++) {
+                System.arraycopy(logits[i], 0, into[i], 0, logits[i].length);
+            }
+            return into;
         }
         try (Activations.Scope pass = Activations.open()) {
-            return forwardPass(steps, n, allLogits);
+            return forwardPass(steps, n, allLogits, into);
         }
     }
 
     /** One pass of at most {@link #MAX_BATCH} tokens; its activations are reused, layer after layer. */
-    private float[][] forwardPass(List<Step> steps, int n, boolean allLogits) {
+    private float[][] forwardPass(List<Step> steps, int n, boolean allLogits, float[][] into) {
         int hidden = embedding.cols;
         float[][] h = Activations.take(n, hidden);
         int row = 0;
@@ -157,7 +180,7 @@ public final class DecoderModel implements AutoCloseable {
             end += len;
         }
         float[][] last = out.toArray(new float[0][]);
-        float[][] logits = new float[last.length][lmHead.rows]; // returned: never from the activations
+        float[][] logits = into != null ? into : new float[last.length][lmHead.rows]; // never from the activations
         MatMul.apply(lmHead, last, logits, last.length);
         return logits;
     }

@@ -32,6 +32,7 @@ final class Scheduler implements AutoCloseable {
     private final BlockPool pool;
     private final int contextPerSlot;
     private final Thread loop;
+    private final float[][] logits; // one row per slot, reused step after step
     private volatile boolean running = true;
 
     /** A running request: its cache (a view of the shared block pool), tokens and generation. */
@@ -57,6 +58,7 @@ final class Scheduler implements AutoCloseable {
         for (int i = 0; i < parallel; i++) {
             slots.add(new Slot());
         }
+        this.logits = new float[parallel][model.model().vocabSize()];
         this.loop = Thread.ofPlatform().name("baleine-scheduler").daemon().start(this::run);
     }
 
@@ -208,7 +210,7 @@ final class Scheduler implements AutoCloseable {
         if (active.isEmpty()) {
             return false;
         }
-        float[][] logits = model.model().forward(steps, false);
+        model.model().forwardInto(steps, logits);
         synchronized (this) {
             for (int i = 0; i < active.size(); i++) {
                 Slot s = active.get(i);

@@ -64,8 +64,8 @@ class CliTest {
             assertThat(t.get("decode_weight_bytes").asLong()).isPositive();
         }
         assertThat(tests.get(1).get("roofline_pct").asDouble()).isPositive();
-        // every generated token allocates at least its logits (512-token vocabulary, 4 bytes each)
-        assertThat(tests.get(1).get("alloc_bytes_per_token").asLong()).isGreaterThanOrEqualTo(512 * 4);
+        // measured by all threads (the logits buffer is reused, but each step's input and bookkeeping are new)
+        assertThat(tests.get(1).get("alloc_bytes_per_token").asLong()).isPositive();
         Run table = run("bench", model.toString(), "-p", "0", "-n", "2", "-r", "1", "--no-bandwidth");
         assertThat(table.out()).contains("| tg2 |", "KV cache", "tg2 allocates").doesNotContain("roofline");
     }
