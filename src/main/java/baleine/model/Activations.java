@@ -19,13 +19,15 @@ import java.util.Set;
 public final class Activations {
     private static final ThreadLocal<Activations> OF_THREAD = ThreadLocal.withInitial(Activations::new);
 
-    /** Free matrices by shape ({@code n << 32 | width}). */
-    private final Map<Long, ArrayDeque<float[][]>> free = new HashMap<>();
-    /** Matrices taken and not yet given back, in order, with their shapes. */
+    /**
+     * Free rows by width: matrices of any height share them (a mixture of experts gives each expert a
+     * different number of tokens, so whole matrices kept by shape would pile up).
+     */
+    private final Map<Integer, ArrayDeque<float[]>> free = new HashMap<>();
+    /** Matrices taken and not yet given back, in order. */
     private final List<float[][]> taken = new ArrayList<>();
-    private final List<Long> takenShapes = new ArrayList<>();
-    /** Shapes used since the outermost scope opened: the others are dropped when it closes. */
-    private final Set<Long> used = new HashSet<>();
+    /** Widths used since the outermost scope opened: the others are dropped when it closes. */
+    private final Set<Integer> used = new HashSet<>();
     private int depth;
 
     private Activations() {
@@ -37,19 +39,19 @@ public final class Activations {
         if (a.depth == 0) { // outside any scope: a plain allocation
             return new float[n][width];
         }
-        long shape = (long) n << 32 | width;
-        ArrayDeque<float[][]> stack = a.free.get(shape);
-        float[][] m = stack != null ? stack.poll() : null;
-        if (m == null) {
-            m = new float[n][width];
-        } else {
-            for (float[] row : m) {
+        ArrayDeque<float[]> rows = a.free.get(width);
+        float[][] m = new float[n][];
+        for (int t = 0; t < n; t++) {
+            float[] row = rows != null ? rows.poll() : null;
+            if (row == null) {
+                row = new float[width];
+            } else {
                 Arrays.fill(row, 0f);
             }
+            m[t] = row;
         }
         a.taken.add(m);
-        a.takenShapes.add(shape);
-        a.used.add(shape);
+        a.used.add(width);
         return m;
     }
 
@@ -60,7 +62,7 @@ public final class Activations {
         return new Scope(a, a.taken.size());
     }
 
-    /** A nesting of {@link #take}s; closing it gives their matrices back (and, outermost, forgets unused shapes). */
+    /** A nesting of {@link #take}s; closing it gives their rows back (and, outermost, forgets unused widths). */
     public static final class Scope implements AutoCloseable {
         private final Activations owner;
         private final int mark;
@@ -74,10 +76,11 @@ public final class Activations {
         public void close() {
             Activations a = owner;
             for (int i = a.taken.size() - 1; i >= mark; i--) {
-                a.free.computeIfAbsent(a.takenShapes.get(i), s -> new ArrayDeque<>()).push(a.taken.remove(i));
-                a.takenShapes.remove(i);
+                for (float[] row : a.taken.remove(i)) {
+                    a.free.computeIfAbsent(row.length, w -> new ArrayDeque<>()).push(row);
+                }
             }
-            if (--a.depth == 0) { // a pass ended: keep only the shapes it used
+            if (--a.depth == 0) { // a pass ended: keep only the widths it used
                 a.free.keySet().retainAll(a.used);
                 a.used.clear();
             }
