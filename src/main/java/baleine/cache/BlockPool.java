@@ -84,7 +84,7 @@ public final class BlockPool {
         if (b == null && fresh < blocks) {
             b = fresh++;
             for (LayerCache l : layers) {
-                l.ensureRows(fresh * BLOCK); // storage grows with use (by doubling), not all at start
+                l.ensureRows(fresh * BLOCK, blocks * BLOCK); // storage grows with use (by doubling), not all at start
             }
         }
         if (b == null) {

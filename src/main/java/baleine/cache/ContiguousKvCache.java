@@ -16,7 +16,7 @@ public final class ContiguousKvCache extends KvCache {
     @Override
     protected void makeRoom(int tokens) {
         for (LayerCache l : layers()) {
-            l.ensureRows(tokens);
+            l.ensureRows(tokens, contextLength());
         }
     }
 }

@@ -13,9 +13,9 @@ public final class DenseLayerCache implements LayerCache {
     }
 
     @Override
-    public void ensureRows(int tokens) {
+    public void ensureRows(int tokens, int limit) {
         if ((long) tokens * kvDim > keys.length) {
-            int cap = Math.max(tokens, Math.min(2 * keys.length / kvDim, Integer.MAX_VALUE / kvDim));
+            int cap = Math.max(tokens, Math.min(Math.min(2 * keys.length / kvDim, limit), Integer.MAX_VALUE / kvDim));
             keys = Arrays.copyOf(keys, Math.toIntExact((long) cap * kvDim));
             values = Arrays.copyOf(values, Math.toIntExact((long) cap * kvDim));
         }

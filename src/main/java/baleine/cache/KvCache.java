@@ -11,6 +11,7 @@ public abstract sealed class KvCache permits ContiguousKvCache, PagedKvCache {
     private final List<LayerCache> layers;
     private final int contextLength;
     private int length;
+    private int[] rows = new int[0];
 
     protected KvCache(List<LayerCache> layers, int contextLength, int length) {
         this.layers = List.copyOf(layers);
@@ -37,13 +38,18 @@ public abstract sealed class KvCache permits ContiguousKvCache, PagedKvCache {
     /** The storage row of position {@code pos} (reserved or filled). */
     public abstract int row(int pos);
 
-    /** Rows of positions [0, n). */
+    /**
+     * Rows of positions [0, n) in the first n entries of an array this cache reuses (valid until its next
+     * call: one array per sequence instead of one per layer and token).
+     */
     public int[] rows(int n) {
-        int[] r = new int[n];
-        for (int p = 0; p < n; p++) {
-            r[p] = row(p);
+        if (rows.length < n) {
+            rows = new int[Math.max(n, rows.length + rows.length / 2)];
         }
-        return r;
+        for (int p = 0; p < n; p++) {
+            rows[p] = row(p);
+        }
+        return rows;
     }
 
     /** Checks that {@code n} more tokens fit and makes room for them; the cache is unchanged on failure. */

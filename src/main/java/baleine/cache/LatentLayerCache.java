@@ -18,10 +18,10 @@ public final class LatentLayerCache implements LayerCache {
     }
 
     @Override
-    public void ensureRows(int tokens) {
+    public void ensureRows(int tokens, int limit) {
         int width = valuesPerToken();
         if ((long) tokens * width > values.length) {
-            int cap = Math.max(tokens, Math.min(2 * values.length / width, Integer.MAX_VALUE / width));
+            int cap = Math.max(tokens, Math.min(Math.min(2 * values.length / width, limit), Integer.MAX_VALUE / width));
             values = Arrays.copyOf(values, Math.toIntExact((long) cap * width));
         }
     }

@@ -2,8 +2,8 @@ package baleine.cache;
 
 /** The cached keys/values of one layer, one row per token, grown on demand; which row holds a position is the {@link KvCache}'s business. */
 public interface LayerCache {
-    /** Makes room for {@code rows} rows in total. */
-    void ensureRows(int rows);
+    /** Makes room for {@code rows} rows in total, growing by doubling but never past {@code limit} rows. */
+    void ensureRows(int rows, int limit);
 
     /** Floats stored per token in this layer. */
     int valuesPerToken();

@@ -100,6 +100,7 @@ final class BenchCommand implements Callable<Integer> {
         float[][] logits = new float[1][m.vocabSize()];
         for (int r = -1; r < reps; r++) { // r = -1 warms up
             KvCache cache = m.newCache(depth + nPrompt + nGen + 1);
+            cache.reserve(depth + nPrompt + nGen); // its storage at once: no growth copy inside the measured tokens
             if (depth > 0) {
                 m.forward(tokens(rnd, depth, m.vocabSize()), cache, false);
             }

@@ -78,7 +78,7 @@ public class KernelBenchmark {
                 h, 128, 64, 128, 512, 0.135f, rope);
         kv = new baleine.cache.ContiguousKvCache(java.util.List.of(mla.newCache()), cached + 1);
         cache = (LatentLayerCache) kv.layer(0);
-        cache.ensureRows(cached + 1);
+        cache.ensureRows(cached + 1, cached + 1);
         float[] row = new float[576];
         for (int p = 0; p < cached; p++) {
             for (int i = 0; i < 576; i++) {

@@ -38,7 +38,7 @@ public record GroupedQueryAttention(Weight q, Weight k, Weight v, float[] qBias,
         Parallel.forEach(heads, h -> {
             float[] keys = cache.keys(), values = cache.values();
             int kvOff = (h / group) * headDim;
-            float[] att = new float[start + n]; // reused token after token
+            float[] att = ScoreRows.take(1, start + n)[0];
             for (int t = 0; t < n; t++) {
                 int len = start + t + 1;
                 for (int s = 0; s < len; s++) {

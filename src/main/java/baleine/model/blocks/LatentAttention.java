@@ -20,6 +20,10 @@ import java.util.Arrays;
 public record LatentAttention(Weight qA, RmsNorm qANorm, Weight qB, Weight kvA, RmsNorm kvANorm,
                               LatentUpProjection up, Weight o, int heads, int nope, int ropeDim, int vDim,
                               int kvLora, float scale, Rope rope) implements AttentionBlock {
+    // the score and mix kernels' tile sums, per thread
+    private static final ThreadLocal<float[]> TILE = ThreadLocal.withInitial(() -> VectorMath.outBuffer(16));
+    private static final ThreadLocal<float[]> FOUR = ThreadLocal.withInitial(() -> VectorMath.outBuffer(4));
+
     @Override
     public LayerCache newCache() {
         return new LatentLayerCache(kvLora, ropeDim);
@@ -85,7 +89,7 @@ public record LatentAttention(Weight qA, RmsNorm qANorm, Weight qB, Weight kvA, 
             }
         }
         float[] values = cache.values();
-        float[][] att = new float[count][start + n], qt = new float[count][]; // reused token after token
+        float[][] att = ScoreRows.take(count, start + n), qt = new float[count][];
         for (int t = 0; t < n; t++) {
             int len = start + t + 1;
             for (int k = 0; k < count; k++) {
@@ -107,7 +111,7 @@ public record LatentAttention(Weight qA, RmsNorm qANorm, Weight qB, Weight kvA, 
     /** {@code att[k][s] = query k . cached row s} for the first len rows, rows and heads four by four. */
     private static void scores(float[] values, int[] rows, int len, int width, float[][] qt, float[][] att) {
         int count = qt.length;
-        float[] tile = VectorMath.outBuffer(16), four = VectorMath.outBuffer(4);
+        float[] tile = TILE.get(), four = FOUR.get();
         int s = 0;
         for (; s + 4 <= len; s += 4) {
             int o0 = rows[s] * width, o1 = rows[s + 1] * width, o2 = rows[s + 2] * width, o3 = rows[s + 3] * width;
@@ -142,8 +146,8 @@ public record LatentAttention(Weight qA, RmsNorm qANorm, Weight qB, Weight kvA, 
 
     /** Per head k, {@code oLat[k] += sum_s att[k][s] * latent of cached row s} (the rope keys are not values). */
     private void mix(float[] values, int[] rows, int len, int width, float[][] att, float[][] oLat) {
-        int count = att.length;
-        float[] tile = new float[16], four = new float[4];
+        int count = oLat.length;
+        float[] tile = TILE.get(), four = FOUR.get();
         int s = 0;
         for (; s + 4 <= len; s += 4) {
             int o0 = rows[s] * width, o1 = rows[s + 1] * width, o2 = rows[s + 2] * width, o3 = rows[s + 3] * width;
