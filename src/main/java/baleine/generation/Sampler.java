@@ -121,11 +121,10 @@ public final class Sampler {
      * starts at 1.
      */
     private int candidates(float[] l) {
-        int best = argmax(l);
         if (p.topK() > 0 && p.topK() < l.length) {
             return bestK(l, p.topK());
         }
-        int n = 0;
+        int best = argmax(l), n = 0;
         sorted = 1;
         double floor = l[best] - 40.0 * p.temperature();
         keys[n++] = key(l[best], best);
