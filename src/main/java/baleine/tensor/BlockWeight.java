@@ -65,6 +65,20 @@ public final class BlockWeight extends Weight {
     }
 
     @Override
+    public int streams() {
+        return EightRowDot.supports(type) ? 8 : 4;
+    }
+
+    @Override
+    public void dotStreams(int row, int rowStride, float[] x, int xOff, float[] out) {
+        if (EightRowDot.supports(type)) {
+            EightRowDot.q8_0(data, row * rowBytes, rowStride * rowBytes, x, xOff, cols, out);
+        } else {
+            dotRows4(row, rowStride, x, xOff, out);
+        }
+    }
+
+    @Override
     public boolean hasTileDot() {
         return TileDot.supports(type);
     }

@@ -139,17 +139,17 @@ public final class MatMul {
         return r;
     }
 
-    /** Decoding's product: rows q, q + m, q + 2m, q + 3m together, four memory streams at once. */
+    /** Decoding's product: rows q, q + m, q + 2m, ... together, four or eight memory streams at once. */
     private static void rowsOneVector(Weight w, int from, int to, float[] x, int xOff, float[] y, int yOff) {
-        int m = (to - from) / 4;
-        float[] four = SUMS.get();
+        int streams = w.streams(), m = (to - from) / streams;
+        float[] sums = SUMS.get();
         for (int q = 0; q < m; q++) {
-            w.dotRows4(from + q, m, x, xOff, four);
-            for (int k = 0; k < 4; k++) {
-                y[yOff + q + k * m] = four[k];
+            w.dotStreams(from + q, m, x, xOff, sums);
+            for (int k = 0; k < streams; k++) {
+                y[yOff + q + k * m] = sums[k];
             }
         }
-        for (int r = from + 4 * m; r < to; r++) {
+        for (int r = from + streams * m; r < to; r++) {
             y[yOff + r - from] = w.dot(r, x, xOff);
         }
     }

@@ -50,6 +50,19 @@ public abstract class Weight {
         }
     }
 
+    /** How many rows {@link #dotStreams} reads side by side: 4, or 8 where a kernel keeps eight memory streams. */
+    public int streams() {
+        return 4;
+    }
+
+    /**
+     * {@code out[k] = W[row + k * rowStride] . x[xOff ..]} for k below {@link #streams()} (decoding's product),
+     * equal bit for bit to that many {@link #dot} calls; {@code out} from {@code VectorMath.outBuffer(8)} or larger.
+     */
+    public void dotStreams(int row, int rowStride, float[] x, int xOff, float[] out) {
+        dotRows4(row, rowStride, x, xOff, out);
+    }
+
     /** Whether {@link #dotTile} has a kernel of its own (otherwise batches go row by row). */
     public boolean hasTileDot() {
         return false;
