@@ -58,15 +58,19 @@ public final class Sampler {
             }
             keep = Math.max(1, Math.min(keep, above));
         }
-        double total = keep == n ? sum : 0;
-        for (int i = 0; i < keep && keep < n; i++) {
-            total += prob[sortedKey(i, n)];
+        double total = sum;
+        if (keep < n) {
+            total = 0;
+            for (int i = 0; i < keep; i++) {
+                total += prob[sortedKey(i, n)];
+            }
         }
         double r = random.nextDouble() * total;
         for (int i = 0; i < keep; i++) {
-            r -= prob[sortedKey(i, n)];
+            int id = sortedKey(i, n);
+            r -= prob[id];
             if (r < 0) {
-                return (int) keys[i];
+                return id;
             }
         }
         return sortedKey(keep - 1, n);

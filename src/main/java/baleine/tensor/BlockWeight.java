@@ -74,7 +74,7 @@ public final class BlockWeight extends Weight {
         if (EightRowDot.supports(type)) {
             EightRowDot.q8_0(data, row * rowBytes, rowStride * rowBytes, x, xOff, cols, out);
         } else {
-            dotRows4(row, rowStride, x, xOff, out);
+            super.dotStreams(row, rowStride, x, xOff, out);
         }
     }
 

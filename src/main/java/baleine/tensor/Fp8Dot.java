@@ -8,6 +8,7 @@ import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
+import java.util.Arrays;
 
 import static baleine.tensor.Species.B;
 import static baleine.tensor.Species.F;
@@ -17,7 +18,7 @@ import static baleine.tensor.Species.I;
  * The kernels of {@link Fp8BlockWeight}: e4m3 bytes read in place and converted in registers. Per row and
  * 128-wide block the products are summed in one vector, which is then scaled into the row's accumulator,
  * in the same order in every kernel, so batching and row grouping never change a result's bits. A
- * block holding e4m3fn's NaN code makes its row's result NaN (the conversion reads the code as 480).
+ * row holding e4m3fn's NaN code gives NaN (the conversion reads the code as 480, {@link #hasNaN} finds it).
  * Rows are absolute row numbers of the stored matrix.
  */
 final class Fp8Dot {
@@ -52,6 +53,11 @@ final class Fp8Dot {
         return largest == 0x7F;
     }
 
+    /** Byte offset in {@code w.scales} of the first block scale of row {@code row}. */
+    private static long scaleOffset(Fp8BlockWeight w, int row) {
+        return 4L * (row / w.block) * w.scaleCols;
+    }
+
     /** The scalar end of a block that is not a whole number of vectors wide, unscaled. */
     private static float tail(MemorySegment s, long off, int count, float[] x, int xOff) {
         float sum = 0;
@@ -65,7 +71,7 @@ final class Fp8Dot {
     static float dot(Fp8BlockWeight w, int row, float[] x, int xOff) {
         MemorySegment v = w.values, scales = w.scales;
         int cols = w.cols, block = w.block;
-        long base = (long) row * cols, scaleRow = (long) (row / block) * w.scaleCols;
+        long base = (long) row * cols, c = scaleOffset(w, row);
         float total = 0;
         FloatVector acc = FloatVector.zero(F);
         for (int j0 = 0, jb = 0; j0 < cols; j0 += block, jb++) {
@@ -75,7 +81,7 @@ final class Fp8Dot {
             for (; j + F.length() <= end; j += F.length()) {
                 sum = e4m3(v, base + j).fma(FloatVector.fromArray(F, x, xOff + j), sum);
             }
-            float scale = scales.get(Le.F32, 4 * (scaleRow + jb));
+            float scale = scales.get(Le.F32, c + 4 * jb);
             acc = sum.fma(FloatVector.broadcast(F, scale), acc);
             if (j < end) {
                 total += tail(v, base + j, end - j, x, xOff + j) * scale;
@@ -88,7 +94,7 @@ final class Fp8Dot {
     static void dot4(Fp8BlockWeight w, int row, float[][] x, int t0, int xOff, float[] out) {
         MemorySegment v = w.values, scales = w.scales;
         int cols = w.cols, block = w.block;
-        long base = (long) row * cols, scaleRow = (long) (row / block) * w.scaleCols;
+        long base = (long) row * cols, c = scaleOffset(w, row);
         float[] x0 = x[t0], x1 = x[t0 + 1], x2 = x[t0 + 2], x3 = x[t0 + 3];
         float total0 = 0, total1 = 0, total2 = 0, total3 = 0;
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
@@ -103,7 +109,7 @@ final class Fp8Dot {
                 s2 = wv.fma(FloatVector.fromArray(F, x2, xOff + j), s2);
                 s3 = wv.fma(FloatVector.fromArray(F, x3, xOff + j), s3);
             }
-            float scale = scales.get(Le.F32, 4 * (scaleRow + jb));
+            float scale = scales.get(Le.F32, c + 4 * jb);
             FloatVector vs = FloatVector.broadcast(F, scale);
             a0 = s0.fma(vs, a0);
             a1 = s1.fma(vs, a1);
@@ -131,10 +137,10 @@ final class Fp8Dot {
     /** {@code out[k] = row(row + k * rowStride) . x[xOff ..]} for k in 0..3: four memory streams (decoding's product). */
     static void rows4(Fp8BlockWeight w, int row, int rowStride, float[] x, int xOff, float[] out) {
         MemorySegment v = w.values, scales = w.scales;
-        int cols = w.cols, block = w.block, scaleCols = w.scaleCols;
+        int cols = w.cols, block = w.block;
         int r1 = row + rowStride, r2 = r1 + rowStride, r3 = r2 + rowStride;
         long b0 = (long) row * cols, b1 = (long) r1 * cols, b2 = (long) r2 * cols, b3 = (long) r3 * cols;
-        long c0 = 4L * (row / block) * scaleCols, c1 = 4L * (r1 / block) * scaleCols, c2 = 4L * (r2 / block) * scaleCols, c3 = 4L * (r3 / block) * scaleCols;
+        long c0 = scaleOffset(w, row), c1 = scaleOffset(w, r1), c2 = scaleOffset(w, r2), c3 = scaleOffset(w, r3);
         float total0 = 0, total1 = 0, total2 = 0, total3 = 0;
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
         for (int j0 = 0, jb = 0; j0 < cols; j0 += block, jb++) {
@@ -179,13 +185,12 @@ final class Fp8Dot {
      */
     static void tile(Fp8BlockWeight w, int row, float[][] x, int t0, int xOff, float[] out) {
         MemorySegment v = w.values, scales = w.scales;
-        int cols = w.cols, block = w.block, scaleCols = w.scaleCols, lanes = VectorMath.LANES;
+        int cols = w.cols, block = w.block, lanes = VectorMath.LANES;
         long b0 = (long) row * cols, b1 = b0 + cols, b2 = b1 + cols, b3 = b2 + cols;
-        long c0 = 4L * (row / block) * scaleCols, c1 = 4L * ((row + 1) / block) * scaleCols;
-        long c2 = 4L * ((row + 2) / block) * scaleCols, c3 = 4L * ((row + 3) / block) * scaleCols;
+        long c0 = scaleOffset(w, row), c1 = scaleOffset(w, row + 1), c2 = scaleOffset(w, row + 2), c3 = scaleOffset(w, row + 3);
         float[] x0 = x[t0], x1 = x[t0 + 1], x2 = x[t0 + 2], x3 = x[t0 + 3];
         float[] totals = null; // only blocks narrower than whole vectors have scalar ends
-        java.util.Arrays.fill(out, 0, 16 * lanes, 0f);
+        Arrays.fill(out, 0, 16 * lanes, 0f);
         for (int j0 = 0, jb = 0; j0 < cols; j0 += block, jb++) {
             int end = Math.min(cols, j0 + block);
             FloatVector s00 = FloatVector.zero(F), s01 = s00, s02 = s00, s03 = s00, s10 = s00, s11 = s00, s12 = s00, s13 = s00;
@@ -240,7 +245,7 @@ final class Fp8Dot {
             if (j < end) {
                 totals = totals == null ? new float[16] : totals;
                 for (int i = 0; i < 4; i++) {
-                    float k = i == 0 ? k0 : i == 1 ? k1 : i == 2 ? k2 : k3;
+                    float k = scales.get(Le.F32, scaleOffset(w, row + i) + 4 * jb);
                     for (int t = 0; t < 4; t++) {
                         totals[4 * i + t] += tail(v, b0 + (long) i * cols + j, end - j, x[t0 + t], xOff + j) * k;
                     }
