@@ -68,4 +68,17 @@ class LongInputTest {
                 .hasMessageContaining("outside the vocabulary");
         assertThat(cache.length()).isZero();
     }
+
+    @Test
+    void forwardIntoWritesTheSameLogitsIntoTheCallersRows() {
+        int[] shortStep = tokens(3, 6), longStep = tokens(DecoderModel.MAX_BATCH + 20, 7);
+        float[][] rows = new float[2][model.vocabSize()];
+        float[] first = rows[0];
+        model.forwardInto(List.of(new DecoderModel.Step(shortStep, model.newCache(shortStep.length)),
+                new DecoderModel.Step(longStep, model.newCache(longStep.length))), rows);
+        assertThat(rows[0]).isSameAs(first).isEqualTo(model.forward(shortStep, model.newCache(shortStep.length), false)[0]);
+        assertThat(rows[1]).isEqualTo(model.forward(longStep, model.newCache(longStep.length), false)[0]);
+        assertThatThrownBy(() -> model.forwardInto(List.of(new DecoderModel.Step(shortStep, model.newCache(3))), new float[1][5]))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("logits");
+    }
 }
