@@ -9,6 +9,8 @@ public final class BlockWeight extends Weight {
     private final MemorySegment data;
     private final long rowBytes;
     private final boolean fused;
+    private final boolean panel;
+    private final int[] panelOrder;
 
     /** {@code data} starts at row 0 and holds at least {@code rows} rows. */
     public BlockWeight(String name, GgmlType type, MemorySegment data, int rows, int cols) {
@@ -22,6 +24,8 @@ public final class BlockWeight extends Weight {
         this.rowBytes = type.bytesFor(cols);
         this.data = data;
         this.fused = FusedDot.supports(type);
+        this.panel = PanelDot.supports(type);
+        this.panelOrder = panel ? PanelDot.order(type, cols) : null;
         if (data.byteSize() < rowBytes * rows) {
             throw new IllegalArgumentException("tensor " + name + ": needs " + rowBytes * rows + " bytes, has " + data.byteSize());
         }
@@ -90,6 +94,21 @@ public final class BlockWeight extends Weight {
         } else {
             super.dotTile(row, x, t0, xOff, out);
         }
+    }
+
+    @Override
+    public boolean hasPanel() {
+        return panel;
+    }
+
+    @Override
+    public int[] panelOrder() {
+        return panelOrder;
+    }
+
+    @Override
+    public void decodePanel(int row, float[] panel, int pOff) {
+        PanelDot.decode4(type, data, row * rowBytes, rowBytes, cols, panel, pOff);
     }
 
     @Override

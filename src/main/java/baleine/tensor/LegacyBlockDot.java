@@ -154,6 +154,28 @@ final class LegacyBlockDot {
         VectorMath.sumLanesInPlace(out, 4);
     }
 
+    /** Row values as {@link #dot} forms them, into {@code p[pOff ..]} in the order it adds them (prefill's panel). */
+    static void decode(GgmlType type, MemorySegment s, long off, int n, float[] p, int pOff) {
+        Layout layout = Layout.of(type);
+        int bytes = layout.bytes(), nibbles = layout.nibbles();
+        boolean fifth = layout.hasFifthBit();
+        for (int b = 0; b < n; b += 32, off += bytes) {
+            float d = Float.float16ToFloat(s.get(Le.I16, off));
+            float offset = layout.offset(s, off, d);
+            int qh = fifth ? s.get(Le.I32, off + nibbles - 4) : 0;
+            for (int j = 0; j < 16; j += F.length()) {
+                IntVector q = (IntVector) ByteVector.fromMemorySegment(B, s, off + nibbles + j, LE).castShape(I, 0);
+                IntVector lo = q.and(0x0F), hi = q.lanewise(VectorOperators.ASHR, 4).and(0x0F);
+                if (fifth) {
+                    lo = withFifthBits(lo, qh >>> j);
+                    hi = withFifthBits(hi, qh >>> (j + 16));
+                }
+                ((FloatVector) lo.convert(VectorOperators.I2F, 0)).fma(d, offset).intoArray(p, pOff + b + 2 * j);
+                ((FloatVector) hi.convert(VectorOperators.I2F, 0)).fma(d, offset).intoArray(p, pOff + b + 2 * j + F.length());
+            }
+        }
+    }
+
     /** {@code nibbles} with 16 added in lane i where bit i of {@code bits} is set (small enough for C2 to inline: no boxing). */
     private static IntVector withFifthBits(IntVector nibbles, int bits) {
         return nibbles.or(IntVector.broadcast(I, bits).lanewise(VectorOperators.LSHR, LANE).and(1).lanewise(VectorOperators.LSHL, 4));

@@ -80,6 +80,27 @@ public abstract class Weight {
         }
     }
 
+    /** Whether {@link #decodePanel} converts rows as the kernels do (otherwise batches use tiles or rows). */
+    public boolean hasPanel() {
+        return false;
+    }
+
+    /**
+     * The first column of each whole vector of a row in the order this type's kernels add them (the order of
+     * {@link #decodePanel}'s values), or null for column order.
+     */
+    public int[] panelOrder() {
+        throw new UnsupportedOperationException(typeName() + " has no panel");
+    }
+
+    /**
+     * Rows {@code row .. row + 3} as floats into {@code panel[pOff + i * cols ..]}, each value exactly as this
+     * type's kernels form it in registers, so products over the panel keep their bits.
+     */
+    public void decodePanel(int row, float[] panel, int pOff) {
+        throw new UnsupportedOperationException(typeName() + " has no panel");
+    }
+
     /** A view of rows {@code [from, from + count)}, e.g. one expert of a merged expert tensor. */
     public abstract Weight rowSlice(int from, int count);
 

@@ -25,7 +25,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * One thread, one 4096 x 4096 weight matrix (bigger than the caches) times one vector ({@code matvec},
- * decode-bound) or eight vectors ({@code matmul8}, the prefill shape). Bytes read per second =
+ * decode-bound) eight vectors ({@code matmul8}) or 64 ({@code matmul64}, the pp64 shape). Bytes read per second =
  * matrix bytes / time. {@code F8_E4M3} is DeepSeek-V3's block-scaled FP8.
  */
 @State(Scope.Benchmark)
@@ -41,6 +41,7 @@ public class MatVecBenchmark {
     static final int N = 4096;
     Weight w;
     float[][] x1 = new float[1][N], y1 = new float[1][N], x8 = new float[8][N], y8 = new float[8][N];
+    float[][] x64 = new float[64][N], y64 = new float[64][N];
 
     @Setup
     public void setup() {
@@ -56,6 +57,11 @@ public class MatVecBenchmark {
             }
         }
         x1[0] = x8[0];
+        for (float[] v : x64) {
+            for (int i = 0; i < N; i++) {
+                v[i] = (float) r.nextGaussian();
+            }
+        }
     }
 
     /** DeepSeek-V3's layout: e4m3 values, one scale per 128 x 128 tile (its largest value maps to 448). */
@@ -92,5 +98,11 @@ public class MatVecBenchmark {
     public float[][] matmul8() {
         MatMul.rows(w, 0, N, x8, 0, y8, 0, 8);
         return y8;
+    }
+
+    @Benchmark
+    public float[][] matmul64() {
+        MatMul.rows(w, 0, N, x64, 0, y64, 0, 64);
+        return y64;
     }
 }

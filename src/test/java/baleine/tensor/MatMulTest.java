@@ -84,13 +84,13 @@ class MatMulTest {
         for (GgmlType type : new GgmlType[]{GgmlType.F32, GgmlType.F16, GgmlType.BF16, GgmlType.Q8_0, GgmlType.Q4_0, GgmlType.Q4_1, GgmlType.Q5_0, GgmlType.Q5_1, GgmlType.Q4_K, GgmlType.Q5_K, GgmlType.Q6_K}) {
             int cols = colsWithTails(type);
             Weight w = randomWeight(rnd, type, rows, cols);
-            float[][] x = new float[11][cols + 1]; // batches of 4 + 4 + 3 vectors
+            float[][] x = new float[66][cols + 1]; // up to 64 + 2 vectors: the float panels work 64 at a time
             for (float[] v : x) {
                 for (int i = 0; i < v.length; i++) {
                     v[i] = (float) rnd.nextGaussian();
                 }
             }
-            for (int n : new int[]{2, 3, 4, 7, 11}) {
+            for (int n : new int[]{2, 3, 4, 7, 8, 9, 11, 17, 66}) { // tiles, and panels from 8 or 16, with 0..3 vectors left
                 float[][] y = new float[n][rows + 1];
                 MatMul.rows(w, 0, rows, x, 1, y, 1, n);
                 for (int t = 0; t < n; t++) {

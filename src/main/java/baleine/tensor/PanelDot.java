@@ -1,0 +1,227 @@
+package baleine.tensor;
+
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorOperators;
+
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
+
+import static baleine.tensor.Species.B;
+import static baleine.tensor.Species.F;
+import static baleine.tensor.Species.I;
+
+/**
+ * Long batches (prefill): rows are converted to floats once into a panel, each value exactly as the type's
+ * kernels form it in registers, then every four vectors of the batch take sixteen products from the panel
+ * with nothing left to convert. (The tile and four-vector kernels convert a row again for every four
+ * vectors, which for 4- and 6-bit types costs more operations than the multiply-adds.) The panel products
+ * visit the column chunks in the one-row kernel's {@link #order}, one accumulator per output, so results
+ * match it bit for bit.
+ */
+final class PanelDot {
+    private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+
+    private PanelDot() {
+    }
+
+    /**
+     * Types with a panel: those whose conversion costs more than the panel's store and reload (Q8_0 and BF16
+     * convert in two or three operations: their tiles are as fast at 64 vectors, and faster at 8). F32 has no
+     * tile kernel: its panel is a copy.
+     */
+    static boolean supports(GgmlType type) {
+        return Species.FUSED && switch (type) {
+            case F32, Q4_0, Q4_1, Q5_0, Q5_1, Q4_K, Q5_K, Q6_K -> true;
+            default -> false;
+        };
+    }
+
+    /**
+     * The first column of each chunk of {@code LANES} columns, in the order the type's one-row kernel adds
+     * them (e.g. Q4_K: per 64 values, the low nibbles of a chunk before the high ones), over the whole vectors
+     * of a row; null where that is column order.
+     */
+    static int[] order(GgmlType type, int n) {
+        int lanes = F.length(), whole = n - n % lanes;
+        int[] order = new int[whole / lanes];
+        int k = 0;
+        switch (type) {
+            case Q4_0, Q4_1, Q5_0, Q5_1 -> { // per 32-value block: j (low nibbles), then j + 16 (high)
+                for (int b = 0; b < n; b += 32) {
+                    for (int j = 0; j < 16; j += lanes) {
+                        order[k++] = b + j;
+                        order[k++] = b + 16 + j;
+                    }
+                }
+            }
+            case Q4_K, Q5_K -> { // per 64 values: l (low nibbles), then l + 32 (high)
+                for (int b = 0; b < n; b += 64) {
+                    for (int l = 0; l < 32; l += lanes) {
+                        order[k++] = b + l;
+                        order[k++] = b + 32 + l;
+                    }
+                }
+            }
+            case Q6_K -> { // per 128 values: the four quarters of chunk l
+                for (int b = 0; b < n; b += 128) {
+                    for (int l = 0; l < 32; l += lanes) {
+                        for (int quarter = 0; quarter < 4; quarter++) {
+                            order[k++] = b + 32 * quarter + l;
+                        }
+                    }
+                }
+            }
+            default -> {
+                return null;
+            }
+        }
+        for (k = 0; k < order.length; k++) {
+            if (order[k] != k * lanes) {
+                return order;
+            }
+        }
+        return null;
+    }
+
+    /**
+     * Rows {@code off + i * stride} for i in 0..3 into {@code panel[pOff + i * n ..]}, {@code n} values each, the
+     * chunks of {@code LANES} values in {@link #order} (chunk k of the panel row is the chunk at column order[k]).
+     */
+    static void decode4(GgmlType type, MemorySegment s, long off, long stride, int n, float[] panel, int pOff) {
+        for (int i = 0; i < 4; i++) {
+            long o = off + i * stride;
+            int p = pOff + i * n;
+            switch (type) {
+                case F32 -> f32(s, o, n, panel, p);
+                case Q4_0 -> q4_0(s, o, n, panel, p);
+                case Q4_1, Q5_0, Q5_1 -> LegacyBlockDot.decode(type, s, o, n, panel, p);
+                case Q4_K -> q4_k(s, o, n, panel, p);
+                case Q5_K -> q5_k(s, o, n, panel, p);
+                case Q6_K -> q6_k(s, o, n, panel, p);
+                default -> throw new IllegalArgumentException("no panel for " + type);
+            }
+        }
+    }
+
+    private static void f32(MemorySegment s, long off, int n, float[] p, int pOff) {
+        MemorySegment.copy(s, Le.F32, off, p, pOff, n);
+    }
+
+    private static void q4_0(MemorySegment s, long off, int n, float[] p, int pOff) {
+        for (int b = 0; b < n; b += 32, off += 18) {
+            FloatVector d = FloatVector.broadcast(F, Float.float16ToFloat(s.get(Le.I16, off)));
+            FloatVector m = d.mul(-8f);
+            for (int j = 0; j < 16; j += F.length()) {
+                IntVector q = (IntVector) ByteVector.fromMemorySegment(B, s, off + 2 + j, LE).castShape(I, 0);
+                ((FloatVector) q.and(0x0F).convert(VectorOperators.I2F, 0)).fma(d, m).intoArray(p, pOff + b + 2 * j);
+                ((FloatVector) q.lanewise(VectorOperators.ASHR, 4).and(0x0F).convert(VectorOperators.I2F, 0)).fma(d, m).intoArray(p, pOff + b + 2 * j + F.length());
+            }
+        }
+    }
+
+    /** As {@link FusedDot#q4_k}: {@code fma(q, d scale, -dmin min)} per 32-value sub-block. */
+    private static void q4_k(MemorySegment s, long off, int n, float[] p, int pOff) {
+        float[] k = KQuantFactors.scratch();
+        for (int b = 0; b < n; b += 256, off += 144) {
+            KQuantFactors.sixBitScales(s, off, k, 0);
+            for (int c = 0; c < 4; c++) {
+                for (int l = 0; l < 32; l += F.length()) {
+                    IntVector q = (IntVector) ByteVector.fromMemorySegment(B, s, off + 16 + 32 * c + l, LE).castShape(I, 0);
+                    int i = pOff + b + 64 * c + 2 * l;
+                    ((FloatVector) q.and(0x0F).convert(VectorOperators.I2F, 0)).fma(k[2 * c], k[8 + 2 * c]).intoArray(p, i);
+                    ((FloatVector) q.lanewise(VectorOperators.ASHR, 4).and(0x0F).convert(VectorOperators.I2F, 0)).fma(k[2 * c + 1], k[9 + 2 * c]).intoArray(p, i + F.length());
+                }
+            }
+        }
+    }
+
+    /** As {@link FusedDot#q5_k}: Q4_K's values with the fifth bit from qh. */
+    private static void q5_k(MemorySegment s, long off, int n, float[] p, int pOff) {
+        float[] k = KQuantFactors.scratch();
+        for (int b = 0; b < n; b += 256, off += 176) {
+            KQuantFactors.sixBitScales(s, off, k, 0);
+            for (int c = 0; c < 4; c++) {
+                for (int l = 0; l < 32; l += F.length()) {
+                    IntVector q = (IntVector) ByteVector.fromMemorySegment(B, s, off + 48 + 32 * c + l, LE).castShape(I, 0);
+                    IntVector h = ((IntVector) ByteVector.fromMemorySegment(B, s, off + 16 + l, LE).castShape(I, 0)).lanewise(VectorOperators.ASHR, 2 * c);
+                    int i = pOff + b + 64 * c + 2 * l;
+                    ((FloatVector) q.and(0x0F).or(h.lanewise(VectorOperators.LSHL, 4).and(0x10)).convert(VectorOperators.I2F, 0)).fma(k[2 * c], k[8 + 2 * c]).intoArray(p, i);
+                    ((FloatVector) q.lanewise(VectorOperators.ASHR, 4).and(0x0F).or(h.lanewise(VectorOperators.LSHL, 3).and(0x10)).convert(VectorOperators.I2F, 0)).fma(k[2 * c + 1], k[9 + 2 * c]).intoArray(p, i + F.length());
+                }
+            }
+        }
+    }
+
+    /** As {@link FusedDot#q6_k}: {@code fma(q, s, -32 s)} per 16-value sub-block, s = d scale. */
+    private static void q6_k(MemorySegment s, long off, int n, float[] p, int pOff) {
+        for (int b = 0; b < n; b += 256, off += 210) {
+            float d = Float.float16ToFloat(s.get(Le.I16, off + 208));
+            for (int half = 0; half < 2; half++) {
+                long ql = off + 64 * half, qh = off + 128 + 32 * half, sc = off + 192 + 8 * half;
+                int y = pOff + b + 128 * half;
+                for (int l = 0; l < 32; l += F.length()) {
+                    int is = l / 16;
+                    IntVector lowA = (IntVector) ByteVector.fromMemorySegment(B, s, ql + l, LE).castShape(I, 0);
+                    IntVector lowB = (IntVector) ByteVector.fromMemorySegment(B, s, ql + l + 32, LE).castShape(I, 0);
+                    IntVector high = (IntVector) ByteVector.fromMemorySegment(B, s, qh + l, LE).castShape(I, 0);
+                    float s1 = d * s.get(Le.U8, sc + is), s2 = d * s.get(Le.U8, sc + is + 2);
+                    float s3 = d * s.get(Le.U8, sc + is + 4), s4 = d * s.get(Le.U8, sc + is + 6);
+                    ((FloatVector) lowA.and(0x0F).or(high.and(0x03).lanewise(VectorOperators.LSHL, 4)).convert(VectorOperators.I2F, 0)).fma(s1, -32 * s1).intoArray(p, y + 4 * l);
+                    ((FloatVector) lowB.and(0x0F).or(high.and(0x0C).lanewise(VectorOperators.LSHL, 2)).convert(VectorOperators.I2F, 0)).fma(s2, -32 * s2).intoArray(p, y + 4 * l + F.length());
+                    ((FloatVector) lowA.lanewise(VectorOperators.ASHR, 4).and(0x0F).or(high.and(0x30)).convert(VectorOperators.I2F, 0)).fma(s3, -32 * s3).intoArray(p, y + 4 * l + 2 * F.length());
+                    ((FloatVector) lowB.lanewise(VectorOperators.ASHR, 4).and(0x0F).or(high.lanewise(VectorOperators.ASHR, 2).and(0x30)).convert(VectorOperators.I2F, 0)).fma(s4, -32 * s4).intoArray(p, y + 4 * l + 3 * F.length());
+                }
+            }
+        }
+    }
+
+    /**
+     * Columns {@code [c0, c1)} of the four panel rows at {@code p[pOff + i * n ..]} times {@code x[t0 + k][xOff ..]}
+     * (x in the panel's order), added lane-wise into the sixteen accumulators at {@code acc[aOff + (4 * i + k) * LANES ..]}.
+     * A long row is taken a part at a time, so that part of the panel stays in L1 while the batch passes over it.
+     */
+    static void tile(float[] p, int pOff, int n, int c0, int c1, float[][] x, int t0, int xOff, float[] acc, int aOff) {
+        float[] x0 = x[t0], x1 = x[t0 + 1], x2 = x[t0 + 2], x3 = x[t0 + 3];
+        int p0 = pOff - xOff, p1 = p0 + n, p2 = p1 + n, p3 = p2 + n, L = VectorMath.LANES;
+        FloatVector a00 = FloatVector.fromArray(F, acc, aOff), a01 = FloatVector.fromArray(F, acc, aOff + L);
+        FloatVector a02 = FloatVector.fromArray(F, acc, aOff + 2 * L), a03 = FloatVector.fromArray(F, acc, aOff + 3 * L);
+        FloatVector a10 = FloatVector.fromArray(F, acc, aOff + 4 * L), a11 = FloatVector.fromArray(F, acc, aOff + 5 * L);
+        FloatVector a12 = FloatVector.fromArray(F, acc, aOff + 6 * L), a13 = FloatVector.fromArray(F, acc, aOff + 7 * L);
+        FloatVector a20 = FloatVector.fromArray(F, acc, aOff + 8 * L), a21 = FloatVector.fromArray(F, acc, aOff + 9 * L);
+        FloatVector a22 = FloatVector.fromArray(F, acc, aOff + 10 * L), a23 = FloatVector.fromArray(F, acc, aOff + 11 * L);
+        FloatVector a30 = FloatVector.fromArray(F, acc, aOff + 12 * L), a31 = FloatVector.fromArray(F, acc, aOff + 13 * L);
+        FloatVector a32 = FloatVector.fromArray(F, acc, aOff + 14 * L), a33 = FloatVector.fromArray(F, acc, aOff + 15 * L);
+        for (int i = xOff + c0, end = xOff + c1; i < end; i += L) {
+            FloatVector w0 = FloatVector.fromArray(F, p, p0 + i);
+            FloatVector w1 = FloatVector.fromArray(F, p, p1 + i);
+            FloatVector w2 = FloatVector.fromArray(F, p, p2 + i);
+            FloatVector w3 = FloatVector.fromArray(F, p, p3 + i);
+            FloatVector v = FloatVector.fromArray(F, x0, i);
+            a00 = w0.fma(v, a00); a10 = w1.fma(v, a10); a20 = w2.fma(v, a20); a30 = w3.fma(v, a30);
+            v = FloatVector.fromArray(F, x1, i);
+            a01 = w0.fma(v, a01); a11 = w1.fma(v, a11); a21 = w2.fma(v, a21); a31 = w3.fma(v, a31);
+            v = FloatVector.fromArray(F, x2, i);
+            a02 = w0.fma(v, a02); a12 = w1.fma(v, a12); a22 = w2.fma(v, a22); a32 = w3.fma(v, a32);
+            v = FloatVector.fromArray(F, x3, i);
+            a03 = w0.fma(v, a03); a13 = w1.fma(v, a13); a23 = w2.fma(v, a23); a33 = w3.fma(v, a33);
+        }
+        a00.intoArray(acc, aOff);
+        a01.intoArray(acc, aOff + L);
+        a02.intoArray(acc, aOff + 2 * L);
+        a03.intoArray(acc, aOff + 3 * L);
+        a10.intoArray(acc, aOff + 4 * L);
+        a11.intoArray(acc, aOff + 5 * L);
+        a12.intoArray(acc, aOff + 6 * L);
+        a13.intoArray(acc, aOff + 7 * L);
+        a20.intoArray(acc, aOff + 8 * L);
+        a21.intoArray(acc, aOff + 9 * L);
+        a22.intoArray(acc, aOff + 10 * L);
+        a23.intoArray(acc, aOff + 11 * L);
+        a30.intoArray(acc, aOff + 12 * L);
+        a31.intoArray(acc, aOff + 13 * L);
+        a32.intoArray(acc, aOff + 14 * L);
+        a33.intoArray(acc, aOff + 15 * L);
+    }
+}
