@@ -29,7 +29,7 @@ final class FourRowDot {
     }
 
     static boolean supports(GgmlType type) {
-        return Species.FUSED && (type == GgmlType.Q8_0 || type == GgmlType.Q4_0 || type == GgmlType.Q4_K || type == GgmlType.Q5_K || type == GgmlType.Q6_K || type == GgmlType.BF16
+        return Species.FUSED && (type == GgmlType.Q8_0 || type == GgmlType.Q4_0 || type == GgmlType.Q4_K || type == GgmlType.Q5_K || type == GgmlType.Q6_K || type == GgmlType.BF16 || type == GgmlType.F16
                 || LegacyBlockDot.supports(type));
     }
 
@@ -43,6 +43,7 @@ final class FourRowDot {
             case Q5_K -> q5_k(s, off, stride, x, xOff, n, out);
             case Q6_K -> q6_k(s, off, stride, x, xOff, n, out);
             case BF16 -> bf16(s, off, stride, x, xOff, n, out);
+            case F16 -> f16(s, off, stride, x, xOff, n, out);
             default -> throw new IllegalArgumentException("no four-row kernel for " + type);
         }
     }
@@ -254,6 +255,38 @@ final class FourRowDot {
             long o = off + k * stride;
             for (int t = i; t < n; t++) {
                 out[k] += Float.intBitsToFloat((s.get(Le.I16, o + 2L * t) & 0xFFFF) << 16) * x[xOff + t];
+            }
+        }
+    }
+
+    /** IEEE half rows, converted as {@link FusedDot#halfs}. */
+    static void f16(MemorySegment s, long off, long stride, float[] x, int xOff, int n, float[] out) {
+        long o0 = off, o1 = off + stride, o2 = off + 2 * stride, o3 = off + 3 * stride;
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+        int i = 0;
+        for (; i + F.length() <= n; i += F.length()) {
+            FloatVector xv = FloatVector.fromArray(F, x, xOff + i);
+            // FusedDot.halfs written out: called four times here it is not inlined, and its vectors get boxed
+            IntVector h0 = (IntVector) ShortVector.fromMemorySegment(S, s, o0 + 2L * i, LE).castShape(I, 0);
+            IntVector h1 = (IntVector) ShortVector.fromMemorySegment(S, s, o1 + 2L * i, LE).castShape(I, 0);
+            IntVector h2 = (IntVector) ShortVector.fromMemorySegment(S, s, o2 + 2L * i, LE).castShape(I, 0);
+            IntVector h3 = (IntVector) ShortVector.fromMemorySegment(S, s, o3 + 2L * i, LE).castShape(I, 0);
+            IntVector b0 = h0.lanewise(VectorOperators.LSHL, 13).and(0x8FFFE000), b1 = h1.lanewise(VectorOperators.LSHL, 13).and(0x8FFFE000);
+            IntVector b2 = h2.lanewise(VectorOperators.LSHL, 13).and(0x8FFFE000), b3 = h3.lanewise(VectorOperators.LSHL, 13).and(0x8FFFE000);
+            a0 = b0.reinterpretAsFloats().mul(0x1p112f).reinterpretAsInts().blend(b0.or(0x7F800000), h0.and(0x7C00).compare(VectorOperators.EQ, 0x7C00)).reinterpretAsFloats().fma(xv, a0);
+            a1 = b1.reinterpretAsFloats().mul(0x1p112f).reinterpretAsInts().blend(b1.or(0x7F800000), h1.and(0x7C00).compare(VectorOperators.EQ, 0x7C00)).reinterpretAsFloats().fma(xv, a1);
+            a2 = b2.reinterpretAsFloats().mul(0x1p112f).reinterpretAsInts().blend(b2.or(0x7F800000), h2.and(0x7C00).compare(VectorOperators.EQ, 0x7C00)).reinterpretAsFloats().fma(xv, a2);
+            a3 = b3.reinterpretAsFloats().mul(0x1p112f).reinterpretAsInts().blend(b3.or(0x7F800000), h3.and(0x7C00).compare(VectorOperators.EQ, 0x7C00)).reinterpretAsFloats().fma(xv, a3);
+        }
+        a0.intoArray(out, 0);
+        a1.intoArray(out, VectorMath.LANES);
+        a2.intoArray(out, 2 * VectorMath.LANES);
+        a3.intoArray(out, 3 * VectorMath.LANES);
+        VectorMath.sumLanesInPlace(out, 4);
+        for (int k = 0; k < 4; k++) {
+            long o = off + k * stride;
+            for (int t = i; t < n; t++) {
+                out[k] += Float.float16ToFloat(s.get(Le.I16, o + 2L * t)) * x[xOff + t];
             }
         }
     }

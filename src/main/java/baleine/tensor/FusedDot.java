@@ -29,7 +29,7 @@ final class FusedDot {
     /** Whether {@code type} has a fused kernel (the others decode the row first). */
     static boolean supports(GgmlType type) {
         return Species.FUSED && switch (type) {
-            case F32, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q4_K, Q5_K, Q6_K -> true;
+            case F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q4_K, Q5_K, Q6_K -> true;
             default -> false;
         };
     }
@@ -37,6 +37,7 @@ final class FusedDot {
     static float dot(GgmlType type, MemorySegment s, long off, float[] x, int xOff, int n) {
         return switch (type) {
             case F32 -> f32(s, off, x, xOff, n);
+            case F16 -> f16(s, off, x, xOff, n);
             case BF16 -> bf16(s, off, x, xOff, n);
             case Q8_0 -> q8_0(s, off, x, xOff, n);
             case Q4_0 -> q4_0(s, off, x, xOff, n);
@@ -306,6 +307,32 @@ final class FusedDot {
         float sum = VectorMath.sumLanes(acc);
         for (; i < n; i++) {
             sum += s.get(Le.F32, off + 4L * i) * x[xOff + i];
+        }
+        return sum;
+    }
+
+    /**
+     * Lane-wise IEEE half to float, exactly: the half's bits shifted so that its 5 exponent and 10 mantissa
+     * bits land at the float's bits 13..27, its sign on the float's sign, read as 2^-112 times its value
+     * (normals and subnormals alike; the multiplication by 2^112 is exact); exponent 31 (infinity, NaN) gets
+     * the float's all-ones exponent instead. Eight vector operations.
+     */
+    static FloatVector halfs(MemorySegment s, long off) {
+        IntVector h = (IntVector) ShortVector.fromMemorySegment(S, s, off, LE).castShape(I, 0); // sign-extended
+        IntVector bits = h.lanewise(VectorOperators.LSHL, 13).and(0x8FFFE000);
+        IntVector finite = bits.reinterpretAsFloats().mul(0x1p112f).reinterpretAsInts();
+        return finite.blend(bits.or(0x7F800000), h.and(0x7C00).compare(VectorOperators.EQ, 0x7C00)).reinterpretAsFloats();
+    }
+
+    static float f16(MemorySegment s, long off, float[] x, int xOff, int n) {
+        FloatVector acc = FloatVector.zero(F);
+        int i = 0;
+        for (; i + F.length() <= n; i += F.length()) {
+            acc = halfs(s, off + 2L * i).fma(FloatVector.fromArray(F, x, xOff + i), acc);
+        }
+        float sum = VectorMath.sumLanes(acc);
+        for (; i < n; i++) {
+            sum += Float.float16ToFloat(s.get(Le.I16, off + 2L * i)) * x[xOff + i];
         }
         return sum;
     }

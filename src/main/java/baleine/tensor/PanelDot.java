@@ -28,12 +28,12 @@ final class PanelDot {
 
     /**
      * Types with a panel: those whose conversion costs more than the panel's store and reload (Q8_0 and BF16
-     * convert in two or three operations: their tiles are as fast at 64 vectors, and faster at 8). F32 has no
-     * tile kernel: its panel is a copy.
+     * convert in two or three operations: their tiles are as fast at 64 vectors). F32 and F16 have no tile
+     * kernel; F32's panel is a copy.
      */
     static boolean supports(GgmlType type) {
         return Species.FUSED && switch (type) {
-            case F32, Q4_0, Q4_1, Q5_0, Q5_1, Q4_K, Q5_K, Q6_K -> true;
+            case F32, F16, Q4_0, Q4_1, Q5_0, Q5_1, Q4_K, Q5_K, Q6_K -> true;
             default -> false;
         };
     }
@@ -95,6 +95,7 @@ final class PanelDot {
             int p = pOff + i * n;
             switch (type) {
                 case F32 -> f32(s, o, n, panel, p);
+                case F16 -> f16(s, o, n, panel, p);
                 case Q4_0 -> q4_0(s, o, n, panel, p);
                 case Q4_1, Q5_0, Q5_1 -> LegacyBlockDot.decode(type, s, o, n, panel, p);
                 case Q4_K -> q4_k(s, o, n, panel, p);
@@ -107,6 +108,16 @@ final class PanelDot {
 
     private static void f32(MemorySegment s, long off, int n, float[] p, int pOff) {
         MemorySegment.copy(s, Le.F32, off, p, pOff, n);
+    }
+
+    private static void f16(MemorySegment s, long off, int n, float[] p, int pOff) {
+        int c = 0;
+        for (; c + F.length() <= n; c += F.length()) {
+            FusedDot.halfs(s, off + 2L * c).intoArray(p, pOff + c);
+        }
+        for (; c < n; c++) {
+            p[pOff + c] = Float.float16ToFloat(s.get(Le.I16, off + 2L * c));
+        }
     }
 
     private static void q4_0(MemorySegment s, long off, int n, float[] p, int pOff) {

@@ -62,6 +62,27 @@ class FusedDotTest {
     }
 
     @org.junit.jupiter.api.Test
+    void halfConversionIsExactForEveryCode() {
+        int lanes = VectorMath.LANES;
+        java.lang.foreign.MemorySegment codes = Arena.ofAuto().allocate(2L * 65536);
+        for (int h = 0; h < 65536; h++) {
+            codes.set(Le.I16, 2L * h, (short) h);
+        }
+        float[] out = new float[lanes];
+        for (int h = 0; h < 65536; h += lanes) {
+            FusedDot.halfs(codes, 2L * h).intoArray(out, 0);
+            for (int k = 0; k < lanes; k++) {
+                float expected = Float.float16ToFloat((short) (h + k));
+                if (Float.isNaN(expected)) {
+                    assertThat(out[k]).as("code %04x", h + k).isNaN();
+                } else {
+                    assertThat(Float.floatToRawIntBits(out[k])).as("code %04x", h + k).isEqualTo(Float.floatToRawIntBits(expected));
+                }
+            }
+        }
+    }
+
+    @org.junit.jupiter.api.Test
     void fp8RowDotMatchesDecodeThenMultiply() {
         Random rnd = new Random(8);
         int rows = 300, cols = 300, block = 128; // partial last blocks in both directions, and a scalar tail
