@@ -21,9 +21,11 @@ import java.util.Random;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Prefill's product on one thread: 64 tokens through the R1-Distill-Qwen-1.5B shape's up projection
- * (8960 x 1536) or down projection (1536 x 8960). Multiply-adds per second = 64 x rows x cols / time; one
- * core's float32 peak here is about 110 G multiply-adds per second (two 16-lane FMA units).
+ * Prefill's product on one thread: {@code tokens} vectors (64 by default, the pp64 shape) through the
+ * R1-Distill-Qwen-1.5B shape's up projection (8960 x 1536) or down projection (1536 x 8960), or one
+ * DeepSeek-V2-Lite expert's gate/up (1408 x 2048) or down (2048 x 1408; Q5_0 in llama.cpp's K-quant mixes), whose
+ * tokens are few (~6 per expert at pp64). Multiply-adds per second = tokens x rows x cols / time; one core's
+ * float32 peak here is about 110 G multiply-adds per second (two 16-lane FMA units).
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -38,21 +40,35 @@ public class PrefillBenchmark {
     @Param({"up", "down"})
     public String shape;
 
-    static final int TOKENS = 64;
+    @Param({"64"})
+    public int tokens;
+
     Weight w;
     float[][] x, y;
 
     @Setup
     public void setup() {
-        int rows = shape.equals("up") ? 8960 : 1536, cols = shape.equals("up") ? 1536 : 8960;
+        int rows = switch (shape) {
+            case "up" -> 8960;
+            case "down" -> 1536;
+            case "expert" -> 1408;
+            case "expert-down" -> 2048;
+            default -> throw new IllegalArgumentException("shape: up, down, expert or expert-down");
+        };
+        int cols = switch (shape) {
+            case "up" -> 1536;
+            case "down" -> 8960;
+            case "expert" -> 2048;
+            default -> 1408;
+        };
         Random r = new Random(1);
         float[] values = new float[rows * cols];
         for (int i = 0; i < values.length; i++) {
             values[i] = (float) r.nextGaussian();
         }
         w = Quantizer.weight("w", GgmlType.valueOf(type), values, rows, cols, Arena.ofShared());
-        x = new float[TOKENS][cols];
-        y = new float[TOKENS][rows];
+        x = new float[tokens][cols];
+        y = new float[tokens][rows];
         for (float[] v : x) {
             for (int i = 0; i < cols; i++) {
                 v[i] = (float) r.nextGaussian();
@@ -61,8 +77,8 @@ public class PrefillBenchmark {
     }
 
     @Benchmark
-    public float[][] pp64() {
-        MatMul.rows(w, 0, w.rows, x, 0, y, 0, TOKENS);
+    public float[][] product() {
+        MatMul.rows(w, 0, w.rows, x, 0, y, 0, tokens);
         return y;
     }
 }
