@@ -13,9 +13,9 @@ import static baleine.tensor.Species.F;
 import static baleine.tensor.Species.I;
 
 /**
- * Long batches (prefill): rows are converted to floats once into a panel, each value exactly as the type's
- * kernels form it in registers, then every four vectors of the batch take sixteen products from the panel
- * with nothing left to convert. (The tile and four-vector kernels convert a row again for every four
+ * Long batches (prefill): four rows are converted to floats once into a panel, each value exactly as the
+ * type's kernels form it in registers, then every four vectors of the batch take sixteen products from the
+ * panel with nothing left to convert. (The tile and four-vector kernels convert a row again for every four
  * vectors, which for 4- and 6-bit types costs more operations than the multiply-adds.) The panel products
  * visit the column chunks in the one-row kernel's {@link #order}, one accumulator per output, so results
  * match it bit for bit.
@@ -86,16 +86,20 @@ final class PanelDot {
     }
 
     /**
-     * Rows {@code off + i * stride} for i in 0..3 into {@code panel[pOff + i * n ..]}, {@code n} values each, the
-     * chunks of {@code LANES} values in {@link #order} (chunk k of the panel row is the chunk at column order[k]).
+     * Rows {@code off + i * stride} for i in 0..3 ({@code n} values each) into {@code panel[pOff .. pOff + 4 n)},
+     * interleaved: the m-th chunk of {@code LANES} values of row i (chunks in {@link #order}) at
+     * {@code panel[pOff + (4 m + i) LANES ..]}, so that a tile reads the four rows as one stream; the values past
+     * the last whole chunk (F32, F16) of row i at {@code panel[pOff + 4 whole + i (n - whole) ..]}, whole = n
+     * rounded down to a multiple of LANES.
      */
     static void decode4(GgmlType type, MemorySegment s, long off, long stride, int n, float[] panel, int pOff) {
+        int whole = n - n % F.length();
         for (int i = 0; i < 4; i++) {
             long o = off + i * stride;
-            int p = pOff + i * n;
+            int p = pOff + i * F.length();
             switch (type) {
-                case F32 -> f32(s, o, n, panel, p);
-                case F16 -> f16(s, o, n, panel, p);
+                case F32 -> f32(s, o, n, panel, p, pOff + 4 * whole + i * (n - whole));
+                case F16 -> f16(s, o, n, panel, p, pOff + 4 * whole + i * (n - whole));
                 case Q4_0 -> q4_0(s, o, n, panel, p);
                 case Q4_1, Q5_0, Q5_1 -> LegacyBlockDot.decode(type, s, o, n, panel, p);
                 case Q4_K -> q4_k(s, o, n, panel, p);
@@ -106,17 +110,23 @@ final class PanelDot {
         }
     }
 
-    private static void f32(MemorySegment s, long off, int n, float[] p, int pOff) {
-        MemorySegment.copy(s, Le.F32, off, p, pOff, n);
-    }
-
-    private static void f16(MemorySegment s, long off, int n, float[] p, int pOff) {
+    private static void f32(MemorySegment s, long off, int n, float[] p, int pOff, int tailOff) {
         int c = 0;
         for (; c + F.length() <= n; c += F.length()) {
-            FusedDot.halfs(s, off + 2L * c).intoArray(p, pOff + c);
+            FloatVector.fromMemorySegment(F, s, off + 4L * c, LE).intoArray(p, pOff + 4 * c);
         }
-        for (; c < n; c++) {
-            p[pOff + c] = Float.float16ToFloat(s.get(Le.I16, off + 2L * c));
+        for (int t = tailOff; c < n; c++, t++) {
+            p[t] = s.get(Le.F32, off + 4L * c);
+        }
+    }
+
+    private static void f16(MemorySegment s, long off, int n, float[] p, int pOff, int tailOff) {
+        int c = 0;
+        for (; c + F.length() <= n; c += F.length()) {
+            FusedDot.halfs(s, off + 2L * c).intoArray(p, pOff + 4 * c);
+        }
+        for (int t = tailOff; c < n; c++, t++) {
+            p[t] = Float.float16ToFloat(s.get(Le.I16, off + 2L * c));
         }
     }
 
@@ -126,8 +136,8 @@ final class PanelDot {
             FloatVector m = d.mul(-8f);
             for (int j = 0; j < 16; j += F.length()) {
                 IntVector q = (IntVector) ByteVector.fromMemorySegment(B, s, off + 2 + j, LE).castShape(I, 0);
-                ((FloatVector) q.and(0x0F).convert(VectorOperators.I2F, 0)).fma(d, m).intoArray(p, pOff + b + 2 * j);
-                ((FloatVector) q.lanewise(VectorOperators.ASHR, 4).and(0x0F).convert(VectorOperators.I2F, 0)).fma(d, m).intoArray(p, pOff + b + 2 * j + F.length());
+                ((FloatVector) q.and(0x0F).convert(VectorOperators.I2F, 0)).fma(d, m).intoArray(p, pOff + 4 * (b + 2 * j));
+                ((FloatVector) q.lanewise(VectorOperators.ASHR, 4).and(0x0F).convert(VectorOperators.I2F, 0)).fma(d, m).intoArray(p, pOff + 4 * (b + 2 * j + F.length()));
             }
         }
     }
@@ -140,9 +150,9 @@ final class PanelDot {
             for (int c = 0; c < 4; c++) {
                 for (int l = 0; l < 32; l += F.length()) {
                     IntVector q = (IntVector) ByteVector.fromMemorySegment(B, s, off + 16 + 32 * c + l, LE).castShape(I, 0);
-                    int i = pOff + b + 64 * c + 2 * l;
+                    int i = pOff + 4 * (b + 64 * c + 2 * l);
                     ((FloatVector) q.and(0x0F).convert(VectorOperators.I2F, 0)).fma(k[2 * c], k[8 + 2 * c]).intoArray(p, i);
-                    ((FloatVector) q.lanewise(VectorOperators.ASHR, 4).and(0x0F).convert(VectorOperators.I2F, 0)).fma(k[2 * c + 1], k[9 + 2 * c]).intoArray(p, i + F.length());
+                    ((FloatVector) q.lanewise(VectorOperators.ASHR, 4).and(0x0F).convert(VectorOperators.I2F, 0)).fma(k[2 * c + 1], k[9 + 2 * c]).intoArray(p, i + 4 * F.length());
                 }
             }
         }
@@ -157,9 +167,9 @@ final class PanelDot {
                 for (int l = 0; l < 32; l += F.length()) {
                     IntVector q = (IntVector) ByteVector.fromMemorySegment(B, s, off + 48 + 32 * c + l, LE).castShape(I, 0);
                     IntVector h = ((IntVector) ByteVector.fromMemorySegment(B, s, off + 16 + l, LE).castShape(I, 0)).lanewise(VectorOperators.ASHR, 2 * c);
-                    int i = pOff + b + 64 * c + 2 * l;
+                    int i = pOff + 4 * (b + 64 * c + 2 * l);
                     ((FloatVector) q.and(0x0F).or(h.lanewise(VectorOperators.LSHL, 4).and(0x10)).convert(VectorOperators.I2F, 0)).fma(k[2 * c], k[8 + 2 * c]).intoArray(p, i);
-                    ((FloatVector) q.lanewise(VectorOperators.ASHR, 4).and(0x0F).or(h.lanewise(VectorOperators.LSHL, 3).and(0x10)).convert(VectorOperators.I2F, 0)).fma(k[2 * c + 1], k[9 + 2 * c]).intoArray(p, i + F.length());
+                    ((FloatVector) q.lanewise(VectorOperators.ASHR, 4).and(0x0F).or(h.lanewise(VectorOperators.LSHL, 3).and(0x10)).convert(VectorOperators.I2F, 0)).fma(k[2 * c + 1], k[9 + 2 * c]).intoArray(p, i + 4 * F.length());
                 }
             }
         }
@@ -171,7 +181,7 @@ final class PanelDot {
             float d = Float.float16ToFloat(s.get(Le.I16, off + 208));
             for (int half = 0; half < 2; half++) {
                 long ql = off + 64 * half, qh = off + 128 + 32 * half, sc = off + 192 + 8 * half;
-                int y = pOff + b + 128 * half;
+                int y = pOff + 4 * (b + 128 * half);
                 for (int l = 0; l < 32; l += F.length()) {
                     int is = l / 16;
                     IntVector lowA = (IntVector) ByteVector.fromMemorySegment(B, s, ql + l, LE).castShape(I, 0);
@@ -179,23 +189,23 @@ final class PanelDot {
                     IntVector high = (IntVector) ByteVector.fromMemorySegment(B, s, qh + l, LE).castShape(I, 0);
                     float s1 = d * s.get(Le.U8, sc + is), s2 = d * s.get(Le.U8, sc + is + 2);
                     float s3 = d * s.get(Le.U8, sc + is + 4), s4 = d * s.get(Le.U8, sc + is + 6);
-                    ((FloatVector) lowA.and(0x0F).or(high.and(0x03).lanewise(VectorOperators.LSHL, 4)).convert(VectorOperators.I2F, 0)).fma(s1, -32 * s1).intoArray(p, y + 4 * l);
-                    ((FloatVector) lowB.and(0x0F).or(high.and(0x0C).lanewise(VectorOperators.LSHL, 2)).convert(VectorOperators.I2F, 0)).fma(s2, -32 * s2).intoArray(p, y + 4 * l + F.length());
-                    ((FloatVector) lowA.lanewise(VectorOperators.ASHR, 4).and(0x0F).or(high.and(0x30)).convert(VectorOperators.I2F, 0)).fma(s3, -32 * s3).intoArray(p, y + 4 * l + 2 * F.length());
-                    ((FloatVector) lowB.lanewise(VectorOperators.ASHR, 4).and(0x0F).or(high.lanewise(VectorOperators.ASHR, 2).and(0x30)).convert(VectorOperators.I2F, 0)).fma(s4, -32 * s4).intoArray(p, y + 4 * l + 3 * F.length());
+                    ((FloatVector) lowA.and(0x0F).or(high.and(0x03).lanewise(VectorOperators.LSHL, 4)).convert(VectorOperators.I2F, 0)).fma(s1, -32 * s1).intoArray(p, y + 16 * l);
+                    ((FloatVector) lowB.and(0x0F).or(high.and(0x0C).lanewise(VectorOperators.LSHL, 2)).convert(VectorOperators.I2F, 0)).fma(s2, -32 * s2).intoArray(p, y + 16 * l + 4 * F.length());
+                    ((FloatVector) lowA.lanewise(VectorOperators.ASHR, 4).and(0x0F).or(high.and(0x30)).convert(VectorOperators.I2F, 0)).fma(s3, -32 * s3).intoArray(p, y + 16 * l + 8 * F.length());
+                    ((FloatVector) lowB.lanewise(VectorOperators.ASHR, 4).and(0x0F).or(high.lanewise(VectorOperators.ASHR, 2).and(0x30)).convert(VectorOperators.I2F, 0)).fma(s4, -32 * s4).intoArray(p, y + 16 * l + 12 * F.length());
                 }
             }
         }
     }
 
     /**
-     * Columns {@code [c0, c1)} of the four panel rows at {@code p[pOff + i * n ..]} times {@code x[t0 + k][xOff ..]}
-     * (x in the panel's order), added lane-wise into the sixteen accumulators at {@code acc[aOff + (4 * i + k) * LANES ..]}.
-     * A long row is taken a part at a time, so that part of the panel stays in L1 while the batch passes over it.
+     * Columns {@code [c0, c1)} of the interleaved four-row panel at {@code p[pOff ..]} ({@link #decode4}) times
+     * four vectors interleaved the same way ({@code x[(4 m + k) LANES ..]}), added lane-wise into the sixteen
+     * accumulators at {@code acc[aOff + (4 i + k) LANES ..]}: two streams, and the accumulators in registers
+     * for the whole column range.
      */
-    static void tile(float[] p, int pOff, int n, int c0, int c1, float[][] x, int t0, int xOff, float[] acc, int aOff) {
-        float[] x0 = x[t0], x1 = x[t0 + 1], x2 = x[t0 + 2], x3 = x[t0 + 3];
-        int p0 = pOff - xOff, p1 = p0 + n, p2 = p1 + n, p3 = p2 + n, L = VectorMath.LANES;
+    static void tile(float[] p, int pOff, float[] x, int c0, int c1, float[] acc, int aOff) {
+        int L = VectorMath.LANES, d = pOff;
         FloatVector a00 = FloatVector.fromArray(F, acc, aOff), a01 = FloatVector.fromArray(F, acc, aOff + L);
         FloatVector a02 = FloatVector.fromArray(F, acc, aOff + 2 * L), a03 = FloatVector.fromArray(F, acc, aOff + 3 * L);
         FloatVector a10 = FloatVector.fromArray(F, acc, aOff + 4 * L), a11 = FloatVector.fromArray(F, acc, aOff + 5 * L);
@@ -204,18 +214,18 @@ final class PanelDot {
         FloatVector a22 = FloatVector.fromArray(F, acc, aOff + 10 * L), a23 = FloatVector.fromArray(F, acc, aOff + 11 * L);
         FloatVector a30 = FloatVector.fromArray(F, acc, aOff + 12 * L), a31 = FloatVector.fromArray(F, acc, aOff + 13 * L);
         FloatVector a32 = FloatVector.fromArray(F, acc, aOff + 14 * L), a33 = FloatVector.fromArray(F, acc, aOff + 15 * L);
-        for (int i = xOff + c0, end = xOff + c1; i < end; i += L) {
-            FloatVector w0 = FloatVector.fromArray(F, p, p0 + i);
-            FloatVector w1 = FloatVector.fromArray(F, p, p1 + i);
-            FloatVector w2 = FloatVector.fromArray(F, p, p2 + i);
-            FloatVector w3 = FloatVector.fromArray(F, p, p3 + i);
-            FloatVector v = FloatVector.fromArray(F, x0, i);
+        for (int i = 4 * c0, end = 4 * c1; i < end; i += 4 * L) {
+            FloatVector w0 = FloatVector.fromArray(F, p, d + i);
+            FloatVector w1 = FloatVector.fromArray(F, p, d + i + L);
+            FloatVector w2 = FloatVector.fromArray(F, p, d + i + 2 * L);
+            FloatVector w3 = FloatVector.fromArray(F, p, d + i + 3 * L);
+            FloatVector v = FloatVector.fromArray(F, x, i);
             a00 = w0.fma(v, a00); a10 = w1.fma(v, a10); a20 = w2.fma(v, a20); a30 = w3.fma(v, a30);
-            v = FloatVector.fromArray(F, x1, i);
+            v = FloatVector.fromArray(F, x, i + L);
             a01 = w0.fma(v, a01); a11 = w1.fma(v, a11); a21 = w2.fma(v, a21); a31 = w3.fma(v, a31);
-            v = FloatVector.fromArray(F, x2, i);
+            v = FloatVector.fromArray(F, x, i + 2 * L);
             a02 = w0.fma(v, a02); a12 = w1.fma(v, a12); a22 = w2.fma(v, a22); a32 = w3.fma(v, a32);
-            v = FloatVector.fromArray(F, x3, i);
+            v = FloatVector.fromArray(F, x, i + 3 * L);
             a03 = w0.fma(v, a03); a13 = w1.fma(v, a13); a23 = w2.fma(v, a23); a33 = w3.fma(v, a33);
         }
         a00.intoArray(acc, aOff);

@@ -1,40 +1,41 @@
 package baleine.tensor;
 
 /**
- * Batched products for prefill: up to sixteen rows are converted once into a float panel ({@link PanelDot}),
- * then multiplied with the batch by 4x4 tiles, a column part at a time: that part of the panel stays in L1
- * while every four vectors pass over it, and each part of four vectors serves all the panel's rows. Where
- * a type's kernels add a row's chunks out of column order (K-quants), the vectors are first copied into that
- * order, 64 at a time. Results equal the one-row kernels' bit for bit.
+ * Batched products for prefill: rows are converted once, four by four, into float panels ({@link PanelDot}),
+ * then multiplied with every four vectors of the batch by 4x4 tiles. Panels and vectors are interleaved by
+ * chunk of {@code LANES} values (row 0's chunk, row 1's, ...; vector 0's chunk, vector 1's, ...), so that a
+ * tile reads two streams; the vectors are copied that way once, 64 at a time, in the order the type's kernels
+ * add a row's chunks. Rows up to {@link #WHOLE_ROW} columns go four at a time in one pass (sixteen
+ * accumulators in registers for the whole row); longer rows go sixteen at a time, a column part at a time, so
+ * that each part of the 64 vectors is read once from L2 for all sixteen (the accumulators wait in memory
+ * between parts). Results equal the one-row kernels' bit for bit.
  */
 final class PanelProduct {
-    /** Vectors taken together (the copies in kernel order are made for this many at a time). */
+    /** Vectors taken together (interleaved copies are made for this many at a time). */
     private static final int GROUP = 64;
-    /** Rows converted together (four tiles high), and the columns taken at a time (16 KB of panel). */
-    private static final int QUADS = 4, PART = 256;
+    /**
+     * Rows at most this long go in one pass; longer ones by parts of {@link #PART} columns, {@link #QUADS} x 4
+     * rows at a time (JMH PrefillBenchmark, 64 vectors: one pass is faster on 1536 columns, 18 vs 23 ms,
+     * slower on 8960, where the 64 vectors (2.3 MB) leave L2: 30 vs 24 ms).
+     */
+    private static final int WHOLE_ROW = 4096, PART = 512, QUADS = 4;
     private static final int TILE = 16 * VectorMath.LANES;
     private static final ThreadLocal<Buffers> BUFFERS = ThreadLocal.withInitial(Buffers::new);
 
     private PanelProduct() {
     }
 
-    /** Per-thread scratch: the panel, the tiles' accumulators, the vectors (or their copies) of a group. */
+    /** Per-thread scratch: the panels, the tiles' accumulators, the group's vectors interleaved four by four. */
     private static final class Buffers {
         float[] panel = new float[0];
         final float[] acc = new float[QUADS * (GROUP / 4) * TILE];
         final float[] sums = VectorMath.outBuffer(16);
-        final float[][] vectors = new float[GROUP + 3][];
-        float[][] copies = new float[GROUP][0];
+        float[][] fours = new float[GROUP / 4][0];
 
         void ensure(int cols) {
             if (panel.length < 4 * QUADS * cols) {
                 panel = new float[4 * QUADS * cols];
-            }
-        }
-
-        void ensureCopies(int cols) {
-            if (copies[0].length < cols) {
-                copies = new float[GROUP][cols];
+                fours = new float[GROUP / 4][4 * cols];
             }
         }
     }
@@ -45,65 +46,67 @@ final class PanelProduct {
      */
     static int rows(Weight w, int from, int to, float[][] x, int xOff, float[][] y, int yOff, int n) {
         Buffers b = BUFFERS.get();
-        int[] order = w.panelOrder();
-        int cols = w.cols, lanes = VectorMath.LANES, last = from + (to - from) / 4 * 4;
-        b.ensure(cols);
-        if (order != null) {
-            b.ensureCopies(cols);
-        }
+        b.ensure(w.cols);
+        int last = from + (to - from) / 4 * 4;
         for (int g = 0; g < n; g += GROUP) {
             int m = Math.min(GROUP, n - g);
-            for (int k = 0; k < m; k++) {
-                if (order == null) {
-                    b.vectors[k] = x[g + k];
-                } else {
-                    float[] copy = b.copies[k], src = x[g + k];
-                    for (int c = 0; c < order.length; c++) {
-                        System.arraycopy(src, xOff + order[c], copy, c * lanes, lanes);
-                    }
-                    b.vectors[k] = copy;
-                }
-            }
-            for (int k = m; k < m + 3; k++) { // a last tile of one to three vectors repeats the last (outputs dropped)
-                b.vectors[k] = b.vectors[m - 1];
-            }
-            group(w, from, last, b, order == null ? xOff : 0, y, yOff, g, m);
+            interleave(w, x, xOff, g, m, b.fours);
+            group(w, from, last, b, x, xOff, y, yOff, g, m);
         }
         return last;
     }
 
+    /**
+     * Vectors {@code x[g .. g + m)} into {@code fours}, four per array: chunk c (in the panel's order) of vector
+     * 4 f + k at {@code fours[f][(4 c + k) LANES ..]}; a last four of one to three vectors repeats the last.
+     */
+    private static void interleave(Weight w, float[][] x, int xOff, int g, int m, float[][] fours) {
+        int[] order = w.panelOrder();
+        int lanes = VectorMath.LANES, chunks = w.cols / lanes;
+        for (int f = 0; 4 * f < m; f++) {
+            float[] four = fours[f];
+            for (int k = 0; k < 4; k++) {
+                float[] src = x[g + Math.min(4 * f + k, m - 1)];
+                for (int c = 0; c < chunks; c++) {
+                    System.arraycopy(src, xOff + (order == null ? c * lanes : order[c]), four, (4 * c + k) * lanes, lanes);
+                }
+            }
+        }
+    }
+
     /** Rows [from, to) (whole groups of four) times the group's {@code m} vectors, outputs to y[g ..]. */
-    private static void group(Weight w, int from, int to, Buffers b, int vOff, float[][] y, int yOff, int g, int m) {
+    private static void group(Weight w, int from, int to, Buffers b, float[][] x, int xOff, float[][] y, int yOff, int g, int m) {
         float[] panel = b.panel, acc = b.acc, sums = b.sums;
-        float[][] v = b.vectors;
-        int cols = w.cols, whole = cols - cols % VectorMath.LANES, tiles = Math.ceilDiv(m, 4);
+        int cols = w.cols, whole = cols - cols % VectorMath.LANES, tail = cols - whole, fours = Math.ceilDiv(m, 4);
+        boolean onePass = cols <= WHOLE_ROW;
+        int part = onePass ? whole : PART;
         for (int r = from; r < to; ) {
-            int quads = Math.min(QUADS, (to - r) / 4);
+            int quads = onePass ? 1 : Math.min(QUADS, (to - r) / 4);
             for (int q = 0; q < quads; q++) {
                 w.decodePanel(r + 4 * q, panel, 4 * q * cols);
             }
-            java.util.Arrays.fill(acc, 0, quads * tiles * TILE, 0f);
-            for (int c0 = 0; c0 < whole; c0 += PART) {
-                int c1 = Math.min(whole, c0 + PART);
-                for (int t = 0; t < tiles; t++) {
+            java.util.Arrays.fill(acc, 0, quads * fours * TILE, 0f);
+            for (int c0 = 0; c0 < whole; c0 += part) {
+                int c1 = Math.min(whole, c0 + part);
+                for (int f = 0; f < fours; f++) {
                     for (int q = 0; q < quads; q++) {
-                        PanelDot.tile(panel, 4 * q * cols, cols, c0, c1, v, 4 * t, vOff, acc, (q * tiles + t) * TILE);
+                        PanelDot.tile(panel, 4 * q * cols, b.fours[f], c0, c1, acc, (q * fours + f) * TILE);
                     }
                 }
             }
             for (int q = 0; q < quads; q++) {
-                for (int t = 0; t < tiles; t++) {
-                    System.arraycopy(acc, (q * tiles + t) * TILE, sums, 0, TILE);
+                int p = 4 * q * cols;
+                for (int f = 0; f < fours; f++) {
+                    System.arraycopy(acc, (q * fours + f) * TILE, sums, 0, TILE);
                     VectorMath.sumLanesInPlace(sums, 16);
                     for (int i = 0; i < 4; i++) {
-                        int p = (4 * q + i) * cols, row = r + 4 * q + i - from;
-                        for (int k = 0; k < 4 && 4 * t + k < m; k++) {
+                        for (int k = 0; k < 4 && 4 * f + k < m; k++) {
                             float sum = sums[4 * i + k];
-                            float[] vt = v[4 * t + k];
-                            for (int c = whole; c < cols; c++) { // columns past the last whole vector (F32, BF16), in order
-                                sum += panel[p + c] * vt[vOff + c];
+                            float[] xt = x[g + 4 * f + k];
+                            for (int c = 0; c < tail; c++) { // columns past the last whole vector (F32, F16), in order
+                                sum += panel[p + 4 * whole + i * tail + c] * xt[xOff + whole + c];
                             }
-                            y[g + 4 * t + k][yOff + row] = sum;
+                            y[g + 4 * f + k][yOff + r + 4 * q + i - from] = sum;
                         }
                     }
                 }

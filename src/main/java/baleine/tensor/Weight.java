@@ -87,15 +87,16 @@ public abstract class Weight {
 
     /**
      * The first column of each whole vector of a row in the order this type's kernels add them (the order of
-     * {@link #decodePanel}'s values), or null for column order.
+     * {@link #decodePanel}'s chunks), or null for column order.
      */
     public int[] panelOrder() {
         throw new UnsupportedOperationException(typeName() + " has no panel");
     }
 
     /**
-     * Rows {@code row .. row + 3} as floats into {@code panel[pOff + i * cols ..]}, each value exactly as this
-     * type's kernels form it in registers, so products over the panel keep their bits.
+     * Rows {@code row .. row + 3} as floats into {@code panel[pOff .. pOff + 4 cols)} (interleaved, see
+     * {@code PanelDot.decode4}), each value exactly as this type's kernels form it in registers, so products
+     * over the panel keep their bits.
      */
     public void decodePanel(int row, float[] panel, int pOff) {
         throw new UnsupportedOperationException(typeName() + " has no panel");

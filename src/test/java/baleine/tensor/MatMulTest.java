@@ -103,6 +103,29 @@ class MatMulTest {
     }
 
     @Test
+    void longRowsTakenByPartsGiveTheSameBitsAsAlone() {
+        Random rnd = new Random(6);
+        int rows = 4 * 5 + 2; // a block of sixteen rows, one of four, and a remainder
+        for (GgmlType type : new GgmlType[]{GgmlType.F16, GgmlType.Q5_0, GgmlType.Q4_K}) {
+            int cols = type == GgmlType.F16 ? 4104 : 4352; // past the one-pass length; F16 with a tail
+            Weight w = randomWeight(rnd, type, rows, cols);
+            float[][] x = new float[17][cols];
+            for (float[] v : x) {
+                for (int i = 0; i < cols; i++) {
+                    v[i] = (float) rnd.nextGaussian();
+                }
+            }
+            float[][] y = new float[17][rows];
+            MatMul.rows(w, 0, rows, x, 0, y, 0, 17);
+            for (int t = 0; t < 17; t++) {
+                float[][] alone = new float[1][rows];
+                MatMul.rows(w, 0, rows, new float[][]{x[t]}, 0, alone, 0, 1);
+                assertThat(y[t]).as(type + " token " + t).isEqualTo(alone[0]);
+            }
+        }
+    }
+
+    @Test
     void rowSliceSeesTheRightRows() {
         float[] values = new float[64 * 32];
         for (int i = 0; i < values.length; i++) {
