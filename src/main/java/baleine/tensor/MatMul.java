@@ -76,9 +76,9 @@ public final class MatMul {
         }
         // a float panel pays from 5 vectors against converting per four (JMH PrefillBenchmark, V2-Lite expert down
         // projection in Q5_0, 5 / 6 / 8 vectors: 0.97 / 1.40 / 1.30 -> 0.88 / 0.96 / 0.95 ms; Qwen-shape Q6_K,
-        // 64 vectors: 54 -> 22 ms), from 16 against the tiles (expert gate in Q4_0 / Q4_K at 12 vectors: 1.09 /
-        // 1.19 ms with tiles, 1.15 / 1.26 with the panel; Qwen shape at 64: 28 / 32 -> 24 / 25 ms)
-        int panelFrom = w.hasTileDot() ? 16 : 5;
+        // 64 vectors: 54 -> 22 ms), from 12 against the tiles (expert gate in Q4_0 / Q4_K: 8 vectors 0.73 / 0.79 ms
+        // with tiles, 0.77 / 0.87 with the panel; 12 vectors 1.06 / 1.27 with tiles, 1.02 / 1.12 with the panel)
+        int panelFrom = w.hasTileDot() ? 12 : 5;
         int rest = n >= panelFrom && w.hasPanel() ? PanelProduct.rows(w, from, to, x, xOff, y, yOff, n)
                 : w.hasTileDot() ? tiles(w, from, to, x, xOff, y, yOff, n) : from;
         if (w.hasFusedDot()) { // read the row in place, converting it once per four vectors

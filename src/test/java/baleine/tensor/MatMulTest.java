@@ -90,7 +90,7 @@ class MatMulTest {
                     v[i] = (float) rnd.nextGaussian();
                 }
             }
-            for (int n : new int[]{2, 3, 4, 7, 8, 9, 11, 17, 66}) { // tiles, and panels from 8 or 16, with 0..3 vectors left
+            for (int n : new int[]{2, 3, 4, 5, 7, 8, 9, 11, 12, 17, 66}) { // tiles, and panels from 5 or 12, with 0..3 vectors left
                 float[][] y = new float[n][rows + 1];
                 MatMul.rows(w, 0, rows, x, 1, y, 1, n);
                 for (int t = 0; t < n; t++) {
