@@ -51,7 +51,7 @@ final class FusedDot {
 
     /** Whether {@code type} has a kernel that converts a row once for four vectors. */
     static boolean supportsFour(GgmlType type) {
-        return Species.FUSED && (type == GgmlType.Q8_0 || type == GgmlType.Q4_0 || type == GgmlType.Q4_K || type == GgmlType.Q5_K || type == GgmlType.Q6_K
+        return Species.FUSED && (type == GgmlType.F16 || type == GgmlType.Q8_0 || type == GgmlType.Q4_0 || type == GgmlType.Q4_K || type == GgmlType.Q5_K || type == GgmlType.Q6_K
                 || LegacyBlockDot.supports(type));
     }
 
@@ -68,6 +68,7 @@ final class FusedDot {
             case Q4_K -> q4_kx4(s, off, x, t0, xOff, n, out);
             case Q5_K -> q5_kx4(s, off, x, t0, xOff, n, out);
             case Q6_K -> q6_kx4(s, off, x, t0, xOff, n, out);
+            case F16 -> f16x4(s, off, x, t0, xOff, n, out);
             default -> throw new IllegalArgumentException("no four-vector kernel for " + type);
         }
     }
@@ -335,6 +336,35 @@ final class FusedDot {
             sum += Float.float16ToFloat(s.get(Le.I16, off + 2L * i)) * x[xOff + i];
         }
         return sum;
+    }
+
+    /** {@link #f16} for four vectors: each chunk converted once ({@link #halfs} written out, as in the four-row kernel). */
+    static void f16x4(MemorySegment s, long off, float[][] x, int t0, int xOff, int n, float[] out) {
+        float[] v0 = x[t0], v1 = x[t0 + 1], v2 = x[t0 + 2], v3 = x[t0 + 3];
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+        int i = 0;
+        for (; i + F.length() <= n; i += F.length()) {
+            IntVector h = (IntVector) ShortVector.fromMemorySegment(S, s, off + 2L * i, LE).castShape(I, 0);
+            IntVector bits = h.lanewise(VectorOperators.LSHL, 13).and(0x8FFFE000);
+            FloatVector w = bits.reinterpretAsFloats().mul(0x1p112f).reinterpretAsInts()
+                    .blend(bits.or(0x7F800000), h.and(0x7C00).compare(VectorOperators.EQ, 0x7C00)).reinterpretAsFloats();
+            a0 = w.fma(FloatVector.fromArray(F, v0, xOff + i), a0);
+            a1 = w.fma(FloatVector.fromArray(F, v1, xOff + i), a1);
+            a2 = w.fma(FloatVector.fromArray(F, v2, xOff + i), a2);
+            a3 = w.fma(FloatVector.fromArray(F, v3, xOff + i), a3);
+        }
+        a0.intoArray(out, 0);
+        a1.intoArray(out, VectorMath.LANES);
+        a2.intoArray(out, 2 * VectorMath.LANES);
+        a3.intoArray(out, 3 * VectorMath.LANES);
+        VectorMath.sumLanesInPlace(out, 4);
+        for (; i < n; i++) {
+            float w = Float.float16ToFloat(s.get(Le.I16, off + 2L * i));
+            out[0] += w * v0[xOff + i];
+            out[1] += w * v1[xOff + i];
+            out[2] += w * v2[xOff + i];
+            out[3] += w * v3[xOff + i];
+        }
     }
 
     static float bf16(MemorySegment s, long off, float[] x, int xOff, int n) {

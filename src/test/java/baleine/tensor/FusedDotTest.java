@@ -37,7 +37,7 @@ class FusedDotTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = GgmlType.class, names = {"F32", "BF16", "Q8_0", "Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q4_K", "Q5_K", "Q6_K"})
+    @EnumSource(value = GgmlType.class, names = {"F32", "F16", "BF16", "Q8_0", "Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q4_K", "Q5_K", "Q6_K"})
     void fourVectorKernelEqualsFourSingleDotsBitForBit(GgmlType type) {
         Random rnd = new Random(type.id + 100);
         int rows = 3, cols = 512;
