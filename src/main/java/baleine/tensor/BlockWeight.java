@@ -51,6 +51,11 @@ public final class BlockWeight extends Weight {
     }
 
     @Override
+    public boolean hasDot4() {
+        return FusedDot.supportsFour(type);
+    }
+
+    @Override
     public void dot4(int row, float[][] x, int t0, int xOff, float[] out) {
         if (FusedDot.supportsFour(type)) {
             FusedDot.dot4(type, data, row * rowBytes, x, t0, xOff, cols, out);

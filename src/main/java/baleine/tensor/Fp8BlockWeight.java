@@ -86,6 +86,11 @@ public final class Fp8BlockWeight extends Weight {
         return Species.FUSED ? Fp8Dot.dot(this, firstRow + row, x, xOff) : super.dot(row, x, xOff);
     }
 
+    @Override
+    public boolean hasDot4() {
+        return Species.FUSED;
+    }
+
     /** Four tokens at once, each chunk of the row converted once; the same bits as four {@link #dot} calls. */
     @Override
     public void dot4(int row, float[][] x, int t0, int xOff, float[] out) {

@@ -83,6 +83,9 @@ public final class MatMul {
                 : w.hasTileDot() ? tiles(w, from, to, x, xOff, y, yOff, n) : from;
         if (w.hasFusedDot()) { // read the row in place, converting it once per four vectors
             float[] four = SUMS.get();
+            int whole = n - n % 4, left = n - whole;
+            // two or three vectors left: one more four, the last vector repeated (its extra outputs dropped)
+            float[][] padded = left >= 2 && w.hasDot4() ? new float[][]{x[whole], x[whole + 1], x[Math.min(whole + 2, n - 1)], x[n - 1]} : null;
             for (int r = rest; r < to; r++) {
                 int t = 0;
                 for (; t + 4 <= n; t += 4) {
@@ -90,6 +93,13 @@ public final class MatMul {
                     for (int k = 0; k < 4; k++) {
                         y[t + k][yOff + r - from] = four[k];
                     }
+                }
+                if (padded != null) {
+                    w.dot4(r, padded, 0, xOff, four);
+                    for (int k = 0; k < left; k++) {
+                        y[t + k][yOff + r - from] = four[k];
+                    }
+                    continue;
                 }
                 for (; t < n; t++) {
                     y[t][yOff + r - from] = w.dot(r, x[t], xOff);

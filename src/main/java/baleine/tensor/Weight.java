@@ -30,6 +30,11 @@ public abstract class Weight {
         return VectorMath.dot(buf, 0, x, xOff, cols);
     }
 
+    /** Whether {@link #dot4} converts the row once for its four vectors (otherwise it is four {@link #dot} calls). */
+    public boolean hasDot4() {
+        return false;
+    }
+
     /**
      * {@code out[k] = W[row] . x[t0 + k][xOff ..]} for k in 0..3, equal bit for bit to four {@link #dot}
      * calls; types with a four-vector kernel convert the row only once.
