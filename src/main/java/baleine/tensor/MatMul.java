@@ -83,9 +83,8 @@ public final class MatMul {
                 : w.hasTileDot() ? tiles(w, from, to, x, xOff, y, yOff, n) : from;
         if (w.hasFusedDot()) { // read the row in place, converting it once per four vectors
             float[] four = SUMS.get();
-            int whole = n - n % 4, left = n - whole;
-            // two or three vectors left: one more four, the last vector repeated (its extra outputs dropped)
-            float[][] padded = left >= 2 && w.hasDot4() ? new float[][]{x[whole], x[whole + 1], x[Math.min(whole + 2, n - 1)], x[n - 1]} : null;
+            int left = n % 4;
+            float[][] padded = left >= 2 && w.hasDot4() ? lastFour(x, n) : null;
             for (int r = rest; r < to; r++) {
                 int t = 0;
                 for (; t + 4 <= n; t += 4) {
@@ -124,9 +123,8 @@ public final class MatMul {
      */
     private static int tiles(Weight w, int from, int to, float[][] x, int xOff, float[][] y, int yOff, int n) {
         float[] tile = SUMS.get();
-        int whole = n - n % 4, left = n - whole;
-        // two or three vectors left: one more tile, the last vector repeated (its extra outputs dropped)
-        float[][] padded = left >= 2 ? new float[][]{x[whole], x[whole + 1], x[Math.min(whole + 2, n - 1)], x[n - 1]} : null;
+        int left = n % 4;
+        float[][] padded = left >= 2 ? lastFour(x, n) : null;
         int r = from;
         for (; r + 4 <= to; r += 4) {
             int t = 0;
@@ -153,6 +151,15 @@ public final class MatMul {
             }
         }
         return r;
+    }
+
+    /**
+     * For two or three vectors left over after whole fours: those vectors, the last repeated up to four, so that
+     * one more four-vector kernel call covers them (its extra outputs are dropped).
+     */
+    private static float[][] lastFour(float[][] x, int n) {
+        int first = n - n % 4;
+        return new float[][]{x[first], x[first + 1], x[Math.min(first + 2, n - 1)], x[n - 1]};
     }
 
     /** Decoding's product: rows q, q + m, q + 2m, ... together, four or eight memory streams at once. */
