@@ -338,16 +338,13 @@ final class FusedDot {
         return sum;
     }
 
-    /** {@link #f16} for four vectors: each chunk converted once ({@link #halfs} written out, as in the four-row kernel). */
+    /** {@link #f16} for four vectors: each chunk converted once. */
     static void f16x4(MemorySegment s, long off, float[][] x, int t0, int xOff, int n, float[] out) {
         float[] v0 = x[t0], v1 = x[t0 + 1], v2 = x[t0 + 2], v3 = x[t0 + 3];
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
         int i = 0;
         for (; i + F.length() <= n; i += F.length()) {
-            IntVector h = (IntVector) ShortVector.fromMemorySegment(S, s, off + 2L * i, LE).castShape(I, 0);
-            IntVector bits = h.lanewise(VectorOperators.LSHL, 13).and(0x8FFFE000);
-            FloatVector w = bits.reinterpretAsFloats().mul(0x1p112f).reinterpretAsInts()
-                    .blend(bits.or(0x7F800000), h.and(0x7C00).compare(VectorOperators.EQ, 0x7C00)).reinterpretAsFloats();
+            FloatVector w = halfs(s, off + 2L * i);
             a0 = w.fma(FloatVector.fromArray(F, v0, xOff + i), a0);
             a1 = w.fma(FloatVector.fromArray(F, v1, xOff + i), a1);
             a2 = w.fma(FloatVector.fromArray(F, v2, xOff + i), a2);
