@@ -9,7 +9,6 @@ public final class BlockWeight extends Weight {
     private final MemorySegment data;
     private final long rowBytes;
     private final boolean fused;
-    private final boolean panel;
     private final int[] panelOrder;
 
     /** {@code data} starts at row 0 and holds at least {@code rows} rows. */
@@ -24,8 +23,7 @@ public final class BlockWeight extends Weight {
         this.rowBytes = type.bytesFor(cols);
         this.data = data;
         this.fused = FusedDot.supports(type);
-        this.panel = PanelDot.supports(type);
-        this.panelOrder = panel ? PanelDot.order(type, cols) : null;
+        this.panelOrder = PanelDot.supports(type) ? PanelDot.order(type, cols) : null;
         if (data.byteSize() < rowBytes * rows) {
             throw new IllegalArgumentException("tensor " + name + ": needs " + rowBytes * rows + " bytes, has " + data.byteSize());
         }
@@ -57,7 +55,7 @@ public final class BlockWeight extends Weight {
 
     @Override
     public void dot4(int row, float[][] x, int t0, int xOff, float[] out) {
-        if (FusedDot.supportsFour(type)) {
+        if (hasDot4()) {
             FusedDot.dot4(type, data, row * rowBytes, x, t0, xOff, cols, out);
         } else {
             super.dot4(row, x, t0, xOff, out);
@@ -103,7 +101,7 @@ public final class BlockWeight extends Weight {
 
     @Override
     public boolean hasPanel() {
-        return panel;
+        return PanelDot.supports(type);
     }
 
     @Override
