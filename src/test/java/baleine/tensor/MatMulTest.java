@@ -103,6 +103,33 @@ class MatMulTest {
     }
 
     @Test
+    void panelsHoldTheDecodedRowsInterleavedInKernelOrder() {
+        Random rnd = new Random(4);
+        int lanes = VectorMath.LANES;
+        for (GgmlType type : new GgmlType[]{GgmlType.F32, GgmlType.F16, GgmlType.Q4_0, GgmlType.Q4_1, GgmlType.Q5_0, GgmlType.Q5_1, GgmlType.Q4_K, GgmlType.Q5_K, GgmlType.Q6_K}) {
+            int cols = colsWithTails(type), whole = cols - cols % lanes, tail = cols - whole;
+            Weight w = randomWeight(rnd, type, 5, cols);
+            assertThat(w.hasPanel()).as(type.name()).isTrue();
+            float[] panel = new float[1 + 4 * cols];
+            w.decodePanel(1, panel, 1);
+            int[] order = w.panelOrder();
+            float[] row = new float[cols];
+            for (int i = 0; i < 4; i++) {
+                w.decodeRow(1 + i, row);
+                for (int m = 0; m < whole / lanes; m++) {
+                    int first = order == null ? m * lanes : order[m];
+                    for (int l = 0; l < lanes; l++) {
+                        assertThat(panel[1 + (4 * m + i) * lanes + l]).as(type + " row " + i + " column " + (first + l)).isEqualTo(row[first + l]);
+                    }
+                }
+                for (int c = 0; c < tail; c++) {
+                    assertThat(panel[1 + 4 * whole + i * tail + c]).as(type + " tail").isEqualTo(row[whole + c]);
+                }
+            }
+        }
+    }
+
+    @Test
     void longRowsTakenByPartsGiveTheSameBitsAsAlone() {
         Random rnd = new Random(6);
         int rows = 4 * 5 + 2; // a block of sixteen rows, one of four, and a remainder
