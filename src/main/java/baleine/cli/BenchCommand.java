@@ -98,8 +98,11 @@ final class BenchCommand implements Callable<Integer> {
         List<Long> samples = new ArrayList<>();
         long kv = 0, allocated = 0;
         float[][] logits = new float[1][m.vocabSize()];
+        // one cache for all repetitions, emptied before each (as llama-bench clears its context): a cache per
+        // repetition would leave the previous ones as garbage in the old generation, counted in the peak RSS
+        KvCache cache = m.newCache(depth + nPrompt + nGen + 1);
         for (int r = -1; r < reps; r++) { // r = -1 warms up
-            KvCache cache = m.newCache(depth + nPrompt + nGen + 1);
+            cache.truncate(0);
             cache.reserve(depth + nPrompt + nGen); // its storage at once: no growth copy inside the measured tokens
             if (depth > 0) {
                 m.forward(tokens(rnd, depth, m.vocabSize()), cache, false);

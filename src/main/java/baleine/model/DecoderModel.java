@@ -19,7 +19,7 @@ import java.util.List;
  */
 public final class DecoderModel implements AutoCloseable {
     /** The most tokens one pass evaluates; longer inputs are cut into passes of this size. */
-    static final int MAX_BATCH = 256;
+    static final int MAX_BATCH = 128;
 
     private final Weight embedding;
     private final List<Layer> layers;
