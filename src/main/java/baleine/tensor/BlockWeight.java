@@ -79,7 +79,7 @@ public final class BlockWeight extends Weight {
     @Override
     public void dotStreams(int row, int rowStride, float[] x, int xOff, float[] out) {
         if (EightRowDot.supports(type)) {
-            EightRowDot.q8_0(data, row * rowBytes, rowStride * rowBytes, x, xOff, cols, out);
+            EightRowDot.dot(type, data, row * rowBytes, rowStride * rowBytes, x, xOff, cols, out);
         } else {
             super.dotStreams(row, rowStride, x, xOff, out);
         }

@@ -80,24 +80,24 @@ final class FourRowDot {
                 // nibbles in int lanes (one widening per 16 bytes, no byte shifts: x86 has none); (q - 8) * d as
                 // fma(q, d, -8d): the same exact value rounded once, so the same bits, without the integer subtraction
                 FloatVector d = FloatVector.broadcast(F, Float.float16ToFloat(s.get(Le.I16, o0)));
-                IntVector q = (IntVector) ByteVector.fromMemorySegment(B, s, o0 + 2 + j, LE).castShape(I, 0);
+                IntVector q = (IntVector) ByteVector.fromMemorySegment(B, s, o0 + 2 + j, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
                 FloatVector lo = ((FloatVector) q.and(0x0F).convert(VectorOperators.I2F, 0)).fma(d, d.mul(-8f));
-                FloatVector hi = ((FloatVector) q.lanewise(VectorOperators.ASHR, 4).and(0x0F).convert(VectorOperators.I2F, 0)).fma(d, d.mul(-8f));
+                FloatVector hi = ((FloatVector) q.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0)).fma(d, d.mul(-8f));
                 a0 = hi.fma(xh, lo.fma(xl, a0));
                 d = FloatVector.broadcast(F, Float.float16ToFloat(s.get(Le.I16, o1)));
-                q = (IntVector) ByteVector.fromMemorySegment(B, s, o1 + 2 + j, LE).castShape(I, 0);
+                q = (IntVector) ByteVector.fromMemorySegment(B, s, o1 + 2 + j, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
                 lo = ((FloatVector) q.and(0x0F).convert(VectorOperators.I2F, 0)).fma(d, d.mul(-8f));
-                hi = ((FloatVector) q.lanewise(VectorOperators.ASHR, 4).and(0x0F).convert(VectorOperators.I2F, 0)).fma(d, d.mul(-8f));
+                hi = ((FloatVector) q.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0)).fma(d, d.mul(-8f));
                 a1 = hi.fma(xh, lo.fma(xl, a1));
                 d = FloatVector.broadcast(F, Float.float16ToFloat(s.get(Le.I16, o2)));
-                q = (IntVector) ByteVector.fromMemorySegment(B, s, o2 + 2 + j, LE).castShape(I, 0);
+                q = (IntVector) ByteVector.fromMemorySegment(B, s, o2 + 2 + j, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
                 lo = ((FloatVector) q.and(0x0F).convert(VectorOperators.I2F, 0)).fma(d, d.mul(-8f));
-                hi = ((FloatVector) q.lanewise(VectorOperators.ASHR, 4).and(0x0F).convert(VectorOperators.I2F, 0)).fma(d, d.mul(-8f));
+                hi = ((FloatVector) q.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0)).fma(d, d.mul(-8f));
                 a2 = hi.fma(xh, lo.fma(xl, a2));
                 d = FloatVector.broadcast(F, Float.float16ToFloat(s.get(Le.I16, o3)));
-                q = (IntVector) ByteVector.fromMemorySegment(B, s, o3 + 2 + j, LE).castShape(I, 0);
+                q = (IntVector) ByteVector.fromMemorySegment(B, s, o3 + 2 + j, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
                 lo = ((FloatVector) q.and(0x0F).convert(VectorOperators.I2F, 0)).fma(d, d.mul(-8f));
-                hi = ((FloatVector) q.lanewise(VectorOperators.ASHR, 4).and(0x0F).convert(VectorOperators.I2F, 0)).fma(d, d.mul(-8f));
+                hi = ((FloatVector) q.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0)).fma(d, d.mul(-8f));
                 a3 = hi.fma(xh, lo.fma(xl, a3));
             }
         }
@@ -123,17 +123,17 @@ final class FourRowDot {
                     int i = xOff + b + 64 * c + l;
                     long q = 16 + 32 * c + l;
                     FloatVector xl = FloatVector.fromArray(F, x, i), xh = FloatVector.fromArray(F, x, i + 32);
-                    IntVector v = (IntVector) ByteVector.fromMemorySegment(B, s, o0 + q, LE).castShape(I, 0);
-                    a0 = ((FloatVector) v.lanewise(VectorOperators.ASHR, 4).and(0x0F).convert(VectorOperators.I2F, 0)).fma(k[hi], k[8 + hi]).fma(xh,
+                    IntVector v = (IntVector) ByteVector.fromMemorySegment(B, s, o0 + q, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+                    a0 = ((FloatVector) v.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0)).fma(k[hi], k[8 + hi]).fma(xh,
                             ((FloatVector) v.and(0x0F).convert(VectorOperators.I2F, 0)).fma(k[lo], k[8 + lo]).fma(xl, a0));
-                    v = (IntVector) ByteVector.fromMemorySegment(B, s, o1 + q, LE).castShape(I, 0);
-                    a1 = ((FloatVector) v.lanewise(VectorOperators.ASHR, 4).and(0x0F).convert(VectorOperators.I2F, 0)).fma(k[16 + hi], k[24 + hi]).fma(xh,
+                    v = (IntVector) ByteVector.fromMemorySegment(B, s, o1 + q, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+                    a1 = ((FloatVector) v.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0)).fma(k[16 + hi], k[24 + hi]).fma(xh,
                             ((FloatVector) v.and(0x0F).convert(VectorOperators.I2F, 0)).fma(k[16 + lo], k[24 + lo]).fma(xl, a1));
-                    v = (IntVector) ByteVector.fromMemorySegment(B, s, o2 + q, LE).castShape(I, 0);
-                    a2 = ((FloatVector) v.lanewise(VectorOperators.ASHR, 4).and(0x0F).convert(VectorOperators.I2F, 0)).fma(k[32 + hi], k[40 + hi]).fma(xh,
+                    v = (IntVector) ByteVector.fromMemorySegment(B, s, o2 + q, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+                    a2 = ((FloatVector) v.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0)).fma(k[32 + hi], k[40 + hi]).fma(xh,
                             ((FloatVector) v.and(0x0F).convert(VectorOperators.I2F, 0)).fma(k[32 + lo], k[40 + lo]).fma(xl, a2));
-                    v = (IntVector) ByteVector.fromMemorySegment(B, s, o3 + q, LE).castShape(I, 0);
-                    a3 = ((FloatVector) v.lanewise(VectorOperators.ASHR, 4).and(0x0F).convert(VectorOperators.I2F, 0)).fma(k[48 + hi], k[56 + hi]).fma(xh,
+                    v = (IntVector) ByteVector.fromMemorySegment(B, s, o3 + q, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+                    a3 = ((FloatVector) v.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0)).fma(k[48 + hi], k[56 + hi]).fma(xh,
                             ((FloatVector) v.and(0x0F).convert(VectorOperators.I2F, 0)).fma(k[48 + lo], k[56 + lo]).fma(xl, a3));
                 }
             }
@@ -161,21 +161,21 @@ final class FourRowDot {
                     int i = xOff + b + 64 * c + l;
                     long q = 48 + 32 * c + l, qh = 16 + l;
                     FloatVector xl = FloatVector.fromArray(F, x, i), xh = FloatVector.fromArray(F, x, i + 32);
-                    IntVector v = (IntVector) ByteVector.fromMemorySegment(B, s, o0 + q, LE).castShape(I, 0);
-                    IntVector h = ((IntVector) ByteVector.fromMemorySegment(B, s, o0 + qh, LE).castShape(I, 0)).lanewise(VectorOperators.ASHR, 2 * c);
-                    a0 = ((FloatVector) v.lanewise(VectorOperators.ASHR, 4).and(0x0F).or(h.lanewise(VectorOperators.LSHL, 3).and(0x10)).convert(VectorOperators.I2F, 0)).fma(k[hi], k[8 + hi]).fma(xh,
+                    IntVector v = (IntVector) ByteVector.fromMemorySegment(B, s, o0 + q, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+                    IntVector h = ((IntVector) ByteVector.fromMemorySegment(B, s, o0 + qh, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0)).lanewise(VectorOperators.ASHR, 2 * c);
+                    a0 = ((FloatVector) v.lanewise(VectorOperators.LSHR, 4).or(h.lanewise(VectorOperators.LSHL, 3).and(0x10)).convert(VectorOperators.I2F, 0)).fma(k[hi], k[8 + hi]).fma(xh,
                             ((FloatVector) v.and(0x0F).or(h.lanewise(VectorOperators.LSHL, 4).and(0x10)).convert(VectorOperators.I2F, 0)).fma(k[lo], k[8 + lo]).fma(xl, a0));
-                    v = (IntVector) ByteVector.fromMemorySegment(B, s, o1 + q, LE).castShape(I, 0);
-                    h = ((IntVector) ByteVector.fromMemorySegment(B, s, o1 + qh, LE).castShape(I, 0)).lanewise(VectorOperators.ASHR, 2 * c);
-                    a1 = ((FloatVector) v.lanewise(VectorOperators.ASHR, 4).and(0x0F).or(h.lanewise(VectorOperators.LSHL, 3).and(0x10)).convert(VectorOperators.I2F, 0)).fma(k[16 + hi], k[24 + hi]).fma(xh,
+                    v = (IntVector) ByteVector.fromMemorySegment(B, s, o1 + q, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+                    h = ((IntVector) ByteVector.fromMemorySegment(B, s, o1 + qh, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0)).lanewise(VectorOperators.ASHR, 2 * c);
+                    a1 = ((FloatVector) v.lanewise(VectorOperators.LSHR, 4).or(h.lanewise(VectorOperators.LSHL, 3).and(0x10)).convert(VectorOperators.I2F, 0)).fma(k[16 + hi], k[24 + hi]).fma(xh,
                             ((FloatVector) v.and(0x0F).or(h.lanewise(VectorOperators.LSHL, 4).and(0x10)).convert(VectorOperators.I2F, 0)).fma(k[16 + lo], k[24 + lo]).fma(xl, a1));
-                    v = (IntVector) ByteVector.fromMemorySegment(B, s, o2 + q, LE).castShape(I, 0);
-                    h = ((IntVector) ByteVector.fromMemorySegment(B, s, o2 + qh, LE).castShape(I, 0)).lanewise(VectorOperators.ASHR, 2 * c);
-                    a2 = ((FloatVector) v.lanewise(VectorOperators.ASHR, 4).and(0x0F).or(h.lanewise(VectorOperators.LSHL, 3).and(0x10)).convert(VectorOperators.I2F, 0)).fma(k[32 + hi], k[40 + hi]).fma(xh,
+                    v = (IntVector) ByteVector.fromMemorySegment(B, s, o2 + q, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+                    h = ((IntVector) ByteVector.fromMemorySegment(B, s, o2 + qh, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0)).lanewise(VectorOperators.ASHR, 2 * c);
+                    a2 = ((FloatVector) v.lanewise(VectorOperators.LSHR, 4).or(h.lanewise(VectorOperators.LSHL, 3).and(0x10)).convert(VectorOperators.I2F, 0)).fma(k[32 + hi], k[40 + hi]).fma(xh,
                             ((FloatVector) v.and(0x0F).or(h.lanewise(VectorOperators.LSHL, 4).and(0x10)).convert(VectorOperators.I2F, 0)).fma(k[32 + lo], k[40 + lo]).fma(xl, a2));
-                    v = (IntVector) ByteVector.fromMemorySegment(B, s, o3 + q, LE).castShape(I, 0);
-                    h = ((IntVector) ByteVector.fromMemorySegment(B, s, o3 + qh, LE).castShape(I, 0)).lanewise(VectorOperators.ASHR, 2 * c);
-                    a3 = ((FloatVector) v.lanewise(VectorOperators.ASHR, 4).and(0x0F).or(h.lanewise(VectorOperators.LSHL, 3).and(0x10)).convert(VectorOperators.I2F, 0)).fma(k[48 + hi], k[56 + hi]).fma(xh,
+                    v = (IntVector) ByteVector.fromMemorySegment(B, s, o3 + q, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+                    h = ((IntVector) ByteVector.fromMemorySegment(B, s, o3 + qh, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0)).lanewise(VectorOperators.ASHR, 2 * c);
+                    a3 = ((FloatVector) v.lanewise(VectorOperators.LSHR, 4).or(h.lanewise(VectorOperators.LSHL, 3).and(0x10)).convert(VectorOperators.I2F, 0)).fma(k[48 + hi], k[56 + hi]).fma(xh,
                             ((FloatVector) v.and(0x0F).or(h.lanewise(VectorOperators.LSHL, 4).and(0x10)).convert(VectorOperators.I2F, 0)).fma(k[48 + lo], k[56 + lo]).fma(xl, a3));
                 }
             }
@@ -207,14 +207,14 @@ final class FourRowDot {
                     for (int r = 0; r < 4; r++) {
                         long o = off + r * stride;
                         int f = 32 * r + j;
-                        IntVector lowA = (IntVector) ByteVector.fromMemorySegment(B, s, o + 64 * half + l, LE).castShape(I, 0);
-                        IntVector lowB = (IntVector) ByteVector.fromMemorySegment(B, s, o + 64 * half + l + 32, LE).castShape(I, 0);
-                        IntVector high = (IntVector) ByteVector.fromMemorySegment(B, s, o + 128 + 32 * half + l, LE).castShape(I, 0);
+                        IntVector lowA = (IntVector) ByteVector.fromMemorySegment(B, s, o + 64 * half + l, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+                        IntVector lowB = (IntVector) ByteVector.fromMemorySegment(B, s, o + 64 * half + l + 32, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+                        IntVector high = (IntVector) ByteVector.fromMemorySegment(B, s, o + 128 + 32 * half + l, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
                         FloatVector acc = r == 0 ? a0 : r == 1 ? a1 : r == 2 ? a2 : a3;
                         acc = ((FloatVector) lowA.and(0x0F).or(high.and(0x03).lanewise(VectorOperators.LSHL, 4)).convert(VectorOperators.I2F, 0)).fma(k[f], k[f + 16]).fma(x1, acc);
                         acc = ((FloatVector) lowB.and(0x0F).or(high.and(0x0C).lanewise(VectorOperators.LSHL, 2)).convert(VectorOperators.I2F, 0)).fma(k[f + 2], k[f + 18]).fma(x2, acc);
-                        acc = ((FloatVector) lowA.lanewise(VectorOperators.ASHR, 4).and(0x0F).or(high.and(0x30)).convert(VectorOperators.I2F, 0)).fma(k[f + 4], k[f + 20]).fma(x3, acc);
-                        acc = ((FloatVector) lowB.lanewise(VectorOperators.ASHR, 4).and(0x0F).or(high.lanewise(VectorOperators.ASHR, 2).and(0x30)).convert(VectorOperators.I2F, 0)).fma(k[f + 6], k[f + 22]).fma(x4, acc);
+                        acc = ((FloatVector) lowA.lanewise(VectorOperators.LSHR, 4).or(high.and(0x30)).convert(VectorOperators.I2F, 0)).fma(k[f + 4], k[f + 20]).fma(x3, acc);
+                        acc = ((FloatVector) lowB.lanewise(VectorOperators.LSHR, 4).or(high.lanewise(VectorOperators.ASHR, 2).and(0x30)).convert(VectorOperators.I2F, 0)).fma(k[f + 6], k[f + 22]).fma(x4, acc);
                         if (r == 0) {
                             a0 = acc;
                         } else if (r == 1) {

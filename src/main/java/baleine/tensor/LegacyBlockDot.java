@@ -58,8 +58,8 @@ final class LegacyBlockDot {
             float offset = layout.offset(s, off, d);
             int qh = fifth ? s.get(Le.I32, off + nibbles - 4) : 0;
             for (int j = 0; j < 16; j += F.length()) {
-                IntVector q = (IntVector) ByteVector.fromMemorySegment(B, s, off + nibbles + j, LE).castShape(I, 0);
-                IntVector lo = q.and(0x0F), hi = q.lanewise(VectorOperators.ASHR, 4).and(0x0F);
+                IntVector q = (IntVector) ByteVector.fromMemorySegment(B, s, off + nibbles + j, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+                IntVector lo = q.and(0x0F), hi = q.lanewise(VectorOperators.LSHR, 4);
                 if (fifth) {
                     lo = withFifthBits(lo, qh >>> j);
                     hi = withFifthBits(hi, qh >>> (j + 16));
@@ -85,8 +85,8 @@ final class LegacyBlockDot {
             float offset = layout.offset(s, off, d);
             int qh = fifth ? s.get(Le.I32, off + nibbles - 4) : 0;
             for (int j = 0; j < 16; j += F.length()) {
-                IntVector q = (IntVector) ByteVector.fromMemorySegment(B, s, off + nibbles + j, LE).castShape(I, 0);
-                IntVector lo = q.and(0x0F), hi = q.lanewise(VectorOperators.ASHR, 4).and(0x0F);
+                IntVector q = (IntVector) ByteVector.fromMemorySegment(B, s, off + nibbles + j, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+                IntVector lo = q.and(0x0F), hi = q.lanewise(VectorOperators.LSHR, 4);
                 if (fifth) {
                     lo = withFifthBits(lo, qh >>> j);
                     hi = withFifthBits(hi, qh >>> (j + 16));
@@ -124,8 +124,8 @@ final class LegacyBlockDot {
                     long o = off + r * stride;
                     float d = Float.float16ToFloat(s.get(Le.I16, o));
                     float offset = layout.offset(s, o, d);
-                    IntVector q = (IntVector) ByteVector.fromMemorySegment(B, s, o + nibbles + j, LE).castShape(I, 0);
-                    IntVector lo = q.and(0x0F), hi = q.lanewise(VectorOperators.ASHR, 4).and(0x0F);
+                    IntVector q = (IntVector) ByteVector.fromMemorySegment(B, s, o + nibbles + j, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+                    IntVector lo = q.and(0x0F), hi = q.lanewise(VectorOperators.LSHR, 4);
                     if (fifth) {
                         int qh = s.get(Le.I32, o + nibbles - 4);
                         lo = withFifthBits(lo, qh >>> j);
@@ -164,8 +164,8 @@ final class LegacyBlockDot {
             float offset = layout.offset(s, off, d);
             int qh = fifth ? s.get(Le.I32, off + nibbles - 4) : 0;
             for (int j = 0; j < 16; j += F.length()) {
-                IntVector q = (IntVector) ByteVector.fromMemorySegment(B, s, off + nibbles + j, LE).castShape(I, 0);
-                IntVector lo = q.and(0x0F), hi = q.lanewise(VectorOperators.ASHR, 4).and(0x0F);
+                IntVector q = (IntVector) ByteVector.fromMemorySegment(B, s, off + nibbles + j, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+                IntVector lo = q.and(0x0F), hi = q.lanewise(VectorOperators.LSHR, 4);
                 if (fifth) {
                     lo = withFifthBits(lo, qh >>> j);
                     hi = withFifthBits(hi, qh >>> (j + 16));

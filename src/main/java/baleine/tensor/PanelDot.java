@@ -135,9 +135,9 @@ final class PanelDot {
             FloatVector d = FloatVector.broadcast(F, Float.float16ToFloat(s.get(Le.I16, off)));
             FloatVector m = d.mul(-8f);
             for (int j = 0; j < 16; j += F.length()) {
-                IntVector q = (IntVector) ByteVector.fromMemorySegment(B, s, off + 2 + j, LE).castShape(I, 0);
+                IntVector q = (IntVector) ByteVector.fromMemorySegment(B, s, off + 2 + j, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
                 ((FloatVector) q.and(0x0F).convert(VectorOperators.I2F, 0)).fma(d, m).intoArray(p, pOff + 4 * (b + 2 * j));
-                ((FloatVector) q.lanewise(VectorOperators.ASHR, 4).and(0x0F).convert(VectorOperators.I2F, 0)).fma(d, m).intoArray(p, pOff + 4 * (b + 2 * j + F.length()));
+                ((FloatVector) q.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0)).fma(d, m).intoArray(p, pOff + 4 * (b + 2 * j + F.length()));
             }
         }
     }
@@ -149,10 +149,10 @@ final class PanelDot {
             KQuantFactors.sixBitScales(s, off, k, 0);
             for (int c = 0; c < 4; c++) {
                 for (int l = 0; l < 32; l += F.length()) {
-                    IntVector q = (IntVector) ByteVector.fromMemorySegment(B, s, off + 16 + 32 * c + l, LE).castShape(I, 0);
+                    IntVector q = (IntVector) ByteVector.fromMemorySegment(B, s, off + 16 + 32 * c + l, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
                     int i = pOff + 4 * (b + 64 * c + 2 * l);
                     ((FloatVector) q.and(0x0F).convert(VectorOperators.I2F, 0)).fma(k[2 * c], k[8 + 2 * c]).intoArray(p, i);
-                    ((FloatVector) q.lanewise(VectorOperators.ASHR, 4).and(0x0F).convert(VectorOperators.I2F, 0)).fma(k[2 * c + 1], k[9 + 2 * c]).intoArray(p, i + 4 * F.length());
+                    ((FloatVector) q.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0)).fma(k[2 * c + 1], k[9 + 2 * c]).intoArray(p, i + 4 * F.length());
                 }
             }
         }
@@ -165,11 +165,11 @@ final class PanelDot {
             KQuantFactors.sixBitScales(s, off, k, 0);
             for (int c = 0; c < 4; c++) {
                 for (int l = 0; l < 32; l += F.length()) {
-                    IntVector q = (IntVector) ByteVector.fromMemorySegment(B, s, off + 48 + 32 * c + l, LE).castShape(I, 0);
-                    IntVector h = ((IntVector) ByteVector.fromMemorySegment(B, s, off + 16 + l, LE).castShape(I, 0)).lanewise(VectorOperators.ASHR, 2 * c);
+                    IntVector q = (IntVector) ByteVector.fromMemorySegment(B, s, off + 48 + 32 * c + l, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+                    IntVector h = ((IntVector) ByteVector.fromMemorySegment(B, s, off + 16 + l, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0)).lanewise(VectorOperators.ASHR, 2 * c);
                     int i = pOff + 4 * (b + 64 * c + 2 * l);
                     ((FloatVector) q.and(0x0F).or(h.lanewise(VectorOperators.LSHL, 4).and(0x10)).convert(VectorOperators.I2F, 0)).fma(k[2 * c], k[8 + 2 * c]).intoArray(p, i);
-                    ((FloatVector) q.lanewise(VectorOperators.ASHR, 4).and(0x0F).or(h.lanewise(VectorOperators.LSHL, 3).and(0x10)).convert(VectorOperators.I2F, 0)).fma(k[2 * c + 1], k[9 + 2 * c]).intoArray(p, i + 4 * F.length());
+                    ((FloatVector) q.lanewise(VectorOperators.LSHR, 4).or(h.lanewise(VectorOperators.LSHL, 3).and(0x10)).convert(VectorOperators.I2F, 0)).fma(k[2 * c + 1], k[9 + 2 * c]).intoArray(p, i + 4 * F.length());
                 }
             }
         }
@@ -184,15 +184,15 @@ final class PanelDot {
                 int y = pOff + 4 * (b + 128 * half);
                 for (int l = 0; l < 32; l += F.length()) {
                     int is = l / 16;
-                    IntVector lowA = (IntVector) ByteVector.fromMemorySegment(B, s, ql + l, LE).castShape(I, 0);
-                    IntVector lowB = (IntVector) ByteVector.fromMemorySegment(B, s, ql + l + 32, LE).castShape(I, 0);
-                    IntVector high = (IntVector) ByteVector.fromMemorySegment(B, s, qh + l, LE).castShape(I, 0);
+                    IntVector lowA = (IntVector) ByteVector.fromMemorySegment(B, s, ql + l, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+                    IntVector lowB = (IntVector) ByteVector.fromMemorySegment(B, s, ql + l + 32, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+                    IntVector high = (IntVector) ByteVector.fromMemorySegment(B, s, qh + l, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
                     float s1 = d * s.get(Le.U8, sc + is), s2 = d * s.get(Le.U8, sc + is + 2);
                     float s3 = d * s.get(Le.U8, sc + is + 4), s4 = d * s.get(Le.U8, sc + is + 6);
                     ((FloatVector) lowA.and(0x0F).or(high.and(0x03).lanewise(VectorOperators.LSHL, 4)).convert(VectorOperators.I2F, 0)).fma(s1, -32 * s1).intoArray(p, y + 16 * l);
                     ((FloatVector) lowB.and(0x0F).or(high.and(0x0C).lanewise(VectorOperators.LSHL, 2)).convert(VectorOperators.I2F, 0)).fma(s2, -32 * s2).intoArray(p, y + 16 * l + 4 * F.length());
-                    ((FloatVector) lowA.lanewise(VectorOperators.ASHR, 4).and(0x0F).or(high.and(0x30)).convert(VectorOperators.I2F, 0)).fma(s3, -32 * s3).intoArray(p, y + 16 * l + 8 * F.length());
-                    ((FloatVector) lowB.lanewise(VectorOperators.ASHR, 4).and(0x0F).or(high.lanewise(VectorOperators.ASHR, 2).and(0x30)).convert(VectorOperators.I2F, 0)).fma(s4, -32 * s4).intoArray(p, y + 16 * l + 12 * F.length());
+                    ((FloatVector) lowA.lanewise(VectorOperators.LSHR, 4).or(high.and(0x30)).convert(VectorOperators.I2F, 0)).fma(s3, -32 * s3).intoArray(p, y + 16 * l + 8 * F.length());
+                    ((FloatVector) lowB.lanewise(VectorOperators.LSHR, 4).or(high.lanewise(VectorOperators.ASHR, 2).and(0x30)).convert(VectorOperators.I2F, 0)).fma(s4, -32 * s4).intoArray(p, y + 16 * l + 12 * F.length());
                 }
             }
         }

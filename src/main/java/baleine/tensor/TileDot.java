@@ -101,10 +101,10 @@ final class TileDot {
             FloatVector d3 = FloatVector.broadcast(F, Float.float16ToFloat(s.get(Le.I16, o3)));
             for (int j = 0; j < 16; j += F.length()) {
                 // nibbles in int lanes: one widening per 16 bytes, and no byte shifts (x86 has none)
-                IntVector q0 = (IntVector) ByteVector.fromMemorySegment(B, s, o0 + 2 + j, LE).castShape(I, 0);
-                IntVector q1 = (IntVector) ByteVector.fromMemorySegment(B, s, o1 + 2 + j, LE).castShape(I, 0);
-                IntVector q2 = (IntVector) ByteVector.fromMemorySegment(B, s, o2 + 2 + j, LE).castShape(I, 0);
-                IntVector q3 = (IntVector) ByteVector.fromMemorySegment(B, s, o3 + 2 + j, LE).castShape(I, 0);
+                IntVector q0 = (IntVector) ByteVector.fromMemorySegment(B, s, o0 + 2 + j, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+                IntVector q1 = (IntVector) ByteVector.fromMemorySegment(B, s, o1 + 2 + j, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+                IntVector q2 = (IntVector) ByteVector.fromMemorySegment(B, s, o2 + 2 + j, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+                IntVector q3 = (IntVector) ByteVector.fromMemorySegment(B, s, o3 + 2 + j, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
                 int i = xOff + b + j;
                 // the low nibbles (values 0..15 of the block) first, as in the one-row kernel
                 FloatVector w0 = ((FloatVector) q0.and(0x0F).convert(VectorOperators.I2F, 0)).fma(d0, d0.mul(-8f));
@@ -119,10 +119,10 @@ final class TileDot {
                 a02 = w0.fma(v, a02); a12 = w1.fma(v, a12); a22 = w2.fma(v, a22); a32 = w3.fma(v, a32);
                 v = FloatVector.fromArray(F, x3, i);
                 a03 = w0.fma(v, a03); a13 = w1.fma(v, a13); a23 = w2.fma(v, a23); a33 = w3.fma(v, a33);
-                w0 = ((FloatVector) q0.lanewise(VectorOperators.ASHR, 4).and(0x0F).convert(VectorOperators.I2F, 0)).fma(d0, d0.mul(-8f));
-                w1 = ((FloatVector) q1.lanewise(VectorOperators.ASHR, 4).and(0x0F).convert(VectorOperators.I2F, 0)).fma(d1, d1.mul(-8f));
-                w2 = ((FloatVector) q2.lanewise(VectorOperators.ASHR, 4).and(0x0F).convert(VectorOperators.I2F, 0)).fma(d2, d2.mul(-8f));
-                w3 = ((FloatVector) q3.lanewise(VectorOperators.ASHR, 4).and(0x0F).convert(VectorOperators.I2F, 0)).fma(d3, d3.mul(-8f));
+                w0 = ((FloatVector) q0.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0)).fma(d0, d0.mul(-8f));
+                w1 = ((FloatVector) q1.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0)).fma(d1, d1.mul(-8f));
+                w2 = ((FloatVector) q2.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0)).fma(d2, d2.mul(-8f));
+                w3 = ((FloatVector) q3.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0)).fma(d3, d3.mul(-8f));
                 v = FloatVector.fromArray(F, x0, i + 16);
                 a00 = w0.fma(v, a00); a10 = w1.fma(v, a10); a20 = w2.fma(v, a20); a30 = w3.fma(v, a30);
                 v = FloatVector.fromArray(F, x1, i + 16);
@@ -169,10 +169,10 @@ final class TileDot {
                 for (int l = 0; l < 32; l += F.length()) {
                     long q = 16 + 32 * c + l;
                     int i = xOff + b + 64 * c + l;
-                    IntVector q0 = (IntVector) ByteVector.fromMemorySegment(B, s, o0 + q, LE).castShape(I, 0);
-                    IntVector q1 = (IntVector) ByteVector.fromMemorySegment(B, s, o1 + q, LE).castShape(I, 0);
-                    IntVector q2 = (IntVector) ByteVector.fromMemorySegment(B, s, o2 + q, LE).castShape(I, 0);
-                    IntVector q3 = (IntVector) ByteVector.fromMemorySegment(B, s, o3 + q, LE).castShape(I, 0);
+                    IntVector q0 = (IntVector) ByteVector.fromMemorySegment(B, s, o0 + q, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+                    IntVector q1 = (IntVector) ByteVector.fromMemorySegment(B, s, o1 + q, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+                    IntVector q2 = (IntVector) ByteVector.fromMemorySegment(B, s, o2 + q, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+                    IntVector q3 = (IntVector) ByteVector.fromMemorySegment(B, s, o3 + q, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
                     FloatVector w0 = ((FloatVector) q0.and(0x0F).convert(VectorOperators.I2F, 0)).fma(k[lo], k[8 + lo]);
                     FloatVector w1 = ((FloatVector) q1.and(0x0F).convert(VectorOperators.I2F, 0)).fma(k[16 + lo], k[24 + lo]);
                     FloatVector w2 = ((FloatVector) q2.and(0x0F).convert(VectorOperators.I2F, 0)).fma(k[32 + lo], k[40 + lo]);
@@ -185,10 +185,10 @@ final class TileDot {
                     a02 = w0.fma(v, a02); a12 = w1.fma(v, a12); a22 = w2.fma(v, a22); a32 = w3.fma(v, a32);
                     v = FloatVector.fromArray(F, x3, i);
                     a03 = w0.fma(v, a03); a13 = w1.fma(v, a13); a23 = w2.fma(v, a23); a33 = w3.fma(v, a33);
-                    w0 = ((FloatVector) q0.lanewise(VectorOperators.ASHR, 4).and(0x0F).convert(VectorOperators.I2F, 0)).fma(k[hi], k[8 + hi]);
-                    w1 = ((FloatVector) q1.lanewise(VectorOperators.ASHR, 4).and(0x0F).convert(VectorOperators.I2F, 0)).fma(k[16 + hi], k[24 + hi]);
-                    w2 = ((FloatVector) q2.lanewise(VectorOperators.ASHR, 4).and(0x0F).convert(VectorOperators.I2F, 0)).fma(k[32 + hi], k[40 + hi]);
-                    w3 = ((FloatVector) q3.lanewise(VectorOperators.ASHR, 4).and(0x0F).convert(VectorOperators.I2F, 0)).fma(k[48 + hi], k[56 + hi]);
+                    w0 = ((FloatVector) q0.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0)).fma(k[hi], k[8 + hi]);
+                    w1 = ((FloatVector) q1.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0)).fma(k[16 + hi], k[24 + hi]);
+                    w2 = ((FloatVector) q2.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0)).fma(k[32 + hi], k[40 + hi]);
+                    w3 = ((FloatVector) q3.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0)).fma(k[48 + hi], k[56 + hi]);
                     v = FloatVector.fromArray(F, x0, i + 32);
                     a00 = w0.fma(v, a00); a10 = w1.fma(v, a10); a20 = w2.fma(v, a20); a30 = w3.fma(v, a30);
                     v = FloatVector.fromArray(F, x1, i + 32);

@@ -54,7 +54,7 @@ class MatMulTest {
     @Test
     void oneVectorProductEqualsRowByRowDotsBitForBit() {
         Random rnd = new Random(11);
-        int rows = 4 * 19 + 3; // groups of four or eight rows (Q8_0) plus a remainder
+        int rows = 4 * 19 + 3; // groups of four or eight rows (Q8_0, Q4_0) plus a remainder
         for (GgmlType type : new GgmlType[]{GgmlType.F32, GgmlType.F16, GgmlType.BF16, GgmlType.Q8_0, GgmlType.Q4_0, GgmlType.Q4_1, GgmlType.Q5_0, GgmlType.Q5_1, GgmlType.Q4_K, GgmlType.Q5_K, GgmlType.Q6_K}) {
             int cols = colsWithTails(type);
             Weight w = randomWeight(rnd, type, rows, cols);
