@@ -9,7 +9,7 @@ import java.util.stream.IntStream;
 import static baleine.tensor.Species.F;
 
 /**
- * Sums 4 or 16 accumulators of 16 lanes (stored one after the other) into one vector. A pair folds as
+ * Sums 4, 8 or 16 accumulators of 16 lanes (stored one after the other) into one vector. A pair folds as
  * {@code x.blend(y, TAKEk).add(x.rearrange(SWAPk).blend(y.rearrange(SWAPk), TAKEk))}: lanes with bit k set
  * continue y's sum, the others x's, and lane i meets lane i ^ k as in {@link VectorMath#sumLanes}, so every
  * sum keeps its bits. The accumulators travel through the array, never as arguments: a vector passed to a
@@ -21,6 +21,8 @@ final class LaneFolds {
     private static final VectorMask<Float> TAKE8 = take(8), TAKE4 = take(4), TAKE2 = take(2), TAKE1 = take(1);
     /** After folding 16 accumulators pairwise at 8, 4, 2, 1: accumulator r sits in lane reverse4(r). */
     private static final VectorShuffle<Float> SIXTEEN_IN_ORDER = SIXTEEN ? VectorShuffle.fromOp(F, r -> Integer.reverse(r) >>> 28) : null;
+    /** After folding 8 accumulators pairwise at 8, 4, 2 and the result at 1: accumulator r sits in lane 8 (r & 1) + 4 (r >> 1 & 1) + 2 (r >> 2). */
+    private static final VectorShuffle<Float> EIGHT_IN_ORDER = SIXTEEN ? VectorShuffle.fromOp(F, r -> r < 8 ? 8 * (r & 1) + 4 * (r >> 1 & 1) + 2 * (r >> 2) : r) : null;
     /** After folding 4 accumulators pairwise at 8, 4 and the result at 2, 1: accumulator r sits in lane 8 (r & 1) + 4 (r >> 1). */
     private static final VectorShuffle<Float> FOUR_IN_ORDER = SIXTEEN ? VectorShuffle.fromOp(F, r -> r < 4 ? 8 * (r & 1) + 4 * (r >> 1) : r) : null;
 
@@ -41,6 +43,16 @@ final class LaneFolds {
         FloatVector u1 = q2.blend(q3, TAKE2).add(q2.rearrange(SWAP2).blend(q3.rearrange(SWAP2), TAKE2));
         FloatVector v = u0.blend(u1, TAKE1).add(u0.rearrange(SWAP1).blend(u1.rearrange(SWAP1), TAKE1));
         v.rearrange(SIXTEEN_IN_ORDER).intoArray(out, 0);
+    }
+
+    /** {@code out[0 .. 8)} = the lane sums of the 8 accumulators in {@code out[0 .. 128)} (the eight-row decode kernels). */
+    static void sumEight(float[] out) {
+        FloatVector p0 = pair(out, 0, 1, TAKE8, SWAP8), p1 = pair(out, 2, 3, TAKE8, SWAP8);
+        FloatVector p2 = pair(out, 4, 5, TAKE8, SWAP8), p3 = pair(out, 6, 7, TAKE8, SWAP8);
+        FloatVector q0 = p0.blend(p1, TAKE4).add(p0.rearrange(SWAP4).blend(p1.rearrange(SWAP4), TAKE4));
+        FloatVector q1 = p2.blend(p3, TAKE4).add(p2.rearrange(SWAP4).blend(p3.rearrange(SWAP4), TAKE4));
+        FloatVector u = q0.blend(q1, TAKE2).add(q0.rearrange(SWAP2).blend(q1.rearrange(SWAP2), TAKE2));
+        u.add(u.rearrange(SWAP1)).rearrange(EIGHT_IN_ORDER).intoArray(out, 0);
     }
 
     /** {@code out[0 .. 4)} = the lane sums of the 4 accumulators in {@code out[0 .. 64)}. */

@@ -77,6 +77,10 @@ public final class VectorMath {
             LaneFolds.sumSixteen(out);
             return;
         }
+        if (LaneFolds.SIXTEEN && results == 8) {
+            LaneFolds.sumEight(out);
+            return;
+        }
         if (LaneFolds.SIXTEEN && results == 4) {
             LaneFolds.sumFour(out);
             return;
