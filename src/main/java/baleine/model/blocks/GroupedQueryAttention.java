@@ -9,9 +9,16 @@ import baleine.tensor.Parallel;
 import baleine.tensor.VectorMath;
 import baleine.tensor.Weight;
 
+import java.util.Arrays;
+
 /** Multi-head attention with grouped KV heads (Llama, Qwen2); optional q/k/v biases. */
 public record GroupedQueryAttention(Weight q, Weight k, Weight v, float[] qBias, float[] kBias, float[] vBias, Weight o,
                                    int heads, int kvHeads, int headDim, Rope rope) implements AttentionBlock {
+    private static final ThreadLocal<float[]> TILE = ThreadLocal.withInitial(() -> VectorMath.outBuffer(16));
+    private static final ThreadLocal<float[]> FOUR = ThreadLocal.withInitial(() -> VectorMath.outBuffer(4));
+    /** Per thread: four heads' query of the current token, and their attended values. */
+    private static final ThreadLocal<float[][]> QUERY = new ThreadLocal<>(), MIXED = new ThreadLocal<>();
+
     @Override
     public LayerCache newCache() {
         return new DenseLayerCache(kvHeads * headDim);
@@ -34,25 +41,104 @@ public record GroupedQueryAttention(Weight q, Weight k, Weight v, float[] qBias,
         }
         float[][] out = Activations.take(n, heads * headDim);
         float scale = (float) (1.0 / Math.sqrt(headDim));
-        int kvDim = kvHeads * headDim, group = heads / kvHeads;
-        Parallel.forEach(heads, h -> {
-            float[] keys = cache.keys(), values = cache.values();
-            int kvOff = (h / group) * headDim;
-            float[] att = ScoreRows.take(1, start + n)[0];
-            for (int t = 0; t < n; t++) {
-                int len = start + t + 1;
-                for (int s = 0; s < len; s++) {
-                    att[s] = VectorMath.dot(qs[t], h * headDim, keys, rows[s] * kvDim + kvOff, headDim) * scale;
-                }
-                VectorMath.softmax(att, 0, len);
-                for (int s = 0; s < len; s++) {
-                    VectorMath.axpy(att[s], values, rows[s] * kvDim + kvOff, out[t], h * headDim, headDim);
+        int group = heads / kvHeads, blocks = (group + 3) / 4;
+        Parallel.forEach(kvHeads * blocks, task -> {
+            int g = task / blocks, h0 = g * group + 4 * (task % blocks), count = Math.min(4, (g + 1) * group - h0);
+            if (count == 4) {
+                attendFour(cache, rows, start, qs, n, g, h0, scale, out);
+            } else {
+                for (int h = h0; h < h0 + count; h++) {
+                    attendOne(cache, rows, start, qs, n, g, h, scale, out);
                 }
             }
         });
         float[][] y = Activations.take(n, o.rows);
         MatMul.apply(o, out, y, n);
         return y;
+    }
+
+    /**
+     * Four query heads sharing KV head g, token by token: each chunk of a cached key or value row is loaded
+     * once for the four (scores as 4 keys x 4 heads tiles, the last len % 4 keys one at a time for the four).
+     * Which keys go through which kernel depends only on the position, so a token gets the same bits in any
+     * batch.
+     */
+    private void attendFour(DenseLayerCache cache, int[] rows, int start, float[][] qs, int n, int g, int h0, float scale, float[][] out) {
+        float[] keys = cache.keys(), values = cache.values();
+        int kvDim = kvHeads * headDim, kvOff = g * headDim;
+        float[][] att = ScoreRows.take(4, start + n), q = fourRows(QUERY, headDim), acc = fourRows(MIXED, headDim);
+        float[] tile = TILE.get(), four = FOUR.get();
+        for (int t = 0; t < n; t++) {
+            int len = start + t + 1, tiled = len & ~3;
+            for (int k = 0; k < 4; k++) {
+                System.arraycopy(qs[t], (h0 + k) * headDim, q[k], 0, headDim);
+            }
+            for (int s = 0; s < tiled; s += 4) {
+                VectorMath.dotRows4x4(keys, rows[s] * kvDim + kvOff, rows[s + 1] * kvDim + kvOff, rows[s + 2] * kvDim + kvOff,
+                        rows[s + 3] * kvDim + kvOff, q, 0, headDim, tile);
+                for (int i = 0; i < 4; i++) {
+                    for (int k = 0; k < 4; k++) {
+                        att[k][s + i] = tile[4 * i + k];
+                    }
+                }
+            }
+            for (int s = tiled; s < len; s++) {
+                VectorMath.dot4(keys, rows[s] * kvDim + kvOff, q, 0, 0, headDim, four);
+                for (int k = 0; k < 4; k++) {
+                    att[k][s] = four[k];
+                }
+            }
+            for (int k = 0; k < 4; k++) {
+                VectorMath.scale(att[k], 0, len, scale);
+                VectorMath.softmax(att[k], 0, len);
+                Arrays.fill(acc[k], 0f);
+            }
+            for (int s = 0; s < tiled; s += 4) {
+                for (int i = 0; i < 4; i++) {
+                    for (int k = 0; k < 4; k++) {
+                        tile[4 * i + k] = att[k][s + i];
+                    }
+                }
+                VectorMath.axpyRows4x4(tile, values, rows[s] * kvDim + kvOff, rows[s + 1] * kvDim + kvOff, rows[s + 2] * kvDim + kvOff,
+                        rows[s + 3] * kvDim + kvOff, acc, 0, headDim);
+            }
+            for (int s = tiled; s < len; s++) {
+                for (int k = 0; k < 4; k++) {
+                    four[k] = att[k][s];
+                }
+                VectorMath.axpy4(four, values, rows[s] * kvDim + kvOff, acc, 0, 0, headDim);
+            }
+            for (int k = 0; k < 4; k++) {
+                System.arraycopy(acc[k], 0, out[t], (h0 + k) * headDim, headDim);
+            }
+        }
+    }
+
+    /** This thread's {@code float[4][width]} of {@code local}, made on first use or when the width changes. */
+    private static float[][] fourRows(ThreadLocal<float[][]> local, int width) {
+        float[][] m = local.get();
+        if (m == null || m[0].length != width) {
+            m = new float[4][width];
+            local.set(m);
+        }
+        return m;
+    }
+
+    /** One query head over KV head g (the heads of a group left over after fours). */
+    private void attendOne(DenseLayerCache cache, int[] rows, int start, float[][] qs, int n, int g, int h, float scale, float[][] out) {
+        float[] keys = cache.keys(), values = cache.values();
+        int kvDim = kvHeads * headDim, kvOff = g * headDim;
+        float[] att = ScoreRows.take(1, start + n)[0];
+        for (int t = 0; t < n; t++) {
+            int len = start + t + 1;
+            for (int s = 0; s < len; s++) {
+                att[s] = VectorMath.dot(qs[t], h * headDim, keys, rows[s] * kvDim + kvOff, headDim) * scale;
+            }
+            VectorMath.softmax(att, 0, len);
+            for (int s = 0; s < len; s++) {
+                VectorMath.axpy(att[s], values, rows[s] * kvDim + kvOff, out[t], h * headDim, headDim);
+            }
+        }
     }
 
     private static float[][] project(Weight w, float[] bias, float[][] x, int n) {
