@@ -1,12 +1,17 @@
 package baleine.tensor;
 
+import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /** Vector API kernels on float arrays; each has a plain scalar twin that the tests compare it with. */
 public final class VectorMath {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    /** Doubles in a vector of S's size: S's floats convert to two of these. */
+    private static final VectorSpecies<Double> D = VectorSpecies.of(double.class, S.vectorShape());
 
     private VectorMath() {
     }
@@ -316,8 +321,44 @@ public final class VectorMath {
         }
     }
 
-    /** Softmax in place over {@code x[off .. off + n)}. */
+    /** Softmax in place over {@code x[off .. off + n)}: e^(x - max) by {@link #exp}, summed in doubles. */
     public static void softmax(float[] x, int off, int n) {
+        int i = 0, vectorEnd = off + S.loopBound(n);
+        FloatVector m = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
+        for (i = off; i < vectorEnd; i += S.length()) {
+            m = m.max(FloatVector.fromArray(S, x, i));
+        }
+        float max = m.reduceLanes(VectorOperators.MAX); // exact in any order
+        for (; i < off + n; i++) {
+            max = Math.max(max, x[i]);
+        }
+        DoubleVector s0 = DoubleVector.zero(D), s1 = s0;
+        for (i = off; i < vectorEnd; i += S.length()) {
+            FloatVector e = exp(FloatVector.fromArray(S, x, i).sub(max));
+            e.intoArray(x, i);
+            s0 = s0.add(e.convertShape(VectorOperators.F2D, D, 0));
+            s1 = s1.add(e.convertShape(VectorOperators.F2D, D, 1));
+        }
+        DoubleVector lanes = s0.add(s1);
+        double sum = 0;
+        for (int j = 0; j < D.length(); j++) { // a fixed order: reduceLanes may associate differently once compiled
+            sum += lanes.lane(j);
+        }
+        for (; i < off + n; i++) {
+            float e = expScalar(x[i] - max);
+            x[i] = e;
+            sum += e;
+        }
+        float inv = (float) (1.0 / sum);
+        for (i = off; i < vectorEnd; i += S.length()) {
+            FloatVector.fromArray(S, x, i).mul(inv).intoArray(x, i);
+        }
+        for (; i < off + n; i++) {
+            x[i] *= inv;
+        }
+    }
+
+    public static void softmaxScalar(float[] x, int off, int n) {
         float max = Float.NEGATIVE_INFINITY;
         for (int i = 0; i < n; i++) {
             max = Math.max(max, x[off + i]);
@@ -334,8 +375,62 @@ public final class VectorMath {
         }
     }
 
-    /** SwiGLU gate: {@code gate[i] = silu(gate[i]) * up[i]}. */
+    // e^x = 2^k e^r, k = round(x log2 e), r = x - k ln 2 in two parts (Cody-Waite), e^r = 1 + r + r^2 p(r) with
+    // Cephes' expf polynomial; 2^k from the exponent bits. Below EXP_MIN (e^x under the smallest normal float) 0.
+    private static final float LOG2E = 1.44269504f, LN2_HI = 0.693359375f, LN2_LO = -2.12194440e-4f;
+    private static final float EXP_MIN = -87.33f, EXP_MAX = 88.3f, ROUNDER = 0x1.8p23f; // adding 1.5 * 2^23 rounds to an integer
+    private static final float P0 = 1.9875691500e-4f, P1 = 1.3981999507e-3f, P2 = 8.3334519073e-3f, P3 = 4.1665795894e-2f;
+    private static final float P4 = 1.6666665459e-1f, P5 = 5.0000001201e-1f;
+
+    /** e^x lane by lane, within a few ulps of {@link Math#exp}; {@link #expScalar} gives the same bits. */
+    static FloatVector exp(FloatVector x) {
+        FloatVector c = x.max(EXP_MIN).min(EXP_MAX);
+        FloatVector t = c.fma(LOG2E, ROUNDER), k = t.sub(ROUNDER);
+        FloatVector r = FloatVector.broadcast(S, -LN2_HI).fma(k, c);
+        r = FloatVector.broadcast(S, -LN2_LO).fma(k, r);
+        FloatVector p = r.fma(P0, P1);
+        p = p.fma(r, FloatVector.broadcast(S, P2));
+        p = p.fma(r, FloatVector.broadcast(S, P3));
+        p = p.fma(r, FloatVector.broadcast(S, P4));
+        p = p.fma(r, FloatVector.broadcast(S, P5));
+        FloatVector y = p.fma(r.mul(r), r).add(1f);
+        // t's low mantissa bits hold k + 2^22: 2^k's bits are (k + 127) << 23
+        IntVector bits = ((IntVector) t.reinterpretAsInts()).sub(Float.floatToRawIntBits(ROUNDER) - 127).lanewise(VectorOperators.LSHL, 23);
+        return y.mul(bits.reinterpretAsFloats()).blend(0f, x.lt(EXP_MIN));
+    }
+
+    /** {@link #exp} for one value, the same operations in the same order. */
+    static float expScalar(float x) {
+        if (x < EXP_MIN) {
+            return 0f;
+        }
+        float c = Math.min(x, EXP_MAX);
+        float t = Math.fma(c, LOG2E, ROUNDER), k = t - ROUNDER;
+        float r = Math.fma(k, -LN2_HI, c);
+        r = Math.fma(k, -LN2_LO, r);
+        float p = Math.fma(r, P0, P1);
+        p = Math.fma(p, r, P2);
+        p = Math.fma(p, r, P3);
+        p = Math.fma(p, r, P4);
+        p = Math.fma(p, r, P5);
+        float y = Math.fma(p, r * r, r) + 1f;
+        return y * Float.intBitsToFloat((Float.floatToRawIntBits(t) - (Float.floatToRawIntBits(ROUNDER) - 127)) << 23);
+    }
+
+    /** SwiGLU gate: {@code gate[i] = silu(gate[i]) * up[i]}, silu(g) = g / (1 + e^-g) with {@link #exp}. */
     public static void swiglu(float[] gate, float[] up, int n) {
+        int i = 0;
+        for (; i < S.loopBound(n); i += S.length()) {
+            FloatVector g = FloatVector.fromArray(S, gate, i);
+            g.div(exp(g.neg()).add(1f)).mul(FloatVector.fromArray(S, up, i)).intoArray(gate, i);
+        }
+        for (; i < n; i++) {
+            float g = gate[i];
+            gate[i] = g / (1f + expScalar(-g)) * up[i];
+        }
+    }
+
+    public static void swigluScalar(float[] gate, float[] up, int n) {
         for (int i = 0; i < n; i++) {
             float g = gate[i];
             gate[i] = g / (1f + (float) Math.exp(-g)) * up[i];

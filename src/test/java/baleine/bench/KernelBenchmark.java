@@ -27,7 +27,8 @@ import java.util.Random;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The small kernels at DeepSeek-V3's sizes: RMSNorm over 7168 values, RoPE over 128 heads, softmax,
+ * The small kernels at DeepSeek-V3's sizes: RMSNorm over 7168 values, RoPE over 128 heads, softmax, SwiGLU (at
+ * R1-Distill-Qwen-1.5B's 8960),
  * V3's router (256 experts, 8 groups keep 4, top 8), and one decode step of absorbed MLA attention
  * (128 heads, latent 512 + rope 64) over a 4k or 16k-token latent cache.
  */
@@ -42,7 +43,7 @@ public class KernelBenchmark {
     public int cached;
 
     final Random rnd = new Random(1);
-    float[] hidden, normWeight, heads, logits, routerLogits;
+    float[] hidden, normWeight, heads, logits, routerLogits, gate, up;
     RmsNorm norm;
     Rope rope;
     Router router;
@@ -71,6 +72,8 @@ public class KernelBenchmark {
         heads = gaussian(128 * 64);
         logits = gaussian(cached);
         routerLogits = gaussian(256);
+        gate = gaussian(8960); // R1-Distill-Qwen-1.5B's FFN width
+        up = gaussian(8960);
         router = new Router(Router.Scoring.SIGMOID, gaussian(256), 8, 4, 8, true, 2.5f);
         int h = 16; // heads of one tensor-parallel shard keep the setup small; the cost scales linearly
         mla = new LatentAttention(null, null, weight(h * 192, 1024), weight(576, 1024), new RmsNorm(gaussian(512), 1e-6f),
@@ -111,6 +114,13 @@ public class KernelBenchmark {
         float[] x = logits.clone();
         VectorMath.softmax(x, 0, x.length);
         return x;
+    }
+
+    @Benchmark
+    public float[] swiglu8960() {
+        float[] g = gate.clone();
+        VectorMath.swiglu(g, up, g.length);
+        return g;
     }
 
     @Benchmark

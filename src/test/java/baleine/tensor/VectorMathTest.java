@@ -144,4 +144,49 @@ class VectorMathTest {
             }
         }
     }
+
+    @Test
+    void expIsWithinTwoUlpsOfMathExpAndItsScalarTwinGivesTheSameBits() {
+        float[] x = new float[4096];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (float) (rnd.nextDouble() * 176 - 88); // past both ends of the normal range
+        }
+        float[] edges = {0f, -0f, 1e-8f, -1e-8f, 0.3465f, -0.3466f, -87.3f, -87.34f, -100f, 88.2f, 1f, -1f};
+        System.arraycopy(edges, 0, x, 0, edges.length);
+        int lanes = FloatVector.SPECIES_PREFERRED.length();
+        float[] y = new float[x.length];
+        for (int i = 0; i < x.length; i += lanes) {
+            VectorMath.exp(FloatVector.fromArray(FloatVector.SPECIES_PREFERRED, x, i)).intoArray(y, i);
+        }
+        for (int i = 0; i < x.length; i++) {
+            assertThat(y[i]).as("exp(%s)", x[i]).isEqualTo(VectorMath.expScalar(x[i]));
+            float exact = (float) Math.exp(x[i]);
+            if (x[i] < -87.33f) {
+                assertThat(y[i]).as("exp(%s), under the normal range", x[i]).isZero();
+            } else if (x[i] <= 88.3f) {
+                assertThat(Math.abs(y[i] - exact)).as("exp(%s) = %s, Math.exp %s", x[i], y[i], exact).isLessThanOrEqualTo(2 * Math.ulp(exact));
+            }
+        }
+    }
+
+    @RepeatedTest(10)
+    void softmaxAndSwigluMatchTheirScalarTwins() {
+        int n = 1 + rnd.nextInt(600);
+        float[] x = random(n), up = random(n);
+        for (int i = 0; i < n; i++) {
+            x[i] *= 8; // logits far apart, and gates deep in both tails of silu
+        }
+        float[] p = x.clone(), q = x.clone();
+        VectorMath.softmax(p, 0, n);
+        VectorMath.softmaxScalar(q, 0, n);
+        for (int i = 0; i < n; i++) {
+            assertThat(p[i]).isCloseTo(q[i], within(1e-6f + 1e-5f * q[i]));
+        }
+        float[] g = x.clone(), h = x.clone();
+        VectorMath.swiglu(g, up, n);
+        VectorMath.swigluScalar(h, up, n);
+        for (int i = 0; i < n; i++) {
+            assertThat(g[i]).isCloseTo(h[i], within(1e-6f + 1e-6f * Math.abs(h[i])));
+        }
+    }
 }
