@@ -323,7 +323,7 @@ public final class VectorMath {
 
     /** Softmax in place over {@code x[off .. off + n)}: e^(x - max) by {@link #exp}, summed in doubles. */
     public static void softmax(float[] x, int off, int n) {
-        int i = 0, vectorEnd = off + S.loopBound(n);
+        int i, vectorEnd = off + S.loopBound(n);
         FloatVector m = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
         for (i = off; i < vectorEnd; i += S.length()) {
             m = m.max(FloatVector.fromArray(S, x, i));

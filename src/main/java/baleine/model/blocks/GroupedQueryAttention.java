@@ -41,14 +41,18 @@ public record GroupedQueryAttention(Weight q, Weight k, Weight v, float[] qBias,
         }
         float[][] out = Activations.take(n, heads * headDim);
         float scale = (float) (1.0 / Math.sqrt(headDim));
-        int group = heads / kvHeads, blocks = (group + 3) / 4;
-        Parallel.forEach(kvHeads * blocks, task -> {
-            int g = task / blocks, h0 = g * group + 4 * (task % blocks), count = Math.min(4, (g + 1) * group - h0);
+        // tasks: head blocks (four heads of a KV group, or its leftovers) x spans of tokens, enough for every core
+        int group = heads / kvHeads, blocks = (group + 3) / 4, headTasks = kvHeads * blocks;
+        int spans = Math.min(n, Math.ceilDiv(4 * Parallel.threads(), headTasks));
+        Parallel.forEach(headTasks * spans, task -> {
+            int headTask = task / spans, span = task % spans, g = headTask / blocks;
+            int h0 = g * group + 4 * (headTask % blocks), count = Math.min(4, (g + 1) * group - h0);
+            int t0 = n * span / spans, t1 = n * (span + 1) / spans;
             if (count == 4) {
-                attendFour(cache, rows, start, qs, n, g, h0, scale, out);
+                attendFour(cache, rows, start, qs, t0, t1, g, h0, scale, out);
             } else {
                 for (int h = h0; h < h0 + count; h++) {
-                    attendOne(cache, rows, start, qs, n, g, h, scale, out);
+                    attendOne(cache, rows, start, qs, t0, t1, g, h, scale, out);
                 }
             }
         });
@@ -58,17 +62,17 @@ public record GroupedQueryAttention(Weight q, Weight k, Weight v, float[] qBias,
     }
 
     /**
-     * Four query heads sharing KV head g, token by token: each chunk of a cached key or value row is loaded
+     * Four query heads sharing KV head g, tokens [t0, t1) one by one: each chunk of a cached key or value row is loaded
      * once for the four (scores as 4 keys x 4 heads tiles, the last len % 4 keys one at a time for the four).
      * Which keys go through which kernel depends only on the position, so a token gets the same bits in any
      * batch.
      */
-    private void attendFour(DenseLayerCache cache, int[] rows, int start, float[][] qs, int n, int g, int h0, float scale, float[][] out) {
+    private void attendFour(DenseLayerCache cache, int[] rows, int start, float[][] qs, int t0, int t1, int g, int h0, float scale, float[][] out) {
         float[] keys = cache.keys(), values = cache.values();
         int kvDim = kvHeads * headDim, kvOff = g * headDim;
-        float[][] att = ScoreRows.take(4, start + n), q = fourRows(QUERY, headDim), acc = fourRows(MIXED, headDim);
+        float[][] att = ScoreRows.take(4, start + t1), q = fourRows(QUERY, headDim), acc = fourRows(MIXED, headDim);
         float[] tile = TILE.get(), four = FOUR.get();
-        for (int t = 0; t < n; t++) {
+        for (int t = t0; t < t1; t++) {
             int len = start + t + 1, tiled = len & ~3;
             for (int k = 0; k < 4; k++) {
                 System.arraycopy(qs[t], (h0 + k) * headDim, q[k], 0, headDim);
@@ -124,12 +128,12 @@ public record GroupedQueryAttention(Weight q, Weight k, Weight v, float[] qBias,
         return m;
     }
 
-    /** One query head over KV head g (the heads of a group left over after fours). */
-    private void attendOne(DenseLayerCache cache, int[] rows, int start, float[][] qs, int n, int g, int h, float scale, float[][] out) {
+    /** One query head over KV head g (the heads of a group left over after fours), tokens [t0, t1). */
+    private void attendOne(DenseLayerCache cache, int[] rows, int start, float[][] qs, int t0, int t1, int g, int h, float scale, float[][] out) {
         float[] keys = cache.keys(), values = cache.values();
         int kvDim = kvHeads * headDim, kvOff = g * headDim;
-        float[] att = ScoreRows.take(1, start + n)[0];
-        for (int t = 0; t < n; t++) {
+        float[] att = ScoreRows.take(1, start + t1)[0];
+        for (int t = t0; t < t1; t++) {
             int len = start + t + 1;
             for (int s = 0; s < len; s++) {
                 att[s] = VectorMath.dot(qs[t], h * headDim, keys, rows[s] * kvDim + kvOff, headDim) * scale;
