@@ -14,9 +14,7 @@ import java.util.Arrays;
 /** Multi-head attention with grouped KV heads (Llama, Qwen2); optional q/k/v biases. */
 public record GroupedQueryAttention(Weight q, Weight k, Weight v, float[] qBias, float[] kBias, float[] vBias, Weight o,
                                    int heads, int kvHeads, int headDim, Rope rope) implements AttentionBlock {
-    private static final ThreadLocal<float[]> TILE = ThreadLocal.withInitial(() -> VectorMath.outBuffer(16));
-    private static final ThreadLocal<float[]> FOUR = ThreadLocal.withInitial(() -> VectorMath.outBuffer(4));
-    /** Per thread: four heads' query of the current token, and their attended values. */
+    /** Per thread: a block of heads' queries of the current token, and their attended values. */
     private static final ThreadLocal<float[][]> QUERY = new ThreadLocal<>(), MIXED = new ThreadLocal<>();
 
     @Override
@@ -41,20 +39,13 @@ public record GroupedQueryAttention(Weight q, Weight k, Weight v, float[] qBias,
         }
         float[][] out = Activations.take(n, heads * headDim);
         float scale = (float) (1.0 / Math.sqrt(headDim));
-        // tasks: head blocks (four heads of a KV group, or its leftovers) x spans of tokens, enough for every core
+        // tasks: blocks of up to four heads of a KV group x spans of the batch's tokens, enough for every core
         int group = heads / kvHeads, blocks = (group + 3) / 4, headTasks = kvHeads * blocks;
         int spans = Math.min(n, Math.ceilDiv(4 * Parallel.threads(), headTasks));
         Parallel.forEach(headTasks * spans, task -> {
             int headTask = task / spans, span = task % spans, g = headTask / blocks;
             int h0 = g * group + 4 * (headTask % blocks), count = Math.min(4, (g + 1) * group - h0);
-            int t0 = n * span / spans, t1 = n * (span + 1) / spans;
-            if (count == 4) {
-                attendFour(cache, rows, start, qs, t0, t1, g, h0, scale, out);
-            } else {
-                for (int h = h0; h < h0 + count; h++) {
-                    attendOne(cache, rows, start, qs, t0, t1, g, h, scale, out);
-                }
-            }
+            attendHeads(cache, rows, start, qs, n * span / spans, n * (span + 1) / spans, g, h0, count, scale, out);
         });
         float[][] y = Activations.take(n, o.rows);
         MatMul.apply(o, out, y, n);
@@ -62,57 +53,29 @@ public record GroupedQueryAttention(Weight q, Weight k, Weight v, float[] qBias,
     }
 
     /**
-     * Four query heads sharing KV head g, tokens [t0, t1) one by one: each chunk of a cached key or value row is loaded
-     * once for the four (scores as 4 keys x 4 heads tiles, the last len % 4 keys one at a time for the four).
-     * Which keys go through which kernel depends only on the position, so a token gets the same bits in any
-     * batch.
+     * Query heads [h0, h0 + count) of KV group g, tokens [t0, t1) one by one: scores over the cached keys and
+     * the mix of the cached values go through {@link HeadTiles}, so each loaded chunk of a cached row serves
+     * four heads. Blocks start at multiples of four within the group, so every head meets the same kernels
+     * however the group is split.
      */
-    private void attendFour(DenseLayerCache cache, int[] rows, int start, float[][] qs, int t0, int t1, int g, int h0, float scale, float[][] out) {
+    private void attendHeads(DenseLayerCache cache, int[] rows, int start, float[][] qs, int t0, int t1, int g, int h0, int count, float scale,
+                             float[][] out) {
         float[] keys = cache.keys(), values = cache.values();
         int kvDim = kvHeads * headDim, kvOff = g * headDim;
-        float[][] att = ScoreRows.take(4, start + t1), q = fourRows(QUERY, headDim), acc = fourRows(MIXED, headDim);
-        float[] tile = TILE.get(), four = FOUR.get();
+        float[][] att = ScoreRows.take(count, start + t1), q = fourRows(QUERY, headDim), acc = fourRows(MIXED, headDim);
         for (int t = t0; t < t1; t++) {
-            int len = start + t + 1, tiled = len & ~3;
-            for (int k = 0; k < 4; k++) {
+            int len = start + t + 1;
+            for (int k = 0; k < count; k++) {
                 System.arraycopy(qs[t], (h0 + k) * headDim, q[k], 0, headDim);
             }
-            for (int s = 0; s < tiled; s += 4) {
-                VectorMath.dotRows4x4(keys, rows[s] * kvDim + kvOff, rows[s + 1] * kvDim + kvOff, rows[s + 2] * kvDim + kvOff,
-                        rows[s + 3] * kvDim + kvOff, q, 0, headDim, tile);
-                for (int i = 0; i < 4; i++) {
-                    for (int k = 0; k < 4; k++) {
-                        att[k][s + i] = tile[4 * i + k];
-                    }
-                }
-            }
-            for (int s = tiled; s < len; s++) {
-                VectorMath.dot4(keys, rows[s] * kvDim + kvOff, q, 0, 0, headDim, four);
-                for (int k = 0; k < 4; k++) {
-                    att[k][s] = four[k];
-                }
-            }
-            for (int k = 0; k < 4; k++) {
+            HeadTiles.scores(keys, rows, len, kvDim, kvOff, headDim, q, count, att);
+            for (int k = 0; k < count; k++) {
                 VectorMath.scale(att[k], 0, len, scale);
                 VectorMath.softmax(att[k], 0, len);
                 Arrays.fill(acc[k], 0f);
             }
-            for (int s = 0; s < tiled; s += 4) {
-                for (int i = 0; i < 4; i++) {
-                    for (int k = 0; k < 4; k++) {
-                        tile[4 * i + k] = att[k][s + i];
-                    }
-                }
-                VectorMath.axpyRows4x4(tile, values, rows[s] * kvDim + kvOff, rows[s + 1] * kvDim + kvOff, rows[s + 2] * kvDim + kvOff,
-                        rows[s + 3] * kvDim + kvOff, acc, 0, headDim);
-            }
-            for (int s = tiled; s < len; s++) {
-                for (int k = 0; k < 4; k++) {
-                    four[k] = att[k][s];
-                }
-                VectorMath.axpy4(four, values, rows[s] * kvDim + kvOff, acc, 0, 0, headDim);
-            }
-            for (int k = 0; k < 4; k++) {
+            HeadTiles.mix(values, rows, len, kvDim, kvOff, headDim, att, acc, count);
+            for (int k = 0; k < count; k++) {
                 System.arraycopy(acc[k], 0, out[t], (h0 + k) * headDim, headDim);
             }
         }
@@ -126,23 +89,6 @@ public record GroupedQueryAttention(Weight q, Weight k, Weight v, float[] qBias,
             local.set(m);
         }
         return m;
-    }
-
-    /** One query head over KV head g (the heads of a group left over after fours), tokens [t0, t1). */
-    private void attendOne(DenseLayerCache cache, int[] rows, int start, float[][] qs, int t0, int t1, int g, int h, float scale, float[][] out) {
-        float[] keys = cache.keys(), values = cache.values();
-        int kvDim = kvHeads * headDim, kvOff = g * headDim;
-        float[] att = ScoreRows.take(1, start + t1)[0];
-        for (int t = t0; t < t1; t++) {
-            int len = start + t + 1;
-            for (int s = 0; s < len; s++) {
-                att[s] = VectorMath.dot(qs[t], h * headDim, keys, rows[s] * kvDim + kvOff, headDim) * scale;
-            }
-            VectorMath.softmax(att, 0, len);
-            for (int s = 0; s < len; s++) {
-                VectorMath.axpy(att[s], values, rows[s] * kvDim + kvOff, out[t], h * headDim, headDim);
-            }
-        }
     }
 
     private static float[][] project(Weight w, float[] bias, float[][] x, int n) {

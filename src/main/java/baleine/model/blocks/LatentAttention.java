@@ -20,10 +20,6 @@ import java.util.Arrays;
 public record LatentAttention(Weight qA, RmsNorm qANorm, Weight qB, Weight kvA, RmsNorm kvANorm,
                               LatentUpProjection up, Weight o, int heads, int nope, int ropeDim, int vDim,
                               int kvLora, float scale, Rope rope) implements AttentionBlock {
-    // the score and mix kernels' tile sums, per thread
-    private static final ThreadLocal<float[]> TILE = ThreadLocal.withInitial(() -> VectorMath.outBuffer(16));
-    private static final ThreadLocal<float[]> FOUR = ThreadLocal.withInitial(() -> VectorMath.outBuffer(4));
-
     @Override
     public LayerCache newCache() {
         return new LatentLayerCache(kvLora, ropeDim);
@@ -75,8 +71,7 @@ public record LatentAttention(Weight qA, RmsNorm qANorm, Weight qB, Weight kvA, 
     /**
      * Heads [h0, h1): absorb the queries into the latent space, score every cached row, softmax, sum the
      * latents, expand. A head's query is its absorbed part followed by its rope part, so a score is one dot
-     * product with the cached row (latent, rope key); rows and heads go four by four, so each loaded chunk
-     * of a cached row serves four heads and each chunk of a query four rows (FlashMLA's trick, on a CPU).
+     * product with the cached row (latent, rope key); rows and heads go four by four ({@link HeadTiles}).
      */
     private void attendHeads(int h0, int h1, float[][] q, int n, LatentLayerCache cache, int[] rows, int start, float[][] queries, float[][] out) {
         int qk = nope + ropeDim, count = h1 - h0, width = kvLora + ropeDim;
@@ -95,88 +90,16 @@ public record LatentAttention(Weight qA, RmsNorm qANorm, Weight qB, Weight kvA, 
             for (int k = 0; k < count; k++) {
                 qt[k] = query[k][t];
             }
-            scores(values, rows, len, width, qt, att);
+            HeadTiles.scores(values, rows, len, width, 0, width, qt, count, att);
             for (int k = 0; k < count; k++) {
                 VectorMath.scale(att[k], 0, len, scale);
                 VectorMath.softmax(att[k], 0, len);
                 Arrays.fill(qt[k], 0, kvLora, 0f); // the query is spent: its slot receives the attended latent
             }
-            mix(values, rows, len, width, att, qt);
+            HeadTiles.mix(values, rows, len, width, 0, kvLora, att, qt, count);
         }
         for (int h = h0; h < h1; h++) {
             up.expandValue(h, query[h - h0], out, h * vDim, n);
-        }
-    }
-
-    /** {@code att[k][s] = query k . cached row s} for the first len rows, rows and heads four by four. */
-    private static void scores(float[] values, int[] rows, int len, int width, float[][] qt, float[][] att) {
-        int count = qt.length;
-        float[] tile = TILE.get(), four = FOUR.get();
-        int s = 0;
-        for (; s + 4 <= len; s += 4) {
-            int o0 = rows[s] * width, o1 = rows[s + 1] * width, o2 = rows[s + 2] * width, o3 = rows[s + 3] * width;
-            int k = 0;
-            for (; k + 4 <= count; k += 4) {
-                VectorMath.dotRows4x4(values, o0, o1, o2, o3, qt, k, width, tile);
-                for (int i = 0; i < 4; i++) {
-                    for (int j = 0; j < 4; j++) {
-                        att[k + j][s + i] = tile[4 * i + j];
-                    }
-                }
-            }
-            for (; k < count; k++) {
-                for (int i = 0; i < 4; i++) {
-                    att[k][s + i] = VectorMath.dot(qt[k], 0, values, rows[s + i] * width, width);
-                }
-            }
-        }
-        for (; s < len; s++) {
-            int k = 0;
-            for (; k + 4 <= count; k += 4) {
-                VectorMath.dot4(values, rows[s] * width, qt, k, 0, width, four);
-                for (int j = 0; j < 4; j++) {
-                    att[k + j][s] = four[j];
-                }
-            }
-            for (; k < count; k++) {
-                att[k][s] = VectorMath.dot(qt[k], 0, values, rows[s] * width, width);
-            }
-        }
-    }
-
-    /** Per head k, {@code oLat[k] += sum_s att[k][s] * latent of cached row s} (the rope keys are not values). */
-    private void mix(float[] values, int[] rows, int len, int width, float[][] att, float[][] oLat) {
-        int count = oLat.length;
-        float[] tile = TILE.get(), four = FOUR.get();
-        int s = 0;
-        for (; s + 4 <= len; s += 4) {
-            int o0 = rows[s] * width, o1 = rows[s + 1] * width, o2 = rows[s + 2] * width, o3 = rows[s + 3] * width;
-            int k = 0;
-            for (; k + 4 <= count; k += 4) {
-                for (int i = 0; i < 4; i++) {
-                    for (int j = 0; j < 4; j++) {
-                        tile[4 * i + j] = att[k + j][s + i];
-                    }
-                }
-                VectorMath.axpyRows4x4(tile, values, o0, o1, o2, o3, oLat, k, kvLora);
-            }
-            for (; k < count; k++) {
-                for (int i = 0; i < 4; i++) {
-                    VectorMath.axpy(att[k][s + i], values, rows[s + i] * width, oLat[k], 0, kvLora);
-                }
-            }
-        }
-        for (; s < len; s++) {
-            int k = 0;
-            for (; k + 4 <= count; k += 4) {
-                for (int j = 0; j < 4; j++) {
-                    four[j] = att[k + j][s];
-                }
-                VectorMath.axpy4(four, values, rows[s] * width, oLat, k, 0, kvLora);
-            }
-            for (; k < count; k++) {
-                VectorMath.axpy(att[k][s], values, rows[s] * width, oLat[k], 0, kvLora);
-            }
         }
     }
 

@@ -1,0 +1,94 @@
+package baleine.model.blocks;
+
+import baleine.tensor.VectorMath;
+
+/**
+ * The two halves of attention over cached rows for several query heads at once, rows and heads four by four,
+ * so that each loaded chunk of a cached row serves four heads and each chunk of a query four rows (FlashMLA's
+ * trick, on a CPU): MLA's heads over the latent cache, and GQA's heads sharing one KV head. Which kernel a
+ * (row, head) pair goes through depends only on the row's position and the head's index, never on the batch,
+ * so a token gets the same bits alone or batched.
+ */
+final class HeadTiles {
+    // the kernels' tile sums, per thread
+    private static final ThreadLocal<float[]> TILE = ThreadLocal.withInitial(() -> VectorMath.outBuffer(16));
+    private static final ThreadLocal<float[]> FOUR = ThreadLocal.withInitial(() -> VectorMath.outBuffer(4));
+
+    private HeadTiles() {
+    }
+
+    /**
+     * {@code att[k][s] = q[k] . cached row s} over {@code width} values for k < count, for the first len rows
+     * (row s at {@code rows[s] * stride + offset} of {@code cache}), rows and queries four by four.
+     */
+    static void scores(float[] cache, int[] rows, int len, int stride, int offset, int width, float[][] q, int count, float[][] att) {
+        float[] tile = TILE.get(), four = FOUR.get();
+        int s = 0;
+        for (; s + 4 <= len; s += 4) {
+            int o0 = rows[s] * stride + offset, o1 = rows[s + 1] * stride + offset;
+            int o2 = rows[s + 2] * stride + offset, o3 = rows[s + 3] * stride + offset;
+            int k = 0;
+            for (; k + 4 <= count; k += 4) {
+                VectorMath.dotRows4x4(cache, o0, o1, o2, o3, q, k, width, tile);
+                for (int i = 0; i < 4; i++) {
+                    for (int j = 0; j < 4; j++) {
+                        att[k + j][s + i] = tile[4 * i + j];
+                    }
+                }
+            }
+            for (; k < count; k++) {
+                for (int i = 0; i < 4; i++) {
+                    att[k][s + i] = VectorMath.dot(q[k], 0, cache, rows[s + i] * stride + offset, width);
+                }
+            }
+        }
+        for (; s < len; s++) {
+            int k = 0;
+            for (; k + 4 <= count; k += 4) {
+                VectorMath.dot4(cache, rows[s] * stride + offset, q, k, 0, width, four);
+                for (int j = 0; j < 4; j++) {
+                    att[k + j][s] = four[j];
+                }
+            }
+            for (; k < count; k++) {
+                att[k][s] = VectorMath.dot(q[k], 0, cache, rows[s] * stride + offset, width);
+            }
+        }
+    }
+
+    /** {@code out[k][0 .. width) += sum_s att[k][s] * cached row s} for k < count over the first len rows, placed as in {@link #scores}. */
+    static void mix(float[] cache, int[] rows, int len, int stride, int offset, int width, float[][] att, float[][] out, int count) {
+        float[] tile = TILE.get(), four = FOUR.get();
+        int s = 0;
+        for (; s + 4 <= len; s += 4) {
+            int o0 = rows[s] * stride + offset, o1 = rows[s + 1] * stride + offset;
+            int o2 = rows[s + 2] * stride + offset, o3 = rows[s + 3] * stride + offset;
+            int k = 0;
+            for (; k + 4 <= count; k += 4) {
+                for (int i = 0; i < 4; i++) {
+                    for (int j = 0; j < 4; j++) {
+                        tile[4 * i + j] = att[k + j][s + i];
+                    }
+                }
+                VectorMath.axpyRows4x4(tile, cache, o0, o1, o2, o3, out, k, width);
+            }
+            for (; k < count; k++) {
+                for (int i = 0; i < 4; i++) {
+                    VectorMath.axpy(att[k][s + i], cache, rows[s + i] * stride + offset, out[k], 0, width);
+                }
+            }
+        }
+        for (; s < len; s++) {
+            int k = 0;
+            for (; k + 4 <= count; k += 4) {
+                for (int j = 0; j < 4; j++) {
+                    four[j] = att[k + j][s];
+                }
+                VectorMath.axpy4(four, cache, rows[s] * stride + offset, out, k, 0, width);
+            }
+            for (; k < count; k++) {
+                VectorMath.axpy(att[k][s], cache, rows[s] * stride + offset, out[k], 0, width);
+            }
+        }
+    }
+}
