@@ -128,5 +128,4 @@ final class EightRowDot {
         a7.intoArray(out, 7 * VectorMath.LANES);
         VectorMath.sumLanesInPlace(out, 8);
     }
-
 }
