@@ -44,7 +44,7 @@ final class Fp8Dot {
         ByteVector max = ByteVector.zero(WIDE);
         int i = 0;
         for (; i + WIDE.length() <= count; i += WIDE.length()) {
-            max = max.max(ByteVector.fromMemorySegment(WIDE, s, off + i, LE).and((byte) 0x7F));
+            max = ByteVector.fromMemorySegment(WIDE, s, off + i, LE).and((byte) 0x7F).max(max); // receiver: see VectorMath.softmax
         }
         int largest = max.reduceLanes(VectorOperators.MAX);
         for (; i < count; i++) {
@@ -223,25 +223,25 @@ final class Fp8Dot {
             float k0 = scales.get(Le.F32, c0 + 4 * jb), k1 = scales.get(Le.F32, c1 + 4 * jb);
             float k2 = scales.get(Le.F32, c2 + 4 * jb), k3 = scales.get(Le.F32, c3 + 4 * jb);
             FloatVector g = FloatVector.broadcast(F, k0);
-            s00.fma(g, FloatVector.fromArray(F, out, 0)).intoArray(out, 0);
-            s01.fma(g, FloatVector.fromArray(F, out, lanes)).intoArray(out, lanes);
-            s02.fma(g, FloatVector.fromArray(F, out, 2 * lanes)).intoArray(out, 2 * lanes);
-            s03.fma(g, FloatVector.fromArray(F, out, 3 * lanes)).intoArray(out, 3 * lanes);
+            g.fma(s00, FloatVector.fromArray(F, out, 0)).intoArray(out, 0);
+            g.fma(s01, FloatVector.fromArray(F, out, lanes)).intoArray(out, lanes);
+            g.fma(s02, FloatVector.fromArray(F, out, 2 * lanes)).intoArray(out, 2 * lanes);
+            g.fma(s03, FloatVector.fromArray(F, out, 3 * lanes)).intoArray(out, 3 * lanes);
             g = FloatVector.broadcast(F, k1);
-            s10.fma(g, FloatVector.fromArray(F, out, 4 * lanes)).intoArray(out, 4 * lanes);
-            s11.fma(g, FloatVector.fromArray(F, out, 5 * lanes)).intoArray(out, 5 * lanes);
-            s12.fma(g, FloatVector.fromArray(F, out, 6 * lanes)).intoArray(out, 6 * lanes);
-            s13.fma(g, FloatVector.fromArray(F, out, 7 * lanes)).intoArray(out, 7 * lanes);
+            g.fma(s10, FloatVector.fromArray(F, out, 4 * lanes)).intoArray(out, 4 * lanes);
+            g.fma(s11, FloatVector.fromArray(F, out, 5 * lanes)).intoArray(out, 5 * lanes);
+            g.fma(s12, FloatVector.fromArray(F, out, 6 * lanes)).intoArray(out, 6 * lanes);
+            g.fma(s13, FloatVector.fromArray(F, out, 7 * lanes)).intoArray(out, 7 * lanes);
             g = FloatVector.broadcast(F, k2);
-            s20.fma(g, FloatVector.fromArray(F, out, 8 * lanes)).intoArray(out, 8 * lanes);
-            s21.fma(g, FloatVector.fromArray(F, out, 9 * lanes)).intoArray(out, 9 * lanes);
-            s22.fma(g, FloatVector.fromArray(F, out, 10 * lanes)).intoArray(out, 10 * lanes);
-            s23.fma(g, FloatVector.fromArray(F, out, 11 * lanes)).intoArray(out, 11 * lanes);
+            g.fma(s20, FloatVector.fromArray(F, out, 8 * lanes)).intoArray(out, 8 * lanes);
+            g.fma(s21, FloatVector.fromArray(F, out, 9 * lanes)).intoArray(out, 9 * lanes);
+            g.fma(s22, FloatVector.fromArray(F, out, 10 * lanes)).intoArray(out, 10 * lanes);
+            g.fma(s23, FloatVector.fromArray(F, out, 11 * lanes)).intoArray(out, 11 * lanes);
             g = FloatVector.broadcast(F, k3);
-            s30.fma(g, FloatVector.fromArray(F, out, 12 * lanes)).intoArray(out, 12 * lanes);
-            s31.fma(g, FloatVector.fromArray(F, out, 13 * lanes)).intoArray(out, 13 * lanes);
-            s32.fma(g, FloatVector.fromArray(F, out, 14 * lanes)).intoArray(out, 14 * lanes);
-            s33.fma(g, FloatVector.fromArray(F, out, 15 * lanes)).intoArray(out, 15 * lanes);
+            g.fma(s30, FloatVector.fromArray(F, out, 12 * lanes)).intoArray(out, 12 * lanes);
+            g.fma(s31, FloatVector.fromArray(F, out, 13 * lanes)).intoArray(out, 13 * lanes);
+            g.fma(s32, FloatVector.fromArray(F, out, 14 * lanes)).intoArray(out, 14 * lanes);
+            g.fma(s33, FloatVector.fromArray(F, out, 15 * lanes)).intoArray(out, 15 * lanes);
             if (j < end) {
                 totals = totals == null ? new float[16] : totals;
                 for (int i = 0; i < 4; i++) {

@@ -43,10 +43,10 @@ public final class MemoryBandwidth {
         long quarter = (to - from) / 4 / step * step;
         IntVector a0 = IntVector.zero(I), a1 = a0, a2 = a0, a3 = a0;
         for (long o = from; o < from + quarter; o += step) {
-            a0 = a0.add(IntVector.fromMemorySegment(I, s, o, ByteOrder.LITTLE_ENDIAN));
-            a1 = a1.add(IntVector.fromMemorySegment(I, s, o + quarter, ByteOrder.LITTLE_ENDIAN));
-            a2 = a2.add(IntVector.fromMemorySegment(I, s, o + 2 * quarter, ByteOrder.LITTLE_ENDIAN));
-            a3 = a3.add(IntVector.fromMemorySegment(I, s, o + 3 * quarter, ByteOrder.LITTLE_ENDIAN));
+            a0 = IntVector.fromMemorySegment(I, s, o, ByteOrder.LITTLE_ENDIAN).add(a0);
+            a1 = IntVector.fromMemorySegment(I, s, o + quarter, ByteOrder.LITTLE_ENDIAN).add(a1);
+            a2 = IntVector.fromMemorySegment(I, s, o + 2 * quarter, ByteOrder.LITTLE_ENDIAN).add(a2);
+            a3 = IntVector.fromMemorySegment(I, s, o + 3 * quarter, ByteOrder.LITTLE_ENDIAN).add(a3);
         }
         return a0.add(a1).add(a2).add(a3).reduceLanes(VectorOperators.ADD);
     }

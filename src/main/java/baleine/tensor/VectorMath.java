@@ -321,23 +321,28 @@ public final class VectorMath {
         }
     }
 
-    /** Softmax in place over {@code x[off .. off + n)}: e^(x - max) by {@link #exp}, summed in doubles. */
+    /**
+     * Softmax in place over {@code x[off .. off + n)}: e^(x - max) by {@link #exp}, summed in doubles.
+     * In the loops the fresh vector is the receiver, never the accumulator: C2 knows the accumulator's class
+     * only from a type profile, which a method compiled early (at tier 2, under a long C2 queue) may lack;
+     * then every operation is a virtual call that boxes (seen on decoding's softmax, 15-25% of the speed).
+     */
     public static void softmax(float[] x, int off, int n) {
         int i, vectorEnd = off + S.loopBound(n);
         FloatVector m = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
         for (i = off; i < vectorEnd; i += S.length()) {
-            m = m.max(FloatVector.fromArray(S, x, i));
+            m = FloatVector.fromArray(S, x, i).max(m);
         }
         float max = m.reduceLanes(VectorOperators.MAX); // exact in any order
         for (; i < off + n; i++) {
             max = Math.max(max, x[i]);
         }
+        exp(x, off, n, 1f, max);
         DoubleVector s0 = DoubleVector.zero(D), s1 = s0;
         for (i = off; i < vectorEnd; i += S.length()) {
-            FloatVector e = exp(FloatVector.fromArray(S, x, i).sub(max));
-            e.intoArray(x, i);
-            s0 = s0.add(e.convertShape(VectorOperators.F2D, D, 0));
-            s1 = s1.add(e.convertShape(VectorOperators.F2D, D, 1));
+            FloatVector e = FloatVector.fromArray(S, x, i);
+            s0 = ((DoubleVector) e.convertShape(VectorOperators.F2D, D, 0)).add(s0);
+            s1 = ((DoubleVector) e.convertShape(VectorOperators.F2D, D, 1)).add(s1);
         }
         DoubleVector lanes = s0.add(s1);
         double sum = 0;
@@ -345,9 +350,7 @@ public final class VectorMath {
             sum += lanes.lane(j);
         }
         for (; i < off + n; i++) {
-            float e = expScalar(x[i] - max);
-            x[i] = e;
-            sum += e;
+            sum += x[i];
         }
         float inv = (float) (1.0 / sum);
         for (i = off; i < vectorEnd; i += S.length()) {
@@ -382,21 +385,33 @@ public final class VectorMath {
     private static final float P0 = 1.9875691500e-4f, P1 = 1.3981999507e-3f, P2 = 8.3334519073e-3f, P3 = 4.1665795894e-2f;
     private static final float P4 = 1.6666665459e-1f, P5 = 5.0000001201e-1f;
 
-    /** e^x lane by lane, within a few ulps of {@link Math#exp}; {@link #expScalar} gives the same bits. */
-    static FloatVector exp(FloatVector x) {
-        FloatVector c = x.max(EXP_MIN).min(EXP_MAX);
-        FloatVector t = c.fma(LOG2E, ROUNDER), k = t.sub(ROUNDER);
-        FloatVector r = FloatVector.broadcast(S, -LN2_HI).fma(k, c);
-        r = FloatVector.broadcast(S, -LN2_LO).fma(k, r);
-        FloatVector p = r.fma(P0, P1);
-        p = p.fma(r, FloatVector.broadcast(S, P2));
-        p = p.fma(r, FloatVector.broadcast(S, P3));
-        p = p.fma(r, FloatVector.broadcast(S, P4));
-        p = p.fma(r, FloatVector.broadcast(S, P5));
-        FloatVector y = p.fma(r.mul(r), r).add(1f);
-        // t's low mantissa bits hold k + 2^22: 2^k's bits are (k + 127) << 23
-        IntVector bits = ((IntVector) t.reinterpretAsInts()).sub(Float.floatToRawIntBits(ROUNDER) - 127).lanewise(VectorOperators.LSHL, 23);
-        return y.mul(bits.reinterpretAsFloats()).blend(0f, x.lt(EXP_MIN));
+    /**
+     * {@code x[off .. off + n) = e^(sign x - shift)}, within a few ulps of {@link Math#exp}; whole vectors and
+     * the tail ({@link #expScalar}) give the same bits. It works on arrays, not on a vector argument: a vector
+     * passed to a method C2 compiled on its own (as it may, depending on what got hot first) is boxed, and
+     * every operation then runs its allocating fallback (seen in decoding's softmax).
+     */
+    static void exp(float[] x, int off, int n, float sign, float shift) {
+        int i = off;
+        for (; i < off + S.loopBound(n); i += S.length()) {
+            FloatVector v = FloatVector.fromArray(S, x, i).mul(sign).sub(shift);
+            FloatVector c = v.max(EXP_MIN).min(EXP_MAX);
+            FloatVector t = c.fma(LOG2E, ROUNDER), k = t.sub(ROUNDER);
+            FloatVector r = FloatVector.broadcast(S, -LN2_HI).fma(k, c);
+            r = FloatVector.broadcast(S, -LN2_LO).fma(k, r);
+            FloatVector p = r.fma(P0, P1);
+            p = p.fma(r, FloatVector.broadcast(S, P2));
+            p = p.fma(r, FloatVector.broadcast(S, P3));
+            p = p.fma(r, FloatVector.broadcast(S, P4));
+            p = p.fma(r, FloatVector.broadcast(S, P5));
+            FloatVector y = p.fma(r.mul(r), r).add(1f);
+            // t's low mantissa bits hold k + 2^22: 2^k's bits are (k + 127) << 23
+            IntVector bits = ((IntVector) t.reinterpretAsInts()).sub(Float.floatToRawIntBits(ROUNDER) - 127).lanewise(VectorOperators.LSHL, 23);
+            y.mul(bits.reinterpretAsFloats()).blend(0f, v.lt(EXP_MIN)).intoArray(x, i);
+        }
+        for (; i < off + n; i++) {
+            x[i] = expScalar(x[i] * sign - shift);
+        }
     }
 
     /** {@link #exp} for one value, the same operations in the same order. */
@@ -417,23 +432,31 @@ public final class VectorMath {
         return y * Float.intBitsToFloat((Float.floatToRawIntBits(t) - (Float.floatToRawIntBits(ROUNDER) - 127)) << 23);
     }
 
-    /** SwiGLU gate: {@code gate[i] = silu(gate[i]) * up[i]}, silu(g) = g / (1 + e^-g) with {@link #exp}. */
+    /**
+     * SwiGLU gate: {@code gate[i] = gate[i] up[i] / (1 + e^-gate[i])} (silu(g) u) with {@link #exp};
+     * {@code up} is overwritten.
+     */
     public static void swiglu(float[] gate, float[] up, int n) {
         int i = 0;
         for (; i < S.loopBound(n); i += S.length()) {
-            FloatVector g = FloatVector.fromArray(S, gate, i);
-            g.div(exp(g.neg()).add(1f)).mul(FloatVector.fromArray(S, up, i)).intoArray(gate, i);
+            FloatVector.fromArray(S, gate, i).mul(FloatVector.fromArray(S, up, i)).intoArray(up, i);
         }
         for (; i < n; i++) {
-            float g = gate[i];
-            gate[i] = g / (1f + expScalar(-g)) * up[i];
+            up[i] = gate[i] * up[i];
+        }
+        exp(gate, 0, n, -1f, 0f);
+        for (i = 0; i < S.loopBound(n); i += S.length()) {
+            FloatVector.fromArray(S, up, i).div(FloatVector.fromArray(S, gate, i).add(1f)).intoArray(gate, i);
+        }
+        for (; i < n; i++) {
+            gate[i] = up[i] / (1f + gate[i]);
         }
     }
 
     public static void swigluScalar(float[] gate, float[] up, int n) {
         for (int i = 0; i < n; i++) {
             float g = gate[i];
-            gate[i] = g / (1f + (float) Math.exp(-g)) * up[i];
+            gate[i] = g * up[i] / (1f + (float) Math.exp(-g));
         }
     }
 

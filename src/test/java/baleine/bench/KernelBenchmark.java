@@ -119,7 +119,7 @@ public class KernelBenchmark {
     @Benchmark
     public float[] swiglu8960() {
         float[] g = gate.clone();
-        VectorMath.swiglu(g, up, g.length);
+        VectorMath.swiglu(g, up.clone(), g.length); // overwrites up
         return g;
     }
 

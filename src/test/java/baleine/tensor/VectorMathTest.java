@@ -153,10 +153,11 @@ class VectorMathTest {
         }
         float[] edges = {0f, -0f, 1e-8f, -1e-8f, 0.3465f, -0.3466f, -87.3f, -87.34f, -100f, 88.2f, 1f, -1f};
         System.arraycopy(edges, 0, x, 0, edges.length);
-        int lanes = FloatVector.SPECIES_PREFERRED.length();
-        float[] y = new float[x.length];
-        for (int i = 0; i < x.length; i += lanes) {
-            VectorMath.exp(FloatVector.fromArray(FloatVector.SPECIES_PREFERRED, x, i)).intoArray(y, i);
+        float[] y = x.clone(), z = x.clone();
+        VectorMath.exp(y, 0, x.length, 1f, 0f);
+        VectorMath.exp(z, 3, x.length - 3, -1f, 0.5f); // a tail, a negated and shifted argument
+        for (int i = 3; i < x.length; i++) {
+            assertThat(z[i]).as("exp(-%s - 0.5)", x[i]).isEqualTo(VectorMath.expScalar(-x[i] - 0.5f));
         }
         for (int i = 0; i < x.length; i++) {
             assertThat(y[i]).as("exp(%s)", x[i]).isEqualTo(VectorMath.expScalar(x[i]));
@@ -183,7 +184,7 @@ class VectorMathTest {
             assertThat(p[i]).isCloseTo(q[i], within(1e-6f + 1e-5f * q[i]));
         }
         float[] g = x.clone(), h = x.clone();
-        VectorMath.swiglu(g, up, n);
+        VectorMath.swiglu(g, up.clone(), n); // overwrites up
         VectorMath.swigluScalar(h, up, n);
         for (int i = 0; i < n; i++) {
             assertThat(g[i]).isCloseTo(h[i], within(1e-6f + 1e-6f * Math.abs(h[i])));
