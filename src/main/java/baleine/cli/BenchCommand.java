@@ -48,6 +48,10 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = {"-r", "--repetitions"}, defaultValue = "5", description = "repetitions (default ${DEFAULT-VALUE})")
     int reps;
 
+    @Option(names = "--warmup", defaultValue = "3", paramLabel = "SECONDS",
+            description = "unmeasured repetitions first, at least one and until this many seconds have passed: the JIT compiles the kernels in the first few (a first 64-token prompt runs at about half speed); default ${DEFAULT-VALUE}")
+    double warmup;
+
     @Option(names = "--no-bandwidth", description = "skip measuring memory bandwidth (and so the decode roofline)")
     boolean noBandwidth;
 
@@ -55,7 +59,7 @@ final class BenchCommand implements Callable<Integer> {
     String output;
 
     /** One test's repetitions; {@code allocatedBytes}: heap allocated by all threads over the measured repetitions. */
-    record Test(String name, int nPrompt, int nGen, List<Long> samplesNs, int tokens, long kvBytes, long allocatedBytes) {
+    record Test(String name, int nPrompt, int nGen, List<Long> samplesNs, int tokens, long kvBytes, long allocatedBytes, int warmupReps) {
         double[] tokensPerSecond() {
             return samplesNs.stream().mapToDouble(ns -> tokens / (ns / 1e9)).toArray();
         }
@@ -68,8 +72,8 @@ final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        if (prompt < 0 || gen < 0 || depth < 0 || reps < 1) {
-            throw new IllegalArgumentException("-p, -n and -d must be >= 0 and -r >= 1");
+        if (prompt < 0 || gen < 0 || depth < 0 || reps < 1 || !(warmup >= 0)) {
+            throw new IllegalArgumentException("-p, -n, -d and --warmup must be >= 0 and -r >= 1");
         }
         if (!output.equals("md") && !output.equals("json")) {
             throw new IllegalArgumentException("-o must be md or json, got '" + output + "'");
@@ -81,10 +85,10 @@ final class BenchCommand implements Callable<Integer> {
         try (DecoderModel m = Architectures.load(ModelOptions.resolve(model, pull))) {
             Random rnd = new Random(1);
             if (prompt > 0) {
-                tests.add(measure(m, "pp" + prompt, prompt, 0, depth, reps, rnd));
+                tests.add(measure(m, "pp" + prompt, prompt, 0, depth, reps, warmup, rnd));
             }
             if (gen > 0) {
-                tests.add(measure(m, "tg" + gen, 0, gen, depth, reps, rnd));
+                tests.add(measure(m, "tg" + gen, 0, gen, depth, reps, warmup, rnd));
             }
             long rss = peakRssBytes();
             double bandwidth = noBandwidth ? 0 : MemoryBandwidth.measure(1L << 30, 3);
@@ -93,15 +97,21 @@ final class BenchCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** llama-bench's test: after {@code depth} tokens of context, a prompt of nPrompt tokens in one go, then nGen tokens one by one. */
-    static Test measure(DecoderModel m, String name, int nPrompt, int nGen, int depth, int reps, Random rnd) {
+    /**
+     * llama-bench's test: after {@code depth} tokens of context, a prompt of nPrompt tokens in one go, then nGen
+     * tokens one by one; unmeasured repetitions first until {@code warmupSeconds} have passed (at least one).
+     */
+    static Test measure(DecoderModel m, String name, int nPrompt, int nGen, int depth, int reps, double warmupSeconds, Random rnd) {
         List<Long> samples = new ArrayList<>();
         long kv = 0, allocated = 0;
         float[][] logits = new float[1][m.vocabSize()];
         // one cache for all repetitions, emptied before each (as llama-bench clears its context): a cache per
         // repetition would leave the previous ones as garbage in the old generation, counted in the peak RSS
         KvCache cache = m.newCache(depth + nPrompt + nGen + 1);
-        for (int r = -1; r < reps; r++) { // r = -1 warms up
+        long warmupEnd = System.nanoTime() + (long) (warmupSeconds * 1e9);
+        int warmupReps = 0;
+        for (int r = 0; r < reps; ) {
+            boolean warm = warmupReps > 0 && System.nanoTime() >= warmupEnd;
             cache.truncate(0);
             cache.reserve(depth + nPrompt + nGen); // its storage at once: no growth copy inside the measured tokens
             if (depth > 0) {
@@ -116,13 +126,16 @@ final class BenchCommand implements Callable<Integer> {
                 m.forwardInto(List.of(new DecoderModel.Step(new int[]{genTokens[i]}, cache)), logits);
             }
             long ns = System.nanoTime() - t0;
-            if (r >= 0) {
+            if (warm) {
                 samples.add(ns);
                 allocated += allocatedByAllThreads() - a0;
+                r++;
+            } else {
+                warmupReps++;
             }
             kv = cache.bytesPerToken() * cache.length();
         }
-        return new Test(name, nPrompt, nGen, samples, nPrompt + nGen, kv, allocated);
+        return new Test(name, nPrompt, nGen, samples, nPrompt + nGen, kv, allocated, warmupReps);
     }
 
     /** Heap bytes allocated so far by all live threads (the caller and the worker pool); 0 where the JVM cannot tell. */
@@ -163,7 +176,8 @@ final class BenchCommand implements Callable<Integer> {
                         .put("stddev_ns", (long) stddev(t.samplesNs().stream().mapToDouble(Long::doubleValue).toArray()))
                         .put("avg_ts", mean(ts)).put("stddev_ts", stddev(ts))
                         .put("peak_rss_bytes", rss).put("peak_rss_pct_of_weights_and_kv", rssPct).put("kv_cache_bytes", t.kvBytes()).put("engine", "baleine")
-                        .put("decode_weight_bytes", decodeBytes).put("alloc_bytes_per_token", t.allocatedPerToken());
+                        .put("decode_weight_bytes", decodeBytes).put("alloc_bytes_per_token", t.allocatedPerToken())
+                        .put("warmup_reps", t.warmupReps());
                 if (bandwidth > 0) {
                     o.put("mem_read_bytes_per_s", (long) bandwidth);
                     if (t.nPrompt() == 0) {
@@ -188,7 +202,8 @@ final class BenchCommand implements Callable<Integer> {
         System.out.printf("peak RSS %s, %.0f%% of weights + KV cache; KV cache %s per token (%s at the longest test)%n", InfoCommand.bytes(rss),
                 rssPct, InfoCommand.bytes(m.newCache().bytesPerToken()), InfoCommand.bytes(longestKv));
         for (Test t : tests) {
-            System.out.printf("%s allocates %s of heap per token%n", t.name(), InfoCommand.bytes(t.allocatedPerToken()));
+            System.out.printf("%s allocates %s of heap per token (after %d warm-up repetition%s)%n", t.name(),
+                    InfoCommand.bytes(t.allocatedPerToken()), t.warmupReps(), t.warmupReps() == 1 ? "" : "s");
         }
         if (bandwidth > 0) {
             System.out.printf("memory read bandwidth %.1f GB/s (%d threads); a generated token reads %s of weights: decode roofline %.1f tok/s%n",

@@ -58,13 +58,16 @@ final class BenchSuiteCommand implements Callable<Integer> {
     @Option(names = "--only", split = ",", description = "presets or types to run, e.g. qwen2-1.5b-shape,Q8_0 (default: all)")
     List<String> only;
 
+    @Option(names = "--warmup", defaultValue = "3", paramLabel = "SECONDS", description = "unmeasured repetitions before each test, as bench's --warmup (default ${DEFAULT-VALUE})")
+    double warmup;
+
     @Option(names = "--depth", defaultValue = "4096", description = "context depth for the MoE Q8_0 long-context decode test (0 skips it; default ${DEFAULT-VALUE})")
     int depth;
 
     @Override
     public Integer call() throws Exception {
-        if (reps < 1 || depth < 0) {
-            throw new IllegalArgumentException("-r must be >= 1 and --depth >= 0");
+        if (reps < 1 || depth < 0 || !(warmup >= 0)) {
+            throw new IllegalArgumentException("-r must be >= 1, --depth and --warmup >= 0");
         }
         Path models = dir != null ? dir : Path.of(System.getProperty("user.home"), ".cache", "baleine", "bench");
         Files.createDirectories(models);
@@ -85,16 +88,16 @@ final class BenchSuiteCommand implements Callable<Integer> {
                 try (DecoderModel m = Architectures.load(file)) {
                     Random rnd = new Random(1);
                     Parallel.setThreads(2);
-                    double[] pp = BenchCommand.measure(m, "pp64", 64, 0, 0, reps, rnd).tokensPerSecond();
-                    BenchCommand.Test tgTest = BenchCommand.measure(m, "tg32", 0, 32, 0, reps, rnd);
+                    double[] pp = BenchCommand.measure(m, "pp64", 64, 0, 0, reps, warmup, rnd).tokensPerSecond();
+                    BenchCommand.Test tgTest = BenchCommand.measure(m, "tg32", 0, 32, 0, reps, warmup, rnd);
                     double[] tg = tgTest.tokensPerSecond();
                     if (depth > 0 && e.preset().equals("deepseek-v2-lite-shape") && e.type().equals("Q8_0")) {
-                        double[] deep = BenchCommand.measure(m, "tg32", 0, 32, depth, reps, rnd).tokensPerSecond();
+                        double[] deep = BenchCommand.measure(m, "tg32", 0, 32, depth, reps, warmup, rnd).tokensPerSecond();
                         depthNote = String.format("%s %s at depth %d: tg32 %s tok/s, %.0f%% of its depth-0 speed.", e.label(), e.type(), depth,
                                 cell(deep), 100 * BenchCommand.mean(deep) / BenchCommand.mean(tg));
                     }
                     Parallel.setThreads(1);
-                    double[] tg1 = BenchCommand.measure(m, "tg32", 0, 32, 0, reps, rnd).tokensPerSecond();
+                    double[] tg1 = BenchCommand.measure(m, "tg32", 0, 32, 0, reps, warmup, rnd).tokensPerSecond();
                     results.add(new Result(e, pp, tg, tg1, m.info().decodeWeightBytes(), tgTest.allocatedPerToken()));
                 }
             }

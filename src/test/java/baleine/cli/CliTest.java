@@ -50,7 +50,7 @@ class CliTest {
     void benchWritesLlamaBenchFieldsAndTheDecodeRoofline(@TempDir Path dir) throws Exception {
         Path model = dir.resolve("v3.gguf");
         assertThat(run("write-random", "--preset", "tiny-deepseek-v3", "--type", "q8_0", model.toString()).exit()).isZero();
-        Run bench = run("bench", model.toString(), "-p", "8", "-n", "4", "-r", "2", "-t", "2", "-o", "json");
+        Run bench = run("bench", model.toString(), "-p", "8", "-n", "4", "-r", "2", "-t", "2", "--warmup", "0.2", "-o", "json");
         assertThat(bench.exit()).as(bench.err()).isZero();
         com.fasterxml.jackson.databind.JsonNode tests = new com.fasterxml.jackson.databind.ObjectMapper().readTree(bench.out());
         assertThat(tests).hasSize(2);
@@ -62,12 +62,14 @@ class CliTest {
             assertThat(t.get("samples_ts")).hasSize(2);
             assertThat(t.get("mem_read_bytes_per_s").asDouble()).isPositive();
             assertThat(t.get("decode_weight_bytes").asLong()).isPositive();
+            assertThat(t.get("warmup_reps").asInt()).isPositive(); // at least one, then as many as 0.2 s takes
         }
         assertThat(tests.get(1).get("roofline_pct").asDouble()).isPositive();
         // measured by all threads (the logits buffer is reused, but each step's input and bookkeeping are new)
         assertThat(tests.get(1).get("alloc_bytes_per_token").asLong()).isPositive();
-        Run table = run("bench", model.toString(), "-p", "0", "-n", "2", "-r", "1", "--no-bandwidth");
-        assertThat(table.out()).contains("| tg2 |", "KV cache", "tg2 allocates").doesNotContain("roofline");
+        Run table = run("bench", model.toString(), "-p", "0", "-n", "2", "-r", "1", "--warmup", "0", "--no-bandwidth");
+        assertThat(table.out()).contains("| tg2 |", "KV cache", "tg2 allocates", "after 1 warm-up repetition)").doesNotContain("roofline");
+        assertThat(run("bench", model.toString(), "--warmup", "-1").err()).contains("--warmup must be >= 0");
     }
 
     @Test

@@ -23,7 +23,7 @@ class NarrowVectorsTest {
         assertThat(CliTest.run("write-random", "--preset", "tiny-deepseek-v3", "--type", "q4_0", model.toString()).exit()).isZero();
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         Process p = new ProcessBuilder(java, "-XX:UseAVX=0", "--add-modules", "jdk.incubator.vector", "-cp", System.getProperty("java.class.path"),
-                "baleine.cli.Main", "bench", model.toString(), "-p", "4", "-n", "2", "-r", "1", "--no-bandwidth")
+                "baleine.cli.Main", "bench", model.toString(), "-p", "4", "-n", "2", "-r", "1", "--warmup", "0", "--no-bandwidth")
                 .redirectErrorStream(true).start();
         assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
