@@ -31,10 +31,10 @@ final class LaneFolds {
 
     /** {@code out[0 .. 16)} = the lane sums of the 16 accumulators in {@code out[0 .. 256)}. */
     static void sumSixteen(float[] out) {
-        FloatVector p0 = pair(out, 0, 1, TAKE8, SWAP8), p1 = pair(out, 2, 3, TAKE8, SWAP8);
-        FloatVector p2 = pair(out, 4, 5, TAKE8, SWAP8), p3 = pair(out, 6, 7, TAKE8, SWAP8);
-        FloatVector p4 = pair(out, 8, 9, TAKE8, SWAP8), p5 = pair(out, 10, 11, TAKE8, SWAP8);
-        FloatVector p6 = pair(out, 12, 13, TAKE8, SWAP8), p7 = pair(out, 14, 15, TAKE8, SWAP8);
+        FloatVector p0 = pair(out, 0, 1), p1 = pair(out, 2, 3);
+        FloatVector p2 = pair(out, 4, 5), p3 = pair(out, 6, 7);
+        FloatVector p4 = pair(out, 8, 9), p5 = pair(out, 10, 11);
+        FloatVector p6 = pair(out, 12, 13), p7 = pair(out, 14, 15);
         FloatVector q0 = p0.blend(p1, TAKE4).add(p0.rearrange(SWAP4).blend(p1.rearrange(SWAP4), TAKE4));
         FloatVector q1 = p2.blend(p3, TAKE4).add(p2.rearrange(SWAP4).blend(p3.rearrange(SWAP4), TAKE4));
         FloatVector q2 = p4.blend(p5, TAKE4).add(p4.rearrange(SWAP4).blend(p5.rearrange(SWAP4), TAKE4));
@@ -47,8 +47,8 @@ final class LaneFolds {
 
     /** {@code out[0 .. 8)} = the lane sums of the 8 accumulators in {@code out[0 .. 128)} (the eight-row decode kernels). */
     static void sumEight(float[] out) {
-        FloatVector p0 = pair(out, 0, 1, TAKE8, SWAP8), p1 = pair(out, 2, 3, TAKE8, SWAP8);
-        FloatVector p2 = pair(out, 4, 5, TAKE8, SWAP8), p3 = pair(out, 6, 7, TAKE8, SWAP8);
+        FloatVector p0 = pair(out, 0, 1), p1 = pair(out, 2, 3);
+        FloatVector p2 = pair(out, 4, 5), p3 = pair(out, 6, 7);
         FloatVector q0 = p0.blend(p1, TAKE4).add(p0.rearrange(SWAP4).blend(p1.rearrange(SWAP4), TAKE4));
         FloatVector q1 = p2.blend(p3, TAKE4).add(p2.rearrange(SWAP4).blend(p3.rearrange(SWAP4), TAKE4));
         FloatVector u = q0.blend(q1, TAKE2).add(q0.rearrange(SWAP2).blend(q1.rearrange(SWAP2), TAKE2));
@@ -57,16 +57,19 @@ final class LaneFolds {
 
     /** {@code out[0 .. 4)} = the lane sums of the 4 accumulators in {@code out[0 .. 64)}. */
     static void sumFour(float[] out) {
-        FloatVector p0 = pair(out, 0, 1, TAKE8, SWAP8), p1 = pair(out, 2, 3, TAKE8, SWAP8);
+        FloatVector p0 = pair(out, 0, 1), p1 = pair(out, 2, 3);
         FloatVector q = p0.blend(p1, TAKE4).add(p0.rearrange(SWAP4).blend(p1.rearrange(SWAP4), TAKE4));
         q = q.add(q.rearrange(SWAP2));
         q.add(q.rearrange(SWAP1)).rearrange(FOUR_IN_ORDER).intoArray(out, 0);
     }
 
-    /** Accumulators {@code a} and {@code b} of {@code out}, folded together at distance 8. */
-    private static FloatVector pair(float[] out, int a, int b, VectorMask<Float> take, VectorShuffle<Float> swap) {
+    /**
+     * Accumulators {@code a} and {@code b} of {@code out}, folded together at distance 8 (the mask and shuffle
+     * are constants here, not arguments: compiled on its own, a method sees arguments as unknown objects).
+     */
+    private static FloatVector pair(float[] out, int a, int b) {
         FloatVector x = FloatVector.fromArray(F, out, 16 * a), y = FloatVector.fromArray(F, out, 16 * b);
-        return x.blend(y, take).add(x.rearrange(swap).blend(y.rearrange(swap), take));
+        return x.blend(y, TAKE8).add(x.rearrange(SWAP8).blend(y.rearrange(SWAP8), TAKE8));
     }
 
     private static VectorMask<Float> take(int k) {
