@@ -49,7 +49,7 @@ final class BenchCommand implements Callable<Integer> {
     int reps;
 
     @Option(names = "--warmup", defaultValue = "3", paramLabel = "SECONDS",
-            description = "unmeasured repetitions first, at least one and until this many seconds have passed: the JIT compiles the kernels in the first few (a first 64-token prompt runs at about half speed); default ${DEFAULT-VALUE}")
+            description = "unmeasured repetitions first: one, then more until this many seconds have passed after it (the JIT compiles the kernels meanwhile: a first 64-token prompt runs at about half speed); default ${DEFAULT-VALUE}")
     double warmup;
 
     @Option(names = "--no-bandwidth", description = "skip measuring memory bandwidth (and so the decode roofline)")
@@ -99,7 +99,9 @@ final class BenchCommand implements Callable<Integer> {
 
     /**
      * llama-bench's test: after {@code depth} tokens of context, a prompt of nPrompt tokens in one go, then nGen
-     * tokens one by one; unmeasured repetitions first until {@code warmupSeconds} have passed (at least one).
+     * tokens one by one; unmeasured repetitions first: one, then more until {@code warmupSeconds} have passed
+     * after it (a first repetition can take seconds by itself while the JIT compiles, and the kernels keep
+     * speeding up for several repetitions after it).
      */
     static Test measure(DecoderModel m, String name, int nPrompt, int nGen, int depth, int reps, double warmupSeconds, Random rnd) {
         List<Long> samples = new ArrayList<>();
@@ -108,7 +110,7 @@ final class BenchCommand implements Callable<Integer> {
         // one cache for all repetitions, emptied before each (as llama-bench clears its context): a cache per
         // repetition would leave the previous ones as garbage in the old generation, counted in the peak RSS
         KvCache cache = m.newCache(depth + nPrompt + nGen + 1);
-        long warmupEnd = System.nanoTime() + (long) (warmupSeconds * 1e9);
+        long warmupEnd = 0;
         int warmupReps = 0;
         for (int r = 0; r < reps; ) {
             boolean warm = warmupReps > 0 && System.nanoTime() >= warmupEnd;
@@ -130,8 +132,8 @@ final class BenchCommand implements Callable<Integer> {
                 samples.add(ns);
                 allocated += allocatedByAllThreads() - a0;
                 r++;
-            } else {
-                warmupReps++;
+            } else if (++warmupReps == 1) {
+                warmupEnd = System.nanoTime() + (long) (warmupSeconds * 1e9);
             }
             kv = cache.bytesPerToken() * cache.length();
         }

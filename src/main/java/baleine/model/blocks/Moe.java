@@ -16,52 +16,56 @@ import java.util.List;
 public record Moe(Weight gate, Router router, List<Mlp> experts, Mlp shared) implements FeedForward {
     @Override
     public float[][] forward(float[][] x, int n) {
-        int hidden = x[0].length;
+        int hidden = x[0].length, e = experts.size();
         float[][] logits = Activations.take(n, gate.rows);
         MatMul.apply(gate, x, logits, n);
-        List<List<Integer>> tokensOf = new ArrayList<>();
-        List<List<Float>> weightsOf = new ArrayList<>();
-        for (int e = 0; e < experts.size(); e++) {
-            tokensOf.add(new ArrayList<>());
-            weightsOf.add(new ArrayList<>());
-        }
+        Router.Choice[] choices = new Router.Choice[n];
+        int[] start = new int[e + 1]; // expert j's (token, weight) pairs: [start[j], start[j + 1]) once counted
         for (int t = 0; t < n; t++) {
-            Router.Choice c = router.route(logits[t]);
-            for (int k = 0; k < c.experts().length; k++) {
-                tokensOf.get(c.experts()[k]).add(t);
-                weightsOf.get(c.experts()[k]).add(c.weights()[k]);
+            choices[t] = router.route(logits[t]);
+            for (int j : choices[t].experts()) {
+                start[j + 1]++;
+            }
+        }
+        for (int j = 0; j < e; j++) {
+            start[j + 1] += start[j];
+        }
+        // grouped by expert, tokens in order within each group (a counting sort)
+        int[] token = new int[start[e]], fill = Arrays.copyOf(start, e);
+        float[] weight = new float[start[e]];
+        for (int t = 0; t < n; t++) {
+            for (int k = 0; k < choices[t].experts().length; k++) {
+                int at = fill[choices[t].experts()[k]]++;
+                token[at] = t;
+                weight[at] = choices[t].weights()[k];
             }
         }
         // the shared expert and every selected expert run together, each over its own tokens
         List<Mlp> mlps = new ArrayList<>();
         List<float[][]> inputs = new ArrayList<>();
-        List<Integer> selected = new ArrayList<>();
         if (shared != null) {
             mlps.add(shared);
             inputs.add(n == x.length ? x : Arrays.copyOf(x, n));
         }
-        for (int e = 0; e < experts.size(); e++) {
-            List<Integer> tokens = tokensOf.get(e);
-            if (tokens.isEmpty()) {
-                continue;
+        for (int j = 0; j < e; j++) {
+            if (start[j + 1] > start[j]) {
+                float[][] batch = new float[start[j + 1] - start[j]][];
+                for (int i = 0; i < batch.length; i++) {
+                    batch[i] = x[token[start[j] + i]];
+                }
+                mlps.add(experts.get(j));
+                inputs.add(batch);
             }
-            float[][] batch = new float[tokens.size()][];
-            for (int i = 0; i < batch.length; i++) {
-                batch[i] = x[tokens.get(i)];
-            }
-            mlps.add(experts.get(e));
-            inputs.add(batch);
-            selected.add(e);
         }
         List<float[][]> outputs = Mlp.forwardAll(mlps, inputs);
         float[][] y = shared != null ? outputs.getFirst() : Activations.take(n, hidden);
-        int first = shared != null ? 1 : 0;
-        for (int j = 0; j < selected.size(); j++) {
-            List<Integer> tokens = tokensOf.get(selected.get(j));
-            List<Float> weights = weightsOf.get(selected.get(j));
-            float[][] out = outputs.get(first + j);
-            for (int i = 0; i < tokens.size(); i++) {
-                VectorMath.axpy(weights.get(i), out[i], 0, y[tokens.get(i)], 0, hidden);
+        int o = shared != null ? 1 : 0;
+        for (int j = 0; j < e; j++) {
+            if (start[j + 1] > start[j]) {
+                float[][] out = outputs.get(o++);
+                for (int i = start[j]; i < start[j + 1]; i++) {
+                    VectorMath.axpy(weight[i], out[i - start[j]], 0, y[token[i]], 0, hidden);
+                }
             }
         }
         return y;
