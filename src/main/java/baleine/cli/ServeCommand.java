@@ -1,5 +1,6 @@
 package baleine.cli;
 
+import baleine.api.Baleine;
 import baleine.server.BaleineServer;
 import baleine.server.ServerConfig;
 import picocli.CommandLine.Command;
@@ -52,6 +53,9 @@ final class ServeCommand implements Callable<Integer> {
             description = "memory for the shared KV cache instead of --cache-tokens, e.g. 512M or 4G (at least what --parallel requests need)")
     String cacheMemory;
 
+    @Option(names = "--no-warmup", description = "skip the short passes run after loading (about 2 s) that let the JIT compile the kernels before the first request")
+    boolean noWarmup;
+
     @Option(names = "--max-body", defaultValue = "${env:BALEINE_MAX_BODY:-8388608}", description = "largest request body in bytes (default ${DEFAULT-VALUE})")
     long maxBody;
 
@@ -91,7 +95,13 @@ final class ServeCommand implements Callable<Integer> {
         }
         ServerConfig config = new ServerConfig(host, port, parallel, modelOptions.contextSize, queue, key,
                 corsOrigins == null ? List.of() : corsOrigins, alias, maxBody, 15_000, cacheTokens, bytes(cacheMemory));
-        BaleineServer server = new BaleineServer(config, modelOptions::load);
+        BaleineServer server = new BaleineServer(config, () -> {
+            Baleine model = modelOptions.load();
+            if (!noWarmup) { // /health says "loading model" until done
+                model.model().warmUp(2);
+            }
+            return model;
+        });
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             System.err.println("baleine: shutting down (finishing running requests)...");

@@ -88,6 +88,32 @@ public final class DecoderModel implements AutoCloseable {
         return caches;
     }
 
+    /**
+     * Rounds of short passes on scratch caches (a 16-token prompt, single-token steps, two sequences in one
+     * step) until {@code seconds} have passed, at least one round; the results are dropped. The JIT compiles
+     * the kernels meanwhile (a first 64-token prompt otherwise runs at about half speed) and the weights are
+     * paged in, so a server's first requests run at full speed. Results never depend on it: the kernels give
+     * the same bits compiled or not.
+     */
+    public void warmUp(double seconds) {
+        long end = System.nanoTime() + (long) (seconds * 1e9);
+        int prompt = Math.max(1, Math.min(16, contextLength / 4)), steps = Math.max(1, Math.min(4, contextLength / 8));
+        int[] tokens = new int[prompt];
+        for (int i = 0; i < prompt; i++) {
+            tokens[i] = (int) ((i * 7919L + 1) % vocabSize());
+        }
+        float[][] logits = new float[2][vocabSize()];
+        do {
+            KvCache a = newCache(prompt + 2 * steps + 1), b = newCache(prompt + steps + 1);
+            forward(tokens, a, false);
+            forward(tokens, b, false);
+            for (int i = 0; i < steps; i++) {
+                forwardInto(List.of(new Step(new int[]{tokens[i]}, a)), logits);
+                forwardInto(List.of(new Step(new int[]{tokens[i]}, a), new Step(new int[]{tokens[i]}, b)), logits);
+            }
+        } while (System.nanoTime() < end);
+    }
+
     /** Tokens of one sequence to evaluate after what its cache already holds. */
     public record Step(int[] tokens, KvCache cache) {
     }

@@ -1,0 +1,23 @@
+package baleine.model;
+
+import baleine.RandomModels;
+import baleine.tensor.GgmlType;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** {@link DecoderModel#warmUp} changes nothing a later pass computes. */
+class WarmUpTest {
+    @Test
+    void logitsAreTheSameBeforeAndAfterWarmingUp() throws Exception {
+        try (DecoderModel model = RandomModels.load("tiny-deepseek-v2-lite", GgmlType.Q8_0, 11)) {
+            int[] prompt = RandomModels.tokens(model, 9, 3);
+            float[][] before = model.forward(prompt, model.newCache(prompt.length), true);
+            model.warmUp(0); // one round
+            float[][] after = model.forward(prompt, model.newCache(prompt.length), true);
+            for (int t = 0; t < prompt.length; t++) {
+                assertThat(after[t]).as("position " + t).isEqualTo(before[t]);
+            }
+        }
+    }
+}
