@@ -2,6 +2,7 @@ package baleine.api;
 
 import baleine.chat.ChatTemplate;
 import baleine.format.ModelFormatException;
+import baleine.format.WeightMemory;
 import baleine.format.gguf.GgufMetadata;
 import baleine.format.gguf.GgufStore;
 import baleine.format.hf.HfStore;
@@ -54,10 +55,13 @@ public final class Baleine implements AutoCloseable {
         this.name = name;
     }
 
-    /** Options for {@link #load(Path, Options)}: context size (0: the model's own) and a chat template to use instead of the model's. */
-    public record Options(int contextLength, Optional<String> chatTemplate) {
+    /**
+     * Options for {@link #load(Path, Options)}: context size (0: the model's own), a chat template to use instead
+     * of the model's, and where the weights live ({@link WeightMemory#AUTO}: huge pages when they fit).
+     */
+    public record Options(int contextLength, Optional<String> chatTemplate, WeightMemory memory) {
         public static Options defaults() {
-            return new Options(0, Optional.empty());
+            return new Options(0, Optional.empty(), WeightMemory.AUTO);
         }
     }
 
@@ -68,7 +72,7 @@ public final class Baleine implements AutoCloseable {
     public static Baleine load(Path path, Options options) {
         String name = path.getFileName() == null ? path.toString() : path.getFileName().toString().replaceFirst("\\.gguf$", "");
         if (HfStore.isModelDirectory(path)) {
-            HfStore store = HfStore.open(path);
+            HfStore store = HfStore.open(path, options.memory());
             DecoderModel m = Architectures.loadHf(store);
             try {
                 return new Baleine(m, Tokenizers.fromHuggingFace(path), options.chatTemplate(), hfDefaults(path),
@@ -84,7 +88,7 @@ public final class Baleine implements AutoCloseable {
         if (!Files.exists(path)) {
             throw new ModelFormatException("model not found: " + path);
         }
-        GgufStore store = GgufStore.open(path);
+        GgufStore store = GgufStore.open(path, options.memory());
         DecoderModel m = Architectures.loadGguf(store);
         try {
             return new Baleine(m, Tokenizers.fromGguf(store.metadata(), path.toString()), options.chatTemplate(),

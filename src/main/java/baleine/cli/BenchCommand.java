@@ -1,8 +1,10 @@
 package baleine.cli;
 
 import baleine.cache.KvCache;
+import baleine.format.WeightMemory;
 import baleine.model.Architectures;
 import baleine.model.DecoderModel;
+import baleine.tensor.HugePages;
 import baleine.tensor.MemoryBandwidth;
 import baleine.tensor.Parallel;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -32,6 +34,9 @@ final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--pull", description = "download MODEL from the Hugging Face hub first if it is not cached")
     boolean pull;
+
+    @Option(names = "--memory", paramLabel = "MODE", defaultValue = "auto", description = ModelOptions.MEMORY_HELP)
+    String memory;
 
     @Option(names = {"-p", "--n-prompt"}, defaultValue = "64", description = "prompt tokens for pp (0 skips pp; default ${DEFAULT-VALUE})")
     int prompt;
@@ -82,7 +87,7 @@ final class BenchCommand implements Callable<Integer> {
             Parallel.setThreads(threads);
         }
         List<Test> tests = new ArrayList<>();
-        try (DecoderModel m = Architectures.load(ModelOptions.resolve(model, pull))) {
+        try (DecoderModel m = Architectures.load(ModelOptions.resolve(model, pull), WeightMemory.parse(memory))) {
             Random rnd = new Random(1);
             if (prompt > 0) {
                 tests.add(measure(m, "pp" + prompt, prompt, 0, depth, reps, warmup, rnd));
@@ -91,8 +96,9 @@ final class BenchCommand implements Callable<Integer> {
                 tests.add(measure(m, "tg" + gen, 0, gen, depth, reps, warmup, rnd));
             }
             long rss = peakRssBytes();
+            long hugePages = HugePages.processHugePageBytes();
             double bandwidth = noBandwidth ? 0 : MemoryBandwidth.measure(1L << 30, 3);
-            print(m, tests, rss, bandwidth);
+            print(m, tests, rss, hugePages, bandwidth);
         }
         return 0;
     }
@@ -160,7 +166,7 @@ final class BenchCommand implements Callable<Integer> {
         return t;
     }
 
-    private void print(DecoderModel m, List<Test> tests, long rss, double bandwidth) throws IOException {
+    private void print(DecoderModel m, List<Test> tests, long rss, long hugePages, double bandwidth) throws IOException {
         long decodeBytes = m.info().decodeWeightBytes();
         double roofline = bandwidth / decodeBytes;
         long longestKv = tests.stream().mapToLong(Test::kvBytes).max().orElse(0);
@@ -179,7 +185,7 @@ final class BenchCommand implements Callable<Integer> {
                         .put("avg_ts", mean(ts)).put("stddev_ts", stddev(ts))
                         .put("peak_rss_bytes", rss).put("peak_rss_pct_of_weights_and_kv", rssPct).put("kv_cache_bytes", t.kvBytes()).put("engine", "baleine")
                         .put("decode_weight_bytes", decodeBytes).put("alloc_bytes_per_token", t.allocatedPerToken())
-                        .put("warmup_reps", t.warmupReps());
+                        .put("warmup_reps", t.warmupReps()).put("huge_page_bytes", hugePages);
                 if (bandwidth > 0) {
                     o.put("mem_read_bytes_per_s", (long) bandwidth);
                     if (t.nPrompt() == 0) {
@@ -203,6 +209,9 @@ final class BenchCommand implements Callable<Integer> {
         }
         System.out.printf("peak RSS %s, %.0f%% of weights + KV cache; KV cache %s per token (%s at the longest test)%n", InfoCommand.bytes(rss),
                 rssPct, InfoCommand.bytes(m.newCache().bytesPerToken()), InfoCommand.bytes(longestKv));
+        System.out.println(hugePages > m.info().weightBytes() / 2
+                ? "weights in 2 MiB huge pages (" + InfoCommand.bytes(hugePages) + " of the process's memory)"
+                : "weights mapped from the file in 4 KiB pages (--memory huge-pages reads them into 2 MiB pages where Linux offers them)");
         for (Test t : tests) {
             System.out.printf("%s allocates %s of heap per token (after %d warm-up repetition%s)%n", t.name(),
                     InfoCommand.bytes(t.allocatedPerToken()), t.warmupReps(), t.warmupReps() == 1 ? "" : "s");

@@ -1,5 +1,6 @@
 package baleine.cli;
 
+import baleine.format.WeightMemory;
 import baleine.model.Architectures;
 import baleine.model.DecoderModel;
 import baleine.tensor.GgmlType;
@@ -52,6 +53,9 @@ final class BenchSuiteCommand implements Callable<Integer> {
     @Option(names = "--dir", description = "where the bench models are (written there when missing; default ~/.cache/baleine/bench)")
     Path dir;
 
+    @Option(names = "--memory", paramLabel = "MODE", defaultValue = "auto", description = ModelOptions.MEMORY_HELP)
+    String memory;
+
     @Option(names = {"-r", "--repetitions"}, defaultValue = "5", description = "repetitions per test (default ${DEFAULT-VALUE})")
     int reps;
 
@@ -85,7 +89,7 @@ final class BenchSuiteCommand implements Callable<Integer> {
                 Path file = ensure(models, e);
                 System.err.println("benching " + file + " ...");
                 System.gc(); // every model starts from a clean heap, not from the previous one's garbage (as JMH does between trials)
-                try (DecoderModel m = Architectures.load(file)) {
+                try (DecoderModel m = Architectures.load(file, WeightMemory.parse(memory))) {
                     Random rnd = new Random(1);
                     Parallel.setThreads(2);
                     double[] pp = BenchCommand.measure(m, "pp64", 64, 0, 0, reps, warmup, rnd).tokensPerSecond();

@@ -1,5 +1,6 @@
 package baleine.cli;
 
+import baleine.format.WeightMemory;
 import baleine.model.Architectures;
 import baleine.model.DecoderModel;
 import baleine.model.ModelInfo;
@@ -16,7 +17,7 @@ final class InfoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        try (DecoderModel m = Architectures.load(ModelOptions.resolve(model, false))) {
+        try (DecoderModel m = Architectures.load(ModelOptions.resolve(model, false), WeightMemory.MAP)) { // describes, does not run
             ModelInfo i = m.info();
             System.out.println("model:         " + i.source());
             System.out.println("format:        " + i.format());

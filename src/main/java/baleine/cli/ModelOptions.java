@@ -1,6 +1,7 @@
 package baleine.cli;
 
 import baleine.api.Baleine;
+import baleine.format.WeightMemory;
 import baleine.tensor.Parallel;
 import baleine.writer.DemoModel;
 import picocli.CommandLine.Option;
@@ -30,6 +31,13 @@ final class ModelOptions {
     @Option(names = {"-t", "--threads"}, description = "worker threads (default: all cores)")
     Integer threads;
 
+    @Option(names = "--memory", paramLabel = "MODE", defaultValue = "auto", description = MEMORY_HELP)
+    String memory;
+
+    static final String MEMORY_HELP = "where the weights live: huge-pages (read into 2 MiB pages, faster decoding; Linux), "
+            + "map (mapped from the file in place, paged in as used; models larger than memory) or auto "
+            + "(huge-pages when the machine has them and the model fits in available memory, else map); default ${DEFAULT-VALUE}";
+
     @Option(names = "--pull", description = "download MODEL (owner/name[:QUANT]) from the Hugging Face hub first if it is not cached")
     boolean pull;
 
@@ -50,7 +58,7 @@ final class ModelOptions {
         }
         Path path = demo ? demoModel() : resolve(model, pull);
         try (Progress p = Progress.start("loading " + path.getFileName())) {
-            return Baleine.load(path, new Baleine.Options(contextSize, template));
+            return Baleine.load(path, new Baleine.Options(contextSize, template, WeightMemory.parse(memory)));
         }
     }
 

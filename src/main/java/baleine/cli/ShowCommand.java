@@ -1,6 +1,7 @@
 package baleine.cli;
 
 import baleine.api.Baleine;
+import baleine.format.WeightMemory;
 import baleine.model.ModelInfo;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
@@ -21,7 +22,7 @@ final class ShowCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         Path path = ModelOptions.resolve(model, false);
-        try (Baleine b = Baleine.load(path)) {
+        try (Baleine b = Baleine.load(path, new Baleine.Options(0, java.util.Optional.empty(), WeightMemory.MAP))) { // describes, does not run
             ModelInfo i = b.model().info();
             System.out.println("model:          " + model + " (" + path + ")");
             System.out.println("architecture:   " + i.architecture() + ", " + i.format());

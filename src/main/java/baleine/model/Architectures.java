@@ -2,6 +2,7 @@ package baleine.model;
 
 import baleine.format.ModelFormatException;
 import baleine.format.TensorStore;
+import baleine.format.WeightMemory;
 import baleine.format.gguf.GgufStore;
 import baleine.format.hf.HfStore;
 import baleine.model.deepseek.DeepseekArchitecture;
@@ -21,8 +22,12 @@ public final class Architectures {
 
     /** Loads a GGUF file (first shard of a split model) or a Hugging Face model directory. */
     public static DecoderModel load(Path path) {
+        return load(path, WeightMemory.AUTO);
+    }
+
+    public static DecoderModel load(Path path, WeightMemory memory) {
         if (HfStore.isModelDirectory(path)) {
-            return loadHf(HfStore.open(path));
+            return loadHf(HfStore.open(path, memory));
         }
         if (Files.isDirectory(path)) {
             throw new ModelFormatException(path + " is a directory without config.json; give a GGUF file or a Hugging Face model directory");
@@ -30,7 +35,7 @@ public final class Architectures {
         if (!Files.exists(path)) {
             throw new ModelFormatException("model not found: " + path);
         }
-        return loadGguf(GgufStore.open(path));
+        return loadGguf(GgufStore.open(path, memory));
     }
 
     public static DecoderModel loadGguf(GgufStore store) {

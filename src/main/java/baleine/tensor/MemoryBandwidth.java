@@ -11,7 +11,8 @@ import java.nio.ByteOrder;
 /**
  * Main-memory read bandwidth, measured the way decoding reads weights: every worker sums its share of a
  * buffer larger than the caches with vector loads, as four streams (the decode kernels read four rows at
- * once). The roofline of decoding is this bandwidth divided by the weight bytes one token reads.
+ * once), from 2 MiB huge pages where the machine has them (the fastest the weights can be read). The
+ * roofline of decoding is this bandwidth divided by the weight bytes one token reads.
  */
 public final class MemoryBandwidth {
     private static final VectorSpecies<Integer> I = IntVector.SPECIES_PREFERRED;
@@ -25,7 +26,7 @@ public final class MemoryBandwidth {
     public static double measure(long bytes, int passes) {
         long pieces = Math.max(1, bytes / PIECE);
         try (Arena arena = Arena.ofShared()) {
-            MemorySegment buffer = arena.allocate(pieces * PIECE, 4096);
+            MemorySegment buffer = HugePages.unavailable().isEmpty() ? HugePages.allocate(pieces * PIECE, arena) : arena.allocate(pieces * PIECE, 4096);
             buffer.fill((byte) 1); // maps every page before the clock starts
             double best = 0;
             for (int p = 0; p < passes; p++) {

@@ -70,6 +70,9 @@ class CliTest {
         Run table = run("bench", model.toString(), "-p", "0", "-n", "2", "-r", "1", "--warmup", "0", "--no-bandwidth");
         assertThat(table.out()).contains("| tg2 |", "KV cache", "tg2 allocates", "after 1 warm-up repetition)").doesNotContain("roofline");
         assertThat(run("bench", model.toString(), "--warmup", "-1").err()).contains("--warmup must be >= 0");
+        Run mapped = run("bench", model.toString(), "-p", "0", "-n", "1", "-r", "1", "--warmup", "0", "--no-bandwidth", "--memory", "map");
+        assertThat(mapped.out()).contains("weights mapped from the file");
+        assertThat(run("bench", model.toString(), "--memory", "swap").err()).contains("unknown memory mode 'swap'");
     }
 
     @Test

@@ -1,6 +1,7 @@
 package baleine.format.gguf;
 
 import baleine.format.MappedFile;
+import baleine.format.WeightMemory;
 import baleine.format.ModelFormatException;
 import baleine.tensor.GgmlType;
 import baleine.tensor.Le;
@@ -55,7 +56,11 @@ public final class GgufFile implements AutoCloseable {
     }
 
     public static GgufFile open(Path path) {
-        MappedFile file = MappedFile.open(path);
+        return open(path, WeightMemory.AUTO);
+    }
+
+    public static GgufFile open(Path path, WeightMemory memory) {
+        MappedFile file = MappedFile.open(path, memory);
         try {
             return parse(file);
         } catch (RuntimeException e) {

@@ -2,6 +2,7 @@ package baleine.format.gguf;
 
 import baleine.format.ModelFormatException;
 import baleine.format.TensorStore;
+import baleine.format.WeightMemory;
 import baleine.tensor.BlockWeight;
 import baleine.tensor.Weight;
 
@@ -38,9 +39,13 @@ public final class GgufStore implements TensorStore {
     }
 
     public static GgufStore open(Path path) {
+        return open(path, WeightMemory.AUTO);
+    }
+
+    public static GgufStore open(Path path, WeightMemory memory) {
         Matcher m = SPLIT.matcher(path.getFileName().toString());
         if (!m.matches()) {
-            return new GgufStore(List.of(GgufFile.open(path)));
+            return new GgufStore(List.of(GgufFile.open(path, memory)));
         }
         int count = Integer.parseInt(m.group(3));
         List<GgufFile> files = new ArrayList<>();
@@ -50,7 +55,7 @@ public final class GgufStore implements TensorStore {
                 if (!Files.isRegularFile(shard)) {
                     throw new ModelFormatException("split model " + path.getFileName() + " needs " + count + " shards but " + shard + " is missing");
                 }
-                files.add(GgufFile.open(shard));
+                files.add(GgufFile.open(shard, memory));
             }
             GgufStore store = new GgufStore(files);
             long declared = files.getFirst().metadata.integer("split.tensors.count", store.owner.size());

@@ -2,6 +2,7 @@ package baleine.format.hf;
 
 import baleine.format.ModelFormatException;
 import baleine.format.TensorStore;
+import baleine.format.WeightMemory;
 import baleine.tensor.BlockWeight;
 import baleine.tensor.Fp8BlockWeight;
 import baleine.tensor.GgmlType;
@@ -56,13 +57,17 @@ public final class HfStore implements TensorStore {
     }
 
     public static HfStore open(Path dir) {
+        return open(dir, WeightMemory.AUTO);
+    }
+
+    public static HfStore open(Path dir, WeightMemory memory) {
         ObjectMapper json = new ObjectMapper();
         JsonNode config = readJson(json, dir.resolve("config.json"));
         List<Path> shards = shardPaths(json, dir);
         List<SafetensorsFile> files = new ArrayList<>();
         try {
             for (Path p : shards) {
-                files.add(SafetensorsFile.open(p, json));
+                files.add(SafetensorsFile.open(p, json, memory));
             }
             return new HfStore(dir, config, files);
         } catch (RuntimeException e) {

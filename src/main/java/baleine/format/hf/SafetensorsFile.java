@@ -1,6 +1,7 @@
 package baleine.format.hf;
 
 import baleine.format.MappedFile;
+import baleine.format.WeightMemory;
 import baleine.format.ModelFormatException;
 import baleine.tensor.Le;
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -45,8 +46,8 @@ public final class SafetensorsFile implements AutoCloseable {
         return file.segment.asSlice(dataStart + e.begin(), e.end() - e.begin());
     }
 
-    public static SafetensorsFile open(Path path, ObjectMapper json) {
-        MappedFile file = MappedFile.open(path);
+    public static SafetensorsFile open(Path path, ObjectMapper json, WeightMemory memory) {
+        MappedFile file = MappedFile.open(path, memory);
         try {
             return parse(file, json);
         } catch (RuntimeException e) {
