@@ -60,6 +60,10 @@ public final class Baleine implements AutoCloseable {
      * of the model's, and where the weights live ({@link WeightMemory#AUTO}: huge pages when they fit).
      */
     public record Options(int contextLength, Optional<String> chatTemplate, WeightMemory memory) {
+        public Options(int contextLength, Optional<String> chatTemplate) {
+            this(contextLength, chatTemplate, WeightMemory.AUTO);
+        }
+
         public static Options defaults() {
             return new Options(0, Optional.empty(), WeightMemory.AUTO);
         }
