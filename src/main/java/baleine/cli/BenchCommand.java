@@ -209,8 +209,8 @@ final class BenchCommand implements Callable<Integer> {
         }
         System.out.printf("peak RSS %s, %.0f%% of weights + KV cache; KV cache %s per token (%s at the longest test)%n", InfoCommand.bytes(rss),
                 rssPct, InfoCommand.bytes(m.newCache().bytesPerToken()), InfoCommand.bytes(longestKv));
-        System.out.println(hugePages > m.info().weightBytes() / 2
-                ? "weights in 2 MiB huge pages (" + InfoCommand.bytes(hugePages) + " of the process's memory)"
+        System.out.println(hugePages > 0
+                ? "weights in 2 MiB huge pages: " + InfoCommand.bytes(hugePages) + " (a token-embedding table stays mapped: it is read a row at a time)"
                 : "weights mapped from the file in 4 KiB pages (--memory huge-pages reads them into 2 MiB pages where Linux offers them)");
         for (Test t : tests) {
             System.out.printf("%s allocates %s of heap per token (after %d warm-up repetition%s)%n", t.name(),

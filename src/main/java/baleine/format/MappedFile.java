@@ -12,20 +12,30 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.HashSet;
+import java.util.Set;
 
 /**
- * A whole file's bytes in memory, any size (no 2 GB limit): mapped read-only in place, or read into huge pages
- * (see {@link WeightMemory}). Closing unmaps it.
+ * A whole file, any size (no 2 GB limit), mapped read-only. With {@link WeightMemory} huge pages, the tensors
+ * that are streamed whole through the kernels are also read, each on its first request, into an anonymous
+ * copy of the file in 2 MiB pages; what is never requested (an embedding table, read a row at a time from the
+ * mapping) takes no memory there. Closing unmaps both.
  */
 public final class MappedFile implements AutoCloseable {
-    public final Path path;
-    public final MemorySegment segment;
     private static final long READ_PIECE = 64L << 20;
+    public final Path path;
+    /** The mapping: headers, and tensors read a few rows at a time. */
+    public final MemorySegment segment;
+    private final MemorySegment hugeCopy; // null: everything is served from the mapping
+    private final FileChannel channel; // open while tensors may still be read into the copy
+    private final Set<Long> copied = new HashSet<>(); // offsets of the tensors read into the copy
     private final Arena arena;
 
-    private MappedFile(Path path, MemorySegment segment, Arena arena) {
+    private MappedFile(Path path, MemorySegment segment, MemorySegment hugeCopy, FileChannel channel, Arena arena) {
         this.path = path;
         this.segment = segment;
+        this.hugeCopy = hugeCopy;
+        this.channel = channel;
         this.arena = arena;
     }
 
@@ -34,38 +44,56 @@ public final class MappedFile implements AutoCloseable {
             throw new ModelFormatException("model file not found: " + path);
         }
         Arena arena = Arena.ofShared();
-        try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
+        FileChannel ch = null;
+        try {
+            ch = FileChannel.open(path, StandardOpenOption.READ);
             long size = ch.size();
-            MemorySegment seg = size == 0 ? MemorySegment.NULL.reinterpret(0)
-                    : memory.readsIntoHugePages(path, size) ? read(ch, size, arena, path).asReadOnly()
-                    : ch.map(FileChannel.MapMode.READ_ONLY, 0, size, arena);
-            return new MappedFile(path, seg, arena);
+            MemorySegment mapped = size == 0 ? MemorySegment.NULL.reinterpret(0) : ch.map(FileChannel.MapMode.READ_ONLY, 0, size, arena);
+            if (!memory.readsIntoHugePages(path, size)) {
+                ch.close();
+                return new MappedFile(path, mapped, null, null, arena);
+            }
+            return new MappedFile(path, mapped, HugePages.allocate(size, arena), ch, arena);
         } catch (NoSuchFileException e) {
-            arena.close();
+            closeAll(ch, arena);
             throw new ModelFormatException("model file not found: " + path);
         } catch (IOException e) {
-            arena.close();
+            closeAll(ch, arena);
             throw new ModelFormatException("cannot read " + path + ": " + e.getMessage(), e);
         } catch (RuntimeException | OutOfMemoryError e) {
-            arena.close();
+            closeAll(ch, arena);
             throw e;
         }
     }
 
     /**
-     * Reads the file into huge pages with positional reads, 64 MiB pieces spread over the worker threads (page
-     * faults and copies both take CPU time: one thread reads about 2.5 GB/s here). The file is never mapped, so
-     * its bytes are resident in this process once, not twice.
+     * Bytes [offset, offset + length) of a tensor streamed whole through the kernels: from the huge-page copy
+     * (read there on the first request) or the mapping.
      */
-    private static MemorySegment read(FileChannel ch, long size, Arena arena, Path path) {
-        MemorySegment seg = HugePages.allocate(size, arena);
-        int pieces = (int) ((size + READ_PIECE - 1) / READ_PIECE);
+    public synchronized MemorySegment streamed(long offset, long length) {
+        if (hugeCopy == null) {
+            return segment.asSlice(offset, length);
+        }
+        if (!copied.contains(offset)) {
+            read(offset, length);
+            copied.add(offset);
+        }
+        return hugeCopy.asSlice(offset, length).asReadOnly();
+    }
+
+    /**
+     * Reads a range into the copy with positional reads, 64 MiB pieces spread over the worker threads (page
+     * faults and copies both take CPU time: one thread reads about 2.5 GB/s here). Plain reads, not the
+     * mapping: the bytes are then resident in this process once, not twice.
+     */
+    private void read(long offset, long length) {
+        int pieces = (int) ((length + READ_PIECE - 1) / READ_PIECE);
         Parallel.forEach(pieces, i -> {
-            long pos = i * READ_PIECE;
-            ByteBuffer piece = seg.asSlice(pos, Math.min(READ_PIECE, size - pos)).asByteBuffer();
+            long pos = offset + i * READ_PIECE;
+            ByteBuffer piece = hugeCopy.asSlice(pos, Math.min(READ_PIECE, offset + length - pos)).asByteBuffer();
             try {
                 while (piece.hasRemaining()) {
-                    if (ch.read(piece, pos + piece.position()) < 0) {
+                    if (channel.read(piece, pos + piece.position()) < 0) {
                         throw new ModelFormatException(path + " shrank while it was read (now " + (pos + piece.position()) + " bytes)");
                     }
                 }
@@ -73,7 +101,6 @@ public final class MappedFile implements AutoCloseable {
                 throw new ModelFormatException("cannot read " + path + ": " + e.getMessage(), e);
             }
         });
-        return seg;
     }
 
     public long size() {
@@ -82,6 +109,18 @@ public final class MappedFile implements AutoCloseable {
 
     @Override
     public void close() {
-        arena.close();
+        closeAll(channel, arena);
+    }
+
+    private static void closeAll(FileChannel channel, Arena arena) {
+        try {
+            if (channel != null) {
+                channel.close();
+            }
+        } catch (IOException e) {
+            // nothing is lost: the file was only read
+        } finally {
+            arena.close();
+        }
     }
 }

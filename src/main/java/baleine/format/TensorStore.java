@@ -10,8 +10,17 @@ public interface TensorStore extends AutoCloseable {
 
     boolean has(String name);
 
-    /** The tensor as a matrix: 1-D tensors are one row, 3-D tensors (merged experts) stack their matrices. */
+    /**
+     * The tensor as a matrix: 1-D tensors are one row, 3-D tensors (merged experts) stack their matrices. Its
+     * bytes are those streamed whole through the kernels: in huge pages when {@link WeightMemory} chose them.
+     */
     Weight weight(String name);
+
+    /**
+     * {@link #weight}, for a tensor only ever read a few rows at a time (an embedding table): always served
+     * from the file's mapping, paged in as rows are used, never copied into huge pages.
+     */
+    Weight rowTable(String name);
 
     /** Shape as the format writes it (GGUF: innermost first; safetensors: outermost first). */
     long[] shape(String name);
@@ -26,10 +35,19 @@ public interface TensorStore extends AutoCloseable {
     void close();
 
     default Weight require(String name) {
+        requirePresent(name);
+        return weight(name);
+    }
+
+    default Weight requireRowTable(String name) {
+        requirePresent(name);
+        return rowTable(name);
+    }
+
+    private void requirePresent(String name) {
         if (!has(name)) {
             throw new ModelFormatException("the model has no tensor '" + name + "'; the file is incomplete or was converted for another architecture");
         }
-        return weight(name);
     }
 
     default float[] floats(String name) {

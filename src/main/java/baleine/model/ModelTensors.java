@@ -35,8 +35,10 @@ public final class ModelTensors {
         return new RmsNorm(store.floats(name(layer, part)), eps);
     }
 
+    /** The token embeddings: a table read a row per token, unless the model ties it to the LM head, which streams it whole. */
     public Weight embedding() {
-        return store.require(gguf ? "token_embd.weight" : "model.embed_tokens.weight");
+        String name = gguf ? "token_embd.weight" : "model.embed_tokens.weight";
+        return store.has(headName()) ? store.requireRowTable(name) : store.require(name);
     }
 
     public RmsNorm finalNorm(float eps) {
@@ -45,8 +47,11 @@ public final class ModelTensors {
 
     /** The LM head, or the embedding when the model ties them. */
     public Weight lmHead() {
-        String name = gguf ? "output.weight" : "lm_head.weight";
-        return store.has(name) ? store.weight(name) : embedding();
+        return store.has(headName()) ? store.weight(headName()) : embedding();
+    }
+
+    private String headName() {
+        return gguf ? "output.weight" : "lm_head.weight";
     }
 
     public Mlp mlp(int layer, Part gate, Part up, Part down) {

@@ -10,6 +10,7 @@ import baleine.writer.RandomModelWriter;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -31,7 +32,7 @@ class WeightMemoryTest {
         assertThatThrownBy(() -> WeightMemory.parse("swap")).hasMessageContaining("unknown memory mode 'swap'").hasMessageContaining("auto, map or huge-pages");
     }
 
-    /** Two 64 MiB read pieces and a ragged tail, read by the worker threads: every byte in place, and read-only. */
+    /** Two 64 MiB read pieces and a ragged tail, read by the worker threads: every byte in place, and read-only; the mapping beside it. */
     @Test
     void hugePagesHoldTheFileByteForByte(@TempDir Path dir) throws Exception {
         byte[] bytes = new byte[(64 << 20) + 12345];
@@ -43,9 +44,13 @@ class WeightMemoryTest {
         }
         try (MappedFile f = MappedFile.open(file, WeightMemory.HUGE_PAGES)) {
             assertThat(f.size()).isEqualTo(bytes.length);
-            assertThat(f.segment.address() % HugePages.SIZE).isZero();
-            assertThat(Arrays.equals(f.segment.toArray(ValueLayout.JAVA_BYTE), bytes)).isTrue();
-            assertThat(f.segment.isReadOnly()).isTrue();
+            MemorySegment tail = f.streamed(100, bytes.length - 100);
+            assertThat(tail.address() % HugePages.SIZE).isEqualTo(100);
+            assertThat(Arrays.equals(tail.toArray(ValueLayout.JAVA_BYTE), Arrays.copyOfRange(bytes, 100, bytes.length))).isTrue();
+            assertThat(tail.isReadOnly()).isTrue();
+            assertThat(f.streamed(100, bytes.length - 100).address()).isEqualTo(tail.address()); // read once, then reused
+            assertThat(f.segment.address()).isNotEqualTo(tail.address() - 100);
+            assertThat(f.segment.asSlice(100, 64).toArray(ValueLayout.JAVA_BYTE)).isEqualTo(Arrays.copyOfRange(bytes, 100, 164));
         }
     }
 

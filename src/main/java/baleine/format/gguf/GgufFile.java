@@ -51,8 +51,9 @@ public final class GgufFile implements AutoCloseable {
         return file.path;
     }
 
-    public MemorySegment data(TensorInfo t) {
-        return file.segment.asSlice(t.offset(), t.bytes());
+    /** The tensor's bytes: {@code streamed} through the kernels whole (huge pages, when chosen), or read a row at a time (the mapping). */
+    public MemorySegment data(TensorInfo t, boolean streamed) {
+        return streamed ? file.streamed(t.offset(), t.bytes()) : file.segment.asSlice(t.offset(), t.bytes());
     }
 
     public static GgufFile open(Path path) {

@@ -116,9 +116,18 @@ public final class GgufStore implements TensorStore {
 
     @Override
     public Weight weight(String name) {
+        return weight(name, true);
+    }
+
+    @Override
+    public Weight rowTable(String name) {
+        return weight(name, false);
+    }
+
+    private Weight weight(String name, boolean streamed) {
         GgufFile.TensorInfo t = info(name);
         long rows = t.elements() / t.dims()[0];
-        return new BlockWeight(name, t.type(), owner.get(name).data(t), Math.toIntExact(rows), Math.toIntExact(t.dims()[0]));
+        return new BlockWeight(name, t.type(), owner.get(name).data(t, streamed), Math.toIntExact(rows), Math.toIntExact(t.dims()[0]));
     }
 
     @Override

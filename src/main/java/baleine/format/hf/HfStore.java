@@ -169,6 +169,15 @@ public final class HfStore implements TensorStore {
 
     @Override
     public Weight weight(String name) {
+        return weight(name, true);
+    }
+
+    @Override
+    public Weight rowTable(String name) {
+        return weight(name, false);
+    }
+
+    private Weight weight(String name, boolean streamed) {
         SafetensorsFile.Entry e = entry(name);
         long[] shape = e.shape();
         int cols = shape.length == 0 ? 1 : Math.toIntExact(shape[shape.length - 1]);
@@ -176,17 +185,17 @@ public final class HfStore implements TensorStore {
         for (int i = 0; i < shape.length - 1; i++) {
             rows *= shape[i];
         }
-        var data = owner.get(name).data(e);
+        var data = owner.get(name).data(e, streamed);
         return switch (e.dtype()) {
             case "F32" -> new BlockWeight(name, GgmlType.F32, data, Math.toIntExact(rows), cols);
             case "F16" -> new BlockWeight(name, GgmlType.F16, data, Math.toIntExact(rows), cols);
             case "BF16" -> new BlockWeight(name, GgmlType.BF16, data, Math.toIntExact(rows), cols);
-            case "F8_E4M3" -> fp8(name, data, Math.toIntExact(rows), cols);
+            case "F8_E4M3" -> fp8(name, data, Math.toIntExact(rows), cols, streamed);
             default -> throw new UnsupportedTensorTypeException(name, e.dtype());
         };
     }
 
-    private Weight fp8(String name, java.lang.foreign.MemorySegment data, int rows, int cols) {
+    private Weight fp8(String name, java.lang.foreign.MemorySegment data, int rows, int cols, boolean streamed) {
         String scaleName = name + "_scale_inv";
         if (!has(scaleName)) {
             throw new ModelFormatException(dir + ": FP8 tensor " + name + " has no " + scaleName + " block scales");
@@ -197,7 +206,7 @@ public final class HfStore implements TensorStore {
             throw new ModelFormatException(dir + ": " + scaleName + " should be F32 of shape [" + expectRows + ", " + expectCols
                     + "] for " + fp8Block + "x" + fp8Block + " blocks, found " + s.dtype() + " " + java.util.Arrays.toString(s.shape()));
         }
-        return new Fp8BlockWeight(name, data, owner.get(scaleName).data(s), rows, cols, fp8Block);
+        return new Fp8BlockWeight(name, data, owner.get(scaleName).data(s, streamed), rows, cols, fp8Block);
     }
 
     @Override

@@ -42,8 +42,10 @@ public final class SafetensorsFile implements AutoCloseable {
         return file.path;
     }
 
-    public MemorySegment data(Entry e) {
-        return file.segment.asSlice(dataStart + e.begin(), e.end() - e.begin());
+    /** The tensor's bytes: {@code streamed} through the kernels whole (huge pages, when chosen), or read a row at a time (the mapping). */
+    public MemorySegment data(Entry e, boolean streamed) {
+        long offset = dataStart + e.begin(), length = e.end() - e.begin();
+        return streamed ? file.streamed(offset, length) : file.segment.asSlice(offset, length);
     }
 
     public static SafetensorsFile open(Path path, ObjectMapper json, WeightMemory memory) {
