@@ -44,18 +44,78 @@ public final class HugePages {
         }
     }
 
-    /** MemAvailable of /proc/meminfo in bytes (free memory plus reclaimable caches), or -1 when unknown. */
+    /**
+     * Memory this process can still take, in bytes, or -1 when unknown: MemAvailable of /proc/meminfo (free memory
+     * plus reclaimable caches), and no more than its control groups' limits allow (a container's limit, which
+     * /proc/meminfo does not show).
+     */
     public static long availableMemory() {
+        long machine = -1;
         try {
             for (String line : Files.readAllLines(Path.of("/proc/meminfo"))) {
                 if (line.startsWith("MemAvailable:")) {
-                    return Long.parseLong(line.replaceAll("\\D", "")) * 1024;
+                    machine = Long.parseLong(line.replaceAll("\\D", "")) * 1024;
                 }
             }
         } catch (IOException | NumberFormatException e) {
-            // unknown
+            return -1;
         }
-        return -1;
+        long group;
+        try {
+            group = cgroupAvailable(Files.readString(Path.of("/proc/self/cgroup")), Path.of("/sys/fs/cgroup"));
+        } catch (IOException e) {
+            group = -1;
+        }
+        return group < 0 ? machine : machine < 0 ? group : Math.min(machine, group);
+    }
+
+    /**
+     * What the tightest memory limit among this process's control group and its ancestors leaves (limit - usage
+     * + the group's file cache, which is reclaimable), or -1 when none is set. Reads cgroup v2 ({@code 0::/path},
+     * memory.max) and v1 ({@code N:memory:/path}, memory.limit_in_bytes) under {@code root}.
+     */
+    static long cgroupAvailable(String procSelfCgroup, Path root) {
+        long tightest = -1;
+        for (String line : procSelfCgroup.split("\n")) {
+            String[] f = line.split(":", 3);
+            if (f.length < 3) {
+                continue;
+            }
+            boolean v2 = f[0].equals("0") && f[1].isEmpty();
+            boolean v1 = List.of(f[1].split(",")).contains("memory");
+            if (!v1 && !v2) {
+                continue;
+            }
+            Path base = v2 ? root : root.resolve("memory");
+            for (Path dir = base.resolve(f[2].replaceFirst("^/", "")); dir != null && dir.startsWith(base); dir = dir.getParent()) {
+                long left = v2 ? groupLeft(dir, "memory.max", "memory.current", "active_file", "inactive_file")
+                        : groupLeft(dir, "memory.limit_in_bytes", "memory.usage_in_bytes", "total_active_file", "total_inactive_file");
+                if (left >= 0 && (tightest < 0 || left < tightest)) {
+                    tightest = left;
+                }
+            }
+        }
+        return tightest;
+    }
+
+    /** limit - usage + file cache of one group, or -1 when it sets no limit or cannot be read. */
+    private static long groupLeft(Path dir, String limitFile, String usageFile, String activeFile, String inactiveFile) {
+        try {
+            String limit = Files.readString(dir.resolve(limitFile)).strip();
+            if (limit.equals("max") || Long.parseLong(limit) >= 1L << 60) { // v1 writes "no limit" as about 2^63
+                return -1;
+            }
+            long cache = 0;
+            for (String line : Files.readAllLines(dir.resolve("memory.stat"))) {
+                String[] kv = line.split(" ");
+                if (kv.length == 2 && (kv[0].equals(activeFile) || kv[0].equals(inactiveFile))) {
+                    cache += Long.parseLong(kv[1]);
+                }
+            }
+            return Math.max(0, Long.parseLong(limit) - Long.parseLong(Files.readString(dir.resolve(usageFile)).strip()) + cache);
+        } catch (IOException | NumberFormatException e) {
+            return -1;
+        }
     }
 
     /**
