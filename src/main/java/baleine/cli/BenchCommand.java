@@ -87,7 +87,11 @@ final class BenchCommand implements Callable<Integer> {
             Parallel.setThreads(threads);
         }
         List<Test> tests = new ArrayList<>();
-        try (DecoderModel m = Architectures.load(ModelOptions.resolve(model, pull), WeightMemory.parse(memory))) {
+        WeightMemory weightMemory = WeightMemory.parse(memory);
+        Path file = ModelOptions.resolve(model, pull);
+        long loadStart = System.nanoTime();
+        try (DecoderModel m = Architectures.load(file, weightMemory)) {
+            double loadSeconds = (System.nanoTime() - loadStart) / 1e9;
             Random rnd = new Random(1);
             if (prompt > 0) {
                 tests.add(measure(m, "pp" + prompt, prompt, 0, depth, reps, warmup, rnd));
@@ -95,10 +99,9 @@ final class BenchCommand implements Callable<Integer> {
             if (gen > 0) {
                 tests.add(measure(m, "tg" + gen, 0, gen, depth, reps, warmup, rnd));
             }
-            long rss = peakRssBytes();
-            long hugePages = HugePages.processHugePageBytes();
+            Footprint footprint = new Footprint(peakRssBytes(), HugePages.processHugePageBytes(), loadSeconds);
             double bandwidth = noBandwidth ? 0 : MemoryBandwidth.measure(1L << 30, 3);
-            print(m, tests, rss, hugePages, bandwidth);
+            print(m, tests, footprint, bandwidth);
         }
         return 0;
     }
@@ -166,7 +169,12 @@ final class BenchCommand implements Callable<Integer> {
         return t;
     }
 
-    private void print(DecoderModel m, List<Test> tests, long rss, long hugePages, double bandwidth) throws IOException {
+    /** Peak resident memory, the bytes in huge pages (the weights', when they are there), and seconds to load the model. */
+    record Footprint(long rss, long hugePages, double loadSeconds) {
+    }
+
+    private void print(DecoderModel m, List<Test> tests, Footprint footprint, double bandwidth) throws IOException {
+        long rss = footprint.rss(), hugePages = footprint.hugePages();
         long decodeBytes = m.info().decodeWeightBytes();
         double roofline = bandwidth / decodeBytes;
         long longestKv = tests.stream().mapToLong(Test::kvBytes).max().orElse(0);
@@ -185,7 +193,7 @@ final class BenchCommand implements Callable<Integer> {
                         .put("avg_ts", mean(ts)).put("stddev_ts", stddev(ts))
                         .put("peak_rss_bytes", rss).put("peak_rss_pct_of_weights_and_kv", rssPct).put("kv_cache_bytes", t.kvBytes()).put("engine", "baleine")
                         .put("decode_weight_bytes", decodeBytes).put("alloc_bytes_per_token", t.allocatedPerToken())
-                        .put("warmup_reps", t.warmupReps()).put("huge_page_bytes", hugePages);
+                        .put("warmup_reps", t.warmupReps()).put("huge_page_bytes", hugePages).put("load_s", footprint.loadSeconds());
                 if (bandwidth > 0) {
                     o.put("mem_read_bytes_per_s", (long) bandwidth);
                     if (t.nPrompt() == 0) {
@@ -209,7 +217,7 @@ final class BenchCommand implements Callable<Integer> {
         }
         System.out.printf("peak RSS %s, %.0f%% of weights + KV cache; KV cache %s per token (%s at the longest test)%n", InfoCommand.bytes(rss),
                 rssPct, InfoCommand.bytes(m.newCache().bytesPerToken()), InfoCommand.bytes(longestKv));
-        System.out.println(hugePages > 0
+        System.out.printf("loaded in %.2f s; %s%n", footprint.loadSeconds(), hugePages > 0
                 ? "weights in 2 MiB huge pages: " + InfoCommand.bytes(hugePages) + " (a token-embedding table stays mapped: it is read a row at a time)"
                 : "weights mapped from the file in 4 KiB pages (--memory huge-pages reads them into 2 MiB pages where Linux offers them)");
         for (Test t : tests) {

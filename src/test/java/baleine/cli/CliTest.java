@@ -63,6 +63,7 @@ class CliTest {
             assertThat(t.get("mem_read_bytes_per_s").asDouble()).isPositive();
             assertThat(t.get("decode_weight_bytes").asLong()).isPositive();
             assertThat(t.get("warmup_reps").asInt()).isPositive(); // at least one, then as many as 0.2 s takes
+            assertThat(t.get("load_s").asDouble()).isPositive();
         }
         assertThat(tests.get(1).get("roofline_pct").asDouble()).isPositive();
         // measured by all threads (the logits buffer is reused, but each step's input and bookkeeping are new)
@@ -71,7 +72,7 @@ class CliTest {
         assertThat(table.out()).contains("| tg2 |", "KV cache", "tg2 allocates", "after 1 warm-up repetition)").doesNotContain("roofline");
         assertThat(run("bench", model.toString(), "--warmup", "-1").err()).contains("--warmup must be >= 0");
         Run mapped = run("bench", model.toString(), "-p", "0", "-n", "1", "-r", "1", "--warmup", "0", "--no-bandwidth", "--memory", "map");
-        assertThat(mapped.out()).contains("weights mapped from the file");
+        assertThat(mapped.out()).contains("loaded in ", "weights mapped from the file");
         assertThat(run("bench", model.toString(), "--memory", "swap").err()).contains("unknown memory mode 'swap'");
     }
 
