@@ -9,6 +9,7 @@ import picocli.CommandLine.Parameters;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -22,7 +23,7 @@ final class ShowCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         Path path = ModelOptions.resolve(model, false);
-        try (Baleine b = Baleine.load(path, new Baleine.Options(0, java.util.Optional.empty(), WeightMemory.MAP))) { // describes, does not run
+        try (Baleine b = Baleine.load(path, new Baleine.Options(0, Optional.empty(), WeightMemory.MAP))) { // describes, does not run
             ModelInfo i = b.model().info();
             System.out.println("model:          " + model + " (" + path + ")");
             System.out.println("architecture:   " + i.architecture() + ", " + i.format());

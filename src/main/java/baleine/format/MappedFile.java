@@ -67,11 +67,11 @@ public final class MappedFile implements AutoCloseable {
     }
 
     /**
-     * Bytes [offset, offset + length) of a tensor streamed whole through the kernels: from the huge-page copy
-     * (read there on the first request) or the mapping.
+     * Bytes [offset, offset + length) of a tensor: one {@code streamed} whole through the kernels comes from the
+     * huge-page copy (read there on the first request) when there is one; anything else from the mapping.
      */
-    public synchronized MemorySegment streamed(long offset, long length) {
-        if (hugeCopy == null) {
+    public synchronized MemorySegment tensor(long offset, long length, boolean streamed) {
+        if (hugeCopy == null || !streamed) {
             return segment.asSlice(offset, length);
         }
         if (!copied.contains(offset)) {

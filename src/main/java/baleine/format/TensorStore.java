@@ -50,7 +50,8 @@ public interface TensorStore extends AutoCloseable {
         }
     }
 
+    /** The tensor copied into the heap (norms, biases): read from the mapping, never copied into huge pages first. */
     default float[] floats(String name) {
-        return require(name).toFloats();
+        return requireRowTable(name).toFloats();
     }
 }

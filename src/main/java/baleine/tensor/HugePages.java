@@ -50,17 +50,7 @@ public final class HugePages {
      * /proc/meminfo does not show).
      */
     public static long availableMemory() {
-        long machine = -1;
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/meminfo"))) {
-                if (line.startsWith("MemAvailable:")) {
-                    machine = Long.parseLong(line.replaceAll("\\D", "")) * 1024;
-                }
-            }
-        } catch (IOException | NumberFormatException e) {
-            return -1;
-        }
-        long group;
+        long machine = kibField(Path.of("/proc/meminfo"), "MemAvailable:"), group;
         try {
             group = cgroupAvailable(Files.readString(Path.of("/proc/self/cgroup")), Path.of("/sys/fs/cgroup"));
         } catch (IOException e) {
@@ -172,10 +162,14 @@ public final class HugePages {
 
     /** Bytes of this process's anonymous memory in huge pages (AnonHugePages of /proc/self/smaps_rollup), or -1. */
     public static long processHugePageBytes() {
+        return kibField(Path.of("/proc/self/smaps_rollup"), "AnonHugePages:");
+    }
+
+    /** The "KEY: N kB" line of a /proc file, in bytes, or -1 when the file or the line is missing. */
+    private static long kibField(Path file, String key) {
         try {
-            List<String> lines = Files.readAllLines(Path.of("/proc/self/smaps_rollup"));
-            for (String line : lines) {
-                if (line.startsWith("AnonHugePages:")) {
+            for (String line : Files.readAllLines(file)) {
+                if (line.startsWith(key)) {
                     return Long.parseLong(line.replaceAll("\\D", "")) * 1024;
                 }
             }

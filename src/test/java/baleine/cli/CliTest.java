@@ -87,6 +87,9 @@ class CliTest {
         Run suite = run("bench-suite", "--dir", dir.toString(), "--only", "gpt5");
         assertThat(suite.exit()).isNotZero();
         assertThat(suite.err()).contains("--only matches no bench model");
+        Run suiteMemory = run("bench-suite", "--dir", dir.resolve("suite").toString(), "--memory", "swap");
+        assertThat(suiteMemory.err()).contains("unknown memory mode 'swap'");
+        assertThat(dir.resolve("suite")).doesNotExist(); // refused before its directory or any bench model is written
         Run conformance = run("conformance", dir.toString());
         assertThat(conformance.exit()).isNotZero();
         assertThat(conformance.err()).contains("no manifest.json");

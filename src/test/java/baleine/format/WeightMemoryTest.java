@@ -44,11 +44,11 @@ class WeightMemoryTest {
         }
         try (MappedFile f = MappedFile.open(file, WeightMemory.HUGE_PAGES)) {
             assertThat(f.size()).isEqualTo(bytes.length);
-            MemorySegment tail = f.streamed(100, bytes.length - 100);
+            MemorySegment tail = f.tensor(100, bytes.length - 100, true);
             assertThat(tail.address() % HugePages.SIZE).isEqualTo(100);
             assertThat(Arrays.equals(tail.toArray(ValueLayout.JAVA_BYTE), Arrays.copyOfRange(bytes, 100, bytes.length))).isTrue();
             assertThat(tail.isReadOnly()).isTrue();
-            assertThat(f.streamed(100, bytes.length - 100).address()).isEqualTo(tail.address()); // read once, then reused
+            assertThat(f.tensor(100, bytes.length - 100, true).address()).isEqualTo(tail.address()); // read once, then reused
             assertThat(f.segment.address()).isNotEqualTo(tail.address() - 100);
             assertThat(f.segment.asSlice(100, 64).toArray(ValueLayout.JAVA_BYTE)).isEqualTo(Arrays.copyOfRange(bytes, 100, 164));
         }

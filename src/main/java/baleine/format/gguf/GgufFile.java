@@ -53,7 +53,7 @@ public final class GgufFile implements AutoCloseable {
 
     /** The tensor's bytes: {@code streamed} through the kernels whole (huge pages, when chosen), or read a row at a time (the mapping). */
     public MemorySegment data(TensorInfo t, boolean streamed) {
-        return streamed ? file.streamed(t.offset(), t.bytes()) : file.segment.asSlice(t.offset(), t.bytes());
+        return file.tensor(t.offset(), t.bytes(), streamed);
     }
 
     public static GgufFile open(Path path) {

@@ -44,8 +44,7 @@ public final class SafetensorsFile implements AutoCloseable {
 
     /** The tensor's bytes: {@code streamed} through the kernels whole (huge pages, when chosen), or read a row at a time (the mapping). */
     public MemorySegment data(Entry e, boolean streamed) {
-        long offset = dataStart + e.begin(), length = e.end() - e.begin();
-        return streamed ? file.streamed(offset, length) : file.segment.asSlice(offset, length);
+        return file.tensor(dataStart + e.begin(), e.end() - e.begin(), streamed);
     }
 
     public static SafetensorsFile open(Path path, ObjectMapper json, WeightMemory memory) {
