@@ -328,6 +328,19 @@ public final class VectorMath {
      * then every operation is a virtual call that boxes (seen on decoding's softmax, 15-25% of the speed).
      */
     public static void softmax(float[] x, int off, int n) {
+        double sum = expSum(x, off, n, max(x, off, n));
+        float inv = (float) (1.0 / sum);
+        int i, vectorEnd = off + S.loopBound(n);
+        for (i = off; i < vectorEnd; i += S.length()) {
+            FloatVector.fromArray(S, x, i).mul(inv).intoArray(x, i);
+        }
+        for (; i < off + n; i++) {
+            x[i] *= inv;
+        }
+    }
+
+    /** The largest of {@code x[off .. off + n)}. */
+    public static float max(float[] x, int off, int n) {
         int i, vectorEnd = off + S.loopBound(n);
         FloatVector m = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
         for (i = off; i < vectorEnd; i += S.length()) {
@@ -337,7 +350,13 @@ public final class VectorMath {
         for (; i < off + n; i++) {
             max = Math.max(max, x[i]);
         }
-        exp(x, off, n, 1f, max);
+        return max;
+    }
+
+    /** {@code x[off .. off + n) = e^(x - shift)} by {@link #exp}; returns their sum, in doubles in a fixed order. */
+    public static double expSum(float[] x, int off, int n, float shift) {
+        exp(x, off, n, 1f, shift);
+        int i, vectorEnd = off + S.loopBound(n);
         DoubleVector s0 = DoubleVector.zero(D), s1 = s0;
         for (i = off; i < vectorEnd; i += S.length()) {
             FloatVector e = FloatVector.fromArray(S, x, i);
@@ -352,13 +371,7 @@ public final class VectorMath {
         for (; i < off + n; i++) {
             sum += x[i];
         }
-        float inv = (float) (1.0 / sum);
-        for (i = off; i < vectorEnd; i += S.length()) {
-            FloatVector.fromArray(S, x, i).mul(inv).intoArray(x, i);
-        }
-        for (; i < off + n; i++) {
-            x[i] *= inv;
-        }
+        return sum;
     }
 
     public static void softmaxScalar(float[] x, int off, int n) {

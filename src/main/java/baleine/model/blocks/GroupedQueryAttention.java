@@ -68,13 +68,13 @@ public record GroupedQueryAttention(Weight q, Weight k, Weight v, float[] qBias,
             for (int k = 0; k < count; k++) {
                 System.arraycopy(qs[t], (h0 + k) * headDim, q[k], 0, headDim);
             }
-            HeadTiles.scores(keys, rows, len, kvDim, kvOff, headDim, q, count, att);
+            HeadTiles.scores(keys, rows, 0, len, kvDim, kvOff, headDim, q, 0, count, att);
             for (int k = 0; k < count; k++) {
                 VectorMath.scale(att[k], 0, len, scale);
                 VectorMath.softmax(att[k], 0, len);
                 Arrays.fill(acc[k], 0f);
             }
-            HeadTiles.mix(values, rows, len, kvDim, kvOff, headDim, att, acc, count);
+            HeadTiles.mix(values, rows, 0, len, kvDim, kvOff, headDim, att, acc, 0, count);
             for (int k = 0; k < count; k++) {
                 System.arraycopy(acc[k], 0, out[t], (h0 + k) * headDim, headDim);
             }

@@ -18,76 +18,77 @@ final class HeadTiles {
     }
 
     /**
-     * {@code att[k][s] = q[k] . cached row s} over {@code width} values for k < count, for the first len rows
-     * (row s at {@code rows[s] * stride + offset} of {@code cache}), rows and queries four by four.
+     * {@code att[k][s - from] = q[q0 + k] . cached row s} over {@code width} values for k < count and rows s in
+     * [from, to) (row s at {@code rows[s] * stride + offset} of {@code cache}), rows and queries four by four;
+     * {@code from} is a multiple of four, so each row meets the same kernel in any range.
      */
-    static void scores(float[] cache, int[] rows, int len, int stride, int offset, int width, float[][] q, int count, float[][] att) {
+    static void scores(float[] cache, int[] rows, int from, int to, int stride, int offset, int width, float[][] q, int q0, int count, float[][] att) {
         float[] tile = TILE.get(), four = FOUR.get();
-        int s = 0;
-        for (; s + 4 <= len; s += 4) {
+        int s = from;
+        for (; s + 4 <= to; s += 4) {
             int o0 = rows[s] * stride + offset, o1 = rows[s + 1] * stride + offset;
             int o2 = rows[s + 2] * stride + offset, o3 = rows[s + 3] * stride + offset;
             int k = 0;
             for (; k + 4 <= count; k += 4) {
-                VectorMath.dotRows4x4(cache, o0, o1, o2, o3, q, k, width, tile);
+                VectorMath.dotRows4x4(cache, o0, o1, o2, o3, q, q0 + k, width, tile);
                 for (int i = 0; i < 4; i++) {
                     for (int j = 0; j < 4; j++) {
-                        att[k + j][s + i] = tile[4 * i + j];
+                        att[k + j][s - from + i] = tile[4 * i + j];
                     }
                 }
             }
             for (; k < count; k++) {
                 for (int i = 0; i < 4; i++) {
-                    att[k][s + i] = VectorMath.dot(q[k], 0, cache, rows[s + i] * stride + offset, width);
+                    att[k][s - from + i] = VectorMath.dot(q[q0 + k], 0, cache, rows[s + i] * stride + offset, width);
                 }
             }
         }
-        for (; s < len; s++) {
+        for (; s < to; s++) {
             int k = 0;
             for (; k + 4 <= count; k += 4) {
-                VectorMath.dot4(cache, rows[s] * stride + offset, q, k, 0, width, four);
+                VectorMath.dot4(cache, rows[s] * stride + offset, q, q0 + k, 0, width, four);
                 for (int j = 0; j < 4; j++) {
-                    att[k + j][s] = four[j];
+                    att[k + j][s - from] = four[j];
                 }
             }
             for (; k < count; k++) {
-                att[k][s] = VectorMath.dot(q[k], 0, cache, rows[s] * stride + offset, width);
+                att[k][s - from] = VectorMath.dot(q[q0 + k], 0, cache, rows[s] * stride + offset, width);
             }
         }
     }
 
-    /** {@code out[k][0 .. width) += sum_s att[k][s] * cached row s} for k < count over the first len rows, placed as in {@link #scores}. */
-    static void mix(float[] cache, int[] rows, int len, int stride, int offset, int width, float[][] att, float[][] out, int count) {
+    /** {@code out[out0 + k][0 .. width) += sum_s att[k][s - from] * cached row s} for k < count and s in [from, to), placed as in {@link #scores}. */
+    static void mix(float[] cache, int[] rows, int from, int to, int stride, int offset, int width, float[][] att, float[][] out, int out0, int count) {
         float[] tile = TILE.get(), four = FOUR.get();
-        int s = 0;
-        for (; s + 4 <= len; s += 4) {
+        int s = from;
+        for (; s + 4 <= to; s += 4) {
             int o0 = rows[s] * stride + offset, o1 = rows[s + 1] * stride + offset;
             int o2 = rows[s + 2] * stride + offset, o3 = rows[s + 3] * stride + offset;
             int k = 0;
             for (; k + 4 <= count; k += 4) {
                 for (int i = 0; i < 4; i++) {
                     for (int j = 0; j < 4; j++) {
-                        tile[4 * i + j] = att[k + j][s + i];
+                        tile[4 * i + j] = att[k + j][s - from + i];
                     }
                 }
-                VectorMath.axpyRows4x4(tile, cache, o0, o1, o2, o3, out, k, width);
+                VectorMath.axpyRows4x4(tile, cache, o0, o1, o2, o3, out, out0 + k, width);
             }
             for (; k < count; k++) {
                 for (int i = 0; i < 4; i++) {
-                    VectorMath.axpy(att[k][s + i], cache, rows[s + i] * stride + offset, out[k], 0, width);
+                    VectorMath.axpy(att[k][s - from + i], cache, rows[s + i] * stride + offset, out[out0 + k], 0, width);
                 }
             }
         }
-        for (; s < len; s++) {
+        for (; s < to; s++) {
             int k = 0;
             for (; k + 4 <= count; k += 4) {
                 for (int j = 0; j < 4; j++) {
-                    four[j] = att[k + j][s];
+                    four[j] = att[k + j][s - from];
                 }
-                VectorMath.axpy4(four, cache, rows[s] * stride + offset, out, k, 0, width);
+                VectorMath.axpy4(four, cache, rows[s] * stride + offset, out, out0 + k, 0, width);
             }
             for (; k < count; k++) {
-                VectorMath.axpy(att[k][s], cache, rows[s] * stride + offset, out[k], 0, width);
+                VectorMath.axpy(att[k][s - from], cache, rows[s] * stride + offset, out[out0 + k], 0, width);
             }
         }
     }

@@ -6,7 +6,6 @@ import baleine.cache.LayerCache;
 import baleine.model.Activations;
 import baleine.tensor.MatMul;
 import baleine.tensor.Parallel;
-import baleine.tensor.VectorMath;
 import baleine.tensor.Weight;
 
 import java.util.Arrays;
@@ -45,9 +44,27 @@ public record LatentAttention(Weight qA, RmsNorm qANorm, Weight qB, Weight kvA, 
         }
         float[][] out = Activations.take(n, heads * vDim);
         float[][] query = Activations.take(heads * n, kvLora + ropeDim); // head h, token t at h * n + t
-        // heads are split into one group per worker; each group reads every cached row once for all its heads
-        int groups = Math.min(heads, Parallel.threads());
-        Parallel.forEach(groups, g -> attendHeads(g * heads / groups, (g + 1) * heads / groups, q, n, cache, rows, start, query, out));
+        // heads go in groups of whole fours (as the score tiles take them), one group per worker
+        int groups = Math.min((heads + 3) / 4, Parallel.threads());
+        if (n == 1) { // decoding: the chunks of the cache spread over the workers
+            int len = start + 1, chunks = AttentionChunks.chunks(len);
+            Parallel.forEach(groups, g -> absorb(firstHead(g, groups), firstHead(g + 1, groups), q, 1, query));
+            AttentionChunks.Partials p = attendChunks(query, cache, rows, len, chunks);
+            Parallel.forEach(groups, g -> {
+                int h0 = firstHead(g, groups), h1 = firstHead(g + 1, groups);
+                for (int h = h0; h < h1; h++) {
+                    AttentionChunks.merge(p, chunks, h, heads, query[h], kvLora);
+                }
+                expand(h0, h1, query, 1, out);
+            });
+        } else {
+            Parallel.forEach(groups, g -> {
+                int h0 = firstHead(g, groups), h1 = firstHead(g + 1, groups);
+                absorb(h0, h1, q, n, query);
+                attendTokens(h0, h1, n, cache, rows, start, query);
+                expand(h0, h1, query, n, out);
+            });
+        }
         float[][] y = Activations.take(n, o.rows);
         MatMul.apply(o, out, y, n);
         return y;
@@ -68,38 +85,64 @@ public record LatentAttention(Weight qA, RmsNorm qANorm, Weight qB, Weight kvA, 
         return q;
     }
 
+    /** The first head of group g of {@code groups}: groups hold whole fours of heads. */
+    private int firstHead(int g, int groups) {
+        return Math.min(heads, 4 * (int) ((long) ((heads + 3) / 4) * g / groups));
+    }
+
     /**
-     * Heads [h0, h1): absorb the queries into the latent space, score every cached row, softmax, sum the
-     * latents, expand. A head's query is its absorbed part followed by its rope part, so a score is one dot
-     * product with the cached row (latent, rope key); rows and heads go four by four ({@link HeadTiles}).
+     * Heads [h0, h1): absorb the queries into the latent space. A head's query is its absorbed part followed by
+     * its rope part, so a score is one dot product with the cached row (latent, rope key).
      */
-    private void attendHeads(int h0, int h1, float[][] q, int n, LatentLayerCache cache, int[] rows, int start, float[][] queries, float[][] out) {
-        int qk = nope + ropeDim, count = h1 - h0, width = kvLora + ropeDim;
-        float[][][] query = new float[count][][];
+    private void absorb(int h0, int h1, float[][] q, int n, float[][] queries) {
+        int qk = nope + ropeDim;
         for (int h = h0; h < h1; h++) {
-            query[h - h0] = Arrays.copyOfRange(queries, h * n, (h + 1) * n);
-            up.absorbQuery(h, q, h * qk, query[h - h0], n);
+            float[][] query = Arrays.copyOfRange(queries, h * n, (h + 1) * n);
+            up.absorbQuery(h, q, h * qk, query, n);
             for (int t = 0; t < n; t++) {
-                System.arraycopy(q[t], h * qk + nope, query[h - h0][t], kvLora, ropeDim);
+                System.arraycopy(q[t], h * qk + nope, query[t], kvLora, ropeDim);
             }
         }
-        float[] values = cache.values();
-        float[][] att = ScoreRows.take(count, start + n), qt = new float[count][];
+    }
+
+    /**
+     * One token's attention over a context of len rows, its chunks spread over the workers (when there are
+     * fewer chunks than workers, each chunk's heads are split too): partials in slot {@code c * heads + h}.
+     */
+    private AttentionChunks.Partials attendChunks(float[][] queries, LatentLayerCache cache, int[] rows, int len, int chunks) {
+        int width = kvLora + ropeDim;
+        int groups = Math.min((heads + 3) / 4, Math.max(1, (Parallel.threads() + chunks - 1) / chunks));
+        AttentionChunks.Partials p = AttentionChunks.Partials.take(chunks * heads, kvLora);
+        Parallel.forEach(chunks * groups, u -> {
+            int c = u / groups, h0 = firstHead(u % groups, groups), h1 = firstHead(u % groups + 1, groups);
+            AttentionChunks.attend(cache.values(), rows, len, c, width, width, kvLora, queries, h0, h1 - h0, scale, p, c * heads + h0);
+        });
+        return p;
+    }
+
+    /** Heads [h0, h1) of tokens start .. start + n - 1, token by token, chunk by chunk: the same bits as {@link #attendChunks}. */
+    private void attendTokens(int h0, int h1, int n, LatentLayerCache cache, int[] rows, int start, float[][] queries) {
+        int count = h1 - h0, width = kvLora + ropeDim;
+        float[][] qt = new float[count][];
         for (int t = 0; t < n; t++) {
-            int len = start + t + 1;
+            int len = start + t + 1, chunks = AttentionChunks.chunks(len);
             for (int k = 0; k < count; k++) {
-                qt[k] = query[k][t];
+                qt[k] = queries[(h0 + k) * n + t];
             }
-            HeadTiles.scores(values, rows, len, width, 0, width, qt, count, att);
+            AttentionChunks.Partials p = AttentionChunks.Partials.take(chunks * count, kvLora);
+            for (int c = 0; c < chunks; c++) {
+                AttentionChunks.attend(cache.values(), rows, len, c, width, width, kvLora, qt, 0, count, scale, p, c * count);
+            }
             for (int k = 0; k < count; k++) {
-                VectorMath.scale(att[k], 0, len, scale);
-                VectorMath.softmax(att[k], 0, len);
-                Arrays.fill(qt[k], 0, kvLora, 0f); // the query is spent: its slot receives the attended latent
+                AttentionChunks.merge(p, chunks, k, count, qt[k], kvLora);
             }
-            HeadTiles.mix(values, rows, len, width, 0, kvLora, att, qt, count);
         }
+    }
+
+    /** Heads [h0, h1): the attended latents expanded into the heads' values. */
+    private void expand(int h0, int h1, float[][] queries, int n, float[][] out) {
         for (int h = h0; h < h1; h++) {
-            up.expandValue(h, query[h - h0], out, h * vDim, n);
+            up.expandValue(h, Arrays.copyOfRange(queries, h * n, (h + 1) * n), out, h * vDim, n);
         }
     }
 

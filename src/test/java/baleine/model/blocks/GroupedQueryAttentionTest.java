@@ -60,7 +60,7 @@ class GroupedQueryAttentionTest {
         return new ContiguousKvCache(List.of(attention.newCache()), 64);
     }
 
-    static float[][] run(GroupedQueryAttention attention, float[][] x, int from, int to, KvCache cache) {
+    static float[][] run(AttentionBlock attention, float[][] x, int from, int to, KvCache cache) {
         float[][] in = new float[to - from][];
         for (int t = from; t < to; t++) {
             in[t - from] = x[t].clone();
