@@ -27,7 +27,8 @@ public final class MappedFile implements AutoCloseable {
     /** The mapping: headers, and tensors read a few rows at a time. */
     public final MemorySegment segment;
     private final MemorySegment hugeCopy; // null: everything is served from the mapping
-    private final FileChannel channel; // open while tensors may still be read into the copy
+    private FileChannel channel; // open while tensors may still be read into the copy
+    private boolean readsEnded;
     private final Set<Long> copied = new HashSet<>(); // offsets of the tensors read into the copy
     private final Arena arena;
 
@@ -75,6 +76,9 @@ public final class MappedFile implements AutoCloseable {
             return segment.asSlice(offset, length);
         }
         if (!copied.contains(offset)) {
+            if (readsEnded) {
+                throw new IllegalStateException(path + ": a tensor at offset " + offset + " was first asked for after the model was built");
+            }
             read(offset, length);
             copied.add(offset);
         }
@@ -103,24 +107,38 @@ public final class MappedFile implements AutoCloseable {
         });
     }
 
+    /**
+     * The model is built: every tensor it streams has been read into the copy, so the file's descriptor is
+     * closed (a DeepSeek-V3 checkpoint has 163 shards). The mapping stays, for row tables and headers.
+     */
+    public synchronized void endReads() {
+        readsEnded = true;
+        closeQuietly(channel);
+        channel = null;
+    }
+
     public long size() {
         return segment.byteSize();
     }
 
     @Override
     public void close() {
-        closeAll(channel, arena);
+        endReads();
+        arena.close();
     }
 
     private static void closeAll(FileChannel channel, Arena arena) {
+        closeQuietly(channel);
+        arena.close();
+    }
+
+    private static void closeQuietly(FileChannel channel) {
         try {
             if (channel != null) {
                 channel.close();
             }
         } catch (IOException e) {
             // nothing is lost: the file was only read
-        } finally {
-            arena.close();
         }
     }
 }

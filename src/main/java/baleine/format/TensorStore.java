@@ -31,6 +31,12 @@ public interface TensorStore extends AutoCloseable {
     /** Bytes the tensor occupies in its file (FP8 scales included). */
     long bytes(String name);
 
+    /**
+     * The model is built and holds every weight it streams: what only reading them needed (open files) is
+     * released; asking for a streamed tensor not asked for before is then an error.
+     */
+    void endReads();
+
     @Override
     void close();
 

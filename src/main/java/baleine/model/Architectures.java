@@ -39,7 +39,7 @@ public final class Architectures {
     }
 
     public static DecoderModel loadGguf(GgufStore store) {
-        return closingOnError(store, () -> {
+        return build(store, () -> {
             String arch = store.metadata().string("general.architecture");
             for (Architecture a : ALL) {
                 if (a.ggufNames().contains(arch)) {
@@ -52,7 +52,7 @@ public final class Architectures {
     }
 
     public static DecoderModel loadHf(HfStore store) {
-        return closingOnError(store, () -> {
+        return build(store, () -> {
             List<String> declared = Stream.of(store.config().path("architectures")).flatMap(n -> n.isArray()
                     ? Stream.iterate(0, i -> i < n.size(), i -> i + 1).map(i -> n.get(i).asText()) : Stream.empty()).toList();
             for (String name : declared) {
@@ -67,9 +67,12 @@ public final class Architectures {
         });
     }
 
-    private static DecoderModel closingOnError(TensorStore store, java.util.function.Supplier<DecoderModel> build) {
+    /** The model {@code build} makes from the store; the store's reads ended after it, the store closed if it fails. */
+    private static DecoderModel build(TensorStore store, java.util.function.Supplier<DecoderModel> build) {
         try {
-            return build.get();
+            DecoderModel model = build.get();
+            store.endReads();
+            return model;
         } catch (RuntimeException e) {
             store.close();
             throw e;

@@ -51,6 +51,27 @@ class WeightMemoryTest {
             assertThat(f.tensor(100, bytes.length - 100, true).address()).isEqualTo(tail.address()); // read once, then reused
             assertThat(f.segment.address()).isNotEqualTo(tail.address() - 100);
             assertThat(f.segment.asSlice(100, 64).toArray(ValueLayout.JAVA_BYTE)).isEqualTo(Arrays.copyOfRange(bytes, 100, 164));
+
+            assertThat(descriptorsOn(file)).isEqualTo(1);
+            f.endReads(); // the model is built: the file is closed, what was read stays
+            assertThat(descriptorsOn(file)).isZero();
+            assertThat(f.tensor(100, bytes.length - 100, true).address()).isEqualTo(tail.address());
+            assertThat(f.tensor(0, 64, false).get(ValueLayout.JAVA_BYTE, 5)).isEqualTo(bytes[5]);
+            assertThatThrownBy(() -> f.tensor(0, 64, true)).isInstanceOf(IllegalStateException.class).hasMessageContaining("after the model was built");
+        }
+    }
+
+    /** Open file descriptors of this process on {@code file}. */
+    static long descriptorsOn(Path file) throws Exception {
+        Path real = file.toRealPath();
+        try (var fds = Files.list(Path.of("/proc/self/fd"))) {
+            return fds.filter(fd -> {
+                try {
+                    return Files.readSymbolicLink(fd).equals(real);
+                } catch (Exception e) {
+                    return false; // closed while listed (the listing's own descriptor)
+                }
+            }).count();
         }
     }
 
@@ -63,6 +84,7 @@ class WeightMemoryTest {
             return;
         }
         try (DecoderModel mapped = Architectures.load(file, WeightMemory.MAP); DecoderModel huge = Architectures.load(file, WeightMemory.HUGE_PAGES)) {
+            assertThat(descriptorsOn(file)).as("files left open once the models are built").isZero();
             int[] prompt = RandomModels.tokens(mapped, 12, 3);
             assertThat(huge.forward(prompt, huge.newCache(prompt.length), true))
                     .isDeepEqualTo(mapped.forward(prompt, mapped.newCache(prompt.length), true));

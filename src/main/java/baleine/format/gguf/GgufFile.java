@@ -139,6 +139,11 @@ public final class GgufFile implements AutoCloseable {
         return new GgufFile(file, version, meta, tensors, dataStart);
     }
 
+    /** See {@link MappedFile#endReads}. */
+    public void endReads() {
+        file.endReads();
+    }
+
     @Override
     public void close() {
         file.close();

@@ -131,6 +131,11 @@ public final class GgufStore implements TensorStore {
     }
 
     @Override
+    public void endReads() {
+        files.forEach(GgufFile::endReads);
+    }
+
+    @Override
     public void close() {
         files.forEach(GgufFile::close);
     }

@@ -210,6 +210,11 @@ public final class HfStore implements TensorStore {
     }
 
     @Override
+    public void endReads() {
+        files.forEach(SafetensorsFile::endReads);
+    }
+
+    @Override
     public void close() {
         files.forEach(SafetensorsFile::close);
     }

@@ -118,6 +118,11 @@ public final class SafetensorsFile implements AutoCloseable {
         return new Entry(name, dtype, shape, begin, end);
     }
 
+    /** See {@link MappedFile#endReads}. */
+    public void endReads() {
+        file.endReads();
+    }
+
     @Override
     public void close() {
         file.close();
