@@ -20,11 +20,11 @@ public final class VectorMath {
         FloatVector acc0 = FloatVector.zero(S), acc1 = FloatVector.zero(S);
         int len = S.length();
         int i = 0;
-        for (; i + 2 * len <= n; i += 2 * len) {
+        for (int bound = n - n % (2 * len); i < bound; i += 2 * len) {
             acc0 = FloatVector.fromArray(S, a, aOff + i).fma(FloatVector.fromArray(S, b, bOff + i), acc0);
             acc1 = FloatVector.fromArray(S, a, aOff + i + len).fma(FloatVector.fromArray(S, b, bOff + i + len), acc1);
         }
-        for (; i + len <= n; i += len) {
+        for (int bound = S.loopBound(n); i < bound; i += len) {
             acc0 = FloatVector.fromArray(S, a, aOff + i).fma(FloatVector.fromArray(S, b, bOff + i), acc0);
         }
         float sum = sumLanes(acc0.add(acc1));
@@ -115,7 +115,7 @@ public final class VectorMath {
         FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0;
         float[] v0 = x[x0], v1 = x[x0 + 1], v2 = x[x0 + 2], v3 = x[x0 + 3];
         int i = 0;
-        for (; i + S.length() <= n; i += S.length()) {
+        for (int bound = S.loopBound(n); i < bound; i += S.length()) {
             FloatVector r = FloatVector.fromArray(S, row, rowOff + i);
             a0 = r.fma(FloatVector.fromArray(S, v0, xOff + i), a0);
             a1 = r.fma(FloatVector.fromArray(S, v1, xOff + i), a1);
@@ -147,7 +147,7 @@ public final class VectorMath {
         FloatVector c2 = FloatVector.broadcast(S, alpha[2]), c3 = FloatVector.broadcast(S, alpha[3]);
         float[] u0 = y[y0], u1 = y[y0 + 1], u2 = y[y0 + 2], u3 = y[y0 + 3];
         int i = 0;
-        for (; i + S.length() <= n; i += S.length()) {
+        for (int bound = S.loopBound(n); i < bound; i += S.length()) {
             FloatVector v = FloatVector.fromArray(S, x, xOff + i);
             v.fma(c0, FloatVector.fromArray(S, u0, yOff + i)).intoArray(u0, yOff + i);
             v.fma(c1, FloatVector.fromArray(S, u1, yOff + i)).intoArray(u1, yOff + i);
@@ -174,7 +174,7 @@ public final class VectorMath {
         FloatVector a00 = z, a01 = z, a02 = z, a03 = z, a10 = z, a11 = z, a12 = z, a13 = z;
         FloatVector a20 = z, a21 = z, a22 = z, a23 = z, a30 = z, a31 = z, a32 = z, a33 = z;
         int i = 0;
-        for (; i + S.length() <= n; i += S.length()) {
+        for (int bound = S.loopBound(n); i < bound; i += S.length()) {
             FloatVector r0 = FloatVector.fromArray(S, a, o0 + i), r1 = FloatVector.fromArray(S, a, o1 + i);
             FloatVector r2 = FloatVector.fromArray(S, a, o2 + i), r3 = FloatVector.fromArray(S, a, o3 + i);
             FloatVector v = FloatVector.fromArray(S, v0, i);
@@ -230,7 +230,7 @@ public final class VectorMath {
         FloatVector c12 = FloatVector.broadcast(S, w[12]), c13 = FloatVector.broadcast(S, w[13]);
         FloatVector c14 = FloatVector.broadcast(S, w[14]), c15 = FloatVector.broadcast(S, w[15]);
         int i = 0;
-        for (; i + S.length() <= n; i += S.length()) {
+        for (int bound = S.loopBound(n); i < bound; i += S.length()) {
             FloatVector r0 = FloatVector.fromArray(S, a, o0 + i), r1 = FloatVector.fromArray(S, a, o1 + i);
             FloatVector r2 = FloatVector.fromArray(S, a, o2 + i), r3 = FloatVector.fromArray(S, a, o3 + i);
             FloatVector u = FloatVector.fromArray(S, u0, i);
@@ -276,7 +276,7 @@ public final class VectorMath {
     public static void axpy(float alpha, float[] x, int xOff, float[] y, int yOff, int n) {
         FloatVector va = FloatVector.broadcast(S, alpha);
         int i = 0;
-        for (; i + S.length() <= n; i += S.length()) {
+        for (int bound = S.loopBound(n); i < bound; i += S.length()) {
             FloatVector.fromArray(S, x, xOff + i).fma(va, FloatVector.fromArray(S, y, yOff + i)).intoArray(y, yOff + i);
         }
         for (; i < n; i++) {
@@ -295,7 +295,7 @@ public final class VectorMath {
         float ss = dot(x, off, x, off, n);
         float inv = (float) (1.0 / Math.sqrt(ss / n + eps));
         int i = 0;
-        for (; i + S.length() <= n; i += S.length()) {
+        for (int bound = S.loopBound(n); i < bound; i += S.length()) {
             FloatVector.fromArray(S, x, off + i).mul(inv).mul(FloatVector.fromArray(S, w, i)).intoArray(x, off + i);
         }
         for (; i < n; i++) {
