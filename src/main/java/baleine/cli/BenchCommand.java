@@ -35,8 +35,8 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--pull", description = "download MODEL from the Hugging Face hub first if it is not cached")
     boolean pull;
 
-    @Option(names = "--memory", paramLabel = "MODE", defaultValue = "auto", description = ModelOptions.MEMORY_HELP)
-    String memory;
+    @Option(names = "--memory", paramLabel = "MODE", defaultValue = "auto", converter = ModelOptions.MemoryMode.class, description = ModelOptions.MEMORY_HELP)
+    WeightMemory memory;
 
     @Option(names = {"-p", "--n-prompt"}, defaultValue = "64", description = "prompt tokens for pp (0 skips pp; default ${DEFAULT-VALUE})")
     int prompt;
@@ -87,10 +87,9 @@ final class BenchCommand implements Callable<Integer> {
             Parallel.setThreads(threads);
         }
         List<Test> tests = new ArrayList<>();
-        WeightMemory weightMemory = WeightMemory.parse(memory);
         Path file = ModelOptions.resolve(model, pull);
         long loadStart = System.nanoTime();
-        try (DecoderModel m = Architectures.load(file, weightMemory)) {
+        try (DecoderModel m = Architectures.load(file, memory)) {
             double loadSeconds = (System.nanoTime() - loadStart) / 1e9;
             Random rnd = new Random(1);
             if (prompt > 0) {

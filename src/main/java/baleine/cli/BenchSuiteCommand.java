@@ -53,8 +53,8 @@ final class BenchSuiteCommand implements Callable<Integer> {
     @Option(names = "--dir", description = "where the bench models are (written there when missing; default ~/.cache/baleine/bench)")
     Path dir;
 
-    @Option(names = "--memory", paramLabel = "MODE", defaultValue = "auto", description = ModelOptions.MEMORY_HELP)
-    String memory;
+    @Option(names = "--memory", paramLabel = "MODE", defaultValue = "auto", converter = ModelOptions.MemoryMode.class, description = ModelOptions.MEMORY_HELP)
+    WeightMemory memory;
 
     @Option(names = {"-r", "--repetitions"}, defaultValue = "5", description = "repetitions per test (default ${DEFAULT-VALUE})")
     int reps;
@@ -73,7 +73,6 @@ final class BenchSuiteCommand implements Callable<Integer> {
         if (reps < 1 || depth < 0 || !(warmup >= 0)) {
             throw new IllegalArgumentException("-r must be >= 1, --depth and --warmup >= 0");
         }
-        WeightMemory weightMemory = WeightMemory.parse(memory); // before any bench model is written
         Path models = dir != null ? dir : Path.of(System.getProperty("user.home"), ".cache", "baleine", "bench");
         Files.createDirectories(models);
         List<Entry> chosen = ENTRIES.stream().filter(e -> only == null || only.stream().anyMatch(o ->
@@ -90,7 +89,7 @@ final class BenchSuiteCommand implements Callable<Integer> {
                 Path file = ensure(models, e);
                 System.err.println("benching " + file + " ...");
                 System.gc(); // every model starts from a clean heap, not from the previous one's garbage (as JMH does between trials)
-                try (DecoderModel m = Architectures.load(file, weightMemory)) {
+                try (DecoderModel m = Architectures.load(file, memory)) {
                     Random rnd = new Random(1);
                     Parallel.setThreads(2);
                     double[] pp = BenchCommand.measure(m, "pp64", 64, 0, 0, reps, warmup, rnd).tokensPerSecond();

@@ -4,6 +4,7 @@ import baleine.api.Baleine;
 import baleine.format.WeightMemory;
 import baleine.tensor.Parallel;
 import baleine.writer.DemoModel;
+import picocli.CommandLine;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -31,12 +32,24 @@ final class ModelOptions {
     @Option(names = {"-t", "--threads"}, description = "worker threads (default: all cores)")
     Integer threads;
 
-    @Option(names = "--memory", paramLabel = "MODE", defaultValue = "auto", description = MEMORY_HELP)
-    String memory;
+    @Option(names = "--memory", paramLabel = "MODE", defaultValue = "auto", converter = MemoryMode.class, description = MEMORY_HELP)
+    WeightMemory memory;
 
     static final String MEMORY_HELP = "where the weights live: huge-pages (read into 2 MiB pages, faster decoding; Linux), "
             + "map (mapped from the file in place, paged in as used; models larger than memory) or auto "
             + "(huge-pages when the machine has them and the model fits in available memory, else map); default ${DEFAULT-VALUE}";
+
+    /** {@code --memory}'s values, spelled as {@link WeightMemory#cliName}. */
+    static final class MemoryMode implements CommandLine.ITypeConverter<WeightMemory> {
+        @Override
+        public WeightMemory convert(String value) {
+            try {
+                return WeightMemory.parse(value);
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.TypeConversionException(e.getMessage());
+            }
+        }
+    }
 
     @Option(names = "--pull", description = "download MODEL (owner/name[:QUANT]) from the Hugging Face hub first if it is not cached")
     boolean pull;
@@ -58,7 +71,7 @@ final class ModelOptions {
         }
         Path path = demo ? demoModel() : resolve(model, pull);
         try (Progress p = Progress.start("loading " + path.getFileName())) {
-            return Baleine.load(path, new Baleine.Options(contextSize, template, WeightMemory.parse(memory)));
+            return Baleine.load(path, new Baleine.Options(contextSize, template, memory));
         }
     }
 
