@@ -3,6 +3,7 @@ package baleine.model.blocks;
 import baleine.cache.ContiguousKvCache;
 import baleine.cache.KvCache;
 import baleine.tensor.GgmlType;
+import baleine.tensor.Parallel;
 import baleine.tensor.Quantizer;
 import baleine.tensor.Weight;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -17,35 +18,43 @@ import static org.assertj.core.api.Assertions.within;
 
 /**
  * Grouped-query attention: query heads go four at a time over their shared KV head, the heads left over
- * one by one; either way a token's output must not depend on what else is in the batch, and must be
- * plain softmax attention.
+ * one by one; either way a token's output must not depend on what else is in the batch or on the thread count,
+ * and must be plain softmax attention.
  */
 class GroupedQueryAttentionTest {
     static final int HIDDEN = 48;
 
-    @ParameterizedTest(name = "{0} heads over {1} KV heads of {2}")
-    @CsvSource({"12, 2, 20", "10, 2, 16", "8, 2, 16", "6, 3, 16"}) // groups of 4 + 2, 4 + 1, 4, 2; 20 leaves vector tails
-    void tokensGetTheSameBitsInAnyBatchAndMatchPlainAttention(int heads, int kvHeads, int headDim) {
+    @ParameterizedTest(name = "{0} heads over {1} KV heads of {2}, {3} tokens")
+    @CsvSource({"12, 2, 20, 11", "10, 2, 16, 11", "8, 2, 16, 11", "6, 3, 16, 11", "12, 2, 20, 600"}) // groups of 4 + 2, 4 + 1, 4, 2; 20 leaves vector tails; 600: a long context
+    void tokensGetTheSameBitsInAnyBatchOnAnyThreadsAndMatchPlainAttention(int heads, int kvHeads, int headDim, int n) {
         Random rnd = new Random(heads * 31L + headDim);
         GroupedQueryAttention attention = new GroupedQueryAttention(weight(rnd, heads * headDim, HIDDEN), weight(rnd, kvHeads * headDim, HIDDEN),
                 weight(rnd, kvHeads * headDim, HIDDEN), null, null, null, weight(rnd, HIDDEN, heads * headDim), heads, kvHeads, headDim,
                 Rope.standard(headDim, 10000, Rope.Pairing.HALVES));
-        int n = 11; // past two tiles of four keys, and a remainder
         float[][] x = new float[n][HIDDEN];
         for (float[] row : x) {
             for (int i = 0; i < HIDDEN; i++) {
                 row[i] = (float) rnd.nextGaussian();
             }
         }
-        float[][] batch = run(attention, x, 0, n, newCache(attention));
-        KvCache cache = newCache(attention);
-        for (int t = 0; t < n; t++) { // one token at a time, as decoding
-            assertThat(run(attention, x, t, t + 1, cache)[0]).as("token " + t).isEqualTo(batch[t]);
-        }
-        cache = newCache(attention);
-        float[][] split = run(attention, x, 0, 5, cache), rest = run(attention, x, 5, n, cache);
-        for (int t = 0; t < n; t++) {
-            assertThat(t < 5 ? split[t] : rest[t - 5]).as("token " + t + " in two passes").isEqualTo(batch[t]);
+        float[][] batch = run(attention, x, 0, n, newCache(attention, n));
+        int threads = Parallel.threads();
+        try {
+            for (int th : new int[]{1, 3}) {
+                Parallel.setThreads(th);
+                KvCache cache = newCache(attention, n);
+                for (int t = 0; t < n; t++) { // one token at a time, as decoding
+                    assertThat(run(attention, x, t, t + 1, cache)[0]).as("token " + t + " on " + th + " threads").isEqualTo(batch[t]);
+                }
+                cache = newCache(attention, n);
+                int cut = n / 2;
+                float[][] split = run(attention, x, 0, cut, cache), rest = run(attention, x, cut, n, cache);
+                for (int t = 0; t < n; t++) {
+                    assertThat(t < cut ? split[t] : rest[t - cut]).as("token " + t + " in two passes on " + th + " threads").isEqualTo(batch[t]);
+                }
+            }
+        } finally {
+            Parallel.setThreads(threads);
         }
 
         float[][] expected = reference(attention, x, n);
@@ -56,8 +65,8 @@ class GroupedQueryAttentionTest {
         }
     }
 
-    static KvCache newCache(GroupedQueryAttention attention) {
-        return new ContiguousKvCache(List.of(attention.newCache()), 64);
+    static KvCache newCache(GroupedQueryAttention attention, int n) {
+        return new ContiguousKvCache(List.of(attention.newCache()), n);
     }
 
     static float[][] run(AttentionBlock attention, float[][] x, int from, int to, KvCache cache) {
