@@ -1,18 +1,16 @@
 package baleine.model.blocks;
 
-import baleine.cache.ContiguousKvCache;
-import baleine.cache.KvCache;
-import baleine.tensor.GgmlType;
-import baleine.tensor.Parallel;
-import baleine.tensor.Quantizer;
-import baleine.tensor.Weight;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
-import java.lang.foreign.Arena;
-import java.util.List;
 import java.util.Random;
 
+import static baleine.model.blocks.AttentionChecks.gaussianRows;
+import static baleine.model.blocks.AttentionChecks.newCache;
+import static baleine.model.blocks.AttentionChecks.project;
+import static baleine.model.blocks.AttentionChecks.run;
+import static baleine.model.blocks.AttentionChecks.sameBitsInAnyBatchOnAnyThreads;
+import static baleine.model.blocks.AttentionChecks.weight;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
@@ -31,31 +29,9 @@ class GroupedQueryAttentionTest {
         GroupedQueryAttention attention = new GroupedQueryAttention(weight(rnd, heads * headDim, HIDDEN), weight(rnd, kvHeads * headDim, HIDDEN),
                 weight(rnd, kvHeads * headDim, HIDDEN), null, null, null, weight(rnd, HIDDEN, heads * headDim), heads, kvHeads, headDim,
                 Rope.standard(headDim, 10000, Rope.Pairing.HALVES));
-        float[][] x = new float[n][HIDDEN];
-        for (float[] row : x) {
-            for (int i = 0; i < HIDDEN; i++) {
-                row[i] = (float) rnd.nextGaussian();
-            }
-        }
+        float[][] x = gaussianRows(rnd, n, HIDDEN);
         float[][] batch = run(attention, x, 0, n, newCache(attention, n));
-        int threads = Parallel.threads();
-        try {
-            for (int th : new int[]{1, 3}) {
-                Parallel.setThreads(th);
-                KvCache cache = newCache(attention, n);
-                for (int t = 0; t < n; t++) { // one token at a time, as decoding
-                    assertThat(run(attention, x, t, t + 1, cache)[0]).as("token " + t + " on " + th + " threads").isEqualTo(batch[t]);
-                }
-                cache = newCache(attention, n);
-                int cut = n / 2;
-                float[][] split = run(attention, x, 0, cut, cache), rest = run(attention, x, cut, n, cache);
-                for (int t = 0; t < n; t++) {
-                    assertThat(t < cut ? split[t] : rest[t - cut]).as("token " + t + " in two passes on " + th + " threads").isEqualTo(batch[t]);
-                }
-            }
-        } finally {
-            Parallel.setThreads(threads);
-        }
+        sameBitsInAnyBatchOnAnyThreads(attention, x, batch);
 
         float[][] expected = reference(attention, x, n);
         for (int t = 0; t < n; t++) {
@@ -63,25 +39,6 @@ class GroupedQueryAttentionTest {
                 assertThat((double) batch[t][i]).as("token " + t + " value " + i).isCloseTo(expected[t][i], within(1e-3));
             }
         }
-    }
-
-    static KvCache newCache(GroupedQueryAttention attention, int n) {
-        return new ContiguousKvCache(List.of(attention.newCache()), n);
-    }
-
-    static float[][] run(AttentionBlock attention, float[][] x, int from, int to, KvCache cache) {
-        float[][] in = new float[to - from][];
-        for (int t = from; t < to; t++) {
-            in[t - from] = x[t].clone();
-        }
-        cache.reserve(to - from);
-        float[][] y = attention.forward(in, to - from, cache, 0);
-        cache.commit(to - from);
-        float[][] copy = new float[to - from][];
-        for (int t = 0; t < copy.length; t++) {
-            copy[t] = y[t].clone();
-        }
-        return copy;
     }
 
     /** Causal softmax attention in doubles, from the same projections and rotations. */
@@ -128,27 +85,5 @@ class GroupedQueryAttentionTest {
             out[t] = project(a.o(), mixed);
         }
         return out;
-    }
-
-    static float[] project(Weight w, float[] x) {
-        float[] y = new float[w.rows];
-        float[] row = new float[w.cols];
-        for (int r = 0; r < w.rows; r++) {
-            w.decodeRow(r, row);
-            double sum = 0;
-            for (int c = 0; c < w.cols; c++) {
-                sum += (double) row[c] * x[c];
-            }
-            y[r] = (float) sum;
-        }
-        return y;
-    }
-
-    static Weight weight(Random rnd, int rows, int cols) {
-        float[] values = new float[rows * cols];
-        for (int i = 0; i < values.length; i++) {
-            values[i] = (float) (rnd.nextGaussian() / Math.sqrt(cols));
-        }
-        return Quantizer.weight("w", GgmlType.F32, values, rows, cols, Arena.ofAuto());
     }
 }

@@ -1,19 +1,18 @@
 package baleine.model.blocks;
 
-import baleine.cache.ContiguousKvCache;
-import baleine.cache.KvCache;
-import baleine.tensor.Parallel;
 import baleine.tensor.Weight;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 import java.util.Arrays;
-import java.util.List;
 import java.util.Random;
 
-import static baleine.model.blocks.GroupedQueryAttentionTest.project;
-import static baleine.model.blocks.GroupedQueryAttentionTest.run;
-import static baleine.model.blocks.GroupedQueryAttentionTest.weight;
+import static baleine.model.blocks.AttentionChecks.gaussianRows;
+import static baleine.model.blocks.AttentionChecks.newCache;
+import static baleine.model.blocks.AttentionChecks.project;
+import static baleine.model.blocks.AttentionChecks.run;
+import static baleine.model.blocks.AttentionChecks.sameBitsInAnyBatchOnAnyThreads;
+import static baleine.model.blocks.AttentionChecks.weight;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
@@ -37,31 +36,9 @@ class LatentAttentionTest {
                 weight(rnd, KV_LORA + ROPE, HIDDEN), new RmsNorm(norm, 1e-6f),
                 new LatentUpProjection.Merged(weight(rnd, heads * (NOPE + V), KV_LORA), NOPE, V), weight(rnd, HIDDEN, heads * V),
                 heads, NOPE, ROPE, V, KV_LORA, (float) (1 / Math.sqrt(NOPE + ROPE)), Rope.standard(ROPE, 10000, Rope.Pairing.INTERLEAVED));
-        float[][] x = new float[n][HIDDEN];
-        for (float[] row : x) {
-            for (int i = 0; i < HIDDEN; i++) {
-                row[i] = (float) rnd.nextGaussian();
-            }
-        }
+        float[][] x = gaussianRows(rnd, n, HIDDEN);
         float[][] batch = run(attention, x, 0, n, newCache(attention, n));
-        int threads = Parallel.threads();
-        try {
-            for (int t : new int[]{1, 3}) {
-                Parallel.setThreads(t);
-                KvCache cache = newCache(attention, n);
-                for (int i = 0; i < n; i++) { // one token at a time, as decoding
-                    assertThat(run(attention, x, i, i + 1, cache)[0]).as("token " + i + " decoded on " + t + " threads").isEqualTo(batch[i]);
-                }
-                cache = newCache(attention, n);
-                int cut = n / 2 + 1;
-                float[][] first = run(attention, x, 0, cut, cache), rest = run(attention, x, cut, n, cache);
-                for (int i = 0; i < n; i++) {
-                    assertThat(i < cut ? first[i] : rest[i - cut]).as("token " + i + " in two passes on " + t + " threads").isEqualTo(batch[i]);
-                }
-            }
-        } finally {
-            Parallel.setThreads(threads);
-        }
+        sameBitsInAnyBatchOnAnyThreads(attention, x, batch);
 
         float[][] expected = reference(attention, x);
         for (int t : new int[]{0, 255, 256, n - 1}) {
@@ -71,10 +48,6 @@ class LatentAttentionTest {
                 }
             }
         }
-    }
-
-    static KvCache newCache(LatentAttention attention, int n) {
-        return new ContiguousKvCache(List.of(attention.newCache()), n);
     }
 
     /** Non-absorbed MLA in doubles: per head, keys and values expanded from each cached latent; plain causal softmax. */
