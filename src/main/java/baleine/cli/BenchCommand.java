@@ -115,18 +115,18 @@ final class BenchCommand implements Callable<Integer> {
         List<Long> samples = new ArrayList<>();
         long kv = 0, allocated = 0;
         float[][] logits = new float[1][m.vocabSize()];
-        // one cache for all repetitions, emptied before each (as llama-bench clears its context): a cache per
-        // repetition would leave the previous ones as garbage in the old generation, counted in the peak RSS
+        // one cache for all repetitions, cut back to the depth before each: a cache per repetition would leave the
+        // previous ones as garbage in the old generation, counted in the peak RSS
         KvCache cache = m.newCache(depth + nPrompt + nGen + 1);
+        if (depth > 0) { // once: each repetition starts from the same context (llama-bench prefills it again each time)
+            m.forward(tokens(rnd, depth, m.vocabSize()), cache, false);
+        }
         long warmupEnd = 0;
         int warmupReps = 0;
         for (int r = 0; r < reps; ) {
             boolean warm = warmupReps > 0 && System.nanoTime() >= warmupEnd;
-            cache.truncate(0);
-            cache.reserve(depth + nPrompt + nGen); // its storage at once: no growth copy inside the measured tokens
-            if (depth > 0) {
-                m.forward(tokens(rnd, depth, m.vocabSize()), cache, false);
-            }
+            cache.truncate(depth);
+            cache.reserve(nPrompt + nGen); // its storage at once: no growth copy inside the measured tokens
             int[] promptTokens = tokens(rnd, nPrompt, m.vocabSize()), genTokens = tokens(rnd, nGen, m.vocabSize());
             long a0 = allocatedByAllThreads(), t0 = System.nanoTime();
             if (nPrompt > 0) {

@@ -70,6 +70,10 @@ class CliTest {
         assertThat(tests.get(1).get("alloc_bytes_per_token").asLong()).isPositive();
         Run table = run("bench", model.toString(), "-p", "0", "-n", "2", "-r", "1", "--warmup", "0", "--no-bandwidth");
         assertThat(table.out()).contains("| tg2 |", "KV cache", "tg2 allocates", "after 1 warm-up repetition)").doesNotContain("roofline");
+        // after a context: prefilled once, the cache cut back to it before each repetition (three here)
+        Run deep = run("bench", model.toString(), "-p", "3", "-n", "2", "-r", "2", "--warmup", "0", "-d", "20", "--no-bandwidth", "-o", "json");
+        assertThat(deep.exit()).as(deep.err()).isZero();
+        assertThat(deep.out()).contains("\"n_depth\" : 20");
         assertThat(run("bench", model.toString(), "--warmup", "-1").err()).contains("--warmup must be >= 0");
         Run mapped = run("bench", model.toString(), "-p", "0", "-n", "1", "-r", "1", "--warmup", "0", "--no-bandwidth", "--memory", "map");
         assertThat(mapped.out()).contains("loaded in ", "weights mapped from the file");
