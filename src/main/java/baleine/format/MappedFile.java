@@ -27,8 +27,7 @@ public final class MappedFile implements AutoCloseable {
     /** The mapping: headers, and tensors read a few rows at a time. */
     public final MemorySegment segment;
     private final MemorySegment hugeCopy; // null: everything is served from the mapping
-    private FileChannel channel; // open while tensors may still be read into the copy
-    private boolean readsEnded;
+    private FileChannel channel; // open while tensors may still be read into the copy; null once reads ended
     private final Set<Long> copied = new HashSet<>(); // offsets of the tensors read into the copy
     private final Arena arena;
 
@@ -76,7 +75,7 @@ public final class MappedFile implements AutoCloseable {
             return segment.asSlice(offset, length);
         }
         if (!copied.contains(offset)) {
-            if (readsEnded) {
+            if (channel == null) {
                 throw new IllegalStateException(path + ": a tensor at offset " + offset + " was first asked for after the model was built");
             }
             read(offset, length);
@@ -112,7 +111,6 @@ public final class MappedFile implements AutoCloseable {
      * closed (a DeepSeek-V3 checkpoint has 163 shards). The mapping stays, for row tables and headers.
      */
     public synchronized void endReads() {
-        readsEnded = true;
         closeQuietly(channel);
         channel = null;
     }

@@ -38,11 +38,12 @@ final class AttentionChunks {
         /** This thread's partials, with room for at least {@code slots} slots of {@code width} values. */
         static Partials take(int slots, int width) {
             Partials p = OF_THREAD.get();
-            if (p.max.length < slots || p.acc.length == 0 || p.acc[0].length < width) {
+            int held = p.acc.length == 0 ? 0 : p.acc[0].length;
+            if (p.max.length < slots || held < width) {
                 int n = Math.max(slots, p.max.length);
                 p.max = new float[n];
                 p.sum = new double[n];
-                p.acc = new float[n][Math.max(width, p.acc.length == 0 ? 0 : p.acc[0].length)];
+                p.acc = new float[n][Math.max(width, held)];
             }
             return p;
         }

@@ -45,7 +45,7 @@ public record LatentAttention(Weight qA, RmsNorm qANorm, Weight qB, Weight kvA, 
         float[][] out = Activations.take(n, heads * vDim);
         float[][] query = Activations.take(heads * n, kvLora + ropeDim); // head h, token t at h * n + t
         // heads go in groups of whole fours (as the score tiles take them), one group per worker
-        int groups = Math.min((heads + 3) / 4, Parallel.threads());
+        int groups = Math.min(fours(), Parallel.threads());
         if (n == 1) { // decoding: the chunks of the cache spread over the workers
             int len = start + 1, chunks = AttentionChunks.chunks(len);
             Parallel.forEach(groups, g -> absorb(firstHead(g, groups), firstHead(g + 1, groups), q, 1, query));
@@ -85,9 +85,14 @@ public record LatentAttention(Weight qA, RmsNorm qANorm, Weight qB, Weight kvA, 
         return q;
     }
 
+    /** Fours of heads, the last possibly short: the score tiles take heads four by four. */
+    private int fours() {
+        return (heads + 3) / 4;
+    }
+
     /** The first head of group g of {@code groups}: groups hold whole fours of heads. */
     private int firstHead(int g, int groups) {
-        return Math.min(heads, 4 * (int) ((long) ((heads + 3) / 4) * g / groups));
+        return Math.min(heads, 4 * (int) ((long) fours() * g / groups));
     }
 
     /**
@@ -111,7 +116,7 @@ public record LatentAttention(Weight qA, RmsNorm qANorm, Weight qB, Weight kvA, 
      */
     private AttentionChunks.Partials attendChunks(float[][] queries, LatentLayerCache cache, int[] rows, int len, int chunks) {
         int width = kvLora + ropeDim;
-        int groups = Math.min((heads + 3) / 4, Math.max(1, (Parallel.threads() + chunks - 1) / chunks));
+        int groups = Math.min(fours(), Math.max(1, (Parallel.threads() + chunks - 1) / chunks));
         AttentionChunks.Partials p = AttentionChunks.Partials.take(chunks * heads, kvLora);
         Parallel.forEach(chunks * groups, u -> {
             int c = u / groups, h0 = firstHead(u % groups, groups), h1 = firstHead(u % groups + 1, groups);
