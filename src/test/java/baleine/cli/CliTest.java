@@ -100,6 +100,20 @@ class CliTest {
     }
 
     @Test
+    void aMistypedCommandLineGetsTheProblemAndWhereTheUsageIsNotTheWholeUsage() {
+        Run badValue = run("bench", "model.gguf", "--memory", "swap");
+        assertThat(badValue.exit()).isEqualTo(2);
+        assertThat(badValue.err()).startsWith("error: Invalid value for option '--memory': unknown memory mode 'swap'")
+                .contains("Run 'baleine bench --help' for usage.").doesNotContain("Usage:");
+        Run misspelt = run("run", "--tempp", "2", "model.gguf");
+        assertThat(misspelt.exit()).isEqualTo(2);
+        assertThat(misspelt.err()).contains("error: Unknown option", "'--tempp'", "Possible solutions: --temperature", "Run 'baleine run --help'")
+                .doesNotContain("Usage:");
+        assertThat(run("bench").err()).contains("error: Missing required parameter: 'MODEL'").doesNotContain("Usage:");
+        assertThat(run().err()).startsWith("Usage: baleine").contains("serve", "bench");
+    }
+
+    @Test
     void cacheMemorySizesParse() {
         assertThat(ServeCommand.bytes("512M")).isEqualTo(512L << 20);
         assertThat(ServeCommand.bytes("4G")).isEqualTo(4L << 30);
