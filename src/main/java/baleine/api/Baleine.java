@@ -1,5 +1,6 @@
 package baleine.api;
 
+import baleine.cache.CacheType;
 import baleine.chat.ChatTemplate;
 import baleine.format.ModelFormatException;
 import baleine.format.WeightMemory;
@@ -57,15 +58,20 @@ public final class Baleine implements AutoCloseable {
 
     /**
      * Options for {@link #load(Path, Options)}: context size (0: the model's own), a chat template to use instead
-     * of the model's, and where the weights live ({@link WeightMemory#AUTO}: huge pages when they fit).
+     * of the model's, where the weights live ({@link WeightMemory#AUTO}: huge pages when they fit), and the
+     * element type of the KV cache ({@link CacheType#F32}; f16 and bf16 halve its memory, rounding what it holds).
      */
-    public record Options(int contextLength, Optional<String> chatTemplate, WeightMemory memory) {
+    public record Options(int contextLength, Optional<String> chatTemplate, WeightMemory memory, CacheType cacheType) {
         public Options(int contextLength, Optional<String> chatTemplate) {
             this(contextLength, chatTemplate, WeightMemory.AUTO);
         }
 
+        public Options(int contextLength, Optional<String> chatTemplate, WeightMemory memory) {
+            this(contextLength, chatTemplate, memory, CacheType.F32);
+        }
+
         public static Options defaults() {
-            return new Options(0, Optional.empty(), WeightMemory.AUTO);
+            return new Options(0, Optional.empty(), WeightMemory.AUTO, CacheType.F32);
         }
     }
 
@@ -78,6 +84,7 @@ public final class Baleine implements AutoCloseable {
         if (HfStore.isModelDirectory(path)) {
             HfStore store = HfStore.open(path, options.memory());
             DecoderModel m = Architectures.loadHf(store);
+            m.setCacheType(options.cacheType());
             try {
                 return new Baleine(m, Tokenizers.fromHuggingFace(path), options.chatTemplate(), hfDefaults(path),
                         context(m, options), name);
@@ -94,6 +101,7 @@ public final class Baleine implements AutoCloseable {
         }
         GgufStore store = GgufStore.open(path, options.memory());
         DecoderModel m = Architectures.loadGguf(store);
+        m.setCacheType(options.cacheType());
         try {
             return new Baleine(m, Tokenizers.fromGguf(store.metadata(), path.toString()), options.chatTemplate(),
                     ggufDefaults(store.metadata()), context(m, options), store.metadata().optString("general.name").orElse(name));

@@ -1,24 +1,21 @@
 package baleine.cache;
 
-import java.util.Arrays;
-
 /** Standard (GQA) attention cache: full keys and values of every KV head per token. */
 public final class DenseLayerCache implements LayerCache {
     public final int kvDim;
-    private float[] keys = new float[0];
-    private float[] values = new float[0];
+    private final RowStore keys;
+    private final RowStore values;
 
-    public DenseLayerCache(int kvDim) {
+    public DenseLayerCache(int kvDim, CacheType type) {
         this.kvDim = kvDim;
+        this.keys = new RowStore(type, kvDim);
+        this.values = new RowStore(type, kvDim);
     }
 
     @Override
     public void ensureRows(int tokens, int limit) {
-        if ((long) tokens * kvDim > keys.length) {
-            int cap = Math.max(tokens, Math.min(Math.min(2 * keys.length / kvDim, limit), Integer.MAX_VALUE / kvDim));
-            keys = Arrays.copyOf(keys, Math.toIntExact((long) cap * kvDim));
-            values = Arrays.copyOf(values, Math.toIntExact((long) cap * kvDim));
-        }
+        keys.ensureRows(tokens, limit);
+        values.ensureRows(tokens, limit);
     }
 
     @Override
@@ -26,16 +23,23 @@ public final class DenseLayerCache implements LayerCache {
         return 2 * kvDim;
     }
 
+    @Override
+    public int bytesPerToken() {
+        return valuesPerToken() * keys.type().bytes();
+    }
+
     public void put(int row, float[] k, int kOff, float[] v, int vOff) {
-        System.arraycopy(k, kOff, keys, row * kvDim, kvDim);
-        System.arraycopy(v, vOff, values, row * kvDim, kvDim);
+        keys.put(row, k, kOff);
+        values.put(row, v, vOff);
     }
 
-    public float[] keys() {
-        return keys;
+    /** Values {@code [offset, offset + count)} of the keys of positions [from, to) as floats (scratch slot 0). */
+    public RowStore.View keys(int[] rows, int from, int to, int offset, int count) {
+        return keys.view(rows, from, to, offset, count, 0);
     }
 
-    public float[] values() {
-        return values;
+    /** The same of the values (scratch slot 1: usable beside the keys' view). */
+    public RowStore.View values(int[] rows, int from, int to, int offset, int count) {
+        return values.view(rows, from, to, offset, count, 1);
     }
 }

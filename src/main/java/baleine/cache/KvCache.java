@@ -85,8 +85,8 @@ public abstract sealed class KvCache permits ContiguousKvCache, PagedKvCache {
         return layers.stream().mapToLong(LayerCache::valuesPerToken).sum();
     }
 
-    /** Bytes used per cached token over all layers (float32 storage). */
+    /** Bytes used per cached token over all layers. */
     public long bytesPerToken() {
-        return 4 * valuesPerToken();
+        return layers.stream().mapToLong(LayerCache::bytesPerToken).sum();
     }
 }

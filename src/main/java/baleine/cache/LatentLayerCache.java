@@ -1,7 +1,5 @@
 package baleine.cache;
 
-import java.util.Arrays;
-
 /**
  * MLA's compressed cache: per token only the normalised latent {@code c} (kv_lora_rank values) and the
  * roped key part {@code k_pe} (qk_rope_head_dim values), shared by all heads. Both sit in one row, so a
@@ -10,20 +8,17 @@ import java.util.Arrays;
 public final class LatentLayerCache implements LayerCache {
     public final int latentDim;
     public final int ropeDim;
-    private float[] values = new float[0];
+    private final RowStore rows;
 
-    public LatentLayerCache(int latentDim, int ropeDim) {
+    public LatentLayerCache(int latentDim, int ropeDim, CacheType type) {
         this.latentDim = latentDim;
         this.ropeDim = ropeDim;
+        this.rows = new RowStore(type, latentDim + ropeDim);
     }
 
     @Override
     public void ensureRows(int tokens, int limit) {
-        int width = valuesPerToken();
-        if ((long) tokens * width > values.length) {
-            int cap = Math.max(tokens, Math.min(Math.min(2 * values.length / width, limit), Integer.MAX_VALUE / width));
-            values = Arrays.copyOf(values, Math.toIntExact((long) cap * width));
-        }
+        rows.ensureRows(tokens, limit);
     }
 
     @Override
@@ -31,13 +26,18 @@ public final class LatentLayerCache implements LayerCache {
         return latentDim + ropeDim;
     }
 
-    /** Stores row {@code row}: {@code src[off ..]} holds latent then rope key. */
-    public void put(int row, float[] src, int off) {
-        System.arraycopy(src, off, values, row * valuesPerToken(), valuesPerToken());
+    @Override
+    public int bytesPerToken() {
+        return valuesPerToken() * rows.type().bytes();
     }
 
-    /** Row r at {@code [r * valuesPerToken(), ...)}: latent, then rope key. */
-    public float[] values() {
-        return values;
+    /** Stores row {@code row}: {@code src[off ..]} holds latent then rope key. */
+    public void put(int row, float[] src, int off) {
+        rows.put(row, src, off);
+    }
+
+    /** Rows (latent, then rope key) of positions [from, to) as floats ({@link RowStore#view}, scratch slot 0). */
+    public RowStore.View view(int[] rows, int from, int to) {
+        return this.rows.view(rows, from, to, 0, valuesPerToken(), 0);
     }
 }

@@ -5,6 +5,9 @@ public interface LayerCache {
     /** Makes room for {@code rows} rows in total, growing by doubling but never past {@code limit} rows. */
     void ensureRows(int rows, int limit);
 
-    /** Floats stored per token in this layer. */
+    /** Values stored per token in this layer. */
     int valuesPerToken();
+
+    /** Bytes stored per token in this layer (values times the {@link CacheType}'s size). */
+    int bytesPerToken();
 }

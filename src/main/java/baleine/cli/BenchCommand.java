@@ -1,5 +1,6 @@
 package baleine.cli;
 
+import baleine.cache.CacheType;
 import baleine.cache.KvCache;
 import baleine.format.WeightMemory;
 import baleine.model.Architectures;
@@ -37,6 +38,9 @@ final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--memory", paramLabel = "MODE", defaultValue = "auto", converter = ModelOptions.MemoryMode.class, description = ModelOptions.MEMORY_HELP)
     WeightMemory memory;
+
+    @Option(names = "--cache-type", paramLabel = "TYPE", defaultValue = "f32", converter = ModelOptions.CacheKind.class, description = ModelOptions.CACHE_HELP)
+    CacheType cacheType;
 
     @Option(names = {"-p", "--n-prompt"}, defaultValue = "64", description = "prompt tokens for pp (0 skips pp; default ${DEFAULT-VALUE})")
     int prompt;
@@ -91,6 +95,7 @@ final class BenchCommand implements Callable<Integer> {
         long loadStart = System.nanoTime();
         try (DecoderModel m = Architectures.load(file, memory)) {
             double loadSeconds = (System.nanoTime() - loadStart) / 1e9;
+            m.setCacheType(cacheType);
             Random rnd = new Random(1);
             if (prompt > 0) {
                 tests.add(measure(m, "pp" + prompt, prompt, 0, depth, reps, warmup, rnd));
@@ -190,7 +195,8 @@ final class BenchCommand implements Callable<Integer> {
                         .put("n_depth", depth).put("avg_ns", (long) t.samplesNs().stream().mapToLong(Long::longValue).average().orElse(0))
                         .put("stddev_ns", (long) stddev(t.samplesNs().stream().mapToDouble(Long::doubleValue).toArray()))
                         .put("avg_ts", mean(ts)).put("stddev_ts", stddev(ts))
-                        .put("peak_rss_bytes", rss).put("peak_rss_pct_of_weights_and_kv", rssPct).put("kv_cache_bytes", t.kvBytes()).put("engine", "baleine")
+                        .put("peak_rss_bytes", rss).put("peak_rss_pct_of_weights_and_kv", rssPct).put("kv_cache_bytes", t.kvBytes())
+                        .put("type_k", cacheType.label()).put("type_v", cacheType.label()).put("engine", "baleine")
                         .put("decode_weight_bytes", decodeBytes).put("alloc_bytes_per_token", t.allocatedPerToken())
                         .put("warmup_reps", t.warmupReps()).put("huge_page_bytes", hugePages).put("load_s", footprint.loadSeconds());
                 if (bandwidth > 0) {
@@ -214,8 +220,8 @@ final class BenchCommand implements Callable<Integer> {
                     InfoCommand.human(m.info().totalParameters()), Parallel.threads(), t.name(), depth > 0 ? " @ d" + depth : "",
                     mean(ts), stddev(ts));
         }
-        System.out.printf("peak RSS %s, %.0f%% of weights + KV cache; KV cache %s per token (%s at the longest test)%n", InfoCommand.bytes(rss),
-                rssPct, InfoCommand.bytes(m.newCache().bytesPerToken()), InfoCommand.bytes(longestKv));
+        System.out.printf("peak RSS %s, %.0f%% of weights + KV cache; KV cache %s per token in %s (%s at the longest test)%n", InfoCommand.bytes(rss),
+                rssPct, InfoCommand.bytes(m.newCache().bytesPerToken()), cacheType.label(), InfoCommand.bytes(longestKv));
         System.out.printf("loaded in %.2f s; %s%n", footprint.loadSeconds(), hugePages > 0
                 ? "weights in 2 MiB huge pages: " + InfoCommand.bytes(hugePages) + " (a token-embedding table stays mapped: it is read a row at a time)"
                 : "weights mapped from the file in 4 KiB pages (--memory huge-pages reads them into 2 MiB pages where Linux offers them)");

@@ -1,6 +1,7 @@
 package baleine.cli;
 
 import baleine.api.Baleine;
+import baleine.cache.CacheType;
 import baleine.format.WeightMemory;
 import baleine.tensor.Parallel;
 import baleine.writer.DemoModel;
@@ -13,6 +14,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
+import java.util.function.Function;
 
 /** Which model to load and how: shared by {@code run} and {@code generate}. */
 final class ModelOptions {
@@ -39,15 +41,41 @@ final class ModelOptions {
             + "map (mapped from the file in place, paged in as used; models larger than memory) or auto "
             + "(huge-pages when the machine has them and the model fits in available memory, else map); default ${DEFAULT-VALUE}";
 
-    /** {@code --memory}'s values, spelled as {@link WeightMemory#cliName}. */
-    static final class MemoryMode implements CommandLine.ITypeConverter<WeightMemory> {
+    /** An option value read by a parser that names what is wrong: its message becomes picocli's. */
+    abstract static class Parsed<T> implements CommandLine.ITypeConverter<T> {
+        private final Function<String, T> parse;
+
+        Parsed(Function<String, T> parse) {
+            this.parse = parse;
+        }
+
         @Override
-        public WeightMemory convert(String value) {
+        public T convert(String value) {
             try {
-                return WeightMemory.parse(value);
+                return parse.apply(value);
             } catch (IllegalArgumentException e) {
                 throw new CommandLine.TypeConversionException(e.getMessage());
             }
+        }
+    }
+
+    /** {@code --memory}'s values, spelled as {@link WeightMemory#cliName}. */
+    static final class MemoryMode extends Parsed<WeightMemory> {
+        MemoryMode() {
+            super(WeightMemory::parse);
+        }
+    }
+
+    @Option(names = "--cache-type", paramLabel = "TYPE", defaultValue = "f32", converter = CacheKind.class, description = CACHE_HELP)
+    CacheType cacheType;
+
+    static final String CACHE_HELP = "element type of the KV cache: f32, or f16 / bf16 (half the memory and the bytes read "
+            + "per token at long contexts; each cached value rounded once, so results differ slightly); default ${DEFAULT-VALUE}";
+
+    /** {@code --cache-type}'s values, spelled as {@link CacheType#label}. */
+    static final class CacheKind extends Parsed<CacheType> {
+        CacheKind() {
+            super(CacheType::parse);
         }
     }
 
@@ -71,7 +99,7 @@ final class ModelOptions {
         }
         Path path = demo ? demoModel() : resolve(model, pull);
         try (Progress p = Progress.start("loading " + path.getFileName())) {
-            return Baleine.load(path, new Baleine.Options(contextSize, template, memory));
+            return Baleine.load(path, new Baleine.Options(contextSize, template, memory, cacheType));
         }
     }
 

@@ -1,5 +1,6 @@
 package baleine.model;
 
+import baleine.cache.CacheType;
 import baleine.cache.ContiguousKvCache;
 import baleine.cache.KvCache;
 import baleine.cache.LayerCache;
@@ -28,6 +29,7 @@ public final class DecoderModel implements AutoCloseable {
     private final int contextLength;
     private final TensorStore store;
     private ModelInfo info;
+    private CacheType cacheType = CacheType.F32;
 
     public DecoderModel(Weight embedding, List<Layer> layers, RmsNorm finalNorm, Weight lmHead, int contextLength, TensorStore store) {
         this.embedding = embedding;
@@ -44,6 +46,15 @@ public final class DecoderModel implements AutoCloseable {
 
     public ModelInfo info() {
         return info;
+    }
+
+    /** The element type of the caches made from now on (f32 unless set). */
+    public CacheType cacheType() {
+        return cacheType;
+    }
+
+    public void setCacheType(CacheType type) {
+        this.cacheType = type;
     }
 
     public int vocabSize() {
@@ -83,7 +94,7 @@ public final class DecoderModel implements AutoCloseable {
     public List<LayerCache> newLayerCaches() {
         List<LayerCache> caches = new ArrayList<>();
         for (Layer l : layers) {
-            caches.add(l.attention().newCache());
+            caches.add(l.attention().newCache(cacheType));
         }
         return caches;
     }

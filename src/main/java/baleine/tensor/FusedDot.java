@@ -312,17 +312,9 @@ final class FusedDot {
         return sum;
     }
 
-    /**
-     * Lane-wise IEEE half to float, exactly: the half's bits shifted so that its 5 exponent and 10 mantissa
-     * bits land at the float's bits 13..27, its sign on the float's sign, read as 2^-112 times its value
-     * (normals and subnormals alike; the multiplication by 2^112 is exact); exponent 31 (infinity, NaN) gets
-     * the float's all-ones exponent instead. Eight vector operations.
-     */
+    /** A vector of IEEE halves at {@code off} as floats, exactly ({@link Halves#halfBits}). */
     static FloatVector halfs(MemorySegment s, long off) {
-        IntVector h = (IntVector) ShortVector.fromMemorySegment(S, s, off, LE).castShape(I, 0); // sign-extended
-        IntVector bits = h.lanewise(VectorOperators.LSHL, 13).and(0x8FFFE000);
-        IntVector finite = bits.reinterpretAsFloats().mul(0x1p112f).reinterpretAsInts();
-        return finite.blend(bits.or(0x7F800000), h.and(0x7C00).compare(VectorOperators.EQ, 0x7C00)).reinterpretAsFloats();
+        return Halves.halfBits((IntVector) ShortVector.fromMemorySegment(S, s, off, LE).castShape(I, 0)); // sign-extended
     }
 
     static float f16(MemorySegment s, long off, float[] x, int xOff, int n) {

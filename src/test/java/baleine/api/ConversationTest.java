@@ -1,5 +1,7 @@
 package baleine.api;
 
+import baleine.cache.CacheType;
+import baleine.format.WeightMemory;
 import baleine.generation.GenerationListener;
 import baleine.generation.GenerationResult;
 import baleine.generation.SamplingParams;
@@ -13,6 +15,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -20,11 +23,13 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** The embeddable API on the generated demo model (DeepSeek-V3 architecture, our own tokenizer and template). */
 class ConversationTest {
+    static Path file;
     static Baleine model;
 
     @BeforeAll
     static void load() throws Exception {
-        model = Baleine.load(DemoModel.ensure(Files.createTempDirectory("baleine-demo")));
+        file = DemoModel.ensure(Files.createTempDirectory("baleine-demo"));
+        model = Baleine.load(file);
     }
 
     @AfterAll
@@ -34,6 +39,17 @@ class ConversationTest {
 
     static SamplingParams seeded(long seed, int n) {
         return model.defaults().withTemperature(1.0f).withSeed(seed).withMaxTokens(n);
+    }
+
+    @Test
+    void aSixteenBitCacheTakesHalfTheBytesAndAnswersTheSameWay() {
+        try (Baleine half = Baleine.load(file, new Baleine.Options(0, Optional.empty(), WeightMemory.MAP, CacheType.BF16))) {
+            assertThat(half.model().cacheType()).isEqualTo(CacheType.BF16);
+            assertThat(2 * half.model().newCache(8).bytesPerToken()).isEqualTo(model.model().newCache(8).bytesPerToken());
+            GenerationResult r = half.newConversation().send("Hello there", seeded(7, 12), GenerationListener.NONE);
+            assertThat(r.tokens()).hasSize(12);
+            assertThat(half.newConversation().send("Hello there", seeded(7, 12), GenerationListener.NONE).tokens()).isEqualTo(r.tokens());
+        }
     }
 
     @Test

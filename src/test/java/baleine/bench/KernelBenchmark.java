@@ -79,7 +79,7 @@ public class KernelBenchmark {
         mla = new LatentAttention(null, null, weight(h * 192, 1024), weight(576, 1024), new RmsNorm(gaussian(512), 1e-6f),
                 new LatentUpProjection.Split(weight(h * 512, 128), weight(h * 128, 512), 512, 128), weight(1024, h * 128),
                 h, 128, 64, 128, 512, 0.135f, rope);
-        kv = new baleine.cache.ContiguousKvCache(java.util.List.of(mla.newCache()), cached + 1);
+        kv = new baleine.cache.ContiguousKvCache(java.util.List.of(mla.newCache(baleine.cache.CacheType.F32)), cached + 1);
         cache = (LatentLayerCache) kv.layer(0);
         cache.ensureRows(cached + 1, cached + 1);
         float[] row = new float[576];

@@ -78,6 +78,16 @@ class CliTest {
         Run mapped = run("bench", model.toString(), "-p", "0", "-n", "1", "-r", "1", "--warmup", "0", "--no-bandwidth", "--memory", "map");
         assertThat(mapped.out()).contains("loaded in ", "weights mapped from the file");
         assertThat(run("bench", model.toString(), "--memory", "swap").err()).contains("unknown memory mode 'swap'");
+        // a 16-bit cache: half the bytes per token, named with llama-bench's fields
+        Run halves = run("bench", model.toString(), "-p", "3", "-n", "2", "-r", "1", "--warmup", "0", "-d", "20", "--no-bandwidth",
+                "--cache-type", "bf16", "-o", "json");
+        assertThat(halves.exit()).as(halves.err()).isZero();
+        com.fasterxml.jackson.databind.JsonNode half = new com.fasterxml.jackson.databind.ObjectMapper().readTree(halves.out()).get(0);
+        com.fasterxml.jackson.databind.JsonNode full = new com.fasterxml.jackson.databind.ObjectMapper().readTree(deep.out()).get(0);
+        assertThat(half.get("type_k").asText()).isEqualTo("bf16");
+        assertThat(full.get("type_v").asText()).isEqualTo("f32");
+        assertThat(2 * half.get("kv_cache_bytes").asLong()).isEqualTo(full.get("kv_cache_bytes").asLong());
+        assertThat(run("bench", model.toString(), "--cache-type", "q4_0").err()).contains("unknown cache type 'q4_0'; use f32, f16, bf16");
     }
 
     @Test

@@ -1,11 +1,13 @@
 package baleine.model.blocks;
 
+import baleine.cache.CacheType;
 import baleine.cache.KvCache;
 import baleine.cache.LayerCache;
 
 /** The attention half of a transformer layer, with the cache layout it needs. */
 public interface AttentionBlock {
-    LayerCache newCache();
+    /** Empty storage for one layer of a cache holding values of the given type. */
+    LayerCache newCache(CacheType type);
 
     /**
      * Attends tokens at positions [cache.length(), cache.length() + n) (inputs already normalised) over

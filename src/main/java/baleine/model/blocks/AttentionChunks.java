@@ -1,5 +1,7 @@
 package baleine.model.blocks;
 
+import baleine.cache.LatentLayerCache;
+import baleine.cache.RowStore;
 import baleine.tensor.VectorMath;
 
 import java.util.Arrays;
@@ -50,15 +52,16 @@ final class AttentionChunks {
     }
 
     /**
-     * Chunk {@code c} of a context of {@code len} rows (row s at {@code rows[s] * stride} of {@code cache}) for
-     * the queries {@code q[q0 + k]}, k < count: scores over a row's first {@code width} values, times
-     * {@code scale}; the weighted sum over its first {@code mixWidth}. Results in slots {@code slot0 + k}.
+     * Chunk {@code c} of a context of {@code len} cached rows (position s in row {@code rows[s]}) for the queries
+     * {@code q[q0 + k]}, k < count: scores over a row's first {@code width} values, times {@code scale}; the
+     * weighted sum over its first {@code mixWidth}. Results in slots {@code slot0 + k}.
      */
-    static void attend(float[] cache, int[] rows, int len, int c, int stride, int width, int mixWidth,
+    static void attend(LatentLayerCache cache, int[] rows, int len, int c, int width, int mixWidth,
                        float[][] q, int q0, int count, float scale, Partials p, int slot0) {
         int per = rowsPerChunk(len), from = c * per, to = Math.min(len, from + per), m = to - from;
+        RowStore.View v = cache.view(rows, from, to);
         float[][] att = ScoreRows.take(count, m);
-        HeadTiles.scores(cache, rows, from, to, stride, 0, width, q, q0, count, att);
+        HeadTiles.scores(v.data(), v.rows(), from, to, v.stride(), v.offset(), width, q, q0, count, att);
         for (int k = 0; k < count; k++) {
             VectorMath.scale(att[k], 0, m, scale);
             float max = VectorMath.max(att[k], 0, m);
@@ -66,7 +69,7 @@ final class AttentionChunks {
             p.sum[slot0 + k] = VectorMath.expSum(att[k], 0, m, max);
             Arrays.fill(p.acc[slot0 + k], 0, mixWidth, 0f);
         }
-        HeadTiles.mix(cache, rows, from, to, stride, 0, mixWidth, att, p.acc, slot0, count);
+        HeadTiles.mix(v.data(), v.rows(), from, to, v.stride(), v.offset(), mixWidth, att, p.acc, slot0, count);
     }
 
     /** {@code out[0 .. width)} = one head's attention: its partials in slots first, first + step, ... (one per chunk) merged. */

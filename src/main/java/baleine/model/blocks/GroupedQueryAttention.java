@@ -1,8 +1,10 @@
 package baleine.model.blocks;
 
+import baleine.cache.CacheType;
 import baleine.cache.DenseLayerCache;
 import baleine.cache.KvCache;
 import baleine.cache.LayerCache;
+import baleine.cache.RowStore;
 import baleine.model.Activations;
 import baleine.tensor.MatMul;
 import baleine.tensor.Parallel;
@@ -18,8 +20,8 @@ public record GroupedQueryAttention(Weight q, Weight k, Weight v, float[] qBias,
     private static final ThreadLocal<float[][]> QUERY = new ThreadLocal<>(), MIXED = new ThreadLocal<>();
 
     @Override
-    public LayerCache newCache() {
-        return new DenseLayerCache(kvHeads * headDim);
+    public LayerCache newCache(CacheType type) {
+        return new DenseLayerCache(kvHeads * headDim, type);
     }
 
     @Override
@@ -60,21 +62,22 @@ public record GroupedQueryAttention(Weight q, Weight k, Weight v, float[] qBias,
      */
     private void attendHeads(DenseLayerCache cache, int[] rows, int start, float[][] qs, int t0, int t1, int g, int h0, int count, float scale,
                              float[][] out) {
-        float[] keys = cache.keys(), values = cache.values();
-        int kvDim = kvHeads * headDim, kvOff = g * headDim;
+        // the group's keys and values of every position these tokens see, as floats
+        RowStore.View keys = cache.keys(rows, 0, start + t1, g * headDim, headDim);
+        RowStore.View values = cache.values(rows, 0, start + t1, g * headDim, headDim);
         float[][] att = ScoreRows.take(count, start + t1), q = fourRows(QUERY, headDim), acc = fourRows(MIXED, headDim);
         for (int t = t0; t < t1; t++) {
             int len = start + t + 1;
             for (int k = 0; k < count; k++) {
                 System.arraycopy(qs[t], (h0 + k) * headDim, q[k], 0, headDim);
             }
-            HeadTiles.scores(keys, rows, 0, len, kvDim, kvOff, headDim, q, 0, count, att);
+            HeadTiles.scores(keys.data(), keys.rows(), 0, len, keys.stride(), keys.offset(), headDim, q, 0, count, att);
             for (int k = 0; k < count; k++) {
                 VectorMath.scale(att[k], 0, len, scale);
                 VectorMath.softmax(att[k], 0, len);
                 Arrays.fill(acc[k], 0f);
             }
-            HeadTiles.mix(values, rows, 0, len, kvDim, kvOff, headDim, att, acc, 0, count);
+            HeadTiles.mix(values.data(), values.rows(), 0, len, values.stride(), values.offset(), headDim, att, acc, 0, count);
             for (int k = 0; k < count; k++) {
                 System.arraycopy(acc[k], 0, out[t], (h0 + k) * headDim, headDim);
             }

@@ -1,5 +1,6 @@
 package baleine.model.blocks;
 
+import baleine.cache.CacheType;
 import baleine.cache.KvCache;
 import baleine.cache.LatentLayerCache;
 import baleine.cache.LayerCache;
@@ -20,8 +21,8 @@ public record LatentAttention(Weight qA, RmsNorm qANorm, Weight qB, Weight kvA, 
                               LatentUpProjection up, Weight o, int heads, int nope, int ropeDim, int vDim,
                               int kvLora, float scale, Rope rope) implements AttentionBlock {
     @Override
-    public LayerCache newCache() {
-        return new LatentLayerCache(kvLora, ropeDim);
+    public LayerCache newCache(CacheType type) {
+        return new LatentLayerCache(kvLora, ropeDim, type);
     }
 
     @Override
@@ -120,7 +121,7 @@ public record LatentAttention(Weight qA, RmsNorm qANorm, Weight qB, Weight kvA, 
         AttentionChunks.Partials p = AttentionChunks.Partials.take(chunks * heads, kvLora);
         Parallel.forEach(chunks * groups, u -> {
             int c = u / groups, h0 = firstHead(u % groups, groups), h1 = firstHead(u % groups + 1, groups);
-            AttentionChunks.attend(cache.values(), rows, len, c, width, width, kvLora, queries, h0, h1 - h0, scale, p, c * heads + h0);
+            AttentionChunks.attend(cache, rows, len, c, width, kvLora, queries, h0, h1 - h0, scale, p, c * heads + h0);
         });
         return p;
     }
@@ -136,7 +137,7 @@ public record LatentAttention(Weight qA, RmsNorm qANorm, Weight qB, Weight kvA, 
             }
             AttentionChunks.Partials p = AttentionChunks.Partials.take(chunks * count, kvLora);
             for (int c = 0; c < chunks; c++) {
-                AttentionChunks.attend(cache.values(), rows, len, c, width, width, kvLora, qt, 0, count, scale, p, c * count);
+                AttentionChunks.attend(cache, rows, len, c, width, kvLora, qt, 0, count, scale, p, c * count);
             }
             for (int k = 0; k < count; k++) {
                 AttentionChunks.merge(p, chunks, k, count, qt[k], kvLora);

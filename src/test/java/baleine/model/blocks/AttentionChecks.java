@@ -1,8 +1,10 @@
 package baleine.model.blocks;
 
+import baleine.cache.CacheType;
 import baleine.cache.ContiguousKvCache;
 import baleine.cache.KvCache;
 import baleine.tensor.GgmlType;
+import baleine.tensor.Halves;
 import baleine.tensor.Parallel;
 import baleine.tensor.Quantizer;
 import baleine.tensor.Weight;
@@ -32,16 +34,16 @@ final class AttentionChecks {
      * On 1 and 3 threads, tokens one at a time (as decoding) and in two passes give {@code batch}, the outputs
      * of all n tokens in one pass, bit for bit.
      */
-    static void sameBitsInAnyBatchOnAnyThreads(AttentionBlock attention, float[][] x, float[][] batch) {
+    static void sameBitsInAnyBatchOnAnyThreads(AttentionBlock attention, CacheType type, float[][] x, float[][] batch) {
         int n = x.length, threads = Parallel.threads();
         try {
             for (int th : new int[]{1, 3}) {
                 Parallel.setThreads(th);
-                KvCache cache = newCache(attention, n);
+                KvCache cache = newCache(attention, type, n);
                 for (int t = 0; t < n; t++) {
                     assertThat(run(attention, x, t, t + 1, cache)[0]).as("token " + t + " decoded on " + th + " threads").isEqualTo(batch[t]);
                 }
-                cache = newCache(attention, n);
+                cache = newCache(attention, type, n);
                 int cut = n / 2 + 1;
                 float[][] first = run(attention, x, 0, cut, cache), rest = run(attention, x, cut, n, cache);
                 for (int t = 0; t < n; t++) {
@@ -53,8 +55,13 @@ final class AttentionChecks {
         }
     }
 
-    static KvCache newCache(AttentionBlock attention, int n) {
-        return new ContiguousKvCache(List.of(attention.newCache()), n);
+    static KvCache newCache(AttentionBlock attention, CacheType type, int n) {
+        return new ContiguousKvCache(List.of(attention.newCache(type)), n);
+    }
+
+    /** The value a cache of this type gives back for v. */
+    static float cached(CacheType type, float v) {
+        return type.halves() == null ? v : Halves.toFloat(type.halves(), Halves.fromFloat(type.halves(), v));
     }
 
     static float[][] run(AttentionBlock attention, float[][] x, int from, int to, KvCache cache) {

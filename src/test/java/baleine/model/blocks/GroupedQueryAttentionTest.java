@@ -1,10 +1,12 @@
 package baleine.model.blocks;
 
+import baleine.cache.CacheType;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 import java.util.Random;
 
+import static baleine.model.blocks.AttentionChecks.cached;
 import static baleine.model.blocks.AttentionChecks.gaussianRows;
 import static baleine.model.blocks.AttentionChecks.newCache;
 import static baleine.model.blocks.AttentionChecks.project;
@@ -22,18 +24,19 @@ import static org.assertj.core.api.Assertions.within;
 class GroupedQueryAttentionTest {
     static final int HIDDEN = 48;
 
-    @ParameterizedTest(name = "{0} heads over {1} KV heads of {2}, {3} tokens")
-    @CsvSource({"12, 2, 20, 11", "10, 2, 16, 11", "8, 2, 16, 11", "6, 3, 16, 11", "12, 2, 20, 600"}) // groups of 4 + 2, 4 + 1, 4, 2; 20 leaves vector tails; 600: a long context
-    void tokensGetTheSameBitsInAnyBatchOnAnyThreadsAndMatchPlainAttention(int heads, int kvHeads, int headDim, int n) {
+    @ParameterizedTest(name = "{0} heads over {1} KV heads of {2}, {3} tokens, {4} cache")
+    @CsvSource({"12, 2, 20, 11, F32", "10, 2, 16, 11, F32", "8, 2, 16, 11, F32", "6, 3, 16, 11, F32", "12, 2, 20, 600, F32",
+            "12, 2, 20, 300, F16", "6, 3, 16, 11, BF16"}) // groups of 4 + 2, 4 + 1, 4, 2; 20 leaves vector tails; 600: a long context
+    void tokensGetTheSameBitsInAnyBatchOnAnyThreadsAndMatchPlainAttention(int heads, int kvHeads, int headDim, int n, CacheType type) {
         Random rnd = new Random(heads * 31L + headDim);
         GroupedQueryAttention attention = new GroupedQueryAttention(weight(rnd, heads * headDim, HIDDEN), weight(rnd, kvHeads * headDim, HIDDEN),
                 weight(rnd, kvHeads * headDim, HIDDEN), null, null, null, weight(rnd, HIDDEN, heads * headDim), heads, kvHeads, headDim,
                 Rope.standard(headDim, 10000, Rope.Pairing.HALVES));
         float[][] x = gaussianRows(rnd, n, HIDDEN);
-        float[][] batch = run(attention, x, 0, n, newCache(attention, n));
-        sameBitsInAnyBatchOnAnyThreads(attention, x, batch);
+        float[][] batch = run(attention, x, 0, n, newCache(attention, type, n));
+        sameBitsInAnyBatchOnAnyThreads(attention, type, x, batch);
 
-        float[][] expected = reference(attention, x, n);
+        float[][] expected = reference(attention, type, x, n);
         for (int t = 0; t < n; t++) {
             for (int i = 0; i < HIDDEN; i++) {
                 assertThat((double) batch[t][i]).as("token " + t + " value " + i).isCloseTo(expected[t][i], within(1e-3));
@@ -41,8 +44,8 @@ class GroupedQueryAttentionTest {
         }
     }
 
-    /** Causal softmax attention in doubles, from the same projections and rotations. */
-    static float[][] reference(GroupedQueryAttention a, float[][] x, int n) {
+    /** Causal softmax attention in doubles, from the same projections and rotations, keys and values rounded as cached. */
+    static float[][] reference(GroupedQueryAttention a, CacheType type, float[][] x, int n) {
         int hd = a.headDim(), group = a.heads() / a.kvHeads();
         float[][] q = new float[n][], k = new float[n][], v = new float[n][];
         for (int t = 0; t < n; t++) {
@@ -54,6 +57,10 @@ class GroupedQueryAttentionTest {
             }
             for (int h = 0; h < a.kvHeads(); h++) {
                 a.rope().apply(k[t], h * hd, t);
+            }
+            for (int i = 0; i < k[t].length; i++) {
+                k[t][i] = cached(type, k[t][i]);
+                v[t][i] = cached(type, v[t][i]);
             }
         }
         float[][] out = new float[n][];

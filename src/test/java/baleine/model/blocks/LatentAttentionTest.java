@@ -1,5 +1,6 @@
 package baleine.model.blocks;
 
+import baleine.cache.CacheType;
 import baleine.tensor.Weight;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -7,6 +8,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 import java.util.Arrays;
 import java.util.Random;
 
+import static baleine.model.blocks.AttentionChecks.cached;
 import static baleine.model.blocks.AttentionChecks.gaussianRows;
 import static baleine.model.blocks.AttentionChecks.newCache;
 import static baleine.model.blocks.AttentionChecks.project;
@@ -24,9 +26,9 @@ import static org.assertj.core.api.Assertions.within;
 class LatentAttentionTest {
     static final int HIDDEN = 48, NOPE = 16, ROPE = 8, V = 16, KV_LORA = 40; // 40 leaves vector tails
 
-    @ParameterizedTest(name = "{0} heads, {1} tokens")
-    @CsvSource({"6, 600", "16, 300", "5, 40"}) // 600 and 300: several chunks of 256 rows; 6 and 5 heads: fours and leftovers
-    void tokensGetTheSameBitsInAnyBatchOnAnyThreadsAndMatchTheExpandedAttention(int heads, int n) {
+    @ParameterizedTest(name = "{0} heads, {1} tokens, {2} cache")
+    @CsvSource({"6, 600, F32", "16, 300, F32", "5, 40, F32", "6, 300, BF16", "5, 40, F16"}) // 600 and 300: several chunks of 256 rows; 6 and 5 heads: fours and leftovers
+    void tokensGetTheSameBitsInAnyBatchOnAnyThreadsAndMatchTheExpandedAttention(int heads, int n, CacheType type) {
         Random rnd = new Random(heads * 31L + n);
         float[] norm = new float[KV_LORA];
         for (int i = 0; i < KV_LORA; i++) {
@@ -37,10 +39,10 @@ class LatentAttentionTest {
                 new LatentUpProjection.Merged(weight(rnd, heads * (NOPE + V), KV_LORA), NOPE, V), weight(rnd, HIDDEN, heads * V),
                 heads, NOPE, ROPE, V, KV_LORA, (float) (1 / Math.sqrt(NOPE + ROPE)), Rope.standard(ROPE, 10000, Rope.Pairing.INTERLEAVED));
         float[][] x = gaussianRows(rnd, n, HIDDEN);
-        float[][] batch = run(attention, x, 0, n, newCache(attention, n));
-        sameBitsInAnyBatchOnAnyThreads(attention, x, batch);
+        float[][] batch = run(attention, x, 0, n, newCache(attention, type, n));
+        sameBitsInAnyBatchOnAnyThreads(attention, type, x, batch);
 
-        float[][] expected = reference(attention, x);
+        float[][] expected = reference(attention, type, x);
         for (int t : new int[]{0, 255, 256, n - 1}) {
             if (t < n) {
                 for (int i = 0; i < HIDDEN; i++) {
@@ -50,8 +52,11 @@ class LatentAttentionTest {
         }
     }
 
-    /** Non-absorbed MLA in doubles: per head, keys and values expanded from each cached latent; plain causal softmax. */
-    static float[][] reference(LatentAttention a, float[][] x) {
+    /**
+     * Non-absorbed MLA in doubles: per head, keys and values expanded from each cached latent (rounded as the
+     * cache type stores it); plain causal softmax.
+     */
+    static float[][] reference(LatentAttention a, CacheType type, float[][] x) {
         int n = x.length, qk = a.nope() + a.ropeDim();
         Weight kvB = ((LatentUpProjection.Merged) a.up()).kvB();
         float[][] q = new float[n][], latent = new float[n][];
@@ -63,6 +68,9 @@ class LatentAttentionTest {
             latent[t] = project(a.kvA(), x[t]);
             a.kvANorm().apply(latent[t], 0);
             a.rope().apply(latent[t], a.kvLora(), t);
+            for (int i = 0; i < latent[t].length; i++) {
+                latent[t][i] = cached(type, latent[t][i]);
+            }
         }
         float[][] keys = new float[n][], values = new float[n][]; // per position, all heads
         for (int s = 0; s < n; s++) {
