@@ -1,35 +1,18 @@
 package baleine.cache;
 
-import baleine.tensor.Halves;
-
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.stream.Collectors;
 
 /**
- * The element type of cached keys, values and latents (llama.cpp's {@code --cache-type-k}): 32-bit floats, or
- * 16-bit floats that halve the cache's memory and the bytes attention reads per token, at the price of rounding
- * each cached value once (f16 keeps 11 significant bits, bf16 8 but a float's range).
+ * The element type of cached keys, values and latents (llama.cpp's {@code --cache-type-k}): 32-bit floats; 16-bit
+ * floats, half the memory (f16 keeps 11 significant bits, bf16 8 but a float's range); or 8-bit integers in blocks
+ * of 32 with a float scale each, 1.125 bytes per value. All but f32 round each cached value once.
  */
 public enum CacheType {
-    F32(null), F16(Halves.Format.F16), BF16(Halves.Format.BF16);
+    F32, F16, BF16, Q8_0;
 
-    private final Halves.Format halves;
-
-    CacheType(Halves.Format halves) {
-        this.halves = halves;
-    }
-
-    /** The 16-bit format, or null for floats. */
-    public Halves.Format halves() {
-        return halves;
-    }
-
-    public int bytes() {
-        return halves == null ? 4 : 2;
-    }
-
-    /** The lower-case name used on the command line and in reports: f32, f16, bf16. */
+    /** The lower-case name used on the command line and in reports: f32, f16, bf16, q8_0. */
     public String label() {
         return name().toLowerCase(Locale.ROOT);
     }

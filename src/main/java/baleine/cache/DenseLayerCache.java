@@ -8,8 +8,8 @@ public final class DenseLayerCache implements LayerCache {
 
     public DenseLayerCache(int kvDim, CacheType type) {
         this.kvDim = kvDim;
-        this.keys = new RowStore(type, kvDim);
-        this.values = new RowStore(type, kvDim);
+        this.keys = RowStore.of(type, kvDim);
+        this.values = RowStore.of(type, kvDim);
     }
 
     @Override
@@ -25,7 +25,7 @@ public final class DenseLayerCache implements LayerCache {
 
     @Override
     public int bytesPerToken() {
-        return valuesPerToken() * keys.type().bytes();
+        return keys.bytesPerRow() + values.bytesPerRow();
     }
 
     public void put(int row, float[] k, int kOff, float[] v, int vOff) {

@@ -13,7 +13,7 @@ public final class LatentLayerCache implements LayerCache {
     public LatentLayerCache(int latentDim, int ropeDim, CacheType type) {
         this.latentDim = latentDim;
         this.ropeDim = ropeDim;
-        this.rows = new RowStore(type, latentDim + ropeDim);
+        this.rows = RowStore.of(type, latentDim + ropeDim);
     }
 
     @Override
@@ -28,7 +28,7 @@ public final class LatentLayerCache implements LayerCache {
 
     @Override
     public int bytesPerToken() {
-        return valuesPerToken() * rows.type().bytes();
+        return rows.bytesPerRow();
     }
 
     /** Stores row {@code row}: {@code src[off ..]} holds latent then rope key. */

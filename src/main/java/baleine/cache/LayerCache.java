@@ -8,6 +8,6 @@ public interface LayerCache {
     /** Values stored per token in this layer. */
     int valuesPerToken();
 
-    /** Bytes stored per token in this layer (values times the {@link CacheType}'s size). */
+    /** Bytes stored per token in this layer (for its {@link CacheType}). */
     int bytesPerToken();
 }

@@ -1,68 +1,64 @@
 package baleine.cache;
 
 import baleine.tensor.Halves;
+import baleine.tensor.Int8Blocks;
 
 import java.util.Arrays;
 
 /**
- * Cached rows of {@code width} values in a {@link CacheType}: floats, or 16-bit halves turned back into floats
- * when attention reads them ({@link #view}), a few rows at a time, so the kernels always see floats.
+ * Cached rows of {@code width} values in a {@link CacheType}: floats, read in place; or 16-bit floats or 8-bit
+ * blocks, turned back into floats when attention reads them ({@link #view}), a few rows at a time, so the
+ * kernels always see floats.
  */
-public final class RowStore {
+public abstract sealed class RowStore {
     private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[2][0]);
     private static final ThreadLocal<int[][]> SCRATCH_ROWS = ThreadLocal.withInitial(() -> new int[2][0]);
 
-    private final CacheType type;
-    private final int width;
-    private float[] floats = new float[0];
-    private short[] halves = new short[0];
+    protected final int width;
 
-    public RowStore(CacheType type, int width) {
-        this.type = type;
+    private RowStore(int width) {
         this.width = width;
     }
 
-    public CacheType type() {
-        return type;
+    public static RowStore of(CacheType type, int width) {
+        return switch (type) {
+            case F32 -> new Floats(width);
+            case F16 -> new Halfs(Halves.Format.F16, width);
+            case BF16 -> new Halfs(Halves.Format.BF16, width);
+            case Q8_0 -> new Bytes(width);
+        };
     }
 
     /** Rows there is room for. */
-    public int rowsHeld() {
-        return (type.halves() == null ? floats.length : halves.length) / width;
-    }
+    public abstract int rowsHeld();
+
+    /** Bytes one row takes. */
+    public abstract int bytesPerRow();
 
     /** Makes room for {@code rows} rows in total, growing by doubling but never past {@code limit} rows. */
     public void ensureRows(int rows, int limit) {
         int held = rowsHeld();
         if (rows > held) {
-            int cap = Math.toIntExact((long) width * Math.max(rows, Math.min(Math.min(2 * held, limit), Integer.MAX_VALUE / width)));
-            if (type.halves() == null) {
-                floats = Arrays.copyOf(floats, cap);
-            } else {
-                halves = Arrays.copyOf(halves, cap);
-            }
+            resize(Math.max(rows, Math.min(Math.min(2 * held, limit), Integer.MAX_VALUE / Math.max(width, Int8Blocks.BLOCK))));
         }
     }
 
+    /** Keeps the first rows and makes room for {@code rows} in all. */
+    protected abstract void resize(int rows);
+
     /** Stores {@code src[off .. off + width)} as row {@code row}. */
-    public void put(int row, float[] src, int off) {
-        if (type.halves() == null) {
-            System.arraycopy(src, off, floats, row * width, width);
-        } else {
-            Halves.fromFloats(type.halves(), src, off, halves, row * width, width);
-        }
-    }
+    public abstract void put(int row, float[] src, int off);
+
+    /** {@code dst[dOff ..]} = values {@code [offset, offset + count)} of row {@code row} as floats. */
+    protected abstract void read(int row, int offset, int count, float[] dst, int dOff);
 
     /**
      * Values {@code [offset, offset + count)} of the rows of positions {@code [from, to)} (position s in row
      * {@code rows[s]}) as floats: position s's values at {@code view.rows()[s] * view.stride() + view.offset()}
-     * of {@code view.data()}. Floats are read in place; halves are converted into this thread's scratch
+     * of {@code view.data()}. Floats are read in place; other types are converted into this thread's scratch
      * {@code slot} (0 or 1: two views at once), valid until the thread's next view in that slot.
      */
     public View view(int[] rows, int from, int to, int offset, int count, int slot) {
-        if (type.halves() == null) {
-            return new View(floats, rows, width, offset);
-        }
         float[][] scratch = SCRATCH.get();
         int[][] scratchRows = SCRATCH_ROWS.get();
         int m = to - from;
@@ -75,7 +71,7 @@ public final class RowStore {
         float[] data = scratch[slot];
         int[] local = scratchRows[slot];
         for (int s = from; s < to; s++) {
-            Halves.toFloats(type.halves(), halves, rows[s] * width + offset, data, (s - from) * count, count);
+            read(rows[s], offset, count, data, (s - from) * count);
             local[s] = s - from;
         }
         return new View(data, local, count, 0);
@@ -83,5 +79,124 @@ public final class RowStore {
 
     /** Rows as floats: position s's values start at {@code rows[s] * stride + offset} of {@code data}. */
     public record View(float[] data, int[] rows, int stride, int offset) {
+    }
+
+    private static final class Floats extends RowStore {
+        private float[] values = new float[0];
+
+        Floats(int width) {
+            super(width);
+        }
+
+        @Override
+        public int rowsHeld() {
+            return values.length / width;
+        }
+
+        @Override
+        public int bytesPerRow() {
+            return 4 * width;
+        }
+
+        @Override
+        protected void resize(int rows) {
+            values = Arrays.copyOf(values, Math.multiplyExact(rows, width));
+        }
+
+        @Override
+        public void put(int row, float[] src, int off) {
+            System.arraycopy(src, off, values, row * width, width);
+        }
+
+        @Override
+        protected void read(int row, int offset, int count, float[] dst, int dOff) {
+            System.arraycopy(values, row * width + offset, dst, dOff, count);
+        }
+
+        @Override
+        public View view(int[] rows, int from, int to, int offset, int count, int slot) {
+            return new View(values, rows, width, offset);
+        }
+    }
+
+    private static final class Halfs extends RowStore {
+        private final Halves.Format format;
+        private short[] values = new short[0];
+
+        Halfs(Halves.Format format, int width) {
+            super(width);
+            this.format = format;
+        }
+
+        @Override
+        public int rowsHeld() {
+            return values.length / width;
+        }
+
+        @Override
+        public int bytesPerRow() {
+            return 2 * width;
+        }
+
+        @Override
+        protected void resize(int rows) {
+            values = Arrays.copyOf(values, Math.multiplyExact(rows, width));
+        }
+
+        @Override
+        public void put(int row, float[] src, int off) {
+            Halves.fromFloats(format, src, off, values, row * width, width);
+        }
+
+        @Override
+        protected void read(int row, int offset, int count, float[] dst, int dOff) {
+            Halves.toFloats(format, values, row * width + offset, dst, dOff, count);
+        }
+    }
+
+    /** Rows of {@link Int8Blocks}: a row's blocks read whole into a buffer, then the asked values copied out. */
+    private static final class Bytes extends RowStore {
+        private static final ThreadLocal<float[]> ROW = ThreadLocal.withInitial(() -> new float[0]);
+        private final int blocks;
+        private byte[] quants = new byte[0];
+        private float[] scales = new float[0];
+
+        Bytes(int width) {
+            super(width);
+            this.blocks = Int8Blocks.blocks(width);
+        }
+
+        @Override
+        public int rowsHeld() {
+            return scales.length / blocks;
+        }
+
+        @Override
+        public int bytesPerRow() {
+            return blocks * (Int8Blocks.BLOCK + 4);
+        }
+
+        @Override
+        protected void resize(int rows) {
+            quants = Arrays.copyOf(quants, Math.multiplyExact(rows, blocks * Int8Blocks.BLOCK));
+            scales = Arrays.copyOf(scales, Math.multiplyExact(rows, blocks));
+        }
+
+        @Override
+        public void put(int row, float[] src, int off) {
+            Int8Blocks.quantize(src, off, width, quants, row * blocks * Int8Blocks.BLOCK, scales, row * blocks);
+        }
+
+        @Override
+        protected void read(int row, int offset, int count, float[] dst, int dOff) {
+            int first = offset / Int8Blocks.BLOCK, last = Int8Blocks.blocks(offset + count);
+            float[] buffer = ROW.get();
+            if (buffer.length < blocks * Int8Blocks.BLOCK) {
+                buffer = new float[blocks * Int8Blocks.BLOCK];
+                ROW.set(buffer);
+            }
+            Int8Blocks.dequantize(quants, (row * blocks + first) * Int8Blocks.BLOCK, scales, row * blocks + first, last - first, buffer, 0);
+            System.arraycopy(buffer, offset - first * Int8Blocks.BLOCK, dst, dOff, count);
+        }
     }
 }

@@ -30,7 +30,7 @@ final class InfoCommand implements Callable<Integer> {
                     .map(e -> e.getKey() + " x" + e.getValue()).collect(Collectors.joining(", ")));
             System.out.println("weights:       " + bytes(i.weightBytes()) + ", of which a generated token reads " + bytes(i.decodeWeightBytes()));
             System.out.println("KV cache:      " + i.kvValuesPerToken() + " values per token per layer, "
-                    + bytes(i.kvBytesPerToken()) + " per token in f32, half that with --cache-type f16 or bf16");
+                    + bytes(i.kvBytesPerToken()) + " per token in f32 (--cache-type f16 or bf16: half, q8_0: 28%)");
         }
         return 0;
     }

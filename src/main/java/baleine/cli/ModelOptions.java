@@ -69,8 +69,8 @@ final class ModelOptions {
     @Option(names = "--cache-type", paramLabel = "TYPE", defaultValue = "f32", converter = CacheKind.class, description = CACHE_HELP)
     CacheType cacheType;
 
-    static final String CACHE_HELP = "element type of the KV cache: f32, or f16 / bf16 (half the memory and the bytes read "
-            + "per token at long contexts; each cached value rounded once, so results differ slightly); default ${DEFAULT-VALUE}";
+    static final String CACHE_HELP = "element type of the KV cache: f32, f16 / bf16 (half the memory) or q8_0 (8-bit blocks, "
+            + "under a third); all but f32 round each cached value once, so results differ slightly; default ${DEFAULT-VALUE}";
 
     /** {@code --cache-type}'s values, spelled as {@link CacheType#label}. */
     static final class CacheKind extends Parsed<CacheType> {

@@ -3,13 +3,14 @@ package baleine.model.blocks;
 import baleine.cache.CacheType;
 import baleine.cache.ContiguousKvCache;
 import baleine.cache.KvCache;
+import baleine.cache.RowStore;
 import baleine.tensor.GgmlType;
-import baleine.tensor.Halves;
 import baleine.tensor.Parallel;
 import baleine.tensor.Quantizer;
 import baleine.tensor.Weight;
 
 import java.lang.foreign.Arena;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 
@@ -59,11 +60,14 @@ final class AttentionChecks {
         return new ContiguousKvCache(List.of(attention.newCache(type)), n);
     }
 
-    /** The value a cache of this type gives back for v. */
-    static float cached(CacheType type, float v) {
-        return type.halves() == null ? v : Halves.toFloat(type.halves(), Halves.fromFloat(type.halves(), v));
+    /** What a cache of this type gives back for a row it stored. */
+    static float[] cached(CacheType type, float[] row) {
+        RowStore store = RowStore.of(type, row.length);
+        store.ensureRows(1, 1);
+        store.put(0, row, 0);
+        RowStore.View v = store.view(new int[]{0}, 0, 1, 0, row.length, 0);
+        return Arrays.copyOfRange(v.data(), v.offset(), v.offset() + row.length);
     }
-
     static float[][] run(AttentionBlock attention, float[][] x, int from, int to, KvCache cache) {
         float[][] in = new float[to - from][];
         for (int t = from; t < to; t++) {

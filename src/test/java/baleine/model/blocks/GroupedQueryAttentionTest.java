@@ -26,7 +26,7 @@ class GroupedQueryAttentionTest {
 
     @ParameterizedTest(name = "{0} heads over {1} KV heads of {2}, {3} tokens, {4} cache")
     @CsvSource({"12, 2, 20, 11, F32", "10, 2, 16, 11, F32", "8, 2, 16, 11, F32", "6, 3, 16, 11, F32", "12, 2, 20, 600, F32",
-            "12, 2, 20, 300, F16", "6, 3, 16, 11, BF16"}) // groups of 4 + 2, 4 + 1, 4, 2; 20 leaves vector tails; 600: a long context
+            "12, 2, 20, 300, F16", "6, 3, 16, 11, BF16", "12, 2, 20, 40, Q8_0"}) // groups of 4 + 2, 4 + 1, 4, 2; 20 leaves vector tails; 600: a long context
     void tokensGetTheSameBitsInAnyBatchOnAnyThreadsAndMatchPlainAttention(int heads, int kvHeads, int headDim, int n, CacheType type) {
         Random rnd = new Random(heads * 31L + headDim);
         GroupedQueryAttention attention = new GroupedQueryAttention(weight(rnd, heads * headDim, HIDDEN), weight(rnd, kvHeads * headDim, HIDDEN),
@@ -58,10 +58,8 @@ class GroupedQueryAttentionTest {
             for (int h = 0; h < a.kvHeads(); h++) {
                 a.rope().apply(k[t], h * hd, t);
             }
-            for (int i = 0; i < k[t].length; i++) {
-                k[t][i] = cached(type, k[t][i]);
-                v[t][i] = cached(type, v[t][i]);
-            }
+            k[t] = cached(type, k[t]);
+            v[t] = cached(type, v[t]);
         }
         float[][] out = new float[n][];
         for (int t = 0; t < n; t++) {
