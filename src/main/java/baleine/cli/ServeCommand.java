@@ -53,7 +53,7 @@ final class ServeCommand implements Callable<Integer> {
             description = "memory for the shared KV cache instead of --cache-tokens, e.g. 512M or 4G (at least what --parallel requests need)")
     String cacheMemory;
 
-    @Option(names = "--no-warmup", description = "skip the short passes run after loading (about 2 s) that let the JIT compile the kernels before the first request")
+    @Option(names = "--no-warmup", description = "skip the short passes run after loading (about 2 s) and the two requests the server then sends itself, which let the JIT compile the kernels and the request path before the first request")
     boolean noWarmup;
 
     @Option(names = "--max-body", defaultValue = "${env:BALEINE_MAX_BODY:-8388608}", description = "largest request body in bytes (default ${DEFAULT-VALUE})")
@@ -114,6 +114,9 @@ final class ServeCommand implements Callable<Integer> {
         } catch (RuntimeException e) {
             server.close();
             throw e.getCause() instanceof RuntimeException r ? r : e;
+        }
+        if (!noWarmup && !server.warmUpRequests()) {
+            System.err.println("baleine: warning: the warm-up requests the server sent itself were not answered; serving anyway");
         }
         System.err.println("baleine: serving '" + server.modelId() + "' at http://" + host + ":" + server.port() + "/v1 ("
                 + parallel + " parallel, " + (key != null ? "API key required" : "no API key") + ")");

@@ -69,6 +69,15 @@ public final class BaleineServer implements AutoCloseable {
         return http.getAddress().getPort();
     }
 
+    /**
+     * Once the model is loaded, sends this server a chat completion and a streamed one of its own ({@link RequestWarmUp});
+     * returns whether both were answered. Clients may already send requests meanwhile.
+     */
+    public boolean warmUpRequests() {
+        awaitLoaded();
+        return RequestWarmUp.run(config.host(), port(), config.apiKey());
+    }
+
     /** Blocks until the model is loaded; rethrows what went wrong. */
     public Baleine awaitLoaded() {
         return loading.join();

@@ -27,6 +27,9 @@ class ServerLimitsTest {
             assertThat(json(wrong).path("error").path("message").asText()).isEqualTo("invalid API key");
             var ok = f.post("/v1/chat/completions", chat("x", "\"max_tokens\":1"), "Authorization", "Bearer s3cret");
             assertThat(ok.statusCode()).isEqualTo(200);
+            assertThat(f.server.warmUpRequests()).as("the warm-up requests carry the key").isTrue();
+            assertThat(RequestWarmUp.run("0.0.0.0", f.server.port(), "s3cret")).as("a wildcard host is reached on loopback").isTrue();
+            assertThat(RequestWarmUp.run("127.0.0.1", f.server.port(), "wrong")).isFalse();
         }
     }
 
