@@ -11,46 +11,47 @@ import java.util.Arrays;
  * kernels always see floats.
  */
 public abstract sealed class RowStore {
-    private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[2][0]);
-    private static final ThreadLocal<int[][]> SCRATCH_ROWS = ThreadLocal.withInitial(() -> new int[2][0]);
-
     protected final int width;
+    /** Array elements a row takes (its values, or its whole blocks). */
+    private final int slots;
+    private int rowsHeld;
 
-    private RowStore(int width) {
+    private RowStore(int width, int slots) {
         this.width = width;
+        this.slots = slots;
     }
 
     public static RowStore of(CacheType type, int width) {
         return switch (type) {
             case F32 -> new Floats(width);
-            case F16 -> new Halfs(Halves.Format.F16, width);
-            case BF16 -> new Halfs(Halves.Format.BF16, width);
-            case Q8_0 -> new Bytes(width);
+            case F16 -> new HalfFloats(Halves.Format.F16, width);
+            case BF16 -> new HalfFloats(Halves.Format.BF16, width);
+            case Q8_0 -> new BlockBytes(width);
         };
     }
 
     /** Rows there is room for. */
-    public abstract int rowsHeld();
+    public int rowsHeld() {
+        return rowsHeld;
+    }
+
+    /** Makes room for {@code rows} rows in total, growing by doubling but never past {@code limit} rows. */
+    public void ensureRows(int rows, int limit) {
+        if (rows > rowsHeld) {
+            int cap = Math.max(rows, Math.min(Math.min(2 * rowsHeld, limit), Integer.MAX_VALUE / slots));
+            resize(Math.multiplyExact(cap, slots));
+            rowsHeld = cap;
+        }
+    }
 
     /** Bytes one row takes. */
     public abstract int bytesPerRow();
 
-    /** Makes room for {@code rows} rows in total, growing by doubling but never past {@code limit} rows. */
-    public void ensureRows(int rows, int limit) {
-        int held = rowsHeld();
-        if (rows > held) {
-            resize(Math.max(rows, Math.min(Math.min(2 * held, limit), Integer.MAX_VALUE / Math.max(width, Int8Blocks.BLOCK))));
-        }
-    }
-
-    /** Keeps the first rows and makes room for {@code rows} in all. */
-    protected abstract void resize(int rows);
+    /** Keeps the rows held and makes room for {@code elements} array elements in all. */
+    protected abstract void resize(int elements);
 
     /** Stores {@code src[off .. off + width)} as row {@code row}. */
     public abstract void put(int row, float[] src, int off);
-
-    /** {@code dst[dOff ..]} = values {@code [offset, offset + count)} of row {@code row} as floats. */
-    protected abstract void read(int row, int offset, int count, float[] dst, int dOff);
 
     /**
      * Values {@code [offset, offset + count)} of the rows of positions {@code [from, to)} (position s in row
@@ -58,24 +59,7 @@ public abstract sealed class RowStore {
      * of {@code view.data()}. Floats are read in place; other types are converted into this thread's scratch
      * {@code slot} (0 or 1: two views at once), valid until the thread's next view in that slot.
      */
-    public View view(int[] rows, int from, int to, int offset, int count, int slot) {
-        float[][] scratch = SCRATCH.get();
-        int[][] scratchRows = SCRATCH_ROWS.get();
-        int m = to - from;
-        if (scratch[slot].length < m * count) {
-            scratch[slot] = new float[Math.max(m * count, scratch[slot].length + scratch[slot].length / 2)];
-        }
-        if (scratchRows[slot].length < to) {
-            scratchRows[slot] = new int[Math.max(to, scratchRows[slot].length + scratchRows[slot].length / 2)];
-        }
-        float[] data = scratch[slot];
-        int[] local = scratchRows[slot];
-        for (int s = from; s < to; s++) {
-            read(rows[s], offset, count, data, (s - from) * count);
-            local[s] = s - from;
-        }
-        return new View(data, local, count, 0);
-    }
+    public abstract View view(int[] rows, int from, int to, int offset, int count, int slot);
 
     /** Rows as floats: position s's values start at {@code rows[s] * stride + offset} of {@code data}. */
     public record View(float[] data, int[] rows, int stride, int offset) {
@@ -85,12 +69,7 @@ public abstract sealed class RowStore {
         private float[] values = new float[0];
 
         Floats(int width) {
-            super(width);
-        }
-
-        @Override
-        public int rowsHeld() {
-            return values.length / width;
+            super(width, width);
         }
 
         @Override
@@ -99,8 +78,8 @@ public abstract sealed class RowStore {
         }
 
         @Override
-        protected void resize(int rows) {
-            values = Arrays.copyOf(values, Math.multiplyExact(rows, width));
+        protected void resize(int elements) {
+            values = Arrays.copyOf(values, elements);
         }
 
         @Override
@@ -109,28 +88,51 @@ public abstract sealed class RowStore {
         }
 
         @Override
-        protected void read(int row, int offset, int count, float[] dst, int dOff) {
-            System.arraycopy(values, row * width + offset, dst, dOff, count);
-        }
-
-        @Override
         public View view(int[] rows, int from, int to, int offset, int count, int slot) {
             return new View(values, rows, width, offset);
         }
     }
 
-    private static final class Halfs extends RowStore {
+    /** Rows stored in another type, read back into floats in a per-thread scratch. */
+    private abstract static sealed class Converted extends RowStore {
+        private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[2][0]);
+        private static final ThreadLocal<int[][]> SCRATCH_ROWS = ThreadLocal.withInitial(() -> new int[2][0]);
+
+        Converted(int width, int slots) {
+            super(width, slots);
+        }
+
+        /** {@code dst[dOff ..]} = values {@code [offset, offset + count)} of row {@code row} as floats. */
+        abstract void read(int row, int offset, int count, float[] dst, int dOff);
+
+        @Override
+        public View view(int[] rows, int from, int to, int offset, int count, int slot) {
+            float[][] scratch = SCRATCH.get();
+            int[][] scratchRows = SCRATCH_ROWS.get();
+            int m = to - from;
+            if (scratch[slot].length < m * count) {
+                scratch[slot] = new float[Math.max(m * count, scratch[slot].length + scratch[slot].length / 2)];
+            }
+            if (scratchRows[slot].length < to) {
+                scratchRows[slot] = new int[Math.max(to, scratchRows[slot].length + scratchRows[slot].length / 2)];
+            }
+            float[] data = scratch[slot];
+            int[] local = scratchRows[slot];
+            for (int s = from; s < to; s++) {
+                read(rows[s], offset, count, data, (s - from) * count);
+                local[s] = s - from;
+            }
+            return new View(data, local, count, 0);
+        }
+    }
+
+    private static final class HalfFloats extends Converted {
         private final Halves.Format format;
         private short[] values = new short[0];
 
-        Halfs(Halves.Format format, int width) {
-            super(width);
+        HalfFloats(Halves.Format format, int width) {
+            super(width, width);
             this.format = format;
-        }
-
-        @Override
-        public int rowsHeld() {
-            return values.length / width;
         }
 
         @Override
@@ -139,8 +141,8 @@ public abstract sealed class RowStore {
         }
 
         @Override
-        protected void resize(int rows) {
-            values = Arrays.copyOf(values, Math.multiplyExact(rows, width));
+        protected void resize(int elements) {
+            values = Arrays.copyOf(values, elements);
         }
 
         @Override
@@ -149,37 +151,32 @@ public abstract sealed class RowStore {
         }
 
         @Override
-        protected void read(int row, int offset, int count, float[] dst, int dOff) {
+        void read(int row, int offset, int count, float[] dst, int dOff) {
             Halves.toFloats(format, values, row * width + offset, dst, dOff, count);
         }
     }
 
     /** Rows of {@link Int8Blocks}: a row's blocks read whole into a buffer, then the asked values copied out. */
-    private static final class Bytes extends RowStore {
+    private static final class BlockBytes extends Converted {
         private static final ThreadLocal<float[]> ROW = ThreadLocal.withInitial(() -> new float[0]);
         private final int blocks;
         private byte[] quants = new byte[0];
         private float[] scales = new float[0];
 
-        Bytes(int width) {
-            super(width);
+        BlockBytes(int width) {
+            super(width, Int8Blocks.blocks(width) * Int8Blocks.BLOCK);
             this.blocks = Int8Blocks.blocks(width);
         }
 
         @Override
-        public int rowsHeld() {
-            return scales.length / blocks;
-        }
-
-        @Override
         public int bytesPerRow() {
-            return blocks * (Int8Blocks.BLOCK + 4);
+            return blocks * (Int8Blocks.BLOCK + Float.BYTES);
         }
 
         @Override
-        protected void resize(int rows) {
-            quants = Arrays.copyOf(quants, Math.multiplyExact(rows, blocks * Int8Blocks.BLOCK));
-            scales = Arrays.copyOf(scales, Math.multiplyExact(rows, blocks));
+        protected void resize(int elements) {
+            quants = Arrays.copyOf(quants, elements);
+            scales = Arrays.copyOf(scales, elements / Int8Blocks.BLOCK);
         }
 
         @Override
@@ -188,7 +185,7 @@ public abstract sealed class RowStore {
         }
 
         @Override
-        protected void read(int row, int offset, int count, float[] dst, int dOff) {
+        void read(int row, int offset, int count, float[] dst, int dOff) {
             int first = offset / Int8Blocks.BLOCK, last = Int8Blocks.blocks(offset + count);
             float[] buffer = ROW.get();
             if (buffer.length < blocks * Int8Blocks.BLOCK) {
