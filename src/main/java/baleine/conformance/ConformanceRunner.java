@@ -1,5 +1,6 @@
 package baleine.conformance;
 
+import baleine.cache.CacheType;
 import baleine.chat.ChatTemplate;
 import baleine.format.ModelFormatException;
 import baleine.model.Architectures;
@@ -49,10 +50,20 @@ public final class ConformanceRunner {
 
     private final Path dir;
     private final PrintStream out;
+    private final CacheType cacheType;
 
     public ConformanceRunner(Path dir, PrintStream out) {
+        this(dir, out, CacheType.F32);
+    }
+
+    /**
+     * Evaluating the models with their KV cache in {@code cacheType}: the references were computed with an f32 cache,
+     * so with another type cases may miss their tolerance; their top-1 agreement shows whether choices change.
+     */
+    public ConformanceRunner(Path dir, PrintStream out, CacheType cacheType) {
         this.dir = dir;
         this.out = out;
+        this.cacheType = cacheType;
     }
 
     public Report run(Kind only) {
@@ -184,6 +195,7 @@ public final class ConformanceRunner {
 
     private void evaluateModel(String modelPath, List<JsonNode> cases, Map<String, Evaluated> evaluated) {
         try (DecoderModel model = Architectures.load(dir.resolve(modelPath))) {
+            model.setCacheType(cacheType);
             Map<String, float[][]> logitsByTokens = new HashMap<>();
             for (JsonNode c : cases) {
                 int[] tokens = tokens(c.path("tokens"));
