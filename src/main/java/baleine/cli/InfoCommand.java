@@ -1,5 +1,6 @@
 package baleine.cli;
 
+import baleine.cache.CacheType;
 import baleine.format.WeightMemory;
 import baleine.model.Architectures;
 import baleine.model.DecoderModel;
@@ -7,6 +8,7 @@ import baleine.model.ModelInfo;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
+import java.util.Arrays;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
 
@@ -29,10 +31,18 @@ final class InfoCommand implements Callable<Integer> {
             System.out.println("tensor types:  " + i.tensorTypes().entrySet().stream()
                     .map(e -> e.getKey() + " x" + e.getValue()).collect(Collectors.joining(", ")));
             System.out.println("weights:       " + bytes(i.weightBytes()) + ", of which a generated token reads " + bytes(i.decodeWeightBytes()));
-            System.out.println("KV cache:      " + i.kvValuesPerToken() + " values per token per layer, "
-                    + bytes(i.kvBytesPerToken()) + " per token in f32 (--cache-type f16 or bf16: half, q8_0: 28%)");
+            System.out.println("KV cache:      " + i.kvValuesPerToken() + " values per token per layer; per token "
+                    + Arrays.stream(CacheType.values()).map(t -> t.label() + " " + bytes(cacheBytesPerToken(m, t))).collect(Collectors.joining(", "))
+                    + " (--cache-type); the whole " + i.contextLength() + "-token context in f32: "
+                    + bytes(cacheBytesPerToken(m, CacheType.F32) * i.contextLength()));
         }
         return 0;
+    }
+
+    /** Bytes per cached token with the cache in {@code type}: as a cache of that type would hold them. */
+    private static long cacheBytesPerToken(DecoderModel m, CacheType type) {
+        m.setCacheType(type);
+        return m.newCache(1).bytesPerToken();
     }
 
     static String human(long n) {

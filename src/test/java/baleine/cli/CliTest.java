@@ -44,6 +44,8 @@ class CliTest {
         assertThat(info.exit()).as(info.err()).isZero();
         assertThat(info.out()).contains("architecture:  deepseek2", "MLA", "total", "active per token", "Q8_0", "KV cache:",
                 "48 values per token per layer");
+        // 3 layers x 48 values: 4, 2, 2 bytes per value; q8_0 two blocks of 32 (one partial) at 36 bytes
+        assertThat(info.out()).contains("per token f32 576 B, f16 288 B, bf16 288 B, q8_0 216 B (--cache-type)");
     }
 
     @Test
