@@ -40,6 +40,11 @@ public final class Main {
             return 2;
         });
         cl.setParameterExceptionHandler(Main::parameterError);
+        for (CommandLine sub : cl.getSubcommands().values()) { // `baleine CMD --help`, as the error hint says
+            if (!sub.getCommandSpec().mixinStandardHelpOptions()) {
+                sub.getCommandSpec().mixinStandardHelpOptions(true).version(cl.getCommandSpec().version());
+            }
+        }
         return cl;
     }
 }

@@ -123,6 +123,12 @@ class CliTest {
                 .doesNotContain("Usage:");
         assertThat(run("bench").err()).contains("error: Missing required parameter: 'MODEL'").doesNotContain("Usage:");
         assertThat(run().err()).startsWith("Usage: baleine").contains("serve", "bench");
+        for (String command : new String[]{"run", "generate", "serve", "bench", "info", "conformance"}) { // where the hint points
+            Run help = run(command, "--help");
+            assertThat(help.exit()).as(command).isZero();
+            assertThat(help.out()).as(command).startsWith("Usage: baleine " + command);
+        }
+        assertThat(run("bench", "--version").out()).startsWith("baleine ");
     }
 
     @Test
