@@ -66,7 +66,7 @@ final class ModelOptions {
         }
     }
 
-    @Option(names = "--cache-type", paramLabel = "TYPE", defaultValue = "f32", converter = CacheKind.class, description = CACHE_HELP)
+    @Option(names = "--cache-type", paramLabel = "TYPE", defaultValue = "${env:BALEINE_CACHE_TYPE:-f32}", converter = CacheKind.class, description = CACHE_HELP)
     CacheType cacheType;
 
     static final String CACHE_HELP = "element type of the KV cache: f32, f16 / bf16 (half the memory) or q8_0 (8-bit blocks, "
