@@ -1,5 +1,6 @@
 package baleine.bench;
 
+import baleine.cache.CacheType;
 import baleine.cache.LatentLayerCache;
 import baleine.model.blocks.LatentAttention;
 import baleine.model.blocks.LatentUpProjection;
@@ -42,6 +43,10 @@ public class KernelBenchmark {
     @Param({"4096", "16384"})
     public int cached;
 
+    /** The MLA step's cache type; compare them with {@code -p cacheType=f32,f16,bf16,q8_0}. */
+    @Param({"f32"})
+    public String cacheType;
+
     final Random rnd = new Random(1);
     float[] hidden, normWeight, heads, logits, routerLogits, gate, up;
     RmsNorm norm;
@@ -79,7 +84,7 @@ public class KernelBenchmark {
         mla = new LatentAttention(null, null, weight(h * 192, 1024), weight(576, 1024), new RmsNorm(gaussian(512), 1e-6f),
                 new LatentUpProjection.Split(weight(h * 512, 128), weight(h * 128, 512), 512, 128), weight(1024, h * 128),
                 h, 128, 64, 128, 512, 0.135f, rope);
-        kv = new baleine.cache.ContiguousKvCache(java.util.List.of(mla.newCache(baleine.cache.CacheType.F32)), cached + 1);
+        kv = new baleine.cache.ContiguousKvCache(java.util.List.of(mla.newCache(CacheType.parse(cacheType))), cached + 1);
         cache = (LatentLayerCache) kv.layer(0);
         cache.ensureRows(cached + 1, cached + 1);
         float[] row = new float[576];
