@@ -97,6 +97,8 @@ public abstract sealed class RowStore {
     private abstract static sealed class Converted extends RowStore {
         private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[2][0]);
         private static final ThreadLocal<int[][]> SCRATCH_ROWS = ThreadLocal.withInitial(() -> new int[2][0]);
+        /** The last view handed out per slot, handed out again while it still describes the scratch (no garbage per block). */
+        private static final ThreadLocal<View[]> LAST = ThreadLocal.withInitial(() -> new View[2]);
 
         Converted(int width, int slots) {
             super(width, slots);
@@ -122,7 +124,11 @@ public abstract sealed class RowStore {
                 read(rows[s], offset, count, data, (s - from) * count);
                 local[s] = s - from;
             }
-            return new View(data, local, count, 0);
+            View[] last = LAST.get();
+            if (last[slot] == null || last[slot].data() != data || last[slot].rows() != local || last[slot].stride() != count) {
+                last[slot] = new View(data, local, count, 0);
+            }
+            return last[slot];
         }
     }
 

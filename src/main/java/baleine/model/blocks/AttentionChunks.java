@@ -61,7 +61,7 @@ final class AttentionChunks {
         int per = rowsPerChunk(len), from = c * per, to = Math.min(len, from + per), m = to - from;
         RowStore.View v = cache.view(rows, from, to);
         float[][] att = ScoreRows.take(count, m);
-        HeadTiles.scores(v.data(), v.rows(), from, to, v.stride(), v.offset(), width, q, q0, count, att);
+        HeadTiles.scores(v.data(), v.rows(), from, to, v.stride(), v.offset(), width, q, q0, count, att, from);
         for (int k = 0; k < count; k++) {
             VectorMath.scale(att[k], 0, m, scale);
             float max = VectorMath.max(att[k], 0, m);
@@ -69,7 +69,7 @@ final class AttentionChunks {
             p.sum[slot0 + k] = VectorMath.expSum(att[k], 0, m, max);
             Arrays.fill(p.acc[slot0 + k], 0, mixWidth, 0f);
         }
-        HeadTiles.mix(v.data(), v.rows(), from, to, v.stride(), v.offset(), mixWidth, att, p.acc, slot0, count);
+        HeadTiles.mix(v.data(), v.rows(), from, to, v.stride(), v.offset(), mixWidth, att, from, p.acc, slot0, count);
     }
 
     /** {@code out[0 .. width)} = one head's attention: its partials in slots first, first + step, ... (one per chunk) merged. */

@@ -18,6 +18,8 @@ public record GroupedQueryAttention(Weight q, Weight k, Weight v, float[] qBias,
                                    int heads, int kvHeads, int headDim, Rope rope) implements AttentionBlock {
     /** Per thread: a block of heads' queries of the current token, and their attended values. */
     private static final ThreadLocal<float[][]> QUERY = new ThreadLocal<>(), MIXED = new ThreadLocal<>();
+    /** Cached positions read at a time (a multiple of four). */
+    private static final int BLOCK = 256;
 
     @Override
     public LayerCache newCache(CacheType type) {
@@ -62,22 +64,29 @@ public record GroupedQueryAttention(Weight q, Weight k, Weight v, float[] qBias,
      */
     private void attendHeads(DenseLayerCache cache, int[] rows, int start, float[][] qs, int t0, int t1, int g, int h0, int count, float scale,
                              float[][] out) {
-        // the group's keys and values of every position these tokens see, as floats
-        RowStore.View keys = cache.keys(rows, 0, start + t1, g * headDim, headDim);
-        RowStore.View values = cache.values(rows, 0, start + t1, g * headDim, headDim);
         float[][] att = ScoreRows.take(count, start + t1), q = fourRows(QUERY, headDim), acc = fourRows(MIXED, headDim);
         for (int t = t0; t < t1; t++) {
             int len = start + t + 1;
             for (int k = 0; k < count; k++) {
                 System.arraycopy(qs[t], (h0 + k) * headDim, q[k], 0, headDim);
             }
-            HeadTiles.scores(keys.data(), keys.rows(), 0, len, keys.stride(), keys.offset(), headDim, q, 0, count, att);
+            // the group's keys, then its values, BLOCK positions at a time: a 16- or 8-bit cache is read back into a
+            // scratch of one block, not of the whole context (blocks start at multiples of four: the same kernels)
+            for (int b0 = 0; b0 < len; b0 += BLOCK) {
+                int b1 = Math.min(len, b0 + BLOCK);
+                RowStore.View keys = cache.keys(rows, b0, b1, g * headDim, headDim);
+                HeadTiles.scores(keys.data(), keys.rows(), b0, b1, keys.stride(), keys.offset(), headDim, q, 0, count, att, 0);
+            }
             for (int k = 0; k < count; k++) {
                 VectorMath.scale(att[k], 0, len, scale);
                 VectorMath.softmax(att[k], 0, len);
                 Arrays.fill(acc[k], 0f);
             }
-            HeadTiles.mix(values.data(), values.rows(), 0, len, values.stride(), values.offset(), headDim, att, acc, 0, count);
+            for (int b0 = 0; b0 < len; b0 += BLOCK) {
+                int b1 = Math.min(len, b0 + BLOCK);
+                RowStore.View values = cache.values(rows, b0, b1, g * headDim, headDim);
+                HeadTiles.mix(values.data(), values.rows(), b0, b1, values.stride(), values.offset(), headDim, att, 0, acc, 0, count);
+            }
             for (int k = 0; k < count; k++) {
                 System.arraycopy(acc[k], 0, out[t], (h0 + k) * headDim, headDim);
             }

@@ -18,11 +18,11 @@ final class HeadTiles {
     }
 
     /**
-     * {@code att[k][s - from] = q[q0 + k] . cached row s} over {@code width} values for k < count and rows s in
+     * {@code att[k][s - attFrom] = q[q0 + k] . cached row s} over {@code width} values for k < count and rows s in
      * [from, to) (row s at {@code rows[s] * stride + offset} of {@code cache}), rows and queries four by four;
      * {@code from} is a multiple of four, so each row meets the same kernel in any range.
      */
-    static void scores(float[] cache, int[] rows, int from, int to, int stride, int offset, int width, float[][] q, int q0, int count, float[][] att) {
+    static void scores(float[] cache, int[] rows, int from, int to, int stride, int offset, int width, float[][] q, int q0, int count, float[][] att, int attFrom) {
         float[] tile = TILE.get(), four = FOUR.get();
         int s = from;
         for (; s + 4 <= to; s += 4) {
@@ -33,13 +33,13 @@ final class HeadTiles {
                 VectorMath.dotRows4x4(cache, o0, o1, o2, o3, q, q0 + k, width, tile);
                 for (int i = 0; i < 4; i++) {
                     for (int j = 0; j < 4; j++) {
-                        att[k + j][s - from + i] = tile[4 * i + j];
+                        att[k + j][s - attFrom + i] = tile[4 * i + j];
                     }
                 }
             }
             for (; k < count; k++) {
                 for (int i = 0; i < 4; i++) {
-                    att[k][s - from + i] = VectorMath.dot(q[q0 + k], 0, cache, rows[s + i] * stride + offset, width);
+                    att[k][s - attFrom + i] = VectorMath.dot(q[q0 + k], 0, cache, rows[s + i] * stride + offset, width);
                 }
             }
         }
@@ -48,17 +48,20 @@ final class HeadTiles {
             for (; k + 4 <= count; k += 4) {
                 VectorMath.dot4(cache, rows[s] * stride + offset, q, q0 + k, 0, width, four);
                 for (int j = 0; j < 4; j++) {
-                    att[k + j][s - from] = four[j];
+                    att[k + j][s - attFrom] = four[j];
                 }
             }
             for (; k < count; k++) {
-                att[k][s - from] = VectorMath.dot(q[q0 + k], 0, cache, rows[s] * stride + offset, width);
+                att[k][s - attFrom] = VectorMath.dot(q[q0 + k], 0, cache, rows[s] * stride + offset, width);
             }
         }
     }
 
-    /** {@code out[out0 + k][0 .. width) += sum_s att[k][s - from] * cached row s} for k < count and s in [from, to), placed as in {@link #scores}. */
-    static void mix(float[] cache, int[] rows, int from, int to, int stride, int offset, int width, float[][] att, float[][] out, int out0, int count) {
+    /**
+     * {@code out[out0 + k][0 .. width) += sum_s att[k][s - attFrom] * cached row s} for k < count and s in [from, to),
+     * placed as in {@link #scores}; rows added in order, so consecutive ranges add up as one.
+     */
+    static void mix(float[] cache, int[] rows, int from, int to, int stride, int offset, int width, float[][] att, int attFrom, float[][] out, int out0, int count) {
         float[] tile = TILE.get(), four = FOUR.get();
         int s = from;
         for (; s + 4 <= to; s += 4) {
@@ -68,14 +71,14 @@ final class HeadTiles {
             for (; k + 4 <= count; k += 4) {
                 for (int i = 0; i < 4; i++) {
                     for (int j = 0; j < 4; j++) {
-                        tile[4 * i + j] = att[k + j][s - from + i];
+                        tile[4 * i + j] = att[k + j][s - attFrom + i];
                     }
                 }
                 VectorMath.axpyRows4x4(tile, cache, o0, o1, o2, o3, out, out0 + k, width);
             }
             for (; k < count; k++) {
                 for (int i = 0; i < 4; i++) {
-                    VectorMath.axpy(att[k][s - from + i], cache, rows[s + i] * stride + offset, out[out0 + k], 0, width);
+                    VectorMath.axpy(att[k][s - attFrom + i], cache, rows[s + i] * stride + offset, out[out0 + k], 0, width);
                 }
             }
         }
@@ -83,12 +86,12 @@ final class HeadTiles {
             int k = 0;
             for (; k + 4 <= count; k += 4) {
                 for (int j = 0; j < 4; j++) {
-                    four[j] = att[k + j][s - from];
+                    four[j] = att[k + j][s - attFrom];
                 }
                 VectorMath.axpy4(four, cache, rows[s] * stride + offset, out, out0 + k, 0, width);
             }
             for (; k < count; k++) {
-                VectorMath.axpy(att[k][s - from], cache, rows[s] * stride + offset, out[out0 + k], 0, width);
+                VectorMath.axpy(att[k][s - attFrom], cache, rows[s] * stride + offset, out[out0 + k], 0, width);
             }
         }
     }
