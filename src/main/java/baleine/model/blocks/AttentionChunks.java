@@ -53,15 +53,15 @@ final class AttentionChunks {
 
     /**
      * Chunk {@code c} of a context of {@code len} cached rows (position s in row {@code rows[s]}) for the queries
-     * {@code q[q0 + k]}, k < count: scores over a row's first {@code width} values, times {@code scale}; the
-     * weighted sum over its first {@code mixWidth}. Results in slots {@code slot0 + k}.
+     * {@code q[q0 + k]}, k < count: scores over whole rows (latent and rope key), times {@code scale}; the
+     * weighted sum over a row's first {@code mixWidth} values (the latent). Results in slots {@code slot0 + k}.
      */
-    static void attend(LatentLayerCache cache, int[] rows, int len, int c, int width, int mixWidth,
+    static void attend(LatentLayerCache cache, int[] rows, int len, int c, int mixWidth,
                        float[][] q, int q0, int count, float scale, Partials p, int slot0) {
         int per = rowsPerChunk(len), from = c * per, to = Math.min(len, from + per), m = to - from;
         RowStore.View v = cache.view(rows, from, to);
         float[][] att = ScoreRows.take(count, m);
-        HeadTiles.scores(v.data(), v.rows(), from, to, v.stride(), v.offset(), width, q, q0, count, att, from);
+        HeadTiles.scores(v.data(), v.rows(), from, to, v.stride(), v.offset(), cache.valuesPerToken(), q, q0, count, att, from);
         for (int k = 0; k < count; k++) {
             VectorMath.scale(att[k], 0, m, scale);
             float max = VectorMath.max(att[k], 0, m);

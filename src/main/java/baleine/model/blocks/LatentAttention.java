@@ -116,19 +116,18 @@ public record LatentAttention(Weight qA, RmsNorm qANorm, Weight qB, Weight kvA, 
      * fewer chunks than workers, each chunk's heads are split too): partials in slot {@code c * heads + h}.
      */
     private AttentionChunks.Partials attendChunks(float[][] queries, LatentLayerCache cache, int[] rows, int len, int chunks) {
-        int width = kvLora + ropeDim;
         int groups = Math.min(fours(), Math.max(1, (Parallel.threads() + chunks - 1) / chunks));
         AttentionChunks.Partials p = AttentionChunks.Partials.take(chunks * heads, kvLora);
         Parallel.forEach(chunks * groups, u -> {
             int c = u / groups, h0 = firstHead(u % groups, groups), h1 = firstHead(u % groups + 1, groups);
-            AttentionChunks.attend(cache, rows, len, c, width, kvLora, queries, h0, h1 - h0, scale, p, c * heads + h0);
+            AttentionChunks.attend(cache, rows, len, c, kvLora, queries, h0, h1 - h0, scale, p, c * heads + h0);
         });
         return p;
     }
 
     /** Heads [h0, h1) of tokens start .. start + n - 1, token by token, chunk by chunk: the same bits as {@link #attendChunks}. */
     private void attendTokens(int h0, int h1, int n, LatentLayerCache cache, int[] rows, int start, float[][] queries) {
-        int count = h1 - h0, width = kvLora + ropeDim;
+        int count = h1 - h0;
         float[][] qt = new float[count][];
         for (int t = 0; t < n; t++) {
             int len = start + t + 1, chunks = AttentionChunks.chunks(len);
@@ -137,7 +136,7 @@ public record LatentAttention(Weight qA, RmsNorm qANorm, Weight qB, Weight kvA, 
             }
             AttentionChunks.Partials p = AttentionChunks.Partials.take(chunks * count, kvLora);
             for (int c = 0; c < chunks; c++) {
-                AttentionChunks.attend(cache, rows, len, c, width, kvLora, qt, 0, count, scale, p, c * count);
+                AttentionChunks.attend(cache, rows, len, c, kvLora, qt, 0, count, scale, p, c * count);
             }
             for (int k = 0; k < count; k++) {
                 AttentionChunks.merge(p, chunks, k, count, qt[k], kvLora);
