@@ -24,7 +24,8 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 public final class HugePages {
     public static final long SIZE = 2L << 20;
     private static final Path ENABLED = Path.of("/sys/kernel/mm/transparent_hugepage/enabled");
-    private static final int PROT_READ_WRITE = 0x3, MAP_PRIVATE_ANONYMOUS = 0x22, MADV_HUGEPAGE = 14;
+    private static final int PROT_READ_WRITE = 0x3, MAP_PRIVATE_ANONYMOUS = 0x22, MADV_DONTNEED = 4, MADV_HUGEPAGE = 14;
+    private static final long PAGE = 4096;
 
     private HugePages() {
     }
@@ -136,6 +137,25 @@ public final class HugePages {
             throw new IllegalStateException("madvise failed: " + t, t);
         }
         return aligned;
+    }
+
+    /**
+     * Takes the pages of {@code fileMapped}, part of a read-only file mapping, out of this process's resident
+     * memory (madvise(MADV_DONTNEED); whole 4 KiB pages, so its neighbours' too): they stay in the page cache,
+     * and a later read maps them again. Only for file mappings: anonymous memory would lose its contents.
+     */
+    public static void releaseFilePages(MemorySegment fileMapped) {
+        long start = fileMapped.address() & -PAGE;
+        long end = (fileMapped.address() + fileMapped.byteSize() + PAGE - 1) & -PAGE;
+        if (end == start) {
+            return;
+        }
+        try {
+            int rc = (int) Native.MADVISE.invokeExact(MemorySegment.ofAddress(start), end - start, MADV_DONTNEED);
+            assert rc == 0;
+        } catch (Throwable t) {
+            throw new IllegalStateException("madvise failed: " + t, t);
+        }
     }
 
     private static void unmap(long address, long length) {

@@ -3,8 +3,10 @@ package baleine.format;
 import baleine.RandomModels;
 import baleine.model.Architectures;
 import baleine.model.DecoderModel;
+import baleine.tensor.BlockWeight;
 import baleine.tensor.GgmlType;
 import baleine.tensor.HugePages;
+import baleine.tensor.Weight;
 import baleine.writer.ModelPresets;
 import baleine.writer.RandomModelWriter;
 import org.junit.jupiter.api.Test;
@@ -12,6 +14,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -59,6 +63,57 @@ class WeightMemoryTest {
             assertThat(f.tensor(0, 64, false).get(ValueLayout.JAVA_BYTE, 5)).isEqualTo(bytes[5]);
             assertThatThrownBy(() -> f.tensor(0, 64, true)).isInstanceOf(IllegalStateException.class).hasMessageContaining("after the model was built");
         }
+    }
+
+    /**
+     * An embedding table beside huge pages is read row by row from the mapping, and what the reads mapped (up to
+     * 64 KiB of file around each page fault) leaves this process's resident memory after each row, as does the
+     * header once the model is built; read again, the rows are the same.
+     */
+    @Test
+    void rowTablesBesideHugePagesLeaveNothingResident(@TempDir Path dir) throws Exception {
+        int rows = 1024, cols = 1024;
+        byte[] bytes = new byte[rows * cols * 4];
+        var random = new Random(11);
+        ByteBuffer values = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
+        for (int i = 0; i < rows * cols; i++) {
+            values.putFloat(random.nextFloat() - 0.5f);
+        }
+        Path file = Files.write(dir.resolve("table.bin"), bytes);
+        if (!HUGE_PAGES) {
+            return;
+        }
+        try (MappedFile f = MappedFile.open(file, WeightMemory.HUGE_PAGES)) {
+            Weight table = f.rowTable(new BlockWeight("token_embd.weight", GgmlType.F32, f.tensor(0, bytes.length, false), rows, cols), 0, bytes.length);
+            float[] row = new float[cols];
+            for (int pass = 0; pass < 2; pass++) {
+                for (int r : new int[] {0, 517, 1023}) {
+                    table.decodeRow(r, row);
+                    for (int c = 0; c < cols; c += 97) {
+                        assertThat(row[c]).isEqualTo(values.getFloat((r * cols + c) * 4));
+                    }
+                    assertThat(residentBytes(f.segment)).as("the mapping's resident bytes after row %d", r).isZero();
+                }
+            }
+            assertThat(f.tensor(0, bytes.length, false).get(ValueLayout.JAVA_BYTE, 300_000)).isEqualTo(bytes[300_000]); // read in place...
+            assertThat(residentBytes(f.segment)).isPositive(); // ...stays resident, until the model is built
+            f.endReads();
+            assertThat(residentBytes(f.segment)).isZero();
+        }
+    }
+
+    /** Rss of this process's mapping that holds {@code segment} (/proc/self/smaps). */
+    private static long residentBytes(MemorySegment segment) throws Exception {
+        boolean inside = false;
+        for (String line : Files.readAllLines(Path.of("/proc/self/smaps"))) {
+            if (line.matches("^[0-9a-f]+-[0-9a-f]+ .*")) {
+                String[] range = line.substring(0, line.indexOf(' ')).split("-");
+                inside = Long.parseUnsignedLong(range[0], 16) <= segment.address() && segment.address() < Long.parseUnsignedLong(range[1], 16);
+            } else if (inside && line.startsWith("Rss:")) {
+                return Long.parseLong(line.replaceAll("\\D", "")) * 1024;
+            }
+        }
+        throw new AssertionError("no mapping holds address " + segment.address());
     }
 
     /** Open file descriptors of this process on {@code file}. */

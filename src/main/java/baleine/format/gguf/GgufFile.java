@@ -5,6 +5,7 @@ import baleine.format.WeightMemory;
 import baleine.format.ModelFormatException;
 import baleine.tensor.GgmlType;
 import baleine.tensor.Le;
+import baleine.tensor.Weight;
 
 import java.lang.foreign.MemorySegment;
 import java.nio.charset.CharacterCodingException;
@@ -54,6 +55,11 @@ public final class GgufFile implements AutoCloseable {
     /** The tensor's bytes: {@code streamed} through the kernels whole (huge pages, when chosen), or read a row at a time (the mapping). */
     public MemorySegment data(TensorInfo t, boolean streamed) {
         return file.tensor(t.offset(), t.bytes(), streamed);
+    }
+
+    /** {@code table}, made of {@code data(t, false)}, as it is served a row at a time: see {@link MappedFile#rowTable}. */
+    public Weight rowTable(TensorInfo t, Weight table) {
+        return file.rowTable(table, t.offset(), t.bytes());
     }
 
     public static GgufFile open(Path path) {

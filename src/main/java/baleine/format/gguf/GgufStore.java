@@ -121,7 +121,7 @@ public final class GgufStore implements TensorStore {
 
     @Override
     public Weight rowTable(String name) {
-        return weight(name, false);
+        return owner.get(name).rowTable(info(name), weight(name, false));
     }
 
     private Weight weight(String name, boolean streamed) {

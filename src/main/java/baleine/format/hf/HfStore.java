@@ -174,7 +174,7 @@ public final class HfStore implements TensorStore {
 
     @Override
     public Weight rowTable(String name) {
-        return weight(name, false);
+        return owner.get(name).rowTable(entry(name), weight(name, false));
     }
 
     private Weight weight(String name, boolean streamed) {

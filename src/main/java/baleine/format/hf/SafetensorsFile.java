@@ -4,6 +4,7 @@ import baleine.format.MappedFile;
 import baleine.format.WeightMemory;
 import baleine.format.ModelFormatException;
 import baleine.tensor.Le;
+import baleine.tensor.Weight;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -45,6 +46,11 @@ public final class SafetensorsFile implements AutoCloseable {
     /** The tensor's bytes: {@code streamed} through the kernels whole (huge pages, when chosen), or read a row at a time (the mapping). */
     public MemorySegment data(Entry e, boolean streamed) {
         return file.tensor(dataStart + e.begin(), e.end() - e.begin(), streamed);
+    }
+
+    /** {@code table}, made of {@code data(e, false)}, as it is served a row at a time: see {@link MappedFile#rowTable}. */
+    public Weight rowTable(Entry e, Weight table) {
+        return file.rowTable(table, dataStart + e.begin(), e.end() - e.begin());
     }
 
     public static SafetensorsFile open(Path path, ObjectMapper json, WeightMemory memory) {
