@@ -22,6 +22,15 @@ import static baleine.tensor.Species.I;
  */
 final class FusedDot {
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+    /**
+     * Whether Q4_0 kernels look their values up instead of converting nibbles: a float vector of 16 lanes holds
+     * a block's sixteen possible values (q - 8) d, {@link #Q4_0_LEVELS} times d, and a permutation by the nibbles
+     * picks them (exact, as the conversion is: the same bits).
+     */
+    static final boolean Q4_0_LOOKUP = F.length() == 16;
+    /** q - 8 for the nibbles q = 0..15 (on 16 lanes; see {@link #Q4_0_LOOKUP}). */
+    static final FloatVector Q4_0_LEVELS = Q4_0_LOOKUP
+            ? FloatVector.fromArray(F, new float[] {-8, -7, -6, -5, -4, -3, -2, -1, 0, 1, 2, 3, 4, 5, 6, 7}, 0) : null;
 
     private FusedDot() {
     }
