@@ -33,7 +33,7 @@ final class EightRowDot {
         switch (type) {
             case Q8_0 -> q8_0(s, off, stride, x, xOff, n, out);
             case Q4_0 -> {
-                if (FusedDot.Q4_0_LOOKUP) {
+                if (FusedDot.NIBBLE_LOOKUP) {
                     q4_0Lookup(s, off, stride, x, xOff, n, out);
                 } else {
                     q4_0(s, off, stride, x, xOff, n, out);

@@ -119,22 +119,42 @@ final class FourRowDot {
             }
             for (int c = 0; c < 4; c++) {
                 int lo = 2 * c, hi = 2 * c + 1;
+                // on 16 lanes the sub-blocks' sixteen values each, looked up by nibble (FusedDot.NIBBLE_LOOKUP)
+                IntVector l0 = null, h0 = null, l1 = null, h1 = null, l2 = null, h2 = null, l3 = null, h3 = null;
+                if (FusedDot.NIBBLE_LOOKUP) {
+                    l0 = FusedDot.NIBBLES.fma(k[lo], k[8 + lo]).reinterpretAsInts();
+                    h0 = FusedDot.NIBBLES.fma(k[hi], k[8 + hi]).reinterpretAsInts();
+                    l1 = FusedDot.NIBBLES.fma(k[16 + lo], k[24 + lo]).reinterpretAsInts();
+                    h1 = FusedDot.NIBBLES.fma(k[16 + hi], k[24 + hi]).reinterpretAsInts();
+                    l2 = FusedDot.NIBBLES.fma(k[32 + lo], k[40 + lo]).reinterpretAsInts();
+                    h2 = FusedDot.NIBBLES.fma(k[32 + hi], k[40 + hi]).reinterpretAsInts();
+                    l3 = FusedDot.NIBBLES.fma(k[48 + lo], k[56 + lo]).reinterpretAsInts();
+                    h3 = FusedDot.NIBBLES.fma(k[48 + hi], k[56 + hi]).reinterpretAsInts();
+                }
                 for (int l = 0; l < 32; l += F.length()) {
                     int i = xOff + b + 64 * c + l;
                     long q = 16 + 32 * c + l;
                     FloatVector xl = FloatVector.fromArray(F, x, i), xh = FloatVector.fromArray(F, x, i + 32);
                     IntVector v = (IntVector) ByteVector.fromMemorySegment(B, s, o0 + q, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
-                    a0 = ((FloatVector) v.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0)).fma(k[hi], k[8 + hi]).fma(xh,
-                            ((FloatVector) v.and(0x0F).convert(VectorOperators.I2F, 0)).fma(k[lo], k[8 + lo]).fma(xl, a0));
+                    a0 = (FusedDot.NIBBLE_LOOKUP ? v.lanewise(VectorOperators.LSHR, 4).selectFrom(h0).reinterpretAsFloats()
+                            : ((FloatVector) v.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0)).fma(k[hi], k[8 + hi])).fma(xh,
+                            (FusedDot.NIBBLE_LOOKUP ? v.and(0x0F).selectFrom(l0).reinterpretAsFloats()
+                            : ((FloatVector) v.and(0x0F).convert(VectorOperators.I2F, 0)).fma(k[lo], k[8 + lo])).fma(xl, a0));
                     v = (IntVector) ByteVector.fromMemorySegment(B, s, o1 + q, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
-                    a1 = ((FloatVector) v.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0)).fma(k[16 + hi], k[24 + hi]).fma(xh,
-                            ((FloatVector) v.and(0x0F).convert(VectorOperators.I2F, 0)).fma(k[16 + lo], k[24 + lo]).fma(xl, a1));
+                    a1 = (FusedDot.NIBBLE_LOOKUP ? v.lanewise(VectorOperators.LSHR, 4).selectFrom(h1).reinterpretAsFloats()
+                            : ((FloatVector) v.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0)).fma(k[16 + hi], k[24 + hi])).fma(xh,
+                            (FusedDot.NIBBLE_LOOKUP ? v.and(0x0F).selectFrom(l1).reinterpretAsFloats()
+                            : ((FloatVector) v.and(0x0F).convert(VectorOperators.I2F, 0)).fma(k[16 + lo], k[24 + lo])).fma(xl, a1));
                     v = (IntVector) ByteVector.fromMemorySegment(B, s, o2 + q, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
-                    a2 = ((FloatVector) v.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0)).fma(k[32 + hi], k[40 + hi]).fma(xh,
-                            ((FloatVector) v.and(0x0F).convert(VectorOperators.I2F, 0)).fma(k[32 + lo], k[40 + lo]).fma(xl, a2));
+                    a2 = (FusedDot.NIBBLE_LOOKUP ? v.lanewise(VectorOperators.LSHR, 4).selectFrom(h2).reinterpretAsFloats()
+                            : ((FloatVector) v.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0)).fma(k[32 + hi], k[40 + hi])).fma(xh,
+                            (FusedDot.NIBBLE_LOOKUP ? v.and(0x0F).selectFrom(l2).reinterpretAsFloats()
+                            : ((FloatVector) v.and(0x0F).convert(VectorOperators.I2F, 0)).fma(k[32 + lo], k[40 + lo])).fma(xl, a2));
                     v = (IntVector) ByteVector.fromMemorySegment(B, s, o3 + q, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
-                    a3 = ((FloatVector) v.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0)).fma(k[48 + hi], k[56 + hi]).fma(xh,
-                            ((FloatVector) v.and(0x0F).convert(VectorOperators.I2F, 0)).fma(k[48 + lo], k[56 + lo]).fma(xl, a3));
+                    a3 = (FusedDot.NIBBLE_LOOKUP ? v.lanewise(VectorOperators.LSHR, 4).selectFrom(h3).reinterpretAsFloats()
+                            : ((FloatVector) v.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0)).fma(k[48 + hi], k[56 + hi])).fma(xh,
+                            (FusedDot.NIBBLE_LOOKUP ? v.and(0x0F).selectFrom(l3).reinterpretAsFloats()
+                            : ((FloatVector) v.and(0x0F).convert(VectorOperators.I2F, 0)).fma(k[48 + lo], k[56 + lo])).fma(xl, a3));
                 }
             }
         }

@@ -23,14 +23,16 @@ import static baleine.tensor.Species.I;
 final class FusedDot {
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
     /**
-     * Whether Q4_0 kernels look their values up instead of converting nibbles: a float vector of 16 lanes holds
-     * a block's sixteen possible values (q - 8) d, {@link #Q4_0_LEVELS} times d, and a permutation by the nibbles
-     * picks them (exact, as the conversion is: the same bits).
+     * Whether 4-bit kernels look their values up instead of converting nibbles: a float vector of 16 lanes holds
+     * the sixteen values a block (Q4_0) or sub-block (Q4_K) can take, and a permutation by the nibbles picks them
+     * (vpermps) in place of an int-to-float conversion and a multiply-add. Each value is computed by the same
+     * operation as the conversion's (Q4_0: (q - 8) d, exact; Q4_K: fma(q, d sc, -dmin m)), so the same bits.
      */
-    static final boolean Q4_0_LOOKUP = F.length() == 16;
-    /** q - 8 for the nibbles q = 0..15 (on 16 lanes; see {@link #Q4_0_LOOKUP}). */
-    static final FloatVector Q4_0_LEVELS = Q4_0_LOOKUP
-            ? FloatVector.fromArray(F, new float[] {-8, -7, -6, -5, -4, -3, -2, -1, 0, 1, 2, 3, 4, 5, 6, 7}, 0) : null;
+    static final boolean NIBBLE_LOOKUP = F.length() == 16;
+    /** The nibbles 0..15 as floats (on 16 lanes; see {@link #NIBBLE_LOOKUP}). */
+    static final FloatVector NIBBLES = NIBBLE_LOOKUP ? FloatVector.fromArray(F, new float[] {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15}, 0) : null;
+    /** Q4_0's q - 8 for the nibbles q = 0..15 (on 16 lanes). */
+    static final FloatVector Q4_0_LEVELS = NIBBLE_LOOKUP ? NIBBLES.sub(8f) : null;
 
     private FusedDot() {
     }

@@ -96,13 +96,13 @@ final class TileDot {
         FloatVector a20 = z, a21 = z, a22 = z, a23 = z, a30 = z, a31 = z, a32 = z, a33 = z;
         for (int b = 0; b < n; b += 32, o0 += 18, o1 += 18, o2 += 18, o3 += 18) {
             FloatVector d0 = FloatVector.broadcast(F, Float.float16ToFloat(s.get(Le.I16, o0)));
-            IntVector lut0 = FusedDot.Q4_0_LOOKUP ? FusedDot.Q4_0_LEVELS.mul(d0).reinterpretAsInts() : null;
+            IntVector lut0 = FusedDot.NIBBLE_LOOKUP ? FusedDot.Q4_0_LEVELS.mul(d0).reinterpretAsInts() : null;
             FloatVector d1 = FloatVector.broadcast(F, Float.float16ToFloat(s.get(Le.I16, o1)));
-            IntVector lut1 = FusedDot.Q4_0_LOOKUP ? FusedDot.Q4_0_LEVELS.mul(d1).reinterpretAsInts() : null;
+            IntVector lut1 = FusedDot.NIBBLE_LOOKUP ? FusedDot.Q4_0_LEVELS.mul(d1).reinterpretAsInts() : null;
             FloatVector d2 = FloatVector.broadcast(F, Float.float16ToFloat(s.get(Le.I16, o2)));
-            IntVector lut2 = FusedDot.Q4_0_LOOKUP ? FusedDot.Q4_0_LEVELS.mul(d2).reinterpretAsInts() : null;
+            IntVector lut2 = FusedDot.NIBBLE_LOOKUP ? FusedDot.Q4_0_LEVELS.mul(d2).reinterpretAsInts() : null;
             FloatVector d3 = FloatVector.broadcast(F, Float.float16ToFloat(s.get(Le.I16, o3)));
-            IntVector lut3 = FusedDot.Q4_0_LOOKUP ? FusedDot.Q4_0_LEVELS.mul(d3).reinterpretAsInts() : null;
+            IntVector lut3 = FusedDot.NIBBLE_LOOKUP ? FusedDot.Q4_0_LEVELS.mul(d3).reinterpretAsInts() : null;
             for (int j = 0; j < 16; j += F.length()) {
                 // nibbles in int lanes: one widening per 16 bytes, and no byte shifts (x86 has none)
                 IntVector q0 = (IntVector) ByteVector.fromMemorySegment(B, s, o0 + 2 + j, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
@@ -111,14 +111,14 @@ final class TileDot {
                 IntVector q3 = (IntVector) ByteVector.fromMemorySegment(B, s, o3 + 2 + j, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
                 int i = xOff + b + j;
                 // the low nibbles (values 0..15 of the block) first, as in the one-row kernel; on 16 lanes the
-                // values are looked up (FusedDot.Q4_0_LOOKUP)
-                FloatVector w0 = FusedDot.Q4_0_LOOKUP ? q0.and(0x0F).selectFrom(lut0).reinterpretAsFloats()
+                // values are looked up (FusedDot.NIBBLE_LOOKUP)
+                FloatVector w0 = FusedDot.NIBBLE_LOOKUP ? q0.and(0x0F).selectFrom(lut0).reinterpretAsFloats()
                         : ((FloatVector) q0.and(0x0F).convert(VectorOperators.I2F, 0)).fma(d0, d0.mul(-8f));
-                FloatVector w1 = FusedDot.Q4_0_LOOKUP ? q1.and(0x0F).selectFrom(lut1).reinterpretAsFloats()
+                FloatVector w1 = FusedDot.NIBBLE_LOOKUP ? q1.and(0x0F).selectFrom(lut1).reinterpretAsFloats()
                         : ((FloatVector) q1.and(0x0F).convert(VectorOperators.I2F, 0)).fma(d1, d1.mul(-8f));
-                FloatVector w2 = FusedDot.Q4_0_LOOKUP ? q2.and(0x0F).selectFrom(lut2).reinterpretAsFloats()
+                FloatVector w2 = FusedDot.NIBBLE_LOOKUP ? q2.and(0x0F).selectFrom(lut2).reinterpretAsFloats()
                         : ((FloatVector) q2.and(0x0F).convert(VectorOperators.I2F, 0)).fma(d2, d2.mul(-8f));
-                FloatVector w3 = FusedDot.Q4_0_LOOKUP ? q3.and(0x0F).selectFrom(lut3).reinterpretAsFloats()
+                FloatVector w3 = FusedDot.NIBBLE_LOOKUP ? q3.and(0x0F).selectFrom(lut3).reinterpretAsFloats()
                         : ((FloatVector) q3.and(0x0F).convert(VectorOperators.I2F, 0)).fma(d3, d3.mul(-8f));
                 FloatVector v = FloatVector.fromArray(F, x0, i);
                 a00 = w0.fma(v, a00); a10 = w1.fma(v, a10); a20 = w2.fma(v, a20); a30 = w3.fma(v, a30);
@@ -128,13 +128,13 @@ final class TileDot {
                 a02 = w0.fma(v, a02); a12 = w1.fma(v, a12); a22 = w2.fma(v, a22); a32 = w3.fma(v, a32);
                 v = FloatVector.fromArray(F, x3, i);
                 a03 = w0.fma(v, a03); a13 = w1.fma(v, a13); a23 = w2.fma(v, a23); a33 = w3.fma(v, a33);
-                w0 = FusedDot.Q4_0_LOOKUP ? q0.lanewise(VectorOperators.LSHR, 4).selectFrom(lut0).reinterpretAsFloats()
+                w0 = FusedDot.NIBBLE_LOOKUP ? q0.lanewise(VectorOperators.LSHR, 4).selectFrom(lut0).reinterpretAsFloats()
                         : ((FloatVector) q0.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0)).fma(d0, d0.mul(-8f));
-                w1 = FusedDot.Q4_0_LOOKUP ? q1.lanewise(VectorOperators.LSHR, 4).selectFrom(lut1).reinterpretAsFloats()
+                w1 = FusedDot.NIBBLE_LOOKUP ? q1.lanewise(VectorOperators.LSHR, 4).selectFrom(lut1).reinterpretAsFloats()
                         : ((FloatVector) q1.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0)).fma(d1, d1.mul(-8f));
-                w2 = FusedDot.Q4_0_LOOKUP ? q2.lanewise(VectorOperators.LSHR, 4).selectFrom(lut2).reinterpretAsFloats()
+                w2 = FusedDot.NIBBLE_LOOKUP ? q2.lanewise(VectorOperators.LSHR, 4).selectFrom(lut2).reinterpretAsFloats()
                         : ((FloatVector) q2.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0)).fma(d2, d2.mul(-8f));
-                w3 = FusedDot.Q4_0_LOOKUP ? q3.lanewise(VectorOperators.LSHR, 4).selectFrom(lut3).reinterpretAsFloats()
+                w3 = FusedDot.NIBBLE_LOOKUP ? q3.lanewise(VectorOperators.LSHR, 4).selectFrom(lut3).reinterpretAsFloats()
                         : ((FloatVector) q3.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0)).fma(d3, d3.mul(-8f));
                 v = FloatVector.fromArray(F, x0, i + 16);
                 a00 = w0.fma(v, a00); a10 = w1.fma(v, a10); a20 = w2.fma(v, a20); a30 = w3.fma(v, a30);
