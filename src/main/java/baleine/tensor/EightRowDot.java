@@ -32,13 +32,7 @@ final class EightRowDot {
     static void dot(GgmlType type, MemorySegment s, long off, long stride, float[] x, int xOff, int n, float[] out) {
         switch (type) {
             case Q8_0 -> q8_0(s, off, stride, x, xOff, n, out);
-            case Q4_0 -> {
-                if (FusedDot.NIBBLE_LOOKUP) {
-                    q4_0Lookup(s, off, stride, x, xOff, n, out);
-                } else {
-                    q4_0(s, off, stride, x, xOff, n, out);
-                }
-            }
+            case Q4_0 -> q4_0(s, off, stride, x, xOff, n, out);
             default -> throw new IllegalArgumentException("no eight-row kernel for " + type);
         }
     }
@@ -80,7 +74,8 @@ final class EightRowDot {
     }
 
     /**
-     * Q4_0 as {@link FourRowDot#q4_0}: per row the nibbles' values (q - 8) d formed as fma(q, d, -8d), low
+     * Q4_0 as {@link FourRowDot#q4_0}: per row the nibbles' values (q - 8) d formed as fma(q, d, -8d), or on 16
+     * lanes looked up ({@link FusedDot#NIBBLE_LOOKUP}: Qwen-shape Q4_0 decoding +17%, V2-Lite shape +19%), low
      * nibbles' product added first. Written out: a helper called eight times per step gets its vectors boxed.
      */
     static void q4_0(MemorySegment s, long off, long stride, float[] x, int xOff, int n, float[] out) {
@@ -91,85 +86,62 @@ final class EightRowDot {
             for (int j = 0; j < 16; j += F.length()) {
                 FloatVector xl = FloatVector.fromArray(F, x, xOff + b + j), xh = FloatVector.fromArray(F, x, xOff + b + 16 + j);
                 FloatVector d = FloatVector.broadcast(F, Float.float16ToFloat(s.get(Le.I16, o0)));
+                IntVector t = FusedDot.NIBBLE_LOOKUP ? FusedDot.Q4_0_LEVELS.mul(d).reinterpretAsInts() : null;
                 IntVector q = (IntVector) ByteVector.fromMemorySegment(B, s, o0 + 2 + j, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
-                a0 = ((FloatVector) q.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0)).fma(d, d.mul(-8f)).fma(xh,
-                        ((FloatVector) q.and(0x0F).convert(VectorOperators.I2F, 0)).fma(d, d.mul(-8f)).fma(xl, a0));
+                a0 = (FusedDot.NIBBLE_LOOKUP ? q.lanewise(VectorOperators.LSHR, 4).selectFrom(t).reinterpretAsFloats()
+                        : ((FloatVector) q.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0)).fma(d, d.mul(-8f))).fma(xh,
+                        (FusedDot.NIBBLE_LOOKUP ? q.and(0x0F).selectFrom(t).reinterpretAsFloats()
+                        : ((FloatVector) q.and(0x0F).convert(VectorOperators.I2F, 0)).fma(d, d.mul(-8f))).fma(xl, a0));
                 d = FloatVector.broadcast(F, Float.float16ToFloat(s.get(Le.I16, o1)));
+                t = FusedDot.NIBBLE_LOOKUP ? FusedDot.Q4_0_LEVELS.mul(d).reinterpretAsInts() : null;
                 q = (IntVector) ByteVector.fromMemorySegment(B, s, o1 + 2 + j, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
-                a1 = ((FloatVector) q.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0)).fma(d, d.mul(-8f)).fma(xh,
-                        ((FloatVector) q.and(0x0F).convert(VectorOperators.I2F, 0)).fma(d, d.mul(-8f)).fma(xl, a1));
+                a1 = (FusedDot.NIBBLE_LOOKUP ? q.lanewise(VectorOperators.LSHR, 4).selectFrom(t).reinterpretAsFloats()
+                        : ((FloatVector) q.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0)).fma(d, d.mul(-8f))).fma(xh,
+                        (FusedDot.NIBBLE_LOOKUP ? q.and(0x0F).selectFrom(t).reinterpretAsFloats()
+                        : ((FloatVector) q.and(0x0F).convert(VectorOperators.I2F, 0)).fma(d, d.mul(-8f))).fma(xl, a1));
                 d = FloatVector.broadcast(F, Float.float16ToFloat(s.get(Le.I16, o2)));
+                t = FusedDot.NIBBLE_LOOKUP ? FusedDot.Q4_0_LEVELS.mul(d).reinterpretAsInts() : null;
                 q = (IntVector) ByteVector.fromMemorySegment(B, s, o2 + 2 + j, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
-                a2 = ((FloatVector) q.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0)).fma(d, d.mul(-8f)).fma(xh,
-                        ((FloatVector) q.and(0x0F).convert(VectorOperators.I2F, 0)).fma(d, d.mul(-8f)).fma(xl, a2));
+                a2 = (FusedDot.NIBBLE_LOOKUP ? q.lanewise(VectorOperators.LSHR, 4).selectFrom(t).reinterpretAsFloats()
+                        : ((FloatVector) q.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0)).fma(d, d.mul(-8f))).fma(xh,
+                        (FusedDot.NIBBLE_LOOKUP ? q.and(0x0F).selectFrom(t).reinterpretAsFloats()
+                        : ((FloatVector) q.and(0x0F).convert(VectorOperators.I2F, 0)).fma(d, d.mul(-8f))).fma(xl, a2));
                 d = FloatVector.broadcast(F, Float.float16ToFloat(s.get(Le.I16, o3)));
+                t = FusedDot.NIBBLE_LOOKUP ? FusedDot.Q4_0_LEVELS.mul(d).reinterpretAsInts() : null;
                 q = (IntVector) ByteVector.fromMemorySegment(B, s, o3 + 2 + j, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
-                a3 = ((FloatVector) q.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0)).fma(d, d.mul(-8f)).fma(xh,
-                        ((FloatVector) q.and(0x0F).convert(VectorOperators.I2F, 0)).fma(d, d.mul(-8f)).fma(xl, a3));
+                a3 = (FusedDot.NIBBLE_LOOKUP ? q.lanewise(VectorOperators.LSHR, 4).selectFrom(t).reinterpretAsFloats()
+                        : ((FloatVector) q.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0)).fma(d, d.mul(-8f))).fma(xh,
+                        (FusedDot.NIBBLE_LOOKUP ? q.and(0x0F).selectFrom(t).reinterpretAsFloats()
+                        : ((FloatVector) q.and(0x0F).convert(VectorOperators.I2F, 0)).fma(d, d.mul(-8f))).fma(xl, a3));
                 d = FloatVector.broadcast(F, Float.float16ToFloat(s.get(Le.I16, o4)));
+                t = FusedDot.NIBBLE_LOOKUP ? FusedDot.Q4_0_LEVELS.mul(d).reinterpretAsInts() : null;
                 q = (IntVector) ByteVector.fromMemorySegment(B, s, o4 + 2 + j, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
-                a4 = ((FloatVector) q.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0)).fma(d, d.mul(-8f)).fma(xh,
-                        ((FloatVector) q.and(0x0F).convert(VectorOperators.I2F, 0)).fma(d, d.mul(-8f)).fma(xl, a4));
+                a4 = (FusedDot.NIBBLE_LOOKUP ? q.lanewise(VectorOperators.LSHR, 4).selectFrom(t).reinterpretAsFloats()
+                        : ((FloatVector) q.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0)).fma(d, d.mul(-8f))).fma(xh,
+                        (FusedDot.NIBBLE_LOOKUP ? q.and(0x0F).selectFrom(t).reinterpretAsFloats()
+                        : ((FloatVector) q.and(0x0F).convert(VectorOperators.I2F, 0)).fma(d, d.mul(-8f))).fma(xl, a4));
                 d = FloatVector.broadcast(F, Float.float16ToFloat(s.get(Le.I16, o5)));
+                t = FusedDot.NIBBLE_LOOKUP ? FusedDot.Q4_0_LEVELS.mul(d).reinterpretAsInts() : null;
                 q = (IntVector) ByteVector.fromMemorySegment(B, s, o5 + 2 + j, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
-                a5 = ((FloatVector) q.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0)).fma(d, d.mul(-8f)).fma(xh,
-                        ((FloatVector) q.and(0x0F).convert(VectorOperators.I2F, 0)).fma(d, d.mul(-8f)).fma(xl, a5));
+                a5 = (FusedDot.NIBBLE_LOOKUP ? q.lanewise(VectorOperators.LSHR, 4).selectFrom(t).reinterpretAsFloats()
+                        : ((FloatVector) q.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0)).fma(d, d.mul(-8f))).fma(xh,
+                        (FusedDot.NIBBLE_LOOKUP ? q.and(0x0F).selectFrom(t).reinterpretAsFloats()
+                        : ((FloatVector) q.and(0x0F).convert(VectorOperators.I2F, 0)).fma(d, d.mul(-8f))).fma(xl, a5));
                 d = FloatVector.broadcast(F, Float.float16ToFloat(s.get(Le.I16, o6)));
+                t = FusedDot.NIBBLE_LOOKUP ? FusedDot.Q4_0_LEVELS.mul(d).reinterpretAsInts() : null;
                 q = (IntVector) ByteVector.fromMemorySegment(B, s, o6 + 2 + j, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
-                a6 = ((FloatVector) q.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0)).fma(d, d.mul(-8f)).fma(xh,
-                        ((FloatVector) q.and(0x0F).convert(VectorOperators.I2F, 0)).fma(d, d.mul(-8f)).fma(xl, a6));
+                a6 = (FusedDot.NIBBLE_LOOKUP ? q.lanewise(VectorOperators.LSHR, 4).selectFrom(t).reinterpretAsFloats()
+                        : ((FloatVector) q.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0)).fma(d, d.mul(-8f))).fma(xh,
+                        (FusedDot.NIBBLE_LOOKUP ? q.and(0x0F).selectFrom(t).reinterpretAsFloats()
+                        : ((FloatVector) q.and(0x0F).convert(VectorOperators.I2F, 0)).fma(d, d.mul(-8f))).fma(xl, a6));
                 d = FloatVector.broadcast(F, Float.float16ToFloat(s.get(Le.I16, o7)));
+                t = FusedDot.NIBBLE_LOOKUP ? FusedDot.Q4_0_LEVELS.mul(d).reinterpretAsInts() : null;
                 q = (IntVector) ByteVector.fromMemorySegment(B, s, o7 + 2 + j, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
-                a7 = ((FloatVector) q.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0)).fma(d, d.mul(-8f)).fma(xh,
-                        ((FloatVector) q.and(0x0F).convert(VectorOperators.I2F, 0)).fma(d, d.mul(-8f)).fma(xl, a7));
+                a7 = (FusedDot.NIBBLE_LOOKUP ? q.lanewise(VectorOperators.LSHR, 4).selectFrom(t).reinterpretAsFloats()
+                        : ((FloatVector) q.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0)).fma(d, d.mul(-8f))).fma(xh,
+                        (FusedDot.NIBBLE_LOOKUP ? q.and(0x0F).selectFrom(t).reinterpretAsFloats()
+                        : ((FloatVector) q.and(0x0F).convert(VectorOperators.I2F, 0)).fma(d, d.mul(-8f))).fma(xl, a7));
             }
-        }
-        a0.intoArray(out, 0);
-        a1.intoArray(out, VectorMath.LANES);
-        a2.intoArray(out, 2 * VectorMath.LANES);
-        a3.intoArray(out, 3 * VectorMath.LANES);
-        a4.intoArray(out, 4 * VectorMath.LANES);
-        a5.intoArray(out, 5 * VectorMath.LANES);
-        a6.intoArray(out, 6 * VectorMath.LANES);
-        a7.intoArray(out, 7 * VectorMath.LANES);
-        VectorMath.sumLanesInPlace(out, 8);
-    }
-
-    /**
-     * {@link #q4_0} where a float vector holds 16 lanes: the block's sixteen values (q - 8) d, computed once
-     * as a vector, are looked up by nibble (one permutation per 16 values instead of a conversion and a
-     * multiply-add): the same values, so the same bits. Qwen-shape Q4_0 decoding +17%, V2-Lite shape +19%.
-     */
-    static void q4_0Lookup(MemorySegment s, long off, long stride, float[] x, int xOff, int n, float[] out) {
-        long o0 = off, o1 = off + stride, o2 = off + 2 * stride, o3 = off + 3 * stride;
-        long o4 = off + 4 * stride, o5 = off + 5 * stride, o6 = off + 6 * stride, o7 = off + 7 * stride;
-        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
-        for (int b = 0; b < n; b += 32, o0 += 18, o1 += 18, o2 += 18, o3 += 18, o4 += 18, o5 += 18, o6 += 18, o7 += 18) {
-            FloatVector xl = FloatVector.fromArray(F, x, xOff + b), xh = FloatVector.fromArray(F, x, xOff + b + 16);
-            IntVector t = FusedDot.Q4_0_LEVELS.mul(Float.float16ToFloat(s.get(Le.I16, o0))).reinterpretAsInts();
-            IntVector q = (IntVector) ByteVector.fromMemorySegment(B, s, o0 + 2, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
-            a0 = q.lanewise(VectorOperators.LSHR, 4).selectFrom(t).reinterpretAsFloats().fma(xh, q.and(0x0F).selectFrom(t).reinterpretAsFloats().fma(xl, a0));
-            t = FusedDot.Q4_0_LEVELS.mul(Float.float16ToFloat(s.get(Le.I16, o1))).reinterpretAsInts();
-            q = (IntVector) ByteVector.fromMemorySegment(B, s, o1 + 2, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
-            a1 = q.lanewise(VectorOperators.LSHR, 4).selectFrom(t).reinterpretAsFloats().fma(xh, q.and(0x0F).selectFrom(t).reinterpretAsFloats().fma(xl, a1));
-            t = FusedDot.Q4_0_LEVELS.mul(Float.float16ToFloat(s.get(Le.I16, o2))).reinterpretAsInts();
-            q = (IntVector) ByteVector.fromMemorySegment(B, s, o2 + 2, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
-            a2 = q.lanewise(VectorOperators.LSHR, 4).selectFrom(t).reinterpretAsFloats().fma(xh, q.and(0x0F).selectFrom(t).reinterpretAsFloats().fma(xl, a2));
-            t = FusedDot.Q4_0_LEVELS.mul(Float.float16ToFloat(s.get(Le.I16, o3))).reinterpretAsInts();
-            q = (IntVector) ByteVector.fromMemorySegment(B, s, o3 + 2, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
-            a3 = q.lanewise(VectorOperators.LSHR, 4).selectFrom(t).reinterpretAsFloats().fma(xh, q.and(0x0F).selectFrom(t).reinterpretAsFloats().fma(xl, a3));
-            t = FusedDot.Q4_0_LEVELS.mul(Float.float16ToFloat(s.get(Le.I16, o4))).reinterpretAsInts();
-            q = (IntVector) ByteVector.fromMemorySegment(B, s, o4 + 2, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
-            a4 = q.lanewise(VectorOperators.LSHR, 4).selectFrom(t).reinterpretAsFloats().fma(xh, q.and(0x0F).selectFrom(t).reinterpretAsFloats().fma(xl, a4));
-            t = FusedDot.Q4_0_LEVELS.mul(Float.float16ToFloat(s.get(Le.I16, o5))).reinterpretAsInts();
-            q = (IntVector) ByteVector.fromMemorySegment(B, s, o5 + 2, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
-            a5 = q.lanewise(VectorOperators.LSHR, 4).selectFrom(t).reinterpretAsFloats().fma(xh, q.and(0x0F).selectFrom(t).reinterpretAsFloats().fma(xl, a5));
-            t = FusedDot.Q4_0_LEVELS.mul(Float.float16ToFloat(s.get(Le.I16, o6))).reinterpretAsInts();
-            q = (IntVector) ByteVector.fromMemorySegment(B, s, o6 + 2, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
-            a6 = q.lanewise(VectorOperators.LSHR, 4).selectFrom(t).reinterpretAsFloats().fma(xh, q.and(0x0F).selectFrom(t).reinterpretAsFloats().fma(xl, a6));
-            t = FusedDot.Q4_0_LEVELS.mul(Float.float16ToFloat(s.get(Le.I16, o7))).reinterpretAsInts();
-            q = (IntVector) ByteVector.fromMemorySegment(B, s, o7 + 2, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
-            a7 = q.lanewise(VectorOperators.LSHR, 4).selectFrom(t).reinterpretAsFloats().fma(xh, q.and(0x0F).selectFrom(t).reinterpretAsFloats().fma(xl, a7));
         }
         a0.intoArray(out, 0);
         a1.intoArray(out, VectorMath.LANES);
