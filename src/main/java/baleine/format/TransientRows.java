@@ -34,7 +34,7 @@ final class TransientRows extends Weight {
 
     @Override
     public Weight rowSlice(int from, int count) {
-        return table.rowSlice(from, count);
+        return new TransientRows(table.rowSlice(from, count), mapped);
     }
 
     @Override

@@ -25,7 +25,6 @@ public final class HugePages {
     public static final long SIZE = 2L << 20;
     private static final Path ENABLED = Path.of("/sys/kernel/mm/transparent_hugepage/enabled");
     private static final int PROT_READ_WRITE = 0x3, MAP_PRIVATE_ANONYMOUS = 0x22, MADV_DONTNEED = 4, MADV_HUGEPAGE = 14;
-    private static final long PAGE = 4096;
 
     private HugePages() {
     }
@@ -141,12 +140,13 @@ public final class HugePages {
 
     /**
      * Takes the pages of {@code fileMapped}, part of a read-only file mapping, out of this process's resident
-     * memory (madvise(MADV_DONTNEED); whole 4 KiB pages, so its neighbours' too): they stay in the page cache,
-     * and a later read maps them again. Only for file mappings: anonymous memory would lose its contents.
+     * memory (madvise(MADV_DONTNEED); whole pages, so its neighbours' too): they stay in the page cache, and a
+     * later read maps them again. Only for file mappings: anonymous memory would lose its contents.
      */
     public static void releaseFilePages(MemorySegment fileMapped) {
-        long start = fileMapped.address() & -PAGE;
-        long end = (fileMapped.address() + fileMapped.byteSize() + PAGE - 1) & -PAGE;
+        long page = Native.PAGE_SIZE;
+        long start = fileMapped.address() & -page;
+        long end = (fileMapped.address() + fileMapped.byteSize() + page - 1) & -page;
         if (end == start) {
             return;
         }
@@ -172,6 +172,15 @@ public final class HugePages {
         static final MethodHandle MMAP = bind("mmap", FunctionDescriptor.of(ADDRESS, ADDRESS, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG));
         static final MethodHandle MADVISE = bind("madvise", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
         static final MethodHandle MUNMAP = bind("munmap", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG));
+        static final long PAGE_SIZE = pageSize();
+
+        private static long pageSize() {
+            try {
+                return (int) bind("getpagesize", FunctionDescriptor.of(JAVA_INT)).invokeExact();
+            } catch (Throwable t) {
+                throw new IllegalStateException("getpagesize failed: " + t, t);
+            }
+        }
 
         private static MethodHandle bind(String name, FunctionDescriptor d) {
             Linker linker = Linker.nativeLinker();
