@@ -78,26 +78,39 @@ final class FourRowDot {
             for (int j = 0; j < 16; j += F.length()) {
                 FloatVector xl = FloatVector.fromArray(F, x, xOff + b + j), xh = FloatVector.fromArray(F, x, xOff + b + 16 + j);
                 // nibbles in int lanes (one widening per 16 bytes, no byte shifts: x86 has none); (q - 8) * d as
-                // fma(q, d, -8d): the same exact value rounded once, so the same bits, without the integer subtraction
+                // fma(q, d, -8d): the same exact value rounded once, so the same bits, without the integer subtraction;
+                // on 16 lanes looked up (FusedDot.NIBBLE_LOOKUP)
                 FloatVector d = FloatVector.broadcast(F, Float.float16ToFloat(s.get(Le.I16, o0)));
+                IntVector t = FusedDot.NIBBLE_LOOKUP ? FusedDot.Q4_0_LEVELS.mul(d).reinterpretAsInts() : null;
                 IntVector q = (IntVector) ByteVector.fromMemorySegment(B, s, o0 + 2 + j, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
-                FloatVector lo = ((FloatVector) q.and(0x0F).convert(VectorOperators.I2F, 0)).fma(d, d.mul(-8f));
-                FloatVector hi = ((FloatVector) q.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0)).fma(d, d.mul(-8f));
+                FloatVector lo = FusedDot.NIBBLE_LOOKUP ? q.and(0x0F).selectFrom(t).reinterpretAsFloats()
+                        : ((FloatVector) q.and(0x0F).convert(VectorOperators.I2F, 0)).fma(d, d.mul(-8f));
+                FloatVector hi = FusedDot.NIBBLE_LOOKUP ? q.lanewise(VectorOperators.LSHR, 4).selectFrom(t).reinterpretAsFloats()
+                        : ((FloatVector) q.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0)).fma(d, d.mul(-8f));
                 a0 = hi.fma(xh, lo.fma(xl, a0));
                 d = FloatVector.broadcast(F, Float.float16ToFloat(s.get(Le.I16, o1)));
+                t = FusedDot.NIBBLE_LOOKUP ? FusedDot.Q4_0_LEVELS.mul(d).reinterpretAsInts() : null;
                 q = (IntVector) ByteVector.fromMemorySegment(B, s, o1 + 2 + j, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
-                lo = ((FloatVector) q.and(0x0F).convert(VectorOperators.I2F, 0)).fma(d, d.mul(-8f));
-                hi = ((FloatVector) q.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0)).fma(d, d.mul(-8f));
+                lo = FusedDot.NIBBLE_LOOKUP ? q.and(0x0F).selectFrom(t).reinterpretAsFloats()
+                        : ((FloatVector) q.and(0x0F).convert(VectorOperators.I2F, 0)).fma(d, d.mul(-8f));
+                hi = FusedDot.NIBBLE_LOOKUP ? q.lanewise(VectorOperators.LSHR, 4).selectFrom(t).reinterpretAsFloats()
+                        : ((FloatVector) q.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0)).fma(d, d.mul(-8f));
                 a1 = hi.fma(xh, lo.fma(xl, a1));
                 d = FloatVector.broadcast(F, Float.float16ToFloat(s.get(Le.I16, o2)));
+                t = FusedDot.NIBBLE_LOOKUP ? FusedDot.Q4_0_LEVELS.mul(d).reinterpretAsInts() : null;
                 q = (IntVector) ByteVector.fromMemorySegment(B, s, o2 + 2 + j, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
-                lo = ((FloatVector) q.and(0x0F).convert(VectorOperators.I2F, 0)).fma(d, d.mul(-8f));
-                hi = ((FloatVector) q.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0)).fma(d, d.mul(-8f));
+                lo = FusedDot.NIBBLE_LOOKUP ? q.and(0x0F).selectFrom(t).reinterpretAsFloats()
+                        : ((FloatVector) q.and(0x0F).convert(VectorOperators.I2F, 0)).fma(d, d.mul(-8f));
+                hi = FusedDot.NIBBLE_LOOKUP ? q.lanewise(VectorOperators.LSHR, 4).selectFrom(t).reinterpretAsFloats()
+                        : ((FloatVector) q.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0)).fma(d, d.mul(-8f));
                 a2 = hi.fma(xh, lo.fma(xl, a2));
                 d = FloatVector.broadcast(F, Float.float16ToFloat(s.get(Le.I16, o3)));
+                t = FusedDot.NIBBLE_LOOKUP ? FusedDot.Q4_0_LEVELS.mul(d).reinterpretAsInts() : null;
                 q = (IntVector) ByteVector.fromMemorySegment(B, s, o3 + 2 + j, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
-                lo = ((FloatVector) q.and(0x0F).convert(VectorOperators.I2F, 0)).fma(d, d.mul(-8f));
-                hi = ((FloatVector) q.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0)).fma(d, d.mul(-8f));
+                lo = FusedDot.NIBBLE_LOOKUP ? q.and(0x0F).selectFrom(t).reinterpretAsFloats()
+                        : ((FloatVector) q.and(0x0F).convert(VectorOperators.I2F, 0)).fma(d, d.mul(-8f));
+                hi = FusedDot.NIBBLE_LOOKUP ? q.lanewise(VectorOperators.LSHR, 4).selectFrom(t).reinterpretAsFloats()
+                        : ((FloatVector) q.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0)).fma(d, d.mul(-8f));
                 a3 = hi.fma(xh, lo.fma(xl, a3));
             }
         }

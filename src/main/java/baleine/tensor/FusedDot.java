@@ -27,8 +27,8 @@ final class FusedDot {
      * the sixteen values a block (Q4_0) or sub-block (Q4_K) can take, and a permutation by the nibbles picks them
      * (vpermps) in place of an int-to-float conversion and a multiply-add. Each value is computed by the same
      * operation as the conversion's (Q4_0: (q - 8) d, exact; Q4_K: fma(q, d sc, -dmin m)), so the same bits.
-     * Used in the kernels that carry the work (Q4_0's eight-row decode kernel and prompt tile, Q4_K's four-row
-     * decode kernel); the others convert.
+     * Used in the kernels that carry the work (Q4_0's eight- and four-row kernels and prompt tile, Q4_K's four-row
+     * decode kernel); the one-row and four-vector kernels, which serve remainders, convert.
      */
     static final boolean NIBBLE_LOOKUP = F.length() == 16;
     /** The nibbles 0..15 as floats (on 16 lanes; see {@link #NIBBLE_LOOKUP}). */
