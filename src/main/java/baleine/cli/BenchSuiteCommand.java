@@ -59,7 +59,7 @@ final class BenchSuiteCommand implements Callable<Integer> {
     @Option(names = {"-r", "--repetitions"}, defaultValue = "5", description = "repetitions per test (default ${DEFAULT-VALUE})")
     int reps;
 
-    @Option(names = "--only", split = ",", description = "presets or types to run, e.g. qwen2-1.5b-shape,Q8_0 (default: all)")
+    @Option(names = "--only", split = ",", description = "presets and / or types to run: qwen2-1.5b-shape,Q8_0 is that preset in that type; several presets (or types) run each (default: all)")
     List<String> only;
 
     @Option(names = "--warmup", defaultValue = "3", paramLabel = "SECONDS", description = "unmeasured repetitions before each test, as bench's --warmup (default ${DEFAULT-VALUE})")
@@ -68,6 +68,36 @@ final class BenchSuiteCommand implements Callable<Integer> {
     @Option(names = "--depth", defaultValue = "4096", description = "context depth for the MoE Q8_0 long-context decode test (0 skips it; default ${DEFAULT-VALUE})")
     int depth;
 
+    /**
+     * The bench models {@code --only} names (all when null): each value is a preset or a type; the models of
+     * the named presets (all presets when none is named) in the named types (all types when none is named).
+     */
+    static List<Entry> choose(List<String> only) {
+        if (only == null) {
+            return ENTRIES;
+        }
+        List<String> presets = new ArrayList<>(), types = new ArrayList<>();
+        for (String o : only) {
+            if (ENTRIES.stream().anyMatch(e -> e.preset().equalsIgnoreCase(o))) {
+                presets.add(o);
+            } else if (ENTRIES.stream().anyMatch(e -> e.type().equalsIgnoreCase(o))) {
+                types.add(o);
+            } else {
+                throw new IllegalArgumentException("--only: '" + o + "' is neither a bench preset ("
+                        + String.join(", ", ENTRIES.stream().map(Entry::preset).distinct().toList()) + ") nor a type ("
+                        + String.join(", ", ENTRIES.stream().map(Entry::type).distinct().toList()) + ")");
+            }
+        }
+        List<Entry> chosen = ENTRIES.stream()
+                .filter(e -> presets.isEmpty() || presets.stream().anyMatch(e.preset()::equalsIgnoreCase))
+                .filter(e -> types.isEmpty() || types.stream().anyMatch(e.type()::equalsIgnoreCase))
+                .toList();
+        if (chosen.isEmpty()) {
+            throw new IllegalArgumentException("--only " + String.join(",", only) + " matches no bench model: no preset named is written in a type named");
+        }
+        return chosen;
+    }
+
     @Override
     public Integer call() throws Exception {
         if (reps < 1 || depth < 0 || !(warmup >= 0)) {
@@ -75,11 +105,7 @@ final class BenchSuiteCommand implements Callable<Integer> {
         }
         Path models = dir != null ? dir : Path.of(System.getProperty("user.home"), ".cache", "baleine", "bench");
         Files.createDirectories(models);
-        List<Entry> chosen = ENTRIES.stream().filter(e -> only == null || only.stream().anyMatch(o ->
-                o.equalsIgnoreCase(e.preset()) || o.equalsIgnoreCase(e.type()))).toList();
-        if (chosen.isEmpty()) {
-            throw new IllegalArgumentException("--only matches no bench model; presets and types are listed by --help");
-        }
+        List<Entry> chosen = choose(only);
         List<String> rows = new ArrayList<>();
         List<Result> results = new ArrayList<>();
         String depthNote = "";

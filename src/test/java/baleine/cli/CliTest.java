@@ -10,8 +10,10 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** Drives the real command line in-process, capturing what a user would see. */
 class CliTest {
@@ -102,7 +104,13 @@ class CliTest {
         assertThat(preset.err()).contains("unknown preset 'gpt5'");
         Run suite = run("bench-suite", "--dir", dir.toString(), "--only", "gpt5");
         assertThat(suite.exit()).isNotZero();
-        assertThat(suite.err()).contains("--only matches no bench model");
+        assertThat(suite.err()).contains("--only: 'gpt5' is neither a bench preset (deepseek-v2-lite-shape, ").contains(") nor a type (Q8_0, ");
+        assertThat(BenchSuiteCommand.choose(List.of("qwen2-1.5b-shape", "q8_0"))).extracting(BenchSuiteCommand.Entry::fileName)
+                .containsExactly("qwen2-1.5b-shape-q8_0.gguf"); // a preset and a type: that model, not every model of either
+        assertThat(BenchSuiteCommand.choose(List.of("Q4_0", "Q4_K"))).extracting(BenchSuiteCommand.Entry::fileName).containsExactly(
+                "deepseek-v2-lite-shape-q4_0.gguf", "deepseek-v2-lite-shape-q4_k.gguf", "qwen2-1.5b-shape-q4_0.gguf", "qwen2-1.5b-shape-q4_k.gguf");
+        assertThat(BenchSuiteCommand.choose(null)).isEqualTo(BenchSuiteCommand.ENTRIES);
+        assertThatThrownBy(() -> BenchSuiteCommand.choose(List.of("qwen2-1.5b-shape", "FP8"))).hasMessageContaining("matches no bench model");
         Run suiteMemory = run("bench-suite", "--dir", dir.resolve("suite").toString(), "--memory", "swap");
         assertThat(suiteMemory.err()).contains("unknown memory mode 'swap'");
         assertThat(dir.resolve("suite")).doesNotExist(); // refused before its directory or any bench model is written
