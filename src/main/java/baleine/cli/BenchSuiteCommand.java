@@ -103,9 +103,9 @@ final class BenchSuiteCommand implements Callable<Integer> {
         if (reps < 1 || depth < 0 || !(warmup >= 0)) {
             throw new IllegalArgumentException("-r must be >= 1, --depth and --warmup >= 0");
         }
+        List<Entry> chosen = choose(only);
         Path models = dir != null ? dir : Path.of(System.getProperty("user.home"), ".cache", "baleine", "bench");
         Files.createDirectories(models);
-        List<Entry> chosen = choose(only);
         List<String> rows = new ArrayList<>();
         List<Result> results = new ArrayList<>();
         String depthNote = "";

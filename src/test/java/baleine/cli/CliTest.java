@@ -102,9 +102,10 @@ class CliTest {
         Run preset = run("write-random", "--preset", "gpt5", dir.resolve("x.gguf").toString());
         assertThat(preset.exit()).isNotZero();
         assertThat(preset.err()).contains("unknown preset 'gpt5'");
-        Run suite = run("bench-suite", "--dir", dir.toString(), "--only", "gpt5");
+        Run suite = run("bench-suite", "--dir", dir.resolve("only").toString(), "--only", "gpt5");
         assertThat(suite.exit()).isNotZero();
         assertThat(suite.err()).contains("--only: 'gpt5' is neither a bench preset (deepseek-v2-lite-shape, ").contains(") nor a type (Q8_0, ");
+        assertThat(dir.resolve("only")).doesNotExist(); // refused before anything is written
         assertThat(BenchSuiteCommand.choose(List.of("qwen2-1.5b-shape", "q8_0"))).extracting(BenchSuiteCommand.Entry::fileName)
                 .containsExactly("qwen2-1.5b-shape-q8_0.gguf"); // a preset and a type: that model, not every model of either
         assertThat(BenchSuiteCommand.choose(List.of("Q4_0", "Q4_K"))).extracting(BenchSuiteCommand.Entry::fileName).containsExactly(
