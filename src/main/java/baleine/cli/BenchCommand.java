@@ -42,17 +42,20 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--cache-type", paramLabel = "TYPE", defaultValue = "f32", converter = ModelOptions.CacheKind.class, description = ModelOptions.CACHE_HELP)
     CacheType cacheType;
 
-    @Option(names = {"-p", "--n-prompt"}, defaultValue = "64", description = "prompt tokens for pp (0 skips pp; default ${DEFAULT-VALUE})")
-    int prompt;
+    @Option(names = {"-p", "--n-prompt"}, split = ",", defaultValue = "64", paramLabel = "N[,N...]",
+            description = "prompt tokens for pp, one test per value (0 skips pp; default ${DEFAULT-VALUE})")
+    List<Integer> prompts;
 
-    @Option(names = {"-n", "--n-gen"}, defaultValue = "32", description = "generated tokens for tg (0 skips tg; default ${DEFAULT-VALUE})")
-    int gen;
+    @Option(names = {"-n", "--n-gen"}, split = ",", defaultValue = "32", paramLabel = "N[,N...]",
+            description = "generated tokens for tg, one test per value (0 skips tg; default ${DEFAULT-VALUE})")
+    List<Integer> gens;
 
-    @Option(names = {"-d", "--n-depth"}, defaultValue = "0", description = "tokens already in the context (default ${DEFAULT-VALUE})")
-    int depth;
+    @Option(names = {"-d", "--n-depth"}, split = ",", defaultValue = "0", paramLabel = "N[,N...]",
+            description = "tokens already in the context; every test runs at each depth (default ${DEFAULT-VALUE})")
+    List<Integer> depths;
 
-    @Option(names = {"-t", "--threads"}, description = "worker threads (default: all cores)")
-    Integer threads;
+    @Option(names = {"-t", "--threads"}, split = ",", paramLabel = "N[,N...]", description = "worker threads; every test runs with each count (default: all cores)")
+    List<Integer> threads;
 
     @Option(names = {"-r", "--repetitions"}, defaultValue = "5", description = "repetitions (default ${DEFAULT-VALUE})")
     int reps;
@@ -68,7 +71,7 @@ final class BenchCommand implements Callable<Integer> {
     String output;
 
     /** One test's repetitions; {@code allocatedBytes}: heap allocated by all threads over the measured repetitions. */
-    record Test(String name, int nPrompt, int nGen, List<Long> samplesNs, int tokens, long kvBytes, long allocatedBytes, int warmupReps) {
+    record Test(String name, int nPrompt, int nGen, int depth, int threads, List<Long> samplesNs, int tokens, long kvBytes, long allocatedBytes, int warmupReps) {
         double[] tokensPerSecond() {
             return samplesNs.stream().mapToDouble(ns -> tokens / (ns / 1e9)).toArray();
         }
@@ -81,14 +84,20 @@ final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        if (prompt < 0 || gen < 0 || depth < 0 || reps < 1 || !(warmup >= 0)) {
+        if (prompts.stream().anyMatch(v -> v < 0) || gens.stream().anyMatch(v -> v < 0) || depths.stream().anyMatch(v -> v < 0) || reps < 1 || !(warmup >= 0)) {
             throw new IllegalArgumentException("-p, -n, -d and --warmup must be >= 0 and -r >= 1");
+        }
+        if (prompts.stream().allMatch(v -> v == 0) && gens.stream().allMatch(v -> v == 0)) {
+            throw new IllegalArgumentException("nothing to measure: -p and -n are both 0");
         }
         if (!output.equals("md") && !output.equals("json")) {
             throw new IllegalArgumentException("-o must be md or json, got '" + output + "'");
         }
-        if (threads != null) {
-            Parallel.setThreads(threads);
+        List<Integer> threadCounts = threads == null ? List.of(Parallel.threads()) : threads;
+        for (int t : threadCounts) {
+            if (t < 1) {
+                throw new IllegalArgumentException("thread count must be at least 1, got " + t);
+            }
         }
         List<Test> tests = new ArrayList<>();
         Path file = ModelOptions.resolve(model, pull);
@@ -97,13 +106,23 @@ final class BenchCommand implements Callable<Integer> {
             double loadSeconds = (System.nanoTime() - loadStart) / 1e9;
             m.setCacheType(cacheType);
             Random rnd = new Random(1);
-            if (prompt > 0) {
-                tests.add(measure(m, "pp" + prompt, prompt, 0, depth, reps, warmup, rnd));
-            }
-            if (gen > 0) {
-                tests.add(measure(m, "tg" + gen, 0, gen, depth, reps, warmup, rnd));
+            for (int t : threadCounts) { // llama-bench's order: per thread count and depth, the pp tests, then the tg tests
+                Parallel.setThreads(t);
+                for (int depth : depths) {
+                    for (int p : prompts) {
+                        if (p > 0) {
+                            tests.add(measure(m, "pp" + p, p, 0, depth, reps, warmup, rnd));
+                        }
+                    }
+                    for (int n : gens) {
+                        if (n > 0) {
+                            tests.add(measure(m, "tg" + n, 0, n, depth, reps, warmup, rnd));
+                        }
+                    }
+                }
             }
             Footprint footprint = new Footprint(peakRssBytes(), HugePages.processHugePageBytes(), loadSeconds);
+            Parallel.setThreads(threadCounts.stream().mapToInt(Integer::intValue).max().orElseThrow()); // bandwidth with the most threads asked for
             double bandwidth = noBandwidth ? 0 : MemoryBandwidth.measure(1L << 30, 3);
             print(m, tests, footprint, bandwidth);
         }
@@ -150,7 +169,7 @@ final class BenchCommand implements Callable<Integer> {
             }
             kv = cache.bytesPerToken() * cache.length();
         }
-        return new Test(name, nPrompt, nGen, samples, nPrompt + nGen, kv, allocated, warmupReps);
+        return new Test(name, nPrompt, nGen, depth, Parallel.threads(), samples, nPrompt + nGen, kv, allocated, warmupReps);
     }
 
     /** Heap bytes allocated so far by all live threads (the caller and the worker pool); 0 where the JVM cannot tell. */
@@ -191,8 +210,8 @@ final class BenchCommand implements Callable<Integer> {
                 ObjectNode o = arr.addObject();
                 o.put("model_filename", model).put("model_type", m.info().architecture())
                         .put("model_size", m.info().weightBytes()).put("model_n_params", m.info().totalParameters())
-                        .put("n_threads", Parallel.threads()).put("n_prompt", t.nPrompt()).put("n_gen", t.nGen())
-                        .put("n_depth", depth).put("avg_ns", (long) t.samplesNs().stream().mapToLong(Long::longValue).average().orElse(0))
+                        .put("n_threads", t.threads()).put("n_prompt", t.nPrompt()).put("n_gen", t.nGen())
+                        .put("n_depth", t.depth()).put("avg_ns", (long) t.samplesNs().stream().mapToLong(Long::longValue).average().orElse(0))
                         .put("stddev_ns", (long) stddev(t.samplesNs().stream().mapToDouble(Long::doubleValue).toArray()))
                         .put("avg_ts", mean(ts)).put("stddev_ts", stddev(ts))
                         .put("peak_rss_bytes", rss).put("peak_rss_pct_of_weights_and_kv", rssPct).put("kv_cache_bytes", t.kvBytes())
@@ -217,7 +236,7 @@ final class BenchCommand implements Callable<Integer> {
         for (Test t : tests) {
             double[] ts = t.tokensPerSecond();
             System.out.printf("| %s | %s | %s | %d | %s%s | %.2f ± %.2f |%n", m.info().architecture(), InfoCommand.bytes(m.info().weightBytes()),
-                    InfoCommand.human(m.info().totalParameters()), Parallel.threads(), t.name(), depth > 0 ? " @ d" + depth : "",
+                    InfoCommand.human(m.info().totalParameters()), t.threads(), t.name(), t.depth() > 0 ? " @ d" + t.depth() : "",
                     mean(ts), stddev(ts));
         }
         System.out.printf("peak RSS %s, %.0f%% of weights + KV cache; KV cache %s per token in %s (%s at the longest test)%n", InfoCommand.bytes(rss),
@@ -226,7 +245,7 @@ final class BenchCommand implements Callable<Integer> {
                 ? "weights in 2 MiB huge pages: " + InfoCommand.bytes(hugePages) + " (a token-embedding table stays mapped: it is read a row at a time)"
                 : "weights mapped from the file in 4 KiB pages (--memory huge-pages reads them into 2 MiB pages where Linux offers them)");
         for (Test t : tests) {
-            System.out.printf("%s allocates %s of heap per token (after %d warm-up repetition%s)%n", t.name(),
+            System.out.printf("%s allocates %s of heap per token (after %d warm-up repetition%s)%n", label(t),
                     InfoCommand.bytes(t.allocatedPerToken()), t.warmupReps(), t.warmupReps() == 1 ? "" : "s");
         }
         if (bandwidth > 0) {
@@ -234,10 +253,15 @@ final class BenchCommand implements Callable<Integer> {
                     bandwidth / 1e9, Parallel.threads(), InfoCommand.bytes(decodeBytes), roofline);
             for (Test t : tests) {
                 if (t.nPrompt() == 0) {
-                    System.out.printf("%s reaches %.0f%% of the roofline%n", t.name(), 100 * mean(t.tokensPerSecond()) / roofline);
+                    System.out.printf("%s reaches %.0f%% of the roofline%n", label(t), 100 * mean(t.tokensPerSecond()) / roofline);
                 }
             }
         }
+    }
+
+    /** The test as the table names it, with its depth and (when several counts ran) its threads. */
+    private String label(Test t) {
+        return t.name() + (t.depth() > 0 ? " @ d" + t.depth() : "") + (threads != null && threads.size() > 1 ? " (" + t.threads() + (t.threads() == 1 ? " thread)" : " threads)") : "");
     }
 
     static double mean(double[] v) {

@@ -92,6 +92,21 @@ class CliTest {
         assertThat(full.get("type_v").asText()).isEqualTo("f32");
         assertThat(2 * half.get("kv_cache_bytes").asLong()).isEqualTo(full.get("kv_cache_bytes").asLong());
         assertThat(run("bench", model.toString(), "--cache-type", "q4_0").err()).contains("unknown cache type 'q4_0'; use f32, f16, bf16");
+        // llama-bench's value lists: every thread count x depth, its pp tests then its tg tests
+        Run lists = run("bench", model.toString(), "-p", "2,3", "-n", "2", "-t", "1,2", "-d", "0,5", "-r", "1", "--warmup", "0",
+                "--no-bandwidth", "-o", "json");
+        assertThat(lists.exit()).as(lists.err()).isZero();
+        List<String> combos = new java.util.ArrayList<>();
+        for (var t : new com.fasterxml.jackson.databind.ObjectMapper().readTree(lists.out())) {
+            combos.add(t.get("n_threads").asInt() + "/" + t.get("n_depth").asInt() + "/" + t.get("n_prompt").asInt() + "/" + t.get("n_gen").asInt());
+        }
+        assertThat(combos).containsExactly("1/0/2/0", "1/0/3/0", "1/0/0/2", "1/5/2/0", "1/5/3/0", "1/5/0/2",
+                "2/0/2/0", "2/0/3/0", "2/0/0/2", "2/5/2/0", "2/5/3/0", "2/5/0/2");
+        Run listTable = run("bench", model.toString(), "-p", "0", "-n", "1", "-t", "1,2", "-r", "1", "--warmup", "0", "--no-bandwidth");
+        assertThat(listTable.out()).contains("| 1 | tg1 |", "| 2 | tg1 |", "tg1 (1 thread) allocates", "tg1 (2 threads) allocates");
+        assertThat(run("bench", model.toString(), "-p", "0", "-n", "0").err()).contains("nothing to measure: -p and -n are both 0");
+        assertThat(run("bench", model.toString(), "-t", "2,0").err()).contains("thread count must be at least 1, got 0");
+        assertThat(run("bench", model.toString(), "-p", "8,-1").err()).contains("-p, -n, -d and --warmup must be >= 0");
     }
 
     @Test
