@@ -67,7 +67,7 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--no-bandwidth", description = "skip measuring memory bandwidth (and so the decode roofline)")
     boolean noBandwidth;
 
-    @Option(names = {"-o", "--output"}, defaultValue = "md", description = "md or json (default ${DEFAULT-VALUE})")
+    @Option(names = {"-o", "--output"}, defaultValue = "md", description = "md, json, jsonl (an object per line) or csv, with llama-bench's field names (default ${DEFAULT-VALUE})")
     String output;
 
     /** One test's repetitions; {@code allocatedBytes}: heap allocated by all threads over the measured repetitions. */
@@ -90,8 +90,8 @@ final class BenchCommand implements Callable<Integer> {
         if (prompts.stream().allMatch(v -> v == 0) && gens.stream().allMatch(v -> v == 0)) {
             throw new IllegalArgumentException("nothing to measure: -p and -n are both 0");
         }
-        if (!output.equals("md") && !output.equals("json")) {
-            throw new IllegalArgumentException("-o must be md or json, got '" + output + "'");
+        if (!List.of("md", "json", "jsonl", "csv").contains(output)) {
+            throw new IllegalArgumentException("-o must be md, json, jsonl or csv, got '" + output + "'");
         }
         List<Integer> threadCounts = threads == null ? List.of(Parallel.threads()) : threads;
         for (int t : threadCounts) {
@@ -202,7 +202,7 @@ final class BenchCommand implements Callable<Integer> {
         double roofline = bandwidth / decodeBytes;
         long longestKv = tests.stream().mapToLong(Test::kvBytes).max().orElse(0);
         double rssPct = 100.0 * rss / (m.info().weightBytes() + longestKv);
-        if (output.equals("json")) {
+        if (!output.equals("md")) {
             ObjectMapper json = new ObjectMapper();
             ArrayNode arr = json.createArrayNode();
             for (Test t : tests) {
@@ -229,7 +229,11 @@ final class BenchCommand implements Callable<Integer> {
                     samplesTs.add(v);
                 }
             }
-            System.out.println(json.writerWithDefaultPrettyPrinter().writeValueAsString(arr));
+            switch (output) {
+                case "json" -> System.out.println(json.writerWithDefaultPrettyPrinter().writeValueAsString(arr));
+                case "jsonl" -> arr.forEach(o -> System.out.println(o.toString()));
+                default -> printCsv(arr);
+            }
             return;
         }
         System.out.printf("| model | size | params | threads | test | t/s |%n|---|---:|---:|---:|---:|---:|%n");
@@ -256,6 +260,27 @@ final class BenchCommand implements Callable<Integer> {
                     System.out.printf("%s reaches %.0f%% of the roofline%n", label(t), 100 * mean(t.tokensPerSecond()) / roofline);
                 }
             }
+        }
+    }
+
+    /**
+     * The tests as CSV, as llama-bench writes it: a header of the field names, a row per test, every value quoted
+     * (an array, such as {@code samples_ts}, as its values joined by commas); tests without a field leave it empty.
+     */
+    private static void printCsv(ArrayNode tests) {
+        java.util.LinkedHashSet<String> fields = new java.util.LinkedHashSet<>();
+        tests.forEach(o -> o.fieldNames().forEachRemaining(fields::add));
+        System.out.println(String.join(",", fields.stream().map(f -> '"' + f + '"').toList()));
+        for (var o : tests) {
+            List<String> values = new ArrayList<>();
+            for (String f : fields) {
+                var v = o.get(f);
+                String text = v == null ? "" : v.isArray()
+                        ? String.join(",", java.util.stream.StreamSupport.stream(v.spliterator(), false).map(x -> x.asText()).toList())
+                        : v.asText();
+                values.add('"' + text.replace("\"", "\"\"") + '"');
+            }
+            System.out.println(String.join(",", values));
         }
     }
 

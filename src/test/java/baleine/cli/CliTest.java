@@ -104,6 +104,16 @@ class CliTest {
                 "2/0/2/0", "2/0/3/0", "2/0/0/2", "2/5/2/0", "2/5/3/0", "2/5/0/2");
         Run listTable = run("bench", model.toString(), "-p", "0", "-n", "1", "-t", "1,2", "-r", "1", "--warmup", "0", "--no-bandwidth");
         assertThat(listTable.out()).contains("| 1 | tg1 |", "| 2 | tg1 |", "tg1 (1 thread) allocates", "tg1 (2 threads) allocates");
+        Run jsonl = run("bench", model.toString(), "-p", "2", "-n", "1", "-r", "2", "--warmup", "0", "--no-bandwidth", "-o", "jsonl");
+        List<String> lines = jsonl.out().strip().lines().toList();
+        assertThat(lines).hasSize(2);
+        assertThat(new com.fasterxml.jackson.databind.ObjectMapper().readTree(lines.get(1)).get("n_gen").asInt()).isEqualTo(1);
+        Run csv = run("bench", model.toString(), "-p", "2", "-n", "1", "-r", "2", "--warmup", "0", "--no-bandwidth", "-o", "csv");
+        List<String> rows = csv.out().strip().lines().toList();
+        assertThat(rows).hasSize(3);
+        assertThat(rows.get(0)).startsWith("\"model_filename\",").contains("\"n_prompt\",\"n_gen\",\"n_depth\"", "\"avg_ts\"", "\"samples_ts\"");
+        assertThat(rows.get(2)).matches(".*\"[0-9.]+,[0-9.]+\"$"); // the two samples, quoted together
+        assertThat(run("bench", model.toString(), "-o", "sql").err()).contains("-o must be md, json, jsonl or csv, got 'sql'");
         assertThat(run("bench", model.toString(), "-p", "0", "-n", "0").err()).contains("nothing to measure: -p and -n are both 0");
         assertThat(run("bench", model.toString(), "-t", "2,0").err()).contains("thread count must be at least 1, got 0");
         assertThat(run("bench", model.toString(), "-p", "8,-1").err()).contains("-p, -n, -d and --warmup must be >= 0");
