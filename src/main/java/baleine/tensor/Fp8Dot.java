@@ -18,7 +18,8 @@ import static baleine.tensor.Species.I;
  * The kernels of {@link Fp8BlockWeight}: e4m3 bytes read in place and converted in registers. Per row and
  * 128-wide block the products are summed in one vector, which is then scaled into the row's accumulator,
  * in the same order in every kernel, so batching and row grouping never change a result's bits. A
- * row holding e4m3fn's NaN code gives NaN (the conversion reads the code as 480, {@link #hasNaN} finds it).
+ * row holding e4m3fn's NaN code gives NaN (the conversion reads the code as 480; {@link #hasNaN} finds it, once
+ * per row: {@link Fp8BlockWeight#rowHasNaN}).
  * Rows are absolute row numbers of the stored matrix.
  */
 final class Fp8Dot {
@@ -87,7 +88,7 @@ final class Fp8Dot {
                 total += tail(v, base + j, end - j, x, xOff + j) * scale;
             }
         }
-        return hasNaN(v, base, cols) ? Float.NaN : VectorMath.sumLanes(acc) + total;
+        return w.rowHasNaN(row) ? Float.NaN : VectorMath.sumLanes(acc) + total;
     }
 
     /** {@code out[k] = row . x[t0 + k][xOff ..]} for k in 0..3: each chunk of the row converted once. */
@@ -127,7 +128,7 @@ final class Fp8Dot {
         a2.intoArray(out, 2 * VectorMath.LANES);
         a3.intoArray(out, 3 * VectorMath.LANES);
         VectorMath.sumLanesInPlace(out, 4);
-        boolean nan = hasNaN(v, base, cols);
+        boolean nan = w.rowHasNaN(row);
         out[0] = nan ? Float.NaN : out[0] + total0;
         out[1] = nan ? Float.NaN : out[1] + total1;
         out[2] = nan ? Float.NaN : out[2] + total2;
@@ -172,10 +173,10 @@ final class Fp8Dot {
         a2.intoArray(out, 2 * VectorMath.LANES);
         a3.intoArray(out, 3 * VectorMath.LANES);
         VectorMath.sumLanesInPlace(out, 4);
-        out[0] = hasNaN(v, b0, cols) ? Float.NaN : out[0] + total0;
-        out[1] = hasNaN(v, b1, cols) ? Float.NaN : out[1] + total1;
-        out[2] = hasNaN(v, b2, cols) ? Float.NaN : out[2] + total2;
-        out[3] = hasNaN(v, b3, cols) ? Float.NaN : out[3] + total3;
+        out[0] = w.rowHasNaN(row) ? Float.NaN : out[0] + total0;
+        out[1] = w.rowHasNaN(r1) ? Float.NaN : out[1] + total1;
+        out[2] = w.rowHasNaN(r2) ? Float.NaN : out[2] + total2;
+        out[3] = w.rowHasNaN(r3) ? Float.NaN : out[3] + total3;
     }
 
     /**
@@ -254,7 +255,7 @@ final class Fp8Dot {
         }
         VectorMath.sumLanesInPlace(out, 16);
         for (int i = 0; i < 4; i++) {
-            boolean nan = hasNaN(v, b0 + (long) i * cols, cols);
+            boolean nan = w.rowHasNaN(row + i);
             for (int t = 0; t < 4; t++) {
                 out[4 * i + t] = nan ? Float.NaN : out[4 * i + t] + (totals == null ? 0f : totals[4 * i + t]);
             }

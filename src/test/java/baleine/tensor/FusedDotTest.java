@@ -161,6 +161,15 @@ class FusedDotTest {
         w.dotTile(0, xs, 0, 0, out);
         assertThat(out[8]).isNaN();
         assertThat(out[4]).isEqualTo(128f);
+        // each row is scanned once: the answers stay, and row slices share them
+        assertThat(w.dot(2, x, 0)).isNaN();
+        assertThat(w.dot(1, x, 0)).isEqualTo(128f);
+        Weight slice = w.rowSlice(2, 3);
+        assertThat(slice.dot(0, x, 0)).isNaN();
+        assertThat(slice.dot(1, x, 0)).isEqualTo(128f);
+        Weight fresh = new Fp8BlockWeight("w", values, scales, rows, cols, 128).rowSlice(1, 2); // scanned by the slice first
+        assertThat(fresh.dot(1, x, 0)).isNaN();
+        assertThat(fresh.dot(0, x, 0)).isEqualTo(128f);
     }
 
     @org.junit.jupiter.api.Test
