@@ -16,10 +16,17 @@ import java.util.Arrays;
 /** Multi-head attention with grouped KV heads (Llama, Qwen2); optional q/k/v biases. */
 public record GroupedQueryAttention(Weight q, Weight k, Weight v, float[] qBias, float[] kBias, float[] vBias, Weight o,
                                    int heads, int kvHeads, int headDim, Rope rope) implements AttentionBlock {
-    /** Per thread: a block of heads' queries of the current token, and their attended values. */
+    /** Per thread: a block of heads' queries of a few tokens, and their attended values. */
     private static final ThreadLocal<float[][]> QUERY = new ThreadLocal<>(), MIXED = new ThreadLocal<>();
+    /** Per thread: the score rows grouped by token ({@link #tokenRows}). */
+    private static final ThreadLocal<float[][][]> TOKEN_ROWS = new ThreadLocal<>();
     /** Cached positions read at a time (a multiple of four). */
     private static final int BLOCK = 256;
+    /**
+     * Tokens that share each block read from the cache, at most; fewer where their score rows would pass
+     * {@link #SCORES_PER_HEAD} scores per head (4 x 65536 floats: 1 MiB per thread, one token from 64k on).
+     */
+    private static final int FEW = 16, SCORES_PER_HEAD = 65536;
 
     @Override
     public LayerCache newCache(CacheType type) {
@@ -57,50 +64,79 @@ public record GroupedQueryAttention(Weight q, Weight k, Weight v, float[] qBias,
     }
 
     /**
-     * Query heads [h0, h0 + count) of KV group g, tokens [t0, t1) one by one: scores over the cached keys and
-     * the mix of the cached values go through {@link HeadTiles}, so each loaded chunk of a cached row serves
-     * four heads. Blocks start at multiples of four within the group, so every head meets the same kernels
-     * however the group is split.
+     * Query heads [h0, h0 + count) of KV group g for tokens [t0, t1), a few tokens at a time: the group's
+     * keys, then its values, are read {@link #BLOCK} positions at a time, and each block serves every token of
+     * the few that sees it (a 16- or 8-bit cache is converted back into floats once per block for all of them,
+     * not once per token: Qwen-shape pp2048 with a Q8_0 cache was 22% slower than with F32). Per token the
+     * calls are those of a token alone: scores and mix through {@link HeadTiles} (each loaded chunk of a cached
+     * row serves four heads), over the same blocks, which start at multiples of four, so every head meets the
+     * same kernels however the group and the batch are split.
      */
     private void attendHeads(DenseLayerCache cache, int[] rows, int start, float[][] qs, int t0, int t1, int g, int h0, int count, float scale,
                              float[][] out) {
-        float[][] att = ScoreRows.take(count, start + t1), q = fourRows(QUERY, headDim), acc = fourRows(MIXED, headDim);
-        for (int t = t0; t < t1; t++) {
-            int len = start + t + 1;
-            for (int k = 0; k < count; k++) {
-                System.arraycopy(qs[t], (h0 + k) * headDim, q[k], 0, headDim);
+        int few = Math.clamp(SCORES_PER_HEAD / (start + t1), 1, Math.min(FEW, t1 - t0));
+        float[][] att = ScoreRows.take(4 * few, start + t1), q = scratch(QUERY, 4 * few, headDim), acc = scratch(MIXED, 4 * few, headDim);
+        float[][][] atts = tokenRows(att, few);
+        for (int s0 = t0; s0 < t1; s0 += few) {
+            int m = Math.min(few, t1 - s0), longest = start + s0 + m;
+            for (int i = 0; i < m; i++) {
+                for (int k = 0; k < count; k++) {
+                    System.arraycopy(qs[s0 + i], (h0 + k) * headDim, q[4 * i + k], 0, headDim);
+                }
             }
-            // the group's keys, then its values, BLOCK positions at a time: a 16- or 8-bit cache is read back into a
-            // scratch of one block, not of the whole context (blocks start at multiples of four: the same kernels)
-            for (int b0 = 0; b0 < len; b0 += BLOCK) {
-                int b1 = Math.min(len, b0 + BLOCK);
+            for (int b0 = 0; b0 < longest; b0 += BLOCK) {
+                int b1 = Math.min(longest, b0 + BLOCK);
                 RowStore.View keys = cache.keys(rows, b0, b1, g * headDim, headDim);
-                HeadTiles.scores(keys.data(), keys.rows(), b0, b1, keys.stride(), keys.offset(), headDim, q, 0, count, att, 0);
+                for (int i = Math.max(0, b0 - start - s0); i < m; i++) { // the tokens that see position b0
+                    int len = start + s0 + i + 1;
+                    HeadTiles.scores(keys.data(), keys.rows(), b0, Math.min(len, b1), keys.stride(), keys.offset(), headDim, q, 4 * i, count, atts[i], 0);
+                }
             }
-            for (int k = 0; k < count; k++) {
-                VectorMath.scale(att[k], 0, len, scale);
-                VectorMath.softmax(att[k], 0, len);
-                Arrays.fill(acc[k], 0f);
+            for (int i = 0; i < m; i++) {
+                int len = start + s0 + i + 1;
+                for (int k = 0; k < count; k++) {
+                    VectorMath.scale(atts[i][k], 0, len, scale);
+                    VectorMath.softmax(atts[i][k], 0, len);
+                    Arrays.fill(acc[4 * i + k], 0f);
+                }
             }
-            for (int b0 = 0; b0 < len; b0 += BLOCK) {
-                int b1 = Math.min(len, b0 + BLOCK);
+            for (int b0 = 0; b0 < longest; b0 += BLOCK) {
+                int b1 = Math.min(longest, b0 + BLOCK);
                 RowStore.View values = cache.values(rows, b0, b1, g * headDim, headDim);
-                HeadTiles.mix(values.data(), values.rows(), b0, b1, values.stride(), values.offset(), headDim, att, 0, acc, 0, count);
+                for (int i = Math.max(0, b0 - start - s0); i < m; i++) {
+                    int len = start + s0 + i + 1;
+                    HeadTiles.mix(values.data(), values.rows(), b0, Math.min(len, b1), values.stride(), values.offset(), headDim, atts[i], 0, acc, 4 * i, count);
+                }
             }
-            for (int k = 0; k < count; k++) {
-                System.arraycopy(acc[k], 0, out[t], (h0 + k) * headDim, headDim);
+            for (int i = 0; i < m; i++) {
+                for (int k = 0; k < count; k++) {
+                    System.arraycopy(acc[4 * i + k], 0, out[s0 + i], (h0 + k) * headDim, headDim);
+                }
             }
         }
     }
 
-    /** This thread's {@code float[4][width]} of {@code local}, made on first use or when the width changes. */
-    private static float[][] fourRows(ThreadLocal<float[][]> local, int width) {
+    /** This thread's {@code float[rows][width]} of {@code local}, made on first use or when it is too small. */
+    private static float[][] scratch(ThreadLocal<float[][]> local, int rows, int width) {
         float[][] m = local.get();
-        if (m == null || m[0].length != width) {
-            m = new float[4][width];
+        if (m == null || m.length < rows || m[0].length != width) {
+            m = new float[rows][width];
             local.set(m);
         }
         return m;
+    }
+
+    /** Token i's four score rows, {@code att[4 i .. 4 i + 4)}, for i < few: made again only when att changes. */
+    private static float[][][] tokenRows(float[][] att, int few) {
+        float[][][] rows = TOKEN_ROWS.get();
+        if (rows == null || rows.length < few || rows[0][0] != att[0]) {
+            rows = new float[few][][];
+            for (int i = 0; i < few; i++) {
+                rows[i] = Arrays.copyOfRange(att, 4 * i, 4 * i + 4);
+            }
+            TOKEN_ROWS.set(rows);
+        }
+        return rows;
     }
 
     private static float[][] project(Weight w, float[] bias, float[][] x, int n) {
