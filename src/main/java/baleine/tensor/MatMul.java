@@ -1,12 +1,15 @@
 package baleine.tensor;
 
 import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Products of a weight matrix with a batch of activation vectors. Each row is decoded once and reused
  * for every vector of the batch; rows are spread over all cores.
  */
 public final class MatMul {
+    /** Ids of the products {@link #apply(List)} has run, one each. */
+    private static final AtomicLong PRODUCTS = new AtomicLong();
     private static final ThreadLocal<float[]> ROW = ThreadLocal.withInitial(() -> new float[0]);
     /** The kernels' accumulator sums (room for a 4x4 tile), per thread: no allocation per call. */
     private static final ThreadLocal<float[]> SUMS = ThreadLocal.withInitial(() -> VectorMath.outBuffer(16));
@@ -38,6 +41,7 @@ public final class MatMul {
      * one synchronisation together instead of one each and the cores stay busy to the end.
      */
     public static void apply(List<Product> products) {
+        long firstId = PRODUCTS.getAndAdd(products.size());
         int totalRows = 0;
         for (Product p : products) {
             totalRows += p.w().rows;
@@ -56,7 +60,7 @@ public final class MatMul {
             Product p = products.get(i);
             int chunks = firstChunk[i + 1] - firstChunk[i], k = c - firstChunk[i], rows = p.w().rows;
             int from = (int) ((long) rows * k / chunks), to = (int) ((long) rows * (k + 1) / chunks);
-            rows(p.w(), from, to, p.x(), 0, p.y(), from, p.n());
+            rows(p.w(), from, to, p.x(), 0, p.y(), from, p.n(), firstId + i);
         });
     }
 
@@ -70,6 +74,14 @@ public final class MatMul {
      * Each value is computed the same way whatever the batch size, so batching never changes results.
      */
     public static void rows(Weight w, int from, int to, float[][] x, int xOff, float[][] y, int yOff, int n) {
+        rows(w, from, to, x, xOff, y, yOff, n, PanelProduct.ALONE);
+    }
+
+    /**
+     * {@link #rows} as part of product {@code product} (an id from {@link #PRODUCTS}): the parts of one product
+     * that a thread computes share the batch's copy in the panel products' layout.
+     */
+    private static void rows(Weight w, int from, int to, float[][] x, int xOff, float[][] y, int yOff, int n, long product) {
         if (n == 1) {
             rowsOneVector(w, from, to, x[0], xOff, y[0], yOff);
             return;
@@ -79,7 +91,7 @@ public final class MatMul {
         // 64 vectors: 54 -> 22 ms), from 12 against the tiles (expert gate in Q4_0 / Q4_K: 8 vectors 0.73 / 0.79 ms
         // with tiles, 0.77 / 0.87 with the panel; 12 vectors 1.06 / 1.27 with tiles, 1.02 / 1.12 with the panel)
         int panelFrom = w.hasTileDot() ? 12 : 5;
-        int rest = n >= panelFrom && w.hasPanel() ? PanelProduct.rows(w, from, to, x, xOff, y, yOff, n)
+        int rest = n >= panelFrom && w.hasPanel() ? PanelProduct.rows(w, from, to, x, xOff, y, yOff, n, product)
                 : w.hasTileDot() ? tiles(w, from, to, x, xOff, y, yOff, n) : from;
         if (w.hasFusedDot()) { // read the row in place, converting it once per four vectors
             float[] four = SUMS.get();

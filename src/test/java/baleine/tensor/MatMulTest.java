@@ -4,6 +4,7 @@ import org.junit.jupiter.api.Test;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.util.List;
 import java.util.Random;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -198,6 +199,36 @@ class MatMulTest {
                                 .isEqualTo(Float.floatToIntBits(alone));
                     }
                 }
+            }
+        }
+    }
+
+    /**
+     * The panel products keep each thread's copy of a batch for the rest of its product: two products of one
+     * weight in one call, and the same arrays refilled for a second call, must each get their own values.
+     */
+    @Test
+    void panelProductsNeverReuseAnotherProductsVectors() {
+        Random rnd = new Random(17);
+        int rows = 96, cols = 256, n = 16; // 16 vectors: the panel path
+        Weight w = randomWeight(rnd, GgmlType.Q4_0, rows, cols);
+        float[][] a = new float[n][cols], b = new float[n][cols];
+        for (int round = 0; round < 2; round++) {
+            for (float[][] x : new float[][][]{a, b}) {
+                for (float[] v : x) {
+                    for (int i = 0; i < cols; i++) {
+                        v[i] = (float) rnd.nextGaussian();
+                    }
+                }
+            }
+            float[][] ya = new float[n][rows], yb = new float[n][rows];
+            MatMul.apply(List.of(new MatMul.Product(w, a, ya, n), new MatMul.Product(w, b, yb, n)));
+            float[][] ea = new float[n][rows], eb = new float[n][rows];
+            MatMul.rows(w, 0, rows, a, 0, ea, 0, n);
+            MatMul.rows(w, 0, rows, b, 0, eb, 0, n);
+            for (int t = 0; t < n; t++) {
+                assertThat(ya[t]).as("round %d, first product, token %d", round, t).containsExactly(ea[t]);
+                assertThat(yb[t]).as("round %d, second product, token %d", round, t).containsExactly(eb[t]);
             }
         }
     }
