@@ -19,7 +19,8 @@ final class PanelProduct {
      * parts without interleaving) but not on its 8960-column down projection, where the 64 interleaved vectors
      * (2.3 MB) leave L2 (JMH PrefillBenchmark: 30 ms in one pass, 24 by parts).
      */
-    private static final int WHOLE_ROW = 4096, PART = 512, QUADS = 4;
+    static final int PART = 512;
+    private static final int WHOLE_ROW = 4096, QUADS = 4;
     private static final int TILE = 16 * VectorMath.LANES;
     private static final ThreadLocal<Buffers> BUFFERS = ThreadLocal.withInitial(Buffers::new);
 
@@ -94,6 +95,7 @@ final class PanelProduct {
         float[] panel = b.panel, acc = b.acc, sums = b.sums;
         int cols = w.cols, whole = cols - cols % VectorMath.LANES, tail = cols - whole, fours = Math.ceilDiv(m, 4);
         boolean onePass = cols <= WHOLE_ROW;
+        int block = w.panelScaleBlock(); // parts hold whole blocks: PART is a multiple of it (Weight.hasPanel)
         int part = onePass ? whole : PART;
         for (int r = from; r < to; ) {
             int quads = onePass ? 1 : Math.min(QUADS, (to - r) / 4);
@@ -105,7 +107,16 @@ final class PanelProduct {
                 int c1 = Math.min(whole, c0 + part);
                 for (int f = 0; f < fours; f++) {
                     for (int q = 0; q < quads; q++) {
-                        PanelDot.tile(panel, 4 * q * cols, b.fours[f], c0, c1, acc, (q * fours + f) * TILE);
+                        if (block == 0) {
+                            PanelDot.tile(panel, 4 * q * cols, b.fours[f], c0, c1, acc, (q * fours + f) * TILE);
+                            continue;
+                        }
+                        int row = r + 4 * q;
+                        for (int j0 = c0; j0 < c1; j0 += block) {
+                            PanelDot.scaledTile(panel, 4 * q * cols, b.fours[f], j0, j0 + block, w.panelScale(row, j0 / block),
+                                    w.panelScale(row + 1, j0 / block), w.panelScale(row + 2, j0 / block), w.panelScale(row + 3, j0 / block),
+                                    acc, (q * fours + f) * TILE);
+                        }
                     }
                 }
             }
@@ -121,7 +132,7 @@ final class PanelProduct {
                             for (int c = 0; c < tail; c++) { // columns past the last whole vector (F32, F16), in order
                                 sum += panel[p + 4 * whole + i * tail + c] * xt[xOff + whole + c];
                             }
-                            y[g + 4 * f + k][yOff + r + 4 * q + i - from] = sum;
+                            y[g + 4 * f + k][yOff + r + 4 * q + i - from] = w.panelResult(r + 4 * q + i, sum);
                         }
                     }
                 }

@@ -107,6 +107,24 @@ public abstract class Weight {
         throw new UnsupportedOperationException(typeName() + " has no panel");
     }
 
+    /**
+     * Columns per scale block of this type's panels (0: none). With blocks, products over a panel sum each block
+     * of a row on its own and add that sum times the block's {@link #panelScale}, as the type's kernels do.
+     */
+    public int panelScaleBlock() {
+        return 0;
+    }
+
+    /** Row {@code row}'s scale for block {@code index} of {@link #panelScaleBlock} columns. */
+    public float panelScale(int row, int index) {
+        throw new UnsupportedOperationException(typeName() + " has no panel scales");
+    }
+
+    /** Row {@code row}'s product as this type's kernels end it, from its sum over the panel. */
+    public float panelResult(int row, float sum) {
+        return sum;
+    }
+
     /** A view of rows {@code [from, from + count)}, e.g. one expert of a merged expert tensor. */
     public abstract Weight rowSlice(int from, int count);
 

@@ -233,6 +233,51 @@ class MatMulTest {
         }
     }
 
+    /**
+     * FP8 prompts of 12+ tokens go through float panels with per-block scales: the same bits as one-row products,
+     * in one pass (256 columns) and by column parts (4224), from a slice starting inside a scale block, with a
+     * row holding the NaN code, over one group of vectors and two.
+     */
+    @Test
+    void fp8PanelsKeepTheBitsOfOneRowProducts() {
+        Random rnd = new Random(19);
+        int block = 128;
+        for (int cols : new int[]{256, 4224}) {
+            int rows = 3 * block;
+            MemorySegment values = Arena.ofAuto().allocate((long) rows * cols);
+            for (long i = 0; i < values.byteSize(); i++) {
+                int b = rnd.nextInt(256);
+                values.set(Le.U8, i, (byte) ((b & 0x7F) == 0x7F ? b & 0xFE : b));
+            }
+            values.set(Le.U8, 200L * cols + 7, (byte) 0x7F); // row 200 holds NaN
+            int blocks = Math.ceilDiv(cols, block);
+            MemorySegment scales = Arena.ofAuto().allocate(4L * 3 * blocks);
+            for (int i = 0; i < 3 * blocks; i++) {
+                scales.set(Le.F32, 4L * i, (float) (rnd.nextDouble() * 0.01));
+            }
+            Weight w = new Fp8BlockWeight("w", values, scales, rows, cols, block).rowSlice(100, 140);
+            assertThat(w.hasPanel()).isTrue();
+            for (int n : new int[]{13, 70}) {
+                float[][] x = new float[n][cols];
+                for (float[] v : x) {
+                    for (int i = 0; i < cols; i++) {
+                        v[i] = (float) rnd.nextGaussian();
+                    }
+                }
+                float[][] y = new float[n][w.rows];
+                MatMul.apply(w, x, y, n);
+                for (int t = 0; t < n; t++) {
+                    for (int r = 0; r < w.rows; r++) {
+                        float alone = w.dot(r, x[t], 0);
+                        assertThat(Float.floatToIntBits(y[t][r])).as("%d columns, batch %d, token %d, row %d: %s vs %s", cols, n, t, r, y[t][r], alone)
+                                .isEqualTo(Float.floatToIntBits(alone));
+                    }
+                }
+                assertThat(y[0][100]).isNaN();
+            }
+        }
+    }
+
     static Weight randomWeight(Random rnd, GgmlType type, int rows, int cols) {
         float[] values = new float[rows * cols];
         for (int i = 0; i < values.length; i++) {
