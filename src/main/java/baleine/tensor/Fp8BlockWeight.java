@@ -170,7 +170,7 @@ public final class Fp8BlockWeight extends Weight {
 
     @Override
     public float panelScale(int row, int index) {
-        return scales.get(Le.F32, 4 * ((long) ((firstRow + row) / block) * scaleCols + index));
+        return scales.get(Le.F32, Fp8Dot.scaleOffset(this, firstRow + row) + 4L * index);
     }
 
     /** NaN for a row holding the NaN code; else the sum plus the empty scalar ends' 0 (as {@link Fp8Dot#tile}). */

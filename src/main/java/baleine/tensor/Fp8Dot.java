@@ -55,7 +55,7 @@ final class Fp8Dot {
     }
 
     /** Byte offset in {@code w.scales} of the first block scale of row {@code row}. */
-    private static long scaleOffset(Fp8BlockWeight w, int row) {
+    static long scaleOffset(Fp8BlockWeight w, int row) {
         return 4L * (row / w.block) * w.scaleCols;
     }
 
