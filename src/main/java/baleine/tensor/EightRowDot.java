@@ -41,25 +41,29 @@ final class EightRowDot {
         long o0 = off, o1 = off + stride, o2 = off + 2 * stride, o3 = off + 3 * stride;
         long o4 = off + 4 * stride, o5 = off + 5 * stride, o6 = off + 6 * stride, o7 = off + 7 * stride;
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
-        for (int b = 0; b < n; b += 32, o0 += 34, o1 += 34, o2 += 34, o3 += 34, o4 += 34, o5 += 34, o6 += 34, o7 += 34) {
-            FloatVector d0 = FloatVector.broadcast(F, Float.float16ToFloat(s.get(Le.I16, o0)));
-            FloatVector d1 = FloatVector.broadcast(F, Float.float16ToFloat(s.get(Le.I16, o1)));
-            FloatVector d2 = FloatVector.broadcast(F, Float.float16ToFloat(s.get(Le.I16, o2)));
-            FloatVector d3 = FloatVector.broadcast(F, Float.float16ToFloat(s.get(Le.I16, o3)));
-            FloatVector d4 = FloatVector.broadcast(F, Float.float16ToFloat(s.get(Le.I16, o4)));
-            FloatVector d5 = FloatVector.broadcast(F, Float.float16ToFloat(s.get(Le.I16, o5)));
-            FloatVector d6 = FloatVector.broadcast(F, Float.float16ToFloat(s.get(Le.I16, o6)));
-            FloatVector d7 = FloatVector.broadcast(F, Float.float16ToFloat(s.get(Le.I16, o7)));
+        // every address a fixed row start plus a multiple of the block index: C2 then checks the bounds once before
+        // the loop (running offsets per row, bumped each step, kept a check on every load and spilled the offsets)
+        for (int k = 0, blocks = n / 32; k < blocks; k++) {
+            long q = 34L * k;
+            FloatVector d0 = FloatVector.broadcast(F, Float.float16ToFloat(s.get(Le.I16, o0 + q)));
+            FloatVector d1 = FloatVector.broadcast(F, Float.float16ToFloat(s.get(Le.I16, o1 + q)));
+            FloatVector d2 = FloatVector.broadcast(F, Float.float16ToFloat(s.get(Le.I16, o2 + q)));
+            FloatVector d3 = FloatVector.broadcast(F, Float.float16ToFloat(s.get(Le.I16, o3 + q)));
+            FloatVector d4 = FloatVector.broadcast(F, Float.float16ToFloat(s.get(Le.I16, o4 + q)));
+            FloatVector d5 = FloatVector.broadcast(F, Float.float16ToFloat(s.get(Le.I16, o5 + q)));
+            FloatVector d6 = FloatVector.broadcast(F, Float.float16ToFloat(s.get(Le.I16, o6 + q)));
+            FloatVector d7 = FloatVector.broadcast(F, Float.float16ToFloat(s.get(Le.I16, o7 + q)));
             for (int j = 0; j < 32; j += F.length()) {
-                FloatVector xv = FloatVector.fromArray(F, x, xOff + b + j);
-                a0 = ((FloatVector) ByteVector.fromMemorySegment(B, s, o0 + 2 + j, LE).castShape(F, 0)).mul(d0).fma(xv, a0);
-                a1 = ((FloatVector) ByteVector.fromMemorySegment(B, s, o1 + 2 + j, LE).castShape(F, 0)).mul(d1).fma(xv, a1);
-                a2 = ((FloatVector) ByteVector.fromMemorySegment(B, s, o2 + 2 + j, LE).castShape(F, 0)).mul(d2).fma(xv, a2);
-                a3 = ((FloatVector) ByteVector.fromMemorySegment(B, s, o3 + 2 + j, LE).castShape(F, 0)).mul(d3).fma(xv, a3);
-                a4 = ((FloatVector) ByteVector.fromMemorySegment(B, s, o4 + 2 + j, LE).castShape(F, 0)).mul(d4).fma(xv, a4);
-                a5 = ((FloatVector) ByteVector.fromMemorySegment(B, s, o5 + 2 + j, LE).castShape(F, 0)).mul(d5).fma(xv, a5);
-                a6 = ((FloatVector) ByteVector.fromMemorySegment(B, s, o6 + 2 + j, LE).castShape(F, 0)).mul(d6).fma(xv, a6);
-                a7 = ((FloatVector) ByteVector.fromMemorySegment(B, s, o7 + 2 + j, LE).castShape(F, 0)).mul(d7).fma(xv, a7);
+                FloatVector xv = FloatVector.fromArray(F, x, xOff + 32 * k + j);
+                long p = q + 2 + j;
+                a0 = ((FloatVector) ByteVector.fromMemorySegment(B, s, o0 + p, LE).castShape(F, 0)).mul(d0).fma(xv, a0);
+                a1 = ((FloatVector) ByteVector.fromMemorySegment(B, s, o1 + p, LE).castShape(F, 0)).mul(d1).fma(xv, a1);
+                a2 = ((FloatVector) ByteVector.fromMemorySegment(B, s, o2 + p, LE).castShape(F, 0)).mul(d2).fma(xv, a2);
+                a3 = ((FloatVector) ByteVector.fromMemorySegment(B, s, o3 + p, LE).castShape(F, 0)).mul(d3).fma(xv, a3);
+                a4 = ((FloatVector) ByteVector.fromMemorySegment(B, s, o4 + p, LE).castShape(F, 0)).mul(d4).fma(xv, a4);
+                a5 = ((FloatVector) ByteVector.fromMemorySegment(B, s, o5 + p, LE).castShape(F, 0)).mul(d5).fma(xv, a5);
+                a6 = ((FloatVector) ByteVector.fromMemorySegment(B, s, o6 + p, LE).castShape(F, 0)).mul(d6).fma(xv, a6);
+                a7 = ((FloatVector) ByteVector.fromMemorySegment(B, s, o7 + p, LE).castShape(F, 0)).mul(d7).fma(xv, a7);
             }
         }
         a0.intoArray(out, 0);
