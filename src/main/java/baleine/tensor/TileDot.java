@@ -48,17 +48,18 @@ final class TileDot {
         FloatVector z = FloatVector.zero(F);
         FloatVector a00 = z, a01 = z, a02 = z, a03 = z, a10 = z, a11 = z, a12 = z, a13 = z;
         FloatVector a20 = z, a21 = z, a22 = z, a23 = z, a30 = z, a31 = z, a32 = z, a33 = z;
-        for (int b = 0; b < n; b += 32, o0 += 34, o1 += 34, o2 += 34, o3 += 34) {
-            FloatVector d0 = FloatVector.broadcast(F, Float.float16ToFloat(s.get(Le.I16, o0)));
-            FloatVector d1 = FloatVector.broadcast(F, Float.float16ToFloat(s.get(Le.I16, o1)));
-            FloatVector d2 = FloatVector.broadcast(F, Float.float16ToFloat(s.get(Le.I16, o2)));
-            FloatVector d3 = FloatVector.broadcast(F, Float.float16ToFloat(s.get(Le.I16, o3)));
+        for (int k = 0, blocks = n / 32; k < blocks; k++) { // addresses as in EightRowDot.q8_0
+            long at = 34L * k;
+            FloatVector d0 = FloatVector.broadcast(F, Float.float16ToFloat(s.get(Le.I16, o0 + at)));
+            FloatVector d1 = FloatVector.broadcast(F, Float.float16ToFloat(s.get(Le.I16, o1 + at)));
+            FloatVector d2 = FloatVector.broadcast(F, Float.float16ToFloat(s.get(Le.I16, o2 + at)));
+            FloatVector d3 = FloatVector.broadcast(F, Float.float16ToFloat(s.get(Le.I16, o3 + at)));
             for (int j = 0; j < 32; j += F.length()) {
-                FloatVector w0 = ((FloatVector) ByteVector.fromMemorySegment(B, s, o0 + 2 + j, LE).castShape(F, 0)).mul(d0);
-                FloatVector w1 = ((FloatVector) ByteVector.fromMemorySegment(B, s, o1 + 2 + j, LE).castShape(F, 0)).mul(d1);
-                FloatVector w2 = ((FloatVector) ByteVector.fromMemorySegment(B, s, o2 + 2 + j, LE).castShape(F, 0)).mul(d2);
-                FloatVector w3 = ((FloatVector) ByteVector.fromMemorySegment(B, s, o3 + 2 + j, LE).castShape(F, 0)).mul(d3);
-                int i = xOff + b + j;
+                FloatVector w0 = ((FloatVector) ByteVector.fromMemorySegment(B, s, o0 + at + 2 + j, LE).castShape(F, 0)).mul(d0);
+                FloatVector w1 = ((FloatVector) ByteVector.fromMemorySegment(B, s, o1 + at + 2 + j, LE).castShape(F, 0)).mul(d1);
+                FloatVector w2 = ((FloatVector) ByteVector.fromMemorySegment(B, s, o2 + at + 2 + j, LE).castShape(F, 0)).mul(d2);
+                FloatVector w3 = ((FloatVector) ByteVector.fromMemorySegment(B, s, o3 + at + 2 + j, LE).castShape(F, 0)).mul(d3);
+                int i = xOff + 32 * k + j;
                 FloatVector v = FloatVector.fromArray(F, x0, i);
                 a00 = w0.fma(v, a00); a10 = w1.fma(v, a10); a20 = w2.fma(v, a20); a30 = w3.fma(v, a30);
                 v = FloatVector.fromArray(F, x1, i);
