@@ -2,6 +2,7 @@ package baleine.model.blocks;
 
 import baleine.cache.LatentLayerCache;
 import baleine.cache.RowStore;
+import baleine.tensor.HeadLanes;
 import baleine.tensor.VectorMath;
 
 import java.util.Arrays;
@@ -30,12 +31,16 @@ final class AttentionChunks {
         return (len + per - 1) / per;
     }
 
-    /** Per slot (a chunk and a head): the chunk's largest score, the sum of e^(score - it), the weighted rows. */
+    /**
+     * Per slot (a chunk and a head): the chunk's largest score, the sum of e^(score - it), the weighted rows;
+     * and the queries laid out for {@link HeadLanes}.
+     */
     static final class Partials {
         private static final ThreadLocal<Partials> OF_THREAD = ThreadLocal.withInitial(Partials::new);
         float[] max = new float[0];
         double[] sum = new double[0];
         float[][] acc = new float[0][];
+        private float[] transposed = new float[0];
 
         /** This thread's partials, with room for at least {@code slots} slots of {@code width} values. */
         static Partials take(int slots, int width) {
@@ -49,27 +54,57 @@ final class AttentionChunks {
             }
             return p;
         }
+
+        /** Room for {@code heads} queries of {@code width} values, {@link HeadLanes#transpose}d. */
+        float[] queries(int heads, int width) {
+            int length = HeadLanes.padded(heads) * width;
+            if (transposed.length < length) {
+                transposed = new float[length];
+            }
+            return transposed;
+        }
+    }
+
+    /** A thread's scores of one chunk, in {@link HeadLanes}' layout, and their heads' max and sum. */
+    private static final class Scores {
+        private static final ThreadLocal<Scores> OF_THREAD = ThreadLocal.withInitial(Scores::new);
+        float[] att = new float[0];
+        float[] max = new float[0];
+        double[] sum = new double[0];
+
+        /** This thread's scores, room for m rows of {@code heads} heads (padded) in all. */
+        static Scores take(int m, int heads) {
+            Scores w = OF_THREAD.get();
+            if (w.att.length < m * heads) {
+                w.att = new float[Math.max(m * heads, w.att.length + w.att.length / 2)];
+            }
+            if (w.max.length < heads) {
+                w.max = new float[heads];
+                w.sum = new double[heads];
+            }
+            return w;
+        }
     }
 
     /**
-     * Chunk {@code c} of a context of {@code len} cached rows (position s in row {@code rows[s]}) for the queries
-     * {@code q[q0 + k]}, k < count: scores over whole rows (latent and rope key), times {@code scale}; the
-     * weighted sum over a row's first {@code mixWidth} values (the latent). Results in slots {@code slot0 + k}.
+     * Chunk {@code c} of a context of {@code len} cached rows (position s in row {@code rows[s]}) for the
+     * {@code heads} queries at {@code qT[q0 ..]} ({@link HeadLanes#transpose}d): scores over whole rows (latent
+     * and rope key), times {@code scale}; the weighted sum over a row's first {@code mixWidth} values (the
+     * latent). Results in slots {@code slot0 + k}, k < heads.
      */
     static void attend(LatentLayerCache cache, int[] rows, int len, int c, int mixWidth,
-                       float[][] q, int q0, int count, float scale, Partials p, int slot0) {
+                       float[] qT, int q0, int heads, float scale, Partials p, int slot0) {
         int per = rowsPerChunk(len), from = c * per, to = Math.min(len, from + per), m = to - from;
         RowStore.View v = cache.view(rows, from, to);
-        float[][] att = ScoreRows.take(count, m);
-        HeadTiles.scores(v.data(), v.rows(), from, to, v.stride(), v.offset(), cache.valuesPerToken(), q, q0, count, att, from);
-        for (int k = 0; k < count; k++) {
-            VectorMath.scale(att[k], 0, m, scale);
-            float max = VectorMath.max(att[k], 0, m);
-            p.max[slot0 + k] = max;
-            p.sum[slot0 + k] = VectorMath.expSum(att[k], 0, m, max);
+        Scores w = Scores.take(m, HeadLanes.padded(heads));
+        HeadLanes.scores(v.data(), v.rows(), from, to, v.stride(), v.offset(), cache.valuesPerToken(), qT, q0, heads, w.att);
+        HeadLanes.exponentiate(w.att, m, heads, scale, w.max, w.sum);
+        for (int k = 0; k < heads; k++) {
+            p.max[slot0 + k] = w.max[k];
+            p.sum[slot0 + k] = w.sum[k];
             Arrays.fill(p.acc[slot0 + k], 0, mixWidth, 0f);
         }
-        HeadTiles.mix(v.data(), v.rows(), from, to, v.stride(), v.offset(), mixWidth, att, from, p.acc, slot0, count);
+        HeadLanes.mix(v.data(), v.rows(), from, to, v.stride(), v.offset(), mixWidth, w.att, heads, p.acc, slot0);
     }
 
     /** {@code out[0 .. width)} = one head's attention: its partials in slots first, first + step, ... (one per chunk) merged. */

@@ -4,8 +4,8 @@ import baleine.tensor.VectorMath;
 
 /**
  * The two halves of attention over cached rows for several query heads at once, rows and heads four by four,
- * so that each loaded chunk of a cached row serves four heads and each chunk of a query four rows (FlashMLA's
- * trick, on a CPU): MLA's heads over the latent cache, and GQA's heads sharing one KV head. Which kernel a
+ * so that each loaded chunk of a cached row serves four heads and each chunk of a query four rows: GQA's heads
+ * sharing one KV head (MLA's many heads over one latent row take {@link baleine.tensor.HeadLanes}). Which kernel a
  * (row, head) pair goes through depends only on the row's position and the head's index, never on the batch,
  * so a token gets the same bits alone or batched.
  */

@@ -5,6 +5,7 @@ import baleine.cache.KvCache;
 import baleine.cache.LatentLayerCache;
 import baleine.cache.LayerCache;
 import baleine.model.Activations;
+import baleine.tensor.HeadLanes;
 import baleine.tensor.MatMul;
 import baleine.tensor.Parallel;
 import baleine.tensor.Weight;
@@ -45,12 +46,18 @@ public record LatentAttention(Weight qA, RmsNorm qANorm, Weight qB, Weight kvA, 
         }
         float[][] out = Activations.take(n, heads * vDim);
         float[][] query = Activations.take(heads * n, kvLora + ropeDim); // head h, token t at h * n + t
-        // heads go in groups of whole fours (as the score tiles take them), one group per worker
-        int groups = Math.min(fours(), Parallel.threads());
+        // heads go in groups, one per worker, to absorb and expand
+        int groups = Math.min(heads, Parallel.threads());
         if (n == 1) { // decoding: the chunks of the cache spread over the workers
             int len = start + 1, chunks = AttentionChunks.chunks(len);
-            Parallel.forEach(groups, g -> absorb(firstHead(g, groups), firstHead(g + 1, groups), q, 1, query));
-            AttentionChunks.Partials p = attendChunks(query, cache, rows, len, chunks);
+            AttentionChunks.Partials p = AttentionChunks.Partials.take(chunks * heads, kvLora);
+            float[] qT = p.queries(heads, kvLora + ropeDim);
+            Parallel.forEach(groups, g -> {
+                int h0 = firstHead(g, groups), h1 = firstHead(g + 1, groups);
+                absorb(h0, h1, q, 1, query);
+                HeadLanes.transpose(query, h0, h1, heads, kvLora + ropeDim, qT);
+            });
+            attendChunks(qT, cache, rows, len, chunks, p);
             Parallel.forEach(groups, g -> {
                 int h0 = firstHead(g, groups), h1 = firstHead(g + 1, groups);
                 for (int h = h0; h < h1; h++) {
@@ -58,13 +65,15 @@ public record LatentAttention(Weight qA, RmsNorm qANorm, Weight qB, Weight kvA, 
                 }
                 expand(h0, h1, query, 1, out);
             });
-        } else {
-            Parallel.forEach(groups, g -> {
-                int h0 = firstHead(g, groups), h1 = firstHead(g + 1, groups);
-                absorb(h0, h1, q, n, query);
-                attendTokens(h0, h1, n, cache, rows, start, query);
-                expand(h0, h1, query, n, out);
+        } else { // a prompt: heads by groups, the attention token by token, interleaved over the workers
+            Parallel.forEach(groups, g -> absorb(firstHead(g, groups), firstHead(g + 1, groups), q, n, query));
+            int workers = Math.min(n, Parallel.threads());
+            Parallel.forEach(workers, u -> {
+                for (int t = u; t < n; t += workers) {
+                    attendToken(t, n, cache, rows, start, query);
+                }
             });
+            Parallel.forEach(groups, g -> expand(firstHead(g, groups), firstHead(g + 1, groups), query, n, out));
         }
         float[][] y = Activations.take(n, o.rows);
         MatMul.apply(o, out, y, n);
@@ -86,14 +95,9 @@ public record LatentAttention(Weight qA, RmsNorm qANorm, Weight qB, Weight kvA, 
         return q;
     }
 
-    /** Fours of heads, the last possibly short: the score tiles take heads four by four. */
-    private int fours() {
-        return (heads + 3) / 4;
-    }
-
-    /** The first head of group g of {@code groups}: groups hold whole fours of heads. */
+    /** The first head of group g of {@code groups}. */
     private int firstHead(int g, int groups) {
-        return Math.min(heads, 4 * (int) ((long) fours() * g / groups));
+        return (int) ((long) heads * g / groups);
     }
 
     /**
@@ -113,34 +117,33 @@ public record LatentAttention(Weight qA, RmsNorm qANorm, Weight qB, Weight kvA, 
 
     /**
      * One token's attention over a context of len rows, its chunks spread over the workers (when there are
-     * fewer chunks than workers, each chunk's heads are split too): partials in slot {@code c * heads + h}.
+     * fewer chunks than workers, each chunk's blocks of heads are split too): partials in slot {@code c * heads + h}.
      */
-    private AttentionChunks.Partials attendChunks(float[][] queries, LatentLayerCache cache, int[] rows, int len, int chunks) {
-        int groups = Math.min(fours(), Math.max(1, (Parallel.threads() + chunks - 1) / chunks));
-        AttentionChunks.Partials p = AttentionChunks.Partials.take(chunks * heads, kvLora);
+    private void attendChunks(float[] qT, LatentLayerCache cache, int[] rows, int len, int chunks, AttentionChunks.Partials p) {
+        int width = kvLora + ropeDim, blocks = HeadLanes.padded(heads) / HeadLanes.LANES;
+        int groups = Math.min(blocks, Math.max(1, (Parallel.threads() + chunks - 1) / chunks));
         Parallel.forEach(chunks * groups, u -> {
-            int c = u / groups, h0 = firstHead(u % groups, groups), h1 = firstHead(u % groups + 1, groups);
-            AttentionChunks.attend(cache, rows, len, c, kvLora, queries, h0, h1 - h0, scale, p, c * heads + h0);
+            int c = u / groups, b0 = blocks * (u % groups) / groups, b1 = blocks * (u % groups + 1) / groups;
+            int h0 = b0 * HeadLanes.LANES, h1 = Math.min(heads, b1 * HeadLanes.LANES);
+            AttentionChunks.attend(cache, rows, len, c, kvLora, qT, h0 * width, h1 - h0, scale, p, c * heads + h0);
         });
-        return p;
     }
 
-    /** Heads [h0, h1) of tokens start .. start + n - 1, token by token, chunk by chunk: the same bits as {@link #attendChunks}. */
-    private void attendTokens(int h0, int h1, int n, LatentLayerCache cache, int[] rows, int start, float[][] queries) {
-        int count = h1 - h0;
-        float[][] qt = new float[count][];
-        for (int t = 0; t < n; t++) {
-            int len = start + t + 1, chunks = AttentionChunks.chunks(len);
-            for (int k = 0; k < count; k++) {
-                qt[k] = queries[(h0 + k) * n + t];
-            }
-            AttentionChunks.Partials p = AttentionChunks.Partials.take(chunks * count, kvLora);
-            for (int c = 0; c < chunks; c++) {
-                AttentionChunks.attend(cache, rows, len, c, kvLora, qt, 0, count, scale, p, c * count);
-            }
-            for (int k = 0; k < count; k++) {
-                AttentionChunks.merge(p, chunks, k, count, qt[k], kvLora);
-            }
+    /** Token t (of n, at position start + t) attends over its context chunk by chunk: the same bits as {@link #attendChunks}. */
+    private void attendToken(int t, int n, LatentLayerCache cache, int[] rows, int start, float[][] queries) {
+        int len = start + t + 1, chunks = AttentionChunks.chunks(len), width = kvLora + ropeDim;
+        float[][] qt = new float[heads][];
+        for (int h = 0; h < heads; h++) {
+            qt[h] = queries[h * n + t];
+        }
+        AttentionChunks.Partials p = AttentionChunks.Partials.take(chunks * heads, kvLora);
+        float[] qT = p.queries(heads, width);
+        HeadLanes.transpose(qt, 0, heads, heads, width, qT);
+        for (int c = 0; c < chunks; c++) {
+            AttentionChunks.attend(cache, rows, len, c, kvLora, qT, 0, heads, scale, p, c * heads);
+        }
+        for (int h = 0; h < heads; h++) {
+            AttentionChunks.merge(p, chunks, h, heads, qt[h], kvLora);
         }
     }
 
