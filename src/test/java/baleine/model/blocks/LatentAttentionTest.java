@@ -27,7 +27,7 @@ class LatentAttentionTest {
     static final int HIDDEN = 48, NOPE = 16, ROPE = 8, V = 16, KV_LORA = 40; // 40 leaves vector tails
 
     @ParameterizedTest(name = "{0} heads, {1} tokens, {2} cache")
-    @CsvSource({"6, 600, F32", "16, 300, F32", "5, 40, F32", "6, 300, BF16", "5, 40, F16", "6, 300, Q8_0"}) // 600 and 300: several chunks of 256 rows; 6 and 5 heads: fours and leftovers
+    @CsvSource({"6, 600, F32", "16, 300, F32", "20, 300, F32", "5, 40, F32", "6, 300, BF16", "5, 40, F16", "6, 300, Q8_0"}) // 600 and 300: several chunks of 256 rows; 5, 6, 20 heads: partial blocks of vector lanes, and 20 two (or three) blocks that threads can split
     void tokensGetTheSameBitsInAnyBatchOnAnyThreadsAndMatchTheExpandedAttention(int heads, int n, CacheType type) {
         Random rnd = new Random(heads * 31L + n);
         float[] norm = new float[KV_LORA];
