@@ -340,7 +340,7 @@ public final class VectorMath {
     }
 
     /** The largest of {@code x[off .. off + n)}. */
-    public static float max(float[] x, int off, int n) {
+    private static float max(float[] x, int off, int n) {
         int i, vectorEnd = off + S.loopBound(n);
         FloatVector m = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
         for (i = off; i < vectorEnd; i += S.length()) {
@@ -354,7 +354,7 @@ public final class VectorMath {
     }
 
     /** {@code x[off .. off + n) = e^(x - shift)} by {@link #exp}; returns their sum, in doubles in a fixed order. */
-    public static double expSum(float[] x, int off, int n, float shift) {
+    private static double expSum(float[] x, int off, int n, float shift) {
         exp(x, off, n, 1f, shift);
         int i, vectorEnd = off + S.loopBound(n);
         DoubleVector s0 = DoubleVector.zero(D), s1 = s0;
