@@ -110,7 +110,7 @@ public final class BlockWeight extends Weight {
     }
 
     @Override
-    public void decodePanel(int row, float[] panel, int pOff) {
+    public void decodePanel(int row, MemorySegment panel, long pOff) {
         PanelDot.decode4(type, data, row * rowBytes, rowBytes, cols, panel, pOff);
     }
 

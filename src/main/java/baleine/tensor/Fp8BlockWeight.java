@@ -159,7 +159,7 @@ public final class Fp8BlockWeight extends Weight {
     }
 
     @Override
-    public void decodePanel(int row, float[] panel, int pOff) {
+    public void decodePanel(int row, MemorySegment panel, long pOff) {
         Fp8Dot.decode4(this, firstRow + row, panel, pOff);
     }
 

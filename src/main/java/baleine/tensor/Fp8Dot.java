@@ -72,11 +72,11 @@ final class Fp8Dot {
      * Stored rows {@code absRow .. absRow + 3} unscaled into an interleaved four-row panel (see
      * {@code PanelDot.decode4}): row i's chunk at column c at {@code panel[pOff + i LANES + 4 c ..]}.
      */
-    static void decode4(Fp8BlockWeight w, int absRow, float[] panel, int pOff) {
+    static void decode4(Fp8BlockWeight w, int absRow, MemorySegment panel, long pOff) {
         for (int i = 0; i < 4; i++) {
             long base = (long) (absRow + i) * w.cols;
             for (int c = 0; c < w.cols; c += F.length()) {
-                e4m3(w.values, base + c).intoArray(panel, pOff + i * F.length() + 4 * c);
+                e4m3(w.values, base + c).intoMemorySegment(panel, 4L * (pOff + i * F.length() + 4 * c), LE);
             }
         }
     }

@@ -155,7 +155,7 @@ final class LegacyBlockDot {
     }
 
     /** Row values as {@link #dot} forms them, in the order it adds them, into prefill's panel ({@link PanelDot#decode4}: chunk m at {@code p[pOff + 4 m LANES ..]}). */
-    static void decode(GgmlType type, MemorySegment s, long off, int n, float[] p, int pOff) {
+    static void decode(GgmlType type, MemorySegment s, long off, int n, MemorySegment p, long pOff) {
         Layout layout = Layout.of(type);
         int bytes = layout.bytes(), nibbles = layout.nibbles();
         boolean fifth = layout.hasFifthBit();
@@ -170,8 +170,8 @@ final class LegacyBlockDot {
                     lo = withFifthBits(lo, qh >>> j);
                     hi = withFifthBits(hi, qh >>> (j + 16));
                 }
-                ((FloatVector) lo.convert(VectorOperators.I2F, 0)).fma(d, offset).intoArray(p, pOff + 4 * (b + 2 * j));
-                ((FloatVector) hi.convert(VectorOperators.I2F, 0)).fma(d, offset).intoArray(p, pOff + 4 * (b + 2 * j + F.length()));
+                ((FloatVector) lo.convert(VectorOperators.I2F, 0)).fma(d, offset).intoMemorySegment(p, 4L * (pOff + 4 * (b + 2 * j)), LE);
+                ((FloatVector) hi.convert(VectorOperators.I2F, 0)).fma(d, offset).intoMemorySegment(p, 4L * (pOff + 4 * (b + 2 * j + F.length())), LE);
             }
         }
     }

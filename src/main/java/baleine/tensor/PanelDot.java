@@ -94,11 +94,11 @@ final class PanelDot {
      * the last whole chunk (F32, F16) of row i at {@code panel[pOff + 4 whole + i (n - whole) ..]}, whole = n
      * rounded down to a multiple of LANES.
      */
-    static void decode4(GgmlType type, MemorySegment s, long off, long stride, int n, float[] panel, int pOff) {
+    static void decode4(GgmlType type, MemorySegment s, long off, long stride, int n, MemorySegment panel, long pOff) {
         int whole = n - n % F.length();
         for (int i = 0; i < 4; i++) {
             long o = off + i * stride;
-            int p = pOff + i * F.length();
+            long p = pOff + i * F.length();
             switch (type) {
                 case F32 -> f32(s, o, n, panel, p, pOff + 4 * whole + i * (n - whole));
                 case F16 -> f16(s, o, n, panel, p, pOff + 4 * whole + i * (n - whole));
@@ -113,66 +113,66 @@ final class PanelDot {
         }
     }
 
-    private static void f32(MemorySegment s, long off, int n, float[] p, int pOff, int tailOff) {
+    private static void f32(MemorySegment s, long off, int n, MemorySegment p, long pOff, long tailOff) {
         int c = 0;
         for (; c + F.length() <= n; c += F.length()) {
-            FloatVector.fromMemorySegment(F, s, off + 4L * c, LE).intoArray(p, pOff + 4 * c);
+            FloatVector.fromMemorySegment(F, s, off + 4L * c, LE).intoMemorySegment(p, 4L * (pOff + 4 * c), LE);
         }
-        for (int t = tailOff; c < n; c++, t++) {
-            p[t] = s.get(Le.F32, off + 4L * c);
+        for (long t = tailOff; c < n; c++, t++) {
+            p.setAtIndex(Le.F32, t, s.get(Le.F32, off + 4L * c));
         }
     }
 
-    private static void f16(MemorySegment s, long off, int n, float[] p, int pOff, int tailOff) {
+    private static void f16(MemorySegment s, long off, int n, MemorySegment p, long pOff, long tailOff) {
         int c = 0;
         for (; c + F.length() <= n; c += F.length()) {
-            FusedDot.halfs(s, off + 2L * c).intoArray(p, pOff + 4 * c);
+            FusedDot.halfs(s, off + 2L * c).intoMemorySegment(p, 4L * (pOff + 4 * c), LE);
         }
-        for (int t = tailOff; c < n; c++, t++) {
-            p[t] = Float.float16ToFloat(s.get(Le.I16, off + 2L * c));
+        for (long t = tailOff; c < n; c++, t++) {
+            p.setAtIndex(Le.F32, t, Float.float16ToFloat(s.get(Le.I16, off + 2L * c)));
         }
     }
 
     /** As {@link FusedDot#q8_0}: {@code q * d}. */
-    private static void q8_0(MemorySegment s, long off, int n, float[] p, int pOff) {
+    private static void q8_0(MemorySegment s, long off, int n, MemorySegment p, long pOff) {
         for (int b = 0; b < n; b += 32, off += 34) {
             FloatVector d = FloatVector.broadcast(F, Float.float16ToFloat(s.get(Le.I16, off)));
             for (int j = 0; j < 32; j += F.length()) {
-                ((FloatVector) ByteVector.fromMemorySegment(B, s, off + 2 + j, LE).castShape(F, 0)).mul(d).intoArray(p, pOff + 4 * (b + j));
+                ((FloatVector) ByteVector.fromMemorySegment(B, s, off + 2 + j, LE).castShape(F, 0)).mul(d).intoMemorySegment(p, 4L * (pOff + 4 * (b + j)), LE);
             }
         }
     }
 
-    private static void q4_0(MemorySegment s, long off, int n, float[] p, int pOff) {
+    private static void q4_0(MemorySegment s, long off, int n, MemorySegment p, long pOff) {
         for (int b = 0; b < n; b += 32, off += 18) {
             FloatVector d = FloatVector.broadcast(F, Float.float16ToFloat(s.get(Le.I16, off)));
             FloatVector m = d.mul(-8f);
             for (int j = 0; j < 16; j += F.length()) {
                 IntVector q = (IntVector) ByteVector.fromMemorySegment(B, s, off + 2 + j, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
-                ((FloatVector) q.and(0x0F).convert(VectorOperators.I2F, 0)).fma(d, m).intoArray(p, pOff + 4 * (b + 2 * j));
-                ((FloatVector) q.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0)).fma(d, m).intoArray(p, pOff + 4 * (b + 2 * j + F.length()));
+                ((FloatVector) q.and(0x0F).convert(VectorOperators.I2F, 0)).fma(d, m).intoMemorySegment(p, 4L * (pOff + 4 * (b + 2 * j)), LE);
+                ((FloatVector) q.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0)).fma(d, m).intoMemorySegment(p, 4L * (pOff + 4 * (b + 2 * j + F.length())), LE);
             }
         }
     }
 
     /** As {@link FusedDot#q4_k}: {@code fma(q, d scale, -dmin min)} per 32-value sub-block. */
-    private static void q4_k(MemorySegment s, long off, int n, float[] p, int pOff) {
+    private static void q4_k(MemorySegment s, long off, int n, MemorySegment p, long pOff) {
         float[] k = KQuantFactors.scratch();
         for (int b = 0; b < n; b += 256, off += 144) {
             KQuantFactors.sixBitScales(s, off, k, 0);
             for (int c = 0; c < 4; c++) {
                 for (int l = 0; l < 32; l += F.length()) {
                     IntVector q = (IntVector) ByteVector.fromMemorySegment(B, s, off + 16 + 32 * c + l, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
-                    int i = pOff + 4 * (b + 64 * c + 2 * l);
-                    ((FloatVector) q.and(0x0F).convert(VectorOperators.I2F, 0)).fma(k[2 * c], k[8 + 2 * c]).intoArray(p, i);
-                    ((FloatVector) q.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0)).fma(k[2 * c + 1], k[9 + 2 * c]).intoArray(p, i + 4 * F.length());
+                    long i = pOff + 4 * (b + 64 * c + 2 * l);
+                    ((FloatVector) q.and(0x0F).convert(VectorOperators.I2F, 0)).fma(k[2 * c], k[8 + 2 * c]).intoMemorySegment(p, 4L * (i), LE);
+                    ((FloatVector) q.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0)).fma(k[2 * c + 1], k[9 + 2 * c]).intoMemorySegment(p, 4L * (i + 4 * F.length()), LE);
                 }
             }
         }
     }
 
     /** As {@link FusedDot#q5_k}: Q4_K's values with the fifth bit from qh. */
-    private static void q5_k(MemorySegment s, long off, int n, float[] p, int pOff) {
+    private static void q5_k(MemorySegment s, long off, int n, MemorySegment p, long pOff) {
         float[] k = KQuantFactors.scratch();
         for (int b = 0; b < n; b += 256, off += 176) {
             KQuantFactors.sixBitScales(s, off, k, 0);
@@ -180,21 +180,21 @@ final class PanelDot {
                 for (int l = 0; l < 32; l += F.length()) {
                     IntVector q = (IntVector) ByteVector.fromMemorySegment(B, s, off + 48 + 32 * c + l, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
                     IntVector h = ((IntVector) ByteVector.fromMemorySegment(B, s, off + 16 + l, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0)).lanewise(VectorOperators.ASHR, 2 * c);
-                    int i = pOff + 4 * (b + 64 * c + 2 * l);
-                    ((FloatVector) q.and(0x0F).or(h.lanewise(VectorOperators.LSHL, 4).and(0x10)).convert(VectorOperators.I2F, 0)).fma(k[2 * c], k[8 + 2 * c]).intoArray(p, i);
-                    ((FloatVector) q.lanewise(VectorOperators.LSHR, 4).or(h.lanewise(VectorOperators.LSHL, 3).and(0x10)).convert(VectorOperators.I2F, 0)).fma(k[2 * c + 1], k[9 + 2 * c]).intoArray(p, i + 4 * F.length());
+                    long i = pOff + 4 * (b + 64 * c + 2 * l);
+                    ((FloatVector) q.and(0x0F).or(h.lanewise(VectorOperators.LSHL, 4).and(0x10)).convert(VectorOperators.I2F, 0)).fma(k[2 * c], k[8 + 2 * c]).intoMemorySegment(p, 4L * (i), LE);
+                    ((FloatVector) q.lanewise(VectorOperators.LSHR, 4).or(h.lanewise(VectorOperators.LSHL, 3).and(0x10)).convert(VectorOperators.I2F, 0)).fma(k[2 * c + 1], k[9 + 2 * c]).intoMemorySegment(p, 4L * (i + 4 * F.length()), LE);
                 }
             }
         }
     }
 
     /** As {@link FusedDot#q6_k}: {@code fma(q, s, -32 s)} per 16-value sub-block, s = d scale. */
-    private static void q6_k(MemorySegment s, long off, int n, float[] p, int pOff) {
+    private static void q6_k(MemorySegment s, long off, int n, MemorySegment p, long pOff) {
         for (int b = 0; b < n; b += 256, off += 210) {
             float d = Float.float16ToFloat(s.get(Le.I16, off + 208));
             for (int half = 0; half < 2; half++) {
                 long ql = off + 64 * half, qh = off + 128 + 32 * half, sc = off + 192 + 8 * half;
-                int y = pOff + 4 * (b + 128 * half);
+                long y = pOff + 4 * (b + 128 * half);
                 for (int l = 0; l < 32; l += F.length()) {
                     int is = l / 16;
                     IntVector lowA = (IntVector) ByteVector.fromMemorySegment(B, s, ql + l, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
@@ -202,10 +202,10 @@ final class PanelDot {
                     IntVector high = (IntVector) ByteVector.fromMemorySegment(B, s, qh + l, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
                     float s1 = d * s.get(Le.U8, sc + is), s2 = d * s.get(Le.U8, sc + is + 2);
                     float s3 = d * s.get(Le.U8, sc + is + 4), s4 = d * s.get(Le.U8, sc + is + 6);
-                    ((FloatVector) lowA.and(0x0F).or(high.and(0x03).lanewise(VectorOperators.LSHL, 4)).convert(VectorOperators.I2F, 0)).fma(s1, -32 * s1).intoArray(p, y + 16 * l);
-                    ((FloatVector) lowB.and(0x0F).or(high.and(0x0C).lanewise(VectorOperators.LSHL, 2)).convert(VectorOperators.I2F, 0)).fma(s2, -32 * s2).intoArray(p, y + 16 * l + 4 * F.length());
-                    ((FloatVector) lowA.lanewise(VectorOperators.LSHR, 4).or(high.and(0x30)).convert(VectorOperators.I2F, 0)).fma(s3, -32 * s3).intoArray(p, y + 16 * l + 8 * F.length());
-                    ((FloatVector) lowB.lanewise(VectorOperators.LSHR, 4).or(high.lanewise(VectorOperators.ASHR, 2).and(0x30)).convert(VectorOperators.I2F, 0)).fma(s4, -32 * s4).intoArray(p, y + 16 * l + 12 * F.length());
+                    ((FloatVector) lowA.and(0x0F).or(high.and(0x03).lanewise(VectorOperators.LSHL, 4)).convert(VectorOperators.I2F, 0)).fma(s1, -32 * s1).intoMemorySegment(p, 4L * (y + 16 * l), LE);
+                    ((FloatVector) lowB.and(0x0F).or(high.and(0x0C).lanewise(VectorOperators.LSHL, 2)).convert(VectorOperators.I2F, 0)).fma(s2, -32 * s2).intoMemorySegment(p, 4L * (y + 16 * l + 4 * F.length()), LE);
+                    ((FloatVector) lowA.lanewise(VectorOperators.LSHR, 4).or(high.and(0x30)).convert(VectorOperators.I2F, 0)).fma(s3, -32 * s3).intoMemorySegment(p, 4L * (y + 16 * l + 8 * F.length()), LE);
+                    ((FloatVector) lowB.lanewise(VectorOperators.LSHR, 4).or(high.lanewise(VectorOperators.ASHR, 2).and(0x30)).convert(VectorOperators.I2F, 0)).fma(s4, -32 * s4).intoMemorySegment(p, 4L * (y + 16 * l + 12 * F.length()), LE);
                 }
             }
         }
@@ -217,8 +217,9 @@ final class PanelDot {
      * accumulators at {@code acc[aOff + (4 i + k) LANES ..]}: two streams, and the accumulators in registers
      * for the whole column range.
      */
-    static void tile(float[] p, int pOff, float[] x, int c0, int c1, float[] acc, int aOff) {
-        int L = VectorMath.LANES, d = pOff;
+    static void tile(MemorySegment p, long pOff, MemorySegment x, long xOff, int c0, int c1, float[] acc, int aOff) {
+        int L = VectorMath.LANES;
+        long pb = 4 * pOff, xb = 4 * xOff; // in bytes
         FloatVector a00 = FloatVector.fromArray(F, acc, aOff), a01 = FloatVector.fromArray(F, acc, aOff + L);
         FloatVector a02 = FloatVector.fromArray(F, acc, aOff + 2 * L), a03 = FloatVector.fromArray(F, acc, aOff + 3 * L);
         FloatVector a10 = FloatVector.fromArray(F, acc, aOff + 4 * L), a11 = FloatVector.fromArray(F, acc, aOff + 5 * L);
@@ -227,18 +228,18 @@ final class PanelDot {
         FloatVector a22 = FloatVector.fromArray(F, acc, aOff + 10 * L), a23 = FloatVector.fromArray(F, acc, aOff + 11 * L);
         FloatVector a30 = FloatVector.fromArray(F, acc, aOff + 12 * L), a31 = FloatVector.fromArray(F, acc, aOff + 13 * L);
         FloatVector a32 = FloatVector.fromArray(F, acc, aOff + 14 * L), a33 = FloatVector.fromArray(F, acc, aOff + 15 * L);
-        for (int i = 4 * c0, end = 4 * c1; i < end; i += 4 * L) {
-            FloatVector w0 = FloatVector.fromArray(F, p, d + i);
-            FloatVector w1 = FloatVector.fromArray(F, p, d + i + L);
-            FloatVector w2 = FloatVector.fromArray(F, p, d + i + 2 * L);
-            FloatVector w3 = FloatVector.fromArray(F, p, d + i + 3 * L);
-            FloatVector v = FloatVector.fromArray(F, x, i);
+        for (long i = 16L * c0, end = 16L * c1; i < end; i += 16L * L) { // byte offsets: four chunks of L floats per column chunk
+            FloatVector w0 = FloatVector.fromMemorySegment(F, p, pb + i, LE);
+            FloatVector w1 = FloatVector.fromMemorySegment(F, p, pb + i + 4 * L, LE);
+            FloatVector w2 = FloatVector.fromMemorySegment(F, p, pb + i + 8 * L, LE);
+            FloatVector w3 = FloatVector.fromMemorySegment(F, p, pb + i + 12 * L, LE);
+            FloatVector v = FloatVector.fromMemorySegment(F, x, xb + i, LE);
             a00 = w0.fma(v, a00); a10 = w1.fma(v, a10); a20 = w2.fma(v, a20); a30 = w3.fma(v, a30);
-            v = FloatVector.fromArray(F, x, i + L);
+            v = FloatVector.fromMemorySegment(F, x, xb + i + 4 * L, LE);
             a01 = w0.fma(v, a01); a11 = w1.fma(v, a11); a21 = w2.fma(v, a21); a31 = w3.fma(v, a31);
-            v = FloatVector.fromArray(F, x, i + 2 * L);
+            v = FloatVector.fromMemorySegment(F, x, xb + i + 8 * L, LE);
             a02 = w0.fma(v, a02); a12 = w1.fma(v, a12); a22 = w2.fma(v, a22); a32 = w3.fma(v, a32);
-            v = FloatVector.fromArray(F, x, i + 3 * L);
+            v = FloatVector.fromMemorySegment(F, x, xb + i + 12 * L, LE);
             a03 = w0.fma(v, a03); a13 = w1.fma(v, a13); a23 = w2.fma(v, a23); a33 = w3.fma(v, a33);
         }
         a00.intoArray(acc, aOff);
@@ -266,23 +267,24 @@ final class PanelDot {
      * 20% slower on the V3-shape FP8 prompt, some runs with boxed vectors (C2's inlining budget), and calling it
      * from the panel product followed by a separate scaling step 10% slower.
      */
-    static void scaledTile(float[] p, int pOff, float[] x, int c0, int c1, float k0, float k1, float k2, float k3, float[] acc, int aOff) {
-        int L = VectorMath.LANES, d = pOff;
+    static void scaledTile(MemorySegment p, long pOff, MemorySegment x, long xOff, int c0, int c1, float k0, float k1, float k2, float k3, float[] acc, int aOff) {
+        int L = VectorMath.LANES;
+        long pb = 4 * pOff, xb = 4 * xOff; // in bytes
         FloatVector z = FloatVector.zero(F);
         FloatVector a00 = z, a01 = z, a02 = z, a03 = z, a10 = z, a11 = z, a12 = z, a13 = z;
         FloatVector a20 = z, a21 = z, a22 = z, a23 = z, a30 = z, a31 = z, a32 = z, a33 = z;
-        for (int i = 4 * c0, end = 4 * c1; i < end; i += 4 * L) {
-            FloatVector w0 = FloatVector.fromArray(F, p, d + i);
-            FloatVector w1 = FloatVector.fromArray(F, p, d + i + L);
-            FloatVector w2 = FloatVector.fromArray(F, p, d + i + 2 * L);
-            FloatVector w3 = FloatVector.fromArray(F, p, d + i + 3 * L);
-            FloatVector v = FloatVector.fromArray(F, x, i);
+        for (long i = 16L * c0, end = 16L * c1; i < end; i += 16L * L) { // byte offsets: four chunks of L floats per column chunk
+            FloatVector w0 = FloatVector.fromMemorySegment(F, p, pb + i, LE);
+            FloatVector w1 = FloatVector.fromMemorySegment(F, p, pb + i + 4 * L, LE);
+            FloatVector w2 = FloatVector.fromMemorySegment(F, p, pb + i + 8 * L, LE);
+            FloatVector w3 = FloatVector.fromMemorySegment(F, p, pb + i + 12 * L, LE);
+            FloatVector v = FloatVector.fromMemorySegment(F, x, xb + i, LE);
             a00 = w0.fma(v, a00); a10 = w1.fma(v, a10); a20 = w2.fma(v, a20); a30 = w3.fma(v, a30);
-            v = FloatVector.fromArray(F, x, i + L);
+            v = FloatVector.fromMemorySegment(F, x, xb + i + 4 * L, LE);
             a01 = w0.fma(v, a01); a11 = w1.fma(v, a11); a21 = w2.fma(v, a21); a31 = w3.fma(v, a31);
-            v = FloatVector.fromArray(F, x, i + 2 * L);
+            v = FloatVector.fromMemorySegment(F, x, xb + i + 8 * L, LE);
             a02 = w0.fma(v, a02); a12 = w1.fma(v, a12); a22 = w2.fma(v, a22); a32 = w3.fma(v, a32);
-            v = FloatVector.fromArray(F, x, i + 3 * L);
+            v = FloatVector.fromMemorySegment(F, x, xb + i + 12 * L, LE);
             a03 = w0.fma(v, a03); a13 = w1.fma(v, a13); a23 = w2.fma(v, a23); a33 = w3.fma(v, a33);
         }
         FloatVector g0 = FloatVector.broadcast(F, k0);

@@ -1,5 +1,13 @@
 package baleine.tensor;
 
+import jdk.incubator.vector.FloatVector;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
+
+import static baleine.tensor.Species.F;
+
 /**
  * Batched products for prefill: rows are converted once, four by four, into float panels ({@link PanelDot}),
  * then multiplied with every four vectors of the batch by 4x4 tiles. Panels and vectors are interleaved by
@@ -22,6 +30,7 @@ final class PanelProduct {
     static final int PART = 512;
     private static final int WHOLE_ROW = 4096, QUADS = 4;
     private static final int TILE = 16 * VectorMath.LANES;
+    private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
     private static final ThreadLocal<Buffers> BUFFERS = ThreadLocal.withInitial(Buffers::new);
 
     private PanelProduct() {
@@ -30,20 +39,28 @@ final class PanelProduct {
     /** A product id for a call outside any product: its copy of the vectors is never reused. */
     static final long ALONE = -1;
 
-    /** Per-thread scratch: the panels, the tiles' accumulators, the group's vectors interleaved four by four. */
+    /**
+     * Per-thread scratch: the panels, the tiles' accumulators, the group's vectors interleaved four by four.
+     * Panels and vectors live off the heap, aligned to 64 bytes: every vector a tile loads then sits in one
+     * cache line (a Java array's values start 16 bytes into a line, so each 64-byte load spanned two).
+     */
     private static final class Buffers {
-        float[] panel = new float[0];
+        MemorySegment panel = MemorySegment.NULL;
         final float[] acc = new float[QUADS * (GROUP / 4) * TILE];
         final float[] sums = VectorMath.outBuffer(16);
-        float[][] fours = new float[GROUP / 4][0];
+        // four f of the group at fours[4 cols f ..]
+        MemorySegment fours = MemorySegment.NULL;
+        int cols;
         // what fours holds: group g of product id product (ALONE: nothing reusable)
         long product = ALONE;
         int g;
 
         void ensure(int cols) {
-            if (panel.length < 4 * QUADS * cols) {
-                panel = new float[4 * QUADS * cols];
-                fours = new float[GROUP / 4][4 * cols];
+            if (this.cols < cols) {
+                Arena arena = Arena.ofAuto();
+                panel = arena.allocate(4L * 4 * QUADS * cols, 64);
+                fours = arena.allocate(4L * GROUP * cols, 64);
+                this.cols = cols;
                 product = ALONE;
             }
         }
@@ -76,15 +93,16 @@ final class PanelProduct {
      * Vectors {@code x[g .. g + m)} into {@code fours}, four per array: chunk c (in the panel's order) of vector
      * 4 f + k at {@code fours[f][(4 c + k) LANES ..]}; a last four of one to three vectors repeats the last.
      */
-    private static void interleave(Weight w, float[][] x, int xOff, int g, int m, float[][] fours) {
+    private static void interleave(Weight w, float[][] x, int xOff, int g, int m, MemorySegment fours) {
         int[] order = w.panelOrder();
         int lanes = VectorMath.LANES, chunks = w.cols / lanes;
         for (int f = 0; 4 * f < m; f++) {
-            float[] four = fours[f];
+            long four = 16L * w.cols * f;
             for (int k = 0; k < 4; k++) {
                 float[] src = x[g + Math.min(4 * f + k, m - 1)];
                 for (int c = 0; c < chunks; c++) {
-                    System.arraycopy(src, xOff + (order == null ? c * lanes : order[c]), four, (4 * c + k) * lanes, lanes);
+                    FloatVector.fromArray(F, src, xOff + (order == null ? c * lanes : order[c]))
+                            .intoMemorySegment(fours, four + 4L * (4 * c + k) * lanes, LE);
                 }
             }
         }
@@ -92,7 +110,8 @@ final class PanelProduct {
 
     /** Rows [from, to) (whole groups of four) times the group's {@code m} vectors, outputs to y[g ..]. */
     private static void group(Weight w, int from, int to, Buffers b, float[][] x, int xOff, float[][] y, int yOff, int g, int m) {
-        float[] panel = b.panel, acc = b.acc, sums = b.sums;
+        MemorySegment panel = b.panel;
+        float[] acc = b.acc, sums = b.sums;
         int cols = w.cols, whole = cols - cols % VectorMath.LANES, tail = cols - whole, fours = Math.ceilDiv(m, 4);
         boolean onePass = cols <= WHOLE_ROW;
         int block = w.panelScaleBlock(); // parts hold whole blocks: PART is a multiple of it (Weight.hasPanel)
@@ -108,12 +127,12 @@ final class PanelProduct {
                 for (int f = 0; f < fours; f++) {
                     for (int q = 0; q < quads; q++) {
                         if (block == 0) {
-                            PanelDot.tile(panel, 4 * q * cols, b.fours[f], c0, c1, acc, (q * fours + f) * TILE);
+                            PanelDot.tile(panel, 4 * q * cols, b.fours, 4L * cols * f, c0, c1, acc, (q * fours + f) * TILE);
                             continue;
                         }
                         int row = r + 4 * q;
                         for (int j0 = c0; j0 < c1; j0 += block) {
-                            PanelDot.scaledTile(panel, 4 * q * cols, b.fours[f], j0, j0 + block, w.panelScale(row, j0 / block),
+                            PanelDot.scaledTile(panel, 4 * q * cols, b.fours, 4L * cols * f, j0, j0 + block, w.panelScale(row, j0 / block),
                                     w.panelScale(row + 1, j0 / block), w.panelScale(row + 2, j0 / block), w.panelScale(row + 3, j0 / block),
                                     acc, (q * fours + f) * TILE);
                         }
@@ -130,7 +149,7 @@ final class PanelProduct {
                             float sum = sums[4 * i + k];
                             float[] xt = x[g + 4 * f + k];
                             for (int c = 0; c < tail; c++) { // columns past the last whole vector (F32, F16), in order
-                                sum += panel[p + 4 * whole + i * tail + c] * xt[xOff + whole + c];
+                                sum += panel.getAtIndex(Le.F32, p + 4 * whole + i * tail + c) * xt[xOff + whole + c];
                             }
                             y[g + 4 * f + k][yOff + r + 4 * q + i - from] = w.panelResult(r + 4 * q + i, sum);
                         }

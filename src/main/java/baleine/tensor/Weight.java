@@ -1,5 +1,7 @@
 package baleine.tensor;
 
+import java.lang.foreign.MemorySegment;
+
 /**
  * A weight matrix of {@code rows x cols} (out x in), used in place where the model file maps it.
  * Kernels see it only through {@link #decodeRow}, so every storage type shares one matmul.
@@ -103,7 +105,7 @@ public abstract class Weight {
      * {@code PanelDot.decode4}), each value exactly as this type's kernels form it in registers, so products
      * over the panel keep their bits.
      */
-    public void decodePanel(int row, float[] panel, int pOff) {
+    public void decodePanel(int row, MemorySegment panel, long pOff) {
         throw new UnsupportedOperationException(typeName() + " has no panel");
     }
 

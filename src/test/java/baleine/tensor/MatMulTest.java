@@ -112,7 +112,9 @@ class MatMulTest {
             Weight w = randomWeight(rnd, type, 5, cols);
             assertThat(w.hasPanel()).as(type.name()).isTrue();
             float[] panel = new float[1 + 4 * cols];
-            w.decodePanel(1, panel, 1);
+            MemorySegment segment = Arena.ofAuto().allocate(4L * panel.length);
+            w.decodePanel(1, segment, 1);
+            MemorySegment.copy(segment, Le.F32, 0, panel, 0, panel.length);
             int[] order = w.panelOrder();
             float[] row = new float[cols];
             for (int i = 0; i < 4; i++) {
