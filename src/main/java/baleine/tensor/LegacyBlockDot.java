@@ -159,12 +159,14 @@ final class LegacyBlockDot {
         Layout layout = Layout.of(type);
         int bytes = layout.bytes(), nibbles = layout.nibbles();
         boolean fifth = layout.hasFifthBit();
-        for (int b = 0; b < n; b += 32, off += bytes) {
-            float d = Float.float16ToFloat(s.get(Le.I16, off));
-            float offset = layout.offset(s, off, d);
-            int qh = fifth ? s.get(Le.I32, off + nibbles - 4) : 0;
+        for (int k = 0, blocks = n / 32; k < blocks; k++) {
+            int b = 32 * k;
+            long at = off + (long) bytes * k;
+            float d = Float.float16ToFloat(s.get(Le.I16, at));
+            float offset = layout.offset(s, at, d);
+            int qh = fifth ? s.get(Le.I32, at + nibbles - 4) : 0;
             for (int j = 0; j < 16; j += F.length()) {
-                IntVector q = (IntVector) ByteVector.fromMemorySegment(B, s, off + nibbles + j, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+                IntVector q = (IntVector) ByteVector.fromMemorySegment(B, s, at + nibbles + j, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
                 IntVector lo = q.and(0x0F), hi = q.lanewise(VectorOperators.LSHR, 4);
                 if (fifth) {
                     lo = withFifthBits(lo, qh >>> j);

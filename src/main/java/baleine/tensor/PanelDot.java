@@ -133,24 +133,31 @@ final class PanelDot {
         }
     }
 
-    /** As {@link FusedDot#q8_0}: {@code q * d}. */
+    /**
+     * As {@link FusedDot#q8_0}: {@code q * d}. Addresses are fixed starts plus multiples of the block index, so
+     * that C2 checks the bounds once before the loop (as in {@link EightRowDot#q8_0}).
+     */
     private static void q8_0(MemorySegment s, long off, int n, MemorySegment p, long pOff) {
-        for (int b = 0; b < n; b += 32, off += 34) {
-            FloatVector d = FloatVector.broadcast(F, Float.float16ToFloat(s.get(Le.I16, off)));
+        long pb = 4 * pOff; // in bytes
+        for (int k = 0, blocks = n / 32; k < blocks; k++) {
+            long at = off + 34L * k, to = pb + 4L * 4 * 32 * k;
+            FloatVector d = FloatVector.broadcast(F, Float.float16ToFloat(s.get(Le.I16, at)));
             for (int j = 0; j < 32; j += F.length()) {
-                ((FloatVector) ByteVector.fromMemorySegment(B, s, off + 2 + j, LE).castShape(F, 0)).mul(d).intoMemorySegment(p, 4L * (pOff + 4 * (b + j)), LE);
+                ((FloatVector) ByteVector.fromMemorySegment(B, s, at + 2 + j, LE).castShape(F, 0)).mul(d).intoMemorySegment(p, to + 16L * j, LE);
             }
         }
     }
 
     private static void q4_0(MemorySegment s, long off, int n, MemorySegment p, long pOff) {
-        for (int b = 0; b < n; b += 32, off += 18) {
-            FloatVector d = FloatVector.broadcast(F, Float.float16ToFloat(s.get(Le.I16, off)));
+        long pb = 4 * pOff;
+        for (int k = 0, blocks = n / 32; k < blocks; k++) {
+            long at = off + 18L * k, to = pb + 4L * 4 * 32 * k;
+            FloatVector d = FloatVector.broadcast(F, Float.float16ToFloat(s.get(Le.I16, at)));
             FloatVector m = d.mul(-8f);
             for (int j = 0; j < 16; j += F.length()) {
-                IntVector q = (IntVector) ByteVector.fromMemorySegment(B, s, off + 2 + j, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
-                ((FloatVector) q.and(0x0F).convert(VectorOperators.I2F, 0)).fma(d, m).intoMemorySegment(p, 4L * (pOff + 4 * (b + 2 * j)), LE);
-                ((FloatVector) q.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0)).fma(d, m).intoMemorySegment(p, 4L * (pOff + 4 * (b + 2 * j + F.length())), LE);
+                IntVector q = (IntVector) ByteVector.fromMemorySegment(B, s, at + 2 + j, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+                ((FloatVector) q.and(0x0F).convert(VectorOperators.I2F, 0)).fma(d, m).intoMemorySegment(p, to + 16L * 2 * j, LE);
+                ((FloatVector) q.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0)).fma(d, m).intoMemorySegment(p, to + 16L * (2 * j + F.length()), LE);
             }
         }
     }
@@ -158,11 +165,13 @@ final class PanelDot {
     /** As {@link FusedDot#q4_k}: {@code fma(q, d scale, -dmin min)} per 32-value sub-block. */
     private static void q4_k(MemorySegment s, long off, int n, MemorySegment p, long pOff) {
         float[] k = KQuantFactors.scratch();
-        for (int b = 0; b < n; b += 256, off += 144) {
-            KQuantFactors.sixBitScales(s, off, k, 0);
+        for (int kb = 0, blocks = n / 256; kb < blocks; kb++) {
+            int b = 256 * kb;
+            long at = off + 144L * kb;
+            KQuantFactors.sixBitScales(s, at, k, 0);
             for (int c = 0; c < 4; c++) {
                 for (int l = 0; l < 32; l += F.length()) {
-                    IntVector q = (IntVector) ByteVector.fromMemorySegment(B, s, off + 16 + 32 * c + l, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+                    IntVector q = (IntVector) ByteVector.fromMemorySegment(B, s, at + 16 + 32 * c + l, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
                     long i = pOff + 4 * (b + 64 * c + 2 * l);
                     ((FloatVector) q.and(0x0F).convert(VectorOperators.I2F, 0)).fma(k[2 * c], k[8 + 2 * c]).intoMemorySegment(p, 4L * (i), LE);
                     ((FloatVector) q.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0)).fma(k[2 * c + 1], k[9 + 2 * c]).intoMemorySegment(p, 4L * (i + 4 * F.length()), LE);
@@ -174,12 +183,14 @@ final class PanelDot {
     /** As {@link FusedDot#q5_k}: Q4_K's values with the fifth bit from qh. */
     private static void q5_k(MemorySegment s, long off, int n, MemorySegment p, long pOff) {
         float[] k = KQuantFactors.scratch();
-        for (int b = 0; b < n; b += 256, off += 176) {
-            KQuantFactors.sixBitScales(s, off, k, 0);
+        for (int kb = 0, blocks = n / 256; kb < blocks; kb++) {
+            int b = 256 * kb;
+            long at = off + 176L * kb;
+            KQuantFactors.sixBitScales(s, at, k, 0);
             for (int c = 0; c < 4; c++) {
                 for (int l = 0; l < 32; l += F.length()) {
-                    IntVector q = (IntVector) ByteVector.fromMemorySegment(B, s, off + 48 + 32 * c + l, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
-                    IntVector h = ((IntVector) ByteVector.fromMemorySegment(B, s, off + 16 + l, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0)).lanewise(VectorOperators.ASHR, 2 * c);
+                    IntVector q = (IntVector) ByteVector.fromMemorySegment(B, s, at + 48 + 32 * c + l, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+                    IntVector h = ((IntVector) ByteVector.fromMemorySegment(B, s, at + 16 + l, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0)).lanewise(VectorOperators.ASHR, 2 * c);
                     long i = pOff + 4 * (b + 64 * c + 2 * l);
                     ((FloatVector) q.and(0x0F).or(h.lanewise(VectorOperators.LSHL, 4).and(0x10)).convert(VectorOperators.I2F, 0)).fma(k[2 * c], k[8 + 2 * c]).intoMemorySegment(p, 4L * (i), LE);
                     ((FloatVector) q.lanewise(VectorOperators.LSHR, 4).or(h.lanewise(VectorOperators.LSHL, 3).and(0x10)).convert(VectorOperators.I2F, 0)).fma(k[2 * c + 1], k[9 + 2 * c]).intoMemorySegment(p, 4L * (i + 4 * F.length()), LE);

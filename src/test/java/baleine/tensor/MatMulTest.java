@@ -107,7 +107,7 @@ class MatMulTest {
     void panelsHoldTheDecodedRowsInterleavedInKernelOrder() {
         Random rnd = new Random(4);
         int lanes = VectorMath.LANES;
-        for (GgmlType type : new GgmlType[]{GgmlType.F32, GgmlType.F16, GgmlType.Q4_0, GgmlType.Q4_1, GgmlType.Q5_0, GgmlType.Q5_1, GgmlType.Q4_K, GgmlType.Q5_K, GgmlType.Q6_K}) {
+        for (GgmlType type : new GgmlType[]{GgmlType.F32, GgmlType.F16, GgmlType.Q8_0, GgmlType.Q4_0, GgmlType.Q4_1, GgmlType.Q5_0, GgmlType.Q5_1, GgmlType.Q4_K, GgmlType.Q5_K, GgmlType.Q6_K}) {
             int cols = colsWithTails(type), whole = cols - cols % lanes, tail = cols - whole;
             Weight w = randomWeight(rnd, type, 5, cols);
             assertThat(w.hasPanel()).as(type.name()).isTrue();
