@@ -91,12 +91,8 @@ public final class BlockWeight extends Weight {
     }
 
     @Override
-    public void dotTile(int row, float[][] x, int t0, int xOff, float[] out) {
-        if (TileDot.supports(type)) {
-            TileDot.dot(type, data, row * rowBytes, rowBytes, x, t0, xOff, cols, out);
-        } else {
-            super.dotTile(row, x, t0, xOff, out);
-        }
+    public void dotTile(int row, MemorySegment x, long xOff, float[] out) {
+        TileDot.dot(type, data, row * rowBytes, rowBytes, x, xOff, cols, out);
     }
 
     @Override

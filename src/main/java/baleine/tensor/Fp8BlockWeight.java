@@ -128,19 +128,16 @@ public final class Fp8BlockWeight extends Weight {
         }
     }
 
+    /** Where blocks are whole vectors wide: the tile reads its vectors by whole chunks of the interleaved copy. */
     @Override
     public boolean hasTileDot() {
-        return Species.FUSED;
+        return Species.FUSED && block % VectorMath.LANES == 0;
     }
 
     /** Four rows by four tokens, prefill's product; the same bits as sixteen {@link #dot} calls. */
     @Override
-    public void dotTile(int row, float[][] x, int t0, int xOff, float[] out) {
-        if (Species.FUSED) {
-            Fp8Dot.tile(this, firstRow + row, x, t0, xOff, out);
-        } else {
-            super.dotTile(row, x, t0, xOff, out);
-        }
+    public void dotTile(int row, MemorySegment x, long xOff, float[] out) {
+        Fp8Dot.tile(this, firstRow + row, x, xOff, out);
     }
 
     /**

@@ -68,6 +68,15 @@ final class Fp8Dot {
         return sum;
     }
 
+    /** {@link #tail} with x's values from an interleaved copy ({@link InterleavedBatch}), from float {@code xOff}. */
+    private static float tail(MemorySegment s, long off, int count, MemorySegment x, long xOff) {
+        float sum = 0;
+        for (int j = 0; j < count; j++) {
+            sum += Fp8BlockWeight.E4M3[s.get(Le.U8, off + j) & 0xFF] * x.getAtIndex(Le.F32, xOff + j);
+        }
+        return sum;
+    }
+
     /**
      * Stored rows {@code absRow .. absRow + 3} unscaled into an interleaved four-row panel (see
      * {@code PanelDot.decode4}): row i's chunk at column c at {@code panel[pOff + i LANES + 4 c ..]}.
@@ -193,16 +202,19 @@ final class Fp8Dot {
     }
 
     /**
-     * {@code out[4 * i + k] = row(row + i) . x[t0 + k][xOff ..]} for i, k in 0..3 (prefill's product): each
-     * chunk of the four rows converted once and each chunk of x loaded once for all sixteen. The sixteen
+     * {@code out[4 * i + k] = row(row + i) . x_k} for i, k in 0..3 (prefill's product), the four vectors from their
+     * interleaved copy at float {@code xOff} of {@code x} ({@link InterleavedBatch}; blocks whole vectors wide, so
+     * only the last block can have a scalar end): each chunk of the four rows converted once and each chunk of x
+     * loaded once for all sixteen. The sixteen
      * accumulators live in {@code out} (sixteen vectors wide), the block sums in registers.
      */
-    static void tile(Fp8BlockWeight w, int row, float[][] x, int t0, int xOff, float[] out) {
+    static void tile(Fp8BlockWeight w, int row, MemorySegment x, long xOff, float[] out) {
         MemorySegment v = w.values, scales = w.scales;
         int cols = w.cols, block = w.block, lanes = VectorMath.LANES;
         long b0 = (long) row * cols, b1 = b0 + cols, b2 = b1 + cols, b3 = b2 + cols;
         long c0 = scaleOffset(w, row), c1 = scaleOffset(w, row + 1), c2 = scaleOffset(w, row + 2), c3 = scaleOffset(w, row + 3);
-        float[] x0 = x[t0], x1 = x[t0 + 1], x2 = x[t0 + 2], x3 = x[t0 + 3];
+        long xb = 4 * xOff; // in bytes
+        int whole = cols - cols % lanes;
         float[] totals = null; // only blocks narrower than whole vectors have scalar ends
         Arrays.fill(out, 0, 16 * lanes, 0f);
         for (int j0 = 0, jb = 0; j0 < cols; j0 += block, jb++) {
@@ -211,8 +223,9 @@ final class Fp8Dot {
             FloatVector s20 = s00, s21 = s00, s22 = s00, s23 = s00, s30 = s00, s31 = s00, s32 = s00, s33 = s00;
             int j = j0;
             for (; j + F.length() <= end; j += F.length()) {
-                FloatVector y0 = FloatVector.fromArray(F, x0, xOff + j), y1 = FloatVector.fromArray(F, x1, xOff + j);
-                FloatVector y2 = FloatVector.fromArray(F, x2, xOff + j), y3 = FloatVector.fromArray(F, x3, xOff + j);
+                long at = xb + 16L * j;
+                FloatVector y0 = FloatVector.fromMemorySegment(F, x, at, LE), y1 = FloatVector.fromMemorySegment(F, x, at + 4L * lanes, LE);
+                FloatVector y2 = FloatVector.fromMemorySegment(F, x, at + 8L * lanes, LE), y3 = FloatVector.fromMemorySegment(F, x, at + 12L * lanes, LE);
                 FloatVector r = e4m3(v, b0 + j);
                 s00 = r.fma(y0, s00);
                 s01 = r.fma(y1, s01);
@@ -261,7 +274,7 @@ final class Fp8Dot {
                 for (int i = 0; i < 4; i++) {
                     float k = scales.get(Le.F32, scaleOffset(w, row + i) + 4 * jb);
                     for (int t = 0; t < 4; t++) {
-                        totals[4 * i + t] += tail(v, b0 + (long) i * cols + j, end - j, x[t0 + t], xOff + j) * k;
+                        totals[4 * i + t] += tail(v, b0 + (long) i * cols + j, end - j, x, xOff + 4L * whole + (long) t * (cols - whole)) * k;
                     }
                 }
             }

@@ -1,5 +1,6 @@
 package baleine.tensor;
 
+import java.lang.foreign.MemorySegment;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -74,7 +75,7 @@ public final class MatMul {
      * Each value is computed the same way whatever the batch size, so batching never changes results.
      */
     public static void rows(Weight w, int from, int to, float[][] x, int xOff, float[][] y, int yOff, int n) {
-        rows(w, from, to, x, xOff, y, yOff, n, PanelProduct.ALONE);
+        rows(w, from, to, x, xOff, y, yOff, n, InterleavedBatch.ALONE);
     }
 
     /**
@@ -92,7 +93,7 @@ public final class MatMul {
         // with tiles, 0.77 / 0.87 with the panel; 12 vectors 1.06 / 1.27 with tiles, 1.02 / 1.12 with the panel)
         int panelFrom = w.hasTileDot() ? 12 : 5;
         int rest = n >= panelFrom && w.hasPanel() ? PanelProduct.rows(w, from, to, x, xOff, y, yOff, n, product)
-                : w.hasTileDot() ? tiles(w, from, to, x, xOff, y, yOff, n) : from;
+                : w.hasTileDot() ? tiles(w, from, to, x, xOff, y, yOff, n, product) : from;
         if (w.hasFusedDot()) { // read the row in place, converting it once per four vectors
             float[] four = SUMS.get();
             int left = n % 4;
@@ -131,38 +132,36 @@ public final class MatMul {
      * Four rows by four vectors at a time while four rows are left; returns the first row not done (types
      * with tiles also have fused kernels for those). The four rows (17 KB of Q8_0 for 4096 columns) stay in
      * L1 while the batch passes over them, and a batch of two or three (e.g. sequences decoding together)
-     * reads each row once.
+     * reads each row once. The tiles read the batch from its aligned interleaved copy ({@link InterleavedBatch}:
+     * V2-Lite expert shape in Q8_0, one thread, 65-69 -> 72-80 G multiply-adds/s); a last vector alone goes
+     * with {@link Weight#dotRows4} instead of a tile of four copies.
      */
-    private static int tiles(Weight w, int from, int to, float[][] x, int xOff, float[][] y, int yOff, int n) {
+    private static int tiles(Weight w, int from, int to, float[][] x, int xOff, float[][] y, int yOff, int n, long product) {
         float[] tile = SUMS.get();
-        int left = n % 4;
-        float[][] padded = left >= 2 ? lastFour(x, n) : null;
-        int r = from;
-        for (; r + 4 <= to; r += 4) {
-            int t = 0;
-            for (; t + 4 <= n; t += 4) {
-                w.dotTile(r, x, t, xOff, tile);
-                for (int i = 0; i < 4; i++) {
-                    for (int k = 0; k < 4; k++) {
-                        y[t + k][yOff + r + i - from] = tile[4 * i + k];
+        int last = from + (to - from) / 4 * 4;
+        for (int g = 0; g < n; g += InterleavedBatch.GROUP) {
+            int m = Math.min(InterleavedBatch.GROUP, n - g);
+            MemorySegment fours = InterleavedBatch.forThread().of(x, xOff, w.cols, null, g, m, product);
+            for (int r = from; r < last; r += 4) {
+                for (int f = 0; 4 * f < m; f++) {
+                    int t = g + 4 * f, count = Math.min(4, m - 4 * f);
+                    if (count == 1) { // the four rows as four independent sums
+                        w.dotRows4(r, 1, x[t], xOff, tile);
+                        for (int i = 0; i < 4; i++) {
+                            y[t][yOff + r + i - from] = tile[i];
+                        }
+                        continue;
                     }
-                }
-            }
-            if (left >= 2) {
-                w.dotTile(r, padded, 0, xOff, tile);
-                for (int i = 0; i < 4; i++) {
-                    for (int k = 0; k < left; k++) {
-                        y[t + k][yOff + r + i - from] = tile[4 * i + k];
+                    w.dotTile(r, fours, 4L * w.cols * f, tile);
+                    for (int i = 0; i < 4; i++) {
+                        for (int k = 0; k < count; k++) {
+                            y[t + k][yOff + r + i - from] = tile[4 * i + k];
+                        }
                     }
-                }
-            } else if (left == 1) { // the four rows as four independent sums
-                w.dotRows4(r, 1, x[t], xOff, tile);
-                for (int i = 0; i < 4; i++) {
-                    y[t][yOff + r + i - from] = tile[i];
                 }
             }
         }
-        return r;
+        return last;
     }
 
     /**

@@ -1,12 +1,7 @@
 package baleine.tensor;
 
-import jdk.incubator.vector.FloatVector;
-
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.nio.ByteOrder;
-
-import static baleine.tensor.Species.F;
 
 /**
  * Batched products for prefill: rows are converted once, four by four, into float panels ({@link PanelDot}),
@@ -19,8 +14,7 @@ import static baleine.tensor.Species.F;
  * between parts). Results equal the one-row kernels' bit for bit.
  */
 final class PanelProduct {
-    /** Vectors taken together (interleaved copies are made for this many at a time). */
-    private static final int GROUP = 64;
+    private static final int GROUP = InterleavedBatch.GROUP;
     /**
      * Rows at most this long go in one pass; longer ones by parts of {@link #PART} columns, {@link #QUADS} x 4
      * rows at a time. One pass paid on the Qwen shape (A/B pp64, Q4_K 268 -> 287 tok/s, Q6_K 248 -> 260, over
@@ -30,38 +24,22 @@ final class PanelProduct {
     static final int PART = 512;
     private static final int WHOLE_ROW = 4096, QUADS = 4;
     private static final int TILE = 16 * VectorMath.LANES;
-    private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
     private static final ThreadLocal<Buffers> BUFFERS = ThreadLocal.withInitial(Buffers::new);
 
     private PanelProduct() {
     }
 
-    /** A product id for a call outside any product: its copy of the vectors is never reused. */
-    static final long ALONE = -1;
-
-    /**
-     * Per-thread scratch: the panels, the tiles' accumulators, the group's vectors interleaved four by four.
-     * Panels and vectors live off the heap, aligned to 64 bytes: every vector a tile loads then sits in one
-     * cache line (a Java array's values start 16 bytes into a line, so each 64-byte load spanned two).
-     */
+    /** Per-thread scratch: the panels (off the heap, aligned to 64 bytes as {@link InterleavedBatch}), the tiles' accumulators. */
     private static final class Buffers {
         MemorySegment panel = MemorySegment.NULL;
         final float[] acc = new float[QUADS * (GROUP / 4) * TILE];
         final float[] sums = VectorMath.outBuffer(16);
-        // four f of the group at fours[4 cols f ..]
-        MemorySegment fours = MemorySegment.NULL;
         int cols;
-        // what fours holds: group g of product id product (ALONE: nothing reusable)
-        long product = ALONE;
-        int g;
 
         void ensure(int cols) {
             if (this.cols < cols) {
-                Arena arena = Arena.ofAuto();
-                panel = arena.allocate(4L * 4 * QUADS * cols, 64);
-                fours = arena.allocate(4L * GROUP * cols, 64);
+                panel = Arena.ofAuto().allocate(4L * 4 * QUADS * cols, 64);
                 this.cols = cols;
-                product = ALONE;
             }
         }
     }
@@ -69,7 +47,7 @@ final class PanelProduct {
     /**
      * {@code y[t][yOff + r - from] = W[r] . x[t][xOff ..]} for the rows of whole groups of four in [from, to);
      * returns the first row not done. {@code product} identifies the product this is part of (x, xOff and the
-     * weight's type and width the same for all its parts), or is {@link #ALONE}.
+     * weight's type and width the same for all its parts), or is {@link InterleavedBatch#ALONE}.
      */
     static int rows(Weight w, int from, int to, float[][] x, int xOff, float[][] y, int yOff, int n, long product) {
         Buffers b = BUFFERS.get();
@@ -79,40 +57,17 @@ final class PanelProduct {
             int m = Math.min(GROUP, n - g);
             // a thread takes several parts of each product: the copy of a batch of up to 64 vectors serves them all
             // (Qwen-shape pp64: the copies took 7% of the time, made once per part)
-            if (product == ALONE || b.product != product || b.g != g) {
-                interleave(w, x, xOff, g, m, b.fours);
-                b.product = product;
-                b.g = g;
-            }
-            group(w, from, last, b, x, xOff, y, yOff, g, m);
+            MemorySegment fours = InterleavedBatch.forThread().of(x, xOff, w.cols, w.panelOrder(), g, m, product);
+            group(w, from, last, b, fours, x, xOff, y, yOff, g, m);
         }
         return last;
     }
 
-    /**
-     * Vectors {@code x[g .. g + m)} into {@code fours}, four per array: chunk c (in the panel's order) of vector
-     * 4 f + k at {@code fours[f][(4 c + k) LANES ..]}; a last four of one to three vectors repeats the last.
-     */
-    private static void interleave(Weight w, float[][] x, int xOff, int g, int m, MemorySegment fours) {
-        int[] order = w.panelOrder();
-        int lanes = VectorMath.LANES, chunks = w.cols / lanes;
-        for (int f = 0; 4 * f < m; f++) {
-            long four = 16L * w.cols * f;
-            for (int k = 0; k < 4; k++) {
-                float[] src = x[g + Math.min(4 * f + k, m - 1)];
-                for (int c = 0; c < chunks; c++) {
-                    FloatVector.fromArray(F, src, xOff + (order == null ? c * lanes : order[c]))
-                            .intoMemorySegment(fours, four + 4L * (4 * c + k) * lanes, LE);
-                }
-            }
-        }
-    }
-
     /** Rows [from, to) (whole groups of four) times the group's {@code m} vectors, outputs to y[g ..]. */
-    private static void group(Weight w, int from, int to, Buffers b, float[][] x, int xOff, float[][] y, int yOff, int g, int m) {
+    private static void group(Weight w, int from, int to, Buffers b, MemorySegment fours, float[][] x, int xOff, float[][] y, int yOff, int g, int m) {
         MemorySegment panel = b.panel;
         float[] acc = b.acc, sums = b.sums;
-        int cols = w.cols, whole = cols - cols % VectorMath.LANES, tail = cols - whole, fours = Math.ceilDiv(m, 4);
+        int cols = w.cols, whole = cols - cols % VectorMath.LANES, tail = cols - whole, quadsOfVectors = Math.ceilDiv(m, 4);
         boolean onePass = cols <= WHOLE_ROW;
         int block = w.panelScaleBlock(); // parts hold whole blocks: PART is a multiple of it (Weight.hasPanel)
         int part = onePass ? whole : PART;
@@ -121,28 +76,28 @@ final class PanelProduct {
             for (int q = 0; q < quads; q++) {
                 w.decodePanel(r + 4 * q, panel, 4 * q * cols);
             }
-            java.util.Arrays.fill(acc, 0, quads * fours * TILE, 0f);
+            java.util.Arrays.fill(acc, 0, quads * quadsOfVectors * TILE, 0f);
             for (int c0 = 0; c0 < whole; c0 += part) {
                 int c1 = Math.min(whole, c0 + part);
-                for (int f = 0; f < fours; f++) {
+                for (int f = 0; f < quadsOfVectors; f++) {
                     for (int q = 0; q < quads; q++) {
                         if (block == 0) {
-                            PanelDot.tile(panel, 4 * q * cols, b.fours, 4L * cols * f, c0, c1, acc, (q * fours + f) * TILE);
+                            PanelDot.tile(panel, 4 * q * cols, fours, 4L * cols * f, c0, c1, acc, (q * quadsOfVectors + f) * TILE);
                             continue;
                         }
                         int row = r + 4 * q;
                         for (int j0 = c0; j0 < c1; j0 += block) {
-                            PanelDot.scaledTile(panel, 4 * q * cols, b.fours, 4L * cols * f, j0, j0 + block, w.panelScale(row, j0 / block),
+                            PanelDot.scaledTile(panel, 4 * q * cols, fours, 4L * cols * f, j0, j0 + block, w.panelScale(row, j0 / block),
                                     w.panelScale(row + 1, j0 / block), w.panelScale(row + 2, j0 / block), w.panelScale(row + 3, j0 / block),
-                                    acc, (q * fours + f) * TILE);
+                                    acc, (q * quadsOfVectors + f) * TILE);
                         }
                     }
                 }
             }
             for (int q = 0; q < quads; q++) {
                 int p = 4 * q * cols;
-                for (int f = 0; f < fours; f++) {
-                    System.arraycopy(acc, (q * fours + f) * TILE, sums, 0, TILE);
+                for (int f = 0; f < quadsOfVectors; f++) {
+                    System.arraycopy(acc, (q * quadsOfVectors + f) * TILE, sums, 0, TILE);
                     VectorMath.sumLanesInPlace(sums, 16);
                     for (int i = 0; i < 4; i++) {
                         for (int k = 0; k < 4 && 4 * f + k < m; k++) {

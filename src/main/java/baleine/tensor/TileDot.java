@@ -31,19 +31,23 @@ final class TileDot {
         return Species.FUSED && (type == GgmlType.Q8_0 || type == GgmlType.Q4_0 || type == GgmlType.Q4_K || type == GgmlType.BF16);
     }
 
-    /** {@code out[4 * i + k] = row(off + i * stride) . x[t0 + k][xOff ..]} for i, k in 0..3. */
-    static void dot(GgmlType type, MemorySegment s, long off, long stride, float[][] x, int t0, int xOff, int n, float[] out) {
+    /**
+     * {@code out[4 * i + k] = row(off + i * stride) . x_k} for i, k in 0..3, the four vectors from their interleaved
+     * copy at float {@code xOff} of {@code x} ({@link InterleavedBatch}, column order): column c of vector k at
+     * float {@code xOff + 4 c + k LANES} for c a multiple of LANES.
+     */
+    static void dot(GgmlType type, MemorySegment s, long off, long stride, MemorySegment x, long xOff, int n, float[] out) {
         switch (type) {
-            case Q8_0 -> q8_0(s, off, stride, x, t0, xOff, n, out);
-            case Q4_0 -> q4_0(s, off, stride, x, t0, xOff, n, out);
-            case Q4_K -> q4_k(s, off, stride, x, t0, xOff, n, out);
-            case BF16 -> bf16(s, off, stride, x, t0, xOff, n, out);
+            case Q8_0 -> q8_0(s, off, stride, x, xOff, n, out);
+            case Q4_0 -> q4_0(s, off, stride, x, xOff, n, out);
+            case Q4_K -> q4_k(s, off, stride, x, xOff, n, out);
+            case BF16 -> bf16(s, off, stride, x, xOff, n, out);
             default -> throw new IllegalArgumentException("no tile kernel for " + type);
         }
     }
 
-    static void q8_0(MemorySegment s, long off, long stride, float[][] x, int t0, int xOff, int n, float[] out) {
-        float[] x0 = x[t0], x1 = x[t0 + 1], x2 = x[t0 + 2], x3 = x[t0 + 3];
+    static void q8_0(MemorySegment s, long off, long stride, MemorySegment x, long xOff, int n, float[] out) {
+        long xb = 4 * xOff; // in bytes; column c of vector k at xb + 16 c + 4 LANES k
         long o0 = off, o1 = off + stride, o2 = off + 2 * stride, o3 = off + 3 * stride;
         FloatVector z = FloatVector.zero(F);
         FloatVector a00 = z, a01 = z, a02 = z, a03 = z, a10 = z, a11 = z, a12 = z, a13 = z;
@@ -59,14 +63,14 @@ final class TileDot {
                 FloatVector w1 = ((FloatVector) ByteVector.fromMemorySegment(B, s, o1 + at + 2 + j, LE).castShape(F, 0)).mul(d1);
                 FloatVector w2 = ((FloatVector) ByteVector.fromMemorySegment(B, s, o2 + at + 2 + j, LE).castShape(F, 0)).mul(d2);
                 FloatVector w3 = ((FloatVector) ByteVector.fromMemorySegment(B, s, o3 + at + 2 + j, LE).castShape(F, 0)).mul(d3);
-                int i = xOff + 32 * k + j;
-                FloatVector v = FloatVector.fromArray(F, x0, i);
+                long i = xb + 16L * (32 * k + j);
+                FloatVector v = FloatVector.fromMemorySegment(F, x, i, LE);
                 a00 = w0.fma(v, a00); a10 = w1.fma(v, a10); a20 = w2.fma(v, a20); a30 = w3.fma(v, a30);
-                v = FloatVector.fromArray(F, x1, i);
+                v = FloatVector.fromMemorySegment(F, x, i + 4L * F.length(), LE);
                 a01 = w0.fma(v, a01); a11 = w1.fma(v, a11); a21 = w2.fma(v, a21); a31 = w3.fma(v, a31);
-                v = FloatVector.fromArray(F, x2, i);
+                v = FloatVector.fromMemorySegment(F, x, i + 8L * F.length(), LE);
                 a02 = w0.fma(v, a02); a12 = w1.fma(v, a12); a22 = w2.fma(v, a22); a32 = w3.fma(v, a32);
-                v = FloatVector.fromArray(F, x3, i);
+                v = FloatVector.fromMemorySegment(F, x, i + 12L * F.length(), LE);
                 a03 = w0.fma(v, a03); a13 = w1.fma(v, a13); a23 = w2.fma(v, a23); a33 = w3.fma(v, a33);
             }
         }
@@ -89,8 +93,8 @@ final class TileDot {
         VectorMath.sumLanesInPlace(out, 16);
     }
 
-    static void q4_0(MemorySegment s, long off, long stride, float[][] x, int t0, int xOff, int n, float[] out) {
-        float[] x0 = x[t0], x1 = x[t0 + 1], x2 = x[t0 + 2], x3 = x[t0 + 3];
+    static void q4_0(MemorySegment s, long off, long stride, MemorySegment x, long xOff, int n, float[] out) {
+        long xb = 4 * xOff; // in bytes; column c of vector k at xb + 16 c + 4 LANES k
         long o0 = off, o1 = off + stride, o2 = off + 2 * stride, o3 = off + 3 * stride;
         FloatVector z = FloatVector.zero(F);
         FloatVector a00 = z, a01 = z, a02 = z, a03 = z, a10 = z, a11 = z, a12 = z, a13 = z;
@@ -110,7 +114,7 @@ final class TileDot {
                 IntVector q1 = (IntVector) ByteVector.fromMemorySegment(B, s, o1 + 2 + j, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
                 IntVector q2 = (IntVector) ByteVector.fromMemorySegment(B, s, o2 + 2 + j, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
                 IntVector q3 = (IntVector) ByteVector.fromMemorySegment(B, s, o3 + 2 + j, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
-                int i = xOff + b + j;
+                long i = xb + 16L * (b + j);
                 // the low nibbles (values 0..15 of the block) first, as in the one-row kernel; on 16 lanes the
                 // values are looked up (FusedDot.NIBBLE_LOOKUP)
                 FloatVector w0 = FusedDot.NIBBLE_LOOKUP ? q0.and(0x0F).selectFrom(lut0).reinterpretAsFloats()
@@ -121,13 +125,13 @@ final class TileDot {
                         : ((FloatVector) q2.and(0x0F).convert(VectorOperators.I2F, 0)).fma(d2, d2.mul(-8f));
                 FloatVector w3 = FusedDot.NIBBLE_LOOKUP ? q3.and(0x0F).selectFrom(lut3).reinterpretAsFloats()
                         : ((FloatVector) q3.and(0x0F).convert(VectorOperators.I2F, 0)).fma(d3, d3.mul(-8f));
-                FloatVector v = FloatVector.fromArray(F, x0, i);
+                FloatVector v = FloatVector.fromMemorySegment(F, x, i, LE);
                 a00 = w0.fma(v, a00); a10 = w1.fma(v, a10); a20 = w2.fma(v, a20); a30 = w3.fma(v, a30);
-                v = FloatVector.fromArray(F, x1, i);
+                v = FloatVector.fromMemorySegment(F, x, i + 4L * F.length(), LE);
                 a01 = w0.fma(v, a01); a11 = w1.fma(v, a11); a21 = w2.fma(v, a21); a31 = w3.fma(v, a31);
-                v = FloatVector.fromArray(F, x2, i);
+                v = FloatVector.fromMemorySegment(F, x, i + 8L * F.length(), LE);
                 a02 = w0.fma(v, a02); a12 = w1.fma(v, a12); a22 = w2.fma(v, a22); a32 = w3.fma(v, a32);
-                v = FloatVector.fromArray(F, x3, i);
+                v = FloatVector.fromMemorySegment(F, x, i + 12L * F.length(), LE);
                 a03 = w0.fma(v, a03); a13 = w1.fma(v, a13); a23 = w2.fma(v, a23); a33 = w3.fma(v, a33);
                 w0 = FusedDot.NIBBLE_LOOKUP ? q0.lanewise(VectorOperators.LSHR, 4).selectFrom(lut0).reinterpretAsFloats()
                         : ((FloatVector) q0.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0)).fma(d0, d0.mul(-8f));
@@ -137,13 +141,13 @@ final class TileDot {
                         : ((FloatVector) q2.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0)).fma(d2, d2.mul(-8f));
                 w3 = FusedDot.NIBBLE_LOOKUP ? q3.lanewise(VectorOperators.LSHR, 4).selectFrom(lut3).reinterpretAsFloats()
                         : ((FloatVector) q3.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0)).fma(d3, d3.mul(-8f));
-                v = FloatVector.fromArray(F, x0, i + 16);
+                v = FloatVector.fromMemorySegment(F, x, i + 16L * 16, LE);
                 a00 = w0.fma(v, a00); a10 = w1.fma(v, a10); a20 = w2.fma(v, a20); a30 = w3.fma(v, a30);
-                v = FloatVector.fromArray(F, x1, i + 16);
+                v = FloatVector.fromMemorySegment(F, x, i + 16L * 16 + 4L * F.length(), LE);
                 a01 = w0.fma(v, a01); a11 = w1.fma(v, a11); a21 = w2.fma(v, a21); a31 = w3.fma(v, a31);
-                v = FloatVector.fromArray(F, x2, i + 16);
+                v = FloatVector.fromMemorySegment(F, x, i + 16L * 16 + 8L * F.length(), LE);
                 a02 = w0.fma(v, a02); a12 = w1.fma(v, a12); a22 = w2.fma(v, a22); a32 = w3.fma(v, a32);
-                v = FloatVector.fromArray(F, x3, i + 16);
+                v = FloatVector.fromMemorySegment(F, x, i + 16L * 16 + 12L * F.length(), LE);
                 a03 = w0.fma(v, a03); a13 = w1.fma(v, a13); a23 = w2.fma(v, a23); a33 = w3.fma(v, a33);
             }
         }
@@ -167,8 +171,8 @@ final class TileDot {
     }
 
     /** Q4_K, as {@link FusedDot#q4_k}: the four rows' block factors decoded side by side, low nibbles then high. */
-    static void q4_k(MemorySegment s, long off, long stride, float[][] x, int t0, int xOff, int n, float[] out) {
-        float[] x0 = x[t0], x1 = x[t0 + 1], x2 = x[t0 + 2], x3 = x[t0 + 3];
+    static void q4_k(MemorySegment s, long off, long stride, MemorySegment x, long xOff, int n, float[] out) {
+        long xb = 4 * xOff; // in bytes; column c of vector k at xb + 16 c + 4 LANES k
         long o0 = off, o1 = off + stride, o2 = off + 2 * stride, o3 = off + 3 * stride;
         float[] k = KQuantFactors.scratch();
         FloatVector z = FloatVector.zero(F);
@@ -182,7 +186,7 @@ final class TileDot {
                 int lo = 2 * c, hi = 2 * c + 1;
                 for (int l = 0; l < 32; l += F.length()) {
                     long q = 16 + 32 * c + l;
-                    int i = xOff + b + 64 * c + l;
+                    long i = xb + 16L * (b + 64 * c + l);
                     IntVector q0 = (IntVector) ByteVector.fromMemorySegment(B, s, o0 + q, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
                     IntVector q1 = (IntVector) ByteVector.fromMemorySegment(B, s, o1 + q, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
                     IntVector q2 = (IntVector) ByteVector.fromMemorySegment(B, s, o2 + q, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
@@ -191,25 +195,25 @@ final class TileDot {
                     FloatVector w1 = ((FloatVector) q1.and(0x0F).convert(VectorOperators.I2F, 0)).fma(k[16 + lo], k[24 + lo]);
                     FloatVector w2 = ((FloatVector) q2.and(0x0F).convert(VectorOperators.I2F, 0)).fma(k[32 + lo], k[40 + lo]);
                     FloatVector w3 = ((FloatVector) q3.and(0x0F).convert(VectorOperators.I2F, 0)).fma(k[48 + lo], k[56 + lo]);
-                    FloatVector v = FloatVector.fromArray(F, x0, i);
+                    FloatVector v = FloatVector.fromMemorySegment(F, x, i, LE);
                     a00 = w0.fma(v, a00); a10 = w1.fma(v, a10); a20 = w2.fma(v, a20); a30 = w3.fma(v, a30);
-                    v = FloatVector.fromArray(F, x1, i);
+                    v = FloatVector.fromMemorySegment(F, x, i + 4L * F.length(), LE);
                     a01 = w0.fma(v, a01); a11 = w1.fma(v, a11); a21 = w2.fma(v, a21); a31 = w3.fma(v, a31);
-                    v = FloatVector.fromArray(F, x2, i);
+                    v = FloatVector.fromMemorySegment(F, x, i + 8L * F.length(), LE);
                     a02 = w0.fma(v, a02); a12 = w1.fma(v, a12); a22 = w2.fma(v, a22); a32 = w3.fma(v, a32);
-                    v = FloatVector.fromArray(F, x3, i);
+                    v = FloatVector.fromMemorySegment(F, x, i + 12L * F.length(), LE);
                     a03 = w0.fma(v, a03); a13 = w1.fma(v, a13); a23 = w2.fma(v, a23); a33 = w3.fma(v, a33);
                     w0 = ((FloatVector) q0.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0)).fma(k[hi], k[8 + hi]);
                     w1 = ((FloatVector) q1.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0)).fma(k[16 + hi], k[24 + hi]);
                     w2 = ((FloatVector) q2.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0)).fma(k[32 + hi], k[40 + hi]);
                     w3 = ((FloatVector) q3.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0)).fma(k[48 + hi], k[56 + hi]);
-                    v = FloatVector.fromArray(F, x0, i + 32);
+                    v = FloatVector.fromMemorySegment(F, x, i + 16L * 32, LE);
                     a00 = w0.fma(v, a00); a10 = w1.fma(v, a10); a20 = w2.fma(v, a20); a30 = w3.fma(v, a30);
-                    v = FloatVector.fromArray(F, x1, i + 32);
+                    v = FloatVector.fromMemorySegment(F, x, i + 16L * 32 + 4L * F.length(), LE);
                     a01 = w0.fma(v, a01); a11 = w1.fma(v, a11); a21 = w2.fma(v, a21); a31 = w3.fma(v, a31);
-                    v = FloatVector.fromArray(F, x2, i + 32);
+                    v = FloatVector.fromMemorySegment(F, x, i + 16L * 32 + 8L * F.length(), LE);
                     a02 = w0.fma(v, a02); a12 = w1.fma(v, a12); a22 = w2.fma(v, a22); a32 = w3.fma(v, a32);
-                    v = FloatVector.fromArray(F, x3, i + 32);
+                    v = FloatVector.fromMemorySegment(F, x, i + 16L * 32 + 12L * F.length(), LE);
                     a03 = w0.fma(v, a03); a13 = w1.fma(v, a13); a23 = w2.fma(v, a23); a33 = w3.fma(v, a33);
                 }
             }
@@ -233,8 +237,8 @@ final class TileDot {
         VectorMath.sumLanesInPlace(out, 16);
     }
 
-    static void bf16(MemorySegment s, long off, long stride, float[][] x, int t0, int xOff, int n, float[] out) {
-        float[] x0 = x[t0], x1 = x[t0 + 1], x2 = x[t0 + 2], x3 = x[t0 + 3];
+    static void bf16(MemorySegment s, long off, long stride, MemorySegment x, long xOff, int n, float[] out) {
+        long xb = 4 * xOff; // in bytes; column c of vector k at xb + 16 c + 4 LANES k
         long o0 = off, o1 = off + stride, o2 = off + 2 * stride, o3 = off + 3 * stride;
         FloatVector z = FloatVector.zero(F);
         FloatVector a00 = z, a01 = z, a02 = z, a03 = z, a10 = z, a11 = z, a12 = z, a13 = z;
@@ -246,14 +250,14 @@ final class TileDot {
             FloatVector w1 = ((IntVector) ShortVector.fromMemorySegment(S, s, o1 + 2L * c, LE).castShape(I, 0)).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
             FloatVector w2 = ((IntVector) ShortVector.fromMemorySegment(S, s, o2 + 2L * c, LE).castShape(I, 0)).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
             FloatVector w3 = ((IntVector) ShortVector.fromMemorySegment(S, s, o3 + 2L * c, LE).castShape(I, 0)).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
-            int i = xOff + c;
-            FloatVector v = FloatVector.fromArray(F, x0, i);
+            long i = xb + 16L * c;
+            FloatVector v = FloatVector.fromMemorySegment(F, x, i, LE);
             a00 = w0.fma(v, a00); a10 = w1.fma(v, a10); a20 = w2.fma(v, a20); a30 = w3.fma(v, a30);
-            v = FloatVector.fromArray(F, x1, i);
+            v = FloatVector.fromMemorySegment(F, x, i + 4L * F.length(), LE);
             a01 = w0.fma(v, a01); a11 = w1.fma(v, a11); a21 = w2.fma(v, a21); a31 = w3.fma(v, a31);
-            v = FloatVector.fromArray(F, x2, i);
+            v = FloatVector.fromMemorySegment(F, x, i + 8L * F.length(), LE);
             a02 = w0.fma(v, a02); a12 = w1.fma(v, a12); a22 = w2.fma(v, a22); a32 = w3.fma(v, a32);
-            v = FloatVector.fromArray(F, x3, i);
+            v = FloatVector.fromMemorySegment(F, x, i + 12L * F.length(), LE);
             a03 = w0.fma(v, a03); a13 = w1.fma(v, a13); a23 = w2.fma(v, a23); a33 = w3.fma(v, a33);
         }
         a00.intoArray(out, 0);
@@ -273,11 +277,12 @@ final class TileDot {
         a32.intoArray(out, 14 * VectorMath.LANES);
         a33.intoArray(out, 15 * VectorMath.LANES);
         VectorMath.sumLanesInPlace(out, 16);
-        for (; c < n; c++) { // columns past the last whole vector, in order, as the one-row kernel adds them
+        int whole = c; // columns past the last whole vector, in order, as the one-row kernel adds them
+        for (; c < n; c++) {
             for (int i = 0; i < 4; i++) {
                 float w = Float.intBitsToFloat((s.get(Le.I16, off + i * stride + 2L * c) & 0xFFFF) << 16);
                 for (int k = 0; k < 4; k++) {
-                    out[4 * i + k] += w * x[t0 + k][xOff + c];
+                    out[4 * i + k] += w * x.getAtIndex(Le.F32, xOff + 4L * whole + (long) k * (n - whole) + c - whole);
                 }
             }
         }

@@ -76,15 +76,12 @@ public abstract class Weight {
     }
 
     /**
-     * {@code out[4 * i + k] = W[row + i] . x[t0 + k][xOff ..]} for i, k in 0..3, equal bit for bit to
-     * sixteen {@link #dot} calls.
+     * {@code out[4 * i + k] = W[row + i] . x_k} for i, k in 0..3, equal bit for bit to sixteen {@link #dot}
+     * calls, the four vectors read from their interleaved copy at float {@code xOff} of {@code x}
+     * ({@link InterleavedBatch}, column order).
      */
-    public void dotTile(int row, float[][] x, int t0, int xOff, float[] out) {
-        for (int i = 0; i < 4; i++) {
-            for (int k = 0; k < 4; k++) {
-                out[4 * i + k] = dot(row + i, x[t0 + k], xOff);
-            }
-        }
+    public void dotTile(int row, MemorySegment x, long xOff, float[] out) {
+        throw new UnsupportedOperationException(typeName() + " has no tile kernel");
     }
 
     /** Whether {@link #decodePanel} converts rows as the kernels do (otherwise batches use tiles or rows). */
