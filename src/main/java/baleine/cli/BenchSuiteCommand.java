@@ -8,9 +8,13 @@ import baleine.tensor.MemoryBandwidth;
 import baleine.tensor.Parallel;
 import baleine.writer.ModelPresets;
 import baleine.writer.RandomModelWriter;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -23,6 +27,9 @@ import java.util.concurrent.Callable;
  * The README's performance table in one command: writes the bench models that are missing, measures
  * each like llama-bench (pp64 and tg32 on two threads, tg32 on one), and prints them next to the
  * llama.cpp anchors measured on the CI machine kind (2 cores, AVX-512), with the decode roofline.
+ * Each model is measured in a JVM of its own, started with this one's options, as a separate {@code bench}
+ * run would be: in one JVM the kernels compiled for the models before changed how C2 compiled the next
+ * model's (Qwen Q8_0 after the V2-Lite models: pp64 357, tg32 59, one thread 23 tok/s; alone 412, 76, 43).
  */
 @Command(name = "bench-suite", description = {
         "Write the bench models (random weights, real shapes, 4 layers) where missing, bench them all and print",
@@ -35,8 +42,15 @@ final class BenchSuiteCommand implements Callable<Integer> {
         }
     }
 
-    private record Result(Entry entry, double[] pp, double[] tg, double[] tg1, long decodeBytes, long allocatedPerToken) {
+    /** One model's measurements; {@code deep} (tg32 at {@code --depth}) only for the MoE Q8_0 model. */
+    record Result(String preset, String type, double[] pp, double[] tg, double[] tg1, double[] deep, long decodeBytes, long allocatedPerToken) {
+        Entry entry() {
+            return ENTRIES.stream().filter(e -> e.preset().equals(preset) && e.type().equals(type)).findFirst()
+                    .orElseThrow(() -> new IllegalStateException("no bench model " + preset + " " + type));
+        }
     }
+
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     static final List<Entry> ENTRIES = List.of(
             new Entry("DeepSeek-V2-Lite shape (2.25 B)", "deepseek-v2-lite-shape", "Q8_0", new double[]{145, 244}, new double[]{42, 61}, new double[]{28, 29}),
@@ -67,6 +81,10 @@ final class BenchSuiteCommand implements Callable<Integer> {
 
     @Option(names = "--depth", defaultValue = "4096", description = "context depth for the MoE Q8_0 long-context decode test (0 skips it; default ${DEFAULT-VALUE})")
     int depth;
+
+    /** Set in the JVM started per model: measure the models named here and print each result as a JSON line. */
+    @Option(names = "--measure-here", hidden = true)
+    boolean measureHere;
 
     /**
      * The bench models {@code --only} names (all when null): each value is a preset or a type; the models of
@@ -106,41 +124,22 @@ final class BenchSuiteCommand implements Callable<Integer> {
         List<Entry> chosen = choose(only);
         Path models = dir != null ? dir : Path.of(System.getProperty("user.home"), ".cache", "baleine", "bench");
         Files.createDirectories(models);
-        List<String> rows = new ArrayList<>();
+        if (measureHere) {
+            for (Entry e : chosen) {
+                System.out.println(JSON.writeValueAsString(measure(ensure(models, e), e)));
+            }
+            return 0;
+        }
         List<Result> results = new ArrayList<>();
-        String depthNote = "";
+        for (Entry e : chosen) {
+            ensure(models, e);
+            results.add(measureInOwnJvm(models, e));
+        }
+        // measured last, as before: a vector loop compiled before the kernels can change how C2 compiles them
         double bandwidth;
         try {
-            for (Entry e : chosen) {
-                Path file = ensure(models, e);
-                System.err.println("benching " + file + " ...");
-                System.gc(); // every model starts from a clean heap, not from the previous one's garbage (as JMH does between trials)
-                try (DecoderModel m = Architectures.load(file, memory)) {
-                    Random rnd = new Random(1);
-                    Parallel.setThreads(2);
-                    double[] pp = BenchCommand.measure(m, "pp64", 64, 0, 0, reps, warmup, rnd).tokensPerSecond();
-                    BenchCommand.Test tgTest = BenchCommand.measure(m, "tg32", 0, 32, 0, reps, warmup, rnd);
-                    double[] tg = tgTest.tokensPerSecond();
-                    if (depth > 0 && e.preset().equals("deepseek-v2-lite-shape") && e.type().equals("Q8_0")) {
-                        double[] deep = BenchCommand.measure(m, "tg32", 0, 32, depth, reps, warmup, rnd).tokensPerSecond();
-                        depthNote = String.format("%s %s at depth %d: tg32 %s tok/s, %.0f%% of its depth-0 speed.", e.label(), e.type(), depth,
-                                cell(deep), 100 * BenchCommand.mean(deep) / BenchCommand.mean(tg));
-                    }
-                    Parallel.setThreads(1);
-                    double[] tg1 = BenchCommand.measure(m, "tg32", 0, 32, 0, reps, warmup, rnd).tokensPerSecond();
-                    results.add(new Result(e, pp, tg, tg1, m.info().decodeWeightBytes(), tgTest.allocatedPerToken()));
-                }
-            }
-            // measured last: a vector loop compiled before the kernels can change how C2 compiles them
             Parallel.setThreads(2);
             bandwidth = MemoryBandwidth.measure(1L << 30, 3);
-            for (Result r : results) {
-                double roofline = bandwidth / r.decodeBytes();
-                rows.add(String.format("| %s | %s | %s | %s | %s | %s | %s | %s | %.0f%% of %.1f | %s |", r.entry().label(), r.entry().type(),
-                        cell(r.pp()), anchor(r.entry().pp64(), r.pp()), cell(r.tg()), anchor(r.entry().tg32(), r.tg()),
-                        cell(r.tg1()), anchor(r.entry().tg32OneThread(), r.tg1()), 100 * BenchCommand.mean(r.tg()) / roofline, roofline,
-                        InfoCommand.bytes(r.allocatedPerToken())));
-            }
         } finally {
             Parallel.setThreads(Runtime.getRuntime().availableProcessors());
         }
@@ -148,12 +147,64 @@ final class BenchSuiteCommand implements Callable<Integer> {
                 + "(in parentheses) Baleine's mean over the anchor range's midpoint.%n%n", bandwidth / 1e9, reps);
         System.out.println("| bench model | type | pp64 | llama.cpp pp64 | tg32 | llama.cpp tg32 | tg32, 1 thread | llama.cpp, 1 thread | tg32 vs decode roofline (tok/s) | heap per tg token |");
         System.out.println("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|");
-        rows.forEach(System.out::println);
+        String depthNote = "";
+        for (Result r : results) {
+            double roofline = bandwidth / r.decodeBytes();
+            System.out.printf("| %s | %s | %s | %s | %s | %s | %s | %s | %.0f%% of %.1f | %s |%n", r.entry().label(), r.type(),
+                    cell(r.pp()), anchor(r.entry().pp64(), r.pp()), cell(r.tg()), anchor(r.entry().tg32(), r.tg()),
+                    cell(r.tg1()), anchor(r.entry().tg32OneThread(), r.tg1()), 100 * BenchCommand.mean(r.tg()) / roofline, roofline,
+                    InfoCommand.bytes(r.allocatedPerToken()));
+            if (r.deep() != null) {
+                depthNote = String.format("%s %s at depth %d: tg32 %s tok/s, %.0f%% of its depth-0 speed.", r.entry().label(), r.type(), depth,
+                        cell(r.deep()), 100 * BenchCommand.mean(r.deep()) / BenchCommand.mean(r.tg()));
+            }
+        }
         if (!depthNote.isEmpty()) {
             System.out.println();
             System.out.println(depthNote);
         }
         return 0;
+    }
+
+    /** Measures {@code file} (bench model {@code e}) in this JVM: pp64 and tg32 on two threads, tg32 on one. */
+    private Result measure(Path file, Entry e) {
+        System.err.println("benching " + file + " ...");
+        try (DecoderModel m = Architectures.load(file, memory)) {
+            Random rnd = new Random(1);
+            Parallel.setThreads(2);
+            double[] pp = BenchCommand.measure(m, "pp64", 64, 0, 0, reps, warmup, rnd).tokensPerSecond();
+            BenchCommand.Test tgTest = BenchCommand.measure(m, "tg32", 0, 32, 0, reps, warmup, rnd);
+            double[] deep = depth > 0 && e.preset().equals("deepseek-v2-lite-shape") && e.type().equals("Q8_0")
+                    ? BenchCommand.measure(m, "tg32", 0, 32, depth, reps, warmup, rnd).tokensPerSecond() : null;
+            Parallel.setThreads(1);
+            double[] tg1 = BenchCommand.measure(m, "tg32", 0, 32, 0, reps, warmup, rnd).tokensPerSecond();
+            return new Result(e.preset(), e.type(), pp, tgTest.tokensPerSecond(), tg1, deep, m.info().decodeWeightBytes(), tgTest.allocatedPerToken());
+        } finally {
+            Parallel.setThreads(Runtime.getRuntime().availableProcessors());
+        }
+    }
+
+    /** Runs {@code bench-suite --measure-here} for bench model {@code e} in a new JVM with this one's options. */
+    private Result measureInOwnJvm(Path models, Entry e) throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>();
+        command.add(ProcessHandle.current().info().command().orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+        command.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments());
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName(), "bench-suite", "--measure-here",
+                "--only", e.preset() + "," + e.type(), "--dir", models.toString(), "--memory", memory.cliName(),
+                "-r", String.valueOf(reps), "--warmup", String.valueOf(warmup), "--depth", String.valueOf(depth)));
+        Process child = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        String out = new String(child.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        int rc = child.waitFor();
+        if (rc != 0) {
+            throw new IllegalStateException("benching " + e.fileName() + " failed (exit status " + rc + "; its error is above)");
+        }
+        return parseResult(out);
+    }
+
+    /** The JSON line a {@code --measure-here} run printed last. */
+    static Result parseResult(String out) throws IOException {
+        String[] lines = out.strip().split("\\R");
+        return JSON.readValue(lines[lines.length - 1], Result.class);
     }
 
     private static Path ensure(Path models, Entry e) throws Exception {

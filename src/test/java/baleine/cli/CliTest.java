@@ -146,6 +146,18 @@ class CliTest {
     }
 
     @Test
+    void benchSuiteReadsBackWhatEachModelsOwnJvmMeasured() throws Exception {
+        var result = new BenchSuiteCommand.Result("deepseek-v2-lite-shape", "Q8_0", new double[]{190.5, 201.25}, new double[]{52.5},
+                new double[]{29}, new double[]{44.75}, 572_000_000L, 9_800L);
+        String out = "progress line\n" + new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsString(result) + "\n";
+        var back = BenchSuiteCommand.parseResult(out);
+        assertThat(back).usingRecursiveComparison().isEqualTo(result);
+        assertThat(back.entry().label()).isEqualTo("DeepSeek-V2-Lite shape (2.25 B)");
+        var noDepth = new BenchSuiteCommand.Result("qwen2-1.5b-shape", "Q4_0", new double[]{1}, new double[]{2}, new double[]{3}, null, 1L, 2L);
+        assertThat(BenchSuiteCommand.parseResult(new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsString(noDepth)).deep()).isNull();
+    }
+
+    @Test
     void aMistypedCommandLineGetsTheProblemAndWhereTheUsageIsNotTheWholeUsage() {
         Run badValue = run("bench", "model.gguf", "--memory", "swap");
         assertThat(badValue.exit()).isEqualTo(2);
