@@ -29,16 +29,18 @@ final class PanelProduct {
     private PanelProduct() {
     }
 
-    /** Per-thread scratch: the panels (off the heap, aligned to 64 bytes as {@link InterleavedBatch}), the tiles' accumulators. */
+    /** Per-thread scratch: the panels (off the heap, aligned to 64 bytes as {@link InterleavedBatch}), the tiles' accumulators, block scales. */
     private static final class Buffers {
         MemorySegment panel = MemorySegment.NULL;
         final float[] acc = new float[QUADS * (GROUP / 4) * TILE];
         final float[] sums = VectorMath.outBuffer(16);
+        float[] scales = new float[0]; // per-block scales of a part's rows, for PanelDot.scaledTile
         int cols;
 
         void ensure(int cols) {
             if (this.cols < cols) {
                 panel = Arena.ofAuto().allocate(4L * 4 * QUADS * cols, 64);
+                scales = new float[4 * QUADS * cols]; // a block is at least one column
                 this.cols = cols;
             }
         }
@@ -66,7 +68,7 @@ final class PanelProduct {
     /** Rows [from, to) (whole groups of four) times the group's {@code m} vectors, outputs to y[g ..]. */
     private static void group(Weight w, int from, int to, Buffers b, MemorySegment fours, float[][] x, int xOff, float[][] y, int yOff, int g, int m) {
         MemorySegment panel = b.panel;
-        float[] acc = b.acc, sums = b.sums;
+        float[] acc = b.acc, sums = b.sums, scales = b.scales;
         int cols = w.cols, whole = cols - cols % VectorMath.LANES, tail = cols - whole, quadsOfVectors = Math.ceilDiv(m, 4);
         boolean onePass = cols <= WHOLE_ROW;
         int block = w.panelScaleBlock(); // parts hold whole blocks: PART is a multiple of it (Weight.hasPanel)
@@ -79,16 +81,20 @@ final class PanelProduct {
             java.util.Arrays.fill(acc, 0, quads * quadsOfVectors * TILE, 0f);
             for (int c0 = 0; c0 < whole; c0 += part) {
                 int c1 = Math.min(whole, c0 + part);
+                int blocks = block == 0 ? 0 : (c1 - c0) / block;
+                for (int q = 0; q < quads; q++) { // the four rows' scales of the part's blocks: scales[4 (q blocks + k) + i]
+                    for (int k = 0; k < blocks; k++) {
+                        for (int i = 0; i < 4; i++) {
+                            scales[4 * (q * blocks + k) + i] = w.panelScale(r + 4 * q + i, c0 / block + k);
+                        }
+                    }
+                }
                 for (int f = 0; f < quadsOfVectors; f++) {
                     for (int q = 0; q < quads; q++) {
                         if (block == 0) {
                             PanelDot.tile(panel, 4 * q * cols, fours, 4L * cols * f, c0, c1, acc, (q * quadsOfVectors + f) * TILE);
-                            continue;
-                        }
-                        int row = r + 4 * q;
-                        for (int j0 = c0; j0 < c1; j0 += block) {
-                            PanelDot.scaledTile(panel, 4 * q * cols, fours, 4L * cols * f, j0, j0 + block, w.panelScale(row, j0 / block),
-                                    w.panelScale(row + 1, j0 / block), w.panelScale(row + 2, j0 / block), w.panelScale(row + 3, j0 / block),
+                        } else {
+                            PanelDot.scaledTile(panel, 4 * q * cols, fours, 4L * cols * f, c0, c1, block, scales, 4 * q * blocks,
                                     acc, (q * quadsOfVectors + f) * TILE);
                         }
                     }
