@@ -188,7 +188,7 @@ final class BenchSuiteCommand implements Callable<Integer> {
     private Result measureInOwnJvm(Path models, Entry e) throws IOException, InterruptedException {
         List<String> command = new ArrayList<>();
         command.add(ProcessHandle.current().info().command().orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
-        command.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments());
+        command.addAll(childJvmOptions(ManagementFactory.getRuntimeMXBean().getInputArguments()));
         command.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName(), "bench-suite", "--measure-here",
                 "--only", e.preset() + "," + e.type(), "--dir", models.toString(), "--memory", memory.cliName(),
                 "-r", String.valueOf(reps), "--warmup", String.valueOf(warmup), "--depth", String.valueOf(depth)));
@@ -199,6 +199,15 @@ final class BenchSuiteCommand implements Callable<Integer> {
             throw new IllegalStateException("benching " + e.fileName() + " failed (exit status " + rc + "; its error is above)");
         }
         return parseResult(out);
+    }
+
+    /**
+     * This JVM's options for a per-model JVM, less those that attach something once per process (a debugger's
+     * port, an agent, a flight recording's file): two JVMs holding one would fail or overwrite each other.
+     */
+    static List<String> childJvmOptions(List<String> options) {
+        return options.stream().filter(o -> !(o.startsWith("-agentlib:") || o.startsWith("-agentpath:") || o.startsWith("-javaagent:")
+                || o.startsWith("-Xrunjdwp") || o.startsWith("-XX:StartFlightRecording") || o.startsWith("-XX:+FlightRecorder"))).toList();
     }
 
     /** The JSON line a {@code --measure-here} run printed last. */

@@ -155,6 +155,9 @@ class CliTest {
         assertThat(back.entry().label()).isEqualTo("DeepSeek-V2-Lite shape (2.25 B)");
         var noDepth = new BenchSuiteCommand.Result("qwen2-1.5b-shape", "Q4_0", new double[]{1}, new double[]{2}, new double[]{3}, null, 1L, 2L);
         assertThat(BenchSuiteCommand.parseResult(new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsString(noDepth)).deep()).isNull();
+        assertThat(BenchSuiteCommand.childJvmOptions(List.of("--add-modules=jdk.incubator.vector", "-XX:StartFlightRecording=filename=a.jfr",
+                "-agentlib:jdwp=transport=dt_socket,server=y,address=5005", "-Xmn8m", "-javaagent:x.jar")))
+                .containsExactly("--add-modules=jdk.incubator.vector", "-Xmn8m");
     }
 
     @Test
