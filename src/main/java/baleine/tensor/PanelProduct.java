@@ -34,15 +34,22 @@ final class PanelProduct {
         MemorySegment panel = MemorySegment.NULL;
         final float[] acc = new float[QUADS * (GROUP / 4) * TILE];
         final float[] sums = VectorMath.outBuffer(16);
-        float[] scales = new float[0]; // per-block scales of a part's rows, for PanelDot.scaledTile
+        private float[] scales = new float[0]; // per-block scales of a part's rows, for PanelDot.scaledTile
         int cols;
 
         void ensure(int cols) {
             if (this.cols < cols) {
                 panel = Arena.ofAuto().allocate(4L * 4 * QUADS * cols, 64);
-                scales = new float[4 * QUADS * cols]; // a block is at least one column
                 this.cols = cols;
             }
+        }
+
+        /** Room for {@code n} block scales (only types with block scales ask: FP8). */
+        float[] scales(int n) {
+            if (scales.length < n) {
+                scales = new float[n];
+            }
+            return scales;
         }
     }
 
@@ -68,7 +75,7 @@ final class PanelProduct {
     /** Rows [from, to) (whole groups of four) times the group's {@code m} vectors, outputs to y[g ..]. */
     private static void group(Weight w, int from, int to, Buffers b, MemorySegment fours, float[][] x, int xOff, float[][] y, int yOff, int g, int m) {
         MemorySegment panel = b.panel;
-        float[] acc = b.acc, sums = b.sums, scales = b.scales;
+        float[] acc = b.acc, sums = b.sums;
         int cols = w.cols, whole = cols - cols % VectorMath.LANES, tail = cols - whole, quadsOfVectors = Math.ceilDiv(m, 4);
         boolean onePass = cols <= WHOLE_ROW;
         int block = w.panelScaleBlock(); // parts hold whole blocks: PART is a multiple of it (Weight.hasPanel)
@@ -82,6 +89,7 @@ final class PanelProduct {
             for (int c0 = 0; c0 < whole; c0 += part) {
                 int c1 = Math.min(whole, c0 + part);
                 int blocks = block == 0 ? 0 : (c1 - c0) / block;
+                float[] scales = b.scales(4 * quads * blocks);
                 for (int q = 0; q < quads; q++) { // the four rows' scales of the part's blocks: scales[4 (q blocks + k) + i]
                     for (int k = 0; k < blocks; k++) {
                         for (int i = 0; i < 4; i++) {
