@@ -109,42 +109,60 @@ final class LegacyBlockDot {
 
     /**
      * Four rows {@code stride} bytes apart times one vector (decoding: four memory streams, each chunk of x
-     * loaded once for the four), the same operations per row as {@link #dot}.
+     * loaded once for the four), the same operations per row as {@link #dot}, written out per row (a loop over
+     * the rows selected each row's accumulator through branches: V2-Lite-shape Q4_K decoding, whose expert down
+     * projections are Q5_0, +19-25%), rows addressed by block index. {@link #withFifthBits} is written out too:
+     * called eight times per step it was not inlined, and its vectors got boxed (decoding 8x slower).
      */
     static void fourRows(GgmlType type, MemorySegment s, long off, long stride, float[] x, int xOff, int n, float[] out) {
         Layout layout = Layout.of(type);
         int bytes = layout.bytes(), nibbles = layout.nibbles();
         boolean fifth = layout.hasFifthBit();
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
-        for (int b = 0; b < n; b += 32, off += bytes) {
+        for (int k = 0, blocks = n / 32; k < blocks; k++) {
+            int b = 32 * k;
+            long o0 = off + (long) bytes * k, o1 = o0 + stride, o2 = o0 + 2 * stride, o3 = o0 + 3 * stride;
+            float d0 = Float.float16ToFloat(s.get(Le.I16, o0)), d1 = Float.float16ToFloat(s.get(Le.I16, o1));
+            float d2 = Float.float16ToFloat(s.get(Le.I16, o2)), d3 = Float.float16ToFloat(s.get(Le.I16, o3));
+            float m0 = layout.offset(s, o0, d0), m1 = layout.offset(s, o1, d1), m2 = layout.offset(s, o2, d2), m3 = layout.offset(s, o3, d3);
+            int qh0 = fifth ? s.get(Le.I32, o0 + nibbles - 4) : 0, qh1 = fifth ? s.get(Le.I32, o1 + nibbles - 4) : 0;
+            int qh2 = fifth ? s.get(Le.I32, o2 + nibbles - 4) : 0, qh3 = fifth ? s.get(Le.I32, o3 + nibbles - 4) : 0;
             for (int j = 0; j < 16; j += F.length()) {
                 int i = xOff + b + j;
                 FloatVector xl = FloatVector.fromArray(F, x, i), xh = FloatVector.fromArray(F, x, i + 16);
-                for (int r = 0; r < 4; r++) {
-                    long o = off + r * stride;
-                    float d = Float.float16ToFloat(s.get(Le.I16, o));
-                    float offset = layout.offset(s, o, d);
-                    IntVector q = (IntVector) ByteVector.fromMemorySegment(B, s, o + nibbles + j, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
-                    IntVector lo = q.and(0x0F), hi = q.lanewise(VectorOperators.LSHR, 4);
-                    if (fifth) {
-                        int qh = s.get(Le.I32, o + nibbles - 4);
-                        lo = withFifthBits(lo, qh >>> j);
-                        hi = withFifthBits(hi, qh >>> (j + 16));
-                    }
-                    FloatVector wl = ((FloatVector) lo.convert(VectorOperators.I2F, 0)).fma(d, offset);
-                    FloatVector wh = ((FloatVector) hi.convert(VectorOperators.I2F, 0)).fma(d, offset);
-                    FloatVector acc = r == 0 ? a0 : r == 1 ? a1 : r == 2 ? a2 : a3;
-                    acc = wh.fma(xh, wl.fma(xl, acc));
-                    if (r == 0) {
-                        a0 = acc;
-                    } else if (r == 1) {
-                        a1 = acc;
-                    } else if (r == 2) {
-                        a2 = acc;
-                    } else {
-                        a3 = acc;
-                    }
+                IntVector q, lo, hi;
+                q = (IntVector) ByteVector.fromMemorySegment(B, s, o0 + nibbles + j, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+                lo = q.and(0x0F);
+                hi = q.lanewise(VectorOperators.LSHR, 4);
+                if (fifth) {
+                    lo = lo.or(IntVector.broadcast(I, qh0 >>> j).lanewise(VectorOperators.LSHR, LANE).and(1).lanewise(VectorOperators.LSHL, 4));
+                    hi = hi.or(IntVector.broadcast(I, qh0 >>> (j + 16)).lanewise(VectorOperators.LSHR, LANE).and(1).lanewise(VectorOperators.LSHL, 4));
                 }
+                a0 = ((FloatVector) hi.convert(VectorOperators.I2F, 0)).fma(d0, m0).fma(xh, ((FloatVector) lo.convert(VectorOperators.I2F, 0)).fma(d0, m0).fma(xl, a0));
+                q = (IntVector) ByteVector.fromMemorySegment(B, s, o1 + nibbles + j, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+                lo = q.and(0x0F);
+                hi = q.lanewise(VectorOperators.LSHR, 4);
+                if (fifth) {
+                    lo = lo.or(IntVector.broadcast(I, qh1 >>> j).lanewise(VectorOperators.LSHR, LANE).and(1).lanewise(VectorOperators.LSHL, 4));
+                    hi = hi.or(IntVector.broadcast(I, qh1 >>> (j + 16)).lanewise(VectorOperators.LSHR, LANE).and(1).lanewise(VectorOperators.LSHL, 4));
+                }
+                a1 = ((FloatVector) hi.convert(VectorOperators.I2F, 0)).fma(d1, m1).fma(xh, ((FloatVector) lo.convert(VectorOperators.I2F, 0)).fma(d1, m1).fma(xl, a1));
+                q = (IntVector) ByteVector.fromMemorySegment(B, s, o2 + nibbles + j, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+                lo = q.and(0x0F);
+                hi = q.lanewise(VectorOperators.LSHR, 4);
+                if (fifth) {
+                    lo = lo.or(IntVector.broadcast(I, qh2 >>> j).lanewise(VectorOperators.LSHR, LANE).and(1).lanewise(VectorOperators.LSHL, 4));
+                    hi = hi.or(IntVector.broadcast(I, qh2 >>> (j + 16)).lanewise(VectorOperators.LSHR, LANE).and(1).lanewise(VectorOperators.LSHL, 4));
+                }
+                a2 = ((FloatVector) hi.convert(VectorOperators.I2F, 0)).fma(d2, m2).fma(xh, ((FloatVector) lo.convert(VectorOperators.I2F, 0)).fma(d2, m2).fma(xl, a2));
+                q = (IntVector) ByteVector.fromMemorySegment(B, s, o3 + nibbles + j, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+                lo = q.and(0x0F);
+                hi = q.lanewise(VectorOperators.LSHR, 4);
+                if (fifth) {
+                    lo = lo.or(IntVector.broadcast(I, qh3 >>> j).lanewise(VectorOperators.LSHR, LANE).and(1).lanewise(VectorOperators.LSHL, 4));
+                    hi = hi.or(IntVector.broadcast(I, qh3 >>> (j + 16)).lanewise(VectorOperators.LSHR, LANE).and(1).lanewise(VectorOperators.LSHL, 4));
+                }
+                a3 = ((FloatVector) hi.convert(VectorOperators.I2F, 0)).fma(d3, m3).fma(xh, ((FloatVector) lo.convert(VectorOperators.I2F, 0)).fma(d3, m3).fma(xl, a3));
             }
         }
         a0.intoArray(out, 0);
