@@ -83,10 +83,18 @@ public final class Fp8BlockWeight extends Weight {
         int absRow = firstRow + row;
         long base = (long) absRow * cols;
         long scaleRow = (long) (absRow / block) * scaleCols;
+        // vectors where the row has no NaN code (the vector conversion reads it as ±480): the same values, as
+        // e4m3 -> float is exact; the absorbed attention decodes kv_b's rows every token (11% of V3-shape decoding)
+        boolean vectors = Species.FUSED && !rowHasNaN(absRow);
         for (int j0 = 0; j0 < cols; j0 += block) {
             float s = scales.get(Le.F32, 4 * (scaleRow + j0 / block));
-            int end = Math.min(cols, j0 + block);
-            for (int j = j0; j < end; j++) {
+            int end = Math.min(cols, j0 + block), j = j0;
+            if (vectors) {
+                for (; j + Species.F.length() <= end; j += Species.F.length()) {
+                    Fp8Dot.e4m3(values, base + j).mul(s).intoArray(dst, j);
+                }
+            }
+            for (; j < end; j++) {
                 dst[j] = E4M3[values.get(Le.U8, base + j) & 0xFF] * s;
             }
         }

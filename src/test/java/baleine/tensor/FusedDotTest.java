@@ -137,6 +137,31 @@ class FusedDotTest {
     }
 
     @org.junit.jupiter.api.Test
+    void fp8RowDecodingMatchesTheScalarDefinitionForEveryCode() {
+        Random rnd = new Random(9);
+        int rows = 260, cols = 300, block = 128; // partial last blocks in both directions, and a scalar tail
+        java.lang.foreign.MemorySegment values = Arena.ofAuto().allocate((long) rows * cols);
+        for (long i = 0; i < values.byteSize(); i++) {
+            int b = rnd.nextInt(256);
+            values.set(Le.U8, i, (byte) (i < 256 ? i : (b & 0x7F) == 0x7F ? b & 0xFE : b)); // every code in row 0, no NaN after
+        }
+        java.lang.foreign.MemorySegment scales = Arena.ofAuto().allocate(4L * 3 * 3);
+        for (int i = 0; i < 9; i++) {
+            scales.set(Le.F32, 4L * i, (float) (rnd.nextDouble() * 0.01));
+        }
+        Weight w = new Fp8BlockWeight("w", values, scales, rows, cols, block);
+        float[] row = new float[cols];
+        for (int r : new int[]{0, 1, 127, 128, 200, 259}) {
+            w.decodeRow(r, row);
+            for (int c = 0; c < cols; c++) {
+                float expected = Fp8BlockWeight.e4m3ToFloat(values.get(Le.U8, (long) r * cols + c) & 0xFF)
+                        * scales.get(Le.F32, 4L * ((r / block) * 3 + c / block));
+                assertThat(Float.floatToIntBits(row[c])).as("row %d column %d", r, c).isEqualTo(Float.floatToIntBits(expected));
+            }
+        }
+    }
+
+    @org.junit.jupiter.api.Test
     void fp8RowWithTheNaNCodeGivesNaNInEveryKernel() {
         int rows = 8, cols = 256;
         java.lang.foreign.MemorySegment values = Arena.ofAuto().allocate((long) rows * cols);
