@@ -228,54 +228,43 @@ final class FourRowDot {
 
     /**
      * Q6_K, as {@link FusedDot#q6_k}: the four rows' block factors decoded side by side, the four x chunks
-     * loaded once for the four rows, each row's operations written out.
+     * loaded once for the four rows. The rows share one loop body: written out four times the method sat at
+     * C2's node budget, and some runs compiled it with every vector boxed (decoding 3-7x slower).
      */
     static void q6_k(MemorySegment s, long off, long stride, float[] x, int xOff, int n, float[] out) {
         float[] k = KQuantFactors.scratch();
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
-        // one loop step per half block, rows addressed by block index, as in q4_k (in L2 +20% against a shared loop
-        // body for the four rows, which selected each row's accumulator through branches)
-        for (int u = 0, steps = n / 128; u < steps; u++) {
-            int blk = u >> 1, half = u & 1, b = 256 * blk;
-            long o0 = off + 210L * blk, o1 = o0 + stride, o2 = o0 + 2 * stride, o3 = o0 + 3 * stride;
-            if (half == 0) {
-                for (int r = 0; r < 4; r++) {
-                    KQuantFactors.eightBitScales(s, o0 + r * stride, k, 32 * r);
-                }
+        for (int b = 0; b < n; b += 256, off += 210) {
+            for (int r = 0; r < 4; r++) {
+                KQuantFactors.eightBitScales(s, off + r * stride, k, 32 * r);
             }
-            for (int l = 0; l < 32; l += F.length()) {
-                int i = xOff + b + 128 * half + l, j = 8 * half + l / 16;
-                int f0 = j, f1 = 32 + j, f2 = 64 + j, f3 = 96 + j;
-                FloatVector x1 = FloatVector.fromArray(F, x, i), x2 = FloatVector.fromArray(F, x, i + 32);
-                FloatVector x3 = FloatVector.fromArray(F, x, i + 64), x4 = FloatVector.fromArray(F, x, i + 96);
-                    IntVector lowA0 = (IntVector) ByteVector.fromMemorySegment(B, s, o0 + 64 * half + l, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
-                    IntVector lowB0 = (IntVector) ByteVector.fromMemorySegment(B, s, o0 + 64 * half + l + 32, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
-                    IntVector high0 = (IntVector) ByteVector.fromMemorySegment(B, s, o0 + 128 + 32 * half + l, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
-                    a0 = ((FloatVector) lowA0.and(0x0F).or(high0.and(0x03).lanewise(VectorOperators.LSHL, 4)).convert(VectorOperators.I2F, 0)).fma(k[f0], k[f0 + 16]).fma(x1, a0);
-                    a0 = ((FloatVector) lowB0.and(0x0F).or(high0.and(0x0C).lanewise(VectorOperators.LSHL, 2)).convert(VectorOperators.I2F, 0)).fma(k[f0 + 2], k[f0 + 18]).fma(x2, a0);
-                    a0 = ((FloatVector) lowA0.lanewise(VectorOperators.LSHR, 4).or(high0.and(0x30)).convert(VectorOperators.I2F, 0)).fma(k[f0 + 4], k[f0 + 20]).fma(x3, a0);
-                    a0 = ((FloatVector) lowB0.lanewise(VectorOperators.LSHR, 4).or(high0.lanewise(VectorOperators.ASHR, 2).and(0x30)).convert(VectorOperators.I2F, 0)).fma(k[f0 + 6], k[f0 + 22]).fma(x4, a0);
-                    IntVector lowA1 = (IntVector) ByteVector.fromMemorySegment(B, s, o1 + 64 * half + l, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
-                    IntVector lowB1 = (IntVector) ByteVector.fromMemorySegment(B, s, o1 + 64 * half + l + 32, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
-                    IntVector high1 = (IntVector) ByteVector.fromMemorySegment(B, s, o1 + 128 + 32 * half + l, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
-                    a1 = ((FloatVector) lowA1.and(0x0F).or(high1.and(0x03).lanewise(VectorOperators.LSHL, 4)).convert(VectorOperators.I2F, 0)).fma(k[f1], k[f1 + 16]).fma(x1, a1);
-                    a1 = ((FloatVector) lowB1.and(0x0F).or(high1.and(0x0C).lanewise(VectorOperators.LSHL, 2)).convert(VectorOperators.I2F, 0)).fma(k[f1 + 2], k[f1 + 18]).fma(x2, a1);
-                    a1 = ((FloatVector) lowA1.lanewise(VectorOperators.LSHR, 4).or(high1.and(0x30)).convert(VectorOperators.I2F, 0)).fma(k[f1 + 4], k[f1 + 20]).fma(x3, a1);
-                    a1 = ((FloatVector) lowB1.lanewise(VectorOperators.LSHR, 4).or(high1.lanewise(VectorOperators.ASHR, 2).and(0x30)).convert(VectorOperators.I2F, 0)).fma(k[f1 + 6], k[f1 + 22]).fma(x4, a1);
-                    IntVector lowA2 = (IntVector) ByteVector.fromMemorySegment(B, s, o2 + 64 * half + l, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
-                    IntVector lowB2 = (IntVector) ByteVector.fromMemorySegment(B, s, o2 + 64 * half + l + 32, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
-                    IntVector high2 = (IntVector) ByteVector.fromMemorySegment(B, s, o2 + 128 + 32 * half + l, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
-                    a2 = ((FloatVector) lowA2.and(0x0F).or(high2.and(0x03).lanewise(VectorOperators.LSHL, 4)).convert(VectorOperators.I2F, 0)).fma(k[f2], k[f2 + 16]).fma(x1, a2);
-                    a2 = ((FloatVector) lowB2.and(0x0F).or(high2.and(0x0C).lanewise(VectorOperators.LSHL, 2)).convert(VectorOperators.I2F, 0)).fma(k[f2 + 2], k[f2 + 18]).fma(x2, a2);
-                    a2 = ((FloatVector) lowA2.lanewise(VectorOperators.LSHR, 4).or(high2.and(0x30)).convert(VectorOperators.I2F, 0)).fma(k[f2 + 4], k[f2 + 20]).fma(x3, a2);
-                    a2 = ((FloatVector) lowB2.lanewise(VectorOperators.LSHR, 4).or(high2.lanewise(VectorOperators.ASHR, 2).and(0x30)).convert(VectorOperators.I2F, 0)).fma(k[f2 + 6], k[f2 + 22]).fma(x4, a2);
-                    IntVector lowA3 = (IntVector) ByteVector.fromMemorySegment(B, s, o3 + 64 * half + l, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
-                    IntVector lowB3 = (IntVector) ByteVector.fromMemorySegment(B, s, o3 + 64 * half + l + 32, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
-                    IntVector high3 = (IntVector) ByteVector.fromMemorySegment(B, s, o3 + 128 + 32 * half + l, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
-                    a3 = ((FloatVector) lowA3.and(0x0F).or(high3.and(0x03).lanewise(VectorOperators.LSHL, 4)).convert(VectorOperators.I2F, 0)).fma(k[f3], k[f3 + 16]).fma(x1, a3);
-                    a3 = ((FloatVector) lowB3.and(0x0F).or(high3.and(0x0C).lanewise(VectorOperators.LSHL, 2)).convert(VectorOperators.I2F, 0)).fma(k[f3 + 2], k[f3 + 18]).fma(x2, a3);
-                    a3 = ((FloatVector) lowA3.lanewise(VectorOperators.LSHR, 4).or(high3.and(0x30)).convert(VectorOperators.I2F, 0)).fma(k[f3 + 4], k[f3 + 20]).fma(x3, a3);
-                    a3 = ((FloatVector) lowB3.lanewise(VectorOperators.LSHR, 4).or(high3.lanewise(VectorOperators.ASHR, 2).and(0x30)).convert(VectorOperators.I2F, 0)).fma(k[f3 + 6], k[f3 + 22]).fma(x4, a3);
+            for (int half = 0; half < 2; half++) {
+                for (int l = 0; l < 32; l += F.length()) {
+                    int i = xOff + b + 128 * half + l, j = 8 * half + l / 16;
+                    FloatVector x1 = FloatVector.fromArray(F, x, i), x2 = FloatVector.fromArray(F, x, i + 32);
+                    FloatVector x3 = FloatVector.fromArray(F, x, i + 64), x4 = FloatVector.fromArray(F, x, i + 96);
+                    for (int r = 0; r < 4; r++) {
+                        long o = off + r * stride;
+                        int f = 32 * r + j;
+                        IntVector lowA = (IntVector) ByteVector.fromMemorySegment(B, s, o + 64 * half + l, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+                        IntVector lowB = (IntVector) ByteVector.fromMemorySegment(B, s, o + 64 * half + l + 32, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+                        IntVector high = (IntVector) ByteVector.fromMemorySegment(B, s, o + 128 + 32 * half + l, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+                        FloatVector acc = r == 0 ? a0 : r == 1 ? a1 : r == 2 ? a2 : a3;
+                        acc = ((FloatVector) lowA.and(0x0F).or(high.and(0x03).lanewise(VectorOperators.LSHL, 4)).convert(VectorOperators.I2F, 0)).fma(k[f], k[f + 16]).fma(x1, acc);
+                        acc = ((FloatVector) lowB.and(0x0F).or(high.and(0x0C).lanewise(VectorOperators.LSHL, 2)).convert(VectorOperators.I2F, 0)).fma(k[f + 2], k[f + 18]).fma(x2, acc);
+                        acc = ((FloatVector) lowA.lanewise(VectorOperators.LSHR, 4).or(high.and(0x30)).convert(VectorOperators.I2F, 0)).fma(k[f + 4], k[f + 20]).fma(x3, acc);
+                        acc = ((FloatVector) lowB.lanewise(VectorOperators.LSHR, 4).or(high.lanewise(VectorOperators.ASHR, 2).and(0x30)).convert(VectorOperators.I2F, 0)).fma(k[f + 6], k[f + 22]).fma(x4, acc);
+                        if (r == 0) {
+                            a0 = acc;
+                        } else if (r == 1) {
+                            a1 = acc;
+                        } else if (r == 2) {
+                            a2 = acc;
+                        } else {
+                            a3 = acc;
+                        }
+                    }
+                }
             }
         }
         a0.intoArray(out, 0);
