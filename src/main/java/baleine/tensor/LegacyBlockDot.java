@@ -108,25 +108,33 @@ final class LegacyBlockDot {
     }
 
     /**
-     * Four rows {@code stride} bytes apart times one vector (decoding: four memory streams, each chunk of x
-     * loaded once for the four), the same operations per row as {@link #dot}, written out per row (a loop over
-     * the rows selected each row's accumulator through branches: V2-Lite-shape Q4_K decoding, whose expert down
-     * projections are Q5_0, +19-25%), rows addressed by block index. {@link #withFifthBits} is written out too:
-     * called eight times per step it was not inlined, and its vectors got boxed (decoding 8x slower).
+     * Four rows {@code stride} bytes apart times one vector (decoding: the rows' memory streams, each chunk of x
+     * loaded once per pair of rows), the same operations per row as {@link #dot}: two passes over two rows, each
+     * written out ({@link #twoRows}). A loop over the four rows selected each row's accumulator through branches
+     * (V2-Lite-shape Q4_K decoding, whose expert down projections are Q5_0: +19-25% written out); four rows written
+     * out in one method risk C2's inlining budget (the Q6_K kernel compiled boxed once that way).
      */
     static void fourRows(GgmlType type, MemorySegment s, long off, long stride, float[] x, int xOff, int n, float[] out) {
         Layout layout = Layout.of(type);
+        twoRows(layout, s, off, stride, x, xOff, n, out, 0);
+        twoRows(layout, s, off + 2 * stride, stride, x, xOff, n, out, 2);
+        VectorMath.sumLanesInPlace(out, 4);
+    }
+
+    /**
+     * Rows {@code off} and {@code off + stride} into lanes {@code out[first * LANES ..]}, blocks addressed by index;
+     * {@link #withFifthBits} written out (called eight times per step it was not inlined, and its vectors got boxed).
+     */
+    private static void twoRows(Layout layout, MemorySegment s, long off, long stride, float[] x, int xOff, int n, float[] out, int first) {
         int bytes = layout.bytes(), nibbles = layout.nibbles();
         boolean fifth = layout.hasFifthBit();
-        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+        FloatVector a0 = FloatVector.zero(F), a1 = a0;
         for (int k = 0, blocks = n / 32; k < blocks; k++) {
             int b = 32 * k;
-            long o0 = off + (long) bytes * k, o1 = o0 + stride, o2 = o0 + 2 * stride, o3 = o0 + 3 * stride;
+            long o0 = off + (long) bytes * k, o1 = o0 + stride;
             float d0 = Float.float16ToFloat(s.get(Le.I16, o0)), d1 = Float.float16ToFloat(s.get(Le.I16, o1));
-            float d2 = Float.float16ToFloat(s.get(Le.I16, o2)), d3 = Float.float16ToFloat(s.get(Le.I16, o3));
-            float m0 = layout.offset(s, o0, d0), m1 = layout.offset(s, o1, d1), m2 = layout.offset(s, o2, d2), m3 = layout.offset(s, o3, d3);
+            float m0 = layout.offset(s, o0, d0), m1 = layout.offset(s, o1, d1);
             int qh0 = fifth ? s.get(Le.I32, o0 + nibbles - 4) : 0, qh1 = fifth ? s.get(Le.I32, o1 + nibbles - 4) : 0;
-            int qh2 = fifth ? s.get(Le.I32, o2 + nibbles - 4) : 0, qh3 = fifth ? s.get(Le.I32, o3 + nibbles - 4) : 0;
             for (int j = 0; j < 16; j += F.length()) {
                 int i = xOff + b + j;
                 FloatVector xl = FloatVector.fromArray(F, x, i), xh = FloatVector.fromArray(F, x, i + 16);
@@ -147,29 +155,10 @@ final class LegacyBlockDot {
                     hi = hi.or(IntVector.broadcast(I, qh1 >>> (j + 16)).lanewise(VectorOperators.LSHR, LANE).and(1).lanewise(VectorOperators.LSHL, 4));
                 }
                 a1 = ((FloatVector) hi.convert(VectorOperators.I2F, 0)).fma(d1, m1).fma(xh, ((FloatVector) lo.convert(VectorOperators.I2F, 0)).fma(d1, m1).fma(xl, a1));
-                q = (IntVector) ByteVector.fromMemorySegment(B, s, o2 + nibbles + j, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
-                lo = q.and(0x0F);
-                hi = q.lanewise(VectorOperators.LSHR, 4);
-                if (fifth) {
-                    lo = lo.or(IntVector.broadcast(I, qh2 >>> j).lanewise(VectorOperators.LSHR, LANE).and(1).lanewise(VectorOperators.LSHL, 4));
-                    hi = hi.or(IntVector.broadcast(I, qh2 >>> (j + 16)).lanewise(VectorOperators.LSHR, LANE).and(1).lanewise(VectorOperators.LSHL, 4));
-                }
-                a2 = ((FloatVector) hi.convert(VectorOperators.I2F, 0)).fma(d2, m2).fma(xh, ((FloatVector) lo.convert(VectorOperators.I2F, 0)).fma(d2, m2).fma(xl, a2));
-                q = (IntVector) ByteVector.fromMemorySegment(B, s, o3 + nibbles + j, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
-                lo = q.and(0x0F);
-                hi = q.lanewise(VectorOperators.LSHR, 4);
-                if (fifth) {
-                    lo = lo.or(IntVector.broadcast(I, qh3 >>> j).lanewise(VectorOperators.LSHR, LANE).and(1).lanewise(VectorOperators.LSHL, 4));
-                    hi = hi.or(IntVector.broadcast(I, qh3 >>> (j + 16)).lanewise(VectorOperators.LSHR, LANE).and(1).lanewise(VectorOperators.LSHL, 4));
-                }
-                a3 = ((FloatVector) hi.convert(VectorOperators.I2F, 0)).fma(d3, m3).fma(xh, ((FloatVector) lo.convert(VectorOperators.I2F, 0)).fma(d3, m3).fma(xl, a3));
             }
         }
-        a0.intoArray(out, 0);
-        a1.intoArray(out, VectorMath.LANES);
-        a2.intoArray(out, 2 * VectorMath.LANES);
-        a3.intoArray(out, 3 * VectorMath.LANES);
-        VectorMath.sumLanesInPlace(out, 4);
+        a0.intoArray(out, first * VectorMath.LANES);
+        a1.intoArray(out, (first + 1) * VectorMath.LANES);
     }
 
     /** Row values as {@link #dot} forms them, in the order it adds them, into prefill's panel ({@link PanelDot#decode4}: chunk m at {@code p[pOff + 4 m LANES ..]}). */
