@@ -33,11 +33,14 @@ final class LegacyBlockDot {
 
     /** Where a block keeps its parts: the minimum (or none), the fifth bits (or none), the nibbles. */
     private record Layout(int bytes, boolean hasMin, boolean hasFifthBit, int nibbles) {
+        private static final Layout Q4_1 = new Layout(20, true, false, 4), Q5_0 = new Layout(22, false, true, 6), Q5_1 = new Layout(24, true, true, 8);
+
+        /** One instance per type: a layout passed to a kernel that is not inlined would otherwise be allocated per call. */
         static Layout of(GgmlType type) {
             return switch (type) {
-                case Q4_1 -> new Layout(20, true, false, 4);
-                case Q5_0 -> new Layout(22, false, true, 6);
-                case Q5_1 -> new Layout(24, true, true, 8);
+                case Q4_1 -> Q4_1;
+                case Q5_0 -> Q5_0;
+                case Q5_1 -> Q5_1;
                 default -> throw new IllegalArgumentException("no legacy block kernel for " + type);
             };
         }
