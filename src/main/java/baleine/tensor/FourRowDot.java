@@ -229,8 +229,8 @@ final class FourRowDot {
     /**
      * Q6_K, as {@link FusedDot#q6_k}: two passes over two rows each ({@link #q6_kPair}). One pass over all four
      * rows, its rows written out, sat at C2's inlining budget (some runs compiled it with every vector boxed,
-     * decoding 5x slower); a shared loop body for the four rows selected each row's accumulator through branches
-     * (Qwen-shape Q6_K decoding ~35 tok/s, against ~55 written out).
+     * decoding 5x slower); a shared loop body for the four rows selected each row's accumulator through branches.
+     * Qwen-shape Q6_K decoding, side by side: ~35 tok/s shared, ~44 in pairs, ~55 four rows written out.
      */
     static void q6_k(MemorySegment s, long off, long stride, float[] x, int xOff, int n, float[] out) {
         q6_kPair(s, off, stride, x, xOff, n, out, 0);
