@@ -86,16 +86,7 @@ class FusedDotTest {
     void fp8RowDotMatchesDecodeThenMultiply() {
         Random rnd = new Random(8);
         int rows = 300, cols = 300, block = 128; // partial last blocks in both directions, and a scalar tail
-        java.lang.foreign.MemorySegment values = Arena.ofAuto().allocate((long) rows * cols);
-        for (long i = 0; i < values.byteSize(); i++) {
-            int b = rnd.nextInt(256);
-            values.set(Le.U8, i, (byte) ((b & 0x7F) == 0x7F ? b & 0xFE : b)); // no NaN codes
-        }
-        int br = 3, bc = 3;
-        java.lang.foreign.MemorySegment scales = Arena.ofAuto().allocate(4L * br * bc);
-        for (int i = 0; i < br * bc; i++) {
-            scales.set(Le.F32, 4L * i, (float) (rnd.nextDouble() * 0.01));
-        }
+        java.lang.foreign.MemorySegment values = fp8Codes(rnd, rows, cols, 0), scales = fp8Scales(rnd, 3 * 3);
         Weight w = new Fp8BlockWeight("w", values, scales, rows, cols, block);
         float[] x = new float[cols + 5];
         for (int i = 0; i < x.length; i++) {
@@ -140,15 +131,7 @@ class FusedDotTest {
     void fp8RowDecodingMatchesTheScalarDefinitionForEveryCode() {
         Random rnd = new Random(9);
         int rows = 260, cols = 300, block = 128; // partial last blocks in both directions, and a scalar tail
-        java.lang.foreign.MemorySegment values = Arena.ofAuto().allocate((long) rows * cols);
-        for (long i = 0; i < values.byteSize(); i++) {
-            int b = rnd.nextInt(256);
-            values.set(Le.U8, i, (byte) (i < 256 ? i : (b & 0x7F) == 0x7F ? b & 0xFE : b)); // every code in row 0, no NaN after
-        }
-        java.lang.foreign.MemorySegment scales = Arena.ofAuto().allocate(4L * 3 * 3);
-        for (int i = 0; i < 9; i++) {
-            scales.set(Le.F32, 4L * i, (float) (rnd.nextDouble() * 0.01));
-        }
+        java.lang.foreign.MemorySegment values = fp8Codes(rnd, rows, cols, 256), scales = fp8Scales(rnd, 3 * 3); // every code in row 0
         Weight w = new Fp8BlockWeight("w", values, scales, rows, cols, block);
         float[] row = new float[cols];
         for (int r : new int[]{0, 1, 127, 128, 200, 259}) {
@@ -217,5 +200,24 @@ class FusedDotTest {
         assertThat(Fp8Dot.hasNaN(codes, 0, 128)).isTrue();
         assertThat(Fp8Dot.hasNaN(codes, 128, 127)).isFalse();
         assertThat(Fp8Dot.hasNaN(codes, 200, 56)).isTrue();
+    }
+
+    /** Random e4m3 codes for {@code rows x cols}, never the NaN code, except the first {@code everyCode} values: codes 0, 1, 2, ... */
+    private static java.lang.foreign.MemorySegment fp8Codes(Random rnd, int rows, int cols, int everyCode) {
+        java.lang.foreign.MemorySegment values = Arena.ofAuto().allocate((long) rows * cols);
+        for (long i = 0; i < values.byteSize(); i++) {
+            int b = rnd.nextInt(256);
+            values.set(Le.U8, i, (byte) (i < everyCode ? i : (b & 0x7F) == 0x7F ? b & 0xFE : b));
+        }
+        return values;
+    }
+
+    /** {@code count} random block scales in [0, 0.01). */
+    private static java.lang.foreign.MemorySegment fp8Scales(Random rnd, int count) {
+        java.lang.foreign.MemorySegment scales = Arena.ofAuto().allocate(4L * count);
+        for (int i = 0; i < count; i++) {
+            scales.set(Le.F32, 4L * i, (float) (rnd.nextDouble() * 0.01));
+        }
+        return scales;
     }
 }
