@@ -84,33 +84,33 @@ final class FourRowDot {
                 IntVector t = FusedDot.NIBBLE_LOOKUP ? FusedDot.Q4_0_LEVELS.mul(d).reinterpretAsInts() : null;
                 IntVector q = (IntVector) ByteVector.fromMemorySegment(B, s, o0 + 2 + j, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
                 FloatVector lo = FusedDot.NIBBLE_LOOKUP ? q.and(0x0F).selectFrom(t).reinterpretAsFloats()
-                        : ((FloatVector) q.and(0x0F).convert(VectorOperators.I2F, 0)).fma(d, d.mul(-8f));
+                        : ((FloatVector) q.and(0x0F).convertShape(VectorOperators.I2F, F, 0)).fma(d, d.mul(-8f));
                 FloatVector hi = FusedDot.NIBBLE_LOOKUP ? q.lanewise(VectorOperators.LSHR, 4).selectFrom(t).reinterpretAsFloats()
-                        : ((FloatVector) q.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0)).fma(d, d.mul(-8f));
+                        : ((FloatVector) q.lanewise(VectorOperators.LSHR, 4).convertShape(VectorOperators.I2F, F, 0)).fma(d, d.mul(-8f));
                 a0 = hi.fma(xh, lo.fma(xl, a0));
                 d = FloatVector.broadcast(F, Float.float16ToFloat(s.get(Le.I16, o1)));
                 t = FusedDot.NIBBLE_LOOKUP ? FusedDot.Q4_0_LEVELS.mul(d).reinterpretAsInts() : null;
                 q = (IntVector) ByteVector.fromMemorySegment(B, s, o1 + 2 + j, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
                 lo = FusedDot.NIBBLE_LOOKUP ? q.and(0x0F).selectFrom(t).reinterpretAsFloats()
-                        : ((FloatVector) q.and(0x0F).convert(VectorOperators.I2F, 0)).fma(d, d.mul(-8f));
+                        : ((FloatVector) q.and(0x0F).convertShape(VectorOperators.I2F, F, 0)).fma(d, d.mul(-8f));
                 hi = FusedDot.NIBBLE_LOOKUP ? q.lanewise(VectorOperators.LSHR, 4).selectFrom(t).reinterpretAsFloats()
-                        : ((FloatVector) q.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0)).fma(d, d.mul(-8f));
+                        : ((FloatVector) q.lanewise(VectorOperators.LSHR, 4).convertShape(VectorOperators.I2F, F, 0)).fma(d, d.mul(-8f));
                 a1 = hi.fma(xh, lo.fma(xl, a1));
                 d = FloatVector.broadcast(F, Float.float16ToFloat(s.get(Le.I16, o2)));
                 t = FusedDot.NIBBLE_LOOKUP ? FusedDot.Q4_0_LEVELS.mul(d).reinterpretAsInts() : null;
                 q = (IntVector) ByteVector.fromMemorySegment(B, s, o2 + 2 + j, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
                 lo = FusedDot.NIBBLE_LOOKUP ? q.and(0x0F).selectFrom(t).reinterpretAsFloats()
-                        : ((FloatVector) q.and(0x0F).convert(VectorOperators.I2F, 0)).fma(d, d.mul(-8f));
+                        : ((FloatVector) q.and(0x0F).convertShape(VectorOperators.I2F, F, 0)).fma(d, d.mul(-8f));
                 hi = FusedDot.NIBBLE_LOOKUP ? q.lanewise(VectorOperators.LSHR, 4).selectFrom(t).reinterpretAsFloats()
-                        : ((FloatVector) q.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0)).fma(d, d.mul(-8f));
+                        : ((FloatVector) q.lanewise(VectorOperators.LSHR, 4).convertShape(VectorOperators.I2F, F, 0)).fma(d, d.mul(-8f));
                 a2 = hi.fma(xh, lo.fma(xl, a2));
                 d = FloatVector.broadcast(F, Float.float16ToFloat(s.get(Le.I16, o3)));
                 t = FusedDot.NIBBLE_LOOKUP ? FusedDot.Q4_0_LEVELS.mul(d).reinterpretAsInts() : null;
                 q = (IntVector) ByteVector.fromMemorySegment(B, s, o3 + 2 + j, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
                 lo = FusedDot.NIBBLE_LOOKUP ? q.and(0x0F).selectFrom(t).reinterpretAsFloats()
-                        : ((FloatVector) q.and(0x0F).convert(VectorOperators.I2F, 0)).fma(d, d.mul(-8f));
+                        : ((FloatVector) q.and(0x0F).convertShape(VectorOperators.I2F, F, 0)).fma(d, d.mul(-8f));
                 hi = FusedDot.NIBBLE_LOOKUP ? q.lanewise(VectorOperators.LSHR, 4).selectFrom(t).reinterpretAsFloats()
-                        : ((FloatVector) q.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0)).fma(d, d.mul(-8f));
+                        : ((FloatVector) q.lanewise(VectorOperators.LSHR, 4).convertShape(VectorOperators.I2F, F, 0)).fma(d, d.mul(-8f));
                 a3 = hi.fma(xh, lo.fma(xl, a3));
             }
         }
@@ -155,24 +155,24 @@ final class FourRowDot {
                 FloatVector xl = FloatVector.fromArray(F, x, i), xh = FloatVector.fromArray(F, x, i + 32);
                 IntVector v = (IntVector) ByteVector.fromMemorySegment(B, s, o0 + q, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
                 a0 = (FusedDot.NIBBLE_LOOKUP ? v.lanewise(VectorOperators.LSHR, 4).selectFrom(h0).reinterpretAsFloats()
-                        : ((FloatVector) v.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0)).fma(k[hi], k[8 + hi])).fma(xh,
+                        : ((FloatVector) v.lanewise(VectorOperators.LSHR, 4).convertShape(VectorOperators.I2F, F, 0)).fma(k[hi], k[8 + hi])).fma(xh,
                         (FusedDot.NIBBLE_LOOKUP ? v.and(0x0F).selectFrom(l0).reinterpretAsFloats()
-                        : ((FloatVector) v.and(0x0F).convert(VectorOperators.I2F, 0)).fma(k[lo], k[8 + lo])).fma(xl, a0));
+                        : ((FloatVector) v.and(0x0F).convertShape(VectorOperators.I2F, F, 0)).fma(k[lo], k[8 + lo])).fma(xl, a0));
                 v = (IntVector) ByteVector.fromMemorySegment(B, s, o1 + q, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
                 a1 = (FusedDot.NIBBLE_LOOKUP ? v.lanewise(VectorOperators.LSHR, 4).selectFrom(h1).reinterpretAsFloats()
-                        : ((FloatVector) v.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0)).fma(k[16 + hi], k[24 + hi])).fma(xh,
+                        : ((FloatVector) v.lanewise(VectorOperators.LSHR, 4).convertShape(VectorOperators.I2F, F, 0)).fma(k[16 + hi], k[24 + hi])).fma(xh,
                         (FusedDot.NIBBLE_LOOKUP ? v.and(0x0F).selectFrom(l1).reinterpretAsFloats()
-                        : ((FloatVector) v.and(0x0F).convert(VectorOperators.I2F, 0)).fma(k[16 + lo], k[24 + lo])).fma(xl, a1));
+                        : ((FloatVector) v.and(0x0F).convertShape(VectorOperators.I2F, F, 0)).fma(k[16 + lo], k[24 + lo])).fma(xl, a1));
                 v = (IntVector) ByteVector.fromMemorySegment(B, s, o2 + q, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
                 a2 = (FusedDot.NIBBLE_LOOKUP ? v.lanewise(VectorOperators.LSHR, 4).selectFrom(h2).reinterpretAsFloats()
-                        : ((FloatVector) v.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0)).fma(k[32 + hi], k[40 + hi])).fma(xh,
+                        : ((FloatVector) v.lanewise(VectorOperators.LSHR, 4).convertShape(VectorOperators.I2F, F, 0)).fma(k[32 + hi], k[40 + hi])).fma(xh,
                         (FusedDot.NIBBLE_LOOKUP ? v.and(0x0F).selectFrom(l2).reinterpretAsFloats()
-                        : ((FloatVector) v.and(0x0F).convert(VectorOperators.I2F, 0)).fma(k[32 + lo], k[40 + lo])).fma(xl, a2));
+                        : ((FloatVector) v.and(0x0F).convertShape(VectorOperators.I2F, F, 0)).fma(k[32 + lo], k[40 + lo])).fma(xl, a2));
                 v = (IntVector) ByteVector.fromMemorySegment(B, s, o3 + q, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
                 a3 = (FusedDot.NIBBLE_LOOKUP ? v.lanewise(VectorOperators.LSHR, 4).selectFrom(h3).reinterpretAsFloats()
-                        : ((FloatVector) v.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0)).fma(k[48 + hi], k[56 + hi])).fma(xh,
+                        : ((FloatVector) v.lanewise(VectorOperators.LSHR, 4).convertShape(VectorOperators.I2F, F, 0)).fma(k[48 + hi], k[56 + hi])).fma(xh,
                         (FusedDot.NIBBLE_LOOKUP ? v.and(0x0F).selectFrom(l3).reinterpretAsFloats()
-                        : ((FloatVector) v.and(0x0F).convert(VectorOperators.I2F, 0)).fma(k[48 + lo], k[56 + lo])).fma(xl, a3));
+                        : ((FloatVector) v.and(0x0F).convertShape(VectorOperators.I2F, F, 0)).fma(k[48 + lo], k[56 + lo])).fma(xl, a3));
             }
         }
         a0.intoArray(out, 0);
@@ -203,20 +203,20 @@ final class FourRowDot {
                 FloatVector xl = FloatVector.fromArray(F, x, i), xh = FloatVector.fromArray(F, x, i + 32);
                 IntVector v = (IntVector) ByteVector.fromMemorySegment(B, s, o0 + q, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
                 IntVector h = ((IntVector) ByteVector.fromMemorySegment(B, s, o0 + qh, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0)).lanewise(VectorOperators.ASHR, 2 * c);
-                a0 = ((FloatVector) v.lanewise(VectorOperators.LSHR, 4).or(h.lanewise(VectorOperators.LSHL, 3).and(0x10)).convert(VectorOperators.I2F, 0)).fma(k[hi], k[8 + hi]).fma(xh,
-                        ((FloatVector) v.and(0x0F).or(h.lanewise(VectorOperators.LSHL, 4).and(0x10)).convert(VectorOperators.I2F, 0)).fma(k[lo], k[8 + lo]).fma(xl, a0));
+                a0 = ((FloatVector) v.lanewise(VectorOperators.LSHR, 4).or(h.lanewise(VectorOperators.LSHL, 3).and(0x10)).convertShape(VectorOperators.I2F, F, 0)).fma(k[hi], k[8 + hi]).fma(xh,
+                        ((FloatVector) v.and(0x0F).or(h.lanewise(VectorOperators.LSHL, 4).and(0x10)).convertShape(VectorOperators.I2F, F, 0)).fma(k[lo], k[8 + lo]).fma(xl, a0));
                 v = (IntVector) ByteVector.fromMemorySegment(B, s, o1 + q, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
                 h = ((IntVector) ByteVector.fromMemorySegment(B, s, o1 + qh, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0)).lanewise(VectorOperators.ASHR, 2 * c);
-                a1 = ((FloatVector) v.lanewise(VectorOperators.LSHR, 4).or(h.lanewise(VectorOperators.LSHL, 3).and(0x10)).convert(VectorOperators.I2F, 0)).fma(k[16 + hi], k[24 + hi]).fma(xh,
-                        ((FloatVector) v.and(0x0F).or(h.lanewise(VectorOperators.LSHL, 4).and(0x10)).convert(VectorOperators.I2F, 0)).fma(k[16 + lo], k[24 + lo]).fma(xl, a1));
+                a1 = ((FloatVector) v.lanewise(VectorOperators.LSHR, 4).or(h.lanewise(VectorOperators.LSHL, 3).and(0x10)).convertShape(VectorOperators.I2F, F, 0)).fma(k[16 + hi], k[24 + hi]).fma(xh,
+                        ((FloatVector) v.and(0x0F).or(h.lanewise(VectorOperators.LSHL, 4).and(0x10)).convertShape(VectorOperators.I2F, F, 0)).fma(k[16 + lo], k[24 + lo]).fma(xl, a1));
                 v = (IntVector) ByteVector.fromMemorySegment(B, s, o2 + q, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
                 h = ((IntVector) ByteVector.fromMemorySegment(B, s, o2 + qh, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0)).lanewise(VectorOperators.ASHR, 2 * c);
-                a2 = ((FloatVector) v.lanewise(VectorOperators.LSHR, 4).or(h.lanewise(VectorOperators.LSHL, 3).and(0x10)).convert(VectorOperators.I2F, 0)).fma(k[32 + hi], k[40 + hi]).fma(xh,
-                        ((FloatVector) v.and(0x0F).or(h.lanewise(VectorOperators.LSHL, 4).and(0x10)).convert(VectorOperators.I2F, 0)).fma(k[32 + lo], k[40 + lo]).fma(xl, a2));
+                a2 = ((FloatVector) v.lanewise(VectorOperators.LSHR, 4).or(h.lanewise(VectorOperators.LSHL, 3).and(0x10)).convertShape(VectorOperators.I2F, F, 0)).fma(k[32 + hi], k[40 + hi]).fma(xh,
+                        ((FloatVector) v.and(0x0F).or(h.lanewise(VectorOperators.LSHL, 4).and(0x10)).convertShape(VectorOperators.I2F, F, 0)).fma(k[32 + lo], k[40 + lo]).fma(xl, a2));
                 v = (IntVector) ByteVector.fromMemorySegment(B, s, o3 + q, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
                 h = ((IntVector) ByteVector.fromMemorySegment(B, s, o3 + qh, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0)).lanewise(VectorOperators.ASHR, 2 * c);
-                a3 = ((FloatVector) v.lanewise(VectorOperators.LSHR, 4).or(h.lanewise(VectorOperators.LSHL, 3).and(0x10)).convert(VectorOperators.I2F, 0)).fma(k[48 + hi], k[56 + hi]).fma(xh,
-                        ((FloatVector) v.and(0x0F).or(h.lanewise(VectorOperators.LSHL, 4).and(0x10)).convert(VectorOperators.I2F, 0)).fma(k[48 + lo], k[56 + lo]).fma(xl, a3));
+                a3 = ((FloatVector) v.lanewise(VectorOperators.LSHR, 4).or(h.lanewise(VectorOperators.LSHL, 3).and(0x10)).convertShape(VectorOperators.I2F, F, 0)).fma(k[48 + hi], k[56 + hi]).fma(xh,
+                        ((FloatVector) v.and(0x0F).or(h.lanewise(VectorOperators.LSHL, 4).and(0x10)).convertShape(VectorOperators.I2F, F, 0)).fma(k[48 + lo], k[56 + lo]).fma(xl, a3));
             }
         }
         a0.intoArray(out, 0);
@@ -267,17 +267,17 @@ final class FourRowDot {
                 IntVector lowA0 = (IntVector) ByteVector.fromMemorySegment(B, s, o0 + 64 * half + l, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
                 IntVector lowB0 = (IntVector) ByteVector.fromMemorySegment(B, s, o0 + 64 * half + l + 32, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
                 IntVector high0 = (IntVector) ByteVector.fromMemorySegment(B, s, o0 + 128 + 32 * half + l, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
-                a0 = ((FloatVector) lowA0.and(0x0F).or(high0.and(0x03).lanewise(VectorOperators.LSHL, 4)).convert(VectorOperators.I2F, 0)).fma(k[f0], k[f0 + 16]).fma(x1, a0);
-                a0 = ((FloatVector) lowB0.and(0x0F).or(high0.and(0x0C).lanewise(VectorOperators.LSHL, 2)).convert(VectorOperators.I2F, 0)).fma(k[f0 + 2], k[f0 + 18]).fma(x2, a0);
-                a0 = ((FloatVector) lowA0.lanewise(VectorOperators.LSHR, 4).or(high0.and(0x30)).convert(VectorOperators.I2F, 0)).fma(k[f0 + 4], k[f0 + 20]).fma(x3, a0);
-                a0 = ((FloatVector) lowB0.lanewise(VectorOperators.LSHR, 4).or(high0.lanewise(VectorOperators.ASHR, 2).and(0x30)).convert(VectorOperators.I2F, 0)).fma(k[f0 + 6], k[f0 + 22]).fma(x4, a0);
+                a0 = ((FloatVector) lowA0.and(0x0F).or(high0.and(0x03).lanewise(VectorOperators.LSHL, 4)).convertShape(VectorOperators.I2F, F, 0)).fma(k[f0], k[f0 + 16]).fma(x1, a0);
+                a0 = ((FloatVector) lowB0.and(0x0F).or(high0.and(0x0C).lanewise(VectorOperators.LSHL, 2)).convertShape(VectorOperators.I2F, F, 0)).fma(k[f0 + 2], k[f0 + 18]).fma(x2, a0);
+                a0 = ((FloatVector) lowA0.lanewise(VectorOperators.LSHR, 4).or(high0.and(0x30)).convertShape(VectorOperators.I2F, F, 0)).fma(k[f0 + 4], k[f0 + 20]).fma(x3, a0);
+                a0 = ((FloatVector) lowB0.lanewise(VectorOperators.LSHR, 4).or(high0.lanewise(VectorOperators.ASHR, 2).and(0x30)).convertShape(VectorOperators.I2F, F, 0)).fma(k[f0 + 6], k[f0 + 22]).fma(x4, a0);
                 IntVector lowA1 = (IntVector) ByteVector.fromMemorySegment(B, s, o1 + 64 * half + l, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
                 IntVector lowB1 = (IntVector) ByteVector.fromMemorySegment(B, s, o1 + 64 * half + l + 32, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
                 IntVector high1 = (IntVector) ByteVector.fromMemorySegment(B, s, o1 + 128 + 32 * half + l, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
-                a1 = ((FloatVector) lowA1.and(0x0F).or(high1.and(0x03).lanewise(VectorOperators.LSHL, 4)).convert(VectorOperators.I2F, 0)).fma(k[f1], k[f1 + 16]).fma(x1, a1);
-                a1 = ((FloatVector) lowB1.and(0x0F).or(high1.and(0x0C).lanewise(VectorOperators.LSHL, 2)).convert(VectorOperators.I2F, 0)).fma(k[f1 + 2], k[f1 + 18]).fma(x2, a1);
-                a1 = ((FloatVector) lowA1.lanewise(VectorOperators.LSHR, 4).or(high1.and(0x30)).convert(VectorOperators.I2F, 0)).fma(k[f1 + 4], k[f1 + 20]).fma(x3, a1);
-                a1 = ((FloatVector) lowB1.lanewise(VectorOperators.LSHR, 4).or(high1.lanewise(VectorOperators.ASHR, 2).and(0x30)).convert(VectorOperators.I2F, 0)).fma(k[f1 + 6], k[f1 + 22]).fma(x4, a1);
+                a1 = ((FloatVector) lowA1.and(0x0F).or(high1.and(0x03).lanewise(VectorOperators.LSHL, 4)).convertShape(VectorOperators.I2F, F, 0)).fma(k[f1], k[f1 + 16]).fma(x1, a1);
+                a1 = ((FloatVector) lowB1.and(0x0F).or(high1.and(0x0C).lanewise(VectorOperators.LSHL, 2)).convertShape(VectorOperators.I2F, F, 0)).fma(k[f1 + 2], k[f1 + 18]).fma(x2, a1);
+                a1 = ((FloatVector) lowA1.lanewise(VectorOperators.LSHR, 4).or(high1.and(0x30)).convertShape(VectorOperators.I2F, F, 0)).fma(k[f1 + 4], k[f1 + 20]).fma(x3, a1);
+                a1 = ((FloatVector) lowB1.lanewise(VectorOperators.LSHR, 4).or(high1.lanewise(VectorOperators.ASHR, 2).and(0x30)).convertShape(VectorOperators.I2F, F, 0)).fma(k[f1 + 6], k[f1 + 22]).fma(x4, a1);
             }
         }
         a0.intoArray(out, first * VectorMath.LANES);

@@ -114,8 +114,8 @@ final class FusedDot {
             FloatVector d = FloatVector.broadcast(F, Float.float16ToFloat(s.get(Le.I16, off)));
             for (int j = 0; j < 16; j += F.length()) {
                 IntVector q = (IntVector) ByteVector.fromMemorySegment(B, s, off + 2 + j, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
-                FloatVector lo = ((FloatVector) q.and(0x0F).convert(VectorOperators.I2F, 0)).fma(d, d.mul(-8f));
-                FloatVector hi = ((FloatVector) q.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0)).fma(d, d.mul(-8f));
+                FloatVector lo = ((FloatVector) q.and(0x0F).convertShape(VectorOperators.I2F, F, 0)).fma(d, d.mul(-8f));
+                FloatVector hi = ((FloatVector) q.lanewise(VectorOperators.LSHR, 4).convertShape(VectorOperators.I2F, F, 0)).fma(d, d.mul(-8f));
                 int i = xOff + b + j;
                 a0 = hi.fma(FloatVector.fromArray(F, x0, i + 16), lo.fma(FloatVector.fromArray(F, x0, i), a0));
                 a1 = hi.fma(FloatVector.fromArray(F, x1, i + 16), lo.fma(FloatVector.fromArray(F, x1, i), a1));
@@ -144,8 +144,8 @@ final class FusedDot {
             for (int c = 0; c < 4; c++) {
                 for (int l = 0; l < 32; l += F.length()) {
                     IntVector q = (IntVector) ByteVector.fromMemorySegment(B, s, off + 16 + 32 * c + l, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
-                    FloatVector lo = ((FloatVector) q.and(0x0F).convert(VectorOperators.I2F, 0)).fma(k[2 * c], k[8 + 2 * c]);
-                    FloatVector hi = ((FloatVector) q.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0)).fma(k[2 * c + 1], k[9 + 2 * c]);
+                    FloatVector lo = ((FloatVector) q.and(0x0F).convertShape(VectorOperators.I2F, F, 0)).fma(k[2 * c], k[8 + 2 * c]);
+                    FloatVector hi = ((FloatVector) q.lanewise(VectorOperators.LSHR, 4).convertShape(VectorOperators.I2F, F, 0)).fma(k[2 * c + 1], k[9 + 2 * c]);
                     int i = xOff + b + 64 * c + l;
                     acc = hi.fma(FloatVector.fromArray(F, x, i + 32), lo.fma(FloatVector.fromArray(F, x, i), acc));
                 }
@@ -167,8 +167,8 @@ final class FusedDot {
                 for (int l = 0; l < 32; l += F.length()) {
                     IntVector q = (IntVector) ByteVector.fromMemorySegment(B, s, off + 48 + 32 * c + l, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
                     IntVector h = ((IntVector) ByteVector.fromMemorySegment(B, s, off + 16 + l, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0)).lanewise(VectorOperators.ASHR, 2 * c);
-                    FloatVector lo = ((FloatVector) q.and(0x0F).or(h.lanewise(VectorOperators.LSHL, 4).and(0x10)).convert(VectorOperators.I2F, 0)).fma(k[2 * c], k[8 + 2 * c]);
-                    FloatVector hi = ((FloatVector) q.lanewise(VectorOperators.LSHR, 4).or(h.lanewise(VectorOperators.LSHL, 3).and(0x10)).convert(VectorOperators.I2F, 0)).fma(k[2 * c + 1], k[9 + 2 * c]);
+                    FloatVector lo = ((FloatVector) q.and(0x0F).or(h.lanewise(VectorOperators.LSHL, 4).and(0x10)).convertShape(VectorOperators.I2F, F, 0)).fma(k[2 * c], k[8 + 2 * c]);
+                    FloatVector hi = ((FloatVector) q.lanewise(VectorOperators.LSHR, 4).or(h.lanewise(VectorOperators.LSHL, 3).and(0x10)).convertShape(VectorOperators.I2F, F, 0)).fma(k[2 * c + 1], k[9 + 2 * c]);
                     int i = xOff + b + 64 * c + l;
                     acc = hi.fma(FloatVector.fromArray(F, x, i + 32), lo.fma(FloatVector.fromArray(F, x, i), acc));
                 }
@@ -197,10 +197,10 @@ final class FusedDot {
                     IntVector high = (IntVector) ByteVector.fromMemorySegment(B, s, qh + l, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
                     float s1 = d * s.get(Le.U8, sc + is), s2 = d * s.get(Le.U8, sc + is + 2);
                     float s3 = d * s.get(Le.U8, sc + is + 4), s4 = d * s.get(Le.U8, sc + is + 6);
-                    FloatVector w1 = ((FloatVector) lowA.and(0x0F).or(high.and(0x03).lanewise(VectorOperators.LSHL, 4)).convert(VectorOperators.I2F, 0)).fma(s1, -32 * s1);
-                    FloatVector w2 = ((FloatVector) lowB.and(0x0F).or(high.and(0x0C).lanewise(VectorOperators.LSHL, 2)).convert(VectorOperators.I2F, 0)).fma(s2, -32 * s2);
-                    FloatVector w3 = ((FloatVector) lowA.lanewise(VectorOperators.LSHR, 4).or(high.and(0x30)).convert(VectorOperators.I2F, 0)).fma(s3, -32 * s3);
-                    FloatVector w4 = ((FloatVector) lowB.lanewise(VectorOperators.LSHR, 4).or(high.lanewise(VectorOperators.ASHR, 2).and(0x30)).convert(VectorOperators.I2F, 0)).fma(s4, -32 * s4);
+                    FloatVector w1 = ((FloatVector) lowA.and(0x0F).or(high.and(0x03).lanewise(VectorOperators.LSHL, 4)).convertShape(VectorOperators.I2F, F, 0)).fma(s1, -32 * s1);
+                    FloatVector w2 = ((FloatVector) lowB.and(0x0F).or(high.and(0x0C).lanewise(VectorOperators.LSHL, 2)).convertShape(VectorOperators.I2F, F, 0)).fma(s2, -32 * s2);
+                    FloatVector w3 = ((FloatVector) lowA.lanewise(VectorOperators.LSHR, 4).or(high.and(0x30)).convertShape(VectorOperators.I2F, F, 0)).fma(s3, -32 * s3);
+                    FloatVector w4 = ((FloatVector) lowB.lanewise(VectorOperators.LSHR, 4).or(high.lanewise(VectorOperators.ASHR, 2).and(0x30)).convertShape(VectorOperators.I2F, F, 0)).fma(s4, -32 * s4);
                     acc = w4.fma(FloatVector.fromArray(F, x, y + l + 96), w3.fma(FloatVector.fromArray(F, x, y + l + 64),
                             w2.fma(FloatVector.fromArray(F, x, y + l + 32), w1.fma(FloatVector.fromArray(F, x, y + l), acc))));
                 }
@@ -228,8 +228,8 @@ final class FusedDot {
             for (int c = 0; c < 4; c++) {
                 for (int l = 0; l < 32; l += F.length()) {
                     IntVector q = (IntVector) ByteVector.fromMemorySegment(B, s, off + 16 + 32 * c + l, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
-                    FloatVector lo = ((FloatVector) q.and(0x0F).convert(VectorOperators.I2F, 0)).fma(k[2 * c], k[8 + 2 * c]);
-                    FloatVector hi = ((FloatVector) q.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0)).fma(k[2 * c + 1], k[9 + 2 * c]);
+                    FloatVector lo = ((FloatVector) q.and(0x0F).convertShape(VectorOperators.I2F, F, 0)).fma(k[2 * c], k[8 + 2 * c]);
+                    FloatVector hi = ((FloatVector) q.lanewise(VectorOperators.LSHR, 4).convertShape(VectorOperators.I2F, F, 0)).fma(k[2 * c + 1], k[9 + 2 * c]);
                     int i = xOff + b + 64 * c + l;
                     a0 = hi.fma(FloatVector.fromArray(F, v0, i + 32), lo.fma(FloatVector.fromArray(F, v0, i), a0));
                     a1 = hi.fma(FloatVector.fromArray(F, v1, i + 32), lo.fma(FloatVector.fromArray(F, v1, i), a1));
@@ -256,8 +256,8 @@ final class FusedDot {
                 for (int l = 0; l < 32; l += F.length()) {
                     IntVector q = (IntVector) ByteVector.fromMemorySegment(B, s, off + 48 + 32 * c + l, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
                     IntVector h = ((IntVector) ByteVector.fromMemorySegment(B, s, off + 16 + l, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0)).lanewise(VectorOperators.ASHR, 2 * c);
-                    FloatVector lo = ((FloatVector) q.and(0x0F).or(h.lanewise(VectorOperators.LSHL, 4).and(0x10)).convert(VectorOperators.I2F, 0)).fma(k[2 * c], k[8 + 2 * c]);
-                    FloatVector hi = ((FloatVector) q.lanewise(VectorOperators.LSHR, 4).or(h.lanewise(VectorOperators.LSHL, 3).and(0x10)).convert(VectorOperators.I2F, 0)).fma(k[2 * c + 1], k[9 + 2 * c]);
+                    FloatVector lo = ((FloatVector) q.and(0x0F).or(h.lanewise(VectorOperators.LSHL, 4).and(0x10)).convertShape(VectorOperators.I2F, F, 0)).fma(k[2 * c], k[8 + 2 * c]);
+                    FloatVector hi = ((FloatVector) q.lanewise(VectorOperators.LSHR, 4).or(h.lanewise(VectorOperators.LSHL, 3).and(0x10)).convertShape(VectorOperators.I2F, F, 0)).fma(k[2 * c + 1], k[9 + 2 * c]);
                     int i = xOff + b + 64 * c + l;
                     a0 = hi.fma(FloatVector.fromArray(F, v0, i + 32), lo.fma(FloatVector.fromArray(F, v0, i), a0));
                     a1 = hi.fma(FloatVector.fromArray(F, v1, i + 32), lo.fma(FloatVector.fromArray(F, v1, i), a1));
@@ -289,10 +289,10 @@ final class FusedDot {
                     IntVector high = (IntVector) ByteVector.fromMemorySegment(B, s, qh + l, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
                     float s1 = d * s.get(Le.U8, sc + is), s2 = d * s.get(Le.U8, sc + is + 2);
                     float s3 = d * s.get(Le.U8, sc + is + 4), s4 = d * s.get(Le.U8, sc + is + 6);
-                    FloatVector w1 = ((FloatVector) lowA.and(0x0F).or(high.and(0x03).lanewise(VectorOperators.LSHL, 4)).convert(VectorOperators.I2F, 0)).fma(s1, -32 * s1);
-                    FloatVector w2 = ((FloatVector) lowB.and(0x0F).or(high.and(0x0C).lanewise(VectorOperators.LSHL, 2)).convert(VectorOperators.I2F, 0)).fma(s2, -32 * s2);
-                    FloatVector w3 = ((FloatVector) lowA.lanewise(VectorOperators.LSHR, 4).or(high.and(0x30)).convert(VectorOperators.I2F, 0)).fma(s3, -32 * s3);
-                    FloatVector w4 = ((FloatVector) lowB.lanewise(VectorOperators.LSHR, 4).or(high.lanewise(VectorOperators.ASHR, 2).and(0x30)).convert(VectorOperators.I2F, 0)).fma(s4, -32 * s4);
+                    FloatVector w1 = ((FloatVector) lowA.and(0x0F).or(high.and(0x03).lanewise(VectorOperators.LSHL, 4)).convertShape(VectorOperators.I2F, F, 0)).fma(s1, -32 * s1);
+                    FloatVector w2 = ((FloatVector) lowB.and(0x0F).or(high.and(0x0C).lanewise(VectorOperators.LSHL, 2)).convertShape(VectorOperators.I2F, F, 0)).fma(s2, -32 * s2);
+                    FloatVector w3 = ((FloatVector) lowA.lanewise(VectorOperators.LSHR, 4).or(high.and(0x30)).convertShape(VectorOperators.I2F, F, 0)).fma(s3, -32 * s3);
+                    FloatVector w4 = ((FloatVector) lowB.lanewise(VectorOperators.LSHR, 4).or(high.lanewise(VectorOperators.ASHR, 2).and(0x30)).convertShape(VectorOperators.I2F, F, 0)).fma(s4, -32 * s4);
                     int i = y + l;
                     a0 = w4.fma(FloatVector.fromArray(F, v0, i + 96), w3.fma(FloatVector.fromArray(F, v0, i + 64),
                             w2.fma(FloatVector.fromArray(F, v0, i + 32), w1.fma(FloatVector.fromArray(F, v0, i), a0))));
@@ -402,8 +402,8 @@ final class FusedDot {
             FloatVector d = FloatVector.broadcast(F, Float.float16ToFloat(s.get(Le.I16, off)));
             for (int j = 0; j < 16; j += F.length()) {
                 IntVector q = (IntVector) ByteVector.fromMemorySegment(B, s, off + 2 + j, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
-                FloatVector lo = ((FloatVector) q.and(0x0F).convert(VectorOperators.I2F, 0)).fma(d, d.mul(-8f));
-                FloatVector hi = ((FloatVector) q.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0)).fma(d, d.mul(-8f));
+                FloatVector lo = ((FloatVector) q.and(0x0F).convertShape(VectorOperators.I2F, F, 0)).fma(d, d.mul(-8f));
+                FloatVector hi = ((FloatVector) q.lanewise(VectorOperators.LSHR, 4).convertShape(VectorOperators.I2F, F, 0)).fma(d, d.mul(-8f));
                 acc = lo.fma(FloatVector.fromArray(F, x, xOff + b + j), acc);
                 acc = hi.fma(FloatVector.fromArray(F, x, xOff + b + 16 + j), acc);
             }

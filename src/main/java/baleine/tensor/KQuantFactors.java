@@ -50,7 +50,7 @@ final class KQuantFactors {
             IntVector low = packed.rearrange(LOW_BYTE).lanewise(VectorOperators.LSHR, LOW_SHIFT).and(LOW_MASK);
             IntVector high = packed.rearrange(HIGH_BYTE).lanewise(VectorOperators.ASHR, 2).and(HIGH_MASK);
             FloatVector factor = FloatVector.broadcast(FloatVector.SPECIES_512, d).blend(-dmin, MINS);
-            ((FloatVector) low.or(high).convert(VectorOperators.I2F, 0)).mul(factor).intoArray(dst, o);
+            ((FloatVector) low.or(high).convertShape(VectorOperators.I2F, FloatVector.SPECIES_512, 0)).mul(factor).intoArray(dst, o);
             return;
         }
         long first8 = s.get(Le.I64, block + 4);

@@ -67,8 +67,8 @@ final class LegacyBlockDot {
                     lo = withFifthBits(lo, qh >>> j);
                     hi = withFifthBits(hi, qh >>> (j + 16));
                 }
-                FloatVector wl = ((FloatVector) lo.convert(VectorOperators.I2F, 0)).fma(d, offset);
-                FloatVector wh = ((FloatVector) hi.convert(VectorOperators.I2F, 0)).fma(d, offset);
+                FloatVector wl = ((FloatVector) lo.convertShape(VectorOperators.I2F, F, 0)).fma(d, offset);
+                FloatVector wh = ((FloatVector) hi.convertShape(VectorOperators.I2F, F, 0)).fma(d, offset);
                 int i = xOff + b + j;
                 acc = wh.fma(FloatVector.fromArray(F, x, i + 16), wl.fma(FloatVector.fromArray(F, x, i), acc));
             }
@@ -94,8 +94,8 @@ final class LegacyBlockDot {
                     lo = withFifthBits(lo, qh >>> j);
                     hi = withFifthBits(hi, qh >>> (j + 16));
                 }
-                FloatVector wl = ((FloatVector) lo.convert(VectorOperators.I2F, 0)).fma(d, offset);
-                FloatVector wh = ((FloatVector) hi.convert(VectorOperators.I2F, 0)).fma(d, offset);
+                FloatVector wl = ((FloatVector) lo.convertShape(VectorOperators.I2F, F, 0)).fma(d, offset);
+                FloatVector wh = ((FloatVector) hi.convertShape(VectorOperators.I2F, F, 0)).fma(d, offset);
                 int i = xOff + b + j;
                 a0 = wh.fma(FloatVector.fromArray(F, x0, i + 16), wl.fma(FloatVector.fromArray(F, x0, i), a0));
                 a1 = wh.fma(FloatVector.fromArray(F, x1, i + 16), wl.fma(FloatVector.fromArray(F, x1, i), a1));
@@ -149,7 +149,7 @@ final class LegacyBlockDot {
                     lo = lo.or(IntVector.broadcast(I, qh0 >>> j).lanewise(VectorOperators.LSHR, LANE).and(1).lanewise(VectorOperators.LSHL, 4));
                     hi = hi.or(IntVector.broadcast(I, qh0 >>> (j + 16)).lanewise(VectorOperators.LSHR, LANE).and(1).lanewise(VectorOperators.LSHL, 4));
                 }
-                a0 = ((FloatVector) hi.convert(VectorOperators.I2F, 0)).fma(d0, m0).fma(xh, ((FloatVector) lo.convert(VectorOperators.I2F, 0)).fma(d0, m0).fma(xl, a0));
+                a0 = ((FloatVector) hi.convertShape(VectorOperators.I2F, F, 0)).fma(d0, m0).fma(xh, ((FloatVector) lo.convertShape(VectorOperators.I2F, F, 0)).fma(d0, m0).fma(xl, a0));
                 q = (IntVector) ByteVector.fromMemorySegment(B, s, o1 + nibbles + j, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
                 lo = q.and(0x0F);
                 hi = q.lanewise(VectorOperators.LSHR, 4);
@@ -157,7 +157,7 @@ final class LegacyBlockDot {
                     lo = lo.or(IntVector.broadcast(I, qh1 >>> j).lanewise(VectorOperators.LSHR, LANE).and(1).lanewise(VectorOperators.LSHL, 4));
                     hi = hi.or(IntVector.broadcast(I, qh1 >>> (j + 16)).lanewise(VectorOperators.LSHR, LANE).and(1).lanewise(VectorOperators.LSHL, 4));
                 }
-                a1 = ((FloatVector) hi.convert(VectorOperators.I2F, 0)).fma(d1, m1).fma(xh, ((FloatVector) lo.convert(VectorOperators.I2F, 0)).fma(d1, m1).fma(xl, a1));
+                a1 = ((FloatVector) hi.convertShape(VectorOperators.I2F, F, 0)).fma(d1, m1).fma(xh, ((FloatVector) lo.convertShape(VectorOperators.I2F, F, 0)).fma(d1, m1).fma(xl, a1));
             }
         }
         a0.intoArray(out, first * VectorMath.LANES);
@@ -182,8 +182,8 @@ final class LegacyBlockDot {
                     lo = withFifthBits(lo, qh >>> j);
                     hi = withFifthBits(hi, qh >>> (j + 16));
                 }
-                ((FloatVector) lo.convert(VectorOperators.I2F, 0)).fma(d, offset).intoMemorySegment(p, 4L * (pOff + 4 * (b + 2 * j)), LE);
-                ((FloatVector) hi.convert(VectorOperators.I2F, 0)).fma(d, offset).intoMemorySegment(p, 4L * (pOff + 4 * (b + 2 * j + F.length())), LE);
+                ((FloatVector) lo.convertShape(VectorOperators.I2F, F, 0)).fma(d, offset).intoMemorySegment(p, 4L * (pOff + 4 * (b + 2 * j)), LE);
+                ((FloatVector) hi.convertShape(VectorOperators.I2F, F, 0)).fma(d, offset).intoMemorySegment(p, 4L * (pOff + 4 * (b + 2 * j + F.length())), LE);
             }
         }
     }

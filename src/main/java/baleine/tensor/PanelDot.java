@@ -156,8 +156,8 @@ final class PanelDot {
             FloatVector m = d.mul(-8f);
             for (int j = 0; j < 16; j += F.length()) {
                 IntVector q = (IntVector) ByteVector.fromMemorySegment(B, s, at + 2 + j, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
-                ((FloatVector) q.and(0x0F).convert(VectorOperators.I2F, 0)).fma(d, m).intoMemorySegment(p, to + 16L * 2 * j, LE);
-                ((FloatVector) q.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0)).fma(d, m).intoMemorySegment(p, to + 16L * (2 * j + F.length()), LE);
+                ((FloatVector) q.and(0x0F).convertShape(VectorOperators.I2F, F, 0)).fma(d, m).intoMemorySegment(p, to + 16L * 2 * j, LE);
+                ((FloatVector) q.lanewise(VectorOperators.LSHR, 4).convertShape(VectorOperators.I2F, F, 0)).fma(d, m).intoMemorySegment(p, to + 16L * (2 * j + F.length()), LE);
             }
         }
     }
@@ -173,8 +173,8 @@ final class PanelDot {
                 for (int l = 0; l < 32; l += F.length()) {
                     IntVector q = (IntVector) ByteVector.fromMemorySegment(B, s, at + 16 + 32 * c + l, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
                     long i = pOff + 4 * (b + 64 * c + 2 * l);
-                    ((FloatVector) q.and(0x0F).convert(VectorOperators.I2F, 0)).fma(k[2 * c], k[8 + 2 * c]).intoMemorySegment(p, 4L * (i), LE);
-                    ((FloatVector) q.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0)).fma(k[2 * c + 1], k[9 + 2 * c]).intoMemorySegment(p, 4L * (i + 4 * F.length()), LE);
+                    ((FloatVector) q.and(0x0F).convertShape(VectorOperators.I2F, F, 0)).fma(k[2 * c], k[8 + 2 * c]).intoMemorySegment(p, 4L * (i), LE);
+                    ((FloatVector) q.lanewise(VectorOperators.LSHR, 4).convertShape(VectorOperators.I2F, F, 0)).fma(k[2 * c + 1], k[9 + 2 * c]).intoMemorySegment(p, 4L * (i + 4 * F.length()), LE);
                 }
             }
         }
@@ -192,8 +192,8 @@ final class PanelDot {
                     IntVector q = (IntVector) ByteVector.fromMemorySegment(B, s, at + 48 + 32 * c + l, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
                     IntVector h = ((IntVector) ByteVector.fromMemorySegment(B, s, at + 16 + l, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0)).lanewise(VectorOperators.ASHR, 2 * c);
                     long i = pOff + 4 * (b + 64 * c + 2 * l);
-                    ((FloatVector) q.and(0x0F).or(h.lanewise(VectorOperators.LSHL, 4).and(0x10)).convert(VectorOperators.I2F, 0)).fma(k[2 * c], k[8 + 2 * c]).intoMemorySegment(p, 4L * (i), LE);
-                    ((FloatVector) q.lanewise(VectorOperators.LSHR, 4).or(h.lanewise(VectorOperators.LSHL, 3).and(0x10)).convert(VectorOperators.I2F, 0)).fma(k[2 * c + 1], k[9 + 2 * c]).intoMemorySegment(p, 4L * (i + 4 * F.length()), LE);
+                    ((FloatVector) q.and(0x0F).or(h.lanewise(VectorOperators.LSHL, 4).and(0x10)).convertShape(VectorOperators.I2F, F, 0)).fma(k[2 * c], k[8 + 2 * c]).intoMemorySegment(p, 4L * (i), LE);
+                    ((FloatVector) q.lanewise(VectorOperators.LSHR, 4).or(h.lanewise(VectorOperators.LSHL, 3).and(0x10)).convertShape(VectorOperators.I2F, F, 0)).fma(k[2 * c + 1], k[9 + 2 * c]).intoMemorySegment(p, 4L * (i + 4 * F.length()), LE);
                 }
             }
         }
@@ -213,10 +213,10 @@ final class PanelDot {
                     IntVector high = (IntVector) ByteVector.fromMemorySegment(B, s, qh + l, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
                     float s1 = d * s.get(Le.U8, sc + is), s2 = d * s.get(Le.U8, sc + is + 2);
                     float s3 = d * s.get(Le.U8, sc + is + 4), s4 = d * s.get(Le.U8, sc + is + 6);
-                    ((FloatVector) lowA.and(0x0F).or(high.and(0x03).lanewise(VectorOperators.LSHL, 4)).convert(VectorOperators.I2F, 0)).fma(s1, -32 * s1).intoMemorySegment(p, 4L * (y + 16 * l), LE);
-                    ((FloatVector) lowB.and(0x0F).or(high.and(0x0C).lanewise(VectorOperators.LSHL, 2)).convert(VectorOperators.I2F, 0)).fma(s2, -32 * s2).intoMemorySegment(p, 4L * (y + 16 * l + 4 * F.length()), LE);
-                    ((FloatVector) lowA.lanewise(VectorOperators.LSHR, 4).or(high.and(0x30)).convert(VectorOperators.I2F, 0)).fma(s3, -32 * s3).intoMemorySegment(p, 4L * (y + 16 * l + 8 * F.length()), LE);
-                    ((FloatVector) lowB.lanewise(VectorOperators.LSHR, 4).or(high.lanewise(VectorOperators.ASHR, 2).and(0x30)).convert(VectorOperators.I2F, 0)).fma(s4, -32 * s4).intoMemorySegment(p, 4L * (y + 16 * l + 12 * F.length()), LE);
+                    ((FloatVector) lowA.and(0x0F).or(high.and(0x03).lanewise(VectorOperators.LSHL, 4)).convertShape(VectorOperators.I2F, F, 0)).fma(s1, -32 * s1).intoMemorySegment(p, 4L * (y + 16 * l), LE);
+                    ((FloatVector) lowB.and(0x0F).or(high.and(0x0C).lanewise(VectorOperators.LSHL, 2)).convertShape(VectorOperators.I2F, F, 0)).fma(s2, -32 * s2).intoMemorySegment(p, 4L * (y + 16 * l + 4 * F.length()), LE);
+                    ((FloatVector) lowA.lanewise(VectorOperators.LSHR, 4).or(high.and(0x30)).convertShape(VectorOperators.I2F, F, 0)).fma(s3, -32 * s3).intoMemorySegment(p, 4L * (y + 16 * l + 8 * F.length()), LE);
+                    ((FloatVector) lowB.lanewise(VectorOperators.LSHR, 4).or(high.lanewise(VectorOperators.ASHR, 2).and(0x30)).convertShape(VectorOperators.I2F, F, 0)).fma(s4, -32 * s4).intoMemorySegment(p, 4L * (y + 16 * l + 12 * F.length()), LE);
                 }
             }
         }

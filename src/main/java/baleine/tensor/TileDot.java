@@ -118,13 +118,13 @@ final class TileDot {
                 // the low nibbles (values 0..15 of the block) first, as in the one-row kernel; on 16 lanes the
                 // values are looked up (FusedDot.NIBBLE_LOOKUP)
                 FloatVector w0 = FusedDot.NIBBLE_LOOKUP ? q0.and(0x0F).selectFrom(lut0).reinterpretAsFloats()
-                        : ((FloatVector) q0.and(0x0F).convert(VectorOperators.I2F, 0)).fma(d0, d0.mul(-8f));
+                        : ((FloatVector) q0.and(0x0F).convertShape(VectorOperators.I2F, F, 0)).fma(d0, d0.mul(-8f));
                 FloatVector w1 = FusedDot.NIBBLE_LOOKUP ? q1.and(0x0F).selectFrom(lut1).reinterpretAsFloats()
-                        : ((FloatVector) q1.and(0x0F).convert(VectorOperators.I2F, 0)).fma(d1, d1.mul(-8f));
+                        : ((FloatVector) q1.and(0x0F).convertShape(VectorOperators.I2F, F, 0)).fma(d1, d1.mul(-8f));
                 FloatVector w2 = FusedDot.NIBBLE_LOOKUP ? q2.and(0x0F).selectFrom(lut2).reinterpretAsFloats()
-                        : ((FloatVector) q2.and(0x0F).convert(VectorOperators.I2F, 0)).fma(d2, d2.mul(-8f));
+                        : ((FloatVector) q2.and(0x0F).convertShape(VectorOperators.I2F, F, 0)).fma(d2, d2.mul(-8f));
                 FloatVector w3 = FusedDot.NIBBLE_LOOKUP ? q3.and(0x0F).selectFrom(lut3).reinterpretAsFloats()
-                        : ((FloatVector) q3.and(0x0F).convert(VectorOperators.I2F, 0)).fma(d3, d3.mul(-8f));
+                        : ((FloatVector) q3.and(0x0F).convertShape(VectorOperators.I2F, F, 0)).fma(d3, d3.mul(-8f));
                 FloatVector v = FloatVector.fromMemorySegment(F, x, i, LE);
                 a00 = w0.fma(v, a00); a10 = w1.fma(v, a10); a20 = w2.fma(v, a20); a30 = w3.fma(v, a30);
                 v = FloatVector.fromMemorySegment(F, x, i + 4L * F.length(), LE);
@@ -134,13 +134,13 @@ final class TileDot {
                 v = FloatVector.fromMemorySegment(F, x, i + 12L * F.length(), LE);
                 a03 = w0.fma(v, a03); a13 = w1.fma(v, a13); a23 = w2.fma(v, a23); a33 = w3.fma(v, a33);
                 w0 = FusedDot.NIBBLE_LOOKUP ? q0.lanewise(VectorOperators.LSHR, 4).selectFrom(lut0).reinterpretAsFloats()
-                        : ((FloatVector) q0.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0)).fma(d0, d0.mul(-8f));
+                        : ((FloatVector) q0.lanewise(VectorOperators.LSHR, 4).convertShape(VectorOperators.I2F, F, 0)).fma(d0, d0.mul(-8f));
                 w1 = FusedDot.NIBBLE_LOOKUP ? q1.lanewise(VectorOperators.LSHR, 4).selectFrom(lut1).reinterpretAsFloats()
-                        : ((FloatVector) q1.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0)).fma(d1, d1.mul(-8f));
+                        : ((FloatVector) q1.lanewise(VectorOperators.LSHR, 4).convertShape(VectorOperators.I2F, F, 0)).fma(d1, d1.mul(-8f));
                 w2 = FusedDot.NIBBLE_LOOKUP ? q2.lanewise(VectorOperators.LSHR, 4).selectFrom(lut2).reinterpretAsFloats()
-                        : ((FloatVector) q2.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0)).fma(d2, d2.mul(-8f));
+                        : ((FloatVector) q2.lanewise(VectorOperators.LSHR, 4).convertShape(VectorOperators.I2F, F, 0)).fma(d2, d2.mul(-8f));
                 w3 = FusedDot.NIBBLE_LOOKUP ? q3.lanewise(VectorOperators.LSHR, 4).selectFrom(lut3).reinterpretAsFloats()
-                        : ((FloatVector) q3.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0)).fma(d3, d3.mul(-8f));
+                        : ((FloatVector) q3.lanewise(VectorOperators.LSHR, 4).convertShape(VectorOperators.I2F, F, 0)).fma(d3, d3.mul(-8f));
                 v = FloatVector.fromMemorySegment(F, x, i + 16L * 16, LE);
                 a00 = w0.fma(v, a00); a10 = w1.fma(v, a10); a20 = w2.fma(v, a20); a30 = w3.fma(v, a30);
                 v = FloatVector.fromMemorySegment(F, x, i + 16L * 16 + 4L * F.length(), LE);
@@ -191,10 +191,10 @@ final class TileDot {
                     IntVector q1 = (IntVector) ByteVector.fromMemorySegment(B, s, o1 + q, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
                     IntVector q2 = (IntVector) ByteVector.fromMemorySegment(B, s, o2 + q, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
                     IntVector q3 = (IntVector) ByteVector.fromMemorySegment(B, s, o3 + q, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
-                    FloatVector w0 = ((FloatVector) q0.and(0x0F).convert(VectorOperators.I2F, 0)).fma(k[lo], k[8 + lo]);
-                    FloatVector w1 = ((FloatVector) q1.and(0x0F).convert(VectorOperators.I2F, 0)).fma(k[16 + lo], k[24 + lo]);
-                    FloatVector w2 = ((FloatVector) q2.and(0x0F).convert(VectorOperators.I2F, 0)).fma(k[32 + lo], k[40 + lo]);
-                    FloatVector w3 = ((FloatVector) q3.and(0x0F).convert(VectorOperators.I2F, 0)).fma(k[48 + lo], k[56 + lo]);
+                    FloatVector w0 = ((FloatVector) q0.and(0x0F).convertShape(VectorOperators.I2F, F, 0)).fma(k[lo], k[8 + lo]);
+                    FloatVector w1 = ((FloatVector) q1.and(0x0F).convertShape(VectorOperators.I2F, F, 0)).fma(k[16 + lo], k[24 + lo]);
+                    FloatVector w2 = ((FloatVector) q2.and(0x0F).convertShape(VectorOperators.I2F, F, 0)).fma(k[32 + lo], k[40 + lo]);
+                    FloatVector w3 = ((FloatVector) q3.and(0x0F).convertShape(VectorOperators.I2F, F, 0)).fma(k[48 + lo], k[56 + lo]);
                     FloatVector v = FloatVector.fromMemorySegment(F, x, i, LE);
                     a00 = w0.fma(v, a00); a10 = w1.fma(v, a10); a20 = w2.fma(v, a20); a30 = w3.fma(v, a30);
                     v = FloatVector.fromMemorySegment(F, x, i + 4L * F.length(), LE);
@@ -203,10 +203,10 @@ final class TileDot {
                     a02 = w0.fma(v, a02); a12 = w1.fma(v, a12); a22 = w2.fma(v, a22); a32 = w3.fma(v, a32);
                     v = FloatVector.fromMemorySegment(F, x, i + 12L * F.length(), LE);
                     a03 = w0.fma(v, a03); a13 = w1.fma(v, a13); a23 = w2.fma(v, a23); a33 = w3.fma(v, a33);
-                    w0 = ((FloatVector) q0.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0)).fma(k[hi], k[8 + hi]);
-                    w1 = ((FloatVector) q1.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0)).fma(k[16 + hi], k[24 + hi]);
-                    w2 = ((FloatVector) q2.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0)).fma(k[32 + hi], k[40 + hi]);
-                    w3 = ((FloatVector) q3.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0)).fma(k[48 + hi], k[56 + hi]);
+                    w0 = ((FloatVector) q0.lanewise(VectorOperators.LSHR, 4).convertShape(VectorOperators.I2F, F, 0)).fma(k[hi], k[8 + hi]);
+                    w1 = ((FloatVector) q1.lanewise(VectorOperators.LSHR, 4).convertShape(VectorOperators.I2F, F, 0)).fma(k[16 + hi], k[24 + hi]);
+                    w2 = ((FloatVector) q2.lanewise(VectorOperators.LSHR, 4).convertShape(VectorOperators.I2F, F, 0)).fma(k[32 + hi], k[40 + hi]);
+                    w3 = ((FloatVector) q3.lanewise(VectorOperators.LSHR, 4).convertShape(VectorOperators.I2F, F, 0)).fma(k[48 + hi], k[56 + hi]);
                     v = FloatVector.fromMemorySegment(F, x, i + 16L * 32, LE);
                     a00 = w0.fma(v, a00); a10 = w1.fma(v, a10); a20 = w2.fma(v, a20); a30 = w3.fma(v, a30);
                     v = FloatVector.fromMemorySegment(F, x, i + 16L * 32 + 4L * F.length(), LE);
