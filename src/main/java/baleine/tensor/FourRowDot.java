@@ -8,6 +8,7 @@ import jdk.incubator.vector.VectorOperators;
 
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
+import java.util.Arrays;
 
 import static baleine.tensor.Species.F;
 import static baleine.tensor.Species.B;
@@ -237,10 +238,7 @@ final class FourRowDot {
      */
     static void q6_k(MemorySegment s, long off, long stride, float[] x, int xOff, int n, float[] out) {
         float[] k = KQuantFactors.scratch();
-        FloatVector z = FloatVector.zero(F);
-        for (int r = 0; r < 4; r++) {
-            z.intoArray(out, r * VectorMath.LANES);
-        }
+        Arrays.fill(out, 0, 4 * VectorMath.LANES, 0f); // the four rows' accumulators
         for (int blk = 0, blocks = n / 256; blk < blocks; blk++) {
             long o0 = off + 210L * blk;
             for (int r = 0; r < 4; r++) {
