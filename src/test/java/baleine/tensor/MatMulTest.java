@@ -206,6 +206,42 @@ class MatMulTest {
     }
 
     /**
+     * Decoding cuts a large product (here 39 MB of Q8_0) into chunks of about 2 MiB for the cores to claim, fewer
+     * rows than the eighth of the product a core would take otherwise: on two threads, a product alone and one
+     * beside a second matrix give every row the bits of its one-row dot, whichever core took it.
+     */
+    @Test
+    void decodingLargeProductsInManyChunksKeepEveryRowsBits() {
+        Random rnd = new Random(19);
+        int rows = 9000, cols = 4096, threads = Parallel.threads();
+        byte[] bytes = new byte[Math.toIntExact(GgmlType.Q8_0.bytesFor((long) rows * cols))];
+        rnd.nextBytes(bytes);
+        MemorySegment data = Arena.ofAuto().allocate(bytes.length);
+        MemorySegment.copy(MemorySegment.ofArray(bytes), 0, data, 0, bytes.length);
+        Weight big = new BlockWeight("big", GgmlType.Q8_0, data, rows, cols), small = randomWeight(rnd, GgmlType.Q4_0, 300, cols);
+        float[] x = new float[cols];
+        for (int i = 0; i < cols; i++) {
+            x[i] = (float) rnd.nextGaussian();
+        }
+        try {
+            Parallel.setThreads(2);
+            float[][] alone = {new float[rows]}, beside = {new float[rows]}, other = {new float[small.rows]};
+            MatMul.apply(big, new float[][]{x}, alone, 1);
+            MatMul.apply(List.of(new MatMul.Product(small, new float[][]{x}, other, 1), new MatMul.Product(big, new float[][]{x}, beside, 1)));
+            for (int r = 0; r < rows; r++) {
+                int bits = Float.floatToIntBits(big.dot(r, x, 0));
+                assertThat(Float.floatToIntBits(alone[0][r])).as("row %d alone", r).isEqualTo(bits);
+                assertThat(Float.floatToIntBits(beside[0][r])).as("row %d beside another matrix", r).isEqualTo(bits);
+            }
+            for (int r = 0; r < small.rows; r++) {
+                assertThat(other[0][r]).as("small row %d", r).isEqualTo(small.dot(r, x, 0));
+            }
+        } finally {
+            Parallel.setThreads(threads);
+        }
+    }
+
+    /**
      * The panel products keep each thread's copy of a batch for the rest of its product: two products of one
      * weight in one call, and the same arrays refilled for a second call, must each get their own values.
      */
