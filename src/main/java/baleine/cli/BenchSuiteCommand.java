@@ -131,25 +131,23 @@ final class BenchSuiteCommand implements Callable<Integer> {
             return 0;
         }
         List<Result> results = new ArrayList<>();
-        for (Entry e : chosen) {
-            ensure(models, e);
-            results.add(measureInOwnJvm(models, e));
+        double[] bandwidth = new double[chosen.size()];
+        for (int i = 0; i < chosen.size(); i++) {
+            ensure(models, chosen.get(i));
+            results.add(measureInOwnJvm(models, chosen.get(i)));
+            // here, not in the model's JVM (a vector loop compiled before the kernels can change how C2 compiles them),
+            // and after each model: the VM's bandwidth moves by half from one phase to the next, within minutes
+            bandwidth[i] = twoThreadBandwidth();
         }
-        // measured last, as before: a vector loop compiled before the kernels can change how C2 compiles them
-        double bandwidth;
-        try {
-            Parallel.setThreads(2);
-            bandwidth = MemoryBandwidth.measure(1L << 30, 3);
-        } finally {
-            Parallel.setThreads(Runtime.getRuntime().availableProcessors());
-        }
-        System.out.printf("Memory read bandwidth (2 threads): %.1f GB/s. tok/s, mean ± stddev of %d repetitions; llama.cpp anchors and "
-                + "(in parentheses) Baleine's mean over the anchor range's midpoint.%n%n", bandwidth / 1e9, reps);
+        System.out.printf("Memory read bandwidth (2 threads), measured after each model: %s GB/s; each row's roofline uses its own. tok/s, "
+                + "mean ± stddev of %d repetitions; llama.cpp anchors and (in parentheses) Baleine's mean over the anchor range's midpoint.%n%n",
+                range(Arrays.stream(bandwidth).map(b -> b / 1e9).toArray()), reps);
         System.out.println("| bench model | type | pp64 | llama.cpp pp64 | tg32 | llama.cpp tg32 | tg32, 1 thread | llama.cpp, 1 thread | tg32 vs decode roofline (tok/s) | heap per tg token |");
         System.out.println("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|");
         String depthNote = "";
-        for (Result r : results) {
-            double roofline = bandwidth / r.decodeBytes();
+        for (int i = 0; i < results.size(); i++) {
+            Result r = results.get(i);
+            double roofline = bandwidth[i] / r.decodeBytes();
             System.out.printf("| %s | %s | %s | %s | %s | %s | %s | %s | %.0f%% of %.1f | %s |%n", r.entry().label(), r.type(),
                     cell(r.pp()), anchor(r.entry().pp64(), r.pp()), cell(r.tg()), anchor(r.entry().tg32(), r.tg()),
                     cell(r.tg1()), anchor(r.entry().tg32OneThread(), r.tg1()), 100 * BenchCommand.mean(r.tg()) / roofline, roofline,
@@ -164,6 +162,21 @@ final class BenchSuiteCommand implements Callable<Integer> {
             System.out.println(depthNote);
         }
         return 0;
+    }
+
+    private static double twoThreadBandwidth() {
+        try {
+            Parallel.setThreads(2);
+            return MemoryBandwidth.measure(1L << 30, 3);
+        } finally {
+            Parallel.setThreads(Runtime.getRuntime().availableProcessors());
+        }
+    }
+
+    /** "low–high" of {@code values} to one decimal, or the one value when they all round alike. */
+    static String range(double[] values) {
+        String low = String.format("%.1f", Arrays.stream(values).min().orElseThrow()), high = String.format("%.1f", Arrays.stream(values).max().orElseThrow());
+        return low.equals(high) ? low : low + "–" + high;
     }
 
     /** Measures {@code file} (bench model {@code e}) in this JVM: pp64 and tg32 on two threads, tg32 on one. */

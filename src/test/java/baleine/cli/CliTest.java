@@ -158,6 +158,8 @@ class CliTest {
         assertThat(BenchSuiteCommand.childJvmOptions(List.of("--add-modules=jdk.incubator.vector", "-XX:StartFlightRecording=filename=a.jfr",
                 "-agentlib:jdwp=transport=dt_socket,server=y,address=5005", "-Xmn8m", "-javaagent:x.jar")))
                 .containsExactly("--add-modules=jdk.incubator.vector", "-Xmn8m");
+        assertThat(BenchSuiteCommand.range(new double[]{57.12, 39.71, 44.0})).isEqualTo("39.7–57.1"); // the header's bandwidths
+        assertThat(BenchSuiteCommand.range(new double[]{72.41, 72.38})).isEqualTo("72.4");
     }
 
     @Test
