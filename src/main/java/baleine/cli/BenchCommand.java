@@ -21,6 +21,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Random;
 import java.util.concurrent.Callable;
 
@@ -125,6 +126,9 @@ final class BenchCommand implements Callable<Integer> {
             Parallel.setThreads(threadCounts.stream().mapToInt(Integer::intValue).max().orElseThrow()); // bandwidth with the most threads asked for
             double bandwidth = noBandwidth ? 0 : MemoryBandwidth.measure(1L << 30, 3);
             print(m, tests, footprint, bandwidth);
+            for (Test t : tests) {
+                boxedWarning(label(t), t.allocatedPerToken()).ifPresent(System.err::println);
+            }
         }
         return 0;
     }
@@ -285,6 +289,20 @@ final class BenchCommand implements Callable<Integer> {
     }
 
     /** The test as the table names it, with its depth and (when several counts ran) its threads. */
+    /**
+     * Heap per token above which a run's kernels were compiled with boxed vectors: they need 5-45 KiB; a boxed softmax
+     * took 580-870 KiB, boxed weight kernels 2.5 MiB to 1.3 GiB (the README's JIT caveat).
+     */
+    static final long BOXED_BYTES_PER_TOKEN = 512L << 10;
+
+    /** A warning for a test (named {@code what}) whose heap per token says C2 boxed a kernel's vectors, or empty. */
+    static Optional<String> boxedWarning(String what, long bytesPerToken) {
+        return bytesPerToken <= BOXED_BYTES_PER_TOKEN ? Optional.empty() : Optional.of(String.format(
+                "warning: %s allocated %s of heap per token where the kernels need a few KiB: the JIT compiled a kernel with its "
+                        + "vectors boxed (the README's \"JIT caveat\"), so its speed is not representative; run it again",
+                what, InfoCommand.bytes(bytesPerToken)));
+    }
+
     private String label(Test t) {
         return t.name() + (t.depth() > 0 ? " @ d" + t.depth() : "") + (threads != null && threads.size() > 1 ? " (" + t.threads() + (t.threads() == 1 ? " thread)" : " threads)") : "");
     }

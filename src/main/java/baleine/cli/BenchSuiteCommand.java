@@ -163,6 +163,9 @@ final class BenchSuiteCommand implements Callable<Integer> {
             System.out.println();
             System.out.println(depthNote);
         }
+        for (Result r : results) {
+            BenchCommand.boxedWarning(r.entry().label() + " " + r.type() + " tg32", r.allocatedPerToken()).ifPresent(w -> System.out.printf("%n%s%n", w));
+        }
         return 0;
     }
 

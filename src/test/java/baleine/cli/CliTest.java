@@ -1,5 +1,6 @@
 package baleine.cli;
 
+import org.assertj.core.api.InstanceOfAssertFactories;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -160,6 +161,9 @@ class CliTest {
                 .containsExactly("--add-modules=jdk.incubator.vector", "-Xmn8m");
         assertThat(BenchSuiteCommand.range(new double[]{57.12, 39.71, 44.0})).isEqualTo("39.7–57.1"); // the header's bandwidths
         assertThat(BenchSuiteCommand.range(new double[]{72.41, 72.38})).isEqualTo("72.4");
+        assertThat(BenchCommand.boxedWarning("tg32", 41_800)).isEmpty(); // a K-quant model's normal heap per token
+        assertThat(BenchCommand.boxedWarning("tg32", 783L << 20)).get(InstanceOfAssertFactories.STRING)
+                .contains("tg32 allocated 783", "boxed", "JIT caveat", "run it again");
     }
 
     @Test
