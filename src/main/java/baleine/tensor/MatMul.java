@@ -62,7 +62,7 @@ public final class MatMul {
         // decoding: chunks of at most ~2 MiB of weights (~0.1 ms), so that a core the VM runs late, or that started late,
         // leaves its partner one short chunk to wait for at the end rather than an eighth of an output head (14 MB of
         // V2-Lite-shape Q8_0). tg32 at two threads, old and new alternating, median of the pairs: V2-Lite Q8_0 +18% (ten
-        // pairs, -2% to +53%: slow phases of the VM gain most), Q4_0 +11% (six); Qwen Q8_0 +6% (seventeen), Q4_0 +2.5%
+        // pairs, -2% to +53%: slow phases of the VM gain most), Q4_0 +5.5% (ten); Qwen Q8_0 +6% (seventeen), Q4_0 +2.5%
         // (ten). At least 256 rows: shorter memory streams read slower (eight-row Q8_0 kernel: 64-row chunks -10%, 256 -3%)
         if (decoding && totalBytes > 0) { // (no rows at all: nothing to cut)
             chunkRows = Math.min(chunkRows, Math.max(256, (int) (DECODE_CHUNK_BYTES * totalRows / totalBytes) / 4 * 4));
