@@ -288,7 +288,6 @@ final class BenchCommand implements Callable<Integer> {
         }
     }
 
-    /** The test as the table names it, with its depth and (when several counts ran) its threads. */
     /**
      * Heap per token above which a run's kernels were compiled with boxed vectors: they need 5-45 KiB; a boxed softmax
      * took 580-870 KiB, boxed weight kernels 2.5 MiB to 1.3 GiB (the README's JIT caveat).
@@ -303,6 +302,7 @@ final class BenchCommand implements Callable<Integer> {
                 what, InfoCommand.bytes(bytesPerToken)));
     }
 
+    /** The test as the table names it, with its depth and (when several counts ran) its threads. */
     private String label(Test t) {
         return t.name() + (t.depth() > 0 ? " @ d" + t.depth() : "") + (threads != null && threads.size() > 1 ? " (" + t.threads() + (t.threads() == 1 ? " thread)" : " threads)") : "");
     }
