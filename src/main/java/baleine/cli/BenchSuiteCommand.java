@@ -130,16 +130,20 @@ final class BenchSuiteCommand implements Callable<Integer> {
             }
             return 0;
         }
+        for (Entry e : chosen) {
+            ensure(models, e); // all written first, so that nothing but a model's bench runs between two measurements
+        }
+        // the bandwidth is measured here, not in the models' JVMs (a vector loop compiled before the kernels can change
+        // how C2 compiles them), before the first model and after each: the VM's bandwidth moves by half from one phase
+        // to the next, within minutes, and the higher of the two around a model bounds its row (one measurement at the
+        // end put a BF16 row at 114%)
         List<Result> results = new ArrayList<>();
-        double[] bandwidth = new double[chosen.size()];
+        double[] around = new double[chosen.size() + 1], bandwidth = new double[chosen.size()];
+        around[0] = twoThreadBandwidth();
         for (int i = 0; i < chosen.size(); i++) {
-            ensure(models, chosen.get(i));
-            // measured here, not in the model's JVM (a vector loop compiled before the kernels can change how C2 compiles
-            // them), just before and just after each model: the VM's bandwidth moves by half from one phase to the next,
-            // within minutes; the higher of the two bounds the row (one measurement at the end put a BF16 row at 114%)
-            double before = twoThreadBandwidth();
             results.add(measureInOwnJvm(models, chosen.get(i)));
-            bandwidth[i] = Math.max(before, twoThreadBandwidth());
+            around[i + 1] = twoThreadBandwidth();
+            bandwidth[i] = Math.max(around[i], around[i + 1]);
         }
         System.out.printf("Memory read bandwidth (2 threads), the higher of two measurements around each model: %s GB/s; each row's roofline uses its own. tok/s, "
                 + "mean ± stddev of %d repetitions; llama.cpp anchors and (in parentheses) Baleine's mean over the anchor range's midpoint.%n%n",
