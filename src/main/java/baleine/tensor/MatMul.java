@@ -64,8 +64,8 @@ public final class MatMul {
         // V2-Lite-shape Q8_0). tg32 at two threads, old and new alternating, median of the pairs: V2-Lite Q8_0 +18% (ten
         // pairs, -2% to +53%: slow phases of the VM gain most), Q4_0 +5.5% (ten); Qwen Q8_0 +6% (seventeen), Q4_0 +2.5%
         // (ten); V3-shape FP8 +23% (three); V2-Lite BF16 -3.5%, Qwen Q4_K 0% (twelve each, -18% to +41%: no gain there,
-        // the loss within this VM's noise). At least 256 rows: shorter memory streams read slower (eight-row Q8_0 kernel: 64-row chunks
-        // -10%, 256 -3%)
+        // the loss within this VM's noise). At least 256 rows: shorter memory streams read slower (eight-row Q8_0
+        // kernel: 64-row chunks -10%, 256 -3%)
         if (decoding && totalBytes > 0) { // (no rows at all: nothing to cut)
             chunkRows = Math.min(chunkRows, Math.max(256, (int) (DECODE_CHUNK_BYTES * totalRows / totalBytes) / 4 * 4));
         }

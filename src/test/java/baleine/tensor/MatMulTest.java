@@ -180,11 +180,7 @@ class MatMulTest {
         int rows = 8 * 4 + 5;
         for (GgmlType type : new GgmlType[]{GgmlType.F16, GgmlType.BF16, GgmlType.Q8_0, GgmlType.Q4_0, GgmlType.Q4_1, GgmlType.Q5_0, GgmlType.Q5_1, GgmlType.Q4_K, GgmlType.Q5_K, GgmlType.Q6_K}) {
             int cols = type.blockSize == 256 ? 512 : 128;
-            byte[] bytes = new byte[Math.toIntExact(type.bytesFor((long) rows * cols))];
-            rnd.nextBytes(bytes);
-            MemorySegment data = Arena.ofAuto().allocate(bytes.length);
-            MemorySegment.copy(MemorySegment.ofArray(bytes), 0, data, 0, bytes.length);
-            Weight w = new BlockWeight("w", type, data, rows, cols);
+            Weight w = randomBytesWeight(rnd, type, rows, cols);
             float[][] x = new float[13][cols];
             for (float[] v : x) {
                 for (int i = 0; i < cols; i++) {
@@ -214,11 +210,7 @@ class MatMulTest {
     void decodingLargeProductsInManyChunksKeepEveryRowsBits() {
         Random rnd = new Random(19);
         int rows = 9000, cols = 4096, threads = Parallel.threads();
-        byte[] bytes = new byte[Math.toIntExact(GgmlType.Q8_0.bytesFor((long) rows * cols))];
-        rnd.nextBytes(bytes);
-        MemorySegment data = Arena.ofAuto().allocate(bytes.length);
-        MemorySegment.copy(MemorySegment.ofArray(bytes), 0, data, 0, bytes.length);
-        Weight big = new BlockWeight("big", GgmlType.Q8_0, data, rows, cols), small = randomWeight(rnd, GgmlType.Q4_0, 300, cols);
+        Weight big = randomBytesWeight(rnd, GgmlType.Q8_0, rows, cols), small = randomWeight(rnd, GgmlType.Q4_0, 300, cols);
         float[] x = new float[cols];
         for (int i = 0; i < cols; i++) {
             x[i] = (float) rnd.nextGaussian();
@@ -323,6 +315,15 @@ class MatMulTest {
             values[i] = (float) rnd.nextGaussian();
         }
         return Quantizer.weight("w", type, values, rows, cols, Arena.ofAuto());
+    }
+
+    /** A weight of random bytes (any scale, quant or NaN code the type can hold). */
+    static Weight randomBytesWeight(Random rnd, GgmlType type, int rows, int cols) {
+        byte[] bytes = new byte[Math.toIntExact(type.bytesFor((long) rows * cols))];
+        rnd.nextBytes(bytes);
+        MemorySegment data = Arena.ofAuto().allocate(bytes.length);
+        MemorySegment.copy(MemorySegment.ofArray(bytes), 0, data, 0, bytes.length);
+        return new BlockWeight("w", type, data, rows, cols);
     }
 
     /** Whole blocks for block types; 264 for the float types: a tail after the last vector. */
