@@ -16,10 +16,17 @@ public final class RandomModels {
     private RandomModels() {
     }
 
+    /** Writes the preset into a temporary folder that goes when the JVM exits, and loads it. */
     public static DecoderModel load(String preset, GgmlType type, long seed) throws IOException {
-        Path file = Files.createTempDirectory("model").resolve(preset + ".gguf");
-        RandomModelWriter.writeGguf(ModelPresets.ALL.get(preset), type, seed, file);
+        Path file = deletedOnExit(Files.createTempDirectory("model")).resolve(preset + ".gguf");
+        RandomModelWriter.writeGguf(ModelPresets.ALL.get(preset), type, seed, deletedOnExit(file));
         return Architectures.load(file);
+    }
+
+    /** Registers a temporary file or folder for deletion at exit: a folder before its files, so they go first. */
+    public static Path deletedOnExit(Path path) {
+        path.toFile().deleteOnExit();
+        return path;
     }
 
     public static int[] tokens(DecoderModel model, int n, long seed) {

@@ -1,5 +1,6 @@
 package baleine.api;
 
+import baleine.RandomModels;
 import baleine.cache.CacheType;
 import baleine.format.WeightMemory;
 import baleine.generation.GenerationListener;
@@ -28,7 +29,9 @@ class ConversationTest {
 
     @BeforeAll
     static void load() throws Exception {
-        file = DemoModel.ensure(Files.createTempDirectory("baleine-demo"));
+        Path dir = RandomModels.deletedOnExit(Files.createTempDirectory("baleine-demo"));
+        file = DemoModel.ensure(dir);
+        RandomModels.deletedOnExit(file);
         model = Baleine.load(file);
     }
 
