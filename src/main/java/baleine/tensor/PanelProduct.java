@@ -29,11 +29,10 @@ final class PanelProduct {
     private PanelProduct() {
     }
 
-    /** Per-thread scratch: the panels (off the heap, aligned to 64 bytes as {@link InterleavedBatch}), the tiles' accumulators, block scales. */
+    /** Per-thread scratch: the panels (off the heap, aligned to 64 bytes as {@link InterleavedBatch}), the tiles' accumulators (folded in place), block scales. */
     private static final class Buffers {
         MemorySegment panel = MemorySegment.NULL;
         final float[] acc = new float[QUADS * (GROUP / 4) * TILE];
-        final float[] sums = VectorMath.outBuffer(16);
         private float[] scales = new float[0]; // per-block scales of a part's rows, for PanelDot.scaledTile
         int cols;
 
@@ -75,7 +74,7 @@ final class PanelProduct {
     /** Rows [from, to) (whole groups of four) times the group's {@code m} vectors, outputs to y[g ..]. */
     private static void group(Weight w, int from, int to, Buffers b, MemorySegment fours, float[][] x, int xOff, float[][] y, int yOff, int g, int m) {
         MemorySegment panel = b.panel;
-        float[] acc = b.acc, sums = b.sums;
+        float[] acc = b.acc;
         int cols = w.cols, whole = cols - cols % VectorMath.LANES, tail = cols - whole, quadsOfVectors = Math.ceilDiv(m, 4);
         boolean onePass = cols <= WHOLE_ROW;
         int block = w.panelScaleBlock(); // parts hold whole blocks: PART is a multiple of it (Weight.hasPanel)
@@ -111,11 +110,11 @@ final class PanelProduct {
             for (int q = 0; q < quads; q++) {
                 int p = 4 * q * cols;
                 for (int f = 0; f < quadsOfVectors; f++) {
-                    System.arraycopy(acc, (q * quadsOfVectors + f) * TILE, sums, 0, TILE);
-                    VectorMath.sumLanesInPlace(sums, 16);
+                    int t = (q * quadsOfVectors + f) * TILE;
+                    VectorMath.sumLanesInPlace(acc, t, 16); // the tile's sixteen sums to acc[t .. t + 16)
                     for (int i = 0; i < 4; i++) {
                         for (int k = 0; k < 4 && 4 * f + k < m; k++) {
-                            float sum = sums[4 * i + k];
+                            float sum = acc[t + 4 * i + k];
                             float[] xt = x[g + 4 * f + k];
                             for (int c = 0; c < tail; c++) { // columns past the last whole vector (F32, F16), in order
                                 sum += panel.getAtIndex(Le.F32, p + 4 * whole + i * tail + c) * xt[xOff + whole + c];

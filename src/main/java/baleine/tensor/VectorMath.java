@@ -78,26 +78,31 @@ public final class VectorMath {
      * vectors to {@code sumLanes}: past C2's inlining budget such a call boxes the vector on every use.
      */
     static void sumLanesInPlace(float[] out, int results) {
+        sumLanesInPlace(out, 0, results);
+    }
+
+    /** {@link #sumLanesInPlace(float[], int)} on the accumulators from {@code out[off]}: sums to {@code out[off .. off + results)}. */
+    static void sumLanesInPlace(float[] out, int off, int results) {
         if (LaneFolds.SIXTEEN && results == 16) { // a tile: the sixteen folded together in vector registers
-            LaneFolds.sumSixteen(out);
+            LaneFolds.sumSixteen(out, off);
             return;
         }
         if (LaneFolds.SIXTEEN && results == 8) {
-            LaneFolds.sumEight(out);
+            LaneFolds.sumEight(out, off);
             return;
         }
         if (LaneFolds.SIXTEEN && results == 4) {
-            LaneFolds.sumFour(out);
+            LaneFolds.sumFour(out, off);
             return;
         }
         for (int r = 0; r < results; r++) {
-            int off = r * LANES;
+            int a = off + r * LANES;
             for (int k = LANES / 2; k >= 1; k /= 2) { // lane i meets lane i + k, as FOLDk's i ^ k
                 for (int i = 0; i < k; i++) {
-                    out[off + i] += out[off + i + k];
+                    out[a + i] += out[a + i + k];
                 }
             }
-            out[r] = out[off]; // out[r] lies in an accumulator already summed
+            out[off + r] = out[a]; // out[off + r] lies in an accumulator already summed
         }
     }
 

@@ -4,6 +4,7 @@ import jdk.incubator.vector.FloatVector;
 import org.junit.jupiter.api.RepeatedTest;
 import org.junit.jupiter.api.Test;
 
+import java.util.Arrays;
 import java.util.Random;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -41,6 +42,22 @@ class VectorMathTest {
                 float tree = VectorMath.sumLanes(FloatVector.fromArray(FloatVector.SPECIES_PREFERRED, lanes, r * VectorMath.LANES));
                 assertThat(out[r]).as(results + " results, result " + r).isEqualTo(tree);
             }
+        }
+    }
+
+    @RepeatedTest(3)
+    void lanesSummedInPlaceAtAnOffsetGiveTheSameBitsAndLeaveTheRestAlone() {
+        for (int results : new int[]{3, 4, 8, 16}) {
+            int off = VectorMath.LANES * (1 + rnd.nextInt(4)); // PanelProduct folds tile after tile of one array
+            float[] lanes = random(off + results * VectorMath.LANES + 5);
+            float[] atZero = Arrays.copyOfRange(lanes, off, off + results * VectorMath.LANES);
+            VectorMath.sumLanesInPlace(atZero, results);
+            float[] out = lanes.clone();
+            VectorMath.sumLanesInPlace(out, off, results);
+            assertThat(Arrays.copyOfRange(out, off, off + results)).as(results + " results").isEqualTo(Arrays.copyOf(atZero, results));
+            assertThat(Arrays.copyOf(out, off)).isEqualTo(Arrays.copyOf(lanes, off));
+            assertThat(Arrays.copyOfRange(out, off + results * VectorMath.LANES, out.length))
+                    .isEqualTo(Arrays.copyOfRange(lanes, off + results * VectorMath.LANES, lanes.length));
         }
     }
 
