@@ -22,7 +22,11 @@ import java.util.concurrent.TimeUnit;
  * from the longest prefix of whole blocks any running or finished request left there (a prefix-cache hit).
  */
 final class Scheduler implements AutoCloseable {
-    /** Prompt tokens evaluated per step over all sequences. */
+    /**
+     * Prompt tokens evaluated per step over all sequences while some sequence is decoding, so that its tokens keep
+     * coming; with none decoding, prompts go through a whole pass at a time ({@link DecoderModel#passSize}: MoE
+     * models convert each expert's weights once per pass, so longer passes give a long prompt's first token sooner).
+     */
     static final int PREFILL_BUDGET = 64;
 
     private final Baleine model;
@@ -182,7 +186,7 @@ final class Scheduler implements AutoCloseable {
         List<Slot> active = new ArrayList<>();
         List<baleine.model.DecoderModel.Step> steps = new ArrayList<>();
         synchronized (this) {
-            int budget = PREFILL_BUDGET;
+            int budget = anyDecoding() ? PREFILL_BUDGET : model.model().passSize();
             for (Slot s : slots) {
                 if (s.job == null) {
                     continue;
@@ -222,6 +226,15 @@ final class Scheduler implements AutoCloseable {
             }
         }
         return true;
+    }
+
+    private boolean anyDecoding() {
+        for (Slot s : slots) {
+            if (s.job != null && s.sequence.promptRemaining() == 0) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private void finish(Slot s) {

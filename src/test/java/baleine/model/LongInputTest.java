@@ -13,7 +13,7 @@ import java.util.List;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-/** Inputs longer than one pass ({@link DecoderModel#MAX_BATCH} tokens) are cut into passes without changing a bit. */
+/** Inputs longer than one pass ({@link DecoderModel#passSize} tokens) are cut into passes without changing a bit. */
 class LongInputTest {
     static DecoderModel model;
 
@@ -32,8 +32,20 @@ class LongInputTest {
     }
 
     @Test
+    void passesAreLongEnoughToGiveEachExpertAboutThirtyTwoTokens() throws Exception {
+        assertThat(DecoderModel.passSize(64, 6)).as("V2-Lite").isEqualTo(512);
+        assertThat(DecoderModel.passSize(256, 8)).as("V3, capped").isEqualTo(DecoderModel.MOE_PASS);
+        assertThat(DecoderModel.passSize(8, 2)).as("few experts").isEqualTo(DecoderModel.DENSE_PASS);
+        assertThat(DecoderModel.passSize(24, 2)).as("a power of two").isEqualTo(512);
+        assertThat(model.passSize()).as("this model: 8 experts, 2 active").isEqualTo(DecoderModel.DENSE_PASS);
+        try (DecoderModel dense = RandomModels.load("tiny-qwen2", GgmlType.Q8_0, 7)) {
+            assertThat(dense.passSize()).isEqualTo(DecoderModel.DENSE_PASS);
+        }
+    }
+
+    @Test
     void aLongPromptGivesTheLogitsOfShortPasses() {
-        int[] prompt = tokens(2 * DecoderModel.MAX_BATCH + 37, 1);
+        int[] prompt = tokens(2 * model.passSize() + 37, 1);
         float[][] whole = model.forward(prompt, model.newCache(prompt.length), true);
         KvCache cache = model.newCache(prompt.length);
         for (int from = 0; from < prompt.length; from += 100) {
@@ -50,7 +62,7 @@ class LongInputTest {
 
     @Test
     void longStepsOfSeveralSequencesKeepTheirOrder() {
-        int[] a = tokens(DecoderModel.MAX_BATCH + 44, 2), b = tokens(90, 3), c = tokens(DecoderModel.MAX_BATCH, 4);
+        int[] a = tokens(model.passSize() + 44, 2), b = tokens(90, 3), c = tokens(model.passSize(), 4);
         float[][] together = model.forward(List.of(new DecoderModel.Step(a, model.newCache(a.length)),
                 new DecoderModel.Step(b, model.newCache(b.length)), new DecoderModel.Step(c, model.newCache(c.length))), false);
         assertThat(together).hasNumberOfRows(3);
@@ -61,8 +73,8 @@ class LongInputTest {
 
     @Test
     void aBadTokenLateInALongPromptIsRefusedBeforeAnythingIsCached() {
-        int[] prompt = tokens(DecoderModel.MAX_BATCH + 10, 5);
-        prompt[DecoderModel.MAX_BATCH + 5] = model.vocabSize();
+        int[] prompt = tokens(model.passSize() + 10, 5);
+        prompt[model.passSize() + 5] = model.vocabSize();
         KvCache cache = model.newCache(prompt.length);
         assertThatThrownBy(() -> model.forward(prompt, cache, false)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("outside the vocabulary");
@@ -71,7 +83,7 @@ class LongInputTest {
 
     @Test
     void forwardIntoWritesTheSameLogitsIntoTheCallersRows() {
-        int[] shortStep = tokens(3, 6), longStep = tokens(DecoderModel.MAX_BATCH + 20, 7);
+        int[] shortStep = tokens(3, 6), longStep = tokens(model.passSize() + 20, 7);
         float[][] rows = new float[2][model.vocabSize()];
         float[] first = rows[0];
         model.forwardInto(List.of(new DecoderModel.Step(shortStep, model.newCache(shortStep.length)),
