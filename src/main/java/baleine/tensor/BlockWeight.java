@@ -91,8 +91,8 @@ public final class BlockWeight extends Weight {
     }
 
     @Override
-    public void dotTile(int row, MemorySegment x, long xOff, float[] out) {
-        TileDot.dot(type, data, row * rowBytes, rowBytes, x, xOff, cols, out);
+    public void dotTile(int row, int rowStride, MemorySegment x, long xOff, float[] out) {
+        TileDot.dot(type, data, row * rowBytes, rowStride * rowBytes, x, xOff, cols, out);
     }
 
     @Override

@@ -144,8 +144,8 @@ public final class Fp8BlockWeight extends Weight {
 
     /** Four rows by four tokens, prefill's product; the same bits as sixteen {@link #dot} calls. */
     @Override
-    public void dotTile(int row, MemorySegment x, long xOff, float[] out) {
-        Fp8Dot.tile(this, firstRow + row, x, xOff, out);
+    public void dotTile(int row, int rowStride, MemorySegment x, long xOff, float[] out) {
+        Fp8Dot.tile(this, firstRow + row, rowStride, x, xOff, out);
     }
 
     /**

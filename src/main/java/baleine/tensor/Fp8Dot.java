@@ -202,17 +202,17 @@ final class Fp8Dot {
     }
 
     /**
-     * {@code out[4 * i + k] = row(row + i) . x_k} for i, k in 0..3 (prefill's product), the four vectors from their
+     * {@code out[4 * i + k] = row(row + i rowStride) . x_k} for i, k in 0..3 (prefill's product), the four vectors from their
      * interleaved copy at float {@code xOff} of {@code x} ({@link InterleavedBatch}; blocks whole vectors wide, so
      * only the last block can have a scalar end): each chunk of the four rows converted once and each chunk of x
      * loaded once for all sixteen. The sixteen
      * accumulators live in {@code out} (sixteen vectors wide), the block sums in registers.
      */
-    static void tile(Fp8BlockWeight w, int row, MemorySegment x, long xOff, float[] out) {
+    static void tile(Fp8BlockWeight w, int row, int rowStride, MemorySegment x, long xOff, float[] out) {
         MemorySegment v = w.values, scales = w.scales;
         int cols = w.cols, block = w.block, lanes = VectorMath.LANES;
-        long b0 = (long) row * cols, b1 = b0 + cols, b2 = b1 + cols, b3 = b2 + cols;
-        long c0 = scaleOffset(w, row), c1 = scaleOffset(w, row + 1), c2 = scaleOffset(w, row + 2), c3 = scaleOffset(w, row + 3);
+        long b0 = (long) row * cols, b1 = b0 + (long) rowStride * cols, b2 = b1 + (long) rowStride * cols, b3 = b2 + (long) rowStride * cols;
+        long c0 = scaleOffset(w, row), c1 = scaleOffset(w, row + rowStride), c2 = scaleOffset(w, row + 2 * rowStride), c3 = scaleOffset(w, row + 3 * rowStride);
         long xb = 4 * xOff; // in bytes
         int whole = cols - cols % lanes;
         float[] totals = null; // only blocks narrower than whole vectors have scalar ends
@@ -272,16 +272,16 @@ final class Fp8Dot {
             if (j < end) {
                 totals = totals == null ? new float[16] : totals;
                 for (int i = 0; i < 4; i++) {
-                    float k = scales.get(Le.F32, scaleOffset(w, row + i) + 4 * jb);
+                    float k = scales.get(Le.F32, scaleOffset(w, row + i * rowStride) + 4 * jb);
                     for (int t = 0; t < 4; t++) {
-                        totals[4 * i + t] += tail(v, b0 + (long) i * cols + j, end - j, x, xOff + 4L * whole + (long) t * (cols - whole)) * k;
+                        totals[4 * i + t] += tail(v, b0 + (long) i * rowStride * cols + j, end - j, x, xOff + 4L * whole + (long) t * (cols - whole)) * k;
                     }
                 }
             }
         }
         VectorMath.sumLanesInPlace(out, 16);
         for (int i = 0; i < 4; i++) {
-            boolean nan = w.rowHasNaN(row + i);
+            boolean nan = w.rowHasNaN(row + i * rowStride);
             for (int t = 0; t < 4; t++) {
                 out[4 * i + t] = nan ? Float.NaN : out[4 * i + t] + (totals == null ? 0f : totals[4 * i + t]);
             }

@@ -76,11 +76,11 @@ public abstract class Weight {
     }
 
     /**
-     * {@code out[4 * i + k] = W[row + i] . x_k} for i, k in 0..3, equal bit for bit to sixteen {@link #dot}
-     * calls, the four vectors read from their interleaved copy at float {@code xOff} of {@code x}
+     * {@code out[4 * i + k] = W[row + i * rowStride] . x_k} for i, k in 0..3, equal bit for bit to sixteen
+     * {@link #dot} calls, the four vectors read from their interleaved copy at float {@code xOff} of {@code x}
      * ({@link InterleavedBatch}, column order).
      */
-    public void dotTile(int row, MemorySegment x, long xOff, float[] out) {
+    public void dotTile(int row, int rowStride, MemorySegment x, long xOff, float[] out) {
         throw new UnsupportedOperationException(typeName() + " has no tile kernel");
     }
 

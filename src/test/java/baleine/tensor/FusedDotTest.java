@@ -119,10 +119,16 @@ class FusedDotTest {
             assertThat(out[k]).isEqualTo(w.dot(20 + 70 * k, x, 5));
         }
         assertThat(w.hasTileDot()).isTrue();
-        w.dotTile(126, InterleavedBatch.forThread().of(xs, 5, cols, null, 0, 4, InterleavedBatch.ALONE), 0, out); // rows 126..129 span two scale blocks
+        w.dotTile(126, 1, InterleavedBatch.forThread().of(xs, 5, cols, null, 0, 4, InterleavedBatch.ALONE), 0, out); // rows 126..129 span two scale blocks
         for (int i = 0; i < 4; i++) {
             for (int k = 0; k < 4; k++) {
                 assertThat(out[4 * i + k]).isEqualTo(w.dot(126 + i, xs[k], 5));
+            }
+        }
+        w.dotTile(20, 70, InterleavedBatch.forThread().of(xs, 5, cols, null, 0, 4, InterleavedBatch.ALONE), 0, out); // rows 20, 90, 160, 230
+        for (int i = 0; i < 4; i++) {
+            for (int k = 0; k < 4; k++) {
+                assertThat(out[4 * i + k]).isEqualTo(w.dot(20 + 70 * i, xs[k], 5));
             }
         }
     }
@@ -166,7 +172,7 @@ class FusedDotTest {
         assertThat(out[0]).isNaN();
         w.dotRows4(0, 1, x, 0, out);
         assertThat(out).startsWith(128f, 128f, Float.NaN, 128f);
-        w.dotTile(0, InterleavedBatch.forThread().of(xs, 0, cols, null, 0, 4, InterleavedBatch.ALONE), 0, out);
+        w.dotTile(0, 1, InterleavedBatch.forThread().of(xs, 0, cols, null, 0, 4, InterleavedBatch.ALONE), 0, out);
         assertThat(out[8]).isNaN();
         assertThat(out[4]).isEqualTo(128f);
         // each row is scanned once: the answers stay, and row slices share them
