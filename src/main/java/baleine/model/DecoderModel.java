@@ -61,7 +61,7 @@ public final class DecoderModel implements AutoCloseable {
      * tokens, so passes long enough for {@link #TOKENS_PER_EXPERT} each (a power of two, 128 to 512) make prompts
      * faster. V2-Lite shape (64 experts, 6 active) Q8_0 pp1024 on two threads, alternating: passes of 128 198 tok/s,
      * 512 232-239, 1024 225-239 (peak RSS 98%, 103%, 110% of weights + KV); pp512 Q4_0 +23-29%, BF16 +20-53%. The
-     * V3-shape bench model (8 experts, 2 active: 32 tokens each at 128) lost 1-21% at 512.
+     * V3-shape bench model (8 experts, 2 active: 32 tokens each at 128) read 1% and 21% lower at 512 (two pairs).
      */
     static int passSize(int experts, int active) {
         int wanted = TOKENS_PER_EXPERT * experts / Math.max(1, active);

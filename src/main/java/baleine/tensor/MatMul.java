@@ -154,7 +154,7 @@ public final class MatMul {
      * L1 while the batch passes over them, and a batch of two or three (e.g. sequences decoding together)
      * reads each row once. The four rows are a quarter of the rows apart, as in decoding: each is the next row of
      * its memory stream, where four adjacent rows started four short streams at every step (a MoE expert's ~6
-     * tokens at pp64, its rows from memory: V2-Lite expert shape, one thread, Q8_0 23-31 -> 31-41 G multiply-adds/s,
+     * tokens at pp64, its rows from memory: V2-Lite expert shape, one thread, Q8_0 22-31 -> 31-41 G multiply-adds/s,
      * Q4_0 25-33 -> 29-36; V2-Lite pp64 side by side: Q8_0 +8% to +19% on two threads, +9% to +20% on one). The
      * tiles read the batch from its aligned interleaved copy ({@link InterleavedBatch}: V2-Lite expert shape in
      * Q8_0, one thread, 65-69 -> 72-80 G multiply-adds/s); a last vector alone goes with {@link Weight#dotRows4}
