@@ -211,7 +211,7 @@ final class Fp8Dot {
     static void tile(Fp8BlockWeight w, int row, int rowStride, MemorySegment x, long xOff, float[] out) {
         MemorySegment v = w.values, scales = w.scales;
         int cols = w.cols, block = w.block, lanes = VectorMath.LANES;
-        long b0 = (long) row * cols, b1 = b0 + (long) rowStride * cols, b2 = b1 + (long) rowStride * cols, b3 = b2 + (long) rowStride * cols;
+        long step = (long) rowStride * cols, b0 = (long) row * cols, b1 = b0 + step, b2 = b1 + step, b3 = b2 + step; // the four rows' values
         long c0 = scaleOffset(w, row), c1 = scaleOffset(w, row + rowStride), c2 = scaleOffset(w, row + 2 * rowStride), c3 = scaleOffset(w, row + 3 * rowStride);
         long xb = 4 * xOff; // in bytes
         int whole = cols - cols % lanes;
@@ -274,7 +274,7 @@ final class Fp8Dot {
                 for (int i = 0; i < 4; i++) {
                     float k = scales.get(Le.F32, scaleOffset(w, row + i * rowStride) + 4 * jb);
                     for (int t = 0; t < 4; t++) {
-                        totals[4 * i + t] += tail(v, b0 + (long) i * rowStride * cols + j, end - j, x, xOff + 4L * whole + (long) t * (cols - whole)) * k;
+                        totals[4 * i + t] += tail(v, b0 + i * step + j, end - j, x, xOff + 4L * whole + (long) t * (cols - whole)) * k;
                     }
                 }
             }
