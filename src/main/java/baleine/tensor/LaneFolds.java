@@ -14,8 +14,9 @@ import static baleine.tensor.Species.F;
  * x's, and lane i meets lane i ^ k (of x where bit k of i is clear, of y where it is set: one two-table
  * permute) as in {@link VectorMath#sumLanes}, so every sum keeps its bits. (Two rearranges and a blend in
  * place of the permute took 27 ns for sixteen accumulators against 18.5.) The accumulators travel through
- * the array, never as arguments: a vector passed to a method C2 does not inline is boxed. Only for 16-lane
- * vectors ({@link #SIXTEEN}).
+ * the array, never as arguments, and each method is written out: a vector passed to or returned from a method
+ * C2 does not inline is boxed (a helper returning a folded pair did so in some compilations, 4 boxes per call of
+ * the eight-row decode kernels: 8.4 MiB of heap per Qwen-shape token). Only for 16-lane vectors ({@link #SIXTEEN}).
  */
 final class LaneFolds {
     static final boolean SIXTEEN = F.length() == 16;
@@ -35,10 +36,22 @@ final class LaneFolds {
 
     /** {@code out[o .. o + 16)} = the lane sums of the 16 accumulators in {@code out[o .. o + 256)}. */
     static void sumSixteen(float[] out, int o) {
-        FloatVector p0 = pair(out, o, 0, 1), p1 = pair(out, o, 2, 3);
-        FloatVector p2 = pair(out, o, 4, 5), p3 = pair(out, o, 6, 7);
-        FloatVector p4 = pair(out, o, 8, 9), p5 = pair(out, o, 10, 11);
-        FloatVector p6 = pair(out, o, 12, 13), p7 = pair(out, o, 14, 15);
+        FloatVector a0 = FloatVector.fromArray(F, out, o), a1 = FloatVector.fromArray(F, out, o + 16);
+        FloatVector a2 = FloatVector.fromArray(F, out, o + 32), a3 = FloatVector.fromArray(F, out, o + 48);
+        FloatVector a4 = FloatVector.fromArray(F, out, o + 64), a5 = FloatVector.fromArray(F, out, o + 80);
+        FloatVector a6 = FloatVector.fromArray(F, out, o + 96), a7 = FloatVector.fromArray(F, out, o + 112);
+        FloatVector a8 = FloatVector.fromArray(F, out, o + 128), a9 = FloatVector.fromArray(F, out, o + 144);
+        FloatVector a10 = FloatVector.fromArray(F, out, o + 160), a11 = FloatVector.fromArray(F, out, o + 176);
+        FloatVector a12 = FloatVector.fromArray(F, out, o + 192), a13 = FloatVector.fromArray(F, out, o + 208);
+        FloatVector a14 = FloatVector.fromArray(F, out, o + 224), a15 = FloatVector.fromArray(F, out, o + 240);
+        FloatVector p0 = a0.blend(a1, TAKE8).add(PICK8.selectFrom(a0, a1));
+        FloatVector p1 = a2.blend(a3, TAKE8).add(PICK8.selectFrom(a2, a3));
+        FloatVector p2 = a4.blend(a5, TAKE8).add(PICK8.selectFrom(a4, a5));
+        FloatVector p3 = a6.blend(a7, TAKE8).add(PICK8.selectFrom(a6, a7));
+        FloatVector p4 = a8.blend(a9, TAKE8).add(PICK8.selectFrom(a8, a9));
+        FloatVector p5 = a10.blend(a11, TAKE8).add(PICK8.selectFrom(a10, a11));
+        FloatVector p6 = a12.blend(a13, TAKE8).add(PICK8.selectFrom(a12, a13));
+        FloatVector p7 = a14.blend(a15, TAKE8).add(PICK8.selectFrom(a14, a15));
         FloatVector q0 = p0.blend(p1, TAKE4).add(PICK4.selectFrom(p0, p1));
         FloatVector q1 = p2.blend(p3, TAKE4).add(PICK4.selectFrom(p2, p3));
         FloatVector q2 = p4.blend(p5, TAKE4).add(PICK4.selectFrom(p4, p5));
@@ -51,8 +64,14 @@ final class LaneFolds {
 
     /** {@code out[o .. o + 8)} = the lane sums of the 8 accumulators in {@code out[o .. o + 128)} (the eight-row decode kernels). */
     static void sumEight(float[] out, int o) {
-        FloatVector p0 = pair(out, o, 0, 1), p1 = pair(out, o, 2, 3);
-        FloatVector p2 = pair(out, o, 4, 5), p3 = pair(out, o, 6, 7);
+        FloatVector a0 = FloatVector.fromArray(F, out, o), a1 = FloatVector.fromArray(F, out, o + 16);
+        FloatVector a2 = FloatVector.fromArray(F, out, o + 32), a3 = FloatVector.fromArray(F, out, o + 48);
+        FloatVector a4 = FloatVector.fromArray(F, out, o + 64), a5 = FloatVector.fromArray(F, out, o + 80);
+        FloatVector a6 = FloatVector.fromArray(F, out, o + 96), a7 = FloatVector.fromArray(F, out, o + 112);
+        FloatVector p0 = a0.blend(a1, TAKE8).add(PICK8.selectFrom(a0, a1));
+        FloatVector p1 = a2.blend(a3, TAKE8).add(PICK8.selectFrom(a2, a3));
+        FloatVector p2 = a4.blend(a5, TAKE8).add(PICK8.selectFrom(a4, a5));
+        FloatVector p3 = a6.blend(a7, TAKE8).add(PICK8.selectFrom(a6, a7));
         FloatVector q0 = p0.blend(p1, TAKE4).add(PICK4.selectFrom(p0, p1));
         FloatVector q1 = p2.blend(p3, TAKE4).add(PICK4.selectFrom(p2, p3));
         FloatVector u = q0.blend(q1, TAKE2).add(PICK2.selectFrom(q0, q1));
@@ -61,19 +80,13 @@ final class LaneFolds {
 
     /** {@code out[o .. o + 4)} = the lane sums of the 4 accumulators in {@code out[o .. o + 64)}. */
     static void sumFour(float[] out, int o) {
-        FloatVector p0 = pair(out, o, 0, 1), p1 = pair(out, o, 2, 3);
+        FloatVector a0 = FloatVector.fromArray(F, out, o), a1 = FloatVector.fromArray(F, out, o + 16);
+        FloatVector a2 = FloatVector.fromArray(F, out, o + 32), a3 = FloatVector.fromArray(F, out, o + 48);
+        FloatVector p0 = a0.blend(a1, TAKE8).add(PICK8.selectFrom(a0, a1));
+        FloatVector p1 = a2.blend(a3, TAKE8).add(PICK8.selectFrom(a2, a3));
         FloatVector q = p0.blend(p1, TAKE4).add(PICK4.selectFrom(p0, p1));
         q = q.add(q.rearrange(SWAP2));
         q.add(q.rearrange(SWAP1)).rearrange(FOUR_IN_ORDER).intoArray(out, o);
-    }
-
-    /**
-     * Accumulators {@code a} and {@code b} of {@code out[o ..]}, folded together at distance 8 (the mask and index
-     * vector are constants here, not arguments: compiled on its own, a method sees arguments as unknown objects).
-     */
-    private static FloatVector pair(float[] out, int o, int a, int b) {
-        FloatVector x = FloatVector.fromArray(F, out, o + 16 * a), y = FloatVector.fromArray(F, out, o + 16 * b);
-        return x.blend(y, TAKE8).add(PICK8.selectFrom(x, y));
     }
 
     private static VectorMask<Float> take(int k) {
