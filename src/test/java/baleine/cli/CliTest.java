@@ -138,12 +138,30 @@ class CliTest {
                 "deepseek-v2-lite-shape-q4_0.gguf", "deepseek-v2-lite-shape-q4_k.gguf", "qwen2-1.5b-shape-q4_0.gguf", "qwen2-1.5b-shape-q4_k.gguf");
         assertThat(BenchSuiteCommand.choose(null)).isEqualTo(BenchSuiteCommand.ENTRIES);
         assertThatThrownBy(() -> BenchSuiteCommand.choose(List.of("qwen2-1.5b-shape", "FP8"))).hasMessageContaining("matches no bench model");
+        Run retries = run("bench-suite", "--dir", dir.resolve("suite").toString(), "--retries", "-1");
+        assertThat(retries.exit()).isNotZero();
+        assertThat(retries.err()).contains("--retries and --warmup >= 0").doesNotContain("\tat ");
         Run suiteMemory = run("bench-suite", "--dir", dir.resolve("suite").toString(), "--memory", "swap");
         assertThat(suiteMemory.err()).contains("unknown memory mode 'swap'");
         assertThat(dir.resolve("suite")).doesNotExist(); // refused before its directory or any bench model is written
         Run conformance = run("conformance", dir.toString());
         assertThat(conformance.exit()).isNotZero();
         assertThat(conformance.err()).contains("no manifest.json");
+    }
+
+    @Test
+    void benchSuiteMeasuresAgainWhatRanBoxedOrInASlowSpellAndShowsTheBestRun() {
+        var clean = new BenchSuiteCommand.Result("qwen2-1.5b-shape", "Q4_0", new double[]{1}, new double[]{2}, new double[]{3}, null, 1L, 9_400L);
+        var boxed = new BenchSuiteCommand.Result("qwen2-1.5b-shape", "Q4_0", new double[]{1}, new double[]{2}, new double[]{3}, null, 1L, 8_788_414L);
+        var slow = new BenchSuiteCommand.Attempt(clean, 72e9, 41e9); // the bandwidth fell during (or right after) the run
+        var steady = new BenchSuiteCommand.Attempt(clean, 66e9, 70e9);
+        var fastButBoxed = new BenchSuiteCommand.Attempt(boxed, 75e9, 76e9);
+        assertThat(slow.suspect(76e9)).isTrue(); // 41 < 80% of 76
+        assertThat(steady.suspect(76e9)).isFalse();
+        assertThat(fastButBoxed.suspect(76e9)).isTrue();
+        assertThat(BenchSuiteCommand.pick(List.of(slow, fastButBoxed, steady))).isSameAs(steady);
+        assertThat(BenchSuiteCommand.pick(List.of(fastButBoxed, slow))).isSameAs(slow); // unboxed first, even if slower
+        assertThat(steady.high()).isEqualTo(70e9); // the roofline's bandwidth: the higher of the two around the run
     }
 
     @Test
