@@ -51,34 +51,45 @@ final class BenchSuiteCommand implements Callable<Integer> {
         }
     }
 
-    /** One run of a model in its own JVM, with the bandwidth measured just before and just after it. */
-    record Attempt(Result result, double before, double after) {
+    /** The machine's speed at one moment: two threads' memory read bandwidth (bytes/s) and integer arithmetic (steps/s). */
+    record Speed(double bandwidth, double compute) {
+        Speed max(Speed o) {
+            return new Speed(Math.max(bandwidth, o.bandwidth), Math.max(compute, o.compute));
+        }
+    }
+
+    /** One run of a model in its own JVM, with the machine's speed measured just before and just after it. */
+    record Attempt(Result result, Speed before, Speed after) {
         boolean boxed() {
             return result.allocatedPerToken() > BenchCommand.BOXED_BYTES_PER_TOKEN;
         }
 
-        /** The machine's speed during the run, as far as it shows: a slow spell dips either measurement. */
-        double low() {
-            return Math.min(before, after);
+        /**
+         * How fast the machine ran around this run, against the best of the suite: the lowest of the four
+         * measurements' shares of their best (a slow spell dips one of them, memory or CPU time).
+         */
+        double share(Speed best) {
+            return Math.min(Math.min(before.bandwidth(), after.bandwidth()) / best.bandwidth(),
+                    Math.min(before.compute(), after.compute()) / best.compute());
         }
 
-        /** What bounds the row's decoding: the higher of the two (one measurement at the end put a BF16 row at 114%). */
-        double high() {
-            return Math.max(before, after);
+        /** What bounds the row's decoding: the higher bandwidth of the two (one measurement at the end put a BF16 row at 114%). */
+        double bandwidth() {
+            return Math.max(before.bandwidth(), after.bandwidth());
         }
 
-        /** Whether to measure the model again: boxed, or run while the bandwidth was below 80% of the best seen. */
-        boolean suspect(double best) {
-            return boxed() || low() < SLOW_SPELL * best;
+        /** Whether to measure the model again: boxed, or run while the machine was below 80% of its best. */
+        boolean suspect(Speed best) {
+            return boxed() || share(best) < SLOW_SPELL;
         }
     }
 
-    /** A run whose surrounding bandwidth fell below this fraction of the suite's best ran in a slow spell of the machine. */
+    /** A run around which the machine measured below this share of its best in the suite ran in a slow spell. */
     static final double SLOW_SPELL = 0.8;
 
-    /** The attempt the table shows: unboxed first, then the most bandwidth around it. */
-    static Attempt pick(List<Attempt> attempts) {
-        return attempts.stream().max(Comparator.comparing((Attempt a) -> !a.boxed()).thenComparingDouble(Attempt::low)).orElseThrow();
+    /** The attempt the table shows: unboxed first, then the one the machine ran fastest around. */
+    static Attempt pick(List<Attempt> attempts, Speed best) {
+        return attempts.stream().max(Comparator.comparing((Attempt a) -> !a.boxed()).thenComparingDouble(a -> a.share(best))).orElseThrow();
     }
 
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -113,9 +124,9 @@ final class BenchSuiteCommand implements Callable<Integer> {
     @Option(names = "--depth", defaultValue = "4096", description = "context depth for the MoE Q8_0 long-context decode test (0 skips it; default ${DEFAULT-VALUE})")
     int depth;
 
-    @Option(names = "--retries", defaultValue = "1", description = "measure a model again, up to this many times, when the memory bandwidth around its run fell below "
-            + "80% of the best this suite measured (a slow spell of the machine) or its decoding compiled boxed; the table keeps the run with the most "
-            + "bandwidth around it, unboxed first (default ${DEFAULT-VALUE}; 0: never)")
+    @Option(names = "--retries", defaultValue = "1", description = "measure a model again, up to this many times, when the machine's memory bandwidth or "
+            + "arithmetic around its run fell below 80% of the best this suite measured (a slow spell) or its decoding compiled boxed; the table keeps "
+            + "the unboxed run the machine ran fastest around (default ${DEFAULT-VALUE}; 0: never)")
     int retries;
 
     /** Set in the JVM started per model: measure the models named here and print each result as a JSON line. */
@@ -171,27 +182,29 @@ final class BenchSuiteCommand implements Callable<Integer> {
         }
         // the bandwidth is measured here, not in the models' JVMs (a vector loop compiled before the kernels can change
         // how C2 compiles them), before the first model and after each: the VM's bandwidth moves by half from one phase
-        // to the next, within minutes. A model whose run was boxed, or ran in a slow spell (seen in the bandwidth around
-        // it), is measured again after all the others, up to --retries times (in four suite runs in a row at least one
-        // row fell in a slow spell)
+        // to the next, within minutes. A model whose run was boxed, or ran in a slow spell (a dip of the bandwidth or of
+        // the arithmetic measured around it: a spell can take CPU time and leave the bandwidth), is measured again after
+        // all the others, up to --retries times (in four suite runs in a row at least one row fell in a slow spell)
         List<List<Attempt>> attempts = new ArrayList<>();
-        double last = twoThreadBandwidth(), best = last;
+        Speed last = speed(), best = last;
         for (int round = 0; round <= retries; round++) {
             for (int i = 0; i < chosen.size(); i++) {
                 if (round == 0) {
                     attempts.add(new ArrayList<>());
-                } else if (!pick(attempts.get(i)).suspect(best)) {
+                } else if (!pick(attempts.get(i), best).suspect(best)) {
                     continue;
                 }
                 Result r = measureInOwnJvm(models, chosen.get(i));
-                double after = twoThreadBandwidth();
+                Speed after = speed();
                 attempts.get(i).add(new Attempt(r, last, after));
                 last = after;
-                best = Math.max(best, after);
+                best = best.max(after);
             }
         }
-        List<Result> results = attempts.stream().map(a -> pick(a).result()).toList();
-        double[] bandwidth = attempts.stream().mapToDouble(a -> pick(a).high()).toArray();
+        Speed fastest = best;
+        List<Attempt> shown = attempts.stream().map(a -> pick(a, fastest)).toList();
+        List<Result> results = shown.stream().map(Attempt::result).toList();
+        double[] bandwidth = shown.stream().mapToDouble(Attempt::bandwidth).toArray();
         System.out.printf("Memory read bandwidth (2 threads), the higher of two measurements around each model: %s GB/s; each row's roofline uses its own. tok/s, "
                 + "mean ± stddev of %d repetitions; llama.cpp anchors and (in parentheses) Baleine's mean over the anchor range's midpoint.%n%n",
                 range(Arrays.stream(bandwidth).map(b -> b / 1e9).toArray()), reps);
@@ -217,10 +230,9 @@ final class BenchSuiteCommand implements Callable<Integer> {
         for (List<Attempt> a : attempts) {
             if (a.size() > 1) {
                 Result r = a.getFirst().result();
-                System.out.printf("%n%s %s measured %d times (bandwidth around each run, the lower of the two: %s GB/s%s); the table shows the run at %.1f.%n",
-                        r.entry().label(), r.type(), a.size(), String.join(", ", a.stream().map(t -> String.format("%.1f", t.low() / 1e9)).toList()),
-                        a.stream().anyMatch(Attempt::boxed) ? "; boxed: " + String.join(", ", a.stream().filter(Attempt::boxed)
-                                .map(t -> String.format("%.1f", t.low() / 1e9)).toList()) : "", pick(a).low() / 1e9);
+                System.out.printf("%n%s %s measured %d times (the machine around each run, its slower measurement against the suite's best: %s); the table shows run %d.%n",
+                        r.entry().label(), r.type(), a.size(), String.join(", ", a.stream().map(t -> String.format("%.0f%%%s", 100 * t.share(fastest),
+                                t.boxed() ? " (boxed)" : "")).toList()), a.indexOf(pick(a, fastest)) + 1);
             }
         }
         for (Result r : results) {
@@ -229,13 +241,37 @@ final class BenchSuiteCommand implements Callable<Integer> {
         return 0;
     }
 
-    private static double twoThreadBandwidth() {
+    /** Two threads' memory read bandwidth and integer arithmetic, now. */
+    private static Speed speed() {
         try {
             Parallel.setThreads(2);
-            return MemoryBandwidth.measure(1L << 30, 3);
+            return new Speed(MemoryBandwidth.measure(1L << 30, 3), compute());
         } finally {
             Parallel.setThreads(Runtime.getRuntime().availableProcessors());
         }
+    }
+
+    private static final long COMPUTE_STEPS = 50_000_000;
+
+    /** Xorshift steps per second on every thread at once, best of three passes: the CPU time the machine gives. */
+    static double compute() {
+        long[] state = new long[Parallel.threads()];
+        double best = 0;
+        for (int pass = 0; pass < 3; pass++) {
+            long t0 = System.nanoTime();
+            Parallel.forEach(state.length, t -> state[t] = xorshift(state[t] + t + 1, COMPUTE_STEPS));
+            best = Math.max(best, state.length * COMPUTE_STEPS / ((System.nanoTime() - t0) / 1e9));
+        }
+        return best;
+    }
+
+    private static long xorshift(long x, long steps) {
+        for (long i = 0; i < steps; i++) {
+            x ^= x << 13;
+            x ^= x >>> 7;
+            x ^= x << 17;
+        }
+        return x;
     }
 
     /** "low–high" of {@code values} to one decimal, or the one value when they all round alike. */

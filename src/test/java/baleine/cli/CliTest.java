@@ -15,6 +15,7 @@ import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
 
 /** Drives the real command line in-process, capturing what a user would see. */
 class CliTest {
@@ -153,15 +154,20 @@ class CliTest {
     void benchSuiteMeasuresAgainWhatRanBoxedOrInASlowSpellAndShowsTheBestRun() {
         var clean = new BenchSuiteCommand.Result("qwen2-1.5b-shape", "Q4_0", new double[]{1}, new double[]{2}, new double[]{3}, null, 1L, 9_400L);
         var boxed = new BenchSuiteCommand.Result("qwen2-1.5b-shape", "Q4_0", new double[]{1}, new double[]{2}, new double[]{3}, null, 1L, 8_788_414L);
-        var slow = new BenchSuiteCommand.Attempt(clean, 72e9, 41e9); // the bandwidth fell during (or right after) the run
-        var steady = new BenchSuiteCommand.Attempt(clean, 66e9, 70e9);
-        var fastButBoxed = new BenchSuiteCommand.Attempt(boxed, 75e9, 76e9);
-        assertThat(slow.suspect(76e9)).isTrue(); // 41 < 80% of 76
-        assertThat(steady.suspect(76e9)).isFalse();
-        assertThat(fastButBoxed.suspect(76e9)).isTrue();
-        assertThat(BenchSuiteCommand.pick(List.of(slow, fastButBoxed, steady))).isSameAs(steady);
-        assertThat(BenchSuiteCommand.pick(List.of(fastButBoxed, slow))).isSameAs(slow); // unboxed first, even if slower
-        assertThat(steady.high()).isEqualTo(70e9); // the roofline's bandwidth: the higher of the two around the run
+        var best = new BenchSuiteCommand.Speed(76e9, 2e9);
+        var slowMemory = new BenchSuiteCommand.Attempt(clean, new BenchSuiteCommand.Speed(72e9, 2e9), new BenchSuiteCommand.Speed(41e9, 2e9));
+        var slowCpu = new BenchSuiteCommand.Attempt(clean, new BenchSuiteCommand.Speed(75e9, 1.1e9), new BenchSuiteCommand.Speed(74e9, 2e9));
+        var steady = new BenchSuiteCommand.Attempt(clean, new BenchSuiteCommand.Speed(66e9, 1.9e9), new BenchSuiteCommand.Speed(70e9, 2e9));
+        var fastButBoxed = new BenchSuiteCommand.Attempt(boxed, best, best);
+        assertThat(slowMemory.suspect(best)).isTrue(); // 41 < 80% of 76
+        assertThat(slowCpu.suspect(best)).isTrue(); // the bandwidth held, the arithmetic ran at 55%
+        assertThat(steady.suspect(best)).isFalse();
+        assertThat(steady.share(best)).isCloseTo(66.0 / 76, within(1e-9));
+        assertThat(fastButBoxed.suspect(best)).isTrue();
+        assertThat(BenchSuiteCommand.pick(List.of(slowMemory, fastButBoxed, steady, slowCpu), best)).isSameAs(steady);
+        assertThat(BenchSuiteCommand.pick(List.of(fastButBoxed, slowCpu), best)).isSameAs(slowCpu); // unboxed first, even if slower
+        assertThat(steady.bandwidth()).isEqualTo(70e9); // the roofline's bandwidth: the higher of the two around the run
+        assertThat(new BenchSuiteCommand.Speed(1, 5).max(new BenchSuiteCommand.Speed(3, 2))).isEqualTo(new BenchSuiteCommand.Speed(3, 5));
     }
 
     @Test
