@@ -254,7 +254,7 @@ final class BenchSuiteCommand implements Callable<Integer> {
     private static final long COMPUTE_STEPS = 50_000_000;
 
     /** Xorshift steps per second on every thread at once, best of three passes: the CPU time the machine gives. */
-    static double compute() {
+    private static double compute() {
         long[] state = new long[Parallel.threads()];
         double best = 0;
         for (int pass = 0; pass < 3; pass++) {
