@@ -92,6 +92,11 @@ final class BenchSuiteCommand implements Callable<Integer> {
         return attempts.stream().max(Comparator.comparing((Attempt a) -> !a.boxed()).thenComparingDouble(a -> a.share(best))).orElseThrow();
     }
 
+    /** The table's type cell: the type, starred when even the run shown ran in a slow spell. */
+    static String typeCell(Attempt shown, Speed best) {
+        return shown.result().type() + (shown.share(best) < SLOW_SPELL ? " *" : "");
+    }
+
     private static final ObjectMapper JSON = new ObjectMapper();
 
     static final List<Entry> ENTRIES = List.of(
@@ -214,7 +219,7 @@ final class BenchSuiteCommand implements Callable<Integer> {
         for (int i = 0; i < results.size(); i++) {
             Result r = results.get(i);
             double roofline = bandwidth[i] / r.decodeBytes();
-            System.out.printf("| %s | %s | %s | %s | %s | %s | %s | %s | %.0f%% of %.1f | %s |%n", r.entry().label(), r.type(),
+            System.out.printf("| %s | %s | %s | %s | %s | %s | %s | %s | %.0f%% of %.1f | %s |%n", r.entry().label(), typeCell(shown.get(i), fastest),
                     cell(r.pp()), anchor(r.entry().pp64(), r.pp()), cell(r.tg()), anchor(r.entry().tg32(), r.tg()),
                     cell(r.tg1()), anchor(r.entry().tg32OneThread(), r.tg1()), 100 * BenchCommand.mean(r.tg()) / roofline, roofline,
                     InfoCommand.bytes(r.allocatedPerToken()));
@@ -226,6 +231,9 @@ final class BenchSuiteCommand implements Callable<Integer> {
         if (!depthNote.isEmpty()) {
             System.out.println();
             System.out.println(depthNote);
+        }
+        if (shown.stream().anyMatch(a -> a.share(fastest) < SLOW_SPELL)) {
+            System.out.printf("%n* measured while the machine ran below %.0f%% of its best in this suite (a slow spell): not representative.%n", 100 * SLOW_SPELL);
         }
         for (List<Attempt> a : attempts) {
             if (a.size() > 1) {

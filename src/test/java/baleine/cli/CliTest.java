@@ -168,6 +168,8 @@ class CliTest {
         assertThat(BenchSuiteCommand.pick(List.of(fastButBoxed, slowCpu), best)).isSameAs(slowCpu); // unboxed first, even if slower
         assertThat(steady.bandwidth()).isEqualTo(70e9); // the roofline's bandwidth: the higher of the two around the run
         assertThat(new BenchSuiteCommand.Speed(1, 5).max(new BenchSuiteCommand.Speed(3, 2))).isEqualTo(new BenchSuiteCommand.Speed(3, 5));
+        assertThat(BenchSuiteCommand.typeCell(steady, best)).isEqualTo("Q4_0");
+        assertThat(BenchSuiteCommand.typeCell(slowCpu, best)).isEqualTo("Q4_0 *"); // still slow after the retries: marked
     }
 
     @Test
