@@ -292,11 +292,16 @@ final class BenchCommand implements Callable<Integer> {
      * Heap per token above which a run's kernels were compiled with boxed vectors: they need 5-45 KiB; a boxed softmax
      * took 580-870 KiB, boxed weight kernels 2.5 MiB to 1.3 GiB (the README's JIT caveat).
      */
-    static final long BOXED_BYTES_PER_TOKEN = 512L << 10;
+    private static final long BOXED_BYTES_PER_TOKEN = 512L << 10;
+
+    /** Whether a test's heap per token says C2 boxed a kernel's vectors. */
+    static boolean boxed(long bytesPerToken) {
+        return bytesPerToken > BOXED_BYTES_PER_TOKEN;
+    }
 
     /** A warning for a test (named {@code what}) whose heap per token says C2 boxed a kernel's vectors, or empty. */
     static Optional<String> boxedWarning(String what, long bytesPerToken) {
-        return bytesPerToken <= BOXED_BYTES_PER_TOKEN ? Optional.empty() : Optional.of(String.format(
+        return !boxed(bytesPerToken) ? Optional.empty() : Optional.of(String.format(
                 "warning: %s allocated %s of heap per token where the kernels need a few KiB: the JIT compiled a kernel with its "
                         + "vectors boxed (the README's \"JIT caveat\"), so its speed is not representative; run it again",
                 what, InfoCommand.bytes(bytesPerToken)));

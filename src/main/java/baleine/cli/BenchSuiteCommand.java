@@ -61,7 +61,7 @@ final class BenchSuiteCommand implements Callable<Integer> {
     /** One run of a model in its own JVM, with the machine's speed measured just before and just after it. */
     record Attempt(Result result, Speed before, Speed after) {
         boolean boxed() {
-            return result.allocatedPerToken() > BenchCommand.BOXED_BYTES_PER_TOKEN;
+            return BenchCommand.boxed(result.allocatedPerToken());
         }
 
         /**
