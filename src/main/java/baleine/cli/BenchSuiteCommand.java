@@ -130,7 +130,7 @@ final class BenchSuiteCommand implements Callable<Integer> {
     int depth;
 
     @Option(names = "--retries", defaultValue = "1", description = "measure a model again, up to this many times, when the machine's memory bandwidth or "
-            + "arithmetic around its run fell below 80% of the best this suite measured (a slow spell) or its decoding compiled boxed; the table keeps "
+            + "arithmetic around its run fell below 80%% of the best this suite measured (a slow spell) or its decoding compiled boxed; the table keeps "
             + "the unboxed run the machine ran fastest around (default ${DEFAULT-VALUE}; 0: never)")
     int retries;
 

@@ -213,6 +213,15 @@ class CliTest {
     }
 
     @Test
+    void everyCommandsHelpRendersWithoutFormatWarnings() { // a bare '%' in a description made picocli warn and print it raw
+        for (String command : Main.commandLine().getSubcommands().keySet()) {
+            Run help = run(command, "--help");
+            assertThat(help.exit()).as(command).isZero();
+            assertThat(help.err()).as(command).doesNotContain("WARN");
+        }
+    }
+
+    @Test
     void cacheMemorySizesParse() {
         assertThat(ServeCommand.bytes("512M")).isEqualTo(512L << 20);
         assertThat(ServeCommand.bytes("4G")).isEqualTo(4L << 30);
