@@ -33,8 +33,9 @@ import java.util.concurrent.Callable;
  * model's (Qwen Q8_0 after the V2-Lite models: pp64 357, tg32 59, one thread 23 tok/s; alone 412, 76, 43).
  */
 @Command(name = "bench-suite", description = {
-        "Write the bench models (random weights, real shapes, 4 layers) where missing, bench them all and print",
-        "the performance table: Baleine's pp64 / tg32 next to llama.cpp's anchors, and the decode roofline."})
+        "Bench every bench model and print the performance table (pp64 / tg32 next to llama.cpp's anchors).",
+        "Writes the bench models (random weights, real shapes, 4 layers) where missing; the table also gives each",
+        "row's decode roofline."})
 final class BenchSuiteCommand implements Callable<Integer> {
     /** One bench model; llama.cpp's anchors as [low, high] tokens/s, null where the issue gives none. */
     record Entry(String label, String preset, String type, double[] pp64, double[] tg32, double[] tg32OneThread) {

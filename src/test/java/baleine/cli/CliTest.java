@@ -213,11 +213,14 @@ class CliTest {
     }
 
     @Test
-    void everyCommandsHelpRendersWithoutFormatWarnings() { // a bare '%' in a description made picocli warn and print it raw
-        for (String command : Main.commandLine().getSubcommands().keySet()) {
+    void everyCommandsHelpRendersWithoutFormatWarningsAndItsSummaryIsASentence() {
+        for (var entry : Main.commandLine().getSubcommands().entrySet()) {
+            String command = entry.getKey();
             Run help = run(command, "--help");
             assertThat(help.exit()).as(command).isZero();
-            assertThat(help.err()).as(command).doesNotContain("WARN");
+            assertThat(help.err()).as(command).doesNotContain("WARN"); // a bare '%' made picocli warn and print it raw
+            // the command list shows only a description's first line
+            assertThat(entry.getValue().getCommandSpec().usageMessage().description()[0]).as(command).endsWith(".");
         }
     }
 
