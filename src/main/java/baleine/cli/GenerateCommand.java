@@ -8,6 +8,7 @@ import baleine.generation.SamplingParams;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 
 import java.io.IOException;
 import java.io.PrintStream;
@@ -23,7 +24,10 @@ final class GenerateCommand implements Callable<Integer> {
     @Mixin
     SamplingOptions sampling;
 
-    @Option(names = {"-p", "--prompt"}, required = true, description = "the prompt; '-' reads it from stdin")
+    @Parameters(index = "1", arity = "0..1", paramLabel = "PROMPT", description = "the prompt (or -p); '-' reads it from stdin")
+    String promptArgument;
+
+    @Option(names = {"-p", "--prompt"}, description = "the prompt, as an option (llama.cpp's spelling); '-' reads it from stdin")
     String prompt;
 
     @Option(names = "--system", description = "system prompt")
@@ -43,7 +47,13 @@ final class GenerateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        String text = prompt.equals("-") ? new String(System.in.readAllBytes(), StandardCharsets.UTF_8) : prompt;
+        String given = modelOptions.positionalPrompt(promptArgument);
+        if ((given == null) == (prompt == null)) {
+            throw new IllegalArgumentException(given == null ? "give a prompt: baleine generate MODEL \"PROMPT\" (or -p PROMPT; '-' reads stdin)"
+                    : "give the prompt once: after MODEL or with -p, not both");
+        }
+        given = given != null ? given : prompt;
+        String text = given.equals("-") ? new String(System.in.readAllBytes(), StandardCharsets.UTF_8) : given;
         PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
         try (Baleine model = modelOptions.load()) {
             SamplingParams params = sampling.apply(model.defaults()).validate(model.model().vocabSize());

@@ -82,6 +82,18 @@ final class ModelOptions {
     @Option(names = "--pull", description = "download MODEL (owner/name[:QUANT]) from the Hugging Face hub first if it is not cached")
     boolean pull;
 
+    /**
+     * The prompt given as a positional argument: {@code positional} (after MODEL), or with {@code --demo}, where no
+     * MODEL is given, the argument picocli took for MODEL (which then no longer names one). Null when there is none.
+     */
+    String positionalPrompt(String positional) {
+        if (positional == null && demo && model != null) {
+            positional = model;
+            model = null;
+        }
+        return positional;
+    }
+
     Baleine load() {
         if (demo == (model != null)) {
             throw new IllegalArgumentException(demo ? "give either MODEL or --demo, not both" : "give a MODEL (file, directory or owner/name) or --demo");

@@ -8,6 +8,7 @@ import baleine.generation.SamplingParams;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 import sun.misc.Signal;
 
 import java.io.BufferedReader;
@@ -17,13 +18,17 @@ import java.nio.charset.StandardCharsets;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicReference;
 
-@Command(name = "run", description = "Chat with a model in the terminal. Type /help for commands; Ctrl-C stops an answer.")
+@Command(name = "run", description = {"Chat with a model in the terminal. Type /help for commands; Ctrl-C stops an answer.",
+        "With a PROMPT after MODEL: answer it and exit (as 'ollama run MODEL PROMPT')."})
 final class RunCommand implements Callable<Integer> {
     @Mixin
     ModelOptions modelOptions;
 
     @Mixin
     SamplingOptions sampling;
+
+    @Parameters(index = "1", arity = "0..1", paramLabel = "PROMPT", description = "one message to answer before leaving, instead of a chat")
+    String promptArgument;
 
     @Option(names = "--system", description = "system prompt")
     String system;
@@ -45,10 +50,14 @@ final class RunCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
+        String once = modelOptions.positionalPrompt(promptArgument);
         try (Baleine model = modelOptions.load()) {
             params = sampling.apply(model.defaults()).validate(model.model().vocabSize());
             Conversation chat = newChat(model);
             installInterruptHandler(out);
+            if (once != null) {
+                return answer(chat, once, out) ? 0 : 1;
+            }
             BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
             out.println("Chatting with " + model.name() + ". Type /help for commands, /bye to leave.");
             while (true) {
@@ -83,7 +92,8 @@ final class RunCommand implements Callable<Integer> {
         return c;
     }
 
-    private void answer(Conversation chat, String line, PrintStream out) {
+    /** Answers one message; false (the error printed) when generation failed. */
+    private boolean answer(Conversation chat, String line, PrintStream out) {
         GenerationListener listener = new ConsoleListener(out, out, hideThinking);
         answering.set(chat);
         try {
@@ -93,9 +103,11 @@ final class RunCommand implements Callable<Integer> {
                 out.println("(interrupted)");
             }
             out.println(Terminal.dim(r.timingSummary()));
+            return true;
         } catch (RuntimeException e) {
             out.println();
             out.println("error: " + e.getMessage());
+            return false;
         } finally {
             answering.set(null);
         }

@@ -23,6 +23,30 @@ class ChatCliTest {
     }
 
     @Test
+    void thePromptCanFollowTheModelAsOllamaTakesIt() {
+        CliTest.Run option = CliTest.run("generate", "--demo", "-p", "Hello", "-n", "6", "--seed", "3", "--no-think");
+        CliTest.Run positional = CliTest.run("generate", "--demo", "Hello", "-n", "6", "--seed", "3", "--no-think");
+        assertThat(positional.exit()).as(positional.err()).isZero();
+        assertThat(positional.out()).isNotBlank().isEqualTo(option.out());
+        CliTest.Run both = CliTest.run("generate", "--demo", "-p", "Hello", "Hello");
+        assertThat(both.exit()).isNotZero();
+        assertThat(both.err()).contains("error: give the prompt once: after MODEL or with -p, not both");
+        CliTest.Run none = CliTest.run("generate", "--demo");
+        assertThat(none.exit()).isNotZero();
+        assertThat(none.err()).contains("error: give a prompt: baleine generate MODEL \"PROMPT\"");
+        InputStream old = System.in;
+        try {
+            System.setIn(new ByteArrayInputStream("Again\n/bye\n".getBytes(StandardCharsets.UTF_8))); // not read: one answer, then out
+            CliTest.Run once = CliTest.run("run", "--demo", "Hello", "-n", "6", "--seed", "3");
+            assertThat(once.exit()).as(once.err()).isZero();
+            assertThat(once.out()).doesNotContain("Chatting with", ">>>");
+            assertThat(once.out().lines().filter(l -> l.contains("generation: 6 tokens")).count()).isEqualTo(1);
+        } finally {
+            System.setIn(old);
+        }
+    }
+
+    @Test
     void generateSendsReasoningToStderrAndCanHideIt() {
         CliTest.Run shown = CliTest.run("generate", "--demo", "-p", "Hi", "-n", "8", "--seed", "1", "--verbose");
         assertThat(shown.exit()).isZero();
