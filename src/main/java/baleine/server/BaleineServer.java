@@ -182,8 +182,16 @@ public final class BaleineServer implements AutoCloseable {
             }
             return n;
         } catch (JsonProcessingException e) {
-            throw ApiException.badRequest("malformed JSON: " + e.getOriginalMessage());
+            throw ApiException.badRequest(malformed(e));
         }
+    }
+
+    /** Jackson's reason and where, without its notes on the parser's source (which name internals, not the body). */
+    static String malformed(JsonProcessingException e) {
+        String reason = e.getOriginalMessage().replaceAll("\\s*\\(start marker at \\[Source:[^]]*][^)]*\\)", "");
+        var at = e.getLocation();
+        return "malformed JSON" + (at != null && at.getLineNr() > 0 ? " at line " + at.getLineNr() + ", column " + at.getColumnNr() : "")
+                + ": " + reason;
     }
 
     private void generate(HttpExchange ex, boolean chat) throws IOException {

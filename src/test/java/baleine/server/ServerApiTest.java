@@ -106,7 +106,8 @@ class ServerApiTest {
 
     @Test
     void everyErrorPathHasItsStatusAndAnErrorBody() {
-        assertError(f.post("/v1/chat/completions", "{\"messages\": ["), 400, "malformed JSON");
+        assertError(f.post("/v1/chat/completions", "{\"messages\": ["), 400, "malformed JSON at line 1, column 15: Unexpected end-of-input");
+        assertThat(f.post("/v1/chat/completions", "{\"messages\": [").body()).doesNotContain("Source", "StreamReadFeature");
         assertError(f.post("/v1/chat/completions", "[1,2]"), 400, "JSON object");
         assertError(f.post("/v1/chat/completions", chat("x", "\"top_p\":1.5")), 422, "top_p");
         assertError(f.post("/v1/chat/completions", chat("x", "\"temperature\":\"hot\"")), 422, "temperature must be a number");
