@@ -38,6 +38,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * }</pre>
  */
 public final class Baleine implements AutoCloseable {
+    /** This release's version, as the CLI, the server and the hub client report it. */
+    public static final String VERSION = "0.1.0";
+
     private final DecoderModel model;
     private final TokenizerConfig tokenizer;
     private final Optional<ChatTemplate> template;

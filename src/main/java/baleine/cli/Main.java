@@ -1,12 +1,13 @@
 package baleine.cli;
 
+import baleine.api.Baleine;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 import java.io.PrintWriter;
 
 /** The {@code baleine} command line. */
-@Command(name = "baleine", mixinStandardHelpOptions = true, version = "baleine 0.1.0",
+@Command(name = "baleine", mixinStandardHelpOptions = true, version = "baleine " + Baleine.VERSION,
         description = "DeepSeek models on the JVM.",
         subcommands = {RunCommand.class, GenerateCommand.class, ServeCommand.class, PullCommand.class, ListCommand.class,
                 ShowCommand.class, RmCommand.class, PsCommand.class, BenchCommand.class, BenchSuiteCommand.class, LoadTestCommand.class, InfoCommand.class, ConformanceCommand.class, WriteRandomCommand.class,

@@ -1,5 +1,6 @@
 package baleine.hub;
 
+import baleine.api.Baleine;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
@@ -130,7 +131,7 @@ public final class HubClient {
 
     private HttpRequest.Builder request(URI uri, String method) {
         HttpRequest.Builder b = HttpRequest.newBuilder(uri).method(method, HttpRequest.BodyPublishers.noBody())
-                .header("User-Agent", "baleine/0.1.0");
+                .header("User-Agent", "baleine/" + Baleine.VERSION);
         if (token != null && sameHost(uri)) {
             b.header("Authorization", "Bearer " + token);
         }

@@ -88,9 +88,11 @@ public final class BaleineServer implements AutoCloseable {
     }
 
     private void handle(HttpExchange ex) throws IOException {
+        String path = ex.getRequestURI().getPath();
+        boolean ollamaRoute = path.startsWith("/api/"); // Ollama's clients read an error as {"error": "message"}
         try {
             cors(ex);
-            String method = ex.getRequestMethod(), path = ex.getRequestURI().getPath();
+            String method = ex.getRequestMethod();
             if (method.equals("OPTIONS")) {
                 ex.sendResponseHeaders(204, -1);
                 return;
@@ -116,6 +118,7 @@ public final class BaleineServer implements AutoCloseable {
                 case "POST /api/generate" -> ollama.generate(ex, body(ex));
                 case "GET /api/tags" -> json(ex, 200, ollama.tags());
                 case "GET /api/ps" -> json(ex, 200, ollama.ps());
+                case "GET /api/version" -> json(ex, 200, JSON.createObjectNode().put("version", Baleine.VERSION));
                 case "POST /api/show" -> json(ex, 200, ollama.show(body(ex)));
                 case "POST /detokenize" -> detokenize(ex);
                 default -> {
@@ -127,9 +130,9 @@ public final class BaleineServer implements AutoCloseable {
                 }
             }
         } catch (ApiException e) {
-            error(ex, e);
+            error(ex, e, ollamaRoute);
         } catch (RuntimeException e) {
-            error(ex, new ApiException(500, "server_error", null, "internal_error", String.valueOf(e.getMessage())));
+            error(ex, new ApiException(500, "server_error", null, "internal_error", String.valueOf(e.getMessage())), ollamaRoute);
         } finally {
             ex.close();
         }
@@ -441,9 +444,14 @@ public final class BaleineServer implements AutoCloseable {
         return err;
     }
 
-    private static void error(HttpExchange ex, ApiException e) throws IOException {
+    /** The error as OpenAI's clients read it ({@code {"error": {"message", "type", "param", "code"}}}), or Ollama's. */
+    private static void error(HttpExchange ex, ApiException e, boolean ollamaRoute) throws IOException {
         ObjectNode o = JSON.createObjectNode();
-        o.set("error", errorBody(e));
+        if (ollamaRoute) {
+            o.put("error", e.getMessage());
+        } else {
+            o.set("error", errorBody(e));
+        }
         if (e.status == 429) {
             ex.getResponseHeaders().set("Retry-After", "1");
         }

@@ -1,5 +1,6 @@
 package baleine.server;
 
+import baleine.api.Baleine;
 import baleine.chat.ToolCalls;
 import baleine.generation.GenerationResult;
 import baleine.generation.Sequence;
@@ -93,7 +94,7 @@ final class OpenAiResponses {
     ObjectNode envelope(String id, String object) {
         ObjectNode o = JSON.createObjectNode();
         o.put("id", id).put("object", object).put("created", System.currentTimeMillis() / 1000).put("model", server.modelId())
-                .put("system_fingerprint", "baleine-0.1.0");
+                .put("system_fingerprint", "baleine-" + Baleine.VERSION);
         return o;
     }
 

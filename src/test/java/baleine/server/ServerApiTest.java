@@ -235,7 +235,11 @@ class ServerApiTest {
         JsonNode gen = json(f.post("/api/generate", "{\"model\":\"demo\",\"prompt\":\"Once\",\"raw\":true,\"stream\":false,"
                 + "\"options\":{\"num_predict\":3,\"seed\":2}}"));
         assertThat(gen.path("response").asText()).isNotEmpty();
-        assertError(f.post("/api/chat", "{\"model\":\"demo\",\"messages\":[],\"options\":{\"mirostat\":1}}"), 422, "mirostat");
+        var unsupported = f.post("/api/chat", "{\"model\":\"demo\",\"messages\":[],\"options\":{\"mirostat\":1}}");
+        assertThat(unsupported.statusCode()).isEqualTo(422);
+        assertThat(json(unsupported.body()).path("error").asText()).contains("option 'mirostat' is not supported"); // Ollama's shape
+        assertThat(json(f.post("/api/show", "{\"model\":\"other\"}").body()).path("error").asText()).contains("'other' is not served here");
+        assertThat(json(f.get("/api/version")).path("version").asText()).isEqualTo(baleine.api.Baleine.VERSION);
     }
 
     @Test
