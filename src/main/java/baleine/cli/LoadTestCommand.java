@@ -66,6 +66,11 @@ final class LoadTestCommand implements Callable<Integer> {
             throw new IllegalArgumentException("the load test only targets this machine (loopback); " + base.getHost() + " is not");
         }
         HttpClient http = HttpClient.newHttpClient();
+        try {
+            http.send(HttpRequest.newBuilder(URI.create(base + "/models")).build(), HttpResponse.BodyHandlers.discarding());
+        } catch (java.net.ConnectException e) {
+            throw new IllegalArgumentException("no server answers at " + url + " (start one with ./baleine serve MODEL)");
+        }
         long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
         List<Sample> samples = Collections.synchronizedList(new ArrayList<>());
         AtomicLong counter = new AtomicLong();

@@ -210,6 +210,9 @@ class CliTest {
             assertThat(help.out()).as(command).startsWith("Usage: baleine " + command);
         }
         assertThat(run("bench", "--version").out()).startsWith("baleine ");
+        Run noServer = run("loadtest", "http://127.0.0.1:1/v1", "-d", "1");
+        assertThat(noServer.exit()).isNotZero();
+        assertThat(noServer.err().strip()).isEqualTo("error: no server answers at http://127.0.0.1:1/v1 (start one with ./baleine serve MODEL)");
     }
 
     @Test
