@@ -20,11 +20,13 @@ final class ListCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         HubCache cache = HubCache.fromEnvironment(System.getenv());
         System.out.printf("%-55s %-6s %-20s %10s  %s%n", "NAME", "FORMAT", "QUANT", "SIZE", "LAST USED");
+        int listed = 0;
         for (String repo : cache.repositories()) {
             Path snap = cache.currentSnapshot(repo).orElse(null);
             if (snap == null) {
                 continue;
             }
+            listed++;
             List<Path> files = HubCache.files(snap);
             boolean hf = files.stream().anyMatch(p -> p.toString().equals("config.json"));
             TreeSet<String> quants = new TreeSet<>();
@@ -41,6 +43,10 @@ final class ListCommand implements Callable<Integer> {
             System.out.printf("%-55s %-6s %-20s %10s  %s%n", repo, format, quants.isEmpty() ? "-" : String.join(",", quants),
                     InfoCommand.bytes(size), DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm").withZone(ZoneId.systemDefault())
                             .format(Instant.ofEpochMilli(used)));
+        }
+        if (listed == 0) {
+            System.err.println("no models in the Hugging Face cache at " + cache.root()
+                    + " (HF_HUB_CACHE or HF_HOME move it); download one with ./baleine pull REPO[:QUANT]");
         }
         return 0;
     }

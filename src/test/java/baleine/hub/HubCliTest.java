@@ -65,6 +65,9 @@ class HubCliTest {
         Result rm = baleine(env, "rm", "someone/Demo-GGUF");
         assertThat(rm.exit()).as(rm.err()).isZero();
         assertThat(Files.exists(repo)).isFalse();
+        Result empty = baleine(env, "list");
+        assertThat(empty.exit()).isZero();
+        assertThat(empty.err()).contains("no models in the Hugging Face cache at " + dir, "./baleine pull REPO[:QUANT]");
         Result gone = baleine(env, "generate", "someone/Demo-GGUF", "-p", "x");
         assertThat(gone.exit()).isNotZero();
         assertThat(gone.err().strip()).contains("not in the Hugging Face cache").contains("./baleine pull someone/Demo-GGUF").doesNotContain("\tat ");
