@@ -79,23 +79,46 @@ final class BenchSuiteCommand implements Callable<Integer> {
             return Math.max(before.bandwidth(), after.bandwidth());
         }
 
-        /** Whether to measure the model again: boxed, or run while the machine was below 80% of its best. */
+        /** Two threads' decoding against one thread's. */
+        double scaling() {
+            return BenchCommand.mean(result.tg()) / BenchCommand.mean(result.tg1());
+        }
+
+        /** Whether a core was taken from the run: two threads decoded less than {@link #POOR_SCALING} times as fast as one. */
+        boolean scaledPoorly() {
+            return scaling() < POOR_SCALING;
+        }
+
+        /** Whether the row is not representative of the machine: run in a slow spell, or with a core taken from it. */
+        boolean slow(Speed best) {
+            return share(best) < SLOW_SPELL || scaledPoorly();
+        }
+
+        /** Whether to measure the model again: boxed, or slow. */
         boolean suspect(Speed best) {
-            return boxed() || share(best) < SLOW_SPELL;
+            return boxed() || slow(best);
         }
     }
 
     /** A run around which the machine measured below this share of its best in the suite ran in a slow spell. */
     static final double SLOW_SPELL = 0.8;
 
-    /** The attempt the table shows: unboxed first, then the one the machine ran fastest around. */
+    /**
+     * Decoding on two threads runs 1.7–2.0x as fast as on one on this machine kind (memory-bound, and each core keeps
+     * its own streams in flight); a run at 1.2x had lost a core to the VM for a while, which neither the bandwidth
+     * nor the arithmetic measured around it need show (Qwen Q6_K tg32 31.2 against one thread's 26.6, 51.1 in another run).
+     */
+    static final double POOR_SCALING = 1.4;
+
+    /** The attempt the table shows: unboxed first, then one that scaled, then the one the machine ran fastest around. */
     static Attempt pick(List<Attempt> attempts, Speed best) {
-        return attempts.stream().max(Comparator.comparing((Attempt a) -> !a.boxed()).thenComparingDouble(a -> a.share(best))).orElseThrow();
+        return attempts.stream().max(Comparator.comparing((Attempt a) -> !a.boxed()).thenComparing(a -> !a.scaledPoorly())
+                .thenComparingDouble(a -> a.share(best))).orElseThrow();
     }
 
-    /** The table's type cell: the type, starred when even the run shown ran in a slow spell. */
+    /** The table's type cell: the type, starred when even the run shown was slow. */
     static String typeCell(Attempt shown, Speed best) {
-        return shown.result().type() + (shown.share(best) < SLOW_SPELL ? " *" : "");
+        return shown.result().type() + (shown.slow(best) ? " *" : "");
     }
 
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -131,7 +154,8 @@ final class BenchSuiteCommand implements Callable<Integer> {
     int depth;
 
     @Option(names = "--retries", defaultValue = "1", description = "measure a model again, up to this many times, when the machine's memory bandwidth or "
-            + "arithmetic around its run fell below 80%% of the best this suite measured (a slow spell) or its decoding compiled boxed; the table keeps "
+            + "arithmetic around its run fell below 80%% of the best this suite measured, or two threads decoded less than 1.4x as fast as one (a slow "
+            + "spell), or its decoding compiled boxed; the table keeps "
             + "the unboxed run the machine ran fastest around (default ${DEFAULT-VALUE}; 0: never)")
     int retries;
 
@@ -233,15 +257,17 @@ final class BenchSuiteCommand implements Callable<Integer> {
             System.out.println();
             System.out.println(depthNote);
         }
-        if (shown.stream().anyMatch(a -> a.share(fastest) < SLOW_SPELL)) {
-            System.out.printf("%n* measured while the machine ran below %.0f%% of its best in this suite (a slow spell): not representative.%n", 100 * SLOW_SPELL);
+        if (shown.stream().anyMatch(a -> a.slow(fastest))) {
+            System.out.printf("%n* measured while the machine ran below %.0f%% of its best in this suite, or with two threads decoding less than %.1fx "
+                    + "as fast as one (a slow spell): not representative.%n", 100 * SLOW_SPELL, POOR_SCALING);
         }
         for (List<Attempt> a : attempts) {
             if (a.size() > 1) {
                 Result r = a.getFirst().result();
                 System.out.printf("%n%s %s measured %d times (the machine around each run, its slower measurement against the suite's best: %s); the table shows run %d.%n",
-                        r.entry().label(), r.type(), a.size(), String.join(", ", a.stream().map(t -> String.format("%.0f%%%s", 100 * t.share(fastest),
-                                t.boxed() ? " (boxed)" : "")).toList()), a.indexOf(pick(a, fastest)) + 1);
+                        r.entry().label(), r.type(), a.size(), String.join(", ", a.stream().map(t -> String.format("%.0f%%%s%s", 100 * t.share(fastest),
+                                t.boxed() ? " (boxed)" : "", t.scaledPoorly() ? String.format(" (two threads %.2fx one)", t.scaling()) : "")).toList()),
+                        a.indexOf(pick(a, fastest)) + 1);
             }
         }
         for (Result r : results) {
