@@ -155,8 +155,8 @@ final class BenchSuiteCommand implements Callable<Integer> {
 
     @Option(names = "--retries", defaultValue = "1", description = "measure a model again, up to this many times, when the machine's memory bandwidth or "
             + "arithmetic around its run fell below 80%% of the best this suite measured, or two threads decoded less than 1.4x as fast as one (a slow "
-            + "spell), or its decoding compiled boxed; the table keeps "
-            + "the unboxed run the machine ran fastest around (default ${DEFAULT-VALUE}; 0: never)")
+            + "spell), or its decoding compiled boxed; the table keeps the unboxed run that scaled and the machine ran fastest around "
+            + "(default ${DEFAULT-VALUE}; 0: never)")
     int retries;
 
     /** Set in the JVM started per model: measure the models named here and print each result as a JSON line. */

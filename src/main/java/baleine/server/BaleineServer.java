@@ -190,7 +190,7 @@ public final class BaleineServer implements AutoCloseable {
     }
 
     /** Jackson's reason and where, without its notes on the parser's source (which name internals, not the body). */
-    static String malformed(JsonProcessingException e) {
+    private static String malformed(JsonProcessingException e) {
         String reason = e.getOriginalMessage().replaceAll("\\s*\\(start marker at \\[Source:[^]]*][^)]*\\)", "");
         var at = e.getLocation();
         return "malformed JSON" + (at != null && at.getLineNr() > 0 ? " at line " + at.getLineNr() + ", column " + at.getColumnNr() : "")
