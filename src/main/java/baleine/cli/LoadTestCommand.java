@@ -69,7 +69,7 @@ final class LoadTestCommand implements Callable<Integer> {
         try {
             http.send(HttpRequest.newBuilder(URI.create(base + "/models")).build(), HttpResponse.BodyHandlers.discarding());
         } catch (java.net.ConnectException e) {
-            throw new IllegalArgumentException("no server answers at " + url + " (start one with ./baleine serve MODEL)");
+            throw PsCommand.noServerAt(url);
         }
         long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
         List<Sample> samples = Collections.synchronizedList(new ArrayList<>());

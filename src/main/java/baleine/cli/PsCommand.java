@@ -30,7 +30,7 @@ final class PsCommand implements Callable<Integer> {
             models = new ObjectMapper().readTree(get(http, "/v1/models"));
             metrics = get(http, "/metrics");
         } catch (java.net.ConnectException e) {
-            throw new IllegalArgumentException("no server answers at " + url + " (start one with ./baleine serve MODEL)");
+            throw noServerAt(url);
         }
         System.out.printf("%-45s %8s %8s %10s%n", "MODEL", "RUNNING", "QUEUED", "KV CACHE");
         for (JsonNode m : models.path("data")) {
@@ -59,5 +59,10 @@ final class PsCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    /** The error for a URL where nothing listens (also {@code loadtest}'s). */
+    static IllegalArgumentException noServerAt(String url) {
+        return new IllegalArgumentException("no server answers at " + url + " (start one with ./baleine serve MODEL)");
     }
 }
