@@ -212,9 +212,9 @@ final class BenchSuiteCommand implements Callable<Integer> {
         }
         // the bandwidth is measured here, not in the models' JVMs (a vector loop compiled before the kernels can change
         // how C2 compiles them), before the first model and after each: the VM's bandwidth moves by half from one phase
-        // to the next, within minutes. A model whose run was boxed, or ran in a slow spell (a dip of the bandwidth or of
-        // the arithmetic measured around it: a spell can take CPU time and leave the bandwidth), is measured again after
-        // all the others, up to --retries times (in four suite runs in a row at least one row fell in a slow spell)
+        // to the next, within minutes. A model whose run was boxed or slow (Attempt.suspect: a dip of the bandwidth or of
+        // the arithmetic measured around it, or two threads barely faster than one) is measured again after all the
+        // others, up to --retries times (in four suite runs in a row at least one row fell in a slow spell)
         List<List<Attempt>> attempts = new ArrayList<>();
         Speed last = speed(), best = last;
         for (int round = 0; round <= retries; round++) {
