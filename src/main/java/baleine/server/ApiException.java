@@ -26,4 +26,15 @@ public final class ApiException extends RuntimeException {
     public static ApiException unsupported(String param, String message) {
         return new ApiException(422, "invalid_request_error", param, "unsupported_parameter", message);
     }
+
+    /**
+     * A 500 for a failure of ours: {@code what} ("generation failed: ") then the cause's message, or for running
+     * out of memory what to change.
+     */
+    static ApiException internal(String what, Throwable cause) {
+        String reason = cause instanceof OutOfMemoryError ? "out of memory (" + cause.getMessage() + "); give the server more"
+                + " heap (BALEINE_JVM_OPTS=-Xmx...), fewer --parallel slots or shorter requests"
+                : cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage();
+        return new ApiException(500, "server_error", null, "internal_error", what + reason);
+    }
 }

@@ -131,8 +131,9 @@ public final class BaleineServer implements AutoCloseable {
             }
         } catch (ApiException e) {
             error(ex, e, ollamaRoute);
-        } catch (RuntimeException e) {
-            error(ex, new ApiException(500, "server_error", null, "internal_error", String.valueOf(e.getMessage())), ollamaRoute);
+        } catch (RuntimeException | Error e) { // an Error too (out of memory, stack overflow): the client gets its answer
+            System.err.println("baleine: " + ex.getRequestMethod() + " " + path + " failed: " + e);
+            error(ex, ApiException.internal("", e), ollamaRoute);
         } finally {
             ex.close();
         }

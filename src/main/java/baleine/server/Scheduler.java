@@ -37,7 +37,14 @@ final class Scheduler implements AutoCloseable {
     private final int contextPerSlot;
     private final Thread loop;
     private final float[][] logits; // one row per slot, reused step after step
+    private final Forward forward;
     private volatile boolean running = true;
+
+    /** The batched forward pass ({@link DecoderModel#forwardInto}); tests put a failing one in its place. */
+    @FunctionalInterface
+    interface Forward {
+        void run(List<DecoderModel.Step> steps, float[][] logits);
+    }
 
     /** A running request: its cache (a view of the shared block pool), tokens and generation. */
     private static final class Slot {
@@ -52,7 +59,12 @@ final class Scheduler implements AutoCloseable {
      *                    running requests can always grow (cached prefixes are evicted for them)
      */
     Scheduler(Baleine model, int parallel, int contextPerSlot, long cacheTokens, int maxQueue, Metrics metrics) {
+        this(model, parallel, contextPerSlot, cacheTokens, maxQueue, metrics, model.model()::forwardInto);
+    }
+
+    Scheduler(Baleine model, int parallel, int contextPerSlot, long cacheTokens, int maxQueue, Metrics metrics, Forward forward) {
         this.model = model;
+        this.forward = forward;
         this.metrics = metrics;
         this.contextPerSlot = contextPerSlot;
         this.queue = new ArrayBlockingQueue<>(Math.max(1, maxQueue));
@@ -116,7 +128,7 @@ final class Scheduler implements AutoCloseable {
                 }
             } catch (InterruptedException e) {
                 return;
-            } catch (RuntimeException e) {
+            } catch (RuntimeException | Error e) { // an Error too (out of memory, stack overflow): the loop must outlive it
                 failAll(e);
             }
         }
@@ -214,7 +226,7 @@ final class Scheduler implements AutoCloseable {
         if (active.isEmpty()) {
             return false;
         }
-        model.model().forwardInto(steps, logits);
+        forward.run(steps, logits);
         synchronized (this) {
             for (int i = 0; i < active.size(); i++) {
                 Slot s = active.get(i);
@@ -253,12 +265,15 @@ final class Scheduler implements AutoCloseable {
         s.tokens = null;
     }
 
-    /** A failed step leaves the running sequences in an unknown state: fail their requests and free their blocks. */
-    private synchronized void failAll(RuntimeException e) {
+    /**
+     * A failed step leaves the running sequences in an unknown state: fail their requests and free their blocks.
+     * Queued requests go on.
+     */
+    private synchronized void failAll(Throwable e) {
+        System.err.println("baleine: a generation step failed, its requests get an error: " + e);
         for (Slot s : slots) {
             if (s.job != null) {
-                s.job.events.offer(new Event.Failed(new ApiException(500, "server_error", null, "internal_error",
-                        "generation failed: " + e.getMessage())));
+                s.job.events.offer(new Event.Failed(ApiException.internal("generation failed: ", e)));
                 s.cache.close();
                 s.job = null;
                 s.sequence = null;

@@ -1,0 +1,46 @@
+package baleine.server;
+
+import baleine.api.Baleine;
+import baleine.generation.SamplingParams;
+import baleine.generation.Sequence;
+import baleine.writer.DemoModel;
+import org.junit.jupiter.api.Test;
+
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class SchedulerTest {
+    /** An Error in a step (here out of memory) fails the requests of that step; the loop lives and serves the next. */
+    @Test
+    void anErrorInAStepFailsItsRequestsAndTheNextAreServed() throws Exception {
+        AtomicInteger steps = new AtomicInteger();
+        try (Baleine model = Baleine.load(DemoModel.ensure(DemoModel.cacheDirectory()));
+             Scheduler scheduler = new Scheduler(model, 2, 256, 512, 4, new Metrics(), (batch, logits) -> {
+                 if (steps.getAndIncrement() == 0) {
+                     throw new OutOfMemoryError("Java heap space");
+                 }
+                 model.model().forwardInto(batch, logits);
+             })) {
+            int[] prompt = model.tokenizer().tokenizer().encode("Hello");
+            Job first = new Job(prompt, SamplingParams.greedy(3), Sequence.Reasoning.OFF, 0, false, null);
+            scheduler.submit(first);
+            Event failed = first.events.poll(30, TimeUnit.SECONDS);
+            assertThat(failed).isInstanceOf(Event.Failed.class);
+            ApiException error = ((Event.Failed) failed).error();
+            assertThat(error.status).isEqualTo(500);
+            assertThat(error.getMessage()).startsWith("generation failed: out of memory (Java heap space); give the server more heap");
+
+            Job second = new Job(prompt, SamplingParams.greedy(3), Sequence.Reasoning.OFF, 0, false, null);
+            scheduler.submit(second);
+            Event e;
+            do {
+                e = second.events.poll(30, TimeUnit.SECONDS);
+            } while (e != null && !(e instanceof Event.Done) && !(e instanceof Event.Failed));
+            assertThat(e).isInstanceOf(Event.Done.class);
+            assertThat(((Event.Done) e).result().tokens()).hasSize(3);
+            assertThat(scheduler.running()).isZero();
+        }
+    }
+}
