@@ -7,6 +7,9 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.BitSet;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -16,16 +19,22 @@ import java.util.Set;
  * Recognises prefixes of JSON texts valid under a JSON schema, byte by byte, for constrained decoding.
  * Supported: {@code type} object (properties, required; only declared properties are produced, which is
  * valid whatever additionalProperties says), array (items, minItems, maxItems), string, number, integer,
- * boolean, null, and {@code enum} / {@code const}. Other keywords are refused when the schema is compiled.
- * {@link #ANY_OBJECT} accepts any JSON object (json_object mode). Inside strings every byte of a multi-byte
- * UTF-8 character is accepted, so tokens may split characters.
+ * boolean, null, or a list of these (e.g. {@code ["string", "null"]}); {@code enum} / {@code const};
+ * {@code anyOf}; {@code $ref} to the root ({@code #}) or to a schema under {@code $defs} / {@code definitions}
+ * (recursion included), as Pydantic and OpenAI's strict mode write them. Other keywords are refused when the
+ * schema is compiled. {@link #ANY_OBJECT} accepts any JSON object (json_object mode). Inside strings every byte
+ * of a multi-byte UTF-8 character is accepted, so tokens may split characters.
  */
 public final class SchemaMatcher implements JsonMatcher {
     private static final Set<String> KNOWN = Set.of("type", "properties", "required", "additionalProperties", "items", "minItems",
-            "maxItems", "enum", "const", "title", "description", "$schema", "default", "examples");
+            "maxItems", "enum", "const", "anyOf", "$ref", "$defs", "definitions", "title", "description", "$schema", "default",
+            "examples");
+    /** Keywords that only describe: allowed beside {@code $ref} and {@code anyOf}. */
+    private static final Set<String> ANNOTATIONS = Set.of("title", "description", "$schema", "default", "examples", "$defs",
+            "definitions");
 
     /** A compiled schema node. */
-    public sealed interface Node permits ObjectNode, ArrayNode, ScalarNode, LiteralNode, AnyNode {
+    public sealed interface Node permits ObjectNode, ArrayNode, ScalarNode, LiteralNode, AnyNode, UnionNode, RefNode {
     }
 
     /** Any JSON value; {@code objectOnly} restricts it to objects (OpenAI's json_object mode). */
@@ -51,21 +60,149 @@ public final class SchemaMatcher implements JsonMatcher {
     record LiteralNode(List<byte[]> options) implements Node {
     }
 
-    public static Node compile(JsonNode schema) {
-        return compile(schema, "$");
+    /** A value valid under any of the options ({@code anyOf}, or a list of types). */
+    record UnionNode(List<Node> options) implements Node {
     }
 
-    private static Node compile(JsonNode s, String path) {
-        if (!s.isObject()) {
-            throw new IllegalArgumentException(path + ": a schema must be an object");
+    /**
+     * The schema at {@code ref}, looked up when a value starts (so that schemas may refer to themselves). Not a
+     * record: equality, hash and text by value would go round a recursive schema forever.
+     */
+    static final class RefNode implements Node {
+        private final String ref;
+        private final Map<String, Node> schemas;
+
+        RefNode(String ref, Map<String, Node> schemas) {
+            this.ref = ref;
+            this.schemas = schemas;
         }
-        for (Iterator<String> it = s.fieldNames(); it.hasNext(); ) {
-            String k = it.next();
-            if (!KNOWN.contains(k)) {
-                throw new IllegalArgumentException(path + ": schema keyword '" + k + "' is not supported for constrained output");
+
+        Node target() {
+            return schemas.get(ref);
+        }
+
+        @Override
+        public String toString() {
+            return "$ref " + ref;
+        }
+    }
+
+    public static Node compile(JsonNode schema) {
+        return new Compiler(schema).compileRoot();
+    }
+
+    /** One schema's compilation: the definitions it refers to are compiled once each, on first reference. */
+    private static final class Compiler {
+        private final JsonNode root;
+        private final Map<String, Node> compiled = new HashMap<>(); // by reference ("#", "#/$defs/Name")
+
+        Compiler(JsonNode root) {
+            this.root = root;
+        }
+
+        Node compileRoot() {
+            Node n = compile(root, "$");
+            compiled.put("#", n);
+            for (Node target : compiled.values()) {
+                checkGuarded(target, Collections.newSetFromMap(new IdentityHashMap<>()), "$");
+            }
+            return n;
+        }
+
+        private Node compile(JsonNode s, String path) {
+            if (!s.isObject()) {
+                throw new IllegalArgumentException(path + ": a schema must be an object");
+            }
+            for (Iterator<String> it = s.fieldNames(); it.hasNext(); ) {
+                String k = it.next();
+                if (!KNOWN.contains(k)) {
+                    throw new IllegalArgumentException(path + ": schema keyword '" + k + "' is not supported for constrained output");
+                }
+            }
+            if (s.has("$ref")) {
+                onlyAnnotationsBeside(s, "$ref", path);
+                return reference(s.get("$ref").asText(), path);
+            }
+            if (s.has("anyOf")) {
+                onlyAnnotationsBeside(s, "anyOf", path);
+                List<Node> options = new ArrayList<>();
+                int i = 0;
+                for (JsonNode option : iterable(s.get("anyOf"))) {
+                    options.add(compile(option, path + ".anyOf[" + i++ + "]"));
+                }
+                if (options.isEmpty()) {
+                    throw new IllegalArgumentException(path + ": anyOf is empty");
+                }
+                return options.size() == 1 ? options.getFirst() : new UnionNode(options);
+            }
+            if (s.has("enum") || s.has("const")) {
+                return literals(s, path);
+            }
+            JsonNode type = s.path("type");
+            if (type.isArray()) { // a list of types: one schema per type, with the same keywords
+                List<Node> options = new ArrayList<>();
+                for (JsonNode t : iterable(type)) {
+                    options.add(typed(s, t.asText(), path));
+                }
+                if (options.isEmpty()) {
+                    throw new IllegalArgumentException(path + ": the list of types is empty");
+                }
+                return options.size() == 1 ? options.getFirst() : new UnionNode(options);
+            }
+            return typed(s, type.asText(s.has("properties") ? "object" : ""), path);
+        }
+
+        private static void onlyAnnotationsBeside(JsonNode s, String keyword, String path) {
+            for (Iterator<String> it = s.fieldNames(); it.hasNext(); ) {
+                String k = it.next();
+                if (!k.equals(keyword) && !ANNOTATIONS.contains(k)) {
+                    throw new IllegalArgumentException(path + ": '" + k + "' beside '" + keyword + "' is not supported for constrained output");
+                }
             }
         }
-        if (s.has("enum") || s.has("const")) {
+
+        /** {@code #}, or {@code #/$defs/Name} / {@code #/definitions/Name} of the root schema. */
+        private Node reference(String ref, String path) {
+            Map<String, Node> table = compiled;
+            if (compiled.containsKey(ref) || ref.equals("#")) {
+                return new RefNode(ref, table);
+            }
+            String[] parts = ref.split("/");
+            JsonNode target = parts.length == 3 && parts[0].equals("#") && (parts[1].equals("$defs") || parts[1].equals("definitions"))
+                    ? root.path(parts[1]).path(parts[2].replace("~1", "/").replace("~0", "~")) : null;
+            if (target == null || target.isMissingNode()) {
+                throw new IllegalArgumentException(path + ": $ref '" + ref + "' does not name the root (#) or a schema under"
+                        + " #/$defs or #/definitions");
+            }
+            compiled.put(ref, null); // being compiled: a reference to it from inside resolves later
+            compiled.put(ref, compile(target, ref));
+            return new RefNode(ref, table);
+        }
+
+        /**
+         * Refuses a schema that could refer to itself before any character is read ({@code A = anyOf[A, ...]}):
+         * matching it would never start. Objects and arrays read a character before their values start.
+         */
+        private static void checkGuarded(Node n, Set<Node> entered, String path) {
+            switch (n) {
+                case RefNode r -> {
+                    if (!entered.add(r.target())) {
+                        throw new IllegalArgumentException(path + ": $ref '" + r.ref + "' refers to itself before any value starts");
+                    }
+                    checkGuarded(r.target(), entered, path);
+                    entered.remove(r.target());
+                }
+                case UnionNode u -> {
+                    for (Node o : u.options()) {
+                        checkGuarded(o, entered, path);
+                    }
+                }
+                default -> {
+                }
+            }
+        }
+
+        private static LiteralNode literals(JsonNode s, String path) {
             List<byte[]> options = new ArrayList<>();
             for (JsonNode v : s.has("const") ? List.of(s.get("const")) : iterable(s.get("enum"))) {
                 options.add(v.toString().getBytes(StandardCharsets.UTF_8));
@@ -83,47 +220,49 @@ public final class SchemaMatcher implements JsonMatcher {
             }
             return new LiteralNode(options);
         }
-        String type = s.path("type").asText(s.has("properties") ? "object" : "");
-        return switch (type) {
-            case "object" -> {
-                List<String> names = new ArrayList<>();
-                List<byte[]> bytes = new ArrayList<>();
-                List<Node> values = new ArrayList<>();
-                for (Iterator<Map.Entry<String, JsonNode>> it = s.path("properties").fields(); it.hasNext(); ) {
-                    Map.Entry<String, JsonNode> p = it.next();
-                    if (p.getKey().chars().anyMatch(ch -> ch == '"' || ch == '\\' || ch < 0x20)) {
-                        throw new IllegalArgumentException(path + ": property names with quotes, backslashes or control characters are not supported");
+
+        private Node typed(JsonNode s, String type, String path) {
+            return switch (type) {
+                case "object" -> {
+                    List<String> names = new ArrayList<>();
+                    List<byte[]> bytes = new ArrayList<>();
+                    List<Node> values = new ArrayList<>();
+                    for (Iterator<Map.Entry<String, JsonNode>> it = s.path("properties").fields(); it.hasNext(); ) {
+                        Map.Entry<String, JsonNode> p = it.next();
+                        if (p.getKey().chars().anyMatch(ch -> ch == '"' || ch == '\\' || ch < 0x20)) {
+                            throw new IllegalArgumentException(path + ": property names with quotes, backslashes or control characters are not supported");
+                        }
+                        names.add(p.getKey());
+                        bytes.add(p.getKey().getBytes(StandardCharsets.UTF_8));
+                        values.add(compile(p.getValue(), path + "." + p.getKey()));
                     }
-                    names.add(p.getKey());
-                    bytes.add(p.getKey().getBytes(StandardCharsets.UTF_8));
-                    values.add(compile(p.getValue(), path + "." + p.getKey()));
-                }
-                BitSet required = new BitSet();
-                for (JsonNode r : iterable(s.path("required"))) {
-                    int i = names.indexOf(r.asText());
-                    if (i < 0) {
-                        throw new IllegalArgumentException(path + ": required property '" + r.asText() + "' is not among the properties");
+                    BitSet required = new BitSet();
+                    for (JsonNode r : iterable(s.path("required"))) {
+                        int i = names.indexOf(r.asText());
+                        if (i < 0) {
+                            throw new IllegalArgumentException(path + ": required property '" + r.asText() + "' is not among the properties");
+                        }
+                        required.set(i);
                     }
-                    required.set(i);
+                    yield new ObjectNode(names, bytes, values, required);
                 }
-                yield new ObjectNode(names, bytes, values, required);
-            }
-            case "array" -> {
-                if (!s.has("items")) {
-                    throw new IllegalArgumentException(path + ": arrays need an items schema");
+                case "array" -> {
+                    if (!s.has("items")) {
+                        throw new IllegalArgumentException(path + ": arrays need an items schema");
+                    }
+                    int min = s.path("minItems").asInt(0), max = s.path("maxItems").asInt(Integer.MAX_VALUE);
+                    if (min < 0 || max < min) {
+                        throw new IllegalArgumentException(path + ": minItems / maxItems are inconsistent");
+                    }
+                    yield new ArrayNode(compile(s.get("items"), path + "[]"), min, max);
                 }
-                int min = s.path("minItems").asInt(0), max = s.path("maxItems").asInt(Integer.MAX_VALUE);
-                if (min < 0 || max < min) {
-                    throw new IllegalArgumentException(path + ": minItems / maxItems are inconsistent");
-                }
-                yield new ArrayNode(compile(s.get("items"), path + "[]"), min, max);
-            }
-            case "string", "number", "integer" -> new ScalarNode(type);
-            case "boolean" -> new LiteralNode(List.of("true".getBytes(StandardCharsets.UTF_8), "false".getBytes(StandardCharsets.UTF_8)));
-            case "null" -> new LiteralNode(List.of("null".getBytes(StandardCharsets.UTF_8)));
-            default -> throw new IllegalArgumentException(path + ": type '" + type + "' is not supported (give one of object, array, "
-                    + "string, number, integer, boolean, null)");
-        };
+                case "string", "number", "integer" -> new ScalarNode(type);
+                case "boolean" -> new LiteralNode(List.of("true".getBytes(StandardCharsets.UTF_8), "false".getBytes(StandardCharsets.UTF_8)));
+                case "null" -> new LiteralNode(List.of("null".getBytes(StandardCharsets.UTF_8)));
+                default -> throw new IllegalArgumentException(path + ": type '" + type + "' is not supported (give one of object, array, "
+                        + "string, number, integer, boolean, null)");
+            };
+        }
     }
 
     private static Iterable<JsonNode> iterable(JsonNode n) {
@@ -170,6 +309,8 @@ public final class SchemaMatcher implements JsonMatcher {
             case ScalarNode s -> s.type().equals("string") ? new StringFrame() : new NumberFrame(s.type().equals("integer"));
             case LiteralNode l -> new LiteralFrame(l);
             case AnyNode a -> new AnyFrame(a.objectOnly());
+            case UnionNode u -> new UnionFrame(u);
+            case RefNode r -> start(r.target());
         };
     }
 
@@ -249,6 +390,55 @@ public final class SchemaMatcher implements JsonMatcher {
         Frame copy() {
             AnyFrame f = new AnyFrame(objectOnly);
             f.state = state;
+            return f;
+        }
+    }
+
+    /**
+     * A value under any of several schemas: each option follows the bytes in a matcher of its own, and those that
+     * cannot continue drop out. The value ends with a byte after which every option left is done, or before a
+     * byte none can take when one of them could end there (a number).
+     */
+    private static final class UnionFrame extends Frame {
+        final UnionNode node;
+        List<SchemaMatcher> alive; // null until the value's first character
+
+        UnionFrame(UnionNode node) {
+            this.node = node;
+        }
+
+        Step accept(int c) {
+            if (alive == null) {
+                if (space(c)) return Step.MORE;
+                alive = new ArrayList<>();
+                for (Node o : node.options()) {
+                    alive.add(new SchemaMatcher(o));
+                }
+            }
+            List<SchemaMatcher> next = new ArrayList<>();
+            boolean couldEnd = false, allDone = true;
+            for (SchemaMatcher m : alive) {
+                couldEnd |= m.complete();
+                if (m.accept(c)) {
+                    next.add(m);
+                    allDone &= m.done;
+                }
+            }
+            if (next.isEmpty()) {
+                return couldEnd ? Step.DONE_BEFORE : Step.REJECT;
+            }
+            alive = next;
+            return allDone ? Step.DONE : Step.MORE;
+        }
+
+        @Override
+        boolean mayEnd() {
+            return alive != null && alive.stream().anyMatch(SchemaMatcher::complete);
+        }
+
+        Frame copy() {
+            UnionFrame f = new UnionFrame(node);
+            f.alive = alive == null ? null : new ArrayList<>(alive.stream().map(SchemaMatcher::copy).toList());
             return f;
         }
     }

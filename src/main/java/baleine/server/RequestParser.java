@@ -143,7 +143,32 @@ final class RequestParser {
         boolean forcing = forced != null && !forced.equals("none");
         return new Parsed(prompt.ids(), params, prompt.insideThink() ? Sequence.Reasoning.OPEN : Sequence.Reasoning.AUTO,
                 topLogprobs, stream(body), includeUsage(body), null, format.equals("json_object") || forcing, offerTools && !forcing,
-                forcing ? forced : null, forcing ? null : schema);
+                forcing ? forced : null, forcing ? forcedArguments(body.path("tools"), forced) : schema);
+    }
+
+    /**
+     * What a forced call's arguments are held to: the function's parameters schema where it can be (see
+     * {@link SchemaMatcher}), else any JSON object, unless the function asks for {@code strict} adherence: then
+     * the schema's unsupported part is refused.
+     */
+    private static SchemaMatcher.Node forcedArguments(JsonNode tools, String name) {
+        for (int i = 0; i < tools.size(); i++) {
+            JsonNode f = tools.get(i).path("function");
+            if (f.path("name").asText().equals(name)) {
+                if (!f.path("parameters").isObject()) {
+                    return null;
+                }
+                try {
+                    return SchemaMatcher.compile(f.get("parameters"));
+                } catch (IllegalArgumentException e) {
+                    if (f.path("strict").asBoolean(false)) {
+                        throw ApiException.unsupported("tools[" + i + "].function.parameters", e.getMessage());
+                    }
+                    return null;
+                }
+            }
+        }
+        return null;
     }
 
     Parsed completion(JsonNode body) {

@@ -90,9 +90,96 @@ class SchemaMatcherTest {
 
     @Test
     void unsupportedKeywordsAreRefusedWithTheirPath() {
-        assertThatThrownBy(() -> SchemaMatcher.compile(JSON.readTree("{\"type\":\"object\",\"properties\":{\"a\":{\"anyOf\":[]}}}")))
-                .hasMessageContaining("$.a").hasMessageContaining("'anyOf' is not supported");
+        assertThatThrownBy(() -> SchemaMatcher.compile(JSON.readTree("{\"type\":\"object\",\"properties\":{\"a\":{\"oneOf\":[]}}}")))
+                .hasMessageContaining("$.a").hasMessageContaining("'oneOf' is not supported");
+        assertThatThrownBy(() -> SchemaMatcher.compile(JSON.readTree("{\"anyOf\":[{\"type\":\"string\"}],\"type\":\"string\"}")))
+                .hasMessageContaining("'type' beside 'anyOf' is not supported");
         assertThatThrownBy(() -> SchemaMatcher.compile(JSON.readTree("{\"type\":\"object\",\"required\":[\"b\"]}")))
                 .hasMessageContaining("'b' is not among the properties");
+    }
+
+    /** What Pydantic writes for a model with an optional field, a nested model and a nullable list. */
+    static final String PYDANTIC = """
+            {"$defs": {"Address": {"properties": {"city": {"title": "City", "type": "string"},
+                 "zip": {"anyOf": [{"type": "string"}, {"type": "null"}], "default": null, "title": "Zip"}},
+               "required": ["city"], "title": "Address", "type": "object"}},
+             "properties": {"name": {"title": "Name", "type": "string"},
+               "age": {"anyOf": [{"type": "integer"}, {"type": "null"}], "title": "Age"},
+               "address": {"$ref": "#/$defs/Address"},
+               "tags": {"type": ["array", "null"], "items": {"type": "string"}}},
+             "required": ["name", "age", "address"], "title": "Person", "type": "object"}""";
+
+    static boolean full(String schema, String text) throws Exception {
+        SchemaMatcher m = new SchemaMatcher(SchemaMatcher.compile(JSON.readTree(schema)));
+        return m.accept(text.getBytes(StandardCharsets.UTF_8)) && m.complete();
+    }
+
+    @Test
+    void anyOfTypeListsAndReferencesAsPydanticWritesThem() throws Exception {
+        assertThat(full(PYDANTIC, "{\"name\":\"a\",\"age\":null,\"address\":{\"city\":\"P\",\"zip\":null}}")).isTrue();
+        assertThat(full(PYDANTIC, "{\"name\":\"a\",\"age\":12 ,\"address\":{\"city\":\"P\",\"zip\":\"75\"},\"tags\":[\"x\"]}")).isTrue();
+        assertThat(full(PYDANTIC, "{\"name\":\"a\",\"age\":-3,\"address\":{\"city\":\"P\"},\"tags\":null}")).isTrue();
+        assertThat(full(PYDANTIC, "{\"name\":\"a\",\"age\":\"x\"")).isFalse();           // integer or null
+        assertThat(full(PYDANTIC, "{\"name\":\"a\",\"age\":1.5")).isFalse();
+        assertThat(full(PYDANTIC, "{\"name\":\"a\",\"age\":1,\"address\":{\"zip\":5")).isFalse();
+        assertThat(full(PYDANTIC, "{\"name\":\"a\",\"age\":1,\"address\":{\"zip\":null}}")).isFalse(); // city is required
+        assertThat(full(PYDANTIC, "{\"name\":\"a\",\"age\":1,\"address\":{\"city\":\"P\"},\"tags\":{")).isFalse();
+        // a union at the root ends where its number may end
+        assertThat(full("{\"anyOf\":[{\"type\":\"integer\"},{\"type\":\"string\"}]}", "42")).isTrue();
+        assertThat(full("{\"type\":[\"number\",\"boolean\"]}", "tru")).isFalse();
+        assertThat(full("{\"type\":[\"number\",\"boolean\"]}", "true")).isTrue();
+    }
+
+    @Test
+    void recursiveReferencesNestAndSelfReferenceBeforeAnyValueIsRefused() throws Exception {
+        String tree = """
+                {"$ref": "#/$defs/Node", "$defs": {"Node": {"type": "object", "required": ["v"], "properties": {
+                  "v": {"type": "integer"}, "kids": {"type": "array", "items": {"$ref": "#/$defs/Node"}}}}}}""";
+        assertThat(full(tree, "{\"v\":1,\"kids\":[{\"v\":2,\"kids\":[{\"v\":3}]},{\"v\":4}]}")).isTrue();
+        assertThat(full(tree, "{\"v\":1,\"kids\":[{\"kids\":[]}]}")).isFalse();
+        String list = "{\"type\":\"object\",\"properties\":{\"next\":{\"anyOf\":[{\"$ref\":\"#\"},{\"type\":\"null\"}]}}}";
+        assertThat(full(list, "{\"next\":{\"next\":{\"next\":null}}}")).isTrue();
+        assertThatThrownBy(() -> SchemaMatcher.compile(JSON.readTree(
+                "{\"$ref\":\"#/$defs/A\",\"$defs\":{\"A\":{\"anyOf\":[{\"$ref\":\"#/$defs/A\"},{\"type\":\"null\"}]}}}")))
+                .hasMessageContaining("refers to itself before any value starts");
+        assertThatThrownBy(() -> SchemaMatcher.compile(JSON.readTree("{\"$ref\":\"#/$defs/Missing\"}")))
+                .hasMessageContaining("$ref '#/$defs/Missing' does not name");
+        assertThatThrownBy(() -> SchemaMatcher.compile(JSON.readTree("{\"$ref\":\"https://example.com/s.json\"}")))
+                .hasMessageContaining("does not name the root");
+    }
+
+    @Test
+    void randomWalksUnderUnionsAndReferencesFinishAsValidInstances() throws Exception {
+        byte[] alphabet = " {}[]:,\"-.0123456789acdegilmnprstuvxyz".getBytes(StandardCharsets.UTF_8);
+        Random rnd = new Random(5);
+        int finished = 0;
+        for (int walk = 0; walk < 300; walk++) {
+            SchemaMatcher m = new SchemaMatcher(SchemaMatcher.compile(JSON.readTree(PYDANTIC)));
+            StringBuilder text = new StringBuilder();
+            for (int step = 0; step < 300 && !m.complete(); step++) {
+                List<Byte> allowed = new ArrayList<>();
+                for (byte b : alphabet) {
+                    if (m.copy().accept(b & 0xFF)) {
+                        allowed.add(b);
+                    }
+                }
+                assertThat(allowed).as("stuck after %s", text).isNotEmpty();
+                byte b = allowed.get(rnd.nextInt(allowed.size()));
+                assertThat(m.accept(b & 0xFF)).isTrue();
+                text.append((char) b);
+            }
+            if (m.complete()) {
+                finished++;
+                JsonNode n = JSON.readTree(text.toString());
+                assertThat(n.path("name").isTextual()).as(text.toString()).isTrue();
+                assertThat(n.get("age").isIntegralNumber() || n.get("age").isNull()).as(text.toString()).isTrue();
+                assertThat(n.path("address").path("city").isTextual()).as(text.toString()).isTrue();
+                JsonNode zip = n.path("address").path("zip");
+                assertThat(zip.isMissingNode() || zip.isTextual() || zip.isNull()).as(text.toString()).isTrue();
+                JsonNode tags = n.path("tags");
+                assertThat(tags.isMissingNode() || tags.isArray() || tags.isNull()).as(text.toString()).isTrue();
+            }
+        }
+        assertThat(finished).isGreaterThan(20);
     }
 }
