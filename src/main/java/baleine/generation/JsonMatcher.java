@@ -10,6 +10,12 @@ public interface JsonMatcher {
 
     JsonMatcher copy();
 
+    /**
+     * Whether the text is among a string's characters (not in an escape), where every byte but a quote, a
+     * backslash or a control character continues it, whatever the schema.
+     */
+    boolean insideString();
+
     default boolean accept(byte[] bytes) {
         for (byte b : bytes) {
             if (!accept(b & 0xFF)) {

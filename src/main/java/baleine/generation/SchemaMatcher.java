@@ -787,6 +787,11 @@ public final class SchemaMatcher implements JsonMatcher {
     }
 
     @Override
+    public boolean insideString() {
+        return !done && stack.peek() instanceof StringFrame f && f.state == 1;
+    }
+
+    @Override
     public SchemaMatcher copy() {
         SchemaMatcher m = new SchemaMatcher();
         m.done = done;

@@ -1,0 +1,41 @@
+package baleine.generation;
+
+import baleine.api.Baleine;
+import baleine.tokenizer.Tokenizer;
+import baleine.writer.DemoModel;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.Test;
+
+import java.util.Arrays;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class JsonConstraintTest {
+    /**
+     * The mask tries tokens by shared prefix, and inside a string lets plain-text tokens through untried: it must
+     * allow exactly the tokens that, tried one by one, continue the text.
+     */
+    @Test
+    void theMaskAllowsExactlyTheTokensThatContinueTheText() throws Exception {
+        try (Baleine model = Baleine.load(DemoModel.ensure(DemoModel.cacheDirectory()))) {
+            Tokenizer t = model.tokenizer().tokenizer();
+            SchemaMatcher.Node schema = SchemaMatcher.compile(new ObjectMapper().readTree(SchemaMatcherTest.PYDANTIC));
+            for (String prefix : new String[]{"", "{", "{\"na", "{\"name\": \"Ad", "{\"name\": \"a\\",
+                    "{\"name\": \"a\", \"age\":", "{\"name\": \"a\", \"age\": 1", "{\"name\": \"a\", \"age\": nu", "{\"name\": \"a\", \"age\": 1, \"address\": {\"zip\": "}) {
+                JsonConstraint c = JsonConstraint.forSchema(t, schema);
+                for (int id : t.encode(prefix)) {
+                    c.advance(id);
+                }
+                float[] logits = new float[t.vocabSize()];
+                Arrays.fill(logits, 1f);
+                c.mask(logits);
+                int allowed = 0;
+                for (int id = 0; id < logits.length; id++) {
+                    assertThat(logits[id] == 1f).as("token %d after %s", id, prefix).isEqualTo(c.allowed(id));
+                    allowed += logits[id] == 1f ? 1 : 0;
+                }
+                assertThat(allowed).as(prefix).isPositive();
+            }
+        }
+    }
+}
