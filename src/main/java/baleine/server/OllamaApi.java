@@ -1,9 +1,11 @@
 package baleine.server;
 
+import baleine.chat.ToolCalls;
 import baleine.generation.GenerationResult;
 import baleine.model.ModelInfo;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 
@@ -12,12 +14,13 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
 /**
  * Ollama's native API ({@code /api/chat}, {@code /api/generate} with NDJSON streaming, {@code /api/tags},
- * {@code /api/show}, {@code /api/ps}) over the same scheduler. Requests are translated into the OpenAI
+ * {@code /api/show}, {@code /api/ps}) over the same scheduler, tools included. Requests are translated into the OpenAI
  * shape and go through the same validation, so unknown fields and options are refused there too.
  */
 final class OllamaApi {
@@ -26,7 +29,7 @@ final class OllamaApi {
     private static final Map<String, String> OPTIONS = Map.of("temperature", "temperature", "top_p", "top_p", "top_k", "top_k",
             "min_p", "min_p", "num_predict", "max_tokens", "seed", "seed", "stop", "stop", "repeat_penalty", "repetition_penalty",
             "presence_penalty", "presence_penalty", "frequency_penalty", "frequency_penalty");
-    private static final Set<String> CHAT_FIELDS = Set.of("model", "messages", "stream", "options", "format", "think", "keep_alive");
+    private static final Set<String> CHAT_FIELDS = Set.of("model", "messages", "stream", "options", "format", "think", "keep_alive", "tools");
     private static final Set<String> GENERATE_FIELDS = Set.of("model", "prompt", "system", "stream", "options", "format", "think",
             "keep_alive", "raw");
 
@@ -39,6 +42,9 @@ final class OllamaApi {
     void chat(HttpExchange ex, JsonNode body) throws IOException {
         ObjectNode req = translate(body, CHAT_FIELDS);
         req.set("messages", body.path("messages"));
+        if (body.hasNonNull("tools")) { // Ollama's tools are OpenAI's; so are its history's calls, with arguments as objects
+            req.set("tools", body.get("tools"));
+        }
         run(ex, server.parser().chat(req), body, true);
     }
 
@@ -105,7 +111,8 @@ final class OllamaApi {
     private void run(HttpExchange ex, RequestParser.Parsed p, JsonNode body, boolean chat) throws IOException {
         Job job = server.submit(p);
         boolean stream = body.path("stream").asBoolean(true); // Ollama streams unless told not to
-        StringBuilder content = new StringBuilder(), thinking = new StringBuilder();
+        ToolCalls tools = p.tools() ? new ToolCalls() : null;
+        StringBuilder content = new StringBuilder(), thinking = new StringBuilder(), raw = new StringBuilder(); // raw: all answer text
         OutputStream out = null;
         if (stream) {
             ex.getResponseHeaders().set("Content-Type", "application/x-ndjson");
@@ -133,13 +140,32 @@ final class OllamaApi {
                         }
                     }
                     case Event.Content c -> {
-                        content.append(c.text());
-                        if (out != null) {
-                            line(out, piece(chat, c.text(), ""));
+                        String visible = tools != null ? tools.accept(c.text()) : c.text();
+                        content.append(visible); // always a prefix of raw
+                        raw.append(c.text());
+                        if (out != null && !visible.isEmpty()) {
+                            line(out, piece(chat, visible, ""));
                         }
                     }
                     case Event.Done d -> {
+                        ArrayNode toolCalls = null;
+                        if (tools != null) {
+                            toolCalls = toolCalls(tools.finish().calls());
+                            String rest = toolCalls == null ? raw.substring(content.length()) : ""; // calls Ollama cannot carry stay text
+                            content.append(rest);
+                            if (out != null && !rest.isEmpty()) {
+                                line(out, piece(chat, rest, ""));
+                            }
+                        }
+                        if (out != null && toolCalls != null) {
+                            ObjectNode c = piece(chat, "", "");
+                            ((ObjectNode) c.get("message")).set("tool_calls", toolCalls);
+                            line(out, c);
+                        }
                         ObjectNode last = out != null ? piece(chat, "", "") : piece(chat, content.toString(), thinking.toString());
+                        if (out == null && toolCalls != null) {
+                            ((ObjectNode) last.get("message")).set("tool_calls", toolCalls);
+                        }
                         finish(last, d.result());
                         if (out != null) {
                             line(out, last);
@@ -156,6 +182,30 @@ final class OllamaApi {
             job.cancel.set(true);
             Thread.currentThread().interrupt();
         }
+    }
+
+    /**
+     * Calls in Ollama's shape, {@code {"function": {"name", "arguments": {...}}}} with the arguments as an object;
+     * null when there are none, or when some call's arguments are not a JSON object (its clients read a map).
+     */
+    static ArrayNode toolCalls(List<ToolCalls.Call> calls) {
+        if (calls.isEmpty()) {
+            return null;
+        }
+        ArrayNode a = JSON.createArrayNode();
+        for (ToolCalls.Call c : calls) {
+            JsonNode arguments;
+            try {
+                arguments = JSON.readTree(c.arguments());
+            } catch (IOException notJson) {
+                return null;
+            }
+            if (arguments == null || !arguments.isObject()) {
+                return null;
+            }
+            a.addObject().putObject("function").put("name", c.name()).set("arguments", arguments);
+        }
+        return a;
     }
 
     private ObjectNode piece(boolean chat, String content, String thinking) {

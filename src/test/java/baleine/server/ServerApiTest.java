@@ -1,5 +1,6 @@
 package baleine.server;
 
+import baleine.chat.ToolCalls;
 import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -250,6 +251,22 @@ class ServerApiTest {
         assertThat(json(unsupported.body()).path("error").asText()).contains("option 'mirostat' is not supported"); // Ollama's shape
         assertThat(json(f.post("/api/show", "{\"model\":\"other\"}").body()).path("error").asText()).contains("'other' is not served here");
         assertThat(json(f.get("/api/version")).path("version").asText()).isEqualTo(baleine.api.Baleine.VERSION);
+
+        // tools, and a history with a call (arguments as an object, as Ollama writes them) and its result
+        JsonNode tooled = json(f.post("/api/chat", "{\"model\":\"demo\",\"stream\":false," + WEATHER + ",\"messages\":["
+                + "{\"role\":\"user\",\"content\":\"Weather in Paris?\"},"
+                + "{\"role\":\"assistant\",\"content\":\"\",\"tool_calls\":[{\"function\":{\"name\":\"get_weather\",\"arguments\":{\"city\":\"Paris\"}}}]},"
+                + "{\"role\":\"tool\",\"content\":\"22 C, sunny\",\"tool_name\":\"get_weather\"}],\"options\":{\"num_predict\":3,\"seed\":1}}"));
+        assertThat(tooled.path("done").asBoolean()).as(tooled.toString()).isTrue();
+    }
+
+    @Test
+    void ollamaToolCallsCarryTheirArgumentsAsObjects() {
+        JsonNode calls = OllamaApi.toolCalls(List.of(new ToolCalls.Call("get_weather", "{\"city\": \"Paris\"}")));
+        assertThat(calls.toString()).isEqualTo("[{\"function\":{\"name\":\"get_weather\",\"arguments\":{\"city\":\"Paris\"}}}]");
+        assertThat(OllamaApi.toolCalls(List.of())).isNull();
+        assertThat(OllamaApi.toolCalls(List.of(new ToolCalls.Call("f", "{\"city\": ")))).as("not JSON: left in the text").isNull();
+        assertThat(OllamaApi.toolCalls(List.of(new ToolCalls.Call("f", "[1]")))).as("not an object").isNull();
     }
 
     @Test
