@@ -20,8 +20,10 @@ public final class ToolCalls {
     public static final String SEP = "<｜tool▁sep｜>";
     public static final String CALL_END = "<｜tool▁call▁end｜>";
     public static final String CALLS_END = "<｜tool▁calls▁end｜>";
+    /** A call; the text may end in place of its end marker (an answer stopped there: one call at most). */
     private static final Pattern CALL = Pattern.compile(
-            Pattern.quote(CALL_BEGIN) + "(\\w+)" + Pattern.quote(SEP) + "([^\\n]+)\\n```(?:json)?\\n(.*?)\\n```" + Pattern.quote(CALL_END), Pattern.DOTALL);
+            Pattern.quote(CALL_BEGIN) + "(\\w+)" + Pattern.quote(SEP) + "([^\\n]+)\\n```(?:json)?\\n(.*?)\\n```(?:" + Pattern.quote(CALL_END) + "|\\z)",
+            Pattern.DOTALL);
 
     /** A function the model may call; {@code parametersJson} is its JSON schema, as JSON text. */
     public record Tool(String name, String description, String parametersJson) {

@@ -16,6 +16,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.stream.Stream;
 
 /**
  * Reads OpenAI / DeepSeek request bodies into a prompt and sampling parameters. Every documented field
@@ -53,9 +54,10 @@ final class RequestParser {
         List<ToolCalls.Tool> tools = tools(body.path("tools"));
         String forced = toolChoice(body.path("tool_choice"), tools);
         boolean offerTools = !tools.isEmpty() && !"none".equals(forced);
-        if (body.hasNonNull("parallel_tool_calls") && !body.get("parallel_tool_calls").asBoolean()) {
-            throw ApiException.unsupported("parallel_tool_calls", "parallel_tool_calls: false is not supported; the model may call several functions");
+        if (body.hasNonNull("parallel_tool_calls") && !body.get("parallel_tool_calls").isBoolean()) {
+            throw ApiException.invalid("parallel_tool_calls", "parallel_tool_calls must be true or false");
         }
+        boolean oneCall = !body.path("parallel_tool_calls").asBoolean(true);
         JsonNode rf = body.path("response_format");
         String format = rf.isMissingNode() || rf.isNull() ? "text" : rf.path("type").asText("");
         if (!format.equals("text") && !format.equals("json_object") && !format.equals("json_schema")) {
@@ -140,6 +142,9 @@ final class RequestParser {
         }
         int topLogprobs = logprobs(body);
         SamplingParams params = sampling(body).withReasoningBudget(reasoningBudget(body));
+        if (oneCall && offerTools) { // the answer stops where its first call ends
+            params = params.withStop(Stream.concat(params.stop().stream(), Stream.of(ToolCalls.CALL_END)).toList());
+        }
         boolean forcing = forced != null && !forced.equals("none");
         return new Parsed(prompt.ids(), params, prompt.insideThink() ? Sequence.Reasoning.OPEN : Sequence.Reasoning.AUTO,
                 topLogprobs, stream(body), includeUsage(body), null, format.equals("json_object") || forcing, offerTools && !forcing,

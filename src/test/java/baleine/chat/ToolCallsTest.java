@@ -38,6 +38,13 @@ class ToolCallsTest {
     }
 
     @Test
+    void aCallMayEndWithTheTextWhereTheAnswerStoppedAtItsEndMarker() {
+        ToolCalls parser = new ToolCalls();
+        parser.accept(ToolCalls.CALLS_BEGIN + ToolCalls.CALL_BEGIN + "function" + ToolCalls.SEP + "get_weather\n```json\n{\"city\": \"Paris\"}\n```");
+        assertThat(parser.finish().calls()).containsExactly(new ToolCalls.Call("get_weather", "{\"city\": \"Paris\"}"));
+    }
+
+    @Test
     void describesToolsInTheCallFormat() {
         String d = ToolCalls.describe(List.of(new ToolCalls.Tool("get_weather", "Weather of a city", "{\"type\":\"object\"}")));
         assertThat(d).contains("get_weather: Weather of a city", ToolCalls.CALLS_BEGIN, "{\"type\":\"object\"}");
