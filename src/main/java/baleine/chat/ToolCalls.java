@@ -20,6 +20,10 @@ public final class ToolCalls {
     public static final String SEP = "<｜tool▁sep｜>";
     public static final String CALL_END = "<｜tool▁call▁end｜>";
     public static final String CALLS_END = "<｜tool▁calls▁end｜>";
+    /** What opens a call's arguments, after its name. */
+    public static final String ARGUMENTS_FENCE = "\n```json\n";
+    /** The answer's start that forces a call: the model continues with a name and the arguments ({@link ToolCallMatcher}). */
+    public static final String FORCED_PREFIX = CALLS_BEGIN + CALL_BEGIN + "function" + SEP;
     /** A call; the text may end in place of its end marker (an answer stopped there: one call at most). */
     private static final Pattern CALL = Pattern.compile(
             Pattern.quote(CALL_BEGIN) + "(\\w+)" + Pattern.quote(SEP) + "([^\\n]+)\\n```(?:json)?\\n(.*?)\\n```(?:" + Pattern.quote(CALL_END) + "|\\z)",
@@ -42,7 +46,7 @@ public final class ToolCalls {
     /** A system-prompt paragraph listing the tools and the format to call them in. */
     public static String describe(List<Tool> tools) {
         StringBuilder sb = new StringBuilder("You can call the following functions. To call one or more, answer with\n")
-                .append(CALLS_BEGIN).append(CALL_BEGIN).append("function").append(SEP).append("NAME\n```json\nARGUMENTS\n```")
+                .append(FORCED_PREFIX).append("NAME").append(ARGUMENTS_FENCE).append("ARGUMENTS\n```")
                 .append(CALL_END).append(CALLS_END).append("\nwhere ARGUMENTS is a JSON object following the function's parameters.\n\n");
         for (Tool t : tools) {
             sb.append("- ").append(t.name()).append(t.description().isEmpty() ? "" : ": " + t.description()).append('\n')
@@ -51,9 +55,10 @@ public final class ToolCalls {
         return sb.toString();
     }
 
-    /** The answer's start that forces a call of {@code name}; the model continues with the arguments. */
-    public static String forcedPrefix(String name) {
-        return CALLS_BEGIN + CALL_BEGIN + "function" + SEP + name + "\n```json\n";
+    /** A forced call's answer, {@code NAME ARGUMENTS_FENCE ARGUMENTS}, as a call; null when it stopped short of the arguments. */
+    public static Call forcedCall(String answer) {
+        int fence = answer.indexOf(ARGUMENTS_FENCE);
+        return fence < 0 ? null : new Call(answer.substring(0, fence), answer.substring(fence + ARGUMENTS_FENCE.length()));
     }
 
     /** Takes streamed answer text; returns what can be shown as text now. */

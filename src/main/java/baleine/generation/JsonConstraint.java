@@ -53,14 +53,9 @@ public final class JsonConstraint {
         this.state = state;
     }
 
-    /** Any JSON object ({@code response_format: json_object}). */
-    public static JsonConstraint forObject(Tokenizer tokenizer) {
-        return new JsonConstraint(vocabulary(tokenizer), new SchemaMatcher(SchemaMatcher.ANY_OBJECT));
-    }
-
-    /** A JSON text valid under a compiled schema ({@code response_format: json_schema}). */
-    public static JsonConstraint forSchema(Tokenizer tokenizer, SchemaMatcher.Node schema) {
-        return new JsonConstraint(vocabulary(tokenizer), new SchemaMatcher(schema));
+    /** Answers that {@code matcher} accepts, from its state now (e.g. a {@link SchemaMatcher} just made). */
+    public static JsonConstraint of(Tokenizer tokenizer, JsonMatcher matcher) {
+        return new JsonConstraint(vocabulary(tokenizer), matcher);
     }
 
     private static Vocabulary vocabulary(Tokenizer tokenizer) {

@@ -218,7 +218,7 @@ public final class BaleineServer implements AutoCloseable {
                     "the prompt has " + p.prompt().length + " tokens but the context holds " + ctx
                             + " tokens per request; shorten it or start the server with a larger --ctx-size");
         }
-        Job job = new Job(p.prompt(), p.params(), p.reasoning(), p.topLogprobs(), p.jsonObject(), p.schema());
+        Job job = new Job(p.prompt(), p.params(), p.reasoning(), p.topLogprobs(), p.constraint());
         scheduler.submit(job);
         return job;
     }
@@ -300,7 +300,7 @@ public final class BaleineServer implements AutoCloseable {
         boolean includeUsage = p.includeUsage();
         ToolCalls tools = p.tools() ? new ToolCalls() : null;
         List<Sequence.TokenLogprob> pendingLogprobs = new java.util.ArrayList<>();
-        StringBuilder forcedArguments = new StringBuilder();
+        StringBuilder forcedCall = new StringBuilder();
         ex.getResponseHeaders().set("Content-Type", "text/event-stream; charset=utf-8");
         ex.getResponseHeaders().set("Cache-Control", "no-cache");
         ex.sendResponseHeaders(200, 0);
@@ -323,8 +323,8 @@ public final class BaleineServer implements AutoCloseable {
                     case Event.Reasoning r -> send(out, responses.withLogprobs(responses.delta(id, includeUsage, chat, "reasoning_content", r.text()), pendingLogprobs, chat));
                     case Event.Logprob l -> pendingLogprobs.add(l.logprob());
                     case Event.Content c -> {
-                        String visible = p.forcedTool() != null ? "" : tools != null ? tools.accept(c.text()) : c.text();
-                        forcedArguments.append(p.forcedTool() != null ? c.text() : "");
+                        String visible = p.forcedCall() ? "" : tools != null ? tools.accept(c.text()) : c.text();
+                        forcedCall.append(p.forcedCall() ? c.text() : "");
                         if (!visible.isEmpty()) {
                             send(out, responses.withLogprobs(responses.delta(id, includeUsage, chat, chat ? "content" : "text", visible), pendingLogprobs, chat));
                         }
@@ -338,7 +338,7 @@ public final class BaleineServer implements AutoCloseable {
                     }
                     case Event.Done d -> {
                         String finish = responses.finishReason(d.result());
-                        OpenAiResponses.Answer a = p.forcedTool() != null ? responses.answer(p, forcedArguments.toString(), d.result())
+                        OpenAiResponses.Answer a = p.forcedCall() ? responses.answer(p, forcedCall.toString(), d.result())
                                 : tools != null ? responses.fromParser(tools.finish()) : new OpenAiResponses.Answer(List.of(), "");
                         if (!a.text().isEmpty()) {
                             send(out, responses.delta(id, includeUsage, chat, "content", a.text()));

@@ -1,7 +1,7 @@
 package baleine.server;
 
+import baleine.generation.JsonMatcher;
 import baleine.generation.SamplingParams;
-import baleine.generation.SchemaMatcher;
 import baleine.generation.Sequence;
 
 import java.util.concurrent.BlockingQueue;
@@ -19,15 +19,14 @@ final class Job {
     final SamplingParams params;
     final Sequence.Reasoning reasoning;
     final int topLogprobs;
-    final boolean jsonObject;
-    final SchemaMatcher.Node schema;
+    final JsonMatcher constraint;
     final BlockingQueue<Event> events = new LinkedBlockingQueue<>(EVENT_CAPACITY);
     final AtomicBoolean cancel = new AtomicBoolean();
     final long enqueuedNanos = System.nanoTime();
 
-    Job(int[] prompt, SamplingParams params, Sequence.Reasoning reasoning, int topLogprobs, boolean jsonObject, SchemaMatcher.Node schema) {
-        this.jsonObject = jsonObject;
-        this.schema = schema;
+    /** {@code constraint}: what the answer must follow, or null. */
+    Job(int[] prompt, SamplingParams params, Sequence.Reasoning reasoning, int topLogprobs, JsonMatcher constraint) {
+        this.constraint = constraint;
         this.prompt = prompt;
         this.params = params;
         this.reasoning = reasoning;

@@ -27,13 +27,13 @@ final class OpenAiResponses {
     }
 
     /**
-     * A forced call's answer is its arguments (complete once the JSON object closed); with tools offered,
+     * A forced call's answer is its name and arguments (complete once the arguments' JSON closed); with tools offered,
      * the calls are parsed out of the text; otherwise the text is the answer.
      */
     static Answer answer(RequestParser.Parsed p, String content, GenerationResult r) {
-        if (p.forcedTool() != null) {
-            return r.finishReason().equals("stop") ? new Answer(List.of(new ToolCalls.Call(p.forcedTool(), content)), "")
-                    : new Answer(List.of(), content);
+        if (p.forcedCall()) {
+            ToolCalls.Call call = ToolCalls.forcedCall(content);
+            return r.finishReason().equals("stop") && call != null ? new Answer(List.of(call), "") : new Answer(List.of(), content);
         }
         if (p.tools()) {
             ToolCalls parser = new ToolCalls();

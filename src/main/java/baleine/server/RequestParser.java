@@ -3,7 +3,9 @@ package baleine.server;
 import baleine.api.Baleine;
 import baleine.chat.ChatPrompt;
 import baleine.chat.ChatTemplate;
+import baleine.chat.ToolCallMatcher;
 import baleine.chat.ToolCalls;
+import baleine.generation.JsonMatcher;
 import baleine.generation.SamplingParams;
 import baleine.generation.SchemaMatcher;
 import baleine.generation.Sequence;
@@ -31,14 +33,20 @@ final class RequestParser {
             "min_p", "max_tokens", "stop", "stream", "stream_options", "frequency_penalty", "presence_penalty", "repetition_penalty",
             "logit_bias", "seed", "logprobs", "n", "echo", "user", "best_of");
 
-    /** What a request asks for, ready for the scheduler. */
     /**
+     * What a request asks for, ready for the scheduler.
+     *
+     * @param constraint what the answer must follow (JSON, a schema, a forced call), or null for free text
      * @param tools      tool calls are looked for in the answer (tools were offered)
-     * @param forcedTool the answer is the arguments of a call of this function (tool_choice named it), or null
+     * @param forcedCall the answer is a call, {@code NAME} {@link ToolCalls#ARGUMENTS_FENCE} {@code ARGUMENTS} (tool_choice
+     *                   named a function, or required one)
      */
     record Parsed(int[] prompt, SamplingParams params, Sequence.Reasoning reasoning, int topLogprobs, boolean stream,
-                  boolean includeUsage, String echo, boolean jsonObject, boolean tools, String forcedTool, SchemaMatcher.Node schema) {
+                  boolean includeUsage, String echo, JsonMatcher constraint, boolean tools, boolean forcedCall) {
     }
+
+    /** tool_choice "none" and "required", as {@link #toolChoice} returns them: no function has these names (spaces). */
+    private static final String NO_TOOL = " none", ANY_TOOL = " required";
 
     private final Baleine model;
     private final String modelId;
@@ -52,8 +60,9 @@ final class RequestParser {
         checkFields(body, CHAT_FIELDS);
         checkModel(body);
         List<ToolCalls.Tool> tools = tools(body.path("tools"));
-        String forced = toolChoice(body.path("tool_choice"), tools);
-        boolean offerTools = !tools.isEmpty() && !"none".equals(forced);
+        String choice = toolChoice(body.path("tool_choice"), tools);
+        boolean offerTools = !tools.isEmpty() && !NO_TOOL.equals(choice);
+        boolean forcing = choice != null && !choice.equals(NO_TOOL);
         if (body.hasNonNull("parallel_tool_calls") && !body.get("parallel_tool_calls").isBoolean()) {
             throw ApiException.invalid("parallel_tool_calls", "parallel_tool_calls must be true or false");
         }
@@ -127,11 +136,11 @@ final class RequestParser {
             system.put("content", ToolCalls.describe(tools));
             messages.addFirst(system);
         }
-        if (forced != null && !forced.equals("none")) {
+        if (forcing) {
             if (prefix != null) {
                 throw ApiException.invalid("tool_choice", "a forced tool call cannot be combined with prefix completion");
             }
-            prefix = ToolCalls.forcedPrefix(forced);
+            prefix = ToolCalls.FORCED_PREFIX;
             thinking = Boolean.FALSE; // the call is the answer: no reasoning block before it
         }
         ChatPrompt prompt;
@@ -145,35 +154,38 @@ final class RequestParser {
         if (oneCall && offerTools) { // the answer stops where its first call ends
             params = params.withStop(Stream.concat(params.stop().stream(), Stream.of(ToolCalls.CALL_END)).toList());
         }
-        boolean forcing = forced != null && !forced.equals("none");
+        JsonMatcher constraint = forcing ? new ToolCallMatcher(forcedArguments(body.path("tools"), choice))
+                : schema != null ? new SchemaMatcher(schema) : format.equals("json_object") ? new SchemaMatcher(SchemaMatcher.ANY_OBJECT) : null;
         return new Parsed(prompt.ids(), params, prompt.insideThink() ? Sequence.Reasoning.OPEN : Sequence.Reasoning.AUTO,
-                topLogprobs, stream(body), includeUsage(body), null, format.equals("json_object") || forcing, offerTools && !forcing,
-                forcing ? forced : null, forcing ? forcedArguments(body.path("tools"), forced) : schema);
+                topLogprobs, stream(body), includeUsage(body), null, constraint, offerTools && !forcing, forcing);
     }
 
     /**
-     * What a forced call's arguments are held to: the function's parameters schema where it can be (see
-     * {@link SchemaMatcher}), else any JSON object, unless the function asks for {@code strict} adherence: then
-     * the schema's unsupported part is refused.
+     * The functions a forced call may name ({@code choice}: one, or {@link #ANY_TOOL}) and what their arguments are
+     * held to: the function's parameters schema where it can be (see {@link SchemaMatcher}), else any JSON object,
+     * unless the function asks for {@code strict} adherence: then the schema's unsupported part is refused.
      */
-    private static SchemaMatcher.Node forcedArguments(JsonNode tools, String name) {
+    private static Map<String, SchemaMatcher.Node> forcedArguments(JsonNode tools, String choice) {
+        Map<String, SchemaMatcher.Node> out = new LinkedHashMap<>();
         for (int i = 0; i < tools.size(); i++) {
             JsonNode f = tools.get(i).path("function");
-            if (f.path("name").asText().equals(name)) {
-                if (!f.path("parameters").isObject()) {
-                    return null;
-                }
+            String name = f.path("name").asText();
+            if (!choice.equals(ANY_TOOL) && !choice.equals(name)) {
+                continue;
+            }
+            SchemaMatcher.Node arguments = SchemaMatcher.ANY_OBJECT;
+            if (f.path("parameters").isObject()) {
                 try {
-                    return SchemaMatcher.compile(f.get("parameters"));
+                    arguments = SchemaMatcher.compile(f.get("parameters"));
                 } catch (IllegalArgumentException e) {
                     if (f.path("strict").asBoolean(false)) {
                         throw ApiException.unsupported("tools[" + i + "].function.parameters", e.getMessage());
                     }
-                    return null;
                 }
             }
+            out.put(name, arguments);
         }
-        return null;
+        return out;
     }
 
     Parsed completion(JsonNode body) {
@@ -199,7 +211,7 @@ final class RequestParser {
             }
         }
         String echo = body.path("echo").asBoolean(false) ? prompt : null;
-        return new Parsed(ids, sampling(body), Sequence.Reasoning.OFF, top, stream(body), includeUsage(body), echo, false, false, null, null);
+        return new Parsed(ids, sampling(body), Sequence.Reasoning.OFF, top, stream(body), includeUsage(body), echo, null, false, false);
     }
 
     private static final java.util.regex.Pattern TOOL_NAME = java.util.regex.Pattern.compile("[a-zA-Z0-9_-]{1,64}");
@@ -228,22 +240,19 @@ final class RequestParser {
         return out;
     }
 
-    /** null: auto; "none"; or the name of the function the answer must call. */
+    /** null: auto; {@link #NO_TOOL}; {@link #ANY_TOOL} (the answer must call a function); or the name of the function it must call. */
     private static String toolChoice(JsonNode c, List<ToolCalls.Tool> tools) {
         if (c.isMissingNode() || c.isNull() || c.asText().equals("auto")) {
             return null;
         }
         if (c.asText().equals("none")) {
-            return "none";
+            return NO_TOOL;
         }
         if (tools.isEmpty()) {
             throw ApiException.invalid("tool_choice", "tool_choice needs tools");
         }
         if (c.asText().equals("required")) {
-            if (tools.size() == 1) {
-                return tools.getFirst().name();
-            }
-            throw ApiException.unsupported("tool_choice", "tool_choice 'required' with several tools is not supported yet; name the function");
+            return ANY_TOOL;
         }
         String name = c.path("function").path("name").asText("");
         if (tools.stream().noneMatch(t -> t.name().equals(name))) {

@@ -160,10 +160,8 @@ final class Scheduler implements AutoCloseable {
         try {
             slot.sequence = new Sequence(model.tokenizer().tokenizer(), model.tokenizer().endOfGeneration(), job.prompt, cache,
                     tokens, job.params, job.reasoning, job.topLogprobs, listener(job), job.cancel);
-            if (job.schema != null) {
-                slot.sequence.constrainToJson(JsonConstraint.forSchema(model.tokenizer().tokenizer(), job.schema));
-            } else if (job.jsonObject) {
-                slot.sequence.constrainToJson(JsonConstraint.forObject(model.tokenizer().tokenizer()));
+            if (job.constraint != null) {
+                slot.sequence.constrainToJson(JsonConstraint.of(model.tokenizer().tokenizer(), job.constraint));
             }
             slot.job = job;
             slot.cache = cache;

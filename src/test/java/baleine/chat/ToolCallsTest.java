@@ -48,6 +48,9 @@ class ToolCallsTest {
     void describesToolsInTheCallFormat() {
         String d = ToolCalls.describe(List.of(new ToolCalls.Tool("get_weather", "Weather of a city", "{\"type\":\"object\"}")));
         assertThat(d).contains("get_weather: Weather of a city", ToolCalls.CALLS_BEGIN, "{\"type\":\"object\"}");
-        assertThat(ToolCalls.forcedPrefix("f")).endsWith(ToolCalls.SEP + "f\n```json\n");
+        assertThat(ToolCalls.FORCED_PREFIX + "f" + ToolCalls.ARGUMENTS_FENCE).isEqualTo(ToolCalls.CALLS_BEGIN + ToolCalls.CALL_BEGIN + "function"
+                + ToolCalls.SEP + "f\n```json\n");
+        assertThat(ToolCalls.forcedCall("f\n```json\n{\"a\": 1}")).isEqualTo(new ToolCalls.Call("f", "{\"a\": 1}"));
+        assertThat(ToolCalls.forcedCall("f\n``")).isNull();
     }
 }

@@ -22,7 +22,7 @@ class JsonConstraintTest {
             SchemaMatcher.Node schema = SchemaMatcher.compile(new ObjectMapper().readTree(SchemaMatcherTest.PYDANTIC));
             for (String prefix : new String[]{"", "{", "{\"na", "{\"name\": \"Ad", "{\"name\": \"a\\",
                     "{\"name\": \"a\", \"age\":", "{\"name\": \"a\", \"age\": 1", "{\"name\": \"a\", \"age\": nu", "{\"name\": \"a\", \"age\": 1, \"address\": {\"zip\": "}) {
-                JsonConstraint c = JsonConstraint.forSchema(t, schema);
+                JsonConstraint c = JsonConstraint.of(t, new SchemaMatcher(schema));
                 for (int id : t.encode(prefix)) {
                     c.advance(id);
                 }

@@ -24,7 +24,7 @@ class SchedulerTest {
                  model.model().forwardInto(batch, logits);
              })) {
             int[] prompt = model.tokenizer().tokenizer().encode("Hello");
-            Job first = new Job(prompt, SamplingParams.greedy(3), Sequence.Reasoning.OFF, 0, false, null);
+            Job first = new Job(prompt, SamplingParams.greedy(3), Sequence.Reasoning.OFF, 0, null);
             scheduler.submit(first);
             Event failed = first.events.poll(30, TimeUnit.SECONDS);
             assertThat(failed).isInstanceOf(Event.Failed.class);
@@ -32,7 +32,7 @@ class SchedulerTest {
             assertThat(error.status).isEqualTo(500);
             assertThat(error.getMessage()).startsWith("generation failed: out of memory (Java heap space); give the server more heap");
 
-            Job second = new Job(prompt, SamplingParams.greedy(3), Sequence.Reasoning.OFF, 0, false, null);
+            Job second = new Job(prompt, SamplingParams.greedy(3), Sequence.Reasoning.OFF, 0, null);
             scheduler.submit(second);
             Event e;
             do {

@@ -120,8 +120,6 @@ class ServerApiTest {
         assertError(f.post("/v1/chat/completions", chat("x", "\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"bad name\"}}]")), 422, "function names");
         assertError(f.post("/v1/chat/completions", chat("x", "\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"f\"}}],"
                 + "\"tool_choice\":{\"type\":\"function\",\"function\":{\"name\":\"g\"}}")), 422, "not among the tools");
-        assertError(f.post("/v1/chat/completions", chat("x", "\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"f\"}},"
-                + "{\"type\":\"function\",\"function\":{\"name\":\"g\"}}],\"tool_choice\":\"required\"")), 422, "name the function");
         String patterned = "{\"type\":\"object\",\"properties\":{\"a\":{\"type\":\"string\",\"pattern\":\"x\"}}}";
         assertError(f.post("/v1/chat/completions", chat("x", "\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"f\",\"strict\":true,"
                 + "\"parameters\":" + patterned + "}}],\"tool_choice\":\"required\"")), 422, "'pattern' is not supported");
@@ -211,6 +209,12 @@ class ServerApiTest {
             assertThat(p.getKey()).isEqualTo("city");
             assertThat(p.getValue().isTextual()).isTrue();
         });
+
+        String required = chat("Weather or time?", WEATHER.replace("}}}]", "}}},{\"type\":\"function\",\"function\":{\"name\":\"get_time\"}}]")
+                + ",\"tool_choice\":\"required\",\"max_tokens\":100,\"seed\":1,\"logit_bias\":{\"" + close + "\":3}");
+        JsonNode any = json(f.post("/v1/chat/completions", required)).path("choices").get(0);
+        assertThat(any.path("finish_reason").asText()).as(any.toString()).isEqualTo("tool_calls");
+        assertThat(any.path("message").path("tool_calls").get(0).path("function").path("name").asText()).isIn("get_weather", "get_time");
 
         String sse = f.post("/v1/chat/completions", forced.replace("\"max_tokens\"", "\"stream\":true,\"max_tokens\"")).body();
         assertThat(sse).contains("\"tool_calls\":[{\"index\":0,\"id\":\"call_", "\"name\":\"get_weather\"", "\"finish_reason\":\"tool_calls\"");
