@@ -1,9 +1,8 @@
 package baleine.server;
 
 import baleine.api.Baleine;
-import baleine.chat.ToolCalls;
-import baleine.generation.GenerationResult;
-import baleine.generation.Sequence;
+import baleine.generation.JsonMatcher;
+import baleine.generation.SamplingParams;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -14,15 +13,14 @@ import com.sun.net.httpserver.HttpServer;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 /**
@@ -201,189 +199,47 @@ public final class BaleineServer implements AutoCloseable {
     private void generate(HttpExchange ex, boolean chat) throws IOException {
         JsonNode body = body(ex);
         RequestParser.Parsed p = chat ? parser.chat(body) : parser.completion(body);
-        Job job = submit(p);
+        List<Job> jobs = submitChoices(p);
         String id = (chat ? "chatcmpl-" : "cmpl-") + UUID.randomUUID().toString().replace("-", "");
-        if (p.stream()) {
-            stream(ex, job, id, chat, p);
-        } else {
-            whole(ex, job, id, chat, p);
-        }
+        new OpenAiGeneration(ex, responses, p, jobs, id, chat, config.keepAliveMillis()).answer();
     }
 
     /** Checks the prompt against the context and queues the request (429 when the queue is full). */
     Job submit(RequestParser.Parsed p) {
+        return submit(p, p.params(), p.constraint());
+    }
+
+    /**
+     * Queues the request's {@code n} choices, all or none: the prompt is shared (the later ones find its blocks
+     * cached once the first has read it), the seed is {@code seed + i} for choice i when one is given.
+     */
+    private List<Job> submitChoices(RequestParser.Parsed p) {
+        List<Job> jobs = new ArrayList<>();
+        try {
+            for (int i = 0; i < p.n(); i++) {
+                Long seed = p.params().seed();
+                jobs.add(submit(p, seed == null ? p.params() : p.params().withSeed(seed + i),
+                        p.constraint() == null || i == 0 ? p.constraint() : p.constraint().copy()));
+            }
+        } catch (ApiException e) {
+            jobs.forEach(j -> j.cancel.set(true));
+            throw e;
+        }
+        return jobs;
+    }
+
+    private Job submit(RequestParser.Parsed p, SamplingParams params, JsonMatcher constraint) {
         int ctx = scheduler.contextPerSlot();
         if (p.prompt().length >= ctx) {
             throw new ApiException(400, "invalid_request_error", "messages", "context_length_exceeded",
                     "the prompt has " + p.prompt().length + " tokens but the context holds " + ctx
                             + " tokens per request; shorten it or start the server with a larger --ctx-size");
         }
-        Job job = new Job(p.prompt(), p.params(), p.reasoning(), p.topLogprobs(), p.constraint());
+        Job job = new Job(p.prompt(), params, p.reasoning(), p.topLogprobs(), constraint);
         scheduler.submit(job);
         return job;
     }
 
-    /**
-     * A non-streaming answer. While it is being generated the response has already started and carries a
-     * space now and then (whitespace before JSON is still JSON): that is how a client that hung up is noticed,
-     * and its sequence freed at the next step. Errors known before that still get their own status.
-     */
-    private void whole(HttpExchange ex, Job job, String id, boolean chat, RequestParser.Parsed p) throws IOException {
-        Event.Done done = null;
-        OutputStream out = null;
-        long checkMillis = Math.min(config.keepAliveMillis(), 1000);
-        long quietSince = System.nanoTime(), interval = TimeUnit.MILLISECONDS.toNanos(checkMillis);
-        try {
-            while (done == null) {
-                Event e = job.events.poll(checkMillis, TimeUnit.MILLISECONDS);
-                if (System.nanoTime() - quietSince >= interval) { // tokens flow or not: check the client is still there
-                    if (out == null) {
-                        ex.getResponseHeaders().set("Content-Type", "application/json");
-                        ex.sendResponseHeaders(200, 0);
-                        out = ex.getResponseBody();
-                    }
-                    out.write(' ');
-                    out.flush();
-                    quietSince = System.nanoTime();
-                }
-                if (e instanceof Event.Failed f) {
-                    if (out == null) {
-                        throw f.error();
-                    }
-                    ObjectNode err = JSON.createObjectNode();
-                    err.set("error", errorBody(f.error()));
-                    out.write(JSON.writeValueAsBytes(err));
-                    return;
-                } else if (e instanceof Event.Done d) {
-                    done = d;
-                }
-            }
-        } catch (IOException gone) {
-            job.cancel.set(true); // the client hung up
-            return;
-        } catch (InterruptedException e) {
-            job.cancel.set(true);
-            Thread.currentThread().interrupt();
-            throw new ApiException(503, "server_error", null, "interrupted", "the request was interrupted");
-        }
-        GenerationResult r = done.result();
-        ObjectNode o = responses.envelope(id, chat ? "chat.completion" : "text_completion");
-        ObjectNode choice = o.putArray("choices").addObject();
-        choice.put("index", 0);
-        String finish = responses.finishReason(r);
-        if (chat) {
-            ObjectNode msg = choice.putObject("message");
-            OpenAiResponses.Answer a = responses.answer(p, r.content(), r);
-            msg.put("role", "assistant").put("content", a.calls().isEmpty() ? a.text() : null);
-            if (!r.reasoning().isEmpty()) {
-                msg.put("reasoning_content", r.reasoning());
-            }
-            if (!a.calls().isEmpty()) {
-                msg.set("tool_calls", responses.toolCalls(a.calls(), false));
-                finish = "tool_calls";
-            }
-            choice.set("logprobs", p.topLogprobs() >= 0 ? responses.chatLogprobs(done.logprobs()) : null);
-        } else {
-            choice.put("text", (p.echo() != null ? p.echo() : "") + r.content());
-            choice.set("logprobs", p.topLogprobs() >= 0 ? responses.completionLogprobs(done.logprobs()) : null);
-        }
-        choice.put("finish_reason", finish);
-        o.set("usage", responses.usage(done));
-        if (out == null) {
-            json(ex, 200, o);
-        } else {
-            out.write(JSON.writeValueAsBytes(o));
-        }
-    }
-
-    private void stream(HttpExchange ex, Job job, String id, boolean chat, RequestParser.Parsed p) throws IOException {
-        boolean includeUsage = p.includeUsage();
-        ToolCalls tools = p.tools() ? new ToolCalls() : null;
-        List<Sequence.TokenLogprob> pendingLogprobs = new java.util.ArrayList<>();
-        StringBuilder forcedCall = new StringBuilder();
-        ex.getResponseHeaders().set("Content-Type", "text/event-stream; charset=utf-8");
-        ex.getResponseHeaders().set("Cache-Control", "no-cache");
-        ex.sendResponseHeaders(200, 0);
-        OutputStream out = ex.getResponseBody();
-        try {
-            if (chat) {
-                ObjectNode first = responses.chunk(id, includeUsage, true);
-                first.withArray("choices").addObject().put("index", 0).putNull("finish_reason")
-                        .putObject("delta").put("role", "assistant").put("content", "");
-                send(out, first);
-            }
-            while (true) {
-                Event e = job.events.poll(config.keepAliveMillis(), TimeUnit.MILLISECONDS);
-                if (e == null) {
-                    out.write(": keep-alive\n\n".getBytes(StandardCharsets.UTF_8));
-                    out.flush();
-                    continue;
-                }
-                switch (e) {
-                    case Event.Reasoning r -> send(out, responses.withLogprobs(responses.delta(id, includeUsage, chat, "reasoning_content", r.text()), pendingLogprobs, chat));
-                    case Event.Logprob l -> pendingLogprobs.add(l.logprob());
-                    case Event.Content c -> {
-                        String visible = p.forcedCall() ? "" : tools != null ? tools.accept(c.text()) : c.text();
-                        forcedCall.append(p.forcedCall() ? c.text() : "");
-                        if (!visible.isEmpty()) {
-                            send(out, responses.withLogprobs(responses.delta(id, includeUsage, chat, chat ? "content" : "text", visible), pendingLogprobs, chat));
-                        }
-                    }
-                    case Event.Failed f -> {
-                        ObjectNode err = JSON.createObjectNode();
-                        err.set("error", errorBody(f.error()));
-                        send(out, err);
-                        out.write("data: [DONE]\n\n".getBytes(StandardCharsets.UTF_8));
-                        return;
-                    }
-                    case Event.Done d -> {
-                        String finish = responses.finishReason(d.result());
-                        OpenAiResponses.Answer a = p.forcedCall() ? responses.answer(p, forcedCall.toString(), d.result())
-                                : tools != null ? responses.fromParser(tools.finish()) : new OpenAiResponses.Answer(List.of(), "");
-                        if (!a.text().isEmpty()) {
-                            send(out, responses.delta(id, includeUsage, chat, "content", a.text()));
-                        }
-                        if (!a.calls().isEmpty()) {
-                            ObjectNode calls = responses.chunk(id, includeUsage, chat);
-                            ObjectNode c = calls.withArray("choices").addObject().put("index", 0);
-                            c.putObject("delta").set("tool_calls", responses.toolCalls(a.calls(), true));
-                            c.putNull("finish_reason");
-                            send(out, calls);
-                            finish = "tool_calls";
-                        }
-                        ObjectNode last = responses.chunk(id, includeUsage, chat);
-                        ObjectNode choice = last.withArray("choices").addObject().put("index", 0);
-                        if (chat) {
-                            choice.putObject("delta");
-                        } else {
-                            choice.put("text", "");
-                        }
-                        choice.put("finish_reason", finish);
-                        send(out, responses.withLogprobs(last, pendingLogprobs, chat)); // tokens whose text never completed
-                        if (includeUsage) {
-                            ObjectNode u = responses.chunk(id, false, chat);
-                            u.putArray("choices");
-                            u.set("usage", responses.usage(d));
-                            send(out, u);
-                        }
-                        out.write("data: [DONE]\n\n".getBytes(StandardCharsets.UTF_8));
-                        out.flush();
-                        return;
-                    }
-                }
-            }
-        } catch (IOException gone) {
-            job.cancel.set(true); // the client went away: free its slot at the next step
-        } catch (InterruptedException e) {
-            job.cancel.set(true);
-            Thread.currentThread().interrupt();
-        }
-    }
-
-    private static void send(OutputStream out, JsonNode n) throws IOException {
-        out.write(("data: " + JSON.writeValueAsString(n) + "\n\n").getBytes(StandardCharsets.UTF_8));
-        out.flush();
-    }
 
     private void models(HttpExchange ex) throws IOException {
         ObjectNode o = JSON.createObjectNode().put("object", "list");
@@ -433,7 +289,7 @@ public final class BaleineServer implements AutoCloseable {
         json(ex, 200, JSON.createObjectNode().put("content", tok.decode(ids)));
     }
 
-    private static ObjectNode errorBody(ApiException e) {
+    static ObjectNode errorBody(ApiException e) {
         ObjectNode err = JSON.createObjectNode();
         err.put("message", e.getMessage()).put("type", e.type);
         if (e.param != null) {

@@ -103,14 +103,16 @@ final class OpenAiResponses {
         return r.finishReason().equals("cancelled") ? "stop" : r.finishReason();
     }
 
-    ObjectNode usage(Event.Done d) {
-        GenerationResult r = d.result();
+    /** A request's usage over its choices: the prompt once (as the first choice read it), every choice's tokens. */
+    ObjectNode usage(List<Event.Done> choices) {
+        GenerationResult first = choices.getFirst().result();
+        int completion = choices.stream().mapToInt(d -> d.result().tokens().size()).sum();
+        int reasoning = choices.stream().mapToInt(Event.Done::reasoningTokens).sum();
         ObjectNode u = JSON.createObjectNode();
-        int completion = r.tokens().size();
-        u.put("prompt_tokens", r.promptTokens()).put("completion_tokens", completion).put("total_tokens", r.promptTokens() + completion);
-        u.putObject("prompt_tokens_details").put("cached_tokens", r.cachedPromptTokens());
-        u.putObject("completion_tokens_details").put("reasoning_tokens", d.reasoningTokens());
-        u.put("prompt_cache_hit_tokens", r.cachedPromptTokens()).put("prompt_cache_miss_tokens", r.promptTokens() - r.cachedPromptTokens());
+        u.put("prompt_tokens", first.promptTokens()).put("completion_tokens", completion).put("total_tokens", first.promptTokens() + completion);
+        u.putObject("prompt_tokens_details").put("cached_tokens", first.cachedPromptTokens());
+        u.putObject("completion_tokens_details").put("reasoning_tokens", reasoning);
+        u.put("prompt_cache_hit_tokens", first.cachedPromptTokens()).put("prompt_cache_miss_tokens", first.promptTokens() - first.cachedPromptTokens());
         return u;
     }
 

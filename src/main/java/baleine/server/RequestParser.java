@@ -36,17 +36,20 @@ final class RequestParser {
     /**
      * What a request asks for, ready for the scheduler.
      *
+     * @param n          choices asked for, each generated as a request of its own
      * @param constraint what the answer must follow (JSON, a schema, a forced call), or null for free text
      * @param tools      tool calls are looked for in the answer (tools were offered)
      * @param forcedCall the answer is a call, {@code NAME} {@link ToolCalls#ARGUMENTS_FENCE} {@code ARGUMENTS} (tool_choice
      *                   named a function, or required one)
      */
-    record Parsed(int[] prompt, SamplingParams params, Sequence.Reasoning reasoning, int topLogprobs, boolean stream,
+    record Parsed(int[] prompt, SamplingParams params, int n, Sequence.Reasoning reasoning, int topLogprobs, boolean stream,
                   boolean includeUsage, String echo, JsonMatcher constraint, boolean tools, boolean forcedCall) {
     }
 
     /** tool_choice "none" and "required", as {@link #toolChoice} returns them: no function has these names (spaces). */
     private static final String NO_TOOL = " none", ANY_TOOL = " required";
+    /** Most choices ({@code n}) one request may ask for: each is a request of its own in the queue. */
+    static final int MAX_CHOICES = 16;
 
     private final Baleine model;
     private final String modelId;
@@ -156,7 +159,7 @@ final class RequestParser {
         }
         JsonMatcher constraint = forcing ? new ToolCallMatcher(forcedArguments(body.path("tools"), choice))
                 : schema != null ? new SchemaMatcher(schema) : format.equals("json_object") ? new SchemaMatcher(SchemaMatcher.ANY_OBJECT) : null;
-        return new Parsed(prompt.ids(), params, prompt.insideThink() ? Sequence.Reasoning.OPEN : Sequence.Reasoning.AUTO,
+        return new Parsed(prompt.ids(), params, choices(body), prompt.insideThink() ? Sequence.Reasoning.OPEN : Sequence.Reasoning.AUTO,
                 topLogprobs, stream(body), includeUsage(body), null, constraint, offerTools && !forcing, forcing);
     }
 
@@ -211,7 +214,7 @@ final class RequestParser {
             }
         }
         String echo = body.path("echo").asBoolean(false) ? prompt : null;
-        return new Parsed(ids, sampling(body), Sequence.Reasoning.OFF, top, stream(body), includeUsage(body), echo, null, false, false);
+        return new Parsed(ids, sampling(body), choices(body), Sequence.Reasoning.OFF, top, stream(body), includeUsage(body), echo, null, false, false);
     }
 
     private static final java.util.regex.Pattern TOOL_NAME = java.util.regex.Pattern.compile("[a-zA-Z0-9_-]{1,64}");
@@ -308,9 +311,18 @@ final class RequestParser {
                 throw ApiException.unsupported(f, "unknown parameter '" + f + "'");
             }
         }
-        if (body.hasNonNull("n") && body.get("n").asInt() != 1) {
-            throw ApiException.unsupported("n", "only n = 1 is supported");
+    }
+
+    /** Choices asked for ({@code n}): 1 to {@link #MAX_CHOICES}. */
+    private static int choices(JsonNode body) {
+        JsonNode n = body.path("n");
+        if (n.isMissingNode() || n.isNull()) {
+            return 1;
         }
+        if (!n.canConvertToExactIntegral() || n.asInt() < 1 || n.asInt() > MAX_CHOICES) {
+            throw ApiException.invalid("n", "n must be an integer from 1 to " + MAX_CHOICES + ", got " + n);
+        }
+        return n.asInt();
     }
 
     private static String content(JsonNode c, String where) {

@@ -113,7 +113,8 @@ class ServerApiTest {
         assertError(f.post("/v1/chat/completions", chat("x", "\"top_p\":1.5")), 422, "top_p");
         assertError(f.post("/v1/chat/completions", chat("x", "\"temperature\":\"hot\"")), 422, "temperature must be a number");
         assertError(f.post("/v1/chat/completions", chat("x", "\"frobnicate\":true")), 422, "unknown parameter 'frobnicate'");
-        assertError(f.post("/v1/chat/completions", chat("x", "\"n\":2")), 422, "n = 1");
+        assertError(f.post("/v1/chat/completions", chat("x", "\"n\":17")), 422, "n must be an integer from 1 to 16");
+        assertError(f.post("/v1/chat/completions", chat("x", "\"n\":1.5")), 422, "n must be an integer");
         assertError(f.post("/v1/chat/completions", chat("x", "\"response_format\":{\"type\":\"json_schema\"}")), 422, "needs a schema");
         assertError(f.post("/v1/chat/completions", chat("x", "\"response_format\":{\"type\":\"json_schema\",\"json_schema\":{\"schema\":"
                 + "{\"type\":\"object\",\"properties\":{\"a\":{\"type\":\"string\",\"pattern\":\"x\"}}}}}")), 422, "'pattern' is not supported");
@@ -298,6 +299,47 @@ class ServerApiTest {
             }
         }
         assertThat(stopped).isPositive();
+    }
+
+    @Test
+    void severalChoicesComeWholeOrStreamedEachWithItsIndex() {
+        JsonNode r = json(f.post("/v1/chat/completions", chat("Hi", "\"n\":3,\"max_tokens\":5,\"seed\":7,\"thinking\":{\"type\":\"disabled\"}")));
+        JsonNode choices = r.path("choices");
+        assertThat(choices).hasSize(3);
+        int tokens = 0;
+        for (int i = 0; i < 3; i++) {
+            assertThat(choices.get(i).path("index").asInt()).isEqualTo(i);
+            assertThat(choices.get(i).path("finish_reason").asText()).isEqualTo("length");
+            tokens += 5;
+        }
+        assertThat(r.path("usage").path("completion_tokens").asInt()).isEqualTo(tokens);
+        // choice i samples with seed + i: the same request with n = 1 and seed 8 gives choice 1's text
+        JsonNode second = json(f.post("/v1/chat/completions", chat("Hi", "\"max_tokens\":5,\"seed\":8,\"thinking\":{\"type\":\"disabled\"}")));
+        assertThat(second.path("choices").get(0).path("message").path("content").asText())
+                .isEqualTo(choices.get(1).path("message").path("content").asText());
+
+        String sse = f.post("/v1/completions", "{\"prompt\":\"Once\",\"n\":2,\"max_tokens\":4,\"seed\":3,\"stream\":true,"
+                + "\"stream_options\":{\"include_usage\":true}}").body();
+        int[] finished = new int[2];
+        StringBuilder[] text = {new StringBuilder(), new StringBuilder()};
+        for (String line : sse.split("\n")) {
+            if (!line.startsWith("data: {")) {
+                continue;
+            }
+            JsonNode chunk = json(line.substring(6));
+            if (chunk.path("usage").isObject()) {
+                assertThat(chunk.path("usage").path("completion_tokens").asInt()).isEqualTo(8);
+            }
+            for (JsonNode c : chunk.path("choices")) {
+                int i = c.path("index").asInt();
+                text[i].append(c.path("text").asText());
+                finished[i] += c.path("finish_reason").isNull() ? 0 : 1;
+            }
+        }
+        assertThat(finished).containsExactly(1, 1);
+        JsonNode whole = json(f.post("/v1/completions", "{\"prompt\":\"Once\",\"n\":2,\"max_tokens\":4,\"seed\":3}"));
+        assertThat(text[0].toString()).isEqualTo(whole.path("choices").get(0).path("text").asText());
+        assertThat(text[1].toString()).isEqualTo(whole.path("choices").get(1).path("text").asText());
     }
 
     @Test
