@@ -8,6 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import java.util.function.Consumer;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -52,17 +53,21 @@ class SchemaMatcherTest {
         assertThat(prefix("{\"ok\":truth")).isFalse();
     }
 
-    @Test
-    void randomWalksThatFinishAreAlwaysValidInstances() throws Exception {
-        byte[] alphabet = " \n{}[]:,\"\\-+.0123456789abcdefghijklmnopqrstuvwxyzE".getBytes(StandardCharsets.UTF_8);
-        Random rnd = new Random(11);
+    /**
+     * Walks of random bytes, each drawn among those the matcher accepts next, up to {@code steps}: none gets stuck,
+     * and every text that completes passes {@code check}. Returns how many completed.
+     */
+    static int randomWalks(String schema, String alphabet, long seed, int steps, Consumer<JsonNode> check) throws Exception {
+        SchemaMatcher.Node node = SchemaMatcher.compile(JSON.readTree(schema));
+        byte[] bytes = alphabet.getBytes(StandardCharsets.UTF_8);
+        Random rnd = new Random(seed);
         int finished = 0;
         for (int walk = 0; walk < 300; walk++) {
-            SchemaMatcher m = matcher();
+            SchemaMatcher m = new SchemaMatcher(node);
             StringBuilder text = new StringBuilder();
-            for (int step = 0; step < 200 && !m.complete(); step++) {
+            for (int step = 0; step < steps && !m.complete(); step++) {
                 List<Byte> allowed = new ArrayList<>();
-                for (byte b : alphabet) {
+                for (byte b : bytes) {
                     if (m.copy().accept(b & 0xFF)) {
                         allowed.add(b);
                     }
@@ -74,17 +79,28 @@ class SchemaMatcherTest {
             }
             if (m.complete()) {
                 finished++;
-                JsonNode n = JSON.readTree(text.toString());
-                assertThat(n.path("name").isTextual()).as(text.toString()).isTrue();
-                assertThat(n.path("age").isIntegralNumber()).as(text.toString()).isTrue();
-                if (n.has("tags")) {
-                    assertThat(n.get("tags").size()).isLessThanOrEqualTo(3);
-                }
-                if (n.has("kind")) {
-                    assertThat(n.get("kind").toString()).isIn("\"cat\"", "\"dog\"", "7");
+                try {
+                    check.accept(JSON.readTree(text.toString()));
+                } catch (AssertionError e) {
+                    throw new AssertionError(text + ": " + e.getMessage(), e);
                 }
             }
         }
+        return finished;
+    }
+
+    @Test
+    void randomWalksThatFinishAreAlwaysValidInstances() throws Exception {
+        int finished = randomWalks(SCHEMA, " \n{}[]:,\"\\-+.0123456789abcdefghijklmnopqrstuvwxyzE", 11, 200, n -> {
+            assertThat(n.path("name").isTextual()).isTrue();
+            assertThat(n.path("age").isIntegralNumber()).isTrue();
+            if (n.has("tags")) {
+                assertThat(n.get("tags").size()).isLessThanOrEqualTo(3);
+            }
+            if (n.has("kind")) {
+                assertThat(n.get("kind").toString()).isIn("\"cat\"", "\"dog\"", "7");
+            }
+        });
         assertThat(finished).isGreaterThan(20);
     }
 
@@ -150,36 +166,15 @@ class SchemaMatcherTest {
 
     @Test
     void randomWalksUnderUnionsAndReferencesFinishAsValidInstances() throws Exception {
-        byte[] alphabet = " {}[]:,\"-.0123456789acdegilmnprstuvxyz".getBytes(StandardCharsets.UTF_8);
-        Random rnd = new Random(5);
-        int finished = 0;
-        for (int walk = 0; walk < 300; walk++) {
-            SchemaMatcher m = new SchemaMatcher(SchemaMatcher.compile(JSON.readTree(PYDANTIC)));
-            StringBuilder text = new StringBuilder();
-            for (int step = 0; step < 300 && !m.complete(); step++) {
-                List<Byte> allowed = new ArrayList<>();
-                for (byte b : alphabet) {
-                    if (m.copy().accept(b & 0xFF)) {
-                        allowed.add(b);
-                    }
-                }
-                assertThat(allowed).as("stuck after %s", text).isNotEmpty();
-                byte b = allowed.get(rnd.nextInt(allowed.size()));
-                assertThat(m.accept(b & 0xFF)).isTrue();
-                text.append((char) b);
-            }
-            if (m.complete()) {
-                finished++;
-                JsonNode n = JSON.readTree(text.toString());
-                assertThat(n.path("name").isTextual()).as(text.toString()).isTrue();
-                assertThat(n.get("age").isIntegralNumber() || n.get("age").isNull()).as(text.toString()).isTrue();
-                assertThat(n.path("address").path("city").isTextual()).as(text.toString()).isTrue();
-                JsonNode zip = n.path("address").path("zip");
-                assertThat(zip.isMissingNode() || zip.isTextual() || zip.isNull()).as(text.toString()).isTrue();
-                JsonNode tags = n.path("tags");
-                assertThat(tags.isMissingNode() || tags.isArray() || tags.isNull()).as(text.toString()).isTrue();
-            }
-        }
+        int finished = randomWalks(PYDANTIC, " {}[]:,\"-.0123456789acdegilmnprstuvxyz", 5, 300, n -> {
+            assertThat(n.path("name").isTextual()).isTrue();
+            assertThat(n.get("age").isIntegralNumber() || n.get("age").isNull()).isTrue();
+            assertThat(n.path("address").path("city").isTextual()).isTrue();
+            JsonNode zip = n.path("address").path("zip");
+            assertThat(zip.isMissingNode() || zip.isTextual() || zip.isNull()).isTrue();
+            JsonNode tags = n.path("tags");
+            assertThat(tags.isMissingNode() || tags.isArray() || tags.isNull()).isTrue();
+        });
         assertThat(finished).isGreaterThan(20);
     }
 }
