@@ -17,17 +17,18 @@ import java.util.Set;
 
 /**
  * Recognises prefixes of JSON texts valid under a JSON schema, byte by byte, for constrained decoding.
- * Supported: {@code type} object (properties, required; only declared properties are produced, which is
- * valid whatever additionalProperties says), array (items, minItems, maxItems), string, number, integer,
+ * Supported: {@code type} object (properties, required; other keys only where additionalProperties gives
+ * their values a schema — producing just the declared ones is valid whatever else it says — and without
+ * properties any object unless additionalProperties is false), array (items, minItems, maxItems), string, number, integer,
  * boolean, null, or a list of these (e.g. {@code ["string", "null"]}); {@code enum} / {@code const};
- * {@code anyOf}; {@code $ref} to the root ({@code #}) or to a schema under {@code $defs} / {@code definitions}
+ * {@code anyOf}; {@code allOf} of one schema; {@code $ref} to the root ({@code #}) or to a schema under {@code $defs} / {@code definitions}
  * (recursion included), as Pydantic and OpenAI's strict mode write them. Other keywords are refused when the
  * schema is compiled. {@link #ANY_OBJECT} accepts any JSON object (json_object mode). Inside strings every byte
  * of a multi-byte UTF-8 character is accepted, so tokens may split characters.
  */
 public final class SchemaMatcher implements JsonMatcher {
     private static final Set<String> KNOWN = Set.of("type", "properties", "required", "additionalProperties", "items", "minItems",
-            "maxItems", "enum", "const", "anyOf", "$ref", "$defs", "definitions", "title", "description", "$schema", "default",
+            "maxItems", "enum", "const", "anyOf", "allOf", "$ref", "$defs", "definitions", "title", "description", "$schema", "default",
             "examples");
     /** Keywords that only describe: allowed beside {@code $ref} and {@code anyOf}. */
     private static final Set<String> ANNOTATIONS = Set.of("title", "description", "$schema", "default", "examples", "$defs",
@@ -46,7 +47,8 @@ public final class SchemaMatcher implements JsonMatcher {
     private static final LiteralNode LITERALS = new LiteralNode(List.of("true".getBytes(StandardCharsets.UTF_8),
             "false".getBytes(StandardCharsets.UTF_8), "null".getBytes(StandardCharsets.UTF_8)));
 
-    record ObjectNode(List<String> names, List<byte[]> nameBytes, List<Node> values, BitSet required) implements Node {
+    /** Declared properties, and the schema of other keys' values ({@code additionalProperties} as a schema), or null. */
+    record ObjectNode(List<String> names, List<byte[]> nameBytes, List<Node> values, BitSet required, Node extra) implements Node {
     }
 
     record ArrayNode(Node items, int min, int max) implements Node {
@@ -122,6 +124,13 @@ public final class SchemaMatcher implements JsonMatcher {
             if (s.has("$ref")) {
                 onlyAnnotationsBeside(s, "$ref", path);
                 return reference(s.get("$ref").asText(), path);
+            }
+            if (s.has("allOf")) { // one schema: what older Pydantic writes around a $ref that has a description
+                onlyAnnotationsBeside(s, "allOf", path);
+                if (s.get("allOf").size() != 1) {
+                    throw new IllegalArgumentException(path + ": allOf with other than one schema is not supported for constrained output");
+                }
+                return compile(s.get("allOf").get(0), path + ".allOf[0]");
             }
             if (s.has("anyOf")) {
                 onlyAnnotationsBeside(s, "anyOf", path);
@@ -224,6 +233,10 @@ public final class SchemaMatcher implements JsonMatcher {
         private Node typed(JsonNode s, String type, String path) {
             return switch (type) {
                 case "object" -> {
+                    JsonNode additional = s.path("additionalProperties");
+                    if (!s.has("properties") && !s.has("required") && !additional.isObject() && additional.asBoolean(true)) {
+                        yield ANY_OBJECT; // no properties declared, none forbidden: a free-form object
+                    }
                     List<String> names = new ArrayList<>();
                     List<byte[]> bytes = new ArrayList<>();
                     List<Node> values = new ArrayList<>();
@@ -244,7 +257,9 @@ public final class SchemaMatcher implements JsonMatcher {
                         }
                         required.set(i);
                     }
-                    yield new ObjectNode(names, bytes, values, required);
+                    // other keys only where their values have a schema: with properties declared and additionalProperties
+                    // true or missing, producing just the declared ones is valid and what the schema's author wants
+                    yield new ObjectNode(names, bytes, values, required, additional.isObject() ? compile(additional, path + ".*") : null);
                 }
                 case "array" -> {
                     if (!s.has("items")) {
@@ -462,7 +477,7 @@ public final class SchemaMatcher implements JsonMatcher {
         }
 
         boolean anyLeft() {
-            return seen.cardinality() < node.names().size();
+            return node.extra() != null || seen.cardinality() < node.names().size();
         }
 
         Step accept(int c) {
@@ -491,18 +506,24 @@ public final class SchemaMatcher implements JsonMatcher {
                 case 2 -> {
                     if (c == '"') {
                         for (int i = 0; i < node.names().size(); i++) {
-                            if (!seen.get(i) && Arrays.equals(node.nameBytes().get(i), 0, node.nameBytes().get(i).length, key, 0, keyLen)) {
+                            if (Arrays.equals(node.nameBytes().get(i), 0, node.nameBytes().get(i).length, key, 0, keyLen)) {
+                                if (seen.get(i)) return Step.REJECT; // each property once
                                 current = i;
                                 state = 3;
                                 return Step.MORE;
                             }
                         }
-                        return Step.REJECT;
+                        if (node.extra() == null) return Step.REJECT;
+                        current = -1; // another key: its value follows the extra schema
+                        state = 3;
+                        return Step.MORE;
                     }
+                    if (c == '\\' || c < 0x20) return Step.REJECT; // (other keys without escapes: names never have them)
                     if (keyLen == key.length) {
                         key = Arrays.copyOf(key, key.length * 2);
                     }
                     key[keyLen++] = (byte) c;
+                    if (node.extra() != null) return Step.MORE;
                     for (int i = 0; i < node.names().size(); i++) {
                         byte[] name = node.nameBytes().get(i);
                         if (!seen.get(i) && name.length >= keyLen && Arrays.equals(name, 0, keyLen, key, 0, keyLen)) {
@@ -519,7 +540,7 @@ public final class SchemaMatcher implements JsonMatcher {
                 }
                 default -> { // 4: the value starts
                     if (space(c)) return Step.MORE;
-                    child = start(node.values().get(current));
+                    child = start(current >= 0 ? node.values().get(current) : node.extra());
                     return Step.MORE;
                 }
             }
@@ -527,7 +548,9 @@ public final class SchemaMatcher implements JsonMatcher {
 
         @Override
         void childDone() {
-            seen.set(current);
+            if (current >= 0) {
+                seen.set(current);
+            }
             state = 5;
         }
 

@@ -147,6 +147,29 @@ class SchemaMatcherTest {
     }
 
     @Test
+    void dictionariesFreeFormObjectsAndAllOfOfOneSchema() throws Exception {
+        String dict = "{\"type\":\"object\",\"properties\":{\"id\":{\"type\":\"integer\"}},\"required\":[\"id\"],"
+                + "\"additionalProperties\":{\"type\":\"number\"}}"; // Pydantic's Dict[str, float] beside a field
+        assertThat(full(dict, "{\"id\": 1, \"x\": 2.5, \"y é\": -1}")).isTrue();
+        assertThat(full(dict, "{\"x\": 2.5, \"id\": 1}")).isTrue();
+        assertThat(full(dict, "{\"x\": 2.5}")).as("id is required").isFalse();
+        assertThat(full(dict, "{\"id\": 1, \"x\": \"no\"")).as("other values are numbers").isFalse();
+        assertThat(full(dict, "{\"id\": 1, \"id\": 2")).as("each property once").isFalse();
+        String free = "{\"type\":\"object\",\"properties\":{\"meta\":{\"type\":\"object\"}}}";
+        assertThat(full(free, "{\"meta\": {\"a\": [1, {\"b\": null}], \"c\": \"d\"}}")).isTrue();
+        assertThat(full("{\"type\":\"object\",\"properties\":{}}", "{\"a\": 1}")).as("declared: none").isFalse();
+        assertThat(full("{\"type\":\"object\",\"additionalProperties\":false}", "{\"a\": 1}")).isFalse();
+        assertThat(full("{\"type\":\"object\",\"properties\":{\"a\":{\"type\":\"integer\"}}}", "{\"b\": 1}"))
+                .as("properties declared, additionalProperties missing: only those").isFalse();
+        String wrapped = "{\"$defs\":{\"N\":{\"type\":\"integer\"}},\"type\":\"object\",\"properties\":{\"n\":"
+                + "{\"allOf\":[{\"$ref\":\"#/$defs/N\"}],\"description\":\"a count\"}}}";
+        assertThat(full(wrapped, "{\"n\": 3}")).isTrue();
+        assertThat(full(wrapped, "{\"n\": \"3\"}")).isFalse();
+        assertThatThrownBy(() -> SchemaMatcher.compile(JSON.readTree("{\"allOf\":[{\"type\":\"string\"},{\"type\":\"integer\"}]}")))
+                .hasMessageContaining("allOf with other than one schema");
+    }
+
+    @Test
     void recursiveReferencesNestAndSelfReferenceBeforeAnyValueIsRefused() throws Exception {
         String tree = """
                 {"$ref": "#/$defs/Node", "$defs": {"Node": {"type": "object", "required": ["v"], "properties": {
