@@ -2,6 +2,7 @@ package baleine.generation;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
+import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -19,23 +20,25 @@ import java.util.Set;
  * Recognises prefixes of JSON texts valid under a JSON schema, byte by byte, for constrained decoding.
  * Supported: {@code type} object (properties, required; other keys only where additionalProperties gives
  * their values a schema — producing just the declared ones is valid whatever else it says — and without
- * properties any object unless additionalProperties is false), array (items, minItems, maxItems), string, number, integer,
+ * properties any object unless additionalProperties is false), array (items, minItems, maxItems), string
+ * (minLength, maxLength), number and integer (minimum, maximum and the exclusive ones: {@link NumberRange}),
  * boolean, null, or a list of these (e.g. {@code ["string", "null"]}); {@code enum} / {@code const};
- * {@code anyOf}; {@code allOf} of one schema; {@code $ref} to the root ({@code #}) or to a schema under {@code $defs} / {@code definitions}
- * (recursion included), as Pydantic and OpenAI's strict mode write them. Other keywords are refused when the
- * schema is compiled. {@link #ANY_OBJECT} accepts any JSON object (json_object mode). Inside strings every byte
- * of a multi-byte UTF-8 character is accepted, so tokens may split characters.
+ * {@code anyOf}; {@code allOf} of one schema; {@code $ref} to the root ({@code #}) or to a schema under
+ * {@code $defs} / {@code definitions} (recursion included), as Pydantic and OpenAI's strict mode write them.
+ * Other keywords are refused when the schema is compiled. {@link #ANY_OBJECT} accepts any JSON object
+ * (json_object mode). Inside strings every byte of a multi-byte UTF-8 character is accepted, so tokens may
+ * split characters.
  */
 public final class SchemaMatcher implements JsonMatcher {
     private static final Set<String> KNOWN = Set.of("type", "properties", "required", "additionalProperties", "items", "minItems",
-            "maxItems", "enum", "const", "anyOf", "allOf", "$ref", "$defs", "definitions", "title", "description", "$schema", "default",
+            "maxItems", "minLength", "maxLength", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "enum", "const", "anyOf", "allOf", "$ref", "$defs", "definitions", "title", "description", "$schema", "default",
             "examples");
     /** Keywords that only describe: allowed beside {@code $ref} and {@code anyOf}. */
     private static final Set<String> ANNOTATIONS = Set.of("title", "description", "$schema", "default", "examples", "$defs",
             "definitions");
 
     /** A compiled schema node. */
-    public sealed interface Node permits ObjectNode, ArrayNode, ScalarNode, LiteralNode, AnyNode, UnionNode, RefNode {
+    public sealed interface Node permits ObjectNode, ArrayNode, StringNode, NumberNode, LiteralNode, AnyNode, UnionNode, RefNode {
     }
 
     /** Any JSON value; {@code objectOnly} restricts it to objects (OpenAI's json_object mode). */
@@ -44,6 +47,7 @@ public final class SchemaMatcher implements JsonMatcher {
 
     /** Any JSON object. */
     public static final Node ANY_OBJECT = new AnyNode(true);
+    private static final NumberNode ANY_NUMBER = new NumberNode(false, NumberRange.ALL);
     private static final LiteralNode LITERALS = new LiteralNode(List.of("true".getBytes(StandardCharsets.UTF_8),
             "false".getBytes(StandardCharsets.UTF_8), "null".getBytes(StandardCharsets.UTF_8)));
 
@@ -54,8 +58,13 @@ public final class SchemaMatcher implements JsonMatcher {
     record ArrayNode(Node items, int min, int max) implements Node {
     }
 
-    /** string, number or integer. */
-    record ScalarNode(String type) implements Node {
+    /** A string of {@code minLength} to {@code maxLength} characters (code points; an escape is one). */
+    record StringNode(int minLength, int maxLength) implements Node {
+        static final StringNode ANY = new StringNode(0, Integer.MAX_VALUE);
+    }
+
+    /** A number, or an integer (no fraction, no exponent), within a range. */
+    record NumberNode(boolean integer, NumberRange range) implements Node {
     }
 
     /** One of a few exact JSON texts (booleans, null, enum, const). */
@@ -271,7 +280,14 @@ public final class SchemaMatcher implements JsonMatcher {
                     }
                     yield new ArrayNode(compile(s.get("items"), path + "[]"), min, max);
                 }
-                case "string", "number", "integer" -> new ScalarNode(type);
+                case "string" -> {
+                    int min = s.path("minLength").asInt(0), max = s.path("maxLength").asInt(Integer.MAX_VALUE);
+                    if (min < 0 || max < min) {
+                        throw new IllegalArgumentException(path + ": minLength / maxLength are inconsistent");
+                    }
+                    yield new StringNode(min, max);
+                }
+                case "number", "integer" -> new NumberNode(type.equals("integer"), NumberRange.of(s, type.equals("integer"), path));
                 case "boolean" -> new LiteralNode(List.of("true".getBytes(StandardCharsets.UTF_8), "false".getBytes(StandardCharsets.UTF_8)));
                 case "null" -> new LiteralNode(List.of("null".getBytes(StandardCharsets.UTF_8)));
                 default -> throw new IllegalArgumentException(path + ": type '" + type + "' is not supported (give one of object, array, "
@@ -321,7 +337,8 @@ public final class SchemaMatcher implements JsonMatcher {
         return switch (n) {
             case ObjectNode o -> new ObjectFrame(o);
             case ArrayNode a -> new ArrayFrame(a);
-            case ScalarNode s -> s.type().equals("string") ? new StringFrame() : new NumberFrame(s.type().equals("integer"));
+            case StringNode s -> new StringFrame(s);
+            case NumberNode number -> new NumberFrame(number);
             case LiteralNode l -> new LiteralFrame(l);
             case AnyNode a -> new AnyFrame(a.objectOnly());
             case UnionNode u -> new UnionFrame(u);
@@ -345,7 +362,7 @@ public final class SchemaMatcher implements JsonMatcher {
                     if (c == '{') { state = 1; return Step.MORE; }
                     if (objectOnly) return Step.REJECT;
                     if (c == '[') { state = 11; return Step.MORE; }
-                    child = c == '"' ? new StringFrame() : c == '-' || (c >= '0' && c <= '9') ? new NumberFrame(false)
+                    child = c == '"' ? new StringFrame(StringNode.ANY) : c == '-' || (c >= '0' && c <= '9') ? new NumberFrame(ANY_NUMBER)
                             : c == 't' || c == 'f' || c == 'n' ? new LiteralFrame(LITERALS) : null;
                     if (child == null) return Step.REJECT;
                     state = 20; // the child is the whole value
@@ -354,7 +371,7 @@ public final class SchemaMatcher implements JsonMatcher {
                 case 1, 5 -> {
                     if (c == '}' && state == 1) return Step.DONE;
                     if (c != '"') return Step.REJECT;
-                    child = new StringFrame();
+                    child = new StringFrame(StringNode.ANY);
                     return Step.MORE; // the key, then state 2
                 }
                 case 2 -> {
@@ -614,7 +631,19 @@ public final class SchemaMatcher implements JsonMatcher {
     }
 
     private static final class StringFrame extends Frame {
+        final StringNode node;
         int state; // 0 '"', 1 inside, 2 escape, 3.. unicode digits left + 2
+        int length; // characters so far
+
+        StringFrame(StringNode node) {
+            this.node = node;
+        }
+
+        /** Any character may come next (no maximum length to watch). */
+        boolean open() {
+            return state == 1 && node.maxLength() == Integer.MAX_VALUE;
+        }
+
         Step accept(int c) {
             switch (state) {
                 case 0 -> {
@@ -624,12 +653,13 @@ public final class SchemaMatcher implements JsonMatcher {
                     return Step.MORE;
                 }
                 case 1 -> {
-                    if (c == '"') return Step.DONE;
+                    if (c == '"') return length >= node.minLength() ? Step.DONE : Step.REJECT;
+                    if (c < 0x20) return Step.REJECT;
+                    if ((c & 0xC0) != 0x80 && length++ == node.maxLength()) return Step.REJECT; // a character starts
                     if (c == '\\') {
                         state = 2;
-                        return Step.MORE;
                     }
-                    return c >= 0x20 ? Step.MORE : Step.REJECT;
+                    return Step.MORE;
                 }
                 case 2 -> {
                     if (c == 'u') {
@@ -648,27 +678,47 @@ public final class SchemaMatcher implements JsonMatcher {
         }
 
         Frame copy() {
-            StringFrame f = new StringFrame();
+            StringFrame f = new StringFrame(node);
             f.state = state;
+            f.length = length;
             return f;
         }
     }
 
     private static final class NumberFrame extends Frame {
-        final boolean integer;
+        final NumberNode node;
         int state = -1; // -1 before, 0 '-', 1 '0', 2 int digits, 3 '.', 4 fraction, 5 'e', 6 exponent sign, 7 exponent
+        StringBuilder text = new StringBuilder(); // what was typed, where the range is bounded
 
-        NumberFrame(boolean integer) {
-            this.integer = integer;
+        NumberFrame(NumberNode node) {
+            this.node = node;
         }
 
         @Override
         boolean mayEnd() {
-            return state == 1 || state == 2 || state == 4 || state == 7;
+            return (state == 1 || state == 2 || state == 4 || state == 7)
+                    && (!node.range().bounded() || node.range().contains(new BigDecimal(text.toString())));
         }
 
         Step accept(int c) {
-            boolean digit = c >= '0' && c <= '9';
+            boolean started = state >= 0;
+            Step s = syntax(c);
+            if (!node.range().bounded() || (!started && space(c))) {
+                return s;
+            }
+            if (s == Step.DONE_BEFORE) {
+                return node.range().contains(new BigDecimal(text.toString())) ? s : Step.REJECT;
+            }
+            if (s == Step.MORE) {
+                if (c == 'e' || c == 'E') return Step.REJECT; // bounded numbers take no exponent
+                text.append((char) c);
+                return node.range().reachable(text.toString(), node.integer()) ? s : Step.REJECT;
+            }
+            return s;
+        }
+
+        private Step syntax(int c) {
+            boolean integer = node.integer(), digit = c >= '0' && c <= '9';
             switch (state) {
                 case -1 -> {
                     if (space(c)) return Step.MORE;
@@ -700,8 +750,9 @@ public final class SchemaMatcher implements JsonMatcher {
         }
 
         Frame copy() {
-            NumberFrame f = new NumberFrame(integer);
+            NumberFrame f = new NumberFrame(node);
             f.state = state;
+            f.text = new StringBuilder(text);
             return f;
         }
     }
@@ -811,7 +862,7 @@ public final class SchemaMatcher implements JsonMatcher {
 
     @Override
     public boolean insideString() {
-        return !done && stack.peek() instanceof StringFrame f && f.state == 1;
+        return !done && stack.peek() instanceof StringFrame f && f.open();
     }
 
     @Override

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
 
+import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -167,6 +168,31 @@ class SchemaMatcherTest {
         assertThat(full(wrapped, "{\"n\": \"3\"}")).isFalse();
         assertThatThrownBy(() -> SchemaMatcher.compile(JSON.readTree("{\"allOf\":[{\"type\":\"string\"},{\"type\":\"integer\"}]}")))
                 .hasMessageContaining("allOf with other than one schema");
+    }
+
+    @Test
+    void stringLengthsAndNumberRanges() throws Exception {
+        String code = "{\"type\":\"string\",\"minLength\":2,\"maxLength\":3}";
+        assertThat(full(code, "\"ab\"")).isTrue();
+        assertThat(full(code, "\"é\\n\"")).as("a character of two bytes, an escape").isTrue();
+        assertThat(full(code, "\"a\"")).isFalse();
+        assertThat(full(code, "\"abcd")).isFalse();
+        String month = "{\"type\":\"integer\",\"minimum\":1,\"maximum\":12}";
+        assertThat(full(month, "12")).isTrue();
+        assertThat(full(month, "1")).isTrue();
+        assertThat(full(month, "0")).isFalse();
+        assertThat(full(month, "13")).isFalse();
+        assertThat(full(month, "-")).isFalse();
+        String score = "{\"type\":\"object\",\"properties\":{\"p\":{\"type\":\"number\",\"exclusiveMinimum\":0,\"maximum\":1}}}";
+        assertThat(full(score, "{\"p\": 0.25}")).isTrue();
+        assertThat(full(score, "{\"p\": 1}")).isTrue();
+        assertThat(full(score, "{\"p\": 0}")).as("0 is excluded: the number must go on").isFalse();
+        assertThat(full(score, "{\"p\": 0.0}")).isFalse();
+        assertThat(full(score, "{\"p\": 1.5")).isFalse();
+        assertThat(full(score, "{\"p\": 1e-1")).as("bounded numbers take no exponent").isFalse();
+        int finished = randomWalks("{\"type\":\"array\",\"items\":{\"type\":\"number\",\"minimum\":-2.5,\"exclusiveMaximum\":7}}",
+                " [],-.0123456789", 9, 120, n -> n.forEach(v -> assertThat(v.decimalValue()).isBetween(new BigDecimal("-2.5"), new BigDecimal("6.9999999"))));
+        assertThat(finished).isGreaterThan(20);
     }
 
     @Test
