@@ -19,23 +19,30 @@ class JsonConstraintTest {
     void theMaskAllowsExactlyTheTokensThatContinueTheText() throws Exception {
         try (Baleine model = Baleine.load(DemoModel.ensure(DemoModel.cacheDirectory()))) {
             Tokenizer t = model.tokenizer().tokenizer();
-            SchemaMatcher.Node schema = SchemaMatcher.compile(new ObjectMapper().readTree(SchemaMatcherTest.PYDANTIC));
-            for (String prefix : new String[]{"", "{", "{\"na", "{\"name\": \"Ad", "{\"name\": \"a\\",
-                    "{\"name\": \"a\", \"age\":", "{\"name\": \"a\", \"age\": 1", "{\"name\": \"a\", \"age\": nu", "{\"name\": \"a\", \"age\": 1, \"address\": {\"zip\": "}) {
-                JsonConstraint c = JsonConstraint.of(t, new SchemaMatcher(schema));
-                for (int id : t.encode(prefix)) {
-                    c.advance(id);
-                }
-                float[] logits = new float[t.vocabSize()];
-                Arrays.fill(logits, 1f);
-                c.mask(logits);
-                int allowed = 0;
-                for (int id = 0; id < logits.length; id++) {
-                    assertThat(logits[id] == 1f).as("token %d after %s", id, prefix).isEqualTo(c.allowed(id));
-                    allowed += logits[id] == 1f ? 1 : 0;
-                }
-                assertThat(allowed).as(prefix).isPositive();
+            String bounded = "{\"type\":\"object\",\"properties\":{\"code\":{\"type\":\"string\",\"maxLength\":3},"
+                    + "\"n\":{\"type\":\"integer\",\"minimum\":10,\"maximum\":99}}}";
+            check(t, SchemaMatcherTest.PYDANTIC, "", "{", "{\"na", "{\"name\": \"Ad", "{\"name\": \"a\\", "{\"name\": \"a\", \"age\":",
+                    "{\"name\": \"a\", \"age\": 1", "{\"name\": \"a\", \"age\": nu", "{\"name\": \"a\", \"age\": 1, \"address\": {\"zip\": ");
+            check(t, bounded, "{\"code\": \"a", "{\"code\": \"abc", "{\"n\": ", "{\"n\": 1");
+        }
+    }
+
+    private static void check(Tokenizer t, String schemaJson, String... prefixes) throws Exception {
+        SchemaMatcher.Node schema = SchemaMatcher.compile(new ObjectMapper().readTree(schemaJson));
+        for (String prefix : prefixes) {
+            JsonConstraint c = JsonConstraint.of(t, new SchemaMatcher(schema));
+            for (int id : t.encode(prefix)) {
+                c.advance(id);
             }
+            float[] logits = new float[t.vocabSize()];
+            Arrays.fill(logits, 1f);
+            c.mask(logits);
+            int allowed = 0;
+            for (int id = 0; id < logits.length; id++) {
+                assertThat(logits[id] == 1f).as("token %d after %s", id, prefix).isEqualTo(c.allowed(id));
+                allowed += logits[id] == 1f ? 1 : 0;
+            }
+            assertThat(allowed).as(prefix).isPositive();
         }
     }
 }
