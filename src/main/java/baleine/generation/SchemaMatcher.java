@@ -31,7 +31,7 @@ import java.util.Set;
  */
 public final class SchemaMatcher implements JsonMatcher {
     private static final Set<String> KNOWN = Set.of("type", "properties", "required", "additionalProperties", "items", "minItems",
-            "maxItems", "minLength", "maxLength", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "enum", "const", "anyOf", "allOf", "$ref", "$defs", "definitions", "title", "description", "$schema", "default",
+            "maxItems", "minLength", "maxLength", "pattern", "format", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "enum", "const", "anyOf", "allOf", "$ref", "$defs", "definitions", "title", "description", "$schema", "default",
             "examples");
     /** Keywords that only describe: allowed beside {@code $ref} and {@code anyOf}. */
     private static final Set<String> ANNOTATIONS = Set.of("title", "description", "$schema", "default", "examples", "$defs",
@@ -58,9 +58,9 @@ public final class SchemaMatcher implements JsonMatcher {
     record ArrayNode(Node items, int min, int max) implements Node {
     }
 
-    /** A string of {@code minLength} to {@code maxLength} characters (code points; an escape is one). */
-    record StringNode(int minLength, int maxLength) implements Node {
-        static final StringNode ANY = new StringNode(0, Integer.MAX_VALUE);
+    /** A string of {@code minLength} to {@code maxLength} characters (code points; an escape is one), with patterns to match. */
+    record StringNode(int minLength, int maxLength, StringPatterns patterns) implements Node {
+        static final StringNode ANY = new StringNode(0, Integer.MAX_VALUE, StringPatterns.NONE);
     }
 
     /** A number, or an integer (no fraction, no exponent), within a range. */
@@ -285,7 +285,7 @@ public final class SchemaMatcher implements JsonMatcher {
                     if (min < 0 || max < min) {
                         throw new IllegalArgumentException(path + ": minLength / maxLength are inconsistent");
                     }
-                    yield new StringNode(min, max);
+                    yield new StringNode(min, max, StringPatterns.of(s, path));
                 }
                 case "number", "integer" -> new NumberNode(type.equals("integer"), NumberRange.of(s, type.equals("integer"), path));
                 case "boolean" -> new LiteralNode(List.of("true".getBytes(StandardCharsets.UTF_8), "false".getBytes(StandardCharsets.UTF_8)));
@@ -634,17 +634,82 @@ public final class SchemaMatcher implements JsonMatcher {
         final StringNode node;
         int state; // 0 '"', 1 inside, 2 escape, 3.. unicode digits left + 2
         int length; // characters so far
+        // with patterns: the value so far, decoded, and what is not decoded yet (a character's first bytes, an escape's digits)
+        StringBuilder value;
+        int pendingBytes, pendingLeft, unit;
 
         StringFrame(StringNode node) {
             this.node = node;
+            this.value = node.patterns().none() ? null : new StringBuilder();
         }
 
-        /** Any character may come next (no maximum length to watch). */
+        /** Any character may come next (no maximum length or pattern to watch). */
         boolean open() {
-            return state == 1 && node.maxLength() == Integer.MAX_VALUE;
+            return state == 1 && node.maxLength() == Integer.MAX_VALUE && value == null;
         }
 
         Step accept(int c) {
+            int before = state;
+            Step s = syntax(c);
+            if (value == null || s == Step.REJECT || before == 0) {
+                return s;
+            }
+            if (s == Step.DONE) {
+                return node.patterns().satisfied(value) ? s : Step.REJECT;
+            }
+            return decode(c, before) && !node.patterns().reachable(value) ? Step.REJECT : s;
+        }
+
+        /** Adds byte c, read in state {@code before}, to the decoded value; true when it completed a character. */
+        private boolean decode(int c, int before) {
+            switch (before) {
+                case 1 -> {
+                    if (c == '\\') {
+                        return false; // an escape begins
+                    }
+                    if (pendingLeft > 0) { // a continuation byte
+                        pendingBytes = pendingBytes << 6 | (c & 0x3F);
+                        if (--pendingLeft > 0) {
+                            return false;
+                        }
+                        value.appendCodePoint(pendingBytes);
+                        return true;
+                    }
+                    pendingLeft = c < 0x80 ? 0 : c >= 0xF0 ? 3 : c >= 0xE0 ? 2 : 1; // a character's first byte
+                    pendingBytes = c & (pendingLeft == 0 ? 0x7F : 0x3F >> pendingLeft);
+                    if (pendingLeft > 0) {
+                        return false;
+                    }
+                    value.append((char) c);
+                    return true;
+                }
+                case 2 -> {
+                    if (c == 'u') {
+                        unit = 0;
+                        return false;
+                    }
+                    value.append(switch (c) {
+                        case 'b' -> '\b';
+                        case 'f' -> '\f';
+                        case 'n' -> '\n';
+                        case 'r' -> '\r';
+                        case 't' -> '\t';
+                        default -> (char) c; // " \\ /
+                    });
+                    return true;
+                }
+                default -> { // one of a u-escape's four hex digits (states 7, 6, 5, 4)
+                    unit = unit << 4 | Character.digit(c, 16);
+                    if (before != 4) {
+                        return false;
+                    }
+                    value.append((char) unit);
+                    return true;
+                }
+            }
+        }
+
+        private Step syntax(int c) {
             switch (state) {
                 case 0 -> {
                     if (space(c)) return Step.MORE;
@@ -681,6 +746,12 @@ public final class SchemaMatcher implements JsonMatcher {
             StringFrame f = new StringFrame(node);
             f.state = state;
             f.length = length;
+            if (value != null) {
+                f.value = new StringBuilder(value);
+                f.pendingBytes = pendingBytes;
+                f.pendingLeft = pendingLeft;
+                f.unit = unit;
+            }
             return f;
         }
     }

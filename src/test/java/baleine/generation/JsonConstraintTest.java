@@ -20,10 +20,10 @@ class JsonConstraintTest {
         try (Baleine model = Baleine.load(DemoModel.ensure(DemoModel.cacheDirectory()))) {
             Tokenizer t = model.tokenizer().tokenizer();
             String bounded = "{\"type\":\"object\",\"properties\":{\"code\":{\"type\":\"string\",\"maxLength\":3},"
-                    + "\"n\":{\"type\":\"integer\",\"minimum\":10,\"maximum\":99}}}";
+                    + "\"n\":{\"type\":\"integer\",\"minimum\":10,\"maximum\":99},\"when\":{\"type\":\"string\",\"format\":\"date\"}}}";
             check(t, SchemaMatcherTest.PYDANTIC, "", "{", "{\"na", "{\"name\": \"Ad", "{\"name\": \"a\\", "{\"name\": \"a\", \"age\":",
                     "{\"name\": \"a\", \"age\": 1", "{\"name\": \"a\", \"age\": nu", "{\"name\": \"a\", \"age\": 1, \"address\": {\"zip\": ");
-            check(t, bounded, "{\"code\": \"a", "{\"code\": \"abc", "{\"n\": ", "{\"n\": 1");
+            check(t, bounded, "{\"code\": \"a", "{\"code\": \"abc", "{\"n\": ", "{\"n\": 1", "{\"when\": \"20", "{\"when\": \"2026-12-01");
         }
     }
 

@@ -126,6 +126,10 @@ class SchemaMatcherTest {
                "tags": {"type": ["array", "null"], "items": {"type": "string"}}},
              "required": ["name", "age", "address"], "title": "Person", "type": "object"}""";
 
+    static boolean begins(String schema, String text) throws Exception {
+        return new SchemaMatcher(SchemaMatcher.compile(JSON.readTree(schema))).accept(text.getBytes(StandardCharsets.UTF_8));
+    }
+
     static boolean full(String schema, String text) throws Exception {
         SchemaMatcher m = new SchemaMatcher(SchemaMatcher.compile(JSON.readTree(schema)));
         return m.accept(text.getBytes(StandardCharsets.UTF_8)) && m.complete();
@@ -192,6 +196,33 @@ class SchemaMatcherTest {
         assertThat(full(score, "{\"p\": 1e-1")).as("bounded numbers take no exponent").isFalse();
         int finished = randomWalks("{\"type\":\"array\",\"items\":{\"type\":\"number\",\"minimum\":-2.5,\"exclusiveMaximum\":7}}",
                 " [],-.0123456789", 9, 120, n -> n.forEach(v -> assertThat(v.decimalValue()).isBetween(new BigDecimal("-2.5"), new BigDecimal("6.9999999"))));
+        assertThat(finished).isGreaterThan(20);
+    }
+
+    @Test
+    void patternsAndFormatsHoldTheDecodedValue() throws Exception {
+        String sku = "{\"type\":\"string\",\"pattern\":\"^[A-Z]{3}-\\\\d{2}$\"}";
+        assertThat(full(sku, "\"ABC-12\"")).isTrue();
+        assertThat(begins(sku, "\"AB")).isTrue();
+        assertThat(full(sku, "\"AB\"")).as("cut short").isFalse();
+        assertThat(begins(sku, "\"Ab")).isFalse();
+        assertThat(full(sku, "\"ABC-123\"")).isFalse();
+        assertThat(full(sku, "\"\\u0041BC-12\"")).as("an escape is its character").isTrue();
+        String unanchored = "{\"type\":\"string\",\"pattern\":\"é\\\\d\"}"; // a match anywhere, after a two-byte character
+        assertThat(full(unanchored, "\"xxé7yy\"")).isTrue();
+        assertThat(full(unanchored, "\"xxé\"")).isFalse();
+        String when = "{\"type\":\"string\",\"format\":\"date-time\"}";
+        assertThat(full(when, "\"2026-12-01T19:20:00Z\"")).isTrue();
+        assertThat(full(when, "\"2026-12-01T19:20:00.5+01:00\"")).isTrue();
+        assertThat(full(when, "\"2026-12-01\"")).isFalse();
+        assertThat(begins(when, "\"2026/")).isFalse();
+        assertThat(full("{\"type\":\"string\",\"format\":\"uuid\"}", "\"123e4567-e89b-12d3-a456-426614174000\"")).isTrue();
+        assertThatThrownBy(() -> SchemaMatcher.compile(JSON.readTree("{\"type\":\"string\",\"format\":\"hostname\"}")))
+                .hasMessageContaining("format 'hostname' is not supported").hasMessageContaining("date-time");
+        assertThatThrownBy(() -> SchemaMatcher.compile(JSON.readTree("{\"type\":\"string\",\"pattern\":\"[a-\"}")))
+                .hasMessageContaining("pattern is not a regular expression");
+        int finished = randomWalks("{\"type\":\"array\",\"items\":{\"type\":\"string\",\"format\":\"date\"}}",
+                " [],\"-0123456789abT:Z", 13, 200, n -> n.forEach(v -> assertThat(v.asText()).matches("\\d{4}-\\d{2}-\\d{2}")));
         assertThat(finished).isGreaterThan(20);
     }
 

@@ -1,0 +1,76 @@
+package baleine.generation;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
+
+/**
+ * A string schema's {@code pattern} and {@code format}, as regular expressions its value must contain a match of
+ * (JSON Schema's search semantics; the formats are anchored), and which typed beginnings of a value can still
+ * grow into one that does: a beginning with no match yet can only while the regex engine, looking for one, ran
+ * into its end ({@link Matcher#hitEnd}) — more characters could still complete a match there.
+ */
+record StringPatterns(List<Pattern> patterns) {
+    static final StringPatterns NONE = new StringPatterns(List.of());
+
+    /** The formats Baleine can hold a value to, as regular expressions (RFC 3339 dates and times, RFC 4122 UUIDs, ...). */
+    private static final Map<String, String> FORMATS = Map.of(
+            "date-time", "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?(Z|[+-]\\d{2}:\\d{2})$",
+            "date", "^\\d{4}-\\d{2}-\\d{2}$",
+            "time", "^\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?(Z|[+-]\\d{2}:\\d{2})?$",
+            "uuid", "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",
+            "email", "^[^@\\s\"]+@[^@\\s\"]+\\.[^@\\s\"]+$",
+            "ipv4", "^((25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)\\.){3}(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)$",
+            "uri", "^[a-zA-Z][a-zA-Z0-9+.-]*:[^\\s\"]*$");
+
+    static StringPatterns of(JsonNode schema, String path) {
+        List<Pattern> patterns = new ArrayList<>();
+        if (schema.has("pattern")) {
+            try {
+                patterns.add(Pattern.compile(schema.get("pattern").asText()));
+            } catch (PatternSyntaxException e) {
+                throw new IllegalArgumentException(path + ": pattern is not a regular expression Baleine can read: " + e.getDescription());
+            }
+        }
+        if (schema.has("format")) {
+            String format = schema.get("format").asText();
+            String regex = FORMATS.get(format);
+            if (regex == null) {
+                throw new IllegalArgumentException(path + ": format '" + format + "' is not supported for constrained output (supported: "
+                        + String.join(", ", FORMATS.keySet().stream().sorted().toList()) + ")");
+            }
+            patterns.add(Pattern.compile(regex));
+        }
+        return patterns.isEmpty() ? NONE : new StringPatterns(List.copyOf(patterns));
+    }
+
+    boolean none() {
+        return patterns.isEmpty();
+    }
+
+    /** Whether every pattern has a match in {@code value}. */
+    boolean satisfied(CharSequence value) {
+        for (Pattern p : patterns) {
+            if (!p.matcher(value).find()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Whether more characters could still give every pattern a match. */
+    boolean reachable(CharSequence value) {
+        for (Pattern p : patterns) {
+            Matcher m = p.matcher(value);
+            if (!m.find() && !m.hitEnd()) {
+                return false;
+            }
+        }
+        return true;
+    }
+}
