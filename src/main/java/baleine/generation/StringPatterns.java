@@ -56,7 +56,7 @@ record StringPatterns(List<Pattern> patterns) {
     /** Whether every pattern has a match in {@code value}. */
     boolean satisfied(CharSequence value) {
         for (Pattern p : patterns) {
-            if (!p.matcher(value).find()) {
+            if (!p.matcher(new Budgeted(value, p)).find()) {
                 return false;
             }
         }
@@ -66,11 +66,51 @@ record StringPatterns(List<Pattern> patterns) {
     /** Whether more characters could still give every pattern a match. */
     boolean reachable(CharSequence value) {
         for (Pattern p : patterns) {
-            Matcher m = p.matcher(value);
+            Matcher m = p.matcher(new Budgeted(value, p));
             if (!m.find() && !m.hitEnd()) {
                 return false;
             }
         }
         return true;
+    }
+
+    /**
+     * The value as the regex engine reads it, a bounded number of times per search: a pattern that backtracks
+     * without end ({@code (a+)+$}) would otherwise hold the scheduler, and every request with it, for good.
+     */
+    private static final class Budgeted implements CharSequence {
+        static final int READS = 200_000;
+        private final CharSequence value;
+        private final Pattern pattern;
+        private int reads;
+
+        Budgeted(CharSequence value, Pattern pattern) {
+            this.value = value;
+            this.pattern = pattern;
+        }
+
+        @Override
+        public char charAt(int index) {
+            if (++reads > READS) {
+                throw new IllegalArgumentException("the pattern " + pattern + " takes too many steps to match (over " + READS
+                        + " reads of a " + value.length() + "-character value); simplify it");
+            }
+            return value.charAt(index);
+        }
+
+        @Override
+        public int length() {
+            return value.length();
+        }
+
+        @Override
+        public CharSequence subSequence(int start, int end) {
+            return value.subSequence(start, end);
+        }
+
+        @Override
+        public String toString() {
+            return value.toString();
+        }
     }
 }

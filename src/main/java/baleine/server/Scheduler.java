@@ -228,7 +228,13 @@ final class Scheduler implements AutoCloseable {
         synchronized (this) {
             for (int i = 0; i < active.size(); i++) {
                 Slot s = active.get(i);
-                s.sequence.accept(logits[i]);
+                try {
+                    s.sequence.accept(logits[i]);
+                } catch (RuntimeException e) { // this request's sampling or constraint failed: the others go on
+                    fail(s, e instanceof IllegalArgumentException ? ApiException.badRequest(e.getMessage())
+                            : ApiException.internal("generation failed: ", e));
+                    continue;
+                }
                 pool.publish(s.cache, s.tokens); // full blocks become shareable at once, even while running
                 if (s.sequence.finished()) {
                     finish(s);
@@ -271,14 +277,19 @@ final class Scheduler implements AutoCloseable {
         System.err.println("baleine: a generation step failed, its requests get an error: " + e);
         for (Slot s : slots) {
             if (s.job != null) {
-                s.job.events.offer(new Event.Failed(ApiException.internal("generation failed: ", e)));
-                s.cache.close();
-                s.job = null;
-                s.sequence = null;
-                s.cache = null;
-                s.tokens = null;
+                fail(s, ApiException.internal("generation failed: ", e));
             }
         }
+    }
+
+    /** Ends a running request with an error and frees its blocks (their contents are not kept for reuse). */
+    private void fail(Slot s, ApiException error) {
+        s.job.events.offer(new Event.Failed(error));
+        s.cache.close();
+        s.job = null;
+        s.sequence = null;
+        s.cache = null;
+        s.tokens = null;
     }
 
     /** Stops admitting; running requests finish (or are cancelled after {@code graceMillis}). */

@@ -221,6 +221,9 @@ class SchemaMatcherTest {
                 .hasMessageContaining("format 'hostname' is not supported").hasMessageContaining("date-time");
         assertThatThrownBy(() -> SchemaMatcher.compile(JSON.readTree("{\"type\":\"string\",\"pattern\":\"[a-\"}")))
                 .hasMessageContaining("pattern is not a regular expression");
+        // a pattern that backtracks without end is stopped, not left to hold the scheduler
+        assertThatThrownBy(() -> begins("{\"type\":\"string\",\"pattern\":\"((a{1,10}){1,10}){1,10}b\"}", "\"" + "a".repeat(24)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("takes too many steps to match");
         int finished = randomWalks("{\"type\":\"array\",\"items\":{\"type\":\"string\",\"format\":\"date\"}}",
                 " [],\"-0123456789abT:Z", 13, 200, n -> n.forEach(v -> assertThat(v.asText()).matches("\\d{4}-\\d{2}-\\d{2}")));
         assertThat(finished).isGreaterThan(20);

@@ -1,6 +1,7 @@
 package baleine.server;
 
 import baleine.api.Baleine;
+import baleine.generation.JsonMatcher;
 import baleine.generation.SamplingParams;
 import baleine.generation.Sequence;
 import baleine.writer.DemoModel;
@@ -34,13 +35,58 @@ class SchedulerTest {
 
             Job second = new Job(prompt, SamplingParams.greedy(3), Sequence.Reasoning.OFF, 0, null);
             scheduler.submit(second);
-            Event e;
-            do {
-                e = second.events.poll(30, TimeUnit.SECONDS);
-            } while (e != null && !(e instanceof Event.Done) && !(e instanceof Event.Failed));
+            Event e = last(second);
             assertThat(e).isInstanceOf(Event.Done.class);
             assertThat(((Event.Done) e).result().tokens()).hasSize(3);
             assertThat(scheduler.running()).isZero();
         }
+    }
+
+    /** A request whose own sampling fails (here its answer constraint) gets the error alone; the request beside it finishes. */
+    @Test
+    void aFailureInOneRequestsSamplingFailsThatRequestOnly() throws Exception {
+        JsonMatcher failing = new JsonMatcher() {
+            @Override
+            public boolean accept(int b) {
+                throw new IllegalArgumentException("the pattern x takes too many steps to match");
+            }
+
+            @Override
+            public boolean complete() {
+                return false;
+            }
+
+            @Override
+            public JsonMatcher copy() {
+                return this;
+            }
+
+            @Override
+            public boolean insideString() {
+                return false;
+            }
+        };
+        try (Baleine model = Baleine.load(DemoModel.ensure(DemoModel.cacheDirectory()));
+             Scheduler scheduler = new Scheduler(model, 2, 256, 512, 4, new Metrics())) {
+            int[] prompt = model.tokenizer().tokenizer().encode("Hello");
+            Job bad = new Job(prompt, SamplingParams.greedy(3), Sequence.Reasoning.OFF, 0, failing);
+            Job good = new Job(prompt, SamplingParams.greedy(3), Sequence.Reasoning.OFF, 0, null);
+            scheduler.submit(bad);
+            scheduler.submit(good);
+            Event failed = last(bad);
+            assertThat(failed).isInstanceOf(Event.Failed.class);
+            assertThat(((Event.Failed) failed).error().status).isEqualTo(400);
+            assertThat(((Event.Failed) failed).error().getMessage()).contains("takes too many steps");
+            assertThat(last(good)).isInstanceOf(Event.Done.class);
+        }
+    }
+
+    /** The job's last event: its Done or Failed. */
+    private static Event last(Job job) throws InterruptedException {
+        Event e;
+        do {
+            e = job.events.poll(30, TimeUnit.SECONDS);
+        } while (e != null && !(e instanceof Event.Done) && !(e instanceof Event.Failed));
+        return e;
     }
 }
