@@ -8,13 +8,9 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.BitSet;
-import java.util.Collections;
-import java.util.HashMap;
-import java.util.IdentityHashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * Recognises prefixes of JSON texts valid under a JSON schema, byte by byte, for constrained decoding.
@@ -30,13 +26,6 @@ import java.util.Set;
  * split characters.
  */
 public final class SchemaMatcher implements JsonMatcher {
-    private static final Set<String> KNOWN = Set.of("type", "properties", "required", "additionalProperties", "items", "minItems",
-            "maxItems", "minLength", "maxLength", "pattern", "format", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "enum", "const", "anyOf", "allOf", "$ref", "$defs", "definitions", "title", "description", "$schema", "default",
-            "examples");
-    /** Keywords that only describe: allowed beside {@code $ref} and {@code anyOf}. */
-    private static final Set<String> ANNOTATIONS = Set.of("title", "description", "$schema", "default", "examples", "$defs",
-            "definitions");
-
     /** A compiled schema node. */
     public sealed interface Node permits ObjectNode, ArrayNode, StringNode, NumberNode, LiteralNode, AnyNode, UnionNode, RefNode {
     }
@@ -80,7 +69,7 @@ public final class SchemaMatcher implements JsonMatcher {
      * record: equality, hash and text by value would go round a recursive schema forever.
      */
     static final class RefNode implements Node {
-        private final String ref;
+        final String ref;
         private final Map<String, Node> schemas;
 
         RefNode(String ref, Map<String, Node> schemas) {
@@ -99,207 +88,7 @@ public final class SchemaMatcher implements JsonMatcher {
     }
 
     public static Node compile(JsonNode schema) {
-        return new Compiler(schema).compileRoot();
-    }
-
-    /** One schema's compilation: the definitions it refers to are compiled once each, on first reference. */
-    private static final class Compiler {
-        private final JsonNode root;
-        private final Map<String, Node> compiled = new HashMap<>(); // by reference ("#", "#/$defs/Name")
-
-        Compiler(JsonNode root) {
-            this.root = root;
-        }
-
-        Node compileRoot() {
-            Node n = compile(root, "$");
-            compiled.put("#", n);
-            for (Node target : compiled.values()) {
-                checkGuarded(target, Collections.newSetFromMap(new IdentityHashMap<>()), "$");
-            }
-            return n;
-        }
-
-        private Node compile(JsonNode s, String path) {
-            if (!s.isObject()) {
-                throw new IllegalArgumentException(path + ": a schema must be an object");
-            }
-            for (Iterator<String> it = s.fieldNames(); it.hasNext(); ) {
-                String k = it.next();
-                if (!KNOWN.contains(k)) {
-                    throw new IllegalArgumentException(path + ": schema keyword '" + k + "' is not supported for constrained output");
-                }
-            }
-            if (s.has("$ref")) {
-                onlyAnnotationsBeside(s, "$ref", path);
-                return reference(s.get("$ref").asText(), path);
-            }
-            if (s.has("allOf")) { // one schema: what older Pydantic writes around a $ref that has a description
-                onlyAnnotationsBeside(s, "allOf", path);
-                if (s.get("allOf").size() != 1) {
-                    throw new IllegalArgumentException(path + ": allOf with other than one schema is not supported for constrained output");
-                }
-                return compile(s.get("allOf").get(0), path + ".allOf[0]");
-            }
-            if (s.has("anyOf")) {
-                onlyAnnotationsBeside(s, "anyOf", path);
-                List<Node> options = new ArrayList<>();
-                int i = 0;
-                for (JsonNode option : iterable(s.get("anyOf"))) {
-                    options.add(compile(option, path + ".anyOf[" + i++ + "]"));
-                }
-                if (options.isEmpty()) {
-                    throw new IllegalArgumentException(path + ": anyOf is empty");
-                }
-                return options.size() == 1 ? options.getFirst() : new UnionNode(options);
-            }
-            if (s.has("enum") || s.has("const")) {
-                return literals(s, path);
-            }
-            JsonNode type = s.path("type");
-            if (type.isArray()) { // a list of types: one schema per type, with the same keywords
-                List<Node> options = new ArrayList<>();
-                for (JsonNode t : iterable(type)) {
-                    options.add(typed(s, t.asText(), path));
-                }
-                if (options.isEmpty()) {
-                    throw new IllegalArgumentException(path + ": the list of types is empty");
-                }
-                return options.size() == 1 ? options.getFirst() : new UnionNode(options);
-            }
-            return typed(s, type.asText(s.has("properties") ? "object" : ""), path);
-        }
-
-        private static void onlyAnnotationsBeside(JsonNode s, String keyword, String path) {
-            for (Iterator<String> it = s.fieldNames(); it.hasNext(); ) {
-                String k = it.next();
-                if (!k.equals(keyword) && !ANNOTATIONS.contains(k)) {
-                    throw new IllegalArgumentException(path + ": '" + k + "' beside '" + keyword + "' is not supported for constrained output");
-                }
-            }
-        }
-
-        /** {@code #}, or {@code #/$defs/Name} / {@code #/definitions/Name} of the root schema. */
-        private Node reference(String ref, String path) {
-            Map<String, Node> table = compiled;
-            if (compiled.containsKey(ref) || ref.equals("#")) {
-                return new RefNode(ref, table);
-            }
-            String[] parts = ref.split("/");
-            JsonNode target = parts.length == 3 && parts[0].equals("#") && (parts[1].equals("$defs") || parts[1].equals("definitions"))
-                    ? root.path(parts[1]).path(parts[2].replace("~1", "/").replace("~0", "~")) : null;
-            if (target == null || target.isMissingNode()) {
-                throw new IllegalArgumentException(path + ": $ref '" + ref + "' does not name the root (#) or a schema under"
-                        + " #/$defs or #/definitions");
-            }
-            compiled.put(ref, null); // being compiled: a reference to it from inside resolves later
-            compiled.put(ref, compile(target, ref));
-            return new RefNode(ref, table);
-        }
-
-        /**
-         * Refuses a schema that could refer to itself before any character is read ({@code A = anyOf[A, ...]}):
-         * matching it would never start. Objects and arrays read a character before their values start.
-         */
-        private static void checkGuarded(Node n, Set<Node> entered, String path) {
-            switch (n) {
-                case RefNode r -> {
-                    if (!entered.add(r.target())) {
-                        throw new IllegalArgumentException(path + ": $ref '" + r.ref + "' refers to itself before any value starts");
-                    }
-                    checkGuarded(r.target(), entered, path);
-                    entered.remove(r.target());
-                }
-                case UnionNode u -> {
-                    for (Node o : u.options()) {
-                        checkGuarded(o, entered, path);
-                    }
-                }
-                default -> {
-                }
-            }
-        }
-
-        private static LiteralNode literals(JsonNode s, String path) {
-            List<byte[]> options = new ArrayList<>();
-            for (JsonNode v : s.has("const") ? List.of(s.get("const")) : iterable(s.get("enum"))) {
-                options.add(v.toString().getBytes(StandardCharsets.UTF_8));
-            }
-            for (byte[] a : options) {
-                for (byte[] b : options) {
-                    if (a != b && b.length > a.length && Arrays.equals(a, 0, a.length, b, 0, a.length)) {
-                        throw new IllegalArgumentException(path + ": enum value " + new String(a, StandardCharsets.UTF_8)
-                                + " is a prefix of another; not supported");
-                    }
-                }
-            }
-            if (options.isEmpty()) {
-                throw new IllegalArgumentException(path + ": enum is empty");
-            }
-            return new LiteralNode(options);
-        }
-
-        private Node typed(JsonNode s, String type, String path) {
-            return switch (type) {
-                case "object" -> {
-                    JsonNode additional = s.path("additionalProperties");
-                    if (!s.has("properties") && !s.has("required") && !additional.isObject() && additional.asBoolean(true)) {
-                        yield ANY_OBJECT; // no properties declared, none forbidden: a free-form object
-                    }
-                    List<String> names = new ArrayList<>();
-                    List<byte[]> bytes = new ArrayList<>();
-                    List<Node> values = new ArrayList<>();
-                    for (Iterator<Map.Entry<String, JsonNode>> it = s.path("properties").fields(); it.hasNext(); ) {
-                        Map.Entry<String, JsonNode> p = it.next();
-                        if (p.getKey().chars().anyMatch(ch -> ch == '"' || ch == '\\' || ch < 0x20)) {
-                            throw new IllegalArgumentException(path + ": property names with quotes, backslashes or control characters are not supported");
-                        }
-                        names.add(p.getKey());
-                        bytes.add(p.getKey().getBytes(StandardCharsets.UTF_8));
-                        values.add(compile(p.getValue(), path + "." + p.getKey()));
-                    }
-                    BitSet required = new BitSet();
-                    for (JsonNode r : iterable(s.path("required"))) {
-                        int i = names.indexOf(r.asText());
-                        if (i < 0) {
-                            throw new IllegalArgumentException(path + ": required property '" + r.asText() + "' is not among the properties");
-                        }
-                        required.set(i);
-                    }
-                    // other keys only where their values have a schema: with properties declared and additionalProperties
-                    // true or missing, producing just the declared ones is valid and what the schema's author wants
-                    yield new ObjectNode(names, bytes, values, required, additional.isObject() ? compile(additional, path + ".*") : null);
-                }
-                case "array" -> {
-                    if (!s.has("items")) {
-                        throw new IllegalArgumentException(path + ": arrays need an items schema");
-                    }
-                    int min = s.path("minItems").asInt(0), max = s.path("maxItems").asInt(Integer.MAX_VALUE);
-                    if (min < 0 || max < min) {
-                        throw new IllegalArgumentException(path + ": minItems / maxItems are inconsistent");
-                    }
-                    yield new ArrayNode(compile(s.get("items"), path + "[]"), min, max);
-                }
-                case "string" -> {
-                    int min = s.path("minLength").asInt(0), max = s.path("maxLength").asInt(Integer.MAX_VALUE);
-                    if (min < 0 || max < min) {
-                        throw new IllegalArgumentException(path + ": minLength / maxLength are inconsistent");
-                    }
-                    yield new StringNode(min, max, StringPatterns.of(s, path));
-                }
-                case "number", "integer" -> new NumberNode(type.equals("integer"), NumberRange.of(s, type.equals("integer"), path));
-                case "boolean" -> new LiteralNode(List.of("true".getBytes(StandardCharsets.UTF_8), "false".getBytes(StandardCharsets.UTF_8)));
-                case "null" -> new LiteralNode(List.of("null".getBytes(StandardCharsets.UTF_8)));
-                default -> throw new IllegalArgumentException(path + ": type '" + type + "' is not supported (give one of object, array, "
-                        + "string, number, integer, boolean, null)");
-            };
-        }
-    }
-
-    private static Iterable<JsonNode> iterable(JsonNode n) {
-        List<JsonNode> l = new ArrayList<>();
-        n.forEach(l::add);
-        return l;
+        return new SchemaCompiler(schema).compileRoot();
     }
 
     // ---- matching ----
