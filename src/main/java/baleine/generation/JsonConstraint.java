@@ -86,6 +86,9 @@ public final class JsonConstraint {
             allowed = new BitSet(logits.length);
             allow(0, vocabulary.sorted.length, 0, state, allowed);
         }
+        if (allowed.isEmpty()) { // a schema that writes itself into a corner (a pattern the regex engine misjudged)
+            throw new IllegalStateException("no token can continue the constrained answer here; simplify the schema's patterns");
+        }
         for (int id = 0; id < logits.length; id++) {
             if (!allowed.get(id)) {
                 logits[id] = Float.NEGATIVE_INFINITY;

@@ -9,6 +9,7 @@ import org.junit.jupiter.api.Test;
 import java.util.Arrays;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class JsonConstraintTest {
     /**
@@ -24,6 +25,36 @@ class JsonConstraintTest {
             check(t, SchemaMatcherTest.PYDANTIC, "", "{", "{\"na", "{\"name\": \"Ad", "{\"name\": \"a\\", "{\"name\": \"a\", \"age\":",
                     "{\"name\": \"a\", \"age\": 1", "{\"name\": \"a\", \"age\": nu", "{\"name\": \"a\", \"age\": 1, \"address\": {\"zip\": ");
             check(t, bounded, "{\"code\": \"a", "{\"code\": \"abc", "{\"n\": ", "{\"n\": 1", "{\"when\": \"20", "{\"when\": \"2026-12-01");
+        }
+    }
+
+    @Test
+    void aCornerWithNoTokenLeftIsAnErrorNotARandomToken() throws Exception {
+        JsonMatcher cornered = new JsonMatcher() { // a text no byte can continue
+            @Override
+            public boolean accept(int b) {
+                return false;
+            }
+
+            @Override
+            public boolean complete() {
+                return false;
+            }
+
+            @Override
+            public JsonMatcher copy() {
+                return this;
+            }
+
+            @Override
+            public boolean insideString() {
+                return false;
+            }
+        };
+        try (Baleine model = Baleine.load(DemoModel.ensure(DemoModel.cacheDirectory()))) {
+            Tokenizer t = model.tokenizer().tokenizer();
+            assertThatThrownBy(() -> JsonConstraint.of(t, cornered).mask(new float[t.vocabSize()]))
+                    .hasMessageContaining("no token can continue the constrained answer");
         }
     }
 
