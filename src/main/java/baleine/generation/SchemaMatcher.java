@@ -446,7 +446,14 @@ public final class SchemaMatcher implements JsonMatcher {
             if (s == Step.DONE) {
                 return node.patterns().satisfied(value) ? s : Step.REJECT;
             }
-            return decode(c, before) && !node.patterns().reachable(value) ? Step.REJECT : s;
+            if (decode(c, before)) {
+                return node.patterns().reachable(value) ? s : Step.REJECT;
+            }
+            if (pendingLeft > 0) { // within a character: some of those its bytes so far allow must do
+                int bits = 6 * pendingLeft, lo = pendingBytes << bits;
+                return node.patterns().reachableWithAny(value, lo, lo | ((1 << bits) - 1)) ? s : Step.REJECT;
+            }
+            return s;
         }
 
         /** Adds byte c, read in state {@code before}, to the decoded value; true when it completed a character. */

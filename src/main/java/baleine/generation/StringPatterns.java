@@ -75,6 +75,27 @@ record StringPatterns(List<Pattern> patterns) {
     }
 
     /**
+     * Whether some character from {@code lo} to {@code hi} (the ones a character's first bytes still allow) could
+     * come next: all of them when they are few (a two-byte character's last byte), else a spread of seventeen. A
+     * beginning of a character no pattern could take would leave no token to continue with.
+     */
+    boolean reachableWithAny(CharSequence value, int lo, int hi) {
+        StringBuilder v = new StringBuilder(value);
+        int at = v.length(), step = hi - lo < 64 ? 1 : (hi - lo) / 16;
+        for (long cp = lo; cp <= hi; cp += step) {
+            if (cp >= Character.MIN_SURROGATE && cp <= Character.MAX_SURROGATE || cp > Character.MAX_CODE_POINT) {
+                continue;
+            }
+            v.setLength(at);
+            v.appendCodePoint((int) cp);
+            if (reachable(v)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
      * The value as the regex engine reads it, a bounded number of times per search: a pattern that backtracks
      * without end ({@code (a+)+$}) would otherwise hold the scheduler, and every request with it, for good.
      */

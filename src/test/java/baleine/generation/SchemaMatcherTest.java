@@ -211,6 +211,12 @@ class SchemaMatcherTest {
         String unanchored = "{\"type\":\"string\",\"pattern\":\"é\\\\d\"}"; // a match anywhere, after a two-byte character
         assertThat(full(unanchored, "\"xxé7yy\"")).isTrue();
         assertThat(full(unanchored, "\"xxé\"")).isFalse();
+        assertThat(new SchemaMatcher(SchemaMatcher.compile(JSON.readTree(sku))).accept(new byte[]{'"', 'A', (byte) 0xC3}))
+                .as("no character that begins with this byte fits").isFalse();
+        String startsWithE = "{\"type\":\"string\",\"pattern\":\"^é\"}";
+        assertThat(new SchemaMatcher(SchemaMatcher.compile(JSON.readTree(startsWithE))).accept(new byte[]{'"', (byte) 0xC3}))
+                .as("é (C3 A9) begins so").isTrue();
+        assertThat(new SchemaMatcher(SchemaMatcher.compile(JSON.readTree(startsWithE))).accept(new byte[]{'"', (byte) 0xC4})).isFalse();
         String when = "{\"type\":\"string\",\"format\":\"date-time\"}";
         assertThat(full(when, "\"2026-12-01T19:20:00Z\"")).isTrue();
         assertThat(full(when, "\"2026-12-01T19:20:00.5+01:00\"")).isTrue();
