@@ -220,7 +220,7 @@ public final class Baleine implements AutoCloseable {
     /** Raw completion of {@code prompt} (no chat template, no reasoning split). */
     public GenerationResult complete(String prompt, SamplingParams params, GenerationListener listener, AtomicBoolean cancel) {
         return generator().generate(encodeRaw(prompt), model.newCache(contextLength), new ArrayList<>(), params,
-                Sequence.Reasoning.OFF, listener, cancel);
+                Sequence.Reasoning.OFF, null, listener, cancel);
     }
 
     @Override

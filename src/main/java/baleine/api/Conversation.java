@@ -5,8 +5,12 @@ import baleine.chat.ChatPrompt;
 import baleine.chat.ChatTemplate;
 import baleine.generation.GenerationListener;
 import baleine.generation.GenerationResult;
+import baleine.generation.JsonMatcher;
 import baleine.generation.SamplingParams;
+import baleine.generation.SchemaMatcher;
 import baleine.generation.Sequence;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -20,6 +24,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * a time; {@link #cancel()} may be called from any thread.
  */
 public final class Conversation {
+    private static final ObjectMapper JSON = new ObjectMapper();
     private final Baleine model;
     private final ChatTemplate template;
     private final List<Map<String, Object>> messages = new ArrayList<>();
@@ -64,6 +69,28 @@ public final class Conversation {
 
     /** Sends a user message and streams the answer; the answer joins the history. */
     public GenerationResult send(String user, SamplingParams params, GenerationListener listener) {
+        return send(user, params, null, listener);
+    }
+
+    /**
+     * As {@link #send(String, SamplingParams, GenerationListener)}, the answer (after any reasoning) held to a JSON
+     * schema, or with {@code jsonSchema} null to any JSON object; it ends as soon as the JSON is complete. The
+     * schema's keywords are those {@link SchemaMatcher} names; others are refused with an
+     * {@link IllegalArgumentException} that names them.
+     */
+    public GenerationResult sendJson(String user, String jsonSchema, SamplingParams params, GenerationListener listener) {
+        SchemaMatcher.Node schema = SchemaMatcher.ANY_OBJECT;
+        if (jsonSchema != null) {
+            try {
+                schema = SchemaMatcher.compile(JSON.readTree(jsonSchema));
+            } catch (JsonProcessingException e) {
+                throw new IllegalArgumentException("the JSON schema is not JSON: " + e.getOriginalMessage());
+            }
+        }
+        return send(user, params, new SchemaMatcher(schema), listener);
+    }
+
+    private GenerationResult send(String user, SamplingParams params, JsonMatcher constraint, GenerationListener listener) {
         messages.add(message("user", user));
         ChatPrompt prompt;
         try {
@@ -76,7 +103,7 @@ public final class Conversation {
         GenerationResult r;
         try {
             r = model.generator().generate(prompt.ids(), cache, cachedTokens, params,
-                    prompt.insideThink() ? Sequence.Reasoning.OPEN : Sequence.Reasoning.AUTO, listener, cancel);
+                    prompt.insideThink() ? Sequence.Reasoning.OPEN : Sequence.Reasoning.AUTO, constraint, listener, cancel);
         } catch (RuntimeException e) {
             messages.removeLast();
             throw e;

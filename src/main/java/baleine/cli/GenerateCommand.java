@@ -24,6 +24,9 @@ final class GenerateCommand implements Callable<Integer> {
     @Mixin
     SamplingOptions sampling;
 
+    @Mixin
+    JsonOutputOptions jsonOutput;
+
     @Parameters(index = "1", arity = "0..1", paramLabel = "PROMPT", description = "the prompt (or -p); '-' reads it from stdin")
     String promptArgument;
 
@@ -53,6 +56,7 @@ final class GenerateCommand implements Callable<Integer> {
                     : "give the prompt once: after MODEL or with -p, not both");
         }
         given = given != null ? given : prompt;
+        jsonOutput.check();
         String text = given.equals("-") ? new String(System.in.readAllBytes(), StandardCharsets.UTF_8) : given;
         PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
         try (Baleine model = modelOptions.load()) {
@@ -60,8 +64,8 @@ final class GenerateCommand implements Callable<Integer> {
             GenerationListener listener = new ConsoleListener(System.err, out, hideThinking);
             GenerationResult r;
             if (raw) {
-                if (system != null || think != null) {
-                    throw new IllegalArgumentException("--system and --think need the chat template; drop --raw");
+                if (system != null || think != null || jsonOutput.asked()) {
+                    throw new IllegalArgumentException("--system, --think and --json / --json-schema need the chat template; drop --raw");
                 }
                 r = model.complete(text, params, listener, new AtomicBoolean());
             } else {
@@ -70,7 +74,7 @@ final class GenerateCommand implements Callable<Integer> {
                     c.system(system);
                 }
                 c.setThinking(think);
-                r = c.send(text, params, listener);
+                r = jsonOutput.send(c, text, params, listener);
             }
             out.println();
             out.flush();

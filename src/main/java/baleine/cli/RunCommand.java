@@ -27,6 +27,9 @@ final class RunCommand implements Callable<Integer> {
     @Mixin
     SamplingOptions sampling;
 
+    @Mixin
+    JsonOutputOptions jsonOutput;
+
     @Parameters(index = "1", arity = "0..1", paramLabel = "PROMPT", description = "one message to answer before leaving, instead of a chat")
     String promptArgument;
 
@@ -51,6 +54,7 @@ final class RunCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
         String once = modelOptions.positionalPrompt(promptArgument);
+        jsonOutput.check();
         try (Baleine model = modelOptions.load()) {
             params = sampling.apply(model.defaults()).validate(model.model().vocabSize());
             Conversation chat = newChat(model);
@@ -97,7 +101,7 @@ final class RunCommand implements Callable<Integer> {
         GenerationListener listener = new ConsoleListener(out, out, hideThinking);
         answering.set(chat);
         try {
-            GenerationResult r = chat.send(line, params, listener);
+            GenerationResult r = jsonOutput.send(chat, line, params, listener);
             out.println();
             if (r.finishReason().equals("cancelled")) {
                 out.println("(interrupted)");

@@ -26,12 +26,16 @@ public final class Generator {
      * @param cache         holds {@code cachedTokens}; the common prefix with {@code prompt} is reused
      * @param cachedTokens  the tokens in {@code cache} (updated to include prompt and generated tokens)
      * @param reasoning     how to split reasoning from the answer
+     * @param constraint    what the answer (after any reasoning) must follow, e.g. a {@link SchemaMatcher}; null: free text
      * @param cancel        set from another thread to stop after the current token
      */
     public GenerationResult generate(int[] prompt, KvCache cache, List<Integer> cachedTokens, SamplingParams params,
-                                     Sequence.Reasoning reasoning, GenerationListener listener, AtomicBoolean cancel) {
+                                     Sequence.Reasoning reasoning, JsonMatcher constraint, GenerationListener listener, AtomicBoolean cancel) {
         params.validate(model.vocabSize());
         Sequence s = new Sequence(tokenizer, endOfGeneration, prompt, cache, cachedTokens, params, reasoning, -1, listener, cancel);
+        if (constraint != null) {
+            s.constrainToJson(JsonConstraint.of(tokenizer, constraint));
+        }
         float[][] logits = new float[1][model.vocabSize()]; // reused token after token
         while (!s.finished()) {
             model.forwardInto(List.of(new DecoderModel.Step(s.nextInput(PROMPT_CHUNK), cache)), logits);

@@ -47,6 +47,28 @@ class ChatCliTest {
     }
 
     @Test
+    void answersCanBeHeldToAJsonSchema() throws Exception {
+        String schema = "{\"type\":\"object\",\"properties\":{\"n\":{\"type\":\"integer\",\"minimum\":1,\"maximum\":9}},\"required\":[\"n\"]}";
+        int complete = 0;
+        for (int seed = 1; seed <= 4; seed++) {
+            CliTest.Run r = CliTest.run("generate", "--demo", "Hello", "-n", "60", "--seed", String.valueOf(seed), "--no-think", "-j", schema);
+            assertThat(r.exit()).as(r.err()).isZero();
+            String answer = r.out().strip();
+            if (answer.endsWith("}")) { // finished within the tokens allowed
+                complete++;
+                int n = new com.fasterxml.jackson.databind.ObjectMapper().readTree(answer).path("n").asInt();
+                assertThat(n).as(answer).isBetween(1, 9);
+            }
+        }
+        assertThat(complete).isPositive();
+        assertThat(CliTest.run("generate", "--demo", "x", "--json", "-j", schema).err()).contains("give --json or --json-schema, not both");
+        assertThat(CliTest.run("generate", "--demo", "x", "-j", "{\"oneOf\":[]}").err()).contains("--json-schema: $: schema keyword 'oneOf' is not supported");
+        assertThat(CliTest.run("generate", "--demo", "x", "-j", "{nope").err()).contains("--json-schema is not JSON");
+        assertThat(CliTest.run("generate", "--demo", "x", "-j", "@/no/such/schema.json").err()).contains("no schema file /no/such/schema.json");
+        assertThat(CliTest.run("generate", "--demo", "x", "--json", "--raw").err()).contains("need the chat template");
+    }
+
+    @Test
     void generateSendsReasoningToStderrAndCanHideIt() {
         CliTest.Run shown = CliTest.run("generate", "--demo", "-p", "Hi", "-n", "8", "--seed", "1", "--verbose");
         assertThat(shown.exit()).isZero();
