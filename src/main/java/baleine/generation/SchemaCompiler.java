@@ -29,10 +29,13 @@ import java.util.Set;
 final class SchemaCompiler {
     private static final Set<String> KNOWN = Set.of("type", "properties", "required", "additionalProperties", "items", "minItems",
             "maxItems", "minLength", "maxLength", "pattern", "format", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum",
-            "enum", "const", "anyOf", "allOf", "$ref", "$defs", "definitions", "title", "description", "$schema", "default", "examples");
-    /** Keywords that only describe: allowed beside {@code $ref} and {@code anyOf}. */
+            "enum", "const", "anyOf", "oneOf", "discriminator", "allOf", "$ref", "$defs", "definitions", "title", "description", "$schema", "default", "examples");
+    /**
+     * Keywords that only describe: allowed beside {@code $ref} and the unions ({@code discriminator}, OpenAPI's and
+     * Pydantic's, names the property that tells a oneOf's options apart; it changes nothing that is valid).
+     */
     private static final Set<String> ANNOTATIONS = Set.of("title", "description", "$schema", "default", "examples", "$defs",
-            "definitions");
+            "definitions", "discriminator");
 
     private final JsonNode root;
     private final Map<String, Node> compiled = new HashMap<>(); // by reference ("#", "#/$defs/Name")
@@ -71,17 +74,19 @@ final class SchemaCompiler {
             }
             return compile(s.get("allOf").get(0), path + ".allOf[0]");
         }
-        if (s.has("anyOf")) {
-            onlyAnnotationsBeside(s, "anyOf", path);
-            List<Node> options = new ArrayList<>();
-            int i = 0;
-            for (JsonNode option : iterable(s.get("anyOf"))) {
-                options.add(compile(option, path + ".anyOf[" + i++ + "]"));
+        for (String union : List.of("anyOf", "oneOf")) { // oneOf: valid under exactly one option
+            if (s.has(union)) {
+                onlyAnnotationsBeside(s, union, path);
+                List<Node> options = new ArrayList<>();
+                int i = 0;
+                for (JsonNode option : iterable(s.get(union))) {
+                    options.add(compile(option, path + "." + union + "[" + i++ + "]"));
+                }
+                if (options.isEmpty()) {
+                    throw new IllegalArgumentException(path + ": " + union + " is empty");
+                }
+                return options.size() == 1 ? options.getFirst() : new UnionNode(options, union.equals("oneOf"));
             }
-            if (options.isEmpty()) {
-                throw new IllegalArgumentException(path + ": anyOf is empty");
-            }
-            return options.size() == 1 ? options.getFirst() : new UnionNode(options);
         }
         if (s.has("enum") || s.has("const")) {
             return literals(s, path);
@@ -95,7 +100,7 @@ final class SchemaCompiler {
             if (options.isEmpty()) {
                 throw new IllegalArgumentException(path + ": the list of types is empty");
             }
-            return options.size() == 1 ? options.getFirst() : new UnionNode(options);
+            return options.size() == 1 ? options.getFirst() : new UnionNode(options, false);
         }
         return typed(s, type.asText(s.has("properties") ? "object" : ""), path);
     }

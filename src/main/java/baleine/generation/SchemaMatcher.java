@@ -19,7 +19,8 @@ import java.util.Map;
  * properties any object unless additionalProperties is false), array (items, minItems, maxItems), string
  * (minLength, maxLength), number and integer (minimum, maximum and the exclusive ones: {@link NumberRange}),
  * boolean, null, or a list of these (e.g. {@code ["string", "null"]}); {@code enum} / {@code const};
- * {@code anyOf}; {@code allOf} of one schema; {@code $ref} to the root ({@code #}) or to a schema under
+ * {@code anyOf}; {@code oneOf} (exactly one option: a value several options match is not produced);
+ * {@code allOf} of one schema; {@code $ref} to the root ({@code #}) or to a schema under
  * {@code $defs} / {@code definitions} (recursion included), as Pydantic and OpenAI's strict mode write them.
  * Other keywords are refused when the schema is compiled. {@link #ANY_OBJECT} accepts any JSON object
  * (json_object mode). Inside strings every byte of a multi-byte UTF-8 character is accepted, so tokens may
@@ -60,8 +61,8 @@ public final class SchemaMatcher implements JsonMatcher {
     record LiteralNode(List<byte[]> options) implements Node {
     }
 
-    /** A value valid under any of the options ({@code anyOf}, or a list of types). */
-    record UnionNode(List<Node> options) implements Node {
+    /** A value valid under any of the options ({@code anyOf}, a list of types), or under exactly one ({@code oneOf}: exclusive). */
+    record UnionNode(List<Node> options, boolean exclusive) implements Node {
     }
 
     /**
@@ -238,23 +239,32 @@ public final class SchemaMatcher implements JsonMatcher {
             }
             List<SchemaMatcher> next = new ArrayList<>();
             boolean couldEnd = false, allDone = true;
+            int ended = 0; // options complete before this byte
             for (SchemaMatcher m : alive) {
-                couldEnd |= m.complete();
+                if (m.complete()) {
+                    couldEnd = true;
+                    ended++;
+                }
                 if (m.accept(c)) {
                     next.add(m);
                     allDone &= m.done;
                 }
             }
             if (next.isEmpty()) {
-                return couldEnd ? Step.DONE_BEFORE : Step.REJECT;
+                return couldEnd && valid(ended) ? Step.DONE_BEFORE : Step.REJECT;
             }
             alive = next;
-            return allDone ? Step.DONE : Step.MORE;
+            return !allDone ? Step.MORE : valid(next.size()) ? Step.DONE : Step.REJECT;
+        }
+
+        /** Whether a value that {@code matching} options match is valid: oneOf wants exactly one. */
+        private boolean valid(int matching) {
+            return matching > 0 && (!node.exclusive() || matching == 1);
         }
 
         @Override
         boolean mayEnd() {
-            return alive != null && alive.stream().anyMatch(SchemaMatcher::complete);
+            return alive != null && valid((int) alive.stream().filter(SchemaMatcher::complete).count());
         }
 
         Frame copy() {
