@@ -230,9 +230,8 @@ final class Scheduler implements AutoCloseable {
                 Slot s = active.get(i);
                 try {
                     s.sequence.accept(logits[i]);
-                } catch (RuntimeException e) { // this request's sampling or constraint failed: the others go on
-                    fail(s, e instanceof IllegalArgumentException ? ApiException.badRequest(e.getMessage())
-                            : ApiException.internal("generation failed: ", e));
+                } catch (RuntimeException | StackOverflowError e) { // this request's sampling or constraint failed: the others go on
+                    fail(s, requestFailure(e));
                     continue;
                 }
                 pool.publish(s.cache, s.tokens); // full blocks become shareable at once, even while running
@@ -280,6 +279,18 @@ final class Scheduler implements AutoCloseable {
                 fail(s, ApiException.internal("generation failed: ", e));
             }
         }
+    }
+
+    /**
+     * The error for a request whose own sampling failed: what it asked for cannot be done (400), its answer nests
+     * deeper than its JSON constraint's matchers can recurse, or a failure of ours (500).
+     */
+    private static ApiException requestFailure(Throwable e) {
+        if (e instanceof IllegalArgumentException) {
+            return ApiException.badRequest(e.getMessage());
+        }
+        return ApiException.internal("generation failed: ", e instanceof StackOverflowError
+                ? new IllegalStateException("the answer nests deeper than its JSON constraint can follow") : e);
     }
 
     /** Ends a running request with an error and frees its blocks (their contents are not kept for reuse). */

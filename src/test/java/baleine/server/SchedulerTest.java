@@ -45,10 +45,22 @@ class SchedulerTest {
     /** A request whose own sampling fails (here its answer constraint) gets the error alone; the request beside it finishes. */
     @Test
     void aFailureInOneRequestsSamplingFailsThatRequestOnly() throws Exception {
+        try (Baleine model = Baleine.load(DemoModel.ensure(DemoModel.cacheDirectory()));
+             Scheduler scheduler = new Scheduler(model, 2, 256, 512, 4, new Metrics())) {
+            assertFailsAlone(scheduler, model, new IllegalArgumentException("the pattern x takes too many steps to match"), 400,
+                    "takes too many steps");
+            assertFailsAlone(scheduler, model, new StackOverflowError(), 500, "nests deeper than its JSON constraint can follow");
+        }
+    }
+
+    private static void assertFailsAlone(Scheduler scheduler, Baleine model, Throwable failure, int status, String message) throws Exception {
         JsonMatcher failing = new JsonMatcher() {
             @Override
             public boolean accept(int b) {
-                throw new IllegalArgumentException("the pattern x takes too many steps to match");
+                if (failure instanceof Error e) {
+                    throw e;
+                }
+                throw (RuntimeException) failure;
             }
 
             @Override
@@ -66,19 +78,16 @@ class SchedulerTest {
                 return false;
             }
         };
-        try (Baleine model = Baleine.load(DemoModel.ensure(DemoModel.cacheDirectory()));
-             Scheduler scheduler = new Scheduler(model, 2, 256, 512, 4, new Metrics())) {
-            int[] prompt = model.tokenizer().tokenizer().encode("Hello");
-            Job bad = new Job(prompt, SamplingParams.greedy(3), Sequence.Reasoning.OFF, 0, failing);
-            Job good = new Job(prompt, SamplingParams.greedy(3), Sequence.Reasoning.OFF, 0, null);
-            scheduler.submit(bad);
-            scheduler.submit(good);
-            Event failed = last(bad);
-            assertThat(failed).isInstanceOf(Event.Failed.class);
-            assertThat(((Event.Failed) failed).error().status).isEqualTo(400);
-            assertThat(((Event.Failed) failed).error().getMessage()).contains("takes too many steps");
-            assertThat(last(good)).isInstanceOf(Event.Done.class);
-        }
+        int[] prompt = model.tokenizer().tokenizer().encode("Hello");
+        Job bad = new Job(prompt, SamplingParams.greedy(3), Sequence.Reasoning.OFF, 0, failing);
+        Job good = new Job(prompt, SamplingParams.greedy(3), Sequence.Reasoning.OFF, 0, null);
+        scheduler.submit(bad);
+        scheduler.submit(good);
+        Event failed = last(bad);
+        assertThat(failed).isInstanceOf(Event.Failed.class);
+        assertThat(((Event.Failed) failed).error().status).isEqualTo(status);
+        assertThat(((Event.Failed) failed).error().getMessage()).contains(message);
+        assertThat(last(good)).isInstanceOf(Event.Done.class);
     }
 
     /** The job's last event: its Done or Failed. */
