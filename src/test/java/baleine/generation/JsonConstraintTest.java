@@ -30,27 +30,7 @@ class JsonConstraintTest {
 
     @Test
     void aCornerWithNoTokenLeftIsAnErrorNotARandomToken() throws Exception {
-        JsonMatcher cornered = new JsonMatcher() { // a text no byte can continue
-            @Override
-            public boolean accept(int b) {
-                return false;
-            }
-
-            @Override
-            public boolean complete() {
-                return false;
-            }
-
-            @Override
-            public JsonMatcher copy() {
-                return this;
-            }
-
-            @Override
-            public boolean insideString() {
-                return false;
-            }
-        };
+        JsonMatcher cornered = new FakeMatcher(b -> false); // a text no byte can continue
         try (Baleine model = Baleine.load(DemoModel.ensure(DemoModel.cacheDirectory()))) {
             Tokenizer t = model.tokenizer().tokenizer();
             assertThatThrownBy(() -> JsonConstraint.of(t, cornered).mask(new float[t.vocabSize()]))

@@ -1,6 +1,7 @@
 package baleine.server;
 
 import baleine.api.Baleine;
+import baleine.generation.FakeMatcher;
 import baleine.generation.JsonMatcher;
 import baleine.generation.SamplingParams;
 import baleine.generation.Sequence;
@@ -54,30 +55,12 @@ class SchedulerTest {
     }
 
     private static void assertFailsAlone(Scheduler scheduler, Baleine model, Throwable failure, int status, String message) throws Exception {
-        JsonMatcher failing = new JsonMatcher() {
-            @Override
-            public boolean accept(int b) {
-                if (failure instanceof Error e) {
-                    throw e;
-                }
-                throw (RuntimeException) failure;
+        JsonMatcher failing = new FakeMatcher(b -> {
+            if (failure instanceof Error e) {
+                throw e;
             }
-
-            @Override
-            public boolean complete() {
-                return false;
-            }
-
-            @Override
-            public JsonMatcher copy() {
-                return this;
-            }
-
-            @Override
-            public boolean insideString() {
-                return false;
-            }
-        };
+            throw (RuntimeException) failure;
+        });
         int[] prompt = model.tokenizer().tokenizer().encode("Hello");
         Job bad = new Job(prompt, SamplingParams.greedy(3), Sequence.Reasoning.OFF, 0, failing);
         Job good = new Job(prompt, SamplingParams.greedy(3), Sequence.Reasoning.OFF, 0, null);
