@@ -327,6 +327,11 @@ public final class BaleineServer implements AutoCloseable {
         return parser;
     }
 
+    /** Tokens of context each request has. */
+    int contextPerSlot() {
+        return scheduler.contextPerSlot();
+    }
+
     static void json(HttpExchange ex, int status, JsonNode n) throws IOException {
         text(ex, status, "application/json", JSON.writeValueAsString(n));
     }

@@ -17,6 +17,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.stream.Stream;
 
 /**
  * Ollama's native API ({@code /api/chat}, {@code /api/generate} with NDJSON streaming, {@code /api/tags},
@@ -45,7 +46,7 @@ final class OllamaApi {
         if (body.hasNonNull("tools")) { // Ollama's tools are OpenAI's; so are its history's calls, with arguments as objects
             req.set("tools", body.get("tools"));
         }
-        run(ex, server.parser().chat(req), body, true);
+        run(ex, withContext(server.parser().chat(req), body), body, true);
     }
 
     void generate(HttpExchange ex, JsonNode body) throws IOException {
@@ -59,7 +60,7 @@ final class OllamaApi {
             }
             req.remove("thinking");
             req.put("prompt", body.get("prompt").asText());
-            run(ex, server.parser().completion(req), body, false);
+            run(ex, withContext(server.parser().completion(req), body), body, false);
             return;
         }
         var messages = req.putArray("messages");
@@ -67,7 +68,7 @@ final class OllamaApi {
             messages.addObject().put("role", "system").put("content", body.get("system").asText());
         }
         messages.addObject().put("role", "user").put("content", body.get("prompt").asText());
-        run(ex, server.parser().chat(req), body, false);
+        run(ex, withContext(server.parser().chat(req), body), body, false);
     }
 
     /** The common fields, in the OpenAI shape; {@code keep_alive} is accepted (the model stays loaded anyway). */
@@ -85,10 +86,13 @@ final class OllamaApi {
         JsonNode options = body.path("options");
         for (Iterator<Map.Entry<String, JsonNode>> it = options.fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> o = it.next();
+            if (o.getKey().equals("num_ctx")) {
+                continue; // see withContext
+            }
             String mapped = OPTIONS.get(o.getKey());
             if (mapped == null) {
                 throw ApiException.unsupported("options." + o.getKey(), "option '" + o.getKey() + "' is not supported (supported: "
-                        + String.join(", ", OPTIONS.keySet().stream().sorted().toList()) + ")");
+                        + String.join(", ", Stream.concat(OPTIONS.keySet().stream(), Stream.of("num_ctx")).sorted().toList()) + ")");
             }
             req.set(mapped, o.getValue());
         }
@@ -106,6 +110,30 @@ final class OllamaApi {
             req.putObject("thinking").put("type", body.path("think").asBoolean() ? "enabled" : "disabled");
         }
         return req;
+    }
+
+    /**
+     * Ollama's {@code num_ctx}: the request's context, at most the server's per request. Generation stops where
+     * the context is full; a prompt that does not fit is refused (Ollama would drop its beginning unsaid).
+     */
+    private RequestParser.Parsed withContext(RequestParser.Parsed p, JsonNode body) {
+        JsonNode numCtx = body.path("options").path("num_ctx");
+        if (numCtx.isMissingNode() || numCtx.isNull()) {
+            return p;
+        }
+        if (!numCtx.canConvertToExactIntegral() || numCtx.asInt() < 1) {
+            throw ApiException.invalid("options.num_ctx", "num_ctx must be a positive integer, got " + numCtx);
+        }
+        int ctx = numCtx.asInt(), most = server.contextPerSlot();
+        if (ctx > most) {
+            throw ApiException.unsupported("options.num_ctx", "num_ctx " + ctx + " is above this server's context of " + most
+                    + " tokens per request; start it with a larger --ctx-size");
+        }
+        if (p.prompt().length >= ctx) {
+            throw new ApiException(400, "invalid_request_error", "options.num_ctx", "context_length_exceeded",
+                    "the prompt has " + p.prompt().length + " tokens but num_ctx is " + ctx + "; raise num_ctx or shorten the prompt");
+        }
+        return p.withParams(p.params().withMaxTokens(Math.min(p.params().maxTokens(), ctx - p.prompt().length)));
     }
 
     private void run(HttpExchange ex, RequestParser.Parsed p, JsonNode body, boolean chat) throws IOException {

@@ -44,6 +44,9 @@ final class RequestParser {
      */
     record Parsed(int[] prompt, SamplingParams params, int n, Sequence.Reasoning reasoning, int topLogprobs, boolean stream,
                   boolean includeUsage, String echo, JsonMatcher constraint, boolean tools, boolean forcedCall) {
+        Parsed withParams(SamplingParams params) {
+            return new Parsed(prompt, params, n, reasoning, topLogprobs, stream, includeUsage, echo, constraint, tools, forcedCall);
+        }
     }
 
     /** tool_choice "none" and "required", as {@link #toolChoice} returns them: no function has these names (spaces). */

@@ -257,6 +257,18 @@ class ServerApiTest {
         assertThat(json(f.post("/api/show", "{\"model\":\"other\"}").body()).path("error").asText()).contains("'other' is not served here");
         assertThat(json(f.get("/api/version")).path("version").asText()).isEqualTo(baleine.api.Baleine.VERSION);
 
+        // num_ctx: the request's context (generation stops where it is full), at most the server's
+        JsonNode small = json(f.post("/api/generate", "{\"model\":\"demo\",\"prompt\":\"Once\",\"raw\":true,\"stream\":false,"
+                + "\"options\":{\"num_predict\":100,\"seed\":2,\"num_ctx\":12,\"temperature\":0.9}}"));
+        assertThat(small.path("prompt_eval_count").asInt() + small.path("eval_count").asInt()).as(small.toString()).isEqualTo(12);
+        assertThat(small.path("done_reason").asText()).isEqualTo("length");
+        var tooSmall = f.post("/api/generate", "{\"model\":\"demo\",\"prompt\":\"Once upon a time there was\",\"raw\":true,"
+                + "\"options\":{\"num_ctx\":2}}");
+        assertThat(tooSmall.statusCode()).isEqualTo(400);
+        assertThat(json(tooSmall.body()).path("error").asText()).contains("but num_ctx is 2");
+        var tooLarge = f.post("/api/chat", "{\"model\":\"demo\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}],\"options\":{\"num_ctx\":999999}}");
+        assertThat(json(tooLarge.body()).path("error").asText()).contains("above this server's context of 2048 tokens");
+
         // tools, and a history with a call (arguments as an object, as Ollama writes them) and its result
         JsonNode tooled = json(f.post("/api/chat", "{\"model\":\"demo\",\"stream\":false," + WEATHER + ",\"messages\":["
                 + "{\"role\":\"user\",\"content\":\"Weather in Paris?\"},"
