@@ -25,6 +25,9 @@ final class SamplingOptions {
     @Option(names = "--repeat-penalty")
     Float repeatPenalty;
 
+    @Option(names = "--repeat-last-n", paramLabel = "N", description = "the repeat penalty's window: the last N tokens (-1: the whole context, the default; 0: off)")
+    Integer repeatLastN;
+
     @Option(names = "--presence-penalty")
     Float presencePenalty;
 
@@ -53,6 +56,7 @@ final class SamplingOptions {
         if (topP != null) p = p.withTopP(topP);
         if (minP != null) p = p.withMinP(minP);
         if (repeatPenalty != null) p = p.withRepetitionPenalty(repeatPenalty);
+        if (repeatLastN != null) p = p.withRepeatLastN(repeatLastN);
         if (presencePenalty != null) p = p.withPresencePenalty(presencePenalty);
         if (frequencyPenalty != null) p = p.withFrequencyPenalty(frequencyPenalty);
         if (seed != null) p = p.withSeed(seed);

@@ -106,7 +106,8 @@ public final class Sampler {
         System.arraycopy(logits, 0, l, 0, l.length);
         p.logitBias().forEach((id, b) -> l[id] += b);
         if (p.repetitionPenalty() != 1f) {
-            for (int id : new java.util.HashSet<>(context)) {
+            int n = p.repeatLastN() < 0 ? context.size() : Math.min(p.repeatLastN(), context.size());
+            for (int id : new java.util.HashSet<>(context.subList(context.size() - n, context.size()))) {
                 l[id] = l[id] > 0 ? l[id] / p.repetitionPenalty() : l[id] * p.repetitionPenalty();
             }
         }

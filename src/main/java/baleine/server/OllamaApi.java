@@ -27,9 +27,10 @@ import java.util.stream.Stream;
 final class OllamaApi {
     private static final ObjectMapper JSON = new ObjectMapper();
     /** Ollama option → OpenAI-style field. */
-    private static final Map<String, String> OPTIONS = Map.of("temperature", "temperature", "top_p", "top_p", "top_k", "top_k",
-            "min_p", "min_p", "num_predict", "max_tokens", "seed", "seed", "stop", "stop", "repeat_penalty", "repetition_penalty",
-            "presence_penalty", "presence_penalty", "frequency_penalty", "frequency_penalty");
+    private static final Map<String, String> OPTIONS = Map.ofEntries(Map.entry("temperature", "temperature"), Map.entry("top_p", "top_p"),
+            Map.entry("top_k", "top_k"), Map.entry("min_p", "min_p"), Map.entry("num_predict", "max_tokens"), Map.entry("seed", "seed"),
+            Map.entry("stop", "stop"), Map.entry("repeat_penalty", "repetition_penalty"), Map.entry("repeat_last_n", "repeat_last_n"),
+            Map.entry("presence_penalty", "presence_penalty"), Map.entry("frequency_penalty", "frequency_penalty"));
     private static final Set<String> CHAT_FIELDS = Set.of("model", "messages", "stream", "options", "format", "think", "keep_alive", "tools");
     private static final Set<String> GENERATE_FIELDS = Set.of("model", "prompt", "system", "stream", "options", "format", "think",
             "keep_alive", "raw");
@@ -95,6 +96,9 @@ final class OllamaApi {
                         + String.join(", ", Stream.concat(OPTIONS.keySet().stream(), Stream.of("num_ctx")).sorted().toList()) + ")");
             }
             req.set(mapped, o.getValue());
+        }
+        if (options.has("repeat_penalty") && !options.has("repeat_last_n")) {
+            req.put("repeat_last_n", 64); // the window Ollama applies its repeat_penalty over
         }
         JsonNode format = body.path("format");
         if (format.isObject()) { // a JSON schema

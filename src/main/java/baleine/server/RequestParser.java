@@ -27,10 +27,10 @@ import java.util.stream.Stream;
 final class RequestParser {
     private static final Set<String> CHAT_FIELDS = Set.of("model", "messages", "temperature", "top_p", "top_k", "min_p",
             "max_tokens", "max_completion_tokens", "stop", "stream", "stream_options", "frequency_penalty", "presence_penalty",
-            "repetition_penalty", "logit_bias", "seed", "logprobs", "top_logprobs", "n", "response_format", "tools", "tool_choice",
+            "repetition_penalty", "repeat_last_n", "logit_bias", "seed", "logprobs", "top_logprobs", "n", "response_format", "tools", "tool_choice",
             "thinking", "reasoning_effort", "reasoning_budget", "user", "parallel_tool_calls");
     private static final Set<String> COMPLETION_FIELDS = Set.of("model", "prompt", "suffix", "temperature", "top_p", "top_k",
-            "min_p", "max_tokens", "stop", "stream", "stream_options", "frequency_penalty", "presence_penalty", "repetition_penalty",
+            "min_p", "max_tokens", "stop", "stream", "stream_options", "frequency_penalty", "presence_penalty", "repetition_penalty", "repeat_last_n",
             "logit_bias", "seed", "logprobs", "n", "echo", "user", "best_of");
 
     /**
@@ -407,6 +407,12 @@ final class RequestParser {
         if (b.hasNonNull("frequency_penalty")) p = p.withFrequencyPenalty(number(b, "frequency_penalty", -2, 2));
         if (b.hasNonNull("presence_penalty")) p = p.withPresencePenalty(number(b, "presence_penalty", -2, 2));
         if (b.hasNonNull("repetition_penalty")) p = p.withRepetitionPenalty(number(b, "repetition_penalty", Float.MIN_VALUE, 100));
+        if (b.hasNonNull("repeat_last_n")) { // llama.cpp's server takes it too
+            if (!b.get("repeat_last_n").canConvertToExactIntegral()) {
+                throw ApiException.invalid("repeat_last_n", "repeat_last_n must be an integer");
+            }
+            p = p.withRepeatLastN(b.get("repeat_last_n").asInt());
+        }
         String maxKey = b.hasNonNull("max_completion_tokens") ? "max_completion_tokens" : "max_tokens";
         if (b.hasNonNull(maxKey)) p = p.withMaxTokens((int) number(b, maxKey, 1, Integer.MAX_VALUE));
         if (b.hasNonNull("seed")) {

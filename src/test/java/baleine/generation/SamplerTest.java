@@ -76,6 +76,13 @@ class SamplerTest {
         assertThat(new Sampler(presence).sample(l, List.of(best), Map.of(best, 10))).isNotEqualTo(best);
         SamplingParams repeat = SamplingParams.greedy(1).withRepetitionPenalty(1000f);
         assertThat(new Sampler(repeat).sample(l, List.of(best), Map.of())).isNotEqualTo(best);
+        // the penalty's window: the last n tokens of the context (best is three back)
+        int other = best == 0 ? 1 : 0;
+        List<Integer> context = List.of(best, other, other, other);
+        assertThat(new Sampler(repeat.withRepeatLastN(3)).sample(l, context, Map.of())).isEqualTo(best);
+        assertThat(new Sampler(repeat.withRepeatLastN(4)).sample(l, context, Map.of())).isNotEqualTo(best);
+        assertThat(new Sampler(repeat.withRepeatLastN(0)).sample(l, context, Map.of())).as("0: off").isEqualTo(best);
+        assertThat(new Sampler(repeat.withRepeatLastN(-1)).sample(l, context, Map.of())).as("-1: all").isNotEqualTo(best);
     }
 
     @Test
@@ -84,6 +91,7 @@ class SamplerTest {
         assertThatThrownBy(() -> SamplingParams.defaults().withTemperature(-1).validate(10)).hasMessageContaining("temperature");
         assertThatThrownBy(() -> SamplingParams.defaults().withLogitBias(Map.of(99, 1f)).validate(10)).hasMessageContaining("token 99");
         assertThatThrownBy(() -> SamplingParams.defaults().withMaxTokens(0).validate(10)).hasMessageContaining("max tokens");
+        assertThatThrownBy(() -> SamplingParams.defaults().withRepeatLastN(-2).validate(10)).hasMessageContaining("repeat_last_n");
     }
 
     /** The plain reference: every token sorted by descending logit, then the same filters and draw. */

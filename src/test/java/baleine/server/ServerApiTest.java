@@ -114,6 +114,8 @@ class ServerApiTest {
         assertError(f.post("/v1/chat/completions", chat("x", "\"temperature\":\"hot\"")), 422, "temperature must be a number");
         assertError(f.post("/v1/chat/completions", chat("x", "\"frobnicate\":true")), 422, "unknown parameter 'frobnicate'");
         assertError(f.post("/v1/chat/completions", chat("x", "\"n\":17")), 422, "n must be an integer from 1 to 16");
+        assertError(f.post("/v1/chat/completions", chat("x", "\"repeat_last_n\":\"all\"")), 422, "repeat_last_n must be an integer");
+        assertError(f.post("/v1/chat/completions", chat("x", "\"repeat_last_n\":-2")), 422, "repeat_last_n must be -1");
         assertError(f.post("/v1/chat/completions", chat("x", "\"n\":1.5")), 422, "n must be an integer");
         assertError(f.post("/v1/chat/completions", chat("x", "\"response_format\":{\"type\":\"json_schema\"}")), 422, "needs a schema");
         assertError(f.post("/v1/chat/completions", chat("x", "\"response_format\":{\"type\":\"json_schema\",\"json_schema\":{\"schema\":"
@@ -257,6 +259,8 @@ class ServerApiTest {
         assertThat(json(f.post("/api/show", "{\"model\":\"other\"}").body()).path("error").asText()).contains("'other' is not served here");
         assertThat(json(f.get("/api/version")).path("version").asText()).isEqualTo(baleine.api.Baleine.VERSION);
 
+        assertThat(f.post("/api/generate", "{\"model\":\"demo\",\"prompt\":\"Once\",\"raw\":true,\"stream\":false,"
+                + "\"options\":{\"num_predict\":2,\"repeat_penalty\":1.3,\"repeat_last_n\":32}}").statusCode()).isEqualTo(200);
         // num_ctx: the request's context (generation stops where it is full), at most the server's
         JsonNode small = json(f.post("/api/generate", "{\"model\":\"demo\",\"prompt\":\"Once\",\"raw\":true,\"stream\":false,"
                 + "\"options\":{\"num_predict\":100,\"seed\":2,\"num_ctx\":12,\"temperature\":0.9}}"));
