@@ -33,7 +33,7 @@ final class OllamaApi {
             Map.entry("presence_penalty", "presence_penalty"), Map.entry("frequency_penalty", "frequency_penalty"));
     private static final Set<String> CHAT_FIELDS = Set.of("model", "messages", "stream", "options", "format", "think", "keep_alive", "tools");
     private static final Set<String> GENERATE_FIELDS = Set.of("model", "prompt", "system", "stream", "options", "format", "think",
-            "keep_alive", "raw");
+            "keep_alive", "raw", "images");
 
     private final BaleineServer server;
 
@@ -43,6 +43,11 @@ final class OllamaApi {
 
     void chat(HttpExchange ex, JsonNode body) throws IOException {
         ObjectNode req = translate(body, CHAT_FIELDS);
+        for (JsonNode m : body.path("messages")) {
+            if (m.path("images").size() > 0) {
+                throw ApiException.unsupported("messages.images", "this model reads text only; send the messages without images");
+            }
+        }
         req.set("messages", body.path("messages"));
         if (body.hasNonNull("tools")) { // Ollama's tools are OpenAI's; so are its history's calls, with arguments as objects
             req.set("tools", body.get("tools"));
@@ -54,6 +59,9 @@ final class OllamaApi {
         ObjectNode req = translate(body, GENERATE_FIELDS);
         if (!body.path("prompt").isTextual()) {
             throw ApiException.invalid("prompt", "prompt must be a string");
+        }
+        if (body.path("images").size() > 0) {
+            throw ApiException.unsupported("images", "this model reads text only; send the prompt without images");
         }
         if (body.path("raw").asBoolean(false)) {
             if (body.has("system") || body.has("think")) {

@@ -261,6 +261,10 @@ class ServerApiTest {
 
         assertThat(f.post("/api/generate", "{\"model\":\"demo\",\"prompt\":\"Once\",\"raw\":true,\"stream\":false,"
                 + "\"options\":{\"num_predict\":2,\"repeat_penalty\":1.3,\"repeat_last_n\":32}}").statusCode()).isEqualTo(200);
+        assertThat(json(f.post("/api/chat", "{\"model\":\"demo\",\"messages\":[{\"role\":\"user\",\"content\":\"What is this?\","
+                + "\"images\":[\"iVBORw0KGgo=\"]}]}").body()).path("error").asText()).contains("this model reads text only");
+        assertThat(json(f.post("/api/generate", "{\"model\":\"demo\",\"prompt\":\"What is this?\",\"images\":[\"iVBORw0KGgo=\"]}").body())
+                .path("error").asText()).contains("this model reads text only");
         // num_ctx: the request's context (generation stops where it is full), at most the server's
         JsonNode small = json(f.post("/api/generate", "{\"model\":\"demo\",\"prompt\":\"Once\",\"raw\":true,\"stream\":false,"
                 + "\"options\":{\"num_predict\":100,\"seed\":2,\"num_ctx\":12,\"temperature\":0.9}}"));
