@@ -42,8 +42,9 @@ final class RunCommand implements Callable<Integer> {
     static final String HELP = """
             /bye                 leave
             /clear               forget the conversation
-            /set temperature T   (also top_p, top_k, min_p, seed, max_tokens)
+            /set temperature T   (also top_p, top_k, min_p, repeat_penalty, repeat_last_n, seed, max_tokens)
             /set think|nothink   ask for or suppress the reasoning block
+            /set format json     answer with JSON objects (/set noformat: free text again)
             /show                current settings
             /help                this list""";
 
@@ -158,8 +159,14 @@ final class RunCommand implements Callable<Integer> {
             out.println("(thinking " + (w[1].equals("think") ? "on" : "off") + ")");
             return;
         }
+        if (w.length == 3 && w[1].equals("format") && w[2].equals("json") || w.length == 2 && w[1].equals("noformat")) {
+            jsonOutput.json = w[1].equals("format");
+            jsonOutput.schema = null;
+            out.println("(answers " + (jsonOutput.json ? "in JSON" : "in free text") + ")");
+            return;
+        }
         if (w.length != 3) {
-            throw new IllegalArgumentException("usage: /set NAME VALUE, or /set think|nothink");
+            throw new IllegalArgumentException("usage: /set NAME VALUE, /set think|nothink, or /set format json|noformat");
         }
         SamplingParams p;
         try {
@@ -168,6 +175,8 @@ final class RunCommand implements Callable<Integer> {
                 case "top_p" -> params.withTopP(Float.parseFloat(w[2]));
                 case "top_k" -> params.withTopK(Integer.parseInt(w[2]));
                 case "min_p" -> params.withMinP(Float.parseFloat(w[2]));
+                case "repeat_penalty" -> params.withRepetitionPenalty(Float.parseFloat(w[2]));
+                case "repeat_last_n" -> params.withRepeatLastN(Integer.parseInt(w[2]));
                 case "seed" -> params.withSeed(Long.parseLong(w[2]));
                 case "max_tokens" -> params.withMaxTokens(Integer.parseInt(w[2]));
                 default -> throw new IllegalArgumentException("unknown setting '" + w[1] + "'; /help lists them");

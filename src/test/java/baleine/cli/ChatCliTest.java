@@ -81,14 +81,15 @@ class ChatCliTest {
 
     @Test
     void runChatsTakesSlashCommandsAndLeaves() {
-        String session = "/help\n/set temperature 0\n/set nothink\nHello\n/set top_p 1.5\n/clear\nAgain\n/bye\n";
+        String session = "/help\n/set temperature 0\n/set nothink\nHello\n/set top_p 1.5\n/set repeat_last_n 32\n/set format json\n"
+                + "/clear\nAgain\n/set noformat\n/bye\n";
         InputStream old = System.in;
         try {
             System.setIn(new ByteArrayInputStream(session.getBytes(StandardCharsets.UTF_8)));
             CliTest.Run r = CliTest.run("run", "--demo", "-n", "6");
             assertThat(r.exit()).as(r.err()).isZero();
             assertThat(r.out()).contains("/bye", "(temperature = 0)", "(thinking off)", "tok/s", "error: top_p must be in (0, 1]",
-                    "(conversation cleared)");
+                    "(repeat_last_n = 32)", "(answers in JSON)", "(conversation cleared)", "(answers in free text)");
             assertThat(r.out().lines().filter(l -> l.contains("generation: 6 tokens")).count()).isEqualTo(2);
         } finally {
             System.setIn(old);
