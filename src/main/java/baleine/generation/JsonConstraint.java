@@ -21,8 +21,8 @@ public final class JsonConstraint {
 
     /**
      * Each token's bytes (null for special tokens); the others' ids sorted by their bytes, so that the tokens
-     * sharing a prefix are a run, tried together; and the tokens that are plain text (no quote, backslash or
-     * control byte), allowed inside a string without trying them, with the rest listed.
+     * sharing a prefix are a run, tried together; and the tokens that are plain text (whole characters, no quote,
+     * backslash or control byte), allowed inside a string without trying them, with the rest listed.
      */
     private record Vocabulary(byte[][] bytes, int[] sorted, BitSet plain, int[] notPlain) {
         static Vocabulary of(Tokenizer t) {
@@ -38,13 +38,14 @@ public final class JsonConstraint {
             return new Vocabulary(bytes, sorted, plain, notPlain);
         }
 
+        /** No quote, backslash or control byte, and whole UTF-8 characters. */
         private static boolean isPlain(byte[] b) {
             for (byte x : b) {
                 if (x == '"' || x == '\\' || (x >= 0 && x < 0x20)) {
                     return false;
                 }
             }
-            return true;
+            return Utf8.whole(b);
         }
     }
 

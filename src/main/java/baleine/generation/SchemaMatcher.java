@@ -280,6 +280,7 @@ public final class SchemaMatcher implements JsonMatcher {
         int state; // 0 '{', 1 key or '}', 2 in key, 3 ':', 4 value start, 5 ',' or '}', 6 next key
         byte[] key = new byte[16];
         int keyLen;
+        Utf8 keyUtf8 = new Utf8();
         int current;
 
         ObjectFrame(ObjectNode node) {
@@ -315,12 +316,13 @@ public final class SchemaMatcher implements JsonMatcher {
                     if (c == '"' && state != 5 && anyLeft()) {
                         state = 2;
                         keyLen = 0;
+                        keyUtf8 = new Utf8();
                         return Step.MORE;
                     }
                     return Step.REJECT;
                 }
                 case 2 -> {
-                    if (c == '"') {
+                    if (c == '"' && keyUtf8.left() == 0) {
                         for (int i = 0; i < node.names().size(); i++) {
                             if (Arrays.equals(node.nameBytes().get(i), 0, node.nameBytes().get(i).length, key, 0, keyLen)) {
                                 if (seen.get(i)) return Step.REJECT; // each property once
@@ -335,6 +337,7 @@ public final class SchemaMatcher implements JsonMatcher {
                         return Step.MORE;
                     }
                     if (c == '\\' || c < 0x20) return Step.REJECT; // (other keys without escapes: names never have them)
+                    if (!keyUtf8.accept(c)) return Step.REJECT;
                     if (keyLen == key.length) {
                         key = Arrays.copyOf(key, key.length * 2);
                     }
@@ -376,6 +379,7 @@ public final class SchemaMatcher implements JsonMatcher {
             f.state = state;
             f.key = key.clone();
             f.keyLen = keyLen;
+            f.keyUtf8 = keyUtf8.copy();
             f.current = current;
             return f;
         }
@@ -429,22 +433,29 @@ public final class SchemaMatcher implements JsonMatcher {
         }
     }
 
+    /**
+     * A string: its characters valid UTF-8 (a lead byte, then its continuation bytes), its length and, with
+     * patterns, its decoded value checked at every character — and inside a character or an escape, against the
+     * characters it can still become.
+     */
     private static final class StringFrame extends Frame {
+        private static final String SIMPLE_ESCAPES = "\"\\/\b\f\n\r\t"; // what \" \\ \/ \b \f \n \r \t stand for
         final StringNode node;
         int state; // 0 '"', 1 inside, 2 escape, 3.. unicode digits left + 2
         int length; // characters so far
-        // with patterns: the value so far, decoded, and what is not decoded yet (a character's first bytes, an escape's digits)
-        StringBuilder value;
-        int pendingBytes, pendingLeft, unit;
+        Utf8 utf8 = new Utf8();
+        int utf8Length; // bytes of the current character
+        int codePoint; // the current character's bits so far (a UTF-8 sequence's, or a u-escape's digits)
+        StringBuilder value; // with patterns: the value so far, decoded
 
         StringFrame(StringNode node) {
             this.node = node;
             this.value = node.patterns().none() ? null : new StringBuilder();
         }
 
-        /** Any character may come next (no maximum length or pattern to watch). */
+        /** Any complete characters may come next (no character half read, no maximum length or pattern to watch). */
         boolean open() {
-            return state == 1 && node.maxLength() == Integer.MAX_VALUE && value == null;
+            return state == 1 && utf8.left() == 0 && node.maxLength() == Integer.MAX_VALUE && value == null;
         }
 
         Step accept(int c) {
@@ -456,63 +467,7 @@ public final class SchemaMatcher implements JsonMatcher {
             if (s == Step.DONE) {
                 return node.patterns().satisfied(value) ? s : Step.REJECT;
             }
-            if (decode(c, before)) {
-                return node.patterns().reachable(value) ? s : Step.REJECT;
-            }
-            if (pendingLeft > 0) { // within a character: some of those its bytes so far allow must do
-                int bits = 6 * pendingLeft, lo = pendingBytes << bits;
-                return node.patterns().reachableWithAny(value, lo, lo | ((1 << bits) - 1)) ? s : Step.REJECT;
-            }
-            return s;
-        }
-
-        /** Adds byte c, read in state {@code before}, to the decoded value; true when it completed a character. */
-        private boolean decode(int c, int before) {
-            switch (before) {
-                case 1 -> {
-                    if (c == '\\') {
-                        return false; // an escape begins
-                    }
-                    if (pendingLeft > 0) { // a continuation byte
-                        pendingBytes = pendingBytes << 6 | (c & 0x3F);
-                        if (--pendingLeft > 0) {
-                            return false;
-                        }
-                        value.appendCodePoint(pendingBytes);
-                        return true;
-                    }
-                    pendingLeft = c < 0x80 ? 0 : c >= 0xF0 ? 3 : c >= 0xE0 ? 2 : 1; // a character's first byte
-                    pendingBytes = c & (pendingLeft == 0 ? 0x7F : 0x3F >> pendingLeft);
-                    if (pendingLeft > 0) {
-                        return false;
-                    }
-                    value.append((char) c);
-                    return true;
-                }
-                case 2 -> {
-                    if (c == 'u') {
-                        unit = 0;
-                        return false;
-                    }
-                    value.append(switch (c) {
-                        case 'b' -> '\b';
-                        case 'f' -> '\f';
-                        case 'n' -> '\n';
-                        case 'r' -> '\r';
-                        case 't' -> '\t';
-                        default -> (char) c; // " \\ /
-                    });
-                    return true;
-                }
-                default -> { // one of a u-escape's four hex digits (states 7, 6, 5, 4)
-                    unit = unit << 4 | Character.digit(c, 16);
-                    if (before != 4) {
-                        return false;
-                    }
-                    value.append((char) unit);
-                    return true;
-                }
-            }
+            return reachable(c, before) ? s : Step.REJECT;
         }
 
         private Step syntax(int c) {
@@ -524,9 +479,16 @@ public final class SchemaMatcher implements JsonMatcher {
                     return Step.MORE;
                 }
                 case 1 -> {
+                    if (utf8.left() > 0) { // a continuation byte
+                        if (!utf8.accept(c)) return Step.REJECT;
+                        codePoint = codePoint << 6 | (c & 0x3F);
+                        return Step.MORE;
+                    }
                     if (c == '"') return length >= node.minLength() ? Step.DONE : Step.REJECT;
-                    if (c < 0x20) return Step.REJECT;
-                    if ((c & 0xC0) != 0x80 && length++ == node.maxLength()) return Step.REJECT; // a character starts
+                    if (c < 0x20 || !utf8.accept(c)) return Step.REJECT; // controls, strays, invalid leads
+                    if (length++ == node.maxLength()) return Step.REJECT; // a character starts
+                    utf8Length = utf8.left() + 1;
+                    codePoint = c & (utf8Length == 1 ? 0x7F : 0x3F >> utf8.left());
                     if (c == '\\') {
                         state = 2;
                     }
@@ -535,29 +497,54 @@ public final class SchemaMatcher implements JsonMatcher {
                 case 2 -> {
                     if (c == 'u') {
                         state = 7; // four hex digits: states 7, 6, 5, 4
+                        codePoint = 0;
                         return Step.MORE;
                     }
                     state = 1;
-                    return "\"\\/bfnrt".indexOf(c) >= 0 ? Step.MORE : Step.REJECT;
+                    int at = "\"\\/bfnrt".indexOf(c);
+                    codePoint = at < 0 ? 0 : SIMPLE_ESCAPES.charAt(at);
+                    return at >= 0 ? Step.MORE : Step.REJECT;
                 }
                 default -> {
-                    boolean hex = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+                    int digit = Character.digit(c, 16);
                     state = state == 4 ? 1 : state - 1;
-                    return hex ? Step.MORE : Step.REJECT;
+                    codePoint = codePoint << 4 | Math.max(digit, 0);
+                    return digit >= 0 ? Step.MORE : Step.REJECT;
                 }
             }
+        }
+
+        /**
+         * With patterns, after byte c (read in state {@code before}): a completed character joins the value, which
+         * must stay able to match; a character or escape still open must be able to become one that keeps it so.
+         */
+        private boolean reachable(int c, int before) {
+            StringPatterns patterns = node.patterns();
+            if (before == 1 && c == '\\') { // an escape begins: a simple one, or a u-escape of any character
+                for (int i = 0; i < SIMPLE_ESCAPES.length(); i++) {
+                    if (patterns.reachableWithAny(value, SIMPLE_ESCAPES.charAt(i), SIMPLE_ESCAPES.charAt(i))) {
+                        return true;
+                    }
+                }
+                return patterns.reachableWithAny(value, 0, 0xFFFF);
+            }
+            int open = state >= 4 ? 4 * (state - 3) : 6 * utf8.left(); // bits of the character still to come
+            if (open > 0) { // (the least character a UTF-8 sequence of its length may encode: shorter ones would be overlong)
+                int least = state >= 4 ? 0 : utf8Length == 2 ? 0x80 : utf8Length == 3 ? 0x800 : 0x10000;
+                return patterns.reachableWithAny(value, Math.max(least, codePoint << open), (codePoint << open) | ((1 << open) - 1));
+            }
+            value.appendCodePoint(codePoint); // a character completed
+            return patterns.reachable(value);
         }
 
         Frame copy() {
             StringFrame f = new StringFrame(node);
             f.state = state;
             f.length = length;
-            if (value != null) {
-                f.value = new StringBuilder(value);
-                f.pendingBytes = pendingBytes;
-                f.pendingLeft = pendingLeft;
-                f.unit = unit;
-            }
+            f.utf8 = utf8.copy();
+            f.utf8Length = utf8Length;
+            f.codePoint = codePoint;
+            f.value = value == null ? null : new StringBuilder(value);
             return f;
         }
     }

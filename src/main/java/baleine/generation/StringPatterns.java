@@ -20,19 +20,19 @@ record StringPatterns(List<Pattern> patterns) {
 
     /** The formats Baleine can hold a value to, as regular expressions (RFC 3339 dates and times, RFC 4122 UUIDs, ...). */
     private static final Map<String, String> FORMATS = Map.of(
-            "date-time", "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?(Z|[+-]\\d{2}:\\d{2})$",
-            "date", "^\\d{4}-\\d{2}-\\d{2}$",
-            "time", "^\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?(Z|[+-]\\d{2}:\\d{2})?$",
-            "uuid", "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",
-            "email", "^[^@\\s\"]+@[^@\\s\"]+\\.[^@\\s\"]+$",
-            "ipv4", "^((25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)\\.){3}(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)$",
-            "uri", "^[a-zA-Z][a-zA-Z0-9+.-]*:[^\\s\"]*$");
+            "date-time", "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?(Z|[+-]\\d{2}:\\d{2})\\z",
+            "date", "^\\d{4}-\\d{2}-\\d{2}\\z",
+            "time", "^\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?(Z|[+-]\\d{2}:\\d{2})?\\z",
+            "uuid", "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\\z",
+            "email", "^[^@\\s\"]+@[^@\\s\"]+\\.[^@\\s\"]+\\z",
+            "ipv4", "^((25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)\\.){3}(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)\\z",
+            "uri", "^[a-zA-Z][a-zA-Z0-9+.-]*:[^\\s\"]*\\z");
 
     static StringPatterns of(JsonNode schema, String path) {
         List<Pattern> patterns = new ArrayList<>();
         if (schema.has("pattern")) {
             try {
-                patterns.add(Pattern.compile(schema.get("pattern").asText()));
+                patterns.add(Pattern.compile(endAnchored(schema.get("pattern").asText())));
             } catch (PatternSyntaxException e) {
                 throw new IllegalArgumentException(path + ": pattern is not a regular expression Baleine can read: " + e.getDescription());
             }
@@ -47,6 +47,33 @@ record StringPatterns(List<Pattern> patterns) {
             patterns.add(Pattern.compile(regex));
         }
         return patterns.isEmpty() ? NONE : new StringPatterns(List.copyOf(patterns));
+    }
+
+    /**
+     * The pattern with each {@code $} outside a character class written {@code \\z}: in JSON Schema's regular
+     * expressions (ECMA-262) it is the end of the value, where Java's also matches before a last line terminator.
+     */
+    static String endAnchored(String pattern) {
+        StringBuilder out = new StringBuilder(pattern.length() + 4);
+        boolean escaped = false;
+        int inClass = 0;
+        for (int i = 0; i < pattern.length(); i++) {
+            char c = pattern.charAt(i);
+            if (escaped) {
+                escaped = false;
+            } else if (c == '\\') {
+                escaped = true;
+            } else if (c == '[') {
+                inClass++;
+            } else if (c == ']' && inClass > 0) {
+                inClass--;
+            } else if (c == '$' && inClass == 0) {
+                out.append("\\z");
+                continue;
+            }
+            out.append(c);
+        }
+        return out.toString();
     }
 
     boolean none() {
@@ -76,23 +103,32 @@ record StringPatterns(List<Pattern> patterns) {
 
     /**
      * Whether some character from {@code lo} to {@code hi} (the ones a character's first bytes still allow) could
-     * come next: all of them when they are few (a two-byte character's last byte), else a spread of seventeen. A
-     * beginning of a character no pattern could take would leave no token to continue with.
+     * come next: every ASCII one among them, and the others all when they are few (a two-byte character's last
+     * byte), else a spread of seventeen. A character begun that no pattern could take would leave no token to
+     * continue with; one that some unsampled character would fit is only turned away (a u-escape, a rare letter).
      */
     boolean reachableWithAny(CharSequence value, int lo, int hi) {
         StringBuilder v = new StringBuilder(value);
-        int at = v.length(), step = hi - lo < 64 ? 1 : (hi - lo) / 16;
-        for (long cp = lo; cp <= hi; cp += step) {
-            if (cp >= Character.MIN_SURROGATE && cp <= Character.MAX_SURROGATE || cp > Character.MAX_CODE_POINT) {
-                continue;
+        int at = v.length();
+        for (int cp = lo; cp <= Math.min(hi, 0x7F); cp++) { // ASCII, what patterns mostly ask for, one by one
+            if (reachableWith(v, at, cp)) {
+                return true;
             }
-            v.setLength(at);
-            v.appendCodePoint((int) cp);
-            if (reachable(v)) {
+        }
+        int from = Math.max(lo, 0x80), step = hi - from < 64 ? 1 : (hi - from) / 16;
+        for (long cp = from; cp <= hi; cp += step) {
+            if (!(cp >= Character.MIN_SURROGATE && cp <= Character.MAX_SURROGATE) && cp <= Character.MAX_CODE_POINT
+                    && reachableWith(v, at, (int) cp)) {
                 return true;
             }
         }
         return false;
+    }
+
+    private boolean reachableWith(StringBuilder v, int at, int cp) {
+        v.setLength(at);
+        v.appendCodePoint(cp);
+        return reachable(v);
     }
 
     /**

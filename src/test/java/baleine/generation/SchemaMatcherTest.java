@@ -217,6 +217,12 @@ class SchemaMatcherTest {
         assertThat(new SchemaMatcher(SchemaMatcher.compile(JSON.readTree(startsWithE))).accept(new byte[]{'"', (byte) 0xC3}))
                 .as("é (C3 A9) begins so").isTrue();
         assertThat(new SchemaMatcher(SchemaMatcher.compile(JSON.readTree(startsWithE))).accept(new byte[]{'"', (byte) 0xC4})).isFalse();
+        String year = "{\"type\":\"string\",\"pattern\":\"^\\\\d{4}$\"}";
+        assertThat(full(year, "\"20\\u00326\"")).as("a digit written as a u-escape").isTrue();
+        assertThat(begins(year, "\"20\\u004")).as("u-escapes from 0040 on are no digits").isFalse();
+        assertThat(begins(year, "\"20\\n")).isFalse();
+        assertThat(full(year, "\"2026\\n\"")).as("$ is the end of the value, not before a last line end").isFalse();
+        assertThat(StringPatterns.endAnchored("^a[$]\\$b$")).isEqualTo("^a[$]\\$b\\z");
         String when = "{\"type\":\"string\",\"format\":\"date-time\"}";
         assertThat(full(when, "\"2026-12-01T19:20:00Z\"")).isTrue();
         assertThat(full(when, "\"2026-12-01T19:20:00.5+01:00\"")).isTrue();
@@ -252,6 +258,23 @@ class SchemaMatcherTest {
         assertThat(full(overlapping, "1")).as("an integer is a number too: both options").isFalse();
         assertThat(full("{\"type\":\"array\",\"items\":" + overlapping + "}", "[1.5, 2.0]")).isTrue();
         assertThat(full("{\"type\":\"array\",\"items\":" + overlapping + "}", "[1.5, 2]")).isFalse();
+    }
+
+    @Test
+    void stringsAndOtherKeysAreValidUtf8() throws Exception {
+        String string = "{\"type\":\"string\"}", dict = "{\"type\":\"object\",\"additionalProperties\":{\"type\":\"integer\"}}";
+        SchemaMatcher m = new SchemaMatcher(SchemaMatcher.compile(JSON.readTree(string)));
+        assertThat(m.accept(new byte[]{'"', (byte) 0xC3, (byte) 0xA9, '"'}) && m.complete()).as("é").isTrue();
+        assertThat(new SchemaMatcher(SchemaMatcher.compile(JSON.readTree(string))).accept(new byte[]{'"', (byte) 0xA9})).as("a stray continuation").isFalse();
+        assertThat(new SchemaMatcher(SchemaMatcher.compile(JSON.readTree(string))).accept(new byte[]{'"', (byte) 0xC3, 'a'})).as("a cut character").isFalse();
+        assertThat(new SchemaMatcher(SchemaMatcher.compile(JSON.readTree(string))).accept(new byte[]{'"', (byte) 0xC0})).as("an overlong lead").isFalse();
+        assertThat(new SchemaMatcher(SchemaMatcher.compile(JSON.readTree(string))).accept(new byte[]{'"', (byte) 0xC3, '"'})).isFalse();
+        assertThat(new SchemaMatcher(SchemaMatcher.compile(JSON.readTree(string))).accept(new byte[]{'"', (byte) 0xED, (byte) 0xA0}))
+                .as("a surrogate's encoding").isFalse();
+        assertThat(new SchemaMatcher(SchemaMatcher.compile(JSON.readTree(string))).accept(new byte[]{'"', (byte) 0xE0, (byte) 0x9F}))
+                .as("an overlong three-byte form").isFalse();
+        assertThat(new SchemaMatcher(SchemaMatcher.compile(JSON.readTree(dict))).accept(new byte[]{'{', '"', (byte) 0xC3, (byte) 0xA9, '"', ':', '1'})).isTrue();
+        assertThat(new SchemaMatcher(SchemaMatcher.compile(JSON.readTree(dict))).accept(new byte[]{'{', '"', (byte) 0xC3, '"'})).isFalse();
     }
 
     @Test
