@@ -658,6 +658,12 @@ public final class SchemaMatcher implements JsonMatcher {
 
     private final ArrayDeque<Frame> stack = new ArrayDeque<>();
     private boolean done;
+    /**
+     * Whitespace between tokens of the JSON, at most {@link #MAX_BLANK} bytes in a row: enough for any indentation,
+     * and a small model can no longer fill its answer with blanks (OpenAI warns of that in JSON mode).
+     */
+    static final int MAX_BLANK = 64;
+    private int blank;
 
     public SchemaMatcher(Node root) {
         stack.push(start(root));
@@ -668,6 +674,11 @@ public final class SchemaMatcher implements JsonMatcher {
 
     @Override
     public boolean accept(int c) {
+        boolean between = space(c) && !(stack.peek() instanceof StringFrame f && f.state >= 1);
+        blank = between ? blank + 1 : 0;
+        if (blank > MAX_BLANK) {
+            return false;
+        }
         while (true) {
             if (done) {
                 return space(c);
@@ -733,6 +744,7 @@ public final class SchemaMatcher implements JsonMatcher {
     public SchemaMatcher copy() {
         SchemaMatcher m = new SchemaMatcher();
         m.done = done;
+        m.blank = blank;
         Iterator<Frame> it = stack.descendingIterator();
         while (it.hasNext()) {
             m.stack.push(it.next().copy());

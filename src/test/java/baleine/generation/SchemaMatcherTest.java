@@ -261,6 +261,15 @@ class SchemaMatcherTest {
     }
 
     @Test
+    void blanksBetweenTokensAreBoundedNotInsideStrings() throws Exception {
+        String indented = "{\n" + " ".repeat(SchemaMatcher.MAX_BLANK - 1) + "\"a\": \"" + " ".repeat(200) + "\"}";
+        String schema = "{\"type\":\"object\",\"properties\":{\"a\":{\"type\":\"string\"}}}";
+        assertThat(full(schema, indented)).isTrue();
+        assertThat(begins(schema, "{" + " ".repeat(SchemaMatcher.MAX_BLANK + 1))).isFalse();
+        assertThat(begins(schema, " ".repeat(SchemaMatcher.MAX_BLANK + 1))).as("before the value too").isFalse();
+    }
+
+    @Test
     void stringsAndOtherKeysAreValidUtf8() throws Exception {
         String string = "{\"type\":\"string\"}", dict = "{\"type\":\"object\",\"additionalProperties\":{\"type\":\"integer\"}}";
         SchemaMatcher m = new SchemaMatcher(SchemaMatcher.compile(JSON.readTree(string)));
