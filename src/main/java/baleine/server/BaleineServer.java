@@ -206,20 +206,22 @@ public final class BaleineServer implements AutoCloseable {
 
     /** Checks the prompt against the context and queues the request (429 when the queue is full). */
     Job submit(RequestParser.Parsed p) {
-        return submit(p, p.params(), p.constraint());
+        return submit(p, p.params(), p.constraint(), p.topLogprobs());
     }
 
     /**
-     * Queues the request's {@code n} choices, all or none: the prompt is shared (the later ones find its blocks
-     * cached once the first has read it), the seed is {@code seed + i} for choice i when one is given.
+     * Queues the request's choices ({@code best_of} candidates, if more), all or none: the prompt is shared (the later
+     * ones find its blocks cached once the first has read it), the seed is {@code seed + i} for choice i when one is given.
      */
     private List<Job> submitChoices(RequestParser.Parsed p) {
         List<Job> jobs = new ArrayList<>();
+        // candidates beyond n are ranked by their tokens' log-probabilities: those are kept even when not asked for
+        int topLogprobs = p.candidates() > p.n() ? Math.max(p.topLogprobs(), 0) : p.topLogprobs();
         try {
-            for (int i = 0; i < p.n(); i++) {
+            for (int i = 0; i < p.candidates(); i++) {
                 Long seed = p.params().seed();
                 jobs.add(submit(p, seed == null ? p.params() : p.params().withSeed(seed + i),
-                        p.constraint() == null || i == 0 ? p.constraint() : p.constraint().copy()));
+                        p.constraint() == null || i == 0 ? p.constraint() : p.constraint().copy(), topLogprobs));
             }
         } catch (ApiException e) {
             jobs.forEach(j -> j.cancel.set(true));
@@ -228,14 +230,14 @@ public final class BaleineServer implements AutoCloseable {
         return jobs;
     }
 
-    private Job submit(RequestParser.Parsed p, SamplingParams params, JsonMatcher constraint) {
+    private Job submit(RequestParser.Parsed p, SamplingParams params, JsonMatcher constraint, int topLogprobs) {
         int ctx = scheduler.contextPerSlot();
         if (p.prompt().length >= ctx) {
             throw new ApiException(400, "invalid_request_error", "messages", "context_length_exceeded",
                     "the prompt has " + p.prompt().length + " tokens but the context holds " + ctx
                             + " tokens per request; shorten it or start the server with a larger --ctx-size");
         }
-        Job job = new Job(p.prompt(), params, p.reasoning(), p.topLogprobs(), constraint);
+        Job job = new Job(p.prompt(), params, p.reasoning(), topLogprobs, constraint);
         scheduler.submit(job);
         return job;
     }

@@ -103,15 +103,32 @@ final class OpenAiGeneration {
         }
         ObjectNode o = responses.envelope(id, chat ? "chat.completion" : "text_completion");
         ArrayNode choices = o.putArray("choices");
-        for (int i = 0; i < done.size(); i++) {
-            choices.add(choice(i, done.get(i)));
+        List<Event.Done> kept = best(done, p.n());
+        for (int i = 0; i < kept.size(); i++) {
+            choices.add(choice(i, kept.get(i)));
         }
-        o.set("usage", responses.usage(done));
+        o.set("usage", responses.usage(done)); // every candidate's tokens were generated
         if (out == null) {
             BaleineServer.json(ex, 200, o);
         } else {
             out.write(JSON.writeValueAsBytes(o));
         }
+    }
+
+    /**
+     * The {@code n} answers with the highest log-probability per token, best first ({@code best_of}); all of them,
+     * in order, when there are no more than n. An empty answer ranks last.
+     */
+    static List<Event.Done> best(List<Event.Done> candidates, int n) {
+        if (candidates.size() <= n) {
+            return candidates;
+        }
+        return candidates.stream().sorted(java.util.Comparator.comparingDouble(OpenAiGeneration::perToken).reversed()).limit(n).toList();
+    }
+
+    private static double perToken(Event.Done d) {
+        return d.logprobs().isEmpty() ? Double.NEGATIVE_INFINITY
+                : d.logprobs().stream().mapToDouble(Sequence.TokenLogprob::logprob).average().orElseThrow();
     }
 
     private ObjectNode choice(int index, Event.Done done) {

@@ -37,15 +37,16 @@ final class RequestParser {
      * What a request asks for, ready for the scheduler.
      *
      * @param n          choices asked for, each generated as a request of its own
+     * @param candidates answers generated to pick the n choices from, the best per token first ({@code best_of}; n if not given)
      * @param constraint what the answer must follow (JSON, a schema, a forced call), or null for free text
      * @param tools      tool calls are looked for in the answer (tools were offered)
      * @param forcedCall the answer is a call, {@code NAME} {@link ToolCalls#ARGUMENTS_FENCE} {@code ARGUMENTS} (tool_choice
      *                   named a function, or required one)
      */
-    record Parsed(int[] prompt, SamplingParams params, int n, Sequence.Reasoning reasoning, int topLogprobs, boolean stream,
+    record Parsed(int[] prompt, SamplingParams params, int n, int candidates, Sequence.Reasoning reasoning, int topLogprobs, boolean stream,
                   boolean includeUsage, String echo, JsonMatcher constraint, boolean tools, boolean forcedCall) {
         Parsed withParams(SamplingParams params) {
-            return new Parsed(prompt, params, n, reasoning, topLogprobs, stream, includeUsage, echo, constraint, tools, forcedCall);
+            return new Parsed(prompt, params, n, candidates, reasoning, topLogprobs, stream, includeUsage, echo, constraint, tools, forcedCall);
         }
     }
 
@@ -162,7 +163,8 @@ final class RequestParser {
         }
         JsonMatcher constraint = forcing ? new ToolCallMatcher(forcedArguments(body.path("tools"), choice))
                 : schema != null ? new SchemaMatcher(schema) : format.equals("json_object") ? new SchemaMatcher(SchemaMatcher.ANY_OBJECT) : null;
-        return new Parsed(prompt.ids(), params, choices(body), prompt.insideThink() ? Sequence.Reasoning.OPEN : Sequence.Reasoning.AUTO,
+        int n = choices(body);
+        return new Parsed(prompt.ids(), params, n, n, prompt.insideThink() ? Sequence.Reasoning.OPEN : Sequence.Reasoning.AUTO,
                 topLogprobs, stream(body), includeUsage(body), null, constraint, offerTools && !forcing, forcing);
     }
 
@@ -200,9 +202,6 @@ final class RequestParser {
         if (!body.path("prompt").isTextual()) {
             throw ApiException.invalid("prompt", "prompt must be a string");
         }
-        if (body.hasNonNull("best_of") && body.get("best_of").asInt() != 1) {
-            throw ApiException.unsupported("best_of", "best_of other than 1 is not supported");
-        }
         String prompt = body.get("prompt").asText();
         String text = prompt;
         if (body.hasNonNull("suffix")) {
@@ -217,7 +216,8 @@ final class RequestParser {
             }
         }
         String echo = body.path("echo").asBoolean(false) ? prompt : null;
-        return new Parsed(ids, sampling(body), choices(body), Sequence.Reasoning.OFF, top, stream(body), includeUsage(body), echo, null, false, false);
+        int n = choices(body), candidates = candidates(body, n);
+        return new Parsed(ids, sampling(body), n, candidates, Sequence.Reasoning.OFF, top, stream(body), includeUsage(body), echo, null, false, false);
     }
 
     private static final java.util.regex.Pattern TOOL_NAME = java.util.regex.Pattern.compile("[a-zA-Z0-9_-]{1,64}");
@@ -314,6 +314,21 @@ final class RequestParser {
                 throw ApiException.unsupported(f, "unknown parameter '" + f + "'");
             }
         }
+    }
+
+    /** {@code best_of}: n to {@link #MAX_CHOICES} answers to pick the n best from; not streamed (the best are known at the end). */
+    private static int candidates(JsonNode body, int n) {
+        JsonNode b = body.path("best_of");
+        if (b.isMissingNode() || b.isNull()) {
+            return n;
+        }
+        if (!b.canConvertToExactIntegral() || b.asInt() < n || b.asInt() > MAX_CHOICES) {
+            throw ApiException.invalid("best_of", "best_of must be an integer from n (" + n + ") to " + MAX_CHOICES + ", got " + b);
+        }
+        if (b.asInt() > n && stream(body)) {
+            throw ApiException.invalid("best_of", "best_of above n cannot be streamed: the best answers are known at the end");
+        }
+        return b.asInt();
     }
 
     /** Choices asked for ({@code n}): 1 to {@link #MAX_CHOICES}. */

@@ -363,6 +363,31 @@ class ServerApiTest {
     }
 
     @Test
+    void bestOfReturnsTheCandidatesWithTheHighestLogProbabilityPerToken() {
+        JsonNode all = json(f.post("/v1/completions", "{\"prompt\":\"Once\",\"n\":3,\"max_tokens\":4,\"seed\":5,\"logprobs\":0}"));
+        String bestText = null;
+        double bestMean = Double.NEGATIVE_INFINITY;
+        for (JsonNode c : all.path("choices")) {
+            double sum = 0;
+            for (JsonNode lp : c.path("logprobs").path("token_logprobs")) {
+                sum += lp.asDouble();
+            }
+            double mean = sum / c.path("logprobs").path("token_logprobs").size();
+            if (mean > bestMean) {
+                bestMean = mean;
+                bestText = c.path("text").asText();
+            }
+        }
+        JsonNode best = json(f.post("/v1/completions", "{\"prompt\":\"Once\",\"best_of\":3,\"max_tokens\":4,\"seed\":5}"));
+        assertThat(best.path("choices")).hasSize(1);
+        assertThat(best.path("choices").get(0).path("text").asText()).isEqualTo(bestText);
+        assertThat(best.path("choices").get(0).path("logprobs").isNull()).as("not asked for").isTrue();
+        assertThat(best.path("usage").path("completion_tokens").asInt()).as("every candidate's tokens").isEqualTo(12);
+        assertError(f.post("/v1/completions", "{\"prompt\":\"x\",\"n\":3,\"best_of\":2}"), 422, "best_of must be an integer from n (3)");
+        assertError(f.post("/v1/completions", "{\"prompt\":\"x\",\"best_of\":2,\"stream\":true}"), 422, "cannot be streamed");
+    }
+
+    @Test
     void completionsTokenizeAndDetokenize() {
         JsonNode c = json(f.post("/v1/completions", "{\"prompt\":\"Once upon\",\"max_tokens\":4,\"seed\":2,\"echo\":true}"));
         assertThat(c.path("object").asText()).isEqualTo("text_completion");
