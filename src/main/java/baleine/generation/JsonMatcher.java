@@ -11,8 +11,8 @@ public interface JsonMatcher {
     JsonMatcher copy();
 
     /**
-     * Whether the text is among a string's characters (not in an escape), where every byte but a quote, a
-     * backslash or a control character continues it, whatever the schema.
+     * Whether the text is among a string's characters with nothing to watch (not in an escape or a character, no
+     * length or pattern), where any whole UTF-8 characters but a quote, a backslash or a control character continue it.
      */
     boolean insideString();
 

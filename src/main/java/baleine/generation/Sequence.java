@@ -86,7 +86,7 @@ public final class Sequence {
         this.text = new TextPipeline(tokenizer, params.stop(), mode);
     }
 
-    /** Makes the answer (after any reasoning) a valid JSON object, ending when it closes. */
+    /** Holds the answer (after any reasoning) to the constraint's texts (JSON, a schema's instances, a forced call), ending when one is complete. */
     public void constrainToJson(JsonConstraint constraint) {
         this.json = constraint;
     }
