@@ -56,6 +56,27 @@ class ConversationTest {
     }
 
     @Test
+    void sendJsonHoldsTheAnswerToTheSchemaAndRefusesWhatItCannotHold() throws Exception {
+        String schema = "{\"type\":\"object\",\"properties\":{\"ok\":{\"type\":\"boolean\"}},\"required\":[\"ok\"]}";
+        int complete = 0;
+        for (long seed = 1; seed <= 4; seed++) {
+            Conversation c = model.newConversation();
+            c.setThinking(false);
+            GenerationResult r = c.sendJson("Is it?", schema, seeded(seed, 40), GenerationListener.NONE);
+            if (r.finishReason().equals("stop")) {
+                complete++;
+                assertThat(new com.fasterxml.jackson.databind.ObjectMapper().readTree(r.content()).path("ok").isBoolean()).as(r.content()).isTrue();
+                assertThat(c.messages().getLast().get("content")).isEqualTo(r.content()); // the answer joins the history
+            }
+        }
+        assertThat(complete).isPositive();
+        assertThatThrownBy(() -> model.newConversation().sendJson("x", "{\"not\":{}}", seeded(1, 4), GenerationListener.NONE))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'not' is not supported");
+        assertThatThrownBy(() -> model.newConversation().sendJson("x", "{oops", seeded(1, 4), GenerationListener.NONE))
+                .hasMessageContaining("the JSON schema is not JSON");
+    }
+
+    @Test
     void sameSeedReproducesByteForByteAcrossConversations() {
         Conversation a = model.newConversation(), b = model.newConversation();
         GenerationResult ra = a.send("Hello there", seeded(7, 24), GenerationListener.NONE);
