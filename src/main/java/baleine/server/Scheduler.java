@@ -52,6 +52,15 @@ final class Scheduler implements AutoCloseable {
         PagedKvCache cache;
         List<Integer> tokens;
         Sequence sequence;
+
+        /** Closes the cache's view (blocks published before stay cached) and leaves the slot free. */
+        void free() {
+            cache.close();
+            job = null;
+            sequence = null;
+            cache = null;
+            tokens = null;
+        }
     }
 
     /**
@@ -261,11 +270,7 @@ final class Scheduler implements AutoCloseable {
         metrics.generationNanos.addAndGet(r.generationNanos());
         s.job.send(new Event.Done(r, s.sequence.reasoningTokens(), s.sequence.logprobs()));
         pool.publish(s.cache, s.tokens);
-        s.cache.close();
-        s.job = null;
-        s.sequence = null;
-        s.cache = null;
-        s.tokens = null;
+        s.free();
     }
 
     /**
@@ -293,14 +298,10 @@ final class Scheduler implements AutoCloseable {
                 ? new IllegalStateException("the answer nests deeper than its JSON constraint can follow") : e);
     }
 
-    /** Ends a running request with an error and frees its blocks (their contents are not kept for reuse). */
+    /** Ends a running request with an error and frees its slot (its blocks not published for reuse). */
     private void fail(Slot s, ApiException error) {
         s.job.events.offer(new Event.Failed(error));
-        s.cache.close();
-        s.job = null;
-        s.sequence = null;
-        s.cache = null;
-        s.tokens = null;
+        s.free();
     }
 
     /** Stops admitting; running requests finish (or are cancelled after {@code graceMillis}). */
