@@ -29,7 +29,8 @@ import java.util.Set;
 final class SchemaCompiler {
     private static final Set<String> KNOWN = Set.of("type", "properties", "required", "additionalProperties", "items", "minItems",
             "maxItems", "minLength", "maxLength", "pattern", "format", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum",
-            "enum", "const", "anyOf", "oneOf", "discriminator", "allOf", "$ref", "$defs", "definitions", "title", "description", "$schema", "default", "examples");
+            "enum", "const", "anyOf", "oneOf", "discriminator", "allOf", "$ref", "$defs", "definitions", "title", "description",
+            "$schema", "default", "examples");
     /**
      * Keywords that only describe: allowed beside {@code $ref} and the unions ({@code discriminator}, OpenAPI's and
      * Pydantic's, names the property that tells a oneOf's options apart; it changes nothing that is valid).
@@ -82,10 +83,7 @@ final class SchemaCompiler {
                 for (JsonNode option : iterable(s.get(union))) {
                     options.add(compile(option, path + "." + union + "[" + i++ + "]"));
                 }
-                if (options.isEmpty()) {
-                    throw new IllegalArgumentException(path + ": " + union + " is empty");
-                }
-                return options.size() == 1 ? options.getFirst() : new UnionNode(options, union.equals("oneOf"));
+                return union(options, union.equals("oneOf"), path + ": " + union + " is empty");
             }
         }
         if (s.has("enum") || s.has("const")) {
@@ -97,12 +95,17 @@ final class SchemaCompiler {
             for (JsonNode t : iterable(type)) {
                 options.add(typed(s, t.asText(), path));
             }
-            if (options.isEmpty()) {
-                throw new IllegalArgumentException(path + ": the list of types is empty");
-            }
-            return options.size() == 1 ? options.getFirst() : new UnionNode(options, false);
+            return union(options, false, path + ": the list of types is empty");
         }
         return typed(s, type.asText(s.has("properties") ? "object" : ""), path);
+    }
+
+    /** The options as one node: the only one, or their union; none is an error saying {@code ifEmpty}. */
+    private static Node union(List<Node> options, boolean exclusive, String ifEmpty) {
+        if (options.isEmpty()) {
+            throw new IllegalArgumentException(ifEmpty);
+        }
+        return options.size() == 1 ? options.getFirst() : new UnionNode(options, exclusive);
     }
 
     private static void onlyAnnotationsBeside(JsonNode s, String keyword, String path) {
@@ -116,9 +119,8 @@ final class SchemaCompiler {
 
     /** {@code #}, or {@code #/$defs/Name} / {@code #/definitions/Name} of the root schema. */
     private Node reference(String ref, String path) {
-        Map<String, Node> table = compiled;
         if (compiled.containsKey(ref) || ref.equals("#")) {
-            return new RefNode(ref, table);
+            return new RefNode(ref, compiled);
         }
         String[] parts = ref.split("/");
         JsonNode target = parts.length == 3 && parts[0].equals("#") && (parts[1].equals("$defs") || parts[1].equals("definitions"))
@@ -129,7 +131,7 @@ final class SchemaCompiler {
         }
         compiled.put(ref, null); // being compiled: a reference to it from inside resolves later
         compiled.put(ref, compile(target, ref));
-        return new RefNode(ref, table);
+        return new RefNode(ref, compiled);
     }
 
     /**

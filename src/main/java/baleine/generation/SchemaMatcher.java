@@ -23,8 +23,8 @@ import java.util.Map;
  * {@code allOf} of one schema; {@code $ref} to the root ({@code #}) or to a schema under
  * {@code $defs} / {@code definitions} (recursion included), as Pydantic and OpenAI's strict mode write them.
  * Other keywords are refused when the schema is compiled. {@link #ANY_OBJECT} accepts any JSON object
- * (json_object mode). Inside strings every byte of a multi-byte UTF-8 character is accepted, so tokens may
- * split characters.
+ * (json_object mode). Strings are checked as UTF-8 a byte at a time ({@link Utf8}), so tokens may split characters
+ * and the text is still valid.
  */
 public final class SchemaMatcher implements JsonMatcher {
     /** A compiled schema node. */
@@ -238,11 +238,10 @@ public final class SchemaMatcher implements JsonMatcher {
                 }
             }
             List<SchemaMatcher> next = new ArrayList<>();
-            boolean couldEnd = false, allDone = true;
+            boolean allDone = true;
             int ended = 0; // options complete before this byte
             for (SchemaMatcher m : alive) {
                 if (m.complete()) {
-                    couldEnd = true;
                     ended++;
                 }
                 if (m.accept(c)) {
@@ -251,7 +250,7 @@ public final class SchemaMatcher implements JsonMatcher {
                 }
             }
             if (next.isEmpty()) {
-                return couldEnd && valid(ended) ? Step.DONE_BEFORE : Step.REJECT;
+                return valid(ended) ? Step.DONE_BEFORE : Step.REJECT;
             }
             alive = next;
             return !allDone ? Step.MORE : valid(next.size()) ? Step.DONE : Step.REJECT;
