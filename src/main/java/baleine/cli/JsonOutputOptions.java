@@ -25,14 +25,20 @@ final class JsonOutputOptions {
             description = "answer with JSON valid under this schema: inline JSON, or @FILE (the keywords the server takes)")
     String schema;
 
-    /** Refuses both options at once, and a schema that is not JSON or uses keywords Baleine cannot hold an answer to. */
+    private String schemaText; // the schema itself, once check() has read it (from the option or its @FILE)
+
+    /**
+     * Refuses both options at once, and a schema that is not JSON or uses keywords Baleine cannot hold an answer to;
+     * reads an @FILE once, before the model loads.
+     */
     void check() {
         if (json && schema != null) {
             throw new IllegalArgumentException("give --json or --json-schema, not both");
         }
         if (schema != null) {
+            schemaText = read(schema);
             try {
-                SchemaMatcher.compile(new ObjectMapper().readTree(schemaText()));
+                SchemaMatcher.compile(new ObjectMapper().readTree(schemaText));
             } catch (JsonProcessingException e) {
                 throw new IllegalArgumentException("--json-schema is not JSON: " + e.getOriginalMessage());
             } catch (IllegalArgumentException e) {
@@ -41,17 +47,24 @@ final class JsonOutputOptions {
         }
     }
 
-    /** Sends {@code message} in the conversation, its answer held to JSON if asked. */
+    /** Sends {@code message} in the conversation, its answer held to JSON if asked ({@link #check} first). */
     GenerationResult send(Conversation chat, String message, SamplingParams params, GenerationListener listener) {
-        return asked() ? chat.sendJson(message, schemaText(), params, listener) : chat.send(message, params, listener);
+        return asked() ? chat.sendJson(message, schemaText, params, listener) : chat.send(message, params, listener);
+    }
+
+    /** From now on answers are any JSON object ({@code true}) or free text: {@code run}'s {@code /set format json}. */
+    void anyObject(boolean on) {
+        json = on;
+        schema = null;
+        schemaText = null;
     }
 
     boolean asked() {
         return json || schema != null;
     }
 
-    private String schemaText() {
-        if (schema == null || !schema.startsWith("@")) {
+    private static String read(String schema) {
+        if (!schema.startsWith("@")) {
             return schema;
         }
         Path file = Path.of(schema.substring(1));

@@ -160,8 +160,7 @@ final class RunCommand implements Callable<Integer> {
             return;
         }
         if (w.length == 3 && w[1].equals("format") && w[2].equals("json") || w.length == 2 && w[1].equals("noformat")) {
-            jsonOutput.json = w[1].equals("format");
-            jsonOutput.schema = null;
+            jsonOutput.anyObject(w[1].equals("format"));
             out.println("(answers " + (jsonOutput.json ? "in JSON" : "in free text") + ")");
             return;
         }
