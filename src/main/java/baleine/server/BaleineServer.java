@@ -217,9 +217,9 @@ public final class BaleineServer implements AutoCloseable {
         List<Job> jobs = new ArrayList<>();
         // candidates beyond n are ranked by their tokens' log-probabilities: those are kept even when not asked for
         int topLogprobs = p.candidates() > p.n() ? Math.max(p.topLogprobs(), 0) : p.topLogprobs();
+        Long seed = p.params().seed();
         try {
             for (int i = 0; i < p.candidates(); i++) {
-                Long seed = p.params().seed();
                 jobs.add(submit(p, seed == null ? p.params() : p.params().withSeed(seed + i),
                         p.constraint() == null || i == 0 ? p.constraint() : p.constraint().copy(), topLogprobs));
             }
@@ -241,7 +241,6 @@ public final class BaleineServer implements AutoCloseable {
         scheduler.submit(job);
         return job;
     }
-
 
     private void models(HttpExchange ex) throws IOException {
         ObjectNode o = JSON.createObjectNode().put("object", "list");

@@ -27,11 +27,11 @@ import java.util.stream.Stream;
 final class RequestParser {
     private static final Set<String> CHAT_FIELDS = Set.of("model", "messages", "temperature", "top_p", "top_k", "min_p",
             "max_tokens", "max_completion_tokens", "stop", "stream", "stream_options", "frequency_penalty", "presence_penalty",
-            "repetition_penalty", "repeat_last_n", "logit_bias", "seed", "logprobs", "top_logprobs", "n", "response_format", "tools", "tool_choice",
-            "thinking", "reasoning_effort", "reasoning_budget", "user", "parallel_tool_calls");
+            "repetition_penalty", "repeat_last_n", "logit_bias", "seed", "logprobs", "top_logprobs", "n", "response_format", "tools",
+            "tool_choice", "thinking", "reasoning_effort", "reasoning_budget", "user", "parallel_tool_calls");
     private static final Set<String> COMPLETION_FIELDS = Set.of("model", "prompt", "suffix", "temperature", "top_p", "top_k",
-            "min_p", "max_tokens", "stop", "stream", "stream_options", "frequency_penalty", "presence_penalty", "repetition_penalty", "repeat_last_n",
-            "logit_bias", "seed", "logprobs", "n", "echo", "user", "best_of");
+            "min_p", "max_tokens", "stop", "stream", "stream_options", "frequency_penalty", "presence_penalty", "repetition_penalty",
+            "repeat_last_n", "logit_bias", "seed", "logprobs", "n", "echo", "user", "best_of");
 
     /**
      * What a request asks for, ready for the scheduler.
