@@ -193,15 +193,15 @@ final class OpenAiGeneration {
                 int i = next.index();
                 Streamed s = streamed[i];
                 switch (next.event()) {
-                    case Event.Reasoning r -> send(out, responses.withLogprobs(responses.delta(id, includeUsage, chat, "reasoning_content", r.text()),
-                            s.pendingLogprobs, chat), i);
+                    case Event.Reasoning r -> send(out, responses.withLogprobs(responses.delta(id, includeUsage, chat, i, "reasoning_content", r.text()),
+                            s.pendingLogprobs, chat));
                     case Event.Logprob l -> s.pendingLogprobs.add(l.logprob());
                     case Event.Content c -> {
                         String visible = p.forcedCall() ? "" : s.tools != null ? s.tools.accept(c.text()) : c.text();
                         s.forcedCall.append(p.forcedCall() ? c.text() : "");
                         if (!visible.isEmpty()) {
-                            send(out, responses.withLogprobs(responses.delta(id, includeUsage, chat, chat ? "content" : "text", visible),
-                                    s.pendingLogprobs, chat), i);
+                            send(out, responses.withLogprobs(responses.delta(id, includeUsage, chat, i, chat ? "content" : "text", visible),
+                                    s.pendingLogprobs, chat));
                         }
                     }
                     case Event.Failed f -> {
@@ -242,7 +242,7 @@ final class OpenAiGeneration {
         OpenAiResponses.Answer a = p.forcedCall() ? OpenAiResponses.answer(p, s.forcedCall.toString(), d.result())
                 : s.tools != null ? OpenAiResponses.fromParser(s.tools.finish()) : new OpenAiResponses.Answer(List.of(), "");
         if (!a.text().isEmpty()) {
-            send(out, responses.delta(id, includeUsage, chat, "content", a.text()), i);
+            send(out, responses.delta(id, includeUsage, chat, i, "content", a.text()));
         }
         if (!a.calls().isEmpty()) {
             ObjectNode calls = responses.chunk(id, includeUsage, chat);
@@ -290,12 +290,6 @@ final class OpenAiGeneration {
                 return new Indexed(last, e);
             }
         }
-    }
-
-    /** A chunk of choice {@code index} (the response helpers write index 0). */
-    private static void send(OutputStream out, ObjectNode chunk, int index) throws IOException {
-        ((ObjectNode) chunk.get("choices").get(0)).put("index", index);
-        send(out, chunk);
     }
 
     private static void send(OutputStream out, ObjectNode n) throws IOException {

@@ -61,9 +61,10 @@ final class OpenAiResponses {
         return a;
     }
 
-    ObjectNode delta(String id, boolean includeUsage, boolean chat, String field, String text) {
+    /** A chunk carrying {@code text} as {@code field} (chat) or {@code text} (completions) of choice {@code index}. */
+    ObjectNode delta(String id, boolean includeUsage, boolean chat, int index, String field, String text) {
         ObjectNode c = chunk(id, includeUsage, chat);
-        ObjectNode choice = c.withArray("choices").addObject().put("index", 0);
+        ObjectNode choice = c.withArray("choices").addObject().put("index", index);
         if (chat) {
             choice.putObject("delta").put(field, text);
         } else {
