@@ -86,6 +86,16 @@ public final class BlockWeight extends Weight {
     }
 
     @Override
+    public boolean hasPairStreams() {
+        return PairDot.supports(type);
+    }
+
+    @Override
+    public void dotPairStreams(int row, int rowStride, float[] x0, float[] x1, int xOff, float[] out) {
+        PairDot.dot(type, data, row * rowBytes, rowStride * rowBytes, x0, x1, xOff, cols, out);
+    }
+
+    @Override
     public boolean hasTileDot() {
         return TileDot.supports(type);
     }

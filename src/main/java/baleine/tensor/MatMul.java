@@ -51,7 +51,7 @@ public final class MatMul {
         for (Product p : products) {
             totalRows += p.w().rows;
             totalBytes += p.w().bytes();
-            decoding &= p.n() == 1;
+            decoding &= p.n() == 1 || p.n() == 2 && p.w().hasPairStreams(); // row streams, as decoding reads them
         }
         // about eight chunks per worker, of at least 16 rows (four streams of four rows, or whole tiles); sixteen when
         // decoding through many matrices (a MoE layer's experts), whose uneven ends left a core waiting: V2-Lite
@@ -105,6 +105,10 @@ public final class MatMul {
     private static void rows(Weight w, int from, int to, float[][] x, int xOff, float[][] y, int yOff, int n, long product) {
         if (n == 1) {
             rowsOneVector(w, from, to, x[0], xOff, y[0], yOff);
+            return;
+        }
+        if (n == 2 && w.hasPairStreams()) {
+            rowsTwoVectors(w, from, to, x, xOff, y, yOff);
             return;
         }
         // a float panel pays from 5 vectors against converting per four (JMH PrefillBenchmark, V2-Lite expert down
@@ -210,6 +214,23 @@ public final class MatMul {
         }
         for (int r = from + streams * m; r < to; r++) {
             y[yOff + r - from] = w.dot(r, x, xOff);
+        }
+    }
+
+    /** {@link #rowsOneVector} for two vectors: each row read once for both. */
+    private static void rowsTwoVectors(Weight w, int from, int to, float[][] x, int xOff, float[][] y, int yOff) {
+        int streams = w.streams(), m = (to - from) / streams;
+        float[] sums = SUMS.get();
+        for (int q = 0; q < m; q++) {
+            w.dotPairStreams(from + q, m, x[0], x[1], xOff, sums);
+            for (int k = 0; k < streams; k++) {
+                y[0][yOff + q + k * m] = sums[k];
+                y[1][yOff + q + k * m] = sums[streams + k];
+            }
+        }
+        for (int r = from + streams * m; r < to; r++) {
+            y[0][yOff + r - from] = w.dot(r, x[0], xOff);
+            y[1][yOff + r - from] = w.dot(r, x[1], xOff);
         }
     }
 

@@ -70,6 +70,20 @@ public abstract class Weight {
         dotRows4(row, rowStride, x, xOff, out);
     }
 
+    /** Whether {@link #dotPairStreams} has a kernel of its own (otherwise a batch of two goes through the tiles). */
+    public boolean hasPairStreams() {
+        return false;
+    }
+
+    /**
+     * {@code out[k] = W[row + k * rowStride] . x0[xOff ..]} and {@code out[streams() + k] = W[row + k * rowStride] . x1[xOff ..]}
+     * for k below {@link #streams()}: decoding's product for two vectors, each row read once for both, equal bit for
+     * bit to {@link #dot} calls; {@code out} from {@code VectorMath.outBuffer(16)} or larger.
+     */
+    public void dotPairStreams(int row, int rowStride, float[] x0, float[] x1, int xOff, float[] out) {
+        throw new UnsupportedOperationException(typeName() + " has no two-vector kernel");
+    }
+
     /** Whether {@link #dotTile} has a kernel of its own (otherwise batches go row by row). */
     public boolean hasTileDot() {
         return false;

@@ -202,6 +202,39 @@ class MatMulTest {
     }
 
     /**
+     * A batch of two (two sequences decoding, or a token and one drafted after it) reads each row once for both
+     * vectors, eight rows side by side, in decoding's chunks on two threads: every row gets the bits of its one-row dot.
+     */
+    @Test
+    void twoVectorsGetTheBitsOfOneAtATime() {
+        Random rnd = new Random(23);
+        int threads = Parallel.threads();
+        try {
+            Parallel.setThreads(2);
+            for (GgmlType type : new GgmlType[]{GgmlType.Q8_0, GgmlType.Q4_0}) {
+                int rows = 8 * 301 + 5, cols = 1024;
+                Weight w = randomWeight(rnd, type, rows, cols);
+                assertThat(w.hasPairStreams()).isEqualTo(Species.FUSED);
+                float[][] x = new float[2][cols];
+                for (float[] v : x) {
+                    for (int i = 0; i < cols; i++) {
+                        v[i] = (float) rnd.nextGaussian();
+                    }
+                }
+                float[][] y = new float[2][rows];
+                MatMul.apply(w, x, y, 2);
+                for (int t = 0; t < 2; t++) {
+                    for (int r = 0; r < rows; r++) {
+                        assertThat(y[t][r]).as("%s vector %d row %d", type, t, r).isEqualTo(w.dot(r, x[t], 0));
+                    }
+                }
+            }
+        } finally {
+            Parallel.setThreads(threads);
+        }
+    }
+
+    /**
      * Decoding cuts a large product (here 39 MB of Q8_0) into chunks of about 2 MiB for the cores to claim, fewer
      * rows than the eighth of the product a core would take otherwise: on two threads, a product alone and one
      * beside a second matrix give every row the bits of its one-row dot, whichever core took it.
