@@ -47,9 +47,10 @@ public final class Baleine implements AutoCloseable {
     private final SamplingParams defaults;
     private final int contextLength;
     private final String name;
+    private final int draftTokens;
 
     private Baleine(DecoderModel model, TokenizerConfig tokenizer, Optional<String> templateOverride, SamplingParams defaults,
-                    int contextLength, String name) {
+                    int contextLength, String name, int draftTokens) {
         this.model = model;
         this.tokenizer = tokenizer;
         this.template = templateOverride.or(tokenizer::chatTemplate)
@@ -57,15 +58,21 @@ public final class Baleine implements AutoCloseable {
         this.defaults = defaults;
         this.contextLength = contextLength;
         this.name = name;
+        this.draftTokens = draftTokens;
     }
 
     /**
      * Options for {@link #load(Path, Options)}: context size (0: the model's own), a chat template to use instead
      * of the model's, where the weights live ({@link WeightMemory#AUTO}: huge pages when they fit), and the
      * element type of the KV cache ({@link CacheType#F32}; f16 and bf16 halve its memory, q8_0 takes 28%, each rounding
-     * what it holds).
+     * what it holds), and how many tokens generation guesses per pass by prompt lookup (0: none; up to
+     * {@link Generator#MAX_DRAFT}; the answers are the same, they come faster where the guesses stand).
      */
-    public record Options(int contextLength, Optional<String> chatTemplate, WeightMemory memory, CacheType cacheType) {
+    public record Options(int contextLength, Optional<String> chatTemplate, WeightMemory memory, CacheType cacheType, int draftTokens) {
+        public Options(int contextLength, Optional<String> chatTemplate, WeightMemory memory, CacheType cacheType) {
+            this(contextLength, chatTemplate, memory, cacheType, 0);
+        }
+
         public Options(int contextLength, Optional<String> chatTemplate) {
             this(contextLength, chatTemplate, WeightMemory.AUTO);
         }
@@ -75,7 +82,7 @@ public final class Baleine implements AutoCloseable {
         }
 
         public static Options defaults() {
-            return new Options(0, Optional.empty(), WeightMemory.AUTO, CacheType.F32);
+            return new Options(0, Optional.empty(), WeightMemory.AUTO, CacheType.F32, 0);
         }
     }
 
@@ -84,6 +91,7 @@ public final class Baleine implements AutoCloseable {
     }
 
     public static Baleine load(Path path, Options options) {
+        Generator.checkDraft(options.draftTokens());
         String name = path.getFileName() == null ? path.toString() : path.getFileName().toString().replaceFirst("\\.gguf$", "");
         if (HfStore.isModelDirectory(path)) {
             HfStore store = HfStore.open(path, options.memory());
@@ -91,7 +99,7 @@ public final class Baleine implements AutoCloseable {
             m.setCacheType(options.cacheType());
             try {
                 return new Baleine(m, Tokenizers.fromHuggingFace(path), options.chatTemplate(), hfDefaults(path),
-                        context(m, options), name);
+                        context(m, options), name, options.draftTokens());
             } catch (RuntimeException e) {
                 m.close();
                 throw e;
@@ -108,7 +116,8 @@ public final class Baleine implements AutoCloseable {
         m.setCacheType(options.cacheType());
         try {
             return new Baleine(m, Tokenizers.fromGguf(store.metadata(), path.toString()), options.chatTemplate(),
-                    ggufDefaults(store.metadata()), context(m, options), store.metadata().optString("general.name").orElse(name));
+                    ggufDefaults(store.metadata()), context(m, options), store.metadata().optString("general.name").orElse(name),
+                    options.draftTokens());
         } catch (RuntimeException e) {
             m.close();
             throw e;
@@ -194,7 +203,7 @@ public final class Baleine implements AutoCloseable {
     }
 
     Generator generator() {
-        return new Generator(model, tokenizer.tokenizer(), tokenizer.endOfGeneration());
+        return new Generator(model, tokenizer.tokenizer(), tokenizer.endOfGeneration(), draftTokens);
     }
 
     /** A new conversation with its own cache and history. */

@@ -79,6 +79,11 @@ final class ModelOptions {
         }
     }
 
+    @Option(names = "--draft", paramLabel = "N", description = "prompt-lookup speculative decoding: after each sampled token, "
+            + "check up to N tokens guessed from the context (where its last tokens occurred before, what followed) in the same pass; "
+            + "the answer is the same, faster where it repeats or quotes the prompt; 0 (default) turns it off, at most 32")
+    int draftTokens;
+
     @Option(names = "--pull", description = "download MODEL (owner/name[:QUANT]) from the Hugging Face hub first if it is not cached")
     boolean pull;
 
@@ -111,7 +116,7 @@ final class ModelOptions {
         }
         Path path = demo ? demoModel() : resolve(model, pull);
         try (Progress p = Progress.start("loading " + path.getFileName())) {
-            return Baleine.load(path, new Baleine.Options(contextSize, template, memory, cacheType));
+            return Baleine.load(path, new Baleine.Options(contextSize, template, memory, cacheType, draftTokens));
         }
     }
 

@@ -7,19 +7,37 @@ import baleine.tokenizer.Tokenizer;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 
-/** Runs one {@link Sequence} to its end: the prompt in chunks, then one token at a time. */
+/**
+ * Runs one {@link Sequence} to its end: the prompt in chunks, then one token at a time — or, with drafting,
+ * the sampled token and up to {@code draftTokens} guessed ones per pass ({@link PromptLookup}), which yields
+ * the same answer in fewer passes where the guesses stand.
+ */
 public final class Generator {
     /** Prompt tokens evaluated per forward pass (bounds activation memory for long prompts). */
     public static final int PROMPT_CHUNK = 512;
 
+    /** Most tokens drafted per pass. */
+    public static final int MAX_DRAFT = 32;
+
     private final DecoderModel model;
     private final Tokenizer tokenizer;
     private final int[] endOfGeneration;
+    private final int draftTokens;
 
-    public Generator(DecoderModel model, Tokenizer tokenizer, int[] endOfGeneration) {
+    /** @param draftTokens tokens guessed per pass by prompt lookup, at most {@link #MAX_DRAFT}; 0: none */
+    public Generator(DecoderModel model, Tokenizer tokenizer, int[] endOfGeneration, int draftTokens) {
         this.model = model;
         this.tokenizer = tokenizer;
         this.endOfGeneration = endOfGeneration.clone();
+        this.draftTokens = checkDraft(draftTokens);
+    }
+
+    /** Refuses a number of draft tokens outside [0, {@link #MAX_DRAFT}], naming the bounds. */
+    public static int checkDraft(int draftTokens) {
+        if (draftTokens < 0 || draftTokens > MAX_DRAFT) {
+            throw new IllegalArgumentException("draft tokens must be in [0, " + MAX_DRAFT + "], got " + draftTokens);
+        }
+        return draftTokens;
     }
 
     /**
@@ -38,8 +56,13 @@ public final class Generator {
         }
         float[][] logits = new float[1][model.vocabSize()]; // reused token after token
         while (!s.finished()) {
-            model.forwardInto(List.of(new DecoderModel.Step(s.nextInput(PROMPT_CHUNK), cache)), logits);
-            s.accept(logits[0]);
+            int[] input = s.nextInput(PROMPT_CHUNK, draftTokens);
+            if (s.drafted() > 0) {
+                s.accept(model.forward(input, cache, true));
+            } else {
+                model.forwardInto(List.of(new DecoderModel.Step(input, cache)), logits);
+                s.accept(logits[0]);
+            }
         }
         return s.result();
     }

@@ -4,6 +4,7 @@ import baleine.cache.ContextOverflowException;
 import baleine.cache.KvCache;
 import baleine.tokenizer.Tokenizer;
 
+import java.util.AbstractList;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -51,6 +52,8 @@ public final class Sequence {
     private final long started = System.nanoTime();
     private JsonConstraint json;
     private long promptDone;
+    private int[] draft = new int[0];   // guessed tokens after the sampled one in the last input
+    private int draftedTokens, acceptedDrafts;
 
     /**
      * @param cachedTokens  the tokens {@code cache} holds; their common prefix with {@code prompt} is kept
@@ -109,6 +112,44 @@ public final class Sequence {
         return forced != null ? forced.clone() : new int[]{pending};
     }
 
+    /**
+     * As {@link #nextInput(int)}; when the next input is the sampled token, up to {@code maxDraft} tokens guessed
+     * by {@link PromptLookup} follow it ({@link #drafted()} says how many), to be checked all in one pass by
+     * {@link #accept(float[][])}.
+     */
+    public int[] nextInput(int maxChunk, int maxDraft) {
+        int[] input = nextInput(maxChunk);
+        draft = new int[0];
+        if (maxDraft > 0 && promptPos == prompt.length && forced == null) {
+            // no guess past what max_tokens or the context lets the pass's last logits sample
+            int room = Math.min(params.maxTokens() - generated.size(), cache.contextLength() - cachedTokens.size() - 1) - 1;
+            draft = PromptLookup.draft(contextWithPending(), Math.min(maxDraft, room));
+            input = new int[1 + draft.length];
+            input[0] = pending;
+            System.arraycopy(draft, 0, input, 1, draft.length);
+        }
+        return input;
+    }
+
+    /** Guessed tokens at the end of the last input. */
+    public int drafted() {
+        return draft.length;
+    }
+
+    private List<Integer> contextWithPending() {
+        return new AbstractList<>() {
+            @Override
+            public Integer get(int i) {
+                return i < cachedTokens.size() ? cachedTokens.get(i) : pending;
+            }
+
+            @Override
+            public int size() {
+                return cachedTokens.size() + 1;
+            }
+        };
+    }
+
     public KvCache cache() {
         return cache;
     }
@@ -135,6 +176,25 @@ public final class Sequence {
         sample(logits);
     }
 
+    /**
+     * Takes the logits of every token of the last input, guessed ones included. A guess stands where the token
+     * sampled before it equals it, and the token after it is then sampled from its logits; the first guess that
+     * differs ends the step and leaves the cache as if the guesses had never been made. Sampling runs exactly as
+     * one token at a time would (the same logits, the same draws), so the answer does not depend on the guesses.
+     */
+    public void accept(float[][] logits) {
+        accept(logits[0]);
+        int i = 0;
+        while (i < draft.length && finish == null && forced == null && pending == draft[i]) {
+            cachedTokens.add(draft[i]);
+            sample(logits[++i]);
+        }
+        draftedTokens += draft.length;
+        acceptedDrafts += i;
+        draft = new int[0];
+        cache.truncate(cachedTokens.size());
+    }
+
     /** The reasoning budget is spent: the think block is closed for the model, which then answers. */
     private void closeThinking() {
         budgetSpent = true;
@@ -146,7 +206,7 @@ public final class Sequence {
         }
         if (text.stopped()) {
             end("stop");
-        } else if (generated.size() >= params.maxTokens() || cache.length() + forced.length >= cache.contextLength()) {
+        } else if (generated.size() >= params.maxTokens() || cachedTokens.size() + forced.length >= cache.contextLength()) {
             end("length");
         }
     }
@@ -187,7 +247,7 @@ public final class Sequence {
         emit(text.push(next));
         if (text.stopped() || (constrained && json.complete())) {
             end("stop");
-        } else if (generated.size() >= params.maxTokens() || cache.length() + 1 >= cache.contextLength()) {
+        } else if (generated.size() >= params.maxTokens() || cachedTokens.size() + 1 >= cache.contextLength()) {
             end("length");
         } else {
             pending = next;
@@ -231,7 +291,7 @@ public final class Sequence {
     public GenerationResult result() {
         long now = System.nanoTime();
         return new GenerationResult(content.toString(), reasoning.toString(), List.copyOf(generated), finish, prompt.length,
-                reused, promptDone - started, now - promptDone);
+                reused, promptDone - started, now - promptDone, draftedTokens, acceptedDrafts);
     }
 
     static TokenLogprob logprob(float[] logits, int token, int top) {
