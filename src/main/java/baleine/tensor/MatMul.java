@@ -15,7 +15,7 @@ public final class MatMul {
     private static final long DECODE_CHUNK_BYTES = 2L << 20;
     private static final ThreadLocal<float[]> ROW = ThreadLocal.withInitial(() -> new float[0]);
     /** The kernels' accumulator sums (room for a 4x4 tile), per thread: no allocation per call. */
-    private static final ThreadLocal<float[]> SUMS = ThreadLocal.withInitial(() -> VectorMath.outBuffer(16));
+    private static final ThreadLocal<float[]> SUMS = ThreadLocal.withInitial(() -> VectorMath.outBuffer(24));
 
     private MatMul() {
     }
@@ -51,7 +51,7 @@ public final class MatMul {
         for (Product p : products) {
             totalRows += p.w().rows;
             totalBytes += p.w().bytes();
-            decoding &= p.n() == 1 || p.n() == 2 && p.w().hasPairStreams(); // row streams, as decoding reads them
+            decoding &= p.n() <= p.w().maxStreamedVectors(); // row streams, as decoding reads them
         }
         // about eight chunks per worker, of at least 16 rows (four streams of four rows, or whole tiles); sixteen when
         // decoding through many matrices (a MoE layer's experts), whose uneven ends left a core waiting: V2-Lite
@@ -107,8 +107,8 @@ public final class MatMul {
             rowsOneVector(w, from, to, x[0], xOff, y[0], yOff);
             return;
         }
-        if (n == 2 && w.hasPairStreams()) {
-            rowsTwoVectors(w, from, to, x, xOff, y, yOff);
+        if (n <= w.maxStreamedVectors()) {
+            rowsFewVectors(w, from, to, x, xOff, y, yOff, n);
             return;
         }
         // a float panel pays from 5 vectors against converting per four (JMH PrefillBenchmark, V2-Lite expert down
@@ -217,20 +217,22 @@ public final class MatMul {
         }
     }
 
-    /** {@link #rowsOneVector} for two vectors: each row read once for both. */
-    private static void rowsTwoVectors(Weight w, int from, int to, float[][] x, int xOff, float[][] y, int yOff) {
+    /** {@link #rowsOneVector} for a small batch (two or three vectors): each row read once for all of it. */
+    private static void rowsFewVectors(Weight w, int from, int to, float[][] x, int xOff, float[][] y, int yOff, int n) {
         int streams = w.streams(), m = (to - from) / streams;
         float[] sums = SUMS.get();
         for (int q = 0; q < m; q++) {
-            w.dotPairStreams(from + q, m, x[0], x[1], xOff, sums);
-            for (int k = 0; k < streams; k++) {
-                y[0][yOff + q + k * m] = sums[k];
-                y[1][yOff + q + k * m] = sums[streams + k];
+            w.dotStreams(from + q, m, x, n, xOff, sums);
+            for (int t = 0; t < n; t++) {
+                for (int k = 0; k < streams; k++) {
+                    y[t][yOff + q + k * m] = sums[streams * t + k];
+                }
             }
         }
         for (int r = from + streams * m; r < to; r++) {
-            y[0][yOff + r - from] = w.dot(r, x[0], xOff);
-            y[1][yOff + r - from] = w.dot(r, x[1], xOff);
+            for (int t = 0; t < n; t++) {
+                y[t][yOff + r - from] = w.dot(r, x[t], xOff);
+            }
         }
     }
 

@@ -202,11 +202,12 @@ class MatMulTest {
     }
 
     /**
-     * A batch of two (two sequences decoding, or a token and one drafted after it) reads each row once for both
-     * vectors, eight rows side by side, in decoding's chunks on two threads: every row gets the bits of its one-row dot.
+     * A batch of two or three (sequences decoding together, or a token and those drafted after it) reads each row
+     * once for all its vectors, eight rows side by side, in decoding's chunks on two threads: every row gets the bits
+     * of its one-row dot.
      */
     @Test
-    void twoVectorsGetTheBitsOfOneAtATime() {
+    void twoOrThreeVectorsGetTheBitsOfOneAtATime() {
         Random rnd = new Random(23);
         int threads = Parallel.threads();
         try {
@@ -214,18 +215,20 @@ class MatMulTest {
             for (GgmlType type : new GgmlType[]{GgmlType.Q8_0, GgmlType.Q4_0}) {
                 int rows = 8 * 301 + 5, cols = 1024;
                 Weight w = randomWeight(rnd, type, rows, cols);
-                assertThat(w.hasPairStreams()).isEqualTo(Species.FUSED);
-                float[][] x = new float[2][cols];
-                for (float[] v : x) {
-                    for (int i = 0; i < cols; i++) {
-                        v[i] = (float) rnd.nextGaussian();
+                assertThat(w.maxStreamedVectors()).isEqualTo(Species.FUSED ? (type == GgmlType.Q4_0 ? 3 : 2) : 1);
+                for (int n = 2; n <= 3; n++) { // three Q8_0 vectors go through the tiles
+                    float[][] x = new float[n][cols];
+                    for (float[] v : x) {
+                        for (int i = 0; i < cols; i++) {
+                            v[i] = (float) rnd.nextGaussian();
+                        }
                     }
-                }
-                float[][] y = new float[2][rows];
-                MatMul.apply(w, x, y, 2);
-                for (int t = 0; t < 2; t++) {
-                    for (int r = 0; r < rows; r++) {
-                        assertThat(y[t][r]).as("%s vector %d row %d", type, t, r).isEqualTo(w.dot(r, x[t], 0));
+                    float[][] y = new float[n][rows];
+                    MatMul.apply(w, x, y, n);
+                    for (int t = 0; t < n; t++) {
+                        for (int r = 0; r < rows; r++) {
+                            assertThat(y[t][r]).as("%s batch %d vector %d row %d", type, n, t, r).isEqualTo(w.dot(r, x[t], 0));
+                        }
                     }
                 }
             }
