@@ -133,11 +133,12 @@ public final class DecoderModel implements AutoCloseable {
     }
 
     /**
-     * Rounds of short passes on scratch caches (a 16-token prompt, single-token steps, two sequences in one
-     * step) until {@code seconds} have passed, at least one round; the results are dropped. The JIT compiles
-     * the kernels meanwhile (a first 64-token prompt otherwise runs at about half speed) and the weights are
-     * paged in, so a server's first requests run at full speed. Results never depend on it: the kernels give
-     * the same bits compiled or not.
+     * Rounds of short passes on scratch caches (a 16-token prompt, then steps of one to four sequences of a token
+     * each: each batch size up to four has kernels of its own) until {@code seconds} have passed, at least one
+     * round; the results are dropped. The JIT compiles the kernels meanwhile (a first 64-token prompt otherwise
+     * runs at about half speed, and a kernel first met in a server's step stalls it for about a second) and the
+     * weights are paged in, so a server's first requests run at full speed. Results never depend on it: the
+     * kernels give the same bits compiled or not.
      */
     public void warmUp(double seconds) {
         long end = System.nanoTime() + (long) (seconds * 1e9);
@@ -146,14 +147,20 @@ public final class DecoderModel implements AutoCloseable {
         for (int i = 0; i < prompt; i++) {
             tokens[i] = (int) ((i * 7919L + 1) % vocabSize());
         }
-        float[][] logits = new float[2][vocabSize()];
+        int most = 4;
+        float[][] logits = new float[most][vocabSize()];
         do {
-            KvCache a = newCache(prompt + 2 * steps + 1), b = newCache(prompt + steps + 1);
-            forward(tokens, a, false);
-            forward(tokens, b, false);
+            List<KvCache> caches = new ArrayList<>();
+            for (int k = 0; k < most; k++) { // sequence k joins the steps of k + 1 sequences and more
+                caches.add(newCache(prompt + (most - k) * steps + 1));
+                forward(tokens, caches.get(k), false);
+            }
             for (int i = 0; i < steps; i++) {
-                forwardInto(List.of(new Step(new int[]{tokens[i]}, a)), logits);
-                forwardInto(List.of(new Step(new int[]{tokens[i]}, a), new Step(new int[]{tokens[i]}, b)), logits);
+                List<Step> step = new ArrayList<>();
+                for (KvCache c : caches) {
+                    step.add(new Step(new int[]{tokens[i]}, c));
+                    forwardInto(step, logits);
+                }
             }
         } while (System.nanoTime() < end);
     }
