@@ -23,6 +23,19 @@ class ChatCliTest {
     }
 
     @Test
+    void draftingGivesTheSameAnswerAndSaysHowManyGuessesStood() {
+        CliTest.Run plain = CliTest.run("generate", "--demo", "Tell me about whales", "-n", "200", "--temperature", "0", "--no-think");
+        CliTest.Run drafted = CliTest.run("generate", "--demo", "Tell me about whales", "-n", "200", "--temperature", "0", "--no-think",
+                "--draft", "4", "--verbose");
+        assertThat(drafted.exit()).as(drafted.err()).isZero();
+        assertThat(drafted.out()).isNotBlank().isEqualTo(plain.out());
+        assertThat(drafted.err()).containsPattern("\\(\\d+ of \\d+ drafted tokens accepted\\)");
+        CliTest.Run tooMany = CliTest.run("generate", "--demo", "x", "--draft", "33");
+        assertThat(tooMany.exit()).isNotZero();
+        assertThat(tooMany.err()).contains("draft tokens must be in [0, 32], got 33");
+    }
+
+    @Test
     void thePromptCanFollowTheModelAsOllamaTakesIt() {
         CliTest.Run option = CliTest.run("generate", "--demo", "-p", "Hello", "-n", "6", "--seed", "3", "--no-think");
         CliTest.Run positional = CliTest.run("generate", "--demo", "Hello", "-n", "6", "--seed", "3", "--no-think");
