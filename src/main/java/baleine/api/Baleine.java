@@ -202,6 +202,11 @@ public final class Baleine implements AutoCloseable {
         return contextLength;
     }
 
+    /** Tokens guessed per pass by prompt lookup ({@link Options#draftTokens()}; 0: none). */
+    public int draftTokens() {
+        return draftTokens;
+    }
+
     Generator generator() {
         return new Generator(model, tokenizer.tokenizer(), tokenizer.endOfGeneration(), draftTokens);
     }

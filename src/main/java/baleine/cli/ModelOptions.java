@@ -16,7 +16,7 @@ import java.nio.file.Path;
 import java.util.Optional;
 import java.util.function.Function;
 
-/** Which model to load and how: shared by {@code run} and {@code generate}. */
+/** Which model to load and how: shared by {@code run}, {@code generate} and {@code serve}. */
 final class ModelOptions {
     @Parameters(index = "0", arity = "0..1", paramLabel = "MODEL",
             description = "GGUF file, Hugging Face model directory, or repository id in the Hugging Face cache (owner/name[:QUANT])")
@@ -81,7 +81,8 @@ final class ModelOptions {
 
     @Option(names = "--draft", paramLabel = "N", description = "prompt-lookup speculative decoding: after each sampled token, "
             + "check up to N tokens guessed from the context (where its last tokens occurred before, what followed) in the same pass; "
-            + "the answer is the same, faster where it repeats or quotes the prompt; 0 (default) turns it off, at most 32")
+            + "the answer is the same, faster where it repeats or quotes the prompt (serve: for a request decoding alone); "
+            + "0 (default) turns it off, at most 32")
     int draftTokens;
 
     @Option(names = "--pull", description = "download MODEL (owner/name[:QUANT]) from the Hugging Face hub first if it is not cached")

@@ -193,6 +193,9 @@ public final class Sequence {
         acceptedDrafts += i;
         draft = new int[0];
         cache.truncate(cachedTokens.size());
+        if (cache.length() != cachedTokens.size()) { // a paged cache cut inside a shared block: cannot happen, blocks are shared once accepted
+            throw new IllegalStateException("the cache holds " + cache.length() + " tokens after drafting, the sequence " + cachedTokens.size());
+        }
     }
 
     /** The reasoning budget is spent: the think block is closed for the model, which then answers. */

@@ -38,6 +38,14 @@ final class Job {
         return events.remainingCapacity() >= 8;
     }
 
+    /**
+     * Tokens that may be drafted after the next one while the events of every token of the step, up to three each
+     * (reasoning, content, a log-probability), and the last event still fit.
+     */
+    int draftRoom() {
+        return Math.max(0, (events.remainingCapacity() - 1) / 3 - 1);
+    }
+
     /** Never blocks: the room was checked before stepping. */
     void send(Event e) {
         if (!events.offer(e)) {

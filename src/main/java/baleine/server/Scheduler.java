@@ -200,12 +200,17 @@ final class Scheduler implements AutoCloseable {
         };
     }
 
-    /** One batched forward pass over every sequence that can advance; false when there was none. */
+    /**
+     * One batched forward pass over every sequence that can advance; false when there was none. A sequence decoding
+     * alone (no other request running) drafts up to {@link Baleine#draftTokens()} tokens by prompt lookup, checked
+     * in the same pass; under load the batch already shares each weight row's read among the requests.
+     */
     private boolean step() {
         List<Slot> active = new ArrayList<>();
-        List<baleine.model.DecoderModel.Step> steps = new ArrayList<>();
+        List<DecoderModel.Step> steps = new ArrayList<>();
         synchronized (this) {
             int budget = anyDecoding() ? PREFILL_BUDGET : model.model().passSize();
+            boolean alone = running() == 1;
             for (Slot s : slots) {
                 if (s.job == null) {
                     continue;
@@ -222,7 +227,8 @@ final class Scheduler implements AutoCloseable {
                 if (prefill > 0 && budget <= 0) {
                     continue;
                 }
-                int[] input = s.sequence.nextInput(prefill > 0 ? budget : 1);
+                int draft = alone ? Math.min(model.draftTokens(), s.job.draftRoom()) : 0;
+                int[] input = s.sequence.nextInput(prefill > 0 ? budget : 1, draft);
                 if (prefill > 0) {
                     budget -= input.length;
                 }
@@ -233,12 +239,20 @@ final class Scheduler implements AutoCloseable {
         if (active.isEmpty()) {
             return false;
         }
-        forward.run(steps, logits);
+        boolean drafted = active.size() == 1 && active.getFirst().sequence.drafted() > 0;
+        float[][] checked = drafted ? model.model().forward(steps, true) : null;
+        if (!drafted) {
+            forward.run(steps, logits);
+        }
         synchronized (this) {
             for (int i = 0; i < active.size(); i++) {
                 Slot s = active.get(i);
                 try {
-                    s.sequence.accept(logits[i]);
+                    if (drafted) {
+                        s.sequence.accept(checked);
+                    } else {
+                        s.sequence.accept(logits[i]);
+                    }
                 } catch (RuntimeException | StackOverflowError e) { // this request's sampling or constraint failed: the others go on
                     fail(s, requestFailure(e));
                     continue;

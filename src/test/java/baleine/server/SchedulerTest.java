@@ -1,6 +1,9 @@
 package baleine.server;
 
 import baleine.api.Baleine;
+import baleine.cache.CacheType;
+import baleine.format.WeightMemory;
+import baleine.generation.GenerationResult;
 import baleine.generation.FakeMatcher;
 import baleine.generation.JsonMatcher;
 import baleine.generation.SamplingParams;
@@ -8,6 +11,8 @@ import baleine.generation.Sequence;
 import baleine.writer.DemoModel;
 import org.junit.jupiter.api.Test;
 
+import java.nio.file.Path;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -71,6 +76,44 @@ class SchedulerTest {
         assertThat(((Event.Failed) failed).error().status).isEqualTo(status);
         assertThat(((Event.Failed) failed).error().getMessage()).contains(message);
         assertThat(last(good)).isInstanceOf(Event.Done.class);
+    }
+
+    /**
+     * A request decoding alone drafts by prompt lookup and gets the tokens it gets without (the guesses checked in
+     * its step's pass, the rejected ones cut from its paged cache); requests running together answer alike too, and
+     * a prompt repeated finds the blocks the drafting request published.
+     */
+    @Test
+    void aRequestDecodingAloneDraftsAndAnswersAsWithout() throws Exception {
+        Path file = DemoModel.ensure(DemoModel.cacheDirectory());
+        try (Baleine plain = Baleine.load(file);
+             Baleine drafting = Baleine.load(file, new Baleine.Options(0, Optional.empty(), WeightMemory.MAP, CacheType.F32, 4));
+             Scheduler reference = new Scheduler(plain, 2, 512, 2048, 4, new Metrics());
+             Scheduler scheduler = new Scheduler(drafting, 2, 512, 2048, 4, new Metrics())) {
+            int[] prompt = plain.tokenizer().tokenizer().encode("Tell me about whales");
+            GenerationResult expected = answer(reference, new Job(prompt, SamplingParams.greedy(200), Sequence.Reasoning.OFF, 2, null));
+            GenerationResult alone = answer(scheduler, new Job(prompt, SamplingParams.greedy(200), Sequence.Reasoning.OFF, 2, null));
+            assertThat(alone.tokens()).isEqualTo(expected.tokens());
+            assertThat(alone.content()).isEqualTo(expected.content());
+            assertThat(alone.acceptedDrafts()).isPositive();
+            assertThat(alone.cachedPromptTokens()).isZero();
+            Job first = new Job(prompt, SamplingParams.greedy(200), Sequence.Reasoning.OFF, 2, null);
+            Job second = new Job(prompt, SamplingParams.greedy(200), Sequence.Reasoning.OFF, 2, null);
+            scheduler.submit(first);
+            scheduler.submit(second);
+            for (Job j : new Job[]{first, second}) {
+                Event e = last(j);
+                assertThat(e).isInstanceOf(Event.Done.class);
+                assertThat(((Event.Done) e).result().tokens()).isEqualTo(expected.tokens());
+            }
+        }
+    }
+
+    private static GenerationResult answer(Scheduler scheduler, Job job) throws InterruptedException {
+        scheduler.submit(job);
+        Event e = last(job);
+        assertThat(e).isInstanceOf(Event.Done.class);
+        return ((Event.Done) e).result();
     }
 
     /** The job's last event: its Done or Failed. */
