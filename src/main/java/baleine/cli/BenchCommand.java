@@ -58,6 +58,12 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = {"-t", "--threads"}, split = ",", paramLabel = "N[,N...]", description = "worker threads; every test runs with each count (default: all cores)")
     List<Integer> threads;
 
+    @Option(names = "--sequences", split = ",", defaultValue = "1", paramLabel = "B[,B...]",
+            description = "sequences side by side, as llama-batched-bench's -npl: a pp test evaluates B prompts of p tokens in one pass, "
+                    + "a tg test steps B sequences a token each per pass (as a server's requests decode together); t/s counts the tokens "
+                    + "of all B (default ${DEFAULT-VALUE})")
+    List<Integer> sequences;
+
     @Option(names = {"-r", "--repetitions"}, defaultValue = "5", description = "repetitions (default ${DEFAULT-VALUE})")
     int reps;
 
@@ -72,7 +78,8 @@ final class BenchCommand implements Callable<Integer> {
     String output;
 
     /** One test's repetitions; {@code allocatedBytes}: heap allocated by all threads over the measured repetitions. */
-    record Test(String name, int nPrompt, int nGen, int depth, int threads, List<Long> samplesNs, int tokens, long kvBytes, long allocatedBytes, int warmupReps) {
+    record Test(String name, int nPrompt, int nGen, int depth, int sequences, int threads, List<Long> samplesNs, int tokens, long kvBytes,
+                long allocatedBytes, int warmupReps) {
         double[] tokensPerSecond() {
             return samplesNs.stream().mapToDouble(ns -> tokens / (ns / 1e9)).toArray();
         }
@@ -87,6 +94,9 @@ final class BenchCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         if (prompts.stream().anyMatch(v -> v < 0) || gens.stream().anyMatch(v -> v < 0) || depths.stream().anyMatch(v -> v < 0) || reps < 1 || !(warmup >= 0)) {
             throw new IllegalArgumentException("-p, -n, -d and --warmup must be >= 0 and -r >= 1");
+        }
+        if (sequences.stream().anyMatch(v -> v < 1 || v > 64)) {
+            throw new IllegalArgumentException("--sequences must be from 1 to 64, got " + sequences);
         }
         if (prompts.stream().allMatch(v -> v == 0) && gens.stream().allMatch(v -> v == 0)) {
             throw new IllegalArgumentException("nothing to measure: -p and -n are both 0");
@@ -110,14 +120,16 @@ final class BenchCommand implements Callable<Integer> {
             for (int t : threadCounts) { // llama-bench's order: per thread count and depth, the pp tests, then the tg tests
                 Parallel.setThreads(t);
                 for (int depth : depths) {
-                    for (int p : prompts) {
-                        if (p > 0) {
-                            tests.add(measure(m, "pp" + p, p, 0, depth, reps, warmup, rnd));
+                    for (int b : sequences) {
+                        for (int p : prompts) {
+                            if (p > 0) {
+                                tests.add(measure(m, "pp" + p, p, 0, depth, b, reps, warmup, rnd));
+                            }
                         }
-                    }
-                    for (int n : gens) {
-                        if (n > 0) {
-                            tests.add(measure(m, "tg" + n, 0, n, depth, reps, warmup, rnd));
+                        for (int n : gens) {
+                            if (n > 0) {
+                                tests.add(measure(m, "tg" + n, 0, n, depth, b, reps, warmup, rnd));
+                            }
                         }
                     }
                 }
@@ -140,28 +152,50 @@ final class BenchCommand implements Callable<Integer> {
      * speeding up for several repetitions after it).
      */
     static Test measure(DecoderModel m, String name, int nPrompt, int nGen, int depth, int reps, double warmupSeconds, Random rnd) {
+        return measure(m, name, nPrompt, nGen, depth, 1, reps, warmupSeconds, rnd);
+    }
+
+    /** {@link #measure} over {@code sequences} sequences side by side, each with its own cache, in the same passes. */
+    static Test measure(DecoderModel m, String name, int nPrompt, int nGen, int depth, int sequences, int reps, double warmupSeconds, Random rnd) {
         List<Long> samples = new ArrayList<>();
         long kv = 0, allocated = 0;
-        float[][] logits = new float[1][m.vocabSize()];
-        // one cache for all repetitions, cut back to the depth before each: a cache per repetition would leave the
-        // previous ones as garbage in the old generation, counted in the peak RSS
-        KvCache cache = m.newCache(depth + nPrompt + nGen + 1);
-        if (depth > 0) { // once: each repetition starts from the same context (llama-bench prefills it again each time)
-            m.forward(tokens(rnd, depth, m.vocabSize()), cache, false);
+        float[][] logits = new float[sequences][m.vocabSize()];
+        // one cache per sequence for all repetitions, cut back to the depth before each: caches per repetition would
+        // leave the previous ones as garbage in the old generation, counted in the peak RSS
+        List<KvCache> caches = new ArrayList<>();
+        for (int b = 0; b < sequences; b++) {
+            caches.add(m.newCache(depth + nPrompt + nGen + 1));
+            if (depth > 0) { // once: each repetition starts from the same context (llama-bench prefills it again each time)
+                m.forward(tokens(rnd, depth, m.vocabSize()), caches.get(b), false);
+            }
         }
         long warmupEnd = 0;
         int warmupReps = 0;
         for (int r = 0; r < reps; ) {
             boolean warm = warmupReps > 0 && System.nanoTime() >= warmupEnd;
-            cache.truncate(depth);
-            cache.reserve(nPrompt + nGen); // its storage at once: no growth copy inside the measured tokens
-            int[] promptTokens = tokens(rnd, nPrompt, m.vocabSize()), genTokens = tokens(rnd, nGen, m.vocabSize());
+            List<DecoderModel.Step> prompt = new ArrayList<>();
+            int[][] genTokens = new int[sequences][];
+            for (int b = 0; b < sequences; b++) {
+                KvCache cache = caches.get(b);
+                cache.truncate(depth);
+                cache.reserve(nPrompt + nGen); // its storage at once: no growth copy inside the measured tokens
+                prompt.add(new DecoderModel.Step(tokens(rnd, nPrompt, m.vocabSize()), cache));
+                genTokens[b] = tokens(rnd, nGen, m.vocabSize());
+            }
+            List<List<DecoderModel.Step>> steps = new ArrayList<>(); // made before the clock starts
+            for (int i = 0; i < nGen; i++) {
+                List<DecoderModel.Step> step = new ArrayList<>();
+                for (int b = 0; b < sequences; b++) {
+                    step.add(new DecoderModel.Step(new int[]{genTokens[b][i]}, caches.get(b)));
+                }
+                steps.add(step);
+            }
             long a0 = allocatedByAllThreads(), t0 = System.nanoTime();
             if (nPrompt > 0) {
-                m.forward(promptTokens, cache, false);
+                m.forward(prompt, false);
             }
-            for (int i = 0; i < nGen; i++) { // as a generation loop: its logits buffer reused
-                m.forwardInto(List.of(new DecoderModel.Step(new int[]{genTokens[i]}, cache)), logits);
+            for (List<DecoderModel.Step> step : steps) { // as a generation loop: its logits buffer reused
+                m.forwardInto(step, logits);
             }
             long ns = System.nanoTime() - t0;
             if (warm) {
@@ -171,9 +205,9 @@ final class BenchCommand implements Callable<Integer> {
             } else if (++warmupReps == 1) {
                 warmupEnd = System.nanoTime() + (long) (warmupSeconds * 1e9);
             }
-            kv = cache.bytesPerToken() * cache.length();
+            kv = caches.stream().mapToLong(c -> c.bytesPerToken() * c.length()).sum();
         }
-        return new Test(name, nPrompt, nGen, depth, Parallel.threads(), samples, nPrompt + nGen, kv, allocated, warmupReps);
+        return new Test(name, nPrompt, nGen, depth, sequences, Parallel.threads(), samples, sequences * (nPrompt + nGen), kv, allocated, warmupReps);
     }
 
     /** Heap bytes allocated so far by all live threads (the caller and the worker pool); 0 where the JVM cannot tell. */
@@ -215,7 +249,7 @@ final class BenchCommand implements Callable<Integer> {
                 o.put("model_filename", model).put("model_type", m.info().architecture())
                         .put("model_size", m.info().weightBytes()).put("model_n_params", m.info().totalParameters())
                         .put("n_threads", t.threads()).put("n_prompt", t.nPrompt()).put("n_gen", t.nGen())
-                        .put("n_depth", t.depth()).put("avg_ns", (long) t.samplesNs().stream().mapToLong(Long::longValue).average().orElse(0))
+                        .put("n_depth", t.depth()).put("n_seq", t.sequences()).put("avg_ns", (long) t.samplesNs().stream().mapToLong(Long::longValue).average().orElse(0))
                         .put("stddev_ns", (long) stddev(t.samplesNs().stream().mapToDouble(Long::doubleValue).toArray()))
                         .put("avg_ts", mean(ts)).put("stddev_ts", stddev(ts))
                         .put("peak_rss_bytes", rss).put("peak_rss_pct_of_weights_and_kv", rssPct).put("kv_cache_bytes", t.kvBytes())
@@ -224,7 +258,7 @@ final class BenchCommand implements Callable<Integer> {
                         .put("warmup_reps", t.warmupReps()).put("huge_page_bytes", hugePages).put("load_s", footprint.loadSeconds());
                 if (bandwidth > 0) {
                     o.put("mem_read_bytes_per_s", (long) bandwidth);
-                    if (t.nPrompt() == 0) {
+                    if (t.nPrompt() == 0 && t.sequences() == 1) {
                         o.put("roofline_ts", roofline).put("roofline_pct", 100 * mean(ts) / roofline);
                     }
                 }
@@ -243,9 +277,9 @@ final class BenchCommand implements Callable<Integer> {
         System.out.printf("| model | size | params | threads | test | t/s |%n|---|---:|---:|---:|---:|---:|%n");
         for (Test t : tests) {
             double[] ts = t.tokensPerSecond();
-            System.out.printf("| %s | %s | %s | %d | %s%s | %.2f ± %.2f |%n", m.info().architecture(), InfoCommand.bytes(m.info().weightBytes()),
-                    InfoCommand.human(m.info().totalParameters()), t.threads(), t.name(), t.depth() > 0 ? " @ d" + t.depth() : "",
-                    mean(ts), stddev(ts));
+            System.out.printf("| %s | %s | %s | %d | %s%s%s | %.2f ± %.2f |%n", m.info().architecture(), InfoCommand.bytes(m.info().weightBytes()),
+                    InfoCommand.human(m.info().totalParameters()), t.threads(), t.name(), t.sequences() > 1 ? " x" + t.sequences() : "",
+                    t.depth() > 0 ? " @ d" + t.depth() : "", mean(ts), stddev(ts));
         }
         System.out.printf("peak RSS %s, %.0f%% of weights + KV cache; KV cache %s per token in %s (%s at the longest test)%n", InfoCommand.bytes(rss),
                 rssPct, InfoCommand.bytes(m.newCache().bytesPerToken()), cacheType.label(), InfoCommand.bytes(longestKv));
@@ -260,7 +294,7 @@ final class BenchCommand implements Callable<Integer> {
             System.out.printf("memory read bandwidth %.1f GB/s (%d threads); a generated token reads %s of weights: decode roofline %.1f tok/s%n",
                     bandwidth / 1e9, Parallel.threads(), InfoCommand.bytes(decodeBytes), roofline);
             for (Test t : tests) {
-                if (t.nPrompt() == 0) {
+                if (t.nPrompt() == 0 && t.sequences() == 1) { // several sequences share each weight read: no roofline for them
                     System.out.printf("%s reaches %.0f%% of the roofline%n", label(t), 100 * mean(t.tokensPerSecond()) / roofline);
                 }
             }
@@ -309,7 +343,7 @@ final class BenchCommand implements Callable<Integer> {
 
     /** The test as the table names it, with its depth and (when several counts ran) its threads. */
     private String label(Test t) {
-        return t.name() + (t.depth() > 0 ? " @ d" + t.depth() : "") + (threads != null && threads.size() > 1 ? " (" + t.threads() + (t.threads() == 1 ? " thread)" : " threads)") : "");
+        return t.name() + (t.sequences() > 1 ? " x" + t.sequences() : "") + (t.depth() > 0 ? " @ d" + t.depth() : "") + (threads != null && threads.size() > 1 ? " (" + t.threads() + (t.threads() == 1 ? " thread)" : " threads)") : "");
     }
 
     static double mean(double[] v) {

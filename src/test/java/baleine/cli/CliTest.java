@@ -119,6 +119,17 @@ class CliTest {
         assertThat(run("bench", model.toString(), "-p", "0", "-n", "0").err()).contains("nothing to measure: -p and -n are both 0");
         assertThat(run("bench", model.toString(), "-t", "2,0").err()).contains("thread count must be at least 1, got 0");
         assertThat(run("bench", model.toString(), "-p", "8,-1").err()).contains("-p, -n, -d and --warmup must be >= 0");
+        // sequences side by side (llama-batched-bench's -npl): B prompts in one pass, B sequences stepped together
+        Run batched = run("bench", model.toString(), "-p", "3", "-n", "2", "--sequences", "1,3", "-r", "1", "--warmup", "0", "--no-bandwidth", "-o", "json");
+        assertThat(batched.exit()).as(batched.err()).isZero();
+        List<String> seqs = new java.util.ArrayList<>();
+        for (var t : new com.fasterxml.jackson.databind.ObjectMapper().readTree(batched.out())) {
+            seqs.add(t.get("n_seq").asInt() + "/" + t.get("n_prompt").asInt() + "/" + t.get("n_gen").asInt());
+        }
+        assertThat(seqs).containsExactly("1/3/0", "1/0/2", "3/3/0", "3/0/2");
+        assertThat(run("bench", model.toString(), "-p", "0", "-n", "1", "--sequences", "2", "-r", "1", "--warmup", "0", "--no-bandwidth").out())
+                .contains("| tg1 x2 |", "tg1 x2 allocates");
+        assertThat(run("bench", model.toString(), "--sequences", "0").err()).contains("--sequences must be from 1 to 64, got [0]");
     }
 
     @Test
