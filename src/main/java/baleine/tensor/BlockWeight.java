@@ -87,12 +87,12 @@ public final class BlockWeight extends Weight {
 
     @Override
     public int maxStreamedVectors() {
-        return FewVectorDot.maxVectors(type);
+        return PairDot.supports(type) ? 2 : 1;
     }
 
     @Override
     public void dotStreams(int row, int rowStride, float[][] x, int count, int xOff, float[] out) {
-        FewVectorDot.dot(type, count, data, row * rowBytes, rowStride * rowBytes, x, xOff, cols, out);
+        PairDot.dot(type, data, row * rowBytes, rowStride * rowBytes, x, xOff, cols, out);
     }
 
     @Override

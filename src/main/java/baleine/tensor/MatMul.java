@@ -15,7 +15,7 @@ public final class MatMul {
     private static final long DECODE_CHUNK_BYTES = 2L << 20;
     private static final ThreadLocal<float[]> ROW = ThreadLocal.withInitial(() -> new float[0]);
     /** The kernels' accumulator sums (room for a 4x4 tile), per thread: no allocation per call. */
-    private static final ThreadLocal<float[]> SUMS = ThreadLocal.withInitial(() -> VectorMath.outBuffer(24));
+    private static final ThreadLocal<float[]> SUMS = ThreadLocal.withInitial(() -> VectorMath.outBuffer(16));
 
     private MatMul() {
     }
@@ -217,7 +217,7 @@ public final class MatMul {
         }
     }
 
-    /** {@link #rowsOneVector} for a small batch (two or three vectors): each row read once for all of it. */
+    /** {@link #rowsOneVector} for a small batch (two vectors): each row read once for all of it. */
     private static void rowsFewVectors(Weight w, int from, int to, float[][] x, int xOff, float[][] y, int yOff, int n) {
         int streams = w.streams(), m = (to - from) / streams;
         float[] sums = SUMS.get();

@@ -91,12 +91,6 @@ public final class VectorMath {
             LaneFolds.sumEight(out, off);
             return;
         }
-        if (LaneFolds.SIXTEEN && results == 24) { // eight rows by three vectors: sixteen, then eight
-            LaneFolds.sumSixteen(out, off);
-            LaneFolds.sumEight(out, off + 16 * LANES);
-            System.arraycopy(out, off + 16 * LANES, out, off + 16, 8); // over accumulators already summed
-            return;
-        }
         if (LaneFolds.SIXTEEN && results == 4) {
             LaneFolds.sumFour(out, off);
             return;

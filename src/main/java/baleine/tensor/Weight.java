@@ -70,15 +70,15 @@ public abstract class Weight {
         dotRows4(row, rowStride, x, xOff, out);
     }
 
-    /** The largest batch {@link #dotStreams(int, int, float[][], int, int, float[])} takes (2 or 3); 1: none. */
+    /** The largest batch {@link #dotStreams(int, int, float[][], int, int, float[])} takes (2 for Q8_0 and Q4_0); 1: none. */
     public int maxStreamedVectors() {
         return 1;
     }
 
     /**
      * {@code out[streams() * v + k] = W[row + k * rowStride] . x[v][xOff ..]} for k below {@link #streams()} and v below
-     * {@code count} (from 2 to {@link #maxStreamedVectors()}): decoding's product for a small batch, each row read once for all of it, equal bit for bit
-     * to {@link #dot} calls; {@code out} from {@code VectorMath.outBuffer(24)} or larger.
+     * {@code count} (from 2 to {@link #maxStreamedVectors()}): decoding's product for a small batch, each row read once
+     * for all of it, equal bit for bit to {@link #dot} calls; {@code out} from {@code VectorMath.outBuffer(16)} or larger.
      */
     public void dotStreams(int row, int rowStride, float[][] x, int count, int xOff, float[] out) {
         throw new UnsupportedOperationException(typeName() + " has no few-vector kernel");
