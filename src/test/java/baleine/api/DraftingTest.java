@@ -1,6 +1,5 @@
 package baleine.api;
 
-import baleine.RandomModels;
 import baleine.cache.CacheType;
 import baleine.format.WeightMemory;
 import baleine.generation.GenerationListener;
@@ -11,7 +10,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
@@ -31,9 +29,7 @@ class DraftingTest {
 
     @BeforeAll
     static void load() throws Exception {
-        Path dir = RandomModels.deletedOnExit(Files.createTempDirectory("baleine-demo"));
-        file = DemoModel.ensure(dir);
-        RandomModels.deletedOnExit(file);
+        file = DemoModel.ensure(DemoModel.cacheDirectory()); // as the server's tests share it
         plain = Baleine.load(file);
         drafting = Baleine.load(file, new Baleine.Options(0, Optional.empty(), WeightMemory.MAP, CacheType.F32, 6));
     }
