@@ -27,10 +27,13 @@ final class PairDot {
 
     /** Whether the kernels take a batch of two for this type. */
     static boolean supports(GgmlType type) {
-        return EightRowDot.supports(type);
+        return EightRowDot.supports(type) || Species.FUSED && type == GgmlType.Q4_K;
     }
 
-    /** {@code out[8 v + k] = row(off + k * stride) . x[v]} for k in 0..7 and v in 0..1. */
+    /**
+     * {@code out[R v + k] = row(off + k * stride) . x[v]} for k below R and v in 0..1, R the rows the type's decoding
+     * reads side by side ({@link BlockWeight#streams()}: 8, or 4 for Q4_K).
+     */
     static void dot(GgmlType type, MemorySegment s, long off, long stride, float[][] x, int xOff, int n, float[] out) {
         switch (type) {
             case Q8_0 -> q8_0x2(s, off, stride, x[0], x[1], xOff, n, out);
@@ -38,6 +41,7 @@ final class PairDot {
                 q4_0(s, off, stride, x, xOff, n, out, 0);
                 q4_0(s, off + 4 * stride, stride, x, xOff, n, out, 4);
             }
+            case Q4_K -> q4_k(s, off, stride, x[0], x[1], xOff, n, out);
             default -> throw new IllegalArgumentException("no two-vector kernel for " + type);
         }
     }
@@ -221,5 +225,81 @@ final class PairDot {
         b2.intoArray(out, base + 6 * VectorMath.LANES);
         b3.intoArray(out, base + 7 * VectorMath.LANES);
         VectorMath.sumLanesInPlace(out, base, 8);
+    }
+
+    /**
+     * Q4_K, four rows (its decoding's {@link FourRowDot#q4_k}, whose order it keeps) times two vectors: the block
+     * factors and the sixteen-value tables formed once for both.
+     */
+    static void q4_k(MemorySegment s, long off, long stride, float[] x0, float[] x1, int xOff, int n, float[] out) {
+        float[] k = KQuantFactors.scratch();
+        FloatVector z = FloatVector.zero(F);
+        FloatVector a0 = z, a1 = z, a2 = z, a3 = z, b0 = z, b1 = z, b2 = z, b3 = z;
+        for (int u = 0, steps = n / 64; u < steps; u++) { // addresses as in FourRowDot.q4_k
+            int blk = u >> 2, c = u & 3, b = 256 * blk;
+            long o0 = off + 144L * blk, o1 = o0 + stride, o2 = o0 + 2 * stride, o3 = o0 + 3 * stride;
+            if (c == 0) {
+                for (int r = 0; r < 4; r++) {
+                    KQuantFactors.sixBitScales(s, o0 + r * stride, k, 16 * r);
+                }
+            }
+            int lo = 2 * c, hi = 2 * c + 1;
+            IntVector l0 = null, h0 = null, l1 = null, h1 = null, l2 = null, h2 = null, l3 = null, h3 = null;
+            if (FusedDot.NIBBLE_LOOKUP) {
+                l0 = FusedDot.NIBBLES.fma(k[lo], k[8 + lo]).reinterpretAsInts();
+                h0 = FusedDot.NIBBLES.fma(k[hi], k[8 + hi]).reinterpretAsInts();
+                l1 = FusedDot.NIBBLES.fma(k[16 + lo], k[24 + lo]).reinterpretAsInts();
+                h1 = FusedDot.NIBBLES.fma(k[16 + hi], k[24 + hi]).reinterpretAsInts();
+                l2 = FusedDot.NIBBLES.fma(k[32 + lo], k[40 + lo]).reinterpretAsInts();
+                h2 = FusedDot.NIBBLES.fma(k[32 + hi], k[40 + hi]).reinterpretAsInts();
+                l3 = FusedDot.NIBBLES.fma(k[48 + lo], k[56 + lo]).reinterpretAsInts();
+                h3 = FusedDot.NIBBLES.fma(k[48 + hi], k[56 + hi]).reinterpretAsInts();
+            }
+            for (int l = 0; l < 32; l += F.length()) {
+                int i = xOff + b + 64 * c + l;
+                long q = 16 + 32 * c + l;
+                FloatVector ul = FloatVector.fromArray(F, x0, i), uh = FloatVector.fromArray(F, x0, i + 32);
+                FloatVector vl = FloatVector.fromArray(F, x1, i), vh = FloatVector.fromArray(F, x1, i + 32);
+                IntVector v;
+                FloatVector w, h;
+                v = (IntVector) ByteVector.fromMemorySegment(B, s, o0 + q, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+                w = FusedDot.NIBBLE_LOOKUP ? v.and(0x0F).selectFrom(l0).reinterpretAsFloats()
+                        : ((FloatVector) v.and(0x0F).convertShape(VectorOperators.I2F, F, 0)).fma(k[lo], k[8 + lo]);
+                h = FusedDot.NIBBLE_LOOKUP ? v.lanewise(VectorOperators.LSHR, 4).selectFrom(h0).reinterpretAsFloats()
+                        : ((FloatVector) v.lanewise(VectorOperators.LSHR, 4).convertShape(VectorOperators.I2F, F, 0)).fma(k[hi], k[8 + hi]);
+                a0 = h.fma(uh, w.fma(ul, a0));
+                b0 = h.fma(vh, w.fma(vl, b0));
+                v = (IntVector) ByteVector.fromMemorySegment(B, s, o1 + q, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+                w = FusedDot.NIBBLE_LOOKUP ? v.and(0x0F).selectFrom(l1).reinterpretAsFloats()
+                        : ((FloatVector) v.and(0x0F).convertShape(VectorOperators.I2F, F, 0)).fma(k[16 + lo], k[24 + lo]);
+                h = FusedDot.NIBBLE_LOOKUP ? v.lanewise(VectorOperators.LSHR, 4).selectFrom(h1).reinterpretAsFloats()
+                        : ((FloatVector) v.lanewise(VectorOperators.LSHR, 4).convertShape(VectorOperators.I2F, F, 0)).fma(k[16 + hi], k[24 + hi]);
+                a1 = h.fma(uh, w.fma(ul, a1));
+                b1 = h.fma(vh, w.fma(vl, b1));
+                v = (IntVector) ByteVector.fromMemorySegment(B, s, o2 + q, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+                w = FusedDot.NIBBLE_LOOKUP ? v.and(0x0F).selectFrom(l2).reinterpretAsFloats()
+                        : ((FloatVector) v.and(0x0F).convertShape(VectorOperators.I2F, F, 0)).fma(k[32 + lo], k[40 + lo]);
+                h = FusedDot.NIBBLE_LOOKUP ? v.lanewise(VectorOperators.LSHR, 4).selectFrom(h2).reinterpretAsFloats()
+                        : ((FloatVector) v.lanewise(VectorOperators.LSHR, 4).convertShape(VectorOperators.I2F, F, 0)).fma(k[32 + hi], k[40 + hi]);
+                a2 = h.fma(uh, w.fma(ul, a2));
+                b2 = h.fma(vh, w.fma(vl, b2));
+                v = (IntVector) ByteVector.fromMemorySegment(B, s, o3 + q, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+                w = FusedDot.NIBBLE_LOOKUP ? v.and(0x0F).selectFrom(l3).reinterpretAsFloats()
+                        : ((FloatVector) v.and(0x0F).convertShape(VectorOperators.I2F, F, 0)).fma(k[48 + lo], k[56 + lo]);
+                h = FusedDot.NIBBLE_LOOKUP ? v.lanewise(VectorOperators.LSHR, 4).selectFrom(h3).reinterpretAsFloats()
+                        : ((FloatVector) v.lanewise(VectorOperators.LSHR, 4).convertShape(VectorOperators.I2F, F, 0)).fma(k[48 + hi], k[56 + hi]);
+                a3 = h.fma(uh, w.fma(ul, a3));
+                b3 = h.fma(vh, w.fma(vl, b3));
+            }
+        }
+        a0.intoArray(out, 0);
+        a1.intoArray(out, VectorMath.LANES);
+        a2.intoArray(out, 2 * VectorMath.LANES);
+        a3.intoArray(out, 3 * VectorMath.LANES);
+        b0.intoArray(out, 4 * VectorMath.LANES);
+        b1.intoArray(out, 5 * VectorMath.LANES);
+        b2.intoArray(out, 6 * VectorMath.LANES);
+        b3.intoArray(out, 7 * VectorMath.LANES);
+        VectorMath.sumLanesInPlace(out, 8);
     }
 }
