@@ -13,10 +13,10 @@ import static baleine.tensor.Species.F;
 import static baleine.tensor.Species.I;
 
 /**
- * Eight rows, far apart in memory, times two vectors: {@link EightRowDot} for a batch of two (two sequences
- * decoding together, or a sampled token and one drafted after it). Each weight chunk is converted once for both
- * vectors and the eight memory streams of decoding stay in flight (Q4_0: four, see {@link #q4_0}), where a 4x4
- * {@link TileDot} would multiply two vectors of padding and keep four streams. Per row and vector the operations are
+ * Decoding's rows, far apart in memory, times two vectors, for a batch of two (two sequences decoding together,
+ * or a sampled token and one drafted after it): Q8_0 eight rows as {@link EightRowDot}, Q4_0 eight in two halves
+ * of four (see {@link #q4_0}), Q4_K four as {@link FourRowDot}. Each weight chunk is converted once for both
+ * vectors, where a 4x4 {@link TileDot} would multiply two vectors of padding over four streams. Per row and vector the operations are
  * those of the one-row kernel, so results match it bit for bit. Written out, as the other multi-row kernels are.
  */
 final class PairDot {
