@@ -1,6 +1,7 @@
 package baleine.cli;
 
 import baleine.api.Baleine;
+import baleine.generation.Generator;
 import baleine.server.BaleineServer;
 import baleine.server.ServerConfig;
 import picocli.CommandLine.Command;
@@ -93,6 +94,7 @@ final class ServeCommand implements Callable<Integer> {
                 throw new IllegalArgumentException(apiKeyFile + " is empty");
             }
         }
+        Generator.checkDraft(modelOptions.draftTokens); // before the server listens, not once the model loads
         ServerConfig config = new ServerConfig(host, port, parallel, modelOptions.contextSize, queue, key,
                 corsOrigins == null ? List.of() : corsOrigins, alias, maxBody, 15_000, cacheTokens, bytes(cacheMemory));
         BaleineServer server = new BaleineServer(config, () -> {

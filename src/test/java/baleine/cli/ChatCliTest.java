@@ -33,6 +33,9 @@ class ChatCliTest {
         CliTest.Run tooMany = CliTest.run("generate", "--demo", "x", "--draft", "33");
         assertThat(tooMany.exit()).isNotZero();
         assertThat(tooMany.err()).contains("draft tokens must be in [0, 32], got 33");
+        CliTest.Run serve = CliTest.run("serve", "--demo", "--port", "0", "--draft", "-1");
+        assertThat(serve.exit()).isNotZero();
+        assertThat(serve.err()).contains("draft tokens must be in [0, 32], got -1").doesNotContain("listening");
     }
 
     @Test
