@@ -54,11 +54,13 @@ public final class Generator {
         if (constraint != null) {
             s.constrainToJson(JsonConstraint.of(tokenizer, constraint));
         }
-        float[][] logits = new float[1][model.vocabSize()]; // reused token after token
+        // reused token after token: a row for the sampled token and each drafted one
+        float[][] logits = new float[1 + draftTokens][model.vocabSize()];
         while (!s.finished()) {
             int[] input = s.nextInput(PROMPT_CHUNK, draftTokens);
             if (s.drafted() > 0) {
-                s.accept(model.forward(input, cache, true));
+                model.forwardAllInto(List.of(new DecoderModel.Step(input, cache)), logits);
+                s.accept(logits);
             } else {
                 model.forwardInto(List.of(new DecoderModel.Step(input, cache)), logits);
                 s.accept(logits[0]);

@@ -199,6 +199,18 @@ public final class DecoderModel implements AutoCloseable {
         forward(steps, false, logits);
     }
 
+    /**
+     * As {@code forward(steps, true)}, the logits of every position written into {@code logits} (a row per token,
+     * in order): drafted tokens are checked pass after pass into the same rows.
+     */
+    public void forwardAllInto(List<Step> steps, float[][] logits) {
+        int n = steps.stream().mapToInt(s -> s.tokens().length).sum();
+        if (logits.length < n || logits[0].length != vocabSize()) {
+            throw new IllegalArgumentException(n + " tokens need as many rows of " + vocabSize() + " logits");
+        }
+        forward(steps, true, logits);
+    }
+
     private float[][] forward(List<Step> steps, boolean allLogits, float[][] into) {
         int n = 0;
         for (Step s : steps) {

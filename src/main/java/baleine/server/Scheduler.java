@@ -36,7 +36,7 @@ final class Scheduler implements AutoCloseable {
     private final BlockPool pool;
     private final int contextPerSlot;
     private final Thread loop;
-    private final float[][] logits; // one row per slot, reused step after step
+    private final float[][] logits; // a row per slot, or per token of a drafting request's step, reused step after step
     private final Forward forward;
     private volatile boolean running = true;
 
@@ -83,7 +83,7 @@ final class Scheduler implements AutoCloseable {
         for (int i = 0; i < parallel; i++) {
             slots.add(new Slot());
         }
-        this.logits = new float[parallel][model.model().vocabSize()];
+        this.logits = new float[Math.max(parallel, 1 + model.draftTokens())][model.model().vocabSize()];
         this.loop = Thread.ofPlatform().name("baleine-scheduler").daemon().start(this::run);
     }
 
@@ -240,8 +240,9 @@ final class Scheduler implements AutoCloseable {
             return false;
         }
         boolean drafted = active.size() == 1 && active.getFirst().sequence.drafted() > 0;
-        float[][] checked = drafted ? model.model().forward(steps, true) : null;
-        if (!drafted) {
+        if (drafted) {
+            model.model().forwardAllInto(steps, logits);
+        } else {
             forward.run(steps, logits);
         }
         synchronized (this) {
@@ -249,7 +250,7 @@ final class Scheduler implements AutoCloseable {
                 Slot s = active.get(i);
                 try {
                     if (drafted) {
-                        s.sequence.accept(checked);
+                        s.sequence.accept(logits);
                     } else {
                         s.sequence.accept(logits[i]);
                     }

@@ -92,5 +92,13 @@ class LongInputTest {
         assertThat(rows[1]).isEqualTo(model.forward(longStep, model.newCache(longStep.length), false)[0]);
         assertThatThrownBy(() -> model.forwardInto(List.of(new DecoderModel.Step(shortStep, model.newCache(3))), new float[1][5]))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("logits");
+        float[][] every = new float[4][model.vocabSize()]; // a row per token, one to spare
+        model.forwardAllInto(List.of(new DecoderModel.Step(shortStep, model.newCache(shortStep.length))), every);
+        float[][] expected = model.forward(shortStep, model.newCache(shortStep.length), true);
+        for (int t = 0; t < shortStep.length; t++) {
+            assertThat(every[t]).isEqualTo(expected[t]);
+        }
+        assertThatThrownBy(() -> model.forwardAllInto(List.of(new DecoderModel.Step(shortStep, model.newCache(3))), new float[2][model.vocabSize()]))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("3 tokens need as many rows");
     }
 }
