@@ -86,13 +86,13 @@ public final class BlockWeight extends Weight {
     }
 
     @Override
-    public int maxStreamedVectors() {
-        return PairDot.supports(type) ? 2 : 1;
+    public boolean hasPairStreams() {
+        return PairDot.supports(type);
     }
 
     @Override
-    public void dotStreams(int row, int rowStride, float[][] x, int count, int xOff, float[] out) {
-        PairDot.dot(type, data, row * rowBytes, rowStride * rowBytes, x, xOff, cols, out);
+    public void dotPairStreams(int row, int rowStride, float[] x0, float[] x1, int xOff, float[] out) {
+        PairDot.dot(type, data, row * rowBytes, rowStride * rowBytes, x0, x1, xOff, cols, out);
     }
 
     @Override

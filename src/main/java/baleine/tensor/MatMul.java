@@ -51,7 +51,7 @@ public final class MatMul {
         for (Product p : products) {
             totalRows += p.w().rows;
             totalBytes += p.w().bytes();
-            decoding &= p.n() <= p.w().maxStreamedVectors(); // row streams, as decoding reads them
+            decoding &= streamed(p.w(), p.n()); // row streams, as decoding reads them
         }
         // about eight chunks per worker, of at least 16 rows (four streams of four rows, or whole tiles); sixteen when
         // decoding through many matrices (a MoE layer's experts), whose uneven ends left a core waiting: V2-Lite
@@ -103,12 +103,8 @@ public final class MatMul {
      * that a thread computes share the batch's copy in the panel products' layout.
      */
     private static void rows(Weight w, int from, int to, float[][] x, int xOff, float[][] y, int yOff, int n, long product) {
-        if (n == 1) {
-            rowsOneVector(w, from, to, x[0], xOff, y[0], yOff);
-            return;
-        }
-        if (n <= w.maxStreamedVectors()) {
-            rowsFewVectors(w, from, to, x, xOff, y, yOff, n);
+        if (streamed(w, n)) {
+            rowsStreamed(w, from, to, x, xOff, y, yOff, n);
             return;
         }
         // a float panel pays from 5 vectors against converting per four (JMH PrefillBenchmark, V2-Lite expert down
@@ -202,27 +198,24 @@ public final class MatMul {
         return new float[][]{x[first], x[first + 1], x[Math.min(first + 2, n - 1)], x[n - 1]};
     }
 
-    /** Decoding's product: rows q, q + m, q + 2m, ... together, four or eight memory streams at once. */
-    private static void rowsOneVector(Weight w, int from, int to, float[] x, int xOff, float[] y, int yOff) {
-        int streams = w.streams(), m = (to - from) / streams;
-        float[] sums = SUMS.get();
-        for (int q = 0; q < m; q++) {
-            w.dotStreams(from + q, m, x, xOff, sums);
-            for (int k = 0; k < streams; k++) {
-                y[yOff + q + k * m] = sums[k];
-            }
-        }
-        for (int r = from + streams * m; r < to; r++) {
-            y[yOff + r - from] = w.dot(r, x, xOff);
-        }
+    /** Whether {@link #rowsStreamed} takes a batch of n vectors: one, or two where the type has a pair kernel. */
+    private static boolean streamed(Weight w, int n) {
+        return n == 1 || n == 2 && w.hasPairStreams();
     }
 
-    /** {@link #rowsOneVector} for a small batch (two vectors): each row read once for all of it. */
-    private static void rowsFewVectors(Weight w, int from, int to, float[][] x, int xOff, float[][] y, int yOff, int n) {
+    /**
+     * Decoding's product: rows q, q + m, q + 2m, ... together, four or eight memory streams at once, for one vector
+     * or a pair (each row then read once for both).
+     */
+    private static void rowsStreamed(Weight w, int from, int to, float[][] x, int xOff, float[][] y, int yOff, int n) {
         int streams = w.streams(), m = (to - from) / streams;
         float[] sums = SUMS.get();
         for (int q = 0; q < m; q++) {
-            w.dotStreams(from + q, m, x, n, xOff, sums);
+            if (n == 1) {
+                w.dotStreams(from + q, m, x[0], xOff, sums);
+            } else {
+                w.dotPairStreams(from + q, m, x[0], x[1], xOff, sums);
+            }
             for (int t = 0; t < n; t++) {
                 for (int k = 0; k < streams; k++) {
                     y[t][yOff + q + k * m] = sums[streams * t + k];

@@ -31,17 +31,17 @@ final class PairDot {
     }
 
     /**
-     * {@code out[R v + k] = row(off + k * stride) . x[v]} for k below R and v in 0..1, R the rows the type's decoding
-     * reads side by side ({@link BlockWeight#streams()}: 8, or 4 for Q4_K).
+     * {@code out[k] = row(off + k * stride) . x0} and {@code out[R + k] = row(off + k * stride) . x1} for k below R,
+     * the rows the type's decoding reads side by side ({@link BlockWeight#streams()}: 8, or 4 for Q4_K).
      */
-    static void dot(GgmlType type, MemorySegment s, long off, long stride, float[][] x, int xOff, int n, float[] out) {
+    static void dot(GgmlType type, MemorySegment s, long off, long stride, float[] x0, float[] x1, int xOff, int n, float[] out) {
         switch (type) {
-            case Q8_0 -> q8_0x2(s, off, stride, x[0], x[1], xOff, n, out);
+            case Q8_0 -> q8_0x2(s, off, stride, x0, x1, xOff, n, out);
             case Q4_0 -> { // two halves of four rows: all eight in one method are more than C1 compiles (see q4_0)
-                q4_0(s, off, stride, x, xOff, n, out, 0);
-                q4_0(s, off + 4 * stride, stride, x, xOff, n, out, 4);
+                q4_0(s, off, stride, x0, x1, xOff, n, out, 0);
+                q4_0(s, off + 4 * stride, stride, x0, x1, xOff, n, out, 4);
             }
-            case Q4_K -> q4_k(s, off, stride, x[0], x[1], xOff, n, out);
+            case Q4_K -> q4_k(s, off, stride, x0, x1, xOff, n, out);
             default -> throw new IllegalArgumentException("no two-vector kernel for " + type);
         }
     }
@@ -52,13 +52,9 @@ final class PairDot {
      * and where the JIT had compiled it at tier 2 first, under a long C2 queue, it then stayed there, its vectors boxed
      * (a V2-Lite batch of two decoded at a few tokens a minute in 2 of ~8 runs); four rows compile at every tier.
      */
-    private static void q4_0(MemorySegment s, long off, long stride, float[][] x, int xOff, int n, float[] out, int first) {
+    private static void q4_0(MemorySegment s, long off, long stride, float[] x0, float[] x1, int xOff, int n, float[] out, int first) {
         int base = 8 * VectorMath.LANES; // the eight accumulators after the sixteen results
-        if (FusedDot.NIBBLE_LOOKUP) {
-            q4_0x2Lookup(s, off, stride, x[0], x[1], xOff, n, out, base);
-        } else {
-            q4_0x2Convert(s, off, stride, x[0], x[1], xOff, n, out, base);
-        }
+        q4_0x2(s, off, stride, x0, x1, xOff, n, out, base);
         System.arraycopy(out, base, out, first, 4);
         System.arraycopy(out, base + 4, out, 8 + first, 4);
     }
@@ -121,8 +117,11 @@ final class PairDot {
         VectorMath.sumLanesInPlace(out, 16);
     }
 
-    /** Q4_0 as {@link EightRowDot#q4_0}, its 16 values looked up by nibble (16 lanes): low nibbles' product added first. */
-    private static void q4_0x2Lookup(MemorySegment s, long off, long stride, float[] x0, float[] x1, int xOff, int n, float[] out, int base) {
+    /**
+     * Q4_0 as {@link EightRowDot#q4_0}, four rows: the nibbles' values (q - 8) d looked up on 16 lanes, else formed as
+     * fma(q, d, -8d), low nibbles' product added first; the eight sums put at {@code out[base ..]}.
+     */
+    private static void q4_0x2(MemorySegment s, long off, long stride, float[] x0, float[] x1, int xOff, int n, float[] out, int base) {
         long o0 = off, o1 = off + stride, o2 = off + 2 * stride, o3 = off + 3 * stride;
         FloatVector z = FloatVector.zero(F);
         FloatVector a0 = z, a1 = z, a2 = z, a3 = z;
@@ -136,82 +135,39 @@ final class PairDot {
                 FloatVector d, lo, hi;
                 IntVector q, t;
                 d = FloatVector.broadcast(F, Float.float16ToFloat(s.get(Le.I16, o0 + at)));
+                t = FusedDot.NIBBLE_LOOKUP ? FusedDot.Q4_0_LEVELS.mul(d).reinterpretAsInts() : null;
                 q = (IntVector) ByteVector.fromMemorySegment(B, s, o0 + at + 2 + j, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
-                t = FusedDot.Q4_0_LEVELS.mul(d).reinterpretAsInts();
-                lo = q.and(0x0F).selectFrom(t).reinterpretAsFloats();
-                hi = q.lanewise(VectorOperators.LSHR, 4).selectFrom(t).reinterpretAsFloats();
+                lo = FusedDot.NIBBLE_LOOKUP ? q.and(0x0F).selectFrom(t).reinterpretAsFloats()
+                        : ((FloatVector) q.and(0x0F).convertShape(VectorOperators.I2F, F, 0)).fma(d, d.mul(-8f));
+                hi = FusedDot.NIBBLE_LOOKUP ? q.lanewise(VectorOperators.LSHR, 4).selectFrom(t).reinterpretAsFloats()
+                        : ((FloatVector) q.lanewise(VectorOperators.LSHR, 4).convertShape(VectorOperators.I2F, F, 0)).fma(d, d.mul(-8f));
                 a0 = hi.fma(uh, lo.fma(ul, a0));
                 b0 = hi.fma(vh, lo.fma(vl, b0));
                 d = FloatVector.broadcast(F, Float.float16ToFloat(s.get(Le.I16, o1 + at)));
+                t = FusedDot.NIBBLE_LOOKUP ? FusedDot.Q4_0_LEVELS.mul(d).reinterpretAsInts() : null;
                 q = (IntVector) ByteVector.fromMemorySegment(B, s, o1 + at + 2 + j, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
-                t = FusedDot.Q4_0_LEVELS.mul(d).reinterpretAsInts();
-                lo = q.and(0x0F).selectFrom(t).reinterpretAsFloats();
-                hi = q.lanewise(VectorOperators.LSHR, 4).selectFrom(t).reinterpretAsFloats();
+                lo = FusedDot.NIBBLE_LOOKUP ? q.and(0x0F).selectFrom(t).reinterpretAsFloats()
+                        : ((FloatVector) q.and(0x0F).convertShape(VectorOperators.I2F, F, 0)).fma(d, d.mul(-8f));
+                hi = FusedDot.NIBBLE_LOOKUP ? q.lanewise(VectorOperators.LSHR, 4).selectFrom(t).reinterpretAsFloats()
+                        : ((FloatVector) q.lanewise(VectorOperators.LSHR, 4).convertShape(VectorOperators.I2F, F, 0)).fma(d, d.mul(-8f));
                 a1 = hi.fma(uh, lo.fma(ul, a1));
                 b1 = hi.fma(vh, lo.fma(vl, b1));
                 d = FloatVector.broadcast(F, Float.float16ToFloat(s.get(Le.I16, o2 + at)));
+                t = FusedDot.NIBBLE_LOOKUP ? FusedDot.Q4_0_LEVELS.mul(d).reinterpretAsInts() : null;
                 q = (IntVector) ByteVector.fromMemorySegment(B, s, o2 + at + 2 + j, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
-                t = FusedDot.Q4_0_LEVELS.mul(d).reinterpretAsInts();
-                lo = q.and(0x0F).selectFrom(t).reinterpretAsFloats();
-                hi = q.lanewise(VectorOperators.LSHR, 4).selectFrom(t).reinterpretAsFloats();
+                lo = FusedDot.NIBBLE_LOOKUP ? q.and(0x0F).selectFrom(t).reinterpretAsFloats()
+                        : ((FloatVector) q.and(0x0F).convertShape(VectorOperators.I2F, F, 0)).fma(d, d.mul(-8f));
+                hi = FusedDot.NIBBLE_LOOKUP ? q.lanewise(VectorOperators.LSHR, 4).selectFrom(t).reinterpretAsFloats()
+                        : ((FloatVector) q.lanewise(VectorOperators.LSHR, 4).convertShape(VectorOperators.I2F, F, 0)).fma(d, d.mul(-8f));
                 a2 = hi.fma(uh, lo.fma(ul, a2));
                 b2 = hi.fma(vh, lo.fma(vl, b2));
                 d = FloatVector.broadcast(F, Float.float16ToFloat(s.get(Le.I16, o3 + at)));
+                t = FusedDot.NIBBLE_LOOKUP ? FusedDot.Q4_0_LEVELS.mul(d).reinterpretAsInts() : null;
                 q = (IntVector) ByteVector.fromMemorySegment(B, s, o3 + at + 2 + j, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
-                t = FusedDot.Q4_0_LEVELS.mul(d).reinterpretAsInts();
-                lo = q.and(0x0F).selectFrom(t).reinterpretAsFloats();
-                hi = q.lanewise(VectorOperators.LSHR, 4).selectFrom(t).reinterpretAsFloats();
-                a3 = hi.fma(uh, lo.fma(ul, a3));
-                b3 = hi.fma(vh, lo.fma(vl, b3));
-            }
-        }
-        a0.intoArray(out, base);
-        a1.intoArray(out, base + 1 * VectorMath.LANES);
-        a2.intoArray(out, base + 2 * VectorMath.LANES);
-        a3.intoArray(out, base + 3 * VectorMath.LANES);
-        b0.intoArray(out, base + 4 * VectorMath.LANES);
-        b1.intoArray(out, base + 5 * VectorMath.LANES);
-        b2.intoArray(out, base + 6 * VectorMath.LANES);
-        b3.intoArray(out, base + 7 * VectorMath.LANES);
-        VectorMath.sumLanesInPlace(out, base, 8);
-    }
-
-    /** Q4_0 as {@link EightRowDot#q4_0}, the nibbles converted (fewer than 16 lanes): low nibbles' product added first. */
-    private static void q4_0x2Convert(MemorySegment s, long off, long stride, float[] x0, float[] x1, int xOff, int n, float[] out, int base) {
-        long o0 = off, o1 = off + stride, o2 = off + 2 * stride, o3 = off + 3 * stride;
-        FloatVector z = FloatVector.zero(F);
-        FloatVector a0 = z, a1 = z, a2 = z, a3 = z;
-        FloatVector b0 = z, b1 = z, b2 = z, b3 = z;
-        for (int k = 0, blocks = n / 32; k < blocks; k++) {
-            long at = 18L * k;
-            for (int j = 0; j < 16; j += F.length()) {
-                int c = xOff + 32 * k + j;
-                FloatVector ul = FloatVector.fromArray(F, x0, c), uh = FloatVector.fromArray(F, x0, c + 16);
-                FloatVector vl = FloatVector.fromArray(F, x1, c), vh = FloatVector.fromArray(F, x1, c + 16);
-                FloatVector d, lo, hi;
-                IntVector q;
-                d = FloatVector.broadcast(F, Float.float16ToFloat(s.get(Le.I16, o0 + at)));
-                q = (IntVector) ByteVector.fromMemorySegment(B, s, o0 + at + 2 + j, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
-                lo = ((FloatVector) q.and(0x0F).convertShape(VectorOperators.I2F, F, 0)).fma(d, d.mul(-8f));
-                hi = ((FloatVector) q.lanewise(VectorOperators.LSHR, 4).convertShape(VectorOperators.I2F, F, 0)).fma(d, d.mul(-8f));
-                a0 = hi.fma(uh, lo.fma(ul, a0));
-                b0 = hi.fma(vh, lo.fma(vl, b0));
-                d = FloatVector.broadcast(F, Float.float16ToFloat(s.get(Le.I16, o1 + at)));
-                q = (IntVector) ByteVector.fromMemorySegment(B, s, o1 + at + 2 + j, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
-                lo = ((FloatVector) q.and(0x0F).convertShape(VectorOperators.I2F, F, 0)).fma(d, d.mul(-8f));
-                hi = ((FloatVector) q.lanewise(VectorOperators.LSHR, 4).convertShape(VectorOperators.I2F, F, 0)).fma(d, d.mul(-8f));
-                a1 = hi.fma(uh, lo.fma(ul, a1));
-                b1 = hi.fma(vh, lo.fma(vl, b1));
-                d = FloatVector.broadcast(F, Float.float16ToFloat(s.get(Le.I16, o2 + at)));
-                q = (IntVector) ByteVector.fromMemorySegment(B, s, o2 + at + 2 + j, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
-                lo = ((FloatVector) q.and(0x0F).convertShape(VectorOperators.I2F, F, 0)).fma(d, d.mul(-8f));
-                hi = ((FloatVector) q.lanewise(VectorOperators.LSHR, 4).convertShape(VectorOperators.I2F, F, 0)).fma(d, d.mul(-8f));
-                a2 = hi.fma(uh, lo.fma(ul, a2));
-                b2 = hi.fma(vh, lo.fma(vl, b2));
-                d = FloatVector.broadcast(F, Float.float16ToFloat(s.get(Le.I16, o3 + at)));
-                q = (IntVector) ByteVector.fromMemorySegment(B, s, o3 + at + 2 + j, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
-                lo = ((FloatVector) q.and(0x0F).convertShape(VectorOperators.I2F, F, 0)).fma(d, d.mul(-8f));
-                hi = ((FloatVector) q.lanewise(VectorOperators.LSHR, 4).convertShape(VectorOperators.I2F, F, 0)).fma(d, d.mul(-8f));
+                lo = FusedDot.NIBBLE_LOOKUP ? q.and(0x0F).selectFrom(t).reinterpretAsFloats()
+                        : ((FloatVector) q.and(0x0F).convertShape(VectorOperators.I2F, F, 0)).fma(d, d.mul(-8f));
+                hi = FusedDot.NIBBLE_LOOKUP ? q.lanewise(VectorOperators.LSHR, 4).selectFrom(t).reinterpretAsFloats()
+                        : ((FloatVector) q.lanewise(VectorOperators.LSHR, 4).convertShape(VectorOperators.I2F, F, 0)).fma(d, d.mul(-8f));
                 a3 = hi.fma(uh, lo.fma(ul, a3));
                 b3 = hi.fma(vh, lo.fma(vl, b3));
             }

@@ -70,18 +70,18 @@ public abstract class Weight {
         dotRows4(row, rowStride, x, xOff, out);
     }
 
-    /** The largest batch {@link #dotStreams(int, int, float[][], int, int, float[])} takes (2 for Q8_0 and Q4_0); 1: none. */
-    public int maxStreamedVectors() {
-        return 1;
+    /** Whether {@link #dotPairStreams} has a kernel (Q8_0, Q4_0, Q4_K; otherwise a batch of two goes through the tiles). */
+    public boolean hasPairStreams() {
+        return false;
     }
 
     /**
-     * {@code out[streams() * v + k] = W[row + k * rowStride] . x[v][xOff ..]} for k below {@link #streams()} and v below
-     * {@code count} (from 2 to {@link #maxStreamedVectors()}): decoding's product for a small batch, each row read once
-     * for all of it, equal bit for bit to {@link #dot} calls; {@code out} from {@code VectorMath.outBuffer(16)} or larger.
+     * {@link #dotStreams} for two vectors, each row read once for both: {@code out[k]} for {@code x0} and
+     * {@code out[streams() + k]} for {@code x1}, equal bit for bit to {@link #dot} calls; {@code out} from
+     * {@code VectorMath.outBuffer(16)} or larger.
      */
-    public void dotStreams(int row, int rowStride, float[][] x, int count, int xOff, float[] out) {
-        throw new UnsupportedOperationException(typeName() + " has no few-vector kernel");
+    public void dotPairStreams(int row, int rowStride, float[] x0, float[] x1, int xOff, float[] out) {
+        throw new UnsupportedOperationException(typeName() + " has no pair kernel");
     }
 
     /** Whether {@link #dotTile} has a kernel of its own (otherwise batches go row by row). */

@@ -215,7 +215,7 @@ class MatMulTest {
             for (GgmlType type : new GgmlType[]{GgmlType.Q8_0, GgmlType.Q4_0, GgmlType.Q4_K}) {
                 int rows = 8 * 301 + 5, cols = 1024;
                 Weight w = randomWeight(rnd, type, rows, cols);
-                assertThat(w.maxStreamedVectors()).isEqualTo(Species.FUSED ? 2 : 1);
+                assertThat(w.hasPairStreams()).isEqualTo(Species.FUSED);
                 for (int n = 2; n <= 3; n++) { // three go through the tiles
                     float[][] x = new float[n][cols];
                     for (float[] v : x) {
