@@ -52,7 +52,8 @@ public final class Sequence {
     private final long started = System.nanoTime();
     private JsonConstraint json;
     private long promptDone;
-    private int[] draft = new int[0];   // guessed tokens after the sampled one in the last input
+    private static final int[] NO_DRAFT = {};
+    private int[] draft = NO_DRAFT;     // guessed tokens after the sampled one in the last input
     private int draftedTokens, acceptedDrafts;
 
     /**
@@ -119,7 +120,7 @@ public final class Sequence {
      */
     public int[] nextInput(int maxChunk, int maxDraft) {
         int[] input = nextInput(maxChunk);
-        draft = new int[0];
+        draft = NO_DRAFT;
         if (maxDraft > 0 && promptPos == prompt.length && forced == null) {
             // no guess past what max_tokens or the context lets the pass's last logits sample
             int room = Math.min(params.maxTokens() - generated.size(), cache.contextLength() - cachedTokens.size() - 1) - 1;
@@ -191,7 +192,7 @@ public final class Sequence {
         }
         draftedTokens += draft.length;
         acceptedDrafts += i;
-        draft = new int[0];
+        draft = NO_DRAFT;
         cache.truncate(cachedTokens.size());
         if (cache.length() != cachedTokens.size()) { // a paged cache cut inside a shared block: cannot happen, blocks are shared once accepted
             throw new IllegalStateException("the cache holds " + cache.length() + " tokens after drafting, the sequence " + cachedTokens.size());
