@@ -3,9 +3,9 @@ package baleine.cli;
 import baleine.format.WeightMemory;
 import baleine.model.Architectures;
 import baleine.model.DecoderModel;
-import baleine.tensor.GgmlType;
 import baleine.tensor.MemoryBandwidth;
 import baleine.tensor.Parallel;
+import baleine.writer.GgufFileType;
 import baleine.writer.ModelPresets;
 import baleine.writer.RandomModelWriter;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -127,10 +127,12 @@ final class BenchSuiteCommand implements Callable<Integer> {
             new Entry("DeepSeek-V2-Lite shape (2.25 B)", "deepseek-v2-lite-shape", "Q8_0", new double[]{145, 244}, new double[]{42, 61}, new double[]{28, 29}),
             new Entry("DeepSeek-V2-Lite shape (2.25 B)", "deepseek-v2-lite-shape", "Q4_0", new double[]{266, 307}, new double[]{63, 70}, new double[]{26, 30}),
             new Entry("DeepSeek-V2-Lite shape (2.25 B)", "deepseek-v2-lite-shape", "Q4_K", null, null, null),
+            new Entry("DeepSeek-V2-Lite shape (2.25 B)", "deepseek-v2-lite-shape", "Q4_K_M", null, null, null),
             new Entry("DeepSeek-V2-Lite shape (2.25 B)", "deepseek-v2-lite-shape", "BF16", null, null, null),
             new Entry("R1-Distill-Qwen-1.5B shape (654 M)", "qwen2-1.5b-shape", "Q8_0", new double[]{452, 545}, new double[]{68, 68}, new double[]{36, 39}),
             new Entry("R1-Distill-Qwen-1.5B shape (654 M)", "qwen2-1.5b-shape", "Q4_0", new double[]{924, 996}, new double[]{87, 93}, new double[]{39, 52}),
             new Entry("R1-Distill-Qwen-1.5B shape (654 M)", "qwen2-1.5b-shape", "Q4_K", null, null, null),
+            new Entry("R1-Distill-Qwen-1.5B shape (654 M)", "qwen2-1.5b-shape", "Q4_K_M", null, null, null),
             new Entry("R1-Distill-Qwen-1.5B shape (654 M)", "qwen2-1.5b-shape", "Q6_K", null, null, null),
             new Entry("R1-Distill-Qwen-1.5B shape (654 M)", "qwen2-1.5b-shape", "BF16", null, null, null),
             new Entry("DeepSeek-V3 shape, 2 layers, 8 experts (1.64 B)", "deepseek-v3-shape", "FP8", null, null, null));
@@ -375,7 +377,8 @@ final class BenchSuiteCommand implements Callable<Integer> {
         if (e.type().equals("FP8")) {
             RandomModelWriter.writeHf(ModelPresets.ALL.get(e.preset()), RandomModelWriter.HfType.FP8, 1, partial);
         } else {
-            RandomModelWriter.writeGguf(ModelPresets.ALL.get(e.preset()), GgmlType.valueOf(e.type()), 1, partial);
+            RandomModelWriter.writeGguf(ModelPresets.ALL.get(e.preset()), GgufFileType.parse(e.type()), 1, partial, true, w -> {
+            });
         }
         Files.move(partial, file);
         return file;

@@ -1,7 +1,7 @@
 package baleine.cli;
 
-import baleine.tensor.GgmlType;
 import baleine.writer.DemoModel;
+import baleine.writer.GgufFileType;
 import baleine.writer.ModelPresets;
 import baleine.writer.ModelSpec;
 import baleine.writer.RandomModelWriter;
@@ -29,7 +29,7 @@ final class WriteRandomCommand implements Callable<Integer> {
     @Option(names = "--format", defaultValue = "gguf", description = "gguf or hf (default ${DEFAULT-VALUE})")
     Format format;
 
-    @Option(names = "--type", defaultValue = "f32", description = "GGUF: f32 f16 bf16 q8_0 q4_0 q4_1 q5_0 q5_1 q4_k q5_k q6_k; HF: bf16 f16 f32 fp8 (default ${DEFAULT-VALUE})")
+    @Option(names = "--type", defaultValue = "f32", description = "GGUF: f32 f16 bf16 q8_0 q4_0 q4_1 q5_0 q5_1 q4_k q5_k q6_k, or llama.cpp's mixes q4_k_m q5_k_m; HF: bf16 f16 f32 fp8 (default ${DEFAULT-VALUE})")
     String type;
 
     @Option(names = "--layers", description = "override the preset's layer count")
@@ -55,17 +55,9 @@ final class WriteRandomCommand implements Callable<Integer> {
         }
         String t = type.toUpperCase(Locale.ROOT);
         if (format == Format.gguf) {
-            GgmlType ggml;
-            try {
-                ggml = GgmlType.valueOf(t);
-            } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("unknown GGUF type '" + type + "'");
-            }
-            if (!ggml.supported()) {
-                throw new IllegalArgumentException("the writer cannot encode " + ggml);
-            }
+            GgufFileType fileType = GgufFileType.parse(type);
             ModelSpec s = spec;
-            RandomModelWriter.writeGguf(spec, ggml, seed, out, true, w -> {
+            RandomModelWriter.writeGguf(spec, fileType, seed, out, true, w -> {
                 if (withTokenizer) {
                     DemoModel.addTokenizer(w, s.vocab());
                 }

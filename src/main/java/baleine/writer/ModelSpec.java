@@ -7,9 +7,15 @@ import baleine.model.llama.LlamaConfig;
 public sealed interface ModelSpec {
     int vocab();
 
+    int layers();
+
     ModelSpec withLayers(int layers);
 
     record Deepseek(DeepseekConfig config, int vocab) implements ModelSpec {
+        public int layers() {
+            return config.layers();
+        }
+
         public ModelSpec withLayers(int layers) {
             DeepseekConfig c = config;
             return new Deepseek(new DeepseekConfig(c.hidden(), layers, c.heads(), c.qLoraRank(), c.kvLoraRank(), c.nopeDim(),
@@ -26,6 +32,10 @@ public sealed interface ModelSpec {
 
     /** Llama 3 ({@code qwen2 == false}) or Qwen2 dense decoder. */
     record Dense(LlamaConfig config, int vocab, boolean qwen2, boolean tiedEmbeddings) implements ModelSpec {
+        public int layers() {
+            return config.layers();
+        }
+
         public ModelSpec withLayers(int layers) {
             LlamaConfig c = config;
             return new Dense(new LlamaConfig(c.hidden(), layers, c.heads(), c.kvHeads(), c.headDim(), c.intermediate(), c.eps(),

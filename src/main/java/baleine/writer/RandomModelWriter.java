@@ -138,13 +138,19 @@ public final class RandomModelWriter {
     /** As above, with extra metadata (e.g. a tokenizer) added by {@code extra}. */
     public static void writeGguf(ModelSpec spec, GgmlType type, long seed, Path file, boolean splitKvB,
                                  java.util.function.Consumer<GgufWriter> extra) throws IOException {
+        writeGguf(spec, GgufFileType.uniform(type), seed, file, splitKvB, extra);
+    }
+
+    /** As above, each tensor in the type {@code fileType} asks for it (a k-quant mix such as Q4_K_M). */
+    public static void writeGguf(ModelSpec spec, GgufFileType fileType, long seed, Path file, boolean splitKvB,
+                                 java.util.function.Consumer<GgufWriter> extra) throws IOException {
         GgufWriter w = new GgufWriter();
         metadata(spec, w);
         extra.accept(w);
         List<TensorData> tensors = new ArrayList<>(ropeFreqs(spec));
         tensors.addAll(ggufTensors(spec, RandomTensors.of(spec, seed), splitKvB));
         for (TensorData t : tensors) {
-            w.tensor(t, ggufType(t, type));
+            w.tensor(t, ggufType(t, fileType.requested(t.name(), spec.layers())));
         }
         w.write(file);
     }

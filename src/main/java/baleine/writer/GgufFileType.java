@@ -1,0 +1,68 @@
+package baleine.writer;
+
+import baleine.tensor.GgmlType;
+
+import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * A GGUF file type as {@code llama-quantize} names it: one weight type for every matrix ({@code q8_0}, {@code q4_k},
+ * ...) or a k-quant mix ({@code q4_k_m}, {@code q5_k_m}: the most downloaded files). A mix keeps its base type
+ * except where llama.cpp gives more bits: the output head, and {@code attn_v} and every {@code ffn_down} in the
+ * layers {@link #usesMoreBits} picks, in Q6_K. The writer then applies its usual fallback where a row does not
+ * fill whole blocks.
+ */
+public record GgufFileType(String name, GgmlType base, boolean mix) {
+    private static final Pattern LAYER = Pattern.compile("blk\\.(\\d+)\\..*");
+
+    public static GgufFileType uniform(GgmlType type) {
+        return new GgufFileType(type.name().toLowerCase(Locale.ROOT), type, false);
+    }
+
+    /** {@code q4_k_m}, {@code q5_k_m} or a single weight type's name; an error names the choices. */
+    public static GgufFileType parse(String name) {
+        String n = name.toLowerCase(Locale.ROOT);
+        switch (n) {
+            case "q4_k_m" -> {
+                return new GgufFileType(n, GgmlType.Q4_K, true);
+            }
+            case "q5_k_m" -> {
+                return new GgufFileType(n, GgmlType.Q5_K, true);
+            }
+            default -> {
+                GgmlType type;
+                try {
+                    type = GgmlType.valueOf(n.toUpperCase(Locale.ROOT));
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalArgumentException("unknown GGUF type '" + name + "' (f32 f16 bf16 q8_0 q4_0 q4_1 q5_0 q5_1 q4_k q5_k q6_k, or the mixes q4_k_m q5_k_m)");
+                }
+                if (!type.supported()) {
+                    throw new IllegalArgumentException("the writer cannot encode " + type);
+                }
+                return uniform(type);
+            }
+        }
+    }
+
+    /** The type this file type asks for the tensor {@code tensorName} of a model with {@code layers} layers. */
+    public GgmlType requested(String tensorName, int layers) {
+        if (!mix) {
+            return base;
+        }
+        if (tensorName.equals("output.weight")) {
+            return GgmlType.Q6_K;
+        }
+        Matcher m = LAYER.matcher(tensorName);
+        boolean moreBitsHere = m.matches() && usesMoreBits(Integer.parseInt(m.group(1)), layers);
+        if (moreBitsHere && (tensorName.endsWith(".attn_v.weight") || tensorName.contains(".ffn_down"))) {
+            return GgmlType.Q6_K;
+        }
+        return base;
+    }
+
+    /** llama.cpp's {@code use_more_bits}: the first and last eighth of the layers, and every third in between. */
+    static boolean usesMoreBits(int layer, int layers) {
+        return layer < layers / 8 || layer >= 7 * layers / 8 || (layer - layers / 8) % 3 == 2;
+    }
+}
