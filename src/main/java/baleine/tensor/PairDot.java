@@ -7,6 +7,7 @@ import jdk.incubator.vector.VectorOperators;
 
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
+import java.util.Arrays;
 
 import static baleine.tensor.Species.B;
 import static baleine.tensor.Species.F;
@@ -15,7 +16,8 @@ import static baleine.tensor.Species.I;
 /**
  * Decoding's rows, far apart in memory, times two vectors, for a batch of two (two sequences decoding together,
  * or a sampled token and one drafted after it): Q8_0 eight rows as {@link EightRowDot}, Q4_0 eight in two halves
- * of four (see {@link #q4_0}), Q4_K four as {@link FourRowDot}. Each weight chunk is converted once for both
+ * of four (see {@link #q4_0}), Q4_K and Q6_K four as {@link FourRowDot} (Q6_K: the head and some down
+ * projections of a Q4_K_M file). Each weight chunk is converted once for both
  * vectors, where a 4x4 {@link TileDot} would multiply two vectors of padding over four streams. Per row and vector the operations are
  * those of the one-row kernel, so results match it bit for bit. Written out, as the other multi-row kernels are.
  */
@@ -27,7 +29,7 @@ final class PairDot {
 
     /** Whether the kernels take a batch of two for this type. */
     static boolean supports(GgmlType type) {
-        return EightRowDot.supports(type) || Species.FUSED && type == GgmlType.Q4_K;
+        return EightRowDot.supports(type) || Species.FUSED && (type == GgmlType.Q4_K || type == GgmlType.Q6_K);
     }
 
     /**
@@ -42,6 +44,7 @@ final class PairDot {
                 q4_0(s, off + 4 * stride, stride, x0, x1, xOff, n, out, 4);
             }
             case Q4_K -> q4_k(s, off, stride, x0, x1, xOff, n, out);
+            case Q6_K -> q6_k(s, off, stride, x0, x1, xOff, n, out);
             default -> throw new IllegalArgumentException("no two-vector kernel for " + type);
         }
     }
@@ -257,5 +260,74 @@ final class PairDot {
         b2.intoArray(out, 6 * VectorMath.LANES);
         b3.intoArray(out, 7 * VectorMath.LANES);
         VectorMath.sumLanesInPlace(out, 8);
+    }
+
+    /**
+     * Q6_K, four rows as its decoding's {@link FourRowDot#q6_k} (block factors for the four, then two rows per call,
+     * in its order) times two vectors: the six-bit values assembled and scaled once for both.
+     */
+    static void q6_k(MemorySegment s, long off, long stride, float[] x0, float[] x1, int xOff, int n, float[] out) {
+        float[] k = KQuantFactors.scratch();
+        Arrays.fill(out, 0, 8 * VectorMath.LANES, 0f); // rows 0..3 times x0, then times x1
+        for (int blk = 0, blocks = n / 256; blk < blocks; blk++) {
+            long o0 = off + 210L * blk;
+            for (int r = 0; r < 4; r++) {
+                KQuantFactors.eightBitScales(s, o0 + r * stride, k, 32 * r);
+            }
+            q6_kBlockPair(s, o0, o0 + stride, x0, x1, xOff + 256 * blk, k, 0, out, 0);
+            q6_kBlockPair(s, o0 + 2 * stride, o0 + 3 * stride, x0, x1, xOff + 256 * blk, k, 64, out, 2);
+        }
+        VectorMath.sumLanesInPlace(out, 8);
+    }
+
+    /** {@link FourRowDot}'s block of rows {@code o0} and {@code o1}, added to both vectors' accumulators in {@code out}. */
+    private static void q6_kBlockPair(MemorySegment s, long o0, long o1, float[] x0, float[] x1, int xb, float[] k, int kOff, float[] out, int first) {
+        FloatVector a0 = FloatVector.fromArray(F, out, first * VectorMath.LANES);
+        FloatVector a1 = FloatVector.fromArray(F, out, (first + 1) * VectorMath.LANES);
+        FloatVector b0 = FloatVector.fromArray(F, out, (4 + first) * VectorMath.LANES);
+        FloatVector b1 = FloatVector.fromArray(F, out, (5 + first) * VectorMath.LANES);
+        for (int half = 0; half < 2; half++) {
+            for (int l = 0; l < 32; l += F.length()) {
+                int i = xb + 128 * half + l, f0 = kOff + 8 * half + l / 16, f1 = f0 + 32;
+                FloatVector u1 = FloatVector.fromArray(F, x0, i), u2 = FloatVector.fromArray(F, x0, i + 32);
+                FloatVector u3 = FloatVector.fromArray(F, x0, i + 64), u4 = FloatVector.fromArray(F, x0, i + 96);
+                FloatVector v1 = FloatVector.fromArray(F, x1, i), v2 = FloatVector.fromArray(F, x1, i + 32);
+                FloatVector v3 = FloatVector.fromArray(F, x1, i + 64), v4 = FloatVector.fromArray(F, x1, i + 96);
+                IntVector lowA = (IntVector) ByteVector.fromMemorySegment(B, s, o0 + 64 * half + l, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+                IntVector lowB = (IntVector) ByteVector.fromMemorySegment(B, s, o0 + 64 * half + l + 32, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+                IntVector high = (IntVector) ByteVector.fromMemorySegment(B, s, o0 + 128 + 32 * half + l, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+                FloatVector w = ((FloatVector) lowA.and(0x0F).or(high.and(0x03).lanewise(VectorOperators.LSHL, 4)).convertShape(VectorOperators.I2F, F, 0)).fma(k[f0], k[f0 + 16]);
+                a0 = w.fma(u1, a0);
+                b0 = w.fma(v1, b0);
+                w = ((FloatVector) lowB.and(0x0F).or(high.and(0x0C).lanewise(VectorOperators.LSHL, 2)).convertShape(VectorOperators.I2F, F, 0)).fma(k[f0 + 2], k[f0 + 18]);
+                a0 = w.fma(u2, a0);
+                b0 = w.fma(v2, b0);
+                w = ((FloatVector) lowA.lanewise(VectorOperators.LSHR, 4).or(high.and(0x30)).convertShape(VectorOperators.I2F, F, 0)).fma(k[f0 + 4], k[f0 + 20]);
+                a0 = w.fma(u3, a0);
+                b0 = w.fma(v3, b0);
+                w = ((FloatVector) lowB.lanewise(VectorOperators.LSHR, 4).or(high.lanewise(VectorOperators.ASHR, 2).and(0x30)).convertShape(VectorOperators.I2F, F, 0)).fma(k[f0 + 6], k[f0 + 22]);
+                a0 = w.fma(u4, a0);
+                b0 = w.fma(v4, b0);
+                lowA = (IntVector) ByteVector.fromMemorySegment(B, s, o1 + 64 * half + l, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+                lowB = (IntVector) ByteVector.fromMemorySegment(B, s, o1 + 64 * half + l + 32, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+                high = (IntVector) ByteVector.fromMemorySegment(B, s, o1 + 128 + 32 * half + l, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+                w = ((FloatVector) lowA.and(0x0F).or(high.and(0x03).lanewise(VectorOperators.LSHL, 4)).convertShape(VectorOperators.I2F, F, 0)).fma(k[f1], k[f1 + 16]);
+                a1 = w.fma(u1, a1);
+                b1 = w.fma(v1, b1);
+                w = ((FloatVector) lowB.and(0x0F).or(high.and(0x0C).lanewise(VectorOperators.LSHL, 2)).convertShape(VectorOperators.I2F, F, 0)).fma(k[f1 + 2], k[f1 + 18]);
+                a1 = w.fma(u2, a1);
+                b1 = w.fma(v2, b1);
+                w = ((FloatVector) lowA.lanewise(VectorOperators.LSHR, 4).or(high.and(0x30)).convertShape(VectorOperators.I2F, F, 0)).fma(k[f1 + 4], k[f1 + 20]);
+                a1 = w.fma(u3, a1);
+                b1 = w.fma(v3, b1);
+                w = ((FloatVector) lowB.lanewise(VectorOperators.LSHR, 4).or(high.lanewise(VectorOperators.ASHR, 2).and(0x30)).convertShape(VectorOperators.I2F, F, 0)).fma(k[f1 + 6], k[f1 + 22]);
+                a1 = w.fma(u4, a1);
+                b1 = w.fma(v4, b1);
+            }
+        }
+        a0.intoArray(out, first * VectorMath.LANES);
+        a1.intoArray(out, (first + 1) * VectorMath.LANES);
+        b0.intoArray(out, (4 + first) * VectorMath.LANES);
+        b1.intoArray(out, (5 + first) * VectorMath.LANES);
     }
 }

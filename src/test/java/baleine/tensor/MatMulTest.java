@@ -212,7 +212,7 @@ class MatMulTest {
         int threads = Parallel.threads();
         try {
             Parallel.setThreads(2);
-            for (GgmlType type : new GgmlType[]{GgmlType.Q8_0, GgmlType.Q4_0, GgmlType.Q4_K}) {
+            for (GgmlType type : new GgmlType[]{GgmlType.Q8_0, GgmlType.Q4_0, GgmlType.Q4_K, GgmlType.Q6_K}) {
                 int rows = 8 * 301 + 5, cols = 1024;
                 Weight w = randomWeight(rnd, type, rows, cols);
                 assertThat(w.hasPairStreams()).isEqualTo(Species.FUSED);
