@@ -3,6 +3,7 @@ package baleine.tensor;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
 
 import java.lang.foreign.MemorySegment;
@@ -12,12 +13,13 @@ import java.util.Arrays;
 import static baleine.tensor.Species.B;
 import static baleine.tensor.Species.F;
 import static baleine.tensor.Species.I;
+import static baleine.tensor.Species.S;
 
 /**
  * Decoding's rows, far apart in memory, times two vectors, for a batch of two (two sequences decoding together,
  * or a sampled token and one drafted after it): Q8_0 eight rows as {@link EightRowDot}, Q4_0 eight in two halves
- * of four (see {@link #q4_0}), Q4_K and Q6_K four as {@link FourRowDot} (Q6_K: the head and some down
- * projections of a Q4_K_M file). Each weight chunk is converted once for both
+ * of four (see {@link #q4_0}), Q4_K, Q5_K and Q6_K four as {@link FourRowDot} (the k-quant mixes: Q4_K_M
+ * and Q5_K_M files keep their head and some down projections in Q6_K), and BF16 (Hugging Face checkpoints). Each weight chunk is converted once for both
  * vectors, where a 4x4 {@link TileDot} would multiply two vectors of padding over four streams. Per row and vector the operations are
  * those of the one-row kernel, so results match it bit for bit. Written out, as the other multi-row kernels are.
  */
@@ -29,7 +31,7 @@ final class PairDot {
 
     /** Whether the kernels take a batch of two for this type. */
     static boolean supports(GgmlType type) {
-        return EightRowDot.supports(type) || Species.FUSED && (type == GgmlType.Q4_K || type == GgmlType.Q6_K);
+        return EightRowDot.supports(type) || Species.FUSED && (type == GgmlType.Q4_K || type == GgmlType.Q5_K || type == GgmlType.Q6_K || type == GgmlType.BF16);
     }
 
     /**
@@ -44,7 +46,9 @@ final class PairDot {
                 q4_0(s, off + 4 * stride, stride, x0, x1, xOff, n, out, 4);
             }
             case Q4_K -> q4_k(s, off, stride, x0, x1, xOff, n, out);
+            case Q5_K -> q5_k(s, off, stride, x0, x1, xOff, n, out);
             case Q6_K -> q6_k(s, off, stride, x0, x1, xOff, n, out);
+            case BF16 -> bf16(s, off, stride, x0, x1, xOff, n, out);
             default -> throw new IllegalArgumentException("no two-vector kernel for " + type);
         }
     }
@@ -262,6 +266,64 @@ final class PairDot {
         VectorMath.sumLanesInPlace(out, 8);
     }
 
+    /** Q5_K, four rows as its decoding's {@link FourRowDot#q5_k} (in its order) times two vectors, as {@link #q4_k}. */
+    static void q5_k(MemorySegment s, long off, long stride, float[] x0, float[] x1, int xOff, int n, float[] out) {
+        float[] k = KQuantFactors.scratch();
+        FloatVector z = FloatVector.zero(F);
+        FloatVector a0 = z, a1 = z, a2 = z, a3 = z, b0 = z, b1 = z, b2 = z, b3 = z;
+        for (int u = 0, steps = n / 64; u < steps; u++) { // addresses as in FourRowDot.q5_k
+            int blk = u >> 2, c = u & 3, b = 256 * blk;
+            long o0 = off + 176L * blk, o1 = o0 + stride, o2 = o0 + 2 * stride, o3 = o0 + 3 * stride;
+            if (c == 0) {
+                for (int r = 0; r < 4; r++) {
+                    KQuantFactors.sixBitScales(s, o0 + r * stride, k, 16 * r);
+                }
+            }
+            int lo = 2 * c, hi = 2 * c + 1;
+            for (int l = 0; l < 32; l += F.length()) {
+                int i = xOff + b + 64 * c + l;
+                long ql = 48 + 32 * c + l, qh = 16 + l;
+                FloatVector ul = FloatVector.fromArray(F, x0, i), uh = FloatVector.fromArray(F, x0, i + 32);
+                FloatVector vl = FloatVector.fromArray(F, x1, i), vh = FloatVector.fromArray(F, x1, i + 32);
+                IntVector q, h;
+                FloatVector w, g;
+                q = (IntVector) ByteVector.fromMemorySegment(B, s, o0 + ql, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+                h = ((IntVector) ByteVector.fromMemorySegment(B, s, o0 + qh, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0)).lanewise(VectorOperators.ASHR, 2 * c);
+                w = ((FloatVector) q.and(0x0F).or(h.lanewise(VectorOperators.LSHL, 4).and(0x10)).convertShape(VectorOperators.I2F, F, 0)).fma(k[lo], k[8 + lo]);
+                g = ((FloatVector) q.lanewise(VectorOperators.LSHR, 4).or(h.lanewise(VectorOperators.LSHL, 3).and(0x10)).convertShape(VectorOperators.I2F, F, 0)).fma(k[hi], k[8 + hi]);
+                a0 = g.fma(uh, w.fma(ul, a0));
+                b0 = g.fma(vh, w.fma(vl, b0));
+                q = (IntVector) ByteVector.fromMemorySegment(B, s, o1 + ql, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+                h = ((IntVector) ByteVector.fromMemorySegment(B, s, o1 + qh, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0)).lanewise(VectorOperators.ASHR, 2 * c);
+                w = ((FloatVector) q.and(0x0F).or(h.lanewise(VectorOperators.LSHL, 4).and(0x10)).convertShape(VectorOperators.I2F, F, 0)).fma(k[16 + lo], k[24 + lo]);
+                g = ((FloatVector) q.lanewise(VectorOperators.LSHR, 4).or(h.lanewise(VectorOperators.LSHL, 3).and(0x10)).convertShape(VectorOperators.I2F, F, 0)).fma(k[16 + hi], k[24 + hi]);
+                a1 = g.fma(uh, w.fma(ul, a1));
+                b1 = g.fma(vh, w.fma(vl, b1));
+                q = (IntVector) ByteVector.fromMemorySegment(B, s, o2 + ql, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+                h = ((IntVector) ByteVector.fromMemorySegment(B, s, o2 + qh, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0)).lanewise(VectorOperators.ASHR, 2 * c);
+                w = ((FloatVector) q.and(0x0F).or(h.lanewise(VectorOperators.LSHL, 4).and(0x10)).convertShape(VectorOperators.I2F, F, 0)).fma(k[32 + lo], k[40 + lo]);
+                g = ((FloatVector) q.lanewise(VectorOperators.LSHR, 4).or(h.lanewise(VectorOperators.LSHL, 3).and(0x10)).convertShape(VectorOperators.I2F, F, 0)).fma(k[32 + hi], k[40 + hi]);
+                a2 = g.fma(uh, w.fma(ul, a2));
+                b2 = g.fma(vh, w.fma(vl, b2));
+                q = (IntVector) ByteVector.fromMemorySegment(B, s, o3 + ql, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+                h = ((IntVector) ByteVector.fromMemorySegment(B, s, o3 + qh, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0)).lanewise(VectorOperators.ASHR, 2 * c);
+                w = ((FloatVector) q.and(0x0F).or(h.lanewise(VectorOperators.LSHL, 4).and(0x10)).convertShape(VectorOperators.I2F, F, 0)).fma(k[48 + lo], k[56 + lo]);
+                g = ((FloatVector) q.lanewise(VectorOperators.LSHR, 4).or(h.lanewise(VectorOperators.LSHL, 3).and(0x10)).convertShape(VectorOperators.I2F, F, 0)).fma(k[48 + hi], k[56 + hi]);
+                a3 = g.fma(uh, w.fma(ul, a3));
+                b3 = g.fma(vh, w.fma(vl, b3));
+            }
+        }
+        a0.intoArray(out, 0);
+        a1.intoArray(out, VectorMath.LANES);
+        a2.intoArray(out, 2 * VectorMath.LANES);
+        a3.intoArray(out, 3 * VectorMath.LANES);
+        b0.intoArray(out, 4 * VectorMath.LANES);
+        b1.intoArray(out, 5 * VectorMath.LANES);
+        b2.intoArray(out, 6 * VectorMath.LANES);
+        b3.intoArray(out, 7 * VectorMath.LANES);
+        VectorMath.sumLanesInPlace(out, 8);
+    }
+
     /**
      * Q6_K, four rows as its decoding's {@link FourRowDot#q6_k} (block factors for the four, then two rows per call,
      * in its order) times two vectors: the six-bit values assembled and scaled once for both.
@@ -329,5 +391,45 @@ final class PairDot {
         a1.intoArray(out, (first + 1) * VectorMath.LANES);
         b0.intoArray(out, (4 + first) * VectorMath.LANES);
         b1.intoArray(out, (5 + first) * VectorMath.LANES);
+    }
+
+    /** BF16, four rows as {@link FourRowDot#bf16} (in its order, the columns past the last whole vector added last) times two vectors. */
+    static void bf16(MemorySegment s, long off, long stride, float[] x0, float[] x1, int xOff, int n, float[] out) {
+        long o0 = off, o1 = off + stride, o2 = off + 2 * stride, o3 = off + 3 * stride;
+        FloatVector z = FloatVector.zero(F);
+        FloatVector a0 = z, a1 = z, a2 = z, a3 = z, b0 = z, b1 = z, b2 = z, b3 = z;
+        int i = 0;
+        for (; i + F.length() <= n; i += F.length()) {
+            FloatVector u = FloatVector.fromArray(F, x0, xOff + i), v = FloatVector.fromArray(F, x1, xOff + i);
+            FloatVector w = ((IntVector) ShortVector.fromMemorySegment(S, s, o0 + 2L * i, LE).castShape(I, 0)).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            a0 = w.fma(u, a0);
+            b0 = w.fma(v, b0);
+            w = ((IntVector) ShortVector.fromMemorySegment(S, s, o1 + 2L * i, LE).castShape(I, 0)).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            a1 = w.fma(u, a1);
+            b1 = w.fma(v, b1);
+            w = ((IntVector) ShortVector.fromMemorySegment(S, s, o2 + 2L * i, LE).castShape(I, 0)).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            a2 = w.fma(u, a2);
+            b2 = w.fma(v, b2);
+            w = ((IntVector) ShortVector.fromMemorySegment(S, s, o3 + 2L * i, LE).castShape(I, 0)).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            a3 = w.fma(u, a3);
+            b3 = w.fma(v, b3);
+        }
+        a0.intoArray(out, 0);
+        a1.intoArray(out, VectorMath.LANES);
+        a2.intoArray(out, 2 * VectorMath.LANES);
+        a3.intoArray(out, 3 * VectorMath.LANES);
+        b0.intoArray(out, 4 * VectorMath.LANES);
+        b1.intoArray(out, 5 * VectorMath.LANES);
+        b2.intoArray(out, 6 * VectorMath.LANES);
+        b3.intoArray(out, 7 * VectorMath.LANES);
+        VectorMath.sumLanesInPlace(out, 8);
+        for (int k = 0; k < 4; k++) {
+            long o = off + k * stride;
+            for (int t = i; t < n; t++) {
+                float w = Float.intBitsToFloat((s.get(Le.I16, o + 2L * t) & 0xFFFF) << 16);
+                out[k] += w * x0[xOff + t];
+                out[4 + k] += w * x1[xOff + t];
+            }
+        }
     }
 }
