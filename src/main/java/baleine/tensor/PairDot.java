@@ -19,7 +19,7 @@ import static baleine.tensor.Species.S;
  * Decoding's rows, far apart in memory, times two vectors, for a batch of two (two sequences decoding together,
  * or a sampled token and one drafted after it): Q8_0 eight rows as {@link EightRowDot}, Q4_0 eight in two halves
  * of four (see {@link #q4_0}), Q4_K, Q5_K and Q6_K four as {@link FourRowDot} (the k-quant mixes: Q4_K_M
- * and Q5_K_M files keep their head and some down projections in Q6_K), and BF16 (Hugging Face checkpoints). Each weight chunk is converted once for both
+ * and Q5_K_M files keep their head and some down projections in Q6_K), and BF16 / F16 (unquantized checkpoints). Each weight chunk is converted once for both
  * vectors, where a 4x4 {@link TileDot} would multiply two vectors of padding over four streams. Per row and vector the operations are
  * those of the one-row kernel, so results match it bit for bit. Written out, as the other multi-row kernels are.
  */
@@ -31,7 +31,7 @@ final class PairDot {
 
     /** Whether the kernels take a batch of two for this type. */
     static boolean supports(GgmlType type) {
-        return EightRowDot.supports(type) || Species.FUSED && (type == GgmlType.Q4_K || type == GgmlType.Q5_K || type == GgmlType.Q6_K || type == GgmlType.BF16);
+        return EightRowDot.supports(type) || Species.FUSED && (type == GgmlType.Q4_K || type == GgmlType.Q5_K || type == GgmlType.Q6_K || type == GgmlType.BF16 || type == GgmlType.F16);
     }
 
     /**
@@ -49,6 +49,7 @@ final class PairDot {
             case Q5_K -> q5_k(s, off, stride, x0, x1, xOff, n, out);
             case Q6_K -> q6_k(s, off, stride, x0, x1, xOff, n, out);
             case BF16 -> bf16(s, off, stride, x0, x1, xOff, n, out);
+            case F16 -> f16(s, off, stride, x0, x1, xOff, n, out);
             default -> throw new IllegalArgumentException("no two-vector kernel for " + type);
         }
     }
@@ -427,6 +428,54 @@ final class PairDot {
             long o = off + k * stride;
             for (int t = i; t < n; t++) {
                 float w = Float.intBitsToFloat((s.get(Le.I16, o + 2L * t) & 0xFFFF) << 16);
+                out[k] += w * x0[xOff + t];
+                out[4 + k] += w * x1[xOff + t];
+            }
+        }
+    }
+
+    /** IEEE half rows, four as {@link FourRowDot#f16} (its conversion, in its order) times two vectors. */
+    static void f16(MemorySegment s, long off, long stride, float[] x0, float[] x1, int xOff, int n, float[] out) {
+        long o0 = off, o1 = off + stride, o2 = off + 2 * stride, o3 = off + 3 * stride;
+        FloatVector z = FloatVector.zero(F);
+        FloatVector a0 = z, a1 = z, a2 = z, a3 = z, b0 = z, b1 = z, b2 = z, b3 = z;
+        int i = 0;
+        for (; i + F.length() <= n; i += F.length()) {
+            FloatVector u = FloatVector.fromArray(F, x0, xOff + i), v = FloatVector.fromArray(F, x1, xOff + i), w;
+            IntVector h0 = (IntVector) ShortVector.fromMemorySegment(S, s, o0 + 2L * i, LE).castShape(I, 0);
+            IntVector e0 = h0.lanewise(VectorOperators.LSHL, 13).and(0x8FFFE000);
+            w = e0.reinterpretAsFloats().mul(0x1p112f).reinterpretAsInts().blend(e0.or(0x7F800000), h0.and(0x7C00).compare(VectorOperators.EQ, 0x7C00)).reinterpretAsFloats();
+            a0 = w.fma(u, a0);
+            b0 = w.fma(v, b0);
+            IntVector h1 = (IntVector) ShortVector.fromMemorySegment(S, s, o1 + 2L * i, LE).castShape(I, 0);
+            IntVector e1 = h1.lanewise(VectorOperators.LSHL, 13).and(0x8FFFE000);
+            w = e1.reinterpretAsFloats().mul(0x1p112f).reinterpretAsInts().blend(e1.or(0x7F800000), h1.and(0x7C00).compare(VectorOperators.EQ, 0x7C00)).reinterpretAsFloats();
+            a1 = w.fma(u, a1);
+            b1 = w.fma(v, b1);
+            IntVector h2 = (IntVector) ShortVector.fromMemorySegment(S, s, o2 + 2L * i, LE).castShape(I, 0);
+            IntVector e2 = h2.lanewise(VectorOperators.LSHL, 13).and(0x8FFFE000);
+            w = e2.reinterpretAsFloats().mul(0x1p112f).reinterpretAsInts().blend(e2.or(0x7F800000), h2.and(0x7C00).compare(VectorOperators.EQ, 0x7C00)).reinterpretAsFloats();
+            a2 = w.fma(u, a2);
+            b2 = w.fma(v, b2);
+            IntVector h3 = (IntVector) ShortVector.fromMemorySegment(S, s, o3 + 2L * i, LE).castShape(I, 0);
+            IntVector e3 = h3.lanewise(VectorOperators.LSHL, 13).and(0x8FFFE000);
+            w = e3.reinterpretAsFloats().mul(0x1p112f).reinterpretAsInts().blend(e3.or(0x7F800000), h3.and(0x7C00).compare(VectorOperators.EQ, 0x7C00)).reinterpretAsFloats();
+            a3 = w.fma(u, a3);
+            b3 = w.fma(v, b3);
+        }
+        a0.intoArray(out, 0);
+        a1.intoArray(out, VectorMath.LANES);
+        a2.intoArray(out, 2 * VectorMath.LANES);
+        a3.intoArray(out, 3 * VectorMath.LANES);
+        b0.intoArray(out, 4 * VectorMath.LANES);
+        b1.intoArray(out, 5 * VectorMath.LANES);
+        b2.intoArray(out, 6 * VectorMath.LANES);
+        b3.intoArray(out, 7 * VectorMath.LANES);
+        VectorMath.sumLanesInPlace(out, 8);
+        for (int k = 0; k < 4; k++) {
+            long o = off + k * stride;
+            for (int t = i; t < n; t++) {
+                float w = Float.float16ToFloat(s.get(Le.I16, o + 2L * t));
                 out[k] += w * x0[xOff + t];
                 out[4 + k] += w * x1[xOff + t];
             }

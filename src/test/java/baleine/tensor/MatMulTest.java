@@ -212,8 +212,8 @@ class MatMulTest {
         int threads = Parallel.threads();
         try {
             Parallel.setThreads(2);
-            for (GgmlType type : new GgmlType[]{GgmlType.Q8_0, GgmlType.Q4_0, GgmlType.Q4_K, GgmlType.Q5_K, GgmlType.Q6_K, GgmlType.BF16}) {
-                int rows = 8 * 301 + 5, cols = type == GgmlType.BF16 ? 1000 : 1024; // BF16: columns past the last whole vector
+            for (GgmlType type : new GgmlType[]{GgmlType.Q8_0, GgmlType.Q4_0, GgmlType.Q4_K, GgmlType.Q5_K, GgmlType.Q6_K, GgmlType.BF16, GgmlType.F16}) {
+                int rows = 8 * 301 + 5, cols = type.blockSize == 1 ? 1000 : 1024; // BF16, F16: columns past the last whole vector
                 Weight w = randomWeight(rnd, type, rows, cols);
                 assertThat(w.hasPairStreams()).isEqualTo(Species.FUSED);
                 for (int n = 2; n <= 3; n++) { // three go through the tiles
