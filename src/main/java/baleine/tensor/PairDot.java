@@ -18,10 +18,11 @@ import static baleine.tensor.Species.S;
 /**
  * Decoding's rows, far apart in memory, times two vectors, for a batch of two (two sequences decoding together,
  * or a sampled token and one drafted after it): Q8_0 eight rows as {@link EightRowDot}, Q4_0 eight in two halves
- * of four (see {@link #q4_0}), Q4_K, Q5_K and Q6_K four as {@link FourRowDot} (the k-quant mixes: Q4_K_M
- * and Q5_K_M files keep their head and some down projections in Q6_K), and BF16 / F16 (unquantized checkpoints). Each weight chunk is converted once for both
- * vectors, where a 4x4 {@link TileDot} would multiply two vectors of padding over four streams. Per row and vector the operations are
- * those of the one-row kernel, so results match it bit for bit. Written out, as the other multi-row kernels are.
+ * of four (see {@link #q4_0}), Q4_K, Q5_K, Q6_K, BF16 and F16 four as {@link FourRowDot} (Q6_K is the head and
+ * some down projections of a Q4_K_M or Q5_K_M file; BF16 and F16 are unquantized checkpoints). Each weight chunk
+ * is converted once for both vectors, where a 4x4 {@link TileDot} would multiply two vectors of padding over four
+ * streams, and the types without tiles took one row at a time. Per row and vector the operations are those of the
+ * one-row kernel, so results match it bit for bit. Written out, as the other multi-row kernels are.
  */
 final class PairDot {
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
@@ -31,12 +32,15 @@ final class PairDot {
 
     /** Whether the kernels take a batch of two for this type. */
     static boolean supports(GgmlType type) {
-        return EightRowDot.supports(type) || Species.FUSED && (type == GgmlType.Q4_K || type == GgmlType.Q5_K || type == GgmlType.Q6_K || type == GgmlType.BF16 || type == GgmlType.F16);
+        return EightRowDot.supports(type) || Species.FUSED && switch (type) {
+            case Q4_K, Q5_K, Q6_K, BF16, F16 -> true;
+            default -> false;
+        };
     }
 
     /**
      * {@code out[k] = row(off + k * stride) . x0} and {@code out[R + k] = row(off + k * stride) . x1} for k below R,
-     * the rows the type's decoding reads side by side ({@link BlockWeight#streams()}: 8, or 4 for Q4_K).
+     * the rows the type's decoding reads side by side ({@link BlockWeight#streams()}: 8 for Q8_0 and Q4_0, else 4).
      */
     static void dot(GgmlType type, MemorySegment s, long off, long stride, float[] x0, float[] x1, int xOff, int n, float[] out) {
         switch (type) {

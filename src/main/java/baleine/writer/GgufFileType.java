@@ -13,36 +13,33 @@ import java.util.regex.Pattern;
  * layers {@link #usesMoreBits} picks, in Q6_K. The writer then applies its usual fallback where a row does not
  * fill whole blocks.
  */
-public record GgufFileType(String name, GgmlType base, boolean mix) {
+public record GgufFileType(GgmlType base, boolean mix) {
     private static final Pattern LAYER = Pattern.compile("blk\\.(\\d+)\\..*");
 
     public static GgufFileType uniform(GgmlType type) {
-        return new GgufFileType(type.name().toLowerCase(Locale.ROOT), type, false);
+        return new GgufFileType(type, false);
     }
 
     /** {@code q4_k_m}, {@code q5_k_m} or a single weight type's name; an error names the choices. */
     public static GgufFileType parse(String name) {
-        String n = name.toLowerCase(Locale.ROOT);
-        switch (n) {
-            case "q4_k_m" -> {
-                return new GgufFileType(n, GgmlType.Q4_K, true);
-            }
-            case "q5_k_m" -> {
-                return new GgufFileType(n, GgmlType.Q5_K, true);
-            }
-            default -> {
-                GgmlType type;
-                try {
-                    type = GgmlType.valueOf(n.toUpperCase(Locale.ROOT));
-                } catch (IllegalArgumentException e) {
-                    throw new IllegalArgumentException("unknown GGUF type '" + name + "' (f32 f16 bf16 q8_0 q4_0 q4_1 q5_0 q5_1 q4_k q5_k q6_k, or the mixes q4_k_m q5_k_m)");
-                }
-                if (!type.supported()) {
-                    throw new IllegalArgumentException("the writer cannot encode " + type);
-                }
-                return uniform(type);
-            }
+        return switch (name.toLowerCase(Locale.ROOT)) {
+            case "q4_k_m" -> new GgufFileType(GgmlType.Q4_K, true);
+            case "q5_k_m" -> new GgufFileType(GgmlType.Q5_K, true);
+            default -> uniform(weightType(name));
+        };
+    }
+
+    private static GgmlType weightType(String name) {
+        GgmlType type;
+        try {
+            type = GgmlType.valueOf(name.toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("unknown GGUF type '" + name + "' (f32 f16 bf16 q8_0 q4_0 q4_1 q5_0 q5_1 q4_k q5_k q6_k, or the mixes q4_k_m q5_k_m)");
         }
+        if (!type.supported()) {
+            throw new IllegalArgumentException("the writer cannot encode " + type);
+        }
+        return type;
     }
 
     /** The type this file type asks for the tensor {@code tensorName} of a model with {@code layers} layers. */
