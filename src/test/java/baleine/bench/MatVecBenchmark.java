@@ -27,8 +27,9 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * One thread, one 4096 x 4096 weight matrix (bigger than the caches) times one vector ({@code matvec},
- * decode-bound) eight vectors ({@code matmul8}) or 64 ({@code matmul64}, the pp64 shape). Bytes read per second =
- * matrix bytes / time. {@code F8_E4M3} is DeepSeek-V3's block-scaled FP8.
+ * decode-bound), two ({@code matmul2}, two sequences decoding together), eight ({@code matmul8}) or 64
+ * ({@code matmul64}, the pp64 shape). Bytes read per second = matrix bytes / time. {@code F8_E4M3} is
+ * DeepSeek-V3's block-scaled FP8.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -42,7 +43,7 @@ public class MatVecBenchmark {
 
     static final int N = 4096;
     Weight w;
-    float[][] x1 = new float[1][N], y1 = new float[1][N], x8 = new float[8][N], y8 = new float[8][N];
+    float[][] x1 = new float[1][N], y1 = new float[1][N], x2 = new float[2][N], y2 = new float[2][N], x8 = new float[8][N], y8 = new float[8][N];
     float[][] x64 = new float[64][N], y64 = new float[64][N];
 
     @Setup
@@ -59,6 +60,8 @@ public class MatVecBenchmark {
             }
         }
         x1[0] = x8[0];
+        x2[0] = x8[0];
+        x2[1] = x8[1];
         for (float[] v : x64) {
             for (int i = 0; i < N; i++) {
                 v[i] = (float) r.nextGaussian();
@@ -109,6 +112,13 @@ public class MatVecBenchmark {
     public float[][] matvec() {
         MatMul.rows(w, 0, N, x1, 0, y1, 0, 1);
         return y1;
+    }
+
+    /** Two vectors, as two sequences decoding together: each row read once for both where the type has a pair kernel. */
+    @Benchmark
+    public float[][] matmul2() {
+        MatMul.rows(w, 0, N, x2, 0, y2, 0, 2);
+        return y2;
     }
 
     @Benchmark
