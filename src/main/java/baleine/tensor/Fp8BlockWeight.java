@@ -138,6 +138,16 @@ public final class Fp8BlockWeight extends Weight {
 
     /** Where blocks are whole vectors wide: the tile reads its vectors by whole chunks of the interleaved copy. */
     @Override
+    public boolean hasPairStreams() {
+        return Species.FUSED;
+    }
+
+    @Override
+    public void dotPairStreams(int row, int rowStride, float[] x0, float[] x1, int xOff, float[] out) {
+        Fp8Dot.rows4x2(this, firstRow + row, rowStride, x0, x1, xOff, out);
+    }
+
+    @Override
     public boolean hasTileDot() {
         return Species.FUSED && block % VectorMath.LANES == 0;
     }

@@ -202,6 +202,81 @@ final class Fp8Dot {
     }
 
     /**
+     * {@link #rows4} for two vectors, each row read and converted once for both: {@code out[k]} for {@code x0},
+     * {@code out[4 + k]} for {@code x1}, per row and vector the operations of {@link #rows4} in its order.
+     */
+    static void rows4x2(Fp8BlockWeight w, int row, int rowStride, float[] x0, float[] x1, int xOff, float[] out) {
+        MemorySegment v = w.values, scales = w.scales;
+        int cols = w.cols, block = w.block;
+        int r1 = row + rowStride, r2 = r1 + rowStride, r3 = r2 + rowStride;
+        long b0 = (long) row * cols, b1 = (long) r1 * cols, b2 = (long) r2 * cols, b3 = (long) r3 * cols;
+        long c0 = scaleOffset(w, row), c1 = scaleOffset(w, r1), c2 = scaleOffset(w, r2), c3 = scaleOffset(w, r3);
+        float total0 = 0, total1 = 0, total2 = 0, total3 = 0, other0 = 0, other1 = 0, other2 = 0, other3 = 0;
+        FloatVector z = FloatVector.zero(F);
+        FloatVector a0 = z, a1 = z, a2 = z, a3 = z, e0 = z, e1 = z, e2 = z, e3 = z;
+        for (int j0 = 0, jb = 0; j0 < cols; j0 += block, jb++) {
+            int end = Math.min(cols, j0 + block);
+            FloatVector s0 = z, s1 = z, s2 = z, s3 = z, t0 = z, t1 = z, t2 = z, t3 = z;
+            int j = j0;
+            for (; j + F.length() <= end; j += F.length()) {
+                FloatVector u = FloatVector.fromArray(F, x0, xOff + j), y = FloatVector.fromArray(F, x1, xOff + j);
+                FloatVector wv = e4m3(v, b0 + j);
+                s0 = wv.fma(u, s0);
+                t0 = wv.fma(y, t0);
+                wv = e4m3(v, b1 + j);
+                s1 = wv.fma(u, s1);
+                t1 = wv.fma(y, t1);
+                wv = e4m3(v, b2 + j);
+                s2 = wv.fma(u, s2);
+                t2 = wv.fma(y, t2);
+                wv = e4m3(v, b3 + j);
+                s3 = wv.fma(u, s3);
+                t3 = wv.fma(y, t3);
+            }
+            float k0 = scales.get(Le.F32, c0 + 4 * jb), k1 = scales.get(Le.F32, c1 + 4 * jb);
+            float k2 = scales.get(Le.F32, c2 + 4 * jb), k3 = scales.get(Le.F32, c3 + 4 * jb);
+            FloatVector q0 = FloatVector.broadcast(F, k0), q1 = FloatVector.broadcast(F, k1);
+            FloatVector q2 = FloatVector.broadcast(F, k2), q3 = FloatVector.broadcast(F, k3);
+            a0 = s0.fma(q0, a0);
+            a1 = s1.fma(q1, a1);
+            a2 = s2.fma(q2, a2);
+            a3 = s3.fma(q3, a3);
+            e0 = t0.fma(q0, e0);
+            e1 = t1.fma(q1, e1);
+            e2 = t2.fma(q2, e2);
+            e3 = t3.fma(q3, e3);
+            if (j < end) {
+                total0 += tail(v, b0 + j, end - j, x0, xOff + j) * k0;
+                total1 += tail(v, b1 + j, end - j, x0, xOff + j) * k1;
+                total2 += tail(v, b2 + j, end - j, x0, xOff + j) * k2;
+                total3 += tail(v, b3 + j, end - j, x0, xOff + j) * k3;
+                other0 += tail(v, b0 + j, end - j, x1, xOff + j) * k0;
+                other1 += tail(v, b1 + j, end - j, x1, xOff + j) * k1;
+                other2 += tail(v, b2 + j, end - j, x1, xOff + j) * k2;
+                other3 += tail(v, b3 + j, end - j, x1, xOff + j) * k3;
+            }
+        }
+        a0.intoArray(out, 0);
+        a1.intoArray(out, VectorMath.LANES);
+        a2.intoArray(out, 2 * VectorMath.LANES);
+        a3.intoArray(out, 3 * VectorMath.LANES);
+        e0.intoArray(out, 4 * VectorMath.LANES);
+        e1.intoArray(out, 5 * VectorMath.LANES);
+        e2.intoArray(out, 6 * VectorMath.LANES);
+        e3.intoArray(out, 7 * VectorMath.LANES);
+        VectorMath.sumLanesInPlace(out, 8);
+        boolean nan0 = w.rowHasNaN(row), nan1 = w.rowHasNaN(r1), nan2 = w.rowHasNaN(r2), nan3 = w.rowHasNaN(r3);
+        out[0] = nan0 ? Float.NaN : out[0] + total0;
+        out[1] = nan1 ? Float.NaN : out[1] + total1;
+        out[2] = nan2 ? Float.NaN : out[2] + total2;
+        out[3] = nan3 ? Float.NaN : out[3] + total3;
+        out[4] = nan0 ? Float.NaN : out[4] + other0;
+        out[5] = nan1 ? Float.NaN : out[5] + other1;
+        out[6] = nan2 ? Float.NaN : out[6] + other2;
+        out[7] = nan3 ? Float.NaN : out[7] + other3;
+    }
+
+    /**
      * {@code out[4 * i + k] = row(row + i rowStride) . x_k} for i, k in 0..3 (prefill's product), the four vectors from their
      * interleaved copy at float {@code xOff} of {@code x} ({@link InterleavedBatch}; blocks whole vectors wide, so
      * only the last block can have a scalar end): each chunk of the four rows converted once and each chunk of x

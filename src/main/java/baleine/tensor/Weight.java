@@ -70,7 +70,7 @@ public abstract class Weight {
         dotRows4(row, rowStride, x, xOff, out);
     }
 
-    /** Whether {@link #dotPairStreams} has a kernel (Q8_0, Q4_0, Q4_K; otherwise a batch of two goes through the tiles). */
+    /** Whether {@link #dotPairStreams} has a kernel ({@code PairDot}, FP8; otherwise a batch of two takes the tiles or a row at a time). */
     public boolean hasPairStreams() {
         return false;
     }

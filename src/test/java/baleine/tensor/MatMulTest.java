@@ -302,15 +302,15 @@ class MatMulTest {
 
     /**
      * FP8 prompts of 12+ tokens go through float panels with per-block scales, shorter ones through 4x4 tiles of
-     * rows a quarter of the slice apart: the same bits as one-row products, in one pass (256 columns) and by column
-     * parts (4224), from a slice starting inside a scale block, with a row holding the NaN code, over one group of
-     * vectors and two.
+     * rows a quarter of the slice apart, and two vectors through the pair kernel: the same bits as one-row
+     * products, in one pass (256 columns), by column parts (4224) and with a partial last block (200), from a slice
+     * starting inside a scale block, with a row holding the NaN code, over one group of vectors and two.
      */
     @Test
-    void fp8PanelsKeepTheBitsOfOneRowProducts() {
+    void fp8BatchesKeepTheBitsOfOneRowProducts() {
         Random rnd = new Random(19);
         int block = 128;
-        for (int cols : new int[]{256, 4224}) {
+        for (int cols : new int[]{256, 4224, 200}) { // 200: a last block of 72 columns, a tail past the last whole vector
             int rows = 3 * block;
             MemorySegment values = Arena.ofAuto().allocate((long) rows * cols);
             for (long i = 0; i < values.byteSize(); i++) {
@@ -324,8 +324,9 @@ class MatMulTest {
                 scales.set(Le.F32, 4L * i, (float) (rnd.nextDouble() * 0.01));
             }
             Weight w = new Fp8BlockWeight("w", values, scales, rows, cols, block).rowSlice(100, 140);
-            assertThat(w.hasPanel()).isTrue();
-            for (int n : new int[]{6, 13, 70}) {
+            assertThat(w.hasPanel()).isEqualTo(cols % block == 0);
+            assertThat(w.hasPairStreams()).isEqualTo(Species.FUSED);
+            for (int n : new int[]{2, 6, 13, 70}) { // 2: the pair kernel
                 float[][] x = new float[n][cols];
                 for (float[] v : x) {
                     for (int i = 0; i < cols; i++) {
