@@ -164,6 +164,64 @@ final class LegacyBlockDot {
         a1.intoArray(out, (first + 1) * VectorMath.LANES);
     }
 
+    /**
+     * {@link #fourRows} times two vectors, each row's values formed once for both: {@code out[k]} for {@code x0},
+     * {@code out[4 + k]} for {@code x1} ({@link PairDot}'s layout), per row and vector the operations of {@link #dot}.
+     */
+    static void fourRowsPair(GgmlType type, MemorySegment s, long off, long stride, float[] x0, float[] x1, int xOff, int n, float[] out) {
+        Layout layout = Layout.of(type);
+        twoRowsPair(layout, s, off, stride, x0, x1, xOff, n, out, 0);
+        twoRowsPair(layout, s, off + 2 * stride, stride, x0, x1, xOff, n, out, 2);
+        VectorMath.sumLanesInPlace(out, 8);
+    }
+
+    /** {@link #twoRows} for two vectors: rows {@code off} and {@code off + stride} into lanes {@code first}, {@code first + 1} (x0) and {@code 4 + first}, {@code 5 + first} (x1). */
+    private static void twoRowsPair(Layout layout, MemorySegment s, long off, long stride, float[] x0, float[] x1, int xOff, int n, float[] out, int first) {
+        int bytes = layout.bytes(), nibbles = layout.nibbles();
+        boolean fifth = layout.hasFifthBit();
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, b0 = a0, b1 = a0;
+        for (int k = 0, blocks = n / 32; k < blocks; k++) {
+            int b = 32 * k;
+            long o0 = off + (long) bytes * k, o1 = o0 + stride;
+            float d0 = Float.float16ToFloat(s.get(Le.I16, o0)), d1 = Float.float16ToFloat(s.get(Le.I16, o1));
+            float m0 = layout.offset(s, o0, d0), m1 = layout.offset(s, o1, d1);
+            int qh0 = fifth ? s.get(Le.I32, o0 + nibbles - 4) : 0, qh1 = fifth ? s.get(Le.I32, o1 + nibbles - 4) : 0;
+            for (int j = 0; j < 16; j += F.length()) {
+                int i = xOff + b + j;
+                FloatVector ul = FloatVector.fromArray(F, x0, i), uh = FloatVector.fromArray(F, x0, i + 16);
+                FloatVector vl = FloatVector.fromArray(F, x1, i), vh = FloatVector.fromArray(F, x1, i + 16);
+                IntVector q, lo, hi;
+                FloatVector wl, wh;
+                q = (IntVector) ByteVector.fromMemorySegment(B, s, o0 + nibbles + j, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+                lo = q.and(0x0F);
+                hi = q.lanewise(VectorOperators.LSHR, 4);
+                if (fifth) {
+                    lo = lo.or(IntVector.broadcast(I, qh0 >>> j).lanewise(VectorOperators.LSHR, LANE).and(1).lanewise(VectorOperators.LSHL, 4));
+                    hi = hi.or(IntVector.broadcast(I, qh0 >>> (j + 16)).lanewise(VectorOperators.LSHR, LANE).and(1).lanewise(VectorOperators.LSHL, 4));
+                }
+                wl = ((FloatVector) lo.convertShape(VectorOperators.I2F, F, 0)).fma(d0, m0);
+                wh = ((FloatVector) hi.convertShape(VectorOperators.I2F, F, 0)).fma(d0, m0);
+                a0 = wh.fma(uh, wl.fma(ul, a0));
+                b0 = wh.fma(vh, wl.fma(vl, b0));
+                q = (IntVector) ByteVector.fromMemorySegment(B, s, o1 + nibbles + j, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+                lo = q.and(0x0F);
+                hi = q.lanewise(VectorOperators.LSHR, 4);
+                if (fifth) {
+                    lo = lo.or(IntVector.broadcast(I, qh1 >>> j).lanewise(VectorOperators.LSHR, LANE).and(1).lanewise(VectorOperators.LSHL, 4));
+                    hi = hi.or(IntVector.broadcast(I, qh1 >>> (j + 16)).lanewise(VectorOperators.LSHR, LANE).and(1).lanewise(VectorOperators.LSHL, 4));
+                }
+                wl = ((FloatVector) lo.convertShape(VectorOperators.I2F, F, 0)).fma(d1, m1);
+                wh = ((FloatVector) hi.convertShape(VectorOperators.I2F, F, 0)).fma(d1, m1);
+                a1 = wh.fma(uh, wl.fma(ul, a1));
+                b1 = wh.fma(vh, wl.fma(vl, b1));
+            }
+        }
+        a0.intoArray(out, first * VectorMath.LANES);
+        a1.intoArray(out, (first + 1) * VectorMath.LANES);
+        b0.intoArray(out, (4 + first) * VectorMath.LANES);
+        b1.intoArray(out, (5 + first) * VectorMath.LANES);
+    }
+
     /** Row values as {@link #dot} forms them, in the order it adds them, into prefill's panel ({@link PanelDot#decode4}: chunk m at {@code p[pOff + 4 m LANES ..]}). */
     static void decode(GgmlType type, MemorySegment s, long off, int n, MemorySegment p, long pOff) {
         Layout layout = Layout.of(type);

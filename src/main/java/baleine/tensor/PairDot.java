@@ -19,7 +19,8 @@ import static baleine.tensor.Species.S;
  * Decoding's rows, far apart in memory, times two vectors, for a batch of two (two sequences decoding together,
  * or a sampled token and one drafted after it): Q8_0 eight rows as {@link EightRowDot}, Q4_0 eight in two halves
  * of four (see {@link #q4_0}), Q4_K, Q5_K, Q6_K, BF16 and F16 four as {@link FourRowDot} (Q6_K is the head and
- * some down projections of a Q4_K_M or Q5_K_M file; BF16 and F16 are unquantized checkpoints). Each weight chunk
+ * some down projections of a Q4_K_M or Q5_K_M file; BF16 and F16 are unquantized checkpoints), Q4_1 / Q5_0 / Q5_1
+ * four as {@link LegacyBlockDot} (Q5_0: the down projections llama.cpp writes where Q4_K blocks do not fit). Each weight chunk
  * is converted once for both vectors, where a 4x4 {@link TileDot} would multiply two vectors of padding over four
  * streams, and the types without tiles took one row at a time. Per row and vector the operations are those of the
  * one-row kernel, so results match it bit for bit. Written out, as the other multi-row kernels are.
@@ -33,7 +34,7 @@ final class PairDot {
     /** Whether the kernels take a batch of two for this type. */
     static boolean supports(GgmlType type) {
         return EightRowDot.supports(type) || Species.FUSED && switch (type) {
-            case Q4_K, Q5_K, Q6_K, BF16, F16 -> true;
+            case Q4_1, Q5_0, Q5_1, Q4_K, Q5_K, Q6_K, BF16, F16 -> true;
             default -> false;
         };
     }
@@ -49,6 +50,7 @@ final class PairDot {
                 q4_0(s, off, stride, x0, x1, xOff, n, out, 0);
                 q4_0(s, off + 4 * stride, stride, x0, x1, xOff, n, out, 4);
             }
+            case Q4_1, Q5_0, Q5_1 -> LegacyBlockDot.fourRowsPair(type, s, off, stride, x0, x1, xOff, n, out);
             case Q4_K -> q4_k(s, off, stride, x0, x1, xOff, n, out);
             case Q5_K -> q5_k(s, off, stride, x0, x1, xOff, n, out);
             case Q6_K -> q6_k(s, off, stride, x0, x1, xOff, n, out);

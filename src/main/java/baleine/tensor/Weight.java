@@ -70,7 +70,7 @@ public abstract class Weight {
         dotRows4(row, rowStride, x, xOff, out);
     }
 
-    /** Whether {@link #dotPairStreams} has a kernel ({@code PairDot}, FP8; otherwise a batch of two takes the tiles or a row at a time). */
+    /** Whether {@link #dotPairStreams} has a kernel ({@code PairDot}, FP8: every type but F32; otherwise a batch of two takes the tiles or a row at a time). */
     public boolean hasPairStreams() {
         return false;
     }

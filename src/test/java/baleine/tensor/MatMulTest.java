@@ -212,7 +212,7 @@ class MatMulTest {
         int threads = Parallel.threads();
         try {
             Parallel.setThreads(2);
-            for (GgmlType type : new GgmlType[]{GgmlType.Q8_0, GgmlType.Q4_0, GgmlType.Q4_K, GgmlType.Q5_K, GgmlType.Q6_K, GgmlType.BF16, GgmlType.F16}) {
+            for (GgmlType type : new GgmlType[]{GgmlType.Q8_0, GgmlType.Q4_0, GgmlType.Q4_1, GgmlType.Q5_0, GgmlType.Q5_1, GgmlType.Q4_K, GgmlType.Q5_K, GgmlType.Q6_K, GgmlType.BF16, GgmlType.F16}) {
                 int rows = 8 * 301 + 5, cols = type.blockSize == 1 ? 1000 : 1024; // BF16, F16: columns past the last whole vector
                 Weight w = randomWeight(rnd, type, rows, cols);
                 assertThat(w.hasPairStreams()).isEqualTo(Species.FUSED);
