@@ -84,6 +84,11 @@ final class BenchCommand implements Callable<Integer> {
             return samplesNs.stream().mapToDouble(ns -> tokens / (ns / 1e9)).toArray();
         }
 
+        /** The test as the table's test column names it: {@code tg32}, with its sequences and depth ({@code tg32 x2 @ d4096}). */
+        String title() {
+            return name + (sequences > 1 ? " x" + sequences : "") + (depth > 0 ? " @ d" + depth : "");
+        }
+
         /** Heap bytes allocated per evaluated token (the weight kernels allocate none; thousands mean C2 boxed their vectors). */
         long allocatedPerToken() {
             return allocatedBytes / Math.max(1, (long) tokens * samplesNs.size());
@@ -277,9 +282,8 @@ final class BenchCommand implements Callable<Integer> {
         System.out.printf("| model | size | params | threads | test | t/s |%n|---|---:|---:|---:|---:|---:|%n");
         for (Test t : tests) {
             double[] ts = t.tokensPerSecond();
-            System.out.printf("| %s | %s | %s | %d | %s%s%s | %.2f ± %.2f |%n", m.info().architecture(), InfoCommand.bytes(m.info().weightBytes()),
-                    InfoCommand.human(m.info().totalParameters()), t.threads(), t.name(), t.sequences() > 1 ? " x" + t.sequences() : "",
-                    t.depth() > 0 ? " @ d" + t.depth() : "", mean(ts), stddev(ts));
+            System.out.printf("| %s | %s | %s | %d | %s | %.2f ± %.2f |%n", m.info().architecture(), InfoCommand.bytes(m.info().weightBytes()),
+                    InfoCommand.human(m.info().totalParameters()), t.threads(), t.title(), mean(ts), stddev(ts));
         }
         System.out.printf("peak RSS %s, %.0f%% of weights + KV cache; KV cache %s per token in %s (%s at the longest test)%n", InfoCommand.bytes(rss),
                 rssPct, InfoCommand.bytes(m.newCache().bytesPerToken()), cacheType.label(), InfoCommand.bytes(longestKv));
@@ -341,9 +345,9 @@ final class BenchCommand implements Callable<Integer> {
                 what, InfoCommand.bytes(bytesPerToken)));
     }
 
-    /** The test as the table names it, with its depth and (when several counts ran) its threads. */
+    /** The test as the table names it and (when several counts ran) its threads. */
     private String label(Test t) {
-        return t.name() + (t.sequences() > 1 ? " x" + t.sequences() : "") + (t.depth() > 0 ? " @ d" + t.depth() : "") + (threads != null && threads.size() > 1 ? " (" + t.threads() + (t.threads() == 1 ? " thread)" : " threads)") : "");
+        return t.title() + (threads != null && threads.size() > 1 ? " (" + t.threads() + (t.threads() == 1 ? " thread)" : " threads)") : "");
     }
 
     static double mean(double[] v) {

@@ -193,9 +193,7 @@ public final class DecoderModel implements AutoCloseable {
      * token instead of receiving new ones.
      */
     public void forwardInto(List<Step> steps, float[][] logits) {
-        if (logits.length < steps.size() || logits[0].length != vocabSize()) {
-            throw new IllegalArgumentException(steps.size() + " steps need as many rows of " + vocabSize() + " logits");
-        }
+        requireRows(logits, steps.size(), "steps");
         forward(steps, false, logits);
     }
 
@@ -204,11 +202,15 @@ public final class DecoderModel implements AutoCloseable {
      * in order): drafted tokens are checked pass after pass into the same rows.
      */
     public void forwardAllInto(List<Step> steps, float[][] logits) {
-        int n = steps.stream().mapToInt(s -> s.tokens().length).sum();
-        if (logits.length < n || logits[0].length != vocabSize()) {
-            throw new IllegalArgumentException(n + " tokens need as many rows of " + vocabSize() + " logits");
-        }
+        requireRows(logits, steps.stream().mapToInt(s -> s.tokens().length).sum(), "tokens");
         forward(steps, true, logits);
+    }
+
+    /** A caller's logits buffer holds {@code rows} rows of {@link #vocabSize()}, one per step or token ({@code what}). */
+    private void requireRows(float[][] logits, int rows, String what) {
+        if (logits.length < rows || logits[0].length != vocabSize()) {
+            throw new IllegalArgumentException(rows + " " + what + " need as many rows of " + vocabSize() + " logits");
+        }
     }
 
     private float[][] forward(List<Step> steps, boolean allLogits, float[][] into) {
