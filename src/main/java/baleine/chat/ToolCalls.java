@@ -1,9 +1,14 @@
 package baleine.chat;
 
 import baleine.generation.Markers;
+import baleine.generation.SchemaMatcher;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
 
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -53,6 +58,33 @@ public final class ToolCalls {
                     .append("  parameters: ").append(t.parametersJson()).append('\n');
         }
         return sb.toString();
+    }
+
+    /**
+     * The tools a forced call may name ({@code only}: that one, or null for any) with the schema each one's arguments
+     * are held to (any JSON object where a tool has no parameters schema); a schema with keywords that
+     * {@link SchemaMatcher} does not support is refused with an {@link IllegalArgumentException} naming them.
+     */
+    public static Map<String, SchemaMatcher.Node> argumentSchemas(List<Tool> tools, String only) {
+        ObjectMapper json = new ObjectMapper();
+        Map<String, SchemaMatcher.Node> out = new LinkedHashMap<>();
+        for (Tool t : tools) {
+            if (only != null && !only.equals(t.name())) {
+                continue;
+            }
+            SchemaMatcher.Node arguments = SchemaMatcher.ANY_OBJECT;
+            if (t.parametersJson() != null && !t.parametersJson().isBlank()) {
+                try {
+                    arguments = SchemaMatcher.compile(json.readTree(t.parametersJson()));
+                } catch (JsonProcessingException e) {
+                    throw new IllegalArgumentException("tool " + t.name() + ": its parameters schema is not JSON: " + e.getOriginalMessage());
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalArgumentException("tool " + t.name() + ": " + e.getMessage());
+                }
+            }
+            out.put(t.name(), arguments);
+        }
+        return out;
     }
 
     /** A forced call's answer, {@code NAME ARGUMENTS_FENCE ARGUMENTS}, as a call; null when it stopped short of the arguments. */

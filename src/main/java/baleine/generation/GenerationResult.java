@@ -13,6 +13,12 @@ import java.util.List;
 public record GenerationResult(String content, String reasoning, List<Integer> tokens, String finishReason,
                                int promptTokens, int cachedPromptTokens, long promptNanos, long generationNanos,
                                int draftedTokens, int acceptedDrafts) {
+    /** This result with the answer's text replaced (e.g. by the text outside its tool calls). */
+    public GenerationResult withContent(String text) {
+        return new GenerationResult(text, reasoning, tokens, finishReason, promptTokens, cachedPromptTokens, promptNanos, generationNanos,
+                draftedTokens, acceptedDrafts);
+    }
+
     public double promptTokensPerSecond() {
         int evaluated = promptTokens - cachedPromptTokens;
         return promptNanos == 0 ? 0 : evaluated / (promptNanos / 1e9);

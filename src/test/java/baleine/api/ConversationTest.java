@@ -2,6 +2,7 @@ package baleine.api;
 
 import baleine.RandomModels;
 import baleine.cache.CacheType;
+import baleine.chat.ToolCalls;
 import baleine.format.WeightMemory;
 import baleine.generation.GenerationListener;
 import baleine.generation.GenerationResult;
@@ -74,6 +75,58 @@ class ConversationTest {
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'not' is not supported");
         assertThatThrownBy(() -> model.newConversation().sendJson("x", "{oops", seeded(1, 4), GenerationListener.NONE))
                 .hasMessageContaining("the JSON schema is not JSON");
+    }
+
+    static final ToolCalls.Tool WEATHER = new ToolCalls.Tool("get_weather", "Weather of a city",
+            "{\"type\":\"object\",\"properties\":{\"city\":{\"type\":\"string\"}}}");
+
+    /** A call asked for comes back as a call (held to its schema), joins the history, and its result feeds the next answer. */
+    @Test
+    void aRequiredToolCallComesBackAsACallAndItsResultFeedsTheNextAnswer() throws Exception {
+        int close = model.tokenizer().tokenizer().encode("}", false)[0];
+        SamplingParams params = seeded(1, 100).withLogitBias(Map.of(close, 3f)); // random weights: help the JSON close
+        Conversation c = model.newConversation().tools(List.of(WEATHER, new ToolCalls.Tool("get_time", "", "")));
+        StringBuilder shown = new StringBuilder();
+        GenerationResult r = c.toolChoice("get_weather").send("Weather in Paris?", params, shown::append);
+        assertThat(r.finishReason()).isEqualTo("stop");
+        assertThat(r.content()).isEmpty();
+        assertThat(shown.toString()).as("no call markup streamed").isEmpty();
+        assertThat(c.toolCalls()).hasSize(1);
+        Conversation.ToolCall call = c.toolCalls().getFirst();
+        assertThat(call.name()).isEqualTo("get_weather");
+        assertThat(call.id()).startsWith("call_");
+        var arguments = new com.fasterxml.jackson.databind.ObjectMapper().readTree(call.arguments());
+        assertThat(arguments.isObject()).isTrue();
+        assertThat(arguments.properties()).allSatisfy(p -> assertThat(p.getValue().isTextual()).as(p.getKey()).isTrue());
+        Map<String, Object> asked = c.messages().getLast();
+        assertThat(asked.get("content")).isNull();
+        assertThat(asked.get("tool_calls")).asList().hasSize(1);
+
+        GenerationResult any = model.newConversation().tools(List.of(WEATHER, new ToolCalls.Tool("get_time", "", "")))
+                .toolChoice(Conversation.REQUIRED).send("Weather or time?", params, GenerationListener.NONE);
+        assertThat(any.finishReason()).isEqualTo("stop");
+
+        c.toolResult(call.id(), "22 C, sunny");
+        assertThat(c.messages().getLast()).containsEntry("role", "tool").containsEntry("tool_call_id", call.id());
+        GenerationResult next = c.reply(seeded(2, 6), GenerationListener.NONE); // the choice applied to one answer only
+        assertThat(next.tokens()).hasSize(6);
+        assertThat(c.toolCalls()).isEmpty();
+        assertThat(c.messages().getLast()).containsEntry("role", "assistant");
+    }
+
+    @Test
+    void toolMistakesAreRefusedAndLoseNothing() {
+        Conversation c = model.newConversation().tools(List.of(WEATHER));
+        assertThatThrownBy(() -> c.toolChoice("get_time")).hasMessageContaining("'get_time' is neither auto, required nor the name of an offered tool");
+        assertThatThrownBy(() -> c.toolResult("call_x", "1")).hasMessageContaining("no call of the last answer has the id 'call_x'");
+        Conversation strict = model.newConversation().tools(List.of(new ToolCalls.Tool("f", "", "{\"not\":{}}"))).toolChoice("f");
+        assertThatThrownBy(() -> strict.send("x", seeded(1, 4), GenerationListener.NONE)).hasMessageContaining("tool f: ").hasMessageContaining("'not' is not supported");
+        assertThat(strict.messages()).as("the refused turn left no trace").isEmpty();
+        // offered but not required: the model answers in text, with the tools described in its prompt
+        StringBuilder shown = new StringBuilder();
+        GenerationResult r = c.send("Hello", seeded(1, 8), shown::append);
+        assertThat(r.content()).isEqualTo(shown.toString());
+        assertThat(r.promptTokens()).isGreaterThan(model.newConversation().send("Hello", seeded(1, 1), GenerationListener.NONE).promptTokens());
     }
 
     @Test
