@@ -29,7 +29,7 @@ final class InfoCommand implements Callable<Integer> {
             System.out.println("structure:     " + i.details());
             System.out.println("parameters:    " + human(i.totalParameters()) + " total, " + human(i.activeParameters()) + " active per token");
             System.out.println("tensor types:  " + i.tensorTypes().entrySet().stream()
-                    .map(e -> e.getKey() + " x" + e.getValue()).collect(Collectors.joining(", ")));
+                    .map(e -> e.getKey() + " x" + e.getValue()).collect(Collectors.joining(", ")) + " (" + i.quantization() + ")");
             System.out.println("weights:       " + bytes(i.weightBytes()) + ", of which a generated token reads " + bytes(i.decodeWeightBytes()));
             System.out.println("KV cache:      " + i.kvValuesPerToken() + " values per token per layer; per token "
                     + Arrays.stream(CacheType.values()).map(t -> t.label() + " " + bytes(cacheBytesPerToken(m, t))).collect(Collectors.joining(", "))

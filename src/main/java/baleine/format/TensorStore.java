@@ -28,6 +28,11 @@ public interface TensorStore extends AutoCloseable {
     /** Storage type name ("Q8_0", "BF16", "F8_E4M3", ...), also for types Baleine cannot compute with. */
     String typeName(String name);
 
+    /** The quantization the file says it holds ("Q4_K_M": GGUF's {@code general.file_type}), where it says. */
+    default java.util.Optional<String> fileType() {
+        return java.util.Optional.empty();
+    }
+
     /** Bytes the tensor occupies in its file (FP8 scales included). */
     long bytes(String name);
 

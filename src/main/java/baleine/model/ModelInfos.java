@@ -28,7 +28,8 @@ public final class ModelInfos {
                 bytes += store.bytes(name);
             }
         }
+        String quantization = store.fileType().orElseGet(() -> types.entrySet().stream().max(Map.Entry.comparingByValue()).map(Map.Entry::getKey).orElse(""));
         model.setInfo(new ModelInfo(architecture, source, format, model.layers().size(), hidden, model.vocabSize(),
-                model.contextLength(), total + outer, active + outer, types, bytes, decodeBytes, kvValuesPerToken, details));
+                model.contextLength(), total + outer, active + outer, types, quantization, bytes, decodeBytes, kvValuesPerToken, details));
     }
 }

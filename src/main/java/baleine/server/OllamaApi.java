@@ -313,8 +313,7 @@ final class OllamaApi {
 
     private ObjectNode details() {
         ModelInfo i = server.model().model().info();
-        String quant = i.tensorTypes().entrySet().stream().max(Map.Entry.comparingByValue()).map(Map.Entry::getKey).orElse("");
         return JSON.createObjectNode().put("format", i.format().startsWith("GGUF") ? "gguf" : "safetensors").put("family", i.architecture())
-                .put("parameter_size", String.format("%.1fB", i.totalParameters() / 1e9)).put("quantization_level", quant);
+                .put("parameter_size", String.format("%.1fB", i.totalParameters() / 1e9)).put("quantization_level", i.quantization());
     }
 }

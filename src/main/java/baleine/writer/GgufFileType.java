@@ -1,5 +1,6 @@
 package baleine.writer;
 
+import baleine.format.gguf.LlamaFileType;
 import baleine.tensor.GgmlType;
 
 import java.util.Locale;
@@ -56,6 +57,27 @@ public record GgufFileType(GgmlType base, boolean mix) {
             return GgmlType.Q6_K;
         }
         return base;
+    }
+
+    /**
+     * What the file records as {@code general.file_type}, as llama-quantize would: a uniform k-quant file is
+     * "mostly" that type (Q4_K, Q5_K as their small variants).
+     */
+    public LlamaFileType llamaFileType() {
+        return switch (base) {
+            case F32 -> LlamaFileType.F32;
+            case F16 -> LlamaFileType.F16;
+            case BF16 -> LlamaFileType.BF16;
+            case Q8_0 -> LlamaFileType.Q8_0;
+            case Q4_0 -> LlamaFileType.Q4_0;
+            case Q4_1 -> LlamaFileType.Q4_1;
+            case Q5_0 -> LlamaFileType.Q5_0;
+            case Q5_1 -> LlamaFileType.Q5_1;
+            case Q4_K -> mix ? LlamaFileType.Q4_K_M : LlamaFileType.Q4_K_S;
+            case Q5_K -> mix ? LlamaFileType.Q5_K_M : LlamaFileType.Q5_K_S;
+            case Q6_K -> LlamaFileType.Q6_K;
+            default -> throw new IllegalStateException("no llama.cpp file type for " + base);
+        };
     }
 
     /** llama.cpp's {@code use_more_bits}: the first and last eighth of the layers, and every third in between. */

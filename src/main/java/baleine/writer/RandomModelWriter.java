@@ -1,5 +1,6 @@
 package baleine.writer;
 
+import baleine.format.gguf.LlamaFileType;
 import baleine.model.blocks.Rope;
 import baleine.model.Part;
 import baleine.model.blocks.Router;
@@ -146,6 +147,7 @@ public final class RandomModelWriter {
                                  java.util.function.Consumer<GgufWriter> extra) throws IOException {
         GgufWriter w = new GgufWriter();
         metadata(spec, w);
+        w.putUint32(LlamaFileType.KEY, fileType.llamaFileType().id);
         extra.accept(w);
         List<TensorData> tensors = new ArrayList<>(ropeFreqs(spec));
         tensors.addAll(ggufTensors(spec, RandomTensors.of(spec, seed), splitKvB));

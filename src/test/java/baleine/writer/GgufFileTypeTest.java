@@ -1,6 +1,7 @@
 package baleine.writer;
 
 import baleine.format.gguf.GgufStore;
+import baleine.format.gguf.LlamaFileType;
 import baleine.model.Architectures;
 import baleine.model.DecoderModel;
 import baleine.tensor.GgmlType;
@@ -36,6 +37,8 @@ class GgufFileTypeTest {
         });
         Set<Integer> sixBitLayers = Set.of(0, 3, 6, 7);
         try (GgufStore store = GgufStore.open(file)) {
+            assertThat(store.metadata().integer("general.file_type")).as("llama.cpp's LLAMA_FTYPE_MOSTLY_Q4_K_M").isEqualTo(15);
+            assertThat(store.fileType()).contains("Q4_K_M");
             assertThat(store.typeName("output.weight")).isEqualTo("Q6_K");
             assertThat(store.typeName("token_embd.weight")).isEqualTo("Q4_K");
             for (int i = 0; i < 8; i++) {
@@ -48,6 +51,7 @@ class GgufFileTypeTest {
             }
         }
         try (DecoderModel m = Architectures.load(file)) {
+            assertThat(m.info().quantization()).isEqualTo("Q4_K_M"); // as Ollama's quantization_level shows it
             for (float[] row : m.forward(new int[]{1, 5, 9}, m.newCache(), true)) {
                 for (float v : row) {
                     assertThat(Float.isFinite(v)).isTrue();
@@ -62,6 +66,10 @@ class GgufFileTypeTest {
         assertThat(q8.requested("output.weight", 4)).isEqualTo(GgmlType.Q8_0);
         assertThat(q8.requested("blk.0.ffn_down.weight", 4)).isEqualTo(GgmlType.Q8_0);
         assertThat(GgufFileType.parse("q5_k_m").requested("blk.1.ffn_up.weight", 4)).isEqualTo(GgmlType.Q5_K);
+        assertThat(q8.llamaFileType().id).isEqualTo(7);
+        assertThat(GgufFileType.parse("q4_k").llamaFileType()).isEqualTo(LlamaFileType.Q4_K_S); // as llama-quantize names a mostly-Q4_K file
+        assertThat(GgufFileType.parse("bf16").llamaFileType().id).isEqualTo(32);
+        assertThat(LlamaFileType.of(99)).isEmpty();
         assertThatThrownBy(() -> GgufFileType.parse("q4_k_xl")).hasMessageContaining("unknown GGUF type 'q4_k_xl'").hasMessageContaining("q4_k_m");
     }
 }

@@ -77,6 +77,11 @@ public final class GgufStore implements TensorStore {
         return files.getFirst().path();
     }
 
+    @Override
+    public java.util.Optional<String> fileType() {
+        return metadata().get(LlamaFileType.KEY).filter(v -> v instanceof Number).flatMap(v -> LlamaFileType.of(((Number) v).longValue())).map(Enum::name);
+    }
+
     public int version() {
         return files.getFirst().version;
     }
