@@ -27,6 +27,7 @@ final class ShowCommand implements Callable<Integer> {
             ModelInfo i = b.model().info();
             System.out.println("model:          " + model + " (" + path + ")");
             System.out.println("architecture:   " + i.architecture() + ", " + i.format());
+            System.out.println("quantization:   " + i.quantization());
             System.out.println("parameters:     " + InfoCommand.human(i.totalParameters()) + " total, "
                     + InfoCommand.human(i.activeParameters()) + " active per token");
             System.out.println("context:        " + i.contextLength() + " tokens (KV cache " + InfoCommand.bytes(i.kvBytesPerToken()) + " per token)");

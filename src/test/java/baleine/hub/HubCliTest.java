@@ -61,7 +61,7 @@ class HubCliTest {
         assertThat(gen.out()).isNotBlank();
         Result show = baleine(env, "show", "someone/Demo-GGUF");
         assertThat(show.exit()).as(show.err()).isZero();
-        assertThat(show.out()).contains("deepseek2", "chat template:  DeepSeek style");
+        assertThat(show.out()).contains("deepseek2", "quantization:   Q8_0", "chat template:  DeepSeek style");
         Result rm = baleine(env, "rm", "someone/Demo-GGUF");
         assertThat(rm.exit()).as(rm.err()).isZero();
         assertThat(Files.exists(repo)).isFalse();
