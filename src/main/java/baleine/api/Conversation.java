@@ -167,7 +167,11 @@ public final class Conversation {
                 if (constraint != null) {
                     throw new IllegalArgumentException("a required tool call cannot also be held to a JSON schema");
                 }
-                constraint = new ToolCallMatcher(ToolCalls.argumentSchemas(tools, toolChoice.equals(REQUIRED) ? null : toolChoice));
+                var schemas = ToolCalls.argumentSchemas(tools, toolChoice.equals(REQUIRED) ? null : toolChoice);
+                if (schemas.isEmpty()) { // the tools changed after the choice
+                    throw new IllegalArgumentException("tool choice '" + toolChoice + "' names none of the offered tools");
+                }
+                constraint = new ToolCallMatcher(schemas);
             }
             prompt = render(forced);
         } catch (RuntimeException e) {

@@ -122,6 +122,8 @@ class ConversationTest {
         Conversation strict = model.newConversation().tools(List.of(new ToolCalls.Tool("f", "", "{\"not\":{}}"))).toolChoice("f");
         assertThatThrownBy(() -> strict.send("x", seeded(1, 4), GenerationListener.NONE)).hasMessageContaining("tool f: ").hasMessageContaining("'not' is not supported");
         assertThat(strict.messages()).as("the refused turn left no trace").isEmpty();
+        Conversation changed = model.newConversation().tools(List.of(WEATHER)).toolChoice("get_weather").tools(List.of(new ToolCalls.Tool("f", "", "")));
+        assertThatThrownBy(() -> changed.send("x", seeded(1, 4), GenerationListener.NONE)).hasMessageContaining("'get_weather' names none of the offered tools");
         // offered but not required: the model answers in text, with the tools described in its prompt
         StringBuilder shown = new StringBuilder();
         GenerationResult r = c.send("Hello", seeded(1, 8), shown::append);
