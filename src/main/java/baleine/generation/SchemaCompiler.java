@@ -29,7 +29,7 @@ import java.util.Set;
 final class SchemaCompiler {
     private static final Set<String> KNOWN = Set.of("type", "properties", "required", "additionalProperties", "items", "minItems",
             "maxItems", "minLength", "maxLength", "pattern", "format", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum",
-            "enum", "const", "anyOf", "oneOf", "discriminator", "allOf", "$ref", "$defs", "definitions", "title", "description",
+            "enum", "const", "minProperties", "maxProperties", "anyOf", "oneOf", "discriminator", "allOf", "$ref", "$defs", "definitions", "title", "description",
             "$schema", "default", "examples");
     /**
      * Keywords that only describe: allowed beside {@code $ref} and the unions ({@code discriminator}, OpenAPI's and
@@ -180,7 +180,9 @@ final class SchemaCompiler {
         return switch (type) {
             case "object" -> {
                 JsonNode additional = s.path("additionalProperties");
-                if (!s.has("properties") && !s.has("required") && !additional.isObject() && additional.asBoolean(true)) {
+                boolean counted = s.has("minProperties") || s.has("maxProperties");
+                boolean free = !s.has("properties") && !s.has("required") && !additional.isObject() && additional.asBoolean(true);
+                if (free && !counted) {
                     yield SchemaMatcher.ANY_OBJECT; // no properties declared, none forbidden: a free-form object
                 }
                 List<String> names = new ArrayList<>();
@@ -205,7 +207,15 @@ final class SchemaCompiler {
                 }
                 // other keys only where their values have a schema: with properties declared and additionalProperties
                 // true or missing, producing just the declared ones is valid and what the schema's author wants
-                yield new ObjectNode(names, bytes, values, required, additional.isObject() ? compile(additional, path + ".*") : null);
+                Node extra = additional.isObject() ? compile(additional, path + ".*") : free ? SchemaMatcher.ANY_VALUE : null;
+                int min = s.path("minProperties").asInt(0), max = s.path("maxProperties").asInt(Integer.MAX_VALUE);
+                if (min < 0 || min > max || required.cardinality() > max) {
+                    throw new IllegalArgumentException(path + ": minProperties / maxProperties are inconsistent (with the required properties)");
+                }
+                if (extra == null && min > names.size()) {
+                    throw new IllegalArgumentException(path + ": minProperties " + min + " is more than the " + names.size() + " properties the schema allows");
+                }
+                yield new ObjectNode(names, bytes, values, required, extra, min, max);
             }
             case "array" -> {
                 if (!s.has("items")) {

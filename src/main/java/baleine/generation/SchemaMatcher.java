@@ -14,7 +14,8 @@ import java.util.Map;
 
 /**
  * Recognises prefixes of JSON texts valid under a JSON schema, byte by byte, for constrained decoding.
- * Supported: {@code type} object (properties, required; other keys only where additionalProperties gives
+ * Supported: {@code type} object (properties, required, minProperties / maxProperties — a key that would leave too
+ * few places for the required ones is not produced; other keys only where additionalProperties gives
  * their values a schema — producing just the declared ones is valid whatever else it says — and without
  * properties any object unless additionalProperties is false), array (items, minItems, maxItems), string
  * (minLength, maxLength), number and integer (minimum, maximum and the exclusive ones: {@link NumberRange}),
@@ -37,12 +38,15 @@ public final class SchemaMatcher implements JsonMatcher {
 
     /** Any JSON object. */
     public static final Node ANY_OBJECT = new AnyNode(true);
+    /** Any JSON value (the values of a free-form object's keys). */
+    static final Node ANY_VALUE = new AnyNode(false);
     private static final NumberNode ANY_NUMBER = new NumberNode(false, NumberRange.ALL);
     private static final LiteralNode LITERALS = new LiteralNode(List.of("true".getBytes(StandardCharsets.UTF_8),
             "false".getBytes(StandardCharsets.UTF_8), "null".getBytes(StandardCharsets.UTF_8)));
 
     /** Declared properties, and the schema of other keys' values ({@code additionalProperties} as a schema), or null. */
-    record ObjectNode(List<String> names, List<byte[]> nameBytes, List<Node> values, BitSet required, Node extra) implements Node {
+    record ObjectNode(List<String> names, List<byte[]> nameBytes, List<Node> values, BitSet required, Node extra,
+                      int minProperties, int maxProperties) implements Node {
     }
 
     record ArrayNode(Node items, int min, int max) implements Node {
@@ -281,6 +285,7 @@ public final class SchemaMatcher implements JsonMatcher {
         int keyLen;
         Utf8 keyUtf8 = new Utf8();
         int current;
+        int count; // keys taken so far
 
         ObjectFrame(ObjectNode node) {
             this.node = node;
@@ -292,8 +297,27 @@ public final class SchemaMatcher implements JsonMatcher {
             return missing.isEmpty();
         }
 
+        /** Whether some key may still come: one not seen, within maxProperties after the required ones left. */
         boolean anyLeft() {
-            return node.extra() != null || seen.cardinality() < node.names().size();
+            if (node.extra() != null && mayTake(-1)) {
+                return true;
+            }
+            for (int i = 0; i < node.names().size(); i++) {
+                if (!seen.get(i) && mayTake(i)) {
+                    return true;
+                }
+            }
+            return false;
+        }
+
+        /** Whether key {@code i} (-1: another key) may come next without leaving too few places for the required ones. */
+        boolean mayTake(int i) {
+            BitSet missing = (BitSet) node.required().clone();
+            missing.andNot(seen);
+            if (i >= 0) {
+                missing.clear(i);
+            }
+            return missing.cardinality() <= node.maxProperties() - count - 1;
         }
 
         Step accept(int c) {
@@ -306,7 +330,7 @@ public final class SchemaMatcher implements JsonMatcher {
                 }
                 case 1, 5, 6 -> {
                     if (space(c)) return Step.MORE;
-                    if (c == '}' && state != 6) return allRequired() ? Step.DONE : Step.REJECT;
+                    if (c == '}' && state != 6) return allRequired() && count >= node.minProperties() ? Step.DONE : Step.REJECT;
                     if (c == ',' && state == 5) {
                         if (!anyLeft()) return Step.REJECT;
                         state = 6;
@@ -324,14 +348,16 @@ public final class SchemaMatcher implements JsonMatcher {
                     if (c == '"' && keyUtf8.left() == 0) {
                         for (int i = 0; i < node.names().size(); i++) {
                             if (Arrays.equals(node.nameBytes().get(i), 0, node.nameBytes().get(i).length, key, 0, keyLen)) {
-                                if (seen.get(i)) return Step.REJECT; // each property once
+                                if (seen.get(i) || !mayTake(i)) return Step.REJECT; // each property once
                                 current = i;
+                                count++;
                                 state = 3;
                                 return Step.MORE;
                             }
                         }
-                        if (node.extra() == null) return Step.REJECT;
+                        if (node.extra() == null || !mayTake(-1)) return Step.REJECT;
                         current = -1; // another key: its value follows the extra schema
+                        count++;
                         state = 3;
                         return Step.MORE;
                     }
@@ -341,10 +367,10 @@ public final class SchemaMatcher implements JsonMatcher {
                         key = Arrays.copyOf(key, key.length * 2);
                     }
                     key[keyLen++] = (byte) c;
-                    if (node.extra() != null) return Step.MORE;
+                    if (node.extra() != null && mayTake(-1)) return Step.MORE;
                     for (int i = 0; i < node.names().size(); i++) {
                         byte[] name = node.nameBytes().get(i);
-                        if (!seen.get(i) && name.length >= keyLen && Arrays.equals(name, 0, keyLen, key, 0, keyLen)) {
+                        if (!seen.get(i) && mayTake(i) && name.length >= keyLen && Arrays.equals(name, 0, keyLen, key, 0, keyLen)) {
                             return Step.MORE;
                         }
                     }
@@ -375,6 +401,7 @@ public final class SchemaMatcher implements JsonMatcher {
         Frame copy() {
             ObjectFrame f = new ObjectFrame(node);
             f.seen = (BitSet) seen.clone();
+            f.count = count;
             f.state = state;
             f.key = key.clone();
             f.keyLen = keyLen;

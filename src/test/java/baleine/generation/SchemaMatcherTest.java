@@ -174,6 +174,39 @@ class SchemaMatcherTest {
                 .hasMessageContaining("allOf with other than one schema");
     }
 
+    /**
+     * minProperties / maxProperties: counts held, and a key that would leave too few places for a required one is
+     * not produced, so no walk is stranded.
+     */
+    @Test
+    void propertyCountsHoldAndLeavePlaceForRequiredKeys() throws Exception {
+        String two = "{\"type\":\"object\",\"properties\":{\"a\":{\"type\":\"integer\"},\"b\":{\"type\":\"integer\"},"
+                + "\"c\":{\"type\":\"integer\"}},\"required\":[\"c\"],\"minProperties\":2,\"maxProperties\":2}";
+        assertThat(full(two, "{\"a\": 1, \"c\": 2}")).isTrue();
+        assertThat(full(two, "{\"c\": 1, \"b\": 2}")).isTrue();
+        assertThat(full(two, "{\"c\": 2}")).as("minProperties 2").isFalse();
+        assertThat(begins(two, "{\"a\": 1, \"b\"")).as("no place left for the required c").isFalse();
+        assertThat(begins(two, "{\"c\": 1, \"b\": 2,")).as("maxProperties 2").isFalse();
+        String free = "{\"type\":\"object\",\"minProperties\":1,\"maxProperties\":2}";
+        assertThat(full(free, "{}")).isFalse();
+        assertThat(full(free, "{\"x\": [1, {\"y\": null}]}")).isTrue();
+        assertThat(begins(free, "{\"x\": 1, \"y\": 2,")).isFalse();
+        int finished = randomWalks(two, " {}:,\"abc0123456789", 3, 60, n -> {
+            assertThat(n.size()).isEqualTo(2);
+            assertThat(n.has("c")).isTrue();
+        });
+        assertThat(finished).isGreaterThan(20);
+        assertThat(randomWalks(free, " {}[]:,\"xyz019truefalsn", 5, 80, n -> assertThat(n.size()).isBetween(1, 2))).isPositive();
+        assertThatThrownBy(() -> SchemaMatcher.compile(JSON.readTree("{\"type\":\"object\",\"minProperties\":3,\"maxProperties\":2}")))
+                .hasMessageContaining("minProperties / maxProperties are inconsistent");
+        assertThatThrownBy(() -> SchemaMatcher.compile(JSON.readTree(
+                "{\"type\":\"object\",\"properties\":{\"a\":{\"type\":\"integer\"}},\"required\":[\"a\"],\"maxProperties\":0}")))
+                .hasMessageContaining("inconsistent");
+        assertThatThrownBy(() -> SchemaMatcher.compile(JSON.readTree(
+                "{\"type\":\"object\",\"properties\":{\"a\":{\"type\":\"integer\"}},\"minProperties\":2}")))
+                .hasMessageContaining("minProperties 2 is more than the 1 properties the schema allows");
+    }
+
     @Test
     void stringLengthsAndNumberRanges() throws Exception {
         String code = "{\"type\":\"string\",\"minLength\":2,\"maxLength\":3}";
