@@ -2,6 +2,7 @@ package baleine.format;
 
 import baleine.tensor.Weight;
 
+import java.util.Optional;
 import java.util.Set;
 
 /** Named tensors of one model, mapped from its files (GGUF, or a Hugging Face safetensors directory). */
@@ -29,8 +30,8 @@ public interface TensorStore extends AutoCloseable {
     String typeName(String name);
 
     /** The quantization the file says it holds ("Q4_K_M": GGUF's {@code general.file_type}), where it says. */
-    default java.util.Optional<String> fileType() {
-        return java.util.Optional.empty();
+    default Optional<String> fileType() {
+        return Optional.empty();
     }
 
     /** Bytes the tensor occupies in its file (FP8 scales included). */

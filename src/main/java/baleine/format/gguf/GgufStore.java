@@ -13,6 +13,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -78,7 +79,7 @@ public final class GgufStore implements TensorStore {
     }
 
     @Override
-    public java.util.Optional<String> fileType() {
+    public Optional<String> fileType() {
         return metadata().get(LlamaFileType.KEY).filter(v -> v instanceof Number).flatMap(v -> LlamaFileType.of(((Number) v).longValue())).map(Enum::name);
     }
 
