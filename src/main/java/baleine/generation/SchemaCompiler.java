@@ -29,7 +29,7 @@ import java.util.Set;
 final class SchemaCompiler {
     private static final Set<String> KNOWN = Set.of("type", "properties", "required", "additionalProperties", "items", "minItems",
             "maxItems", "minLength", "maxLength", "pattern", "format", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum",
-            "enum", "const", "minProperties", "maxProperties", "anyOf", "oneOf", "discriminator", "allOf", "$ref", "$defs", "definitions", "title", "description",
+            "enum", "const", "multipleOf", "minProperties", "maxProperties", "anyOf", "oneOf", "discriminator", "allOf", "$ref", "$defs", "definitions", "title", "description",
             "$schema", "default", "examples");
     /**
      * Keywords that only describe: allowed beside {@code $ref} and the unions ({@code discriminator}, OpenAPI's and
@@ -234,12 +234,28 @@ final class SchemaCompiler {
                 }
                 yield new StringNode(min, max, StringPatterns.of(s, path));
             }
-            case "number", "integer" -> new NumberNode(type.equals("integer"), NumberRange.of(s, type.equals("integer"), path));
+            case "number", "integer" -> number(s, type.equals("integer"), path);
             case "boolean" -> new LiteralNode(List.of("true".getBytes(StandardCharsets.UTF_8), "false".getBytes(StandardCharsets.UTF_8)));
             case "null" -> new LiteralNode(List.of("null".getBytes(StandardCharsets.UTF_8)));
             default -> throw new IllegalArgumentException(path + ": type '" + type + "' is not supported (give one of object, array, "
                     + "string, number, integer, boolean, null)");
         };
+    }
+
+    /** A number or integer: its range, and for an integer without one, a {@code multipleOf} (a positive integer). */
+    private static NumberNode number(JsonNode s, boolean integer, String path) {
+        NumberRange range = NumberRange.of(s, integer, path);
+        if (!s.has("multipleOf")) {
+            return new NumberNode(integer, range, 0);
+        }
+        JsonNode m = s.get("multipleOf");
+        if (!integer || !m.isIntegralNumber() || !m.canConvertToLong() || m.asLong() <= 0 || m.asLong() > 100_000_000_000_000_000L) {
+            throw new IllegalArgumentException(path + ": multipleOf is supported for integers, as a positive integer up to 10^17");
+        }
+        if (range.bounded()) {
+            throw new IllegalArgumentException(path + ": multipleOf beside minimum / maximum is not supported for constrained output");
+        }
+        return new NumberNode(true, range, m.asLong());
     }
 
     private static Iterable<JsonNode> iterable(JsonNode n) {

@@ -18,7 +18,8 @@ import java.util.Map;
  * few places for the required ones is not produced; other keys only where additionalProperties gives
  * their values a schema — producing just the declared ones is valid whatever else it says — and without
  * properties any object unless additionalProperties is false), array (items, minItems, maxItems), string
- * (minLength, maxLength), number and integer (minimum, maximum and the exclusive ones: {@link NumberRange}),
+ * (minLength, maxLength), number and integer (minimum, maximum and the exclusive ones: {@link NumberRange}; for
+ * integers without a range, multipleOf),
  * boolean, null, or a list of these (e.g. {@code ["string", "null"]}); {@code enum} / {@code const};
  * {@code anyOf}; {@code oneOf} (exactly one option: a value several options match is not produced);
  * {@code allOf} of one schema; {@code $ref} to the root ({@code #}) or to a schema under
@@ -40,7 +41,7 @@ public final class SchemaMatcher implements JsonMatcher {
     public static final Node ANY_OBJECT = new AnyNode(true);
     /** Any JSON value (the values of a free-form object's keys). */
     static final Node ANY_VALUE = new AnyNode(false);
-    private static final NumberNode ANY_NUMBER = new NumberNode(false, NumberRange.ALL);
+    private static final NumberNode ANY_NUMBER = new NumberNode(false, NumberRange.ALL, 0);
     private static final LiteralNode LITERALS = new LiteralNode(List.of("true".getBytes(StandardCharsets.UTF_8),
             "false".getBytes(StandardCharsets.UTF_8), "null".getBytes(StandardCharsets.UTF_8)));
 
@@ -58,7 +59,8 @@ public final class SchemaMatcher implements JsonMatcher {
     }
 
     /** A number, or an integer (no fraction, no exponent), within a range. */
-    record NumberNode(boolean integer, NumberRange range) implements Node {
+    /** {@code multipleOf}: integers only, 0 for none. */
+    record NumberNode(boolean integer, NumberRange range, long multipleOf) implements Node {
     }
 
     /** One of a few exact JSON texts (booleans, null, enum, const). */
@@ -579,6 +581,7 @@ public final class SchemaMatcher implements JsonMatcher {
         final NumberNode node;
         int state = -1; // -1 before, 0 '-', 1 '0', 2 int digits, 3 '.', 4 fraction, 5 'e', 6 exponent sign, 7 exponent
         StringBuilder text = new StringBuilder(); // what was typed, where the range is bounded
+        long remainder; // of the digits so far, divided by multipleOf
 
         NumberFrame(NumberNode node) {
             this.node = node;
@@ -586,13 +589,21 @@ public final class SchemaMatcher implements JsonMatcher {
 
         @Override
         boolean mayEnd() {
-            return (state == 1 || state == 2 || state == 4 || state == 7)
+            return (state == 1 || state == 2 || state == 4 || state == 7) && remainder == 0
                     && (!node.range().bounded() || node.range().contains(new BigDecimal(text.toString())));
         }
 
         Step accept(int c) {
             boolean started = state >= 0;
             Step s = syntax(c);
+            if (node.multipleOf() > 0) { // digits can always still make a multiple: only the end is checked
+                if (s == Step.MORE && c >= '0' && c <= '9') {
+                    remainder = (remainder * 10 + (c - '0')) % node.multipleOf();
+                }
+                if (s == Step.DONE_BEFORE && remainder != 0) {
+                    return Step.REJECT;
+                }
+            }
             if (!node.range().bounded() || (!started && space(c))) {
                 return s;
             }
@@ -642,6 +653,7 @@ public final class SchemaMatcher implements JsonMatcher {
         Frame copy() {
             NumberFrame f = new NumberFrame(node);
             f.state = state;
+            f.remainder = remainder;
             f.text = new StringBuilder(text);
             return f;
         }

@@ -208,6 +208,24 @@ class SchemaMatcherTest {
     }
 
     @Test
+    void integersMultipleOfAStepEndOnlyOnAMultiple() throws Exception {
+        String even = "{\"type\":\"integer\",\"multipleOf\":6}";
+        assertThat(full(even, "42")).isTrue();
+        assertThat(full(even, "-1200")).isTrue();
+        assertThat(full(even, "0")).isTrue();
+        assertThat(full(even, "43")).isFalse();
+        assertThat(full(even, "4")).isFalse();
+        assertThat(full("{\"type\":\"object\",\"properties\":{\"n\":" + even + "}}", "{\"n\": 13}")).isFalse();
+        assertThat(full("{\"type\":\"object\",\"properties\":{\"n\":" + even + "}}", "{\"n\": 18}")).isTrue();
+        assertThat(randomWalks("{\"type\":\"array\",\"items\":" + even + "}", " [],-0123456789", 7, 60,
+                n -> n.forEach(v -> assertThat(v.bigIntegerValue().mod(java.math.BigInteger.valueOf(6)).signum()).as(v.toString()).isZero()))).isGreaterThan(20);
+        assertThatThrownBy(() -> SchemaMatcher.compile(JSON.readTree("{\"type\":\"number\",\"multipleOf\":0.5}")))
+                .hasMessageContaining("multipleOf is supported for integers");
+        assertThatThrownBy(() -> SchemaMatcher.compile(JSON.readTree("{\"type\":\"integer\",\"multipleOf\":3,\"minimum\":1}")))
+                .hasMessageContaining("multipleOf beside minimum / maximum is not supported");
+    }
+
+    @Test
     void stringLengthsAndNumberRanges() throws Exception {
         String code = "{\"type\":\"string\",\"minLength\":2,\"maxLength\":3}";
         assertThat(full(code, "\"ab\"")).isTrue();

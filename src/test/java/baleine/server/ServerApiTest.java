@@ -119,13 +119,13 @@ class ServerApiTest {
         assertError(f.post("/v1/chat/completions", chat("x", "\"n\":1.5")), 422, "n must be an integer");
         assertError(f.post("/v1/chat/completions", chat("x", "\"response_format\":{\"type\":\"json_schema\"}")), 422, "needs a schema");
         assertError(f.post("/v1/chat/completions", chat("x", "\"response_format\":{\"type\":\"json_schema\",\"json_schema\":{\"schema\":"
-                + "{\"type\":\"object\",\"properties\":{\"a\":{\"type\":\"integer\",\"multipleOf\":2}}}}}")), 422, "'multipleOf' is not supported");
+                + "{\"type\":\"object\",\"properties\":{\"a\":{\"type\":\"array\",\"items\":{\"type\":\"integer\"},\"uniqueItems\":true}}}}}")), 422, "'uniqueItems' is not supported");
         assertError(f.post("/v1/chat/completions", chat("x", "\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"bad name\"}}]")), 422, "function names");
         assertError(f.post("/v1/chat/completions", chat("x", "\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"f\"}}],"
                 + "\"tool_choice\":{\"type\":\"function\",\"function\":{\"name\":\"g\"}}")), 422, "not among the tools");
-        String unsupported = "{\"type\":\"object\",\"properties\":{\"a\":{\"type\":\"integer\",\"multipleOf\":2}}}";
+        String unsupported = "{\"type\":\"object\",\"properties\":{\"a\":{\"type\":\"array\",\"items\":{\"type\":\"integer\"},\"uniqueItems\":true}}}";
         assertError(f.post("/v1/chat/completions", chat("x", "\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"f\",\"strict\":true,"
-                + "\"parameters\":" + unsupported + "}}],\"tool_choice\":\"required\"")), 422, "'multipleOf' is not supported");
+                + "\"parameters\":" + unsupported + "}}],\"tool_choice\":\"required\"")), 422, "'uniqueItems' is not supported");
         assertThat(f.post("/v1/chat/completions", chat("x", "\"max_tokens\":2,\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"f\","
                 + "\"parameters\":" + unsupported + "}}],\"tool_choice\":\"required\"")).statusCode()).as("not strict: any object").isEqualTo(200);
         assertError(f.post("/v1/chat/completions", chat("x", "\"stop\":[" + "\"a\",".repeat(16) + "\"b\"]")), 422, "at most 16");
