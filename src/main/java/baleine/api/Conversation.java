@@ -79,8 +79,8 @@ public final class Conversation {
 
     /**
      * What the next answer may do with the tools: {@link #AUTO} (the default: call some or answer in text),
-     * {@link #REQUIRED} (call one of them) or a tool's name (call that one). A required call's arguments are
-     * held to the tool's parameters schema; a schema with keywords {@link SchemaMatcher} does not support is
+     * {@link #REQUIRED} (call one of them) or a tool's name (call that one). A required call is the whole answer
+     * (no reasoning block before it), and its arguments are held to the tool's parameters schema; a schema with keywords {@link SchemaMatcher} does not support is
      * refused when the answer is asked for. Applies to one answer, then returns to {@link #AUTO}.
      */
     public Conversation toolChoice(String choice) {
