@@ -45,6 +45,7 @@ public final class ToolCalls {
     public record Parsed(List<Call> calls, String text) {
     }
 
+    private static final ObjectMapper JSON = new ObjectMapper();
     private final StringBuilder held = new StringBuilder();
     private boolean inCalls;
 
@@ -66,7 +67,6 @@ public final class ToolCalls {
      * {@link SchemaMatcher} does not support is refused with an {@link IllegalArgumentException} naming them.
      */
     public static Map<String, SchemaMatcher.Node> argumentSchemas(List<Tool> tools, String only) {
-        ObjectMapper json = new ObjectMapper();
         Map<String, SchemaMatcher.Node> out = new LinkedHashMap<>();
         for (Tool t : tools) {
             if (only != null && !only.equals(t.name())) {
@@ -75,7 +75,7 @@ public final class ToolCalls {
             SchemaMatcher.Node arguments = SchemaMatcher.ANY_OBJECT;
             if (t.parametersJson() != null && !t.parametersJson().isBlank()) {
                 try {
-                    arguments = SchemaMatcher.compile(json.readTree(t.parametersJson()));
+                    arguments = SchemaMatcher.compile(JSON.readTree(t.parametersJson()));
                 } catch (JsonProcessingException e) {
                     throw new IllegalArgumentException("tool " + t.name() + ": its parameters schema is not JSON: " + e.getOriginalMessage());
                 } catch (IllegalArgumentException e) {

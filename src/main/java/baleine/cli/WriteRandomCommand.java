@@ -53,7 +53,6 @@ final class WriteRandomCommand implements Callable<Integer> {
             }
             spec = spec.withLayers(layers);
         }
-        String t = type.toUpperCase(Locale.ROOT);
         if (format == Format.gguf) {
             GgufFileType fileType = GgufFileType.parse(type);
             ModelSpec s = spec;
@@ -68,7 +67,7 @@ final class WriteRandomCommand implements Callable<Integer> {
             }
             RandomModelWriter.HfType hf;
             try {
-                hf = RandomModelWriter.HfType.valueOf(t);
+                hf = RandomModelWriter.HfType.valueOf(type.toUpperCase(Locale.ROOT));
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException("unknown Hugging Face type '" + type + "' (bf16, f16, f32 or fp8)");
             }

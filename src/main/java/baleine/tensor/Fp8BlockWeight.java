@@ -136,7 +136,6 @@ public final class Fp8BlockWeight extends Weight {
         }
     }
 
-    /** Where blocks are whole vectors wide: the tile reads its vectors by whole chunks of the interleaved copy. */
     @Override
     public boolean hasPairStreams() {
         return Species.FUSED;
@@ -147,6 +146,7 @@ public final class Fp8BlockWeight extends Weight {
         Fp8Dot.rows4x2(this, firstRow + row, rowStride, x0, x1, xOff, out);
     }
 
+    /** Where blocks are whole vectors wide: the tile reads its vectors by whole chunks of the interleaved copy. */
     @Override
     public boolean hasTileDot() {
         return Species.FUSED && block % VectorMath.LANES == 0;
