@@ -208,8 +208,9 @@ final class SchemaCompiler {
                 // other keys only where their values have a schema: with properties declared and additionalProperties
                 // true or missing, producing just the declared ones is valid and what the schema's author wants
                 Node extra = additional.isObject() ? compile(additional, path + ".*") : free ? SchemaMatcher.ANY_VALUE : null;
-                int min = s.path("minProperties").asInt(0), max = s.path("maxProperties").asInt(Integer.MAX_VALUE);
-                if (min < 0 || min > max || required.cardinality() > max) {
+                int[] count = bounds(s, "minProperties", "maxProperties", path);
+                int min = count[0], max = count[1];
+                if (required.cardinality() > max) {
                     throw new IllegalArgumentException(path + ": minProperties / maxProperties are inconsistent (with the required properties)");
                 }
                 if (extra == null && min > names.size()) {
@@ -221,18 +222,12 @@ final class SchemaCompiler {
                 if (!s.has("items")) {
                     throw new IllegalArgumentException(path + ": arrays need an items schema");
                 }
-                int min = s.path("minItems").asInt(0), max = s.path("maxItems").asInt(Integer.MAX_VALUE);
-                if (min < 0 || max < min) {
-                    throw new IllegalArgumentException(path + ": minItems / maxItems are inconsistent");
-                }
-                yield new ArrayNode(compile(s.get("items"), path + "[]"), min, max);
+                int[] count = bounds(s, "minItems", "maxItems", path);
+                yield new ArrayNode(compile(s.get("items"), path + "[]"), count[0], count[1]);
             }
             case "string" -> {
-                int min = s.path("minLength").asInt(0), max = s.path("maxLength").asInt(Integer.MAX_VALUE);
-                if (min < 0 || max < min) {
-                    throw new IllegalArgumentException(path + ": minLength / maxLength are inconsistent");
-                }
-                yield new StringNode(min, max, StringPatterns.of(s, path));
+                int[] length = bounds(s, "minLength", "maxLength", path);
+                yield new StringNode(length[0], length[1], StringPatterns.of(s, path));
             }
             case "number", "integer" -> number(s, type.equals("integer"), path);
             case "boolean" -> new LiteralNode(List.of("true".getBytes(StandardCharsets.UTF_8), "false".getBytes(StandardCharsets.UTF_8)));
@@ -240,6 +235,15 @@ final class SchemaCompiler {
             default -> throw new IllegalArgumentException(path + ": type '" + type + "' is not supported (give one of object, array, "
                     + "string, number, integer, boolean, null)");
         };
+    }
+
+    /** A count's bounds {@code {min, max}} from the keywords {@code minKey} (default 0) and {@code maxKey} (default none). */
+    private static int[] bounds(JsonNode s, String minKey, String maxKey, String path) {
+        int min = s.path(minKey).asInt(0), max = s.path(maxKey).asInt(Integer.MAX_VALUE);
+        if (min < 0 || max < min) {
+            throw new IllegalArgumentException(path + ": " + minKey + " / " + maxKey + " are inconsistent");
+        }
+        return new int[]{min, max};
     }
 
     /** A number or integer: its range, and for an integer without one, a {@code multipleOf} (a positive integer). */
