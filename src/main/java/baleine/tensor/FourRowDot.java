@@ -40,7 +40,13 @@ final class FourRowDot {
             case Q8_0 -> q8_0(s, off, stride, x, xOff, n, out);
             case Q4_0 -> q4_0(s, off, stride, x, xOff, n, out);
             case Q4_1, Q5_0, Q5_1 -> LegacyBlockDot.fourRows(type, s, off, stride, x, xOff, n, out);
-            case Q4_K -> q4_k(s, off, stride, x, xOff, n, out);
+            case Q4_K -> {
+                if (SuperBlockDot.ENABLED && SuperBlockDot.ready()) {
+                    SuperBlockDot.q4_k(s, off, stride, x, xOff, n, out);
+                } else {
+                    q4_k(s, off, stride, x, xOff, n, out);
+                }
+            }
             case Q5_K -> q5_k(s, off, stride, x, xOff, n, out);
             case Q6_K -> q6_k(s, off, stride, x, xOff, n, out);
             case BF16 -> bf16(s, off, stride, x, xOff, n, out);

@@ -1,0 +1,57 @@
+package baleine.tensor;
+
+import org.junit.jupiter.api.Test;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.Random;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/** The whole-super-block Q4_K kernel against the one-step kernel it replaces: the same bits on random bytes. */
+class SuperBlockDotTest {
+    @Test
+    void givesTheBitsOfTheStepKernelOnRandomBytes() {
+        assumeTrue(FusedDot.NIBBLE_LOOKUP, "SuperBlockDot runs on 16 float lanes only; this JVM has " + Species.F.length());
+        Random rnd = new Random(44);
+        for (int cols : new int[]{256, 512, 1536}) {
+            int rows = 10; // the widest pattern below reads rows 0, 3, 6 and 9
+            long rowBytes = GgmlType.Q4_K.bytesFor(cols);
+            byte[] bytes = new byte[Math.toIntExact(rows * rowBytes)];
+            rnd.nextBytes(bytes);
+            for (int r = 0; r < rows; r++) { // finite block scales in most rows; random halves now and then give inf and NaN
+                if (r % 4 != 3) {
+                    for (int b = 0; b < cols / 256; b++) {
+                        long at = r * rowBytes + 144L * b;
+                        bytes[(int) at + 1] &= 0x3B;
+                        bytes[(int) at + 3] &= 0x3B;
+                    }
+                }
+            }
+            MemorySegment data = Arena.ofAuto().allocate(bytes.length);
+            MemorySegment.copy(MemorySegment.ofArray(bytes), 0, data, 0, bytes.length);
+            float[] x = new float[cols + 5];
+            for (int i = 0; i < x.length; i++) {
+                x[i] = (float) rnd.nextGaussian();
+            }
+            float[] expected = VectorMath.outBuffer(4), got = VectorMath.outBuffer(4);
+            for (int[] rowsAndStride : new int[][]{{0, 1}, {1, 2}, {3, 1}, {0, 3}}) {
+                long off = rowsAndStride[0] * rowBytes, stride = rowsAndStride[1] * rowBytes;
+                FourRowDot.q4_k(data, off, stride, x, 5, cols, expected);
+                SuperBlockDot.q4_k(data, off, stride, x, 5, cols, got);
+                for (int k = 0; k < 4; k++) {
+                    assertThat(Float.floatToIntBits(got[k])).as("%d columns, rows from %s, row %d: %s vs %s", cols,
+                            java.util.Arrays.toString(rowsAndStride), k, got[k], expected[k]).isEqualTo(Float.floatToIntBits(expected[k]));
+                }
+            }
+        }
+    }
+
+    @Test
+    void isChosenUnderTheLaunchersCompilerOptions() {
+        // the tests run with the launcher's -XX:Tier3DelayOn=100000 (pom.xml), so this also checks that it is read
+        assertThat(SuperBlockDot.largeMethodsReachC2()).isTrue();
+        assertThat(SuperBlockDot.ENABLED).isEqualTo(FusedDot.NIBBLE_LOOKUP);
+    }
+}
