@@ -41,7 +41,7 @@ final class FourRowDot {
             case Q4_0 -> q4_0(s, off, stride, x, xOff, n, out);
             case Q4_1, Q5_0, Q5_1 -> LegacyBlockDot.fourRows(type, s, off, stride, x, xOff, n, out);
             case Q4_K -> {
-                if (SuperBlockDot.ENABLED && SuperBlockDot.ready()) {
+                if (SuperBlockDot.ready()) {
                     SuperBlockDot.q4_k(s, off, stride, x, xOff, n, out);
                 } else {
                     q4_k(s, off, stride, x, xOff, n, out);

@@ -12,6 +12,7 @@ import java.lang.foreign.ValueLayout;
 import java.lang.management.ManagementFactory;
 import java.nio.ByteOrder;
 import java.util.Random;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.LockSupport;
 
 import static baleine.tensor.Species.B;
@@ -19,76 +20,32 @@ import static baleine.tensor.Species.F;
 import static baleine.tensor.Species.I;
 
 /**
- * Q4_K decoding with a whole 256-column super-block per loop step: the four rows' factors decoded, then its four
- * 64-column steps written out, each at the block's start plus constants. C2 then checks a row's bounds about once
- * per block and keeps the addresses in general registers, where {@link FourRowDot#q4_k} (one 64-column step per
- * loop step) checks them at each of its eight row loads: 0.70-0.77x its time, same operations in the same order,
- * so the same bits.
+ * Q4_K decoding with a whole 256-column super-block per loop step: the four rows' factors decoded, then the block's
+ * four 64-column steps written out, each at the block's start plus constants. C2 then checks a row's bounds about
+ * once per block and keeps the addresses in general registers, where {@link FourRowDot#q4_k} (one 64-column step per
+ * loop step) checks them at each of its eight row loads: 0.70-0.77x its time, same operations in the same order, so
+ * the same bits.
  *
  * <p>C1 cannot compile a method this large ("out of virtual registers" at tier 3, every Vector API call being
  * inlined). That is harmless where the JVM then profiles it in the interpreter and goes to C2, but when C2's queue
  * is long HotSpot's first compile of a method is tier 2, and a tier-2 method that tier 3 refuses stays at tier 2,
  * its vectors boxed, for good. So the kernel is used only where that cannot happen: C2 alone
  * ({@code -XX:-TieredCompilation}) or tier 2 never chosen for a long queue ({@code -XX:Tier3DelayOn=100000}, which
- * the launcher passes), and on 16 float lanes (the nibble lookup, {@link FusedDot#NIBBLE_LOOKUP}).
+ * the launcher passes, with a compile command that lowers this method's compile thresholds), and on 16 float lanes
+ * (the nibble lookup, {@link FusedDot#NIBBLE_LOOKUP}).
  *
- * <p>Until C2 has compiled it, the interpreter runs it, some hundred times slower than C1's code of the step
- * kernel: used from the first token, it made a cold 64-token {@code generate} 1-2.5 s slower. So products keep the
- * step kernel until {@link #ready()}: a background thread, started with the first Q4_K product, runs both kernels
- * on a small matrix until this one is the faster three times in a row (within a minute, or never).
+ * <p>Until C2 has compiled it, the interpreter runs it, some hundred times slower than C1's code of the step kernel:
+ * used from the first token, it made a cold 64-token {@code generate} 1-2.5 s slower. So products keep the step
+ * kernel until {@link #ready}: a background thread, started with the first Q4_K product, runs both kernels on one
+ * block until this one is the faster three times in a row (within a minute, or never).
  */
 final class SuperBlockDot {
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
     static final boolean ENABLED = FusedDot.NIBBLE_LOOKUP && largeMethodsReachC2();
-    private static volatile boolean warm;
-
-    static {
-        if (ENABLED) {
-            Thread.ofPlatform().daemon().name("baleine-q4_k-warm-up").start(SuperBlockDot::warmUp);
-        }
-    }
+    private static final AtomicBoolean STARTED = new AtomicBoolean();
+    private static volatile boolean ready;
 
     private SuperBlockDot() {
-    }
-
-    /** Whether this kernel is on and compiled: until then {@link FourRowDot#q4_k} does its work. */
-    static boolean ready() {
-        return warm;
-    }
-
-    private static void warmUp() {
-        int cols = 256; // one block: few loop back-edges, so C2 compiles the method whole rather than a loop of it (OSR)
-        long rowBytes = GgmlType.Q4_K.bytesFor(cols);
-        Random rnd = new Random(1);
-        MemorySegment rows = Arena.ofAuto().allocate(4 * rowBytes);
-        for (long i = 0; i < rows.byteSize(); i++) {
-            rows.set(ValueLayout.JAVA_BYTE, i, (byte) (i % 144 < 4 ? 0x30 : rnd.nextInt())); // finite d, dmin
-        }
-        float[] x = new float[cols], out = VectorMath.outBuffer(4);
-        for (int i = 0; i < cols; i++) {
-            x[i] = (float) rnd.nextGaussian();
-        }
-        long deadline = System.nanoTime() + 60_000_000_000L;
-        for (int wins = 0; wins < 3; ) {
-            if (System.nanoTime() > deadline) {
-                return; // never compiled well (or the machine is starved): the step kernel stays
-            }
-            long t0 = System.nanoTime();
-            for (int i = 0; i < 4; i++) {
-                q4_k(rows, 0, rowBytes, x, 0, cols, out);
-            }
-            long t1 = System.nanoTime();
-            for (int i = 0; i < 4; i++) {
-                FourRowDot.q4_k(rows, 0, rowBytes, x, 0, cols, out);
-            }
-            if (t1 - t0 < System.nanoTime() - t1) {
-                wins++;
-            } else { // interpreted still, or C2 at work: leave the cores to the model meanwhile
-                wins = 0;
-                LockSupport.parkNanos(20_000_000);
-            }
-        }
-        warm = true;
     }
 
     /** Whether this JVM takes a method that C1 refuses to C2: see the class comment. */
@@ -100,6 +57,51 @@ final class SuperBlockDot {
         } catch (RuntimeException | LinkageError e) { // not HotSpot: no such options
             return false;
         }
+    }
+
+    /** Whether the kernel is on and compiled: until then {@link FourRowDot#q4_k} does its work. */
+    static boolean ready() {
+        if (ENABLED && !ready && !STARTED.get() && STARTED.compareAndSet(false, true)) {
+            Thread.ofPlatform().daemon().name("baleine-q4_k-warm-up").start(SuperBlockDot::warmUp);
+        }
+        return ready;
+    }
+
+    private static void warmUp() {
+        int cols = 256; // one block: few loop back-edges, so C2 compiles the method whole rather than a loop of it (OSR)
+        long rowBytes = GgmlType.Q4_K.bytesFor(cols);
+        Random rnd = new Random(1);
+        MemorySegment rows = Arena.ofAuto().allocate(4 * rowBytes);
+        for (long i = 0; i < rows.byteSize(); i++) {
+            rows.set(ValueLayout.JAVA_BYTE, i, (byte) (i % rowBytes < 4 ? 0x30 : rnd.nextInt())); // finite d, dmin
+        }
+        float[] x = new float[cols], out = VectorMath.outBuffer(4);
+        for (int i = 0; i < cols; i++) {
+            x[i] = (float) rnd.nextGaussian();
+        }
+        long deadline = System.nanoTime() + 60_000_000_000L;
+        for (int wins = 0; wins < 3; ) {
+            if (System.nanoTime() > deadline) {
+                return; // never compiled well (or the machine is starved): the step kernel stays
+            }
+            // the fastest of four calls each: a call preempted by the model's threads does not decide
+            long mine = Long.MAX_VALUE, step = Long.MAX_VALUE;
+            for (int i = 0; i < 4; i++) {
+                long t0 = System.nanoTime();
+                q4_k(rows, 0, rowBytes, x, 0, cols, out);
+                long t1 = System.nanoTime();
+                FourRowDot.q4_k(rows, 0, rowBytes, x, 0, cols, out);
+                mine = Math.min(mine, t1 - t0);
+                step = Math.min(step, System.nanoTime() - t1);
+            }
+            if (mine < step) {
+                wins++;
+            } else { // interpreted still, or C2 at work: leave the cores to the model meanwhile
+                wins = 0;
+                LockSupport.parkNanos(20_000_000);
+            }
+        }
+        ready = true;
     }
 
     /** {@code out[k] = row(off + k * stride) . x[xOff .. xOff + n)} for k in 0..3, as {@link FourRowDot#q4_k}. */
@@ -216,4 +218,5 @@ final class SuperBlockDot {
         a3.intoArray(out, 3 * VectorMath.LANES);
         VectorMath.sumLanesInPlace(out, 4);
     }
+
 }
