@@ -40,18 +40,26 @@ final class FourRowDot {
             case Q8_0 -> q8_0(s, off, stride, x, xOff, n, out);
             case Q4_0 -> q4_0(s, off, stride, x, xOff, n, out);
             case Q4_1, Q5_0, Q5_1 -> LegacyBlockDot.fourRows(type, s, off, stride, x, xOff, n, out);
-            case Q4_K -> {
-                if (SuperBlockDot.ready()) {
-                    SuperBlockDot.q4_k(s, off, stride, x, xOff, n, out);
+            case Q4_K, Q6_K -> {
+                if (SuperBlockDot.ready(type)) {
+                    SuperBlockDot.dot(type, s, off, stride, x, xOff, n, out);
                 } else {
-                    q4_k(s, off, stride, x, xOff, n, out);
+                    steps(type, s, off, stride, x, xOff, n, out);
                 }
             }
             case Q5_K -> q5_k(s, off, stride, x, xOff, n, out);
-            case Q6_K -> q6_k(s, off, stride, x, xOff, n, out);
             case BF16 -> bf16(s, off, stride, x, xOff, n, out);
             case F16 -> f16(s, off, stride, x, xOff, n, out);
             default -> throw new IllegalArgumentException("no four-row kernel for " + type);
+        }
+    }
+
+    /** Q4_K or Q6_K by the kernels here, which step through a super-block ({@link SuperBlockDot} takes it whole). */
+    static void steps(GgmlType type, MemorySegment s, long off, long stride, float[] x, int xOff, int n, float[] out) {
+        if (type == GgmlType.Q4_K) {
+            q4_k(s, off, stride, x, xOff, n, out);
+        } else {
+            q6_k(s, off, stride, x, xOff, n, out);
         }
     }
 
@@ -243,6 +251,11 @@ final class FourRowDot {
      * passes ~44 tok/s, these block pairs +0-13% (median +6%, seven pairs), four rows in one method ~57.
      */
     static void q6_k(MemorySegment s, long off, long stride, float[] x, int xOff, int n, float[] out) {
+        q6_k(s, off, stride, x, xOff, n, out, false);
+    }
+
+    /** {@link #q6_k}, its block pairs by {@link SuperBlockDot#q6_kBlockPair} where {@code wholeBlocks}. */
+    static void q6_k(MemorySegment s, long off, long stride, float[] x, int xOff, int n, float[] out, boolean wholeBlocks) {
         float[] k = KQuantFactors.scratch();
         Arrays.fill(out, 0, 4 * VectorMath.LANES, 0f); // the four rows' accumulators
         for (int blk = 0, blocks = n / 256; blk < blocks; blk++) {
@@ -250,8 +263,13 @@ final class FourRowDot {
             for (int r = 0; r < 4; r++) {
                 KQuantFactors.eightBitScales(s, o0 + r * stride, k, 32 * r);
             }
-            q6_kBlockPair(s, o0, o0 + stride, x, xOff + 256 * blk, k, 0, out, 0);
-            q6_kBlockPair(s, o0 + 2 * stride, o0 + 3 * stride, x, xOff + 256 * blk, k, 64, out, 2);
+            if (wholeBlocks) {
+                SuperBlockDot.q6_kBlockPair(s, o0, o0 + stride, x, xOff + 256 * blk, k, 0, out, 0);
+                SuperBlockDot.q6_kBlockPair(s, o0 + 2 * stride, o0 + 3 * stride, x, xOff + 256 * blk, k, 64, out, 2);
+            } else {
+                q6_kBlockPair(s, o0, o0 + stride, x, xOff + 256 * blk, k, 0, out, 0);
+                q6_kBlockPair(s, o0 + 2 * stride, o0 + 3 * stride, x, xOff + 256 * blk, k, 64, out, 2);
+            }
         }
         VectorMath.sumLanesInPlace(out, 4);
     }

@@ -11,6 +11,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.management.ManagementFactory;
 import java.nio.ByteOrder;
+import java.util.Locale;
 import java.util.Random;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.LockSupport;
@@ -20,30 +21,31 @@ import static baleine.tensor.Species.F;
 import static baleine.tensor.Species.I;
 
 /**
- * Q4_K decoding with a whole 256-column super-block per loop step: the four rows' factors decoded, then the block's
- * four 64-column steps written out, each at the block's start plus constants. C2 then checks a row's bounds about
- * once per block and keeps the addresses in general registers, where {@link FourRowDot#q4_k} (one 64-column step per
- * loop step) checks them at each of its eight row loads: 0.70-0.77x its time, same operations in the same order, so
- * the same bits.
+ * K-quant decoding kernels that take a whole 256-column super-block per step, its parts written out at the block's
+ * start plus constants, where {@link FourRowDot}'s step through it in loops: C2 then checks a row's bounds about
+ * once per block and keeps the addresses in general registers. Same operations in the same order, so the same
+ * bits. Q4_K ({@link #q4_k}: four rows, the block's four 64-column steps in one loop step) takes 0.70-0.77x the
+ * time of {@link FourRowDot#q4_k}; Q6_K ({@link #q6_k}: its two-row block method with the halves and lane groups
+ * written out) 0.79-0.83x that of {@link FourRowDot#q6_k}. Q5_K in Q4_K's form was not kept: in a model C2
+ * compiled it past its inlining budget, with boxed vectors.
  *
- * <p>C1 cannot compile a method this large ("out of virtual registers" at tier 3, every Vector API call being
- * inlined). That is harmless where the JVM then profiles it in the interpreter and goes to C2, but when C2's queue
- * is long HotSpot's first compile of a method is tier 2, and a tier-2 method that tier 3 refuses stays at tier 2,
- * its vectors boxed, for good. So the kernel is used only where that cannot happen: C2 alone
+ * <p>C1 cannot compile methods this large ("out of virtual registers" at tier 3, every Vector API call being
+ * inlined). That is harmless where the JVM then profiles them in the interpreter and goes to C2, but when C2's
+ * queue is long HotSpot's first compile of a method is tier 2, and a tier-2 method that tier 3 refuses stays at
+ * tier 2, its vectors boxed, for good. So these kernels are used only where that cannot happen: C2 alone
  * ({@code -XX:-TieredCompilation}) or tier 2 never chosen for a long queue ({@code -XX:Tier3DelayOn=100000}, which
- * the launcher passes, with a compile command that lowers this method's compile thresholds), and on 16 float lanes
- * (the nibble lookup, {@link FusedDot#NIBBLE_LOOKUP}).
+ * the launcher passes, with a compile command that lowers these methods' compile thresholds), and on 16 float lanes
+ * (where they were measured; Q4_K's nibble lookup, {@link FusedDot#NIBBLE_LOOKUP}, needs them).
  *
- * <p>Until C2 has compiled it, the interpreter runs it, some hundred times slower than C1's code of the step kernel:
- * used from the first token, it made a cold 64-token {@code generate} 1-2.5 s slower. So products keep the step
- * kernel until {@link #ready}: a background thread, started with the first Q4_K product, runs both kernels on one
- * block until this one is the faster three times in a row (within a minute, or never).
+ * <p>Until C2 has compiled a kernel, the interpreter runs it, some hundred times slower than C1's code of the step
+ * kernel: used from the first token, Q4_K's made a cold 64-token {@code generate} 1-2.5 s slower. So products keep
+ * the step kernel until {@link #ready}: a background thread, started with a type's first product, runs both kernels
+ * on one block until this one is the faster three times in a row (within a minute, or never).
  */
 final class SuperBlockDot {
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
     static final boolean ENABLED = FusedDot.NIBBLE_LOOKUP && largeMethodsReachC2();
-    private static final AtomicBoolean STARTED = new AtomicBoolean();
-    private static volatile boolean ready;
+    private static final Switch Q4_K = new Switch(GgmlType.Q4_K), Q6_K = new Switch(GgmlType.Q6_K);
 
     private SuperBlockDot() {
     }
@@ -59,52 +61,83 @@ final class SuperBlockDot {
         }
     }
 
-    /** Whether the kernel is on and compiled: until then {@link FourRowDot#q4_k} does its work. */
-    static boolean ready() {
-        if (ENABLED && !ready && !STARTED.get() && STARTED.compareAndSet(false, true)) {
-            Thread.ofPlatform().daemon().name("baleine-q4_k-warm-up").start(SuperBlockDot::warmUp);
-        }
-        return ready;
+    /** Whether {@code type}'s kernel here (Q4_K or Q6_K) is on and compiled: until then the step kernel works. */
+    static boolean ready(GgmlType type) {
+        return ENABLED && (type == GgmlType.Q4_K ? Q4_K : Q6_K).ready();
     }
 
-    private static void warmUp() {
-        int cols = 256; // one block: few loop back-edges, so C2 compiles the method whole rather than a loop of it (OSR)
-        long rowBytes = GgmlType.Q4_K.bytesFor(cols);
-        Random rnd = new Random(1);
-        MemorySegment rows = Arena.ofAuto().allocate(4 * rowBytes);
-        for (long i = 0; i < rows.byteSize(); i++) {
-            rows.set(ValueLayout.JAVA_BYTE, i, (byte) (i % rowBytes < 4 ? 0x30 : rnd.nextInt())); // finite d, dmin
+    /** {@link FourRowDot#dot} for Q4_K and Q6_K, through the kernels here. */
+    static void dot(GgmlType type, MemorySegment s, long off, long stride, float[] x, int xOff, int n, float[] out) {
+        if (type == GgmlType.Q4_K) {
+            q4_k(s, off, stride, x, xOff, n, out);
+        } else {
+            q6_k(s, off, stride, x, xOff, n, out);
         }
-        float[] x = new float[cols], out = VectorMath.outBuffer(4);
-        for (int i = 0; i < cols; i++) {
-            x[i] = (float) rnd.nextGaussian();
-        }
-        long deadline = System.nanoTime() + 60_000_000_000L;
-        for (int wins = 0; wins < 3; ) {
-            if (System.nanoTime() > deadline) {
-                return; // never compiled well (or the machine is starved): the step kernel stays
-            }
-            // the fastest of four calls each: a call preempted by the model's threads does not decide
-            long mine = Long.MAX_VALUE, step = Long.MAX_VALUE;
-            for (int i = 0; i < 4; i++) {
-                long t0 = System.nanoTime();
-                q4_k(rows, 0, rowBytes, x, 0, cols, out);
-                long t1 = System.nanoTime();
-                FourRowDot.q4_k(rows, 0, rowBytes, x, 0, cols, out);
-                mine = Math.min(mine, t1 - t0);
-                step = Math.min(step, System.nanoTime() - t1);
-            }
-            if (mine < step) {
-                wins++;
-            } else { // interpreted still, or C2 at work: leave the cores to the model meanwhile
-                wins = 0;
-                LockSupport.parkNanos(20_000_000);
-            }
-        }
-        ready = true;
     }
 
-    /** {@code out[k] = row(off + k * stride) . x[xOff .. xOff + n)} for k in 0..3, as {@link FourRowDot#q4_k}. */
+    /** One type's kernel: off until a background timing finds it compiled (see the class comment). */
+    private static final class Switch {
+        private final GgmlType type;
+        private final AtomicBoolean started = new AtomicBoolean();
+        private volatile boolean ready;
+
+        Switch(GgmlType type) {
+            this.type = type;
+        }
+
+        boolean ready() {
+            if (!ready && !started.get() && started.compareAndSet(false, true)) {
+                Thread.ofPlatform().daemon().name("baleine-" + type.name().toLowerCase(Locale.ROOT) + "-warm-up").start(this::warmUp);
+            }
+            return ready;
+        }
+
+        private void warmUp() {
+            int cols = 256; // one block: few loop back-edges, so C2 compiles the method whole rather than a loop of it (OSR)
+            long rowBytes = type.bytesFor(cols);
+            Random rnd = new Random(1);
+            MemorySegment rows = Arena.ofAuto().allocate(4 * rowBytes);
+            for (long i = 0; i < rows.byteSize(); i++) {
+                rows.set(ValueLayout.JAVA_BYTE, i, (byte) rnd.nextInt());
+            }
+            for (long r = 0; r < 4; r++) { // finite scales: Q4_K's d and dmin open its block, Q6_K's d closes it
+                if (type == GgmlType.Q4_K) {
+                    rows.set(ValueLayout.JAVA_INT_UNALIGNED, r * rowBytes, 0x30303030);
+                } else {
+                    rows.set(ValueLayout.JAVA_SHORT_UNALIGNED, r * rowBytes + 208, (short) 0x3030);
+                }
+            }
+            float[] x = new float[cols], out = VectorMath.outBuffer(4);
+            for (int i = 0; i < cols; i++) {
+                x[i] = (float) rnd.nextGaussian();
+            }
+            long deadline = System.nanoTime() + 60_000_000_000L;
+            for (int wins = 0; wins < 3; ) {
+                if (System.nanoTime() > deadline) {
+                    return; // never compiled well (or the machine is starved): the step kernel stays
+                }
+                // the fastest of four calls each: a call preempted by the model's threads does not decide
+                long mine = Long.MAX_VALUE, step = Long.MAX_VALUE;
+                for (int i = 0; i < 4; i++) {
+                    long t0 = System.nanoTime();
+                    dot(type, rows, 0, rowBytes, x, 0, cols, out);
+                    long t1 = System.nanoTime();
+                    FourRowDot.steps(type, rows, 0, rowBytes, x, 0, cols, out);
+                    mine = Math.min(mine, t1 - t0);
+                    step = Math.min(step, System.nanoTime() - t1);
+                }
+                if (mine < step) {
+                    wins++;
+                } else { // interpreted still, or C2 at work: leave the cores to the model meanwhile
+                    wins = 0;
+                    LockSupport.parkNanos(20_000_000);
+                }
+            }
+            ready = true;
+        }
+    }
+
+    /** Q4_K, {@code out[k] = row(off + k * stride) . x[xOff .. xOff + n)} for k in 0..3, as {@link FourRowDot#q4_k}. */
     static void q4_k(MemorySegment s, long off, long stride, float[] x, int xOff, int n, float[] out) {
         float[] k = KQuantFactors.scratch();
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
@@ -219,4 +252,97 @@ final class SuperBlockDot {
         VectorMath.sumLanesInPlace(out, 4);
     }
 
+
+    /** Q6_K, as {@link FourRowDot#q6_k}, its blocks' rows two by two through {@link #q6_kBlockPair}. */
+    static void q6_k(MemorySegment s, long off, long stride, float[] x, int xOff, int n, float[] out) {
+        FourRowDot.q6_k(s, off, stride, x, xOff, n, out, true);
+    }
+
+    /**
+     * One super-block of rows {@code o0} and {@code o1}, as {@link FourRowDot}'s pair method with its two halves and
+     * two lane groups written out at constant offsets; factors at {@code k[kOff ..]} and {@code k[kOff + 32 ..]},
+     * added to the accumulators in lanes {@code out[first * LANES ..]} and the next.
+     */
+    static void q6_kBlockPair(MemorySegment s, long o0, long o1, float[] x, int xb, float[] k, int kOff, float[] out, int first) {
+        FloatVector a0 = FloatVector.fromArray(F, out, first * VectorMath.LANES);
+        FloatVector a1 = FloatVector.fromArray(F, out, (first + 1) * VectorMath.LANES);
+        { // columns 0..15 (and +32, +64, +96): half 0, lanes 0..15 of its 32
+            int i = xb, f0 = kOff, f1 = f0 + 32;
+            FloatVector x1 = FloatVector.fromArray(F, x, i), x2 = FloatVector.fromArray(F, x, i + 32);
+            FloatVector x3 = FloatVector.fromArray(F, x, i + 64), x4 = FloatVector.fromArray(F, x, i + 96);
+            IntVector lowA0 = (IntVector) ByteVector.fromMemorySegment(B, s, o0, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+            IntVector lowB0 = (IntVector) ByteVector.fromMemorySegment(B, s, o0 + 32, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+            IntVector high0 = (IntVector) ByteVector.fromMemorySegment(B, s, o0 + 128, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+            a0 = ((FloatVector) lowA0.and(0x0F).or(high0.and(0x03).lanewise(VectorOperators.LSHL, 4)).convertShape(VectorOperators.I2F, F, 0)).fma(k[f0], k[f0 + 16]).fma(x1, a0);
+            a0 = ((FloatVector) lowB0.and(0x0F).or(high0.and(0x0C).lanewise(VectorOperators.LSHL, 2)).convertShape(VectorOperators.I2F, F, 0)).fma(k[f0 + 2], k[f0 + 18]).fma(x2, a0);
+            a0 = ((FloatVector) lowA0.lanewise(VectorOperators.LSHR, 4).or(high0.and(0x30)).convertShape(VectorOperators.I2F, F, 0)).fma(k[f0 + 4], k[f0 + 20]).fma(x3, a0);
+            a0 = ((FloatVector) lowB0.lanewise(VectorOperators.LSHR, 4).or(high0.lanewise(VectorOperators.ASHR, 2).and(0x30)).convertShape(VectorOperators.I2F, F, 0)).fma(k[f0 + 6], k[f0 + 22]).fma(x4, a0);
+            IntVector lowA1 = (IntVector) ByteVector.fromMemorySegment(B, s, o1, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+            IntVector lowB1 = (IntVector) ByteVector.fromMemorySegment(B, s, o1 + 32, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+            IntVector high1 = (IntVector) ByteVector.fromMemorySegment(B, s, o1 + 128, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+            a1 = ((FloatVector) lowA1.and(0x0F).or(high1.and(0x03).lanewise(VectorOperators.LSHL, 4)).convertShape(VectorOperators.I2F, F, 0)).fma(k[f1], k[f1 + 16]).fma(x1, a1);
+            a1 = ((FloatVector) lowB1.and(0x0F).or(high1.and(0x0C).lanewise(VectorOperators.LSHL, 2)).convertShape(VectorOperators.I2F, F, 0)).fma(k[f1 + 2], k[f1 + 18]).fma(x2, a1);
+            a1 = ((FloatVector) lowA1.lanewise(VectorOperators.LSHR, 4).or(high1.and(0x30)).convertShape(VectorOperators.I2F, F, 0)).fma(k[f1 + 4], k[f1 + 20]).fma(x3, a1);
+            a1 = ((FloatVector) lowB1.lanewise(VectorOperators.LSHR, 4).or(high1.lanewise(VectorOperators.ASHR, 2).and(0x30)).convertShape(VectorOperators.I2F, F, 0)).fma(k[f1 + 6], k[f1 + 22]).fma(x4, a1);
+        }
+        { // columns 16..31 (and +32, +64, +96): half 0, lanes 16..31 of its 32
+            int i = xb + 16, f0 = kOff + 1, f1 = f0 + 32;
+            FloatVector x1 = FloatVector.fromArray(F, x, i), x2 = FloatVector.fromArray(F, x, i + 32);
+            FloatVector x3 = FloatVector.fromArray(F, x, i + 64), x4 = FloatVector.fromArray(F, x, i + 96);
+            IntVector lowA0 = (IntVector) ByteVector.fromMemorySegment(B, s, o0 + 16, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+            IntVector lowB0 = (IntVector) ByteVector.fromMemorySegment(B, s, o0 + 48, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+            IntVector high0 = (IntVector) ByteVector.fromMemorySegment(B, s, o0 + 144, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+            a0 = ((FloatVector) lowA0.and(0x0F).or(high0.and(0x03).lanewise(VectorOperators.LSHL, 4)).convertShape(VectorOperators.I2F, F, 0)).fma(k[f0], k[f0 + 16]).fma(x1, a0);
+            a0 = ((FloatVector) lowB0.and(0x0F).or(high0.and(0x0C).lanewise(VectorOperators.LSHL, 2)).convertShape(VectorOperators.I2F, F, 0)).fma(k[f0 + 2], k[f0 + 18]).fma(x2, a0);
+            a0 = ((FloatVector) lowA0.lanewise(VectorOperators.LSHR, 4).or(high0.and(0x30)).convertShape(VectorOperators.I2F, F, 0)).fma(k[f0 + 4], k[f0 + 20]).fma(x3, a0);
+            a0 = ((FloatVector) lowB0.lanewise(VectorOperators.LSHR, 4).or(high0.lanewise(VectorOperators.ASHR, 2).and(0x30)).convertShape(VectorOperators.I2F, F, 0)).fma(k[f0 + 6], k[f0 + 22]).fma(x4, a0);
+            IntVector lowA1 = (IntVector) ByteVector.fromMemorySegment(B, s, o1 + 16, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+            IntVector lowB1 = (IntVector) ByteVector.fromMemorySegment(B, s, o1 + 48, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+            IntVector high1 = (IntVector) ByteVector.fromMemorySegment(B, s, o1 + 144, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+            a1 = ((FloatVector) lowA1.and(0x0F).or(high1.and(0x03).lanewise(VectorOperators.LSHL, 4)).convertShape(VectorOperators.I2F, F, 0)).fma(k[f1], k[f1 + 16]).fma(x1, a1);
+            a1 = ((FloatVector) lowB1.and(0x0F).or(high1.and(0x0C).lanewise(VectorOperators.LSHL, 2)).convertShape(VectorOperators.I2F, F, 0)).fma(k[f1 + 2], k[f1 + 18]).fma(x2, a1);
+            a1 = ((FloatVector) lowA1.lanewise(VectorOperators.LSHR, 4).or(high1.and(0x30)).convertShape(VectorOperators.I2F, F, 0)).fma(k[f1 + 4], k[f1 + 20]).fma(x3, a1);
+            a1 = ((FloatVector) lowB1.lanewise(VectorOperators.LSHR, 4).or(high1.lanewise(VectorOperators.ASHR, 2).and(0x30)).convertShape(VectorOperators.I2F, F, 0)).fma(k[f1 + 6], k[f1 + 22]).fma(x4, a1);
+        }
+        { // columns 128..143 (and +32, +64, +96): half 1, lanes 0..15 of its 32
+            int i = xb + 128, f0 = kOff + 8, f1 = f0 + 32;
+            FloatVector x1 = FloatVector.fromArray(F, x, i), x2 = FloatVector.fromArray(F, x, i + 32);
+            FloatVector x3 = FloatVector.fromArray(F, x, i + 64), x4 = FloatVector.fromArray(F, x, i + 96);
+            IntVector lowA0 = (IntVector) ByteVector.fromMemorySegment(B, s, o0 + 64, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+            IntVector lowB0 = (IntVector) ByteVector.fromMemorySegment(B, s, o0 + 96, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+            IntVector high0 = (IntVector) ByteVector.fromMemorySegment(B, s, o0 + 160, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+            a0 = ((FloatVector) lowA0.and(0x0F).or(high0.and(0x03).lanewise(VectorOperators.LSHL, 4)).convertShape(VectorOperators.I2F, F, 0)).fma(k[f0], k[f0 + 16]).fma(x1, a0);
+            a0 = ((FloatVector) lowB0.and(0x0F).or(high0.and(0x0C).lanewise(VectorOperators.LSHL, 2)).convertShape(VectorOperators.I2F, F, 0)).fma(k[f0 + 2], k[f0 + 18]).fma(x2, a0);
+            a0 = ((FloatVector) lowA0.lanewise(VectorOperators.LSHR, 4).or(high0.and(0x30)).convertShape(VectorOperators.I2F, F, 0)).fma(k[f0 + 4], k[f0 + 20]).fma(x3, a0);
+            a0 = ((FloatVector) lowB0.lanewise(VectorOperators.LSHR, 4).or(high0.lanewise(VectorOperators.ASHR, 2).and(0x30)).convertShape(VectorOperators.I2F, F, 0)).fma(k[f0 + 6], k[f0 + 22]).fma(x4, a0);
+            IntVector lowA1 = (IntVector) ByteVector.fromMemorySegment(B, s, o1 + 64, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+            IntVector lowB1 = (IntVector) ByteVector.fromMemorySegment(B, s, o1 + 96, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+            IntVector high1 = (IntVector) ByteVector.fromMemorySegment(B, s, o1 + 160, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+            a1 = ((FloatVector) lowA1.and(0x0F).or(high1.and(0x03).lanewise(VectorOperators.LSHL, 4)).convertShape(VectorOperators.I2F, F, 0)).fma(k[f1], k[f1 + 16]).fma(x1, a1);
+            a1 = ((FloatVector) lowB1.and(0x0F).or(high1.and(0x0C).lanewise(VectorOperators.LSHL, 2)).convertShape(VectorOperators.I2F, F, 0)).fma(k[f1 + 2], k[f1 + 18]).fma(x2, a1);
+            a1 = ((FloatVector) lowA1.lanewise(VectorOperators.LSHR, 4).or(high1.and(0x30)).convertShape(VectorOperators.I2F, F, 0)).fma(k[f1 + 4], k[f1 + 20]).fma(x3, a1);
+            a1 = ((FloatVector) lowB1.lanewise(VectorOperators.LSHR, 4).or(high1.lanewise(VectorOperators.ASHR, 2).and(0x30)).convertShape(VectorOperators.I2F, F, 0)).fma(k[f1 + 6], k[f1 + 22]).fma(x4, a1);
+        }
+        { // columns 144..159 (and +32, +64, +96): half 1, lanes 16..31 of its 32
+            int i = xb + 144, f0 = kOff + 9, f1 = f0 + 32;
+            FloatVector x1 = FloatVector.fromArray(F, x, i), x2 = FloatVector.fromArray(F, x, i + 32);
+            FloatVector x3 = FloatVector.fromArray(F, x, i + 64), x4 = FloatVector.fromArray(F, x, i + 96);
+            IntVector lowA0 = (IntVector) ByteVector.fromMemorySegment(B, s, o0 + 80, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+            IntVector lowB0 = (IntVector) ByteVector.fromMemorySegment(B, s, o0 + 112, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+            IntVector high0 = (IntVector) ByteVector.fromMemorySegment(B, s, o0 + 176, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+            a0 = ((FloatVector) lowA0.and(0x0F).or(high0.and(0x03).lanewise(VectorOperators.LSHL, 4)).convertShape(VectorOperators.I2F, F, 0)).fma(k[f0], k[f0 + 16]).fma(x1, a0);
+            a0 = ((FloatVector) lowB0.and(0x0F).or(high0.and(0x0C).lanewise(VectorOperators.LSHL, 2)).convertShape(VectorOperators.I2F, F, 0)).fma(k[f0 + 2], k[f0 + 18]).fma(x2, a0);
+            a0 = ((FloatVector) lowA0.lanewise(VectorOperators.LSHR, 4).or(high0.and(0x30)).convertShape(VectorOperators.I2F, F, 0)).fma(k[f0 + 4], k[f0 + 20]).fma(x3, a0);
+            a0 = ((FloatVector) lowB0.lanewise(VectorOperators.LSHR, 4).or(high0.lanewise(VectorOperators.ASHR, 2).and(0x30)).convertShape(VectorOperators.I2F, F, 0)).fma(k[f0 + 6], k[f0 + 22]).fma(x4, a0);
+            IntVector lowA1 = (IntVector) ByteVector.fromMemorySegment(B, s, o1 + 80, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+            IntVector lowB1 = (IntVector) ByteVector.fromMemorySegment(B, s, o1 + 112, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+            IntVector high1 = (IntVector) ByteVector.fromMemorySegment(B, s, o1 + 176, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+            a1 = ((FloatVector) lowA1.and(0x0F).or(high1.and(0x03).lanewise(VectorOperators.LSHL, 4)).convertShape(VectorOperators.I2F, F, 0)).fma(k[f1], k[f1 + 16]).fma(x1, a1);
+            a1 = ((FloatVector) lowB1.and(0x0F).or(high1.and(0x0C).lanewise(VectorOperators.LSHL, 2)).convertShape(VectorOperators.I2F, F, 0)).fma(k[f1 + 2], k[f1 + 18]).fma(x2, a1);
+            a1 = ((FloatVector) lowA1.lanewise(VectorOperators.LSHR, 4).or(high1.and(0x30)).convertShape(VectorOperators.I2F, F, 0)).fma(k[f1 + 4], k[f1 + 20]).fma(x3, a1);
+            a1 = ((FloatVector) lowB1.lanewise(VectorOperators.LSHR, 4).or(high1.lanewise(VectorOperators.ASHR, 2).and(0x30)).convertShape(VectorOperators.I2F, F, 0)).fma(k[f1 + 6], k[f1 + 22]).fma(x4, a1);
+        }
+        a0.intoArray(out, first * VectorMath.LANES);
+        a1.intoArray(out, (first + 1) * VectorMath.LANES);
+    }
 }

@@ -1,6 +1,8 @@
 package baleine.tensor;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -9,23 +11,26 @@ import java.util.Random;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-/** The whole-super-block Q4_K kernel against the one-step kernel it replaces: the same bits on random bytes. */
+/** The whole-super-block Q4_K and Q6_K kernels against the step kernels they replace: the same bits on random bytes. */
 class SuperBlockDotTest {
-    @Test
-    void givesTheBitsOfTheStepKernelOnRandomBytes() {
+    @ParameterizedTest
+    @EnumSource(value = GgmlType.class, names = {"Q4_K", "Q6_K"})
+    void givesTheBitsOfTheStepKernelOnRandomBytes(GgmlType type) {
         assumeTrue(FusedDot.NIBBLE_LOOKUP, "SuperBlockDot runs on 16 float lanes only; this JVM has " + Species.F.length());
         Random rnd = new Random(44);
+        long blockBytes = type.bytesFor(256);
+        int[] scaleHighBytes = type == GgmlType.Q4_K ? new int[]{1, 3} : new int[]{209}; // d and dmin, or d
         for (int cols : new int[]{256, 512, 1536}) {
             int rows = 10; // the widest pattern below reads rows 0, 3, 6 and 9
-            long rowBytes = GgmlType.Q4_K.bytesFor(cols);
+            long rowBytes = type.bytesFor(cols);
             byte[] bytes = new byte[Math.toIntExact(rows * rowBytes)];
             rnd.nextBytes(bytes);
             for (int r = 0; r < rows; r++) { // finite block scales in most rows; random halves now and then give inf and NaN
                 if (r % 4 != 3) {
                     for (int b = 0; b < cols / 256; b++) {
-                        long at = r * rowBytes + 144L * b;
-                        bytes[(int) at + 1] &= 0x3B;
-                        bytes[(int) at + 3] &= 0x3B;
+                        for (int high : scaleHighBytes) {
+                            bytes[(int) (r * rowBytes + blockBytes * b) + high] &= 0x3B;
+                        }
                     }
                 }
             }
@@ -38,10 +43,10 @@ class SuperBlockDotTest {
             float[] expected = VectorMath.outBuffer(4), got = VectorMath.outBuffer(4);
             for (int[] rowsAndStride : new int[][]{{0, 1}, {1, 2}, {3, 1}, {0, 3}}) {
                 long off = rowsAndStride[0] * rowBytes, stride = rowsAndStride[1] * rowBytes;
-                FourRowDot.q4_k(data, off, stride, x, 5, cols, expected);
-                SuperBlockDot.q4_k(data, off, stride, x, 5, cols, got);
+                FourRowDot.steps(type, data, off, stride, x, 5, cols, expected);
+                SuperBlockDot.dot(type, data, off, stride, x, 5, cols, got);
                 for (int k = 0; k < 4; k++) {
-                    assertThat(Float.floatToIntBits(got[k])).as("%d columns, rows from %s, row %d: %s vs %s", cols,
+                    assertThat(Float.floatToIntBits(got[k])).as("%s, %d columns, rows from %s, row %d: %s vs %s", type, cols,
                             java.util.Arrays.toString(rowsAndStride), k, got[k], expected[k]).isEqualTo(Float.floatToIntBits(expected[k]));
                 }
             }
