@@ -111,7 +111,7 @@ final class SuperBlockDot {
             for (int i = 0; i < cols; i++) {
                 x[i] = (float) rnd.nextGaussian();
             }
-            long deadline = System.nanoTime() + 60_000_000_000L;
+            long deadline = System.nanoTime() + 60_000_000_000L, pause = 20_000_000;
             for (int wins = 0; wins < 3; ) {
                 if (System.nanoTime() > deadline) {
                     return; // never compiled well (or the machine is starved): the step kernel stays
@@ -128,9 +128,10 @@ final class SuperBlockDot {
                 }
                 if (mine < step) {
                     wins++;
-                } else { // interpreted still, or C2 at work: leave the cores to the model meanwhile
+                } else { // interpreted still, or C2 at work: leave the cores to the model, longer each time
                     wins = 0;
-                    LockSupport.parkNanos(20_000_000);
+                    LockSupport.parkNanos(pause);
+                    pause = Math.min(2 * pause, 320_000_000);
                 }
             }
             ready = true;
