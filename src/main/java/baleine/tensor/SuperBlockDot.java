@@ -253,7 +253,6 @@ final class SuperBlockDot {
         VectorMath.sumLanesInPlace(out, 4);
     }
 
-
     /** Q6_K, as {@link FourRowDot#q6_k}, its blocks' rows two by two through {@link #q6_kBlockPair}. */
     static void q6_k(MemorySegment s, long off, long stride, float[] x, int xOff, int n, float[] out) {
         FourRowDot.q6_k(s, off, stride, x, xOff, n, out, true);
