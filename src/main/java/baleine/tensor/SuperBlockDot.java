@@ -27,7 +27,8 @@ import static baleine.tensor.Species.I;
  * bits. Q4_K ({@link #q4_k}: four rows, the block's four 64-column steps in one loop step) takes 0.70-0.77x the
  * time of {@link FourRowDot#q4_k}; Q6_K ({@link #q6_k}: its two-row block method with the halves and lane groups
  * written out) 0.79-0.83x that of {@link FourRowDot#q6_k}. Q5_K in Q4_K's form was not kept: in a model C2
- * compiled it past its inlining budget, with boxed vectors.
+ * compiled it past its inlining budget, with boxed vectors ({@link FourRowDot#q5_k} takes half a block per loop
+ * step instead, which C1 compiles).
  *
  * <p>C1 cannot compile methods this large ("out of virtual registers" at tier 3, every Vector API call being
  * inlined). That is harmless where the JVM then profiles them in the interpreter and goes to C2, but when C2's
