@@ -51,7 +51,13 @@ final class PairDot {
                 q4_0(s, off + 4 * stride, stride, x0, x1, xOff, n, out, 4);
             }
             case Q4_1, Q5_0, Q5_1 -> LegacyBlockDot.fourRowsPair(type, s, off, stride, x0, x1, xOff, n, out);
-            case Q4_K -> q4_k(s, off, stride, x0, x1, xOff, n, out);
+            case Q4_K -> {
+                if (SuperBlockDot.pairReady()) {
+                    SuperBlockDot.q4_kPair(s, off, stride, x0, x1, xOff, n, out);
+                } else {
+                    q4_k(s, off, stride, x0, x1, xOff, n, out);
+                }
+            }
             case Q5_K -> q5_k(s, off, stride, x0, x1, xOff, n, out);
             case Q6_K -> q6_k(s, off, stride, x0, x1, xOff, n, out);
             case BF16 -> bf16(s, off, stride, x0, x1, xOff, n, out);

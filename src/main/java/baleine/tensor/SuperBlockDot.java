@@ -26,7 +26,8 @@ import static baleine.tensor.Species.I;
  * once per block and keeps the addresses in general registers. Same operations in the same order, so the same
  * bits. Q4_K ({@link #q4_k}: four rows, the block's four 64-column steps in one loop step) takes 0.70-0.77x the
  * time of {@link FourRowDot#q4_k}; Q6_K ({@link #q6_k}: its two-row block method with the halves and lane groups
- * written out) 0.79-0.83x that of {@link FourRowDot#q6_k}. Q5_K in Q4_K's form was not kept: in a model C2
+ * written out) 0.79-0.83x that of {@link FourRowDot#q6_k}; Q4_K times two vectors ({@link #q4_kPair}, a batch of
+ * two) 0.75-0.78x that of {@link PairDot#q4_k}. Q5_K in Q4_K's form was not kept: in a model C2
  * compiled it past its inlining budget, with boxed vectors ({@link FourRowDot#q5_k} takes half a block per loop
  * step instead, which C1 compiles).
  *
@@ -46,7 +47,8 @@ import static baleine.tensor.Species.I;
 final class SuperBlockDot {
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
     static final boolean ENABLED = FusedDot.NIBBLE_LOOKUP && largeMethodsReachC2();
-    private static final Switch Q4_K = new Switch(GgmlType.Q4_K), Q6_K = new Switch(GgmlType.Q6_K);
+    private static final Switch Q4_K = new Switch(GgmlType.Q4_K, false), Q6_K = new Switch(GgmlType.Q6_K, false),
+            Q4_K_PAIR = new Switch(GgmlType.Q4_K, true);
 
     private SuperBlockDot() {
     }
@@ -67,6 +69,11 @@ final class SuperBlockDot {
         return ENABLED && (type == GgmlType.Q4_K ? Q4_K : Q6_K).ready();
     }
 
+    /** Whether {@link #q4_kPair} is on and compiled: until then {@link PairDot#q4_k} does its work. */
+    static boolean pairReady() {
+        return ENABLED && Q4_K_PAIR.ready();
+    }
+
     /** {@link FourRowDot#dot} for Q4_K and Q6_K, through the kernels here. */
     static void dot(GgmlType type, MemorySegment s, long off, long stride, float[] x, int xOff, int n, float[] out) {
         if (type == GgmlType.Q4_K) {
@@ -79,16 +86,19 @@ final class SuperBlockDot {
     /** One type's kernel: off until a background timing finds it compiled (see the class comment). */
     private static final class Switch {
         private final GgmlType type;
+        private final boolean pair;
         private final AtomicBoolean started = new AtomicBoolean();
         private volatile boolean ready;
 
-        Switch(GgmlType type) {
+        Switch(GgmlType type, boolean pair) {
             this.type = type;
+            this.pair = pair;
         }
 
         boolean ready() {
             if (!ready && !started.get() && started.compareAndSet(false, true)) {
-                Thread.ofPlatform().daemon().name("baleine-" + type.name().toLowerCase(Locale.ROOT) + "-warm-up").start(this::warmUp);
+                String name = "baleine-" + type.name().toLowerCase(Locale.ROOT) + (pair ? "-pair" : "") + "-warm-up";
+                Thread.ofPlatform().daemon().name(name).start(this::warmUp);
             }
             return ready;
         }
@@ -108,26 +118,29 @@ final class SuperBlockDot {
                     rows.set(ValueLayout.JAVA_SHORT_UNALIGNED, r * rowBytes + 208, (short) 0x3030);
                 }
             }
-            float[] x = new float[cols], out = VectorMath.outBuffer(4);
+            float[] x = new float[cols], x1 = new float[cols], out = VectorMath.outBuffer(8);
             for (int i = 0; i < cols; i++) {
                 x[i] = (float) rnd.nextGaussian();
+                x1[i] = (float) rnd.nextGaussian();
             }
+            Runnable mine = pair ? () -> q4_kPair(rows, 0, rowBytes, x, x1, 0, cols, out) : () -> dot(type, rows, 0, rowBytes, x, 0, cols, out);
+            Runnable step = pair ? () -> PairDot.q4_k(rows, 0, rowBytes, x, x1, 0, cols, out) : () -> FourRowDot.steps(type, rows, 0, rowBytes, x, 0, cols, out);
             long deadline = System.nanoTime() + 60_000_000_000L, pause = 20_000_000;
             for (int wins = 0; wins < 3; ) {
                 if (System.nanoTime() > deadline) {
                     return; // never compiled well (or the machine is starved): the step kernel stays
                 }
                 // the fastest of four calls each: a call preempted by the model's threads does not decide
-                long mine = Long.MAX_VALUE, step = Long.MAX_VALUE;
+                long mineNs = Long.MAX_VALUE, stepNs = Long.MAX_VALUE;
                 for (int i = 0; i < 4; i++) {
                     long t0 = System.nanoTime();
-                    dot(type, rows, 0, rowBytes, x, 0, cols, out);
+                    mine.run();
                     long t1 = System.nanoTime();
-                    FourRowDot.steps(type, rows, 0, rowBytes, x, 0, cols, out);
-                    mine = Math.min(mine, t1 - t0);
-                    step = Math.min(step, System.nanoTime() - t1);
+                    step.run();
+                    mineNs = Math.min(mineNs, t1 - t0);
+                    stepNs = Math.min(stepNs, System.nanoTime() - t1);
                 }
-                if (mine < step) {
+                if (mineNs < stepNs) {
                     wins++;
                 } else { // interpreted still, or C2 at work: leave the cores to the model, longer each time
                     wins = 0;
@@ -252,6 +265,188 @@ final class SuperBlockDot {
         a2.intoArray(out, 2 * VectorMath.LANES);
         a3.intoArray(out, 3 * VectorMath.LANES);
         VectorMath.sumLanesInPlace(out, 4);
+    }
+
+    /**
+     * Q4_K, four rows times two vectors, as {@link PairDot#q4_k} (same order, same bits) with {@link #q4_k}'s whole
+     * super-block per loop step; {@code out} as there: the rows' dots with {@code x0}, then with {@code x1}.
+     */
+    static void q4_kPair(MemorySegment s, long off, long stride, float[] x0, float[] x1, int xOff, int n, float[] out) {
+        float[] k = KQuantFactors.scratch();
+        FloatVector z = FloatVector.zero(F);
+        FloatVector a0 = z, a1 = z, a2 = z, a3 = z, b0 = z, b1 = z, b2 = z, b3 = z;
+        for (int blk = 0, blocks = n / 256; blk < blocks; blk++) {
+            int xb = xOff + 256 * blk;
+            long o0 = off + 144L * blk, o1 = o0 + stride, o2 = o0 + 2 * stride, o3 = o0 + 3 * stride;
+            for (int r = 0; r < 4; r++) {
+                KQuantFactors.sixBitScales(s, o0 + r * stride, k, 16 * r);
+            }
+            {
+                int lo = 0, hi = 1; // step 0, columns 0..63
+                IntVector l0 = FusedDot.NIBBLES.fma(k[lo], k[8 + lo]).reinterpretAsInts();
+                IntVector h0 = FusedDot.NIBBLES.fma(k[hi], k[8 + hi]).reinterpretAsInts();
+                IntVector l1 = FusedDot.NIBBLES.fma(k[16 + lo], k[24 + lo]).reinterpretAsInts();
+                IntVector h1 = FusedDot.NIBBLES.fma(k[16 + hi], k[24 + hi]).reinterpretAsInts();
+                IntVector l2 = FusedDot.NIBBLES.fma(k[32 + lo], k[40 + lo]).reinterpretAsInts();
+                IntVector h2 = FusedDot.NIBBLES.fma(k[32 + hi], k[40 + hi]).reinterpretAsInts();
+                IntVector l3 = FusedDot.NIBBLES.fma(k[48 + lo], k[56 + lo]).reinterpretAsInts();
+                IntVector h3 = FusedDot.NIBBLES.fma(k[48 + hi], k[56 + hi]).reinterpretAsInts();
+                for (int l = 0; l < 32; l += F.length()) {
+                    int i = xb + l;
+                    long q = 16 + l;
+                    FloatVector ul = FloatVector.fromArray(F, x0, i), uh = FloatVector.fromArray(F, x0, i + 32);
+                    FloatVector vl = FloatVector.fromArray(F, x1, i), vh = FloatVector.fromArray(F, x1, i + 32);
+                    IntVector v;
+                    FloatVector w, h;
+                    v = (IntVector) ByteVector.fromMemorySegment(B, s, o0 + q, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+                    w = v.and(0x0F).selectFrom(l0).reinterpretAsFloats();
+                    h = v.lanewise(VectorOperators.LSHR, 4).selectFrom(h0).reinterpretAsFloats();
+                    a0 = h.fma(uh, w.fma(ul, a0));
+                    b0 = h.fma(vh, w.fma(vl, b0));
+                    v = (IntVector) ByteVector.fromMemorySegment(B, s, o1 + q, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+                    w = v.and(0x0F).selectFrom(l1).reinterpretAsFloats();
+                    h = v.lanewise(VectorOperators.LSHR, 4).selectFrom(h1).reinterpretAsFloats();
+                    a1 = h.fma(uh, w.fma(ul, a1));
+                    b1 = h.fma(vh, w.fma(vl, b1));
+                    v = (IntVector) ByteVector.fromMemorySegment(B, s, o2 + q, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+                    w = v.and(0x0F).selectFrom(l2).reinterpretAsFloats();
+                    h = v.lanewise(VectorOperators.LSHR, 4).selectFrom(h2).reinterpretAsFloats();
+                    a2 = h.fma(uh, w.fma(ul, a2));
+                    b2 = h.fma(vh, w.fma(vl, b2));
+                    v = (IntVector) ByteVector.fromMemorySegment(B, s, o3 + q, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+                    w = v.and(0x0F).selectFrom(l3).reinterpretAsFloats();
+                    h = v.lanewise(VectorOperators.LSHR, 4).selectFrom(h3).reinterpretAsFloats();
+                    a3 = h.fma(uh, w.fma(ul, a3));
+                    b3 = h.fma(vh, w.fma(vl, b3));
+                }
+            }
+            {
+                int lo = 2, hi = 3; // step 1, columns 64..127
+                IntVector l0 = FusedDot.NIBBLES.fma(k[lo], k[8 + lo]).reinterpretAsInts();
+                IntVector h0 = FusedDot.NIBBLES.fma(k[hi], k[8 + hi]).reinterpretAsInts();
+                IntVector l1 = FusedDot.NIBBLES.fma(k[16 + lo], k[24 + lo]).reinterpretAsInts();
+                IntVector h1 = FusedDot.NIBBLES.fma(k[16 + hi], k[24 + hi]).reinterpretAsInts();
+                IntVector l2 = FusedDot.NIBBLES.fma(k[32 + lo], k[40 + lo]).reinterpretAsInts();
+                IntVector h2 = FusedDot.NIBBLES.fma(k[32 + hi], k[40 + hi]).reinterpretAsInts();
+                IntVector l3 = FusedDot.NIBBLES.fma(k[48 + lo], k[56 + lo]).reinterpretAsInts();
+                IntVector h3 = FusedDot.NIBBLES.fma(k[48 + hi], k[56 + hi]).reinterpretAsInts();
+                for (int l = 0; l < 32; l += F.length()) {
+                    int i = xb + 64 + l;
+                    long q = 48 + l;
+                    FloatVector ul = FloatVector.fromArray(F, x0, i), uh = FloatVector.fromArray(F, x0, i + 32);
+                    FloatVector vl = FloatVector.fromArray(F, x1, i), vh = FloatVector.fromArray(F, x1, i + 32);
+                    IntVector v;
+                    FloatVector w, h;
+                    v = (IntVector) ByteVector.fromMemorySegment(B, s, o0 + q, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+                    w = v.and(0x0F).selectFrom(l0).reinterpretAsFloats();
+                    h = v.lanewise(VectorOperators.LSHR, 4).selectFrom(h0).reinterpretAsFloats();
+                    a0 = h.fma(uh, w.fma(ul, a0));
+                    b0 = h.fma(vh, w.fma(vl, b0));
+                    v = (IntVector) ByteVector.fromMemorySegment(B, s, o1 + q, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+                    w = v.and(0x0F).selectFrom(l1).reinterpretAsFloats();
+                    h = v.lanewise(VectorOperators.LSHR, 4).selectFrom(h1).reinterpretAsFloats();
+                    a1 = h.fma(uh, w.fma(ul, a1));
+                    b1 = h.fma(vh, w.fma(vl, b1));
+                    v = (IntVector) ByteVector.fromMemorySegment(B, s, o2 + q, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+                    w = v.and(0x0F).selectFrom(l2).reinterpretAsFloats();
+                    h = v.lanewise(VectorOperators.LSHR, 4).selectFrom(h2).reinterpretAsFloats();
+                    a2 = h.fma(uh, w.fma(ul, a2));
+                    b2 = h.fma(vh, w.fma(vl, b2));
+                    v = (IntVector) ByteVector.fromMemorySegment(B, s, o3 + q, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+                    w = v.and(0x0F).selectFrom(l3).reinterpretAsFloats();
+                    h = v.lanewise(VectorOperators.LSHR, 4).selectFrom(h3).reinterpretAsFloats();
+                    a3 = h.fma(uh, w.fma(ul, a3));
+                    b3 = h.fma(vh, w.fma(vl, b3));
+                }
+            }
+            {
+                int lo = 4, hi = 5; // step 2, columns 128..191
+                IntVector l0 = FusedDot.NIBBLES.fma(k[lo], k[8 + lo]).reinterpretAsInts();
+                IntVector h0 = FusedDot.NIBBLES.fma(k[hi], k[8 + hi]).reinterpretAsInts();
+                IntVector l1 = FusedDot.NIBBLES.fma(k[16 + lo], k[24 + lo]).reinterpretAsInts();
+                IntVector h1 = FusedDot.NIBBLES.fma(k[16 + hi], k[24 + hi]).reinterpretAsInts();
+                IntVector l2 = FusedDot.NIBBLES.fma(k[32 + lo], k[40 + lo]).reinterpretAsInts();
+                IntVector h2 = FusedDot.NIBBLES.fma(k[32 + hi], k[40 + hi]).reinterpretAsInts();
+                IntVector l3 = FusedDot.NIBBLES.fma(k[48 + lo], k[56 + lo]).reinterpretAsInts();
+                IntVector h3 = FusedDot.NIBBLES.fma(k[48 + hi], k[56 + hi]).reinterpretAsInts();
+                for (int l = 0; l < 32; l += F.length()) {
+                    int i = xb + 128 + l;
+                    long q = 80 + l;
+                    FloatVector ul = FloatVector.fromArray(F, x0, i), uh = FloatVector.fromArray(F, x0, i + 32);
+                    FloatVector vl = FloatVector.fromArray(F, x1, i), vh = FloatVector.fromArray(F, x1, i + 32);
+                    IntVector v;
+                    FloatVector w, h;
+                    v = (IntVector) ByteVector.fromMemorySegment(B, s, o0 + q, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+                    w = v.and(0x0F).selectFrom(l0).reinterpretAsFloats();
+                    h = v.lanewise(VectorOperators.LSHR, 4).selectFrom(h0).reinterpretAsFloats();
+                    a0 = h.fma(uh, w.fma(ul, a0));
+                    b0 = h.fma(vh, w.fma(vl, b0));
+                    v = (IntVector) ByteVector.fromMemorySegment(B, s, o1 + q, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+                    w = v.and(0x0F).selectFrom(l1).reinterpretAsFloats();
+                    h = v.lanewise(VectorOperators.LSHR, 4).selectFrom(h1).reinterpretAsFloats();
+                    a1 = h.fma(uh, w.fma(ul, a1));
+                    b1 = h.fma(vh, w.fma(vl, b1));
+                    v = (IntVector) ByteVector.fromMemorySegment(B, s, o2 + q, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+                    w = v.and(0x0F).selectFrom(l2).reinterpretAsFloats();
+                    h = v.lanewise(VectorOperators.LSHR, 4).selectFrom(h2).reinterpretAsFloats();
+                    a2 = h.fma(uh, w.fma(ul, a2));
+                    b2 = h.fma(vh, w.fma(vl, b2));
+                    v = (IntVector) ByteVector.fromMemorySegment(B, s, o3 + q, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+                    w = v.and(0x0F).selectFrom(l3).reinterpretAsFloats();
+                    h = v.lanewise(VectorOperators.LSHR, 4).selectFrom(h3).reinterpretAsFloats();
+                    a3 = h.fma(uh, w.fma(ul, a3));
+                    b3 = h.fma(vh, w.fma(vl, b3));
+                }
+            }
+            {
+                int lo = 6, hi = 7; // step 3, columns 192..255
+                IntVector l0 = FusedDot.NIBBLES.fma(k[lo], k[8 + lo]).reinterpretAsInts();
+                IntVector h0 = FusedDot.NIBBLES.fma(k[hi], k[8 + hi]).reinterpretAsInts();
+                IntVector l1 = FusedDot.NIBBLES.fma(k[16 + lo], k[24 + lo]).reinterpretAsInts();
+                IntVector h1 = FusedDot.NIBBLES.fma(k[16 + hi], k[24 + hi]).reinterpretAsInts();
+                IntVector l2 = FusedDot.NIBBLES.fma(k[32 + lo], k[40 + lo]).reinterpretAsInts();
+                IntVector h2 = FusedDot.NIBBLES.fma(k[32 + hi], k[40 + hi]).reinterpretAsInts();
+                IntVector l3 = FusedDot.NIBBLES.fma(k[48 + lo], k[56 + lo]).reinterpretAsInts();
+                IntVector h3 = FusedDot.NIBBLES.fma(k[48 + hi], k[56 + hi]).reinterpretAsInts();
+                for (int l = 0; l < 32; l += F.length()) {
+                    int i = xb + 192 + l;
+                    long q = 112 + l;
+                    FloatVector ul = FloatVector.fromArray(F, x0, i), uh = FloatVector.fromArray(F, x0, i + 32);
+                    FloatVector vl = FloatVector.fromArray(F, x1, i), vh = FloatVector.fromArray(F, x1, i + 32);
+                    IntVector v;
+                    FloatVector w, h;
+                    v = (IntVector) ByteVector.fromMemorySegment(B, s, o0 + q, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+                    w = v.and(0x0F).selectFrom(l0).reinterpretAsFloats();
+                    h = v.lanewise(VectorOperators.LSHR, 4).selectFrom(h0).reinterpretAsFloats();
+                    a0 = h.fma(uh, w.fma(ul, a0));
+                    b0 = h.fma(vh, w.fma(vl, b0));
+                    v = (IntVector) ByteVector.fromMemorySegment(B, s, o1 + q, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+                    w = v.and(0x0F).selectFrom(l1).reinterpretAsFloats();
+                    h = v.lanewise(VectorOperators.LSHR, 4).selectFrom(h1).reinterpretAsFloats();
+                    a1 = h.fma(uh, w.fma(ul, a1));
+                    b1 = h.fma(vh, w.fma(vl, b1));
+                    v = (IntVector) ByteVector.fromMemorySegment(B, s, o2 + q, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+                    w = v.and(0x0F).selectFrom(l2).reinterpretAsFloats();
+                    h = v.lanewise(VectorOperators.LSHR, 4).selectFrom(h2).reinterpretAsFloats();
+                    a2 = h.fma(uh, w.fma(ul, a2));
+                    b2 = h.fma(vh, w.fma(vl, b2));
+                    v = (IntVector) ByteVector.fromMemorySegment(B, s, o3 + q, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+                    w = v.and(0x0F).selectFrom(l3).reinterpretAsFloats();
+                    h = v.lanewise(VectorOperators.LSHR, 4).selectFrom(h3).reinterpretAsFloats();
+                    a3 = h.fma(uh, w.fma(ul, a3));
+                    b3 = h.fma(vh, w.fma(vl, b3));
+                }
+            }
+        }
+        a0.intoArray(out, 0);
+        a1.intoArray(out, VectorMath.LANES);
+        a2.intoArray(out, 2 * VectorMath.LANES);
+        a3.intoArray(out, 3 * VectorMath.LANES);
+        b0.intoArray(out, 4 * VectorMath.LANES);
+        b1.intoArray(out, 5 * VectorMath.LANES);
+        b2.intoArray(out, 6 * VectorMath.LANES);
+        b3.intoArray(out, 7 * VectorMath.LANES);
+        VectorMath.sumLanesInPlace(out, 8);
     }
 
     /** Q6_K, as {@link FourRowDot#q6_k}, its blocks' rows two by two through {@link #q6_kBlockPair}. */

@@ -54,6 +54,35 @@ class SuperBlockDotTest {
     }
 
     @Test
+    void pairKernelGivesTheBitsOfPairDotOnRandomBytes() {
+        assumeTrue(FusedDot.NIBBLE_LOOKUP, "SuperBlockDot runs on 16 float lanes only; this JVM has " + Species.F.length());
+        Random rnd = new Random(45);
+        int cols = 1024, rows = 7; // rows 0, 2, 4, 6
+        long rowBytes = GgmlType.Q4_K.bytesFor(cols);
+        byte[] bytes = new byte[Math.toIntExact(rows * rowBytes)];
+        rnd.nextBytes(bytes);
+        for (int b = 0; b < rows * cols / 256; b++) { // finite d and dmin but in the last block
+            if (b != rows * cols / 256 - 1) {
+                bytes[144 * b + 1] &= 0x3B;
+                bytes[144 * b + 3] &= 0x3B;
+            }
+        }
+        MemorySegment data = Arena.ofAuto().allocate(bytes.length);
+        MemorySegment.copy(MemorySegment.ofArray(bytes), 0, data, 0, bytes.length);
+        float[] x0 = new float[cols + 3], x1 = new float[cols + 3];
+        for (int i = 0; i < x0.length; i++) {
+            x0[i] = (float) rnd.nextGaussian();
+            x1[i] = (float) rnd.nextGaussian();
+        }
+        float[] expected = VectorMath.outBuffer(8), got = VectorMath.outBuffer(8);
+        PairDot.q4_k(data, 0, 2 * rowBytes, x0, x1, 3, cols, expected);
+        SuperBlockDot.q4_kPair(data, 0, 2 * rowBytes, x0, x1, 3, cols, got);
+        for (int k = 0; k < 8; k++) {
+            assertThat(Float.floatToIntBits(got[k])).as("output %d: %s vs %s", k, got[k], expected[k]).isEqualTo(Float.floatToIntBits(expected[k]));
+        }
+    }
+
+    @Test
     void isChosenUnderTheLaunchersCompilerOptions() {
         // the tests run with the launcher's -XX:Tier3DelayOn=100000 (pom.xml), so this also checks that it is read
         assertThat(SuperBlockDot.largeMethodsReachC2()).isTrue();
