@@ -26,8 +26,9 @@ import static baleine.tensor.Species.I;
  * once per block and keeps the addresses in general registers. Same operations in the same order, so the same
  * bits. Q4_K ({@link #q4_k}: four rows, the block's four 64-column steps in one loop step) takes 0.70-0.77x the
  * time of {@link FourRowDot#q4_k}; Q6_K ({@link #q6_k}: its two-row block method with the halves and lane groups
- * written out) 0.79-0.83x that of {@link FourRowDot#q6_k}; Q4_K times two vectors ({@link #q4_kPair}, a batch of
- * two) 0.75-0.78x that of {@link PairDot#q4_k}. Q5_K in Q4_K's form was not kept: in a model C2
+ * written out) 0.79-0.83x that of {@link FourRowDot#q6_k}; times two vectors (a batch of two), Q4_K
+ * ({@link #q4_kPair}) 0.75-0.78x the time of {@link PairDot#q4_k}, Q6_K ({@link #q6_kBlockPairTimesTwo}) 0.77-0.87x
+ * that of {@link PairDot#q6_k}. Q5_K in Q4_K's form was not kept: in a model C2
  * compiled it past its inlining budget, with boxed vectors ({@link FourRowDot#q5_k} takes half a block per loop
  * step instead, which C1 compiles).
  *
@@ -48,7 +49,7 @@ final class SuperBlockDot {
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
     static final boolean ENABLED = FusedDot.NIBBLE_LOOKUP && largeMethodsReachC2();
     private static final Switch Q4_K = new Switch(GgmlType.Q4_K, false), Q6_K = new Switch(GgmlType.Q6_K, false),
-            Q4_K_PAIR = new Switch(GgmlType.Q4_K, true);
+            Q4_K_PAIR = new Switch(GgmlType.Q4_K, true), Q6_K_PAIR = new Switch(GgmlType.Q6_K, true);
 
     private SuperBlockDot() {
     }
@@ -69,9 +70,18 @@ final class SuperBlockDot {
         return ENABLED && (type == GgmlType.Q4_K ? Q4_K : Q6_K).ready();
     }
 
-    /** Whether {@link #q4_kPair} is on and compiled: until then {@link PairDot#q4_k} does its work. */
-    static boolean pairReady() {
-        return ENABLED && Q4_K_PAIR.ready();
+    /** Whether {@code type}'s kernel here for two vectors (Q4_K or Q6_K) is on and compiled: until then PairDot's works. */
+    static boolean pairReady(GgmlType type) {
+        return ENABLED && (type == GgmlType.Q4_K ? Q4_K_PAIR : Q6_K_PAIR).ready();
+    }
+
+    /** {@link PairDot#dot} for Q4_K and Q6_K, through the kernels here. */
+    static void pair(GgmlType type, MemorySegment s, long off, long stride, float[] x0, float[] x1, int xOff, int n, float[] out) {
+        if (type == GgmlType.Q4_K) {
+            q4_kPair(s, off, stride, x0, x1, xOff, n, out);
+        } else {
+            PairDot.q6_k(s, off, stride, x0, x1, xOff, n, out, true);
+        }
     }
 
     /** {@link FourRowDot#dot} for Q4_K and Q6_K, through the kernels here. */
@@ -123,8 +133,9 @@ final class SuperBlockDot {
                 x[i] = (float) rnd.nextGaussian();
                 x1[i] = (float) rnd.nextGaussian();
             }
-            Runnable mine = pair ? () -> q4_kPair(rows, 0, rowBytes, x, x1, 0, cols, out) : () -> dot(type, rows, 0, rowBytes, x, 0, cols, out);
-            Runnable step = pair ? () -> PairDot.q4_k(rows, 0, rowBytes, x, x1, 0, cols, out) : () -> FourRowDot.steps(type, rows, 0, rowBytes, x, 0, cols, out);
+            Runnable mine = pair ? () -> pair(type, rows, 0, rowBytes, x, x1, 0, cols, out) : () -> dot(type, rows, 0, rowBytes, x, 0, cols, out);
+            Runnable step = pair ? () -> PairDot.steps(type, rows, 0, rowBytes, x, x1, 0, cols, out)
+                    : () -> FourRowDot.steps(type, rows, 0, rowBytes, x, 0, cols, out);
             long deadline = System.nanoTime() + 60_000_000_000L, pause = 20_000_000;
             for (int wins = 0; wins < 3; ) {
                 if (System.nanoTime() > deadline) {
@@ -540,5 +551,168 @@ final class SuperBlockDot {
         }
         a0.intoArray(out, first * VectorMath.LANES);
         a1.intoArray(out, (first + 1) * VectorMath.LANES);
+    }
+
+    /**
+     * {@link PairDot}'s Q6_K block of rows {@code o0} and {@code o1} times two vectors, as {@link #q6_kBlockPair}:
+     * its halves and lane groups written out; added to both vectors' accumulators in {@code out}.
+     */
+    static void q6_kBlockPairTimesTwo(MemorySegment s, long o0, long o1, float[] x0, float[] x1, int xb, float[] k, int kOff, float[] out, int first) {
+        FloatVector a0 = FloatVector.fromArray(F, out, first * VectorMath.LANES);
+        FloatVector a1 = FloatVector.fromArray(F, out, (first + 1) * VectorMath.LANES);
+        FloatVector b0 = FloatVector.fromArray(F, out, (4 + first) * VectorMath.LANES);
+        FloatVector b1 = FloatVector.fromArray(F, out, (5 + first) * VectorMath.LANES);
+        { // columns 0..15 (and +32, +64, +96): half 0, lanes 0..15 of its 32
+            int i = xb, f0 = kOff, f1 = f0 + 32;
+            FloatVector u1 = FloatVector.fromArray(F, x0, i), u2 = FloatVector.fromArray(F, x0, i + 32);
+            FloatVector u3 = FloatVector.fromArray(F, x0, i + 64), u4 = FloatVector.fromArray(F, x0, i + 96);
+            FloatVector v1 = FloatVector.fromArray(F, x1, i), v2 = FloatVector.fromArray(F, x1, i + 32);
+            FloatVector v3 = FloatVector.fromArray(F, x1, i + 64), v4 = FloatVector.fromArray(F, x1, i + 96);
+            IntVector lowA = (IntVector) ByteVector.fromMemorySegment(B, s, o0, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+            IntVector lowB = (IntVector) ByteVector.fromMemorySegment(B, s, o0 + 32, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+            IntVector high = (IntVector) ByteVector.fromMemorySegment(B, s, o0 + 128, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+            FloatVector w = ((FloatVector) lowA.and(0x0F).or(high.and(0x03).lanewise(VectorOperators.LSHL, 4)).convertShape(VectorOperators.I2F, F, 0)).fma(k[f0], k[f0 + 16]);
+            a0 = w.fma(u1, a0);
+            b0 = w.fma(v1, b0);
+            w = ((FloatVector) lowB.and(0x0F).or(high.and(0x0C).lanewise(VectorOperators.LSHL, 2)).convertShape(VectorOperators.I2F, F, 0)).fma(k[f0 + 2], k[f0 + 18]);
+            a0 = w.fma(u2, a0);
+            b0 = w.fma(v2, b0);
+            w = ((FloatVector) lowA.lanewise(VectorOperators.LSHR, 4).or(high.and(0x30)).convertShape(VectorOperators.I2F, F, 0)).fma(k[f0 + 4], k[f0 + 20]);
+            a0 = w.fma(u3, a0);
+            b0 = w.fma(v3, b0);
+            w = ((FloatVector) lowB.lanewise(VectorOperators.LSHR, 4).or(high.lanewise(VectorOperators.ASHR, 2).and(0x30)).convertShape(VectorOperators.I2F, F, 0)).fma(k[f0 + 6], k[f0 + 22]);
+            a0 = w.fma(u4, a0);
+            b0 = w.fma(v4, b0);
+            lowA = (IntVector) ByteVector.fromMemorySegment(B, s, o1, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+            lowB = (IntVector) ByteVector.fromMemorySegment(B, s, o1 + 32, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+            high = (IntVector) ByteVector.fromMemorySegment(B, s, o1 + 128, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+            w = ((FloatVector) lowA.and(0x0F).or(high.and(0x03).lanewise(VectorOperators.LSHL, 4)).convertShape(VectorOperators.I2F, F, 0)).fma(k[f1], k[f1 + 16]);
+            a1 = w.fma(u1, a1);
+            b1 = w.fma(v1, b1);
+            w = ((FloatVector) lowB.and(0x0F).or(high.and(0x0C).lanewise(VectorOperators.LSHL, 2)).convertShape(VectorOperators.I2F, F, 0)).fma(k[f1 + 2], k[f1 + 18]);
+            a1 = w.fma(u2, a1);
+            b1 = w.fma(v2, b1);
+            w = ((FloatVector) lowA.lanewise(VectorOperators.LSHR, 4).or(high.and(0x30)).convertShape(VectorOperators.I2F, F, 0)).fma(k[f1 + 4], k[f1 + 20]);
+            a1 = w.fma(u3, a1);
+            b1 = w.fma(v3, b1);
+            w = ((FloatVector) lowB.lanewise(VectorOperators.LSHR, 4).or(high.lanewise(VectorOperators.ASHR, 2).and(0x30)).convertShape(VectorOperators.I2F, F, 0)).fma(k[f1 + 6], k[f1 + 22]);
+            a1 = w.fma(u4, a1);
+            b1 = w.fma(v4, b1);
+        }
+        { // columns 16..31 (and +32, +64, +96): half 0, lanes 16..31 of its 32
+            int i = xb + 16, f0 = kOff + 1, f1 = f0 + 32;
+            FloatVector u1 = FloatVector.fromArray(F, x0, i), u2 = FloatVector.fromArray(F, x0, i + 32);
+            FloatVector u3 = FloatVector.fromArray(F, x0, i + 64), u4 = FloatVector.fromArray(F, x0, i + 96);
+            FloatVector v1 = FloatVector.fromArray(F, x1, i), v2 = FloatVector.fromArray(F, x1, i + 32);
+            FloatVector v3 = FloatVector.fromArray(F, x1, i + 64), v4 = FloatVector.fromArray(F, x1, i + 96);
+            IntVector lowA = (IntVector) ByteVector.fromMemorySegment(B, s, o0 + 16, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+            IntVector lowB = (IntVector) ByteVector.fromMemorySegment(B, s, o0 + 48, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+            IntVector high = (IntVector) ByteVector.fromMemorySegment(B, s, o0 + 144, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+            FloatVector w = ((FloatVector) lowA.and(0x0F).or(high.and(0x03).lanewise(VectorOperators.LSHL, 4)).convertShape(VectorOperators.I2F, F, 0)).fma(k[f0], k[f0 + 16]);
+            a0 = w.fma(u1, a0);
+            b0 = w.fma(v1, b0);
+            w = ((FloatVector) lowB.and(0x0F).or(high.and(0x0C).lanewise(VectorOperators.LSHL, 2)).convertShape(VectorOperators.I2F, F, 0)).fma(k[f0 + 2], k[f0 + 18]);
+            a0 = w.fma(u2, a0);
+            b0 = w.fma(v2, b0);
+            w = ((FloatVector) lowA.lanewise(VectorOperators.LSHR, 4).or(high.and(0x30)).convertShape(VectorOperators.I2F, F, 0)).fma(k[f0 + 4], k[f0 + 20]);
+            a0 = w.fma(u3, a0);
+            b0 = w.fma(v3, b0);
+            w = ((FloatVector) lowB.lanewise(VectorOperators.LSHR, 4).or(high.lanewise(VectorOperators.ASHR, 2).and(0x30)).convertShape(VectorOperators.I2F, F, 0)).fma(k[f0 + 6], k[f0 + 22]);
+            a0 = w.fma(u4, a0);
+            b0 = w.fma(v4, b0);
+            lowA = (IntVector) ByteVector.fromMemorySegment(B, s, o1 + 16, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+            lowB = (IntVector) ByteVector.fromMemorySegment(B, s, o1 + 48, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+            high = (IntVector) ByteVector.fromMemorySegment(B, s, o1 + 144, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+            w = ((FloatVector) lowA.and(0x0F).or(high.and(0x03).lanewise(VectorOperators.LSHL, 4)).convertShape(VectorOperators.I2F, F, 0)).fma(k[f1], k[f1 + 16]);
+            a1 = w.fma(u1, a1);
+            b1 = w.fma(v1, b1);
+            w = ((FloatVector) lowB.and(0x0F).or(high.and(0x0C).lanewise(VectorOperators.LSHL, 2)).convertShape(VectorOperators.I2F, F, 0)).fma(k[f1 + 2], k[f1 + 18]);
+            a1 = w.fma(u2, a1);
+            b1 = w.fma(v2, b1);
+            w = ((FloatVector) lowA.lanewise(VectorOperators.LSHR, 4).or(high.and(0x30)).convertShape(VectorOperators.I2F, F, 0)).fma(k[f1 + 4], k[f1 + 20]);
+            a1 = w.fma(u3, a1);
+            b1 = w.fma(v3, b1);
+            w = ((FloatVector) lowB.lanewise(VectorOperators.LSHR, 4).or(high.lanewise(VectorOperators.ASHR, 2).and(0x30)).convertShape(VectorOperators.I2F, F, 0)).fma(k[f1 + 6], k[f1 + 22]);
+            a1 = w.fma(u4, a1);
+            b1 = w.fma(v4, b1);
+        }
+        { // columns 128..143 (and +32, +64, +96): half 1, lanes 0..15 of its 32
+            int i = xb + 128, f0 = kOff + 8, f1 = f0 + 32;
+            FloatVector u1 = FloatVector.fromArray(F, x0, i), u2 = FloatVector.fromArray(F, x0, i + 32);
+            FloatVector u3 = FloatVector.fromArray(F, x0, i + 64), u4 = FloatVector.fromArray(F, x0, i + 96);
+            FloatVector v1 = FloatVector.fromArray(F, x1, i), v2 = FloatVector.fromArray(F, x1, i + 32);
+            FloatVector v3 = FloatVector.fromArray(F, x1, i + 64), v4 = FloatVector.fromArray(F, x1, i + 96);
+            IntVector lowA = (IntVector) ByteVector.fromMemorySegment(B, s, o0 + 64, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+            IntVector lowB = (IntVector) ByteVector.fromMemorySegment(B, s, o0 + 96, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+            IntVector high = (IntVector) ByteVector.fromMemorySegment(B, s, o0 + 160, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+            FloatVector w = ((FloatVector) lowA.and(0x0F).or(high.and(0x03).lanewise(VectorOperators.LSHL, 4)).convertShape(VectorOperators.I2F, F, 0)).fma(k[f0], k[f0 + 16]);
+            a0 = w.fma(u1, a0);
+            b0 = w.fma(v1, b0);
+            w = ((FloatVector) lowB.and(0x0F).or(high.and(0x0C).lanewise(VectorOperators.LSHL, 2)).convertShape(VectorOperators.I2F, F, 0)).fma(k[f0 + 2], k[f0 + 18]);
+            a0 = w.fma(u2, a0);
+            b0 = w.fma(v2, b0);
+            w = ((FloatVector) lowA.lanewise(VectorOperators.LSHR, 4).or(high.and(0x30)).convertShape(VectorOperators.I2F, F, 0)).fma(k[f0 + 4], k[f0 + 20]);
+            a0 = w.fma(u3, a0);
+            b0 = w.fma(v3, b0);
+            w = ((FloatVector) lowB.lanewise(VectorOperators.LSHR, 4).or(high.lanewise(VectorOperators.ASHR, 2).and(0x30)).convertShape(VectorOperators.I2F, F, 0)).fma(k[f0 + 6], k[f0 + 22]);
+            a0 = w.fma(u4, a0);
+            b0 = w.fma(v4, b0);
+            lowA = (IntVector) ByteVector.fromMemorySegment(B, s, o1 + 64, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+            lowB = (IntVector) ByteVector.fromMemorySegment(B, s, o1 + 96, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+            high = (IntVector) ByteVector.fromMemorySegment(B, s, o1 + 160, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+            w = ((FloatVector) lowA.and(0x0F).or(high.and(0x03).lanewise(VectorOperators.LSHL, 4)).convertShape(VectorOperators.I2F, F, 0)).fma(k[f1], k[f1 + 16]);
+            a1 = w.fma(u1, a1);
+            b1 = w.fma(v1, b1);
+            w = ((FloatVector) lowB.and(0x0F).or(high.and(0x0C).lanewise(VectorOperators.LSHL, 2)).convertShape(VectorOperators.I2F, F, 0)).fma(k[f1 + 2], k[f1 + 18]);
+            a1 = w.fma(u2, a1);
+            b1 = w.fma(v2, b1);
+            w = ((FloatVector) lowA.lanewise(VectorOperators.LSHR, 4).or(high.and(0x30)).convertShape(VectorOperators.I2F, F, 0)).fma(k[f1 + 4], k[f1 + 20]);
+            a1 = w.fma(u3, a1);
+            b1 = w.fma(v3, b1);
+            w = ((FloatVector) lowB.lanewise(VectorOperators.LSHR, 4).or(high.lanewise(VectorOperators.ASHR, 2).and(0x30)).convertShape(VectorOperators.I2F, F, 0)).fma(k[f1 + 6], k[f1 + 22]);
+            a1 = w.fma(u4, a1);
+            b1 = w.fma(v4, b1);
+        }
+        { // columns 144..159 (and +32, +64, +96): half 1, lanes 16..31 of its 32
+            int i = xb + 144, f0 = kOff + 9, f1 = f0 + 32;
+            FloatVector u1 = FloatVector.fromArray(F, x0, i), u2 = FloatVector.fromArray(F, x0, i + 32);
+            FloatVector u3 = FloatVector.fromArray(F, x0, i + 64), u4 = FloatVector.fromArray(F, x0, i + 96);
+            FloatVector v1 = FloatVector.fromArray(F, x1, i), v2 = FloatVector.fromArray(F, x1, i + 32);
+            FloatVector v3 = FloatVector.fromArray(F, x1, i + 64), v4 = FloatVector.fromArray(F, x1, i + 96);
+            IntVector lowA = (IntVector) ByteVector.fromMemorySegment(B, s, o0 + 80, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+            IntVector lowB = (IntVector) ByteVector.fromMemorySegment(B, s, o0 + 112, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+            IntVector high = (IntVector) ByteVector.fromMemorySegment(B, s, o0 + 176, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+            FloatVector w = ((FloatVector) lowA.and(0x0F).or(high.and(0x03).lanewise(VectorOperators.LSHL, 4)).convertShape(VectorOperators.I2F, F, 0)).fma(k[f0], k[f0 + 16]);
+            a0 = w.fma(u1, a0);
+            b0 = w.fma(v1, b0);
+            w = ((FloatVector) lowB.and(0x0F).or(high.and(0x0C).lanewise(VectorOperators.LSHL, 2)).convertShape(VectorOperators.I2F, F, 0)).fma(k[f0 + 2], k[f0 + 18]);
+            a0 = w.fma(u2, a0);
+            b0 = w.fma(v2, b0);
+            w = ((FloatVector) lowA.lanewise(VectorOperators.LSHR, 4).or(high.and(0x30)).convertShape(VectorOperators.I2F, F, 0)).fma(k[f0 + 4], k[f0 + 20]);
+            a0 = w.fma(u3, a0);
+            b0 = w.fma(v3, b0);
+            w = ((FloatVector) lowB.lanewise(VectorOperators.LSHR, 4).or(high.lanewise(VectorOperators.ASHR, 2).and(0x30)).convertShape(VectorOperators.I2F, F, 0)).fma(k[f0 + 6], k[f0 + 22]);
+            a0 = w.fma(u4, a0);
+            b0 = w.fma(v4, b0);
+            lowA = (IntVector) ByteVector.fromMemorySegment(B, s, o1 + 80, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+            lowB = (IntVector) ByteVector.fromMemorySegment(B, s, o1 + 112, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+            high = (IntVector) ByteVector.fromMemorySegment(B, s, o1 + 176, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+            w = ((FloatVector) lowA.and(0x0F).or(high.and(0x03).lanewise(VectorOperators.LSHL, 4)).convertShape(VectorOperators.I2F, F, 0)).fma(k[f1], k[f1 + 16]);
+            a1 = w.fma(u1, a1);
+            b1 = w.fma(v1, b1);
+            w = ((FloatVector) lowB.and(0x0F).or(high.and(0x0C).lanewise(VectorOperators.LSHL, 2)).convertShape(VectorOperators.I2F, F, 0)).fma(k[f1 + 2], k[f1 + 18]);
+            a1 = w.fma(u2, a1);
+            b1 = w.fma(v2, b1);
+            w = ((FloatVector) lowA.lanewise(VectorOperators.LSHR, 4).or(high.and(0x30)).convertShape(VectorOperators.I2F, F, 0)).fma(k[f1 + 4], k[f1 + 20]);
+            a1 = w.fma(u3, a1);
+            b1 = w.fma(v3, b1);
+            w = ((FloatVector) lowB.lanewise(VectorOperators.LSHR, 4).or(high.lanewise(VectorOperators.ASHR, 2).and(0x30)).convertShape(VectorOperators.I2F, F, 0)).fma(k[f1 + 6], k[f1 + 22]);
+            a1 = w.fma(u4, a1);
+            b1 = w.fma(v4, b1);
+        }
+        a0.intoArray(out, first * VectorMath.LANES);
+        a1.intoArray(out, (first + 1) * VectorMath.LANES);
+        b0.intoArray(out, (4 + first) * VectorMath.LANES);
+        b1.intoArray(out, (5 + first) * VectorMath.LANES);
     }
 }

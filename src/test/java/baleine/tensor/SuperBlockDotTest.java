@@ -11,7 +11,7 @@ import java.util.Random;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-/** The whole-super-block Q4_K and Q6_K kernels against the step kernels they replace: the same bits on random bytes. */
+/** The whole-super-block Q4_K and Q6_K kernels (one vector and two) against the step kernels they replace: the same bits on random bytes. */
 class SuperBlockDotTest {
     @ParameterizedTest
     @EnumSource(value = GgmlType.class, names = {"Q4_K", "Q6_K"})
@@ -53,18 +53,19 @@ class SuperBlockDotTest {
         }
     }
 
-    @Test
-    void pairKernelGivesTheBitsOfPairDotOnRandomBytes() {
+    @ParameterizedTest
+    @EnumSource(value = GgmlType.class, names = {"Q4_K", "Q6_K"})
+    void pairKernelsGiveTheBitsOfPairDotOnRandomBytes(GgmlType type) {
         assumeTrue(FusedDot.NIBBLE_LOOKUP, "SuperBlockDot runs on 16 float lanes only; this JVM has " + Species.F.length());
         Random rnd = new Random(45);
         int cols = 1024, rows = 7; // rows 0, 2, 4, 6
-        long rowBytes = GgmlType.Q4_K.bytesFor(cols);
+        long rowBytes = type.bytesFor(cols), blockBytes = type.bytesFor(256);
+        int[] scaleHighBytes = type == GgmlType.Q4_K ? new int[]{1, 3} : new int[]{209};
         byte[] bytes = new byte[Math.toIntExact(rows * rowBytes)];
         rnd.nextBytes(bytes);
-        for (int b = 0; b < rows * cols / 256; b++) { // finite d and dmin but in the last block
-            if (b != rows * cols / 256 - 1) {
-                bytes[144 * b + 1] &= 0x3B;
-                bytes[144 * b + 3] &= 0x3B;
+        for (int b = 0; b < rows * cols / 256 - 1; b++) { // finite scales but in the last block
+            for (int high : scaleHighBytes) {
+                bytes[(int) (blockBytes * b) + high] &= 0x3B;
             }
         }
         MemorySegment data = Arena.ofAuto().allocate(bytes.length);
@@ -75,10 +76,10 @@ class SuperBlockDotTest {
             x1[i] = (float) rnd.nextGaussian();
         }
         float[] expected = VectorMath.outBuffer(8), got = VectorMath.outBuffer(8);
-        PairDot.q4_k(data, 0, 2 * rowBytes, x0, x1, 3, cols, expected);
-        SuperBlockDot.q4_kPair(data, 0, 2 * rowBytes, x0, x1, 3, cols, got);
+        PairDot.steps(type, data, 0, 2 * rowBytes, x0, x1, 3, cols, expected);
+        SuperBlockDot.pair(type, data, 0, 2 * rowBytes, x0, x1, 3, cols, got);
         for (int k = 0; k < 8; k++) {
-            assertThat(Float.floatToIntBits(got[k])).as("output %d: %s vs %s", k, got[k], expected[k]).isEqualTo(Float.floatToIntBits(expected[k]));
+            assertThat(Float.floatToIntBits(got[k])).as("%s output %d: %s vs %s", type, k, got[k], expected[k]).isEqualTo(Float.floatToIntBits(expected[k]));
         }
     }
 
