@@ -40,26 +40,18 @@ final class FourRowDot {
             case Q8_0 -> q8_0(s, off, stride, x, xOff, n, out);
             case Q4_0 -> q4_0(s, off, stride, x, xOff, n, out);
             case Q4_1, Q5_0, Q5_1 -> LegacyBlockDot.fourRows(type, s, off, stride, x, xOff, n, out);
-            case Q4_K, Q6_K -> {
+            case Q4_K -> {
                 if (SuperBlockDot.ready(type)) {
-                    SuperBlockDot.dot(type, s, off, stride, x, xOff, n, out);
+                    SuperBlockDot.q4_k(s, off, stride, x, xOff, n, out);
                 } else {
-                    steps(type, s, off, stride, x, xOff, n, out);
+                    q4_k(s, off, stride, x, xOff, n, out);
                 }
             }
             case Q5_K -> q5_k(s, off, stride, x, xOff, n, out);
+            case Q6_K -> q6_k(s, off, stride, x, xOff, n, out, SuperBlockDot.ready(type));
             case BF16 -> bf16(s, off, stride, x, xOff, n, out);
             case F16 -> f16(s, off, stride, x, xOff, n, out);
             default -> throw new IllegalArgumentException("no four-row kernel for " + type);
-        }
-    }
-
-    /** Q4_K or Q6_K by the kernels here, which step through a super-block ({@link SuperBlockDot} takes it whole). */
-    static void steps(GgmlType type, MemorySegment s, long off, long stride, float[] x, int xOff, int n, float[] out) {
-        if (type == GgmlType.Q4_K) {
-            q4_k(s, off, stride, x, xOff, n, out);
-        } else {
-            q6_k(s, off, stride, x, xOff, n, out);
         }
     }
 
@@ -273,12 +265,8 @@ final class FourRowDot {
      * rows selected each row's accumulator through branches. The calls pass no vectors, so nothing is boxed
      * whether C2 inlines them or not (at this size it does not). Qwen-shape Q6_K decoding, side by side: two
      * passes ~44 tok/s, these block pairs +0-13% (median +6%, seven pairs), four rows in one method ~57.
+     * Where {@code wholeBlocks}, the block pairs go through {@link SuperBlockDot#q6_kBlockPair} (same bits).
      */
-    static void q6_k(MemorySegment s, long off, long stride, float[] x, int xOff, int n, float[] out) {
-        q6_k(s, off, stride, x, xOff, n, out, false);
-    }
-
-    /** {@link #q6_k}, its block pairs by {@link SuperBlockDot#q6_kBlockPair} where {@code wholeBlocks}. */
     static void q6_k(MemorySegment s, long off, long stride, float[] x, int xOff, int n, float[] out, boolean wholeBlocks) {
         float[] k = KQuantFactors.scratch();
         Arrays.fill(out, 0, 4 * VectorMath.LANES, 0f); // the four rows' accumulators

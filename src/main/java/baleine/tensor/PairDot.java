@@ -51,14 +51,15 @@ final class PairDot {
                 q4_0(s, off + 4 * stride, stride, x0, x1, xOff, n, out, 4);
             }
             case Q4_1, Q5_0, Q5_1 -> LegacyBlockDot.fourRowsPair(type, s, off, stride, x0, x1, xOff, n, out);
-            case Q4_K, Q6_K -> {
+            case Q4_K -> {
                 if (SuperBlockDot.pairReady(type)) {
-                    SuperBlockDot.pair(type, s, off, stride, x0, x1, xOff, n, out);
+                    SuperBlockDot.q4_kPair(s, off, stride, x0, x1, xOff, n, out);
                 } else {
-                    steps(type, s, off, stride, x0, x1, xOff, n, out);
+                    q4_k(s, off, stride, x0, x1, xOff, n, out);
                 }
             }
             case Q5_K -> q5_k(s, off, stride, x0, x1, xOff, n, out);
+            case Q6_K -> q6_k(s, off, stride, x0, x1, xOff, n, out, SuperBlockDot.pairReady(type));
             case BF16 -> bf16(s, off, stride, x0, x1, xOff, n, out);
             case F16 -> f16(s, off, stride, x0, x1, xOff, n, out);
             default -> throw new IllegalArgumentException("no two-vector kernel for " + type);
@@ -202,15 +203,6 @@ final class PairDot {
         VectorMath.sumLanesInPlace(out, base, 8);
     }
 
-    /** Q4_K or Q6_K by the kernels here, which step through a super-block ({@link SuperBlockDot} takes it whole). */
-    static void steps(GgmlType type, MemorySegment s, long off, long stride, float[] x0, float[] x1, int xOff, int n, float[] out) {
-        if (type == GgmlType.Q4_K) {
-            q4_k(s, off, stride, x0, x1, xOff, n, out);
-        } else {
-            q6_k(s, off, stride, x0, x1, xOff, n, out);
-        }
-    }
-
     /**
      * Q4_K, four rows (its decoding's {@link FourRowDot#q4_k}, whose order it keeps) times two vectors: the block
      * factors and the sixteen-value tables formed once for both.
@@ -347,13 +339,9 @@ final class PairDot {
 
     /**
      * Q6_K, four rows as its decoding's {@link FourRowDot#q6_k} (block factors for the four, then two rows per call,
-     * in its order) times two vectors: the six-bit values assembled and scaled once for both.
+     * in its order) times two vectors: the six-bit values assembled and scaled once for both. Where
+     * {@code wholeBlocks}, the block pairs go through {@link SuperBlockDot#q6_kBlockPairTimesTwo} (same bits).
      */
-    static void q6_k(MemorySegment s, long off, long stride, float[] x0, float[] x1, int xOff, int n, float[] out) {
-        q6_k(s, off, stride, x0, x1, xOff, n, out, false);
-    }
-
-    /** {@link #q6_k}, its block pairs by {@link SuperBlockDot#q6_kBlockPairTimesTwo} where {@code wholeBlocks}. */
     static void q6_k(MemorySegment s, long off, long stride, float[] x0, float[] x1, int xOff, int n, float[] out, boolean wholeBlocks) {
         float[] k = KQuantFactors.scratch();
         Arrays.fill(out, 0, 8 * VectorMath.LANES, 0f); // rows 0..3 times x0, then times x1

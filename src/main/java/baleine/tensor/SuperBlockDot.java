@@ -25,7 +25,7 @@ import static baleine.tensor.Species.I;
  * start plus constants, where {@link FourRowDot}'s step through it in loops: C2 then checks a row's bounds about
  * once per block and keeps the addresses in general registers. Same operations in the same order, so the same
  * bits. Q4_K ({@link #q4_k}: four rows, the block's four 64-column steps in one loop step) takes 0.70-0.77x the
- * time of {@link FourRowDot#q4_k}; Q6_K ({@link #q6_k}: its two-row block method with the halves and lane groups
+ * time of {@link FourRowDot#q4_k}; Q6_K ({@link #q6_kBlockPair}: its two-row block method with the halves and lane groups
  * written out) 0.79-0.83x that of {@link FourRowDot#q6_k}; times two vectors (a batch of two), Q4_K
  * ({@link #q4_kPair}) 0.75-0.78x the time of {@link PairDot#q4_k}, Q6_K ({@link #q6_kBlockPairTimesTwo}) 0.77-0.87x
  * that of {@link PairDot#q6_k}. Q5_K in Q4_K's form was not kept: in a model C2
@@ -75,24 +75,6 @@ final class SuperBlockDot {
         return ENABLED && (type == GgmlType.Q4_K ? Q4_K_PAIR : Q6_K_PAIR).ready();
     }
 
-    /** {@link PairDot#dot} for Q4_K and Q6_K, through the kernels here. */
-    static void pair(GgmlType type, MemorySegment s, long off, long stride, float[] x0, float[] x1, int xOff, int n, float[] out) {
-        if (type == GgmlType.Q4_K) {
-            q4_kPair(s, off, stride, x0, x1, xOff, n, out);
-        } else {
-            PairDot.q6_k(s, off, stride, x0, x1, xOff, n, out, true);
-        }
-    }
-
-    /** {@link FourRowDot#dot} for Q4_K and Q6_K, through the kernels here. */
-    static void dot(GgmlType type, MemorySegment s, long off, long stride, float[] x, int xOff, int n, float[] out) {
-        if (type == GgmlType.Q4_K) {
-            q4_k(s, off, stride, x, xOff, n, out);
-        } else {
-            q6_k(s, off, stride, x, xOff, n, out);
-        }
-    }
-
     /** One type's kernel: off until a background timing finds it compiled (see the class comment). */
     private static final class Switch {
         private final GgmlType type;
@@ -125,7 +107,7 @@ final class SuperBlockDot {
                 if (type == GgmlType.Q4_K) {
                     rows.set(ValueLayout.JAVA_INT_UNALIGNED, r * rowBytes, 0x30303030);
                 } else {
-                    rows.set(ValueLayout.JAVA_SHORT_UNALIGNED, r * rowBytes + 208, (short) 0x3030);
+                    rows.set(ValueLayout.JAVA_SHORT_UNALIGNED, (r + 1) * rowBytes - 2, (short) 0x3030);
                 }
             }
             float[] x = new float[cols], x1 = new float[cols], out = VectorMath.outBuffer(8);
@@ -133,9 +115,16 @@ final class SuperBlockDot {
                 x[i] = (float) rnd.nextGaussian();
                 x1[i] = (float) rnd.nextGaussian();
             }
-            Runnable mine = pair ? () -> pair(type, rows, 0, rowBytes, x, x1, 0, cols, out) : () -> dot(type, rows, 0, rowBytes, x, 0, cols, out);
-            Runnable step = pair ? () -> PairDot.steps(type, rows, 0, rowBytes, x, x1, 0, cols, out)
-                    : () -> FourRowDot.steps(type, rows, 0, rowBytes, x, 0, cols, out);
+            // the kernel here (mine) and the step kernel it replaces
+            boolean q4 = type == GgmlType.Q4_K;
+            Runnable mine, step;
+            if (pair) {
+                mine = q4 ? () -> q4_kPair(rows, 0, rowBytes, x, x1, 0, cols, out) : () -> PairDot.q6_k(rows, 0, rowBytes, x, x1, 0, cols, out, true);
+                step = q4 ? () -> PairDot.q4_k(rows, 0, rowBytes, x, x1, 0, cols, out) : () -> PairDot.q6_k(rows, 0, rowBytes, x, x1, 0, cols, out, false);
+            } else {
+                mine = q4 ? () -> q4_k(rows, 0, rowBytes, x, 0, cols, out) : () -> FourRowDot.q6_k(rows, 0, rowBytes, x, 0, cols, out, true);
+                step = q4 ? () -> FourRowDot.q4_k(rows, 0, rowBytes, x, 0, cols, out) : () -> FourRowDot.q6_k(rows, 0, rowBytes, x, 0, cols, out, false);
+            }
             long deadline = System.nanoTime() + 60_000_000_000L, pause = 20_000_000;
             for (int wins = 0; wins < 3; ) {
                 if (System.nanoTime() > deadline) {
@@ -458,11 +447,6 @@ final class SuperBlockDot {
         b2.intoArray(out, 6 * VectorMath.LANES);
         b3.intoArray(out, 7 * VectorMath.LANES);
         VectorMath.sumLanesInPlace(out, 8);
-    }
-
-    /** Q6_K, as {@link FourRowDot#q6_k}, its blocks' rows two by two through {@link #q6_kBlockPair}. */
-    static void q6_k(MemorySegment s, long off, long stride, float[] x, int xOff, int n, float[] out) {
-        FourRowDot.q6_k(s, off, stride, x, xOff, n, out, true);
     }
 
     /**

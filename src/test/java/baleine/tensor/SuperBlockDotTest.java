@@ -43,8 +43,8 @@ class SuperBlockDotTest {
             float[] expected = VectorMath.outBuffer(4), got = VectorMath.outBuffer(4);
             for (int[] rowsAndStride : new int[][]{{0, 1}, {1, 2}, {3, 1}, {0, 3}}) {
                 long off = rowsAndStride[0] * rowBytes, stride = rowsAndStride[1] * rowBytes;
-                FourRowDot.steps(type, data, off, stride, x, 5, cols, expected);
-                SuperBlockDot.dot(type, data, off, stride, x, 5, cols, got);
+                fourRows(type, false, data, off, stride, x, 5, cols, expected);
+                fourRows(type, true, data, off, stride, x, 5, cols, got);
                 for (int k = 0; k < 4; k++) {
                     assertThat(Float.floatToIntBits(got[k])).as("%s, %d columns, rows from %s, row %d: %s vs %s", type, cols,
                             java.util.Arrays.toString(rowsAndStride), k, got[k], expected[k]).isEqualTo(Float.floatToIntBits(expected[k]));
@@ -76,8 +76,8 @@ class SuperBlockDotTest {
             x1[i] = (float) rnd.nextGaussian();
         }
         float[] expected = VectorMath.outBuffer(8), got = VectorMath.outBuffer(8);
-        PairDot.steps(type, data, 0, 2 * rowBytes, x0, x1, 3, cols, expected);
-        SuperBlockDot.pair(type, data, 0, 2 * rowBytes, x0, x1, 3, cols, got);
+        twoVectors(type, false, data, 0, 2 * rowBytes, x0, x1, 3, cols, expected);
+        twoVectors(type, true, data, 0, 2 * rowBytes, x0, x1, 3, cols, got);
         for (int k = 0; k < 8; k++) {
             assertThat(Float.floatToIntBits(got[k])).as("%s output %d: %s vs %s", type, k, got[k], expected[k]).isEqualTo(Float.floatToIntBits(expected[k]));
         }
@@ -88,5 +88,27 @@ class SuperBlockDotTest {
         // the tests run with the launcher's -XX:Tier3DelayOn=100000 (pom.xml), so this also checks that it is read
         assertThat(SuperBlockDot.largeMethodsReachC2()).isTrue();
         assertThat(SuperBlockDot.ENABLED).isEqualTo(FusedDot.NIBBLE_LOOKUP);
+    }
+
+    /** Four rows through the step kernel, or (where {@code wholeBlocks}) through SuperBlockDot's. */
+    private static void fourRows(GgmlType type, boolean wholeBlocks, MemorySegment s, long off, long stride, float[] x, int xOff, int n, float[] out) {
+        if (type == GgmlType.Q6_K) {
+            FourRowDot.q6_k(s, off, stride, x, xOff, n, out, wholeBlocks);
+        } else if (wholeBlocks) {
+            SuperBlockDot.q4_k(s, off, stride, x, xOff, n, out);
+        } else {
+            FourRowDot.q4_k(s, off, stride, x, xOff, n, out);
+        }
+    }
+
+    /** Four rows times two vectors through PairDot's step kernel, or (where {@code wholeBlocks}) through SuperBlockDot's. */
+    private static void twoVectors(GgmlType type, boolean wholeBlocks, MemorySegment s, long off, long stride, float[] x0, float[] x1, int xOff, int n, float[] out) {
+        if (type == GgmlType.Q6_K) {
+            PairDot.q6_k(s, off, stride, x0, x1, xOff, n, out, wholeBlocks);
+        } else if (wholeBlocks) {
+            SuperBlockDot.q4_kPair(s, off, stride, x0, x1, xOff, n, out);
+        } else {
+            PairDot.q4_k(s, off, stride, x0, x1, xOff, n, out);
+        }
     }
 }
