@@ -58,8 +58,7 @@ public final class SchemaMatcher implements JsonMatcher {
         static final StringNode ANY = new StringNode(0, Integer.MAX_VALUE, StringPatterns.NONE);
     }
 
-    /** A number, or an integer (no fraction, no exponent), within a range. */
-    /** {@code multipleOf}: integers only, 0 for none. */
+    /** A number, or an integer (no fraction, no exponent), within a range; {@code multipleOf}: integers only, 0 for none. */
     record NumberNode(boolean integer, NumberRange range, long multipleOf) implements Node {
     }
 
