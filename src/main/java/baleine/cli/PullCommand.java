@@ -17,7 +17,7 @@ import java.util.concurrent.ConcurrentHashMap;
 @Command(name = "pull", description = {"Download a model from the Hugging Face hub into the shared cache (huggingface_hub's layout).",
         "REPO[:QUANT]: a GGUF repository needs :QUANT when it holds several quantizations."})
 final class PullCommand implements Callable<Integer> {
-    @Parameters(index = "0", paramLabel = "REPO[:QUANT]")
+    @Parameters(index = "0", paramLabel = "REPO[:QUANT]", description = "a Hugging Face repository (owner/name); :QUANT picks one GGUF quantization of several (e.g. :Q4_K_M)")
     String spec;
 
     @Option(names = "--revision", defaultValue = "main", description = "branch, tag or commit (default ${DEFAULT-VALUE})")

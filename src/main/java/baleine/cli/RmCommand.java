@@ -13,7 +13,7 @@ import java.util.concurrent.Callable;
 
 @Command(name = "rm", description = "Remove a cached model (REPO, or REPO:QUANT for one GGUF quantization) and the blobs nothing else uses.")
 final class RmCommand implements Callable<Integer> {
-    @Parameters(index = "0", paramLabel = "REPO[:QUANT]")
+    @Parameters(index = "0", paramLabel = "REPO[:QUANT]", description = "a cached repository (owner/name); :QUANT removes only that GGUF quantization")
     String spec;
 
     @Override

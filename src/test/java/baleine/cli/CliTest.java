@@ -40,6 +40,24 @@ class CliTest {
     }
 
     @Test
+    void everyOptionOfEveryCommandSaysWhatItDoes() {
+        List<String> undescribed = new java.util.ArrayList<>();
+        for (CommandLine sub : Main.commandLine().getSubcommands().values()) {
+            for (CommandLine.Model.OptionSpec o : sub.getCommandSpec().options()) {
+                if (!o.hidden() && String.join("", o.description()).isBlank()) {
+                    undescribed.add(sub.getCommandName() + " " + o.longestName());
+                }
+            }
+            for (CommandLine.Model.PositionalParamSpec p : sub.getCommandSpec().positionalParameters()) {
+                if (String.join("", p.description()).isBlank()) {
+                    undescribed.add(sub.getCommandName() + " " + p.paramLabel());
+                }
+            }
+        }
+        assertThat(undescribed).isEmpty();
+    }
+
+    @Test
     void writeRandomThenInfoShowsArchitectureParametersTypesAndCache(@TempDir Path dir) {
         Path model = dir.resolve("v3.gguf");
         Run w = run("write-random", "--preset", "tiny-deepseek-v3", "--type", "q8_0", model.toString());
