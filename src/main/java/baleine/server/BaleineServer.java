@@ -18,6 +18,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
@@ -123,7 +124,7 @@ public final class BaleineServer implements AutoCloseable {
                     if (route.startsWith("/models/") && method.equals("GET")) {
                         model(ex, route.substring("/models/".length()));
                     } else {
-                        throw new ApiException(404, "invalid_request_error", null, "not_found", "no route for " + method + " " + path);
+                        throw noRoute(ex, method, path, route);
                     }
                 }
             }
@@ -135,6 +136,23 @@ public final class BaleineServer implements AutoCloseable {
         } finally {
             ex.close();
         }
+    }
+
+    /** The routes above, by path: what a request for a known path with another method is told to use. */
+    private static final Map<String, String> METHODS = Map.ofEntries(Map.entry("/chat/completions", "POST"),
+            Map.entry("/completions", "POST"), Map.entry("/models", "GET"), Map.entry("/metrics", "GET"),
+            Map.entry("/tokenize", "POST"), Map.entry("/detokenize", "POST"), Map.entry("/api/chat", "POST"),
+            Map.entry("/api/generate", "POST"), Map.entry("/api/tags", "GET"), Map.entry("/api/ps", "GET"),
+            Map.entry("/api/version", "GET"), Map.entry("/api/show", "POST"));
+
+    /** 405 with the method to use where the path is known (as HTTP asks, with an Allow header), else 404. */
+    private static ApiException noRoute(HttpExchange ex, String method, String path, String route) {
+        String allowed = route.startsWith("/models/") ? "GET" : METHODS.get(route);
+        if (allowed == null) {
+            return new ApiException(404, "invalid_request_error", null, "not_found", "no route for " + method + " " + path);
+        }
+        ex.getResponseHeaders().set("Allow", allowed + ", OPTIONS");
+        return new ApiException(405, "invalid_request_error", null, "method_not_allowed", path + " takes " + allowed + ", not " + method);
     }
 
     private void health(HttpExchange ex) throws IOException {

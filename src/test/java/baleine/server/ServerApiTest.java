@@ -135,6 +135,12 @@ class ServerApiTest {
         assertError(f.post("/v1/chat/completions", chat("x".repeat(2 << 20), "")), 413, "larger than");
         assertError(f.post("/v1/chat/completions", chat("word ".repeat(3000), "")), 400, "tokens per request");
         assertError(f.get("/v1/nothing"), 404, "no route");
+        HttpResponse<String> wrongMethod = f.get("/v1/chat/completions");
+        assertError(wrongMethod, 405, "/v1/chat/completions takes POST, not GET");
+        assertThat(wrongMethod.headers().firstValue("Allow")).contains("POST, OPTIONS");
+        HttpResponse<String> ollamaWrongMethod = f.post("/api/tags", "{}");
+        assertThat(ollamaWrongMethod.statusCode()).isEqualTo(405);
+        assertThat(json(ollamaWrongMethod).path("error").asText()).isEqualTo("/api/tags takes GET, not POST");
         assertError(f.post("/v1/chat/completions", chat("x", "\"reasoning_effort\":\"extreme\"")), 422, "low, medium or high");
     }
 
