@@ -94,56 +94,56 @@ final class EightRowDot {
                 IntVector q = (IntVector) ByteVector.fromMemorySegment(B, s, o0 + 2 + j, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
                 a0 = (FusedDot.NIBBLE_LOOKUP ? q.lanewise(VectorOperators.LSHR, 4).selectFrom(t).reinterpretAsFloats()
                         : ((FloatVector) q.lanewise(VectorOperators.LSHR, 4).convertShape(VectorOperators.I2F, F, 0)).fma(d, d.mul(-8f))).fma(xh,
-                        (FusedDot.NIBBLE_LOOKUP ? q.and(0x0F).selectFrom(t).reinterpretAsFloats()
+                        (FusedDot.NIBBLE_LOOKUP ? q.selectFrom(t).reinterpretAsFloats()
                         : ((FloatVector) q.and(0x0F).convertShape(VectorOperators.I2F, F, 0)).fma(d, d.mul(-8f))).fma(xl, a0));
                 d = FloatVector.broadcast(F, Float.float16ToFloat(s.get(Le.I16, o1)));
                 t = FusedDot.NIBBLE_LOOKUP ? FusedDot.Q4_0_LEVELS.mul(d).reinterpretAsInts() : null;
                 q = (IntVector) ByteVector.fromMemorySegment(B, s, o1 + 2 + j, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
                 a1 = (FusedDot.NIBBLE_LOOKUP ? q.lanewise(VectorOperators.LSHR, 4).selectFrom(t).reinterpretAsFloats()
                         : ((FloatVector) q.lanewise(VectorOperators.LSHR, 4).convertShape(VectorOperators.I2F, F, 0)).fma(d, d.mul(-8f))).fma(xh,
-                        (FusedDot.NIBBLE_LOOKUP ? q.and(0x0F).selectFrom(t).reinterpretAsFloats()
+                        (FusedDot.NIBBLE_LOOKUP ? q.selectFrom(t).reinterpretAsFloats()
                         : ((FloatVector) q.and(0x0F).convertShape(VectorOperators.I2F, F, 0)).fma(d, d.mul(-8f))).fma(xl, a1));
                 d = FloatVector.broadcast(F, Float.float16ToFloat(s.get(Le.I16, o2)));
                 t = FusedDot.NIBBLE_LOOKUP ? FusedDot.Q4_0_LEVELS.mul(d).reinterpretAsInts() : null;
                 q = (IntVector) ByteVector.fromMemorySegment(B, s, o2 + 2 + j, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
                 a2 = (FusedDot.NIBBLE_LOOKUP ? q.lanewise(VectorOperators.LSHR, 4).selectFrom(t).reinterpretAsFloats()
                         : ((FloatVector) q.lanewise(VectorOperators.LSHR, 4).convertShape(VectorOperators.I2F, F, 0)).fma(d, d.mul(-8f))).fma(xh,
-                        (FusedDot.NIBBLE_LOOKUP ? q.and(0x0F).selectFrom(t).reinterpretAsFloats()
+                        (FusedDot.NIBBLE_LOOKUP ? q.selectFrom(t).reinterpretAsFloats()
                         : ((FloatVector) q.and(0x0F).convertShape(VectorOperators.I2F, F, 0)).fma(d, d.mul(-8f))).fma(xl, a2));
                 d = FloatVector.broadcast(F, Float.float16ToFloat(s.get(Le.I16, o3)));
                 t = FusedDot.NIBBLE_LOOKUP ? FusedDot.Q4_0_LEVELS.mul(d).reinterpretAsInts() : null;
                 q = (IntVector) ByteVector.fromMemorySegment(B, s, o3 + 2 + j, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
                 a3 = (FusedDot.NIBBLE_LOOKUP ? q.lanewise(VectorOperators.LSHR, 4).selectFrom(t).reinterpretAsFloats()
                         : ((FloatVector) q.lanewise(VectorOperators.LSHR, 4).convertShape(VectorOperators.I2F, F, 0)).fma(d, d.mul(-8f))).fma(xh,
-                        (FusedDot.NIBBLE_LOOKUP ? q.and(0x0F).selectFrom(t).reinterpretAsFloats()
+                        (FusedDot.NIBBLE_LOOKUP ? q.selectFrom(t).reinterpretAsFloats()
                         : ((FloatVector) q.and(0x0F).convertShape(VectorOperators.I2F, F, 0)).fma(d, d.mul(-8f))).fma(xl, a3));
                 d = FloatVector.broadcast(F, Float.float16ToFloat(s.get(Le.I16, o4)));
                 t = FusedDot.NIBBLE_LOOKUP ? FusedDot.Q4_0_LEVELS.mul(d).reinterpretAsInts() : null;
                 q = (IntVector) ByteVector.fromMemorySegment(B, s, o4 + 2 + j, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
                 a4 = (FusedDot.NIBBLE_LOOKUP ? q.lanewise(VectorOperators.LSHR, 4).selectFrom(t).reinterpretAsFloats()
                         : ((FloatVector) q.lanewise(VectorOperators.LSHR, 4).convertShape(VectorOperators.I2F, F, 0)).fma(d, d.mul(-8f))).fma(xh,
-                        (FusedDot.NIBBLE_LOOKUP ? q.and(0x0F).selectFrom(t).reinterpretAsFloats()
+                        (FusedDot.NIBBLE_LOOKUP ? q.selectFrom(t).reinterpretAsFloats()
                         : ((FloatVector) q.and(0x0F).convertShape(VectorOperators.I2F, F, 0)).fma(d, d.mul(-8f))).fma(xl, a4));
                 d = FloatVector.broadcast(F, Float.float16ToFloat(s.get(Le.I16, o5)));
                 t = FusedDot.NIBBLE_LOOKUP ? FusedDot.Q4_0_LEVELS.mul(d).reinterpretAsInts() : null;
                 q = (IntVector) ByteVector.fromMemorySegment(B, s, o5 + 2 + j, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
                 a5 = (FusedDot.NIBBLE_LOOKUP ? q.lanewise(VectorOperators.LSHR, 4).selectFrom(t).reinterpretAsFloats()
                         : ((FloatVector) q.lanewise(VectorOperators.LSHR, 4).convertShape(VectorOperators.I2F, F, 0)).fma(d, d.mul(-8f))).fma(xh,
-                        (FusedDot.NIBBLE_LOOKUP ? q.and(0x0F).selectFrom(t).reinterpretAsFloats()
+                        (FusedDot.NIBBLE_LOOKUP ? q.selectFrom(t).reinterpretAsFloats()
                         : ((FloatVector) q.and(0x0F).convertShape(VectorOperators.I2F, F, 0)).fma(d, d.mul(-8f))).fma(xl, a5));
                 d = FloatVector.broadcast(F, Float.float16ToFloat(s.get(Le.I16, o6)));
                 t = FusedDot.NIBBLE_LOOKUP ? FusedDot.Q4_0_LEVELS.mul(d).reinterpretAsInts() : null;
                 q = (IntVector) ByteVector.fromMemorySegment(B, s, o6 + 2 + j, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
                 a6 = (FusedDot.NIBBLE_LOOKUP ? q.lanewise(VectorOperators.LSHR, 4).selectFrom(t).reinterpretAsFloats()
                         : ((FloatVector) q.lanewise(VectorOperators.LSHR, 4).convertShape(VectorOperators.I2F, F, 0)).fma(d, d.mul(-8f))).fma(xh,
-                        (FusedDot.NIBBLE_LOOKUP ? q.and(0x0F).selectFrom(t).reinterpretAsFloats()
+                        (FusedDot.NIBBLE_LOOKUP ? q.selectFrom(t).reinterpretAsFloats()
                         : ((FloatVector) q.and(0x0F).convertShape(VectorOperators.I2F, F, 0)).fma(d, d.mul(-8f))).fma(xl, a6));
                 d = FloatVector.broadcast(F, Float.float16ToFloat(s.get(Le.I16, o7)));
                 t = FusedDot.NIBBLE_LOOKUP ? FusedDot.Q4_0_LEVELS.mul(d).reinterpretAsInts() : null;
                 q = (IntVector) ByteVector.fromMemorySegment(B, s, o7 + 2 + j, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
                 a7 = (FusedDot.NIBBLE_LOOKUP ? q.lanewise(VectorOperators.LSHR, 4).selectFrom(t).reinterpretAsFloats()
                         : ((FloatVector) q.lanewise(VectorOperators.LSHR, 4).convertShape(VectorOperators.I2F, F, 0)).fma(d, d.mul(-8f))).fma(xh,
-                        (FusedDot.NIBBLE_LOOKUP ? q.and(0x0F).selectFrom(t).reinterpretAsFloats()
+                        (FusedDot.NIBBLE_LOOKUP ? q.selectFrom(t).reinterpretAsFloats()
                         : ((FloatVector) q.and(0x0F).convertShape(VectorOperators.I2F, F, 0)).fma(d, d.mul(-8f))).fma(xl, a7));
             }
         }

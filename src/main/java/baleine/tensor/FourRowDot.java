@@ -90,7 +90,7 @@ final class FourRowDot {
                 FloatVector d = FloatVector.broadcast(F, Float.float16ToFloat(s.get(Le.I16, o0)));
                 IntVector t = FusedDot.NIBBLE_LOOKUP ? FusedDot.Q4_0_LEVELS.mul(d).reinterpretAsInts() : null;
                 IntVector q = (IntVector) ByteVector.fromMemorySegment(B, s, o0 + 2 + j, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
-                FloatVector lo = FusedDot.NIBBLE_LOOKUP ? q.and(0x0F).selectFrom(t).reinterpretAsFloats()
+                FloatVector lo = FusedDot.NIBBLE_LOOKUP ? q.selectFrom(t).reinterpretAsFloats()
                         : ((FloatVector) q.and(0x0F).convertShape(VectorOperators.I2F, F, 0)).fma(d, d.mul(-8f));
                 FloatVector hi = FusedDot.NIBBLE_LOOKUP ? q.lanewise(VectorOperators.LSHR, 4).selectFrom(t).reinterpretAsFloats()
                         : ((FloatVector) q.lanewise(VectorOperators.LSHR, 4).convertShape(VectorOperators.I2F, F, 0)).fma(d, d.mul(-8f));
@@ -98,7 +98,7 @@ final class FourRowDot {
                 d = FloatVector.broadcast(F, Float.float16ToFloat(s.get(Le.I16, o1)));
                 t = FusedDot.NIBBLE_LOOKUP ? FusedDot.Q4_0_LEVELS.mul(d).reinterpretAsInts() : null;
                 q = (IntVector) ByteVector.fromMemorySegment(B, s, o1 + 2 + j, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
-                lo = FusedDot.NIBBLE_LOOKUP ? q.and(0x0F).selectFrom(t).reinterpretAsFloats()
+                lo = FusedDot.NIBBLE_LOOKUP ? q.selectFrom(t).reinterpretAsFloats()
                         : ((FloatVector) q.and(0x0F).convertShape(VectorOperators.I2F, F, 0)).fma(d, d.mul(-8f));
                 hi = FusedDot.NIBBLE_LOOKUP ? q.lanewise(VectorOperators.LSHR, 4).selectFrom(t).reinterpretAsFloats()
                         : ((FloatVector) q.lanewise(VectorOperators.LSHR, 4).convertShape(VectorOperators.I2F, F, 0)).fma(d, d.mul(-8f));
@@ -106,7 +106,7 @@ final class FourRowDot {
                 d = FloatVector.broadcast(F, Float.float16ToFloat(s.get(Le.I16, o2)));
                 t = FusedDot.NIBBLE_LOOKUP ? FusedDot.Q4_0_LEVELS.mul(d).reinterpretAsInts() : null;
                 q = (IntVector) ByteVector.fromMemorySegment(B, s, o2 + 2 + j, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
-                lo = FusedDot.NIBBLE_LOOKUP ? q.and(0x0F).selectFrom(t).reinterpretAsFloats()
+                lo = FusedDot.NIBBLE_LOOKUP ? q.selectFrom(t).reinterpretAsFloats()
                         : ((FloatVector) q.and(0x0F).convertShape(VectorOperators.I2F, F, 0)).fma(d, d.mul(-8f));
                 hi = FusedDot.NIBBLE_LOOKUP ? q.lanewise(VectorOperators.LSHR, 4).selectFrom(t).reinterpretAsFloats()
                         : ((FloatVector) q.lanewise(VectorOperators.LSHR, 4).convertShape(VectorOperators.I2F, F, 0)).fma(d, d.mul(-8f));
@@ -114,7 +114,7 @@ final class FourRowDot {
                 d = FloatVector.broadcast(F, Float.float16ToFloat(s.get(Le.I16, o3)));
                 t = FusedDot.NIBBLE_LOOKUP ? FusedDot.Q4_0_LEVELS.mul(d).reinterpretAsInts() : null;
                 q = (IntVector) ByteVector.fromMemorySegment(B, s, o3 + 2 + j, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
-                lo = FusedDot.NIBBLE_LOOKUP ? q.and(0x0F).selectFrom(t).reinterpretAsFloats()
+                lo = FusedDot.NIBBLE_LOOKUP ? q.selectFrom(t).reinterpretAsFloats()
                         : ((FloatVector) q.and(0x0F).convertShape(VectorOperators.I2F, F, 0)).fma(d, d.mul(-8f));
                 hi = FusedDot.NIBBLE_LOOKUP ? q.lanewise(VectorOperators.LSHR, 4).selectFrom(t).reinterpretAsFloats()
                         : ((FloatVector) q.lanewise(VectorOperators.LSHR, 4).convertShape(VectorOperators.I2F, F, 0)).fma(d, d.mul(-8f));
@@ -163,22 +163,22 @@ final class FourRowDot {
                 IntVector v = (IntVector) ByteVector.fromMemorySegment(B, s, o0 + q, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
                 a0 = (FusedDot.NIBBLE_LOOKUP ? v.lanewise(VectorOperators.LSHR, 4).selectFrom(h0).reinterpretAsFloats()
                         : ((FloatVector) v.lanewise(VectorOperators.LSHR, 4).convertShape(VectorOperators.I2F, F, 0)).fma(k[hi], k[8 + hi])).fma(xh,
-                        (FusedDot.NIBBLE_LOOKUP ? v.and(0x0F).selectFrom(l0).reinterpretAsFloats()
+                        (FusedDot.NIBBLE_LOOKUP ? v.selectFrom(l0).reinterpretAsFloats()
                         : ((FloatVector) v.and(0x0F).convertShape(VectorOperators.I2F, F, 0)).fma(k[lo], k[8 + lo])).fma(xl, a0));
                 v = (IntVector) ByteVector.fromMemorySegment(B, s, o1 + q, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
                 a1 = (FusedDot.NIBBLE_LOOKUP ? v.lanewise(VectorOperators.LSHR, 4).selectFrom(h1).reinterpretAsFloats()
                         : ((FloatVector) v.lanewise(VectorOperators.LSHR, 4).convertShape(VectorOperators.I2F, F, 0)).fma(k[16 + hi], k[24 + hi])).fma(xh,
-                        (FusedDot.NIBBLE_LOOKUP ? v.and(0x0F).selectFrom(l1).reinterpretAsFloats()
+                        (FusedDot.NIBBLE_LOOKUP ? v.selectFrom(l1).reinterpretAsFloats()
                         : ((FloatVector) v.and(0x0F).convertShape(VectorOperators.I2F, F, 0)).fma(k[16 + lo], k[24 + lo])).fma(xl, a1));
                 v = (IntVector) ByteVector.fromMemorySegment(B, s, o2 + q, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
                 a2 = (FusedDot.NIBBLE_LOOKUP ? v.lanewise(VectorOperators.LSHR, 4).selectFrom(h2).reinterpretAsFloats()
                         : ((FloatVector) v.lanewise(VectorOperators.LSHR, 4).convertShape(VectorOperators.I2F, F, 0)).fma(k[32 + hi], k[40 + hi])).fma(xh,
-                        (FusedDot.NIBBLE_LOOKUP ? v.and(0x0F).selectFrom(l2).reinterpretAsFloats()
+                        (FusedDot.NIBBLE_LOOKUP ? v.selectFrom(l2).reinterpretAsFloats()
                         : ((FloatVector) v.and(0x0F).convertShape(VectorOperators.I2F, F, 0)).fma(k[32 + lo], k[40 + lo])).fma(xl, a2));
                 v = (IntVector) ByteVector.fromMemorySegment(B, s, o3 + q, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
                 a3 = (FusedDot.NIBBLE_LOOKUP ? v.lanewise(VectorOperators.LSHR, 4).selectFrom(h3).reinterpretAsFloats()
                         : ((FloatVector) v.lanewise(VectorOperators.LSHR, 4).convertShape(VectorOperators.I2F, F, 0)).fma(k[48 + hi], k[56 + hi])).fma(xh,
-                        (FusedDot.NIBBLE_LOOKUP ? v.and(0x0F).selectFrom(l3).reinterpretAsFloats()
+                        (FusedDot.NIBBLE_LOOKUP ? v.selectFrom(l3).reinterpretAsFloats()
                         : ((FloatVector) v.and(0x0F).convertShape(VectorOperators.I2F, F, 0)).fma(k[48 + lo], k[56 + lo])).fma(xl, a3));
             }
         }

@@ -28,7 +28,9 @@ final class FusedDot {
      * (vpermps) in place of an int-to-float conversion and a multiply-add. Each value is computed by the same
      * operation as the conversion's (Q4_0: (q - 8) d, exact; Q4_K: fma(q, d sc, -dmin m)), so the same bits.
      * Used in the kernels that carry the work (Q4_0's eight- and four-row kernels and prompt tile, Q4_K's four-row
-     * decode kernel); the one-row and four-vector kernels, which serve remainders, convert.
+     * decode kernel); the one-row and four-vector kernels, which serve remainders, convert. A low nibble needs no
+     * mask: {@code selectFrom} takes each index modulo the lane count (Q4_0 eight-row kernel 0.96-0.98x the time
+     * without the {@code and(0x0F)}).
      */
     static final boolean NIBBLE_LOOKUP = F.length() == 16;
     /** The nibbles 0..15 as floats (on 16 lanes; see {@link #NIBBLE_LOOKUP}). */

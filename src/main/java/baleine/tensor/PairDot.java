@@ -157,7 +157,7 @@ final class PairDot {
                 d = FloatVector.broadcast(F, Float.float16ToFloat(s.get(Le.I16, o0 + at)));
                 t = FusedDot.NIBBLE_LOOKUP ? FusedDot.Q4_0_LEVELS.mul(d).reinterpretAsInts() : null;
                 q = (IntVector) ByteVector.fromMemorySegment(B, s, o0 + at + 2 + j, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
-                lo = FusedDot.NIBBLE_LOOKUP ? q.and(0x0F).selectFrom(t).reinterpretAsFloats()
+                lo = FusedDot.NIBBLE_LOOKUP ? q.selectFrom(t).reinterpretAsFloats()
                         : ((FloatVector) q.and(0x0F).convertShape(VectorOperators.I2F, F, 0)).fma(d, d.mul(-8f));
                 hi = FusedDot.NIBBLE_LOOKUP ? q.lanewise(VectorOperators.LSHR, 4).selectFrom(t).reinterpretAsFloats()
                         : ((FloatVector) q.lanewise(VectorOperators.LSHR, 4).convertShape(VectorOperators.I2F, F, 0)).fma(d, d.mul(-8f));
@@ -166,7 +166,7 @@ final class PairDot {
                 d = FloatVector.broadcast(F, Float.float16ToFloat(s.get(Le.I16, o1 + at)));
                 t = FusedDot.NIBBLE_LOOKUP ? FusedDot.Q4_0_LEVELS.mul(d).reinterpretAsInts() : null;
                 q = (IntVector) ByteVector.fromMemorySegment(B, s, o1 + at + 2 + j, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
-                lo = FusedDot.NIBBLE_LOOKUP ? q.and(0x0F).selectFrom(t).reinterpretAsFloats()
+                lo = FusedDot.NIBBLE_LOOKUP ? q.selectFrom(t).reinterpretAsFloats()
                         : ((FloatVector) q.and(0x0F).convertShape(VectorOperators.I2F, F, 0)).fma(d, d.mul(-8f));
                 hi = FusedDot.NIBBLE_LOOKUP ? q.lanewise(VectorOperators.LSHR, 4).selectFrom(t).reinterpretAsFloats()
                         : ((FloatVector) q.lanewise(VectorOperators.LSHR, 4).convertShape(VectorOperators.I2F, F, 0)).fma(d, d.mul(-8f));
@@ -175,7 +175,7 @@ final class PairDot {
                 d = FloatVector.broadcast(F, Float.float16ToFloat(s.get(Le.I16, o2 + at)));
                 t = FusedDot.NIBBLE_LOOKUP ? FusedDot.Q4_0_LEVELS.mul(d).reinterpretAsInts() : null;
                 q = (IntVector) ByteVector.fromMemorySegment(B, s, o2 + at + 2 + j, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
-                lo = FusedDot.NIBBLE_LOOKUP ? q.and(0x0F).selectFrom(t).reinterpretAsFloats()
+                lo = FusedDot.NIBBLE_LOOKUP ? q.selectFrom(t).reinterpretAsFloats()
                         : ((FloatVector) q.and(0x0F).convertShape(VectorOperators.I2F, F, 0)).fma(d, d.mul(-8f));
                 hi = FusedDot.NIBBLE_LOOKUP ? q.lanewise(VectorOperators.LSHR, 4).selectFrom(t).reinterpretAsFloats()
                         : ((FloatVector) q.lanewise(VectorOperators.LSHR, 4).convertShape(VectorOperators.I2F, F, 0)).fma(d, d.mul(-8f));
@@ -184,7 +184,7 @@ final class PairDot {
                 d = FloatVector.broadcast(F, Float.float16ToFloat(s.get(Le.I16, o3 + at)));
                 t = FusedDot.NIBBLE_LOOKUP ? FusedDot.Q4_0_LEVELS.mul(d).reinterpretAsInts() : null;
                 q = (IntVector) ByteVector.fromMemorySegment(B, s, o3 + at + 2 + j, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
-                lo = FusedDot.NIBBLE_LOOKUP ? q.and(0x0F).selectFrom(t).reinterpretAsFloats()
+                lo = FusedDot.NIBBLE_LOOKUP ? q.selectFrom(t).reinterpretAsFloats()
                         : ((FloatVector) q.and(0x0F).convertShape(VectorOperators.I2F, F, 0)).fma(d, d.mul(-8f));
                 hi = FusedDot.NIBBLE_LOOKUP ? q.lanewise(VectorOperators.LSHR, 4).selectFrom(t).reinterpretAsFloats()
                         : ((FloatVector) q.lanewise(VectorOperators.LSHR, 4).convertShape(VectorOperators.I2F, F, 0)).fma(d, d.mul(-8f));
@@ -239,28 +239,28 @@ final class PairDot {
                 IntVector v;
                 FloatVector w, h;
                 v = (IntVector) ByteVector.fromMemorySegment(B, s, o0 + q, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
-                w = FusedDot.NIBBLE_LOOKUP ? v.and(0x0F).selectFrom(l0).reinterpretAsFloats()
+                w = FusedDot.NIBBLE_LOOKUP ? v.selectFrom(l0).reinterpretAsFloats()
                         : ((FloatVector) v.and(0x0F).convertShape(VectorOperators.I2F, F, 0)).fma(k[lo], k[8 + lo]);
                 h = FusedDot.NIBBLE_LOOKUP ? v.lanewise(VectorOperators.LSHR, 4).selectFrom(h0).reinterpretAsFloats()
                         : ((FloatVector) v.lanewise(VectorOperators.LSHR, 4).convertShape(VectorOperators.I2F, F, 0)).fma(k[hi], k[8 + hi]);
                 a0 = h.fma(uh, w.fma(ul, a0));
                 b0 = h.fma(vh, w.fma(vl, b0));
                 v = (IntVector) ByteVector.fromMemorySegment(B, s, o1 + q, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
-                w = FusedDot.NIBBLE_LOOKUP ? v.and(0x0F).selectFrom(l1).reinterpretAsFloats()
+                w = FusedDot.NIBBLE_LOOKUP ? v.selectFrom(l1).reinterpretAsFloats()
                         : ((FloatVector) v.and(0x0F).convertShape(VectorOperators.I2F, F, 0)).fma(k[16 + lo], k[24 + lo]);
                 h = FusedDot.NIBBLE_LOOKUP ? v.lanewise(VectorOperators.LSHR, 4).selectFrom(h1).reinterpretAsFloats()
                         : ((FloatVector) v.lanewise(VectorOperators.LSHR, 4).convertShape(VectorOperators.I2F, F, 0)).fma(k[16 + hi], k[24 + hi]);
                 a1 = h.fma(uh, w.fma(ul, a1));
                 b1 = h.fma(vh, w.fma(vl, b1));
                 v = (IntVector) ByteVector.fromMemorySegment(B, s, o2 + q, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
-                w = FusedDot.NIBBLE_LOOKUP ? v.and(0x0F).selectFrom(l2).reinterpretAsFloats()
+                w = FusedDot.NIBBLE_LOOKUP ? v.selectFrom(l2).reinterpretAsFloats()
                         : ((FloatVector) v.and(0x0F).convertShape(VectorOperators.I2F, F, 0)).fma(k[32 + lo], k[40 + lo]);
                 h = FusedDot.NIBBLE_LOOKUP ? v.lanewise(VectorOperators.LSHR, 4).selectFrom(h2).reinterpretAsFloats()
                         : ((FloatVector) v.lanewise(VectorOperators.LSHR, 4).convertShape(VectorOperators.I2F, F, 0)).fma(k[32 + hi], k[40 + hi]);
                 a2 = h.fma(uh, w.fma(ul, a2));
                 b2 = h.fma(vh, w.fma(vl, b2));
                 v = (IntVector) ByteVector.fromMemorySegment(B, s, o3 + q, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
-                w = FusedDot.NIBBLE_LOOKUP ? v.and(0x0F).selectFrom(l3).reinterpretAsFloats()
+                w = FusedDot.NIBBLE_LOOKUP ? v.selectFrom(l3).reinterpretAsFloats()
                         : ((FloatVector) v.and(0x0F).convertShape(VectorOperators.I2F, F, 0)).fma(k[48 + lo], k[56 + lo]);
                 h = FusedDot.NIBBLE_LOOKUP ? v.lanewise(VectorOperators.LSHR, 4).selectFrom(h3).reinterpretAsFloats()
                         : ((FloatVector) v.lanewise(VectorOperators.LSHR, 4).convertShape(VectorOperators.I2F, F, 0)).fma(k[48 + hi], k[56 + hi]);

@@ -178,13 +178,13 @@ final class SuperBlockDot {
                     long q = 16 + l;
                     FloatVector xl = FloatVector.fromArray(F, x, i), xh = FloatVector.fromArray(F, x, i + 32);
                     IntVector v = (IntVector) ByteVector.fromMemorySegment(B, s, o0 + q, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
-                    a0 = v.lanewise(VectorOperators.LSHR, 4).selectFrom(h0).reinterpretAsFloats().fma(xh, v.and(0x0F).selectFrom(l0).reinterpretAsFloats().fma(xl, a0));
+                    a0 = v.lanewise(VectorOperators.LSHR, 4).selectFrom(h0).reinterpretAsFloats().fma(xh, v.selectFrom(l0).reinterpretAsFloats().fma(xl, a0));
                     v = (IntVector) ByteVector.fromMemorySegment(B, s, o1 + q, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
-                    a1 = v.lanewise(VectorOperators.LSHR, 4).selectFrom(h1).reinterpretAsFloats().fma(xh, v.and(0x0F).selectFrom(l1).reinterpretAsFloats().fma(xl, a1));
+                    a1 = v.lanewise(VectorOperators.LSHR, 4).selectFrom(h1).reinterpretAsFloats().fma(xh, v.selectFrom(l1).reinterpretAsFloats().fma(xl, a1));
                     v = (IntVector) ByteVector.fromMemorySegment(B, s, o2 + q, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
-                    a2 = v.lanewise(VectorOperators.LSHR, 4).selectFrom(h2).reinterpretAsFloats().fma(xh, v.and(0x0F).selectFrom(l2).reinterpretAsFloats().fma(xl, a2));
+                    a2 = v.lanewise(VectorOperators.LSHR, 4).selectFrom(h2).reinterpretAsFloats().fma(xh, v.selectFrom(l2).reinterpretAsFloats().fma(xl, a2));
                     v = (IntVector) ByteVector.fromMemorySegment(B, s, o3 + q, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
-                    a3 = v.lanewise(VectorOperators.LSHR, 4).selectFrom(h3).reinterpretAsFloats().fma(xh, v.and(0x0F).selectFrom(l3).reinterpretAsFloats().fma(xl, a3));
+                    a3 = v.lanewise(VectorOperators.LSHR, 4).selectFrom(h3).reinterpretAsFloats().fma(xh, v.selectFrom(l3).reinterpretAsFloats().fma(xl, a3));
                 }
             }
             {
@@ -202,13 +202,13 @@ final class SuperBlockDot {
                     long q = 48 + l;
                     FloatVector xl = FloatVector.fromArray(F, x, i), xh = FloatVector.fromArray(F, x, i + 32);
                     IntVector v = (IntVector) ByteVector.fromMemorySegment(B, s, o0 + q, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
-                    a0 = v.lanewise(VectorOperators.LSHR, 4).selectFrom(h0).reinterpretAsFloats().fma(xh, v.and(0x0F).selectFrom(l0).reinterpretAsFloats().fma(xl, a0));
+                    a0 = v.lanewise(VectorOperators.LSHR, 4).selectFrom(h0).reinterpretAsFloats().fma(xh, v.selectFrom(l0).reinterpretAsFloats().fma(xl, a0));
                     v = (IntVector) ByteVector.fromMemorySegment(B, s, o1 + q, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
-                    a1 = v.lanewise(VectorOperators.LSHR, 4).selectFrom(h1).reinterpretAsFloats().fma(xh, v.and(0x0F).selectFrom(l1).reinterpretAsFloats().fma(xl, a1));
+                    a1 = v.lanewise(VectorOperators.LSHR, 4).selectFrom(h1).reinterpretAsFloats().fma(xh, v.selectFrom(l1).reinterpretAsFloats().fma(xl, a1));
                     v = (IntVector) ByteVector.fromMemorySegment(B, s, o2 + q, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
-                    a2 = v.lanewise(VectorOperators.LSHR, 4).selectFrom(h2).reinterpretAsFloats().fma(xh, v.and(0x0F).selectFrom(l2).reinterpretAsFloats().fma(xl, a2));
+                    a2 = v.lanewise(VectorOperators.LSHR, 4).selectFrom(h2).reinterpretAsFloats().fma(xh, v.selectFrom(l2).reinterpretAsFloats().fma(xl, a2));
                     v = (IntVector) ByteVector.fromMemorySegment(B, s, o3 + q, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
-                    a3 = v.lanewise(VectorOperators.LSHR, 4).selectFrom(h3).reinterpretAsFloats().fma(xh, v.and(0x0F).selectFrom(l3).reinterpretAsFloats().fma(xl, a3));
+                    a3 = v.lanewise(VectorOperators.LSHR, 4).selectFrom(h3).reinterpretAsFloats().fma(xh, v.selectFrom(l3).reinterpretAsFloats().fma(xl, a3));
                 }
             }
             {
@@ -226,13 +226,13 @@ final class SuperBlockDot {
                     long q = 80 + l;
                     FloatVector xl = FloatVector.fromArray(F, x, i), xh = FloatVector.fromArray(F, x, i + 32);
                     IntVector v = (IntVector) ByteVector.fromMemorySegment(B, s, o0 + q, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
-                    a0 = v.lanewise(VectorOperators.LSHR, 4).selectFrom(h0).reinterpretAsFloats().fma(xh, v.and(0x0F).selectFrom(l0).reinterpretAsFloats().fma(xl, a0));
+                    a0 = v.lanewise(VectorOperators.LSHR, 4).selectFrom(h0).reinterpretAsFloats().fma(xh, v.selectFrom(l0).reinterpretAsFloats().fma(xl, a0));
                     v = (IntVector) ByteVector.fromMemorySegment(B, s, o1 + q, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
-                    a1 = v.lanewise(VectorOperators.LSHR, 4).selectFrom(h1).reinterpretAsFloats().fma(xh, v.and(0x0F).selectFrom(l1).reinterpretAsFloats().fma(xl, a1));
+                    a1 = v.lanewise(VectorOperators.LSHR, 4).selectFrom(h1).reinterpretAsFloats().fma(xh, v.selectFrom(l1).reinterpretAsFloats().fma(xl, a1));
                     v = (IntVector) ByteVector.fromMemorySegment(B, s, o2 + q, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
-                    a2 = v.lanewise(VectorOperators.LSHR, 4).selectFrom(h2).reinterpretAsFloats().fma(xh, v.and(0x0F).selectFrom(l2).reinterpretAsFloats().fma(xl, a2));
+                    a2 = v.lanewise(VectorOperators.LSHR, 4).selectFrom(h2).reinterpretAsFloats().fma(xh, v.selectFrom(l2).reinterpretAsFloats().fma(xl, a2));
                     v = (IntVector) ByteVector.fromMemorySegment(B, s, o3 + q, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
-                    a3 = v.lanewise(VectorOperators.LSHR, 4).selectFrom(h3).reinterpretAsFloats().fma(xh, v.and(0x0F).selectFrom(l3).reinterpretAsFloats().fma(xl, a3));
+                    a3 = v.lanewise(VectorOperators.LSHR, 4).selectFrom(h3).reinterpretAsFloats().fma(xh, v.selectFrom(l3).reinterpretAsFloats().fma(xl, a3));
                 }
             }
             {
@@ -250,13 +250,13 @@ final class SuperBlockDot {
                     long q = 112 + l;
                     FloatVector xl = FloatVector.fromArray(F, x, i), xh = FloatVector.fromArray(F, x, i + 32);
                     IntVector v = (IntVector) ByteVector.fromMemorySegment(B, s, o0 + q, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
-                    a0 = v.lanewise(VectorOperators.LSHR, 4).selectFrom(h0).reinterpretAsFloats().fma(xh, v.and(0x0F).selectFrom(l0).reinterpretAsFloats().fma(xl, a0));
+                    a0 = v.lanewise(VectorOperators.LSHR, 4).selectFrom(h0).reinterpretAsFloats().fma(xh, v.selectFrom(l0).reinterpretAsFloats().fma(xl, a0));
                     v = (IntVector) ByteVector.fromMemorySegment(B, s, o1 + q, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
-                    a1 = v.lanewise(VectorOperators.LSHR, 4).selectFrom(h1).reinterpretAsFloats().fma(xh, v.and(0x0F).selectFrom(l1).reinterpretAsFloats().fma(xl, a1));
+                    a1 = v.lanewise(VectorOperators.LSHR, 4).selectFrom(h1).reinterpretAsFloats().fma(xh, v.selectFrom(l1).reinterpretAsFloats().fma(xl, a1));
                     v = (IntVector) ByteVector.fromMemorySegment(B, s, o2 + q, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
-                    a2 = v.lanewise(VectorOperators.LSHR, 4).selectFrom(h2).reinterpretAsFloats().fma(xh, v.and(0x0F).selectFrom(l2).reinterpretAsFloats().fma(xl, a2));
+                    a2 = v.lanewise(VectorOperators.LSHR, 4).selectFrom(h2).reinterpretAsFloats().fma(xh, v.selectFrom(l2).reinterpretAsFloats().fma(xl, a2));
                     v = (IntVector) ByteVector.fromMemorySegment(B, s, o3 + q, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
-                    a3 = v.lanewise(VectorOperators.LSHR, 4).selectFrom(h3).reinterpretAsFloats().fma(xh, v.and(0x0F).selectFrom(l3).reinterpretAsFloats().fma(xl, a3));
+                    a3 = v.lanewise(VectorOperators.LSHR, 4).selectFrom(h3).reinterpretAsFloats().fma(xh, v.selectFrom(l3).reinterpretAsFloats().fma(xl, a3));
                 }
             }
         }
@@ -299,22 +299,22 @@ final class SuperBlockDot {
                     IntVector v;
                     FloatVector w, h;
                     v = (IntVector) ByteVector.fromMemorySegment(B, s, o0 + q, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
-                    w = v.and(0x0F).selectFrom(l0).reinterpretAsFloats();
+                    w = v.selectFrom(l0).reinterpretAsFloats();
                     h = v.lanewise(VectorOperators.LSHR, 4).selectFrom(h0).reinterpretAsFloats();
                     a0 = h.fma(uh, w.fma(ul, a0));
                     b0 = h.fma(vh, w.fma(vl, b0));
                     v = (IntVector) ByteVector.fromMemorySegment(B, s, o1 + q, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
-                    w = v.and(0x0F).selectFrom(l1).reinterpretAsFloats();
+                    w = v.selectFrom(l1).reinterpretAsFloats();
                     h = v.lanewise(VectorOperators.LSHR, 4).selectFrom(h1).reinterpretAsFloats();
                     a1 = h.fma(uh, w.fma(ul, a1));
                     b1 = h.fma(vh, w.fma(vl, b1));
                     v = (IntVector) ByteVector.fromMemorySegment(B, s, o2 + q, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
-                    w = v.and(0x0F).selectFrom(l2).reinterpretAsFloats();
+                    w = v.selectFrom(l2).reinterpretAsFloats();
                     h = v.lanewise(VectorOperators.LSHR, 4).selectFrom(h2).reinterpretAsFloats();
                     a2 = h.fma(uh, w.fma(ul, a2));
                     b2 = h.fma(vh, w.fma(vl, b2));
                     v = (IntVector) ByteVector.fromMemorySegment(B, s, o3 + q, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
-                    w = v.and(0x0F).selectFrom(l3).reinterpretAsFloats();
+                    w = v.selectFrom(l3).reinterpretAsFloats();
                     h = v.lanewise(VectorOperators.LSHR, 4).selectFrom(h3).reinterpretAsFloats();
                     a3 = h.fma(uh, w.fma(ul, a3));
                     b3 = h.fma(vh, w.fma(vl, b3));
@@ -338,22 +338,22 @@ final class SuperBlockDot {
                     IntVector v;
                     FloatVector w, h;
                     v = (IntVector) ByteVector.fromMemorySegment(B, s, o0 + q, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
-                    w = v.and(0x0F).selectFrom(l0).reinterpretAsFloats();
+                    w = v.selectFrom(l0).reinterpretAsFloats();
                     h = v.lanewise(VectorOperators.LSHR, 4).selectFrom(h0).reinterpretAsFloats();
                     a0 = h.fma(uh, w.fma(ul, a0));
                     b0 = h.fma(vh, w.fma(vl, b0));
                     v = (IntVector) ByteVector.fromMemorySegment(B, s, o1 + q, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
-                    w = v.and(0x0F).selectFrom(l1).reinterpretAsFloats();
+                    w = v.selectFrom(l1).reinterpretAsFloats();
                     h = v.lanewise(VectorOperators.LSHR, 4).selectFrom(h1).reinterpretAsFloats();
                     a1 = h.fma(uh, w.fma(ul, a1));
                     b1 = h.fma(vh, w.fma(vl, b1));
                     v = (IntVector) ByteVector.fromMemorySegment(B, s, o2 + q, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
-                    w = v.and(0x0F).selectFrom(l2).reinterpretAsFloats();
+                    w = v.selectFrom(l2).reinterpretAsFloats();
                     h = v.lanewise(VectorOperators.LSHR, 4).selectFrom(h2).reinterpretAsFloats();
                     a2 = h.fma(uh, w.fma(ul, a2));
                     b2 = h.fma(vh, w.fma(vl, b2));
                     v = (IntVector) ByteVector.fromMemorySegment(B, s, o3 + q, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
-                    w = v.and(0x0F).selectFrom(l3).reinterpretAsFloats();
+                    w = v.selectFrom(l3).reinterpretAsFloats();
                     h = v.lanewise(VectorOperators.LSHR, 4).selectFrom(h3).reinterpretAsFloats();
                     a3 = h.fma(uh, w.fma(ul, a3));
                     b3 = h.fma(vh, w.fma(vl, b3));
@@ -377,22 +377,22 @@ final class SuperBlockDot {
                     IntVector v;
                     FloatVector w, h;
                     v = (IntVector) ByteVector.fromMemorySegment(B, s, o0 + q, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
-                    w = v.and(0x0F).selectFrom(l0).reinterpretAsFloats();
+                    w = v.selectFrom(l0).reinterpretAsFloats();
                     h = v.lanewise(VectorOperators.LSHR, 4).selectFrom(h0).reinterpretAsFloats();
                     a0 = h.fma(uh, w.fma(ul, a0));
                     b0 = h.fma(vh, w.fma(vl, b0));
                     v = (IntVector) ByteVector.fromMemorySegment(B, s, o1 + q, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
-                    w = v.and(0x0F).selectFrom(l1).reinterpretAsFloats();
+                    w = v.selectFrom(l1).reinterpretAsFloats();
                     h = v.lanewise(VectorOperators.LSHR, 4).selectFrom(h1).reinterpretAsFloats();
                     a1 = h.fma(uh, w.fma(ul, a1));
                     b1 = h.fma(vh, w.fma(vl, b1));
                     v = (IntVector) ByteVector.fromMemorySegment(B, s, o2 + q, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
-                    w = v.and(0x0F).selectFrom(l2).reinterpretAsFloats();
+                    w = v.selectFrom(l2).reinterpretAsFloats();
                     h = v.lanewise(VectorOperators.LSHR, 4).selectFrom(h2).reinterpretAsFloats();
                     a2 = h.fma(uh, w.fma(ul, a2));
                     b2 = h.fma(vh, w.fma(vl, b2));
                     v = (IntVector) ByteVector.fromMemorySegment(B, s, o3 + q, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
-                    w = v.and(0x0F).selectFrom(l3).reinterpretAsFloats();
+                    w = v.selectFrom(l3).reinterpretAsFloats();
                     h = v.lanewise(VectorOperators.LSHR, 4).selectFrom(h3).reinterpretAsFloats();
                     a3 = h.fma(uh, w.fma(ul, a3));
                     b3 = h.fma(vh, w.fma(vl, b3));
@@ -416,22 +416,22 @@ final class SuperBlockDot {
                     IntVector v;
                     FloatVector w, h;
                     v = (IntVector) ByteVector.fromMemorySegment(B, s, o0 + q, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
-                    w = v.and(0x0F).selectFrom(l0).reinterpretAsFloats();
+                    w = v.selectFrom(l0).reinterpretAsFloats();
                     h = v.lanewise(VectorOperators.LSHR, 4).selectFrom(h0).reinterpretAsFloats();
                     a0 = h.fma(uh, w.fma(ul, a0));
                     b0 = h.fma(vh, w.fma(vl, b0));
                     v = (IntVector) ByteVector.fromMemorySegment(B, s, o1 + q, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
-                    w = v.and(0x0F).selectFrom(l1).reinterpretAsFloats();
+                    w = v.selectFrom(l1).reinterpretAsFloats();
                     h = v.lanewise(VectorOperators.LSHR, 4).selectFrom(h1).reinterpretAsFloats();
                     a1 = h.fma(uh, w.fma(ul, a1));
                     b1 = h.fma(vh, w.fma(vl, b1));
                     v = (IntVector) ByteVector.fromMemorySegment(B, s, o2 + q, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
-                    w = v.and(0x0F).selectFrom(l2).reinterpretAsFloats();
+                    w = v.selectFrom(l2).reinterpretAsFloats();
                     h = v.lanewise(VectorOperators.LSHR, 4).selectFrom(h2).reinterpretAsFloats();
                     a2 = h.fma(uh, w.fma(ul, a2));
                     b2 = h.fma(vh, w.fma(vl, b2));
                     v = (IntVector) ByteVector.fromMemorySegment(B, s, o3 + q, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
-                    w = v.and(0x0F).selectFrom(l3).reinterpretAsFloats();
+                    w = v.selectFrom(l3).reinterpretAsFloats();
                     h = v.lanewise(VectorOperators.LSHR, 4).selectFrom(h3).reinterpretAsFloats();
                     a3 = h.fma(uh, w.fma(ul, a3));
                     b3 = h.fma(vh, w.fma(vl, b3));

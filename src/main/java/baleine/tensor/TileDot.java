@@ -117,13 +117,13 @@ final class TileDot {
                 long i = xb + 16L * (b + j);
                 // the low nibbles (values 0..15 of the block) first, as in the one-row kernel; on 16 lanes the
                 // values are looked up (FusedDot.NIBBLE_LOOKUP)
-                FloatVector w0 = FusedDot.NIBBLE_LOOKUP ? q0.and(0x0F).selectFrom(lut0).reinterpretAsFloats()
+                FloatVector w0 = FusedDot.NIBBLE_LOOKUP ? q0.selectFrom(lut0).reinterpretAsFloats()
                         : ((FloatVector) q0.and(0x0F).convertShape(VectorOperators.I2F, F, 0)).fma(d0, d0.mul(-8f));
-                FloatVector w1 = FusedDot.NIBBLE_LOOKUP ? q1.and(0x0F).selectFrom(lut1).reinterpretAsFloats()
+                FloatVector w1 = FusedDot.NIBBLE_LOOKUP ? q1.selectFrom(lut1).reinterpretAsFloats()
                         : ((FloatVector) q1.and(0x0F).convertShape(VectorOperators.I2F, F, 0)).fma(d1, d1.mul(-8f));
-                FloatVector w2 = FusedDot.NIBBLE_LOOKUP ? q2.and(0x0F).selectFrom(lut2).reinterpretAsFloats()
+                FloatVector w2 = FusedDot.NIBBLE_LOOKUP ? q2.selectFrom(lut2).reinterpretAsFloats()
                         : ((FloatVector) q2.and(0x0F).convertShape(VectorOperators.I2F, F, 0)).fma(d2, d2.mul(-8f));
-                FloatVector w3 = FusedDot.NIBBLE_LOOKUP ? q3.and(0x0F).selectFrom(lut3).reinterpretAsFloats()
+                FloatVector w3 = FusedDot.NIBBLE_LOOKUP ? q3.selectFrom(lut3).reinterpretAsFloats()
                         : ((FloatVector) q3.and(0x0F).convertShape(VectorOperators.I2F, F, 0)).fma(d3, d3.mul(-8f));
                 FloatVector v = FloatVector.fromMemorySegment(F, x, i, LE);
                 a00 = w0.fma(v, a00); a10 = w1.fma(v, a10); a20 = w2.fma(v, a20); a30 = w3.fma(v, a30);
