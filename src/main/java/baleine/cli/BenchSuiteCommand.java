@@ -34,8 +34,7 @@ import java.util.concurrent.Callable;
  */
 @Command(name = "bench-suite", description = {
         "Bench every bench model and print the performance table (pp64 / tg32 next to llama.cpp's anchors).",
-        "Writes the bench models (random weights, real shapes, 4 layers) where missing; the table also gives each",
-        "row's decode roofline."})
+        "Writes the bench models (random weights, real shapes, 4 layers) where missing; the table also gives each row's decode roofline."})
 final class BenchSuiteCommand implements Callable<Integer> {
     /** One bench model; llama.cpp's anchors as [low, high] tokens/s, null where the issue gives none. */
     record Entry(String label, String preset, String type, double[] pp64, double[] tg32, double[] tg32OneThread) {

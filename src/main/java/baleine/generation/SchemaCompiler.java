@@ -9,6 +9,8 @@ import baleine.generation.SchemaMatcher.RefNode;
 import baleine.generation.SchemaMatcher.StringNode;
 import baleine.generation.SchemaMatcher.UnionNode;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.BooleanNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -16,8 +18,10 @@ import java.util.Arrays;
 import java.util.BitSet;
 import java.util.Collections;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.IdentityHashMap;
 import java.util.Iterator;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -37,6 +41,10 @@ final class SchemaCompiler {
      */
     private static final Set<String> ANNOTATIONS = Set.of("title", "description", "$schema", "default", "examples", "$defs",
             "definitions", "discriminator");
+
+    /** What an object schema may hold beside annotations, for {@code allOf}'s merge. */
+    private static final Set<String> OBJECT_KEYWORDS = Set.of("type", "properties", "required", "additionalProperties",
+            "minProperties", "maxProperties");
 
     private final JsonNode root;
     private final Map<String, Node> compiled = new HashMap<>(); // by reference ("#", "#/$defs/Name")
@@ -68,12 +76,14 @@ final class SchemaCompiler {
             onlyAnnotationsBeside(s, "$ref", path);
             return reference(s.get("$ref").asText(), path);
         }
-        if (s.has("allOf")) { // one schema: what older Pydantic writes around a $ref that has a description
-            onlyAnnotationsBeside(s, "allOf", path);
-            if (s.get("allOf").size() != 1) {
-                throw new IllegalArgumentException(path + ": allOf with other than one schema is not supported for constrained output");
+        if (s.has("allOf")) {
+            if (!s.get("allOf").isArray() || s.get("allOf").isEmpty()) {
+                throw new IllegalArgumentException(path + ": allOf must be a non-empty array of schemas");
             }
-            return compile(s.get("allOf").get(0), path + ".allOf[0]");
+            if (s.get("allOf").size() == 1 && onlyAnnotations(s, "allOf")) { // what older Pydantic writes around a described $ref
+                return compile(s.get("allOf").get(0), path + ".allOf[0]");
+            }
+            return compile(mergedObject(s, path), path);
         }
         for (String union : List.of("anyOf", "oneOf")) { // oneOf: valid under exactly one option
             if (s.has(union)) {
@@ -108,6 +118,106 @@ final class SchemaCompiler {
         return options.size() == 1 ? options.getFirst() : new UnionNode(options, exclusive);
     }
 
+    /**
+     * An {@code allOf} of object schemas (its parts, {@code $ref}s to them, and the object keywords beside it) as
+     * one object schema: the parts' properties and required names united, the tightest property counts. As
+     * everywhere here, the answer holds only declared properties, so a part's {@code additionalProperties: false}
+     * agrees with the union (the common intent: a base model and its extension). Anything else is refused: a
+     * property two parts define differently, a part that is not an object schema.
+     */
+    private JsonNode mergedObject(JsonNode s, String path) {
+        List<JsonNode> parts = new ArrayList<>();
+        allOfParts(s, path, parts, new HashSet<>());
+        com.fasterxml.jackson.databind.node.ObjectNode merged = JsonNodeFactory.instance.objectNode().put("type", "object");
+        com.fasterxml.jackson.databind.node.ObjectNode properties = JsonNodeFactory.instance.objectNode();
+        boolean declared = false; // some part lists properties: the answer holds those only
+        LinkedHashSet<String> required = new LinkedHashSet<>();
+        int min = 0, max = Integer.MAX_VALUE;
+        boolean closed = false;
+        for (JsonNode part : parts) {
+            for (Iterator<String> it = part.fieldNames(); it.hasNext(); ) {
+                String k = it.next();
+                if (!ANNOTATIONS.contains(k) && !OBJECT_KEYWORDS.contains(k)) {
+                    throw new IllegalArgumentException(path + ": allOf is supported for object schemas, merged; a part has '" + k + "'");
+                }
+            }
+            if (part.has("type") && !part.get("type").asText().equals("object")) {
+                throw new IllegalArgumentException(path + ": allOf is supported for object schemas, merged; a part has type " + part.get("type"));
+            }
+            JsonNode additional = part.path("additionalProperties");
+            if (!additional.isMissingNode() && !additional.equals(BooleanNode.FALSE)) {
+                throw new IllegalArgumentException(path + ": allOf parts with additionalProperties other than false are not supported for constrained output");
+            }
+            closed |= !additional.isMissingNode();
+            declared |= part.has("properties") || part.has("required");
+            for (Iterator<Map.Entry<String, JsonNode>> it = part.path("properties").fields(); it.hasNext(); ) {
+                Map.Entry<String, JsonNode> p = it.next();
+                JsonNode before = properties.get(p.getKey());
+                if (before != null && !before.equals(p.getValue())) {
+                    throw new IllegalArgumentException(path + ": allOf parts define property '" + p.getKey() + "' differently; not supported");
+                }
+                properties.set(p.getKey(), p.getValue());
+            }
+            part.path("required").forEach(r -> required.add(r.asText()));
+            min = Math.max(min, part.path("minProperties").asInt(0));
+            max = Math.min(max, part.path("maxProperties").asInt(Integer.MAX_VALUE));
+        }
+        if (declared) {
+            merged.set("properties", properties);
+            required.forEach(merged.putArray("required")::add);
+        }
+        if (closed) {
+            merged.put("additionalProperties", false);
+        }
+        if (min > 0) {
+            merged.put("minProperties", min);
+        }
+        if (max < Integer.MAX_VALUE) {
+            merged.put("maxProperties", max);
+        }
+        return merged;
+    }
+
+    /** The object schemas an allOf stands for, in order: its parts (references followed, nested allOfs flattened), then the keywords beside it. */
+    private void allOfParts(JsonNode s, String path, List<JsonNode> parts, Set<String> following) {
+        if (s.has("$ref")) {
+            onlyAnnotationsBeside(s, "$ref", path);
+            String ref = s.get("$ref").asText();
+            if (!following.add(ref)) {
+                throw new IllegalArgumentException(path + ": allOf refers to '" + ref + "' inside itself");
+            }
+            allOfParts(definition(ref, path), ref, parts, following);
+            following.remove(ref);
+            return;
+        }
+        if (!s.has("allOf")) {
+            parts.add(s);
+            return;
+        }
+        int i = 0;
+        for (JsonNode part : iterable(s.get("allOf"))) {
+            if (!part.isObject()) {
+                throw new IllegalArgumentException(path + ".allOf[" + i + "]: a schema must be an object");
+            }
+            allOfParts(part, path + ".allOf[" + i++ + "]", parts, following);
+        }
+        com.fasterxml.jackson.databind.node.ObjectNode beside = s.deepCopy();
+        beside.remove("allOf");
+        if (!onlyAnnotations(beside, null)) {
+            parts.add(beside);
+        }
+    }
+
+    private static boolean onlyAnnotations(JsonNode s, String besides) {
+        for (Iterator<String> it = s.fieldNames(); it.hasNext(); ) {
+            String k = it.next();
+            if (!k.equals(besides) && !ANNOTATIONS.contains(k)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     private static void onlyAnnotationsBeside(JsonNode s, String keyword, String path) {
         for (Iterator<String> it = s.fieldNames(); it.hasNext(); ) {
             String k = it.next();
@@ -122,16 +232,25 @@ final class SchemaCompiler {
         if (compiled.containsKey(ref) || ref.equals("#")) {
             return new RefNode(ref, compiled);
         }
-        String[] parts = ref.split("/");
-        JsonNode target = parts.length == 3 && parts[0].equals("#") && (parts[1].equals("$defs") || parts[1].equals("definitions"))
-                ? root.path(parts[1]).path(parts[2].replace("~1", "/").replace("~0", "~")) : null;
-        if (target == null || target.isMissingNode()) {
-            throw new IllegalArgumentException(path + ": $ref '" + ref + "' does not name the root (#) or a schema under"
-                    + " #/$defs or #/definitions");
-        }
+        JsonNode target = definition(ref, path);
         compiled.put(ref, null); // being compiled: a reference to it from inside resolves later
         compiled.put(ref, compile(target, ref));
         return new RefNode(ref, compiled);
+    }
+
+    /** The schema {@code ref} names: the root ({@code #}) or one under {@code #/$defs} or {@code #/definitions}. */
+    private JsonNode definition(String ref, String path) {
+        if (ref.equals("#")) {
+            return root;
+        }
+        String[] parts = ref.split("/");
+        JsonNode target = parts.length == 3 && parts[0].equals("#") && (parts[1].equals("$defs") || parts[1].equals("definitions"))
+                ? root.path(parts[1]).path(parts[2].replace("~1", "/").replace("~0", "~")) : null;
+        if (target == null || target.isMissingNode() || !target.isObject()) {
+            throw new IllegalArgumentException(path + ": $ref '" + ref + "' does not name the root (#) or a schema under"
+                    + " #/$defs or #/definitions");
+        }
+        return target;
     }
 
     /**

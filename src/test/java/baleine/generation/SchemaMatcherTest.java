@@ -171,7 +171,41 @@ class SchemaMatcherTest {
         assertThat(full(wrapped, "{\"n\": 3}")).isTrue();
         assertThat(full(wrapped, "{\"n\": \"3\"}")).isFalse();
         assertThatThrownBy(() -> SchemaMatcher.compile(JSON.readTree("{\"allOf\":[{\"type\":\"string\"},{\"type\":\"integer\"}]}")))
-                .hasMessageContaining("allOf with other than one schema");
+                .hasMessageContaining("allOf is supported for object schemas, merged; a part has type \"string\"");
+    }
+
+    /** allOf of object schemas, as a base model and its extension write it: one object with both parts' properties. */
+    @Test
+    void allOfOfObjectSchemasMerges() throws Exception {
+        String extended = """
+                {"$defs": {"Base": {"type": "object", "properties": {"id": {"type": "integer"}}, "required": ["id"],
+                                    "additionalProperties": false}},
+                 "allOf": [{"$ref": "#/$defs/Base"}, {"properties": {"name": {"type": "string"}}, "required": ["name"]}],
+                 "properties": {"tags": {"type": "array", "items": {"type": "string"}}}, "description": "a named base"}""";
+        assertThat(full(extended, "{\"id\": 1, \"name\": \"a\"}")).isTrue();
+        assertThat(full(extended, "{\"name\": \"a\", \"id\": 2, \"tags\": [\"x\"]}")).as("the keywords beside allOf too").isTrue();
+        assertThat(full(extended, "{\"name\": \"a\"}")).as("the base's required id").isFalse();
+        assertThat(full(extended, "{\"id\": 1}")).as("the extension's required name").isFalse();
+        assertThat(full(extended, "{\"id\": 1, \"name\": \"a\", \"other\": 1}")).as("only declared properties").isFalse();
+        assertThat(full(extended, "{\"id\": \"1\", \"name\": \"a\"}")).isFalse();
+        String nested = "{\"allOf\":[{\"allOf\":[{\"type\":\"object\",\"properties\":{\"a\":{\"type\":\"integer\"}}}]},"
+                + "{\"properties\":{\"b\":{\"type\":\"boolean\"}},\"maxProperties\":1}]}";
+        assertThat(full(nested, "{\"b\": true}")).isTrue();
+        assertThat(full(nested, "{\"a\": 1, \"b\": true}")).as("maxProperties of a part").isFalse();
+        String counted = "{\"allOf\":[{\"type\":\"object\"},{\"minProperties\":1}]}";
+        assertThat(full(counted, "{\"any\": [1]}")).as("no part declares properties: free-form").isTrue();
+        assertThat(full(counted, "{}")).isFalse();
+        for (String[] refused : new String[][]{
+                {"{\"allOf\":[{\"properties\":{\"a\":{\"type\":\"integer\"}}},{\"properties\":{\"a\":{\"type\":\"string\"}}}]}",
+                        "define property 'a' differently"},
+                {"{\"allOf\":[{\"type\":\"object\"},{\"anyOf\":[{\"type\":\"object\"}]}]}", "a part has 'anyOf'"},
+                {"{\"allOf\":[{\"type\":\"object\",\"additionalProperties\":{\"type\":\"integer\"}},{\"type\":\"object\"}]}",
+                        "additionalProperties other than false"},
+                {"{\"$defs\":{\"A\":{\"allOf\":[{\"$ref\":\"#/$defs/A\"},{\"type\":\"object\"}]}},\"$ref\":\"#/$defs/A\"}",
+                        "refers to '#/$defs/A' inside itself"},
+                {"{\"allOf\":[]}", "non-empty array"}}) {
+            assertThatThrownBy(() -> SchemaMatcher.compile(JSON.readTree(refused[0]))).as(refused[0]).hasMessageContaining(refused[1]);
+        }
     }
 
     /**
