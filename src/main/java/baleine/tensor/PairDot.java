@@ -279,51 +279,82 @@ final class PairDot {
         VectorMath.sumLanesInPlace(out, 8);
     }
 
-    /** Q5_K, four rows as its decoding's {@link FourRowDot#q5_k} (in its order) times two vectors, as {@link #q4_k}. */
+    /**
+     * Q5_K, four rows as its decoding's {@link FourRowDot#q5_k} (in its order, its half-block steps) times two
+     * vectors, each value formed once for both.
+     */
     static void q5_k(MemorySegment s, long off, long stride, float[] x0, float[] x1, int xOff, int n, float[] out) {
         float[] k = KQuantFactors.scratch();
         FloatVector z = FloatVector.zero(F);
         FloatVector a0 = z, a1 = z, a2 = z, a3 = z, b0 = z, b1 = z, b2 = z, b3 = z;
-        for (int u = 0, steps = n / 64; u < steps; u++) { // addresses as in FourRowDot.q5_k
-            int blk = u >> 2, c = u & 3, b = 256 * blk;
+        for (int blk = 0, blocks = n / 256; blk < blocks; blk++) { // addresses as in FourRowDot.q5_k
+            int xb = xOff + 256 * blk;
             long o0 = off + 176L * blk, o1 = o0 + stride, o2 = o0 + 2 * stride, o3 = o0 + 3 * stride;
-            if (c == 0) {
-                for (int r = 0; r < 4; r++) {
-                    KQuantFactors.sixBitScales(s, o0 + r * stride, k, 16 * r);
-                }
+            for (int r = 0; r < 4; r++) {
+                KQuantFactors.sixBitScales(s, o0 + r * stride, k, 16 * r);
             }
-            int lo = 2 * c, hi = 2 * c + 1;
-            for (int l = 0; l < 32; l += F.length()) {
-                int i = xOff + b + 64 * c + l;
-                long ql = 48 + 32 * c + l, qh = 16 + l;
-                FloatVector ul = FloatVector.fromArray(F, x0, i), uh = FloatVector.fromArray(F, x0, i + 32);
-                FloatVector vl = FloatVector.fromArray(F, x1, i), vh = FloatVector.fromArray(F, x1, i + 32);
-                IntVector q, h;
-                FloatVector w, g;
-                q = (IntVector) ByteVector.fromMemorySegment(B, s, o0 + ql, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
-                h = ((IntVector) ByteVector.fromMemorySegment(B, s, o0 + qh, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0)).lanewise(VectorOperators.ASHR, 2 * c);
-                w = ((FloatVector) q.and(0x0F).or(h.lanewise(VectorOperators.LSHL, 4).and(0x10)).convertShape(VectorOperators.I2F, F, 0)).fma(k[lo], k[8 + lo]);
-                g = ((FloatVector) q.lanewise(VectorOperators.LSHR, 4).or(h.lanewise(VectorOperators.LSHL, 3).and(0x10)).convertShape(VectorOperators.I2F, F, 0)).fma(k[hi], k[8 + hi]);
-                a0 = g.fma(uh, w.fma(ul, a0));
-                b0 = g.fma(vh, w.fma(vl, b0));
-                q = (IntVector) ByteVector.fromMemorySegment(B, s, o1 + ql, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
-                h = ((IntVector) ByteVector.fromMemorySegment(B, s, o1 + qh, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0)).lanewise(VectorOperators.ASHR, 2 * c);
-                w = ((FloatVector) q.and(0x0F).or(h.lanewise(VectorOperators.LSHL, 4).and(0x10)).convertShape(VectorOperators.I2F, F, 0)).fma(k[16 + lo], k[24 + lo]);
-                g = ((FloatVector) q.lanewise(VectorOperators.LSHR, 4).or(h.lanewise(VectorOperators.LSHL, 3).and(0x10)).convertShape(VectorOperators.I2F, F, 0)).fma(k[16 + hi], k[24 + hi]);
-                a1 = g.fma(uh, w.fma(ul, a1));
-                b1 = g.fma(vh, w.fma(vl, b1));
-                q = (IntVector) ByteVector.fromMemorySegment(B, s, o2 + ql, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
-                h = ((IntVector) ByteVector.fromMemorySegment(B, s, o2 + qh, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0)).lanewise(VectorOperators.ASHR, 2 * c);
-                w = ((FloatVector) q.and(0x0F).or(h.lanewise(VectorOperators.LSHL, 4).and(0x10)).convertShape(VectorOperators.I2F, F, 0)).fma(k[32 + lo], k[40 + lo]);
-                g = ((FloatVector) q.lanewise(VectorOperators.LSHR, 4).or(h.lanewise(VectorOperators.LSHL, 3).and(0x10)).convertShape(VectorOperators.I2F, F, 0)).fma(k[32 + hi], k[40 + hi]);
-                a2 = g.fma(uh, w.fma(ul, a2));
-                b2 = g.fma(vh, w.fma(vl, b2));
-                q = (IntVector) ByteVector.fromMemorySegment(B, s, o3 + ql, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
-                h = ((IntVector) ByteVector.fromMemorySegment(B, s, o3 + qh, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0)).lanewise(VectorOperators.ASHR, 2 * c);
-                w = ((FloatVector) q.and(0x0F).or(h.lanewise(VectorOperators.LSHL, 4).and(0x10)).convertShape(VectorOperators.I2F, F, 0)).fma(k[48 + lo], k[56 + lo]);
-                g = ((FloatVector) q.lanewise(VectorOperators.LSHR, 4).or(h.lanewise(VectorOperators.LSHL, 3).and(0x10)).convertShape(VectorOperators.I2F, F, 0)).fma(k[48 + hi], k[56 + hi]);
-                a3 = g.fma(uh, w.fma(ul, a3));
-                b3 = g.fma(vh, w.fma(vl, b3));
+            for (int half = 0; half < 2; half++) {
+                int lo = 4 * half; // steps 2 half and 2 half + 1: sub-blocks lo .. lo + 3
+                for (int l = 0; l < 32; l += F.length()) {
+                    int i = xb + 128 * half + l;
+                    long q = 48 + 64 * half + l, qh = 16 + l;
+                    FloatVector ul = FloatVector.fromArray(F, x0, i), uh = FloatVector.fromArray(F, x0, i + 32);
+                    FloatVector vl = FloatVector.fromArray(F, x1, i), vh = FloatVector.fromArray(F, x1, i + 32);
+                    IntVector v = (IntVector) ByteVector.fromMemorySegment(B, s, o0 + q, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+                    IntVector h = ((IntVector) ByteVector.fromMemorySegment(B, s, o0 + qh, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0)).lanewise(VectorOperators.ASHR, 4 * half);
+                    FloatVector w = ((FloatVector) v.and(0x0F).or(h.lanewise(VectorOperators.LSHL, 4).and(0x10)).convertShape(VectorOperators.I2F, F, 0)).fma(k[lo], k[8 + lo]);
+                    FloatVector g = ((FloatVector) v.lanewise(VectorOperators.LSHR, 4).or(h.lanewise(VectorOperators.LSHL, 3).and(0x10)).convertShape(VectorOperators.I2F, F, 0)).fma(k[lo + 1], k[8 + lo + 1]);
+                    a0 = g.fma(uh, w.fma(ul, a0));
+                    b0 = g.fma(vh, w.fma(vl, b0));
+                    v = (IntVector) ByteVector.fromMemorySegment(B, s, o1 + q, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+                    h = ((IntVector) ByteVector.fromMemorySegment(B, s, o1 + qh, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0)).lanewise(VectorOperators.ASHR, 4 * half);
+                    w = ((FloatVector) v.and(0x0F).or(h.lanewise(VectorOperators.LSHL, 4).and(0x10)).convertShape(VectorOperators.I2F, F, 0)).fma(k[16 + lo], k[24 + lo]);
+                    g = ((FloatVector) v.lanewise(VectorOperators.LSHR, 4).or(h.lanewise(VectorOperators.LSHL, 3).and(0x10)).convertShape(VectorOperators.I2F, F, 0)).fma(k[16 + lo + 1], k[24 + lo + 1]);
+                    a1 = g.fma(uh, w.fma(ul, a1));
+                    b1 = g.fma(vh, w.fma(vl, b1));
+                    v = (IntVector) ByteVector.fromMemorySegment(B, s, o2 + q, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+                    h = ((IntVector) ByteVector.fromMemorySegment(B, s, o2 + qh, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0)).lanewise(VectorOperators.ASHR, 4 * half);
+                    w = ((FloatVector) v.and(0x0F).or(h.lanewise(VectorOperators.LSHL, 4).and(0x10)).convertShape(VectorOperators.I2F, F, 0)).fma(k[32 + lo], k[40 + lo]);
+                    g = ((FloatVector) v.lanewise(VectorOperators.LSHR, 4).or(h.lanewise(VectorOperators.LSHL, 3).and(0x10)).convertShape(VectorOperators.I2F, F, 0)).fma(k[32 + lo + 1], k[40 + lo + 1]);
+                    a2 = g.fma(uh, w.fma(ul, a2));
+                    b2 = g.fma(vh, w.fma(vl, b2));
+                    v = (IntVector) ByteVector.fromMemorySegment(B, s, o3 + q, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+                    h = ((IntVector) ByteVector.fromMemorySegment(B, s, o3 + qh, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0)).lanewise(VectorOperators.ASHR, 4 * half);
+                    w = ((FloatVector) v.and(0x0F).or(h.lanewise(VectorOperators.LSHL, 4).and(0x10)).convertShape(VectorOperators.I2F, F, 0)).fma(k[48 + lo], k[56 + lo]);
+                    g = ((FloatVector) v.lanewise(VectorOperators.LSHR, 4).or(h.lanewise(VectorOperators.LSHL, 3).and(0x10)).convertShape(VectorOperators.I2F, F, 0)).fma(k[48 + lo + 1], k[56 + lo + 1]);
+                    a3 = g.fma(uh, w.fma(ul, a3));
+                    b3 = g.fma(vh, w.fma(vl, b3));
+                }
+                for (int l = 0; l < 32; l += F.length()) {
+                    int i = xb + 128 * half + 64 + l;
+                    long q = 80 + 64 * half + l, qh = 16 + l;
+                    FloatVector ul = FloatVector.fromArray(F, x0, i), uh = FloatVector.fromArray(F, x0, i + 32);
+                    FloatVector vl = FloatVector.fromArray(F, x1, i), vh = FloatVector.fromArray(F, x1, i + 32);
+                    IntVector v = (IntVector) ByteVector.fromMemorySegment(B, s, o0 + q, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+                    IntVector h = ((IntVector) ByteVector.fromMemorySegment(B, s, o0 + qh, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0)).lanewise(VectorOperators.ASHR, 4 * half + 2);
+                    FloatVector w = ((FloatVector) v.and(0x0F).or(h.lanewise(VectorOperators.LSHL, 4).and(0x10)).convertShape(VectorOperators.I2F, F, 0)).fma(k[lo + 2], k[8 + lo + 2]);
+                    FloatVector g = ((FloatVector) v.lanewise(VectorOperators.LSHR, 4).or(h.lanewise(VectorOperators.LSHL, 3).and(0x10)).convertShape(VectorOperators.I2F, F, 0)).fma(k[lo + 3], k[8 + lo + 3]);
+                    a0 = g.fma(uh, w.fma(ul, a0));
+                    b0 = g.fma(vh, w.fma(vl, b0));
+                    v = (IntVector) ByteVector.fromMemorySegment(B, s, o1 + q, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+                    h = ((IntVector) ByteVector.fromMemorySegment(B, s, o1 + qh, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0)).lanewise(VectorOperators.ASHR, 4 * half + 2);
+                    w = ((FloatVector) v.and(0x0F).or(h.lanewise(VectorOperators.LSHL, 4).and(0x10)).convertShape(VectorOperators.I2F, F, 0)).fma(k[16 + lo + 2], k[24 + lo + 2]);
+                    g = ((FloatVector) v.lanewise(VectorOperators.LSHR, 4).or(h.lanewise(VectorOperators.LSHL, 3).and(0x10)).convertShape(VectorOperators.I2F, F, 0)).fma(k[16 + lo + 3], k[24 + lo + 3]);
+                    a1 = g.fma(uh, w.fma(ul, a1));
+                    b1 = g.fma(vh, w.fma(vl, b1));
+                    v = (IntVector) ByteVector.fromMemorySegment(B, s, o2 + q, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+                    h = ((IntVector) ByteVector.fromMemorySegment(B, s, o2 + qh, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0)).lanewise(VectorOperators.ASHR, 4 * half + 2);
+                    w = ((FloatVector) v.and(0x0F).or(h.lanewise(VectorOperators.LSHL, 4).and(0x10)).convertShape(VectorOperators.I2F, F, 0)).fma(k[32 + lo + 2], k[40 + lo + 2]);
+                    g = ((FloatVector) v.lanewise(VectorOperators.LSHR, 4).or(h.lanewise(VectorOperators.LSHL, 3).and(0x10)).convertShape(VectorOperators.I2F, F, 0)).fma(k[32 + lo + 3], k[40 + lo + 3]);
+                    a2 = g.fma(uh, w.fma(ul, a2));
+                    b2 = g.fma(vh, w.fma(vl, b2));
+                    v = (IntVector) ByteVector.fromMemorySegment(B, s, o3 + q, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+                    h = ((IntVector) ByteVector.fromMemorySegment(B, s, o3 + qh, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0)).lanewise(VectorOperators.ASHR, 4 * half + 2);
+                    w = ((FloatVector) v.and(0x0F).or(h.lanewise(VectorOperators.LSHL, 4).and(0x10)).convertShape(VectorOperators.I2F, F, 0)).fma(k[48 + lo + 2], k[56 + lo + 2]);
+                    g = ((FloatVector) v.lanewise(VectorOperators.LSHR, 4).or(h.lanewise(VectorOperators.LSHL, 3).and(0x10)).convertShape(VectorOperators.I2F, F, 0)).fma(k[48 + lo + 3], k[56 + lo + 3]);
+                    a3 = g.fma(uh, w.fma(ul, a3));
+                    b3 = g.fma(vh, w.fma(vl, b3));
+                }
             }
         }
         a0.intoArray(out, 0);
