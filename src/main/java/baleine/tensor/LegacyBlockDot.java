@@ -23,6 +23,14 @@ import static baleine.tensor.Species.I;
  */
 final class LegacyBlockDot {
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+    /**
+     * How a block's fifth bits reach the lanes. On 16 lanes (AVX-512) as a mask register and one masked OR of 16:
+     * the four-row Q5_0 kernel 0.90-0.95x the time of spreading them by shifts (broadcast the word, shift each
+     * lane's bit down, mask it, shift it to 16, OR); with AVX2, which has no mask registers, the masked form took
+     * 1.10-1.14x, so there the shifts stay. The same integers either way.
+     */
+    private static final boolean MASKED_FIFTH_BITS = F.length() == 16;
+    private static final IntVector LANE = IntVector.zero(I).addIndex(1);
 
     private LegacyBlockDot() {
     }
@@ -146,16 +154,20 @@ final class LegacyBlockDot {
                 lo = q.and(0x0F);
                 hi = q.lanewise(VectorOperators.LSHR, 4);
                 if (fifth) {
-                    lo = lo.lanewise(VectorOperators.OR, 16, VectorMask.fromLong(I, qh0 >>> j));
-                    hi = hi.lanewise(VectorOperators.OR, 16, VectorMask.fromLong(I, qh0 >>> (j + 16)));
+                    lo = MASKED_FIFTH_BITS ? lo.lanewise(VectorOperators.OR, 16, VectorMask.fromLong(I, qh0 >>> j))
+                            : lo.or(IntVector.broadcast(I, qh0 >>> j).lanewise(VectorOperators.LSHR, LANE).and(1).lanewise(VectorOperators.LSHL, 4));
+                    hi = MASKED_FIFTH_BITS ? hi.lanewise(VectorOperators.OR, 16, VectorMask.fromLong(I, qh0 >>> (j + 16)))
+                            : hi.or(IntVector.broadcast(I, qh0 >>> (j + 16)).lanewise(VectorOperators.LSHR, LANE).and(1).lanewise(VectorOperators.LSHL, 4));
                 }
                 a0 = ((FloatVector) hi.convertShape(VectorOperators.I2F, F, 0)).fma(d0, m0).fma(xh, ((FloatVector) lo.convertShape(VectorOperators.I2F, F, 0)).fma(d0, m0).fma(xl, a0));
                 q = (IntVector) ByteVector.fromMemorySegment(B, s, o1 + nibbles + j, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
                 lo = q.and(0x0F);
                 hi = q.lanewise(VectorOperators.LSHR, 4);
                 if (fifth) {
-                    lo = lo.lanewise(VectorOperators.OR, 16, VectorMask.fromLong(I, qh1 >>> j));
-                    hi = hi.lanewise(VectorOperators.OR, 16, VectorMask.fromLong(I, qh1 >>> (j + 16)));
+                    lo = MASKED_FIFTH_BITS ? lo.lanewise(VectorOperators.OR, 16, VectorMask.fromLong(I, qh1 >>> j))
+                            : lo.or(IntVector.broadcast(I, qh1 >>> j).lanewise(VectorOperators.LSHR, LANE).and(1).lanewise(VectorOperators.LSHL, 4));
+                    hi = MASKED_FIFTH_BITS ? hi.lanewise(VectorOperators.OR, 16, VectorMask.fromLong(I, qh1 >>> (j + 16)))
+                            : hi.or(IntVector.broadcast(I, qh1 >>> (j + 16)).lanewise(VectorOperators.LSHR, LANE).and(1).lanewise(VectorOperators.LSHL, 4));
                 }
                 a1 = ((FloatVector) hi.convertShape(VectorOperators.I2F, F, 0)).fma(d1, m1).fma(xh, ((FloatVector) lo.convertShape(VectorOperators.I2F, F, 0)).fma(d1, m1).fma(xl, a1));
             }
@@ -196,8 +208,10 @@ final class LegacyBlockDot {
                 lo = q.and(0x0F);
                 hi = q.lanewise(VectorOperators.LSHR, 4);
                 if (fifth) {
-                    lo = lo.lanewise(VectorOperators.OR, 16, VectorMask.fromLong(I, qh0 >>> j));
-                    hi = hi.lanewise(VectorOperators.OR, 16, VectorMask.fromLong(I, qh0 >>> (j + 16)));
+                    lo = MASKED_FIFTH_BITS ? lo.lanewise(VectorOperators.OR, 16, VectorMask.fromLong(I, qh0 >>> j))
+                            : lo.or(IntVector.broadcast(I, qh0 >>> j).lanewise(VectorOperators.LSHR, LANE).and(1).lanewise(VectorOperators.LSHL, 4));
+                    hi = MASKED_FIFTH_BITS ? hi.lanewise(VectorOperators.OR, 16, VectorMask.fromLong(I, qh0 >>> (j + 16)))
+                            : hi.or(IntVector.broadcast(I, qh0 >>> (j + 16)).lanewise(VectorOperators.LSHR, LANE).and(1).lanewise(VectorOperators.LSHL, 4));
                 }
                 wl = ((FloatVector) lo.convertShape(VectorOperators.I2F, F, 0)).fma(d0, m0);
                 wh = ((FloatVector) hi.convertShape(VectorOperators.I2F, F, 0)).fma(d0, m0);
@@ -207,8 +221,10 @@ final class LegacyBlockDot {
                 lo = q.and(0x0F);
                 hi = q.lanewise(VectorOperators.LSHR, 4);
                 if (fifth) {
-                    lo = lo.lanewise(VectorOperators.OR, 16, VectorMask.fromLong(I, qh1 >>> j));
-                    hi = hi.lanewise(VectorOperators.OR, 16, VectorMask.fromLong(I, qh1 >>> (j + 16)));
+                    lo = MASKED_FIFTH_BITS ? lo.lanewise(VectorOperators.OR, 16, VectorMask.fromLong(I, qh1 >>> j))
+                            : lo.or(IntVector.broadcast(I, qh1 >>> j).lanewise(VectorOperators.LSHR, LANE).and(1).lanewise(VectorOperators.LSHL, 4));
+                    hi = MASKED_FIFTH_BITS ? hi.lanewise(VectorOperators.OR, 16, VectorMask.fromLong(I, qh1 >>> (j + 16)))
+                            : hi.or(IntVector.broadcast(I, qh1 >>> (j + 16)).lanewise(VectorOperators.LSHR, LANE).and(1).lanewise(VectorOperators.LSHL, 4));
                 }
                 wl = ((FloatVector) lo.convertShape(VectorOperators.I2F, F, 0)).fma(d1, m1);
                 wh = ((FloatVector) hi.convertShape(VectorOperators.I2F, F, 0)).fma(d1, m1);
@@ -246,12 +262,9 @@ final class LegacyBlockDot {
         }
     }
 
-    /**
-     * {@code nibbles} with 16 added in lane i where bit i of {@code bits} is set: the bits as a mask register and one
-     * masked OR (small enough for C2 to inline: no boxing). Against broadcasting the bits and shifting each lane's
-     * down: the four-row Q5_0 kernel 0.90-0.95x the time, same values.
-     */
+    /** {@code nibbles} with 16 added in lane i where bit i of {@code bits} is set (small enough for C2 to inline: no boxing). */
     private static IntVector withFifthBits(IntVector nibbles, int bits) {
-        return nibbles.lanewise(VectorOperators.OR, 16, VectorMask.fromLong(I, bits));
+        return MASKED_FIFTH_BITS ? nibbles.lanewise(VectorOperators.OR, 16, VectorMask.fromLong(I, bits))
+                : nibbles.or(IntVector.broadcast(I, bits).lanewise(VectorOperators.LSHR, LANE).and(1).lanewise(VectorOperators.LSHL, 4));
     }
 }
