@@ -1,5 +1,8 @@
 package baleine.cli;
 
+import baleine.format.WeightMemory;
+import baleine.format.gguf.GgufFile;
+import baleine.format.gguf.LlamaFileType;
 import baleine.hub.Downloader;
 import baleine.hub.HubCache;
 import picocli.CommandLine.Command;
@@ -36,7 +39,7 @@ final class ListCommand implements Callable<Integer> {
                 size += Files.size(real);
                 used = Math.max(used, Files.getLastModifiedTime(real).toMillis());
                 if (p.toString().endsWith(".gguf")) {
-                    quants.add(Downloader.quantOf(p.toString()));
+                    quants.add(Downloader.namedQuant(p.toString()).orElseGet(() -> recordedQuant(real)));
                 }
             }
             String format = hf ? "hf" : quants.isEmpty() ? "?" : "gguf";
@@ -49,5 +52,14 @@ final class ListCommand implements Callable<Integer> {
                     + " (HF_HUB_CACHE or HF_HOME move it); download one with ./baleine pull REPO[:QUANT]");
         }
         return 0;
+    }
+
+    /** For a file whose name names no quantization: the one its header records, else "?" (a part of a split file, a damaged file). */
+    private static String recordedQuant(Path gguf) {
+        try (GgufFile f = GgufFile.open(gguf, WeightMemory.MAP)) {
+            return LlamaFileType.recordedIn(f.metadata).orElse("?");
+        } catch (RuntimeException e) {
+            return "?";
+        }
     }
 }

@@ -19,6 +19,7 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -141,11 +142,22 @@ public final class Downloader {
         return out;
     }
 
-    /** The quantization named in a GGUF file name ({@code DeepSeek-R1-Q4_K_M-00001-of-00002.gguf} → Q4_K_M). */
+    /**
+     * The quantization named in a GGUF file name ({@code DeepSeek-R1-Q4_K_M-00001-of-00002.gguf} → Q4_K_M), else
+     * the name itself (upper case): what {@code REPO:QUANT} picks a file by.
+     */
     public static String quantOf(String path) {
-        String name = Path.of(path).getFileName().toString().replaceFirst("(-\\d{5}-of-\\d{5})?\\.gguf$", "");
-        var m = java.util.regex.Pattern.compile("(?i)(?:^|[-._])((?:IQ|Q)\\d[\\w]*|BF16|F16|F32)$").matcher(name);
-        return m.find() ? m.group(1).toUpperCase(Locale.ROOT) : name.toUpperCase(Locale.ROOT);
+        return namedQuant(path).orElse(baseName(path).toUpperCase(Locale.ROOT));
+    }
+
+    /** The quantization a GGUF file name names, if it names one. */
+    public static Optional<String> namedQuant(String path) {
+        var m = java.util.regex.Pattern.compile("(?i)(?:^|[-._])((?:IQ|Q)\\d[\\w]*|BF16|F16|F32)$").matcher(baseName(path));
+        return m.find() ? Optional.of(m.group(1).toUpperCase(Locale.ROOT)) : Optional.empty();
+    }
+
+    private static String baseName(String path) {
+        return Path.of(path).getFileName().toString().replaceFirst("(-\\d{5}-of-\\d{5})?\\.gguf$", "");
     }
 
     private void checkSpace(long needed) {

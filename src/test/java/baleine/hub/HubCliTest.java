@@ -74,6 +74,20 @@ class HubCliTest {
     }
 
     @Test
+    void listNamesTheQuantizationAFileRecordsWhereItsNameGivesNone(@TempDir Path dir) throws Exception {
+        Path repo = dir.resolve("models--someone--Unnamed");
+        Files.createDirectories(repo.resolve("snapshots").resolve("c0ffee"));
+        Files.createDirectories(repo.resolve("refs"));
+        Files.writeString(repo.resolve("refs/main"), "c0ffee");
+        // written afresh: a demo file cached by an older build may predate general.file_type
+        Files.copy(DemoModel.ensure(dir.resolve("writer")), repo.resolve("snapshots/c0ffee/model.gguf"));
+        Result list = baleine(Map.of("HF_HUB_CACHE", dir.toString()), "list");
+        assertThat(list.exit()).as(list.err()).isZero();
+        assertThat(list.out().lines().filter(l -> l.startsWith("someone/Unnamed")).findFirst().orElseThrow())
+                .contains(" Q8_0 ").doesNotContain("MODEL");
+    }
+
+    @Test
     void pullThroughTheCommandLineAndItsErrors(@TempDir Path dir) throws Exception {
         try (FakeHub hub = new FakeHub()) {
             hub.add("org/tiny", new FakeHub.File("tiny-Q8_0.gguf", Files.readAllBytes(DemoModel.ensure(DemoModel.cacheDirectory())), true));

@@ -80,7 +80,7 @@ public final class GgufStore implements TensorStore {
 
     @Override
     public Optional<String> fileType() {
-        return metadata().get(LlamaFileType.KEY).filter(v -> v instanceof Number).flatMap(v -> LlamaFileType.of(((Number) v).longValue())).map(Enum::name);
+        return LlamaFileType.recordedIn(metadata());
     }
 
     public int version() {

@@ -17,6 +17,11 @@ public enum LlamaFileType {
         this.id = id;
     }
 
+    /** The quantization a file's metadata records ({@link #KEY}), by llama.cpp's name; empty if none or unknown. */
+    public static Optional<String> recordedIn(GgufMetadata metadata) {
+        return metadata.get(KEY).filter(v -> v instanceof Number).flatMap(v -> of(((Number) v).longValue())).map(Enum::name);
+    }
+
     public static Optional<LlamaFileType> of(long id) {
         return Arrays.stream(values()).filter(t -> t.id == id).findFirst();
     }
