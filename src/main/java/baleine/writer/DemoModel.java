@@ -19,7 +19,8 @@ import java.util.List;
  * a few paragraphs and a chat template of our own, all in one GGUF file. Its text is random.
  */
 public final class DemoModel {
-    public static final String FILE_NAME = "baleine-demo-v1.gguf";
+    /** Versioned with what the writer puts in it, so that a file cached by an older build is written again (v2: general.file_type). */
+    public static final String FILE_NAME = "baleine-demo-v2.gguf";
 
     static final List<String> SPECIAL = List.of("<｜begin▁of▁sentence｜>", "<｜end▁of▁sentence｜>", "<｜User｜>", "<｜Assistant｜>",
             "<think>", "</think>");
