@@ -68,7 +68,7 @@ final class BenchCommand implements Callable<Integer> {
     int reps;
 
     @Option(names = "--warmup", defaultValue = "3", paramLabel = "SECONDS",
-            description = "unmeasured repetitions first: one, then more until this many seconds have passed after it (the JIT compiles the kernels meanwhile: a first 64-token prompt runs at about half speed); default ${DEFAULT-VALUE}")
+            description = "unmeasured repetitions first: one, then more until this many seconds have passed after it (the JIT compiles the kernels meanwhile: a first 64-token prompt runs at about half speed), and on, up to ten times as long, while a repetition still allocates like code the JIT has not finished; default ${DEFAULT-VALUE}")
     double warmup;
 
     @Option(names = "--no-bandwidth", description = "skip measuring memory bandwidth (and so the decode roofline)")
@@ -77,7 +77,7 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = {"-o", "--output"}, defaultValue = "md", description = "md, json, jsonl (an object per line) or csv, with llama-bench's field names (default ${DEFAULT-VALUE})")
     String output;
 
-    /** One test's repetitions; {@code allocatedBytes}: heap allocated by all threads over the measured repetitions. */
+    /** One test's repetitions; {@code allocatedBytes}: heap allocated by the model's threads over the measured repetitions. */
     record Test(String name, int nPrompt, int nGen, int depth, int sequences, int threads, List<Long> samplesNs, int tokens, long kvBytes,
                 long allocatedBytes, int warmupReps) {
         double[] tokensPerSecond() {
@@ -154,7 +154,10 @@ final class BenchCommand implements Callable<Integer> {
      * llama-bench's test: after {@code depth} tokens of context, a prompt of nPrompt tokens in one go, then nGen
      * tokens one by one; unmeasured repetitions first: one, then more until {@code warmupSeconds} have passed
      * after it (a first repetition can take seconds by itself while the JIT compiles, and the kernels keep
-     * speeding up for several repetitions after it).
+     * speeding up for several repetitions after it), and on while the last one allocated like code still
+     * interpreted or boxed (C2 not done with a kernel: seen on 2 cores with the k-quant models, e.g. Qwen-shape
+     * Q6_K tg32 33.9 tok/s at 180 KiB per token against 37.3 after a 15 s warm-up), up to {@link #WARMUP_CAP_FACTOR}
+     * times as long.
      */
     static Test measure(DecoderModel m, String name, int nPrompt, int nGen, int depth, int reps, double warmupSeconds, Random rnd) {
         return measure(m, name, nPrompt, nGen, depth, 1, reps, warmupSeconds, rnd);
@@ -174,10 +177,12 @@ final class BenchCommand implements Callable<Integer> {
                 m.forward(tokens(rnd, depth, m.vocabSize()), caches.get(b), false);
             }
         }
-        long warmupEnd = 0;
+        long warmupEnd = 0, warmupCap = 0;
         int warmupReps = 0;
+        boolean settled = false; // the last warm-up repetition allocated like compiled kernels, not like code still warming up
         for (int r = 0; r < reps; ) {
-            boolean warm = warmupReps > 0 && System.nanoTime() >= warmupEnd;
+            long now = System.nanoTime();
+            boolean warm = warmupReps > 0 && now >= warmupEnd && (settled || now >= warmupCap);
             List<DecoderModel.Step> prompt = new ArrayList<>();
             int[][] genTokens = new int[sequences][];
             for (int b = 0; b < sequences; b++) {
@@ -195,7 +200,7 @@ final class BenchCommand implements Callable<Integer> {
                 }
                 steps.add(step);
             }
-            long a0 = allocatedByAllThreads(), t0 = System.nanoTime();
+            long a0 = allocatedByModelThreads(), t0 = System.nanoTime();
             if (nPrompt > 0) {
                 m.forward(prompt, false);
             }
@@ -203,25 +208,34 @@ final class BenchCommand implements Callable<Integer> {
                 m.forwardInto(step, logits);
             }
             long ns = System.nanoTime() - t0;
+            long bytes = allocatedByModelThreads() - a0;
             if (warm) {
                 samples.add(ns);
-                allocated += allocatedByAllThreads() - a0;
+                allocated += bytes;
                 r++;
-            } else if (++warmupReps == 1) {
-                warmupEnd = System.nanoTime() + (long) (warmupSeconds * 1e9);
+            } else {
+                settled = bytes / Math.max(1, (long) sequences * (nPrompt + nGen)) <= SETTLED_BYTES_PER_TOKEN;
+                if (++warmupReps == 1) {
+                    warmupEnd = System.nanoTime() + (long) (warmupSeconds * 1e9);
+                    warmupCap = System.nanoTime() + (long) (WARMUP_CAP_FACTOR * warmupSeconds * 1e9);
+                }
             }
             kv = caches.stream().mapToLong(c -> c.bytesPerToken() * c.length()).sum();
         }
         return new Test(name, nPrompt, nGen, depth, sequences, Parallel.threads(), samples, sequences * (nPrompt + nGen), kv, allocated, warmupReps);
     }
 
-    /** Heap bytes allocated so far by all live threads (the caller and the worker pool); 0 where the JVM cannot tell. */
-    private static long allocatedByAllThreads() {
+    /**
+     * Heap bytes allocated so far by the threads that evaluate the model: this one and the worker pool's. Not the
+     * others: a kernel's background warm-up (the k-quant super-block kernels', while C2 compiles them) allocates
+     * boxed vectors beside the measurement and may end during it. 0 where the JVM cannot tell.
+     */
+    private static long allocatedByModelThreads() {
         if (!(ManagementFactory.getThreadMXBean() instanceof com.sun.management.ThreadMXBean mx) || !mx.isThreadAllocatedMemoryEnabled()) {
             return 0;
         }
-        long sum = 0;
-        for (long bytes : mx.getThreadAllocatedBytes(mx.getAllThreadIds())) {
+        long sum = Math.max(0, mx.getCurrentThreadAllocatedBytes());
+        for (long bytes : mx.getThreadAllocatedBytes(Parallel.workerThreadIds())) {
             sum += Math.max(0, bytes);
         }
         return sum;
@@ -331,6 +345,14 @@ final class BenchCommand implements Callable<Integer> {
      * took 580-870 KiB, boxed weight kernels 2.5 MiB to 1.3 GiB (the README's JIT caveat).
      */
     private static final long BOXED_BYTES_PER_TOKEN = 512L << 10;
+
+    /**
+     * Heap per token under which a warm-up repetition ran compiled kernels (they need 5-45 KiB): above it some kernel
+     * was still interpreted or boxed, and the warm-up goes on (see {@link #measure}).
+     */
+    private static final long SETTLED_BYTES_PER_TOKEN = 128L << 10;
+    /** How much longer than {@code --warmup} the warm-up may go on while the JIT is not done. */
+    private static final int WARMUP_CAP_FACTOR = 10;
 
     /** Whether a test's heap per token says C2 boxed a kernel's vectors. */
     static boolean boxed(long bytesPerToken) {

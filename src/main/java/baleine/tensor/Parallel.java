@@ -24,6 +24,11 @@ public final class Parallel {
         return pool.threads();
     }
 
+    /** The pool's worker threads' ids (what a parallel loop runs on besides its caller). */
+    public static long[] workerThreadIds() {
+        return pool.workerIds();
+    }
+
     /** Calls {@code body} for every chunk index in [0, chunks), in parallel. */
     public static void forEach(int chunks, IntConsumer body) {
         pool.run(chunks, body);

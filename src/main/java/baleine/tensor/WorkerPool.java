@@ -41,6 +41,15 @@ final class WorkerPool {
         return workers.length + 1;
     }
 
+    /** The workers' thread ids (the caller of {@link #run} is the other thread a loop runs on). */
+    long[] workerIds() {
+        long[] ids = new long[workers.length];
+        for (int i = 0; i < ids.length; i++) {
+            ids[i] = workers[i].threadId();
+        }
+        return ids;
+    }
+
     /** Runs {@code body(c)} for every c in [0, chunks) on the caller and the workers; returns when all are done. */
     void run(int chunks, IntConsumer body) {
         if (chunks <= 1 || workers.length == 0 || callers.isHeldByCurrentThread() || isWorker()) {
