@@ -95,6 +95,17 @@ public final class BlockWeight extends Weight {
         PairDot.dot(type, data, row * rowBytes, rowStride * rowBytes, x0, x1, xOff, cols, out);
     }
 
+    /**
+     * Q4_K once its super-block pair kernel is compiled ({@link SuperBlockDot#pairReady}): two such pairs beat the
+     * 4x4 tile, whose steps convert nibbles one 64-column step at a time. Qwen-shape Q4_K, three / four sequences
+     * decoding together, tg32 in three side-by-side pairs: 63-85 / 87-111 tok/s with the tile, 104-109 / 124-129 as
+     * pairs; V2-Lite-shape Q4_K pp64 (experts of three or four tokens) unchanged.
+     */
+    @Override
+    public boolean pairsBeatTiles() {
+        return type == GgmlType.Q4_K && SuperBlockDot.pairReady(type);
+    }
+
     @Override
     public boolean hasTileDot() {
         return TileDot.supports(type);

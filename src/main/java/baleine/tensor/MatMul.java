@@ -198,27 +198,33 @@ public final class MatMul {
         return new float[][]{x[first], x[first + 1], x[Math.min(first + 2, n - 1)], x[n - 1]};
     }
 
-    /** Whether {@link #rowsStreamed} takes a batch of n vectors: one, or two where the type has a pair kernel. */
+    /**
+     * Whether {@link #rowsStreamed} takes a batch of n vectors: one, two where the type has a pair kernel, three or
+     * four where its pairs beat its tiles.
+     */
     private static boolean streamed(Weight w, int n) {
-        return n == 1 || n == 2 && w.hasPairStreams();
+        return n == 1 || n == 2 && w.hasPairStreams() || n <= 4 && w.pairsBeatTiles();
     }
 
     /**
      * Decoding's product: rows q, q + m, q + 2m, ... together, four or eight memory streams at once, for one vector
-     * or a pair (each row then read once for both).
+     * or pairs of them (each row then read once per pair; a second pair finds the rows in cache), a last odd one alone.
      */
     private static void rowsStreamed(Weight w, int from, int to, float[][] x, int xOff, float[][] y, int yOff, int n) {
         int streams = w.streams(), m = (to - from) / streams;
         float[] sums = SUMS.get();
         for (int q = 0; q < m; q++) {
-            if (n == 1) {
-                w.dotStreams(from + q, m, x[0], xOff, sums);
-            } else {
-                w.dotPairStreams(from + q, m, x[0], x[1], xOff, sums);
-            }
-            for (int t = 0; t < n; t++) {
-                for (int k = 0; k < streams; k++) {
-                    y[t][yOff + q + k * m] = sums[streams * t + k];
+            for (int t0 = 0; t0 < n; t0 += 2) {
+                int count = Math.min(2, n - t0);
+                if (count == 1) {
+                    w.dotStreams(from + q, m, x[t0], xOff, sums);
+                } else {
+                    w.dotPairStreams(from + q, m, x[t0], x[t0 + 1], xOff, sums);
+                }
+                for (int t = 0; t < count; t++) {
+                    for (int k = 0; k < streams; k++) {
+                        y[t0 + t][yOff + q + k * m] = sums[streams * t + k];
+                    }
                 }
             }
         }

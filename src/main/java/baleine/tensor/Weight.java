@@ -84,6 +84,11 @@ public abstract class Weight {
         throw new UnsupportedOperationException(typeName() + " has no pair kernel");
     }
 
+    /** Whether a batch of three or four goes faster as pairs ({@link #dotPairStreams}, twice) than through {@link #dotTile}. */
+    public boolean pairsBeatTiles() {
+        return false;
+    }
+
     /** Whether {@link #dotTile} has a kernel of its own (otherwise batches go row by row). */
     public boolean hasTileDot() {
         return false;

@@ -347,6 +347,59 @@ class MatMulTest {
         }
     }
 
+    /**
+     * Batches of three and four as pairs (and a last one alone), where a type's pairs beat its tiles (Q4_K once its
+     * super-block pair kernel is compiled, which a test cannot wait for: here any type with a pair kernel, through
+     * a weight that says its pairs win): every row gets the bits of its one-row dot, rows past the last whole
+     * group of streams too.
+     */
+    @Test
+    void threeOrFourVectorsAsPairsGetTheBitsOfOneAtATime() {
+        Random rnd = new Random(29);
+        for (GgmlType type : new GgmlType[]{GgmlType.Q8_0, GgmlType.Q4_0, GgmlType.Q4_K, GgmlType.Q5_K, GgmlType.Q6_K}) {
+            int rows = 8 * 37 + 5, cols = 512;
+            Weight w = new PairsFirst(randomWeight(rnd, type, rows, cols));
+            for (int n = 3; n <= 4; n++) {
+                float[][] x = new float[n][cols];
+                for (float[] v : x) {
+                    for (int i = 0; i < cols; i++) {
+                        v[i] = (float) rnd.nextGaussian();
+                    }
+                }
+                float[][] y = new float[n][rows];
+                MatMul.apply(w, x, y, n);
+                for (int t = 0; t < n; t++) {
+                    for (int r = 0; r < rows; r++) {
+                        assertThat(Float.floatToIntBits(y[t][r])).as("%s batch %d vector %d row %d", type, n, t, r)
+                                .isEqualTo(Float.floatToIntBits(w.dot(r, x[t], 0)));
+                    }
+                }
+            }
+        }
+    }
+
+    /** A weight whose batches of three and four go as pairs; everything else is the wrapped weight's. */
+    private static final class PairsFirst extends Weight {
+        private final Weight w;
+
+        PairsFirst(Weight w) {
+            super(w.name, w.rows, w.cols);
+            this.w = w;
+        }
+
+        @Override public boolean pairsBeatTiles() { return w.hasPairStreams(); }
+        @Override public boolean hasPairStreams() { return w.hasPairStreams(); }
+        @Override public void dotPairStreams(int row, int rowStride, float[] x0, float[] x1, int xOff, float[] out) { w.dotPairStreams(row, rowStride, x0, x1, xOff, out); }
+        @Override public int streams() { return w.streams(); }
+        @Override public void dotStreams(int row, int rowStride, float[] x, int xOff, float[] out) { w.dotStreams(row, rowStride, x, xOff, out); }
+        @Override public boolean hasFusedDot() { return w.hasFusedDot(); }
+        @Override public float dot(int row, float[] x, int xOff) { return w.dot(row, x, xOff); }
+        @Override public void decodeRow(int row, float[] dst) { w.decodeRow(row, dst); }
+        @Override public Weight rowSlice(int from, int count) { throw new UnsupportedOperationException(); }
+        @Override public String typeName() { return w.typeName(); }
+        @Override public long bytes() { return w.bytes(); }
+    }
+
     static Weight randomWeight(Random rnd, GgmlType type, int rows, int cols) {
         float[] values = new float[rows * cols];
         for (int i = 0; i < values.length; i++) {
