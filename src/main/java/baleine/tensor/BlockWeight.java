@@ -99,11 +99,14 @@ public final class BlockWeight extends Weight {
      * Q4_K once its super-block pair kernel is compiled ({@link SuperBlockDot#pairReady}): two such pairs beat the
      * 4x4 tile, whose steps convert nibbles one 64-column step at a time. Qwen-shape Q4_K, three / four sequences
      * decoding together, tg32 in three side-by-side pairs: 63-85 / 87-111 tok/s with the tile, 104-109 / 124-129 as
-     * pairs; V2-Lite-shape Q4_K pp64 (experts of three or four tokens) unchanged.
+     * pairs; V2-Lite-shape Q4_K pp64 (experts of three or four tokens) unchanged. Q5_K, whose half-block pair kernel
+     * beats its row-at-a-time four-vector kernel: three / four sequences 56.1-57.6 / 62.8-74.9 tok/s through the
+     * latter, 58.3-74.7 / 72.8-88.8 as pairs (two side-by-side pairs). (Q6_K's four-vector kernel wins: two
+     * sequences 64.7 tok/s, four 75.6.)
      */
     @Override
-    public boolean pairsBeatTiles() {
-        return type == GgmlType.Q4_K && SuperBlockDot.pairReady(type);
+    public boolean pairsBeatFours() {
+        return type == GgmlType.Q4_K && SuperBlockDot.pairReady(type) || type == GgmlType.Q5_K && PairDot.supports(type);
     }
 
     @Override

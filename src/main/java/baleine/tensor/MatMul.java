@@ -200,10 +200,10 @@ public final class MatMul {
 
     /**
      * Whether {@link #rowsStreamed} takes a batch of n vectors: one, two where the type has a pair kernel, three or
-     * four where its pairs beat its tiles.
+     * four where its pairs beat four vectors at a time.
      */
     private static boolean streamed(Weight w, int n) {
-        return n == 1 || n == 2 && w.hasPairStreams() || n <= 4 && w.pairsBeatTiles();
+        return n == 1 || n == 2 && w.hasPairStreams() || n <= 4 && w.pairsBeatFours();
     }
 
     /**

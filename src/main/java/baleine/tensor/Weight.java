@@ -84,8 +84,11 @@ public abstract class Weight {
         throw new UnsupportedOperationException(typeName() + " has no pair kernel");
     }
 
-    /** Whether a batch of three or four goes faster as pairs ({@link #dotPairStreams}, twice) than through {@link #dotTile}. */
-    public boolean pairsBeatTiles() {
+    /**
+     * Whether a batch of three or four goes faster as pairs ({@link #dotPairStreams}, twice) than four vectors at a
+     * time ({@link #dotTile}, or {@link #dot4} a row at a time).
+     */
+    public boolean pairsBeatFours() {
         return false;
     }
 

@@ -387,7 +387,7 @@ class MatMulTest {
             this.w = w;
         }
 
-        @Override public boolean pairsBeatTiles() { return w.hasPairStreams(); }
+        @Override public boolean pairsBeatFours() { return w.hasPairStreams(); }
         @Override public boolean hasPairStreams() { return w.hasPairStreams(); }
         @Override public void dotPairStreams(int row, int rowStride, float[] x0, float[] x1, int xOff, float[] out) { w.dotPairStreams(row, rowStride, x0, x1, xOff, out); }
         @Override public int streams() { return w.streams(); }
