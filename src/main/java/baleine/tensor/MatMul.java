@@ -107,12 +107,7 @@ public final class MatMul {
             rowsStreamed(w, from, to, x, xOff, y, yOff, n);
             return;
         }
-        // a float panel pays from 5 vectors against converting per four (JMH PrefillBenchmark, V2-Lite expert down
-        // projection in Q5_0, 5 / 6 / 8 vectors: 0.97 / 1.40 / 1.30 -> 0.88 / 0.96 / 0.95 ms; Qwen-shape Q6_K,
-        // 64 vectors: 54 -> 22 ms), from 12 against the tiles (expert gate in Q4_0 / Q4_K: 8 vectors 0.73 / 0.79 ms
-        // with tiles, 0.77 / 0.87 with the panel; 12 vectors 1.06 / 1.27 with tiles, 1.02 / 1.12 with the panel)
-        int panelFrom = w.hasTileDot() ? 12 : 5;
-        int rest = n >= panelFrom && w.hasPanel() ? PanelProduct.rows(w, from, to, x, xOff, y, yOff, n, product)
+        int rest = n >= panelFrom(w) && w.hasPanel() ? PanelProduct.rows(w, from, to, x, xOff, y, yOff, n, product)
                 : w.hasTileDot() ? tiles(w, from, to, x, xOff, y, yOff, n, product) : from;
         if (w.hasFusedDot()) { // read the row in place, converting it once per four vectors
             float[] four = SUMS.get();
@@ -199,11 +194,24 @@ public final class MatMul {
     }
 
     /**
-     * Whether {@link #rowsStreamed} takes a batch of n vectors: one, two where the type has a pair kernel, three or
-     * four where its pairs beat four vectors at a time.
+     * Whether {@link #rowsStreamed} takes a batch of n vectors: one, two where the type has a pair kernel, and up to
+     * where the float panels take over where its pairs beat four vectors at a time (Q4_K's pairs against its tiles,
+     * V2-Lite-shape Q4_K pp64, whose experts get ~6 tokens each: 139 / 151 / 149 -> 168 / 174 / 196 tok/s as pairs
+     * up to 11 vectors, side by side).
      */
     private static boolean streamed(Weight w, int n) {
-        return n == 1 || n == 2 && w.hasPairStreams() || n <= 4 && w.pairsBeatFours();
+        return n == 1 || n == 2 && w.hasPairStreams() || n < panelFrom(w) && w.pairsBeatFours();
+    }
+
+    /**
+     * The batch from which a float panel pays: from 5 vectors against converting per four (JMH PrefillBenchmark,
+     * V2-Lite expert down projection in Q5_0, 5 / 6 / 8 vectors: 0.97 / 1.40 / 1.30 -> 0.88 / 0.96 / 0.95 ms;
+     * Qwen-shape Q6_K, 64 vectors: 54 -> 22 ms), from 12 against the tiles (expert gate in Q4_0 / Q4_K: 8 vectors
+     * 0.73 / 0.79 ms with tiles, 0.77 / 0.87 with the panel; 12 vectors 1.06 / 1.27 with tiles, 1.02 / 1.12 with
+     * the panel).
+     */
+    private static int panelFrom(Weight w) {
+        return w.hasTileDot() ? 12 : 5;
     }
 
     /**

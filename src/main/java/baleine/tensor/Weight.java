@@ -85,8 +85,8 @@ public abstract class Weight {
     }
 
     /**
-     * Whether a batch of three or four goes faster as pairs ({@link #dotPairStreams}, twice) than four vectors at a
-     * time ({@link #dotTile}, or {@link #dot4} a row at a time).
+     * Whether a batch of three or more (up to where float panels take over) goes faster as pairs
+     * ({@link #dotPairStreams}) than four vectors at a time ({@link #dotTile}, or {@link #dot4} a row at a time).
      */
     public boolean pairsBeatFours() {
         return false;

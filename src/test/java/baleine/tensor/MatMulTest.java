@@ -348,18 +348,18 @@ class MatMulTest {
     }
 
     /**
-     * Batches of three and four as pairs (and a last one alone), where a type's pairs beat its tiles (Q4_K once its
+     * Batches of three and more as pairs (and a last one alone), where a type's pairs beat its tiles (Q4_K once its
      * super-block pair kernel is compiled, which a test cannot wait for: here any type with a pair kernel, through
      * a weight that says its pairs win): every row gets the bits of its one-row dot, rows past the last whole
      * group of streams too.
      */
     @Test
-    void threeOrFourVectorsAsPairsGetTheBitsOfOneAtATime() {
+    void threeOrMoreVectorsAsPairsGetTheBitsOfOneAtATime() {
         Random rnd = new Random(29);
         for (GgmlType type : new GgmlType[]{GgmlType.Q8_0, GgmlType.Q4_0, GgmlType.Q4_K, GgmlType.Q5_K, GgmlType.Q6_K}) {
             int rows = 8 * 37 + 5, cols = 512;
             Weight w = new PairsFirst(randomWeight(rnd, type, rows, cols));
-            for (int n = 3; n <= 4; n++) {
+            for (int n : new int[]{3, 4, 7}) { // 7: a Q4_K expert's prompt tokens, below the panels' 12
                 float[][] x = new float[n][cols];
                 for (float[] v : x) {
                     for (int i = 0; i < cols; i++) {
@@ -378,7 +378,7 @@ class MatMulTest {
         }
     }
 
-    /** A weight whose batches of three and four go as pairs; everything else is the wrapped weight's. */
+    /** A weight whose batches of three and more go as pairs (up to the panels); everything else is the wrapped weight's. */
     private static final class PairsFirst extends Weight {
         private final Weight w;
 
@@ -391,6 +391,8 @@ class MatMulTest {
         @Override public boolean hasPairStreams() { return w.hasPairStreams(); }
         @Override public void dotPairStreams(int row, int rowStride, float[] x0, float[] x1, int xOff, float[] out) { w.dotPairStreams(row, rowStride, x0, x1, xOff, out); }
         @Override public int streams() { return w.streams(); }
+        @Override public boolean hasTileDot() { return w.hasTileDot(); }
+        @Override public void dotTile(int row, int rowStride, MemorySegment x, long xOff, float[] out) { w.dotTile(row, rowStride, x, xOff, out); }
         @Override public void dotStreams(int row, int rowStride, float[] x, int xOff, float[] out) { w.dotStreams(row, rowStride, x, xOff, out); }
         @Override public boolean hasFusedDot() { return w.hasFusedDot(); }
         @Override public float dot(int row, float[] x, int xOff) { return w.dot(row, x, xOff); }
