@@ -85,12 +85,7 @@ class MatMulTest {
         for (GgmlType type : new GgmlType[]{GgmlType.F32, GgmlType.F16, GgmlType.BF16, GgmlType.Q8_0, GgmlType.Q4_0, GgmlType.Q4_1, GgmlType.Q5_0, GgmlType.Q5_1, GgmlType.Q4_K, GgmlType.Q5_K, GgmlType.Q6_K}) {
             int cols = colsWithTails(type);
             Weight w = randomWeight(rnd, type, rows, cols);
-            float[][] x = new float[66][cols + 1]; // up to 64 + 2 vectors: the float panels work 64 at a time
-            for (float[] v : x) {
-                for (int i = 0; i < v.length; i++) {
-                    v[i] = (float) rnd.nextGaussian();
-                }
-            }
+            float[][] x = gaussianVectors(rnd, 66, cols + 1); // up to 64 + 2 vectors: the float panels work 64 at a time
             for (int n : new int[]{2, 3, 4, 5, 7, 8, 9, 11, 12, 17, 66}) { // tiles, and panels from 5 or 12, with 0..3 vectors left
                 float[][] y = new float[n][rows + 1];
                 MatMul.rows(w, 0, rows, x, 1, y, 1, n);
@@ -139,12 +134,7 @@ class MatMulTest {
         for (GgmlType type : new GgmlType[]{GgmlType.F16, GgmlType.Q5_0, GgmlType.Q4_K}) {
             int cols = type == GgmlType.F16 ? 4104 : 4352; // past the one-pass length; F16 with a tail
             Weight w = randomWeight(rnd, type, rows, cols);
-            float[][] x = new float[17][cols];
-            for (float[] v : x) {
-                for (int i = 0; i < cols; i++) {
-                    v[i] = (float) rnd.nextGaussian();
-                }
-            }
+            float[][] x = gaussianVectors(rnd, 17, cols);
             float[][] y = new float[17][rows];
             MatMul.rows(w, 0, rows, x, 0, y, 0, 17);
             for (int t = 0; t < 17; t++) {
@@ -181,12 +171,7 @@ class MatMulTest {
         for (GgmlType type : new GgmlType[]{GgmlType.F16, GgmlType.BF16, GgmlType.Q8_0, GgmlType.Q4_0, GgmlType.Q4_1, GgmlType.Q5_0, GgmlType.Q5_1, GgmlType.Q4_K, GgmlType.Q5_K, GgmlType.Q6_K}) {
             int cols = type.blockSize == 256 ? 512 : 128;
             Weight w = randomBytesWeight(rnd, type, rows, cols);
-            float[][] x = new float[13][cols];
-            for (float[] v : x) {
-                for (int i = 0; i < cols; i++) {
-                    v[i] = (float) rnd.nextGaussian();
-                }
-            }
+            float[][] x = gaussianVectors(rnd, 13, cols);
             for (int n : new int[]{1, 2, 4, 5, 13}) {
                 float[][] y = new float[n][rows];
                 MatMul.rows(w, 0, rows, x, 0, y, 0, n);
@@ -217,12 +202,7 @@ class MatMulTest {
                 Weight w = randomWeight(rnd, type, rows, cols);
                 assertThat(w.hasPairStreams()).isEqualTo(Species.FUSED);
                 for (int n = 2; n <= 3; n++) { // three go through the tiles
-                    float[][] x = new float[n][cols];
-                    for (float[] v : x) {
-                        for (int i = 0; i < cols; i++) {
-                            v[i] = (float) rnd.nextGaussian();
-                        }
-                    }
+                    float[][] x = gaussianVectors(rnd, n, cols);
                     float[][] y = new float[n][rows];
                     MatMul.apply(w, x, y, n);
                     for (int t = 0; t < n; t++) {
@@ -327,12 +307,7 @@ class MatMulTest {
             assertThat(w.hasPanel()).isEqualTo(cols % block == 0);
             assertThat(w.hasPairStreams()).isEqualTo(Species.FUSED);
             for (int n : new int[]{2, 6, 13, 70}) { // 2: the pair kernel
-                float[][] x = new float[n][cols];
-                for (float[] v : x) {
-                    for (int i = 0; i < cols; i++) {
-                        v[i] = (float) rnd.nextGaussian();
-                    }
-                }
+                float[][] x = gaussianVectors(rnd, n, cols);
                 float[][] y = new float[n][w.rows];
                 MatMul.apply(w, x, y, n);
                 for (int t = 0; t < n; t++) {
@@ -360,12 +335,7 @@ class MatMulTest {
             int rows = 8 * 37 + 5, cols = 512;
             Weight w = new PairsFirst(randomWeight(rnd, type, rows, cols));
             for (int n : new int[]{3, 4, 7}) { // 7: a Q4_K expert's prompt tokens, below the panels' 12
-                float[][] x = new float[n][cols];
-                for (float[] v : x) {
-                    for (int i = 0; i < cols; i++) {
-                        v[i] = (float) rnd.nextGaussian();
-                    }
-                }
+                float[][] x = gaussianVectors(rnd, n, cols);
                 float[][] y = new float[n][rows];
                 MatMul.apply(w, x, y, n);
                 for (int t = 0; t < n; t++) {
@@ -400,6 +370,17 @@ class MatMulTest {
         @Override public Weight rowSlice(int from, int count) { throw new UnsupportedOperationException(); }
         @Override public String typeName() { return w.typeName(); }
         @Override public long bytes() { return w.bytes(); }
+    }
+
+    /** {@code n} vectors of {@code cols} standard normal values. */
+    static float[][] gaussianVectors(Random rnd, int n, int cols) {
+        float[][] x = new float[n][cols];
+        for (float[] v : x) {
+            for (int i = 0; i < cols; i++) {
+                v[i] = (float) rnd.nextGaussian();
+            }
+        }
+        return x;
     }
 
     static Weight randomWeight(Random rnd, GgmlType type, int rows, int cols) {
