@@ -177,6 +177,7 @@ final class BenchCommand implements Callable<Integer> {
                 m.forward(tokens(rnd, depth, m.vocabSize()), caches.get(b), false);
             }
         }
+        int tokens = sequences * (nPrompt + nGen); // evaluated per repetition
         long warmupEnd = 0, warmupCap = 0;
         int warmupReps = 0;
         boolean settled = false; // the last warm-up repetition allocated like compiled kernels, not like code still warming up
@@ -214,15 +215,16 @@ final class BenchCommand implements Callable<Integer> {
                 allocated += bytes;
                 r++;
             } else {
-                settled = bytes / Math.max(1, (long) sequences * (nPrompt + nGen)) <= SETTLED_BYTES_PER_TOKEN;
+                settled = bytes / Math.max(1, tokens) <= SETTLED_BYTES_PER_TOKEN;
                 if (++warmupReps == 1) {
-                    warmupEnd = System.nanoTime() + (long) (warmupSeconds * 1e9);
-                    warmupCap = System.nanoTime() + (long) (WARMUP_CAP_FACTOR * warmupSeconds * 1e9);
+                    long end = System.nanoTime();
+                    warmupEnd = end + (long) (warmupSeconds * 1e9);
+                    warmupCap = end + (long) (WARMUP_CAP_FACTOR * warmupSeconds * 1e9);
                 }
             }
             kv = caches.stream().mapToLong(c -> c.bytesPerToken() * c.length()).sum();
         }
-        return new Test(name, nPrompt, nGen, depth, sequences, Parallel.threads(), samples, sequences * (nPrompt + nGen), kv, allocated, warmupReps);
+        return new Test(name, nPrompt, nGen, depth, sequences, Parallel.threads(), samples, tokens, kv, allocated, warmupReps);
     }
 
     /**

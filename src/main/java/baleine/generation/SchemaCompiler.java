@@ -209,22 +209,25 @@ final class SchemaCompiler {
     }
 
     private static boolean onlyAnnotations(JsonNode s, String besides) {
-        for (Iterator<String> it = s.fieldNames(); it.hasNext(); ) {
-            String k = it.next();
-            if (!k.equals(besides) && !ANNOTATIONS.contains(k)) {
-                return false;
-            }
-        }
-        return true;
+        return keywordBeside(s, besides) == null;
     }
 
     private static void onlyAnnotationsBeside(JsonNode s, String keyword, String path) {
+        String k = keywordBeside(s, keyword);
+        if (k != null) {
+            throw new IllegalArgumentException(path + ": '" + k + "' beside '" + keyword + "' is not supported for constrained output");
+        }
+    }
+
+    /** The first keyword of {@code s}, other than {@code besides}, that is not an annotation; null if none. */
+    private static String keywordBeside(JsonNode s, String besides) {
         for (Iterator<String> it = s.fieldNames(); it.hasNext(); ) {
             String k = it.next();
-            if (!k.equals(keyword) && !ANNOTATIONS.contains(k)) {
-                throw new IllegalArgumentException(path + ": '" + k + "' beside '" + keyword + "' is not supported for constrained output");
+            if (!k.equals(besides) && !ANNOTATIONS.contains(k)) {
+                return k;
             }
         }
+        return null;
     }
 
     /** {@code #}, or {@code #/$defs/Name} / {@code #/definitions/Name} of the root schema. */

@@ -24,6 +24,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.Semaphore;
+import java.util.regex.Pattern;
 
 /**
  * {@code pull}: picks a repository's files (one GGUF quantization with its split parts, or a
@@ -43,6 +44,8 @@ public final class Downloader {
     }
 
     private static final int CHUNK = 1 << 16;
+    /** A quantization at the end of a GGUF file name (before any split suffix): Q4_K_M, IQ2_XS, Q8_0, BF16, ... */
+    private static final Pattern QUANT_IN_NAME = Pattern.compile("(?i)(?:^|[-._])((?:IQ|Q)\\d[\\w]*|BF16|F16|F32)$");
 
     private final HubClient client;
     private final HubCache cache;
@@ -152,7 +155,7 @@ public final class Downloader {
 
     /** The quantization a GGUF file name names, if it names one. */
     public static Optional<String> namedQuant(String path) {
-        var m = java.util.regex.Pattern.compile("(?i)(?:^|[-._])((?:IQ|Q)\\d[\\w]*|BF16|F16|F32)$").matcher(baseName(path));
+        var m = QUANT_IN_NAME.matcher(baseName(path));
         return m.find() ? Optional.of(m.group(1).toUpperCase(Locale.ROOT)) : Optional.empty();
     }
 

@@ -106,27 +106,22 @@ public final class BaleineServer implements AutoCloseable {
                         loading.isCompletedExceptionally() ? "the model failed to load" : "the model is still loading; retry shortly");
             }
             String route = path.replaceFirst("^/(v1|beta)(?=/)", "");
-            switch (method + " " + route) {
-                case "POST /chat/completions" -> generate(ex, true);
-                case "POST /completions" -> generate(ex, false);
-                case "GET /models" -> models(ex);
-                case "GET /metrics" -> text(ex, 200, "text/plain; version=0.0.4",
+            checkMethod(ex, method, path, route);
+            switch (route) {
+                case "/chat/completions" -> generate(ex, true);
+                case "/completions" -> generate(ex, false);
+                case "/models" -> models(ex);
+                case "/metrics" -> text(ex, 200, "text/plain; version=0.0.4",
                         metrics.render(scheduler.running(), scheduler.queued(), scheduler.kvTokens(), scheduler.kvCapacity()));
-                case "POST /tokenize" -> tokenize(ex);
-                case "POST /api/chat" -> ollama.chat(ex, body(ex));
-                case "POST /api/generate" -> ollama.generate(ex, body(ex));
-                case "GET /api/tags" -> json(ex, 200, ollama.tags());
-                case "GET /api/ps" -> json(ex, 200, ollama.ps());
-                case "GET /api/version" -> json(ex, 200, JSON.createObjectNode().put("version", Baleine.VERSION));
-                case "POST /api/show" -> json(ex, 200, ollama.show(body(ex)));
-                case "POST /detokenize" -> detokenize(ex);
-                default -> {
-                    if (route.startsWith("/models/") && method.equals("GET")) {
-                        model(ex, route.substring("/models/".length()));
-                    } else {
-                        throw noRoute(ex, method, path, route);
-                    }
-                }
+                case "/tokenize" -> tokenize(ex);
+                case "/api/chat" -> ollama.chat(ex, body(ex));
+                case "/api/generate" -> ollama.generate(ex, body(ex));
+                case "/api/tags" -> json(ex, 200, ollama.tags());
+                case "/api/ps" -> json(ex, 200, ollama.ps());
+                case "/api/version" -> json(ex, 200, JSON.createObjectNode().put("version", Baleine.VERSION));
+                case "/api/show" -> json(ex, 200, ollama.show(body(ex)));
+                case "/detokenize" -> detokenize(ex);
+                default -> model(ex, route.substring("/models/".length())); // checkMethod let only /models/ID through
             }
         } catch (ApiException e) {
             error(ex, e, ollamaRoute);
@@ -138,21 +133,23 @@ public final class BaleineServer implements AutoCloseable {
         }
     }
 
-    /** The routes above, by path: what a request for a known path with another method is told to use. */
+    /** The routes, by path, with the method each takes (and {@code /models/ID}, GET). */
     private static final Map<String, String> METHODS = Map.ofEntries(Map.entry("/chat/completions", "POST"),
             Map.entry("/completions", "POST"), Map.entry("/models", "GET"), Map.entry("/metrics", "GET"),
             Map.entry("/tokenize", "POST"), Map.entry("/detokenize", "POST"), Map.entry("/api/chat", "POST"),
             Map.entry("/api/generate", "POST"), Map.entry("/api/tags", "GET"), Map.entry("/api/ps", "GET"),
             Map.entry("/api/version", "GET"), Map.entry("/api/show", "POST"));
 
-    /** 405 with the method to use where the path is known (as HTTP asks, with an Allow header), else 404. */
-    private static ApiException noRoute(HttpExchange ex, String method, String path, String route) {
+    /** Refuses an unknown path (404) and a known one asked with another method (405, with the method to use in {@code Allow}). */
+    private static void checkMethod(HttpExchange ex, String method, String path, String route) {
         String allowed = route.startsWith("/models/") ? "GET" : METHODS.get(route);
         if (allowed == null) {
-            return new ApiException(404, "invalid_request_error", null, "not_found", "no route for " + method + " " + path);
+            throw new ApiException(404, "invalid_request_error", null, "not_found", "no route for " + method + " " + path);
         }
-        ex.getResponseHeaders().set("Allow", allowed + ", OPTIONS");
-        return new ApiException(405, "invalid_request_error", null, "method_not_allowed", path + " takes " + allowed + ", not " + method);
+        if (!allowed.equals(method)) {
+            ex.getResponseHeaders().set("Allow", allowed + ", OPTIONS");
+            throw new ApiException(405, "invalid_request_error", null, "method_not_allowed", path + " takes " + allowed + ", not " + method);
+        }
     }
 
     private void health(HttpExchange ex) throws IOException {

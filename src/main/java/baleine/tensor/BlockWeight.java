@@ -106,7 +106,7 @@ public final class BlockWeight extends Weight {
      */
     @Override
     public boolean pairsBeatFours() {
-        return type == GgmlType.Q4_K && SuperBlockDot.pairReady(type) || type == GgmlType.Q5_K && PairDot.supports(type);
+        return type == GgmlType.Q4_K && SuperBlockDot.pairReady(type) || type == GgmlType.Q5_K && hasPairStreams();
     }
 
     @Override
