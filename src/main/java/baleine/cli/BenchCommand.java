@@ -152,12 +152,9 @@ final class BenchCommand implements Callable<Integer> {
 
     /**
      * llama-bench's test: after {@code depth} tokens of context, a prompt of nPrompt tokens in one go, then nGen
-     * tokens one by one; unmeasured repetitions first: one, then more until {@code warmupSeconds} have passed
-     * after it (a first repetition can take seconds by itself while the JIT compiles, and the kernels keep
-     * speeding up for several repetitions after it), and on while the last one allocated like code still
-     * interpreted or boxed (C2 not done with a kernel: seen on 2 cores with the k-quant models, e.g. Qwen-shape
-     * Q6_K tg32 33.9 tok/s at 180 KiB per token against 37.3 after a 15 s warm-up), up to {@link #WARMUP_CAP_FACTOR}
-     * times as long.
+     * tokens one by one; unmeasured repetitions first, for about {@code warmupSeconds} after the first (a first
+     * repetition can take seconds by itself while the JIT compiles, and the kernels keep speeding up for several
+     * repetitions after it), longer while the JIT is not done ({@link WarmUp}).
      */
     static Test measure(DecoderModel m, String name, int nPrompt, int nGen, int depth, int reps, double warmupSeconds, Random rnd) {
         return measure(m, name, nPrompt, nGen, depth, 1, reps, warmupSeconds, rnd);
@@ -178,12 +175,9 @@ final class BenchCommand implements Callable<Integer> {
             }
         }
         int tokens = sequences * (nPrompt + nGen); // evaluated per repetition
-        long warmupEnd = 0, warmupCap = 0;
-        int warmupReps = 0;
-        boolean settled = false; // the last warm-up repetition allocated like compiled kernels, not like code still warming up
+        WarmUp warmUp = new WarmUp(warmupSeconds);
         for (int r = 0; r < reps; ) {
-            long now = System.nanoTime();
-            boolean warm = warmupReps > 0 && now >= warmupEnd && (settled || now >= warmupCap);
+            boolean warm = warmUp.done(System.nanoTime());
             List<DecoderModel.Step> prompt = new ArrayList<>();
             int[][] genTokens = new int[sequences][];
             for (int b = 0; b < sequences; b++) {
@@ -215,16 +209,11 @@ final class BenchCommand implements Callable<Integer> {
                 allocated += bytes;
                 r++;
             } else {
-                settled = bytes / Math.max(1, tokens) <= SETTLED_BYTES_PER_TOKEN;
-                if (++warmupReps == 1) {
-                    long end = System.nanoTime();
-                    warmupEnd = end + (long) (warmupSeconds * 1e9);
-                    warmupCap = end + (long) (WARMUP_CAP_FACTOR * warmupSeconds * 1e9);
-                }
+                warmUp.record(bytes, tokens, System.nanoTime());
             }
             kv = caches.stream().mapToLong(c -> c.bytesPerToken() * c.length()).sum();
         }
-        return new Test(name, nPrompt, nGen, depth, sequences, Parallel.threads(), samples, tokens, kv, allocated, warmupReps);
+        return new Test(name, nPrompt, nGen, depth, sequences, Parallel.threads(), samples, tokens, kv, allocated, warmUp.repetitions());
     }
 
     /**
@@ -347,14 +336,6 @@ final class BenchCommand implements Callable<Integer> {
      * took 580-870 KiB, boxed weight kernels 2.5 MiB to 1.3 GiB (the README's JIT caveat).
      */
     private static final long BOXED_BYTES_PER_TOKEN = 512L << 10;
-
-    /**
-     * Heap per token under which a warm-up repetition ran compiled kernels (they need 5-45 KiB): above it some kernel
-     * was still interpreted or boxed, and the warm-up goes on (see {@link #measure}).
-     */
-    private static final long SETTLED_BYTES_PER_TOKEN = 128L << 10;
-    /** How much longer than {@code --warmup} the warm-up may go on while the JIT is not done. */
-    private static final int WARMUP_CAP_FACTOR = 10;
 
     /** Whether a test's heap per token says C2 boxed a kernel's vectors. */
     static boolean boxed(long bytesPerToken) {
