@@ -42,28 +42,44 @@ final class EightRowDot {
         long o4 = off + 4 * stride, o5 = off + 5 * stride, o6 = off + 6 * stride, o7 = off + 7 * stride;
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
         // every address a fixed row start plus a multiple of the block index: C2 then checks the bounds once before
-        // the loop (running offsets per row, bumped each step, kept a check on every load and spilled the offsets)
+        // the loop (running offsets per row, bumped each step, kept a check on every load and spilled the offsets).
+        // Within a block row by row, each scale used as soon as it is formed: with all eight scales formed first, the
+        // eight scales and eight sums took all sixteen registers of AVX2 and spilled (Qwen-shape Q8_0 decoding on AVX2,
+        // one thread: 10.4 / 14.3 -> 18.7 / 26.4 tok/s, side by side; AVX-512, 1408-16384 rows x 2048: 0.94-1.01x the time)
         for (int k = 0, blocks = n / 32; k < blocks; k++) {
             long at = 34L * k;
+            int xb = xOff + 32 * k;
             FloatVector d0 = FloatVector.broadcast(F, Float.float16ToFloat(s.get(Le.I16, o0 + at)));
+            for (int j = 0; j < 32; j += F.length()) {
+                a0 = ((FloatVector) ByteVector.fromMemorySegment(B, s, o0 + at + 2 + j, LE).castShape(F, 0)).mul(d0).fma(FloatVector.fromArray(F, x, xb + j), a0);
+            }
             FloatVector d1 = FloatVector.broadcast(F, Float.float16ToFloat(s.get(Le.I16, o1 + at)));
+            for (int j = 0; j < 32; j += F.length()) {
+                a1 = ((FloatVector) ByteVector.fromMemorySegment(B, s, o1 + at + 2 + j, LE).castShape(F, 0)).mul(d1).fma(FloatVector.fromArray(F, x, xb + j), a1);
+            }
             FloatVector d2 = FloatVector.broadcast(F, Float.float16ToFloat(s.get(Le.I16, o2 + at)));
+            for (int j = 0; j < 32; j += F.length()) {
+                a2 = ((FloatVector) ByteVector.fromMemorySegment(B, s, o2 + at + 2 + j, LE).castShape(F, 0)).mul(d2).fma(FloatVector.fromArray(F, x, xb + j), a2);
+            }
             FloatVector d3 = FloatVector.broadcast(F, Float.float16ToFloat(s.get(Le.I16, o3 + at)));
+            for (int j = 0; j < 32; j += F.length()) {
+                a3 = ((FloatVector) ByteVector.fromMemorySegment(B, s, o3 + at + 2 + j, LE).castShape(F, 0)).mul(d3).fma(FloatVector.fromArray(F, x, xb + j), a3);
+            }
             FloatVector d4 = FloatVector.broadcast(F, Float.float16ToFloat(s.get(Le.I16, o4 + at)));
+            for (int j = 0; j < 32; j += F.length()) {
+                a4 = ((FloatVector) ByteVector.fromMemorySegment(B, s, o4 + at + 2 + j, LE).castShape(F, 0)).mul(d4).fma(FloatVector.fromArray(F, x, xb + j), a4);
+            }
             FloatVector d5 = FloatVector.broadcast(F, Float.float16ToFloat(s.get(Le.I16, o5 + at)));
+            for (int j = 0; j < 32; j += F.length()) {
+                a5 = ((FloatVector) ByteVector.fromMemorySegment(B, s, o5 + at + 2 + j, LE).castShape(F, 0)).mul(d5).fma(FloatVector.fromArray(F, x, xb + j), a5);
+            }
             FloatVector d6 = FloatVector.broadcast(F, Float.float16ToFloat(s.get(Le.I16, o6 + at)));
+            for (int j = 0; j < 32; j += F.length()) {
+                a6 = ((FloatVector) ByteVector.fromMemorySegment(B, s, o6 + at + 2 + j, LE).castShape(F, 0)).mul(d6).fma(FloatVector.fromArray(F, x, xb + j), a6);
+            }
             FloatVector d7 = FloatVector.broadcast(F, Float.float16ToFloat(s.get(Le.I16, o7 + at)));
             for (int j = 0; j < 32; j += F.length()) {
-                FloatVector xv = FloatVector.fromArray(F, x, xOff + 32 * k + j);
-                long p = at + 2 + j;
-                a0 = ((FloatVector) ByteVector.fromMemorySegment(B, s, o0 + p, LE).castShape(F, 0)).mul(d0).fma(xv, a0);
-                a1 = ((FloatVector) ByteVector.fromMemorySegment(B, s, o1 + p, LE).castShape(F, 0)).mul(d1).fma(xv, a1);
-                a2 = ((FloatVector) ByteVector.fromMemorySegment(B, s, o2 + p, LE).castShape(F, 0)).mul(d2).fma(xv, a2);
-                a3 = ((FloatVector) ByteVector.fromMemorySegment(B, s, o3 + p, LE).castShape(F, 0)).mul(d3).fma(xv, a3);
-                a4 = ((FloatVector) ByteVector.fromMemorySegment(B, s, o4 + p, LE).castShape(F, 0)).mul(d4).fma(xv, a4);
-                a5 = ((FloatVector) ByteVector.fromMemorySegment(B, s, o5 + p, LE).castShape(F, 0)).mul(d5).fma(xv, a5);
-                a6 = ((FloatVector) ByteVector.fromMemorySegment(B, s, o6 + p, LE).castShape(F, 0)).mul(d6).fma(xv, a6);
-                a7 = ((FloatVector) ByteVector.fromMemorySegment(B, s, o7 + p, LE).castShape(F, 0)).mul(d7).fma(xv, a7);
+                a7 = ((FloatVector) ByteVector.fromMemorySegment(B, s, o7 + at + 2 + j, LE).castShape(F, 0)).mul(d7).fma(FloatVector.fromArray(F, x, xb + j), a7);
             }
         }
         a0.intoArray(out, 0);
