@@ -130,6 +130,10 @@ final class FourRowDot {
 
     /** Q4_K, as {@link FusedDot#q4_k}: the four rows' block factors decoded side by side, x loaded once for the four. */
     static void q4_k(MemorySegment s, long off, long stride, float[] x, int xOff, int n, float[] out) {
+        if (!FusedDot.NIBBLE_LOOKUP) {
+            q4_kConverted(s, off, stride, x, xOff, n, out);
+            return;
+        }
         float[] k = KQuantFactors.scratch();
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
         // one loop step per 64 columns, rows addressed from fixed starts by block index: C2 then checks bounds
@@ -144,42 +148,27 @@ final class FourRowDot {
                 }
             }
             int lo = 2 * c, hi = 2 * c + 1;
-            // on 16 lanes the sub-blocks' sixteen values each, looked up by nibble (FusedDot.NIBBLE_LOOKUP)
-            IntVector l0 = null, h0 = null, l1 = null, h1 = null, l2 = null, h2 = null, l3 = null, h3 = null;
-            if (FusedDot.NIBBLE_LOOKUP) {
-                l0 = FusedDot.NIBBLES.fma(k[lo], k[8 + lo]).reinterpretAsInts();
-                h0 = FusedDot.NIBBLES.fma(k[hi], k[8 + hi]).reinterpretAsInts();
-                l1 = FusedDot.NIBBLES.fma(k[16 + lo], k[24 + lo]).reinterpretAsInts();
-                h1 = FusedDot.NIBBLES.fma(k[16 + hi], k[24 + hi]).reinterpretAsInts();
-                l2 = FusedDot.NIBBLES.fma(k[32 + lo], k[40 + lo]).reinterpretAsInts();
-                h2 = FusedDot.NIBBLES.fma(k[32 + hi], k[40 + hi]).reinterpretAsInts();
-                l3 = FusedDot.NIBBLES.fma(k[48 + lo], k[56 + lo]).reinterpretAsInts();
-                h3 = FusedDot.NIBBLES.fma(k[48 + hi], k[56 + hi]).reinterpretAsInts();
-            }
+            // the sub-blocks' sixteen values each, looked up by nibble (FusedDot.NIBBLE_LOOKUP)
+            IntVector l0 = FusedDot.NIBBLES.fma(k[lo], k[8 + lo]).reinterpretAsInts();
+            IntVector h0 = FusedDot.NIBBLES.fma(k[hi], k[8 + hi]).reinterpretAsInts();
+            IntVector l1 = FusedDot.NIBBLES.fma(k[16 + lo], k[24 + lo]).reinterpretAsInts();
+            IntVector h1 = FusedDot.NIBBLES.fma(k[16 + hi], k[24 + hi]).reinterpretAsInts();
+            IntVector l2 = FusedDot.NIBBLES.fma(k[32 + lo], k[40 + lo]).reinterpretAsInts();
+            IntVector h2 = FusedDot.NIBBLES.fma(k[32 + hi], k[40 + hi]).reinterpretAsInts();
+            IntVector l3 = FusedDot.NIBBLES.fma(k[48 + lo], k[56 + lo]).reinterpretAsInts();
+            IntVector h3 = FusedDot.NIBBLES.fma(k[48 + hi], k[56 + hi]).reinterpretAsInts();
             for (int l = 0; l < 32; l += F.length()) {
                 int i = xOff + b + 64 * c + l;
                 long q = 16 + 32 * c + l;
                 FloatVector xl = FloatVector.fromArray(F, x, i), xh = FloatVector.fromArray(F, x, i + 32);
                 IntVector v = (IntVector) ByteVector.fromMemorySegment(B, s, o0 + q, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
-                a0 = (FusedDot.NIBBLE_LOOKUP ? v.lanewise(VectorOperators.LSHR, 4).selectFrom(h0).reinterpretAsFloats()
-                        : ((FloatVector) v.lanewise(VectorOperators.LSHR, 4).convertShape(VectorOperators.I2F, F, 0)).fma(k[hi], k[8 + hi])).fma(xh,
-                        (FusedDot.NIBBLE_LOOKUP ? v.selectFrom(l0).reinterpretAsFloats()
-                        : ((FloatVector) v.and(0x0F).convertShape(VectorOperators.I2F, F, 0)).fma(k[lo], k[8 + lo])).fma(xl, a0));
+                a0 = v.lanewise(VectorOperators.LSHR, 4).selectFrom(h0).reinterpretAsFloats().fma(xh, v.selectFrom(l0).reinterpretAsFloats().fma(xl, a0));
                 v = (IntVector) ByteVector.fromMemorySegment(B, s, o1 + q, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
-                a1 = (FusedDot.NIBBLE_LOOKUP ? v.lanewise(VectorOperators.LSHR, 4).selectFrom(h1).reinterpretAsFloats()
-                        : ((FloatVector) v.lanewise(VectorOperators.LSHR, 4).convertShape(VectorOperators.I2F, F, 0)).fma(k[16 + hi], k[24 + hi])).fma(xh,
-                        (FusedDot.NIBBLE_LOOKUP ? v.selectFrom(l1).reinterpretAsFloats()
-                        : ((FloatVector) v.and(0x0F).convertShape(VectorOperators.I2F, F, 0)).fma(k[16 + lo], k[24 + lo])).fma(xl, a1));
+                a1 = v.lanewise(VectorOperators.LSHR, 4).selectFrom(h1).reinterpretAsFloats().fma(xh, v.selectFrom(l1).reinterpretAsFloats().fma(xl, a1));
                 v = (IntVector) ByteVector.fromMemorySegment(B, s, o2 + q, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
-                a2 = (FusedDot.NIBBLE_LOOKUP ? v.lanewise(VectorOperators.LSHR, 4).selectFrom(h2).reinterpretAsFloats()
-                        : ((FloatVector) v.lanewise(VectorOperators.LSHR, 4).convertShape(VectorOperators.I2F, F, 0)).fma(k[32 + hi], k[40 + hi])).fma(xh,
-                        (FusedDot.NIBBLE_LOOKUP ? v.selectFrom(l2).reinterpretAsFloats()
-                        : ((FloatVector) v.and(0x0F).convertShape(VectorOperators.I2F, F, 0)).fma(k[32 + lo], k[40 + lo])).fma(xl, a2));
+                a2 = v.lanewise(VectorOperators.LSHR, 4).selectFrom(h2).reinterpretAsFloats().fma(xh, v.selectFrom(l2).reinterpretAsFloats().fma(xl, a2));
                 v = (IntVector) ByteVector.fromMemorySegment(B, s, o3 + q, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
-                a3 = (FusedDot.NIBBLE_LOOKUP ? v.lanewise(VectorOperators.LSHR, 4).selectFrom(h3).reinterpretAsFloats()
-                        : ((FloatVector) v.lanewise(VectorOperators.LSHR, 4).convertShape(VectorOperators.I2F, F, 0)).fma(k[48 + hi], k[56 + hi])).fma(xh,
-                        (FusedDot.NIBBLE_LOOKUP ? v.selectFrom(l3).reinterpretAsFloats()
-                        : ((FloatVector) v.and(0x0F).convertShape(VectorOperators.I2F, F, 0)).fma(k[48 + lo], k[56 + lo])).fma(xl, a3));
+                a3 = v.lanewise(VectorOperators.LSHR, 4).selectFrom(h3).reinterpretAsFloats().fma(xh, v.selectFrom(l3).reinterpretAsFloats().fma(xl, a3));
             }
         }
         a0.intoArray(out, 0);
@@ -189,6 +178,62 @@ final class FourRowDot {
         VectorMath.sumLanesInPlace(out, 4);
     }
 
+    /**
+     * {@link #q4_k} where the nibbles are converted, not looked up (fewer than 16 lanes): per 64-column step each row's
+     * four factors and then its columns, so that one row's factors are live at a time. Formed for all four rows first,
+     * the sixteen factors and four sums spilled AVX2's sixteen registers (Qwen-shape Q4_K decoding on AVX2, one thread:
+     * 12.3 / 11.7 -> 18.3 / 17.9 tok/s, side by side). Same operations per row, same order, same bits.
+     */
+    private static void q4_kConverted(MemorySegment s, long off, long stride, float[] x, int xOff, int n, float[] out) {
+        float[] k = KQuantFactors.scratch();
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+        for (int u = 0, steps = n / 64; u < steps; u++) { // addresses as in q4_k
+            int blk = u >> 2, c = u & 3, i = xOff + 256 * blk + 64 * c, lo = 2 * c, hi = 2 * c + 1;
+            long o0 = off + 144L * blk, o1 = o0 + stride, o2 = o0 + 2 * stride, o3 = o0 + 3 * stride, q = 16 + 32 * c;
+            if (c == 0) {
+                for (int r = 0; r < 4; r++) {
+                    KQuantFactors.sixBitScales(s, o0 + r * stride, k, 16 * r);
+                }
+            }
+            FloatVector dl0 = FloatVector.broadcast(F, k[0 + lo]), ml0 = FloatVector.broadcast(F, k[8 + lo]);
+            FloatVector dh0 = FloatVector.broadcast(F, k[0 + hi]), mh0 = FloatVector.broadcast(F, k[8 + hi]);
+            for (int l = 0; l < 32; l += F.length()) {
+                IntVector v = (IntVector) ByteVector.fromMemorySegment(B, s, o0 + q + l, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+                FloatVector wl = ((FloatVector) v.and(0x0F).convertShape(VectorOperators.I2F, F, 0)).fma(dl0, ml0);
+                FloatVector wh = ((FloatVector) v.lanewise(VectorOperators.LSHR, 4).convertShape(VectorOperators.I2F, F, 0)).fma(dh0, mh0);
+                a0 = wh.fma(FloatVector.fromArray(F, x, i + l + 32), wl.fma(FloatVector.fromArray(F, x, i + l), a0));
+            }
+            FloatVector dl1 = FloatVector.broadcast(F, k[16 + lo]), ml1 = FloatVector.broadcast(F, k[24 + lo]);
+            FloatVector dh1 = FloatVector.broadcast(F, k[16 + hi]), mh1 = FloatVector.broadcast(F, k[24 + hi]);
+            for (int l = 0; l < 32; l += F.length()) {
+                IntVector v = (IntVector) ByteVector.fromMemorySegment(B, s, o1 + q + l, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+                FloatVector wl = ((FloatVector) v.and(0x0F).convertShape(VectorOperators.I2F, F, 0)).fma(dl1, ml1);
+                FloatVector wh = ((FloatVector) v.lanewise(VectorOperators.LSHR, 4).convertShape(VectorOperators.I2F, F, 0)).fma(dh1, mh1);
+                a1 = wh.fma(FloatVector.fromArray(F, x, i + l + 32), wl.fma(FloatVector.fromArray(F, x, i + l), a1));
+            }
+            FloatVector dl2 = FloatVector.broadcast(F, k[32 + lo]), ml2 = FloatVector.broadcast(F, k[40 + lo]);
+            FloatVector dh2 = FloatVector.broadcast(F, k[32 + hi]), mh2 = FloatVector.broadcast(F, k[40 + hi]);
+            for (int l = 0; l < 32; l += F.length()) {
+                IntVector v = (IntVector) ByteVector.fromMemorySegment(B, s, o2 + q + l, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+                FloatVector wl = ((FloatVector) v.and(0x0F).convertShape(VectorOperators.I2F, F, 0)).fma(dl2, ml2);
+                FloatVector wh = ((FloatVector) v.lanewise(VectorOperators.LSHR, 4).convertShape(VectorOperators.I2F, F, 0)).fma(dh2, mh2);
+                a2 = wh.fma(FloatVector.fromArray(F, x, i + l + 32), wl.fma(FloatVector.fromArray(F, x, i + l), a2));
+            }
+            FloatVector dl3 = FloatVector.broadcast(F, k[48 + lo]), ml3 = FloatVector.broadcast(F, k[56 + lo]);
+            FloatVector dh3 = FloatVector.broadcast(F, k[48 + hi]), mh3 = FloatVector.broadcast(F, k[56 + hi]);
+            for (int l = 0; l < 32; l += F.length()) {
+                IntVector v = (IntVector) ByteVector.fromMemorySegment(B, s, o3 + q + l, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+                FloatVector wl = ((FloatVector) v.and(0x0F).convertShape(VectorOperators.I2F, F, 0)).fma(dl3, ml3);
+                FloatVector wh = ((FloatVector) v.lanewise(VectorOperators.LSHR, 4).convertShape(VectorOperators.I2F, F, 0)).fma(dh3, mh3);
+                a3 = wh.fma(FloatVector.fromArray(F, x, i + l + 32), wl.fma(FloatVector.fromArray(F, x, i + l), a3));
+            }
+        }
+        a0.intoArray(out, 0);
+        a1.intoArray(out, VectorMath.LANES);
+        a2.intoArray(out, 2 * VectorMath.LANES);
+        a3.intoArray(out, 3 * VectorMath.LANES);
+        VectorMath.sumLanesInPlace(out, 4);
+    }
 
     /** Q5_K, as {@link FusedDot#q5_k}: {@link #q4_k}'s steps with the fifth bits. */
     static void q5_k(MemorySegment s, long off, long stride, float[] x, int xOff, int n, float[] out) {
