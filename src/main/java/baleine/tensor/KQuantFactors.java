@@ -68,8 +68,9 @@ final class KQuantFactors {
      */
     static void eightBitScales(MemorySegment s, long block, float[] dst, int o) {
         float d = Float.float16ToFloat(s.get(Le.I16, block + 208));
-        if (Species.FUSED) { // 16 or 8 lanes: one or two steps (the scalar loop took a sixth of Q6_K decoding on AVX2;
-            // Qwen-shape Q6_K decoding there, one thread: 8.1 / 8.3 -> 8.6 / 10.0 tok/s, side by side)
+        if (Species.FUSED && 16 % Species.F.length() == 0) {
+            // 16 or 8 lanes: one or two steps (the scalar loop took a sixth of Q6_K decoding on AVX2; Qwen-shape Q6_K
+            // decoding there, one thread: 8.1 / 8.3 -> 8.6 / 10.0 tok/s, side by side)
             for (int j = 0; j < 16; j += Species.F.length()) {
                 FloatVector factors = ((FloatVector) ByteVector.fromMemorySegment(Species.B, s, block + 192 + j, ByteOrder.LITTLE_ENDIAN)
                         .castShape(Species.F, 0)).mul(d);
