@@ -238,6 +238,13 @@ final class TileDot {
     }
 
     static void bf16(MemorySegment s, long off, long stride, MemorySegment x, long xOff, int n, float[] out) {
+        if (F.length() < 16) { // two rows at a time: sixteen sums and four rows' weights spill AVX2's sixteen registers
+            bf16TwoRows(s, off, off + stride, x, xOff, n, out, 0);
+            bf16TwoRows(s, off + 2 * stride, off + 3 * stride, x, xOff, n, out, 8);
+            VectorMath.sumLanesInPlace(out, 16);
+            bf16Tail(s, off, stride, x, xOff, n, out);
+            return;
+        }
         long xb = 4 * xOff; // in bytes; column c of vector k at xb + 16 c + 4 LANES k
         long o0 = off, o1 = off + stride, o2 = off + 2 * stride, o3 = off + 3 * stride;
         FloatVector z = FloatVector.zero(F);
@@ -277,8 +284,13 @@ final class TileDot {
         a32.intoArray(out, 14 * VectorMath.LANES);
         a33.intoArray(out, 15 * VectorMath.LANES);
         VectorMath.sumLanesInPlace(out, 16);
-        int whole = c; // columns past the last whole vector, in order, as the one-row kernel adds them
-        for (; c < n; c++) {
+        bf16Tail(s, off, stride, x, xOff, n, out);
+    }
+
+    /** The columns past the last whole vector, in order, as the one-row kernel adds them. */
+    private static void bf16Tail(MemorySegment s, long off, long stride, MemorySegment x, long xOff, int n, float[] out) {
+        int whole = n - n % F.length();
+        for (int c = whole; c < n; c++) {
             for (int i = 0; i < 4; i++) {
                 float w = Float.intBitsToFloat((s.get(Le.I16, off + i * stride + 2L * c) & 0xFFFF) << 16);
                 for (int k = 0; k < 4; k++) {
@@ -286,5 +298,37 @@ final class TileDot {
                 }
             }
         }
+    }
+
+    /**
+     * {@link #bf16}'s whole vectors for rows {@code o0} and {@code o1} on fewer than 16 lanes (Qwen-shape BF16 on
+     * AVX2, one thread: pp8 64.8 / 52.1 -> 90.2 / 88.8 tok/s, pp64 77.0 / 73.5 -> 137.9 / 87.9, side by side), the
+     * same operations per sum in the same order; the eight sums' lanes into {@code out} from sum {@code first} on.
+     */
+    private static void bf16TwoRows(MemorySegment s, long o0, long o1, MemorySegment x, long xOff, int n, float[] out, int first) {
+        long xb = 4 * xOff;
+        FloatVector z = FloatVector.zero(F);
+        FloatVector a00 = z, a01 = z, a02 = z, a03 = z, a10 = z, a11 = z, a12 = z, a13 = z;
+        for (int c = 0; c + F.length() <= n; c += F.length()) {
+            FloatVector w0 = ((IntVector) ShortVector.fromMemorySegment(S, s, o0 + 2L * c, LE).castShape(I, 0)).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            FloatVector w1 = ((IntVector) ShortVector.fromMemorySegment(S, s, o1 + 2L * c, LE).castShape(I, 0)).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            long i = xb + 16L * c;
+            FloatVector v = FloatVector.fromMemorySegment(F, x, i, LE);
+            a00 = w0.fma(v, a00); a10 = w1.fma(v, a10);
+            v = FloatVector.fromMemorySegment(F, x, i + 4L * F.length(), LE);
+            a01 = w0.fma(v, a01); a11 = w1.fma(v, a11);
+            v = FloatVector.fromMemorySegment(F, x, i + 8L * F.length(), LE);
+            a02 = w0.fma(v, a02); a12 = w1.fma(v, a12);
+            v = FloatVector.fromMemorySegment(F, x, i + 12L * F.length(), LE);
+            a03 = w0.fma(v, a03); a13 = w1.fma(v, a13);
+        }
+        a00.intoArray(out, first * VectorMath.LANES);
+        a01.intoArray(out, (first + 1) * VectorMath.LANES);
+        a02.intoArray(out, (first + 2) * VectorMath.LANES);
+        a03.intoArray(out, (first + 3) * VectorMath.LANES);
+        a10.intoArray(out, (first + 4) * VectorMath.LANES);
+        a11.intoArray(out, (first + 5) * VectorMath.LANES);
+        a12.intoArray(out, (first + 6) * VectorMath.LANES);
+        a13.intoArray(out, (first + 7) * VectorMath.LANES);
     }
 }
