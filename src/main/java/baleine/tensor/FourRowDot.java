@@ -195,8 +195,8 @@ final class FourRowDot {
                     KQuantFactors.sixBitScales(s, o0 + r * stride, k, 16 * r);
                 }
             }
-            FloatVector dl0 = FloatVector.broadcast(F, k[0 + lo]), ml0 = FloatVector.broadcast(F, k[8 + lo]);
-            FloatVector dh0 = FloatVector.broadcast(F, k[0 + hi]), mh0 = FloatVector.broadcast(F, k[8 + hi]);
+            FloatVector dl0 = FloatVector.broadcast(F, k[lo]), ml0 = FloatVector.broadcast(F, k[8 + lo]);
+            FloatVector dh0 = FloatVector.broadcast(F, k[hi]), mh0 = FloatVector.broadcast(F, k[8 + hi]);
             for (int l = 0; l < 32; l += F.length()) {
                 IntVector v = (IntVector) ByteVector.fromMemorySegment(B, s, o0 + q + l, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
                 FloatVector wl = ((FloatVector) v.and(0x0F).convertShape(VectorOperators.I2F, F, 0)).fma(dl0, ml0);
@@ -322,8 +322,8 @@ final class FourRowDot {
                 KQuantFactors.sixBitScales(s, o0 + r * stride, k, 16 * r);
             }
             for (int st = 0; st < 4; st++) { // 64-column steps: sub-blocks 2 st and 2 st + 1
-                FloatVector dl = FloatVector.broadcast(F, k[0 + 2 * st]), ml = FloatVector.broadcast(F, k[8 + 2 * st]);
-                FloatVector dh = FloatVector.broadcast(F, k[0 + 2 * st + 1]), mh = FloatVector.broadcast(F, k[8 + 2 * st + 1]);
+                FloatVector dl = FloatVector.broadcast(F, k[2 * st]), ml = FloatVector.broadcast(F, k[8 + 2 * st]);
+                FloatVector dh = FloatVector.broadcast(F, k[2 * st + 1]), mh = FloatVector.broadcast(F, k[8 + 2 * st + 1]);
                 for (int l = 0; l < 32; l += F.length()) {
                     int i = xb + 64 * st + l;
                     IntVector v = (IntVector) ByteVector.fromMemorySegment(B, s, o0 + 48 + 32 * st + l, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);

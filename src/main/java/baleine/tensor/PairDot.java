@@ -86,6 +86,11 @@ final class PairDot {
         } else {
             q4_0x2Converted(s, off, stride, x0, x1, xOff, n, out, base);
         }
+        placeFourRows(out, base, first);
+    }
+
+    /** Four rows' sums with x0 and x1, left at {@code out[base ..]}, moved to {@code out[first ..]} and {@code out[8 + first ..]}. */
+    private static void placeFourRows(float[] out, int base, int first) {
         System.arraycopy(out, base, out, first, 4);
         System.arraycopy(out, base + 4, out, 8 + first, 4);
     }
@@ -139,8 +144,7 @@ final class PairDot {
         b2.intoArray(out, base + 6 * VectorMath.LANES);
         b3.intoArray(out, base + 7 * VectorMath.LANES);
         VectorMath.sumLanesInPlace(out, base, 8);
-        System.arraycopy(out, base, out, first, 4);
-        System.arraycopy(out, base + 4, out, 8 + first, 4);
+        placeFourRows(out, base, first);
     }
 
     static void q8_0x2(MemorySegment s, long off, long stride, float[] x0, float[] x1, int xOff, int n, float[] out) {
@@ -403,8 +407,8 @@ final class PairDot {
                     KQuantFactors.sixBitScales(s, o0 + r * stride, k, 16 * r);
                 }
             }
-            FloatVector dl0 = FloatVector.broadcast(F, k[0 + lo]), ml0 = FloatVector.broadcast(F, k[8 + lo]);
-            FloatVector dh0 = FloatVector.broadcast(F, k[0 + hi]), mh0 = FloatVector.broadcast(F, k[8 + hi]);
+            FloatVector dl0 = FloatVector.broadcast(F, k[lo]), ml0 = FloatVector.broadcast(F, k[8 + lo]);
+            FloatVector dh0 = FloatVector.broadcast(F, k[hi]), mh0 = FloatVector.broadcast(F, k[8 + hi]);
             for (int l = 0; l < 32; l += F.length()) {
                 IntVector v = (IntVector) ByteVector.fromMemorySegment(B, s, o0 + q + l, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
                 FloatVector w = ((FloatVector) v.and(0x0F).convertShape(VectorOperators.I2F, F, 0)).fma(dl0, ml0);
