@@ -13,26 +13,26 @@ final class WarmUp {
     /** How much longer than asked the warm-up may go on while the JIT is not done. */
     static final int CAP_FACTOR = 10;
 
-    private final double seconds;
-    private long end, cap;
+    private final long asked, cap; // ns after the first repetition
+    private long firstEnd;
     private int repetitions;
     private boolean settled;
 
     WarmUp(double seconds) {
-        this.seconds = seconds;
+        asked = (long) (seconds * 1e9);
+        cap = (long) (CAP_FACTOR * seconds * 1e9);
     }
 
     /** Whether the repetition starting at {@code nowNs} is measured. */
     boolean done(long nowNs) {
-        return repetitions > 0 && nowNs >= end && (settled || nowNs >= cap);
+        return repetitions > 0 && nowNs >= firstEnd + asked && (settled || nowNs >= firstEnd + cap);
     }
 
     /** An unmeasured repetition that ended at {@code nowNs}, having allocated {@code bytes} over {@code tokens} tokens. */
     void record(long bytes, int tokens, long nowNs) {
         settled = bytes / Math.max(1, tokens) <= SETTLED_BYTES_PER_TOKEN;
         if (++repetitions == 1) {
-            end = nowNs + (long) (seconds * 1e9);
-            cap = nowNs + (long) (CAP_FACTOR * seconds * 1e9);
+            firstEnd = nowNs;
         }
     }
 
