@@ -14,6 +14,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.HashSet;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -83,6 +84,29 @@ public final class MappedFile implements AutoCloseable {
             copied.add(offset);
         }
         return hugeCopy.asSlice(offset, length).asReadOnly();
+    }
+
+    /**
+     * Bytes [offset, offset + length) of a streamed tensor that the caller may rewrite in place (Q4_0 rows regrouped
+     * for the integer kernels): its part of the huge-page copy, or else a copy of its own in anonymous memory, the
+     * mapping's pages it was read from released again (so it is resident once). Empty when there is no copy and
+     * the file does not fit comfortably in the memory available (a model mapped because it is larger than memory):
+     * the tensor then stays in the mapping, as it is.
+     */
+    public synchronized Optional<MemorySegment> writableTensor(long offset, long length) {
+        if (hugeCopy != null) {
+            tensor(offset, length, true);
+            return Optional.of(hugeCopy.asSlice(offset, length));
+        }
+        long available = HugePages.availableMemory();
+        if (available < 0 || segment.byteSize() > available * 0.8) {
+            return Optional.empty();
+        }
+        MemorySegment copy = arena.allocate(length, 64);
+        MemorySegment mapped = segment.asSlice(offset, length);
+        copy.copyFrom(mapped);
+        HugePages.releaseFilePages(mapped);
+        return Optional.of(copy);
     }
 
     /**

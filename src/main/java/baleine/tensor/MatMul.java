@@ -51,7 +51,7 @@ public final class MatMul {
         for (Product p : products) {
             totalRows += p.w().rows;
             totalBytes += p.w().bytes();
-            decoding &= streamed(p.w(), p.n()); // row streams, as decoding reads them
+            decoding &= streamed(p.w(), p.n()) || p.w() instanceof GroupedQ4_0Weight && p.n() == 1; // one vector or row streams
         }
         // about eight chunks per worker, of at least 16 rows (four streams of four rows, or whole tiles); sixteen when
         // decoding through many matrices (a MoE layer's experts), whose uneven ends left a core waiting: V2-Lite
@@ -71,7 +71,7 @@ public final class MatMul {
         }
         int[] firstChunk = new int[products.size() + 1];
         for (int i = 0; i < products.size(); i++) {
-            firstChunk[i + 1] = firstChunk[i] + Math.ceilDiv(products.get(i).w().rows, chunkRows);
+            firstChunk[i + 1] = firstChunk[i] + Math.ceilDiv(products.get(i).w().rows, chunkRows(products.get(i).w(), chunkRows));
         }
         Parallel.forEach(firstChunk[products.size()], c -> {
             int i = 0;
@@ -80,9 +80,20 @@ public final class MatMul {
             }
             Product p = products.get(i);
             int chunks = firstChunk[i + 1] - firstChunk[i], k = c - firstChunk[i], rows = p.w().rows;
-            int from = (int) ((long) rows * k / chunks), to = (int) ((long) rows * (k + 1) / chunks);
+            int from = chunkStart(p.w(), k, chunks), to = chunkStart(p.w(), k + 1, chunks);
             rows(p.w(), from, to, p.x(), 0, p.y(), from, p.n(), firstId + i);
         });
+    }
+
+    /** Rows per chunk for {@code w}: whole groups of 64 for a regrouped Q4_0 matrix. */
+    private static int chunkRows(Weight w, int rows) {
+        return w instanceof GroupedQ4_0Weight ? Math.ceilDiv(rows, Q4_0Groups.ROWS) * Q4_0Groups.ROWS : rows;
+    }
+
+    /** Where chunk k of {@code chunks} over w's rows starts: at a group's first row for a regrouped Q4_0 matrix. */
+    private static int chunkStart(Weight w, int k, int chunks) {
+        int start = (int) ((long) w.rows * k / chunks);
+        return w instanceof GroupedQ4_0Weight && k < chunks ? start - start % Q4_0Groups.ROWS : start;
     }
 
     /** {@code y = W x} for a single vector. */
@@ -103,6 +114,10 @@ public final class MatMul {
      * that a thread computes share the batch's copy in the panel products' layout.
      */
     private static void rows(Weight w, int from, int to, float[][] x, int xOff, float[][] y, int yOff, int n, long product) {
+        if (w instanceof GroupedQ4_0Weight g) {
+            g.rows(from, to, x, xOff, y, yOff, n, product);
+            return;
+        }
         if (streamed(w, n)) {
             rowsStreamed(w, from, to, x, xOff, y, yOff, n);
             return;
@@ -200,7 +215,7 @@ public final class MatMul {
      * up to 11 vectors, side by side).
      */
     private static boolean streamed(Weight w, int n) {
-        return n == 1 || n == 2 && w.hasPairStreams() || n < panelFrom(w) && w.pairsBeatFours();
+        return !(w instanceof GroupedQ4_0Weight) && (n == 1 || n == 2 && w.hasPairStreams() || n < panelFrom(w) && w.pairsBeatFours());
     }
 
     /**

@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * One GGUF file (v2 or v3), memory-mapped: header, metadata, tensor directory. Every offset and length
@@ -55,6 +56,11 @@ public final class GgufFile implements AutoCloseable {
     /** The tensor's bytes: {@code streamed} through the kernels whole (huge pages, when chosen), or read a row at a time (the mapping). */
     public MemorySegment data(TensorInfo t, boolean streamed) {
         return file.tensor(t.offset(), t.bytes(), streamed);
+    }
+
+    /** The tensor's bytes, streamed through the kernels, where they may be rewritten in place: see {@link MappedFile#writableTensor}. */
+    public Optional<MemorySegment> writableData(TensorInfo t) {
+        return file.writableTensor(t.offset(), t.bytes());
     }
 
     /** {@code table}, made of {@code data(t, false)}, as it is served a row at a time: see {@link MappedFile#rowTable}. */

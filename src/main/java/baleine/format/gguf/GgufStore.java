@@ -4,12 +4,15 @@ import baleine.format.ModelFormatException;
 import baleine.format.TensorStore;
 import baleine.format.WeightMemory;
 import baleine.tensor.BlockWeight;
+import baleine.tensor.GgmlType;
+import baleine.tensor.GroupedQ4_0Weight;
 import baleine.tensor.Weight;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -27,6 +30,7 @@ public final class GgufStore implements TensorStore {
 
     private final List<GgufFile> files;
     private final Map<String, GgufFile> owner = new LinkedHashMap<>();
+    private final Map<String, Optional<Weight>> regrouped = new HashMap<>(); // regrouped once, in place: asked again, the same
 
     private GgufStore(List<GgufFile> files) {
         this.files = files;
@@ -132,8 +136,29 @@ public final class GgufStore implements TensorStore {
 
     private Weight weight(String name, boolean streamed) {
         GgufFile.TensorInfo t = info(name);
-        long rows = t.elements() / t.dims()[0];
-        return new BlockWeight(name, t.type(), owner.get(name).data(t, streamed), Math.toIntExact(rows), Math.toIntExact(t.dims()[0]));
+        int rows = Math.toIntExact(t.elements() / t.dims()[0]), cols = Math.toIntExact(t.dims()[0]);
+        if (streamed && regroups(name, t)) {
+            Optional<Weight> w = regrouped.computeIfAbsent(name, n -> owner.get(n).writableData(t)
+                    .map(data -> GroupedQ4_0Weight.regroup(n, data, rows, cols, Math.toIntExact(rows / expertCount(t)))));
+            if (w.isPresent()) {
+                return w.get();
+            }
+        }
+        return new BlockWeight(name, t.type(), owner.get(name).data(t, streamed), rows, cols);
+    }
+
+    /**
+     * Whether a tensor is a Q4_0 matrix that the integer kernels take, regrouped ({@link GroupedQ4_0Weight}): not the
+     * latent attention's up projections, which are also read a row at a time.
+     */
+    private static boolean regroups(String name, GgufFile.TensorInfo t) {
+        return t.type() == GgmlType.Q4_0 && GroupedQ4_0Weight.supported() && t.dims().length >= 2
+                && !name.contains("attn_kv_b") && !name.contains("attn_k_b") && !name.contains("attn_v_b");
+    }
+
+    /** Experts in a merged expert tensor (its third dimension), else 1. */
+    private static long expertCount(GgufFile.TensorInfo t) {
+        return t.dims().length == 3 ? t.dims()[2] : 1;
     }
 
     @Override

@@ -1,0 +1,66 @@
+package baleine.tensor;
+
+/**
+ * A batch's vectors quantized as llama.cpp quantizes activations for its Q4_0 products (Q8_0 blocks): per block of
+ * 32 values {@code d = max|v| / 127} (kept as a 16-bit float, as Q8_0 stores it) and {@code q = rint(v * 127 /
+ * max|v|)}, here held as shorts beside each block's sum of q (the integer kernels' correction for Q4_0's offset
+ * of 8). One per thread: a product's parts that a thread takes share it.
+ */
+final class Int8Batch {
+    static final int BLOCK = 32;
+    private static final ThreadLocal<Int8Batch> PER_THREAD = ThreadLocal.withInitial(Int8Batch::new);
+
+    short[][] q = new short[0][];
+    float[][] d = new float[0][];
+    int[][] sums = new int[0][];
+    // what the arrays hold: vectors [0, n) of product id product (InterleavedBatch.ALONE: nothing reusable)
+    private long product = InterleavedBatch.ALONE;
+    private int n;
+
+    static Int8Batch forThread() {
+        return PER_THREAD.get();
+    }
+
+    /**
+     * Vectors {@code x[0 .. n)}, columns {@code xOff .. xOff + cols} ({@code cols} a multiple of 32), quantized;
+     * {@code product} identifies the product the call is part of (x, xOff and cols the same for all its parts), or
+     * is {@link InterleavedBatch#ALONE}.
+     */
+    Int8Batch of(float[][] x, int xOff, int cols, int n, long product) {
+        if (product != InterleavedBatch.ALONE && this.product == product && this.n == n) {
+            return this;
+        }
+        if (q.length < n || q[0].length < cols) {
+            int vectors = Math.max(n, q.length), width = Math.max(cols, q.length == 0 ? 0 : q[0].length);
+            q = new short[vectors][width];
+            d = new float[vectors][width / BLOCK];
+            sums = new int[vectors][width / BLOCK];
+        }
+        for (int t = 0; t < n; t++) {
+            quantize(x[t], xOff, cols, q[t], d[t], sums[t]);
+        }
+        this.product = product;
+        this.n = n;
+        return this;
+    }
+
+    /** One vector: {@code q[0 .. cols)}, {@code d} and {@code sums} per block of 32. */
+    static void quantize(float[] x, int xOff, int cols, short[] q, float[] d, int[] sums) {
+        for (int b = 0; b < cols / BLOCK; b++) {
+            int from = xOff + b * BLOCK;
+            float max = 0;
+            for (int i = 0; i < BLOCK; i++) {
+                max = Math.max(max, Math.abs(x[from + i]));
+            }
+            float inverse = max != 0 ? 127f / max : 0f;
+            d[b] = Float.float16ToFloat(Float.floatToFloat16(max / 127f));
+            int sum = 0;
+            for (int i = 0; i < BLOCK; i++) {
+                short v = (short) Math.rint(x[from + i] * inverse);
+                q[b * BLOCK + i] = v;
+                sum += v;
+            }
+            sums[b] = sum;
+        }
+    }
+}
