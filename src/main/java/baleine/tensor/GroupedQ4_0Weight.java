@@ -10,6 +10,7 @@ import java.lang.foreign.MemorySegment;
 public final class GroupedQ4_0Weight extends Weight {
     private static final ThreadLocal<float[]> OUT = ThreadLocal.withInitial(() -> new float[Q4_0Groups.ROWS * Q4_0Groups.BATCH]);
     private static final ThreadLocal<short[]> SUMS = ThreadLocal.withInitial(() -> new short[Q4_0Groups.ROWS * Q4_0Groups.BATCH]);
+    private static final ThreadLocal<float[]> SCALES = ThreadLocal.withInitial(() -> new float[Q4_0Groups.ROWS]);
 
     private final MemorySegment data;
     private final int unitRows;
@@ -97,6 +98,7 @@ public final class GroupedQ4_0Weight extends Weight {
         Int8Batch q = null;
         float[] out = OUT.get();
         short[] sums = SUMS.get();
+        float[] scales = SCALES.get();
         int r = from;
         while (r < to) {
             if (!grouped(r)) {
@@ -112,7 +114,7 @@ public final class GroupedQ4_0Weight extends Weight {
             int first = r - lane(r), end = Math.min(to, first + Q4_0Groups.ROWS);
             for (int t0 = 0; t0 < n; t0 += Q4_0Groups.BATCH) {
                 int count = Math.min(Q4_0Groups.BATCH, n - t0);
-                Q4_0Groups.dot(data, groupOffset(r), blocks, q, t0, count, out, sums);
+                Q4_0Groups.dot(data, groupOffset(r), blocks, q, t0, count, out, sums, scales);
                 for (int k = 0; k < count; k++) {
                     for (int i = r; i < end; i++) {
                         y[t0 + k][yOff + i - from] = out[Q4_0Groups.ROWS * k + Q4_0Groups.slot(i - first)];

@@ -40,7 +40,7 @@ final class Q4_0Groups {
     private static final VectorSpecies<Short> S16 = ShortVector.SPECIES_256;
     private static final VectorSpecies<Integer> I = IntVector.SPECIES_512;
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_512;
-    private static final ThreadLocal<float[]> SCALES = ThreadLocal.withInitial(() -> new float[ROWS]);
+    private static final ThreadLocal<byte[][]> REGROUP_BUFFERS = ThreadLocal.withInitial(() -> new byte[][]{new byte[0], new byte[0]});
     /** Vectors a kernel call takes at most. */
     static final int BATCH = 4;
 
@@ -58,23 +58,32 @@ final class Q4_0Groups {
 
     /** Regroups the 64 Q4_0 rows at {@code off} ({@code blocks} blocks each) in place; their scales must be finite (see {@link #scales}). */
     static void regroup(MemorySegment s, long off, int blocks) {
-        long rowBytes = 18L * blocks;
-        byte[] rows = s.asSlice(off, ROWS * rowBytes).toArray(ValueLayout.JAVA_BYTE);
-        byte[] group = new byte[rows.length];
+        int rowBytes = 18 * blocks, bytes = ROWS * rowBytes;
+        byte[][] buffers = REGROUP_BUFFERS.get();
+        if (buffers[0].length < bytes) {
+            buffers[0] = new byte[bytes];
+            buffers[1] = new byte[bytes];
+        }
+        byte[] rows = buffers[0], group = buffers[1];
+        MemorySegment.copy(s, ValueLayout.JAVA_BYTE, off, rows, 0, bytes);
         for (int b = 0; b < blocks; b++) {
             int to = BLOCK_BYTES * b;
             for (int r = 0; r < ROWS; r++) {
-                int from = (int) (r * rowBytes + 18L * b);
+                int from = r * rowBytes + 18 * b;
                 group[to + 2 * slot(r)] = rows[from];
                 group[to + 2 * slot(r) + 1] = rows[from + 1];
-                for (int c = 0; c < BLOCK; c++) {
-                    int packed = rows[from + 2 + c % 16] & 0xFF, q = c < 16 ? packed & 0xF : packed >>> 4;
-                    int at = to + SCALE_BYTES + 32 * c + r % 32;
-                    group[at] = (byte) (r < 32 ? group[at] & 0xF0 | q : group[at] & 0x0F | q << 4);
+            }
+            // byte j of a row holds columns j (low nibble) and j + 16 (high); rows i and i + 32 share the output bytes
+            for (int i = 0; i < 32; i++) {
+                int first = i * rowBytes + 18 * b + 2, second = first + 32 * rowBytes, at = to + SCALE_BYTES + i;
+                for (int j = 0; j < 16; j++) {
+                    int x = rows[first + j], y = rows[second + j];
+                    group[at + 32 * j] = (byte) (x & 0x0F | (y & 0x0F) << 4);
+                    group[at + 32 * (j + 16)] = (byte) (x >> 4 & 0x0F | y & 0xF0);
                 }
             }
         }
-        MemorySegment.copy(group, 0, s, ValueLayout.JAVA_BYTE, off, group.length);
+        MemorySegment.copy(group, 0, s, ValueLayout.JAVA_BYTE, off, bytes);
     }
 
     /** Row {@code lane} of the group at {@code g} as floats, {@code (q - 8) d} as Q4_0 decodes it. */
@@ -110,9 +119,10 @@ final class Q4_0Groups {
 
     /**
      * The group at {@code g} times vectors {@code t0 .. t0 + count} of {@code x} ({@code count} 1 to {@link #BATCH}):
-     * {@code out[64 k + slot(lane)]} for vector t0 + k. {@code sums} is scratch of {@code 64 BATCH} shorts.
+     * {@code out[64 k + slot(lane)]} for vector t0 + k. {@code sums} is scratch of {@code 64 BATCH} shorts, {@code
+     * scales} of 64 floats.
      */
-    static void dot(MemorySegment s, long g, int blocks, Int8Batch x, int t0, int count, float[] out, short[] sums) {
+    static void dot(MemorySegment s, long g, int blocks, Int8Batch x, int t0, int count, float[] out, short[] sums, float[] scales) {
         java.util.Arrays.fill(out, 0, ROWS * count, 0f);
         for (int b = 0; b < blocks; b++) {
             long o = g + (long) BLOCK_BYTES * b;
@@ -123,7 +133,7 @@ final class Q4_0Groups {
                     sumsOfOne(s, o, x.q[t0 + k], BLOCK * b, sums, ROWS * k);
                 }
             }
-            addBlock(s, o, x, t0, count, b, sums, out);
+            addBlock(s, o, x, t0, count, b, sums, scales, out);
         }
     }
 
@@ -176,8 +186,7 @@ final class Q4_0Groups {
      * to the totals. Vectors never cross a call here (sums and scales go through memory): passed to or returned
      * from a method C2 did not inline, they were boxed.
      */
-    private static void addBlock(MemorySegment s, long o, Int8Batch x, int t0, int count, int b, short[] sums, float[] out) {
-        float[] d = SCALES.get();
+    private static void addBlock(MemorySegment s, long o, Int8Batch x, int t0, int count, int b, short[] sums, float[] d, float[] out) {
         scales(s, o, d);
         for (int k = 0; k < count; k++) {
             short offset = (short) (8 * x.sums[t0 + k][b]);
