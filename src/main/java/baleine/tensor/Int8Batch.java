@@ -1,5 +1,14 @@
 package baleine.tensor;
 
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorOperators;
+
+import static baleine.tensor.Species.F;
+import static baleine.tensor.Species.I;
+import static baleine.tensor.Species.S;
+
 /**
  * A batch's vectors quantized as llama.cpp quantizes activations for its Q4_0 products (Q8_0 blocks): per block of
  * 32 values {@code d = max|v| / 127} (kept as a 16-bit float, as Q8_0 stores it) and {@code q = rint(v * 127 /
@@ -8,6 +17,7 @@ package baleine.tensor;
  */
 final class Int8Batch {
     static final int BLOCK = 32;
+    private static final float ROUNDER = 0x1.8p23f;
     private static final ThreadLocal<Int8Batch> PER_THREAD = ThreadLocal.withInitial(Int8Batch::new);
 
     short[][] q = new short[0][];
@@ -44,8 +54,33 @@ final class Int8Batch {
         return this;
     }
 
-    /** One vector: {@code q[0 .. cols)}, {@code d} and {@code sums} per block of 32. */
+    /** One vector: {@code q[0 .. cols)}, {@code d} and {@code sums} per block of 32; equal to {@link #quantizeScalar}. */
     static void quantize(float[] x, int xOff, int cols, short[] q, float[] d, int[] sums) {
+        if (!Species.FUSED || BLOCK % F.length() != 0) {
+            quantizeScalar(x, xOff, cols, q, d, sums);
+            return;
+        }
+        for (int b = 0; b < cols / BLOCK; b++) {
+            int from = xOff + b * BLOCK;
+            FloatVector max = FloatVector.zero(F);
+            for (int i = 0; i < BLOCK; i += F.length()) {
+                max = max.max(FloatVector.fromArray(F, x, from + i).abs());
+            }
+            float m = max.reduceLanes(VectorOperators.MAX), inverse = m != 0 ? 127f / m : 0f;
+            d[b] = Float.float16ToFloat(Float.floatToFloat16(m / 127f));
+            IntVector sum = IntVector.zero(I);
+            for (int i = 0; i < BLOCK; i += F.length()) {
+                // rint: adding and subtracting 1.5 * 2^23 rounds to an integer, ties to even, for |v| < 2^22
+                FloatVector v = FloatVector.fromArray(F, x, from + i).mul(inverse).add(ROUNDER).sub(ROUNDER);
+                IntVector qi = (IntVector) v.convertShape(VectorOperators.F2I, I, 0);
+                sum = sum.add(qi);
+                ((ShortVector) qi.convertShape(VectorOperators.I2S, S, 0)).intoArray(q, b * BLOCK + i);
+            }
+            sums[b] = sum.reduceLanes(VectorOperators.ADD);
+        }
+    }
+
+    static void quantizeScalar(float[] x, int xOff, int cols, short[] q, float[] d, int[] sums) {
         for (int b = 0; b < cols / BLOCK; b++) {
             int from = xOff + b * BLOCK;
             float max = 0;

@@ -187,4 +187,27 @@ class GroupedQ4_0WeightTest {
         assertThat(d[1]).isZero(); // a block of zeros
         assertThat(sums[1]).isZero();
     }
+
+    @Test
+    void vectorQuantizationEqualsTheScalarTwin() {
+        Random rnd = new Random(7);
+        float[] x = new float[5 + 32 * 40];
+        for (int i = 0; i < x.length; i++) { // Gaussian, ties (.5 steps of a power-of-two block maximum), zeros
+            x[i] = switch (i % 3) {
+                case 0 -> (float) rnd.nextGaussian() * (rnd.nextInt(6) == 0 ? 1e-30f : 3f);
+                case 1 -> (rnd.nextInt(254) - 127) / 2f;
+                default -> rnd.nextInt(5) == 0 ? 0f : (float) rnd.nextGaussian();
+            };
+        }
+        java.util.Arrays.fill(x, 5 + 32 * 7, 5 + 32 * 8, 0f);
+        int cols = 32 * 40;
+        short[] q1 = new short[cols], q2 = new short[cols];
+        float[] d1 = new float[40], d2 = new float[40];
+        int[] s1 = new int[40], s2 = new int[40];
+        Int8Batch.quantize(x, 5, cols, q1, d1, s1);
+        Int8Batch.quantizeScalar(x, 5, cols, q2, d2, s2);
+        assertThat(q1).isEqualTo(q2);
+        assertThat(d1).isEqualTo(d2);
+        assertThat(s1).isEqualTo(s2);
+    }
 }
