@@ -27,7 +27,7 @@ public final class GroupedQ4_0Weight extends Weight {
         this.plain = new BlockWeight(name, GgmlType.Q4_0, data, rows, cols);
     }
 
-    /** Whether Q4_0 matrices are regrouped on this machine (512-bit vectors). */
+    /** Whether Q4_0 matrices are regrouped on this machine (256- or 512-bit vectors). */
     public static boolean supported() {
         return Q4_0Groups.SUPPORTED;
     }

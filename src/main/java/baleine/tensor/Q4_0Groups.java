@@ -5,6 +5,7 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.MemorySegment;
@@ -24,7 +25,8 @@ import java.nio.ByteOrder;
  * 32512); the sums of q (0..15) wrap, and subtracting 8 times the activations' block sum then leaves the exact sum.
  * Each row then adds {@code sum * (d_w d_x)} to its float total, block after block, the same whatever the batch, so
  * batching never changes a result. The vector kernels have a scalar twin ({@link #dotScalar}) that the tests
- * compare them with. Only with 512-bit vectors (32 short lanes); elsewhere Q4_0 keeps its float kernels.
+ * compare them with. A vector of the machine's width holds L = 32 (512 bits) or 16 (256 bits) rows' sums: with 16,
+ * a column goes as two 16-byte parts. Narrower machines keep the float kernels.
  */
 final class Q4_0Groups {
     static final int ROWS = 64;
@@ -32,14 +34,16 @@ final class Q4_0Groups {
     private static final int SCALE_BYTES = 2 * ROWS;
     /** A group's bytes per block of 32 columns: as many as its 64 rows take in Q4_0 (18 bytes per row and block). */
     static final int BLOCK_BYTES = SCALE_BYTES + BLOCK * 32;
-    static final boolean SUPPORTED = ShortVector.SPECIES_PREFERRED.length() >= 32 && Species.FUSED;
+    private static final VectorSpecies<Float> F = Species.F;
+    static final boolean SUPPORTED = Species.FUSED && F.length() >= 8;
 
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
-    private static final VectorSpecies<Byte> B = ByteVector.SPECIES_256;
-    private static final VectorSpecies<Short> S = ShortVector.SPECIES_512;
-    private static final VectorSpecies<Short> S16 = ShortVector.SPECIES_256;
-    private static final VectorSpecies<Integer> I = IntVector.SPECIES_512;
-    private static final VectorSpecies<Float> F = FloatVector.SPECIES_512;
+    /** Shorts in a vector as wide as the machine's floats: the rows one vector of sums holds. */
+    private static final VectorSpecies<Short> S = VectorSpecies.of(short.class, F.vectorShape());
+    private static final int L = S.length();
+    /** The bytes that widen to those shorts: L rows' nibbles of a column. */
+    private static final VectorSpecies<Byte> B = VectorSpecies.of(byte.class, VectorShape.forBitSize(F.vectorBitSize() / 2));
+    private static final VectorSpecies<Integer> I = Species.I;
     private static final ThreadLocal<byte[][]> REGROUP_BUFFERS = ThreadLocal.withInitial(() -> new byte[][]{new byte[0], new byte[0]});
     /** Vectors a kernel call takes at most. */
     static final int BATCH = 4;
@@ -48,12 +52,13 @@ final class Q4_0Groups {
     }
 
     /**
-     * Where row {@code lane} of a group sits among the kernels' 64 outputs and the group's scales: per half of 32
-     * rows its even rows, then its odd ones (a 32-bit lane of the 16-bit sums holds an even row and the next odd one).
+     * Where row {@code lane} of a group sits among the kernels' 64 outputs and the group's scales: per L rows (one
+     * vector of sums) their even rows, then their odd ones (a 32-bit lane of the 16-bit sums holds an even row and
+     * the next odd one). The layout in memory follows the machine's width.
      */
     static int slot(int lane) {
-        int half = lane / 32, j = lane % 32;
-        return half * 32 + (j % 2) * 16 + j / 2;
+        int part = lane / L, j = lane % L;
+        return part * L + (j % 2) * (L / 2) + j / 2;
     }
 
     /** Regroups the 64 Q4_0 rows at {@code off} ({@code blocks} blocks each) in place; their scales must be finite (see {@link #scales}). */
@@ -137,22 +142,33 @@ final class Q4_0Groups {
         }
     }
 
-    /** A block's 16-bit sums of (q . x) for one vector: low nibbles at {@code sums[at ..]}, high ones 32 further. */
+    /**
+     * A block's 16-bit sums of (q . x) for one vector: low nibbles (rows 0..31) at {@code sums[at ..]}, high ones
+     * (rows 32..63) 32 further; a part of L rows at a time (one part with 512-bit vectors, two with 256).
+     */
     private static void sumsOfOne(MemorySegment s, long o, short[] x, int xb, short[] sums, int at) {
-        ShortVector lo = ShortVector.zero(S), hi = lo;
-        for (int c = 0; c < BLOCK; c++) {
-            ShortVector v = (ShortVector) ByteVector.fromMemorySegment(B, s, o + SCALE_BYTES + 32L * c, LE)
-                    .convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
-            ShortVector xc = ShortVector.broadcast(S, x[xb + c]);
-            lo = v.and((short) 0x0F).mul(xc).add(lo);
-            hi = v.lanewise(VectorOperators.LSHR, 4).mul(xc).add(hi);
+        for (int p = 0; p < 32; p += L) {
+            ShortVector lo = ShortVector.zero(S), hi = lo;
+            for (int c = 0; c < BLOCK; c++) {
+                ShortVector v = (ShortVector) ByteVector.fromMemorySegment(B, s, o + SCALE_BYTES + 32L * c + p, LE)
+                        .convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
+                ShortVector xc = ShortVector.broadcast(S, x[xb + c]);
+                lo = v.and((short) 0x0F).mul(xc).add(lo);
+                hi = v.lanewise(VectorOperators.LSHR, 4).mul(xc).add(hi);
+            }
+            lo.intoArray(sums, at + p);
+            hi.intoArray(sums, at + 32 + p);
         }
-        lo.intoArray(sums, at);
-        hi.intoArray(sums, at + 32);
     }
 
     /** {@link #sumsOfOne} for four vectors, each column's nibbles unpacked once (prompts: 1.17x the float tiles' speed). */
     private static void sumsOfFour(MemorySegment s, long o, short[] x0, short[] x1, short[] x2, short[] x3, int xb, short[] sums) {
+        for (int p = 0; p < 32; p += L) {
+            sumsOfFour(s, o + p, x0, x1, x2, x3, xb, sums, p);
+        }
+    }
+
+    private static void sumsOfFour(MemorySegment s, long o, short[] x0, short[] x1, short[] x2, short[] x3, int xb, short[] sums, int p) {
         ShortVector l0 = ShortVector.zero(S), h0 = l0, l1 = l0, h1 = l0, l2 = l0, h2 = l0, l3 = l0, h3 = l0;
         for (int c = 0; c < BLOCK; c++) {
             ShortVector v = (ShortVector) ByteVector.fromMemorySegment(B, s, o + SCALE_BYTES + 32L * c, LE)
@@ -171,14 +187,14 @@ final class Q4_0Groups {
             l3 = lo.mul(xc).add(l3);
             h3 = hi.mul(xc).add(h3);
         }
-        l0.intoArray(sums, 0);
-        h0.intoArray(sums, 32);
-        l1.intoArray(sums, 64);
-        h1.intoArray(sums, 96);
-        l2.intoArray(sums, 128);
-        h2.intoArray(sums, 160);
-        l3.intoArray(sums, 192);
-        h3.intoArray(sums, 224);
+        l0.intoArray(sums, p);
+        h0.intoArray(sums, 32 + p);
+        l1.intoArray(sums, 64 + p);
+        h1.intoArray(sums, 96 + p);
+        l2.intoArray(sums, 128 + p);
+        h2.intoArray(sums, 160 + p);
+        l3.intoArray(sums, 192 + p);
+        h3.intoArray(sums, 224 + p);
     }
 
     /**
@@ -192,13 +208,13 @@ final class Q4_0Groups {
             short offset = (short) (8 * x.sums[t0 + k][b]);
             float dx = x.d[t0 + k][b];
             int at = ROWS * k;
-            for (int half = 0; half < 2; half++) {
-                IntVector pairs = ShortVector.fromArray(S, sums, at + 32 * half).sub(offset).reinterpretAsInts();
-                int even = at + 32 * half, odd = even + 16;
-                ((FloatVector) pairs.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0))
-                        .fma(FloatVector.fromArray(F, d, 32 * half).mul(dx), FloatVector.fromArray(F, out, even)).intoArray(out, even);
-                ((FloatVector) pairs.lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0))
-                        .fma(FloatVector.fromArray(F, d, 32 * half + 16).mul(dx), FloatVector.fromArray(F, out, odd)).intoArray(out, odd);
+            for (int part = 0; part < ROWS; part += L) { // L rows' sums: their even rows, then their odd ones
+                IntVector pairs = ShortVector.fromArray(S, sums, at + part).sub(offset).reinterpretAsInts();
+                int even = at + part, odd = even + L / 2;
+                ((FloatVector) pairs.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).convertShape(VectorOperators.I2F, F, 0))
+                        .fma(FloatVector.fromArray(F, d, part).mul(dx), FloatVector.fromArray(F, out, even)).intoArray(out, even);
+                ((FloatVector) pairs.lanewise(VectorOperators.ASHR, 16).convertShape(VectorOperators.I2F, F, 0))
+                        .fma(FloatVector.fromArray(F, d, part + L / 2).mul(dx), FloatVector.fromArray(F, out, odd)).intoArray(out, odd);
             }
         }
     }
@@ -208,8 +224,8 @@ final class Q4_0Groups {
      * float's bits read it 2^-112 too small (subnormal halves included), times 2^112; exact for every finite half.
      */
     private static void scales(MemorySegment s, long o, float[] d) {
-        for (int i = 0; i < ROWS; i += 16) {
-            IntVector h = (IntVector) ShortVector.fromMemorySegment(S16, s, o + 2L * i, LE).convertShape(VectorOperators.ZERO_EXTEND_S2I, I, 0);
+        for (int i = 0; i < ROWS; i += F.length()) {
+            IntVector h = (IntVector) ShortVector.fromMemorySegment(Species.S, s, o + 2L * i, LE).convertShape(VectorOperators.ZERO_EXTEND_S2I, I, 0);
             IntVector bits = h.and(0x7fff).lanewise(VectorOperators.LSHL, 13).or(h.and(0x8000).lanewise(VectorOperators.LSHL, 16));
             bits.reinterpretAsFloats().mul(0x1p112f).intoArray(d, i);
         }

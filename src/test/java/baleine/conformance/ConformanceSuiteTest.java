@@ -35,7 +35,7 @@ class ConformanceSuiteTest {
 
     /**
      * Float activations match the float64 evaluation of the stored weights ("exact" cases) on their own; Q4_0 files,
-     * whose matrices multiply with 8-bit activations as llama.cpp's do where the vectors are 512 bits wide, match
+     * whose matrices multiply with 8-bit activations as llama.cpp's do where vectors are 256 or 512 bits wide, match
      * llama.cpp's output on their own.
      */
     @Test

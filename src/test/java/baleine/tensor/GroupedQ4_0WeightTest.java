@@ -13,8 +13,8 @@ import static org.assertj.core.api.Assertions.within;
 /**
  * Q4_0 regrouped for the integer kernels: the regrouped rows decode as before, the vector kernels equal their
  * scalar twin bit for bit on random bytes, every batch size gives a vector the bits it gets alone, and the products
- * stay within 8-bit activations' rounding of the float ones. (The vector kernels run at any width here: where the
- * machine's vectors are narrower than 512 bits, the Vector API computes them without intrinsics.)
+ * stay within 8-bit activations' rounding of the float ones. The suite runs at both widths the kernels take (256 and
+ * 512 bits).
  */
 class GroupedQ4_0WeightTest {
     private static final int COLS = 96;
