@@ -3,6 +3,7 @@ package baleine.bench;
 import baleine.tensor.BlockWeight;
 import baleine.tensor.Fp8BlockWeight;
 import baleine.tensor.GgmlType;
+import baleine.tensor.GroupedQ4_0Weight;
 import baleine.tensor.HugePages;
 import baleine.tensor.MatMul;
 import baleine.tensor.Quantizer;
@@ -29,7 +30,8 @@ import java.util.concurrent.TimeUnit;
  * One thread, one 4096 x 4096 weight matrix (bigger than the caches) times one vector ({@code matvec},
  * decode-bound), two ({@code matmul2}, two sequences decoding together), eight ({@code matmul8}) or 64
  * ({@code matmul64}, the pp64 shape). Bytes read per second = matrix bytes / time. {@code F8_E4M3} is
- * DeepSeek-V3's block-scaled FP8.
+ * DeepSeek-V3's block-scaled FP8; {@code Q4_0} is taken as models take it (in integers on AVX2 / AVX-512),
+ * {@code Q4_0-float} through the float kernels.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -38,7 +40,7 @@ import java.util.concurrent.TimeUnit;
 @Measurement(iterations = 5, time = 1)
 @Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector"})
 public class MatVecBenchmark {
-    @Param({"F32", "BF16", "Q8_0", "Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q4_K", "Q5_K", "Q6_K", "F8_E4M3"})
+    @Param({"F32", "BF16", "Q8_0", "Q4_0", "Q4_0-float", "Q4_1", "Q5_0", "Q5_1", "Q4_K", "Q5_K", "Q6_K", "F8_E4M3"})
     public String type;
 
     static final int N = 4096;
@@ -53,7 +55,7 @@ public class MatVecBenchmark {
         for (int i = 0; i < values.length; i++) {
             values[i] = (float) r.nextGaussian();
         }
-        w = type.equals("F8_E4M3") ? fp8(values) : new BlockWeight("w", GgmlType.valueOf(type), inHugePages(Quantizer.encode(GgmlType.valueOf(type), values, Arena.ofShared())), N, N);
+        w = type.equals("F8_E4M3") ? fp8(values) : asModelsTakeIt(type, inHugePages(Quantizer.encode(storage(type), values, Arena.ofShared())), N, N);
         for (float[] v : x8) {
             for (int i = 0; i < N; i++) {
                 v[i] = (float) r.nextGaussian();
@@ -67,6 +69,20 @@ public class MatVecBenchmark {
                 v[i] = (float) r.nextGaussian();
             }
         }
+    }
+
+    /** The stored type of a benchmark's type name ("Q4_0-float" is Q4_0). */
+    static GgmlType storage(String type) {
+        return GgmlType.valueOf(type.replace("-float", ""));
+    }
+
+    /**
+     * The matrix as a model takes it: Q4_0 regrouped for the integer kernels where the machine has them (as the GGUF
+     * store does), "Q4_0-float" on the float kernels, every other type as stored.
+     */
+    static Weight asModelsTakeIt(String type, MemorySegment bytes, int rows, int cols) {
+        return type.equals("Q4_0") && GroupedQ4_0Weight.supported() ? GroupedQ4_0Weight.regroup("w", bytes, rows, cols, rows)
+                : new BlockWeight("w", storage(type), bytes, rows, cols);
     }
 
     /**

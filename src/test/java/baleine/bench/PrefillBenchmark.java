@@ -25,7 +25,8 @@ import java.util.concurrent.TimeUnit;
  * R1-Distill-Qwen-1.5B shape's up projection (8960 x 1536) or down projection (1536 x 8960), or one
  * DeepSeek-V2-Lite expert's gate/up (1408 x 2048) or down (2048 x 1408; Q5_0 in llama.cpp's K-quant mixes), whose
  * tokens are few (~6 per expert at pp64). Multiply-adds per second = tokens x rows x cols / time; one core's
- * float32 peak here is about 110 G multiply-adds per second (two 16-lane FMA units).
+ * float32 peak here is about 110 G multiply-adds per second (two 16-lane FMA units). {@code Q4_0} as models take
+ * it (in integers on AVX2 / AVX-512), {@code Q4_0-float} through the float kernels.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -34,7 +35,7 @@ import java.util.concurrent.TimeUnit;
 @Measurement(iterations = 5, time = 1)
 @Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector"})
 public class PrefillBenchmark {
-    @Param({"Q8_0", "Q4_0", "Q4_K", "Q6_K", "BF16"})
+    @Param({"Q8_0", "Q4_0", "Q4_0-float", "Q4_K", "Q6_K", "BF16"})
     public String type;
 
     @Param({"up", "down"})
@@ -66,7 +67,7 @@ public class PrefillBenchmark {
         for (int i = 0; i < values.length; i++) {
             values[i] = (float) r.nextGaussian();
         }
-        w = Quantizer.weight("w", GgmlType.valueOf(type), values, rows, cols, Arena.ofShared());
+        w = MatVecBenchmark.asModelsTakeIt(type, Quantizer.encode(MatVecBenchmark.storage(type), values, Arena.ofShared()), rows, cols);
         x = new float[tokens][cols];
         y = new float[tokens][rows];
         for (float[] v : x) {
