@@ -1,6 +1,5 @@
 package baleine.bench;
 
-import baleine.tensor.GgmlType;
 import baleine.tensor.MatMul;
 import baleine.tensor.Quantizer;
 import baleine.tensor.Weight;
