@@ -35,7 +35,7 @@ final class Q4_0Groups {
     /** A group's bytes per block of 32 columns: as many as its 64 rows take in Q4_0 (18 bytes per row and block). */
     static final int BLOCK_BYTES = SCALE_BYTES + BLOCK * 32;
     private static final VectorSpecies<Float> F = Species.F;
-    static final boolean SUPPORTED = Species.FUSED && F.length() >= 8;
+    static final boolean SUPPORTED = Species.FUSED; // 256 bits or more
 
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
     /** Shorts in a vector as wide as the machine's floats: the rows one vector of sums holds. */
