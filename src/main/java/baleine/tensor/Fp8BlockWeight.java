@@ -95,7 +95,7 @@ public final class Fp8BlockWeight extends Weight {
                 }
             }
             for (; j < end; j++) {
-                dst[j] = E4M3[values.get(Le.U8, base + j) & 0xFF] * s;
+                dst[j] = E4M3[values.get(Le.I8, base + j) & 0xFF] * s;
             }
         }
     }

@@ -49,7 +49,7 @@ final class Fp8Dot {
         }
         int largest = max.reduceLanes(VectorOperators.MAX);
         for (; i < count; i++) {
-            largest = Math.max(largest, s.get(Le.U8, off + i) & 0x7F);
+            largest = Math.max(largest, s.get(Le.I8, off + i) & 0x7F);
         }
         return largest == 0x7F;
     }
@@ -63,7 +63,7 @@ final class Fp8Dot {
     private static float tail(MemorySegment s, long off, int count, float[] x, int xOff) {
         float sum = 0;
         for (int j = 0; j < count; j++) {
-            sum += Fp8BlockWeight.E4M3[s.get(Le.U8, off + j) & 0xFF] * x[xOff + j];
+            sum += Fp8BlockWeight.E4M3[s.get(Le.I8, off + j) & 0xFF] * x[xOff + j];
         }
         return sum;
     }
@@ -72,7 +72,7 @@ final class Fp8Dot {
     private static float tail(MemorySegment s, long off, int count, MemorySegment x, long xOff) {
         float sum = 0;
         for (int j = 0; j < count; j++) {
-            sum += Fp8BlockWeight.E4M3[s.get(Le.U8, off + j) & 0xFF] * x.getAtIndex(Le.F32, xOff + j);
+            sum += Fp8BlockWeight.E4M3[s.get(Le.I8, off + j) & 0xFF] * x.getAtIndex(Le.F32, xOff + j);
         }
         return sum;
     }

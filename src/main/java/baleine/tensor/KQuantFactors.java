@@ -80,7 +80,7 @@ final class KQuantFactors {
             return;
         }
         for (int j = 0; j < 16; j++) {
-            float f = d * s.get(Le.U8, block + 192 + j);
+            float f = d * s.get(Le.I8, block + 192 + j);
             dst[o + j] = f;
             dst[o + 16 + j] = -32 * f;
         }

@@ -211,8 +211,8 @@ final class PanelDot {
                     IntVector lowA = (IntVector) ByteVector.fromMemorySegment(B, s, ql + l, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
                     IntVector lowB = (IntVector) ByteVector.fromMemorySegment(B, s, ql + l + 32, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
                     IntVector high = (IntVector) ByteVector.fromMemorySegment(B, s, qh + l, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
-                    float s1 = d * s.get(Le.U8, sc + is), s2 = d * s.get(Le.U8, sc + is + 2);
-                    float s3 = d * s.get(Le.U8, sc + is + 4), s4 = d * s.get(Le.U8, sc + is + 6);
+                    float s1 = d * s.get(Le.I8, sc + is), s2 = d * s.get(Le.I8, sc + is + 2);
+                    float s3 = d * s.get(Le.I8, sc + is + 4), s4 = d * s.get(Le.I8, sc + is + 6);
                     ((FloatVector) lowA.and(0x0F).or(high.and(0x03).lanewise(VectorOperators.LSHL, 4)).convertShape(VectorOperators.I2F, F, 0)).fma(s1, -32 * s1).intoMemorySegment(p, 4L * (y + 16 * l), LE);
                     ((FloatVector) lowB.and(0x0F).or(high.and(0x0C).lanewise(VectorOperators.LSHL, 2)).convertShape(VectorOperators.I2F, F, 0)).fma(s2, -32 * s2).intoMemorySegment(p, 4L * (y + 16 * l + 4 * F.length()), LE);
                     ((FloatVector) lowA.lanewise(VectorOperators.LSHR, 4).or(high.and(0x30)).convertShape(VectorOperators.I2F, F, 0)).fma(s3, -32 * s3).intoMemorySegment(p, 4L * (y + 16 * l + 8 * F.length()), LE);

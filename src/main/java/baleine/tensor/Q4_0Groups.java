@@ -103,7 +103,7 @@ final class Q4_0Groups {
     }
 
     private static int nibble(MemorySegment s, long o, int c, int lane) {
-        int packed = s.get(Le.U8, o + SCALE_BYTES + 32L * c + lane % 32) & 0xFF;
+        int packed = s.get(Le.I8, o + SCALE_BYTES + 32L * c + lane % 32) & 0xFF;
         return lane < 32 ? packed & 0xF : packed >>> 4;
     }
 

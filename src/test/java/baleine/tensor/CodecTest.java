@@ -53,7 +53,7 @@ class CodecTest {
         MemorySegment s = Arena.ofAuto().allocate(34);
         s.set(Le.I16, 0, Float.floatToFloat16(0.25f));
         for (int j = 0; j < 32; j++) {
-            s.set(Le.U8, 2 + j, (byte) (j - 16));
+            s.set(Le.I8, 2 + j, (byte) (j - 16));
         }
         float[] out = new float[32];
         GgmlType.Q8_0.codec().orElseThrow().decode(s, 0, out, 0);
@@ -67,7 +67,7 @@ class CodecTest {
         MemorySegment s = Arena.ofAuto().allocate(18);
         s.set(Le.I16, 0, Float.floatToFloat16(2f));
         for (int j = 0; j < 16; j++) {
-            s.set(Le.U8, 2 + j, (byte) ((j & 0xF) | (((15 - j) & 0xF) << 4)));
+            s.set(Le.I8, 2 + j, (byte) ((j & 0xF) | (((15 - j) & 0xF) << 4)));
         }
         float[] out = new float[32];
         GgmlType.Q4_0.codec().orElseThrow().decode(s, 0, out, 0);
@@ -103,7 +103,7 @@ class CodecTest {
         int rows = 3, cols = 5, block = 2;
         MemorySegment values = arena.allocate(rows * cols);
         for (int i = 0; i < rows * cols; i++) {
-            values.set(Le.U8, i, Fp8BlockWeight.floatToE4m3(1f));
+            values.set(Le.I8, i, Fp8BlockWeight.floatToE4m3(1f));
         }
         MemorySegment scales = arena.allocate(4 * 2 * 3);
         for (int i = 0; i < 6; i++) {

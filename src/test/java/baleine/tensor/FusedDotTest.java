@@ -143,7 +143,7 @@ class FusedDotTest {
         for (int r : new int[]{0, 1, 127, 128, 200, 259}) {
             w.decodeRow(r, row);
             for (int c = 0; c < cols; c++) {
-                float expected = Fp8BlockWeight.e4m3ToFloat(values.get(Le.U8, (long) r * cols + c) & 0xFF)
+                float expected = Fp8BlockWeight.e4m3ToFloat(values.get(Le.I8, (long) r * cols + c) & 0xFF)
                         * scales.get(Le.F32, 4L * ((r / block) * 3 + c / block));
                 assertThat(Float.floatToIntBits(row[c])).as("row %d column %d", r, c).isEqualTo(Float.floatToIntBits(expected));
             }
@@ -155,9 +155,9 @@ class FusedDotTest {
         int rows = 8, cols = 256;
         java.lang.foreign.MemorySegment values = Arena.ofAuto().allocate((long) rows * cols);
         for (long i = 0; i < values.byteSize(); i++) {
-            values.set(Le.U8, i, (byte) 0x38); // 1.0
+            values.set(Le.I8, i, (byte) 0x38); // 1.0
         }
-        values.set(Le.U8, 2L * cols + 200, (byte) 0xFF); // row 2 holds -NaN
+        values.set(Le.I8, 2L * cols + 200, (byte) 0xFF); // row 2 holds -NaN
         java.lang.foreign.MemorySegment scales = Arena.ofAuto().allocate(4L * 2);
         scales.set(Le.F32, 0, 0.5f);
         scales.set(Le.F32, 4, 0.5f);
@@ -190,7 +190,7 @@ class FusedDotTest {
     void vectorE4m3MatchesTheScalarDecodingForAll256Codes() {
         java.lang.foreign.MemorySegment codes = Arena.ofAuto().allocate(256 + 64);
         for (int b = 0; b < 256; b++) {
-            codes.set(Le.U8, b, (byte) b);
+            codes.set(Le.I8, b, (byte) b);
         }
         int lanes = jdk.incubator.vector.FloatVector.SPECIES_PREFERRED.length();
         for (int b = 0; b < 256; b += lanes) {
@@ -213,7 +213,7 @@ class FusedDotTest {
         java.lang.foreign.MemorySegment values = Arena.ofAuto().allocate((long) rows * cols);
         for (long i = 0; i < values.byteSize(); i++) {
             int b = rnd.nextInt(256);
-            values.set(Le.U8, i, (byte) (i < everyCode ? i : (b & 0x7F) == 0x7F ? b & 0xFE : b));
+            values.set(Le.I8, i, (byte) (i < everyCode ? i : (b & 0x7F) == 0x7F ? b & 0xFE : b));
         }
         return values;
     }

@@ -27,7 +27,7 @@ class GroupedQ4_0WeightTest {
         long bytes = 18L * (COLS / 32) * rows;
         MemorySegment data = Arena.ofAuto().allocate(bytes, 64);
         for (long i = 0; i < bytes; i++) {
-            data.set(Le.U8, i, (byte) rnd.nextInt());
+            data.set(Le.I8, i, (byte) rnd.nextInt());
         }
         for (long at = 0; at < bytes; at += 18) { // normal and subnormal scales of either sign
             float d = (float) rnd.nextGaussian() * (rnd.nextInt(8) == 0 ? 1e-6f : 0.05f);

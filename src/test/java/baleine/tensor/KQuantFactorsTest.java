@@ -18,7 +18,7 @@ class KQuantFactorsTest {
         float[] factors = new float[16 + 5];
         for (int trial = 0; trial < 500; trial++) {
             for (long i = 0; i < 144; i++) {
-                block.set(Le.U8, i, (byte) rnd.nextInt(256));
+                block.set(Le.I8, i, (byte) rnd.nextInt(256));
             }
             block.set(Le.I16, 0, Float.floatToFloat16((float) rnd.nextGaussian())); // finite d and dmin
             block.set(Le.I16, 2, Float.floatToFloat16((float) rnd.nextGaussian()));
@@ -38,13 +38,13 @@ class KQuantFactorsTest {
         float[] factors = new float[32 + 3];
         for (int trial = 0; trial < 500; trial++) {
             for (long i = 0; i < 208; i++) {
-                block.set(Le.U8, i, (byte) rnd.nextInt(256));
+                block.set(Le.I8, i, (byte) rnd.nextInt(256));
             }
             block.set(Le.I16, 208, Float.floatToFloat16((float) rnd.nextGaussian()));
             KQuantFactors.eightBitScales(block, 0, factors, 3);
             float d = Float.float16ToFloat(block.get(Le.I16, 208));
             for (int j = 0; j < 16; j++) {
-                float expected = d * block.get(Le.U8, 192 + j); // int8 scale
+                float expected = d * block.get(Le.I8, 192 + j); // int8 scale
                 assertThat(factors[3 + j]).as("factor " + j).isEqualTo(expected);
                 assertThat(factors[3 + 16 + j]).as("offset " + j).isEqualTo(-32 * expected);
             }

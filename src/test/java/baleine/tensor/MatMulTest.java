@@ -295,9 +295,9 @@ class MatMulTest {
             MemorySegment values = Arena.ofAuto().allocate((long) rows * cols);
             for (long i = 0; i < values.byteSize(); i++) {
                 int b = rnd.nextInt(256);
-                values.set(Le.U8, i, (byte) ((b & 0x7F) == 0x7F ? b & 0xFE : b));
+                values.set(Le.I8, i, (byte) ((b & 0x7F) == 0x7F ? b & 0xFE : b));
             }
-            values.set(Le.U8, 200L * cols + 7, (byte) 0x7F); // row 200 holds NaN
+            values.set(Le.I8, 200L * cols + 7, (byte) 0x7F); // row 200 holds NaN
             int blocks = Math.ceilDiv(cols, block);
             MemorySegment scales = Arena.ofAuto().allocate(4L * 3 * blocks);
             for (int i = 0; i < 3 * blocks; i++) {

@@ -213,9 +213,9 @@ public final class GgufFile implements AutoCloseable {
             }
             String what = "the value of '" + key + "'";
             switch (type) {
-                case UINT8 -> { need(1, what); return (long) (seg.get(Le.U8, pos++) & 0xFF); }
-                case INT8 -> { need(1, what); return (long) seg.get(Le.U8, pos++); }
-                case BOOL -> { need(1, what); return seg.get(Le.U8, pos++) != 0; }
+                case UINT8 -> { need(1, what); return (long) (seg.get(Le.I8, pos++) & 0xFF); }
+                case INT8 -> { need(1, what); return (long) seg.get(Le.I8, pos++); }
+                case BOOL -> { need(1, what); return seg.get(Le.I8, pos++) != 0; }
                 case UINT16 -> { need(2, what); long v = seg.get(Le.I16, pos) & 0xFFFF; pos += 2; return v; }
                 case INT16 -> { need(2, what); long v = seg.get(Le.I16, pos); pos += 2; return v; }
                 case UINT32 -> { return u32() & 0xFFFFFFFFL; }

@@ -37,14 +37,14 @@ public final class KQuantCodecs {
     }
 
     static int u8(MemorySegment s, long off) {
-        return s.get(Le.U8, off) & 0xFF;
+        return s.get(Le.I8, off) & 0xFF;
     }
 
     static void putScalesAndMins(int[] sc, int[] mn, MemorySegment s, long off) {
         for (int j = 0; j < 4; j++) {
-            s.set(Le.U8, off + j, (byte) (sc[j] | ((sc[j + 4] >>> 4) << 6)));
-            s.set(Le.U8, off + j + 4, (byte) (mn[j] | ((mn[j + 4] >>> 4) << 6)));
-            s.set(Le.U8, off + j + 8, (byte) ((sc[j + 4] & 0xF) | ((mn[j + 4] & 0xF) << 4)));
+            s.set(Le.I8, off + j, (byte) (sc[j] | ((sc[j + 4] >>> 4) << 6)));
+            s.set(Le.I8, off + j + 4, (byte) (mn[j] | ((mn[j + 4] >>> 4) << 6)));
+            s.set(Le.I8, off + j + 8, (byte) ((sc[j + 4] & 0xF) | ((mn[j + 4] & 0xF) << 4)));
         }
     }
 
@@ -109,7 +109,7 @@ public final class KQuantCodecs {
             int[] q = quantizeAsymmetric(x, o, 15, s, off);
             for (int c = 0; c < 4; c++) {
                 for (int l = 0; l < 32; l++) {
-                    s.set(Le.U8, off + 16 + 32 * c + l, (byte) (q[64 * c + l] | (q[64 * c + 32 + l] << 4)));
+                    s.set(Le.I8, off + 16 + 32 * c + l, (byte) (q[64 * c + l] | (q[64 * c + 32 + l] << 4)));
                 }
             }
         }
@@ -141,12 +141,12 @@ public final class KQuantCodecs {
             for (int c = 0; c < 4; c++) {
                 for (int l = 0; l < 32; l++) {
                     int q1 = q[64 * c + l], q2 = q[64 * c + 32 + l];
-                    s.set(Le.U8, off + 48 + 32 * c + l, (byte) ((q1 & 0xF) | ((q2 & 0xF) << 4)));
+                    s.set(Le.I8, off + 48 + 32 * c + l, (byte) ((q1 & 0xF) | ((q2 & 0xF) << 4)));
                     high[l] |= ((q1 >>> 4) << (2 * c)) | ((q2 >>> 4) << (2 * c + 1));
                 }
             }
             for (int l = 0; l < 32; l++) {
-                s.set(Le.U8, off + 16 + l, (byte) high[l]);
+                s.set(Le.I8, off + 16 + l, (byte) high[l]);
             }
         }
     }
@@ -167,10 +167,10 @@ public final class KQuantCodecs {
                     int q2 = ((u8(s, ql + l + 32) & 0xF) | (((h >>> 2) & 3) << 4)) - 32;
                     int q3 = ((u8(s, ql + l) >>> 4) | (((h >>> 4) & 3) << 4)) - 32;
                     int q4 = ((u8(s, ql + l + 32) >>> 4) | (((h >>> 6) & 3) << 4)) - 32;
-                    dst[y + l] = d * s.get(Le.U8, sc + is) * q1;
-                    dst[y + l + 32] = d * s.get(Le.U8, sc + is + 2) * q2;
-                    dst[y + l + 64] = d * s.get(Le.U8, sc + is + 4) * q3;
-                    dst[y + l + 96] = d * s.get(Le.U8, sc + is + 6) * q4;
+                    dst[y + l] = d * s.get(Le.I8, sc + is) * q1;
+                    dst[y + l + 32] = d * s.get(Le.I8, sc + is + 2) * q2;
+                    dst[y + l + 64] = d * s.get(Le.I8, sc + is + 4) * q3;
+                    dst[y + l + 96] = d * s.get(Le.I8, sc + is + 6) * q4;
                 }
             }
         }
@@ -192,7 +192,7 @@ public final class KQuantCodecs {
             int[] q = new int[256];
             for (int j = 0; j < 16; j++) {
                 int sc = dq > 0 ? Math.min(127, Math.round(subScale[j] / dq)) : 0;
-                s.set(Le.U8, off + 192 + j, (byte) sc);
+                s.set(Le.I8, off + 192 + j, (byte) sc);
                 float step = dq * sc;
                 for (int l = 0; l < 16; l++) {
                     int v = step > 0 ? Math.round(x[o + 16 * j + l] / step) : 0;
@@ -203,9 +203,9 @@ public final class KQuantCodecs {
                 for (int l = 0; l < 32; l++) {
                     int b = 128 * half;
                     int q1 = q[b + l], q2 = q[b + l + 32], q3 = q[b + l + 64], q4 = q[b + l + 96];
-                    s.set(Le.U8, off + 64 * half + l, (byte) ((q1 & 0xF) | ((q3 & 0xF) << 4)));
-                    s.set(Le.U8, off + 64 * half + l + 32, (byte) ((q2 & 0xF) | ((q4 & 0xF) << 4)));
-                    s.set(Le.U8, off + 128 + 32 * half + l,
+                    s.set(Le.I8, off + 64 * half + l, (byte) ((q1 & 0xF) | ((q3 & 0xF) << 4)));
+                    s.set(Le.I8, off + 64 * half + l + 32, (byte) ((q2 & 0xF) | ((q4 & 0xF) << 4)));
+                    s.set(Le.I8, off + 128 + 32 * half + l,
                             (byte) ((q1 >>> 4) | ((q2 >>> 4) << 2) | ((q3 >>> 4) << 4) | ((q4 >>> 4) << 6)));
                 }
             }

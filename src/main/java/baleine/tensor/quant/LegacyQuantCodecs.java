@@ -42,7 +42,7 @@ public final class LegacyQuantCodecs {
         public void decode(MemorySegment s, long off, float[] dst, int o) {
             float d = half(s, off);
             for (int j = 0; j < 32; j++) {
-                dst[o + j] = s.get(Le.U8, off + 2 + j) * d;
+                dst[o + j] = s.get(Le.I8, off + 2 + j) * d;
             }
         }
 
@@ -52,7 +52,7 @@ public final class LegacyQuantCodecs {
             float id = d != 0 ? 1f / d : 0f;
             putHalf(s, off, d);
             for (int j = 0; j < 32; j++) {
-                s.set(Le.U8, off + 2 + j, (byte) Math.round(x[o + j] * id));
+                s.set(Le.I8, off + 2 + j, (byte) Math.round(x[o + j] * id));
             }
         }
     }
@@ -64,7 +64,7 @@ public final class LegacyQuantCodecs {
         public void decode(MemorySegment s, long off, float[] dst, int o) {
             float d = half(s, off);
             for (int j = 0; j < 16; j++) {
-                int b = s.get(Le.U8, off + 2 + j) & 0xFF;
+                int b = s.get(Le.I8, off + 2 + j) & 0xFF;
                 dst[o + j] = ((b & 0xF) - 8) * d;
                 dst[o + j + 16] = ((b >>> 4) - 8) * d;
             }
@@ -77,7 +77,7 @@ public final class LegacyQuantCodecs {
             for (int j = 0; j < 16; j++) {
                 int q0 = Math.min(15, (int) (x[o + j] * id + 8.5f));
                 int q1 = Math.min(15, (int) (x[o + j + 16] * id + 8.5f));
-                s.set(Le.U8, off + 2 + j, (byte) (q0 | (q1 << 4)));
+                s.set(Le.I8, off + 2 + j, (byte) (q0 | (q1 << 4)));
             }
         }
     }
@@ -89,7 +89,7 @@ public final class LegacyQuantCodecs {
         public void decode(MemorySegment s, long off, float[] dst, int o) {
             float d = half(s, off), m = half(s, off + 2);
             for (int j = 0; j < 16; j++) {
-                int b = s.get(Le.U8, off + 4 + j) & 0xFF;
+                int b = s.get(Le.I8, off + 4 + j) & 0xFF;
                 dst[o + j] = (b & 0xF) * d + m;
                 dst[o + j + 16] = (b >>> 4) * d + m;
             }
@@ -108,7 +108,7 @@ public final class LegacyQuantCodecs {
             for (int j = 0; j < 16; j++) {
                 int q0 = Math.min(15, (int) ((x[o + j] - min) * id + 0.5f));
                 int q1 = Math.min(15, (int) ((x[o + j + 16] - min) * id + 0.5f));
-                s.set(Le.U8, off + 4 + j, (byte) (q0 | (q1 << 4)));
+                s.set(Le.I8, off + 4 + j, (byte) (q0 | (q1 << 4)));
             }
         }
     }
@@ -131,7 +131,7 @@ public final class LegacyQuantCodecs {
             float m = header == 4 ? half(s, off + 2) : 0f;
             int qh = s.get(Le.I32, off + header);
             for (int j = 0; j < 16; j++) {
-                int b = s.get(Le.U8, off + header + 4 + j) & 0xFF;
+                int b = s.get(Le.I8, off + header + 4 + j) & 0xFF;
                 int h0 = ((qh >>> j) << 4) & 0x10;
                 int h1 = (qh >>> (j + 12)) & 0x10;
                 dst[o + j] = (((b & 0xF) | h0) - zero) * d + m;
@@ -142,7 +142,7 @@ public final class LegacyQuantCodecs {
         void pack(int[] q, MemorySegment s, long off) {
             int qh = 0;
             for (int j = 0; j < 16; j++) {
-                s.set(Le.U8, off + header + 4 + j, (byte) ((q[j] & 0xF) | ((q[j + 16] & 0xF) << 4)));
+                s.set(Le.I8, off + header + 4 + j, (byte) ((q[j] & 0xF) | ((q[j + 16] & 0xF) << 4)));
                 qh |= ((q[j] & 0x10) >>> 4) << j;
                 qh |= ((q[j + 16] & 0x10) >>> 4) << (j + 16);
             }
