@@ -134,7 +134,11 @@ final class Q4_0Groups {
             if (count == BATCH) {
                 sumsOfFour(s, o, x.q[t0], x.q[t0 + 1], x.q[t0 + 2], x.q[t0 + 3], BLOCK * b, sums);
             } else {
-                for (int k = 0; k < count; k++) {
+                int k = 0;
+                for (; k + 2 <= count; k += 2) {
+                    sumsOfTwo(s, o, x.q[t0 + k], x.q[t0 + k + 1], BLOCK * b, sums, ROWS * k);
+                }
+                if (k < count) {
                     sumsOfOne(s, o, x.q[t0 + k], BLOCK * b, sums, ROWS * k);
                 }
             }
@@ -158,6 +162,28 @@ final class Q4_0Groups {
             }
             lo.intoArray(sums, at + p);
             hi.intoArray(sums, at + 32 + p);
+        }
+    }
+
+    /** {@link #sumsOfOne} for two vectors (at {@code sums[at ..]} and 64 further), each column's nibbles unpacked once. */
+    private static void sumsOfTwo(MemorySegment s, long o, short[] x0, short[] x1, int xb, short[] sums, int at) {
+        for (int p = 0; p < 32; p += L) {
+            ShortVector l0 = ShortVector.zero(S), h0 = l0, l1 = l0, h1 = l0;
+            for (int c = 0; c < BLOCK; c++) {
+                ShortVector v = (ShortVector) ByteVector.fromMemorySegment(B, s, o + SCALE_BYTES + 32L * c + p, LE)
+                        .convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
+                ShortVector lo = v.and((short) 0x0F), hi = v.lanewise(VectorOperators.LSHR, 4);
+                ShortVector xc = ShortVector.broadcast(S, x0[xb + c]);
+                l0 = lo.mul(xc).add(l0);
+                h0 = hi.mul(xc).add(h0);
+                xc = ShortVector.broadcast(S, x1[xb + c]);
+                l1 = lo.mul(xc).add(l1);
+                h1 = hi.mul(xc).add(h1);
+            }
+            l0.intoArray(sums, at + p);
+            h0.intoArray(sums, at + 32 + p);
+            l1.intoArray(sums, at + ROWS + p);
+            h1.intoArray(sums, at + ROWS + 32 + p);
         }
     }
 
