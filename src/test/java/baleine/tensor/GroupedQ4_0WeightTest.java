@@ -54,7 +54,7 @@ class GroupedQ4_0WeightTest {
     void vectorKernelsEqualTheScalarTwinBitForBit() {
         Random rnd = new Random(2);
         Pair p = randomPair(rnd, 64, 64);
-        float[][] x = MatMulTest.gaussianVectors(rnd, 4, COLS);
+        float[][] x = MatMulTest.gaussianVectors(rnd, Q4_0Groups.BATCH, COLS);
         x[1][5] = 1e-3f; // blocks of one value and of nothing
         java.util.Arrays.fill(x[2], 32, 64, 0f);
         GroupedQ4_0Weight g = (GroupedQ4_0Weight) p.grouped();
