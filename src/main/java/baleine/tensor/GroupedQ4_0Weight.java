@@ -23,7 +23,7 @@ public final class GroupedQ4_0Weight extends Weight {
         this.data = data;
         this.unitRows = unitRows;
         this.blocks = cols / Q4_0Groups.BLOCK;
-        this.rowBytes = 18L * blocks;
+        this.rowBytes = GgmlType.Q4_0.bytesFor(cols);
         this.plain = new BlockWeight(name, GgmlType.Q4_0, data, rows, cols);
     }
 
@@ -41,8 +41,8 @@ public final class GroupedQ4_0Weight extends Weight {
             throw new IllegalArgumentException("tensor " + name + ": " + rows + " x " + cols + " does not split into units of " + unitRows + " rows");
         }
         int blocks = cols / Q4_0Groups.BLOCK;
-        long rowBytes = 18L * blocks;
-        for (long at = 0; at < rows * rowBytes; at += 18) {
+        long rowBytes = GgmlType.Q4_0.bytesFor(cols), blockBytes = GgmlType.Q4_0.bytesFor(Q4_0Groups.BLOCK);
+        for (long at = 0; at < rows * rowBytes; at += blockBytes) { // each block's scale
             if (!Float.isFinite(Float.float16ToFloat(data.get(Le.I16, at)))) {
                 return new BlockWeight(name, GgmlType.Q4_0, data, rows, cols);
             }
@@ -123,6 +123,12 @@ public final class GroupedQ4_0Weight extends Weight {
             }
             r = end;
         }
+    }
+
+    /** A group: its rows are computed together. */
+    @Override
+    public int rowAlignment() {
+        return Q4_0Groups.ROWS;
     }
 
     @Override

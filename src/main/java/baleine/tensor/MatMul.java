@@ -51,7 +51,7 @@ public final class MatMul {
         for (Product p : products) {
             totalRows += p.w().rows;
             totalBytes += p.w().bytes();
-            decoding &= streamed(p.w(), p.n()) || p.w() instanceof GroupedQ4_0Weight && p.n() == 1; // one vector or row streams
+            decoding &= p.n() == 1 || streamed(p.w(), p.n()); // one vector, or row streams as decoding reads them
         }
         // about eight chunks per worker, of at least 16 rows (four streams of four rows, or whole tiles); sixteen when
         // decoding through many matrices (a MoE layer's experts), whose uneven ends left a core waiting: V2-Lite
@@ -85,15 +85,15 @@ public final class MatMul {
         });
     }
 
-    /** Rows per chunk for {@code w}: whole groups of 64 for a regrouped Q4_0 matrix. */
+    /** Rows per chunk for {@code w}: {@code rows} rounded up to a multiple of its {@link Weight#rowAlignment}. */
     private static int chunkRows(Weight w, int rows) {
-        return w instanceof GroupedQ4_0Weight ? Math.ceilDiv(rows, Q4_0Groups.ROWS) * Q4_0Groups.ROWS : rows;
+        return Math.ceilDiv(rows, w.rowAlignment()) * w.rowAlignment();
     }
 
-    /** Where chunk k of {@code chunks} over w's rows starts: at a group's first row for a regrouped Q4_0 matrix. */
+    /** Where chunk k of {@code chunks} over w's rows starts: at a multiple of its {@link Weight#rowAlignment}. */
     private static int chunkStart(Weight w, int k, int chunks) {
         int start = (int) ((long) w.rows * k / chunks);
-        return w instanceof GroupedQ4_0Weight && k < chunks ? start - start % Q4_0Groups.ROWS : start;
+        return k < chunks ? start - start % w.rowAlignment() : start;
     }
 
     /** {@code y = W x} for a single vector. */

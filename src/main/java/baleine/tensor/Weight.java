@@ -146,6 +146,14 @@ public abstract class Weight {
         return sum;
     }
 
+    /**
+     * The parts of a product that threads take start at multiples of this many rows (1: anywhere); a part may still
+     * start elsewhere, only slower.
+     */
+    public int rowAlignment() {
+        return 1;
+    }
+
     /** A view of rows {@code [from, from + count)}, e.g. one expert of a merged expert tensor. */
     public abstract Weight rowSlice(int from, int count);
 
