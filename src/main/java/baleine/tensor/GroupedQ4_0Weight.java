@@ -8,7 +8,7 @@ import java.lang.foreign.MemorySegment;
  * its whole groups, then the rows left over (fewer than 64) as plain Q4_0 rows, which the float kernels take.
  */
 public final class GroupedQ4_0Weight extends Weight {
-    private static final ThreadLocal<float[]> OUT = ThreadLocal.withInitial(() -> new float[Q4_0Groups.ROWS * Q4_0Groups.BATCH]);
+    private static final ThreadLocal<float[]> OUT = ThreadLocal.withInitial(() -> new float[Q4_0Groups.ROWS * Q4_0Groups.TOKENS]);
     private static final ThreadLocal<short[]> SUMS = ThreadLocal.withInitial(() -> new short[Q4_0Groups.ROWS * Q4_0Groups.BATCH]);
     private static final ThreadLocal<float[]> SCALES = ThreadLocal.withInitial(() -> new float[Q4_0Groups.ROWS]);
 
@@ -112,8 +112,8 @@ public final class GroupedQ4_0Weight extends Weight {
                 q = Int8Batch.forThread().of(x, xOff, cols, n, product);
             }
             int first = r - lane(r), end = Math.min(to, first + Q4_0Groups.ROWS);
-            for (int t0 = 0; t0 < n; t0 += Q4_0Groups.BATCH) {
-                int count = Math.min(Q4_0Groups.BATCH, n - t0);
+            for (int t0 = 0; t0 < n; t0 += Q4_0Groups.TOKENS) {
+                int count = Math.min(Q4_0Groups.TOKENS, n - t0);
                 Q4_0Groups.dot(data, groupOffset(r), blocks, q, t0, count, out, sums, scales);
                 for (int k = 0; k < count; k++) {
                     for (int i = r; i < end; i++) {

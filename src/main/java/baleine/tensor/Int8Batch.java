@@ -20,9 +20,13 @@ final class Int8Batch {
     private static final float ROUNDER = 0x1.8p23f;
     private static final ThreadLocal<Int8Batch> PER_THREAD = ThreadLocal.withInitial(Int8Batch::new);
 
-    short[][] q = new short[0][];
-    float[][] d = new float[0][];
-    int[][] sums = new int[0][];
+    /**
+     * Block-major, so that a block's values for consecutive vectors lie together: block b of vector t has its 32
+     * values at {@code q[32 at(b, t) ..]}, its scale at {@code d[at(b, t)]} and its sum of q at {@code sums[at(b, t)]}.
+     */
+    short[] q = new short[0];
+    float[] d = new float[0];
+    int[] sums = new int[0];
     // what the arrays hold: vectors [0, n) of product id product (InterleavedBatch.ALONE: nothing reusable)
     private long product = InterleavedBatch.ALONE;
     private int n;
@@ -40,62 +44,69 @@ final class Int8Batch {
         if (product != InterleavedBatch.ALONE && this.product == product && this.n == n) {
             return this;
         }
-        if (q.length < n || q[0].length < cols) {
-            int vectors = Math.max(n, q.length), width = Math.max(cols, q.length == 0 ? 0 : q[0].length);
-            q = new short[vectors][width];
-            d = new float[vectors][width / BLOCK];
-            sums = new int[vectors][width / BLOCK];
+        if (q.length < n * cols) {
+            q = new short[n * cols];
+            d = new float[n * cols / BLOCK];
+            sums = new int[n * cols / BLOCK];
         }
         for (int t = 0; t < n; t++) {
-            quantize(x[t], xOff, cols, q[t], d[t], sums[t]);
+            quantize(x[t], xOff, cols, t, n, q, d, sums);
         }
         this.product = product;
         this.n = n;
         return this;
     }
 
-    /** One vector: {@code q[0 .. cols)}, {@code d} and {@code sums} per block of 32; equal to {@link #quantizeScalar}. */
-    static void quantize(float[] x, int xOff, int cols, short[] q, float[] d, int[] sums) {
+    /** Where block b of vector t lies: its scale and sum at this index, its values at 32 times it. */
+    int at(int b, int t) {
+        return b * n + t;
+    }
+
+    /**
+     * Vector t of n ({@code x[xOff .. xOff + cols)}) into the block-major arrays (see {@link #q}); equal to {@link
+     * #quantizeScalar}.
+     */
+    static void quantize(float[] x, int xOff, int cols, int t, int n, short[] q, float[] d, int[] sums) {
         if (!Species.FUSED || BLOCK % F.length() != 0) {
-            quantizeScalar(x, xOff, cols, q, d, sums);
+            quantizeScalar(x, xOff, cols, t, n, q, d, sums);
             return;
         }
         for (int b = 0; b < cols / BLOCK; b++) {
-            int from = xOff + b * BLOCK;
+            int from = xOff + b * BLOCK, at = b * n + t;
             FloatVector max = FloatVector.zero(F);
             for (int i = 0; i < BLOCK; i += F.length()) {
                 max = max.max(FloatVector.fromArray(F, x, from + i).abs());
             }
             float m = max.reduceLanes(VectorOperators.MAX), inverse = m != 0 ? 127f / m : 0f;
-            d[b] = Float.float16ToFloat(Float.floatToFloat16(m / 127f));
+            d[at] = Float.float16ToFloat(Float.floatToFloat16(m / 127f));
             IntVector sum = IntVector.zero(I);
             for (int i = 0; i < BLOCK; i += F.length()) {
                 // rint: adding and subtracting 1.5 * 2^23 rounds to an integer, ties to even, for |v| < 2^22
                 FloatVector v = FloatVector.fromArray(F, x, from + i).mul(inverse).add(ROUNDER).sub(ROUNDER);
                 IntVector qi = (IntVector) v.convertShape(VectorOperators.F2I, I, 0);
                 sum = sum.add(qi);
-                ((ShortVector) qi.convertShape(VectorOperators.I2S, S, 0)).intoArray(q, b * BLOCK + i);
+                ((ShortVector) qi.convertShape(VectorOperators.I2S, S, 0)).intoArray(q, BLOCK * at + i);
             }
-            sums[b] = sum.reduceLanes(VectorOperators.ADD);
+            sums[at] = sum.reduceLanes(VectorOperators.ADD);
         }
     }
 
-    static void quantizeScalar(float[] x, int xOff, int cols, short[] q, float[] d, int[] sums) {
+    static void quantizeScalar(float[] x, int xOff, int cols, int t, int n, short[] q, float[] d, int[] sums) {
         for (int b = 0; b < cols / BLOCK; b++) {
-            int from = xOff + b * BLOCK;
+            int from = xOff + b * BLOCK, at = b * n + t;
             float max = 0;
             for (int i = 0; i < BLOCK; i++) {
                 max = Math.max(max, Math.abs(x[from + i]));
             }
             float inverse = max != 0 ? 127f / max : 0f;
-            d[b] = Float.float16ToFloat(Float.floatToFloat16(max / 127f));
+            d[at] = Float.float16ToFloat(Float.floatToFloat16(max / 127f));
             int sum = 0;
             for (int i = 0; i < BLOCK; i++) {
                 short v = (short) Math.rint(x[from + i] * inverse);
-                q[b * BLOCK + i] = v;
+                q[BLOCK * at + i] = v;
                 sum += v;
             }
-            sums[b] = sum;
+            sums[at] = sum;
         }
     }
 }

@@ -12,6 +12,10 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 
+import static jdk.incubator.vector.VectorOperators.ASHR;
+import static jdk.incubator.vector.VectorOperators.I2F;
+import static jdk.incubator.vector.VectorOperators.LSHL;
+
 /**
  * Q4_0 rows regrouped 64 at a time so that a vector lane holds one row, for integer products with 8-bit
  * activations ({@link Int8Batch}), as llama.cpp multiplies Q4_0. Per block of 32 columns a group holds the 64 rows'
@@ -45,8 +49,10 @@ final class Q4_0Groups {
     private static final VectorSpecies<Byte> B = VectorSpecies.of(byte.class, VectorShape.forBitSize(F.vectorBitSize() / 2));
     private static final VectorSpecies<Integer> I = Species.I;
     private static final ThreadLocal<byte[][]> REGROUP_BUFFERS = ThreadLocal.withInitial(() -> new byte[][]{new byte[0], new byte[0]});
-    /** Vectors a kernel call takes at most: eight where 32 rows' sums fit a vector (sixteen sums in 32 registers). */
+    /** Vectors a kernel's pass over a block takes at most: eight where 32 rows' sums fit a vector (sixteen sums in 32 registers). */
     static final int BATCH = L == 32 ? 8 : 4;
+    /** Vectors a {@link #dot} call takes at most: its totals, 64 rows each, fit the first-level cache. */
+    static final int TOKENS = 64;
 
     private Q4_0Groups() {
     }
@@ -114,49 +120,52 @@ final class Q4_0Groups {
             long o = g + (long) BLOCK_BYTES * b;
             int sum = 0;
             for (int c = 0; c < BLOCK; c++) {
-                sum += (nibble(s, o, c, lane) - 8) * x.q[t][BLOCK * b + c];
+                sum += (nibble(s, o, c, lane) - 8) * x.q[BLOCK * x.at(b, t) + c];
             }
             float d = Float.float16ToFloat(s.get(Le.I16, o + 2L * slot(lane)));
-            total = Math.fma((float) sum, d * x.d[t][b], total);
+            total = Math.fma((float) sum, d * x.d[x.at(b, t)], total);
         }
         return total;
     }
 
     /**
-     * The group at {@code g} times vectors {@code t0 .. t0 + count} of {@code x} ({@code count} 1 to {@link #BATCH}):
-     * {@code out[64 k + slot(lane)]} for vector t0 + k. {@code sums} is scratch of {@code 64 BATCH} shorts, {@code
-     * scales} of 64 floats.
+     * The group at {@code g} times vectors {@code t0 .. t0 + count} of {@code x} ({@code count} at most {@link
+     * #TOKENS}): {@code out[64 k + slot(lane)]} for vector t0 + k. Block after block, each block's bytes are read
+     * for all the vectors while they are in the first-level cache. {@code sums} is scratch of {@code 64 BATCH}
+     * shorts, {@code scales} of 64 floats.
      */
     static void dot(MemorySegment s, long g, int blocks, Int8Batch x, int t0, int count, float[] out, short[] sums, float[] scales) {
         java.util.Arrays.fill(out, 0, ROWS * count, 0f);
         for (int b = 0; b < blocks; b++) {
             long o = g + (long) BLOCK_BYTES * b;
-            if (count == 8) {
-                sumsOfEight(s, o, x.q, t0, BLOCK * b, sums);
-            } else if (count == 4) {
-                sumsOfFour(s, o, x.q[t0], x.q[t0 + 1], x.q[t0 + 2], x.q[t0 + 3], BLOCK * b, sums);
-            } else {
-                int k = 0;
-                if (count > 4) {
-                    sumsOfFour(s, o, x.q[t0], x.q[t0 + 1], x.q[t0 + 2], x.q[t0 + 3], BLOCK * b, sums);
-                    k = 4;
-                }
-                for (; k + 2 <= count; k += 2) {
-                    sumsOfTwo(s, o, x.q[t0 + k], x.q[t0 + k + 1], BLOCK * b, sums, ROWS * k);
-                }
-                if (k < count) {
-                    sumsOfOne(s, o, x.q[t0 + k], BLOCK * b, sums, ROWS * k);
+            scales(s, o, scales);
+            int k = 0;
+            if (BATCH == 8) {
+                for (; k + 8 <= count; k += 8) {
+                    eight(s, o, x, b, t0 + k, scales, out, ROWS * k);
                 }
             }
-            addBlock(s, o, x, t0, count, b, sums, scales, out);
+            for (; k + 4 <= count; k += 4) {
+                sumsOfFour(s, o, x.q, BLOCK * x.at(b, t0 + k), sums);
+                addBlock(x, b, t0 + k, 4, sums, scales, out, ROWS * k);
+            }
+            for (; k + 2 <= count; k += 2) {
+                sumsOfTwo(s, o, x.q, BLOCK * x.at(b, t0 + k), sums);
+                addBlock(x, b, t0 + k, 2, sums, scales, out, ROWS * k);
+            }
+            if (k < count) {
+                sumsOfOne(s, o, x.q, BLOCK * x.at(b, t0 + k), sums);
+                addBlock(x, b, t0 + k, 1, sums, scales, out, ROWS * k);
+            }
         }
     }
 
     /**
-     * A block's 16-bit sums of (q . x) for one vector: low nibbles (rows 0..31) at {@code sums[at ..]}, high ones
-     * (rows 32..63) 32 further; a part of L rows at a time (one part with 512-bit vectors, two with 256).
+     * A block's 16-bit sums of (q . x) for the vector whose block starts at {@code x[xb]}: low nibbles (rows 0..31)
+     * at {@code sums[0 ..]}, high ones (rows 32..63) at {@code sums[32 ..]}; a part of L rows at a time (one part
+     * with 512-bit vectors, two with 256).
      */
-    private static void sumsOfOne(MemorySegment s, long o, short[] x, int xb, short[] sums, int at) {
+    private static void sumsOfOne(MemorySegment s, long o, short[] x, int xb, short[] sums) {
         for (int p = 0; p < 32; p += L) {
             ShortVector lo = ShortVector.zero(S), hi = lo;
             for (int c = 0; c < BLOCK; c++) {
@@ -166,108 +175,59 @@ final class Q4_0Groups {
                 lo = v.and((short) 0x0F).mul(xc).add(lo);
                 hi = v.lanewise(VectorOperators.LSHR, 4).mul(xc).add(hi);
             }
-            lo.intoArray(sums, at + p);
-            hi.intoArray(sums, at + 32 + p);
+            lo.intoArray(sums, p);
+            hi.intoArray(sums, 32 + p);
         }
     }
 
-    /** {@link #sumsOfOne} for two vectors (at {@code sums[at ..]} and 64 further), each column's nibbles unpacked once. */
-    private static void sumsOfTwo(MemorySegment s, long o, short[] x0, short[] x1, int xb, short[] sums, int at) {
+    /**
+     * {@link #sumsOfOne} for two vectors, whose blocks start at {@code x[xb]} and 32 further (block-major
+     * activations), into {@code sums[0 ..]} and 64 further; each column's nibbles unpacked once.
+     */
+    private static void sumsOfTwo(MemorySegment s, long o, short[] x, int xb, short[] sums) {
         for (int p = 0; p < 32; p += L) {
             ShortVector l0 = ShortVector.zero(S), h0 = l0, l1 = l0, h1 = l0;
             for (int c = 0; c < BLOCK; c++) {
                 ShortVector v = (ShortVector) ByteVector.fromMemorySegment(B, s, o + SCALE_BYTES + 32L * c + p, LE)
                         .convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
                 ShortVector lo = v.and((short) 0x0F), hi = v.lanewise(VectorOperators.LSHR, 4);
-                ShortVector xc = ShortVector.broadcast(S, x0[xb + c]);
+                ShortVector xc = ShortVector.broadcast(S, x[xb + c]);
                 l0 = lo.mul(xc).add(l0);
                 h0 = hi.mul(xc).add(h0);
-                xc = ShortVector.broadcast(S, x1[xb + c]);
+                xc = ShortVector.broadcast(S, x[xb + 32 + c]);
                 l1 = lo.mul(xc).add(l1);
                 h1 = hi.mul(xc).add(h1);
             }
-            l0.intoArray(sums, at + p);
-            h0.intoArray(sums, at + 32 + p);
-            l1.intoArray(sums, at + ROWS + p);
-            h1.intoArray(sums, at + ROWS + 32 + p);
+            l0.intoArray(sums, p);
+            h0.intoArray(sums, 32 + p);
+            l1.intoArray(sums, ROWS + p);
+            h1.intoArray(sums, ROWS + 32 + p);
         }
     }
 
-    /** Eight vectors t0 .. t0 + 7 (512-bit vectors only), each column's nibbles unpacked once. */
-    private static void sumsOfEight(MemorySegment s, long o, short[][] x, int t0, int xb, short[] sums) {
-        short[] x0 = x[t0], x1 = x[t0 + 1], x2 = x[t0 + 2], x3 = x[t0 + 3], x4 = x[t0 + 4], x5 = x[t0 + 5], x6 = x[t0 + 6], x7 = x[t0 + 7];
-        ShortVector l0 = ShortVector.zero(S), h0 = l0, l1 = l0, h1 = l0, l2 = l0, h2 = l0, l3 = l0, h3 = l0;
-        ShortVector l4 = l0, h4 = l0, l5 = l0, h5 = l0, l6 = l0, h6 = l0, l7 = l0, h7 = l0;
-        for (int c = 0; c < BLOCK; c++) {
-            ShortVector v = (ShortVector) ByteVector.fromMemorySegment(B, s, o + SCALE_BYTES + 32L * c, LE)
-                    .convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
-            ShortVector lo = v.and((short) 0x0F), hi = v.lanewise(VectorOperators.LSHR, 4);
-            ShortVector xc = ShortVector.broadcast(S, x0[xb + c]);
-            l0 = lo.mul(xc).add(l0);
-            h0 = hi.mul(xc).add(h0);
-            xc = ShortVector.broadcast(S, x1[xb + c]);
-            l1 = lo.mul(xc).add(l1);
-            h1 = hi.mul(xc).add(h1);
-            xc = ShortVector.broadcast(S, x2[xb + c]);
-            l2 = lo.mul(xc).add(l2);
-            h2 = hi.mul(xc).add(h2);
-            xc = ShortVector.broadcast(S, x3[xb + c]);
-            l3 = lo.mul(xc).add(l3);
-            h3 = hi.mul(xc).add(h3);
-            xc = ShortVector.broadcast(S, x4[xb + c]);
-            l4 = lo.mul(xc).add(l4);
-            h4 = hi.mul(xc).add(h4);
-            xc = ShortVector.broadcast(S, x5[xb + c]);
-            l5 = lo.mul(xc).add(l5);
-            h5 = hi.mul(xc).add(h5);
-            xc = ShortVector.broadcast(S, x6[xb + c]);
-            l6 = lo.mul(xc).add(l6);
-            h6 = hi.mul(xc).add(h6);
-            xc = ShortVector.broadcast(S, x7[xb + c]);
-            l7 = lo.mul(xc).add(l7);
-            h7 = hi.mul(xc).add(h7);
-        }
-        l0.intoArray(sums, 0);
-        h0.intoArray(sums, 32);
-        l1.intoArray(sums, 64);
-        h1.intoArray(sums, 96);
-        l2.intoArray(sums, 128);
-        h2.intoArray(sums, 160);
-        l3.intoArray(sums, 192);
-        h3.intoArray(sums, 224);
-        l4.intoArray(sums, 256);
-        h4.intoArray(sums, 288);
-        l5.intoArray(sums, 320);
-        h5.intoArray(sums, 352);
-        l6.intoArray(sums, 384);
-        h6.intoArray(sums, 416);
-        l7.intoArray(sums, 448);
-        h7.intoArray(sums, 480);
-    }
-
-    /** {@link #sumsOfOne} for four vectors, each column's nibbles unpacked once (prompts: 1.17x the float tiles' speed). */
-    private static void sumsOfFour(MemorySegment s, long o, short[] x0, short[] x1, short[] x2, short[] x3, int xb, short[] sums) {
+    /** {@link #sumsOfTwo} for four vectors (prompts: 1.17x the float tiles' speed). */
+    private static void sumsOfFour(MemorySegment s, long o, short[] x, int xb, short[] sums) {
         for (int p = 0; p < 32; p += L) {
-            sumsOfFour(s, o + p, x0, x1, x2, x3, xb, sums, p);
+            sumsOfFour(s, o + p, x, xb, sums, p);
         }
     }
 
-    private static void sumsOfFour(MemorySegment s, long o, short[] x0, short[] x1, short[] x2, short[] x3, int xb, short[] sums, int p) {
+    private static void sumsOfFour(MemorySegment s, long o, short[] x, int xb, short[] sums, int p) {
         ShortVector l0 = ShortVector.zero(S), h0 = l0, l1 = l0, h1 = l0, l2 = l0, h2 = l0, l3 = l0, h3 = l0;
         for (int c = 0; c < BLOCK; c++) {
             ShortVector v = (ShortVector) ByteVector.fromMemorySegment(B, s, o + SCALE_BYTES + 32L * c, LE)
                     .convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
             ShortVector lo = v.and((short) 0x0F), hi = v.lanewise(VectorOperators.LSHR, 4);
-            ShortVector xc = ShortVector.broadcast(S, x0[xb + c]);
+            ShortVector xc = ShortVector.broadcast(S, x[xb + c]);
             l0 = lo.mul(xc).add(l0);
             h0 = hi.mul(xc).add(h0);
-            xc = ShortVector.broadcast(S, x1[xb + c]);
+            xc = ShortVector.broadcast(S, x[xb + 32 + c]);
             l1 = lo.mul(xc).add(l1);
             h1 = hi.mul(xc).add(h1);
-            xc = ShortVector.broadcast(S, x2[xb + c]);
+            xc = ShortVector.broadcast(S, x[xb + 64 + c]);
             l2 = lo.mul(xc).add(l2);
             h2 = hi.mul(xc).add(h2);
-            xc = ShortVector.broadcast(S, x3[xb + c]);
+            xc = ShortVector.broadcast(S, x[xb + 96 + c]);
             l3 = lo.mul(xc).add(l3);
             h3 = hi.mul(xc).add(h3);
         }
@@ -282,25 +242,167 @@ final class Q4_0Groups {
     }
 
     /**
-     * Adds block b's sums (less 8 times each vector's block sum) times the rows' scales times the vector's scale
-     * to the totals. Vectors never cross a call here (sums and scales go through memory): passed to or returned
-     * from a method C2 did not inline, they were boxed.
+     * Adds block b's sums for vectors t .. t + count (less 8 times each vector's block sum) times the rows' scales
+     * {@code d} times the vector's scale to the totals at {@code out[oo ..]}. Vectors never cross a call here (sums
+     * and scales go through memory): passed to or returned from a method C2 did not inline, they were boxed.
      */
-    private static void addBlock(MemorySegment s, long o, Int8Batch x, int t0, int count, int b, short[] sums, float[] d, float[] out) {
-        scales(s, o, d);
+    private static void addBlock(Int8Batch x, int b, int t, int count, short[] sums, float[] d, float[] out, int oo) {
         for (int k = 0; k < count; k++) {
-            short offset = (short) (8 * x.sums[t0 + k][b]);
-            float dx = x.d[t0 + k][b];
-            int at = ROWS * k;
+            short offset = (short) (8 * x.sums[x.at(b, t + k)]);
+            float dx = x.d[x.at(b, t + k)];
             for (int part = 0; part < ROWS; part += L) { // L rows' sums: their even rows, then their odd ones
-                IntVector pairs = ShortVector.fromArray(S, sums, at + part).sub(offset).reinterpretAsInts();
-                int even = at + part, odd = even + L / 2;
-                ((FloatVector) pairs.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).convertShape(VectorOperators.I2F, F, 0))
+                IntVector pairs = ShortVector.fromArray(S, sums, ROWS * k + part).sub(offset).reinterpretAsInts();
+                int even = oo + ROWS * k + part, odd = even + L / 2;
+                ((FloatVector) pairs.lanewise(LSHL, 16).lanewise(ASHR, 16).convertShape(I2F, F, 0))
                         .fma(FloatVector.fromArray(F, d, part).mul(dx), FloatVector.fromArray(F, out, even)).intoArray(out, even);
-                ((FloatVector) pairs.lanewise(VectorOperators.ASHR, 16).convertShape(VectorOperators.I2F, F, 0))
+                ((FloatVector) pairs.lanewise(ASHR, 16).convertShape(I2F, F, 0))
                         .fma(FloatVector.fromArray(F, d, part + L / 2).mul(dx), FloatVector.fromArray(F, out, odd)).intoArray(out, odd);
             }
         }
+    }
+
+    /**
+     * Block b for eight vectors t .. t + 7 (512-bit vectors only), added to the totals at {@code out[oo ..]} as
+     * {@link #addBlock} adds them: each column's nibbles unpacked once for the eight, and the sums taken from
+     * registers. Written out: vectors kept in memory between the two steps, or passed to a method, cost a sixth of
+     * the speed (boxed where C2 did not inline; stored and reloaded otherwise).
+     */
+    private static void eight(MemorySegment s, long o, Int8Batch x, int b, int t, float[] d, float[] out, int oo) {
+        short[] q = x.q;
+        int xb = BLOCK * x.at(b, t); // the eight vectors' blocks follow one another
+        ShortVector l0 = ShortVector.zero(S), h0 = l0, l1 = l0, h1 = l0, l2 = l0, h2 = l0, l3 = l0, h3 = l0;
+        ShortVector l4 = l0, h4 = l0, l5 = l0, h5 = l0, l6 = l0, h6 = l0, l7 = l0, h7 = l0;
+        for (int c = 0; c < BLOCK; c++) {
+            ShortVector v = (ShortVector) ByteVector.fromMemorySegment(B, s, o + SCALE_BYTES + 32L * c, LE)
+                    .convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
+            ShortVector lo = v.and((short) 0x0F), hi = v.lanewise(VectorOperators.LSHR, 4);
+            ShortVector xc = ShortVector.broadcast(S, q[xb + c]);
+            l0 = lo.mul(xc).add(l0);
+            h0 = hi.mul(xc).add(h0);
+            xc = ShortVector.broadcast(S, q[xb + 32 + c]);
+            l1 = lo.mul(xc).add(l1);
+            h1 = hi.mul(xc).add(h1);
+            xc = ShortVector.broadcast(S, q[xb + 64 + c]);
+            l2 = lo.mul(xc).add(l2);
+            h2 = hi.mul(xc).add(h2);
+            xc = ShortVector.broadcast(S, q[xb + 96 + c]);
+            l3 = lo.mul(xc).add(l3);
+            h3 = hi.mul(xc).add(h3);
+            xc = ShortVector.broadcast(S, q[xb + 128 + c]);
+            l4 = lo.mul(xc).add(l4);
+            h4 = hi.mul(xc).add(h4);
+            xc = ShortVector.broadcast(S, q[xb + 160 + c]);
+            l5 = lo.mul(xc).add(l5);
+            h5 = hi.mul(xc).add(h5);
+            xc = ShortVector.broadcast(S, q[xb + 192 + c]);
+            l6 = lo.mul(xc).add(l6);
+            h6 = hi.mul(xc).add(h6);
+            xc = ShortVector.broadcast(S, q[xb + 224 + c]);
+            l7 = lo.mul(xc).add(l7);
+            h7 = hi.mul(xc).add(h7);
+        }
+        // the rows' scales: d0 and d1 for rows 0..31 (even, odd), d2 and d3 for rows 32..63
+        FloatVector d0 = FloatVector.fromArray(F, d, 0), d1 = FloatVector.fromArray(F, d, 16);
+        FloatVector d2 = FloatVector.fromArray(F, d, 32), d3 = FloatVector.fromArray(F, d, 48);
+        int at = x.at(b, t);
+        IntVector pairs;
+        float dx;
+        dx = x.d[at];
+        short offset0 = (short) (8 * x.sums[at]);
+        pairs = l0.sub(offset0).reinterpretAsInts();
+        ((FloatVector) pairs.lanewise(LSHL, 16).lanewise(ASHR, 16).convertShape(I2F, F, 0))
+                .fma(d0.mul(dx), FloatVector.fromArray(F, out, oo)).intoArray(out, oo);
+        ((FloatVector) pairs.lanewise(ASHR, 16).convertShape(I2F, F, 0))
+                .fma(d1.mul(dx), FloatVector.fromArray(F, out, oo + 16)).intoArray(out, oo + 16);
+        pairs = h0.sub(offset0).reinterpretAsInts();
+        ((FloatVector) pairs.lanewise(LSHL, 16).lanewise(ASHR, 16).convertShape(I2F, F, 0))
+                .fma(d2.mul(dx), FloatVector.fromArray(F, out, oo + 32)).intoArray(out, oo + 32);
+        ((FloatVector) pairs.lanewise(ASHR, 16).convertShape(I2F, F, 0))
+                .fma(d3.mul(dx), FloatVector.fromArray(F, out, oo + 48)).intoArray(out, oo + 48);
+        dx = x.d[at + 1];
+        short offset1 = (short) (8 * x.sums[at + 1]);
+        pairs = l1.sub(offset1).reinterpretAsInts();
+        ((FloatVector) pairs.lanewise(LSHL, 16).lanewise(ASHR, 16).convertShape(I2F, F, 0))
+                .fma(d0.mul(dx), FloatVector.fromArray(F, out, oo + 64)).intoArray(out, oo + 64);
+        ((FloatVector) pairs.lanewise(ASHR, 16).convertShape(I2F, F, 0))
+                .fma(d1.mul(dx), FloatVector.fromArray(F, out, oo + 80)).intoArray(out, oo + 80);
+        pairs = h1.sub(offset1).reinterpretAsInts();
+        ((FloatVector) pairs.lanewise(LSHL, 16).lanewise(ASHR, 16).convertShape(I2F, F, 0))
+                .fma(d2.mul(dx), FloatVector.fromArray(F, out, oo + 96)).intoArray(out, oo + 96);
+        ((FloatVector) pairs.lanewise(ASHR, 16).convertShape(I2F, F, 0))
+                .fma(d3.mul(dx), FloatVector.fromArray(F, out, oo + 112)).intoArray(out, oo + 112);
+        dx = x.d[at + 2];
+        short offset2 = (short) (8 * x.sums[at + 2]);
+        pairs = l2.sub(offset2).reinterpretAsInts();
+        ((FloatVector) pairs.lanewise(LSHL, 16).lanewise(ASHR, 16).convertShape(I2F, F, 0))
+                .fma(d0.mul(dx), FloatVector.fromArray(F, out, oo + 128)).intoArray(out, oo + 128);
+        ((FloatVector) pairs.lanewise(ASHR, 16).convertShape(I2F, F, 0))
+                .fma(d1.mul(dx), FloatVector.fromArray(F, out, oo + 144)).intoArray(out, oo + 144);
+        pairs = h2.sub(offset2).reinterpretAsInts();
+        ((FloatVector) pairs.lanewise(LSHL, 16).lanewise(ASHR, 16).convertShape(I2F, F, 0))
+                .fma(d2.mul(dx), FloatVector.fromArray(F, out, oo + 160)).intoArray(out, oo + 160);
+        ((FloatVector) pairs.lanewise(ASHR, 16).convertShape(I2F, F, 0))
+                .fma(d3.mul(dx), FloatVector.fromArray(F, out, oo + 176)).intoArray(out, oo + 176);
+        dx = x.d[at + 3];
+        short offset3 = (short) (8 * x.sums[at + 3]);
+        pairs = l3.sub(offset3).reinterpretAsInts();
+        ((FloatVector) pairs.lanewise(LSHL, 16).lanewise(ASHR, 16).convertShape(I2F, F, 0))
+                .fma(d0.mul(dx), FloatVector.fromArray(F, out, oo + 192)).intoArray(out, oo + 192);
+        ((FloatVector) pairs.lanewise(ASHR, 16).convertShape(I2F, F, 0))
+                .fma(d1.mul(dx), FloatVector.fromArray(F, out, oo + 208)).intoArray(out, oo + 208);
+        pairs = h3.sub(offset3).reinterpretAsInts();
+        ((FloatVector) pairs.lanewise(LSHL, 16).lanewise(ASHR, 16).convertShape(I2F, F, 0))
+                .fma(d2.mul(dx), FloatVector.fromArray(F, out, oo + 224)).intoArray(out, oo + 224);
+        ((FloatVector) pairs.lanewise(ASHR, 16).convertShape(I2F, F, 0))
+                .fma(d3.mul(dx), FloatVector.fromArray(F, out, oo + 240)).intoArray(out, oo + 240);
+        dx = x.d[at + 4];
+        short offset4 = (short) (8 * x.sums[at + 4]);
+        pairs = l4.sub(offset4).reinterpretAsInts();
+        ((FloatVector) pairs.lanewise(LSHL, 16).lanewise(ASHR, 16).convertShape(I2F, F, 0))
+                .fma(d0.mul(dx), FloatVector.fromArray(F, out, oo + 256)).intoArray(out, oo + 256);
+        ((FloatVector) pairs.lanewise(ASHR, 16).convertShape(I2F, F, 0))
+                .fma(d1.mul(dx), FloatVector.fromArray(F, out, oo + 272)).intoArray(out, oo + 272);
+        pairs = h4.sub(offset4).reinterpretAsInts();
+        ((FloatVector) pairs.lanewise(LSHL, 16).lanewise(ASHR, 16).convertShape(I2F, F, 0))
+                .fma(d2.mul(dx), FloatVector.fromArray(F, out, oo + 288)).intoArray(out, oo + 288);
+        ((FloatVector) pairs.lanewise(ASHR, 16).convertShape(I2F, F, 0))
+                .fma(d3.mul(dx), FloatVector.fromArray(F, out, oo + 304)).intoArray(out, oo + 304);
+        dx = x.d[at + 5];
+        short offset5 = (short) (8 * x.sums[at + 5]);
+        pairs = l5.sub(offset5).reinterpretAsInts();
+        ((FloatVector) pairs.lanewise(LSHL, 16).lanewise(ASHR, 16).convertShape(I2F, F, 0))
+                .fma(d0.mul(dx), FloatVector.fromArray(F, out, oo + 320)).intoArray(out, oo + 320);
+        ((FloatVector) pairs.lanewise(ASHR, 16).convertShape(I2F, F, 0))
+                .fma(d1.mul(dx), FloatVector.fromArray(F, out, oo + 336)).intoArray(out, oo + 336);
+        pairs = h5.sub(offset5).reinterpretAsInts();
+        ((FloatVector) pairs.lanewise(LSHL, 16).lanewise(ASHR, 16).convertShape(I2F, F, 0))
+                .fma(d2.mul(dx), FloatVector.fromArray(F, out, oo + 352)).intoArray(out, oo + 352);
+        ((FloatVector) pairs.lanewise(ASHR, 16).convertShape(I2F, F, 0))
+                .fma(d3.mul(dx), FloatVector.fromArray(F, out, oo + 368)).intoArray(out, oo + 368);
+        dx = x.d[at + 6];
+        short offset6 = (short) (8 * x.sums[at + 6]);
+        pairs = l6.sub(offset6).reinterpretAsInts();
+        ((FloatVector) pairs.lanewise(LSHL, 16).lanewise(ASHR, 16).convertShape(I2F, F, 0))
+                .fma(d0.mul(dx), FloatVector.fromArray(F, out, oo + 384)).intoArray(out, oo + 384);
+        ((FloatVector) pairs.lanewise(ASHR, 16).convertShape(I2F, F, 0))
+                .fma(d1.mul(dx), FloatVector.fromArray(F, out, oo + 400)).intoArray(out, oo + 400);
+        pairs = h6.sub(offset6).reinterpretAsInts();
+        ((FloatVector) pairs.lanewise(LSHL, 16).lanewise(ASHR, 16).convertShape(I2F, F, 0))
+                .fma(d2.mul(dx), FloatVector.fromArray(F, out, oo + 416)).intoArray(out, oo + 416);
+        ((FloatVector) pairs.lanewise(ASHR, 16).convertShape(I2F, F, 0))
+                .fma(d3.mul(dx), FloatVector.fromArray(F, out, oo + 432)).intoArray(out, oo + 432);
+        dx = x.d[at + 7];
+        short offset7 = (short) (8 * x.sums[at + 7]);
+        pairs = l7.sub(offset7).reinterpretAsInts();
+        ((FloatVector) pairs.lanewise(LSHL, 16).lanewise(ASHR, 16).convertShape(I2F, F, 0))
+                .fma(d0.mul(dx), FloatVector.fromArray(F, out, oo + 448)).intoArray(out, oo + 448);
+        ((FloatVector) pairs.lanewise(ASHR, 16).convertShape(I2F, F, 0))
+                .fma(d1.mul(dx), FloatVector.fromArray(F, out, oo + 464)).intoArray(out, oo + 464);
+        pairs = h7.sub(offset7).reinterpretAsInts();
+        ((FloatVector) pairs.lanewise(LSHL, 16).lanewise(ASHR, 16).convertShape(I2F, F, 0))
+                .fma(d2.mul(dx), FloatVector.fromArray(F, out, oo + 480)).intoArray(out, oo + 480);
+        ((FloatVector) pairs.lanewise(ASHR, 16).convertShape(I2F, F, 0))
+                .fma(d3.mul(dx), FloatVector.fromArray(F, out, oo + 496)).intoArray(out, oo + 496);
     }
 
     /**

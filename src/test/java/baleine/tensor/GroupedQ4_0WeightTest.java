@@ -54,11 +54,12 @@ class GroupedQ4_0WeightTest {
     void vectorKernelsEqualTheScalarTwinBitForBit() {
         Random rnd = new Random(2);
         Pair p = randomPair(rnd, 64, 64);
-        float[][] x = MatMulTest.gaussianVectors(rnd, Q4_0Groups.BATCH, COLS);
+        int most = 2 * Q4_0Groups.BATCH + 3; // whole passes and every smaller one after them
+        float[][] x = MatMulTest.gaussianVectors(rnd, most, COLS);
         x[1][5] = 1e-3f; // blocks of one value and of nothing
         java.util.Arrays.fill(x[2], 32, 64, 0f);
         GroupedQ4_0Weight g = (GroupedQ4_0Weight) p.grouped();
-        for (int count = 1; count <= Q4_0Groups.BATCH; count++) {
+        for (int count = 1; count <= most; count++) {
             float[][] y = new float[count][64];
             g.rows(0, 64, x, 0, y, 0, count, InterleavedBatch.ALONE);
             for (int t = 0; t < count; t++) {
@@ -174,7 +175,7 @@ class GroupedQ4_0WeightTest {
         short[] q = new short[64];
         float[] d = new float[2];
         int[] sums = new int[2];
-        Int8Batch.quantize(x, 0, 64, q, d, sums);
+        Int8Batch.quantize(x, 0, 64, 0, 1, q, d, sums);
         float max = 21 * 0.37f;
         assertThat(d[0]).isEqualTo(Float.float16ToFloat(Float.floatToFloat16(max / 127)));
         int sum = 0;
@@ -204,8 +205,8 @@ class GroupedQ4_0WeightTest {
         short[] q1 = new short[cols], q2 = new short[cols];
         float[] d1 = new float[40], d2 = new float[40];
         int[] s1 = new int[40], s2 = new int[40];
-        Int8Batch.quantize(x, 5, cols, q1, d1, s1);
-        Int8Batch.quantizeScalar(x, 5, cols, q2, d2, s2);
+        Int8Batch.quantize(x, 5, cols, 0, 1, q1, d1, s1);
+        Int8Batch.quantizeScalar(x, 5, cols, 0, 1, q2, d2, s2);
         assertThat(q1).isEqualTo(q2);
         assertThat(d1).isEqualTo(d2);
         assertThat(s1).isEqualTo(s2);
