@@ -10,13 +10,28 @@ import static baleine.tensor.Species.I;
 import static baleine.tensor.Species.S;
 
 /**
- * A batch's vectors quantized as llama.cpp quantizes activations for its Q4_0 products (Q8_0 blocks): per block of
- * 32 values {@code d = max|v| / 127} (kept as a 16-bit float, as Q8_0 stores it) and {@code q = rint(v * 127 /
- * max|v|)}, here held as shorts beside each block's sum of q (the integer kernels' correction for Q4_0's offset
- * of 8). One per thread: a product's parts that a thread takes share it.
+ * A batch's vectors rounded to 8 bits as llama.cpp rounds activations for its integer products ({@link Rounding}),
+ * held as shorts per block of 32 values beside the block's scale d ({@code v ~ d q}) and its sum of q (the integer
+ * kernels' correction for the weights' offset of 8). One per thread: a product's parts that a thread takes share it.
  */
 final class Int8Batch {
     static final int BLOCK = 32;
+
+    /** How values are rounded: as llama.cpp rounds them for the weight type's products. */
+    enum Rounding {
+        /**
+         * For Q4_0 (llama.cpp's Q8_0 blocks): per 32 values {@code d = max|v| / 127}, kept as a 16-bit float as Q8_0
+         * stores it, and {@code q = rint(v * 127 / max|v|)}.
+         */
+        Q8_0,
+        /**
+         * For Q4_K (llama.cpp's Q8_K blocks): per 256 values, m the value of largest magnitude (the first such),
+         * {@code q = min(127, rint(v * -127 / m))} and {@code d = 1 / (-127 / m)} as a float (the same d for the
+         * super-block's eight blocks of 32).
+         */
+        Q8_K
+    }
+
     private static final float ROUNDER = 0x1.8p23f;
     private static final ThreadLocal<Int8Batch> PER_THREAD = ThreadLocal.withInitial(Int8Batch::new);
 
@@ -30,18 +45,19 @@ final class Int8Batch {
     // what the arrays hold: vectors [0, n) of product id product (InterleavedBatch.ALONE: nothing reusable)
     private long product = InterleavedBatch.ALONE;
     private int n;
+    private Rounding rounding;
 
     static Int8Batch forThread() {
         return PER_THREAD.get();
     }
 
     /**
-     * Vectors {@code x[0 .. n)}, columns {@code xOff .. xOff + cols} ({@code cols} a multiple of 32), quantized;
-     * {@code product} identifies the product the call is part of (x, xOff and cols the same for all its parts), or
-     * is {@link InterleavedBatch#ALONE}.
+     * Vectors {@code x[0 .. n)}, columns {@code xOff .. xOff + cols} ({@code cols} a multiple of 32, of 256 for
+     * {@link Rounding#Q8_K}), rounded; {@code product} identifies the product the call is part of (x, xOff and cols
+     * the same for all its parts), or is {@link InterleavedBatch#ALONE}.
      */
-    Int8Batch of(float[][] x, int xOff, int cols, int n, long product) {
-        if (product != InterleavedBatch.ALONE && this.product == product && this.n == n) {
+    Int8Batch of(float[][] x, int xOff, int cols, int n, long product, Rounding rounding) {
+        if (product != InterleavedBatch.ALONE && this.product == product && this.n == n && this.rounding == rounding) {
             return this;
         }
         if (q.length < n * cols) {
@@ -50,10 +66,15 @@ final class Int8Batch {
             sums = new int[n * cols / BLOCK];
         }
         for (int t = 0; t < n; t++) {
-            quantize(x[t], xOff, cols, t, n, q, d, sums);
+            if (rounding == Rounding.Q8_0) {
+                quantize(x[t], xOff, cols, t, n, q, d, sums);
+            } else {
+                quantizePer256(x[t], xOff, cols, t, n, q, d, sums);
+            }
         }
         this.product = product;
         this.n = n;
+        this.rounding = rounding;
         return this;
     }
 
@@ -107,6 +128,32 @@ final class Int8Batch {
                 sum += v;
             }
             sums[at] = sum;
+        }
+    }
+
+    /** Vector t of n rounded as {@link Rounding#Q8_K} into the block-major arrays (see {@link #q}). */
+    static void quantizePer256(float[] x, int xOff, int cols, int t, int n, short[] q, float[] d, int[] sums) {
+        for (int sb = 0; sb < cols / 256; sb++) {
+            int from = xOff + 256 * sb;
+            float max = 0, amax = 0;
+            for (int i = 0; i < 256; i++) {
+                float ax = Math.abs(x[from + i]);
+                if (ax > amax) {
+                    amax = ax;
+                    max = x[from + i];
+                }
+            }
+            float inverse = amax != 0 ? -127f / max : 0f, scale = amax != 0 ? 1 / inverse : 0f;
+            for (int j = 0; j < 8; j++) {
+                int at = (8 * sb + j) * n + t, sum = 0;
+                d[at] = scale;
+                for (int i = 0; i < BLOCK; i++) {
+                    short v = (short) Math.min(127, (int) Math.rint(inverse * x[from + BLOCK * j + i]));
+                    q[BLOCK * at + i] = v;
+                    sum += v;
+                }
+                sums[at] = sum;
+            }
         }
     }
 }

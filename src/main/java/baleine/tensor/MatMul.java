@@ -114,7 +114,7 @@ public final class MatMul {
      * that a thread computes share the batch's copy in the panel products' layout.
      */
     private static void rows(Weight w, int from, int to, float[][] x, int xOff, float[][] y, int yOff, int n, long product) {
-        if (w instanceof GroupedQ4_0Weight g) {
+        if (w instanceof GroupedWeight g) {
             g.rows(from, to, x, xOff, y, yOff, n, product);
             return;
         }
@@ -215,7 +215,7 @@ public final class MatMul {
      * up to 11 vectors, side by side).
      */
     private static boolean streamed(Weight w, int n) {
-        return !(w instanceof GroupedQ4_0Weight) && (n == 1 || n == 2 && w.hasPairStreams() || n < panelFrom(w) && w.pairsBeatFours());
+        return !(w instanceof GroupedWeight) && (n == 1 || n == 2 && w.hasPairStreams() || n < panelFrom(w) && w.pairsBeatFours());
     }
 
     /**

@@ -5,66 +5,44 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.nio.ByteOrder;
 
+import static baleine.tensor.NibbleColumns.B;
+import static baleine.tensor.NibbleColumns.BATCH;
+import static baleine.tensor.NibbleColumns.BLOCK;
+import static baleine.tensor.NibbleColumns.COLUMN_BYTES;
+import static baleine.tensor.NibbleColumns.L;
+import static baleine.tensor.NibbleColumns.LE;
+import static baleine.tensor.NibbleColumns.ROWS;
+import static baleine.tensor.NibbleColumns.S;
+import static baleine.tensor.NibbleColumns.nibble;
+import static baleine.tensor.NibbleColumns.slot;
+import static baleine.tensor.NibbleColumns.sumsOfFour;
+import static baleine.tensor.NibbleColumns.sumsOfOne;
+import static baleine.tensor.NibbleColumns.sumsOfTwo;
 import static jdk.incubator.vector.VectorOperators.ASHR;
 import static jdk.incubator.vector.VectorOperators.I2F;
 import static jdk.incubator.vector.VectorOperators.LSHL;
 
 /**
- * Q4_0 rows regrouped 64 at a time so that a vector lane holds one row, for integer products with 8-bit
- * activations ({@link Int8Batch}), as llama.cpp multiplies Q4_0. Per block of 32 columns a group holds the 64 rows'
- * 16-bit float scales (128 bytes, lanes in {@link #slot} order), then for each of the 32 columns 32 bytes: byte i
- * holds row i in its low nibble and row i + 32 in its high one. A group takes exactly the bytes of its 64 rows
- * (64 x 18 per block), so rows are regrouped in place.
- *
- * <p>A column of a block is one 32-byte load, widened to 32 shorts, its two nibbles masked apart and multiplied by
- * the activation broadcast: 64 multiply-adds in 16-bit lanes, where a float kernel converts every 4-bit value to a
- * float first. A block's sums stay within 16 bits ({@code |q - 8| <= 8}, {@code |x| <= 127}, 32 columns: at most
- * 32512); the sums of q (0..15) wrap, and subtracting 8 times the activations' block sum then leaves the exact sum.
- * Each row then adds {@code sum * (d_w d_x)} to its float total, block after block, the same whatever the batch, so
- * batching never changes a result. The vector kernels have a scalar twin ({@link #dotScalar}) that the tests
- * compare them with. A vector of the machine's width holds L = 32 (512 bits) or 16 (256 bits) rows' sums: with 16,
- * a column goes as two 16-byte parts. Narrower machines keep the float kernels.
+ * Q4_0 rows regrouped 64 at a time ({@link NibbleColumns}). Per block of 32 columns a group holds the 64 rows'
+ * 16-bit float scales (128 bytes, lanes in {@link NibbleColumns#slot} order), then the block's 32 columns. A group
+ * takes exactly the bytes of its 64 rows (64 x 18 per block), so rows are regrouped in place. Each row adds {@code
+ * sum * (d_w d_x)} to its float total, block after block, the same whatever the batch, so batching never changes a
+ * result. The vector kernels have a scalar twin ({@link #dotScalar}) that the tests compare them with.
  */
 final class Q4_0Groups {
-    static final int ROWS = 64;
-    static final int BLOCK = 32;
     private static final int SCALE_BYTES = 2 * ROWS;
     /** A group's bytes per block of 32 columns: as many as its 64 rows take in Q4_0 (18 bytes per row and block). */
-    static final int BLOCK_BYTES = SCALE_BYTES + BLOCK * 32;
+    static final int BLOCK_BYTES = SCALE_BYTES + COLUMN_BYTES;
     private static final VectorSpecies<Float> F = Species.F;
-    static final boolean SUPPORTED = Species.FUSED; // 256 bits or more
-
-    private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
-    /** Shorts in a vector as wide as the machine's floats: the rows one vector of sums holds. */
-    private static final VectorSpecies<Short> S = VectorSpecies.of(short.class, F.vectorShape());
-    private static final int L = S.length();
-    /** The bytes that widen to those shorts: L rows' nibbles of a column. */
-    private static final VectorSpecies<Byte> B = VectorSpecies.of(byte.class, VectorShape.forBitSize(F.vectorBitSize() / 2));
     private static final VectorSpecies<Integer> I = Species.I;
     private static final ThreadLocal<byte[][]> REGROUP_BUFFERS = ThreadLocal.withInitial(() -> new byte[][]{new byte[0], new byte[0]});
-    /** Vectors a kernel's pass over a block takes at most: eight where 32 rows' sums fit a vector (sixteen sums in 32 registers). */
-    static final int BATCH = L == 32 ? 8 : 4;
-    /** Vectors a {@link #dot} call takes at most: its totals, 64 rows each, fit the first-level cache. */
-    static final int TOKENS = 64;
 
     private Q4_0Groups() {
-    }
-
-    /**
-     * Where row {@code lane} of a group sits among the kernels' 64 outputs and the group's scales: per L rows (one
-     * vector of sums) their even rows, then their odd ones (a 32-bit lane of the 16-bit sums holds an even row and
-     * the next odd one). The layout in memory follows the machine's width.
-     */
-    static int slot(int lane) {
-        int part = lane / L, j = lane % L;
-        return part * L + (j % 2) * (L / 2) + j / 2;
     }
 
     /** Regroups the 64 Q4_0 rows at {@code off} ({@code blocks} blocks each) in place; their scales must be finite (see {@link #scales}). */
@@ -103,14 +81,9 @@ final class Q4_0Groups {
             long o = g + (long) BLOCK_BYTES * b;
             float d = Float.float16ToFloat(s.get(Le.I16, o + 2L * slot(lane)));
             for (int c = 0; c < BLOCK; c++) {
-                dst[BLOCK * b + c] = (nibble(s, o, c, lane) - 8) * d;
+                dst[BLOCK * b + c] = (nibble(s, o + SCALE_BYTES, c, lane) - 8) * d;
             }
         }
-    }
-
-    private static int nibble(MemorySegment s, long o, int c, int lane) {
-        int packed = s.get(Le.I8, o + SCALE_BYTES + 32L * c + lane % 32) & 0xFF;
-        return lane < 32 ? packed & 0xF : packed >>> 4;
     }
 
     /** Row {@code lane}'s product with vector {@code t} of {@code x}: what the kernels compute, one row at a time. */
@@ -120,7 +93,7 @@ final class Q4_0Groups {
             long o = g + (long) BLOCK_BYTES * b;
             int sum = 0;
             for (int c = 0; c < BLOCK; c++) {
-                sum += (nibble(s, o, c, lane) - 8) * x.q[BLOCK * x.at(b, t) + c];
+                sum += (nibble(s, o + SCALE_BYTES, c, lane) - 8) * x.q[BLOCK * x.at(b, t) + c];
             }
             float d = Float.float16ToFloat(s.get(Le.I16, o + 2L * slot(lane)));
             total = Math.fma((float) sum, d * x.d[x.at(b, t)], total);
@@ -130,7 +103,7 @@ final class Q4_0Groups {
 
     /**
      * The group at {@code g} times vectors {@code t0 .. t0 + count} of {@code x} ({@code count} at most {@link
-     * #TOKENS}): {@code out[64 k + slot(lane)]} for vector t0 + k. Block after block, each block's bytes are read
+     * NibbleColumns#TOKENS}): {@code out[64 k + slot(lane)]} for vector t0 + k. Block after block, each block's bytes are read
      * for all the vectors while they are in the first-level cache. {@code sums} is scratch of {@code 64 BATCH}
      * shorts, {@code scales} of 64 floats.
      */
@@ -146,99 +119,18 @@ final class Q4_0Groups {
                 }
             }
             for (; k + 4 <= count; k += 4) {
-                sumsOfFour(s, o, x.q, BLOCK * x.at(b, t0 + k), sums);
+                sumsOfFour(s, o + SCALE_BYTES, x.q, BLOCK * x.at(b, t0 + k), sums);
                 addBlock(x, b, t0 + k, 4, sums, scales, out, ROWS * k);
             }
             for (; k + 2 <= count; k += 2) {
-                sumsOfTwo(s, o, x.q, BLOCK * x.at(b, t0 + k), sums);
+                sumsOfTwo(s, o + SCALE_BYTES, x.q, BLOCK * x.at(b, t0 + k), sums);
                 addBlock(x, b, t0 + k, 2, sums, scales, out, ROWS * k);
             }
             if (k < count) {
-                sumsOfOne(s, o, x.q, BLOCK * x.at(b, t0 + k), sums);
+                sumsOfOne(s, o + SCALE_BYTES, x.q, BLOCK * x.at(b, t0 + k), sums);
                 addBlock(x, b, t0 + k, 1, sums, scales, out, ROWS * k);
             }
         }
-    }
-
-    /**
-     * A block's 16-bit sums of (q . x) for the vector whose block starts at {@code x[xb]}: low nibbles (rows 0..31)
-     * at {@code sums[0 ..]}, high ones (rows 32..63) at {@code sums[32 ..]}; a part of L rows at a time (one part
-     * with 512-bit vectors, two with 256).
-     */
-    private static void sumsOfOne(MemorySegment s, long o, short[] x, int xb, short[] sums) {
-        for (int p = 0; p < 32; p += L) {
-            ShortVector lo = ShortVector.zero(S), hi = lo;
-            for (int c = 0; c < BLOCK; c++) {
-                ShortVector v = (ShortVector) ByteVector.fromMemorySegment(B, s, o + SCALE_BYTES + 32L * c + p, LE)
-                        .convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
-                ShortVector xc = ShortVector.broadcast(S, x[xb + c]);
-                lo = v.and((short) 0x0F).mul(xc).add(lo);
-                hi = v.lanewise(VectorOperators.LSHR, 4).mul(xc).add(hi);
-            }
-            lo.intoArray(sums, p);
-            hi.intoArray(sums, 32 + p);
-        }
-    }
-
-    /**
-     * {@link #sumsOfOne} for two vectors, whose blocks start at {@code x[xb]} and 32 further (block-major
-     * activations), into {@code sums[0 ..]} and 64 further; each column's nibbles unpacked once.
-     */
-    private static void sumsOfTwo(MemorySegment s, long o, short[] x, int xb, short[] sums) {
-        for (int p = 0; p < 32; p += L) {
-            ShortVector l0 = ShortVector.zero(S), h0 = l0, l1 = l0, h1 = l0;
-            for (int c = 0; c < BLOCK; c++) {
-                ShortVector v = (ShortVector) ByteVector.fromMemorySegment(B, s, o + SCALE_BYTES + 32L * c + p, LE)
-                        .convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
-                ShortVector lo = v.and((short) 0x0F), hi = v.lanewise(VectorOperators.LSHR, 4);
-                ShortVector xc = ShortVector.broadcast(S, x[xb + c]);
-                l0 = lo.mul(xc).add(l0);
-                h0 = hi.mul(xc).add(h0);
-                xc = ShortVector.broadcast(S, x[xb + 32 + c]);
-                l1 = lo.mul(xc).add(l1);
-                h1 = hi.mul(xc).add(h1);
-            }
-            l0.intoArray(sums, p);
-            h0.intoArray(sums, 32 + p);
-            l1.intoArray(sums, ROWS + p);
-            h1.intoArray(sums, ROWS + 32 + p);
-        }
-    }
-
-    /** {@link #sumsOfTwo} for four vectors (prompts: 1.17x the float tiles' speed). */
-    private static void sumsOfFour(MemorySegment s, long o, short[] x, int xb, short[] sums) {
-        for (int p = 0; p < 32; p += L) {
-            sumsOfFour(s, o + p, x, xb, sums, p);
-        }
-    }
-
-    private static void sumsOfFour(MemorySegment s, long o, short[] x, int xb, short[] sums, int p) {
-        ShortVector l0 = ShortVector.zero(S), h0 = l0, l1 = l0, h1 = l0, l2 = l0, h2 = l0, l3 = l0, h3 = l0;
-        for (int c = 0; c < BLOCK; c++) {
-            ShortVector v = (ShortVector) ByteVector.fromMemorySegment(B, s, o + SCALE_BYTES + 32L * c, LE)
-                    .convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
-            ShortVector lo = v.and((short) 0x0F), hi = v.lanewise(VectorOperators.LSHR, 4);
-            ShortVector xc = ShortVector.broadcast(S, x[xb + c]);
-            l0 = lo.mul(xc).add(l0);
-            h0 = hi.mul(xc).add(h0);
-            xc = ShortVector.broadcast(S, x[xb + 32 + c]);
-            l1 = lo.mul(xc).add(l1);
-            h1 = hi.mul(xc).add(h1);
-            xc = ShortVector.broadcast(S, x[xb + 64 + c]);
-            l2 = lo.mul(xc).add(l2);
-            h2 = hi.mul(xc).add(h2);
-            xc = ShortVector.broadcast(S, x[xb + 96 + c]);
-            l3 = lo.mul(xc).add(l3);
-            h3 = hi.mul(xc).add(h3);
-        }
-        l0.intoArray(sums, p);
-        h0.intoArray(sums, 32 + p);
-        l1.intoArray(sums, 64 + p);
-        h1.intoArray(sums, 96 + p);
-        l2.intoArray(sums, 128 + p);
-        h2.intoArray(sums, 160 + p);
-        l3.intoArray(sums, 192 + p);
-        h3.intoArray(sums, 224 + p);
     }
 
     /**

@@ -3,7 +3,7 @@ package baleine.bench;
 import baleine.tensor.BlockWeight;
 import baleine.tensor.Fp8BlockWeight;
 import baleine.tensor.GgmlType;
-import baleine.tensor.GroupedQ4_0Weight;
+import baleine.tensor.GroupedWeight;
 import baleine.tensor.HugePages;
 import baleine.tensor.MatMul;
 import baleine.tensor.Quantizer;
@@ -30,8 +30,8 @@ import java.util.concurrent.TimeUnit;
  * One thread, one 4096 x 4096 weight matrix (bigger than the caches) times one vector ({@code matvec},
  * decode-bound), two ({@code matmul2}, two sequences decoding together), eight ({@code matmul8}) or 64
  * ({@code matmul64}, the pp64 shape). Bytes read per second = matrix bytes / time. {@code F8_E4M3} is
- * DeepSeek-V3's block-scaled FP8; {@code Q4_0} is taken as models take it (in integers on AVX2 / AVX-512),
- * {@code Q4_0-float} through the float kernels.
+ * DeepSeek-V3's block-scaled FP8; {@code Q4_0} and {@code Q4_K} are taken as models take them (in integers on AVX2 /
+ * AVX-512), {@code Q4_0-float} and {@code Q4_K-float} through the float kernels.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -40,7 +40,7 @@ import java.util.concurrent.TimeUnit;
 @Measurement(iterations = 5, time = 1)
 @Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector"})
 public class MatVecBenchmark {
-    @Param({"F32", "BF16", "Q8_0", "Q4_0", "Q4_0-float", "Q4_1", "Q5_0", "Q5_1", "Q4_K", "Q5_K", "Q6_K", "F8_E4M3"})
+    @Param({"F32", "BF16", "Q8_0", "Q4_0", "Q4_0-float", "Q4_1", "Q5_0", "Q5_1", "Q4_K", "Q4_K-float", "Q5_K", "Q6_K", "F8_E4M3"})
     public String type;
 
     static final int N = 4096;
@@ -77,11 +77,12 @@ public class MatVecBenchmark {
     }
 
     /**
-     * The matrix as a model takes it: Q4_0 regrouped for the integer kernels where the machine has them (as the GGUF
-     * store does), "Q4_0-float" on the float kernels, every other type as stored.
+     * The matrix as a model takes it: Q4_0 and Q4_K regrouped for the integer kernels where the machine has them (as
+     * the GGUF store does), "Q4_0-float" and "Q4_K-float" on the float kernels, every other type as stored.
      */
     static Weight asModelsTakeIt(String type, MemorySegment bytes, int rows, int cols) {
-        return type.equals("Q4_0") && GroupedQ4_0Weight.supported() ? GroupedQ4_0Weight.regroup("w", bytes, rows, cols, rows)
+        GroupedWeight.Layout layout = type.endsWith("-float") ? null : GroupedWeight.Layout.of(storage(type));
+        return layout != null && GroupedWeight.supported() ? GroupedWeight.regroup("w", layout, bytes, rows, cols, rows)
                 : new BlockWeight("w", storage(type), bytes, rows, cols);
     }
 

@@ -2,7 +2,7 @@ package baleine.conformance;
 
 import baleine.SharedFixtures;
 import baleine.cache.CacheType;
-import baleine.tensor.GroupedQ4_0Weight;
+import baleine.tensor.GroupedWeight;
 import org.junit.jupiter.api.Test;
 
 import java.io.ByteArrayOutputStream;
@@ -34,16 +34,17 @@ class ConformanceSuiteTest {
     }
 
     /**
-     * Float activations match the float64 evaluation of the stored weights ("exact" cases) on their own; Q4_0 files,
-     * whose matrices multiply with 8-bit activations as llama.cpp's do where vectors are 256 or 512 bits wide, match
-     * llama.cpp's output on their own.
+     * Float activations match the float64 evaluation of the stored weights ("exact" cases) on their own; Q4_0 and
+     * Q4_K_M files, whose Q4_0 and Q4_K matrices multiply with 8-bit activations as llama.cpp's do where vectors are
+     * 256 or 512 bits wide, match llama.cpp's output on their own.
      */
     @Test
     void casesPassOnTheirOwnTheReferenceThatTreatsActivationsAsBaleineDoes() {
         ConformanceRunner runner = new ConformanceRunner(SharedFixtures.conformance(), new PrintStream(new ByteArrayOutputStream()));
         ConformanceRunner.Report report = runner.run(ConformanceRunner.Kind.LOGITS);
-        boolean int8Q4_0 = GroupedQ4_0Weight.supported();
-        assertThat(report.results().stream().filter(r -> r.name().contains("/llama.cpp/") == (int8Q4_0 && r.name().contains("/gguf-q4_0/"))))
+        boolean int8 = GroupedWeight.supported();
+        assertThat(report.results().stream().filter(r -> r.name().contains("/llama.cpp/")
+                == (int8 && (r.name().contains("/gguf-q4_0/") || r.name().contains("/gguf-q4_k_m/")))))
                 .hasSizeGreaterThan(50)
                 .allSatisfy(r -> assertThat(r.withinOwnTolerance()).as(r.name() + ": " + r.detail()).isTrue());
     }

@@ -5,7 +5,7 @@ import baleine.format.TensorStore;
 import baleine.format.WeightMemory;
 import baleine.tensor.BlockWeight;
 import baleine.tensor.GgmlType;
-import baleine.tensor.GroupedQ4_0Weight;
+import baleine.tensor.GroupedWeight;
 import baleine.tensor.Weight;
 
 import java.nio.file.Files;
@@ -139,7 +139,7 @@ public final class GgufStore implements TensorStore {
         int rows = Math.toIntExact(t.elements() / t.dims()[0]), cols = Math.toIntExact(t.dims()[0]);
         if (streamed && regroups(name, t)) {
             Optional<Weight> w = regrouped.computeIfAbsent(name, n -> owner.get(n).writableData(t)
-                    .map(data -> GroupedQ4_0Weight.regroup(n, data, rows, cols, Math.toIntExact(rows / expertCount(t)))));
+                    .map(data -> GroupedWeight.regroup(n, GroupedWeight.Layout.of(t.type()), data, rows, cols, Math.toIntExact(rows / expertCount(t)))));
             if (w.isPresent()) {
                 return w.get();
             }
@@ -148,11 +148,11 @@ public final class GgufStore implements TensorStore {
     }
 
     /**
-     * Whether a tensor is a Q4_0 matrix that the integer kernels take, regrouped ({@link GroupedQ4_0Weight}): not the
-     * latent attention's up projections, which are also read a row at a time.
+     * Whether a tensor is a Q4_0 or Q4_K matrix that the integer kernels take, regrouped ({@link GroupedWeight}): not
+     * the latent attention's up projections, which are also read a row at a time.
      */
     private static boolean regroups(String name, GgufFile.TensorInfo t) {
-        return t.type() == GgmlType.Q4_0 && GroupedQ4_0Weight.supported() && t.dims().length >= 2
+        return GroupedWeight.Layout.of(t.type()) != null && GroupedWeight.supported() && t.dims().length >= 2
                 && !name.contains("attn_kv_b") && !name.contains("attn_k_b") && !name.contains("attn_v_b");
     }
 

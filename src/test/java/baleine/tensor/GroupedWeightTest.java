@@ -1,6 +1,8 @@
 package baleine.tensor;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -11,37 +13,41 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 /**
- * Q4_0 regrouped for the integer kernels: the regrouped rows decode as before, the vector kernels equal their
- * scalar twin bit for bit on random bytes, every batch size gives a vector the bits it gets alone, and the products
- * stay within 8-bit activations' rounding of the float ones. The suite runs at both widths the kernels take (256 and
- * 512 bits).
+ * Q4_0 and Q4_K regrouped for the integer kernels: the regrouped rows decode as before, the vector kernels equal
+ * their scalar twin bit for bit on random bytes, every batch size gives a vector the bits it gets alone, and the
+ * products stay within 8-bit activations' rounding of the float ones. The suite runs at both widths the kernels take
+ * (256 and 512 bits).
  */
-class GroupedQ4_0WeightTest {
-    private static final int COLS = 96;
+class GroupedWeightTest {
+    private static final int COLS = 512; // two Q4_K super-blocks, sixteen Q4_0 blocks
 
-    /** Random Q4_0 bytes with finite scales (regrouping takes nothing else), a copy as plain Q4_0 and the regrouped matrix. */
+    /** Random bytes with finite scales (regrouping takes nothing else), a copy in the plain layout and the regrouped matrix. */
     private record Pair(Weight plain, Weight grouped) {
     }
 
-    private static Pair randomPair(Random rnd, int rows, int unitRows) {
-        long bytes = 18L * (COLS / 32) * rows;
+    private static Pair randomPair(GroupedWeight.Layout layout, Random rnd, int rows, int unitRows) {
+        long blockBytes = layout.type.bytesFor(layout.blockCols), bytes = blockBytes * (COLS / layout.blockCols) * rows;
         MemorySegment data = Arena.ofAuto().allocate(bytes, 64);
         for (long i = 0; i < bytes; i++) {
             data.set(Le.I8, i, (byte) rnd.nextInt());
         }
-        for (long at = 0; at < bytes; at += 18) { // normal and subnormal scales of either sign
-            float d = (float) rnd.nextGaussian() * (rnd.nextInt(8) == 0 ? 1e-6f : 0.05f);
-            data.set(Le.I16, at, Float.floatToFloat16(d));
+        int halves = layout == GroupedWeight.Layout.Q4_K ? 2 : 1; // d, and Q4_K's dmin
+        for (long at = 0; at < bytes; at += blockBytes) { // normal and subnormal scales of either sign
+            for (int h = 0; h < halves; h++) {
+                float d = (float) rnd.nextGaussian() * (rnd.nextInt(8) == 0 ? 1e-6f : 0.05f);
+                data.set(Le.I16, at + 2L * h, Float.floatToFloat16(d));
+            }
         }
         MemorySegment copy = Arena.ofAuto().allocate(bytes, 64);
         copy.copyFrom(data);
-        return new Pair(new BlockWeight("w", GgmlType.Q4_0, copy, rows, COLS), GroupedQ4_0Weight.regroup("w", data, rows, COLS, unitRows));
+        return new Pair(new BlockWeight("w", layout.type, copy, rows, COLS), GroupedWeight.regroup("w", layout, data, rows, COLS, unitRows));
     }
 
-    @Test
-    void regroupedRowsDecodeAsPlainQ4_0() {
-        Pair p = randomPair(new Random(1), 2 * 64 + 7, 2 * 64 + 7); // two groups and seven rows left over
-        assertThat(p.grouped()).isInstanceOf(GroupedQ4_0Weight.class);
+    @ParameterizedTest
+    @EnumSource(GroupedWeight.Layout.class)
+    void regroupedRowsDecodeAsThePlainLayout(GroupedWeight.Layout layout) {
+        Pair p = randomPair(layout, new Random(1), 2 * 64 + 7, 2 * 64 + 7); // two groups and seven rows left over
+        assertThat(p.grouped()).isInstanceOf(GroupedWeight.class);
         float[] a = new float[COLS], b = new float[COLS];
         for (int r = 0; r < p.plain().rows; r++) {
             p.plain().decodeRow(r, a);
@@ -50,15 +56,16 @@ class GroupedQ4_0WeightTest {
         }
     }
 
-    @Test
-    void vectorKernelsEqualTheScalarTwinBitForBit() {
+    @ParameterizedTest
+    @EnumSource(GroupedWeight.Layout.class)
+    void vectorKernelsEqualTheScalarTwinBitForBit(GroupedWeight.Layout layout) {
         Random rnd = new Random(2);
-        Pair p = randomPair(rnd, 64, 64);
-        int most = 2 * Q4_0Groups.BATCH + 3; // whole passes and every smaller one after them
+        Pair p = randomPair(layout, rnd, 64, 64);
+        int most = 2 * NibbleColumns.BATCH + 3; // whole passes and every smaller one after them
         float[][] x = MatMulTest.gaussianVectors(rnd, most, COLS);
         x[1][5] = 1e-3f; // blocks of one value and of nothing
-        java.util.Arrays.fill(x[2], 32, 64, 0f);
-        GroupedQ4_0Weight g = (GroupedQ4_0Weight) p.grouped();
+        java.util.Arrays.fill(x[2], 256, 512, 0f);
+        GroupedWeight g = (GroupedWeight) p.grouped();
         for (int count = 1; count <= most; count++) {
             float[][] y = new float[count][64];
             g.rows(0, 64, x, 0, y, 0, count, InterleavedBatch.ALONE);
@@ -70,10 +77,11 @@ class GroupedQ4_0WeightTest {
         }
     }
 
-    @Test
-    void everyBatchSizeGivesEveryVectorTheBitsItGetsAlone() {
+    @ParameterizedTest
+    @EnumSource(GroupedWeight.Layout.class)
+    void everyBatchSizeGivesEveryVectorTheBitsItGetsAlone(GroupedWeight.Layout layout) {
         Random rnd = new Random(3);
-        Pair p = randomPair(rnd, 3 * 64 + 5, 3 * 64 + 5);
+        Pair p = randomPair(layout, rnd, 3 * 64 + 5, 3 * 64 + 5);
         int rows = p.grouped().rows;
         float[][] x = MatMulTest.gaussianVectors(rnd, 13, COLS + 1);
         for (int n : new int[]{1, 2, 3, 4, 5, 7, 8, 13}) {
@@ -106,41 +114,44 @@ class GroupedQ4_0WeightTest {
         return s;
     }
 
-    @Test
-    void productsStayWithinEightBitActivationsOfTheFloatOnes() {
+    @ParameterizedTest
+    @EnumSource(GroupedWeight.Layout.class)
+    void productsStayWithinEightBitActivationsOfTheFloatOnes(GroupedWeight.Layout layout) {
         Random rnd = new Random(4);
-        Pair p = randomPair(rnd, 128, 128);
+        Pair p = randomPair(layout, rnd, 128, 128);
         float[][] x = MatMulTest.gaussianVectors(rnd, 3, COLS);
         float[][] exact = new float[3][128], ints = new float[3][128];
         MatMul.apply(p.plain(), x, exact, 3);
         MatMul.apply(p.grouped(), x, ints, 3);
+        int span = layout == GroupedWeight.Layout.Q4_K ? 256 : 32; // the values an activation's scale covers
         float[] row = new float[COLS];
         for (int r = 0; r < 128; r++) {
             p.plain().decodeRow(r, row);
             for (int t = 0; t < 3; t++) {
                 // each activation moves by at most half a step of its block (max |x| / 254) and its block's scale by a
-                // 16-bit float's rounding (2^-11 of max |x|)
+                // 16-bit float's rounding (2^-11 of max |x|, Q4_0 only)
                 double bound = 1e-4;
                 for (int c = 0; c < COLS; c++) {
-                    bound += Math.abs(row[c]) * blockMax(x[t], c) * (1 / 254.0 + 1 / 2048.0);
+                    bound += Math.abs(row[c]) * blockMax(x[t], c, span) * (1 / 254.0 + 1 / 2048.0);
                 }
                 assertThat((double) ints[t][r]).as("row " + r).isCloseTo(exact[t][r], within(bound));
             }
         }
     }
 
-    private static float blockMax(float[] x, int c) {
+    private static float blockMax(float[] x, int c, int span) {
         float max = 0;
-        for (int i = c - c % 32; i < c - c % 32 + 32; i++) {
+        for (int i = c - c % span; i < c - c % span + span; i++) {
             max = Math.max(max, Math.abs(x[i]));
         }
         return max;
     }
 
-    @Test
-    void expertsAreSlicesOfWholeUnits() {
+    @ParameterizedTest
+    @EnumSource(GroupedWeight.Layout.class)
+    void expertsAreSlicesOfWholeUnits(GroupedWeight.Layout layout) {
         Random rnd = new Random(5);
-        Pair p = randomPair(rnd, 3 * 70, 70); // three experts of 70 rows: a group and six rows each
+        Pair p = randomPair(layout, rnd, 3 * 70, 70); // three experts of 70 rows: a group and six rows each
         float[] a = new float[COLS], b = new float[COLS];
         Weight second = p.grouped().rowSlice(70, 70);
         for (int r = 0; r < 70; r++) {
@@ -156,14 +167,43 @@ class GroupedQ4_0WeightTest {
         assertThatThrownBy(() -> p.grouped().rowSlice(64, 70)).hasMessageContaining("cut its units of 70 rows");
     }
 
-    @Test
-    void aMatrixWithANonFiniteScaleStaysAsItIs() {
-        MemorySegment data = Arena.ofAuto().allocate(18L * 3 * 64, 64);
-        for (long at = 0; at < data.byteSize(); at += 18) {
+    @ParameterizedTest
+    @EnumSource(GroupedWeight.Layout.class)
+    void aMatrixWithANonFiniteScaleStaysAsItIs(GroupedWeight.Layout layout) {
+        long blockBytes = layout.type.bytesFor(layout.blockCols), blocks = COLS / layout.blockCols * 64L;
+        MemorySegment data = Arena.ofAuto().allocate(blockBytes * blocks, 64);
+        for (long at = 0; at < data.byteSize(); at += blockBytes) {
             data.set(Le.I16, at, Float.floatToFloat16(0.01f));
         }
-        data.set(Le.I16, 18L * 3 * 10, (short) 0x7c00); // +infinity
-        assertThat(GroupedQ4_0Weight.regroup("w", data, 64, COLS, 64)).isInstanceOf(BlockWeight.class);
+        long last = blockBytes * (blocks - 1); // +infinity: Q4_0's d, Q4_K's dmin
+        data.set(Le.I16, layout == GroupedWeight.Layout.Q4_K ? last + 2 : last, (short) 0x7c00);
+        assertThat(GroupedWeight.regroup("w", layout, data, 64, COLS, 64)).isInstanceOf(BlockWeight.class);
+    }
+
+    @Test
+    void activationsRoundPer256AsLlamaCppRoundsThemForQ4_K() {
+        float[] x = new float[512];
+        for (int i = 0; i < 256; i++) {
+            x[i] = (i % 37 - 11) * 0.21f;
+        }
+        x[100] = -9.5f; // the value of largest magnitude: negative, so the values keep their signs
+        short[] q = new short[512];
+        float[] d = new float[16];
+        int[] sums = new int[16];
+        Int8Batch.quantizePer256(x, 0, 512, 0, 1, q, d, sums);
+        float inverse = -127f / -9.5f;
+        for (int j = 0; j < 8; j++) {
+            assertThat(d[j]).isEqualTo(1 / inverse);
+            int sum = 0;
+            for (int i = 32 * j; i < 32 * j + 32; i++) {
+                assertThat(q[i]).isEqualTo((short) Math.min(127, Math.rint(x[i] * inverse)));
+                sum += q[i];
+            }
+            assertThat(sums[j]).isEqualTo(sum);
+        }
+        assertThat(q[100]).isEqualTo((short) -127);
+        assertThat(d[8]).isZero(); // a super-block of zeros
+        assertThat(sums[15]).isZero();
     }
 
     @Test

@@ -1,0 +1,242 @@
+package baleine.tensor;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * A Q4_0 or Q4_K matrix whose rows were regrouped 64 at a time ({@link NibbleColumns}) for integer products with
+ * 8-bit activations. Its rows come in units (a merged expert tensor: one unit per expert, else one): each unit holds
+ * its whole groups, then the rows left over (fewer than 64) in the type's plain layout, which the float kernels
+ * take.
+ */
+public final class GroupedWeight extends Weight {
+    private static final ThreadLocal<float[]> OUT = ThreadLocal.withInitial(() -> new float[NibbleColumns.ROWS * NibbleColumns.TOKENS]);
+    private static final ThreadLocal<short[]> SUMS = ThreadLocal.withInitial(() -> new short[NibbleColumns.ROWS * NibbleColumns.BATCH]);
+    private static final ThreadLocal<float[]> SCRATCH = ThreadLocal.withInitial(() -> new float[Q4_KGroups.FACTORS]);
+
+    /** A regrouped type: its group layout and kernels, and the activations' rounding they take. */
+    public enum Layout {
+        Q4_0(GgmlType.Q4_0, NibbleColumns.BLOCK, Int8Batch.Rounding.Q8_0) {
+            @Override
+            void regroup(MemorySegment s, long off, int blocks) {
+                Q4_0Groups.regroup(s, off, blocks);
+            }
+
+            @Override
+            void decodeRow(MemorySegment s, long g, int blocks, int lane, float[] dst) {
+                Q4_0Groups.decodeRow(s, g, blocks, lane, dst);
+            }
+
+            @Override
+            float dotScalar(MemorySegment s, long g, int blocks, int lane, Int8Batch x, int t) {
+                return Q4_0Groups.dotScalar(s, g, blocks, lane, x, t);
+            }
+
+            @Override
+            void dot(MemorySegment s, long g, int blocks, Int8Batch x, int t0, int count, float[] out, short[] sums, float[] scratch) {
+                Q4_0Groups.dot(s, g, blocks, x, t0, count, out, sums, scratch);
+            }
+        },
+        Q4_K(GgmlType.Q4_K, Q4_KGroups.SUPER, Int8Batch.Rounding.Q8_K) {
+            @Override
+            void regroup(MemorySegment s, long off, int blocks) {
+                Q4_KGroups.regroup(s, off, blocks);
+            }
+
+            @Override
+            void decodeRow(MemorySegment s, long g, int blocks, int lane, float[] dst) {
+                Q4_KGroups.decodeRow(s, g, blocks, lane, dst);
+            }
+
+            @Override
+            float dotScalar(MemorySegment s, long g, int blocks, int lane, Int8Batch x, int t) {
+                return Q4_KGroups.dotScalar(s, g, blocks, lane, x, t);
+            }
+
+            @Override
+            void dot(MemorySegment s, long g, int blocks, Int8Batch x, int t0, int count, float[] out, short[] sums, float[] scratch) {
+                Q4_KGroups.dot(s, g, blocks, x, t0, count, out, sums, scratch);
+            }
+        };
+
+        final GgmlType type;
+        /** Columns per block (a block's header: 16-bit float scales at its start, which must be finite). */
+        final int blockCols;
+        final Int8Batch.Rounding rounding;
+
+        Layout(GgmlType type, int blockCols, Int8Batch.Rounding rounding) {
+            this.type = type;
+            this.blockCols = blockCols;
+            this.rounding = rounding;
+        }
+
+        /** The layout of a type that is regrouped, or null. */
+        public static Layout of(GgmlType type) {
+            return type == GgmlType.Q4_0 ? Q4_0 : type == GgmlType.Q4_K ? Q4_K : null;
+        }
+
+        /** Regroups the 64 rows at {@code off} ({@code blocks} blocks each) in place. */
+        abstract void regroup(MemorySegment s, long off, int blocks);
+
+        /** Row {@code lane} of the group at {@code g} as floats, as the type decodes it. */
+        abstract void decodeRow(MemorySegment s, long g, int blocks, int lane, float[] dst);
+
+        /** Row {@code lane}'s product with vector t of x: what the kernels compute, one row at a time. */
+        abstract float dotScalar(MemorySegment s, long g, int blocks, int lane, Int8Batch x, int t);
+
+        /** The group at {@code g} times vectors {@code t0 .. t0 + count} of x: {@code out[64 k + slot(lane)]}. */
+        abstract void dot(MemorySegment s, long g, int blocks, Int8Batch x, int t0, int count, float[] out, short[] sums, float[] scratch);
+
+        /** Whether every block's 16-bit float scales (Q4_0: d; Q4_K: d and dmin) are finite. */
+        boolean finiteScales(MemorySegment data, long bytes) {
+            long blockBytes = type.bytesFor(blockCols);
+            int halves = this == Q4_K ? 2 : 1;
+            for (long at = 0; at < bytes; at += blockBytes) {
+                for (int h = 0; h < halves; h++) {
+                    if (!Float.isFinite(Float.float16ToFloat(data.get(Le.I16, at + 2L * h)))) {
+                        return false;
+                    }
+                }
+            }
+            return true;
+        }
+    }
+
+    private final Layout layout;
+    private final MemorySegment data;
+    private final int unitRows;
+    private final int blocks;
+    private final long rowBytes;
+    private final BlockWeight plain; // every row in the type's layout: the left-over rows are read through it
+
+    private GroupedWeight(String name, Layout layout, MemorySegment data, int rows, int cols, int unitRows) {
+        super(name, rows, cols);
+        this.layout = layout;
+        this.data = data;
+        this.unitRows = unitRows;
+        this.blocks = cols / layout.blockCols;
+        this.rowBytes = layout.type.bytesFor(cols);
+        this.plain = new BlockWeight(name, layout.type, data, rows, cols);
+    }
+
+    /** Whether matrices are regrouped on this machine (256- or 512-bit vectors). */
+    public static boolean supported() {
+        return NibbleColumns.SUPPORTED;
+    }
+
+    /**
+     * Regroups the matrix in the writable {@code data} in place, {@code unitRows} rows per unit, and returns it;
+     * where a scale is not finite, the matrix as it is, for the float kernels.
+     */
+    public static Weight regroup(String name, Layout layout, MemorySegment data, int rows, int cols, int unitRows) {
+        if (rows % unitRows != 0 || cols % layout.blockCols != 0) {
+            throw new IllegalArgumentException("tensor " + name + ": " + rows + " x " + cols + " does not split into units of " + unitRows + " rows");
+        }
+        long rowBytes = layout.type.bytesFor(cols);
+        if (!layout.finiteScales(data, rows * rowBytes)) {
+            return new BlockWeight(name, layout.type, data, rows, cols);
+        }
+        int groups = unitRows / NibbleColumns.ROWS, blocks = cols / layout.blockCols;
+        Parallel.forEach(rows / unitRows * groups, i ->
+                layout.regroup(data, ((long) (i / groups) * unitRows + (long) (i % groups) * NibbleColumns.ROWS) * rowBytes, blocks));
+        return new GroupedWeight(name, layout, data, rows, cols, unitRows);
+    }
+
+    private boolean grouped(int row) {
+        return row % unitRows < unitRows / NibbleColumns.ROWS * NibbleColumns.ROWS;
+    }
+
+    /** Row {@code row}'s place in its group (a grouped row). */
+    private int lane(int row) {
+        return row % unitRows % NibbleColumns.ROWS;
+    }
+
+    /** Offset of the group holding row {@code row} (a grouped one). */
+    private long groupOffset(int row) {
+        return (long) (row - lane(row)) * rowBytes;
+    }
+
+    @Override
+    public void decodeRow(int row, float[] dst) {
+        if (grouped(row)) {
+            layout.decodeRow(data, groupOffset(row), blocks, lane(row), dst);
+        } else {
+            plain.decodeRow(row, dst);
+        }
+    }
+
+    @Override
+    public boolean hasFusedDot() {
+        return true;
+    }
+
+    @Override
+    public float dot(int row, float[] x, int xOff) {
+        if (!grouped(row)) {
+            return plain.dot(row, x, xOff);
+        }
+        Int8Batch q = Int8Batch.forThread().of(new float[][]{x}, xOff, cols, 1, InterleavedBatch.ALONE, layout.rounding);
+        return layout.dotScalar(data, groupOffset(row), blocks, lane(row), q, 0);
+    }
+
+    /**
+     * Rows [from, to) of {@code y[t] = W x[t]} for t in [0, n), into {@code y[t][yOff + r - from]}; {@code product}
+     * as for {@link InterleavedBatch}. Groups that [from, to) cuts are computed whole and the rows asked for kept.
+     */
+    void rows(int from, int to, float[][] x, int xOff, float[][] y, int yOff, int n, long product) {
+        Int8Batch q = null;
+        float[] out = OUT.get();
+        short[] sums = SUMS.get();
+        float[] scratch = SCRATCH.get();
+        int r = from;
+        while (r < to) {
+            if (!grouped(r)) {
+                for (int t = 0; t < n; t++) {
+                    y[t][yOff + r - from] = plain.dot(r, x[t], xOff);
+                }
+                r++;
+                continue;
+            }
+            if (q == null) {
+                q = Int8Batch.forThread().of(x, xOff, cols, n, product, layout.rounding);
+            }
+            int first = r - lane(r), end = Math.min(to, first + NibbleColumns.ROWS);
+            for (int t0 = 0; t0 < n; t0 += NibbleColumns.TOKENS) {
+                int count = Math.min(NibbleColumns.TOKENS, n - t0);
+                layout.dot(data, groupOffset(r), blocks, q, t0, count, out, sums, scratch);
+                for (int k = 0; k < count; k++) {
+                    for (int i = r; i < end; i++) {
+                        y[t0 + k][yOff + i - from] = out[NibbleColumns.ROWS * k + NibbleColumns.slot(i - first)];
+                    }
+                }
+            }
+            r = end;
+        }
+    }
+
+    /** A group: its rows are computed together. */
+    @Override
+    public int rowAlignment() {
+        return NibbleColumns.ROWS;
+    }
+
+    @Override
+    public Weight rowSlice(int from, int count) {
+        checkSlice(from, count);
+        if (from % unitRows != 0 || count % unitRows != 0) {
+            throw new IllegalArgumentException("tensor " + name + ": rows [" + from + ", " + (from + count)
+                    + ") cut its units of " + unitRows + " rows");
+        }
+        return new GroupedWeight(name + "[" + from + ":" + (from + count) + "]", layout,
+                data.asSlice(from * rowBytes, count * rowBytes), count, cols, unitRows);
+    }
+
+    @Override
+    public String typeName() {
+        return layout.type.name();
+    }
+
+    @Override
+    public long bytes() {
+        return rowBytes * rows;
+    }
+}

@@ -1,0 +1,275 @@
+package baleine.tensor;
+
+import baleine.tensor.quant.KQuantCodecs;
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+import static baleine.tensor.NibbleColumns.BLOCK;
+import static baleine.tensor.NibbleColumns.COLUMN_BYTES;
+import static baleine.tensor.NibbleColumns.L;
+import static baleine.tensor.NibbleColumns.LE;
+import static baleine.tensor.NibbleColumns.ROWS;
+import static baleine.tensor.NibbleColumns.S;
+import static baleine.tensor.NibbleColumns.nibble;
+import static baleine.tensor.NibbleColumns.slot;
+import static baleine.tensor.NibbleColumns.sumsOfFour;
+import static baleine.tensor.NibbleColumns.sumsOfOne;
+import static baleine.tensor.NibbleColumns.sumsOfTwo;
+import static jdk.incubator.vector.VectorOperators.ASHR;
+import static jdk.incubator.vector.VectorOperators.I2F;
+import static jdk.incubator.vector.VectorOperators.LSHL;
+
+/**
+ * Q4_K rows regrouped 64 at a time ({@link NibbleColumns}), multiplied by activations rounded per 256 values as
+ * llama.cpp rounds them for Q4_K ({@link Int8Batch.Rounding#Q8_K}). Per super-block of 256 columns a group holds the
+ * 64 rows' d (128 bytes, lanes in {@link NibbleColumns#slot} order), their dmin (128 bytes), their twelve bytes of
+ * packed 6-bit scales and mins (byte k of the 64 rows together: 12 x 64 bytes), then the eight sub-blocks' 32
+ * columns each: exactly the bytes of its 64 rows (64 x 144), so rows are regrouped in place.
+ *
+ * <p>A row's value is {@code d sc_j q - dmin m_j} in sub-block j (q 0..15). With {@code S = sum (q - 8) x} (the
+ * 16-bit sums) and {@code X = sum x}: {@code sum value * x = F_j S + G_j X}, where {@code F_j = d sc_j} and {@code
+ * G_j = 8 F_j - dmin m_j} (both formed once per super-block for all the vectors). Each row adds {@code (F_j S + G_j
+ * X) d_x} to its float total, sub-block after sub-block, the same whatever the batch. The vector kernels have a
+ * scalar twin ({@link #dotScalar}) that the tests compare them with.
+ */
+final class Q4_KGroups {
+    static final int SUPER = 256;
+    private static final int SUBS = SUPER / BLOCK;
+    private static final int D_AT = 0, DMIN_AT = 2 * ROWS, PACKED_AT = 4 * ROWS, COLUMNS_AT = 16 * ROWS;
+    /** A group's bytes per super-block: as many as its 64 rows take in Q4_K (144 bytes per row and super-block). */
+    static final int SUPER_BYTES = COLUMNS_AT + SUBS * COLUMN_BYTES;
+    /** Floats of scratch {@link #dot} takes: the factors F and G of a super-block's eight sub-blocks, 64 rows each. */
+    static final int FACTORS = 2 * SUBS * ROWS;
+    private static final VectorSpecies<Float> F = Species.F;
+    private static final VectorSpecies<Integer> I = Species.I;
+    private static final VectorSpecies<Byte> B = Species.B;
+    private static final ThreadLocal<byte[][]> REGROUP_BUFFERS = ThreadLocal.withInitial(() -> new byte[][]{new byte[0], new byte[0]});
+
+    private Q4_KGroups() {
+    }
+
+    /** Regroups the 64 Q4_K rows at {@code off} ({@code supers} super-blocks each) in place. */
+    static void regroup(MemorySegment s, long off, int supers) {
+        int rowBytes = 144 * supers, bytes = ROWS * rowBytes;
+        byte[][] buffers = REGROUP_BUFFERS.get();
+        if (buffers[0].length < bytes) {
+            buffers[0] = new byte[bytes];
+            buffers[1] = new byte[bytes];
+        }
+        byte[] rows = buffers[0], group = buffers[1];
+        MemorySegment.copy(s, ValueLayout.JAVA_BYTE, off, rows, 0, bytes);
+        for (int b = 0; b < supers; b++) {
+            int to = SUPER_BYTES * b;
+            for (int r = 0; r < ROWS; r++) {
+                int from = r * rowBytes + 144 * b, lane = slot(r);
+                group[to + D_AT + 2 * lane] = rows[from];
+                group[to + D_AT + 2 * lane + 1] = rows[from + 1];
+                group[to + DMIN_AT + 2 * lane] = rows[from + 2];
+                group[to + DMIN_AT + 2 * lane + 1] = rows[from + 3];
+                for (int k = 0; k < 12; k++) {
+                    group[to + PACKED_AT + ROWS * k + lane] = rows[from + 4 + k];
+                }
+            }
+            // chunk c's byte l holds sub-block 2c's column l (low nibble) and sub-block 2c + 1's (high)
+            for (int i = 0; i < 32; i++) {
+                int first = i * rowBytes + 144 * b + 16, second = first + 32 * rowBytes;
+                for (int c = 0; c < 4; c++) {
+                    int low = to + COLUMNS_AT + COLUMN_BYTES * 2 * c + i, high = low + COLUMN_BYTES;
+                    for (int l = 0; l < 32; l++) {
+                        int x = rows[first + 32 * c + l], y = rows[second + 32 * c + l];
+                        group[low + 32 * l] = (byte) (x & 0x0F | (y & 0x0F) << 4);
+                        group[high + 32 * l] = (byte) (x >> 4 & 0x0F | y & 0xF0);
+                    }
+                }
+            }
+        }
+        MemorySegment.copy(group, 0, s, ValueLayout.JAVA_BYTE, off, bytes);
+    }
+
+    /** Row {@code lane}'s sub-block j scale (or, with {@code min}, its min), from the packed bytes of super-block {@code o}. */
+    private static int sixBits(MemorySegment s, long o, int lane, int j, boolean min) {
+        long first8 = 0;
+        for (int k = 0; k < 8; k++) {
+            first8 |= (long) (s.get(Le.I8, o + PACKED_AT + (long) ROWS * k + slot(lane)) & 0xFF) << (8 * k);
+        }
+        int last4 = 0;
+        for (int k = 0; k < 4; k++) {
+            last4 |= (s.get(Le.I8, o + PACKED_AT + (long) ROWS * (8 + k) + slot(lane)) & 0xFF) << (8 * k);
+        }
+        return min ? KQuantCodecs.min(first8, last4, j) : KQuantCodecs.scale(first8, last4, j);
+    }
+
+    private static float half(MemorySegment s, long at) {
+        return Float.float16ToFloat(s.get(Le.I16, at));
+    }
+
+    /** Row {@code lane} of the group at {@code g} as floats, as Q4_K decodes it. */
+    static void decodeRow(MemorySegment s, long g, int supers, int lane, float[] dst) {
+        for (int b = 0; b < supers; b++) {
+            long o = g + (long) SUPER_BYTES * b;
+            float d = half(s, o + D_AT + 2L * slot(lane)), dmin = half(s, o + DMIN_AT + 2L * slot(lane));
+            for (int j = 0; j < SUBS; j++) {
+                float scale = d * sixBits(s, o, lane, j, false), min = dmin * sixBits(s, o, lane, j, true);
+                for (int c = 0; c < BLOCK; c++) {
+                    dst[SUPER * b + BLOCK * j + c] = scale * nibble(s, columns(o, j), c, lane) - min;
+                }
+            }
+        }
+    }
+
+    private static long columns(long o, int j) {
+        return o + COLUMNS_AT + (long) COLUMN_BYTES * j;
+    }
+
+    /** Row {@code lane}'s product with vector {@code t} of {@code x}: what the kernels compute, one row at a time. */
+    static float dotScalar(MemorySegment s, long g, int supers, int lane, Int8Batch x, int t) {
+        float total = 0;
+        for (int b = 0; b < supers; b++) {
+            long o = g + (long) SUPER_BYTES * b;
+            float d = half(s, o + D_AT + 2L * slot(lane)), dmin = half(s, o + DMIN_AT + 2L * slot(lane));
+            for (int j = 0; j < SUBS; j++) {
+                int at = x.at(SUBS * b + j, t), sum = 0;
+                for (int c = 0; c < BLOCK; c++) {
+                    sum += (nibble(s, columns(o, j), c, lane) - 8) * x.q[BLOCK * at + c];
+                }
+                float f = d * sixBits(s, o, lane, j, false), gm = 8 * f + -dmin * sixBits(s, o, lane, j, true);
+                total = Math.fma(Math.fma(gm, (float) x.sums[at], f * sum), x.d[at], total);
+            }
+        }
+        return total;
+    }
+
+    /**
+     * The group at {@code g} times vectors {@code t0 .. t0 + count} of {@code x} ({@code count} at most {@link
+     * NibbleColumns#TOKENS}): {@code out[64 k + slot(lane)]} for vector t0 + k, sub-block after sub-block, each
+     * read for all the vectors while in the first-level cache. {@code sums} is scratch of 256 shorts,
+     * {@code factors} of {@link #FACTORS} floats.
+     */
+    static void dot(MemorySegment s, long g, int supers, Int8Batch x, int t0, int count, float[] out, short[] sums, float[] factors) {
+        if (count == 1 && L == 32) {
+            one(s, g, supers, x, t0, factors, out);
+            return;
+        }
+        java.util.Arrays.fill(out, 0, ROWS * count, 0f);
+        for (int b = 0; b < supers; b++) {
+            long o = g + (long) SUPER_BYTES * b;
+            factors(s, o, factors);
+            for (int j = 0; j < SUBS; j++) {
+                long cols = columns(o, j);
+                int block = SUBS * b + j, k = 0;
+                for (; k + 4 <= count; k += 4) {
+                    sumsOfFour(s, cols, x.q, BLOCK * x.at(block, t0 + k), sums);
+                    addSubBlock(x, block, t0 + k, 4, j, sums, factors, out, ROWS * k);
+                }
+                for (; k + 2 <= count; k += 2) {
+                    sumsOfTwo(s, cols, x.q, BLOCK * x.at(block, t0 + k), sums);
+                    addSubBlock(x, block, t0 + k, 2, j, sums, factors, out, ROWS * k);
+                }
+                if (k < count) {
+                    sumsOfOne(s, cols, x.q, BLOCK * x.at(block, t0 + k), sums);
+                    addSubBlock(x, block, t0 + k, 1, j, sums, factors, out, ROWS * k);
+                }
+            }
+        }
+    }
+
+
+    /**
+     * {@link #dot} for one vector (decoding) with 512-bit vectors: as {@link #addSubBlock} adds, but with the 64 rows'
+     * totals in four registers from the row's first column to its last.
+     */
+    private static void one(MemorySegment s, long g, int supers, Int8Batch x, int t, float[] f, float[] out) {
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0; // rows in slot order, 16 at a time
+        for (int b = 0; b < supers; b++) {
+            long o = g + (long) SUPER_BYTES * b;
+            factors(s, o, f);
+            for (int j = 0; j < SUBS; j++) {
+                long cols = columns(o, j);
+                int at = x.at(SUBS * b + j, t), xb = BLOCK * at;
+                ShortVector lo = ShortVector.zero(S), hi = lo;
+                for (int c = 0; c < BLOCK; c++) {
+                    ShortVector v = (ShortVector) ByteVector.fromMemorySegment(NibbleColumns.B, s, cols + 32L * c, LE)
+                            .convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
+                    ShortVector xc = ShortVector.broadcast(S, x.q[xb + c]);
+                    lo = v.and((short) 0x0F).mul(xc).add(lo);
+                    hi = v.lanewise(VectorOperators.LSHR, 4).mul(xc).add(hi);
+                }
+                short offset = (short) (8 * x.sums[at]);
+                FloatVector sumX = FloatVector.broadcast(F, x.sums[at]), dx = FloatVector.broadcast(F, x.d[at]);
+                int fj = ROWS * j, gj = ROWS * (SUBS + j);
+                IntVector pairs = lo.sub(offset).reinterpretAsInts();
+                a0 = FloatVector.fromArray(F, f, gj).fma(sumX, ((FloatVector) pairs.lanewise(LSHL, 16).lanewise(ASHR, 16).convertShape(I2F, F, 0))
+                        .mul(FloatVector.fromArray(F, f, fj))).fma(dx, a0);
+                a1 = FloatVector.fromArray(F, f, gj + 16).fma(sumX, ((FloatVector) pairs.lanewise(ASHR, 16).convertShape(I2F, F, 0))
+                        .mul(FloatVector.fromArray(F, f, fj + 16))).fma(dx, a1);
+                pairs = hi.sub(offset).reinterpretAsInts();
+                a2 = FloatVector.fromArray(F, f, gj + 32).fma(sumX, ((FloatVector) pairs.lanewise(LSHL, 16).lanewise(ASHR, 16).convertShape(I2F, F, 0))
+                        .mul(FloatVector.fromArray(F, f, fj + 32))).fma(dx, a2);
+                a3 = FloatVector.fromArray(F, f, gj + 48).fma(sumX, ((FloatVector) pairs.lanewise(ASHR, 16).convertShape(I2F, F, 0))
+                        .mul(FloatVector.fromArray(F, f, fj + 48))).fma(dx, a3);
+            }
+        }
+        a0.intoArray(out, 0);
+        a1.intoArray(out, 16);
+        a2.intoArray(out, 32);
+        a3.intoArray(out, 48);
+    }
+
+    /**
+     * The super-block's factors into {@code f}: {@code F_j} of the 64 rows (slot order) at {@code f[64 j ..]},
+     * {@code G_j} at {@code f[64 (8 + j) ..]}; the packed 6-bit scales and mins unpacked for a vector of rows at a
+     * time (scale j < 4: byte j's low six bits, min j < 4: byte j + 4's; j >= 4: byte j + 4's low (scale) or high
+     * (min) four bits, their top two bits those of byte j - 4 (scale) or byte j (min)).
+     */
+    private static void factors(MemorySegment s, long o, float[] f) {
+        for (int r = 0; r < ROWS; r += F.length()) {
+            // d and -dmin as Q4_0Groups forms its scales (vectors stay in this method: passed to a helper, they were boxed)
+            IntVector h = (IntVector) ShortVector.fromMemorySegment(Species.S, s, o + D_AT + 2L * r, LE).convertShape(VectorOperators.ZERO_EXTEND_S2I, I, 0);
+            FloatVector d = h.and(0x7fff).lanewise(LSHL, 13).or(h.and(0x8000).lanewise(LSHL, 16)).reinterpretAsFloats().mul(0x1p112f);
+            h = (IntVector) ShortVector.fromMemorySegment(Species.S, s, o + DMIN_AT + 2L * r, LE).convertShape(VectorOperators.ZERO_EXTEND_S2I, I, 0);
+            FloatVector negDmin = h.and(0x7fff).lanewise(LSHL, 13).or(h.and(0x8000).lanewise(LSHL, 16)).reinterpretAsFloats().mul(-0x1p112f);
+            long packed = o + PACKED_AT + r;
+            for (int j = 0; j < 4; j++) { // no branch inside: vectors merging after one were boxed
+                IntVector scale = ((IntVector) ByteVector.fromMemorySegment(B, s, packed + (long) ROWS * j, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0)).and(63), min = ((IntVector) ByteVector.fromMemorySegment(B, s, packed + (long) ROWS * (j + 4), LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0)).and(63);
+                FloatVector fj = ((FloatVector) scale.convertShape(I2F, F, 0)).mul(d);
+                fj.intoArray(f, ROWS * j + r);
+                fj.mul(8f).add(((FloatVector) min.convertShape(I2F, F, 0)).mul(negDmin)).intoArray(f, ROWS * (SUBS + j) + r);
+            }
+            for (int j = 4; j < SUBS; j++) {
+                IntVector low = ((IntVector) ByteVector.fromMemorySegment(B, s, packed + (long) ROWS * (j + 4), LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0));
+                IntVector scale = low.and(15).or(((IntVector) ByteVector.fromMemorySegment(B, s, packed + (long) ROWS * (j - 4), LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0)).lanewise(VectorOperators.LSHR, 6).lanewise(LSHL, 4));
+                IntVector min = low.lanewise(VectorOperators.LSHR, 4).or(((IntVector) ByteVector.fromMemorySegment(B, s, packed + (long) ROWS * j, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0)).lanewise(VectorOperators.LSHR, 6).lanewise(LSHL, 4));
+                FloatVector fj = ((FloatVector) scale.convertShape(I2F, F, 0)).mul(d);
+                fj.intoArray(f, ROWS * j + r);
+                fj.mul(8f).add(((FloatVector) min.convertShape(I2F, F, 0)).mul(negDmin)).intoArray(f, ROWS * (SUBS + j) + r);
+            }
+        }
+    }
+
+    /**
+     * Adds sub-block j's sums for vectors t .. t + count (less 8 times each vector's sum, as in {@link
+     * Q4_0Groups}) to the totals at {@code out[oo ..]}: {@code (F_j S + G_j X) d_x} per row.
+     */
+    private static void addSubBlock(Int8Batch x, int block, int t, int count, int j, short[] sums, float[] f, float[] out, int oo) {
+        for (int k = 0; k < count; k++) {
+            int at = x.at(block, t + k);
+            short offset = (short) (8 * x.sums[at]);
+            FloatVector sumX = FloatVector.broadcast(F, x.sums[at]), dx = FloatVector.broadcast(F, x.d[at]);
+            for (int part = 0; part < ROWS; part += L) { // L rows' sums: their even rows, then their odd ones
+                IntVector pairs = ShortVector.fromArray(S, sums, ROWS * k + part).sub(offset).reinterpretAsInts();
+                int even = oo + ROWS * k + part, odd = even + L / 2, fe = ROWS * j + part, ge = ROWS * (SUBS + j) + part;
+                FloatVector.fromArray(F, f, ge).fma(sumX, ((FloatVector) pairs.lanewise(LSHL, 16).lanewise(ASHR, 16).convertShape(I2F, F, 0)).mul(FloatVector.fromArray(F, f, fe)))
+                        .fma(dx, FloatVector.fromArray(F, out, even)).intoArray(out, even);
+                FloatVector.fromArray(F, f, ge + L / 2).fma(sumX, ((FloatVector) pairs.lanewise(ASHR, 16).convertShape(I2F, F, 0)).mul(FloatVector.fromArray(F, f, fe + L / 2)))
+                        .fma(dx, FloatVector.fromArray(F, out, odd)).intoArray(out, odd);
+            }
+        }
+    }
+}
