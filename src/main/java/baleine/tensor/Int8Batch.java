@@ -3,6 +3,7 @@ package baleine.tensor;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 
 import static baleine.tensor.Species.F;
@@ -131,29 +132,75 @@ final class Int8Batch {
         }
     }
 
-    /** Vector t of n rounded as {@link Rounding#Q8_K} into the block-major arrays (see {@link #q}). */
+    /**
+     * Vector t of n rounded as {@link Rounding#Q8_K} into the block-major arrays (see {@link #q}); equal to {@link
+     * #quantizePer256Scalar}.
+     */
     static void quantizePer256(float[] x, int xOff, int cols, int t, int n, short[] q, float[] d, int[] sums) {
+        if (!Species.FUSED || BLOCK % F.length() != 0) {
+            quantizePer256Scalar(x, xOff, cols, t, n, q, d, sums);
+            return;
+        }
         for (int sb = 0; sb < cols / 256; sb++) {
             int from = xOff + 256 * sb;
-            float max = 0, amax = 0;
-            for (int i = 0; i < 256; i++) {
-                float ax = Math.abs(x[from + i]);
-                if (ax > amax) {
-                    amax = ax;
-                    max = x[from + i];
+            FloatVector magnitudes = FloatVector.zero(F);
+            for (int i = 0; i < 256; i += F.length()) {
+                magnitudes = magnitudes.max(FloatVector.fromArray(F, x, from + i).abs());
+            }
+            float amax = magnitudes.reduceLanes(VectorOperators.MAX), max = 0;
+            if (Float.isNaN(amax)) { // a NaN among the values: rounded as the scalar loop rounds them
+                roundSuperBlock(x, from, sb, t, n, q, d, sums);
+                continue;
+            }
+            for (int i = 0; i < 256 && amax > 0; i += F.length()) { // the first value of that magnitude
+                VectorMask<Float> at = FloatVector.fromArray(F, x, from + i).abs().eq(amax);
+                if (at.anyTrue()) {
+                    max = x[from + i + at.firstTrue()];
+                    break;
                 }
             }
-            float inverse = amax != 0 ? -127f / max : 0f, scale = amax != 0 ? 1 / inverse : 0f;
+            float inverse = amax > 0 ? -127f / max : 0f, scale = amax > 0 ? 1 / inverse : 0f;
             for (int j = 0; j < 8; j++) {
-                int at = (8 * sb + j) * n + t, sum = 0;
+                int at = (8 * sb + j) * n + t;
                 d[at] = scale;
-                for (int i = 0; i < BLOCK; i++) {
-                    short v = (short) Math.min(127, (int) Math.rint(inverse * x[from + BLOCK * j + i]));
-                    q[BLOCK * at + i] = v;
-                    sum += v;
+                IntVector sum = IntVector.zero(I);
+                for (int i = 0; i < BLOCK; i += F.length()) {
+                    FloatVector v = FloatVector.fromArray(F, x, from + BLOCK * j + i).mul(inverse).add(ROUNDER).sub(ROUNDER);
+                    IntVector qi = ((IntVector) v.convertShape(VectorOperators.F2I, I, 0)).min(127);
+                    sum = sum.add(qi);
+                    ((ShortVector) qi.convertShape(VectorOperators.I2S, S, 0)).intoArray(q, BLOCK * at + i);
                 }
-                sums[at] = sum;
+                sums[at] = sum.reduceLanes(VectorOperators.ADD);
             }
+        }
+    }
+
+    static void quantizePer256Scalar(float[] x, int xOff, int cols, int t, int n, short[] q, float[] d, int[] sums) {
+        for (int sb = 0; sb < cols / 256; sb++) {
+            roundSuperBlock(x, xOff + 256 * sb, sb, t, n, q, d, sums);
+        }
+    }
+
+    /** Super-block sb of vector t, its values at {@code x[from ..]}, as llama.cpp's Q8_K rounds it. */
+    private static void roundSuperBlock(float[] x, int from, int sb, int t, int n, short[] q, float[] d, int[] sums) {
+        float max = 0, amax = 0;
+        for (int i = 0; i < 256; i++) {
+            float ax = Math.abs(x[from + i]);
+            if (ax > amax) {
+                amax = ax;
+                max = x[from + i];
+            }
+        }
+        float inverse = amax != 0 ? -127f / max : 0f, scale = amax != 0 ? 1 / inverse : 0f;
+        for (int j = 0; j < 8; j++) {
+            int at = (8 * sb + j) * n + t, sum = 0;
+            d[at] = scale;
+            for (int i = 0; i < BLOCK; i++) {
+                short v = (short) Math.min(127, (int) Math.rint(inverse * x[from + BLOCK * j + i]));
+                q[BLOCK * at + i] = v;
+                sum += v;
+            }
+            sums[at] = sum;
         }
     }
 }

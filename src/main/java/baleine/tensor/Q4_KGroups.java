@@ -164,6 +164,11 @@ final class Q4_KGroups {
             for (int j = 0; j < SUBS; j++) {
                 long cols = columns(o, j);
                 int block = SUBS * b + j, k = 0;
+                if (NibbleColumns.BATCH == 8) {
+                    for (; k + 8 <= count; k += 8) {
+                        eight(s, cols, x, block, t0 + k, j, factors, out, ROWS * k);
+                    }
+                }
                 for (; k + 4 <= count; k += 4) {
                     sumsOfFour(s, cols, x.q, BLOCK * x.at(block, t0 + k), sums);
                     addSubBlock(x, block, t0 + k, 4, j, sums, factors, out, ROWS * k);
@@ -220,6 +225,162 @@ final class Q4_KGroups {
         a1.intoArray(out, 16);
         a2.intoArray(out, 32);
         a3.intoArray(out, 48);
+    }
+
+    /**
+     * Sub-block j (columns at {@code cols}) for eight vectors t .. t + 7 (512-bit vectors only), added to the totals
+     * at {@code out[oo ..]} as {@link #addSubBlock} adds them: each column's nibbles unpacked once for the eight, and
+     * the sums taken from registers. Written out: vectors kept in memory between the two steps, or passed to a
+     * method, cost a sixth of the speed (as in {@link Q4_0Groups}).
+     */
+    private static void eight(MemorySegment s, long cols, Int8Batch x, int block, int t, int j, float[] f, float[] out, int oo) {
+        short[] q = x.q;
+        int xb = BLOCK * x.at(block, t); // the eight vectors' blocks follow one another
+        ShortVector l0 = ShortVector.zero(S), h0 = l0, l1 = l0, h1 = l0, l2 = l0, h2 = l0, l3 = l0, h3 = l0;
+        ShortVector l4 = l0, h4 = l0, l5 = l0, h5 = l0, l6 = l0, h6 = l0, l7 = l0, h7 = l0;
+        for (int c = 0; c < BLOCK; c++) {
+            ShortVector v = (ShortVector) ByteVector.fromMemorySegment(NibbleColumns.B, s, cols + 32L * c, LE)
+                    .convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
+            ShortVector lo = v.and((short) 0x0F), hi = v.lanewise(VectorOperators.LSHR, 4);
+            ShortVector xc = ShortVector.broadcast(S, q[xb + c]);
+            l0 = lo.mul(xc).add(l0);
+            h0 = hi.mul(xc).add(h0);
+            xc = ShortVector.broadcast(S, q[xb + 32 + c]);
+            l1 = lo.mul(xc).add(l1);
+            h1 = hi.mul(xc).add(h1);
+            xc = ShortVector.broadcast(S, q[xb + 64 + c]);
+            l2 = lo.mul(xc).add(l2);
+            h2 = hi.mul(xc).add(h2);
+            xc = ShortVector.broadcast(S, q[xb + 96 + c]);
+            l3 = lo.mul(xc).add(l3);
+            h3 = hi.mul(xc).add(h3);
+            xc = ShortVector.broadcast(S, q[xb + 128 + c]);
+            l4 = lo.mul(xc).add(l4);
+            h4 = hi.mul(xc).add(h4);
+            xc = ShortVector.broadcast(S, q[xb + 160 + c]);
+            l5 = lo.mul(xc).add(l5);
+            h5 = hi.mul(xc).add(h5);
+            xc = ShortVector.broadcast(S, q[xb + 192 + c]);
+            l6 = lo.mul(xc).add(l6);
+            h6 = hi.mul(xc).add(h6);
+            xc = ShortVector.broadcast(S, q[xb + 224 + c]);
+            l7 = lo.mul(xc).add(l7);
+            h7 = hi.mul(xc).add(h7);
+        }
+        // the rows' factors: F and G of rows 0..31 (even, odd) and 32..63 (even, odd)
+        int fj = ROWS * j, gj = ROWS * (SUBS + j);
+        FloatVector f0 = FloatVector.fromArray(F, f, fj), f1 = FloatVector.fromArray(F, f, fj + 16);
+        FloatVector f2 = FloatVector.fromArray(F, f, fj + 32), f3 = FloatVector.fromArray(F, f, fj + 48);
+        FloatVector g0 = FloatVector.fromArray(F, f, gj), g1 = FloatVector.fromArray(F, f, gj + 16);
+        FloatVector g2 = FloatVector.fromArray(F, f, gj + 32), g3 = FloatVector.fromArray(F, f, gj + 48);
+        int at = x.at(block, t);
+        IntVector pairs;
+        FloatVector sumX, dx;
+        short offset;
+        offset = (short) (8 * x.sums[at]);
+        sumX = FloatVector.broadcast(F, x.sums[at]);
+        dx = FloatVector.broadcast(F, x.d[at]);
+        pairs = l0.sub(offset).reinterpretAsInts();
+        g0.fma(sumX, ((FloatVector) pairs.lanewise(LSHL, 16).lanewise(ASHR, 16).convertShape(I2F, F, 0)).mul(f0))
+                .fma(dx, FloatVector.fromArray(F, out, oo)).intoArray(out, oo);
+        g1.fma(sumX, ((FloatVector) pairs.lanewise(ASHR, 16).convertShape(I2F, F, 0)).mul(f1))
+                .fma(dx, FloatVector.fromArray(F, out, oo + 16)).intoArray(out, oo + 16);
+        pairs = h0.sub(offset).reinterpretAsInts();
+        g2.fma(sumX, ((FloatVector) pairs.lanewise(LSHL, 16).lanewise(ASHR, 16).convertShape(I2F, F, 0)).mul(f2))
+                .fma(dx, FloatVector.fromArray(F, out, oo + 32)).intoArray(out, oo + 32);
+        g3.fma(sumX, ((FloatVector) pairs.lanewise(ASHR, 16).convertShape(I2F, F, 0)).mul(f3))
+                .fma(dx, FloatVector.fromArray(F, out, oo + 48)).intoArray(out, oo + 48);
+        offset = (short) (8 * x.sums[at + 1]);
+        sumX = FloatVector.broadcast(F, x.sums[at + 1]);
+        dx = FloatVector.broadcast(F, x.d[at + 1]);
+        pairs = l1.sub(offset).reinterpretAsInts();
+        g0.fma(sumX, ((FloatVector) pairs.lanewise(LSHL, 16).lanewise(ASHR, 16).convertShape(I2F, F, 0)).mul(f0))
+                .fma(dx, FloatVector.fromArray(F, out, oo + 64)).intoArray(out, oo + 64);
+        g1.fma(sumX, ((FloatVector) pairs.lanewise(ASHR, 16).convertShape(I2F, F, 0)).mul(f1))
+                .fma(dx, FloatVector.fromArray(F, out, oo + 80)).intoArray(out, oo + 80);
+        pairs = h1.sub(offset).reinterpretAsInts();
+        g2.fma(sumX, ((FloatVector) pairs.lanewise(LSHL, 16).lanewise(ASHR, 16).convertShape(I2F, F, 0)).mul(f2))
+                .fma(dx, FloatVector.fromArray(F, out, oo + 96)).intoArray(out, oo + 96);
+        g3.fma(sumX, ((FloatVector) pairs.lanewise(ASHR, 16).convertShape(I2F, F, 0)).mul(f3))
+                .fma(dx, FloatVector.fromArray(F, out, oo + 112)).intoArray(out, oo + 112);
+        offset = (short) (8 * x.sums[at + 2]);
+        sumX = FloatVector.broadcast(F, x.sums[at + 2]);
+        dx = FloatVector.broadcast(F, x.d[at + 2]);
+        pairs = l2.sub(offset).reinterpretAsInts();
+        g0.fma(sumX, ((FloatVector) pairs.lanewise(LSHL, 16).lanewise(ASHR, 16).convertShape(I2F, F, 0)).mul(f0))
+                .fma(dx, FloatVector.fromArray(F, out, oo + 128)).intoArray(out, oo + 128);
+        g1.fma(sumX, ((FloatVector) pairs.lanewise(ASHR, 16).convertShape(I2F, F, 0)).mul(f1))
+                .fma(dx, FloatVector.fromArray(F, out, oo + 144)).intoArray(out, oo + 144);
+        pairs = h2.sub(offset).reinterpretAsInts();
+        g2.fma(sumX, ((FloatVector) pairs.lanewise(LSHL, 16).lanewise(ASHR, 16).convertShape(I2F, F, 0)).mul(f2))
+                .fma(dx, FloatVector.fromArray(F, out, oo + 160)).intoArray(out, oo + 160);
+        g3.fma(sumX, ((FloatVector) pairs.lanewise(ASHR, 16).convertShape(I2F, F, 0)).mul(f3))
+                .fma(dx, FloatVector.fromArray(F, out, oo + 176)).intoArray(out, oo + 176);
+        offset = (short) (8 * x.sums[at + 3]);
+        sumX = FloatVector.broadcast(F, x.sums[at + 3]);
+        dx = FloatVector.broadcast(F, x.d[at + 3]);
+        pairs = l3.sub(offset).reinterpretAsInts();
+        g0.fma(sumX, ((FloatVector) pairs.lanewise(LSHL, 16).lanewise(ASHR, 16).convertShape(I2F, F, 0)).mul(f0))
+                .fma(dx, FloatVector.fromArray(F, out, oo + 192)).intoArray(out, oo + 192);
+        g1.fma(sumX, ((FloatVector) pairs.lanewise(ASHR, 16).convertShape(I2F, F, 0)).mul(f1))
+                .fma(dx, FloatVector.fromArray(F, out, oo + 208)).intoArray(out, oo + 208);
+        pairs = h3.sub(offset).reinterpretAsInts();
+        g2.fma(sumX, ((FloatVector) pairs.lanewise(LSHL, 16).lanewise(ASHR, 16).convertShape(I2F, F, 0)).mul(f2))
+                .fma(dx, FloatVector.fromArray(F, out, oo + 224)).intoArray(out, oo + 224);
+        g3.fma(sumX, ((FloatVector) pairs.lanewise(ASHR, 16).convertShape(I2F, F, 0)).mul(f3))
+                .fma(dx, FloatVector.fromArray(F, out, oo + 240)).intoArray(out, oo + 240);
+        offset = (short) (8 * x.sums[at + 4]);
+        sumX = FloatVector.broadcast(F, x.sums[at + 4]);
+        dx = FloatVector.broadcast(F, x.d[at + 4]);
+        pairs = l4.sub(offset).reinterpretAsInts();
+        g0.fma(sumX, ((FloatVector) pairs.lanewise(LSHL, 16).lanewise(ASHR, 16).convertShape(I2F, F, 0)).mul(f0))
+                .fma(dx, FloatVector.fromArray(F, out, oo + 256)).intoArray(out, oo + 256);
+        g1.fma(sumX, ((FloatVector) pairs.lanewise(ASHR, 16).convertShape(I2F, F, 0)).mul(f1))
+                .fma(dx, FloatVector.fromArray(F, out, oo + 272)).intoArray(out, oo + 272);
+        pairs = h4.sub(offset).reinterpretAsInts();
+        g2.fma(sumX, ((FloatVector) pairs.lanewise(LSHL, 16).lanewise(ASHR, 16).convertShape(I2F, F, 0)).mul(f2))
+                .fma(dx, FloatVector.fromArray(F, out, oo + 288)).intoArray(out, oo + 288);
+        g3.fma(sumX, ((FloatVector) pairs.lanewise(ASHR, 16).convertShape(I2F, F, 0)).mul(f3))
+                .fma(dx, FloatVector.fromArray(F, out, oo + 304)).intoArray(out, oo + 304);
+        offset = (short) (8 * x.sums[at + 5]);
+        sumX = FloatVector.broadcast(F, x.sums[at + 5]);
+        dx = FloatVector.broadcast(F, x.d[at + 5]);
+        pairs = l5.sub(offset).reinterpretAsInts();
+        g0.fma(sumX, ((FloatVector) pairs.lanewise(LSHL, 16).lanewise(ASHR, 16).convertShape(I2F, F, 0)).mul(f0))
+                .fma(dx, FloatVector.fromArray(F, out, oo + 320)).intoArray(out, oo + 320);
+        g1.fma(sumX, ((FloatVector) pairs.lanewise(ASHR, 16).convertShape(I2F, F, 0)).mul(f1))
+                .fma(dx, FloatVector.fromArray(F, out, oo + 336)).intoArray(out, oo + 336);
+        pairs = h5.sub(offset).reinterpretAsInts();
+        g2.fma(sumX, ((FloatVector) pairs.lanewise(LSHL, 16).lanewise(ASHR, 16).convertShape(I2F, F, 0)).mul(f2))
+                .fma(dx, FloatVector.fromArray(F, out, oo + 352)).intoArray(out, oo + 352);
+        g3.fma(sumX, ((FloatVector) pairs.lanewise(ASHR, 16).convertShape(I2F, F, 0)).mul(f3))
+                .fma(dx, FloatVector.fromArray(F, out, oo + 368)).intoArray(out, oo + 368);
+        offset = (short) (8 * x.sums[at + 6]);
+        sumX = FloatVector.broadcast(F, x.sums[at + 6]);
+        dx = FloatVector.broadcast(F, x.d[at + 6]);
+        pairs = l6.sub(offset).reinterpretAsInts();
+        g0.fma(sumX, ((FloatVector) pairs.lanewise(LSHL, 16).lanewise(ASHR, 16).convertShape(I2F, F, 0)).mul(f0))
+                .fma(dx, FloatVector.fromArray(F, out, oo + 384)).intoArray(out, oo + 384);
+        g1.fma(sumX, ((FloatVector) pairs.lanewise(ASHR, 16).convertShape(I2F, F, 0)).mul(f1))
+                .fma(dx, FloatVector.fromArray(F, out, oo + 400)).intoArray(out, oo + 400);
+        pairs = h6.sub(offset).reinterpretAsInts();
+        g2.fma(sumX, ((FloatVector) pairs.lanewise(LSHL, 16).lanewise(ASHR, 16).convertShape(I2F, F, 0)).mul(f2))
+                .fma(dx, FloatVector.fromArray(F, out, oo + 416)).intoArray(out, oo + 416);
+        g3.fma(sumX, ((FloatVector) pairs.lanewise(ASHR, 16).convertShape(I2F, F, 0)).mul(f3))
+                .fma(dx, FloatVector.fromArray(F, out, oo + 432)).intoArray(out, oo + 432);
+        offset = (short) (8 * x.sums[at + 7]);
+        sumX = FloatVector.broadcast(F, x.sums[at + 7]);
+        dx = FloatVector.broadcast(F, x.d[at + 7]);
+        pairs = l7.sub(offset).reinterpretAsInts();
+        g0.fma(sumX, ((FloatVector) pairs.lanewise(LSHL, 16).lanewise(ASHR, 16).convertShape(I2F, F, 0)).mul(f0))
+                .fma(dx, FloatVector.fromArray(F, out, oo + 448)).intoArray(out, oo + 448);
+        g1.fma(sumX, ((FloatVector) pairs.lanewise(ASHR, 16).convertShape(I2F, F, 0)).mul(f1))
+                .fma(dx, FloatVector.fromArray(F, out, oo + 464)).intoArray(out, oo + 464);
+        pairs = h7.sub(offset).reinterpretAsInts();
+        g2.fma(sumX, ((FloatVector) pairs.lanewise(LSHL, 16).lanewise(ASHR, 16).convertShape(I2F, F, 0)).mul(f2))
+                .fma(dx, FloatVector.fromArray(F, out, oo + 480)).intoArray(out, oo + 480);
+        g3.fma(sumX, ((FloatVector) pairs.lanewise(ASHR, 16).convertShape(I2F, F, 0)).mul(f3))
+                .fma(dx, FloatVector.fromArray(F, out, oo + 496)).intoArray(out, oo + 496);
     }
 
     /**

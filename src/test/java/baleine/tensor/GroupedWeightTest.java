@@ -251,4 +251,31 @@ class GroupedWeightTest {
         assertThat(d1).isEqualTo(d2);
         assertThat(s1).isEqualTo(s2);
     }
+
+    @Test
+    void vectorRoundingPer256EqualsTheScalarTwin() {
+        Random rnd = new Random(8);
+        float[] x = new float[3 + 256 * 6];
+        for (int i = 0; i < x.length; i++) { // Gaussian, ties, zeros, a repeated magnitude of both signs
+            x[i] = switch (i % 3) {
+                case 0 -> (float) rnd.nextGaussian() * (rnd.nextInt(6) == 0 ? 1e-30f : 3f);
+                case 1 -> (rnd.nextInt(254) - 127) / 2f;
+                default -> rnd.nextInt(5) == 0 ? 0f : (float) rnd.nextGaussian();
+            };
+        }
+        java.util.Arrays.fill(x, 3 + 256, 3 + 512, 0f);
+        x[3 + 600] = 70f;
+        x[3 + 700] = -70f;
+        x[3 + 1000] = Float.NaN;
+        int cols = 256 * 6;
+        short[] q1 = new short[2 * cols], q2 = new short[2 * cols];
+        float[] d1 = new float[2 * cols / 32], d2 = new float[2 * cols / 32];
+        int[] s1 = new int[2 * cols / 32], s2 = new int[2 * cols / 32];
+        Int8Batch.quantizePer256(x, 3, cols, 1, 2, q1, d1, s1); // the second of two vectors
+        Int8Batch.quantizePer256Scalar(x, 3, cols, 1, 2, q2, d2, s2);
+        assertThat(q1).isEqualTo(q2);
+        assertThat(d1).isEqualTo(d2);
+        assertThat(s1).isEqualTo(s2);
+        assertThat(d1[2 * 16 + 1]).isEqualTo(1 / (-127f / 70f)); // super-block 2: the first of +-70 sets the signs
+    }
 }
