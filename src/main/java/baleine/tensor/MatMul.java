@@ -212,7 +212,8 @@ public final class MatMul {
      * Whether {@link #rowsStreamed} takes a batch of n vectors: one, two where the type has a pair kernel, and up to
      * where the float panels take over where its pairs beat four vectors at a time (Q4_K's pairs against its tiles,
      * V2-Lite-shape Q4_K pp64, whose experts get ~6 tokens each: 139 / 151 / 149 -> 168 / 174 / 196 tok/s as pairs
-     * up to 11 vectors, side by side).
+     * up to 11 vectors, side by side; since then Q4_K takes the integer kernels where vectors are 256 or 512 bits
+     * wide, so these pairs serve it on narrower machines and where it is not regrouped).
      */
     private static boolean streamed(Weight w, int n) {
         return !(w instanceof GroupedWeight) && (n == 1 || n == 2 && w.hasPairStreams() || n < panelFrom(w) && w.pairsBeatFours());
