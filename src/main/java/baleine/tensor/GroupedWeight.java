@@ -15,7 +15,7 @@ public final class GroupedWeight extends Weight {
 
     /** A regrouped type: its group layout and kernels, and the activations' rounding they take. */
     public enum Layout {
-        Q4_0(GgmlType.Q4_0, NibbleColumns.BLOCK, Int8Batch.Rounding.Q8_0) {
+        Q4_0(GgmlType.Q4_0, NibbleColumns.BLOCK, 1, Int8Batch.Rounding.Q8_0) {
             @Override
             void regroup(MemorySegment s, long off, int blocks) {
                 Q4_0Groups.regroup(s, off, blocks);
@@ -36,7 +36,7 @@ public final class GroupedWeight extends Weight {
                 Q4_0Groups.dot(s, g, blocks, x, t0, count, out, sums, scratch);
             }
         },
-        Q4_K(GgmlType.Q4_K, Q4_KGroups.SUPER, Int8Batch.Rounding.Q8_K) {
+        Q4_K(GgmlType.Q4_K, Q4_KGroups.SUPER, 2, Int8Batch.Rounding.Q8_K) {
             @Override
             void regroup(MemorySegment s, long off, int blocks) {
                 Q4_KGroups.regroup(s, off, blocks);
@@ -59,13 +59,16 @@ public final class GroupedWeight extends Weight {
         };
 
         final GgmlType type;
-        /** Columns per block (a block's header: 16-bit float scales at its start, which must be finite). */
+        /** Columns per block. */
         final int blockCols;
+        /** The 16-bit float scales at a block's start (Q4_0: d; Q4_K: d and dmin), which must be finite. */
+        private final int scales;
         final Int8Batch.Rounding rounding;
 
-        Layout(GgmlType type, int blockCols, Int8Batch.Rounding rounding) {
+        Layout(GgmlType type, int blockCols, int scales, Int8Batch.Rounding rounding) {
             this.type = type;
             this.blockCols = blockCols;
+            this.scales = scales;
             this.rounding = rounding;
         }
 
@@ -86,12 +89,11 @@ public final class GroupedWeight extends Weight {
         /** The group at {@code g} times vectors {@code t0 .. t0 + count} of x: {@code out[64 k + slot(lane)]}. */
         abstract void dot(MemorySegment s, long g, int blocks, Int8Batch x, int t0, int count, float[] out, short[] sums, float[] scratch);
 
-        /** Whether every block's 16-bit float scales (Q4_0: d; Q4_K: d and dmin) are finite. */
+        /** Whether every block's 16-bit float scales are finite. */
         boolean finiteScales(MemorySegment data, long bytes) {
             long blockBytes = type.bytesFor(blockCols);
-            int halves = this == Q4_K ? 2 : 1;
             for (long at = 0; at < bytes; at += blockBytes) {
-                for (int h = 0; h < halves; h++) {
+                for (int h = 0; h < scales; h++) {
                     if (!Float.isFinite(Float.float16ToFloat(data.get(Le.I16, at + 2L * h)))) {
                         return false;
                     }
