@@ -3,14 +3,15 @@ package baleine.tensor;
 import java.lang.foreign.MemorySegment;
 
 /**
- * A Q4_0 or Q4_K matrix whose rows were regrouped 64 at a time ({@link NibbleColumns}) for integer products with
+ * A Q4_0, Q5_0 or Q4_K matrix whose rows were regrouped 64 at a time ({@link NibbleColumns}) for integer products with
  * 8-bit activations. Its rows come in units (a merged expert tensor: one unit per expert, else one): each unit holds
  * its whole groups, then the rows left over (fewer than 64) in the type's plain layout, which the float kernels
  * take.
  */
 public final class GroupedWeight extends Weight {
     private static final ThreadLocal<float[]> OUT = ThreadLocal.withInitial(() -> new float[NibbleColumns.ROWS * NibbleColumns.TOKENS]);
-    private static final ThreadLocal<short[]> SUMS = ThreadLocal.withInitial(() -> new short[NibbleColumns.ROWS * NibbleColumns.BATCH]);
+    // a pass's 16-bit sums: up to eight vectors' of 64 rows (Q4_0, Q4_K), four vectors' of two half-blocks (Q5_0)
+    private static final ThreadLocal<short[]> SUMS = ThreadLocal.withInitial(() -> new short[8 * NibbleColumns.ROWS]);
     private static final ThreadLocal<float[]> SCRATCH = ThreadLocal.withInitial(() -> new float[Q4_KGroups.FACTORS]);
 
     /** A regrouped type: its group layout and kernels, and the activations' rounding they take. */
@@ -34,6 +35,27 @@ public final class GroupedWeight extends Weight {
             @Override
             void dot(MemorySegment s, long g, int blocks, Int8Batch x, int t0, int count, float[] out, short[] sums, float[] scratch) {
                 Q4_0Groups.dot(s, g, blocks, x, t0, count, out, sums, scratch);
+            }
+        },
+        Q5_0(GgmlType.Q5_0, NibbleColumns.BLOCK, 1, Int8Batch.Rounding.Q8_0) {
+            @Override
+            void regroup(MemorySegment s, long off, int blocks) {
+                Q5_0Groups.regroup(s, off, blocks);
+            }
+
+            @Override
+            void decodeRow(MemorySegment s, long g, int blocks, int lane, float[] dst) {
+                Q5_0Groups.decodeRow(s, g, blocks, lane, dst);
+            }
+
+            @Override
+            float dotScalar(MemorySegment s, long g, int blocks, int lane, Int8Batch x, int t) {
+                return Q5_0Groups.dotScalar(s, g, blocks, lane, x, t);
+            }
+
+            @Override
+            void dot(MemorySegment s, long g, int blocks, Int8Batch x, int t0, int count, float[] out, short[] sums, float[] scratch) {
+                Q5_0Groups.dot(s, g, blocks, x, t0, count, out, sums, scratch);
             }
         },
         Q4_K(GgmlType.Q4_K, Q4_KGroups.SUPER, 2, Int8Batch.Rounding.Q8_K) {
@@ -74,7 +96,12 @@ public final class GroupedWeight extends Weight {
 
         /** The layout of a type that is regrouped, or null. */
         public static Layout of(GgmlType type) {
-            return type == GgmlType.Q4_0 ? Q4_0 : type == GgmlType.Q4_K ? Q4_K : null;
+            return switch (type) {
+                case Q4_0 -> Q4_0;
+                case Q5_0 -> Q5_0;
+                case Q4_K -> Q4_K;
+                default -> null;
+            };
         }
 
         /** Regroups the 64 rows at {@code off} ({@code blocks} blocks each) in place. */

@@ -43,6 +43,8 @@ final class Int8Batch {
     short[] q = new short[0];
     float[] d = new float[0];
     int[] sums = new int[0];
+    /** {@link Rounding#Q8_0} only: the sum of each block's first 16 values of q (Q5_0's kernels sum halves). */
+    int[] halves = new int[0];
     // what the arrays hold: vectors [0, n) of product id product (InterleavedBatch.ALONE: nothing reusable)
     private long product = InterleavedBatch.ALONE;
     private int n;
@@ -65,10 +67,11 @@ final class Int8Batch {
             q = new short[n * cols];
             d = new float[n * cols / BLOCK];
             sums = new int[n * cols / BLOCK];
+            halves = new int[n * cols / BLOCK];
         }
         for (int t = 0; t < n; t++) {
             if (rounding == Rounding.Q8_0) {
-                quantize(x[t], xOff, cols, t, n, q, d, sums);
+                quantize(x[t], xOff, cols, t, n, q, d, sums, halves);
             } else {
                 quantizePer256(x[t], xOff, cols, t, n, q, d, sums);
             }
@@ -88,9 +91,9 @@ final class Int8Batch {
      * Vector t of n ({@code x[xOff .. xOff + cols)}) into the block-major arrays (see {@link #q}); equal to {@link
      * #quantizeScalar}.
      */
-    static void quantize(float[] x, int xOff, int cols, int t, int n, short[] q, float[] d, int[] sums) {
+    static void quantize(float[] x, int xOff, int cols, int t, int n, short[] q, float[] d, int[] sums, int[] halves) {
         if (!Species.FUSED || BLOCK % F.length() != 0) {
-            quantizeScalar(x, xOff, cols, t, n, q, d, sums);
+            quantizeScalar(x, xOff, cols, t, n, q, d, sums, halves);
             return;
         }
         for (int b = 0; b < cols / BLOCK; b++) {
@@ -108,12 +111,15 @@ final class Int8Batch {
                 IntVector qi = (IntVector) v.convertShape(VectorOperators.F2I, I, 0);
                 sum = sum.add(qi);
                 ((ShortVector) qi.convertShape(VectorOperators.I2S, S, 0)).intoArray(q, BLOCK * at + i);
+                if (i + F.length() == BLOCK / 2) {
+                    halves[at] = sum.reduceLanes(VectorOperators.ADD);
+                }
             }
             sums[at] = sum.reduceLanes(VectorOperators.ADD);
         }
     }
 
-    static void quantizeScalar(float[] x, int xOff, int cols, int t, int n, short[] q, float[] d, int[] sums) {
+    static void quantizeScalar(float[] x, int xOff, int cols, int t, int n, short[] q, float[] d, int[] sums, int[] halves) {
         for (int b = 0; b < cols / BLOCK; b++) {
             int from = xOff + b * BLOCK, at = b * n + t;
             float max = 0;
@@ -127,6 +133,9 @@ final class Int8Batch {
                 short v = (short) Math.rint(x[from + i] * inverse);
                 q[BLOCK * at + i] = v;
                 sum += v;
+                if (i == BLOCK / 2 - 1) {
+                    halves[at] = sum;
+                }
             }
             sums[at] = sum;
         }

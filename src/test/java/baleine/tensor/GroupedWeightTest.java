@@ -215,7 +215,7 @@ class GroupedWeightTest {
         short[] q = new short[64];
         float[] d = new float[2];
         int[] sums = new int[2];
-        Int8Batch.quantize(x, 0, 64, 0, 1, q, d, sums);
+        Int8Batch.quantize(x, 0, 64, 0, 1, q, d, sums, new int[2]);
         float max = 21 * 0.37f;
         assertThat(d[0]).isEqualTo(Float.float16ToFloat(Float.floatToFloat16(max / 127)));
         int sum = 0;
@@ -244,12 +244,18 @@ class GroupedWeightTest {
         int cols = 32 * 40;
         short[] q1 = new short[cols], q2 = new short[cols];
         float[] d1 = new float[40], d2 = new float[40];
-        int[] s1 = new int[40], s2 = new int[40];
-        Int8Batch.quantize(x, 5, cols, 0, 1, q1, d1, s1);
-        Int8Batch.quantizeScalar(x, 5, cols, 0, 1, q2, d2, s2);
+        int[] s1 = new int[40], s2 = new int[40], h1 = new int[40], h2 = new int[40];
+        Int8Batch.quantize(x, 5, cols, 0, 1, q1, d1, s1, h1);
+        Int8Batch.quantizeScalar(x, 5, cols, 0, 1, q2, d2, s2, h2);
         assertThat(q1).isEqualTo(q2);
         assertThat(d1).isEqualTo(d2);
         assertThat(s1).isEqualTo(s2);
+        assertThat(h1).isEqualTo(h2);
+        int first = 0;
+        for (int i = 0; i < 16; i++) {
+            first += q1[32 * 3 + i];
+        }
+        assertThat(h1[3]).isEqualTo(first);
     }
 
     @Test

@@ -1,0 +1,254 @@
+package baleine.tensor;
+
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+import static baleine.tensor.NibbleColumns.B;
+import static baleine.tensor.NibbleColumns.BLOCK;
+import static baleine.tensor.NibbleColumns.L;
+import static baleine.tensor.NibbleColumns.LE;
+import static baleine.tensor.NibbleColumns.ROWS;
+import static baleine.tensor.NibbleColumns.S;
+import static baleine.tensor.NibbleColumns.slot;
+import static jdk.incubator.vector.VectorOperators.ASHR;
+import static jdk.incubator.vector.VectorOperators.I2F;
+import static jdk.incubator.vector.VectorOperators.LSHL;
+
+/**
+ * Q5_0 rows regrouped 64 at a time, multiplied by activations rounded as for Q4_0 ({@link Int8Batch.Rounding#Q8_0}).
+ * Per block of 32 columns a group holds the 64 rows' 16-bit float scales (128 bytes, {@link NibbleColumns#slot}
+ * order), then per column 40 bytes: the rows' low four bits as in {@link NibbleColumns} (byte i: row i low, row i +
+ * 32 high), then their fifth bits as a 64-bit word (bit r: row r): exactly the bytes of its 64 rows (64 x 22).
+ *
+ * <p>A value q is 0..31 and {@code |q - 16| <= 16}: over 16 columns its products with 8-bit activations stay within
+ * 16 bits (at most 32512), over 32 they would not, so each half of a block has sums of its own (corrected by 16
+ * times the half's activation sum, {@link Int8Batch#halves}), added in 32 bits before the block's sum times the two
+ * scales goes into the row's float total, as for Q4_0. The vector kernels have a scalar twin ({@link #dotScalar}).
+ */
+final class Q5_0Groups {
+    private static final int SCALE_BYTES = 2 * ROWS;
+    private static final int COLUMN = 40;
+    /** A group's bytes per block: as many as its 64 rows take in Q5_0 (22 bytes per row and block). */
+    static final int BLOCK_BYTES = SCALE_BYTES + BLOCK * COLUMN;
+    private static final VectorSpecies<Float> F = Species.F;
+    private static final VectorSpecies<Integer> I = Species.I;
+    private static final ThreadLocal<byte[][]> REGROUP_BUFFERS = ThreadLocal.withInitial(() -> new byte[][]{new byte[0], new byte[0]});
+
+    private Q5_0Groups() {
+    }
+
+    /** Regroups the 64 Q5_0 rows at {@code off} ({@code blocks} blocks each) in place. */
+    static void regroup(MemorySegment s, long off, int blocks) {
+        int rowBytes = 22 * blocks, bytes = ROWS * rowBytes;
+        byte[][] buffers = REGROUP_BUFFERS.get();
+        if (buffers[0].length < bytes) {
+            buffers[0] = new byte[bytes];
+            buffers[1] = new byte[bytes];
+        }
+        byte[] rows = buffers[0], group = buffers[1];
+        MemorySegment.copy(s, ValueLayout.JAVA_BYTE, off, rows, 0, bytes);
+        java.util.Arrays.fill(group, 0, bytes, (byte) 0);
+        for (int b = 0; b < blocks; b++) {
+            int to = BLOCK_BYTES * b;
+            for (int r = 0; r < ROWS; r++) {
+                int from = r * rowBytes + 22 * b;
+                group[to + 2 * slot(r)] = rows[from];
+                group[to + 2 * slot(r) + 1] = rows[from + 1];
+                int qh = (rows[from + 2] & 0xFF) | (rows[from + 3] & 0xFF) << 8 | (rows[from + 4] & 0xFF) << 16 | (rows[from + 5] & 0xFF) << 24;
+                for (int c = 0; c < BLOCK; c++) {
+                    int packed = rows[from + 6 + c % 16] & 0xFF, low = c < 16 ? packed & 0xF : packed >>> 4;
+                    int at = to + SCALE_BYTES + COLUMN * c;
+                    group[at + r % 32] |= (byte) (r < 32 ? low : low << 4);
+                    group[at + 32 + r / 8] |= (byte) ((qh >>> c & 1) << (r % 8));
+                }
+            }
+        }
+        MemorySegment.copy(group, 0, s, ValueLayout.JAVA_BYTE, off, bytes);
+    }
+
+    /** Row {@code lane}'s five-bit value in column c of the block at {@code o}. */
+    private static int value(MemorySegment s, long o, int c, int lane) {
+        long at = o + SCALE_BYTES + (long) COLUMN * c;
+        int packed = s.get(Le.I8, at + lane % 32) & 0xFF, low = lane < 32 ? packed & 0xF : packed >>> 4;
+        return low | (s.get(Le.I8, at + 32 + lane / 8) >>> (lane % 8) & 1) << 4;
+    }
+
+    /** Row {@code lane} of the group at {@code g} as floats, {@code (q - 16) d} as Q5_0 decodes it. */
+    static void decodeRow(MemorySegment s, long g, int blocks, int lane, float[] dst) {
+        for (int b = 0; b < blocks; b++) {
+            long o = g + (long) BLOCK_BYTES * b;
+            float d = Float.float16ToFloat(s.get(Le.I16, o + 2L * slot(lane)));
+            for (int c = 0; c < BLOCK; c++) {
+                dst[BLOCK * b + c] = (value(s, o, c, lane) - 16) * d + 0f;
+            }
+        }
+    }
+
+    /** Row {@code lane}'s product with vector {@code t} of {@code x}: what the kernels compute, one row at a time. */
+    static float dotScalar(MemorySegment s, long g, int blocks, int lane, Int8Batch x, int t) {
+        float total = 0;
+        for (int b = 0; b < blocks; b++) {
+            long o = g + (long) BLOCK_BYTES * b;
+            int sum = 0;
+            for (int c = 0; c < BLOCK; c++) {
+                sum += (value(s, o, c, lane) - 16) * x.q[BLOCK * x.at(b, t) + c];
+            }
+            float d = Float.float16ToFloat(s.get(Le.I16, o + 2L * slot(lane)));
+            total = Math.fma((float) sum, d * x.d[x.at(b, t)], total);
+        }
+        return total;
+    }
+
+    /**
+     * The group at {@code g} times vectors {@code t0 .. t0 + count} of {@code x} ({@code count} at most {@link
+     * NibbleColumns#TOKENS}): {@code out[64 k + slot(lane)]} for vector t0 + k. {@code sums} is scratch of 512
+     * shorts (four vectors' sums), {@code scales} of 64 floats.
+     */
+    static void dot(MemorySegment s, long g, int blocks, Int8Batch x, int t0, int count, float[] out, short[] sums, float[] scales) {
+        java.util.Arrays.fill(out, 0, ROWS * count, 0f);
+        for (int b = 0; b < blocks; b++) {
+            long o = g + (long) BLOCK_BYTES * b;
+            scales(s, o, scales);
+            int k = 0;
+            for (; k + 4 <= count; k += 4) {
+                sumsOfFour(s, o + SCALE_BYTES, x.q, BLOCK * x.at(b, t0 + k), sums);
+                addBlock(x, b, t0 + k, 4, sums, scales, out, ROWS * k);
+            }
+            for (; k + 2 <= count; k += 2) {
+                sumsOfTwo(s, o + SCALE_BYTES, x.q, BLOCK * x.at(b, t0 + k), sums);
+                addBlock(x, b, t0 + k, 2, sums, scales, out, ROWS * k);
+            }
+            if (k < count) {
+                sumsOfOne(s, o + SCALE_BYTES, x.q, BLOCK * x.at(b, t0 + k), sums);
+                addBlock(x, b, t0 + k, 1, sums, scales, out, ROWS * k);
+            }
+        }
+    }
+
+    /**
+     * A block's 16-bit sums of (q . x) for one vector, its columns at {@code cols}: per half of the block (columns
+     * 0..15, 16..31) rows 0..31 and rows 32..63, at {@code sums[0 ..]}, {@code [32 ..]} (first half), {@code [64
+     * ..]}, {@code [96 ..]} (second half); a part of L rows at a time.
+     */
+    private static void sumsOfOne(MemorySegment s, long cols, short[] x, int xb, short[] sums) {
+        for (int p = 0; p < 32; p += L) {
+            for (int half = 0; half < BLOCK; half += 16) {
+                ShortVector lo = ShortVector.zero(S), hi = lo;
+                for (int c = half; c < half + 16; c++) {
+                    long at = cols + (long) COLUMN * c;
+                    ShortVector v = (ShortVector) ByteVector.fromMemorySegment(B, s, at + p, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
+                    long fifth = s.get(Le.I64, at + 32);
+                    ShortVector xc = ShortVector.broadcast(S, x[xb + c]);
+                    lo = v.and((short) 0x0F).lanewise(VectorOperators.OR, (short) 16, VectorMask.fromLong(S, fifth >>> p)).mul(xc).add(lo);
+                    hi = v.lanewise(VectorOperators.LSHR, 4).lanewise(VectorOperators.OR, (short) 16, VectorMask.fromLong(S, fifth >>> (32 + p))).mul(xc).add(hi);
+                }
+                lo.intoArray(sums, 4 * half + p);
+                hi.intoArray(sums, 4 * half + 32 + p);
+            }
+        }
+    }
+
+    /** {@link #sumsOfOne} for two vectors (the second's blocks 32 further, its sums 128 further). */
+    private static void sumsOfTwo(MemorySegment s, long cols, short[] x, int xb, short[] sums) {
+        for (int p = 0; p < 32; p += L) {
+            for (int half = 0; half < BLOCK; half += 16) {
+                ShortVector l0 = ShortVector.zero(S), h0 = l0, l1 = l0, h1 = l0;
+                for (int c = half; c < half + 16; c++) {
+                    long at = cols + (long) COLUMN * c;
+                    ShortVector v = (ShortVector) ByteVector.fromMemorySegment(B, s, at + p, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
+                    long fifth = s.get(Le.I64, at + 32);
+                    ShortVector lo = v.and((short) 0x0F).lanewise(VectorOperators.OR, (short) 16, VectorMask.fromLong(S, fifth >>> p));
+                    ShortVector hi = v.lanewise(VectorOperators.LSHR, 4).lanewise(VectorOperators.OR, (short) 16, VectorMask.fromLong(S, fifth >>> (32 + p)));
+                    ShortVector xc = ShortVector.broadcast(S, x[xb + c]);
+                    l0 = lo.mul(xc).add(l0);
+                    h0 = hi.mul(xc).add(h0);
+                    xc = ShortVector.broadcast(S, x[xb + 32 + c]);
+                    l1 = lo.mul(xc).add(l1);
+                    h1 = hi.mul(xc).add(h1);
+                }
+                l0.intoArray(sums, 4 * half + p);
+                h0.intoArray(sums, 4 * half + 32 + p);
+                l1.intoArray(sums, 128 + 4 * half + p);
+                h1.intoArray(sums, 128 + 4 * half + 32 + p);
+            }
+        }
+    }
+
+
+    /** {@link #sumsOfOne} for four vectors (vector k's blocks 32 k further, its sums 128 k further). */
+    private static void sumsOfFour(MemorySegment s, long cols, short[] x, int xb, short[] sums) {
+        for (int p = 0; p < 32; p += L) {
+            for (int half = 0; half < BLOCK; half += 16) {
+                ShortVector l0 = ShortVector.zero(S), h0 = l0, l1 = l0, h1 = l0, l2 = l0, h2 = l0, l3 = l0, h3 = l0;
+                for (int c = half; c < half + 16; c++) {
+                    long at = cols + (long) COLUMN * c;
+                    ShortVector v = (ShortVector) ByteVector.fromMemorySegment(B, s, at + p, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
+                    long fifth = s.get(Le.I64, at + 32);
+                    ShortVector lo = v.and((short) 0x0F).lanewise(VectorOperators.OR, (short) 16, VectorMask.fromLong(S, fifth >>> p));
+                    ShortVector hi = v.lanewise(VectorOperators.LSHR, 4).lanewise(VectorOperators.OR, (short) 16, VectorMask.fromLong(S, fifth >>> (32 + p)));
+                    ShortVector xc = ShortVector.broadcast(S, x[xb + c]);
+                    l0 = lo.mul(xc).add(l0);
+                    h0 = hi.mul(xc).add(h0);
+                    xc = ShortVector.broadcast(S, x[xb + 32 + c]);
+                    l1 = lo.mul(xc).add(l1);
+                    h1 = hi.mul(xc).add(h1);
+                    xc = ShortVector.broadcast(S, x[xb + 64 + c]);
+                    l2 = lo.mul(xc).add(l2);
+                    h2 = hi.mul(xc).add(h2);
+                    xc = ShortVector.broadcast(S, x[xb + 96 + c]);
+                    l3 = lo.mul(xc).add(l3);
+                    h3 = hi.mul(xc).add(h3);
+                }
+                l0.intoArray(sums, 4 * half + p);
+                h0.intoArray(sums, 4 * half + 32 + p);
+                l1.intoArray(sums, 128 + 4 * half + p);
+                h1.intoArray(sums, 128 + 4 * half + 32 + p);
+                l2.intoArray(sums, 256 + 4 * half + p);
+                h2.intoArray(sums, 256 + 4 * half + 32 + p);
+                l3.intoArray(sums, 384 + 4 * half + p);
+                h3.intoArray(sums, 384 + 4 * half + 32 + p);
+            }
+        }
+    }
+
+    /**
+     * Adds block b's sums for vectors t .. t + count to the totals at {@code out[oo ..]}: each half's sums less 16
+     * times the half's activation sum (exact in 16 bits), the halves added in 32 bits, times the rows' scales times
+     * the vector's scale.
+     */
+    private static void addBlock(Int8Batch x, int b, int t, int count, short[] sums, float[] d, float[] out, int oo) {
+        for (int k = 0; k < count; k++) {
+            int at = x.at(b, t + k);
+            short first = (short) (16 * x.halves[at]), second = (short) (16 * (x.sums[at] - x.halves[at]));
+            float dx = x.d[at];
+            for (int part = 0; part < ROWS; part += L) { // L rows' sums: their even rows, then their odd ones
+                IntVector a = ShortVector.fromArray(S, sums, 128 * k + part).sub(first).reinterpretAsInts();
+                IntVector c = ShortVector.fromArray(S, sums, 128 * k + 64 + part).sub(second).reinterpretAsInts();
+                int even = oo + ROWS * k + part, odd = even + L / 2;
+                IntVector evens = a.lanewise(LSHL, 16).lanewise(ASHR, 16).add(c.lanewise(LSHL, 16).lanewise(ASHR, 16));
+                IntVector odds = a.lanewise(ASHR, 16).add(c.lanewise(ASHR, 16));
+                ((FloatVector) evens.convertShape(I2F, F, 0))
+                        .fma(FloatVector.fromArray(F, d, part).mul(dx), FloatVector.fromArray(F, out, even)).intoArray(out, even);
+                ((FloatVector) odds.convertShape(I2F, F, 0))
+                        .fma(FloatVector.fromArray(F, d, part + L / 2).mul(dx), FloatVector.fromArray(F, out, odd)).intoArray(out, odd);
+            }
+        }
+    }
+
+    /** The block's 64 16-bit float scales as floats into {@code d} (as {@link Q4_0Groups} forms them). */
+    private static void scales(MemorySegment s, long o, float[] d) {
+        for (int i = 0; i < ROWS; i += F.length()) {
+            IntVector h = (IntVector) ShortVector.fromMemorySegment(Species.S, s, o + 2L * i, LE).convertShape(VectorOperators.ZERO_EXTEND_S2I, I, 0);
+            IntVector bits = h.and(0x7fff).lanewise(LSHL, 13).or(h.and(0x8000).lanewise(LSHL, 16));
+            bits.reinterpretAsFloats().mul(0x1p112f).intoArray(d, i);
+        }
+    }
+}
