@@ -7,6 +7,7 @@ import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 
 /**
@@ -39,7 +40,23 @@ final class NibbleColumns {
     /** Vectors a group's product takes at most in one call: its totals, 64 rows each, fit the first-level cache. */
     static final int TOKENS = 64;
 
+    private static final ThreadLocal<byte[][]> REGROUP_BUFFERS = ThreadLocal.withInitial(() -> new byte[][]{new byte[0], new byte[0]});
+
     private NibbleColumns() {
+    }
+
+    /**
+     * This thread's two regrouping buffers of at least {@code bytes} each: the rows as stored (filled from {@code s}
+     * at {@code off}) and the group to write back.
+     */
+    static byte[][] regroupBuffers(MemorySegment s, long off, int bytes) {
+        byte[][] buffers = REGROUP_BUFFERS.get();
+        if (buffers[0].length < bytes) {
+            buffers[0] = new byte[bytes];
+            buffers[1] = new byte[bytes];
+        }
+        MemorySegment.copy(s, ValueLayout.JAVA_BYTE, off, buffers[0], 0, bytes);
+        return buffers;
     }
 
     /**

@@ -40,7 +40,6 @@ final class Q4_0Groups {
     static final int BLOCK_BYTES = SCALE_BYTES + COLUMN_BYTES;
     private static final VectorSpecies<Float> F = Species.F;
     private static final VectorSpecies<Integer> I = Species.I;
-    private static final ThreadLocal<byte[][]> REGROUP_BUFFERS = ThreadLocal.withInitial(() -> new byte[][]{new byte[0], new byte[0]});
 
     private Q4_0Groups() {
     }
@@ -48,13 +47,8 @@ final class Q4_0Groups {
     /** Regroups the 64 Q4_0 rows at {@code off} ({@code blocks} blocks each) in place; their scales must be finite (see {@link #scales}). */
     static void regroup(MemorySegment s, long off, int blocks) {
         int rowBytes = 18 * blocks, bytes = ROWS * rowBytes;
-        byte[][] buffers = REGROUP_BUFFERS.get();
-        if (buffers[0].length < bytes) {
-            buffers[0] = new byte[bytes];
-            buffers[1] = new byte[bytes];
-        }
+        byte[][] buffers = NibbleColumns.regroupBuffers(s, off, bytes);
         byte[] rows = buffers[0], group = buffers[1];
-        MemorySegment.copy(s, ValueLayout.JAVA_BYTE, off, rows, 0, bytes);
         for (int b = 0; b < blocks; b++) {
             int to = BLOCK_BYTES * b;
             for (int r = 0; r < ROWS; r++) {
@@ -301,7 +295,7 @@ final class Q4_0Groups {
      * The block's 64 16-bit float scales as floats into {@code d}: a half's exponent and mantissa moved into a
      * float's bits read it 2^-112 too small (subnormal halves included), times 2^112; exact for every finite half.
      */
-    private static void scales(MemorySegment s, long o, float[] d) {
+    static void scales(MemorySegment s, long o, float[] d) {
         for (int i = 0; i < ROWS; i += F.length()) {
             IntVector h = (IntVector) ShortVector.fromMemorySegment(Species.S, s, o + 2L * i, LE).convertShape(VectorOperators.ZERO_EXTEND_S2I, I, 0);
             IntVector bits = h.and(0x7fff).lanewise(VectorOperators.LSHL, 13).or(h.and(0x8000).lanewise(VectorOperators.LSHL, 16));

@@ -50,7 +50,6 @@ final class Q4_KGroups {
     private static final VectorSpecies<Float> F = Species.F;
     private static final VectorSpecies<Integer> I = Species.I;
     private static final VectorSpecies<Byte> B = Species.B;
-    private static final ThreadLocal<byte[][]> REGROUP_BUFFERS = ThreadLocal.withInitial(() -> new byte[][]{new byte[0], new byte[0]});
 
     private Q4_KGroups() {
     }
@@ -58,13 +57,8 @@ final class Q4_KGroups {
     /** Regroups the 64 Q4_K rows at {@code off} ({@code supers} super-blocks each) in place. */
     static void regroup(MemorySegment s, long off, int supers) {
         int rowBytes = 144 * supers, bytes = ROWS * rowBytes;
-        byte[][] buffers = REGROUP_BUFFERS.get();
-        if (buffers[0].length < bytes) {
-            buffers[0] = new byte[bytes];
-            buffers[1] = new byte[bytes];
-        }
+        byte[][] buffers = NibbleColumns.regroupBuffers(s, off, bytes);
         byte[] rows = buffers[0], group = buffers[1];
-        MemorySegment.copy(s, ValueLayout.JAVA_BYTE, off, rows, 0, bytes);
         for (int b = 0; b < supers; b++) {
             int to = SUPER_BYTES * b;
             for (int r = 0; r < ROWS; r++) {

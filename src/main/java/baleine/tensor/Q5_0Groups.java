@@ -39,8 +39,6 @@ final class Q5_0Groups {
     /** A group's bytes per block: as many as its 64 rows take in Q5_0 (22 bytes per row and block). */
     static final int BLOCK_BYTES = SCALE_BYTES + BLOCK * COLUMN;
     private static final VectorSpecies<Float> F = Species.F;
-    private static final VectorSpecies<Integer> I = Species.I;
-    private static final ThreadLocal<byte[][]> REGROUP_BUFFERS = ThreadLocal.withInitial(() -> new byte[][]{new byte[0], new byte[0]});
 
     private Q5_0Groups() {
     }
@@ -48,13 +46,8 @@ final class Q5_0Groups {
     /** Regroups the 64 Q5_0 rows at {@code off} ({@code blocks} blocks each) in place. */
     static void regroup(MemorySegment s, long off, int blocks) {
         int rowBytes = 22 * blocks, bytes = ROWS * rowBytes;
-        byte[][] buffers = REGROUP_BUFFERS.get();
-        if (buffers[0].length < bytes) {
-            buffers[0] = new byte[bytes];
-            buffers[1] = new byte[bytes];
-        }
+        byte[][] buffers = NibbleColumns.regroupBuffers(s, off, bytes);
         byte[] rows = buffers[0], group = buffers[1];
-        MemorySegment.copy(s, ValueLayout.JAVA_BYTE, off, rows, 0, bytes);
         java.util.Arrays.fill(group, 0, bytes, (byte) 0);
         for (int b = 0; b < blocks; b++) {
             int to = BLOCK_BYTES * b;
@@ -116,7 +109,7 @@ final class Q5_0Groups {
         java.util.Arrays.fill(out, 0, ROWS * count, 0f);
         for (int b = 0; b < blocks; b++) {
             long o = g + (long) BLOCK_BYTES * b;
-            scales(s, o, scales);
+            Q4_0Groups.scales(s, o, scales); // the same 64 halves in front of the block
             int k = 0;
             for (; k + 4 <= count; k += 4) {
                 sumsOfFour(s, o + SCALE_BYTES, x.q, BLOCK * x.at(b, t0 + k), sums);
@@ -240,15 +233,6 @@ final class Q5_0Groups {
                 ((FloatVector) odds.convertShape(I2F, F, 0))
                         .fma(FloatVector.fromArray(F, d, part + L / 2).mul(dx), FloatVector.fromArray(F, out, odd)).intoArray(out, odd);
             }
-        }
-    }
-
-    /** The block's 64 16-bit float scales as floats into {@code d} (as {@link Q4_0Groups} forms them). */
-    private static void scales(MemorySegment s, long o, float[] d) {
-        for (int i = 0; i < ROWS; i += F.length()) {
-            IntVector h = (IntVector) ShortVector.fromMemorySegment(Species.S, s, o + 2L * i, LE).convertShape(VectorOperators.ZERO_EXTEND_S2I, I, 0);
-            IntVector bits = h.and(0x7fff).lanewise(LSHL, 13).or(h.and(0x8000).lanewise(LSHL, 16));
-            bits.reinterpretAsFloats().mul(0x1p112f).intoArray(d, i);
         }
     }
 }
