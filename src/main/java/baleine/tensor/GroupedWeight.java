@@ -16,69 +16,32 @@ public final class GroupedWeight extends Weight {
 
     /** A regrouped type: its group layout and kernels, and the activations' rounding they take. */
     public enum Layout {
-        Q4_0(GgmlType.Q4_0, NibbleColumns.BLOCK, 1, Int8Batch.Rounding.Q8_0) {
-            @Override
-            void regroup(MemorySegment s, long off, int blocks) {
-                Q4_0Groups.regroup(s, off, blocks);
-            }
+        Q4_0(GgmlType.Q4_0, NibbleColumns.BLOCK, 1, Int8Batch.Rounding.Q8_0,
+                Q4_0Groups::regroup, Q4_0Groups::decodeRow, Q4_0Groups::dotScalar, Q4_0Groups::dot),
+        Q5_0(GgmlType.Q5_0, NibbleColumns.BLOCK, 1, Int8Batch.Rounding.Q8_0,
+                Q5_0Groups::regroup, Q5_0Groups::decodeRow, Q5_0Groups::dotScalar, Q5_0Groups::dot),
+        Q4_K(GgmlType.Q4_K, Q4_KGroups.SUPER, 2, Int8Batch.Rounding.Q8_K,
+                Q4_KGroups::regroup, Q4_KGroups::decodeRow, Q4_KGroups::dotScalar, Q4_KGroups::dot);
 
-            @Override
-            void decodeRow(MemorySegment s, long g, int blocks, int lane, float[] dst) {
-                Q4_0Groups.decodeRow(s, g, blocks, lane, dst);
-            }
+        /** Regroups the 64 rows at {@code off} ({@code blocks} blocks each) in place. */
+        interface Regroup {
+            void regroup(MemorySegment s, long off, int blocks);
+        }
 
-            @Override
-            float dotScalar(MemorySegment s, long g, int blocks, int lane, Int8Batch x, int t) {
-                return Q4_0Groups.dotScalar(s, g, blocks, lane, x, t);
-            }
+        /** Row {@code lane} of the group at {@code g} as floats, as the type decodes it. */
+        interface RowDecoder {
+            void decodeRow(MemorySegment s, long g, int blocks, int lane, float[] dst);
+        }
 
-            @Override
-            void dot(MemorySegment s, long g, int blocks, Int8Batch x, int t0, int count, float[] out, short[] sums, float[] scratch) {
-                Q4_0Groups.dot(s, g, blocks, x, t0, count, out, sums, scratch);
-            }
-        },
-        Q5_0(GgmlType.Q5_0, NibbleColumns.BLOCK, 1, Int8Batch.Rounding.Q8_0) {
-            @Override
-            void regroup(MemorySegment s, long off, int blocks) {
-                Q5_0Groups.regroup(s, off, blocks);
-            }
+        /** Row {@code lane}'s product with vector t of x: what the kernels compute, one row at a time. */
+        interface ScalarDot {
+            float dotScalar(MemorySegment s, long g, int blocks, int lane, Int8Batch x, int t);
+        }
 
-            @Override
-            void decodeRow(MemorySegment s, long g, int blocks, int lane, float[] dst) {
-                Q5_0Groups.decodeRow(s, g, blocks, lane, dst);
-            }
-
-            @Override
-            float dotScalar(MemorySegment s, long g, int blocks, int lane, Int8Batch x, int t) {
-                return Q5_0Groups.dotScalar(s, g, blocks, lane, x, t);
-            }
-
-            @Override
-            void dot(MemorySegment s, long g, int blocks, Int8Batch x, int t0, int count, float[] out, short[] sums, float[] scratch) {
-                Q5_0Groups.dot(s, g, blocks, x, t0, count, out, sums, scratch);
-            }
-        },
-        Q4_K(GgmlType.Q4_K, Q4_KGroups.SUPER, 2, Int8Batch.Rounding.Q8_K) {
-            @Override
-            void regroup(MemorySegment s, long off, int blocks) {
-                Q4_KGroups.regroup(s, off, blocks);
-            }
-
-            @Override
-            void decodeRow(MemorySegment s, long g, int blocks, int lane, float[] dst) {
-                Q4_KGroups.decodeRow(s, g, blocks, lane, dst);
-            }
-
-            @Override
-            float dotScalar(MemorySegment s, long g, int blocks, int lane, Int8Batch x, int t) {
-                return Q4_KGroups.dotScalar(s, g, blocks, lane, x, t);
-            }
-
-            @Override
-            void dot(MemorySegment s, long g, int blocks, Int8Batch x, int t0, int count, float[] out, short[] sums, float[] scratch) {
-                Q4_KGroups.dot(s, g, blocks, x, t0, count, out, sums, scratch);
-            }
-        };
+        /** The group at {@code g} times vectors {@code t0 .. t0 + count} of x: {@code out[64 k + slot(lane)]}. */
+        interface GroupDot {
+            void dot(MemorySegment s, long g, int blocks, Int8Batch x, int t0, int count, float[] out, short[] sums, float[] scratch);
+        }
 
         final GgmlType type;
         /** Columns per block. */
@@ -86,12 +49,21 @@ public final class GroupedWeight extends Weight {
         /** The 16-bit float scales at a block's start (Q4_0: d; Q4_K: d and dmin), which must be finite. */
         private final int scales;
         final Int8Batch.Rounding rounding;
+        final Regroup regroup;
+        final RowDecoder decoder;
+        final ScalarDot scalarDot;
+        final GroupDot dot;
 
-        Layout(GgmlType type, int blockCols, int scales, Int8Batch.Rounding rounding) {
+        Layout(GgmlType type, int blockCols, int scales, Int8Batch.Rounding rounding,
+               Regroup regroup, RowDecoder decoder, ScalarDot scalarDot, GroupDot dot) {
             this.type = type;
             this.blockCols = blockCols;
             this.scales = scales;
             this.rounding = rounding;
+            this.regroup = regroup;
+            this.decoder = decoder;
+            this.scalarDot = scalarDot;
+            this.dot = dot;
         }
 
         /** The layout of a type that is regrouped, or null. */
@@ -103,18 +75,6 @@ public final class GroupedWeight extends Weight {
                 default -> null;
             };
         }
-
-        /** Regroups the 64 rows at {@code off} ({@code blocks} blocks each) in place. */
-        abstract void regroup(MemorySegment s, long off, int blocks);
-
-        /** Row {@code lane} of the group at {@code g} as floats, as the type decodes it. */
-        abstract void decodeRow(MemorySegment s, long g, int blocks, int lane, float[] dst);
-
-        /** Row {@code lane}'s product with vector t of x: what the kernels compute, one row at a time. */
-        abstract float dotScalar(MemorySegment s, long g, int blocks, int lane, Int8Batch x, int t);
-
-        /** The group at {@code g} times vectors {@code t0 .. t0 + count} of x: {@code out[64 k + slot(lane)]}. */
-        abstract void dot(MemorySegment s, long g, int blocks, Int8Batch x, int t0, int count, float[] out, short[] sums, float[] scratch);
 
         /** Whether every block's 16-bit float scales are finite. */
         boolean finiteScales(MemorySegment data, long bytes) {
@@ -166,7 +126,7 @@ public final class GroupedWeight extends Weight {
         }
         int groups = unitRows / NibbleColumns.ROWS, blocks = cols / layout.blockCols;
         Parallel.forEach(rows / unitRows * groups, i ->
-                layout.regroup(data, ((long) (i / groups) * unitRows + (long) (i % groups) * NibbleColumns.ROWS) * rowBytes, blocks));
+                layout.regroup.regroup(data, ((long) (i / groups) * unitRows + (long) (i % groups) * NibbleColumns.ROWS) * rowBytes, blocks));
         return new GroupedWeight(name, layout, data, rows, cols, unitRows);
     }
 
@@ -187,7 +147,7 @@ public final class GroupedWeight extends Weight {
     @Override
     public void decodeRow(int row, float[] dst) {
         if (grouped(row)) {
-            layout.decodeRow(data, groupOffset(row), blocks, lane(row), dst);
+            layout.decoder.decodeRow(data, groupOffset(row), blocks, lane(row), dst);
         } else {
             plain.decodeRow(row, dst);
         }
@@ -204,7 +164,7 @@ public final class GroupedWeight extends Weight {
             return plain.dot(row, x, xOff);
         }
         Int8Batch q = Int8Batch.forThread().of(new float[][]{x}, xOff, cols, 1, InterleavedBatch.ALONE, layout.rounding);
-        return layout.dotScalar(data, groupOffset(row), blocks, lane(row), q, 0);
+        return layout.scalarDot.dotScalar(data, groupOffset(row), blocks, lane(row), q, 0);
     }
 
     /**
@@ -231,7 +191,7 @@ public final class GroupedWeight extends Weight {
             int first = r - lane(r), end = Math.min(to, first + NibbleColumns.ROWS);
             for (int t0 = 0; t0 < n; t0 += NibbleColumns.TOKENS) {
                 int count = Math.min(NibbleColumns.TOKENS, n - t0);
-                layout.dot(data, groupOffset(r), blocks, q, t0, count, out, sums, scratch);
+                layout.dot.dot(data, groupOffset(r), blocks, q, t0, count, out, sums, scratch);
                 for (int k = 0; k < count; k++) {
                     for (int i = r; i < end; i++) {
                         y[t0 + k][yOff + i - from] = out[NibbleColumns.ROWS * k + NibbleColumns.slot(i - first)];

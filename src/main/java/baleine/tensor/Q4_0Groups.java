@@ -82,12 +82,26 @@ final class Q4_0Groups {
 
     /** Row {@code lane}'s product with vector {@code t} of {@code x}: what the kernels compute, one row at a time. */
     static float dotScalar(MemorySegment s, long g, int blocks, int lane, Int8Batch x, int t) {
+        return dotScalar(s, g, blocks, BLOCK_BYTES, lane, x, t, (o, c) -> nibble(s, o + SCALE_BYTES, c, lane) - 8);
+    }
+
+    /** A row's signed integer value in column c of the block at {@code o}. */
+    interface BlockValue {
+        int at(long o, int c);
+    }
+
+    /**
+     * The scalar twin of a type whose blocks of 32 columns ({@code blockBytes} each in a group) start with the 64
+     * rows' 16-bit float scales, as Q4_0's and Q5_0's do: each block's exact integer sum times the two scales
+     * added to the row's total.
+     */
+    static float dotScalar(MemorySegment s, long g, int blocks, int blockBytes, int lane, Int8Batch x, int t, BlockValue value) {
         float total = 0;
         for (int b = 0; b < blocks; b++) {
-            long o = g + (long) BLOCK_BYTES * b;
+            long o = g + (long) blockBytes * b;
             int sum = 0;
             for (int c = 0; c < BLOCK; c++) {
-                sum += (nibble(s, o + SCALE_BYTES, c, lane) - 8) * x.q[BLOCK * x.at(b, t) + c];
+                sum += value.at(o, c) * x.q[BLOCK * x.at(b, t) + c];
             }
             float d = Float.float16ToFloat(s.get(Le.I16, o + 2L * slot(lane)));
             total = Math.fma((float) sum, d * x.d[x.at(b, t)], total);

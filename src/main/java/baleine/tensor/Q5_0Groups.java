@@ -87,17 +87,7 @@ final class Q5_0Groups {
 
     /** Row {@code lane}'s product with vector {@code t} of {@code x}: what the kernels compute, one row at a time. */
     static float dotScalar(MemorySegment s, long g, int blocks, int lane, Int8Batch x, int t) {
-        float total = 0;
-        for (int b = 0; b < blocks; b++) {
-            long o = g + (long) BLOCK_BYTES * b;
-            int sum = 0;
-            for (int c = 0; c < BLOCK; c++) {
-                sum += (value(s, o, c, lane) - 16) * x.q[BLOCK * x.at(b, t) + c];
-            }
-            float d = Float.float16ToFloat(s.get(Le.I16, o + 2L * slot(lane)));
-            total = Math.fma((float) sum, d * x.d[x.at(b, t)], total);
-        }
-        return total;
+        return Q4_0Groups.dotScalar(s, g, blocks, BLOCK_BYTES, lane, x, t, (o, c) -> value(s, o, c, lane) - 16);
     }
 
     /**
