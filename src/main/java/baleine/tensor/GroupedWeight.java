@@ -3,7 +3,7 @@ package baleine.tensor;
 import java.lang.foreign.MemorySegment;
 
 /**
- * A Q4_0, Q5_0 or Q4_K matrix whose rows were regrouped 64 at a time ({@link NibbleColumns}) for integer products with
+ * A Q4_0, Q5_0, Q4_K or Q6_K matrix whose rows were regrouped 64 at a time ({@link NibbleColumns}) for integer products with
  * 8-bit activations. Its rows come in units (a merged expert tensor: one unit per expert, else one): each unit holds
  * its whole groups, then the rows left over (fewer than 64) in the type's plain layout, which the float kernels
  * take.
@@ -16,12 +16,14 @@ public final class GroupedWeight extends Weight {
 
     /** A regrouped type: its group layout and kernels, and the activations' rounding they take. */
     public enum Layout {
-        Q4_0(GgmlType.Q4_0, NibbleColumns.BLOCK, 1, Int8Batch.Rounding.Q8_0,
+        Q4_0(GgmlType.Q4_0, NibbleColumns.BLOCK, 0, 1, Int8Batch.Rounding.Q8_0,
                 Q4_0Groups::regroup, Q4_0Groups::decodeRow, Q4_0Groups::dotScalar, Q4_0Groups::dot),
-        Q5_0(GgmlType.Q5_0, NibbleColumns.BLOCK, 1, Int8Batch.Rounding.Q8_0,
+        Q5_0(GgmlType.Q5_0, NibbleColumns.BLOCK, 0, 1, Int8Batch.Rounding.Q8_0,
                 Q5_0Groups::regroup, Q5_0Groups::decodeRow, Q5_0Groups::dotScalar, Q5_0Groups::dot),
-        Q4_K(GgmlType.Q4_K, Q4_KGroups.SUPER, 2, Int8Batch.Rounding.Q8_K,
-                Q4_KGroups::regroup, Q4_KGroups::decodeRow, Q4_KGroups::dotScalar, Q4_KGroups::dot);
+        Q4_K(GgmlType.Q4_K, Q4_KGroups.SUPER, 0, 2, Int8Batch.Rounding.Q8_K,
+                Q4_KGroups::regroup, Q4_KGroups::decodeRow, Q4_KGroups::dotScalar, Q4_KGroups::dot),
+        Q6_K(GgmlType.Q6_K, Q6_KGroups.SUPER, 208, 1, Int8Batch.Rounding.Q8_K,
+                Q6_KGroups::regroup, Q6_KGroups::decodeRow, Q6_KGroups::dotScalar, Q6_KGroups::dot);
 
         /** Regroups the 64 rows at {@code off} ({@code blocks} blocks each) in place. */
         interface Regroup {
@@ -46,18 +48,20 @@ public final class GroupedWeight extends Weight {
         final GgmlType type;
         /** Columns per block. */
         final int blockCols;
-        /** The 16-bit float scales at a block's start (Q4_0: d; Q4_K: d and dmin), which must be finite. */
-        private final int scales;
+        /** Where a block's 16-bit float scales are (Q4_0: d at its start; Q4_K: d and dmin; Q6_K: d at its end), which must be finite. */
+        final int scalesAt;
+        final int scales;
         final Int8Batch.Rounding rounding;
         final Regroup regroup;
         final RowDecoder decoder;
         final ScalarDot scalarDot;
         final GroupDot dot;
 
-        Layout(GgmlType type, int blockCols, int scales, Int8Batch.Rounding rounding,
+        Layout(GgmlType type, int blockCols, int scalesAt, int scales, Int8Batch.Rounding rounding,
                Regroup regroup, RowDecoder decoder, ScalarDot scalarDot, GroupDot dot) {
             this.type = type;
             this.blockCols = blockCols;
+            this.scalesAt = scalesAt;
             this.scales = scales;
             this.rounding = rounding;
             this.regroup = regroup;
@@ -72,6 +76,7 @@ public final class GroupedWeight extends Weight {
                 case Q4_0 -> Q4_0;
                 case Q5_0 -> Q5_0;
                 case Q4_K -> Q4_K;
+                case Q6_K -> Q6_K;
                 default -> null;
             };
         }
@@ -81,7 +86,7 @@ public final class GroupedWeight extends Weight {
             long blockBytes = type.bytesFor(blockCols);
             for (long at = 0; at < bytes; at += blockBytes) {
                 for (int h = 0; h < scales; h++) {
-                    if (!Float.isFinite(Float.float16ToFloat(data.get(Le.I16, at + 2L * h)))) {
+                    if (!Float.isFinite(Float.float16ToFloat(data.get(Le.I16, at + scalesAt + 2L * h)))) {
                         return false;
                     }
                 }

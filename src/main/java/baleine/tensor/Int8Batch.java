@@ -45,6 +45,8 @@ final class Int8Batch {
     int[] sums = new int[0];
     /** {@link Rounding#Q8_0} only: the sum of each block's first 16 values of q (Q5_0's kernels sum halves). */
     int[] halves = new int[0];
+    /** {@link Rounding#Q8_K} only: the sums of q over each block's four runs of eight values, at {@code 4 at(b, t) + run} (Q6_K's kernels sum runs of eight). */
+    int[] eighths = new int[0];
     // what the arrays hold: vectors [0, n) of product id product (InterleavedBatch.ALONE: nothing reusable)
     private long product = InterleavedBatch.ALONE;
     private int n;
@@ -68,6 +70,7 @@ final class Int8Batch {
             d = new float[n * cols / BLOCK];
             sums = new int[n * cols / BLOCK];
             halves = new int[n * cols / BLOCK];
+            eighths = new int[4 * n * cols / BLOCK];
         }
         for (int t = 0; t < n; t++) {
             if (rounding == Rounding.Q8_0) {
@@ -76,10 +79,23 @@ final class Int8Batch {
                 quantizePer256(x[t], xOff, cols, t, n, q, d, sums);
             }
         }
+        if (rounding == Rounding.Q8_K) {
+            sumEighths(n * cols / BLOCK);
+        }
         this.product = product;
         this.n = n;
         this.rounding = rounding;
         return this;
+    }
+
+    private void sumEighths(int blocks) {
+        for (int run = 0; run < 4 * blocks; run++) {
+            int sum = 0;
+            for (int i = 8 * run; i < 8 * run + 8; i++) {
+                sum += q[i];
+            }
+            eighths[run] = sum;
+        }
     }
 
     /** Where block b of vector t lies: its scale and sum at this index, its values at 32 times it. */

@@ -31,7 +31,7 @@ import java.util.concurrent.TimeUnit;
  * decode-bound), two ({@code matmul2}, two sequences decoding together), eight ({@code matmul8}) or 64
  * ({@code matmul64}, the pp64 shape). Bytes read per second = matrix bytes / time. {@code F8_E4M3} is
  * DeepSeek-V3's block-scaled FP8; {@code Q4_0} and {@code Q4_K} are taken as models take them (in integers on AVX2 /
- * AVX-512), {@code Q4_0-float} and {@code Q4_K-float} through the float kernels.
+ * AVX-512), as are {@code Q5_0} and {@code Q6_K}; {@code Q4_0-float}, {@code Q4_K-float} and {@code Q6_K-float} through the float kernels.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -40,7 +40,7 @@ import java.util.concurrent.TimeUnit;
 @Measurement(iterations = 5, time = 1)
 @Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector"})
 public class MatVecBenchmark {
-    @Param({"F32", "BF16", "Q8_0", "Q4_0", "Q4_0-float", "Q4_1", "Q5_0", "Q5_1", "Q4_K", "Q4_K-float", "Q5_K", "Q6_K", "F8_E4M3"})
+    @Param({"F32", "BF16", "Q8_0", "Q4_0", "Q4_0-float", "Q4_1", "Q5_0", "Q5_1", "Q4_K", "Q4_K-float", "Q5_K", "Q6_K", "Q6_K-float", "F8_E4M3"})
     public String type;
 
     static final int N = 4096;

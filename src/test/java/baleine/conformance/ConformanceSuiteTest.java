@@ -34,9 +34,9 @@ class ConformanceSuiteTest {
     }
 
     /**
-     * Float activations match the float64 evaluation of the stored weights ("exact" cases) on their own; Q4_0 and
-     * Q4_K_M files, whose Q4_0 and Q4_K matrices multiply with 8-bit activations as llama.cpp's do where vectors are
-     * 256 or 512 bits wide, match llama.cpp's output on their own.
+     * Float activations match the float64 evaluation of the stored weights ("exact" cases) on their own; Q4_0, Q4_K_M
+     * and Q6_K files, whose Q4_0, Q4_K, Q5_0 and Q6_K matrices multiply with 8-bit activations as llama.cpp's do where
+     * vectors are 256 or 512 bits wide, match llama.cpp's output on their own.
      */
     @Test
     void casesPassOnTheirOwnTheReferenceThatTreatsActivationsAsBaleineDoes() {
@@ -44,7 +44,7 @@ class ConformanceSuiteTest {
         ConformanceRunner.Report report = runner.run(ConformanceRunner.Kind.LOGITS);
         boolean int8 = GroupedWeight.supported();
         assertThat(report.results().stream().filter(r -> r.name().contains("/llama.cpp/")
-                == (int8 && (r.name().contains("/gguf-q4_0/") || r.name().contains("/gguf-q4_k_m/")))))
+                == (int8 && (r.name().contains("/gguf-q4_0/") || r.name().contains("/gguf-q4_k_m/") || r.name().contains("/gguf-q6_k/")))))
                 .hasSizeGreaterThan(50)
                 .allSatisfy(r -> assertThat(r.withinOwnTolerance()).as(r.name() + ": " + r.detail()).isTrue());
     }

@@ -13,7 +13,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 /**
- * Q4_0 and Q4_K regrouped for the integer kernels: the regrouped rows decode as before, the vector kernels equal
+ * Q4_0, Q5_0, Q4_K and Q6_K regrouped for the integer kernels: the regrouped rows decode as before, the vector kernels equal
  * their scalar twin bit for bit on random bytes, every batch size gives a vector the bits it gets alone, and the
  * products stay within 8-bit activations' rounding of the float ones. The suite runs at both widths the kernels take
  * (256 and 512 bits).
@@ -31,11 +31,10 @@ class GroupedWeightTest {
         for (long i = 0; i < bytes; i++) {
             data.set(Le.I8, i, (byte) rnd.nextInt());
         }
-        int halves = layout == GroupedWeight.Layout.Q4_K ? 2 : 1; // d, and Q4_K's dmin
         for (long at = 0; at < bytes; at += blockBytes) { // normal and subnormal scales of either sign
-            for (int h = 0; h < halves; h++) {
+            for (int h = 0; h < layout.scales; h++) { // d, and Q4_K's dmin
                 float d = (float) rnd.nextGaussian() * (rnd.nextInt(8) == 0 ? 1e-6f : 0.05f);
-                data.set(Le.I16, at + 2L * h, Float.floatToFloat16(d));
+                data.set(Le.I16, at + layout.scalesAt + 2L * h, Float.floatToFloat16(d));
             }
         }
         MemorySegment copy = Arena.ofAuto().allocate(bytes, 64);
@@ -123,7 +122,7 @@ class GroupedWeightTest {
         float[][] exact = new float[3][128], ints = new float[3][128];
         MatMul.apply(p.plain(), x, exact, 3);
         MatMul.apply(p.grouped(), x, ints, 3);
-        int span = layout == GroupedWeight.Layout.Q4_K ? 256 : 32; // the values an activation's scale covers
+        int span = layout.rounding == Int8Batch.Rounding.Q8_K ? 256 : 32; // the values an activation's scale covers
         float[] row = new float[COLS];
         for (int r = 0; r < 128; r++) {
             p.plain().decodeRow(r, row);
@@ -145,6 +144,39 @@ class GroupedWeightTest {
             max = Math.max(max, Math.abs(x[i]));
         }
         return max;
+    }
+
+    @Test
+    void q6_KRunsOfEightAtTheEdgeOfSixteenBitsStayExact() {
+        // every value q - 32 = -32, every scale 127 or -128, activations all +1 or all -1 (rounded to -127 or 127):
+        // each run of eight columns sums to -+32512, the most a 16-bit lane holds
+        GroupedWeight.Layout layout = GroupedWeight.Layout.Q6_K;
+        long blockBytes = layout.type.bytesFor(layout.blockCols), bytes = blockBytes * (COLS / layout.blockCols) * 64;
+        MemorySegment data = Arena.ofAuto().allocate(bytes, 64);
+        for (long at = 0; at < bytes; at += blockBytes) {
+            for (int j = 0; j < 16; j++) {
+                data.set(Le.I8, at + 192 + j, (byte) (j % 2 == 0 ? 127 : -128));
+            }
+            data.set(Le.I16, at + 208, Float.floatToFloat16(0.5f));
+        }
+        MemorySegment copy = Arena.ofAuto().allocate(bytes, 64);
+        copy.copyFrom(data);
+        Weight plain = new BlockWeight("w", layout.type, copy, 64, COLS);
+        GroupedWeight g = (GroupedWeight) GroupedWeight.regroup("w", layout, data, 64, COLS, 64);
+        for (float v : new float[]{1f, -1f}) {
+            float[][] x = new float[2][COLS];
+            java.util.Arrays.fill(x[0], v);
+            java.util.Arrays.fill(x[1], v);
+            float[][] exact = new float[2][64], ints = new float[2][64];
+            MatMul.apply(plain, x, exact, 1);
+            g.rows(0, 64, x, 0, ints, 0, 1, InterleavedBatch.ALONE);
+            g.rows(0, 64, x, 0, ints, 0, 2, InterleavedBatch.ALONE);
+            for (int r = 0; r < 64; r++) {
+                assertThat(exact[0][r]).isEqualTo(4096 * v); // 0.5 * -32 * v * 16 * (127 - 128) * 16 sub-block pairs
+                assertThat(ints[0][r]).as("row " + r).isEqualTo(g.dot(r, x[0], 0)).isCloseTo(exact[0][r], within(1e-3f));
+                assertThat(ints[1][r]).isEqualTo(ints[0][r]);
+            }
+        }
     }
 
     @ParameterizedTest
@@ -173,10 +205,10 @@ class GroupedWeightTest {
         long blockBytes = layout.type.bytesFor(layout.blockCols), blocks = COLS / layout.blockCols * 64L;
         MemorySegment data = Arena.ofAuto().allocate(blockBytes * blocks, 64);
         for (long at = 0; at < data.byteSize(); at += blockBytes) {
-            data.set(Le.I16, at, Float.floatToFloat16(0.01f));
+            data.set(Le.I16, at + layout.scalesAt, Float.floatToFloat16(0.01f));
         }
-        long last = blockBytes * (blocks - 1); // +infinity: Q4_0's d, Q4_K's dmin
-        data.set(Le.I16, layout == GroupedWeight.Layout.Q4_K ? last + 2 : last, (short) 0x7c00);
+        long last = blockBytes * (blocks - 1); // +infinity: the last scale (Q4_0's d, Q4_K's dmin, Q6_K's d)
+        data.set(Le.I16, last + layout.scalesAt + 2L * (layout.scales - 1), (short) 0x7c00);
         assertThat(GroupedWeight.regroup("w", layout, data, 64, COLS, 64)).isInstanceOf(BlockWeight.class);
     }
 

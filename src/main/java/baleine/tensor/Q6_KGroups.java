@@ -1,0 +1,535 @@
+package baleine.tensor;
+
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+import static baleine.tensor.NibbleColumns.B;
+import static baleine.tensor.NibbleColumns.BLOCK;
+import static baleine.tensor.NibbleColumns.L;
+import static baleine.tensor.NibbleColumns.LE;
+import static baleine.tensor.NibbleColumns.ROWS;
+import static baleine.tensor.NibbleColumns.S;
+import static baleine.tensor.NibbleColumns.slot;
+import static jdk.incubator.vector.VectorOperators.ASHR;
+import static jdk.incubator.vector.VectorOperators.I2F;
+import static jdk.incubator.vector.VectorOperators.LSHL;
+import static jdk.incubator.vector.VectorOperators.LSHR;
+
+/**
+ * Q6_K rows regrouped 64 at a time, multiplied by activations rounded per 256 values ({@link
+ * Int8Batch.Rounding#Q8_K}) as llama.cpp multiplies them. Per super-block of 256 columns a group holds the 64 rows'
+ * d (128 bytes, {@link NibbleColumns#slot} order), their sixteen 8-bit sub-block scales (16 x 64 bytes, slot order),
+ * then the columns two at a time, 96 bytes a pair (c, c + 1), the rows' 6-bit values q (0..63) spread over three
+ * 32-byte parts: byte i of the first holds row i's q in column c and the top two bits of row i + 32's in its top two
+ * bits, the second the same for column c + 1, the third row i + 32's low four bits of column c (low nibble) and c + 1
+ * (high). That is exactly the bytes of the 64 rows (64 x 210), so rows are regrouped in place.
+ *
+ * <p>A row's value is {@code d sc_j (q - 32)} in sub-block j (16 columns). {@code |q - 32| <= 32}: over eight columns
+ * the products with 8-bit activations stay within 16 bits (at most 32512), so each run of eight columns has 16-bit
+ * sums of q x, corrected by 32 times the run's activation sum ({@link Int8Batch#eighths}); the two runs of a
+ * sub-block times its scale go into a 32-bit integer sum per super-block, which times d and the activations' d is
+ * added to the row's float total, as llama.cpp sums them. The vector kernels have a scalar twin ({@link #dotScalar}).
+ */
+final class Q6_KGroups {
+    static final int SUPER = 256;
+    private static final int SUBS = 16;
+    private static final int PAIR = 96;
+    private static final int D_AT = 0, SCALES_AT = 2 * ROWS, COLUMNS_AT = SCALES_AT + SUBS * ROWS;
+    /** A group's bytes per super-block: as many as its 64 rows take in Q6_K (210 bytes per row and super-block). */
+    static final int SUPER_BYTES = COLUMNS_AT + SUPER / 2 * PAIR;
+    private static final VectorSpecies<Float> F = Species.F;
+    private static final VectorSpecies<Integer> I = Species.I;
+    /** Per thread: the 32-bit sums of a super-block, 64 rows per vector (slot order). */
+    private static final ThreadLocal<int[]> SUMS = ThreadLocal.withInitial(() -> new int[ROWS * NibbleColumns.TOKENS]);
+
+    private Q6_KGroups() {
+    }
+
+    /** Row r's q (0..63) in column k of the super-block whose Q6_K bytes start at {@code rows[from]}. */
+    private static int plainValue(byte[] rows, int from, int k) {
+        int half = k / 128, part = k % 128 / 32, l = k % 32;
+        int low = rows[from + 64 * half + 32 * (part % 2) + l] & 0xFF;
+        int high = (rows[from + 128 + 32 * half + l] & 0xFF) >>> (2 * part) & 3;
+        return (part < 2 ? low & 0xF : low >>> 4) | high << 4;
+    }
+
+    /** Regroups the 64 Q6_K rows at {@code off} ({@code supers} super-blocks each) in place. */
+    static void regroup(MemorySegment s, long off, int supers) {
+        int rowBytes = 210 * supers, bytes = ROWS * rowBytes;
+        byte[][] buffers = NibbleColumns.regroupBuffers(s, off, bytes);
+        byte[] rows = buffers[0], group = buffers[1];
+        int[] q = new int[ROWS * SUPER];
+        for (int b = 0; b < supers; b++) {
+            int to = SUPER_BYTES * b;
+            for (int r = 0; r < ROWS; r++) {
+                int from = r * rowBytes + 210 * b, lane = slot(r);
+                group[to + D_AT + 2 * lane] = rows[from + 208];
+                group[to + D_AT + 2 * lane + 1] = rows[from + 209];
+                for (int j = 0; j < SUBS; j++) {
+                    group[to + SCALES_AT + ROWS * j + lane] = rows[from + 192 + j];
+                }
+                for (int k = 0; k < SUPER; k++) {
+                    q[SUPER * r + k] = plainValue(rows, from, k);
+                }
+            }
+            for (int c = 0; c < SUPER; c += 2) {
+                int at = to + COLUMNS_AT + PAIR * (c / 2);
+                for (int i = 0; i < 32; i++) {
+                    int lo0 = q[SUPER * i + c], lo1 = q[SUPER * i + c + 1];
+                    int hi0 = q[SUPER * (i + 32) + c], hi1 = q[SUPER * (i + 32) + c + 1];
+                    group[at + i] = (byte) (lo0 | hi0 >> 4 << 6);
+                    group[at + 32 + i] = (byte) (lo1 | hi1 >> 4 << 6);
+                    group[at + 64 + i] = (byte) (hi0 & 0xF | (hi1 & 0xF) << 4);
+                }
+            }
+        }
+        MemorySegment.copy(group, 0, s, ValueLayout.JAVA_BYTE, off, bytes);
+    }
+
+    /** Row {@code lane}'s q (0..63) in column c of the super-block at {@code o}. */
+    private static int value(MemorySegment s, long o, int c, int lane) {
+        long at = o + COLUMNS_AT + (long) PAIR * (c / 2);
+        int first = s.get(Le.I8, at + 32L * (c % 2) + lane % 32) & 0xFF;
+        if (lane < 32) {
+            return first & 63;
+        }
+        int low = s.get(Le.I8, at + 64 + lane % 32) & 0xFF;
+        return (c % 2 == 0 ? low & 0xF : low >>> 4) | first >>> 6 << 4;
+    }
+
+    private static float d(MemorySegment s, long o, int lane) {
+        return Float.float16ToFloat(s.get(Le.I16, o + D_AT + 2L * slot(lane)));
+    }
+
+    private static int scale(MemorySegment s, long o, int j, int lane) {
+        return s.get(Le.I8, o + SCALES_AT + (long) ROWS * j + slot(lane));
+    }
+
+    /** Row {@code lane} of the group at {@code g} as floats, {@code d sc (q - 32)} as Q6_K decodes it. */
+    static void decodeRow(MemorySegment s, long g, int supers, int lane, float[] dst) {
+        for (int b = 0; b < supers; b++) {
+            long o = g + (long) SUPER_BYTES * b;
+            float d = d(s, o, lane);
+            for (int c = 0; c < SUPER; c++) {
+                dst[SUPER * b + c] = d * scale(s, o, c / 16, lane) * (value(s, o, c, lane) - 32);
+            }
+        }
+    }
+
+    /** Row {@code lane}'s product with vector {@code t} of {@code x}: what the kernels compute, one row at a time. */
+    static float dotScalar(MemorySegment s, long g, int supers, int lane, Int8Batch x, int t) {
+        float total = 0;
+        for (int b = 0; b < supers; b++) {
+            long o = g + (long) SUPER_BYTES * b;
+            int sum = 0;
+            for (int c = 0; c < SUPER; c++) {
+                sum += scale(s, o, c / 16, lane) * (value(s, o, c, lane) - 32) * x.q[BLOCK * x.at(8 * b + c / 32, t) + c % 32];
+            }
+            total = Math.fma((float) sum, d(s, o, lane) * x.d[x.at(8 * b, t)], total);
+        }
+        return total;
+    }
+
+    /**
+     * The group at {@code g} times vectors {@code t0 .. t0 + count} of {@code x} ({@code count} at most {@link
+     * NibbleColumns#TOKENS}): {@code out[64 k + slot(lane)]} for vector t0 + k, run after run of eight columns, each
+     * read for all the vectors while in the first-level cache. {@code sums} is scratch of 256 shorts, {@code d} of 64
+     * floats.
+     */
+    static void dot(MemorySegment s, long g, int supers, Int8Batch x, int t0, int count, float[] out, short[] sums, float[] d) {
+        if (count == 1 && L == 32) {
+            one(s, g, supers, x, t0, d, out);
+            return;
+        }
+        int[] total = SUMS.get();
+        java.util.Arrays.fill(out, 0, ROWS * count, 0f);
+        for (int b = 0; b < supers; b++) {
+            long o = g + (long) SUPER_BYTES * b;
+            java.util.Arrays.fill(total, 0, ROWS * count, 0);
+            for (int run = 0; run < SUPER / 8; run++) {
+                long cols = o + COLUMNS_AT + (long) PAIR * 4 * run;
+                int block = 8 * b + run / 4, xc = 8 * (run % 4), k = 0;
+                if (NibbleColumns.BATCH == 8) {
+                    for (; k + 8 <= count; k += 8) {
+                        eight(s, o, run, x, block, t0 + k, total, ROWS * k);
+                    }
+                }
+                for (; k + 4 <= count; k += 4) {
+                    sumsOfFour(s, cols, x.q, BLOCK * x.at(block, t0 + k) + xc, sums);
+                    addRun(s, o, x, block, run, t0 + k, 4, sums, total, ROWS * k);
+                }
+                for (; k + 2 <= count; k += 2) {
+                    sumsOfTwo(s, cols, x.q, BLOCK * x.at(block, t0 + k) + xc, sums);
+                    addRun(s, o, x, block, run, t0 + k, 2, sums, total, ROWS * k);
+                }
+                for (; k < count; k++) {
+                    sumsOfOne(s, cols, x.q, BLOCK * x.at(block, t0 + k) + xc, sums);
+                    addRun(s, o, x, block, run, t0 + k, 1, sums, total, ROWS * k);
+                }
+            }
+            addSuper(s, o, x, 8 * b, t0, count, total, d, out);
+        }
+    }
+
+    /**
+     * A run of eight columns (four pairs at {@code cols}) times one vector, whose values start at {@code x[xb]}: the
+     * 16-bit sums of q x of rows 0..31 at {@code sums[0 ..]}, rows 32..63 at {@code sums[32 ..]}.
+     */
+    private static void sumsOfOne(MemorySegment s, long cols, short[] x, int xb, short[] sums) {
+        for (int p = 0; p < 32; p += L) {
+            ShortVector lo = ShortVector.zero(S), hi = lo;
+            for (int c = 0; c < 8; c += 2) {
+                long at = cols + (long) PAIR * (c / 2) + p;
+                ShortVector a = (ShortVector) ByteVector.fromMemorySegment(B, s, at, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
+                ShortVector a1 = (ShortVector) ByteVector.fromMemorySegment(B, s, at + 32, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
+                ShortVector low = (ShortVector) ByteVector.fromMemorySegment(B, s, at + 64, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
+                ShortVector x0 = ShortVector.broadcast(S, x[xb + c]), x1 = ShortVector.broadcast(S, x[xb + c + 1]);
+                lo = a.and((short) 63).mul(x0).add(lo);
+                hi = a.lanewise(LSHR, 2).and((short) 0x30).or(low.and((short) 0xF)).mul(x0).add(hi);
+                lo = a1.and((short) 63).mul(x1).add(lo);
+                hi = a1.lanewise(LSHR, 2).and((short) 0x30).or(low.lanewise(LSHR, 4)).mul(x1).add(hi);
+            }
+            lo.intoArray(sums, p);
+            hi.intoArray(sums, 32 + p);
+        }
+    }
+
+    /** {@link #sumsOfOne} for four vectors, vector k's values 32 k further, its sums at {@code sums[64 k ..]}. */
+    private static void sumsOfFour(MemorySegment s, long cols, short[] x, int xb, short[] sums) {
+        for (int p = 0; p < 32; p += L) {
+            ShortVector l0 = ShortVector.zero(S), h0 = l0, l1 = l0, h1 = l0, l2 = l0, h2 = l0, l3 = l0, h3 = l0;
+            for (int c = 0; c < 8; c += 2) {
+                long at = cols + (long) PAIR * (c / 2) + p;
+                ShortVector v0 = (ShortVector) ByteVector.fromMemorySegment(B, s, at, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
+                ShortVector v1 = (ShortVector) ByteVector.fromMemorySegment(B, s, at + 32, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
+                ShortVector low = (ShortVector) ByteVector.fromMemorySegment(B, s, at + 64, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
+                ShortVector lo, hi, xc;
+                lo = v0.and((short) 63);
+                hi = v0.lanewise(LSHR, 2).and((short) 0x30).or(low.and((short) 0xF));
+                xc = ShortVector.broadcast(S, x[xb + c]);
+                l0 = lo.mul(xc).add(l0);
+                h0 = hi.mul(xc).add(h0);
+                xc = ShortVector.broadcast(S, x[xb + 32 + c]);
+                l1 = lo.mul(xc).add(l1);
+                h1 = hi.mul(xc).add(h1);
+                xc = ShortVector.broadcast(S, x[xb + 64 + c]);
+                l2 = lo.mul(xc).add(l2);
+                h2 = hi.mul(xc).add(h2);
+                xc = ShortVector.broadcast(S, x[xb + 96 + c]);
+                l3 = lo.mul(xc).add(l3);
+                h3 = hi.mul(xc).add(h3);
+                lo = v1.and((short) 63);
+                hi = v1.lanewise(LSHR, 2).and((short) 0x30).or(low.lanewise(LSHR, 4));
+                xc = ShortVector.broadcast(S, x[xb + c + 1]);
+                l0 = lo.mul(xc).add(l0);
+                h0 = hi.mul(xc).add(h0);
+                xc = ShortVector.broadcast(S, x[xb + 32 + c + 1]);
+                l1 = lo.mul(xc).add(l1);
+                h1 = hi.mul(xc).add(h1);
+                xc = ShortVector.broadcast(S, x[xb + 64 + c + 1]);
+                l2 = lo.mul(xc).add(l2);
+                h2 = hi.mul(xc).add(h2);
+                xc = ShortVector.broadcast(S, x[xb + 96 + c + 1]);
+                l3 = lo.mul(xc).add(l3);
+                h3 = hi.mul(xc).add(h3);
+            }
+            l0.intoArray(sums, p);
+            h0.intoArray(sums, 32 + p);
+            l1.intoArray(sums, 64 + p);
+            h1.intoArray(sums, 96 + p);
+            l2.intoArray(sums, 128 + p);
+            h2.intoArray(sums, 160 + p);
+            l3.intoArray(sums, 192 + p);
+            h3.intoArray(sums, 224 + p);
+        }
+    }
+
+    /** {@link #sumsOfFour} for two vectors. */
+    private static void sumsOfTwo(MemorySegment s, long cols, short[] x, int xb, short[] sums) {
+        for (int p = 0; p < 32; p += L) {
+            ShortVector l0 = ShortVector.zero(S), h0 = l0, l1 = l0, h1 = l0;
+            for (int c = 0; c < 8; c += 2) {
+                long at = cols + (long) PAIR * (c / 2) + p;
+                ShortVector v0 = (ShortVector) ByteVector.fromMemorySegment(B, s, at, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
+                ShortVector v1 = (ShortVector) ByteVector.fromMemorySegment(B, s, at + 32, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
+                ShortVector low = (ShortVector) ByteVector.fromMemorySegment(B, s, at + 64, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
+                ShortVector lo, hi, xc;
+                lo = v0.and((short) 63);
+                hi = v0.lanewise(LSHR, 2).and((short) 0x30).or(low.and((short) 0xF));
+                xc = ShortVector.broadcast(S, x[xb + c]);
+                l0 = lo.mul(xc).add(l0);
+                h0 = hi.mul(xc).add(h0);
+                xc = ShortVector.broadcast(S, x[xb + 32 + c]);
+                l1 = lo.mul(xc).add(l1);
+                h1 = hi.mul(xc).add(h1);
+                lo = v1.and((short) 63);
+                hi = v1.lanewise(LSHR, 2).and((short) 0x30).or(low.lanewise(LSHR, 4));
+                xc = ShortVector.broadcast(S, x[xb + c + 1]);
+                l0 = lo.mul(xc).add(l0);
+                h0 = hi.mul(xc).add(h0);
+                xc = ShortVector.broadcast(S, x[xb + 32 + c + 1]);
+                l1 = lo.mul(xc).add(l1);
+                h1 = hi.mul(xc).add(h1);
+            }
+            l0.intoArray(sums, p);
+            h0.intoArray(sums, 32 + p);
+            l1.intoArray(sums, 64 + p);
+            h1.intoArray(sums, 96 + p);
+        }
+    }
+
+    /**
+     * A run of eight columns for eight vectors t .. t + 7 (512-bit vectors only), added to the 32-bit sums at {@code
+     * total[tt ..]} as {@link #addRun} adds them: each column unpacked once for the eight, the sums taken from
+     * registers. Written out, as {@link Q4_KGroups}'s eight-vector pass.
+     */
+    private static void eight(MemorySegment s, long o, int run, Int8Batch x, int block, int t, int[] total, int tt) {
+        short[] q = x.q;
+        int at = x.at(block, t), xb = BLOCK * at + 8 * (run % 4), r = run % 4; // the eight vectors' values 32 apart
+        long cols = o + COLUMNS_AT + (long) PAIR * 4 * run;
+        ShortVector six = ShortVector.broadcast(S, (short) 63), top = ShortVector.broadcast(S, (short) 0x30), nibble = ShortVector.broadcast(S, (short) 0xF);
+        ShortVector l0 = ShortVector.zero(S), h0 = l0, l1 = l0, h1 = l0, l2 = l0, h2 = l0, l3 = l0, h3 = l0;
+        ShortVector l4 = l0, h4 = l0, l5 = l0, h5 = l0, l6 = l0, h6 = l0, l7 = l0, h7 = l0;
+        for (int c = 0; c < 8; c += 2) {
+            long pair = cols + (long) PAIR * (c / 2);
+            ShortVector v0 = (ShortVector) ByteVector.fromMemorySegment(B, s, pair, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
+            ShortVector v1 = (ShortVector) ByteVector.fromMemorySegment(B, s, pair + 32, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
+            ShortVector low = (ShortVector) ByteVector.fromMemorySegment(B, s, pair + 64, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
+            ShortVector lo, hi, xc;
+                lo = v0.and(six);
+                hi = v0.lanewise(LSHR, 2).and(top).or(low.and(nibble));
+                xc = ShortVector.broadcast(S, q[xb + c]);
+                l0 = lo.mul(xc).add(l0);
+                h0 = hi.mul(xc).add(h0);
+                xc = ShortVector.broadcast(S, q[xb + 32 + c]);
+                l1 = lo.mul(xc).add(l1);
+                h1 = hi.mul(xc).add(h1);
+                xc = ShortVector.broadcast(S, q[xb + 64 + c]);
+                l2 = lo.mul(xc).add(l2);
+                h2 = hi.mul(xc).add(h2);
+                xc = ShortVector.broadcast(S, q[xb + 96 + c]);
+                l3 = lo.mul(xc).add(l3);
+                h3 = hi.mul(xc).add(h3);
+                xc = ShortVector.broadcast(S, q[xb + 128 + c]);
+                l4 = lo.mul(xc).add(l4);
+                h4 = hi.mul(xc).add(h4);
+                xc = ShortVector.broadcast(S, q[xb + 160 + c]);
+                l5 = lo.mul(xc).add(l5);
+                h5 = hi.mul(xc).add(h5);
+                xc = ShortVector.broadcast(S, q[xb + 192 + c]);
+                l6 = lo.mul(xc).add(l6);
+                h6 = hi.mul(xc).add(h6);
+                xc = ShortVector.broadcast(S, q[xb + 224 + c]);
+                l7 = lo.mul(xc).add(l7);
+                h7 = hi.mul(xc).add(h7);
+                lo = v1.and(six);
+                hi = v1.lanewise(LSHR, 2).and(top).or(low.lanewise(LSHR, 4));
+                xc = ShortVector.broadcast(S, q[xb + c + 1]);
+                l0 = lo.mul(xc).add(l0);
+                h0 = hi.mul(xc).add(h0);
+                xc = ShortVector.broadcast(S, q[xb + 32 + c + 1]);
+                l1 = lo.mul(xc).add(l1);
+                h1 = hi.mul(xc).add(h1);
+                xc = ShortVector.broadcast(S, q[xb + 64 + c + 1]);
+                l2 = lo.mul(xc).add(l2);
+                h2 = hi.mul(xc).add(h2);
+                xc = ShortVector.broadcast(S, q[xb + 96 + c + 1]);
+                l3 = lo.mul(xc).add(l3);
+                h3 = hi.mul(xc).add(h3);
+                xc = ShortVector.broadcast(S, q[xb + 128 + c + 1]);
+                l4 = lo.mul(xc).add(l4);
+                h4 = hi.mul(xc).add(h4);
+                xc = ShortVector.broadcast(S, q[xb + 160 + c + 1]);
+                l5 = lo.mul(xc).add(l5);
+                h5 = hi.mul(xc).add(h5);
+                xc = ShortVector.broadcast(S, q[xb + 192 + c + 1]);
+                l6 = lo.mul(xc).add(l6);
+                h6 = hi.mul(xc).add(h6);
+                xc = ShortVector.broadcast(S, q[xb + 224 + c + 1]);
+                l7 = lo.mul(xc).add(l7);
+                h7 = hi.mul(xc).add(h7);
+        }
+        long scales = o + SCALES_AT + (long) ROWS * (run / 2);
+        IntVector sc0 = (IntVector) ByteVector.fromMemorySegment(Species.B, s, scales, LE).convertShape(VectorOperators.B2I, I, 0);
+        IntVector sc1 = (IntVector) ByteVector.fromMemorySegment(Species.B, s, scales + 16, LE).convertShape(VectorOperators.B2I, I, 0);
+        IntVector sc2 = (IntVector) ByteVector.fromMemorySegment(Species.B, s, scales + 32, LE).convertShape(VectorOperators.B2I, I, 0);
+        IntVector sc3 = (IntVector) ByteVector.fromMemorySegment(Species.B, s, scales + 48, LE).convertShape(VectorOperators.B2I, I, 0);
+        short offset;
+        IntVector pairs;
+        offset = (short) (32 * x.eighths[4 * (at + 0) + r]);
+        pairs = l0.sub(offset).reinterpretAsInts();
+        pairs.lanewise(LSHL, 16).lanewise(ASHR, 16).mul(sc0).add(IntVector.fromArray(I, total, tt + 0)).intoArray(total, tt + 0);
+        pairs.lanewise(ASHR, 16).mul(sc1).add(IntVector.fromArray(I, total, tt + 16)).intoArray(total, tt + 16);
+        pairs = h0.sub(offset).reinterpretAsInts();
+        pairs.lanewise(LSHL, 16).lanewise(ASHR, 16).mul(sc2).add(IntVector.fromArray(I, total, tt + 32)).intoArray(total, tt + 32);
+        pairs.lanewise(ASHR, 16).mul(sc3).add(IntVector.fromArray(I, total, tt + 48)).intoArray(total, tt + 48);
+        offset = (short) (32 * x.eighths[4 * (at + 1) + r]);
+        pairs = l1.sub(offset).reinterpretAsInts();
+        pairs.lanewise(LSHL, 16).lanewise(ASHR, 16).mul(sc0).add(IntVector.fromArray(I, total, tt + 64)).intoArray(total, tt + 64);
+        pairs.lanewise(ASHR, 16).mul(sc1).add(IntVector.fromArray(I, total, tt + 80)).intoArray(total, tt + 80);
+        pairs = h1.sub(offset).reinterpretAsInts();
+        pairs.lanewise(LSHL, 16).lanewise(ASHR, 16).mul(sc2).add(IntVector.fromArray(I, total, tt + 96)).intoArray(total, tt + 96);
+        pairs.lanewise(ASHR, 16).mul(sc3).add(IntVector.fromArray(I, total, tt + 112)).intoArray(total, tt + 112);
+        offset = (short) (32 * x.eighths[4 * (at + 2) + r]);
+        pairs = l2.sub(offset).reinterpretAsInts();
+        pairs.lanewise(LSHL, 16).lanewise(ASHR, 16).mul(sc0).add(IntVector.fromArray(I, total, tt + 128)).intoArray(total, tt + 128);
+        pairs.lanewise(ASHR, 16).mul(sc1).add(IntVector.fromArray(I, total, tt + 144)).intoArray(total, tt + 144);
+        pairs = h2.sub(offset).reinterpretAsInts();
+        pairs.lanewise(LSHL, 16).lanewise(ASHR, 16).mul(sc2).add(IntVector.fromArray(I, total, tt + 160)).intoArray(total, tt + 160);
+        pairs.lanewise(ASHR, 16).mul(sc3).add(IntVector.fromArray(I, total, tt + 176)).intoArray(total, tt + 176);
+        offset = (short) (32 * x.eighths[4 * (at + 3) + r]);
+        pairs = l3.sub(offset).reinterpretAsInts();
+        pairs.lanewise(LSHL, 16).lanewise(ASHR, 16).mul(sc0).add(IntVector.fromArray(I, total, tt + 192)).intoArray(total, tt + 192);
+        pairs.lanewise(ASHR, 16).mul(sc1).add(IntVector.fromArray(I, total, tt + 208)).intoArray(total, tt + 208);
+        pairs = h3.sub(offset).reinterpretAsInts();
+        pairs.lanewise(LSHL, 16).lanewise(ASHR, 16).mul(sc2).add(IntVector.fromArray(I, total, tt + 224)).intoArray(total, tt + 224);
+        pairs.lanewise(ASHR, 16).mul(sc3).add(IntVector.fromArray(I, total, tt + 240)).intoArray(total, tt + 240);
+        offset = (short) (32 * x.eighths[4 * (at + 4) + r]);
+        pairs = l4.sub(offset).reinterpretAsInts();
+        pairs.lanewise(LSHL, 16).lanewise(ASHR, 16).mul(sc0).add(IntVector.fromArray(I, total, tt + 256)).intoArray(total, tt + 256);
+        pairs.lanewise(ASHR, 16).mul(sc1).add(IntVector.fromArray(I, total, tt + 272)).intoArray(total, tt + 272);
+        pairs = h4.sub(offset).reinterpretAsInts();
+        pairs.lanewise(LSHL, 16).lanewise(ASHR, 16).mul(sc2).add(IntVector.fromArray(I, total, tt + 288)).intoArray(total, tt + 288);
+        pairs.lanewise(ASHR, 16).mul(sc3).add(IntVector.fromArray(I, total, tt + 304)).intoArray(total, tt + 304);
+        offset = (short) (32 * x.eighths[4 * (at + 5) + r]);
+        pairs = l5.sub(offset).reinterpretAsInts();
+        pairs.lanewise(LSHL, 16).lanewise(ASHR, 16).mul(sc0).add(IntVector.fromArray(I, total, tt + 320)).intoArray(total, tt + 320);
+        pairs.lanewise(ASHR, 16).mul(sc1).add(IntVector.fromArray(I, total, tt + 336)).intoArray(total, tt + 336);
+        pairs = h5.sub(offset).reinterpretAsInts();
+        pairs.lanewise(LSHL, 16).lanewise(ASHR, 16).mul(sc2).add(IntVector.fromArray(I, total, tt + 352)).intoArray(total, tt + 352);
+        pairs.lanewise(ASHR, 16).mul(sc3).add(IntVector.fromArray(I, total, tt + 368)).intoArray(total, tt + 368);
+        offset = (short) (32 * x.eighths[4 * (at + 6) + r]);
+        pairs = l6.sub(offset).reinterpretAsInts();
+        pairs.lanewise(LSHL, 16).lanewise(ASHR, 16).mul(sc0).add(IntVector.fromArray(I, total, tt + 384)).intoArray(total, tt + 384);
+        pairs.lanewise(ASHR, 16).mul(sc1).add(IntVector.fromArray(I, total, tt + 400)).intoArray(total, tt + 400);
+        pairs = h6.sub(offset).reinterpretAsInts();
+        pairs.lanewise(LSHL, 16).lanewise(ASHR, 16).mul(sc2).add(IntVector.fromArray(I, total, tt + 416)).intoArray(total, tt + 416);
+        pairs.lanewise(ASHR, 16).mul(sc3).add(IntVector.fromArray(I, total, tt + 432)).intoArray(total, tt + 432);
+        offset = (short) (32 * x.eighths[4 * (at + 7) + r]);
+        pairs = l7.sub(offset).reinterpretAsInts();
+        pairs.lanewise(LSHL, 16).lanewise(ASHR, 16).mul(sc0).add(IntVector.fromArray(I, total, tt + 448)).intoArray(total, tt + 448);
+        pairs.lanewise(ASHR, 16).mul(sc1).add(IntVector.fromArray(I, total, tt + 464)).intoArray(total, tt + 464);
+        pairs = h7.sub(offset).reinterpretAsInts();
+        pairs.lanewise(LSHL, 16).lanewise(ASHR, 16).mul(sc2).add(IntVector.fromArray(I, total, tt + 480)).intoArray(total, tt + 480);
+        pairs.lanewise(ASHR, 16).mul(sc3).add(IntVector.fromArray(I, total, tt + 496)).intoArray(total, tt + 496);
+    }
+
+    /**
+     * Adds a run's 16-bit sums for vectors t .. t + count, less 32 times the run's activation sum (exact in 16 bits),
+     * times the rows' scale of the run's sub-block, to the 32-bit sums at {@code total[tt ..]}.
+     */
+    private static void addRun(MemorySegment s, long o, Int8Batch x, int block, int run, int t, int count, short[] sums, int[] total, int tt) {
+        long scales = o + SCALES_AT + (long) ROWS * (run / 2);
+        for (int k = 0; k < count; k++) {
+            short offset = (short) (32 * x.eighths[4 * x.at(block, t + k) + run % 4]);
+            for (int part = 0; part < ROWS; part += L) { // L rows' sums: their even rows, then their odd ones
+                IntVector pairs = ShortVector.fromArray(S, sums, ROWS * k + part).sub(offset).reinterpretAsInts();
+                int even = tt + ROWS * k + part, odd = even + L / 2;
+                IntVector sc = (IntVector) ByteVector.fromMemorySegment(Species.B, s, scales + part, LE).convertShape(VectorOperators.B2I, I, 0);
+                pairs.lanewise(LSHL, 16).lanewise(ASHR, 16).mul(sc).add(IntVector.fromArray(I, total, even)).intoArray(total, even);
+                sc = (IntVector) ByteVector.fromMemorySegment(Species.B, s, scales + part + L / 2, LE).convertShape(VectorOperators.B2I, I, 0);
+                pairs.lanewise(ASHR, 16).mul(sc).add(IntVector.fromArray(I, total, odd)).intoArray(total, odd);
+            }
+        }
+    }
+
+    /** Adds each vector's super-block sums times the rows' d and the vector's d (block {@code block}'s) to {@code out}. */
+    private static void addSuper(MemorySegment s, long o, Int8Batch x, int block, int t0, int count, int[] total, float[] d, float[] out) {
+        Q4_0Groups.scales(s, o + D_AT, d);
+        for (int r = 0; r < ROWS; r += F.length()) {
+            FloatVector dw = FloatVector.fromArray(F, d, r);
+            for (int k = 0; k < count; k++) {
+                int at = ROWS * k + r;
+                ((FloatVector) IntVector.fromArray(I, total, at).convertShape(I2F, F, 0))
+                        .fma(dw.mul(x.d[x.at(block, t0 + k)]), FloatVector.fromArray(F, out, at)).intoArray(out, at);
+            }
+        }
+    }
+
+    /**
+     * {@link #dot} for one vector (decoding) with 512-bit vectors: the 64 rows' sums and totals in registers from the
+     * row's first column to its last.
+     */
+    private static void one(MemorySegment s, long g, int supers, Int8Batch x, int t, float[] d, float[] out) {
+        short[] q = x.q;
+        ShortVector six = ShortVector.broadcast(S, (short) 63), top = ShortVector.broadcast(S, (short) 0x30), nibble = ShortVector.broadcast(S, (short) 0xF);
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0; // rows in slot order, 16 at a time
+        for (int b = 0; b < supers; b++) {
+            long o = g + (long) SUPER_BYTES * b;
+            IntVector i0 = IntVector.zero(I), i1 = i0, i2 = i0, i3 = i0;
+            for (int j = 0; j < SUBS; j++) {
+                IntVector s0 = IntVector.zero(I), s1 = s0, s2 = s0, s3 = s0; // the sub-block's two runs of eight columns
+                for (int run = 2 * j; run < 2 * j + 2; run++) { // written out: a loop over the pairs kept constants and checks in it
+                    long cols = o + COLUMNS_AT + (long) PAIR * 4 * run;
+                    int at = x.at(8 * b + run / 4, t), xb = BLOCK * at + 8 * (run % 4);
+                    ShortVector v0, v1, low, x0, x1, lo, hi;
+                    v0 = (ShortVector) ByteVector.fromMemorySegment(B, s, cols, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
+                    v1 = (ShortVector) ByteVector.fromMemorySegment(B, s, cols + 32, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
+                    low = (ShortVector) ByteVector.fromMemorySegment(B, s, cols + 64, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
+                    x0 = ShortVector.broadcast(S, q[xb]);
+                    x1 = ShortVector.broadcast(S, q[xb + 1]);
+                    lo = v0.and(six).mul(x0);
+                    hi = v0.lanewise(LSHR, 2).and(top).or(low.and(nibble)).mul(x0);
+                    lo = v1.and(six).mul(x1).add(lo);
+                    hi = v1.lanewise(LSHR, 2).and(top).or(low.lanewise(LSHR, 4)).mul(x1).add(hi);
+                    v0 = (ShortVector) ByteVector.fromMemorySegment(B, s, cols + 96, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
+                    v1 = (ShortVector) ByteVector.fromMemorySegment(B, s, cols + 128, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
+                    low = (ShortVector) ByteVector.fromMemorySegment(B, s, cols + 160, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
+                    x0 = ShortVector.broadcast(S, q[xb + 2]);
+                    x1 = ShortVector.broadcast(S, q[xb + 3]);
+                    lo = v0.and(six).mul(x0).add(lo);
+                    hi = v0.lanewise(LSHR, 2).and(top).or(low.and(nibble)).mul(x0).add(hi);
+                    lo = v1.and(six).mul(x1).add(lo);
+                    hi = v1.lanewise(LSHR, 2).and(top).or(low.lanewise(LSHR, 4)).mul(x1).add(hi);
+                    v0 = (ShortVector) ByteVector.fromMemorySegment(B, s, cols + 192, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
+                    v1 = (ShortVector) ByteVector.fromMemorySegment(B, s, cols + 224, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
+                    low = (ShortVector) ByteVector.fromMemorySegment(B, s, cols + 256, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
+                    x0 = ShortVector.broadcast(S, q[xb + 4]);
+                    x1 = ShortVector.broadcast(S, q[xb + 5]);
+                    lo = v0.and(six).mul(x0).add(lo);
+                    hi = v0.lanewise(LSHR, 2).and(top).or(low.and(nibble)).mul(x0).add(hi);
+                    lo = v1.and(six).mul(x1).add(lo);
+                    hi = v1.lanewise(LSHR, 2).and(top).or(low.lanewise(LSHR, 4)).mul(x1).add(hi);
+                    v0 = (ShortVector) ByteVector.fromMemorySegment(B, s, cols + 288, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
+                    v1 = (ShortVector) ByteVector.fromMemorySegment(B, s, cols + 320, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
+                    low = (ShortVector) ByteVector.fromMemorySegment(B, s, cols + 352, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
+                    x0 = ShortVector.broadcast(S, q[xb + 6]);
+                    x1 = ShortVector.broadcast(S, q[xb + 7]);
+                    lo = v0.and(six).mul(x0).add(lo);
+                    hi = v0.lanewise(LSHR, 2).and(top).or(low.and(nibble)).mul(x0).add(hi);
+                    lo = v1.and(six).mul(x1).add(lo);
+                    hi = v1.lanewise(LSHR, 2).and(top).or(low.lanewise(LSHR, 4)).mul(x1).add(hi);
+                    short offset = (short) (32 * x.eighths[4 * at + run % 4]);
+                    IntVector pairs = lo.sub(offset).reinterpretAsInts();
+                    s0 = pairs.lanewise(LSHL, 16).lanewise(ASHR, 16).add(s0);
+                    s1 = pairs.lanewise(ASHR, 16).add(s1);
+                    pairs = hi.sub(offset).reinterpretAsInts();
+                    s2 = pairs.lanewise(LSHL, 16).lanewise(ASHR, 16).add(s2);
+                    s3 = pairs.lanewise(ASHR, 16).add(s3);
+                }
+                long scales = o + SCALES_AT + (long) ROWS * j;
+                i0 = s0.mul((IntVector) ByteVector.fromMemorySegment(Species.B, s, scales, LE).convertShape(VectorOperators.B2I, I, 0)).add(i0);
+                i1 = s1.mul((IntVector) ByteVector.fromMemorySegment(Species.B, s, scales + 16, LE).convertShape(VectorOperators.B2I, I, 0)).add(i1);
+                i2 = s2.mul((IntVector) ByteVector.fromMemorySegment(Species.B, s, scales + 32, LE).convertShape(VectorOperators.B2I, I, 0)).add(i2);
+                i3 = s3.mul((IntVector) ByteVector.fromMemorySegment(Species.B, s, scales + 48, LE).convertShape(VectorOperators.B2I, I, 0)).add(i3);
+            }
+            float dx = x.d[x.at(8 * b, t)];
+            Q4_0Groups.scales(s, o + D_AT, d);
+            a0 = ((FloatVector) i0.convertShape(I2F, F, 0)).fma(FloatVector.fromArray(F, d, 0).mul(dx), a0);
+            a1 = ((FloatVector) i1.convertShape(I2F, F, 0)).fma(FloatVector.fromArray(F, d, 16).mul(dx), a1);
+            a2 = ((FloatVector) i2.convertShape(I2F, F, 0)).fma(FloatVector.fromArray(F, d, 32).mul(dx), a2);
+            a3 = ((FloatVector) i3.convertShape(I2F, F, 0)).fma(FloatVector.fromArray(F, d, 48).mul(dx), a3);
+        }
+        a0.intoArray(out, 0);
+        a1.intoArray(out, 16);
+        a2.intoArray(out, 32);
+        a3.intoArray(out, 48);
+    }
+}
