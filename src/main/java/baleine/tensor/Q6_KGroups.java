@@ -527,11 +527,14 @@ final class Q6_KGroups {
                 i3 = s3.mul((IntVector) ByteVector.fromMemorySegment(Species.B, s, scales + 48, LE).convertShape(VectorOperators.B2I, I, 0)).add(i3);
             }
             float dx = x.d[x.at(8 * b, t)];
-            Q4_0Groups.scales(s, o + D_AT, d);
-            a0 = ((FloatVector) i0.convertShape(I2F, F, 0)).fma(FloatVector.fromArray(F, d, 0).mul(dx), a0);
-            a1 = ((FloatVector) i1.convertShape(I2F, F, 0)).fma(FloatVector.fromArray(F, d, 16).mul(dx), a1);
-            a2 = ((FloatVector) i2.convertShape(I2F, F, 0)).fma(FloatVector.fromArray(F, d, 32).mul(dx), a2);
-            a3 = ((FloatVector) i3.convertShape(I2F, F, 0)).fma(FloatVector.fromArray(F, d, 48).mul(dx), a3);
+            IntVector h = (IntVector) ShortVector.fromMemorySegment(Species.S, s, o + D_AT, LE).convertShape(VectorOperators.ZERO_EXTEND_S2I, I, 0);
+            a0 = ((FloatVector) i0.convertShape(I2F, F, 0)).fma(h.and(0x7fff).lanewise(LSHL, 13).or(h.and(0x8000).lanewise(LSHL, 16)).reinterpretAsFloats().mul(0x1p112f).mul(dx), a0);
+            h = (IntVector) ShortVector.fromMemorySegment(Species.S, s, o + D_AT + 32, LE).convertShape(VectorOperators.ZERO_EXTEND_S2I, I, 0);
+            a1 = ((FloatVector) i1.convertShape(I2F, F, 0)).fma(h.and(0x7fff).lanewise(LSHL, 13).or(h.and(0x8000).lanewise(LSHL, 16)).reinterpretAsFloats().mul(0x1p112f).mul(dx), a1);
+            h = (IntVector) ShortVector.fromMemorySegment(Species.S, s, o + D_AT + 64, LE).convertShape(VectorOperators.ZERO_EXTEND_S2I, I, 0);
+            a2 = ((FloatVector) i2.convertShape(I2F, F, 0)).fma(h.and(0x7fff).lanewise(LSHL, 13).or(h.and(0x8000).lanewise(LSHL, 16)).reinterpretAsFloats().mul(0x1p112f).mul(dx), a2);
+            h = (IntVector) ShortVector.fromMemorySegment(Species.S, s, o + D_AT + 96, LE).convertShape(VectorOperators.ZERO_EXTEND_S2I, I, 0);
+            a3 = ((FloatVector) i3.convertShape(I2F, F, 0)).fma(h.and(0x7fff).lanewise(LSHL, 13).or(h.and(0x8000).lanewise(LSHL, 16)).reinterpretAsFloats().mul(0x1p112f).mul(dx), a3);
         }
         a0.intoArray(out, 0);
         a1.intoArray(out, 16);

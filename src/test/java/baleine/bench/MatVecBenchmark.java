@@ -27,7 +27,7 @@ import java.util.Random;
 import java.util.concurrent.TimeUnit;
 
 /**
- * One thread, one 4096 x 4096 weight matrix (bigger than the caches) times one vector ({@code matvec},
+ * One thread, one 4096 x 4096 weight matrix (another size with {@code -Dmatvec.n=N}) times one vector ({@code matvec},
  * decode-bound), two ({@code matmul2}, two sequences decoding together), eight ({@code matmul8}) or 64
  * ({@code matmul64}, the pp64 shape). Bytes read per second = matrix bytes / time. {@code F8_E4M3} is
  * DeepSeek-V3's block-scaled FP8; {@code Q4_0} and {@code Q4_K} are taken as models take them (in integers on AVX2 /
@@ -43,7 +43,7 @@ public class MatVecBenchmark {
     @Param({"F32", "BF16", "Q8_0", "Q4_0", "Q4_0-float", "Q4_1", "Q5_0", "Q5_1", "Q4_K", "Q4_K-float", "Q5_K", "Q6_K", "Q6_K-float", "F8_E4M3"})
     public String type;
 
-    static final int N = 4096;
+    static final int N = Integer.getInteger("matvec.n", 4096);
     Weight w;
     float[][] x1 = new float[1][N], y1 = new float[1][N], x2 = new float[2][N], y2 = new float[2][N], x8 = new float[8][N], y8 = new float[8][N];
     float[][] x64 = new float[64][N], y64 = new float[64][N];

@@ -23,7 +23,8 @@ import java.util.concurrent.TimeUnit;
  * Prefill's product on one thread: {@code tokens} vectors (64 by default, the pp64 shape) through the
  * R1-Distill-Qwen-1.5B shape's up projection (8960 x 1536) or down projection (1536 x 8960), or one
  * DeepSeek-V2-Lite expert's gate/up (1408 x 2048) or down (2048 x 1408; Q5_0 in llama.cpp's K-quant mixes), whose
- * tokens are few (~6 per expert at pp64). Multiply-adds per second = tokens x rows x cols / time; one core's
+ * tokens are few (~6 per expert at pp64), or the Qwen shape's output head (151936 x 1536: bigger than the caches,
+ * a decoding product with {@code tokens=1}). Multiply-adds per second = tokens x rows x cols / time; one core's
  * float32 peak here is about 110 G multiply-adds per second (two 16-lane FMA units). {@code Q4_0} as models take
  * it (in integers on AVX2 / AVX-512), {@code Q4_0-float} through the float kernels.
  */
@@ -53,10 +54,11 @@ public class PrefillBenchmark {
             case "down" -> 1536;
             case "expert" -> 1408;
             case "expert-down" -> 2048;
-            default -> throw new IllegalArgumentException("shape: up, down, expert or expert-down");
+            case "head" -> 151936;
+            default -> throw new IllegalArgumentException("shape: up, down, expert, expert-down or head");
         };
         int cols = switch (shape) {
-            case "up" -> 1536;
+            case "up", "head" -> 1536;
             case "down" -> 8960;
             case "expert" -> 2048;
             default -> 1408;
