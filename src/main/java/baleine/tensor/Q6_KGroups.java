@@ -35,7 +35,9 @@ import static jdk.incubator.vector.VectorOperators.LSHR;
  * the products with 8-bit activations stay within 16 bits (at most 32512), so each run of eight columns has 16-bit
  * sums of q x, corrected by 32 times the run's activation sum ({@link Int8Batch#eighths}); the two runs of a
  * sub-block times its scale go into a 32-bit integer sum per super-block, which times d and the activations' d is
- * added to the row's float total, as llama.cpp sums them. The vector kernels have a scalar twin ({@link #dotScalar}).
+ * added to the row's float total, as llama.cpp sums them. Decoding ({@link #one}) keeps the sums and totals in
+ * registers; prompts take eight vectors a pass ({@link #eight}), then four, two and one through memory. The vector
+ * kernels have a scalar twin ({@link #dotScalar}) that the tests compare them with.
  */
 final class Q6_KGroups {
     static final int SUPER = 256;
@@ -52,7 +54,7 @@ final class Q6_KGroups {
     private Q6_KGroups() {
     }
 
-    /** Row r's q (0..63) in column k of the super-block whose Q6_K bytes start at {@code rows[from]}. */
+    /** A row's q (0..63) in column k of the super-block whose Q6_K bytes start at {@code rows[from]}, as Q6_K packs it. */
     private static int plainValue(byte[] rows, int from, int k) {
         int half = k / 128, part = k % 128 / 32, l = k % 32;
         int low = rows[from + 64 * half + 32 * (part % 2) + l] & 0xFF;
