@@ -147,7 +147,7 @@ final class Q6_KGroups {
      */
     static void dot(MemorySegment s, long g, int supers, Int8Batch x, int t0, int count, float[] out, short[] sums, float[] d) {
         if (count == 1 && L == 32) {
-            one(s, g, supers, x, t0, d, out);
+            one(s, g, supers, x, t0, out);
             return;
         }
         int[] total = SUMS.get();
@@ -189,14 +189,14 @@ final class Q6_KGroups {
             ShortVector lo = ShortVector.zero(S), hi = lo;
             for (int c = 0; c < 8; c += 2) {
                 long at = cols + (long) PAIR * (c / 2) + p;
-                ShortVector a = (ShortVector) ByteVector.fromMemorySegment(B, s, at, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
-                ShortVector a1 = (ShortVector) ByteVector.fromMemorySegment(B, s, at + 32, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
+                ShortVector v0 = (ShortVector) ByteVector.fromMemorySegment(B, s, at, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
+                ShortVector v1 = (ShortVector) ByteVector.fromMemorySegment(B, s, at + 32, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
                 ShortVector low = (ShortVector) ByteVector.fromMemorySegment(B, s, at + 64, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
                 ShortVector x0 = ShortVector.broadcast(S, x[xb + c]), x1 = ShortVector.broadcast(S, x[xb + c + 1]);
-                lo = a.and((short) 63).mul(x0).add(lo);
-                hi = a.lanewise(LSHR, 2).and((short) 0x30).or(low.and((short) 0xF)).mul(x0).add(hi);
-                lo = a1.and((short) 63).mul(x1).add(lo);
-                hi = a1.lanewise(LSHR, 2).and((short) 0x30).or(low.lanewise(LSHR, 4)).mul(x1).add(hi);
+                lo = v0.and((short) 63).mul(x0).add(lo);
+                hi = v0.lanewise(LSHR, 2).and((short) 0x30).or(low.and((short) 0xF)).mul(x0).add(hi);
+                lo = v1.and((short) 63).mul(x1).add(lo);
+                hi = v1.lanewise(LSHR, 2).and((short) 0x30).or(low.lanewise(LSHR, 4)).mul(x1).add(hi);
             }
             lo.intoArray(sums, p);
             hi.intoArray(sums, 32 + p);
@@ -465,7 +465,7 @@ final class Q6_KGroups {
      * {@link #dot} for one vector (decoding) with 512-bit vectors: the 64 rows' sums and totals in registers from the
      * row's first column to its last.
      */
-    private static void one(MemorySegment s, long g, int supers, Int8Batch x, int t, float[] d, float[] out) {
+    private static void one(MemorySegment s, long g, int supers, Int8Batch x, int t, float[] out) {
         short[] q = x.q;
         ShortVector six = ShortVector.broadcast(S, (short) 63), top = ShortVector.broadcast(S, (short) 0x30), nibble = ShortVector.broadcast(S, (short) 0xF);
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0; // rows in slot order, 16 at a time
@@ -529,6 +529,8 @@ final class Q6_KGroups {
                 i3 = s3.mul((IntVector) ByteVector.fromMemorySegment(Species.B, s, scales + 48, LE).convertShape(VectorOperators.B2I, I, 0)).add(i3);
             }
             float dx = x.d[x.at(8 * b, t)];
+            // the rows' d as Q4_0Groups.scales converts them, here in registers: that call, once per super-block from
+            // this large method, had halved the Qwen head's speed
             IntVector h = (IntVector) ShortVector.fromMemorySegment(Species.S, s, o + D_AT, LE).convertShape(VectorOperators.ZERO_EXTEND_S2I, I, 0);
             a0 = ((FloatVector) i0.convertShape(I2F, F, 0)).fma(h.and(0x7fff).lanewise(LSHL, 13).or(h.and(0x8000).lanewise(LSHL, 16)).reinterpretAsFloats().mul(0x1p112f).mul(dx), a0);
             h = (IntVector) ShortVector.fromMemorySegment(Species.S, s, o + D_AT + 32, LE).convertShape(VectorOperators.ZERO_EXTEND_S2I, I, 0);
