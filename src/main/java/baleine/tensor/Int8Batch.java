@@ -43,7 +43,7 @@ final class Int8Batch {
     short[] q = new short[0];
     float[] d = new float[0];
     int[] sums = new int[0];
-    /** {@link Rounding#Q8_0} only: the sum of each block's first 16 values of q (Q5_0's kernels sum halves). */
+    /** The sum of each block's first 16 values of q (Q5_0's and Q5_K's kernels sum halves). */
     int[] halves = new int[0];
     /** {@link Rounding#Q8_K} only: the sums of q over each block's four runs of eight values, at {@code 4 at(b, t) + run} (Q6_K's kernels sum runs of eight). */
     int[] eighths = new int[0];
@@ -88,6 +88,7 @@ final class Int8Batch {
         return this;
     }
 
+    /** Q8_K: the sums of each block's runs of eight values, and of its halves. */
     private void sumEighths(int blocks) {
         for (int run = 0; run < 4 * blocks; run++) {
             int sum = 0;
@@ -95,6 +96,9 @@ final class Int8Batch {
                 sum += q[i];
             }
             eighths[run] = sum;
+        }
+        for (int b = 0; b < blocks; b++) {
+            halves[b] = eighths[4 * b] + eighths[4 * b + 1];
         }
     }
 

@@ -88,7 +88,7 @@ final class Q4_KGroups {
     }
 
     /** Row {@code lane}'s sub-block j scale (or, with {@code min}, its min), from the packed bytes of super-block {@code o}. */
-    private static int sixBits(MemorySegment s, long o, int lane, int j, boolean min) {
+    static int sixBits(MemorySegment s, long o, int lane, int j, boolean min) {
         long first8 = 0;
         for (int k = 0; k < 8; k++) {
             first8 |= (long) (s.get(Le.I8, o + PACKED_AT + (long) ROWS * k + slot(lane)) & 0xFF) << (8 * k);
@@ -100,7 +100,7 @@ final class Q4_KGroups {
         return min ? KQuantCodecs.min(first8, last4, j) : KQuantCodecs.scale(first8, last4, j);
     }
 
-    private static float half(MemorySegment s, long at) {
+    static float half(MemorySegment s, long at) {
         return Float.float16ToFloat(s.get(Le.I16, at));
     }
 
@@ -154,7 +154,7 @@ final class Q4_KGroups {
         java.util.Arrays.fill(out, 0, ROWS * count, 0f);
         for (int b = 0; b < supers; b++) {
             long o = g + (long) SUPER_BYTES * b;
-            factors(s, o, factors);
+            factors(s, o, factors, 8f);
             for (int j = 0; j < SUBS; j++) {
                 long cols = columns(o, j);
                 int block = SUBS * b + j, k = 0;
@@ -188,7 +188,7 @@ final class Q4_KGroups {
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0; // rows in slot order, 16 at a time
         for (int b = 0; b < supers; b++) {
             long o = g + (long) SUPER_BYTES * b;
-            factors(s, o, f);
+            factors(s, o, f, 8f);
             for (int j = 0; j < SUBS; j++) {
                 long cols = columns(o, j);
                 int at = x.at(SUBS * b + j, t), xb = BLOCK * at;
@@ -379,11 +379,12 @@ final class Q4_KGroups {
 
     /**
      * The super-block's factors into {@code f}: {@code F_j} of the 64 rows (slot order) at {@code f[64 j ..]},
-     * {@code G_j} at {@code f[64 (8 + j) ..]}; the packed 6-bit scales and mins unpacked for a vector of rows at a
+     * {@code G_j = offset F_j - dmin m_j} at {@code f[64 (8 + j) ..]} (offset: what the sums' values were shifted
+     * by, 8 for Q4_K, 16 for Q5_K, whose super-blocks start as Q4_K's); the packed 6-bit scales and mins unpacked for a vector of rows at a
      * time (scale j < 4: byte j's low six bits, min j < 4: byte j + 4's; j >= 4: byte j + 4's low (scale) or high
      * (min) four bits, their top two bits those of byte j - 4 (scale) or byte j (min)).
      */
-    private static void factors(MemorySegment s, long o, float[] f) {
+    static void factors(MemorySegment s, long o, float[] f, float offset) {
         for (int r = 0; r < ROWS; r += F.length()) {
             // d and -dmin as Q4_0Groups forms its scales (vectors stay in this method: passed to a helper, they were boxed)
             IntVector h = (IntVector) ShortVector.fromMemorySegment(Species.S, s, o + D_AT + 2L * r, LE).convertShape(VectorOperators.ZERO_EXTEND_S2I, I, 0);
@@ -395,7 +396,7 @@ final class Q4_KGroups {
                 IntVector scale = ((IntVector) ByteVector.fromMemorySegment(B, s, packed + (long) ROWS * j, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0)).and(63), min = ((IntVector) ByteVector.fromMemorySegment(B, s, packed + (long) ROWS * (j + 4), LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0)).and(63);
                 FloatVector fj = ((FloatVector) scale.convertShape(I2F, F, 0)).mul(d);
                 fj.intoArray(f, ROWS * j + r);
-                fj.mul(8f).add(((FloatVector) min.convertShape(I2F, F, 0)).mul(negDmin)).intoArray(f, ROWS * (SUBS + j) + r);
+                fj.mul(offset).add(((FloatVector) min.convertShape(I2F, F, 0)).mul(negDmin)).intoArray(f, ROWS * (SUBS + j) + r);
             }
             for (int j = 4; j < SUBS; j++) {
                 IntVector low = ((IntVector) ByteVector.fromMemorySegment(B, s, packed + (long) ROWS * (j + 4), LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0));
@@ -403,7 +404,7 @@ final class Q4_KGroups {
                 IntVector min = low.lanewise(VectorOperators.LSHR, 4).or(((IntVector) ByteVector.fromMemorySegment(B, s, packed + (long) ROWS * j, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0)).lanewise(VectorOperators.LSHR, 6).lanewise(LSHL, 4));
                 FloatVector fj = ((FloatVector) scale.convertShape(I2F, F, 0)).mul(d);
                 fj.intoArray(f, ROWS * j + r);
-                fj.mul(8f).add(((FloatVector) min.convertShape(I2F, F, 0)).mul(negDmin)).intoArray(f, ROWS * (SUBS + j) + r);
+                fj.mul(offset).add(((FloatVector) min.convertShape(I2F, F, 0)).mul(negDmin)).intoArray(f, ROWS * (SUBS + j) + r);
             }
         }
     }

@@ -121,7 +121,7 @@ final class Q5_0Groups {
      * 0..15, 16..31) rows 0..31 and rows 32..63, at {@code sums[0 ..]}, {@code [32 ..]} (first half), {@code [64
      * ..]}, {@code [96 ..]} (second half); a part of L rows at a time.
      */
-    private static void sumsOfOne(MemorySegment s, long cols, short[] x, int xb, short[] sums) {
+    static void sumsOfOne(MemorySegment s, long cols, short[] x, int xb, short[] sums) {
         for (int p = 0; p < 32; p += L) {
             for (int half = 0; half < BLOCK; half += 16) {
                 ShortVector lo = ShortVector.zero(S), hi = lo;
@@ -140,7 +140,7 @@ final class Q5_0Groups {
     }
 
     /** {@link #sumsOfOne} for two vectors (the second's blocks 32 further, its sums 128 further). */
-    private static void sumsOfTwo(MemorySegment s, long cols, short[] x, int xb, short[] sums) {
+    static void sumsOfTwo(MemorySegment s, long cols, short[] x, int xb, short[] sums) {
         for (int p = 0; p < 32; p += L) {
             for (int half = 0; half < BLOCK; half += 16) {
                 ShortVector l0 = ShortVector.zero(S), h0 = l0, l1 = l0, h1 = l0;
@@ -167,7 +167,7 @@ final class Q5_0Groups {
 
 
     /** {@link #sumsOfOne} for four vectors (vector k's blocks 32 k further, its sums 128 k further). */
-    private static void sumsOfFour(MemorySegment s, long cols, short[] x, int xb, short[] sums) {
+    static void sumsOfFour(MemorySegment s, long cols, short[] x, int xb, short[] sums) {
         for (int p = 0; p < 32; p += L) {
             for (int half = 0; half < BLOCK; half += 16) {
                 ShortVector l0 = ShortVector.zero(S), h0 = l0, l1 = l0, h1 = l0, l2 = l0, h2 = l0, l3 = l0, h3 = l0;
