@@ -127,11 +127,13 @@ final class BenchSuiteCommand implements Callable<Integer> {
             new Entry("DeepSeek-V2-Lite shape (2.25 B)", "deepseek-v2-lite-shape", "Q4_0", new double[]{266, 307}, new double[]{63, 70}, new double[]{26, 30}),
             new Entry("DeepSeek-V2-Lite shape (2.25 B)", "deepseek-v2-lite-shape", "Q4_K", null, null, null),
             new Entry("DeepSeek-V2-Lite shape (2.25 B)", "deepseek-v2-lite-shape", "Q4_K_M", null, null, null),
+            new Entry("DeepSeek-V2-Lite shape (2.25 B)", "deepseek-v2-lite-shape", "Q5_K_M", null, null, null),
             new Entry("DeepSeek-V2-Lite shape (2.25 B)", "deepseek-v2-lite-shape", "BF16", null, null, null),
             new Entry("R1-Distill-Qwen-1.5B shape (654 M)", "qwen2-1.5b-shape", "Q8_0", new double[]{452, 545}, new double[]{68, 68}, new double[]{36, 39}),
             new Entry("R1-Distill-Qwen-1.5B shape (654 M)", "qwen2-1.5b-shape", "Q4_0", new double[]{924, 996}, new double[]{87, 93}, new double[]{39, 52}),
             new Entry("R1-Distill-Qwen-1.5B shape (654 M)", "qwen2-1.5b-shape", "Q4_K", null, null, null),
             new Entry("R1-Distill-Qwen-1.5B shape (654 M)", "qwen2-1.5b-shape", "Q4_K_M", null, null, null),
+            new Entry("R1-Distill-Qwen-1.5B shape (654 M)", "qwen2-1.5b-shape", "Q5_K_M", null, null, null),
             new Entry("R1-Distill-Qwen-1.5B shape (654 M)", "qwen2-1.5b-shape", "Q6_K", null, null, null),
             new Entry("R1-Distill-Qwen-1.5B shape (654 M)", "qwen2-1.5b-shape", "BF16", null, null, null),
             new Entry("DeepSeek-V3 shape, 2 layers, 8 experts (1.64 B)", "deepseek-v3-shape", "FP8", null, null, null));

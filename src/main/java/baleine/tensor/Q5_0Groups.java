@@ -67,9 +67,12 @@ final class Q5_0Groups {
         MemorySegment.copy(group, 0, s, ValueLayout.JAVA_BYTE, off, bytes);
     }
 
-    /** Row {@code lane}'s five-bit value in column c of the block at {@code o}. */
-    private static int value(MemorySegment s, long o, int c, int lane) {
-        long at = o + SCALE_BYTES + (long) COLUMN * c;
+    /**
+     * Row {@code lane}'s five-bit value in column c of the columns at {@code cols} (40 bytes each: the low four bits as
+     * in {@link NibbleColumns}, then the fifth bits as a 64-bit word, bit r: row r), Q5_0's or Q5_K's.
+     */
+    static int value(MemorySegment s, long cols, int c, int lane) {
+        long at = cols + (long) COLUMN * c;
         int packed = s.get(Le.I8, at + lane % 32) & 0xFF, low = lane < 32 ? packed & 0xF : packed >>> 4;
         return low | (s.get(Le.I8, at + 32 + lane / 8) >>> (lane % 8) & 1) << 4;
     }
@@ -80,14 +83,14 @@ final class Q5_0Groups {
             long o = g + (long) BLOCK_BYTES * b;
             float d = Float.float16ToFloat(s.get(Le.I16, o + 2L * slot(lane)));
             for (int c = 0; c < BLOCK; c++) {
-                dst[BLOCK * b + c] = (value(s, o, c, lane) - 16) * d + 0f;
+                dst[BLOCK * b + c] = (value(s, o + SCALE_BYTES, c, lane) - 16) * d + 0f;
             }
         }
     }
 
     /** Row {@code lane}'s product with vector {@code t} of {@code x}: what the kernels compute, one row at a time. */
     static float dotScalar(MemorySegment s, long g, int blocks, int lane, Int8Batch x, int t) {
-        return Q4_0Groups.dotScalar(s, g, blocks, BLOCK_BYTES, lane, x, t, (o, c) -> value(s, o, c, lane) - 16);
+        return Q4_0Groups.dotScalar(s, g, blocks, BLOCK_BYTES, lane, x, t, (o, c) -> value(s, o + SCALE_BYTES, c, lane) - 16);
     }
 
     /**

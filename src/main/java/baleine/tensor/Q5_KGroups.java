@@ -78,13 +78,6 @@ final class Q5_KGroups {
         MemorySegment.copy(group, 0, s, ValueLayout.JAVA_BYTE, off, bytes);
     }
 
-    /** Row {@code lane}'s five-bit value in column c of the sub-block whose columns start at {@code cols}. */
-    private static int value(MemorySegment s, long cols, int c, int lane) {
-        long at = cols + (long) COLUMN * c;
-        int packed = s.get(Le.I8, at + lane % 32) & 0xFF, low = lane < 32 ? packed & 0xF : packed >>> 4;
-        return low | (s.get(Le.I8, at + 32 + lane / 8) >>> (lane % 8) & 1) << 4;
-    }
-
     private static long columns(long o, int j) {
         return o + COLUMNS_AT + (long) SUB_BYTES * j;
     }
@@ -97,7 +90,7 @@ final class Q5_KGroups {
             for (int j = 0; j < SUBS; j++) {
                 float scale = d * Q4_KGroups.sixBits(s, o, lane, j, false), min = dmin * Q4_KGroups.sixBits(s, o, lane, j, true);
                 for (int c = 0; c < BLOCK; c++) {
-                    dst[SUPER * b + BLOCK * j + c] = scale * value(s, columns(o, j), c, lane) - min;
+                    dst[SUPER * b + BLOCK * j + c] = scale * Q5_0Groups.value(s, columns(o, j), c, lane) - min;
                 }
             }
         }
@@ -112,7 +105,7 @@ final class Q5_KGroups {
             for (int j = 0; j < SUBS; j++) {
                 int at = x.at(SUBS * b + j, t), sum = 0;
                 for (int c = 0; c < BLOCK; c++) {
-                    sum += (value(s, columns(o, j), c, lane) - 16) * x.q[BLOCK * at + c];
+                    sum += (Q5_0Groups.value(s, columns(o, j), c, lane) - 16) * x.q[BLOCK * at + c];
                 }
                 float f = d * Q4_KGroups.sixBits(s, o, lane, j, false), gm = 16 * f + -dmin * Q4_KGroups.sixBits(s, o, lane, j, true);
                 total = Math.fma(Math.fma(gm, (float) x.sums[at], f * sum), x.d[at], total);
