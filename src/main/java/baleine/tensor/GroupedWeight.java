@@ -3,14 +3,14 @@ package baleine.tensor;
 import java.lang.foreign.MemorySegment;
 
 /**
- * A Q4_0, Q5_0, Q4_K, Q5_K or Q6_K matrix whose rows were regrouped 64 at a time ({@link NibbleColumns}) for integer products with
+ * A Q4_0, Q5_0, Q5_1, Q4_K, Q5_K or Q6_K matrix whose rows were regrouped 64 at a time ({@link NibbleColumns}) for integer products with
  * 8-bit activations. Its rows come in units (a merged expert tensor: one unit per expert, else one): each unit holds
  * its whole groups, then the rows left over (fewer than 64) in the type's plain layout, which the float kernels
  * take.
  */
 public final class GroupedWeight extends Weight {
     private static final ThreadLocal<float[]> OUT = ThreadLocal.withInitial(() -> new float[NibbleColumns.ROWS * NibbleColumns.TOKENS]);
-    // a pass's 16-bit sums: up to eight vectors' of 64 rows (Q4_0, Q4_K) or of two half-blocks (Q5_K; Q5_0 four vectors')
+    // a pass's 16-bit sums: up to eight vectors' of 64 rows (Q4_0, Q4_K) or of two half-blocks (Q5_1, Q5_K; Q5_0 four vectors')
     private static final ThreadLocal<short[]> SUMS = ThreadLocal.withInitial(() -> new short[16 * NibbleColumns.ROWS]);
     private static final ThreadLocal<float[]> SCRATCH = ThreadLocal.withInitial(() -> new float[Q4_KGroups.FACTORS]);
 
@@ -20,6 +20,8 @@ public final class GroupedWeight extends Weight {
                 Q4_0Groups::regroup, Q4_0Groups::decodeRow, Q4_0Groups::dotScalar, Q4_0Groups::dot),
         Q5_0(GgmlType.Q5_0, NibbleColumns.BLOCK, 0, 1, Int8Batch.Rounding.Q8_0,
                 Q5_0Groups::regroup, Q5_0Groups::decodeRow, Q5_0Groups::dotScalar, Q5_0Groups::dot),
+        Q5_1(GgmlType.Q5_1, NibbleColumns.BLOCK, 0, 2, Int8Batch.Rounding.Q8_0,
+                Q5_1Groups::regroup, Q5_1Groups::decodeRow, Q5_1Groups::dotScalar, Q5_1Groups::dot),
         Q4_K(GgmlType.Q4_K, Q4_KGroups.SUPER, 0, 2, Int8Batch.Rounding.Q8_K,
                 Q4_KGroups::regroup, Q4_KGroups::decodeRow, Q4_KGroups::dotScalar, Q4_KGroups::dot),
         Q5_K(GgmlType.Q5_K, Q5_KGroups.SUPER, 0, 2, Int8Batch.Rounding.Q8_K,
@@ -50,7 +52,7 @@ public final class GroupedWeight extends Weight {
         final GgmlType type;
         /** Columns per block. */
         final int blockCols;
-        /** Where a block's 16-bit float scales are (Q4_0: d at its start; Q4_K, Q5_K: d and dmin; Q6_K: d at its end), which must be finite. */
+        /** Where a block's 16-bit float scales are (Q4_0: d at its start; Q5_1: d and m; Q4_K, Q5_K: d and dmin; Q6_K: d at its end), which must be finite. */
         final int scalesAt;
         final int scales;
         final Int8Batch.Rounding rounding;
@@ -77,6 +79,7 @@ public final class GroupedWeight extends Weight {
             return switch (type) {
                 case Q4_0 -> Q4_0;
                 case Q5_0 -> Q5_0;
+                case Q5_1 -> Q5_1;
                 case Q4_K -> Q4_K;
                 case Q5_K -> Q5_K;
                 case Q6_K -> Q6_K;

@@ -45,20 +45,31 @@ final class Q5_0Groups {
 
     /** Regroups the 64 Q5_0 rows at {@code off} ({@code blocks} blocks each) in place. */
     static void regroup(MemorySegment s, long off, int blocks) {
-        int rowBytes = 22 * blocks, bytes = ROWS * rowBytes;
+        regroup(s, off, blocks, 2);
+    }
+
+    /**
+     * Regroups 64 rows of 5-bit blocks whose first {@code header} bytes are 16-bit floats (Q5_0: d; Q5_1: d and m),
+     * then the fifth bits (4 bytes) and the low nibbles (16): per block the rows' floats, each one's 64 values
+     * together in slot order, then the 32 columns of 40 bytes.
+     */
+    static void regroup(MemorySegment s, long off, int blocks, int header) {
+        int blockBytes = header + 20, rowBytes = blockBytes * blocks, bytes = ROWS * rowBytes, scaleBytes = ROWS * header;
         byte[][] buffers = NibbleColumns.regroupBuffers(s, off, bytes);
         byte[] rows = buffers[0], group = buffers[1];
         java.util.Arrays.fill(group, 0, bytes, (byte) 0);
         for (int b = 0; b < blocks; b++) {
-            int to = BLOCK_BYTES * b;
+            int to = ROWS * blockBytes * b;
             for (int r = 0; r < ROWS; r++) {
-                int from = r * rowBytes + 22 * b;
-                group[to + 2 * slot(r)] = rows[from];
-                group[to + 2 * slot(r) + 1] = rows[from + 1];
-                int qh = (rows[from + 2] & 0xFF) | (rows[from + 3] & 0xFF) << 8 | (rows[from + 4] & 0xFF) << 16 | (rows[from + 5] & 0xFF) << 24;
+                int from = r * rowBytes + blockBytes * b;
+                for (int h = 0; h < header; h += 2) {
+                    group[to + ROWS * h + 2 * slot(r)] = rows[from + h];
+                    group[to + ROWS * h + 2 * slot(r) + 1] = rows[from + h + 1];
+                }
+                int qh = (rows[from + header] & 0xFF) | (rows[from + header + 1] & 0xFF) << 8 | (rows[from + header + 2] & 0xFF) << 16 | (rows[from + header + 3] & 0xFF) << 24;
                 for (int c = 0; c < BLOCK; c++) {
-                    int packed = rows[from + 6 + c % 16] & 0xFF, low = c < 16 ? packed & 0xF : packed >>> 4;
-                    int at = to + SCALE_BYTES + COLUMN * c;
+                    int packed = rows[from + header + 4 + c % 16] & 0xFF, low = c < 16 ? packed & 0xF : packed >>> 4;
+                    int at = to + scaleBytes + COLUMN * c;
                     group[at + r % 32] |= (byte) (r < 32 ? low : low << 4);
                     group[at + 32 + r / 8] |= (byte) ((qh >>> c & 1) << (r % 8));
                 }

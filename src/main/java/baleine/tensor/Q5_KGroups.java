@@ -126,27 +126,35 @@ final class Q5_KGroups {
             long o = g + (long) SUPER_BYTES * b;
             Q4_KGroups.factors(s, o, factors, 16f);
             for (int j = 0; j < SUBS; j++) {
-                long cols = columns(o, j);
-                int block = SUBS * b + j, k = 0;
-                if (NibbleColumns.BATCH == 8) {
-                    for (; k + 8 <= count; k += 8) {
-                        sumsOfEight(s, cols, x.q, BLOCK * x.at(block, t0 + k), sums);
-                        addSubBlock(x, block, t0 + k, 8, j, sums, factors, out, ROWS * k);
-                    }
-                }
-                for (; k + 4 <= count; k += 4) {
-                    Q5_0Groups.sumsOfFour(s, cols, x.q, BLOCK * x.at(block, t0 + k), sums);
-                    addSubBlock(x, block, t0 + k, 4, j, sums, factors, out, ROWS * k);
-                }
-                for (; k + 2 <= count; k += 2) {
-                    Q5_0Groups.sumsOfTwo(s, cols, x.q, BLOCK * x.at(block, t0 + k), sums);
-                    addSubBlock(x, block, t0 + k, 2, j, sums, factors, out, ROWS * k);
-                }
-                if (k < count) {
-                    Q5_0Groups.sumsOfOne(s, cols, x.q, BLOCK * x.at(block, t0 + k), sums);
-                    addSubBlock(x, block, t0 + k, 1, j, sums, factors, out, ROWS * k);
-                }
+                columnsTimes(s, columns(o, j), x, SUBS * b + j, t0, count, sums, factors, ROWS * j, ROWS * (SUBS + j), out);
             }
+        }
+    }
+
+    /**
+     * The 32 columns of 40 bytes at {@code cols} (Q5_0's layout; activation block {@code block}) times vectors t0 ..
+     * t0 + count, added to their totals as {@code (F S + G X) d_x}, the rows' F at {@code f[fe ..]} and G at {@code
+     * f[ge ..]} (slot order): Q5_K's sub-blocks and Q5_1's blocks.
+     */
+    static void columnsTimes(MemorySegment s, long cols, Int8Batch x, int block, int t0, int count, short[] sums, float[] f, int fe, int ge, float[] out) {
+        int k = 0;
+        if (NibbleColumns.BATCH == 8) {
+            for (; k + 8 <= count; k += 8) {
+                sumsOfEight(s, cols, x.q, BLOCK * x.at(block, t0 + k), sums);
+                addSums(x, block, t0 + k, 8, sums, f, fe, ge, out, ROWS * k);
+            }
+        }
+        for (; k + 4 <= count; k += 4) {
+            Q5_0Groups.sumsOfFour(s, cols, x.q, BLOCK * x.at(block, t0 + k), sums);
+            addSums(x, block, t0 + k, 4, sums, f, fe, ge, out, ROWS * k);
+        }
+        for (; k + 2 <= count; k += 2) {
+            Q5_0Groups.sumsOfTwo(s, cols, x.q, BLOCK * x.at(block, t0 + k), sums);
+            addSums(x, block, t0 + k, 2, sums, f, fe, ge, out, ROWS * k);
+        }
+        if (k < count) {
+            Q5_0Groups.sumsOfOne(s, cols, x.q, BLOCK * x.at(block, t0 + k), sums);
+            addSums(x, block, t0 + k, 1, sums, f, fe, ge, out, ROWS * k);
         }
     }
 
@@ -211,11 +219,11 @@ final class Q5_KGroups {
     }
 
     /**
-     * Adds sub-block j's sums for vectors t .. t + count to the totals at {@code out[oo ..]}: each half's sums less 16
+     * Adds a sub-block's sums for vectors t .. t + count to the totals at {@code out[oo ..]}: each half's sums less 16
      * times the half's activation sum (exact in 16 bits, as in {@link Q5_0Groups}), the halves added in 32 bits, then
-     * {@code (F_j S + G_j X) d_x} per row.
+     * {@code (F S + G X) d_x} per row.
      */
-    private static void addSubBlock(Int8Batch x, int block, int t, int count, int j, short[] sums, float[] f, float[] out, int oo) {
+    private static void addSums(Int8Batch x, int block, int t, int count, short[] sums, float[] f, int fe0, int ge0, float[] out, int oo) {
         for (int k = 0; k < count; k++) {
             int at = x.at(block, t + k);
             short first = (short) (16 * x.halves[at]), second = (short) (16 * (x.sums[at] - x.halves[at]));
@@ -225,7 +233,7 @@ final class Q5_KGroups {
                 IntVector c = ShortVector.fromArray(S, sums, 128 * k + 64 + part).sub(second).reinterpretAsInts();
                 IntVector evens = a.lanewise(LSHL, 16).lanewise(ASHR, 16).add(c.lanewise(LSHL, 16).lanewise(ASHR, 16));
                 IntVector odds = a.lanewise(ASHR, 16).add(c.lanewise(ASHR, 16));
-                int even = oo + ROWS * k + part, odd = even + L / 2, fe = ROWS * j + part, ge = ROWS * (SUBS + j) + part;
+                int even = oo + ROWS * k + part, odd = even + L / 2, fe = fe0 + part, ge = ge0 + part;
                 FloatVector.fromArray(F, f, ge).fma(sumX, ((FloatVector) evens.convertShape(I2F, F, 0)).mul(FloatVector.fromArray(F, f, fe)))
                         .fma(dx, FloatVector.fromArray(F, out, even)).intoArray(out, even);
                 FloatVector.fromArray(F, f, ge + L / 2).fma(sumX, ((FloatVector) odds.convertShape(I2F, F, 0)).mul(FloatVector.fromArray(F, f, fe + L / 2)))

@@ -40,7 +40,7 @@ import java.util.concurrent.TimeUnit;
 @Measurement(iterations = 5, time = 1)
 @Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector"})
 public class MatVecBenchmark {
-    @Param({"F32", "BF16", "Q8_0", "Q4_0", "Q4_0-float", "Q4_1", "Q5_0", "Q5_1", "Q4_K", "Q4_K-float", "Q5_K", "Q5_K-float", "Q6_K", "Q6_K-float", "F8_E4M3"})
+    @Param({"F32", "BF16", "Q8_0", "Q4_0", "Q4_0-float", "Q4_1", "Q5_0", "Q5_1", "Q5_1-float", "Q4_K", "Q4_K-float", "Q5_K", "Q5_K-float", "Q6_K", "Q6_K-float", "F8_E4M3"})
     public String type;
 
     static final int N = Integer.getInteger("matvec.n", 4096);

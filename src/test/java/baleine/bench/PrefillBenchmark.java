@@ -35,7 +35,7 @@ import java.util.concurrent.TimeUnit;
 @Measurement(iterations = 5, time = 1)
 @Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector"})
 public class PrefillBenchmark {
-    @Param({"Q8_0", "Q4_0", "Q4_0-float", "Q4_K", "Q4_K-float", "Q5_K", "Q5_K-float", "Q6_K", "Q6_K-float", "BF16"})
+    @Param({"Q8_0", "Q4_0", "Q4_0-float", "Q5_1", "Q5_1-float", "Q4_K", "Q4_K-float", "Q5_K", "Q5_K-float", "Q6_K", "Q6_K-float", "BF16"})
     public String type;
 
     @Param({"up", "down"})

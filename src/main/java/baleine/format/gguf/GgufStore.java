@@ -148,7 +148,7 @@ public final class GgufStore implements TensorStore {
     }
 
     /**
-     * Whether a tensor is a Q4_0, Q5_0, Q4_K, Q5_K or Q6_K matrix that the integer kernels take, regrouped ({@link GroupedWeight}): not
+     * Whether a tensor is a Q4_0, Q5_0, Q5_1, Q4_K, Q5_K or Q6_K matrix that the integer kernels take, regrouped ({@link GroupedWeight}): not
      * the latent attention's up projections, which are also read a row at a time.
      */
     private static boolean regroups(String name, GgufFile.TensorInfo t) {
