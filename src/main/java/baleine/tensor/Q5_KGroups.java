@@ -137,6 +137,10 @@ final class Q5_KGroups {
      * f[ge ..]} (slot order): Q5_K's sub-blocks and Q5_1's blocks.
      */
     static void columnsTimes(MemorySegment s, long cols, Int8Batch x, int block, int t0, int count, short[] sums, float[] f, int fe, int ge, float[] out) {
+        if (count == 1) {
+            oneVector(s, cols, x, block, t0, sums, f, fe, ge, out);
+            return;
+        }
         int k = 0;
         if (NibbleColumns.BATCH == 8) {
             for (; k + 8 <= count; k += 8) {
@@ -156,6 +160,16 @@ final class Q5_KGroups {
             Q5_0Groups.sumsOfOne(s, cols, x.q, BLOCK * x.at(block, t0 + k), sums);
             addSums(x, block, t0 + k, 1, sums, f, fe, ge, out, ROWS * k);
         }
+    }
+
+    /**
+     * {@link #columnsTimes} for one vector (decoding), a method of its own: with the passes for prompts around it, a
+     * decode that followed a prompt was often left with boxed vectors (V2-Lite-shape Q5_K_M, pp64 then tg32: 4–9 MiB of
+     * heap per generated token in 5 runs of 9; with this method 1 of 8).
+     */
+    private static void oneVector(MemorySegment s, long cols, Int8Batch x, int block, int t, short[] sums, float[] f, int fe, int ge, float[] out) {
+        Q5_0Groups.sumsOfOne(s, cols, x.q, BLOCK * x.at(block, t), sums);
+        addSums(x, block, t, 1, sums, f, fe, ge, out, 0);
     }
 
     /**
