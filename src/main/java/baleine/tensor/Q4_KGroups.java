@@ -62,14 +62,7 @@ final class Q4_KGroups {
         for (int b = 0; b < supers; b++) {
             int to = SUPER_BYTES * b;
             for (int r = 0; r < ROWS; r++) {
-                int from = r * rowBytes + 144 * b, lane = slot(r);
-                group[to + D_AT + 2 * lane] = rows[from];
-                group[to + D_AT + 2 * lane + 1] = rows[from + 1];
-                group[to + DMIN_AT + 2 * lane] = rows[from + 2];
-                group[to + DMIN_AT + 2 * lane + 1] = rows[from + 3];
-                for (int k = 0; k < 12; k++) {
-                    group[to + PACKED_AT + ROWS * k + lane] = rows[from + 4 + k];
-                }
+                placeHead(rows, r * rowBytes + 144 * b, group, to, r);
             }
             // chunk c's byte l holds sub-block 2c's column l (low nibble) and sub-block 2c + 1's (high)
             for (int i = 0; i < 32; i++) {
@@ -85,6 +78,21 @@ final class Q4_KGroups {
             }
         }
         MemorySegment.copy(group, 0, s, ValueLayout.JAVA_BYTE, off, bytes);
+    }
+
+    /**
+     * Row r's super-block head (d, dmin and the twelve packed scale bytes, at {@code rows[from ..]}) into its place in
+     * the group's super-block at {@code group[to ..]}: Q4_K's and Q5_K's, whose super-blocks start alike.
+     */
+    static void placeHead(byte[] rows, int from, byte[] group, int to, int r) {
+        int lane = slot(r);
+        group[to + D_AT + 2 * lane] = rows[from];
+        group[to + D_AT + 2 * lane + 1] = rows[from + 1];
+        group[to + DMIN_AT + 2 * lane] = rows[from + 2];
+        group[to + DMIN_AT + 2 * lane + 1] = rows[from + 3];
+        for (int k = 0; k < 12; k++) {
+            group[to + PACKED_AT + ROWS * k + lane] = rows[from + 4 + k];
+        }
     }
 
     /** Row {@code lane}'s sub-block j scale (or, with {@code min}, its min), from the packed bytes of super-block {@code o}. */

@@ -35,7 +35,8 @@ import static jdk.incubator.vector.VectorOperators.LSHL;
  */
 final class Q5_0Groups {
     private static final int SCALE_BYTES = 2 * ROWS;
-    private static final int COLUMN = 40;
+    /** A column's bytes: 32 of low nibbles, then 8 of fifth bits. */
+    static final int COLUMN = 40;
     /** A group's bytes per block: as many as its 64 rows take in Q5_0 (22 bytes per row and block). */
     static final int BLOCK_BYTES = SCALE_BYTES + BLOCK * COLUMN;
     private static final VectorSpecies<Float> F = Species.F;
@@ -69,13 +70,17 @@ final class Q5_0Groups {
                 int qh = (rows[from + header] & 0xFF) | (rows[from + header + 1] & 0xFF) << 8 | (rows[from + header + 2] & 0xFF) << 16 | (rows[from + header + 3] & 0xFF) << 24;
                 for (int c = 0; c < BLOCK; c++) {
                     int packed = rows[from + header + 4 + c % 16] & 0xFF, low = c < 16 ? packed & 0xF : packed >>> 4;
-                    int at = to + scaleBytes + COLUMN * c;
-                    group[at + r % 32] |= (byte) (r < 32 ? low : low << 4);
-                    group[at + 32 + r / 8] |= (byte) ((qh >>> c & 1) << (r % 8));
+                    place(group, to + scaleBytes + COLUMN * c, r, low, qh >>> c & 1);
                 }
             }
         }
         MemorySegment.copy(group, 0, s, ValueLayout.JAVA_BYTE, off, bytes);
+    }
+
+    /** Row r's low four bits and fifth bit into the column at {@code group[at ..]} (zeroed before): Q5_0's, Q5_1's or Q5_K's. */
+    static void place(byte[] group, int at, int r, int low, int fifth) {
+        group[at + r % 32] |= (byte) (r < 32 ? low : low << 4);
+        group[at + 32 + r / 8] |= (byte) (fifth << (r % 8));
     }
 
     /**

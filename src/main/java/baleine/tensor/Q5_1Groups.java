@@ -28,7 +28,7 @@ import static jdk.incubator.vector.VectorOperators.LSHL;
 final class Q5_1Groups {
     private static final int M_AT = 2 * ROWS, COLUMNS_AT = 4 * ROWS;
     /** A group's bytes per block: as many as its 64 rows take in Q5_1 (24 bytes per row and block). */
-    static final int BLOCK_BYTES = COLUMNS_AT + BLOCK * 40;
+    static final int BLOCK_BYTES = COLUMNS_AT + BLOCK * Q5_0Groups.COLUMN;
     private static final VectorSpecies<Float> F = Species.F;
     private static final VectorSpecies<Integer> I = Species.I;
 

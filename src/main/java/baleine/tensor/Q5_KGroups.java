@@ -16,6 +16,7 @@ import static baleine.tensor.NibbleColumns.L;
 import static baleine.tensor.NibbleColumns.ROWS;
 import static baleine.tensor.NibbleColumns.S;
 import static baleine.tensor.NibbleColumns.slot;
+import static baleine.tensor.Q5_0Groups.COLUMN;
 import static jdk.incubator.vector.VectorOperators.ASHR;
 import static jdk.incubator.vector.VectorOperators.I2F;
 import static jdk.incubator.vector.VectorOperators.LSHL;
@@ -37,8 +38,8 @@ import static jdk.incubator.vector.VectorOperators.LSHL;
 final class Q5_KGroups {
     static final int SUPER = 256;
     private static final int SUBS = SUPER / BLOCK;
-    private static final int D_AT = 0, DMIN_AT = 2 * ROWS, PACKED_AT = 4 * ROWS, COLUMNS_AT = 16 * ROWS;
-    private static final int COLUMN = 40, SUB_BYTES = BLOCK * COLUMN;
+    private static final int D_AT = 0, DMIN_AT = 2 * ROWS, COLUMNS_AT = 16 * ROWS; // the head as Q4_K's
+    private static final int SUB_BYTES = BLOCK * COLUMN;
     /** A group's bytes per super-block: as many as its 64 rows take in Q5_K (176 bytes per row and super-block). */
     static final int SUPER_BYTES = COLUMNS_AT + SUBS * SUB_BYTES;
     private static final VectorSpecies<Float> F = Species.F;
@@ -55,22 +56,14 @@ final class Q5_KGroups {
         for (int b = 0; b < supers; b++) {
             int to = SUPER_BYTES * b;
             for (int r = 0; r < ROWS; r++) {
-                int from = r * rowBytes + 176 * b, lane = slot(r);
-                group[to + D_AT + 2 * lane] = rows[from];
-                group[to + D_AT + 2 * lane + 1] = rows[from + 1];
-                group[to + DMIN_AT + 2 * lane] = rows[from + 2];
-                group[to + DMIN_AT + 2 * lane + 1] = rows[from + 3];
-                for (int k = 0; k < 12; k++) {
-                    group[to + PACKED_AT + ROWS * k + lane] = rows[from + 4 + k];
-                }
+                int from = r * rowBytes + 176 * b;
+                Q4_KGroups.placeHead(rows, from, group, to, r);
                 // sub-block j's column l: low four bits in byte 32 (j / 2) + l of qs (low nibble for even j, high for
                 // odd), fifth bit j of qh[l]
                 for (int j = 0; j < SUBS; j++) {
                     for (int l = 0; l < BLOCK; l++) {
                         int packed = rows[from + 48 + 32 * (j / 2) + l] & 0xFF, low = j % 2 == 0 ? packed & 0xF : packed >>> 4;
-                        int at = to + COLUMNS_AT + SUB_BYTES * j + COLUMN * l;
-                        group[at + r % 32] |= (byte) (r < 32 ? low : low << 4);
-                        group[at + 32 + r / 8] |= (byte) ((rows[from + 16 + l] >>> j & 1) << (r % 8));
+                        Q5_0Groups.place(group, to + COLUMNS_AT + SUB_BYTES * j + COLUMN * l, r, low, rows[from + 16 + l] >>> j & 1);
                     }
                 }
             }
