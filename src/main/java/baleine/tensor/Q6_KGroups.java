@@ -26,10 +26,12 @@ import static jdk.incubator.vector.VectorOperators.LSHR;
  * Q6_K rows regrouped 64 at a time, multiplied by activations rounded per 256 values ({@link
  * Int8Batch.Rounding#Q8_K}) as llama.cpp multiplies them. Per super-block of 256 columns a group holds the 64 rows'
  * d (128 bytes, {@link NibbleColumns#slot} order), their sixteen 8-bit sub-block scales (16 x 64 bytes, slot order),
- * then the columns two at a time, 96 bytes a pair (c, c + 1), the rows' 6-bit values q (0..63) spread over three
- * 32-byte parts: byte i of the first holds row i's q in column c and the top two bits of row i + 32's in its top two
- * bits, the second the same for column c + 1, the third row i + 32's low four bits of column c (low nibble) and c + 1
- * (high). That is exactly the bytes of the 64 rows (64 x 210), so rows are regrouped in place.
+ * then the columns four at a time, 192 bytes a quad (c .. c + 3) in three 64-byte parts, read as 32 16-bit lanes: lane
+ * i of part k holds row i's q in column c + k in its low byte and row i + 32's in its high byte, each byte's top two
+ * bits holding two of that row's six bits of column c + 3 (part 0 the lowest). A column's 64 values are then one
+ * load, an AND and a shift (column c + 3: three loads, three shifts, three masks), the lanes split as 32-bit lanes,
+ * whose shifts take an immediate count. That is exactly the bytes of the 64 rows (64 x 210), so rows are regrouped in
+ * place.
  *
  * <p>A row's value is {@code d sc_j (q - 32)} in sub-block j (16 columns). {@code |q - 32| <= 32}: over eight columns
  * the products with 8-bit activations stay within 16 bits (at most 32512), so each run of eight columns has 16-bit
@@ -42,10 +44,13 @@ import static jdk.incubator.vector.VectorOperators.LSHR;
 final class Q6_KGroups {
     static final int SUPER = 256;
     private static final int SUBS = 16;
-    private static final int PAIR = 96;
+    /** Bytes of four columns of the 64 rows, and of a run of eight. */
+    private static final int QUAD = 192, RUN = 2 * QUAD;
+    /** Per 16-bit lane, the low byte's six bits; the masks that gather column c + 3's bits from a quad's parts. */
+    private static final int SIX = 0x003F003F, PART0 = 0x03030303, PART1 = 0x0C0C0C0C, PART2 = 0x30303030;
     private static final int D_AT = 0, SCALES_AT = 2 * ROWS, COLUMNS_AT = SCALES_AT + SUBS * ROWS;
     /** A group's bytes per super-block: as many as its 64 rows take in Q6_K (210 bytes per row and super-block). */
-    static final int SUPER_BYTES = COLUMNS_AT + SUPER / 2 * PAIR;
+    static final int SUPER_BYTES = COLUMNS_AT + SUPER / 4 * QUAD;
     private static final VectorSpecies<Float> F = Species.F;
     private static final VectorSpecies<Integer> I = Species.I;
     /** Per thread: the 32-bit sums of a super-block, 64 rows per vector (slot order). */
@@ -81,14 +86,13 @@ final class Q6_KGroups {
                     q[SUPER * r + k] = plainValue(rows, from, k);
                 }
             }
-            for (int c = 0; c < SUPER; c += 2) {
-                int at = to + COLUMNS_AT + PAIR * (c / 2);
-                for (int i = 0; i < 32; i++) {
-                    int lo0 = q[SUPER * i + c], lo1 = q[SUPER * i + c + 1];
-                    int hi0 = q[SUPER * (i + 32) + c], hi1 = q[SUPER * (i + 32) + c + 1];
-                    group[at + i] = (byte) (lo0 | hi0 >> 4 << 6);
-                    group[at + 32 + i] = (byte) (lo1 | hi1 >> 4 << 6);
-                    group[at + 64 + i] = (byte) (hi0 & 0xF | (hi1 & 0xF) << 4);
+            for (int c = 0; c < SUPER; c += 4) {
+                int at = to + COLUMNS_AT + QUAD * (c / 4);
+                for (int r = 0; r < ROWS; r++) {
+                    int fourth = q[SUPER * r + c + 3], lane = 2 * (r % 32) + r / 32;
+                    for (int part = 0; part < 3; part++) {
+                        group[at + 64 * part + lane] = (byte) (q[SUPER * r + c + part] | (fourth >> 2 * part & 3) << 6);
+                    }
                 }
             }
         }
@@ -97,13 +101,15 @@ final class Q6_KGroups {
 
     /** Row {@code lane}'s q (0..63) in column c of the super-block at {@code o}. */
     private static int value(MemorySegment s, long o, int c, int lane) {
-        long at = o + COLUMNS_AT + (long) PAIR * (c / 2);
-        int first = s.get(Le.I8, at + 32L * (c % 2) + lane % 32) & 0xFF;
-        if (lane < 32) {
-            return first & 63;
+        long at = o + COLUMNS_AT + (long) QUAD * (c / 4) + 2 * (lane % 32) + lane / 32;
+        if (c % 4 < 3) {
+            return s.get(Le.I8, at + 64L * (c % 4)) & 63;
         }
-        int low = s.get(Le.I8, at + 64 + lane % 32) & 0xFF;
-        return (c % 2 == 0 ? low & 0xF : low >>> 4) | first >>> 6 << 4;
+        int q = 0;
+        for (int part = 0; part < 3; part++) {
+            q |= (s.get(Le.I8, at + 64L * part) & 0xFF) >>> 6 << 2 * part;
+        }
+        return q;
     }
 
     private static float d(MemorySegment s, long o, int lane) {
@@ -156,7 +162,7 @@ final class Q6_KGroups {
             long o = g + (long) SUPER_BYTES * b;
             java.util.Arrays.fill(total, 0, ROWS * count, 0);
             for (int run = 0; run < SUPER / 8; run++) {
-                long cols = o + COLUMNS_AT + (long) PAIR * 4 * run;
+                long cols = o + COLUMNS_AT + (long) RUN * run;
                 int block = 8 * b + run / 4, xc = 8 * (run % 4), k = 0;
                 if (NibbleColumns.BATCH == 8) {
                     for (; k + 8 <= count; k += 8) {
@@ -181,25 +187,36 @@ final class Q6_KGroups {
     }
 
     /**
-     * A run of eight columns (four pairs at {@code cols}) times one vector, whose values start at {@code x[xb]}: the
-     * 16-bit sums of q x of rows 0..31 at {@code sums[0 ..]}, rows 32..63 at {@code sums[32 ..]}.
+     * A run of eight columns (two quads at {@code cols}) times one vector, whose values start at {@code x[xb]}: the
+     * 16-bit sums of q x of rows 0..31 at {@code sums[0 ..]}, rows 32..63 at {@code sums[32 ..]}. Each quad's
+     * columns are written out here and in the other passes: a helper returning the column's vector was compiled out
+     * of line, its vector boxed.
      */
     private static void sumsOfOne(MemorySegment s, long cols, short[] x, int xb, short[] sums) {
         for (int p = 0; p < 32; p += L) {
-            ShortVector lo = ShortVector.zero(S), hi = lo;
-            for (int c = 0; c < 8; c += 2) {
-                long at = cols + (long) PAIR * (c / 2) + p;
-                ShortVector v0 = (ShortVector) ByteVector.fromMemorySegment(B, s, at, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
-                ShortVector v1 = (ShortVector) ByteVector.fromMemorySegment(B, s, at + 32, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
-                ShortVector low = (ShortVector) ByteVector.fromMemorySegment(B, s, at + 64, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
-                ShortVector x0 = ShortVector.broadcast(S, x[xb + c]), x1 = ShortVector.broadcast(S, x[xb + c + 1]);
-                lo = v0.and((short) 63).mul(x0).add(lo);
-                hi = v0.lanewise(LSHR, 2).and((short) 0x30).or(low.and((short) 0xF)).mul(x0).add(hi);
-                lo = v1.and((short) 63).mul(x1).add(lo);
-                hi = v1.lanewise(LSHR, 2).and((short) 0x30).or(low.lanewise(LSHR, 4)).mul(x1).add(hi);
+            ShortVector l0 = ShortVector.zero(S), h0 = l0;
+            for (int quad = 0; quad < 2; quad++) {
+                long from = cols + (long) QUAD * quad + 2L * p;
+                ShortVector lo, hi, xc;
+                for (int part = 0; part < 3; part++) {
+                    IntVector v = IntVector.fromMemorySegment(I, s, from + 64L * part, LE);
+                    lo = v.and(SIX).reinterpretAsShorts();
+                    hi = v.lanewise(LSHR, 8).and(SIX).reinterpretAsShorts();
+                    xc = ShortVector.broadcast(S, x[xb + 4 * quad + part]);
+                    l0 = lo.mul(xc).add(l0);
+                    h0 = hi.mul(xc).add(h0);
+                }
+                IntVector v = IntVector.fromMemorySegment(I, s, from, LE).lanewise(LSHR, 6).and(PART0)
+                        .or(IntVector.fromMemorySegment(I, s, from + 64, LE).lanewise(LSHR, 4).and(PART1))
+                        .or(IntVector.fromMemorySegment(I, s, from + 128, LE).lanewise(LSHR, 2).and(PART2));
+                lo = v.and(SIX).reinterpretAsShorts();
+                hi = v.lanewise(LSHR, 8).and(SIX).reinterpretAsShorts();
+                xc = ShortVector.broadcast(S, x[xb + 4 * quad + 3]);
+                l0 = lo.mul(xc).add(l0);
+                h0 = hi.mul(xc).add(h0);
             }
-            lo.intoArray(sums, p);
-            hi.intoArray(sums, 32 + p);
+            l0.intoArray(sums, p);
+            h0.intoArray(sums, 32 + p);
         }
     }
 
@@ -207,38 +224,41 @@ final class Q6_KGroups {
     private static void sumsOfFour(MemorySegment s, long cols, short[] x, int xb, short[] sums) {
         for (int p = 0; p < 32; p += L) {
             ShortVector l0 = ShortVector.zero(S), h0 = l0, l1 = l0, h1 = l0, l2 = l0, h2 = l0, l3 = l0, h3 = l0;
-            for (int c = 0; c < 8; c += 2) {
-                long at = cols + (long) PAIR * (c / 2) + p;
-                ShortVector v0 = (ShortVector) ByteVector.fromMemorySegment(B, s, at, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
-                ShortVector v1 = (ShortVector) ByteVector.fromMemorySegment(B, s, at + 32, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
-                ShortVector low = (ShortVector) ByteVector.fromMemorySegment(B, s, at + 64, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
+            for (int quad = 0; quad < 2; quad++) {
+                long from = cols + (long) QUAD * quad + 2L * p;
                 ShortVector lo, hi, xc;
-                lo = v0.and((short) 63);
-                hi = v0.lanewise(LSHR, 2).and((short) 0x30).or(low.and((short) 0xF));
-                xc = ShortVector.broadcast(S, x[xb + c]);
+                for (int part = 0; part < 3; part++) {
+                    IntVector v = IntVector.fromMemorySegment(I, s, from + 64L * part, LE);
+                    lo = v.and(SIX).reinterpretAsShorts();
+                    hi = v.lanewise(LSHR, 8).and(SIX).reinterpretAsShorts();
+                    xc = ShortVector.broadcast(S, x[xb + 4 * quad + part]);
+                    l0 = lo.mul(xc).add(l0);
+                    h0 = hi.mul(xc).add(h0);
+                    xc = ShortVector.broadcast(S, x[xb + 32 + 4 * quad + part]);
+                    l1 = lo.mul(xc).add(l1);
+                    h1 = hi.mul(xc).add(h1);
+                    xc = ShortVector.broadcast(S, x[xb + 64 + 4 * quad + part]);
+                    l2 = lo.mul(xc).add(l2);
+                    h2 = hi.mul(xc).add(h2);
+                    xc = ShortVector.broadcast(S, x[xb + 96 + 4 * quad + part]);
+                    l3 = lo.mul(xc).add(l3);
+                    h3 = hi.mul(xc).add(h3);
+                }
+                IntVector v = IntVector.fromMemorySegment(I, s, from, LE).lanewise(LSHR, 6).and(PART0)
+                        .or(IntVector.fromMemorySegment(I, s, from + 64, LE).lanewise(LSHR, 4).and(PART1))
+                        .or(IntVector.fromMemorySegment(I, s, from + 128, LE).lanewise(LSHR, 2).and(PART2));
+                lo = v.and(SIX).reinterpretAsShorts();
+                hi = v.lanewise(LSHR, 8).and(SIX).reinterpretAsShorts();
+                xc = ShortVector.broadcast(S, x[xb + 4 * quad + 3]);
                 l0 = lo.mul(xc).add(l0);
                 h0 = hi.mul(xc).add(h0);
-                xc = ShortVector.broadcast(S, x[xb + 32 + c]);
+                xc = ShortVector.broadcast(S, x[xb + 32 + 4 * quad + 3]);
                 l1 = lo.mul(xc).add(l1);
                 h1 = hi.mul(xc).add(h1);
-                xc = ShortVector.broadcast(S, x[xb + 64 + c]);
+                xc = ShortVector.broadcast(S, x[xb + 64 + 4 * quad + 3]);
                 l2 = lo.mul(xc).add(l2);
                 h2 = hi.mul(xc).add(h2);
-                xc = ShortVector.broadcast(S, x[xb + 96 + c]);
-                l3 = lo.mul(xc).add(l3);
-                h3 = hi.mul(xc).add(h3);
-                lo = v1.and((short) 63);
-                hi = v1.lanewise(LSHR, 2).and((short) 0x30).or(low.lanewise(LSHR, 4));
-                xc = ShortVector.broadcast(S, x[xb + c + 1]);
-                l0 = lo.mul(xc).add(l0);
-                h0 = hi.mul(xc).add(h0);
-                xc = ShortVector.broadcast(S, x[xb + 32 + c + 1]);
-                l1 = lo.mul(xc).add(l1);
-                h1 = hi.mul(xc).add(h1);
-                xc = ShortVector.broadcast(S, x[xb + 64 + c + 1]);
-                l2 = lo.mul(xc).add(l2);
-                h2 = hi.mul(xc).add(h2);
-                xc = ShortVector.broadcast(S, x[xb + 96 + c + 1]);
+                xc = ShortVector.broadcast(S, x[xb + 96 + 4 * quad + 3]);
                 l3 = lo.mul(xc).add(l3);
                 h3 = hi.mul(xc).add(h3);
             }
@@ -257,26 +277,29 @@ final class Q6_KGroups {
     private static void sumsOfTwo(MemorySegment s, long cols, short[] x, int xb, short[] sums) {
         for (int p = 0; p < 32; p += L) {
             ShortVector l0 = ShortVector.zero(S), h0 = l0, l1 = l0, h1 = l0;
-            for (int c = 0; c < 8; c += 2) {
-                long at = cols + (long) PAIR * (c / 2) + p;
-                ShortVector v0 = (ShortVector) ByteVector.fromMemorySegment(B, s, at, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
-                ShortVector v1 = (ShortVector) ByteVector.fromMemorySegment(B, s, at + 32, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
-                ShortVector low = (ShortVector) ByteVector.fromMemorySegment(B, s, at + 64, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
+            for (int quad = 0; quad < 2; quad++) {
+                long from = cols + (long) QUAD * quad + 2L * p;
                 ShortVector lo, hi, xc;
-                lo = v0.and((short) 63);
-                hi = v0.lanewise(LSHR, 2).and((short) 0x30).or(low.and((short) 0xF));
-                xc = ShortVector.broadcast(S, x[xb + c]);
+                for (int part = 0; part < 3; part++) {
+                    IntVector v = IntVector.fromMemorySegment(I, s, from + 64L * part, LE);
+                    lo = v.and(SIX).reinterpretAsShorts();
+                    hi = v.lanewise(LSHR, 8).and(SIX).reinterpretAsShorts();
+                    xc = ShortVector.broadcast(S, x[xb + 4 * quad + part]);
+                    l0 = lo.mul(xc).add(l0);
+                    h0 = hi.mul(xc).add(h0);
+                    xc = ShortVector.broadcast(S, x[xb + 32 + 4 * quad + part]);
+                    l1 = lo.mul(xc).add(l1);
+                    h1 = hi.mul(xc).add(h1);
+                }
+                IntVector v = IntVector.fromMemorySegment(I, s, from, LE).lanewise(LSHR, 6).and(PART0)
+                        .or(IntVector.fromMemorySegment(I, s, from + 64, LE).lanewise(LSHR, 4).and(PART1))
+                        .or(IntVector.fromMemorySegment(I, s, from + 128, LE).lanewise(LSHR, 2).and(PART2));
+                lo = v.and(SIX).reinterpretAsShorts();
+                hi = v.lanewise(LSHR, 8).and(SIX).reinterpretAsShorts();
+                xc = ShortVector.broadcast(S, x[xb + 4 * quad + 3]);
                 l0 = lo.mul(xc).add(l0);
                 h0 = hi.mul(xc).add(h0);
-                xc = ShortVector.broadcast(S, x[xb + 32 + c]);
-                l1 = lo.mul(xc).add(l1);
-                h1 = hi.mul(xc).add(h1);
-                lo = v1.and((short) 63);
-                hi = v1.lanewise(LSHR, 2).and((short) 0x30).or(low.lanewise(LSHR, 4));
-                xc = ShortVector.broadcast(S, x[xb + c + 1]);
-                l0 = lo.mul(xc).add(l0);
-                h0 = hi.mul(xc).add(h0);
-                xc = ShortVector.broadcast(S, x[xb + 32 + c + 1]);
+                xc = ShortVector.broadcast(S, x[xb + 32 + 4 * quad + 3]);
                 l1 = lo.mul(xc).add(l1);
                 h1 = hi.mul(xc).add(h1);
             }
@@ -295,72 +318,68 @@ final class Q6_KGroups {
     private static void eight(MemorySegment s, long o, int run, Int8Batch x, int block, int t, int[] total, int tt) {
         short[] q = x.q;
         int at = x.at(block, t), xb = BLOCK * at + 8 * (run % 4), r = run % 4; // the eight vectors' values 32 apart
-        long cols = o + COLUMNS_AT + (long) PAIR * 4 * run;
-        ShortVector six = ShortVector.broadcast(S, (short) 63), top = ShortVector.broadcast(S, (short) 0x30), nibble = ShortVector.broadcast(S, (short) 0xF);
+        long cols = o + COLUMNS_AT + (long) RUN * run;
         ShortVector l0 = ShortVector.zero(S), h0 = l0, l1 = l0, h1 = l0, l2 = l0, h2 = l0, l3 = l0, h3 = l0;
         ShortVector l4 = l0, h4 = l0, l5 = l0, h5 = l0, l6 = l0, h6 = l0, l7 = l0, h7 = l0;
-        // the pairs' first columns, then their second ones (one column at a time: two kept the registers too full)
-        for (int c = 0; c < 8; c += 2) {
-            long pair = cols + (long) PAIR * (c / 2);
-            ShortVector v = (ShortVector) ByteVector.fromMemorySegment(B, s, pair, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
-            ShortVector low = (ShortVector) ByteVector.fromMemorySegment(B, s, pair + 64, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
-            ShortVector lo = v.and(six);
-            ShortVector hi = v.lanewise(LSHR, 2).and(top).or(low.and(nibble));
-            ShortVector xc;
-            xc = ShortVector.broadcast(S, q[xb + c]);
+        for (int quad = 0; quad < 2; quad++) {
+            long from = cols + (long) QUAD * quad;
+            ShortVector lo, hi, xc;
+            for (int part = 0; part < 3; part++) {
+                IntVector v = IntVector.fromMemorySegment(I, s, from + 64L * part, LE);
+                lo = v.and(SIX).reinterpretAsShorts();
+                hi = v.lanewise(LSHR, 8).and(SIX).reinterpretAsShorts();
+                xc = ShortVector.broadcast(S, q[xb + 4 * quad + part]);
+                l0 = lo.mul(xc).add(l0);
+                h0 = hi.mul(xc).add(h0);
+                xc = ShortVector.broadcast(S, q[xb + 32 + 4 * quad + part]);
+                l1 = lo.mul(xc).add(l1);
+                h1 = hi.mul(xc).add(h1);
+                xc = ShortVector.broadcast(S, q[xb + 64 + 4 * quad + part]);
+                l2 = lo.mul(xc).add(l2);
+                h2 = hi.mul(xc).add(h2);
+                xc = ShortVector.broadcast(S, q[xb + 96 + 4 * quad + part]);
+                l3 = lo.mul(xc).add(l3);
+                h3 = hi.mul(xc).add(h3);
+                xc = ShortVector.broadcast(S, q[xb + 128 + 4 * quad + part]);
+                l4 = lo.mul(xc).add(l4);
+                h4 = hi.mul(xc).add(h4);
+                xc = ShortVector.broadcast(S, q[xb + 160 + 4 * quad + part]);
+                l5 = lo.mul(xc).add(l5);
+                h5 = hi.mul(xc).add(h5);
+                xc = ShortVector.broadcast(S, q[xb + 192 + 4 * quad + part]);
+                l6 = lo.mul(xc).add(l6);
+                h6 = hi.mul(xc).add(h6);
+                xc = ShortVector.broadcast(S, q[xb + 224 + 4 * quad + part]);
+                l7 = lo.mul(xc).add(l7);
+                h7 = hi.mul(xc).add(h7);
+            }
+            IntVector v = IntVector.fromMemorySegment(I, s, from, LE).lanewise(LSHR, 6).and(PART0)
+                    .or(IntVector.fromMemorySegment(I, s, from + 64, LE).lanewise(LSHR, 4).and(PART1))
+                    .or(IntVector.fromMemorySegment(I, s, from + 128, LE).lanewise(LSHR, 2).and(PART2));
+            lo = v.and(SIX).reinterpretAsShorts();
+            hi = v.lanewise(LSHR, 8).and(SIX).reinterpretAsShorts();
+            xc = ShortVector.broadcast(S, q[xb + 4 * quad + 3]);
             l0 = lo.mul(xc).add(l0);
             h0 = hi.mul(xc).add(h0);
-            xc = ShortVector.broadcast(S, q[xb + 32 + c]);
+            xc = ShortVector.broadcast(S, q[xb + 32 + 4 * quad + 3]);
             l1 = lo.mul(xc).add(l1);
             h1 = hi.mul(xc).add(h1);
-            xc = ShortVector.broadcast(S, q[xb + 64 + c]);
+            xc = ShortVector.broadcast(S, q[xb + 64 + 4 * quad + 3]);
             l2 = lo.mul(xc).add(l2);
             h2 = hi.mul(xc).add(h2);
-            xc = ShortVector.broadcast(S, q[xb + 96 + c]);
+            xc = ShortVector.broadcast(S, q[xb + 96 + 4 * quad + 3]);
             l3 = lo.mul(xc).add(l3);
             h3 = hi.mul(xc).add(h3);
-            xc = ShortVector.broadcast(S, q[xb + 128 + c]);
+            xc = ShortVector.broadcast(S, q[xb + 128 + 4 * quad + 3]);
             l4 = lo.mul(xc).add(l4);
             h4 = hi.mul(xc).add(h4);
-            xc = ShortVector.broadcast(S, q[xb + 160 + c]);
+            xc = ShortVector.broadcast(S, q[xb + 160 + 4 * quad + 3]);
             l5 = lo.mul(xc).add(l5);
             h5 = hi.mul(xc).add(h5);
-            xc = ShortVector.broadcast(S, q[xb + 192 + c]);
+            xc = ShortVector.broadcast(S, q[xb + 192 + 4 * quad + 3]);
             l6 = lo.mul(xc).add(l6);
             h6 = hi.mul(xc).add(h6);
-            xc = ShortVector.broadcast(S, q[xb + 224 + c]);
-            l7 = lo.mul(xc).add(l7);
-            h7 = hi.mul(xc).add(h7);
-        }
-        for (int c = 1; c < 8; c += 2) {
-            long pair = cols + (long) PAIR * (c / 2);
-            ShortVector v = (ShortVector) ByteVector.fromMemorySegment(B, s, pair + 32, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
-            ShortVector low = (ShortVector) ByteVector.fromMemorySegment(B, s, pair + 64, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
-            ShortVector lo = v.and(six);
-            ShortVector hi = v.lanewise(LSHR, 2).and(top).or(low.lanewise(LSHR, 4));
-            ShortVector xc;
-            xc = ShortVector.broadcast(S, q[xb + c]);
-            l0 = lo.mul(xc).add(l0);
-            h0 = hi.mul(xc).add(h0);
-            xc = ShortVector.broadcast(S, q[xb + 32 + c]);
-            l1 = lo.mul(xc).add(l1);
-            h1 = hi.mul(xc).add(h1);
-            xc = ShortVector.broadcast(S, q[xb + 64 + c]);
-            l2 = lo.mul(xc).add(l2);
-            h2 = hi.mul(xc).add(h2);
-            xc = ShortVector.broadcast(S, q[xb + 96 + c]);
-            l3 = lo.mul(xc).add(l3);
-            h3 = hi.mul(xc).add(h3);
-            xc = ShortVector.broadcast(S, q[xb + 128 + c]);
-            l4 = lo.mul(xc).add(l4);
-            h4 = hi.mul(xc).add(h4);
-            xc = ShortVector.broadcast(S, q[xb + 160 + c]);
-            l5 = lo.mul(xc).add(l5);
-            h5 = hi.mul(xc).add(h5);
-            xc = ShortVector.broadcast(S, q[xb + 192 + c]);
-            l6 = lo.mul(xc).add(l6);
-            h6 = hi.mul(xc).add(h6);
-            xc = ShortVector.broadcast(S, q[xb + 224 + c]);
+            xc = ShortVector.broadcast(S, q[xb + 224 + 4 * quad + 3]);
             l7 = lo.mul(xc).add(l7);
             h7 = hi.mul(xc).add(h7);
         }
@@ -467,53 +486,99 @@ final class Q6_KGroups {
      */
     private static void one(MemorySegment s, long g, int supers, Int8Batch x, int t, float[] out) {
         short[] q = x.q;
-        ShortVector six = ShortVector.broadcast(S, (short) 63), top = ShortVector.broadcast(S, (short) 0x30), nibble = ShortVector.broadcast(S, (short) 0xF);
+        IntVector six = IntVector.broadcast(I, SIX), part0 = IntVector.broadcast(I, PART0), part1 = IntVector.broadcast(I, PART1), part2 = IntVector.broadcast(I, PART2);
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0; // rows in slot order, 16 at a time
         for (int b = 0; b < supers; b++) {
             long o = g + (long) SUPER_BYTES * b;
             IntVector i0 = IntVector.zero(I), i1 = i0, i2 = i0, i3 = i0;
             for (int j = 0; j < SUBS; j++) {
                 IntVector s0 = IntVector.zero(I), s1 = s0, s2 = s0, s3 = s0; // the sub-block's two runs of eight columns
-                for (int run = 2 * j; run < 2 * j + 2; run++) { // written out: a loop over the pairs kept constants and checks in it
-                    long cols = o + COLUMNS_AT + (long) PAIR * 4 * run;
+                // the two runs written out: as a loop of two steps, compiled one run per step in the slow runs looked at,
+                // two threads decoded the Qwen-shape Q4_K_M file after a prompt at 51-65 tok/s; written out, 82-101
+                {
+                    int run = 2 * j;
+                    long cols = o + COLUMNS_AT + (long) RUN * run;
                     int at = x.at(8 * b + run / 4, t), xb = BLOCK * at + 8 * (run % 4);
-                    ShortVector v0, v1, low, x0, x1, lo, hi;
-                    v0 = (ShortVector) ByteVector.fromMemorySegment(B, s, cols, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
-                    v1 = (ShortVector) ByteVector.fromMemorySegment(B, s, cols + 32, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
-                    low = (ShortVector) ByteVector.fromMemorySegment(B, s, cols + 64, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
-                    x0 = ShortVector.broadcast(S, q[xb]);
-                    x1 = ShortVector.broadcast(S, q[xb + 1]);
-                    lo = v0.and(six).mul(x0);
-                    hi = v0.lanewise(LSHR, 2).and(top).or(low.and(nibble)).mul(x0);
-                    lo = v1.and(six).mul(x1).add(lo);
-                    hi = v1.lanewise(LSHR, 2).and(top).or(low.lanewise(LSHR, 4)).mul(x1).add(hi);
-                    v0 = (ShortVector) ByteVector.fromMemorySegment(B, s, cols + 96, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
-                    v1 = (ShortVector) ByteVector.fromMemorySegment(B, s, cols + 128, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
-                    low = (ShortVector) ByteVector.fromMemorySegment(B, s, cols + 160, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
-                    x0 = ShortVector.broadcast(S, q[xb + 2]);
-                    x1 = ShortVector.broadcast(S, q[xb + 3]);
-                    lo = v0.and(six).mul(x0).add(lo);
-                    hi = v0.lanewise(LSHR, 2).and(top).or(low.and(nibble)).mul(x0).add(hi);
-                    lo = v1.and(six).mul(x1).add(lo);
-                    hi = v1.lanewise(LSHR, 2).and(top).or(low.lanewise(LSHR, 4)).mul(x1).add(hi);
-                    v0 = (ShortVector) ByteVector.fromMemorySegment(B, s, cols + 192, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
-                    v1 = (ShortVector) ByteVector.fromMemorySegment(B, s, cols + 224, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
-                    low = (ShortVector) ByteVector.fromMemorySegment(B, s, cols + 256, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
-                    x0 = ShortVector.broadcast(S, q[xb + 4]);
-                    x1 = ShortVector.broadcast(S, q[xb + 5]);
-                    lo = v0.and(six).mul(x0).add(lo);
-                    hi = v0.lanewise(LSHR, 2).and(top).or(low.and(nibble)).mul(x0).add(hi);
-                    lo = v1.and(six).mul(x1).add(lo);
-                    hi = v1.lanewise(LSHR, 2).and(top).or(low.lanewise(LSHR, 4)).mul(x1).add(hi);
-                    v0 = (ShortVector) ByteVector.fromMemorySegment(B, s, cols + 288, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
-                    v1 = (ShortVector) ByteVector.fromMemorySegment(B, s, cols + 320, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
-                    low = (ShortVector) ByteVector.fromMemorySegment(B, s, cols + 352, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
-                    x0 = ShortVector.broadcast(S, q[xb + 6]);
-                    x1 = ShortVector.broadcast(S, q[xb + 7]);
-                    lo = v0.and(six).mul(x0).add(lo);
-                    hi = v0.lanewise(LSHR, 2).and(top).or(low.and(nibble)).mul(x0).add(hi);
-                    lo = v1.and(six).mul(x1).add(lo);
-                    hi = v1.lanewise(LSHR, 2).and(top).or(low.lanewise(LSHR, 4)).mul(x1).add(hi);
+                    IntVector v0, v1, v2, v3;
+                    ShortVector xc, lo, hi;
+                    v0 = IntVector.fromMemorySegment(I, s, cols, LE);
+                    v1 = IntVector.fromMemorySegment(I, s, cols + 64, LE);
+                    v2 = IntVector.fromMemorySegment(I, s, cols + 128, LE);
+                    v3 = v0.lanewise(LSHR, 6).and(part0).or(v1.lanewise(LSHR, 4).and(part1)).or(v2.lanewise(LSHR, 2).and(part2));
+                    xc = ShortVector.broadcast(S, q[xb]);
+                    lo = v0.and(six).reinterpretAsShorts().mul(xc);
+                    hi = v0.lanewise(LSHR, 8).and(six).reinterpretAsShorts().mul(xc);
+                    xc = ShortVector.broadcast(S, q[xb + 1]);
+                    lo = v1.and(six).reinterpretAsShorts().mul(xc).add(lo);
+                    hi = v1.lanewise(LSHR, 8).and(six).reinterpretAsShorts().mul(xc).add(hi);
+                    xc = ShortVector.broadcast(S, q[xb + 2]);
+                    lo = v2.and(six).reinterpretAsShorts().mul(xc).add(lo);
+                    hi = v2.lanewise(LSHR, 8).and(six).reinterpretAsShorts().mul(xc).add(hi);
+                    xc = ShortVector.broadcast(S, q[xb + 3]);
+                    lo = v3.and(six).reinterpretAsShorts().mul(xc).add(lo);
+                    hi = v3.lanewise(LSHR, 8).and(six).reinterpretAsShorts().mul(xc).add(hi);
+                    v0 = IntVector.fromMemorySegment(I, s, cols + QUAD, LE);
+                    v1 = IntVector.fromMemorySegment(I, s, cols + QUAD + 64, LE);
+                    v2 = IntVector.fromMemorySegment(I, s, cols + QUAD + 128, LE);
+                    v3 = v0.lanewise(LSHR, 6).and(part0).or(v1.lanewise(LSHR, 4).and(part1)).or(v2.lanewise(LSHR, 2).and(part2));
+                    xc = ShortVector.broadcast(S, q[xb + 4]);
+                    lo = v0.and(six).reinterpretAsShorts().mul(xc).add(lo);
+                    hi = v0.lanewise(LSHR, 8).and(six).reinterpretAsShorts().mul(xc).add(hi);
+                    xc = ShortVector.broadcast(S, q[xb + 5]);
+                    lo = v1.and(six).reinterpretAsShorts().mul(xc).add(lo);
+                    hi = v1.lanewise(LSHR, 8).and(six).reinterpretAsShorts().mul(xc).add(hi);
+                    xc = ShortVector.broadcast(S, q[xb + 6]);
+                    lo = v2.and(six).reinterpretAsShorts().mul(xc).add(lo);
+                    hi = v2.lanewise(LSHR, 8).and(six).reinterpretAsShorts().mul(xc).add(hi);
+                    xc = ShortVector.broadcast(S, q[xb + 7]);
+                    lo = v3.and(six).reinterpretAsShorts().mul(xc).add(lo);
+                    hi = v3.lanewise(LSHR, 8).and(six).reinterpretAsShorts().mul(xc).add(hi);
+                    short offset = (short) (32 * x.eighths[4 * at + run % 4]);
+                    IntVector pairs = lo.sub(offset).reinterpretAsInts();
+                    s0 = pairs.lanewise(LSHL, 16).lanewise(ASHR, 16).add(s0);
+                    s1 = pairs.lanewise(ASHR, 16).add(s1);
+                    pairs = hi.sub(offset).reinterpretAsInts();
+                    s2 = pairs.lanewise(LSHL, 16).lanewise(ASHR, 16).add(s2);
+                    s3 = pairs.lanewise(ASHR, 16).add(s3);
+                }
+                {
+                    int run = 2 * j + 1;
+                    long cols = o + COLUMNS_AT + (long) RUN * run;
+                    int at = x.at(8 * b + run / 4, t), xb = BLOCK * at + 8 * (run % 4);
+                    IntVector v0, v1, v2, v3;
+                    ShortVector xc, lo, hi;
+                    v0 = IntVector.fromMemorySegment(I, s, cols, LE);
+                    v1 = IntVector.fromMemorySegment(I, s, cols + 64, LE);
+                    v2 = IntVector.fromMemorySegment(I, s, cols + 128, LE);
+                    v3 = v0.lanewise(LSHR, 6).and(part0).or(v1.lanewise(LSHR, 4).and(part1)).or(v2.lanewise(LSHR, 2).and(part2));
+                    xc = ShortVector.broadcast(S, q[xb]);
+                    lo = v0.and(six).reinterpretAsShorts().mul(xc);
+                    hi = v0.lanewise(LSHR, 8).and(six).reinterpretAsShorts().mul(xc);
+                    xc = ShortVector.broadcast(S, q[xb + 1]);
+                    lo = v1.and(six).reinterpretAsShorts().mul(xc).add(lo);
+                    hi = v1.lanewise(LSHR, 8).and(six).reinterpretAsShorts().mul(xc).add(hi);
+                    xc = ShortVector.broadcast(S, q[xb + 2]);
+                    lo = v2.and(six).reinterpretAsShorts().mul(xc).add(lo);
+                    hi = v2.lanewise(LSHR, 8).and(six).reinterpretAsShorts().mul(xc).add(hi);
+                    xc = ShortVector.broadcast(S, q[xb + 3]);
+                    lo = v3.and(six).reinterpretAsShorts().mul(xc).add(lo);
+                    hi = v3.lanewise(LSHR, 8).and(six).reinterpretAsShorts().mul(xc).add(hi);
+                    v0 = IntVector.fromMemorySegment(I, s, cols + QUAD, LE);
+                    v1 = IntVector.fromMemorySegment(I, s, cols + QUAD + 64, LE);
+                    v2 = IntVector.fromMemorySegment(I, s, cols + QUAD + 128, LE);
+                    v3 = v0.lanewise(LSHR, 6).and(part0).or(v1.lanewise(LSHR, 4).and(part1)).or(v2.lanewise(LSHR, 2).and(part2));
+                    xc = ShortVector.broadcast(S, q[xb + 4]);
+                    lo = v0.and(six).reinterpretAsShorts().mul(xc).add(lo);
+                    hi = v0.lanewise(LSHR, 8).and(six).reinterpretAsShorts().mul(xc).add(hi);
+                    xc = ShortVector.broadcast(S, q[xb + 5]);
+                    lo = v1.and(six).reinterpretAsShorts().mul(xc).add(lo);
+                    hi = v1.lanewise(LSHR, 8).and(six).reinterpretAsShorts().mul(xc).add(hi);
+                    xc = ShortVector.broadcast(S, q[xb + 6]);
+                    lo = v2.and(six).reinterpretAsShorts().mul(xc).add(lo);
+                    hi = v2.lanewise(LSHR, 8).and(six).reinterpretAsShorts().mul(xc).add(hi);
+                    xc = ShortVector.broadcast(S, q[xb + 7]);
+                    lo = v3.and(six).reinterpretAsShorts().mul(xc).add(lo);
+                    hi = v3.lanewise(LSHR, 8).and(six).reinterpretAsShorts().mul(xc).add(hi);
                     short offset = (short) (32 * x.eighths[4 * at + run % 4]);
                     IntVector pairs = lo.sub(offset).reinterpretAsInts();
                     s0 = pairs.lanewise(LSHL, 16).lanewise(ASHR, 16).add(s0);
