@@ -310,10 +310,15 @@ final class Q4_0Groups {
      * float's bits read it 2^-112 too small (subnormal halves included), times 2^112; exact for every finite half.
      */
     static void scales(MemorySegment s, long o, float[] d) {
+        scales(s, o, d, 0);
+    }
+
+    /** {@link #scales} into {@code d[at .. at + 64)}. */
+    static void scales(MemorySegment s, long o, float[] d, int at) {
         for (int i = 0; i < ROWS; i += F.length()) {
             IntVector h = (IntVector) ShortVector.fromMemorySegment(Species.S, s, o + 2L * i, LE).convertShape(VectorOperators.ZERO_EXTEND_S2I, I, 0);
             IntVector bits = h.and(0x7fff).lanewise(VectorOperators.LSHL, 13).or(h.and(0x8000).lanewise(VectorOperators.LSHL, 16));
-            bits.reinterpretAsFloats().mul(0x1p112f).intoArray(d, i);
+            bits.reinterpretAsFloats().mul(0x1p112f).intoArray(d, at + i);
         }
     }
 }

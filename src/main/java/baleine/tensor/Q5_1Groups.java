@@ -1,18 +1,13 @@
 package baleine.tensor;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.IntVector;
-import jdk.incubator.vector.ShortVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.MemorySegment;
 
 import static baleine.tensor.NibbleColumns.BLOCK;
-import static baleine.tensor.NibbleColumns.LE;
 import static baleine.tensor.NibbleColumns.ROWS;
 import static baleine.tensor.NibbleColumns.slot;
-import static jdk.incubator.vector.VectorOperators.LSHL;
 
 /**
  * Q5_1 rows regrouped 64 at a time, multiplied by activations rounded as for Q4_0 ({@link Int8Batch.Rounding#Q8_0}).
@@ -30,7 +25,6 @@ final class Q5_1Groups {
     /** A group's bytes per block: as many as its 64 rows take in Q5_1 (24 bytes per row and block). */
     static final int BLOCK_BYTES = COLUMNS_AT + BLOCK * Q5_0Groups.COLUMN;
     private static final VectorSpecies<Float> F = Species.F;
-    private static final VectorSpecies<Integer> I = Species.I;
 
     private Q5_1Groups() {
     }
@@ -80,18 +74,12 @@ final class Q5_1Groups {
         }
     }
 
-    /**
-     * The block's factors: F = d of the 64 rows at {@code f[0 ..]}, G = 16 d + m at {@code f[64 ..]} (halves read as
-     * {@link Q4_0Groups#scales} reads them, in registers).
-     */
+    /** The block's factors: F = d of the 64 rows at {@code f[0 ..]}, G = 16 d + m at {@code f[64 ..]}. */
     private static void factors(MemorySegment s, long o, float[] f) {
+        Q4_0Groups.scales(s, o, f, 0);
+        Q4_0Groups.scales(s, o + M_AT, f, ROWS);
         for (int r = 0; r < ROWS; r += F.length()) {
-            IntVector h = (IntVector) ShortVector.fromMemorySegment(Species.S, s, o + 2L * r, LE).convertShape(VectorOperators.ZERO_EXTEND_S2I, I, 0);
-            FloatVector d = h.and(0x7fff).lanewise(LSHL, 13).or(h.and(0x8000).lanewise(LSHL, 16)).reinterpretAsFloats().mul(0x1p112f);
-            h = (IntVector) ShortVector.fromMemorySegment(Species.S, s, o + M_AT + 2L * r, LE).convertShape(VectorOperators.ZERO_EXTEND_S2I, I, 0);
-            FloatVector m = h.and(0x7fff).lanewise(LSHL, 13).or(h.and(0x8000).lanewise(LSHL, 16)).reinterpretAsFloats().mul(0x1p112f);
-            d.intoArray(f, r);
-            d.mul(16f).add(m).intoArray(f, ROWS + r);
+            FloatVector.fromArray(F, f, r).mul(16f).add(FloatVector.fromArray(F, f, ROWS + r)).intoArray(f, ROWS + r);
         }
     }
 }

@@ -10,7 +10,6 @@ import jdk.incubator.vector.VectorSpecies;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
-import static baleine.tensor.NibbleColumns.B;
 import static baleine.tensor.NibbleColumns.BLOCK;
 import static baleine.tensor.NibbleColumns.L;
 import static baleine.tensor.NibbleColumns.LE;
