@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -30,6 +31,8 @@ public final class MappedFile implements AutoCloseable {
     public final MemorySegment segment;
     private final MemorySegment hugeCopy; // null: everything is served from the mapping
     private FileChannel channel; // open while tensors may still be read into the copy; null once reads ended
+    private FileChannel rows; // row tables' reads (readFully), opened on the first
+    private volatile boolean rowsClosed;
     private final Set<Long> copied = new HashSet<>(); // offsets of the tensors read into the copy
     private final Arena arena;
 
@@ -111,13 +114,66 @@ public final class MappedFile implements AutoCloseable {
 
     /**
      * A table at [offset, offset + length) that {@code table} reads a row at a time from the mapping. Beside a
-     * huge-page copy, the pages a row read brings into this process are released again after it: Linux maps up
-     * to 64 KiB of cached file around each page fault, so an embedding lookup per token would otherwise leave
-     * ~64 KiB per distinct token resident (58 MiB after a short benchmark of the Qwen-shape Q4_0 file, 15% of
-     * it). Without a copy the mapping holds every weight anyway, and the table is served as it is.
+     * huge-page copy it must not stay resident in the mapping either: Linux maps up to 64 KiB of cached file around
+     * each page fault, so an embedding lookup per token would leave ~64 KiB per distinct token resident (58 MiB
+     * after a short benchmark of the Qwen-shape Q4_0 file, 15% of it); its rows are then read from the file
+     * instead ({@link TransientRows}). Without a copy the mapping holds every weight anyway, and the table is
+     * served as it is.
      */
     public Weight rowTable(Weight table, long offset, long length) {
-        return hugeCopy == null ? table : new TransientRows(table, segment.asSlice(offset, length));
+        if (hugeCopy == null) {
+            return table;
+        }
+        rowChannel(); // opened while the file is surely the one the model was read from
+        return new TransientRows(table, segment.asSlice(offset, length), this, offset);
+    }
+
+    /**
+     * Fills {@code dst} from the file at {@code position} with positional reads (a row table's row; {@code what}
+     * names it in errors), through a channel of their own that stays open while the model is in use. An interrupt
+     * closes a channel that a read was in: the channel is opened again and the read repeated, the interrupt kept.
+     */
+    void readFully(long position, ByteBuffer dst, String what) {
+        boolean interrupted = Thread.interrupted();
+        try {
+            for (int attempt = 0; ; attempt++) {
+                FileChannel ch = rowChannel();
+                try {
+                    while (dst.hasRemaining()) {
+                        if (ch.read(dst, position + dst.position()) < 0) {
+                            throw new ModelFormatException(path + " shrank while the model was in use: " + what + " cannot be read; load the model again");
+                        }
+                    }
+                    return;
+                } catch (ClosedChannelException e) {
+                    if (attempt > 0 || rowsClosed) {
+                        throw new IllegalStateException(path + ": " + what + " was read after the model was closed", e);
+                    }
+                    interrupted |= Thread.interrupted();
+                    dst.position(0);
+                } catch (IOException e) {
+                    throw new ModelFormatException("cannot read " + what + " from " + path + ": " + e.getMessage(), e);
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private synchronized FileChannel rowChannel() {
+        if (rows == null || !rows.isOpen()) {
+            if (rowsClosed) {
+                throw new IllegalStateException(path + ": a row was read after the model was closed");
+            }
+            try {
+                rows = FileChannel.open(path, StandardOpenOption.READ);
+            } catch (IOException e) {
+                throw new ModelFormatException("cannot open " + path + " again to read a row of a table: " + e.getMessage(), e);
+            }
+        }
+        return rows;
     }
 
     /**
@@ -162,6 +218,10 @@ public final class MappedFile implements AutoCloseable {
     @Override
     public void close() {
         endReads();
+        synchronized (this) {
+            rowsClosed = true;
+            closeQuietly(rows);
+        }
         arena.close();
     }
 

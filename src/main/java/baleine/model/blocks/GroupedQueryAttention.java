@@ -40,12 +40,8 @@ public record GroupedQueryAttention(Weight q, Weight k, Weight v, float[] qBias,
         int[] rows = kv.rows(start + n);
         float[][] qs = project(q, qBias, x, n), ks = project(k, kBias, x, n), vs = project(v, vBias, x, n);
         for (int t = 0; t < n; t++) {
-            for (int h = 0; h < heads; h++) {
-                rope.apply(qs[t], h * headDim, start + t);
-            }
-            for (int h = 0; h < kvHeads; h++) {
-                rope.apply(ks[t], h * headDim, start + t);
-            }
+            rope.applyHeads(qs[t], 0, heads, headDim, start + t);
+            rope.applyHeads(ks[t], 0, kvHeads, headDim, start + t);
             cache.put(rows[start + t], ks[t], 0, vs[t], 0);
         }
         float[][] out = Activations.take(n, heads * headDim);

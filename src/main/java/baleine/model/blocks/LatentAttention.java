@@ -40,9 +40,7 @@ public record LatentAttention(Weight qA, RmsNorm qANorm, Weight qB, Weight kvA, 
             kvANorm.apply(latentKv[t], 0);
             rope.apply(latentKv[t], kvLora, pos);
             cache.put(rows[pos], latentKv[t], 0);
-            for (int h = 0; h < heads; h++) {
-                rope.apply(q[t], h * qk + nope, pos);
-            }
+            rope.applyHeads(q[t], nope, heads, qk, pos);
         }
         float[][] out = Activations.take(n, heads * vDim);
         float[][] query = Activations.take(heads * n, kvLora + ropeDim); // head h, token t at h * n + t

@@ -3,6 +3,7 @@ package baleine.model.blocks;
 import baleine.model.Activations;
 import baleine.tensor.MatMul;
 import baleine.tensor.MatMul.Product;
+import baleine.tensor.Parallel;
 import baleine.tensor.VectorMath;
 import baleine.tensor.Weight;
 
@@ -12,6 +13,9 @@ import java.util.List;
 
 /** SwiGLU MLP: {@code down(silu(gate(x)) * up(x))}. */
 public record Mlp(Weight gate, Weight up, Weight down) implements FeedForward {
+    /** Activation values a thread takes at least. */
+    private static final long PARALLEL_VALUES = 16384;
+
     @Override
     public float[][] forward(float[][] x, int n) {
         return forwardAll(List.of(this), List.<float[][]>of(x.length == n ? x : Arrays.copyOf(x, n))).getFirst();
@@ -35,14 +39,34 @@ public record Mlp(Weight gate, Weight up, Weight down) implements FeedForward {
             outputs.add(y);
         }
         MatMul.apply(gateUp);
-        for (int i = 0; i < mlps.size(); i++) {
-            float[][] g = gateUp.get(2 * i).y(), u = gateUp.get(2 * i + 1).y();
-            for (int t = 0; t < g.length; t++) {
-                VectorMath.swiglu(g[t], u[t], g[t].length);
-            }
-        }
+        activate(gateUp);
         MatMul.apply(down);
         return outputs;
+    }
+
+    /** SwiGLU over every row of the gate and up outputs (products 2i and 2i + 1): a prompt's rows split over the cores. */
+    private static void activate(List<Product> gateUp) {
+        int mlps = gateUp.size() / 2;
+        int[] firstRow = new int[mlps + 1];
+        long values = 0;
+        for (int i = 0; i < mlps; i++) {
+            Product g = gateUp.get(2 * i);
+            firstRow[i + 1] = firstRow[i] + g.n();
+            values += (long) g.n() * g.w().rows;
+        }
+        int rows = firstRow[mlps];
+        // chunks of at least ~16k values (a decoding step's few rows stay on one thread: no synchronisation)
+        int grain = (int) Math.max(1, PARALLEL_VALUES * rows / Math.max(1, values));
+        Parallel.forRange(rows, grain, (from, to) -> {
+            int i = 0;
+            for (int r = from; r < to; r++) {
+                while (firstRow[i + 1] <= r) {
+                    i++;
+                }
+                float[] g = gateUp.get(2 * i).y()[r - firstRow[i]], u = gateUp.get(2 * i + 1).y()[r - firstRow[i]];
+                VectorMath.swiglu(g, u, gateUp.get(2 * i).w().rows);
+            }
+        });
     }
 
     @Override

