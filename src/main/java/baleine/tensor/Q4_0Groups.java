@@ -169,7 +169,9 @@ final class Q4_0Groups {
      */
     private static void eight(MemorySegment s, long o, Int8Batch x, int b, int t, float[] d, float[] out, int oo) {
         short[] q = x.q;
-        int xb = BLOCK * x.at(b, t); // the eight vectors' blocks follow one another
+        // the eight vectors' blocks follow one another; x.at is called once, before the sums are in registers (C2
+        // does not inline it in a method this large, and its call after the loop spilled the sixteen sums around it)
+        int at = x.at(b, t), xb = BLOCK * at;
         ShortVector l0 = ShortVector.zero(S), h0 = l0, l1 = l0, h1 = l0, l2 = l0, h2 = l0, l3 = l0, h3 = l0;
         ShortVector l4 = l0, h4 = l0, l5 = l0, h5 = l0, l6 = l0, h6 = l0, l7 = l0, h7 = l0;
         for (int c = 0; c < BLOCK; c++) {
@@ -204,7 +206,6 @@ final class Q4_0Groups {
         // the rows' scales: d0 and d1 for rows 0..31 (even, odd), d2 and d3 for rows 32..63
         FloatVector d0 = FloatVector.fromArray(F, d, 0), d1 = FloatVector.fromArray(F, d, 16);
         FloatVector d2 = FloatVector.fromArray(F, d, 32), d3 = FloatVector.fromArray(F, d, 48);
-        int at = x.at(b, t);
         IntVector pairs;
         float dx;
         dx = x.d[at];

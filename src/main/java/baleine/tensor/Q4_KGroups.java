@@ -237,7 +237,7 @@ final class Q4_KGroups {
      */
     private static void eight(MemorySegment s, long cols, Int8Batch x, int block, int t, int j, float[] f, float[] out, int oo) {
         short[] q = x.q;
-        int xb = BLOCK * x.at(block, t); // the eight vectors' blocks follow one another
+        int at = x.at(block, t), xb = BLOCK * at; // the eight vectors' blocks follow one another; x.at once (Q4_0Groups.eight)
         ShortVector l0 = ShortVector.zero(S), h0 = l0, l1 = l0, h1 = l0, l2 = l0, h2 = l0, l3 = l0, h3 = l0;
         ShortVector l4 = l0, h4 = l0, l5 = l0, h5 = l0, l6 = l0, h6 = l0, l7 = l0, h7 = l0;
         for (int c = 0; c < BLOCK; c++) {
@@ -275,7 +275,6 @@ final class Q4_KGroups {
         FloatVector f2 = FloatVector.fromArray(F, f, fj + 32), f3 = FloatVector.fromArray(F, f, fj + 48);
         FloatVector g0 = FloatVector.fromArray(F, f, gj), g1 = FloatVector.fromArray(F, f, gj + 16);
         FloatVector g2 = FloatVector.fromArray(F, f, gj + 32), g3 = FloatVector.fromArray(F, f, gj + 48);
-        int at = x.at(block, t);
         IntVector pairs;
         FloatVector sumX, dx;
         short offset;
