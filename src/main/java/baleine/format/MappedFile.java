@@ -31,7 +31,7 @@ public final class MappedFile implements AutoCloseable {
     public final MemorySegment segment;
     private final MemorySegment hugeCopy; // null: everything is served from the mapping
     private FileChannel channel; // open while tensors may still be read into the copy; null once reads ended
-    private FileChannel rows; // row tables' reads (readFully), opened on the first
+    private FileChannel rows; // row tables' reads (readFully), opened with the first row table
     private volatile boolean rowsClosed;
     private final Set<Long> copied = new HashSet<>(); // offsets of the tensors read into the copy
     private final Arena arena;
@@ -134,23 +134,27 @@ public final class MappedFile implements AutoCloseable {
      * closes a channel that a read was in: the channel is opened again and the read repeated, the interrupt kept.
      */
     void readFully(long position, ByteBuffer dst, String what) {
+        int start = dst.position();
         boolean interrupted = Thread.interrupted();
         try {
-            for (int attempt = 0; ; attempt++) {
+            for (int attempt = 1; ; attempt++) {
                 FileChannel ch = rowChannel();
                 try {
                     while (dst.hasRemaining()) {
-                        if (ch.read(dst, position + dst.position()) < 0) {
+                        if (ch.read(dst, position + dst.position() - start) < 0) {
                             throw new ModelFormatException(path + " shrank while the model was in use: " + what + " cannot be read; load the model again");
                         }
                     }
                     return;
                 } catch (ClosedChannelException e) {
-                    if (attempt > 0 || rowsClosed) {
+                    if (rowsClosed) {
                         throw new IllegalStateException(path + ": " + what + " was read after the model was closed", e);
                     }
+                    if (attempt == 3) {
+                        throw new IllegalStateException(path + ": reading " + what + " was interrupted three times", e);
+                    }
                     interrupted |= Thread.interrupted();
-                    dst.position(0);
+                    dst.position(start);
                 } catch (IOException e) {
                     throw new ModelFormatException("cannot read " + what + " from " + path + ": " + e.getMessage(), e);
                 }
