@@ -174,7 +174,7 @@ public final class MappedFile implements AutoCloseable {
             try {
                 rows = FileChannel.open(path, StandardOpenOption.READ);
             } catch (IOException e) {
-                throw new ModelFormatException("cannot open " + path + " again to read a row of a table: " + e.getMessage(), e);
+                throw new ModelFormatException("cannot open " + path + " to read rows of a table from it: " + e.getMessage(), e);
             }
         }
         return rows;

@@ -31,10 +31,10 @@ final class TransientRows extends Weight {
         this.mapped = mapped;
         this.file = file;
         this.offset = offset;
-        BlockCodec c = table instanceof BlockWeight b ? b.type().codec().orElse(null) : null;
-        long bytes = c == null ? 0 : (long) cols / c.blockSize() * c.blockBytes();
-        boolean byRows = c != null && bytes * rows == mapped.byteSize() && bytes <= Integer.MAX_VALUE;
-        this.codec = byRows ? c : null;
+        BlockWeight blocks = table instanceof BlockWeight b ? b : null;
+        long bytes = blocks == null ? 0 : blocks.type().bytesFor(cols);
+        boolean byRows = blocks != null && bytes * rows == mapped.byteSize() && bytes <= Integer.MAX_VALUE;
+        this.codec = byRows ? blocks.type().codec().orElseThrow() : null;
         this.rowBytes = byRows ? (int) bytes : 0;
     }
 
