@@ -34,7 +34,10 @@ final class Int8Batch {
     }
 
     private static final float ROUNDER = 0x1.8p23f;
+    private static final int ROUNDER_BITS = Float.floatToIntBits(ROUNDER);
     private static final ThreadLocal<Int8Batch> PER_THREAD = ThreadLocal.withInitial(Int8Batch::new);
+    /** {@link #quantizeSixteen}'s scratch, per thread. */
+    private static final ThreadLocal<float[]> FOLDS = ThreadLocal.withInitial(() -> new float[768]);
 
     /**
      * Block-major, so that a block's values for consecutive vectors lie together: block b of vector t has its 32
@@ -116,27 +119,81 @@ final class Int8Batch {
             quantizeScalar(x, xOff, cols, t, n, q, d, sums, halves);
             return;
         }
-        for (int b = 0; b < cols / BLOCK; b++) {
-            int from = xOff + b * BLOCK, at = b * n + t;
-            FloatVector max = FloatVector.zero(F);
-            for (int i = 0; i < BLOCK; i += F.length()) {
-                max = max.max(FloatVector.fromArray(F, x, from + i).abs());
+        int b = 0;
+        if (LaneFolds.SIXTEEN) {
+            float[] folds = FOLDS.get();
+            for (; b + 16 <= cols / BLOCK; b += 16) {
+                quantizeSixteen(x, xOff + b * BLOCK, b, t, n, q, d, sums, halves, folds);
             }
-            float m = max.reduceLanes(VectorOperators.MAX), inverse = m != 0 ? 127f / m : 0f;
-            d[at] = Float.float16ToFloat(Float.floatToFloat16(m / 127f));
-            IntVector sum = IntVector.zero(I);
-            for (int i = 0; i < BLOCK; i += F.length()) {
-                // rint: adding and subtracting 1.5 * 2^23 rounds to an integer, ties to even, for |v| < 2^22
-                FloatVector v = FloatVector.fromArray(F, x, from + i).mul(inverse).add(ROUNDER).sub(ROUNDER);
-                IntVector qi = (IntVector) v.convertShape(VectorOperators.F2I, I, 0);
-                sum = sum.add(qi);
-                ((ShortVector) qi.convertShape(VectorOperators.I2S, S, 0)).intoArray(q, BLOCK * at + i);
-                if (i + F.length() == BLOCK / 2) {
-                    halves[at] = sum.reduceLanes(VectorOperators.ADD);
-                }
-            }
-            sums[at] = sum.reduceLanes(VectorOperators.ADD);
         }
+        for (; b < cols / BLOCK; b++) {
+            quantizeBlock(x, xOff + b * BLOCK, b * n + t, q, d, sums, halves);
+        }
+    }
+
+    /**
+     * Blocks b0 .. b0 + 15 of vector t (512-bit vectors: a block is two), its values from {@code x[from ..]}, as
+     * {@link #quantize} rounds them, with the blocks' maxima and sums folded sixteen at a time ({@link LaneFolds})
+     * rather than reduced a block at a time, and {@code v + 1.5 * 2^23} read as an integer (its low bits hold
+     * rint(v) for |v| < 2^22) rather than converted with Java's rules: 0.62 -> 0.37 ns a value on one core (Qwen-shape
+     * Q4_0 pp64 +1% to +3%, four pairs). Sums of 32 values of magnitude 127 or less are exact as floats. A block
+     * whose maximum or scale is not finite goes through {@link #quantizeBlock}. {@code folds}: 768 floats.
+     */
+    private static void quantizeSixteen(float[] x, int from, int b0, int t, int n, short[] q, float[] d, int[] sums, int[] halves, float[] folds) {
+        for (int j = 0; j < 16; j++) {
+            int o = from + BLOCK * j;
+            FloatVector.fromArray(F, x, o).abs().max(FloatVector.fromArray(F, x, o + 16).abs()).intoArray(folds, 16 * j);
+        }
+        LaneFolds.maxSixteen(folds, 0);
+        for (int j = 0; j < 16; j++) {
+            int o = from + BLOCK * j, at = (b0 + j) * n + t;
+            float m = folds[j], inverse = m != 0 ? 127f / m : 0f;
+            if (!Float.isFinite(m) || !Float.isFinite(inverse)) {
+                quantizeBlock(x, o, at, q, d, sums, halves);
+                continue;
+            }
+            d[at] = Float.float16ToFloat(Float.floatToFloat16(m / 127f));
+            FloatVector v0 = FloatVector.fromArray(F, x, o).mul(inverse).add(ROUNDER);
+            FloatVector v1 = FloatVector.fromArray(F, x, o + 16).mul(inverse).add(ROUNDER);
+            ((ShortVector) v0.reinterpretAsInts().sub(ROUNDER_BITS).convertShape(VectorOperators.I2S, S, 0)).intoArray(q, BLOCK * at);
+            ((ShortVector) v1.reinterpretAsInts().sub(ROUNDER_BITS).convertShape(VectorOperators.I2S, S, 0)).intoArray(q, BLOCK * at + 16);
+            FloatVector r0 = v0.sub(ROUNDER);
+            r0.intoArray(folds, 256 + 16 * j);
+            r0.add(v1.sub(ROUNDER)).intoArray(folds, 512 + 16 * j);
+        }
+        LaneFolds.sumSixteen(folds, 256);
+        LaneFolds.sumSixteen(folds, 512);
+        for (int j = 0; j < 16; j++) {
+            float m = folds[j];
+            if (Float.isFinite(m) && Float.isFinite(m != 0 ? 127f / m : 0f)) {
+                int at = (b0 + j) * n + t;
+                halves[at] = (int) folds[256 + j];
+                sums[at] = (int) folds[512 + j];
+            }
+        }
+    }
+
+    /** One block of {@link #quantize}: the values at {@code x[from ..]} into block-major place {@code at}. */
+    private static void quantizeBlock(float[] x, int from, int at, short[] q, float[] d, int[] sums, int[] halves) {
+        FloatVector max = FloatVector.zero(F);
+        for (int i = 0; i < BLOCK; i += F.length()) {
+            max = max.max(FloatVector.fromArray(F, x, from + i).abs());
+        }
+        float m = max.reduceLanes(VectorOperators.MAX), inverse = m != 0 ? 127f / m : 0f;
+        d[at] = Float.float16ToFloat(Float.floatToFloat16(m / 127f));
+        IntVector sum = IntVector.zero(I);
+        for (int i = 0; i < BLOCK; i += F.length()) {
+            // rint: adding and subtracting 1.5 * 2^23 rounds to an integer, ties to even, for |v| < 2^22
+            FloatVector v = FloatVector.fromArray(F, x, from + i).mul(inverse).add(ROUNDER).sub(ROUNDER);
+            IntVector qi = (IntVector) v.convertShape(VectorOperators.F2I, I, 0);
+            ((ShortVector) qi.convertShape(VectorOperators.I2S, S, 0)).intoArray(q, BLOCK * at + i);
+            // the shorts' sum: they differ from the ints where the scale overflowed (subnormal values)
+            sum = sum.add(qi.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16));
+            if (i + F.length() == BLOCK / 2) {
+                halves[at] = sum.reduceLanes(VectorOperators.ADD);
+            }
+        }
+        sums[at] = sum.reduceLanes(VectorOperators.ADD);
     }
 
     static void quantizeScalar(float[] x, int xOff, int cols, int t, int n, short[] q, float[] d, int[] sums, int[] halves) {
@@ -196,8 +253,8 @@ final class Int8Batch {
                 for (int i = 0; i < BLOCK; i += F.length()) {
                     FloatVector v = FloatVector.fromArray(F, x, from + BLOCK * j + i).mul(inverse).add(ROUNDER).sub(ROUNDER);
                     IntVector qi = ((IntVector) v.convertShape(VectorOperators.F2I, I, 0)).min(127);
-                    sum = sum.add(qi);
                     ((ShortVector) qi.convertShape(VectorOperators.I2S, S, 0)).intoArray(q, BLOCK * at + i);
+                    sum = sum.add(qi.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)); // as quantizeBlock
                 }
                 sums[at] = sum.reduceLanes(VectorOperators.ADD);
             }

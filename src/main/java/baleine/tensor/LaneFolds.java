@@ -36,6 +36,18 @@ final class LaneFolds {
 
     /** {@code out[o .. o + 16)} = the lane sums of the 16 accumulators in {@code out[o .. o + 256)}. */
     static void sumSixteen(float[] out, int o) {
+        foldSixteen(out, o, false);
+    }
+
+    /**
+     * {@code out[o .. o + 16)} = the lane maxima of the 16 vectors in {@code out[o .. o + 256)} (as {@code Math.max}: a
+     * NaN wins), paired as the sums are.
+     */
+    static void maxSixteen(float[] out, int o) {
+        foldSixteen(out, o, true);
+    }
+
+    private static void foldSixteen(float[] out, int o, boolean max) {
         FloatVector a0 = FloatVector.fromArray(F, out, o), a1 = FloatVector.fromArray(F, out, o + 16);
         FloatVector a2 = FloatVector.fromArray(F, out, o + 32), a3 = FloatVector.fromArray(F, out, o + 48);
         FloatVector a4 = FloatVector.fromArray(F, out, o + 64), a5 = FloatVector.fromArray(F, out, o + 80);
@@ -44,21 +56,21 @@ final class LaneFolds {
         FloatVector a10 = FloatVector.fromArray(F, out, o + 160), a11 = FloatVector.fromArray(F, out, o + 176);
         FloatVector a12 = FloatVector.fromArray(F, out, o + 192), a13 = FloatVector.fromArray(F, out, o + 208);
         FloatVector a14 = FloatVector.fromArray(F, out, o + 224), a15 = FloatVector.fromArray(F, out, o + 240);
-        FloatVector p0 = a0.blend(a1, TAKE8).add(PICK8.selectFrom(a0, a1));
-        FloatVector p1 = a2.blend(a3, TAKE8).add(PICK8.selectFrom(a2, a3));
-        FloatVector p2 = a4.blend(a5, TAKE8).add(PICK8.selectFrom(a4, a5));
-        FloatVector p3 = a6.blend(a7, TAKE8).add(PICK8.selectFrom(a6, a7));
-        FloatVector p4 = a8.blend(a9, TAKE8).add(PICK8.selectFrom(a8, a9));
-        FloatVector p5 = a10.blend(a11, TAKE8).add(PICK8.selectFrom(a10, a11));
-        FloatVector p6 = a12.blend(a13, TAKE8).add(PICK8.selectFrom(a12, a13));
-        FloatVector p7 = a14.blend(a15, TAKE8).add(PICK8.selectFrom(a14, a15));
-        FloatVector q0 = p0.blend(p1, TAKE4).add(PICK4.selectFrom(p0, p1));
-        FloatVector q1 = p2.blend(p3, TAKE4).add(PICK4.selectFrom(p2, p3));
-        FloatVector q2 = p4.blend(p5, TAKE4).add(PICK4.selectFrom(p4, p5));
-        FloatVector q3 = p6.blend(p7, TAKE4).add(PICK4.selectFrom(p6, p7));
-        FloatVector u0 = q0.blend(q1, TAKE2).add(PICK2.selectFrom(q0, q1));
-        FloatVector u1 = q2.blend(q3, TAKE2).add(PICK2.selectFrom(q2, q3));
-        FloatVector v = u0.blend(u1, TAKE1).add(PICK1.selectFrom(u0, u1));
+        FloatVector p0 = max ? a0.blend(a1, TAKE8).max(PICK8.selectFrom(a0, a1)) : a0.blend(a1, TAKE8).add(PICK8.selectFrom(a0, a1));
+        FloatVector p1 = max ? a2.blend(a3, TAKE8).max(PICK8.selectFrom(a2, a3)) : a2.blend(a3, TAKE8).add(PICK8.selectFrom(a2, a3));
+        FloatVector p2 = max ? a4.blend(a5, TAKE8).max(PICK8.selectFrom(a4, a5)) : a4.blend(a5, TAKE8).add(PICK8.selectFrom(a4, a5));
+        FloatVector p3 = max ? a6.blend(a7, TAKE8).max(PICK8.selectFrom(a6, a7)) : a6.blend(a7, TAKE8).add(PICK8.selectFrom(a6, a7));
+        FloatVector p4 = max ? a8.blend(a9, TAKE8).max(PICK8.selectFrom(a8, a9)) : a8.blend(a9, TAKE8).add(PICK8.selectFrom(a8, a9));
+        FloatVector p5 = max ? a10.blend(a11, TAKE8).max(PICK8.selectFrom(a10, a11)) : a10.blend(a11, TAKE8).add(PICK8.selectFrom(a10, a11));
+        FloatVector p6 = max ? a12.blend(a13, TAKE8).max(PICK8.selectFrom(a12, a13)) : a12.blend(a13, TAKE8).add(PICK8.selectFrom(a12, a13));
+        FloatVector p7 = max ? a14.blend(a15, TAKE8).max(PICK8.selectFrom(a14, a15)) : a14.blend(a15, TAKE8).add(PICK8.selectFrom(a14, a15));
+        FloatVector q0 = max ? p0.blend(p1, TAKE4).max(PICK4.selectFrom(p0, p1)) : p0.blend(p1, TAKE4).add(PICK4.selectFrom(p0, p1));
+        FloatVector q1 = max ? p2.blend(p3, TAKE4).max(PICK4.selectFrom(p2, p3)) : p2.blend(p3, TAKE4).add(PICK4.selectFrom(p2, p3));
+        FloatVector q2 = max ? p4.blend(p5, TAKE4).max(PICK4.selectFrom(p4, p5)) : p4.blend(p5, TAKE4).add(PICK4.selectFrom(p4, p5));
+        FloatVector q3 = max ? p6.blend(p7, TAKE4).max(PICK4.selectFrom(p6, p7)) : p6.blend(p7, TAKE4).add(PICK4.selectFrom(p6, p7));
+        FloatVector u0 = max ? q0.blend(q1, TAKE2).max(PICK2.selectFrom(q0, q1)) : q0.blend(q1, TAKE2).add(PICK2.selectFrom(q0, q1));
+        FloatVector u1 = max ? q2.blend(q3, TAKE2).max(PICK2.selectFrom(q2, q3)) : q2.blend(q3, TAKE2).add(PICK2.selectFrom(q2, q3));
+        FloatVector v = max ? u0.blend(u1, TAKE1).max(PICK1.selectFrom(u0, u1)) : u0.blend(u1, TAKE1).add(PICK1.selectFrom(u0, u1));
         v.rearrange(SIXTEEN_IN_ORDER).intoArray(out, o);
     }
 

@@ -291,6 +291,35 @@ class GroupedWeightTest {
     }
 
     @Test
+    void vectorQuantizationOfOneVectorAmongSeveralEqualsTheScalarTwinWhateverItsBlocksHold() {
+        Random rnd = new Random(9);
+        int blocks = 16 * 3 + 5, cols = 32 * blocks, n = 3, t = 1; // three blocks of sixteen (512-bit folds), five alone
+        float[] x = new float[2 + cols];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (float) rnd.nextGaussian() * (i % 97 == 0 ? 40f : 1f);
+        }
+        x[2 + 32 * 3 + 7] = Float.NaN; // blocks 3 and 20: not finite
+        x[2 + 32 * 20 + 31] = Float.NEGATIVE_INFINITY;
+        for (int i = 0; i < 32; i++) { // block 21: subnormal values, whose scale 127 / max overflows; block 22: zeros
+            x[2 + 32 * 21 + i] = Float.MIN_VALUE * (i - 9);
+            x[2 + 32 * 22 + i] = 0f;
+        }
+        x[2 + 32 * 23 + 4] = -0f;
+        short[] q1 = new short[n * cols], q2 = new short[n * cols];
+        float[] d1 = new float[n * blocks], d2 = new float[n * blocks];
+        int[] s1 = new int[n * blocks], s2 = new int[n * blocks], h1 = new int[n * blocks], h2 = new int[n * blocks];
+        Int8Batch.quantize(x, 2, cols, t, n, q1, d1, s1, h1);
+        Int8Batch.quantizeScalar(x, 2, cols, t, n, q2, d2, s2, h2);
+        assertThat(q1).isEqualTo(q2);
+        assertThat(d1).isEqualTo(d2);
+        assertThat(s1).isEqualTo(s2);
+        assertThat(h1).isEqualTo(h2);
+        assertThat(d1[3 * n + t]).isNaN();
+        assertThat(q1[32 * (n + t)]).isNotZero(); // the other vectors' places untouched, this one's filled
+        assertThat(q1[32 * n]).isZero();
+    }
+
+    @Test
     void vectorRoundingPer256EqualsTheScalarTwin() {
         Random rnd = new Random(8);
         float[] x = new float[3 + 256 * 6];
@@ -305,6 +334,9 @@ class GroupedWeightTest {
         x[3 + 600] = 70f;
         x[3 + 700] = -70f;
         x[3 + 1000] = Float.NaN;
+        for (int i = 0; i < 256; i++) { // super-block 4: subnormal values, whose scale overflows
+            x[3 + 256 * 4 + i] = Float.MIN_VALUE * (i % 23 - 9);
+        }
         int cols = 256 * 6;
         short[] q1 = new short[2 * cols], q2 = new short[2 * cols];
         float[] d1 = new float[2 * cols / 32], d2 = new float[2 * cols / 32];

@@ -9,6 +9,7 @@ import java.util.Random;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /** Each Vector API kernel against its scalar twin on random data, at lengths that exercise the tails. */
 class VectorMathTest {
@@ -59,6 +60,27 @@ class VectorMathTest {
             assertThat(Arrays.copyOfRange(out, off + results * VectorMath.LANES, out.length))
                     .isEqualTo(Arrays.copyOfRange(lanes, off + results * VectorMath.LANES, lanes.length));
         }
+    }
+
+    @RepeatedTest(3)
+    void sixteenVectorsMaximaAreEachVectorsLargestLane() {
+        assumeTrue(LaneFolds.SIXTEEN, "the folds of sixteen lanes need 512-bit vectors");
+        float[] lanes = random(256 + 7);
+        lanes[3 + 5 * 16 + 9] = Float.NaN; // a NaN wins, as in Math.max; 0 beats -0
+        java.util.Arrays.fill(lanes, 3 + 16 * 11, 3 + 16 * 12, -0f);
+        lanes[3 + 16 * 11 + 4] = 0f;
+        float[] out = lanes.clone();
+        LaneFolds.maxSixteen(out, 3);
+        for (int v = 0; v < 16; v++) {
+            float max = Float.NEGATIVE_INFINITY;
+            for (int i = 0; i < 16; i++) {
+                max = Math.max(max, lanes[3 + 16 * v + i]);
+            }
+            assertThat(Float.valueOf(out[3 + v])).as("vector " + v).isEqualTo(Float.valueOf(max));
+        }
+        assertThat(out[3 + 5]).isNaN();
+        assertThat(Float.floatToRawIntBits(out[3 + 11])).isZero();
+        assertThat(Arrays.copyOf(out, 3)).isEqualTo(Arrays.copyOf(lanes, 3));
     }
 
     @RepeatedTest(10)
