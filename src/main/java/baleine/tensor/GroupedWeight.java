@@ -203,6 +203,10 @@ public final class GroupedWeight extends Weight {
             for (int t0 = 0; t0 < n; t0 += NibbleColumns.TOKENS) {
                 int count = Math.min(NibbleColumns.TOKENS, n - t0);
                 layout.dot.dot(data, groupOffset(r), blocks, q, t0, count, out, sums, scratch);
+                if (r == first && end == first + NibbleColumns.ROWS) {
+                    NibbleColumns.unslot(out, count, y, t0, yOff + r - from);
+                    continue;
+                }
                 for (int k = 0; k < count; k++) {
                     for (int i = r; i < end; i++) {
                         y[t0 + k][yOff + i - from] = out[NibbleColumns.ROWS * k + NibbleColumns.slot(i - first)];
