@@ -145,11 +145,13 @@ final class Int8Batch {
             FloatVector.fromArray(F, x, o).abs().max(FloatVector.fromArray(F, x, o + 16).abs()).intoArray(folds, 16 * j);
         }
         LaneFolds.maxSixteen(folds, 0);
+        int alone = 0; // the blocks quantizeBlock took, a bit each
         for (int j = 0; j < 16; j++) {
             int o = from + BLOCK * j, at = (b0 + j) * n + t;
             float m = folds[j], inverse = m != 0 ? 127f / m : 0f;
             if (!Float.isFinite(m) || !Float.isFinite(inverse)) {
                 quantizeBlock(x, o, at, q, d, sums, halves);
+                alone |= 1 << j;
                 continue;
             }
             d[at] = Float.float16ToFloat(Float.floatToFloat16(m / 127f));
@@ -164,8 +166,7 @@ final class Int8Batch {
         LaneFolds.sumSixteen(folds, 256);
         LaneFolds.sumSixteen(folds, 512);
         for (int j = 0; j < 16; j++) {
-            float m = folds[j];
-            if (Float.isFinite(m) && Float.isFinite(m != 0 ? 127f / m : 0f)) {
+            if ((alone & 1 << j) == 0) {
                 int at = (b0 + j) * n + t;
                 halves[at] = (int) folds[256 + j];
                 sums[at] = (int) folds[512 + j];

@@ -9,7 +9,8 @@ import java.util.stream.IntStream;
 import static baleine.tensor.Species.F;
 
 /**
- * Sums 4, 8 or 16 accumulators of 16 lanes (stored one after the other) into one vector. A pair folds as
+ * Sums 4, 8 or 16 accumulators of 16 lanes (stored one after the other) into one vector (or takes the maxima of
+ * 16, for the activations' rounding). A pair folds as
  * {@code x.blend(y, TAKEk).add(PICKk.selectFrom(x, y))}: lanes with bit k set continue y's sum, the others
  * x's, and lane i meets lane i ^ k (of x where bit k of i is clear, of y where it is set: one two-table
  * permute) as in {@link VectorMath#sumLanes}, so every sum keeps its bits. (Two rearranges and a blend in
