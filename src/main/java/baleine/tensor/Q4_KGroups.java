@@ -166,10 +166,20 @@ final class Q4_KGroups {
             for (int j = 0; j < SUBS; j++) {
                 long cols = columns(o, j);
                 int block = SUBS * b + j, k = 0;
-                if (NibbleColumns.BATCH == 8) {
+                if (NibbleColumns.BATCH == 8) { // 512-bit vectors: the sums in registers, whatever the count
                     for (; k + 8 <= count; k += 8) {
                         eight(s, cols, x, block, t0 + k, j, factors, out, ROWS * k);
                     }
+                    for (; k + 4 <= count; k += 4) {
+                        four(s, cols, x, block, t0 + k, j, factors, out, ROWS * k);
+                    }
+                    for (; k + 2 <= count; k += 2) {
+                        two(s, cols, x, block, t0 + k, j, factors, out, ROWS * k);
+                    }
+                    if (k < count) {
+                        single(s, cols, x, block, t0 + k, j, factors, out, ROWS * k);
+                    }
+                    continue;
                 }
                 for (; k + 4 <= count; k += 4) {
                     sumsOfFour(s, cols, x.q, BLOCK * x.at(block, t0 + k), sums);
@@ -382,6 +392,184 @@ final class Q4_KGroups {
                 .fma(dx, FloatVector.fromArray(F, out, oo + 480)).intoArray(out, oo + 480);
         g3.fma(sumX, ((FloatVector) pairs.lanewise(ASHR, 16).convertShape(I2F, F, 0)).mul(f3))
                 .fma(dx, FloatVector.fromArray(F, out, oo + 496)).intoArray(out, oo + 496);
+    }
+
+    /**
+     * {@link #eight} for four vectors t .. t + 3, the sums kept in registers rather than stored for {@link #addSubBlock}
+     * (as {@code Q4_0Groups.four}). Written out for the same reason as eight.
+     */
+    private static void four(MemorySegment s, long cols, Int8Batch x, int block, int t, int j, float[] f, float[] out, int oo) {
+        short[] q = x.q;
+        int at = x.at(block, t), xb = BLOCK * at; // as in eight
+        ShortVector l0 = ShortVector.zero(S), h0 = l0, l1 = l0, h1 = l0, l2 = l0, h2 = l0, l3 = l0, h3 = l0;
+        for (int c = 0; c < BLOCK; c++) {
+            ShortVector v = (ShortVector) ByteVector.fromMemorySegment(NibbleColumns.B, s, cols + 32L * c, LE)
+                    .convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
+            ShortVector lo = v.and((short) 0x0F), hi = v.lanewise(VectorOperators.LSHR, 4);
+            ShortVector xc = ShortVector.broadcast(S, q[xb + c]);
+            l0 = lo.mul(xc).add(l0);
+            h0 = hi.mul(xc).add(h0);
+            xc = ShortVector.broadcast(S, q[xb + 32 + c]);
+            l1 = lo.mul(xc).add(l1);
+            h1 = hi.mul(xc).add(h1);
+            xc = ShortVector.broadcast(S, q[xb + 64 + c]);
+            l2 = lo.mul(xc).add(l2);
+            h2 = hi.mul(xc).add(h2);
+            xc = ShortVector.broadcast(S, q[xb + 96 + c]);
+            l3 = lo.mul(xc).add(l3);
+            h3 = hi.mul(xc).add(h3);
+        }
+        // the rows' factors: F and G of rows 0..31 (even, odd) and 32..63 (even, odd)
+        int fj = ROWS * j, gj = ROWS * (SUBS + j);
+        FloatVector f0 = FloatVector.fromArray(F, f, fj), f1 = FloatVector.fromArray(F, f, fj + 16);
+        FloatVector f2 = FloatVector.fromArray(F, f, fj + 32), f3 = FloatVector.fromArray(F, f, fj + 48);
+        FloatVector g0 = FloatVector.fromArray(F, f, gj), g1 = FloatVector.fromArray(F, f, gj + 16);
+        FloatVector g2 = FloatVector.fromArray(F, f, gj + 32), g3 = FloatVector.fromArray(F, f, gj + 48);
+        IntVector pairs;
+        FloatVector sumX, dx;
+        short offset;
+        offset = (short) (8 * x.sums[at]);
+        sumX = FloatVector.broadcast(F, x.sums[at]);
+        dx = FloatVector.broadcast(F, x.d[at]);
+        pairs = l0.sub(offset).reinterpretAsInts();
+        g0.fma(sumX, ((FloatVector) pairs.lanewise(LSHL, 16).lanewise(ASHR, 16).convertShape(I2F, F, 0)).mul(f0))
+                .fma(dx, FloatVector.fromArray(F, out, oo)).intoArray(out, oo);
+        g1.fma(sumX, ((FloatVector) pairs.lanewise(ASHR, 16).convertShape(I2F, F, 0)).mul(f1))
+                .fma(dx, FloatVector.fromArray(F, out, oo + 16)).intoArray(out, oo + 16);
+        pairs = h0.sub(offset).reinterpretAsInts();
+        g2.fma(sumX, ((FloatVector) pairs.lanewise(LSHL, 16).lanewise(ASHR, 16).convertShape(I2F, F, 0)).mul(f2))
+                .fma(dx, FloatVector.fromArray(F, out, oo + 32)).intoArray(out, oo + 32);
+        g3.fma(sumX, ((FloatVector) pairs.lanewise(ASHR, 16).convertShape(I2F, F, 0)).mul(f3))
+                .fma(dx, FloatVector.fromArray(F, out, oo + 48)).intoArray(out, oo + 48);
+        offset = (short) (8 * x.sums[at + 1]);
+        sumX = FloatVector.broadcast(F, x.sums[at + 1]);
+        dx = FloatVector.broadcast(F, x.d[at + 1]);
+        pairs = l1.sub(offset).reinterpretAsInts();
+        g0.fma(sumX, ((FloatVector) pairs.lanewise(LSHL, 16).lanewise(ASHR, 16).convertShape(I2F, F, 0)).mul(f0))
+                .fma(dx, FloatVector.fromArray(F, out, oo + 64)).intoArray(out, oo + 64);
+        g1.fma(sumX, ((FloatVector) pairs.lanewise(ASHR, 16).convertShape(I2F, F, 0)).mul(f1))
+                .fma(dx, FloatVector.fromArray(F, out, oo + 80)).intoArray(out, oo + 80);
+        pairs = h1.sub(offset).reinterpretAsInts();
+        g2.fma(sumX, ((FloatVector) pairs.lanewise(LSHL, 16).lanewise(ASHR, 16).convertShape(I2F, F, 0)).mul(f2))
+                .fma(dx, FloatVector.fromArray(F, out, oo + 96)).intoArray(out, oo + 96);
+        g3.fma(sumX, ((FloatVector) pairs.lanewise(ASHR, 16).convertShape(I2F, F, 0)).mul(f3))
+                .fma(dx, FloatVector.fromArray(F, out, oo + 112)).intoArray(out, oo + 112);
+        offset = (short) (8 * x.sums[at + 2]);
+        sumX = FloatVector.broadcast(F, x.sums[at + 2]);
+        dx = FloatVector.broadcast(F, x.d[at + 2]);
+        pairs = l2.sub(offset).reinterpretAsInts();
+        g0.fma(sumX, ((FloatVector) pairs.lanewise(LSHL, 16).lanewise(ASHR, 16).convertShape(I2F, F, 0)).mul(f0))
+                .fma(dx, FloatVector.fromArray(F, out, oo + 128)).intoArray(out, oo + 128);
+        g1.fma(sumX, ((FloatVector) pairs.lanewise(ASHR, 16).convertShape(I2F, F, 0)).mul(f1))
+                .fma(dx, FloatVector.fromArray(F, out, oo + 144)).intoArray(out, oo + 144);
+        pairs = h2.sub(offset).reinterpretAsInts();
+        g2.fma(sumX, ((FloatVector) pairs.lanewise(LSHL, 16).lanewise(ASHR, 16).convertShape(I2F, F, 0)).mul(f2))
+                .fma(dx, FloatVector.fromArray(F, out, oo + 160)).intoArray(out, oo + 160);
+        g3.fma(sumX, ((FloatVector) pairs.lanewise(ASHR, 16).convertShape(I2F, F, 0)).mul(f3))
+                .fma(dx, FloatVector.fromArray(F, out, oo + 176)).intoArray(out, oo + 176);
+        offset = (short) (8 * x.sums[at + 3]);
+        sumX = FloatVector.broadcast(F, x.sums[at + 3]);
+        dx = FloatVector.broadcast(F, x.d[at + 3]);
+        pairs = l3.sub(offset).reinterpretAsInts();
+        g0.fma(sumX, ((FloatVector) pairs.lanewise(LSHL, 16).lanewise(ASHR, 16).convertShape(I2F, F, 0)).mul(f0))
+                .fma(dx, FloatVector.fromArray(F, out, oo + 192)).intoArray(out, oo + 192);
+        g1.fma(sumX, ((FloatVector) pairs.lanewise(ASHR, 16).convertShape(I2F, F, 0)).mul(f1))
+                .fma(dx, FloatVector.fromArray(F, out, oo + 208)).intoArray(out, oo + 208);
+        pairs = h3.sub(offset).reinterpretAsInts();
+        g2.fma(sumX, ((FloatVector) pairs.lanewise(LSHL, 16).lanewise(ASHR, 16).convertShape(I2F, F, 0)).mul(f2))
+                .fma(dx, FloatVector.fromArray(F, out, oo + 224)).intoArray(out, oo + 224);
+        g3.fma(sumX, ((FloatVector) pairs.lanewise(ASHR, 16).convertShape(I2F, F, 0)).mul(f3))
+                .fma(dx, FloatVector.fromArray(F, out, oo + 240)).intoArray(out, oo + 240);
+    }
+
+    /** {@link #eight} for two vectors t, t + 1 (as {@link #four}). */
+    private static void two(MemorySegment s, long cols, Int8Batch x, int block, int t, int j, float[] f, float[] out, int oo) {
+        short[] q = x.q;
+        int at = x.at(block, t), xb = BLOCK * at; // as in eight
+        ShortVector l0 = ShortVector.zero(S), h0 = l0, l1 = l0, h1 = l0;
+        for (int c = 0; c < BLOCK; c++) {
+            ShortVector v = (ShortVector) ByteVector.fromMemorySegment(NibbleColumns.B, s, cols + 32L * c, LE)
+                    .convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
+            ShortVector lo = v.and((short) 0x0F), hi = v.lanewise(VectorOperators.LSHR, 4);
+            ShortVector xc = ShortVector.broadcast(S, q[xb + c]);
+            l0 = lo.mul(xc).add(l0);
+            h0 = hi.mul(xc).add(h0);
+            xc = ShortVector.broadcast(S, q[xb + 32 + c]);
+            l1 = lo.mul(xc).add(l1);
+            h1 = hi.mul(xc).add(h1);
+        }
+        // the rows' factors: F and G of rows 0..31 (even, odd) and 32..63 (even, odd)
+        int fj = ROWS * j, gj = ROWS * (SUBS + j);
+        FloatVector f0 = FloatVector.fromArray(F, f, fj), f1 = FloatVector.fromArray(F, f, fj + 16);
+        FloatVector f2 = FloatVector.fromArray(F, f, fj + 32), f3 = FloatVector.fromArray(F, f, fj + 48);
+        FloatVector g0 = FloatVector.fromArray(F, f, gj), g1 = FloatVector.fromArray(F, f, gj + 16);
+        FloatVector g2 = FloatVector.fromArray(F, f, gj + 32), g3 = FloatVector.fromArray(F, f, gj + 48);
+        IntVector pairs;
+        FloatVector sumX, dx;
+        short offset;
+        offset = (short) (8 * x.sums[at]);
+        sumX = FloatVector.broadcast(F, x.sums[at]);
+        dx = FloatVector.broadcast(F, x.d[at]);
+        pairs = l0.sub(offset).reinterpretAsInts();
+        g0.fma(sumX, ((FloatVector) pairs.lanewise(LSHL, 16).lanewise(ASHR, 16).convertShape(I2F, F, 0)).mul(f0))
+                .fma(dx, FloatVector.fromArray(F, out, oo)).intoArray(out, oo);
+        g1.fma(sumX, ((FloatVector) pairs.lanewise(ASHR, 16).convertShape(I2F, F, 0)).mul(f1))
+                .fma(dx, FloatVector.fromArray(F, out, oo + 16)).intoArray(out, oo + 16);
+        pairs = h0.sub(offset).reinterpretAsInts();
+        g2.fma(sumX, ((FloatVector) pairs.lanewise(LSHL, 16).lanewise(ASHR, 16).convertShape(I2F, F, 0)).mul(f2))
+                .fma(dx, FloatVector.fromArray(F, out, oo + 32)).intoArray(out, oo + 32);
+        g3.fma(sumX, ((FloatVector) pairs.lanewise(ASHR, 16).convertShape(I2F, F, 0)).mul(f3))
+                .fma(dx, FloatVector.fromArray(F, out, oo + 48)).intoArray(out, oo + 48);
+        offset = (short) (8 * x.sums[at + 1]);
+        sumX = FloatVector.broadcast(F, x.sums[at + 1]);
+        dx = FloatVector.broadcast(F, x.d[at + 1]);
+        pairs = l1.sub(offset).reinterpretAsInts();
+        g0.fma(sumX, ((FloatVector) pairs.lanewise(LSHL, 16).lanewise(ASHR, 16).convertShape(I2F, F, 0)).mul(f0))
+                .fma(dx, FloatVector.fromArray(F, out, oo + 64)).intoArray(out, oo + 64);
+        g1.fma(sumX, ((FloatVector) pairs.lanewise(ASHR, 16).convertShape(I2F, F, 0)).mul(f1))
+                .fma(dx, FloatVector.fromArray(F, out, oo + 80)).intoArray(out, oo + 80);
+        pairs = h1.sub(offset).reinterpretAsInts();
+        g2.fma(sumX, ((FloatVector) pairs.lanewise(LSHL, 16).lanewise(ASHR, 16).convertShape(I2F, F, 0)).mul(f2))
+                .fma(dx, FloatVector.fromArray(F, out, oo + 96)).intoArray(out, oo + 96);
+        g3.fma(sumX, ((FloatVector) pairs.lanewise(ASHR, 16).convertShape(I2F, F, 0)).mul(f3))
+                .fma(dx, FloatVector.fromArray(F, out, oo + 112)).intoArray(out, oo + 112);
+    }
+
+    /** {@link #eight} for vector t alone, the last of an odd batch (as {@link #four}; decoding takes {@link #one}). */
+    private static void single(MemorySegment s, long cols, Int8Batch x, int block, int t, int j, float[] f, float[] out, int oo) {
+        short[] q = x.q;
+        int at = x.at(block, t), xb = BLOCK * at; // as in eight
+        ShortVector l0 = ShortVector.zero(S), h0 = l0;
+        for (int c = 0; c < BLOCK; c++) {
+            ShortVector v = (ShortVector) ByteVector.fromMemorySegment(NibbleColumns.B, s, cols + 32L * c, LE)
+                    .convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
+            ShortVector lo = v.and((short) 0x0F), hi = v.lanewise(VectorOperators.LSHR, 4);
+            ShortVector xc = ShortVector.broadcast(S, q[xb + c]);
+            l0 = lo.mul(xc).add(l0);
+            h0 = hi.mul(xc).add(h0);
+        }
+        // the rows' factors: F and G of rows 0..31 (even, odd) and 32..63 (even, odd)
+        int fj = ROWS * j, gj = ROWS * (SUBS + j);
+        FloatVector f0 = FloatVector.fromArray(F, f, fj), f1 = FloatVector.fromArray(F, f, fj + 16);
+        FloatVector f2 = FloatVector.fromArray(F, f, fj + 32), f3 = FloatVector.fromArray(F, f, fj + 48);
+        FloatVector g0 = FloatVector.fromArray(F, f, gj), g1 = FloatVector.fromArray(F, f, gj + 16);
+        FloatVector g2 = FloatVector.fromArray(F, f, gj + 32), g3 = FloatVector.fromArray(F, f, gj + 48);
+        IntVector pairs;
+        FloatVector sumX, dx;
+        short offset;
+        offset = (short) (8 * x.sums[at]);
+        sumX = FloatVector.broadcast(F, x.sums[at]);
+        dx = FloatVector.broadcast(F, x.d[at]);
+        pairs = l0.sub(offset).reinterpretAsInts();
+        g0.fma(sumX, ((FloatVector) pairs.lanewise(LSHL, 16).lanewise(ASHR, 16).convertShape(I2F, F, 0)).mul(f0))
+                .fma(dx, FloatVector.fromArray(F, out, oo)).intoArray(out, oo);
+        g1.fma(sumX, ((FloatVector) pairs.lanewise(ASHR, 16).convertShape(I2F, F, 0)).mul(f1))
+                .fma(dx, FloatVector.fromArray(F, out, oo + 16)).intoArray(out, oo + 16);
+        pairs = h0.sub(offset).reinterpretAsInts();
+        g2.fma(sumX, ((FloatVector) pairs.lanewise(LSHL, 16).lanewise(ASHR, 16).convertShape(I2F, F, 0)).mul(f2))
+                .fma(dx, FloatVector.fromArray(F, out, oo + 32)).intoArray(out, oo + 32);
+        g3.fma(sumX, ((FloatVector) pairs.lanewise(ASHR, 16).convertShape(I2F, F, 0)).mul(f3))
+                .fma(dx, FloatVector.fromArray(F, out, oo + 48)).intoArray(out, oo + 48);
     }
 
     /**
