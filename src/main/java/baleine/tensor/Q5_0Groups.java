@@ -120,6 +120,18 @@ final class Q5_0Groups {
             long o = g + (long) BLOCK_BYTES * b;
             Q4_0Groups.scales(s, o, scales); // the same 64 halves in front of the block
             int k = 0;
+            if (L == 32) { // 512-bit vectors: the sums in registers
+                for (; k + 4 <= count; k += 4) {
+                    four(s, o, x, b, t0 + k, scales, out, ROWS * k);
+                }
+                for (; k + 2 <= count; k += 2) {
+                    two(s, o, x, b, t0 + k, scales, out, ROWS * k);
+                }
+                if (k < count) {
+                    one(s, o, x, b, t0 + k, scales, out, ROWS * k);
+                }
+                continue;
+            }
             for (; k + 4 <= count; k += 4) {
                 sumsOfFour(s, o + SCALE_BYTES, x.q, BLOCK * x.at(b, t0 + k), sums);
                 addBlock(x, b, t0 + k, 4, sums, scales, out, ROWS * k);
@@ -219,6 +231,240 @@ final class Q5_0Groups {
                 h3.intoArray(sums, 384 + 4 * half + 32 + p);
             }
         }
+    }
+
+    /**
+     * Block b for four vectors t .. t + 3 with 512-bit vectors: {@link #sumsOfFour} then {@link #addBlock}, the sums
+     * kept in registers instead of stored and read back (as {@code Q4_0Groups.four}): each half's sums, less 16
+     * times the half's activation sum, the halves added in 32 bits. A 64-row group of 2048 columns, one thread, 1 / 2
+     * / 4 / 8 vectors 27 / 47 / 62 / 66 -> 33 / 52 / 77 / 80 G multiply-adds/s; Qwen-shape Q5_0 pp64 +19% to +24%, tg32
+     * +10% to +17% (three pairs). Written out for the reason {@code Q4_0Groups.eight} is.
+     */
+    private static void four(MemorySegment s, long o, Int8Batch x, int b, int t, float[] d, float[] out, int oo) {
+        short[] q = x.q;
+        int at = x.at(b, t), xb = BLOCK * at; // as in Q4_0Groups.eight: x.at once, before the sums are in registers
+        long cols = o + SCALE_BYTES;
+        ShortVector l0 = ShortVector.zero(S), h0 = l0, l1 = l0, h1 = l0, l2 = l0, h2 = l0, l3 = l0, h3 = l0, m0 = l0, n0 = l0, m1 = l0, n1 = l0, m2 = l0, n2 = l0, m3 = l0, n3 = l0; // l, h: the first half's rows 0..31 and 32..63; m, n: the second half's
+        for (int c = 0; c < 16; c++) {
+            long column = cols + (long) COLUMN * c;
+            ShortVector v = (ShortVector) ByteVector.fromMemorySegment(B, s, column, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
+            long fifth = s.get(Le.I64, column + 32);
+            ShortVector lo = v.and((short) 0x0F).lanewise(VectorOperators.OR, (short) 16, VectorMask.fromLong(S, fifth));
+            ShortVector hi = v.lanewise(VectorOperators.LSHR, 4).lanewise(VectorOperators.OR, (short) 16, VectorMask.fromLong(S, fifth >>> 32));
+            ShortVector xc = ShortVector.broadcast(S, q[xb + c]);
+            l0 = lo.mul(xc).add(l0);
+            h0 = hi.mul(xc).add(h0);
+            xc = ShortVector.broadcast(S, q[xb + 32 + c]);
+            l1 = lo.mul(xc).add(l1);
+            h1 = hi.mul(xc).add(h1);
+            xc = ShortVector.broadcast(S, q[xb + 64 + c]);
+            l2 = lo.mul(xc).add(l2);
+            h2 = hi.mul(xc).add(h2);
+            xc = ShortVector.broadcast(S, q[xb + 96 + c]);
+            l3 = lo.mul(xc).add(l3);
+            h3 = hi.mul(xc).add(h3);
+        }
+        for (int c = 16; c < 32; c++) {
+            long column = cols + (long) COLUMN * c;
+            ShortVector v = (ShortVector) ByteVector.fromMemorySegment(B, s, column, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
+            long fifth = s.get(Le.I64, column + 32);
+            ShortVector lo = v.and((short) 0x0F).lanewise(VectorOperators.OR, (short) 16, VectorMask.fromLong(S, fifth));
+            ShortVector hi = v.lanewise(VectorOperators.LSHR, 4).lanewise(VectorOperators.OR, (short) 16, VectorMask.fromLong(S, fifth >>> 32));
+            ShortVector xc = ShortVector.broadcast(S, q[xb + c]);
+            m0 = lo.mul(xc).add(m0);
+            n0 = hi.mul(xc).add(n0);
+            xc = ShortVector.broadcast(S, q[xb + 32 + c]);
+            m1 = lo.mul(xc).add(m1);
+            n1 = hi.mul(xc).add(n1);
+            xc = ShortVector.broadcast(S, q[xb + 64 + c]);
+            m2 = lo.mul(xc).add(m2);
+            n2 = hi.mul(xc).add(n2);
+            xc = ShortVector.broadcast(S, q[xb + 96 + c]);
+            m3 = lo.mul(xc).add(m3);
+            n3 = hi.mul(xc).add(n3);
+        }
+        FloatVector d0 = FloatVector.fromArray(F, d, 0), d1 = FloatVector.fromArray(F, d, 16);
+        FloatVector d2 = FloatVector.fromArray(F, d, 32), d3 = FloatVector.fromArray(F, d, 48);
+        IntVector first, second;
+        short firstOffset, secondOffset;
+        float dx;
+        firstOffset = (short) (16 * x.halves[at]);
+        secondOffset = (short) (16 * (x.sums[at] - x.halves[at]));
+        dx = x.d[at];
+        first = l0.sub(firstOffset).reinterpretAsInts();
+        second = m0.sub(secondOffset).reinterpretAsInts();
+        ((FloatVector) first.lanewise(LSHL, 16).lanewise(ASHR, 16).add(second.lanewise(LSHL, 16).lanewise(ASHR, 16)).convertShape(I2F, F, 0))
+                .fma(d0.mul(dx), FloatVector.fromArray(F, out, oo)).intoArray(out, oo);
+        ((FloatVector) first.lanewise(ASHR, 16).add(second.lanewise(ASHR, 16)).convertShape(I2F, F, 0))
+                .fma(d1.mul(dx), FloatVector.fromArray(F, out, oo + 16)).intoArray(out, oo + 16);
+        first = h0.sub(firstOffset).reinterpretAsInts();
+        second = n0.sub(secondOffset).reinterpretAsInts();
+        ((FloatVector) first.lanewise(LSHL, 16).lanewise(ASHR, 16).add(second.lanewise(LSHL, 16).lanewise(ASHR, 16)).convertShape(I2F, F, 0))
+                .fma(d2.mul(dx), FloatVector.fromArray(F, out, oo + 32)).intoArray(out, oo + 32);
+        ((FloatVector) first.lanewise(ASHR, 16).add(second.lanewise(ASHR, 16)).convertShape(I2F, F, 0))
+                .fma(d3.mul(dx), FloatVector.fromArray(F, out, oo + 48)).intoArray(out, oo + 48);
+        firstOffset = (short) (16 * x.halves[at + 1]);
+        secondOffset = (short) (16 * (x.sums[at + 1] - x.halves[at + 1]));
+        dx = x.d[at + 1];
+        first = l1.sub(firstOffset).reinterpretAsInts();
+        second = m1.sub(secondOffset).reinterpretAsInts();
+        ((FloatVector) first.lanewise(LSHL, 16).lanewise(ASHR, 16).add(second.lanewise(LSHL, 16).lanewise(ASHR, 16)).convertShape(I2F, F, 0))
+                .fma(d0.mul(dx), FloatVector.fromArray(F, out, oo + 64)).intoArray(out, oo + 64);
+        ((FloatVector) first.lanewise(ASHR, 16).add(second.lanewise(ASHR, 16)).convertShape(I2F, F, 0))
+                .fma(d1.mul(dx), FloatVector.fromArray(F, out, oo + 80)).intoArray(out, oo + 80);
+        first = h1.sub(firstOffset).reinterpretAsInts();
+        second = n1.sub(secondOffset).reinterpretAsInts();
+        ((FloatVector) first.lanewise(LSHL, 16).lanewise(ASHR, 16).add(second.lanewise(LSHL, 16).lanewise(ASHR, 16)).convertShape(I2F, F, 0))
+                .fma(d2.mul(dx), FloatVector.fromArray(F, out, oo + 96)).intoArray(out, oo + 96);
+        ((FloatVector) first.lanewise(ASHR, 16).add(second.lanewise(ASHR, 16)).convertShape(I2F, F, 0))
+                .fma(d3.mul(dx), FloatVector.fromArray(F, out, oo + 112)).intoArray(out, oo + 112);
+        firstOffset = (short) (16 * x.halves[at + 2]);
+        secondOffset = (short) (16 * (x.sums[at + 2] - x.halves[at + 2]));
+        dx = x.d[at + 2];
+        first = l2.sub(firstOffset).reinterpretAsInts();
+        second = m2.sub(secondOffset).reinterpretAsInts();
+        ((FloatVector) first.lanewise(LSHL, 16).lanewise(ASHR, 16).add(second.lanewise(LSHL, 16).lanewise(ASHR, 16)).convertShape(I2F, F, 0))
+                .fma(d0.mul(dx), FloatVector.fromArray(F, out, oo + 128)).intoArray(out, oo + 128);
+        ((FloatVector) first.lanewise(ASHR, 16).add(second.lanewise(ASHR, 16)).convertShape(I2F, F, 0))
+                .fma(d1.mul(dx), FloatVector.fromArray(F, out, oo + 144)).intoArray(out, oo + 144);
+        first = h2.sub(firstOffset).reinterpretAsInts();
+        second = n2.sub(secondOffset).reinterpretAsInts();
+        ((FloatVector) first.lanewise(LSHL, 16).lanewise(ASHR, 16).add(second.lanewise(LSHL, 16).lanewise(ASHR, 16)).convertShape(I2F, F, 0))
+                .fma(d2.mul(dx), FloatVector.fromArray(F, out, oo + 160)).intoArray(out, oo + 160);
+        ((FloatVector) first.lanewise(ASHR, 16).add(second.lanewise(ASHR, 16)).convertShape(I2F, F, 0))
+                .fma(d3.mul(dx), FloatVector.fromArray(F, out, oo + 176)).intoArray(out, oo + 176);
+        firstOffset = (short) (16 * x.halves[at + 3]);
+        secondOffset = (short) (16 * (x.sums[at + 3] - x.halves[at + 3]));
+        dx = x.d[at + 3];
+        first = l3.sub(firstOffset).reinterpretAsInts();
+        second = m3.sub(secondOffset).reinterpretAsInts();
+        ((FloatVector) first.lanewise(LSHL, 16).lanewise(ASHR, 16).add(second.lanewise(LSHL, 16).lanewise(ASHR, 16)).convertShape(I2F, F, 0))
+                .fma(d0.mul(dx), FloatVector.fromArray(F, out, oo + 192)).intoArray(out, oo + 192);
+        ((FloatVector) first.lanewise(ASHR, 16).add(second.lanewise(ASHR, 16)).convertShape(I2F, F, 0))
+                .fma(d1.mul(dx), FloatVector.fromArray(F, out, oo + 208)).intoArray(out, oo + 208);
+        first = h3.sub(firstOffset).reinterpretAsInts();
+        second = n3.sub(secondOffset).reinterpretAsInts();
+        ((FloatVector) first.lanewise(LSHL, 16).lanewise(ASHR, 16).add(second.lanewise(LSHL, 16).lanewise(ASHR, 16)).convertShape(I2F, F, 0))
+                .fma(d2.mul(dx), FloatVector.fromArray(F, out, oo + 224)).intoArray(out, oo + 224);
+        ((FloatVector) first.lanewise(ASHR, 16).add(second.lanewise(ASHR, 16)).convertShape(I2F, F, 0))
+                .fma(d3.mul(dx), FloatVector.fromArray(F, out, oo + 240)).intoArray(out, oo + 240);
+    }
+
+    /** {@link #four} for two vectors t, t + 1. */
+    private static void two(MemorySegment s, long o, Int8Batch x, int b, int t, float[] d, float[] out, int oo) {
+        short[] q = x.q;
+        int at = x.at(b, t), xb = BLOCK * at; // as in Q4_0Groups.eight: x.at once, before the sums are in registers
+        long cols = o + SCALE_BYTES;
+        ShortVector l0 = ShortVector.zero(S), h0 = l0, l1 = l0, h1 = l0, m0 = l0, n0 = l0, m1 = l0, n1 = l0; // l, h: the first half's rows 0..31 and 32..63; m, n: the second half's
+        for (int c = 0; c < 16; c++) {
+            long column = cols + (long) COLUMN * c;
+            ShortVector v = (ShortVector) ByteVector.fromMemorySegment(B, s, column, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
+            long fifth = s.get(Le.I64, column + 32);
+            ShortVector lo = v.and((short) 0x0F).lanewise(VectorOperators.OR, (short) 16, VectorMask.fromLong(S, fifth));
+            ShortVector hi = v.lanewise(VectorOperators.LSHR, 4).lanewise(VectorOperators.OR, (short) 16, VectorMask.fromLong(S, fifth >>> 32));
+            ShortVector xc = ShortVector.broadcast(S, q[xb + c]);
+            l0 = lo.mul(xc).add(l0);
+            h0 = hi.mul(xc).add(h0);
+            xc = ShortVector.broadcast(S, q[xb + 32 + c]);
+            l1 = lo.mul(xc).add(l1);
+            h1 = hi.mul(xc).add(h1);
+        }
+        for (int c = 16; c < 32; c++) {
+            long column = cols + (long) COLUMN * c;
+            ShortVector v = (ShortVector) ByteVector.fromMemorySegment(B, s, column, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
+            long fifth = s.get(Le.I64, column + 32);
+            ShortVector lo = v.and((short) 0x0F).lanewise(VectorOperators.OR, (short) 16, VectorMask.fromLong(S, fifth));
+            ShortVector hi = v.lanewise(VectorOperators.LSHR, 4).lanewise(VectorOperators.OR, (short) 16, VectorMask.fromLong(S, fifth >>> 32));
+            ShortVector xc = ShortVector.broadcast(S, q[xb + c]);
+            m0 = lo.mul(xc).add(m0);
+            n0 = hi.mul(xc).add(n0);
+            xc = ShortVector.broadcast(S, q[xb + 32 + c]);
+            m1 = lo.mul(xc).add(m1);
+            n1 = hi.mul(xc).add(n1);
+        }
+        FloatVector d0 = FloatVector.fromArray(F, d, 0), d1 = FloatVector.fromArray(F, d, 16);
+        FloatVector d2 = FloatVector.fromArray(F, d, 32), d3 = FloatVector.fromArray(F, d, 48);
+        IntVector first, second;
+        short firstOffset, secondOffset;
+        float dx;
+        firstOffset = (short) (16 * x.halves[at]);
+        secondOffset = (short) (16 * (x.sums[at] - x.halves[at]));
+        dx = x.d[at];
+        first = l0.sub(firstOffset).reinterpretAsInts();
+        second = m0.sub(secondOffset).reinterpretAsInts();
+        ((FloatVector) first.lanewise(LSHL, 16).lanewise(ASHR, 16).add(second.lanewise(LSHL, 16).lanewise(ASHR, 16)).convertShape(I2F, F, 0))
+                .fma(d0.mul(dx), FloatVector.fromArray(F, out, oo)).intoArray(out, oo);
+        ((FloatVector) first.lanewise(ASHR, 16).add(second.lanewise(ASHR, 16)).convertShape(I2F, F, 0))
+                .fma(d1.mul(dx), FloatVector.fromArray(F, out, oo + 16)).intoArray(out, oo + 16);
+        first = h0.sub(firstOffset).reinterpretAsInts();
+        second = n0.sub(secondOffset).reinterpretAsInts();
+        ((FloatVector) first.lanewise(LSHL, 16).lanewise(ASHR, 16).add(second.lanewise(LSHL, 16).lanewise(ASHR, 16)).convertShape(I2F, F, 0))
+                .fma(d2.mul(dx), FloatVector.fromArray(F, out, oo + 32)).intoArray(out, oo + 32);
+        ((FloatVector) first.lanewise(ASHR, 16).add(second.lanewise(ASHR, 16)).convertShape(I2F, F, 0))
+                .fma(d3.mul(dx), FloatVector.fromArray(F, out, oo + 48)).intoArray(out, oo + 48);
+        firstOffset = (short) (16 * x.halves[at + 1]);
+        secondOffset = (short) (16 * (x.sums[at + 1] - x.halves[at + 1]));
+        dx = x.d[at + 1];
+        first = l1.sub(firstOffset).reinterpretAsInts();
+        second = m1.sub(secondOffset).reinterpretAsInts();
+        ((FloatVector) first.lanewise(LSHL, 16).lanewise(ASHR, 16).add(second.lanewise(LSHL, 16).lanewise(ASHR, 16)).convertShape(I2F, F, 0))
+                .fma(d0.mul(dx), FloatVector.fromArray(F, out, oo + 64)).intoArray(out, oo + 64);
+        ((FloatVector) first.lanewise(ASHR, 16).add(second.lanewise(ASHR, 16)).convertShape(I2F, F, 0))
+                .fma(d1.mul(dx), FloatVector.fromArray(F, out, oo + 80)).intoArray(out, oo + 80);
+        first = h1.sub(firstOffset).reinterpretAsInts();
+        second = n1.sub(secondOffset).reinterpretAsInts();
+        ((FloatVector) first.lanewise(LSHL, 16).lanewise(ASHR, 16).add(second.lanewise(LSHL, 16).lanewise(ASHR, 16)).convertShape(I2F, F, 0))
+                .fma(d2.mul(dx), FloatVector.fromArray(F, out, oo + 96)).intoArray(out, oo + 96);
+        ((FloatVector) first.lanewise(ASHR, 16).add(second.lanewise(ASHR, 16)).convertShape(I2F, F, 0))
+                .fma(d3.mul(dx), FloatVector.fromArray(F, out, oo + 112)).intoArray(out, oo + 112);
+    }
+
+    /** {@link #four} for one vector t (decoding's pass). */
+    private static void one(MemorySegment s, long o, Int8Batch x, int b, int t, float[] d, float[] out, int oo) {
+        short[] q = x.q;
+        int at = x.at(b, t), xb = BLOCK * at; // as in Q4_0Groups.eight: x.at once, before the sums are in registers
+        long cols = o + SCALE_BYTES;
+        ShortVector l0 = ShortVector.zero(S), h0 = l0, m0 = l0, n0 = l0; // l, h: the first half's rows 0..31 and 32..63; m, n: the second half's
+        for (int c = 0; c < 16; c++) {
+            long column = cols + (long) COLUMN * c;
+            ShortVector v = (ShortVector) ByteVector.fromMemorySegment(B, s, column, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
+            long fifth = s.get(Le.I64, column + 32);
+            ShortVector lo = v.and((short) 0x0F).lanewise(VectorOperators.OR, (short) 16, VectorMask.fromLong(S, fifth));
+            ShortVector hi = v.lanewise(VectorOperators.LSHR, 4).lanewise(VectorOperators.OR, (short) 16, VectorMask.fromLong(S, fifth >>> 32));
+            ShortVector xc = ShortVector.broadcast(S, q[xb + c]);
+            l0 = lo.mul(xc).add(l0);
+            h0 = hi.mul(xc).add(h0);
+        }
+        for (int c = 16; c < 32; c++) {
+            long column = cols + (long) COLUMN * c;
+            ShortVector v = (ShortVector) ByteVector.fromMemorySegment(B, s, column, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
+            long fifth = s.get(Le.I64, column + 32);
+            ShortVector lo = v.and((short) 0x0F).lanewise(VectorOperators.OR, (short) 16, VectorMask.fromLong(S, fifth));
+            ShortVector hi = v.lanewise(VectorOperators.LSHR, 4).lanewise(VectorOperators.OR, (short) 16, VectorMask.fromLong(S, fifth >>> 32));
+            ShortVector xc = ShortVector.broadcast(S, q[xb + c]);
+            m0 = lo.mul(xc).add(m0);
+            n0 = hi.mul(xc).add(n0);
+        }
+        FloatVector d0 = FloatVector.fromArray(F, d, 0), d1 = FloatVector.fromArray(F, d, 16);
+        FloatVector d2 = FloatVector.fromArray(F, d, 32), d3 = FloatVector.fromArray(F, d, 48);
+        IntVector first, second;
+        short firstOffset, secondOffset;
+        float dx;
+        firstOffset = (short) (16 * x.halves[at]);
+        secondOffset = (short) (16 * (x.sums[at] - x.halves[at]));
+        dx = x.d[at];
+        first = l0.sub(firstOffset).reinterpretAsInts();
+        second = m0.sub(secondOffset).reinterpretAsInts();
+        ((FloatVector) first.lanewise(LSHL, 16).lanewise(ASHR, 16).add(second.lanewise(LSHL, 16).lanewise(ASHR, 16)).convertShape(I2F, F, 0))
+                .fma(d0.mul(dx), FloatVector.fromArray(F, out, oo)).intoArray(out, oo);
+        ((FloatVector) first.lanewise(ASHR, 16).add(second.lanewise(ASHR, 16)).convertShape(I2F, F, 0))
+                .fma(d1.mul(dx), FloatVector.fromArray(F, out, oo + 16)).intoArray(out, oo + 16);
+        first = h0.sub(firstOffset).reinterpretAsInts();
+        second = n0.sub(secondOffset).reinterpretAsInts();
+        ((FloatVector) first.lanewise(LSHL, 16).lanewise(ASHR, 16).add(second.lanewise(LSHL, 16).lanewise(ASHR, 16)).convertShape(I2F, F, 0))
+                .fma(d2.mul(dx), FloatVector.fromArray(F, out, oo + 32)).intoArray(out, oo + 32);
+        ((FloatVector) first.lanewise(ASHR, 16).add(second.lanewise(ASHR, 16)).convertShape(I2F, F, 0))
+                .fma(d3.mul(dx), FloatVector.fromArray(F, out, oo + 48)).intoArray(out, oo + 48);
     }
 
     /**
