@@ -244,7 +244,9 @@ final class Q5_0Groups {
         short[] q = x.q;
         int at = x.at(b, t), xb = BLOCK * at; // as in Q4_0Groups.eight: x.at once, before the sums are in registers
         long cols = o + SCALE_BYTES;
-        ShortVector l0 = ShortVector.zero(S), h0 = l0, l1 = l0, h1 = l0, l2 = l0, h2 = l0, l3 = l0, h3 = l0, m0 = l0, n0 = l0, m1 = l0, n1 = l0, m2 = l0, n2 = l0, m3 = l0, n3 = l0; // l, h: the first half's rows 0..31 and 32..63; m, n: the second half's
+        // l, h: the first half's rows 0..31 and 32..63; m, n: the second half's
+        ShortVector l0 = ShortVector.zero(S), h0 = l0, l1 = l0, h1 = l0, l2 = l0, h2 = l0, l3 = l0, h3 = l0;
+        ShortVector m0 = l0, n0 = l0, m1 = l0, n1 = l0, m2 = l0, n2 = l0, m3 = l0, n3 = l0;
         for (int c = 0; c < 16; c++) {
             long column = cols + (long) COLUMN * c;
             ShortVector v = (ShortVector) ByteVector.fromMemorySegment(B, s, column, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
@@ -355,7 +357,9 @@ final class Q5_0Groups {
         short[] q = x.q;
         int at = x.at(b, t), xb = BLOCK * at; // as in Q4_0Groups.eight: x.at once, before the sums are in registers
         long cols = o + SCALE_BYTES;
-        ShortVector l0 = ShortVector.zero(S), h0 = l0, l1 = l0, h1 = l0, m0 = l0, n0 = l0, m1 = l0, n1 = l0; // l, h: the first half's rows 0..31 and 32..63; m, n: the second half's
+        // l, h: the first half's rows 0..31 and 32..63; m, n: the second half's
+        ShortVector l0 = ShortVector.zero(S), h0 = l0, l1 = l0, h1 = l0;
+        ShortVector m0 = l0, n0 = l0, m1 = l0, n1 = l0;
         for (int c = 0; c < 16; c++) {
             long column = cols + (long) COLUMN * c;
             ShortVector v = (ShortVector) ByteVector.fromMemorySegment(B, s, column, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
@@ -424,7 +428,9 @@ final class Q5_0Groups {
         short[] q = x.q;
         int at = x.at(b, t), xb = BLOCK * at; // as in Q4_0Groups.eight: x.at once, before the sums are in registers
         long cols = o + SCALE_BYTES;
-        ShortVector l0 = ShortVector.zero(S), h0 = l0, m0 = l0, n0 = l0; // l, h: the first half's rows 0..31 and 32..63; m, n: the second half's
+        // l, h: the first half's rows 0..31 and 32..63; m, n: the second half's
+        ShortVector l0 = ShortVector.zero(S), h0 = l0;
+        ShortVector m0 = l0, n0 = l0;
         for (int c = 0; c < 16; c++) {
             long column = cols + (long) COLUMN * c;
             ShortVector v = (ShortVector) ByteVector.fromMemorySegment(B, s, column, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
