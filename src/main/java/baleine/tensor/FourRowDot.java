@@ -65,10 +65,10 @@ final class FourRowDot {
             FloatVector d3 = FloatVector.broadcast(F, Float.float16ToFloat(s.get(Le.I16, o3)));
             for (int j = 0; j < 32; j += F.length()) {
                 FloatVector xv = FloatVector.fromArray(F, x, xOff + b + j);
-                a0 = ((FloatVector) ByteVector.fromMemorySegment(B, s, o0 + 2 + j, LE).castShape(F, 0)).mul(d0).fma(xv, a0);
-                a1 = ((FloatVector) ByteVector.fromMemorySegment(B, s, o1 + 2 + j, LE).castShape(F, 0)).mul(d1).fma(xv, a1);
-                a2 = ((FloatVector) ByteVector.fromMemorySegment(B, s, o2 + 2 + j, LE).castShape(F, 0)).mul(d2).fma(xv, a2);
-                a3 = ((FloatVector) ByteVector.fromMemorySegment(B, s, o3 + 2 + j, LE).castShape(F, 0)).mul(d3).fma(xv, a3);
+                a0 = ((FloatVector) ByteVector.fromMemorySegment(B, s, o0 + 2 + j, LE).convertShape(VectorOperators.B2F, F, 0)).mul(d0).fma(xv, a0);
+                a1 = ((FloatVector) ByteVector.fromMemorySegment(B, s, o1 + 2 + j, LE).convertShape(VectorOperators.B2F, F, 0)).mul(d1).fma(xv, a1);
+                a2 = ((FloatVector) ByteVector.fromMemorySegment(B, s, o2 + 2 + j, LE).convertShape(VectorOperators.B2F, F, 0)).mul(d2).fma(xv, a2);
+                a3 = ((FloatVector) ByteVector.fromMemorySegment(B, s, o3 + 2 + j, LE).convertShape(VectorOperators.B2F, F, 0)).mul(d3).fma(xv, a3);
             }
         }
         a0.intoArray(out, 0);
@@ -444,10 +444,10 @@ final class FourRowDot {
         int i = 0;
         for (; i + F.length() <= n; i += F.length()) {
             FloatVector xv = FloatVector.fromArray(F, x, xOff + i);
-            a0 = ((IntVector) ShortVector.fromMemorySegment(S, s, o0 + 2L * i, LE).castShape(I, 0)).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(xv, a0);
-            a1 = ((IntVector) ShortVector.fromMemorySegment(S, s, o1 + 2L * i, LE).castShape(I, 0)).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(xv, a1);
-            a2 = ((IntVector) ShortVector.fromMemorySegment(S, s, o2 + 2L * i, LE).castShape(I, 0)).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(xv, a2);
-            a3 = ((IntVector) ShortVector.fromMemorySegment(S, s, o3 + 2L * i, LE).castShape(I, 0)).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(xv, a3);
+            a0 = ((IntVector) ShortVector.fromMemorySegment(S, s, o0 + 2L * i, LE).convertShape(VectorOperators.S2I, I, 0)).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(xv, a0);
+            a1 = ((IntVector) ShortVector.fromMemorySegment(S, s, o1 + 2L * i, LE).convertShape(VectorOperators.S2I, I, 0)).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(xv, a1);
+            a2 = ((IntVector) ShortVector.fromMemorySegment(S, s, o2 + 2L * i, LE).convertShape(VectorOperators.S2I, I, 0)).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(xv, a2);
+            a3 = ((IntVector) ShortVector.fromMemorySegment(S, s, o3 + 2L * i, LE).convertShape(VectorOperators.S2I, I, 0)).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(xv, a3);
         }
         a0.intoArray(out, 0);
         a1.intoArray(out, VectorMath.LANES);
@@ -470,10 +470,10 @@ final class FourRowDot {
         for (; i + F.length() <= n; i += F.length()) {
             FloatVector xv = FloatVector.fromArray(F, x, xOff + i);
             // FusedDot.halfs written out: called four times here it is not inlined, and its vectors get boxed
-            IntVector h0 = (IntVector) ShortVector.fromMemorySegment(S, s, o0 + 2L * i, LE).castShape(I, 0);
-            IntVector h1 = (IntVector) ShortVector.fromMemorySegment(S, s, o1 + 2L * i, LE).castShape(I, 0);
-            IntVector h2 = (IntVector) ShortVector.fromMemorySegment(S, s, o2 + 2L * i, LE).castShape(I, 0);
-            IntVector h3 = (IntVector) ShortVector.fromMemorySegment(S, s, o3 + 2L * i, LE).castShape(I, 0);
+            IntVector h0 = (IntVector) ShortVector.fromMemorySegment(S, s, o0 + 2L * i, LE).convertShape(VectorOperators.S2I, I, 0);
+            IntVector h1 = (IntVector) ShortVector.fromMemorySegment(S, s, o1 + 2L * i, LE).convertShape(VectorOperators.S2I, I, 0);
+            IntVector h2 = (IntVector) ShortVector.fromMemorySegment(S, s, o2 + 2L * i, LE).convertShape(VectorOperators.S2I, I, 0);
+            IntVector h3 = (IntVector) ShortVector.fromMemorySegment(S, s, o3 + 2L * i, LE).convertShape(VectorOperators.S2I, I, 0);
             IntVector b0 = h0.lanewise(VectorOperators.LSHL, 13).and(0x8FFFE000), b1 = h1.lanewise(VectorOperators.LSHL, 13).and(0x8FFFE000);
             IntVector b2 = h2.lanewise(VectorOperators.LSHL, 13).and(0x8FFFE000), b3 = h3.lanewise(VectorOperators.LSHL, 13).and(0x8FFFE000);
             a0 = b0.reinterpretAsFloats().mul(0x1p112f).reinterpretAsInts().blend(b0.or(0x7F800000), h0.and(0x7C00).compare(VectorOperators.EQ, 0x7C00)).reinterpretAsFloats().fma(xv, a0);

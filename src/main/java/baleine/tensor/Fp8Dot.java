@@ -36,7 +36,7 @@ final class Fp8Dot {
      * alike; the multiplication by 2^120 is exact (an e4m3 subnormal passes through a float subnormal).
      */
     static FloatVector e4m3(MemorySegment s, long off) {
-        IntVector b = (IntVector) ByteVector.fromMemorySegment(B, s, off, LE).castShape(I, 0);
+        IntVector b = (IntVector) ByteVector.fromMemorySegment(B, s, off, LE).convertShape(VectorOperators.B2I, I, 0);
         return b.lanewise(VectorOperators.LSHL, 20).and(0x87F00000).reinterpretAsFloats().mul(0x1p120f);
     }
 

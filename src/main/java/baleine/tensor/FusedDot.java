@@ -94,7 +94,7 @@ final class FusedDot {
         for (int b = 0; b < n; b += 32, off += 34) {
             FloatVector d = FloatVector.broadcast(F, Float.float16ToFloat(s.get(Le.I16, off)));
             for (int j = 0; j < 32; j += F.length()) {
-                FloatVector w = ((FloatVector) ByteVector.fromMemorySegment(B, s, off + 2 + j, LE).castShape(F, 0)).mul(d);
+                FloatVector w = ((FloatVector) ByteVector.fromMemorySegment(B, s, off + 2 + j, LE).convertShape(VectorOperators.B2F, F, 0)).mul(d);
                 int i = xOff + b + j;
                 a0 = w.fma(FloatVector.fromArray(F, x0, i), a0);
                 a1 = w.fma(FloatVector.fromArray(F, x1, i), a1);
@@ -329,7 +329,7 @@ final class FusedDot {
 
     /** A vector of IEEE halves at {@code off} as floats, exactly ({@link Halves#halfBits}). */
     static FloatVector halfs(MemorySegment s, long off) {
-        return Halves.halfBits((IntVector) ShortVector.fromMemorySegment(S, s, off, LE).castShape(I, 0)); // sign-extended
+        return Halves.halfBits((IntVector) ShortVector.fromMemorySegment(S, s, off, LE).convertShape(VectorOperators.S2I, I, 0)); // sign-extended
     }
 
     static float f16(MemorySegment s, long off, float[] x, int xOff, int n) {
@@ -375,7 +375,7 @@ final class FusedDot {
         FloatVector acc = FloatVector.zero(F);
         int i = 0;
         for (; i + F.length() <= n; i += F.length()) {
-            IntVector bits = (IntVector) ShortVector.fromMemorySegment(S, s, off + 2L * i, LE).castShape(I, 0);
+            IntVector bits = (IntVector) ShortVector.fromMemorySegment(S, s, off + 2L * i, LE).convertShape(VectorOperators.S2I, I, 0);
             FloatVector w = bits.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
             acc = w.fma(FloatVector.fromArray(F, x, xOff + i), acc);
         }
@@ -391,7 +391,7 @@ final class FusedDot {
         for (int b = 0; b < n; b += 32, off += 34) {
             FloatVector d = FloatVector.broadcast(F, Float.float16ToFloat(s.get(Le.I16, off)));
             for (int j = 0; j < 32; j += F.length()) {
-                FloatVector w = ((FloatVector) ByteVector.fromMemorySegment(B, s, off + 2 + j, LE).castShape(F, 0)).mul(d);
+                FloatVector w = ((FloatVector) ByteVector.fromMemorySegment(B, s, off + 2 + j, LE).convertShape(VectorOperators.B2F, F, 0)).mul(d);
                 acc = w.fma(FloatVector.fromArray(F, x, xOff + b + j), acc);
             }
         }

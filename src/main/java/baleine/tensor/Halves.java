@@ -51,7 +51,7 @@ public final class Halves {
         int i = 0;
         if (Species.FUSED) {
             for (int bound = F.loopBound(n); i < bound; i += F.length()) {
-                IntVector h = (IntVector) ShortVector.fromArray(S, src, off + i).castShape(I, 0); // sign-extended
+                IntVector h = (IntVector) ShortVector.fromArray(S, src, off + i).convertShape(VectorOperators.S2I, I, 0); // sign-extended
                 FloatVector f = format == Format.F16 ? halfBits(h) : h.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
                 f.intoArray(dst, dOff + i);
             }

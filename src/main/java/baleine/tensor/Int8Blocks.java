@@ -2,6 +2,7 @@ package baleine.tensor;
 
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
 
 import static baleine.tensor.Species.B;
 import static baleine.tensor.Species.F;
@@ -48,7 +49,7 @@ public final class Int8Blocks {
             float scale = d[sOff + b];
             for (int j = 0; j < BLOCK; j += F.length()) {
                 int i = b * BLOCK + j;
-                ((FloatVector) ByteVector.fromArray(B, q, qOff + i).castShape(F, 0)).mul(scale).intoArray(dst, dOff + i);
+                ((FloatVector) ByteVector.fromArray(B, q, qOff + i).convertShape(VectorOperators.B2F, F, 0)).mul(scale).intoArray(dst, dOff + i);
             }
         }
     }

@@ -112,25 +112,25 @@ final class PairDot {
             int c = xOff + 32 * k;
             FloatVector d0 = FloatVector.broadcast(F, Float.float16ToFloat(s.get(Le.I16, o0 + at)));
             for (int j = 0; j < 32; j += F.length()) {
-                FloatVector q = ((FloatVector) ByteVector.fromMemorySegment(B, s, o0 + at + 2 + j, LE).castShape(F, 0)).mul(d0);
+                FloatVector q = ((FloatVector) ByteVector.fromMemorySegment(B, s, o0 + at + 2 + j, LE).convertShape(VectorOperators.B2F, F, 0)).mul(d0);
                 a0 = q.fma(FloatVector.fromArray(F, x0, c + j), a0);
                 b0 = q.fma(FloatVector.fromArray(F, x1, c + j), b0);
             }
             FloatVector d1 = FloatVector.broadcast(F, Float.float16ToFloat(s.get(Le.I16, o1 + at)));
             for (int j = 0; j < 32; j += F.length()) {
-                FloatVector q = ((FloatVector) ByteVector.fromMemorySegment(B, s, o1 + at + 2 + j, LE).castShape(F, 0)).mul(d1);
+                FloatVector q = ((FloatVector) ByteVector.fromMemorySegment(B, s, o1 + at + 2 + j, LE).convertShape(VectorOperators.B2F, F, 0)).mul(d1);
                 a1 = q.fma(FloatVector.fromArray(F, x0, c + j), a1);
                 b1 = q.fma(FloatVector.fromArray(F, x1, c + j), b1);
             }
             FloatVector d2 = FloatVector.broadcast(F, Float.float16ToFloat(s.get(Le.I16, o2 + at)));
             for (int j = 0; j < 32; j += F.length()) {
-                FloatVector q = ((FloatVector) ByteVector.fromMemorySegment(B, s, o2 + at + 2 + j, LE).castShape(F, 0)).mul(d2);
+                FloatVector q = ((FloatVector) ByteVector.fromMemorySegment(B, s, o2 + at + 2 + j, LE).convertShape(VectorOperators.B2F, F, 0)).mul(d2);
                 a2 = q.fma(FloatVector.fromArray(F, x0, c + j), a2);
                 b2 = q.fma(FloatVector.fromArray(F, x1, c + j), b2);
             }
             FloatVector d3 = FloatVector.broadcast(F, Float.float16ToFloat(s.get(Le.I16, o3 + at)));
             for (int j = 0; j < 32; j += F.length()) {
-                FloatVector q = ((FloatVector) ByteVector.fromMemorySegment(B, s, o3 + at + 2 + j, LE).castShape(F, 0)).mul(d3);
+                FloatVector q = ((FloatVector) ByteVector.fromMemorySegment(B, s, o3 + at + 2 + j, LE).convertShape(VectorOperators.B2F, F, 0)).mul(d3);
                 a3 = q.fma(FloatVector.fromArray(F, x0, c + j), a3);
                 b3 = q.fma(FloatVector.fromArray(F, x1, c + j), b3);
             }
@@ -168,21 +168,21 @@ final class PairDot {
                 FloatVector u = FloatVector.fromArray(F, x0, c), v = FloatVector.fromArray(F, x1, c);
                 long p = at + 2 + j;
                 FloatVector q;
-                q = ((FloatVector) ByteVector.fromMemorySegment(B, s, o0 + p, LE).castShape(F, 0)).mul(d0);
+                q = ((FloatVector) ByteVector.fromMemorySegment(B, s, o0 + p, LE).convertShape(VectorOperators.B2F, F, 0)).mul(d0);
                 a0 = q.fma(u, a0); b0 = q.fma(v, b0);
-                q = ((FloatVector) ByteVector.fromMemorySegment(B, s, o1 + p, LE).castShape(F, 0)).mul(d1);
+                q = ((FloatVector) ByteVector.fromMemorySegment(B, s, o1 + p, LE).convertShape(VectorOperators.B2F, F, 0)).mul(d1);
                 a1 = q.fma(u, a1); b1 = q.fma(v, b1);
-                q = ((FloatVector) ByteVector.fromMemorySegment(B, s, o2 + p, LE).castShape(F, 0)).mul(d2);
+                q = ((FloatVector) ByteVector.fromMemorySegment(B, s, o2 + p, LE).convertShape(VectorOperators.B2F, F, 0)).mul(d2);
                 a2 = q.fma(u, a2); b2 = q.fma(v, b2);
-                q = ((FloatVector) ByteVector.fromMemorySegment(B, s, o3 + p, LE).castShape(F, 0)).mul(d3);
+                q = ((FloatVector) ByteVector.fromMemorySegment(B, s, o3 + p, LE).convertShape(VectorOperators.B2F, F, 0)).mul(d3);
                 a3 = q.fma(u, a3); b3 = q.fma(v, b3);
-                q = ((FloatVector) ByteVector.fromMemorySegment(B, s, o4 + p, LE).castShape(F, 0)).mul(d4);
+                q = ((FloatVector) ByteVector.fromMemorySegment(B, s, o4 + p, LE).convertShape(VectorOperators.B2F, F, 0)).mul(d4);
                 a4 = q.fma(u, a4); b4 = q.fma(v, b4);
-                q = ((FloatVector) ByteVector.fromMemorySegment(B, s, o5 + p, LE).castShape(F, 0)).mul(d5);
+                q = ((FloatVector) ByteVector.fromMemorySegment(B, s, o5 + p, LE).convertShape(VectorOperators.B2F, F, 0)).mul(d5);
                 a5 = q.fma(u, a5); b5 = q.fma(v, b5);
-                q = ((FloatVector) ByteVector.fromMemorySegment(B, s, o6 + p, LE).castShape(F, 0)).mul(d6);
+                q = ((FloatVector) ByteVector.fromMemorySegment(B, s, o6 + p, LE).convertShape(VectorOperators.B2F, F, 0)).mul(d6);
                 a6 = q.fma(u, a6); b6 = q.fma(v, b6);
-                q = ((FloatVector) ByteVector.fromMemorySegment(B, s, o7 + p, LE).castShape(F, 0)).mul(d7);
+                q = ((FloatVector) ByteVector.fromMemorySegment(B, s, o7 + p, LE).convertShape(VectorOperators.B2F, F, 0)).mul(d7);
                 a7 = q.fma(u, a7); b7 = q.fma(v, b7);
             }
         }
@@ -627,16 +627,16 @@ final class PairDot {
         int i = 0;
         for (; i + F.length() <= n; i += F.length()) {
             FloatVector u = FloatVector.fromArray(F, x0, xOff + i), v = FloatVector.fromArray(F, x1, xOff + i);
-            FloatVector w = ((IntVector) ShortVector.fromMemorySegment(S, s, o0 + 2L * i, LE).castShape(I, 0)).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            FloatVector w = ((IntVector) ShortVector.fromMemorySegment(S, s, o0 + 2L * i, LE).convertShape(VectorOperators.S2I, I, 0)).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
             a0 = w.fma(u, a0);
             b0 = w.fma(v, b0);
-            w = ((IntVector) ShortVector.fromMemorySegment(S, s, o1 + 2L * i, LE).castShape(I, 0)).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            w = ((IntVector) ShortVector.fromMemorySegment(S, s, o1 + 2L * i, LE).convertShape(VectorOperators.S2I, I, 0)).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
             a1 = w.fma(u, a1);
             b1 = w.fma(v, b1);
-            w = ((IntVector) ShortVector.fromMemorySegment(S, s, o2 + 2L * i, LE).castShape(I, 0)).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            w = ((IntVector) ShortVector.fromMemorySegment(S, s, o2 + 2L * i, LE).convertShape(VectorOperators.S2I, I, 0)).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
             a2 = w.fma(u, a2);
             b2 = w.fma(v, b2);
-            w = ((IntVector) ShortVector.fromMemorySegment(S, s, o3 + 2L * i, LE).castShape(I, 0)).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            w = ((IntVector) ShortVector.fromMemorySegment(S, s, o3 + 2L * i, LE).convertShape(VectorOperators.S2I, I, 0)).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
             a3 = w.fma(u, a3);
             b3 = w.fma(v, b3);
         }
@@ -667,22 +667,22 @@ final class PairDot {
         int i = 0;
         for (; i + F.length() <= n; i += F.length()) {
             FloatVector u = FloatVector.fromArray(F, x0, xOff + i), v = FloatVector.fromArray(F, x1, xOff + i), w;
-            IntVector h0 = (IntVector) ShortVector.fromMemorySegment(S, s, o0 + 2L * i, LE).castShape(I, 0);
+            IntVector h0 = (IntVector) ShortVector.fromMemorySegment(S, s, o0 + 2L * i, LE).convertShape(VectorOperators.S2I, I, 0);
             IntVector e0 = h0.lanewise(VectorOperators.LSHL, 13).and(0x8FFFE000);
             w = e0.reinterpretAsFloats().mul(0x1p112f).reinterpretAsInts().blend(e0.or(0x7F800000), h0.and(0x7C00).compare(VectorOperators.EQ, 0x7C00)).reinterpretAsFloats();
             a0 = w.fma(u, a0);
             b0 = w.fma(v, b0);
-            IntVector h1 = (IntVector) ShortVector.fromMemorySegment(S, s, o1 + 2L * i, LE).castShape(I, 0);
+            IntVector h1 = (IntVector) ShortVector.fromMemorySegment(S, s, o1 + 2L * i, LE).convertShape(VectorOperators.S2I, I, 0);
             IntVector e1 = h1.lanewise(VectorOperators.LSHL, 13).and(0x8FFFE000);
             w = e1.reinterpretAsFloats().mul(0x1p112f).reinterpretAsInts().blend(e1.or(0x7F800000), h1.and(0x7C00).compare(VectorOperators.EQ, 0x7C00)).reinterpretAsFloats();
             a1 = w.fma(u, a1);
             b1 = w.fma(v, b1);
-            IntVector h2 = (IntVector) ShortVector.fromMemorySegment(S, s, o2 + 2L * i, LE).castShape(I, 0);
+            IntVector h2 = (IntVector) ShortVector.fromMemorySegment(S, s, o2 + 2L * i, LE).convertShape(VectorOperators.S2I, I, 0);
             IntVector e2 = h2.lanewise(VectorOperators.LSHL, 13).and(0x8FFFE000);
             w = e2.reinterpretAsFloats().mul(0x1p112f).reinterpretAsInts().blend(e2.or(0x7F800000), h2.and(0x7C00).compare(VectorOperators.EQ, 0x7C00)).reinterpretAsFloats();
             a2 = w.fma(u, a2);
             b2 = w.fma(v, b2);
-            IntVector h3 = (IntVector) ShortVector.fromMemorySegment(S, s, o3 + 2L * i, LE).castShape(I, 0);
+            IntVector h3 = (IntVector) ShortVector.fromMemorySegment(S, s, o3 + 2L * i, LE).convertShape(VectorOperators.S2I, I, 0);
             IntVector e3 = h3.lanewise(VectorOperators.LSHL, 13).and(0x8FFFE000);
             w = e3.reinterpretAsFloats().mul(0x1p112f).reinterpretAsInts().blend(e3.or(0x7F800000), h3.and(0x7C00).compare(VectorOperators.EQ, 0x7C00)).reinterpretAsFloats();
             a3 = w.fma(u, a3);

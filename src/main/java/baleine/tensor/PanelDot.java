@@ -143,7 +143,7 @@ final class PanelDot {
             long at = off + 34L * k, to = pb + 4L * 4 * 32 * k;
             FloatVector d = FloatVector.broadcast(F, Float.float16ToFloat(s.get(Le.I16, at)));
             for (int j = 0; j < 32; j += F.length()) {
-                ((FloatVector) ByteVector.fromMemorySegment(B, s, at + 2 + j, LE).castShape(F, 0)).mul(d).intoMemorySegment(p, to + 16L * j, LE);
+                ((FloatVector) ByteVector.fromMemorySegment(B, s, at + 2 + j, LE).convertShape(VectorOperators.B2F, F, 0)).mul(d).intoMemorySegment(p, to + 16L * j, LE);
             }
         }
     }

@@ -59,10 +59,10 @@ final class TileDot {
             FloatVector d2 = FloatVector.broadcast(F, Float.float16ToFloat(s.get(Le.I16, o2 + at)));
             FloatVector d3 = FloatVector.broadcast(F, Float.float16ToFloat(s.get(Le.I16, o3 + at)));
             for (int j = 0; j < 32; j += F.length()) {
-                FloatVector w0 = ((FloatVector) ByteVector.fromMemorySegment(B, s, o0 + at + 2 + j, LE).castShape(F, 0)).mul(d0);
-                FloatVector w1 = ((FloatVector) ByteVector.fromMemorySegment(B, s, o1 + at + 2 + j, LE).castShape(F, 0)).mul(d1);
-                FloatVector w2 = ((FloatVector) ByteVector.fromMemorySegment(B, s, o2 + at + 2 + j, LE).castShape(F, 0)).mul(d2);
-                FloatVector w3 = ((FloatVector) ByteVector.fromMemorySegment(B, s, o3 + at + 2 + j, LE).castShape(F, 0)).mul(d3);
+                FloatVector w0 = ((FloatVector) ByteVector.fromMemorySegment(B, s, o0 + at + 2 + j, LE).convertShape(VectorOperators.B2F, F, 0)).mul(d0);
+                FloatVector w1 = ((FloatVector) ByteVector.fromMemorySegment(B, s, o1 + at + 2 + j, LE).convertShape(VectorOperators.B2F, F, 0)).mul(d1);
+                FloatVector w2 = ((FloatVector) ByteVector.fromMemorySegment(B, s, o2 + at + 2 + j, LE).convertShape(VectorOperators.B2F, F, 0)).mul(d2);
+                FloatVector w3 = ((FloatVector) ByteVector.fromMemorySegment(B, s, o3 + at + 2 + j, LE).convertShape(VectorOperators.B2F, F, 0)).mul(d3);
                 long i = xb + 16L * (32 * k + j);
                 FloatVector v = FloatVector.fromMemorySegment(F, x, i, LE);
                 a00 = w0.fma(v, a00); a10 = w1.fma(v, a10); a20 = w2.fma(v, a20); a30 = w3.fma(v, a30);
@@ -253,10 +253,10 @@ final class TileDot {
         int c = 0;
         for (; c + F.length() <= n; c += F.length()) {
             // bf16 is the high half of a float: widen, shift into place
-            FloatVector w0 = ((IntVector) ShortVector.fromMemorySegment(S, s, o0 + 2L * c, LE).castShape(I, 0)).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
-            FloatVector w1 = ((IntVector) ShortVector.fromMemorySegment(S, s, o1 + 2L * c, LE).castShape(I, 0)).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
-            FloatVector w2 = ((IntVector) ShortVector.fromMemorySegment(S, s, o2 + 2L * c, LE).castShape(I, 0)).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
-            FloatVector w3 = ((IntVector) ShortVector.fromMemorySegment(S, s, o3 + 2L * c, LE).castShape(I, 0)).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            FloatVector w0 = ((IntVector) ShortVector.fromMemorySegment(S, s, o0 + 2L * c, LE).convertShape(VectorOperators.S2I, I, 0)).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            FloatVector w1 = ((IntVector) ShortVector.fromMemorySegment(S, s, o1 + 2L * c, LE).convertShape(VectorOperators.S2I, I, 0)).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            FloatVector w2 = ((IntVector) ShortVector.fromMemorySegment(S, s, o2 + 2L * c, LE).convertShape(VectorOperators.S2I, I, 0)).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            FloatVector w3 = ((IntVector) ShortVector.fromMemorySegment(S, s, o3 + 2L * c, LE).convertShape(VectorOperators.S2I, I, 0)).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
             long i = xb + 16L * c;
             FloatVector v = FloatVector.fromMemorySegment(F, x, i, LE);
             a00 = w0.fma(v, a00); a10 = w1.fma(v, a10); a20 = w2.fma(v, a20); a30 = w3.fma(v, a30);
@@ -310,8 +310,8 @@ final class TileDot {
         FloatVector z = FloatVector.zero(F);
         FloatVector a00 = z, a01 = z, a02 = z, a03 = z, a10 = z, a11 = z, a12 = z, a13 = z;
         for (int c = 0; c + F.length() <= n; c += F.length()) {
-            FloatVector w0 = ((IntVector) ShortVector.fromMemorySegment(S, s, o0 + 2L * c, LE).castShape(I, 0)).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
-            FloatVector w1 = ((IntVector) ShortVector.fromMemorySegment(S, s, o1 + 2L * c, LE).castShape(I, 0)).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            FloatVector w0 = ((IntVector) ShortVector.fromMemorySegment(S, s, o0 + 2L * c, LE).convertShape(VectorOperators.S2I, I, 0)).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            FloatVector w1 = ((IntVector) ShortVector.fromMemorySegment(S, s, o1 + 2L * c, LE).convertShape(VectorOperators.S2I, I, 0)).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
             long i = xb + 16L * c;
             FloatVector v = FloatVector.fromMemorySegment(F, x, i, LE);
             a00 = w0.fma(v, a00); a10 = w1.fma(v, a10);
