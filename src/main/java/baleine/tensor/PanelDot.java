@@ -225,20 +225,22 @@ final class PanelDot {
     /**
      * Columns {@code [c0, c1)} of the interleaved four-row panel at {@code p[pOff ..]} ({@link #decode4}) times
      * four vectors interleaved the same way ({@code x[(4 m + k) LANES ..]}), added lane-wise into the sixteen
-     * accumulators at {@code acc[aOff + (4 i + k) LANES ..]}: two streams, and the accumulators in registers
-     * for the whole column range.
+     * accumulators at {@code acc[aOff + (4 i + k) LANES ..]}, or with {@code fresh} (a row's first column range)
+     * stored there, the sums starting at zero: two streams, and the accumulators in registers for the whole column
+     * range. (Zeroing the accumulators in memory and loading them back cost a Qwen-shape Q8_0 prompt 3-5%.)
      */
-    static void tile(MemorySegment p, long pOff, MemorySegment x, long xOff, int c0, int c1, float[] acc, int aOff) {
+    static void tile(MemorySegment p, long pOff, MemorySegment x, long xOff, int c0, int c1, float[] acc, int aOff, boolean fresh) {
         int L = VectorMath.LANES;
         long pb = 4 * pOff, xb = 4 * xOff; // in bytes
-        FloatVector a00 = FloatVector.fromArray(F, acc, aOff), a01 = FloatVector.fromArray(F, acc, aOff + L);
-        FloatVector a02 = FloatVector.fromArray(F, acc, aOff + 2 * L), a03 = FloatVector.fromArray(F, acc, aOff + 3 * L);
-        FloatVector a10 = FloatVector.fromArray(F, acc, aOff + 4 * L), a11 = FloatVector.fromArray(F, acc, aOff + 5 * L);
-        FloatVector a12 = FloatVector.fromArray(F, acc, aOff + 6 * L), a13 = FloatVector.fromArray(F, acc, aOff + 7 * L);
-        FloatVector a20 = FloatVector.fromArray(F, acc, aOff + 8 * L), a21 = FloatVector.fromArray(F, acc, aOff + 9 * L);
-        FloatVector a22 = FloatVector.fromArray(F, acc, aOff + 10 * L), a23 = FloatVector.fromArray(F, acc, aOff + 11 * L);
-        FloatVector a30 = FloatVector.fromArray(F, acc, aOff + 12 * L), a31 = FloatVector.fromArray(F, acc, aOff + 13 * L);
-        FloatVector a32 = FloatVector.fromArray(F, acc, aOff + 14 * L), a33 = FloatVector.fromArray(F, acc, aOff + 15 * L);
+        FloatVector z = FloatVector.zero(F);
+        FloatVector a00 = fresh ? z : FloatVector.fromArray(F, acc, aOff), a01 = fresh ? z : FloatVector.fromArray(F, acc, aOff + L);
+        FloatVector a02 = fresh ? z : FloatVector.fromArray(F, acc, aOff + 2 * L), a03 = fresh ? z : FloatVector.fromArray(F, acc, aOff + 3 * L);
+        FloatVector a10 = fresh ? z : FloatVector.fromArray(F, acc, aOff + 4 * L), a11 = fresh ? z : FloatVector.fromArray(F, acc, aOff + 5 * L);
+        FloatVector a12 = fresh ? z : FloatVector.fromArray(F, acc, aOff + 6 * L), a13 = fresh ? z : FloatVector.fromArray(F, acc, aOff + 7 * L);
+        FloatVector a20 = fresh ? z : FloatVector.fromArray(F, acc, aOff + 8 * L), a21 = fresh ? z : FloatVector.fromArray(F, acc, aOff + 9 * L);
+        FloatVector a22 = fresh ? z : FloatVector.fromArray(F, acc, aOff + 10 * L), a23 = fresh ? z : FloatVector.fromArray(F, acc, aOff + 11 * L);
+        FloatVector a30 = fresh ? z : FloatVector.fromArray(F, acc, aOff + 12 * L), a31 = fresh ? z : FloatVector.fromArray(F, acc, aOff + 13 * L);
+        FloatVector a32 = fresh ? z : FloatVector.fromArray(F, acc, aOff + 14 * L), a33 = fresh ? z : FloatVector.fromArray(F, acc, aOff + 15 * L);
         for (long i = 16L * c0, end = 16L * c1; i < end; i += 16L * L) { // byte offsets: four chunks of L floats per column chunk
             FloatVector w0 = FloatVector.fromMemorySegment(F, p, pb + i, LE);
             FloatVector w1 = FloatVector.fromMemorySegment(F, p, pb + i + 4 * L, LE);

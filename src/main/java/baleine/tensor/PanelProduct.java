@@ -84,7 +84,11 @@ final class PanelProduct {
             for (int q = 0; q < quads; q++) {
                 w.decodePanel(r + 4 * q, panel, 4 * q * cols);
             }
-            java.util.Arrays.fill(acc, 0, quads * quadsOfVectors * TILE, 0f);
+            // tile's first part starts the sums at zero; scaledTile adds each block's to the accumulators, and rows
+            // shorter than a vector have no part at all
+            if (block != 0 || whole == 0) {
+                java.util.Arrays.fill(acc, 0, quads * quadsOfVectors * TILE, 0f);
+            }
             for (int c0 = 0; c0 < whole; c0 += part) {
                 int c1 = Math.min(whole, c0 + part);
                 int blocks = block == 0 ? 0 : (c1 - c0) / block;
@@ -99,7 +103,7 @@ final class PanelProduct {
                 for (int f = 0; f < quadsOfVectors; f++) {
                     for (int q = 0; q < quads; q++) {
                         if (block == 0) {
-                            PanelDot.tile(panel, 4 * q * cols, fours, 4L * cols * f, c0, c1, acc, (q * quadsOfVectors + f) * TILE);
+                            PanelDot.tile(panel, 4 * q * cols, fours, 4L * cols * f, c0, c1, acc, (q * quadsOfVectors + f) * TILE, c0 == 0);
                         } else {
                             PanelDot.scaledTile(panel, 4 * q * cols, fours, 4L * cols * f, c0, c1, block, scales, 4 * q * blocks,
                                     acc, (q * quadsOfVectors + f) * TILE);

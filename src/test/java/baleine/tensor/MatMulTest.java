@@ -98,6 +98,31 @@ class MatMulTest {
         }
     }
 
+    /**
+     * Rows longer than {@code PanelProduct}'s one pass go by column parts (the sums of the first part start from
+     * zero in registers, later parts add to them), and rows shorter than a vector have no part at all: both give
+     * each token the bits it gets alone.
+     */
+    @Test
+    void panelProductsOfLongAndShortRowsGiveEveryTokenTheSameBitsAsAlone() {
+        Random rnd = new Random(8);
+        int rows = 4 * 3 + 1, n = 17;
+        Object[][] cases = {{GgmlType.Q8_0, 4096 + 2 * PanelProduct.PART}, {GgmlType.F32, 4096 + PanelProduct.PART + 3}, {GgmlType.F32, 5}};
+        for (Object[] c : cases) {
+            GgmlType type = (GgmlType) c[0];
+            int cols = (Integer) c[1];
+            Weight w = randomWeight(rnd, type, rows, cols);
+            float[][] x = gaussianVectors(rnd, n, cols);
+            float[][] y = new float[n][rows];
+            MatMul.rows(w, 0, rows, x, 0, y, 0, n);
+            for (int t = 0; t < n; t++) {
+                float[][] alone = new float[1][rows];
+                MatMul.rows(w, 0, rows, new float[][]{x[t]}, 0, alone, 0, 1);
+                assertThat(y[t]).as(type + " x " + cols + " token " + t).isEqualTo(alone[0]);
+            }
+        }
+    }
+
     @Test
     void panelsHoldTheDecodedRowsInterleavedInKernelOrder() {
         Random rnd = new Random(4);
