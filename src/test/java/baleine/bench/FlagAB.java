@@ -5,6 +5,7 @@ import baleine.model.Architectures;
 import baleine.model.DecoderModel;
 
 import java.lang.reflect.Field;
+import java.lang.reflect.Modifier;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Random;
@@ -29,8 +30,8 @@ public final class FlagAB {
         }
         String[] target = args[1].split("#", 2);
         Field flag = Class.forName(target[0]).getDeclaredField(target[1]);
-        if (flag.getType() != boolean.class || !java.lang.reflect.Modifier.isStatic(flag.getModifiers())
-                || java.lang.reflect.Modifier.isFinal(flag.getModifiers())) {
+        if (flag.getType() != boolean.class || !Modifier.isStatic(flag.getModifiers())
+                || Modifier.isFinal(flag.getModifiers())) {
             System.err.println(args[1] + " must be a static, non-final boolean field");
             System.exit(2);
         }
