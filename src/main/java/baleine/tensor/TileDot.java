@@ -46,31 +46,33 @@ final class TileDot {
         }
     }
 
+    /** Rows and vectors read through slices of exactly their bytes, as in {@link EightRowDot#q8_0} (V2-Lite-shape Q8_0 pp64 +3.9%). */
     static void q8_0(MemorySegment s, long off, long stride, MemorySegment x, long xOff, int n, float[] out) {
-        long xb = 4 * xOff; // in bytes; column c of vector k at xb + 16 c + 4 LANES k
-        long o0 = off, o1 = off + stride, o2 = off + 2 * stride, o3 = off + 3 * stride;
+        long rowBytes = 34L * (n / 32);
+        MemorySegment r0 = s.asSlice(off, rowBytes), r1 = s.asSlice(off + stride, rowBytes), r2 = s.asSlice(off + 2 * stride, rowBytes), r3 = s.asSlice(off + 3 * stride, rowBytes);
+        MemorySegment xs = x.asSlice(4 * xOff, 16L * (n / 32 * 32));
         FloatVector z = FloatVector.zero(F);
         FloatVector a00 = z, a01 = z, a02 = z, a03 = z, a10 = z, a11 = z, a12 = z, a13 = z;
         FloatVector a20 = z, a21 = z, a22 = z, a23 = z, a30 = z, a31 = z, a32 = z, a33 = z;
         for (int k = 0, blocks = n / 32; k < blocks; k++) { // addresses as in EightRowDot.q8_0
             long at = 34L * k;
-            FloatVector d0 = FloatVector.broadcast(F, Float.float16ToFloat(s.get(Le.I16, o0 + at)));
-            FloatVector d1 = FloatVector.broadcast(F, Float.float16ToFloat(s.get(Le.I16, o1 + at)));
-            FloatVector d2 = FloatVector.broadcast(F, Float.float16ToFloat(s.get(Le.I16, o2 + at)));
-            FloatVector d3 = FloatVector.broadcast(F, Float.float16ToFloat(s.get(Le.I16, o3 + at)));
+            FloatVector d0 = FloatVector.broadcast(F, Float.float16ToFloat(r0.get(Le.I16, at)));
+            FloatVector d1 = FloatVector.broadcast(F, Float.float16ToFloat(r1.get(Le.I16, at)));
+            FloatVector d2 = FloatVector.broadcast(F, Float.float16ToFloat(r2.get(Le.I16, at)));
+            FloatVector d3 = FloatVector.broadcast(F, Float.float16ToFloat(r3.get(Le.I16, at)));
             for (int j = 0; j < 32; j += F.length()) {
-                FloatVector w0 = ((FloatVector) ByteVector.fromMemorySegment(B, s, o0 + at + 2 + j, LE).convertShape(VectorOperators.B2F, F, 0)).mul(d0);
-                FloatVector w1 = ((FloatVector) ByteVector.fromMemorySegment(B, s, o1 + at + 2 + j, LE).convertShape(VectorOperators.B2F, F, 0)).mul(d1);
-                FloatVector w2 = ((FloatVector) ByteVector.fromMemorySegment(B, s, o2 + at + 2 + j, LE).convertShape(VectorOperators.B2F, F, 0)).mul(d2);
-                FloatVector w3 = ((FloatVector) ByteVector.fromMemorySegment(B, s, o3 + at + 2 + j, LE).convertShape(VectorOperators.B2F, F, 0)).mul(d3);
-                long i = xb + 16L * (32 * k + j);
-                FloatVector v = FloatVector.fromMemorySegment(F, x, i, LE);
+                FloatVector w0 = ((FloatVector) ByteVector.fromMemorySegment(B, r0, at + 2 + j, LE).convertShape(VectorOperators.B2F, F, 0)).mul(d0);
+                FloatVector w1 = ((FloatVector) ByteVector.fromMemorySegment(B, r1, at + 2 + j, LE).convertShape(VectorOperators.B2F, F, 0)).mul(d1);
+                FloatVector w2 = ((FloatVector) ByteVector.fromMemorySegment(B, r2, at + 2 + j, LE).convertShape(VectorOperators.B2F, F, 0)).mul(d2);
+                FloatVector w3 = ((FloatVector) ByteVector.fromMemorySegment(B, r3, at + 2 + j, LE).convertShape(VectorOperators.B2F, F, 0)).mul(d3);
+                long i = 16L * (32 * k + j);
+                FloatVector v = FloatVector.fromMemorySegment(F, xs, i, LE);
                 a00 = w0.fma(v, a00); a10 = w1.fma(v, a10); a20 = w2.fma(v, a20); a30 = w3.fma(v, a30);
-                v = FloatVector.fromMemorySegment(F, x, i + 4L * F.length(), LE);
+                v = FloatVector.fromMemorySegment(F, xs, i + 4L * F.length(), LE);
                 a01 = w0.fma(v, a01); a11 = w1.fma(v, a11); a21 = w2.fma(v, a21); a31 = w3.fma(v, a31);
-                v = FloatVector.fromMemorySegment(F, x, i + 8L * F.length(), LE);
+                v = FloatVector.fromMemorySegment(F, xs, i + 8L * F.length(), LE);
                 a02 = w0.fma(v, a02); a12 = w1.fma(v, a12); a22 = w2.fma(v, a22); a32 = w3.fma(v, a32);
-                v = FloatVector.fromMemorySegment(F, x, i + 12L * F.length(), LE);
+                v = FloatVector.fromMemorySegment(F, xs, i + 12L * F.length(), LE);
                 a03 = w0.fma(v, a03); a13 = w1.fma(v, a13); a23 = w2.fma(v, a23); a33 = w3.fma(v, a33);
             }
         }
