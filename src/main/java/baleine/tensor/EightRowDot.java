@@ -42,48 +42,51 @@ final class EightRowDot {
             q8_0Wide(s, off, stride, x, xOff, n, out);
             return;
         }
-        long o0 = off, o1 = off + stride, o2 = off + 2 * stride, o3 = off + 3 * stride;
-        long o4 = off + 4 * stride, o5 = off + 5 * stride, o6 = off + 6 * stride, o7 = off + 7 * stride;
+        long rowBytes = 34L * (n / 32);
+        MemorySegment r0 = s.asSlice(off, rowBytes), r1 = s.asSlice(off + stride, rowBytes), r2 = s.asSlice(off + 2 * stride, rowBytes), r3 = s.asSlice(off + 3 * stride, rowBytes);
+        MemorySegment r4 = s.asSlice(off + 4 * stride, rowBytes), r5 = s.asSlice(off + 5 * stride, rowBytes), r6 = s.asSlice(off + 6 * stride, rowBytes), r7 = s.asSlice(off + 7 * stride, rowBytes);
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
-        // every address a fixed row start plus a multiple of the block index: C2 then checks the bounds once before
-        // the loop (running offsets per row, bumped each step, kept a check on every load and spilled the offsets).
+        // every row through a slice of exactly its bytes, each address in it a multiple of the block index plus a
+        // constant: C2 then proves the loads in bounds (running offsets per row, bumped each step, kept a check on
+        // every load and spilled the offsets; fixed offsets into the whole matrix set up a check per load at every
+        // call: Qwen-shape Q8_0 decoding on AVX2 +30% with the slices, one JVM).
         // Within a block row by row, each scale used as soon as it is formed: with all eight scales formed first, the
         // eight scales and eight sums took all sixteen registers of AVX2 and spilled (Qwen-shape Q8_0 decoding on AVX2,
         // one thread: 10.4 / 14.3 -> 18.7 / 26.4 tok/s, side by side; AVX-512, 1408-16384 rows x 2048: 0.94-1.01x the time)
         for (int k = 0, blocks = n / 32; k < blocks; k++) {
             long at = 34L * k;
             int xb = xOff + 32 * k;
-            FloatVector d0 = FloatVector.broadcast(F, Float.float16ToFloat(s.get(Le.I16, o0 + at)));
+            FloatVector d0 = FloatVector.broadcast(F, Float.float16ToFloat(r0.get(Le.I16, at)));
             for (int j = 0; j < 32; j += F.length()) {
-                a0 = ((FloatVector) ByteVector.fromMemorySegment(B, s, o0 + at + 2 + j, LE).convertShape(VectorOperators.B2F, F, 0)).mul(d0).fma(FloatVector.fromArray(F, x, xb + j), a0);
+                a0 = ((FloatVector) ByteVector.fromMemorySegment(B, r0, at + 2 + j, LE).convertShape(VectorOperators.B2F, F, 0)).mul(d0).fma(FloatVector.fromArray(F, x, xb + j), a0);
             }
-            FloatVector d1 = FloatVector.broadcast(F, Float.float16ToFloat(s.get(Le.I16, o1 + at)));
+            FloatVector d1 = FloatVector.broadcast(F, Float.float16ToFloat(r1.get(Le.I16, at)));
             for (int j = 0; j < 32; j += F.length()) {
-                a1 = ((FloatVector) ByteVector.fromMemorySegment(B, s, o1 + at + 2 + j, LE).convertShape(VectorOperators.B2F, F, 0)).mul(d1).fma(FloatVector.fromArray(F, x, xb + j), a1);
+                a1 = ((FloatVector) ByteVector.fromMemorySegment(B, r1, at + 2 + j, LE).convertShape(VectorOperators.B2F, F, 0)).mul(d1).fma(FloatVector.fromArray(F, x, xb + j), a1);
             }
-            FloatVector d2 = FloatVector.broadcast(F, Float.float16ToFloat(s.get(Le.I16, o2 + at)));
+            FloatVector d2 = FloatVector.broadcast(F, Float.float16ToFloat(r2.get(Le.I16, at)));
             for (int j = 0; j < 32; j += F.length()) {
-                a2 = ((FloatVector) ByteVector.fromMemorySegment(B, s, o2 + at + 2 + j, LE).convertShape(VectorOperators.B2F, F, 0)).mul(d2).fma(FloatVector.fromArray(F, x, xb + j), a2);
+                a2 = ((FloatVector) ByteVector.fromMemorySegment(B, r2, at + 2 + j, LE).convertShape(VectorOperators.B2F, F, 0)).mul(d2).fma(FloatVector.fromArray(F, x, xb + j), a2);
             }
-            FloatVector d3 = FloatVector.broadcast(F, Float.float16ToFloat(s.get(Le.I16, o3 + at)));
+            FloatVector d3 = FloatVector.broadcast(F, Float.float16ToFloat(r3.get(Le.I16, at)));
             for (int j = 0; j < 32; j += F.length()) {
-                a3 = ((FloatVector) ByteVector.fromMemorySegment(B, s, o3 + at + 2 + j, LE).convertShape(VectorOperators.B2F, F, 0)).mul(d3).fma(FloatVector.fromArray(F, x, xb + j), a3);
+                a3 = ((FloatVector) ByteVector.fromMemorySegment(B, r3, at + 2 + j, LE).convertShape(VectorOperators.B2F, F, 0)).mul(d3).fma(FloatVector.fromArray(F, x, xb + j), a3);
             }
-            FloatVector d4 = FloatVector.broadcast(F, Float.float16ToFloat(s.get(Le.I16, o4 + at)));
+            FloatVector d4 = FloatVector.broadcast(F, Float.float16ToFloat(r4.get(Le.I16, at)));
             for (int j = 0; j < 32; j += F.length()) {
-                a4 = ((FloatVector) ByteVector.fromMemorySegment(B, s, o4 + at + 2 + j, LE).convertShape(VectorOperators.B2F, F, 0)).mul(d4).fma(FloatVector.fromArray(F, x, xb + j), a4);
+                a4 = ((FloatVector) ByteVector.fromMemorySegment(B, r4, at + 2 + j, LE).convertShape(VectorOperators.B2F, F, 0)).mul(d4).fma(FloatVector.fromArray(F, x, xb + j), a4);
             }
-            FloatVector d5 = FloatVector.broadcast(F, Float.float16ToFloat(s.get(Le.I16, o5 + at)));
+            FloatVector d5 = FloatVector.broadcast(F, Float.float16ToFloat(r5.get(Le.I16, at)));
             for (int j = 0; j < 32; j += F.length()) {
-                a5 = ((FloatVector) ByteVector.fromMemorySegment(B, s, o5 + at + 2 + j, LE).convertShape(VectorOperators.B2F, F, 0)).mul(d5).fma(FloatVector.fromArray(F, x, xb + j), a5);
+                a5 = ((FloatVector) ByteVector.fromMemorySegment(B, r5, at + 2 + j, LE).convertShape(VectorOperators.B2F, F, 0)).mul(d5).fma(FloatVector.fromArray(F, x, xb + j), a5);
             }
-            FloatVector d6 = FloatVector.broadcast(F, Float.float16ToFloat(s.get(Le.I16, o6 + at)));
+            FloatVector d6 = FloatVector.broadcast(F, Float.float16ToFloat(r6.get(Le.I16, at)));
             for (int j = 0; j < 32; j += F.length()) {
-                a6 = ((FloatVector) ByteVector.fromMemorySegment(B, s, o6 + at + 2 + j, LE).convertShape(VectorOperators.B2F, F, 0)).mul(d6).fma(FloatVector.fromArray(F, x, xb + j), a6);
+                a6 = ((FloatVector) ByteVector.fromMemorySegment(B, r6, at + 2 + j, LE).convertShape(VectorOperators.B2F, F, 0)).mul(d6).fma(FloatVector.fromArray(F, x, xb + j), a6);
             }
-            FloatVector d7 = FloatVector.broadcast(F, Float.float16ToFloat(s.get(Le.I16, o7 + at)));
+            FloatVector d7 = FloatVector.broadcast(F, Float.float16ToFloat(r7.get(Le.I16, at)));
             for (int j = 0; j < 32; j += F.length()) {
-                a7 = ((FloatVector) ByteVector.fromMemorySegment(B, s, o7 + at + 2 + j, LE).convertShape(VectorOperators.B2F, F, 0)).mul(d7).fma(FloatVector.fromArray(F, x, xb + j), a7);
+                a7 = ((FloatVector) ByteVector.fromMemorySegment(B, r7, at + 2 + j, LE).convertShape(VectorOperators.B2F, F, 0)).mul(d7).fma(FloatVector.fromArray(F, x, xb + j), a7);
             }
         }
         a0.intoArray(out, 0);
