@@ -247,26 +247,29 @@ final class TileDot {
             bf16Tail(s, off, stride, x, xOff, n, out);
             return;
         }
-        long xb = 4 * xOff; // in bytes; column c of vector k at xb + 16 c + 4 LANES k
-        long o0 = off, o1 = off + stride, o2 = off + 2 * stride, o3 = off + 3 * stride;
+        // rows and vectors through slices of exactly their whole vectors' bytes, as in q8_0 (Qwen-shape BF16 pp64 +8.6%)
+        int vectors = n / F.length();
+        long rowBytes = 2L * F.length() * vectors;
+        MemorySegment r0 = s.asSlice(off, rowBytes), r1 = s.asSlice(off + stride, rowBytes), r2 = s.asSlice(off + 2 * stride, rowBytes), r3 = s.asSlice(off + 3 * stride, rowBytes);
+        MemorySegment xs = x.asSlice(4 * xOff, 8 * rowBytes);
         FloatVector z = FloatVector.zero(F);
         FloatVector a00 = z, a01 = z, a02 = z, a03 = z, a10 = z, a11 = z, a12 = z, a13 = z;
         FloatVector a20 = z, a21 = z, a22 = z, a23 = z, a30 = z, a31 = z, a32 = z, a33 = z;
-        int c = 0;
-        for (; c + F.length() <= n; c += F.length()) {
+        for (int k = 0; k < vectors; k++) {
             // bf16 is the high half of a float: widen, shift into place
-            FloatVector w0 = ((IntVector) ShortVector.fromMemorySegment(S, s, o0 + 2L * c, LE).convertShape(VectorOperators.S2I, I, 0)).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
-            FloatVector w1 = ((IntVector) ShortVector.fromMemorySegment(S, s, o1 + 2L * c, LE).convertShape(VectorOperators.S2I, I, 0)).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
-            FloatVector w2 = ((IntVector) ShortVector.fromMemorySegment(S, s, o2 + 2L * c, LE).convertShape(VectorOperators.S2I, I, 0)).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
-            FloatVector w3 = ((IntVector) ShortVector.fromMemorySegment(S, s, o3 + 2L * c, LE).convertShape(VectorOperators.S2I, I, 0)).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
-            long i = xb + 16L * c;
-            FloatVector v = FloatVector.fromMemorySegment(F, x, i, LE);
+            long at = 2L * F.length() * k;
+            FloatVector w0 = ((IntVector) ShortVector.fromMemorySegment(S, r0, at, LE).convertShape(VectorOperators.S2I, I, 0)).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            FloatVector w1 = ((IntVector) ShortVector.fromMemorySegment(S, r1, at, LE).convertShape(VectorOperators.S2I, I, 0)).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            FloatVector w2 = ((IntVector) ShortVector.fromMemorySegment(S, r2, at, LE).convertShape(VectorOperators.S2I, I, 0)).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            FloatVector w3 = ((IntVector) ShortVector.fromMemorySegment(S, r3, at, LE).convertShape(VectorOperators.S2I, I, 0)).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            long i = 8 * at;
+            FloatVector v = FloatVector.fromMemorySegment(F, xs, i, LE);
             a00 = w0.fma(v, a00); a10 = w1.fma(v, a10); a20 = w2.fma(v, a20); a30 = w3.fma(v, a30);
-            v = FloatVector.fromMemorySegment(F, x, i + 4L * F.length(), LE);
+            v = FloatVector.fromMemorySegment(F, xs, i + 4L * F.length(), LE);
             a01 = w0.fma(v, a01); a11 = w1.fma(v, a11); a21 = w2.fma(v, a21); a31 = w3.fma(v, a31);
-            v = FloatVector.fromMemorySegment(F, x, i + 8L * F.length(), LE);
+            v = FloatVector.fromMemorySegment(F, xs, i + 8L * F.length(), LE);
             a02 = w0.fma(v, a02); a12 = w1.fma(v, a12); a22 = w2.fma(v, a22); a32 = w3.fma(v, a32);
-            v = FloatVector.fromMemorySegment(F, x, i + 12L * F.length(), LE);
+            v = FloatVector.fromMemorySegment(F, xs, i + 12L * F.length(), LE);
             a03 = w0.fma(v, a03); a13 = w1.fma(v, a13); a23 = w2.fma(v, a23); a33 = w3.fma(v, a33);
         }
         a00.intoArray(out, 0);
