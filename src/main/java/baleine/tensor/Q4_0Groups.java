@@ -184,8 +184,9 @@ final class Q4_0Groups {
         int at = x.at(b, t), xb = BLOCK * at;
         ShortVector l0 = ShortVector.zero(S), h0 = l0, l1 = l0, h1 = l0, l2 = l0, h2 = l0, l3 = l0, h3 = l0;
         ShortVector l4 = l0, h4 = l0, l5 = l0, h5 = l0, l6 = l0, h6 = l0, l7 = l0, h7 = l0;
+        MemorySegment columns = s.asSlice(o + SCALE_BYTES, 32L * BLOCK); // bounds proven once (Qwen-shape Q4_0 pp64 +2.9%)
         for (int c = 0; c < BLOCK; c++) {
-            ShortVector v = (ShortVector) ByteVector.fromMemorySegment(B, s, o + SCALE_BYTES + 32L * c, LE)
+            ShortVector v = (ShortVector) ByteVector.fromMemorySegment(B, columns, 32L * c, LE)
                     .convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
             ShortVector lo = v.and((short) 0x0F), hi = v.lanewise(VectorOperators.LSHR, 4);
             ShortVector xc = ShortVector.broadcast(S, q[xb + c]);
