@@ -157,12 +157,17 @@ final class Fp8Dot {
         out[3] = nan ? Float.NaN : out[3] + total3;
     }
 
-    /** {@code out[k] = row(row + k * rowStride) . x[xOff ..]} for k in 0..3: four memory streams (decoding's product). */
+    /**
+     * {@code out[k] = row(row + k * rowStride) . x[xOff ..]} for k in 0..3: four memory streams (decoding's product),
+     * each row read through a slice of exactly its bytes (bounds set up more cheaply at each block's loop: V3-shape FP8
+     * one-token forwards +4%).
+     */
     static void rows4(Fp8BlockWeight w, int row, int rowStride, float[] x, int xOff, float[] out) {
         MemorySegment v = w.values, scales = w.scales;
         int cols = w.cols, block = w.block;
         int r1 = row + rowStride, r2 = r1 + rowStride, r3 = r2 + rowStride;
-        long b0 = (long) row * cols, b1 = (long) r1 * cols, b2 = (long) r2 * cols, b3 = (long) r3 * cols;
+        MemorySegment v0 = v.asSlice((long) row * cols, cols), v1 = v.asSlice((long) r1 * cols, cols);
+        MemorySegment v2 = v.asSlice((long) r2 * cols, cols), v3 = v.asSlice((long) r3 * cols, cols);
         long c0 = scaleOffset(w, row), c1 = scaleOffset(w, r1), c2 = scaleOffset(w, r2), c3 = scaleOffset(w, r3);
         float total0 = 0, total1 = 0, total2 = 0, total3 = 0;
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
@@ -172,10 +177,10 @@ final class Fp8Dot {
             int j = j0;
             for (; j + F.length() <= end; j += F.length()) {
                 FloatVector xv = FloatVector.fromArray(F, x, xOff + j);
-                s0 = e4m3(v, b0 + j).fma(xv, s0);
-                s1 = e4m3(v, b1 + j).fma(xv, s1);
-                s2 = e4m3(v, b2 + j).fma(xv, s2);
-                s3 = e4m3(v, b3 + j).fma(xv, s3);
+                s0 = e4m3(v0, j).fma(xv, s0);
+                s1 = e4m3(v1, j).fma(xv, s1);
+                s2 = e4m3(v2, j).fma(xv, s2);
+                s3 = e4m3(v3, j).fma(xv, s3);
             }
             float k0 = scales.get(Le.F32, c0 + 4 * jb), k1 = scales.get(Le.F32, c1 + 4 * jb);
             float k2 = scales.get(Le.F32, c2 + 4 * jb), k3 = scales.get(Le.F32, c3 + 4 * jb);
@@ -184,10 +189,10 @@ final class Fp8Dot {
             a2 = s2.fma(FloatVector.broadcast(F, k2), a2);
             a3 = s3.fma(FloatVector.broadcast(F, k3), a3);
             if (j < end) {
-                total0 += tail(v, b0 + j, end - j, x, xOff + j) * k0;
-                total1 += tail(v, b1 + j, end - j, x, xOff + j) * k1;
-                total2 += tail(v, b2 + j, end - j, x, xOff + j) * k2;
-                total3 += tail(v, b3 + j, end - j, x, xOff + j) * k3;
+                total0 += tail(v0, j, end - j, x, xOff + j) * k0;
+                total1 += tail(v1, j, end - j, x, xOff + j) * k1;
+                total2 += tail(v2, j, end - j, x, xOff + j) * k2;
+                total3 += tail(v3, j, end - j, x, xOff + j) * k3;
             }
         }
         a0.intoArray(out, 0);
