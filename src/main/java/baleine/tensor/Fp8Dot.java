@@ -82,10 +82,15 @@ final class Fp8Dot {
      * {@code PanelDot.decode4}): row i's chunk at column c at {@code panel[pOff + i LANES + 4 c ..]}.
      */
     static void decode4(Fp8BlockWeight w, int absRow, MemorySegment panel, long pOff) {
-        for (int i = 0; i < 4; i++) {
-            long base = (long) (absRow + i) * w.cols;
-            for (int c = 0; c < w.cols; c += F.length()) {
-                e4m3(w.values, base + c).intoMemorySegment(panel, 4L * (pOff + i * F.length() + 4 * c), LE);
+        int cols = w.cols, vectors = cols / F.length(); // whole vectors: panels are for widths of whole blocks (hasPanel)
+        if (vectors == 0) {
+            return;
+        }
+        for (int i = 0; i < 4; i++) { // through slices of the row and of its chunks' span of the panel (pp64 +2%)
+            MemorySegment row = w.values.asSlice((long) (absRow + i) * cols, cols);
+            MemorySegment to = panel.asSlice(4L * (pOff + i * F.length()), 16L * F.length() * (vectors - 1) + 4L * F.length());
+            for (int k = 0; k < vectors; k++) {
+                e4m3(row, (long) F.length() * k).intoMemorySegment(to, 16L * F.length() * k, LE);
             }
         }
     }
