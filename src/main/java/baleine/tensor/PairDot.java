@@ -147,42 +147,47 @@ final class PairDot {
         placeFourRows(out, base, first);
     }
 
+    /**
+     * Eight rows times two vectors (two sequences decoding together), each row through a slice of exactly its bytes as
+     * in {@link EightRowDot#q8_0} (V2-Lite-shape Q8_0, two sequences: 86-87 -> 93-95 tok/s, three side-by-side pairs).
+     */
     static void q8_0x2(MemorySegment s, long off, long stride, float[] x0, float[] x1, int xOff, int n, float[] out) {
-        long o0 = off, o1 = off + stride, o2 = off + 2 * stride, o3 = off + 3 * stride;
-        long o4 = off + 4 * stride, o5 = off + 5 * stride, o6 = off + 6 * stride, o7 = off + 7 * stride;
+        long rowBytes = 34L * (n / 32);
+        MemorySegment r0 = s.asSlice(off, rowBytes), r1 = s.asSlice(off + stride, rowBytes), r2 = s.asSlice(off + 2 * stride, rowBytes), r3 = s.asSlice(off + 3 * stride, rowBytes);
+        MemorySegment r4 = s.asSlice(off + 4 * stride, rowBytes), r5 = s.asSlice(off + 5 * stride, rowBytes), r6 = s.asSlice(off + 6 * stride, rowBytes), r7 = s.asSlice(off + 7 * stride, rowBytes);
         FloatVector z = FloatVector.zero(F);
         FloatVector a0 = z, a1 = z, a2 = z, a3 = z, a4 = z, a5 = z, a6 = z, a7 = z;
         FloatVector b0 = z, b1 = z, b2 = z, b3 = z, b4 = z, b5 = z, b6 = z, b7 = z;
         for (int k = 0, blocks = n / 32; k < blocks; k++) { // addresses as in EightRowDot.q8_0
             long at = 34L * k;
-            FloatVector d0 = FloatVector.broadcast(F, Float.float16ToFloat(s.get(Le.I16, o0 + at)));
-            FloatVector d1 = FloatVector.broadcast(F, Float.float16ToFloat(s.get(Le.I16, o1 + at)));
-            FloatVector d2 = FloatVector.broadcast(F, Float.float16ToFloat(s.get(Le.I16, o2 + at)));
-            FloatVector d3 = FloatVector.broadcast(F, Float.float16ToFloat(s.get(Le.I16, o3 + at)));
-            FloatVector d4 = FloatVector.broadcast(F, Float.float16ToFloat(s.get(Le.I16, o4 + at)));
-            FloatVector d5 = FloatVector.broadcast(F, Float.float16ToFloat(s.get(Le.I16, o5 + at)));
-            FloatVector d6 = FloatVector.broadcast(F, Float.float16ToFloat(s.get(Le.I16, o6 + at)));
-            FloatVector d7 = FloatVector.broadcast(F, Float.float16ToFloat(s.get(Le.I16, o7 + at)));
+            FloatVector d0 = FloatVector.broadcast(F, Float.float16ToFloat(r0.get(Le.I16, at)));
+            FloatVector d1 = FloatVector.broadcast(F, Float.float16ToFloat(r1.get(Le.I16, at)));
+            FloatVector d2 = FloatVector.broadcast(F, Float.float16ToFloat(r2.get(Le.I16, at)));
+            FloatVector d3 = FloatVector.broadcast(F, Float.float16ToFloat(r3.get(Le.I16, at)));
+            FloatVector d4 = FloatVector.broadcast(F, Float.float16ToFloat(r4.get(Le.I16, at)));
+            FloatVector d5 = FloatVector.broadcast(F, Float.float16ToFloat(r5.get(Le.I16, at)));
+            FloatVector d6 = FloatVector.broadcast(F, Float.float16ToFloat(r6.get(Le.I16, at)));
+            FloatVector d7 = FloatVector.broadcast(F, Float.float16ToFloat(r7.get(Le.I16, at)));
             for (int j = 0; j < 32; j += F.length()) {
                 int c = xOff + 32 * k + j;
                 FloatVector u = FloatVector.fromArray(F, x0, c), v = FloatVector.fromArray(F, x1, c);
                 long p = at + 2 + j;
                 FloatVector q;
-                q = ((FloatVector) ByteVector.fromMemorySegment(B, s, o0 + p, LE).convertShape(VectorOperators.B2F, F, 0)).mul(d0);
+                q = ((FloatVector) ByteVector.fromMemorySegment(B, r0, p, LE).convertShape(VectorOperators.B2F, F, 0)).mul(d0);
                 a0 = q.fma(u, a0); b0 = q.fma(v, b0);
-                q = ((FloatVector) ByteVector.fromMemorySegment(B, s, o1 + p, LE).convertShape(VectorOperators.B2F, F, 0)).mul(d1);
+                q = ((FloatVector) ByteVector.fromMemorySegment(B, r1, p, LE).convertShape(VectorOperators.B2F, F, 0)).mul(d1);
                 a1 = q.fma(u, a1); b1 = q.fma(v, b1);
-                q = ((FloatVector) ByteVector.fromMemorySegment(B, s, o2 + p, LE).convertShape(VectorOperators.B2F, F, 0)).mul(d2);
+                q = ((FloatVector) ByteVector.fromMemorySegment(B, r2, p, LE).convertShape(VectorOperators.B2F, F, 0)).mul(d2);
                 a2 = q.fma(u, a2); b2 = q.fma(v, b2);
-                q = ((FloatVector) ByteVector.fromMemorySegment(B, s, o3 + p, LE).convertShape(VectorOperators.B2F, F, 0)).mul(d3);
+                q = ((FloatVector) ByteVector.fromMemorySegment(B, r3, p, LE).convertShape(VectorOperators.B2F, F, 0)).mul(d3);
                 a3 = q.fma(u, a3); b3 = q.fma(v, b3);
-                q = ((FloatVector) ByteVector.fromMemorySegment(B, s, o4 + p, LE).convertShape(VectorOperators.B2F, F, 0)).mul(d4);
+                q = ((FloatVector) ByteVector.fromMemorySegment(B, r4, p, LE).convertShape(VectorOperators.B2F, F, 0)).mul(d4);
                 a4 = q.fma(u, a4); b4 = q.fma(v, b4);
-                q = ((FloatVector) ByteVector.fromMemorySegment(B, s, o5 + p, LE).convertShape(VectorOperators.B2F, F, 0)).mul(d5);
+                q = ((FloatVector) ByteVector.fromMemorySegment(B, r5, p, LE).convertShape(VectorOperators.B2F, F, 0)).mul(d5);
                 a5 = q.fma(u, a5); b5 = q.fma(v, b5);
-                q = ((FloatVector) ByteVector.fromMemorySegment(B, s, o6 + p, LE).convertShape(VectorOperators.B2F, F, 0)).mul(d6);
+                q = ((FloatVector) ByteVector.fromMemorySegment(B, r6, p, LE).convertShape(VectorOperators.B2F, F, 0)).mul(d6);
                 a6 = q.fma(u, a6); b6 = q.fma(v, b6);
-                q = ((FloatVector) ByteVector.fromMemorySegment(B, s, o7 + p, LE).convertShape(VectorOperators.B2F, F, 0)).mul(d7);
+                q = ((FloatVector) ByteVector.fromMemorySegment(B, r7, p, LE).convertShape(VectorOperators.B2F, F, 0)).mul(d7);
                 a7 = q.fma(u, a7); b7 = q.fma(v, b7);
             }
         }
