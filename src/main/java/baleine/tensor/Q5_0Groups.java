@@ -150,16 +150,19 @@ final class Q5_0Groups {
     /**
      * A block's 16-bit sums of (q . x) for one vector, its columns at {@code cols}: per half of the block (columns
      * 0..15, 16..31) rows 0..31 and rows 32..63, at {@code sums[0 ..]}, {@code [32 ..]} (first half), {@code [64
-     * ..]}, {@code [96 ..]} (second half); a part of L rows at a time.
+     * ..]}, {@code [96 ..]} (second half); a part of L rows at a time. The block's columns are read through a slice of
+     * exactly their bytes: its inner loops are entered four times a call, each entry setting up long bounds checks
+     * on offsets into the whole segment before (one-token forwards, one JVM: V2-Lite-shape Q5_K_M +4.8%, Qwen +3.3%).
      */
     static void sumsOfOne(MemorySegment s, long cols, short[] x, int xb, short[] sums) {
+        MemorySegment block = s.asSlice(cols, (long) COLUMN * BLOCK);
         for (int p = 0; p < 32; p += L) {
             for (int half = 0; half < BLOCK; half += 16) {
                 ShortVector lo = ShortVector.zero(S), hi = lo;
                 for (int c = half; c < half + 16; c++) {
-                    long at = cols + (long) COLUMN * c;
-                    ShortVector v = (ShortVector) ByteVector.fromMemorySegment(B, s, at + p, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
-                    long fifth = s.get(Le.I64, at + 32);
+                    long at = (long) COLUMN * c;
+                    ShortVector v = (ShortVector) ByteVector.fromMemorySegment(B, block, at + p, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
+                    long fifth = block.get(Le.I64, at + 32);
                     ShortVector xc = ShortVector.broadcast(S, x[xb + c]);
                     lo = v.and((short) 0x0F).lanewise(VectorOperators.OR, (short) 16, VectorMask.fromLong(S, fifth >>> p)).mul(xc).add(lo);
                     hi = v.lanewise(VectorOperators.LSHR, 4).lanewise(VectorOperators.OR, (short) 16, VectorMask.fromLong(S, fifth >>> (32 + p))).mul(xc).add(hi);
