@@ -17,7 +17,9 @@ import java.util.Random;
  * against 584 tok/s); interleaved pairs resolve ±2–3%. Prints each variant's median prompt time and the median of
  * the pairs' speed ratios with its quartiles.
  * <p>
- * {@code ./scripts/flag-ab MODEL package.Class#FIELD [pairs=40] [promptTokens=64]}
+ * {@code ./scripts/flag-ab MODEL package.Class#FIELD [pairs=40] [promptTokens=64] [depth=0]}: with a depth, the
+ * cache is filled with that many tokens once and each measured forward runs after them (one prompt token at depth
+ * 4096 is a decoding step over a long context).
  */
 public final class FlagAB {
     private FlagAB() {
@@ -25,7 +27,7 @@ public final class FlagAB {
 
     public static void main(String[] args) throws Exception {
         if (args.length < 2) {
-            System.err.println("usage: flag-ab MODEL package.Class#FIELD [pairs] [promptTokens]");
+            System.err.println("usage: flag-ab MODEL package.Class#FIELD [pairs] [promptTokens] [depth]");
             System.exit(2);
         }
         String[] target = args[1].split("#", 2);
@@ -37,23 +39,31 @@ public final class FlagAB {
         }
         flag.setAccessible(true);
         int pairs = args.length > 2 ? Integer.parseInt(args[2]) : 40, n = args.length > 3 ? Integer.parseInt(args[3]) : 64;
+        int depth = args.length > 4 ? Integer.parseInt(args[4]) : 0;
         try (DecoderModel m = Architectures.load(Path.of(args[0]))) {
-            KvCache cache = m.newCache(n);
+            KvCache cache = m.newCache(depth + n);
             Random rnd = new Random(1);
             int[] tokens = new int[n];
             for (int i = 0; i < n; i++) {
                 tokens[i] = rnd.nextInt(m.vocabSize());
             }
+            for (int i = 0; i < depth; i += 512) { // the context, in prompts of at most 512 tokens
+                int[] part = new int[Math.min(512, depth - i)];
+                for (int k = 0; k < part.length; k++) {
+                    part[k] = rnd.nextInt(m.vocabSize());
+                }
+                m.forward(part, cache, false);
+            }
             for (int w = 0; w < 30; w++) { // both variants compiled and warm
                 flag.setBoolean(null, w % 2 == 0);
-                prompt(m, tokens, cache);
+                prompt(m, tokens, cache, depth);
             }
             double[][] ms = new double[2][pairs];
             for (int p = 0; p < pairs; p++) {
                 for (int i = 0; i < 2; i++) {
                     int v = p % 2 == 0 ? i : 1 - i; // each variant first in half the pairs
                     flag.setBoolean(null, v == 1);
-                    ms[v][p] = prompt(m, tokens, cache);
+                    ms[v][p] = prompt(m, tokens, cache, depth);
                 }
             }
             double[] ratio = new double[pairs];
@@ -64,15 +74,16 @@ public final class FlagAB {
             for (int v = 0; v < 2; v++) {
                 double[] sorted = ms[v].clone();
                 Arrays.sort(sorted);
-                System.out.printf("%s = %b: median %.2f ms a %d-token prompt (%.1f tok/s)%n", args[1], v == 1, sorted[pairs / 2], n, n / sorted[pairs / 2] * 1e3);
+                System.out.printf("%s = %b: median %.2f ms a %d-token prompt%s (%.1f tok/s)%n", args[1], v == 1, sorted[pairs / 2], n,
+                        depth > 0 ? " after " + depth : "", n / sorted[pairs / 2] * 1e3);
             }
             System.out.printf("speed with true over false, median of %d pairs: %.3f (quartiles %.3f, %.3f)%n",
                     pairs, ratio[pairs / 2], ratio[pairs / 4], ratio[3 * pairs / 4]);
         }
     }
 
-    private static double prompt(DecoderModel m, int[] tokens, KvCache cache) {
-        cache.truncate(0);
+    private static double prompt(DecoderModel m, int[] tokens, KvCache cache, int depth) {
+        cache.truncate(depth);
         long t0 = System.nanoTime();
         m.forward(tokens, cache, false);
         return (System.nanoTime() - t0) / 1e6;
