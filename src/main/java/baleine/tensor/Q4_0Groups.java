@@ -182,8 +182,15 @@ final class Q4_0Groups {
         // the eight vectors' blocks follow one another; x.at is called once, before the sums are in registers (C2
         // does not inline it in a method this large, and its call after the loop spilled the sixteen sums around it)
         int at = x.at(b, t), xb = BLOCK * at;
-        ShortVector l0 = ShortVector.zero(S), h0 = l0, l1 = l0, h1 = l0, l2 = l0, h2 = l0, l3 = l0, h3 = l0;
-        ShortVector l4 = l0, h4 = l0, l5 = l0, h5 = l0, l6 = l0, h6 = l0, l7 = l0, h7 = l0;
+        int[] sums = x.sums; // each sum starts at -8 times its vector's block sum: the weights' offset of 8 (see NibbleColumns)
+        ShortVector l0 = ShortVector.broadcast(S, (short) (-8 * sums[at])), h0 = l0;
+        ShortVector l1 = ShortVector.broadcast(S, (short) (-8 * sums[at + 1])), h1 = l1;
+        ShortVector l2 = ShortVector.broadcast(S, (short) (-8 * sums[at + 2])), h2 = l2;
+        ShortVector l3 = ShortVector.broadcast(S, (short) (-8 * sums[at + 3])), h3 = l3;
+        ShortVector l4 = ShortVector.broadcast(S, (short) (-8 * sums[at + 4])), h4 = l4;
+        ShortVector l5 = ShortVector.broadcast(S, (short) (-8 * sums[at + 5])), h5 = l5;
+        ShortVector l6 = ShortVector.broadcast(S, (short) (-8 * sums[at + 6])), h6 = l6;
+        ShortVector l7 = ShortVector.broadcast(S, (short) (-8 * sums[at + 7])), h7 = l7;
         MemorySegment columns = s.asSlice(o + SCALE_BYTES, 32L * BLOCK); // bounds proven once (Qwen-shape Q4_0 pp64 +2.9%)
         for (int c = 0; c < BLOCK; c++) {
             ShortVector v = (ShortVector) ByteVector.fromMemorySegment(B, columns, 32L * c, LE)
@@ -220,97 +227,89 @@ final class Q4_0Groups {
         IntVector pairs;
         float dx;
         dx = x.d[at];
-        short offset0 = (short) (8 * x.sums[at]);
-        pairs = l0.sub(offset0).reinterpretAsInts();
+        pairs = l0.reinterpretAsInts();
         ((FloatVector) pairs.lanewise(LSHL, 16).lanewise(ASHR, 16).convertShape(I2F, F, 0))
                 .fma(d0.mul(dx), FloatVector.fromArray(F, out, oo)).intoArray(out, oo);
         ((FloatVector) pairs.lanewise(ASHR, 16).convertShape(I2F, F, 0))
                 .fma(d1.mul(dx), FloatVector.fromArray(F, out, oo + 16)).intoArray(out, oo + 16);
-        pairs = h0.sub(offset0).reinterpretAsInts();
+        pairs = h0.reinterpretAsInts();
         ((FloatVector) pairs.lanewise(LSHL, 16).lanewise(ASHR, 16).convertShape(I2F, F, 0))
                 .fma(d2.mul(dx), FloatVector.fromArray(F, out, oo + 32)).intoArray(out, oo + 32);
         ((FloatVector) pairs.lanewise(ASHR, 16).convertShape(I2F, F, 0))
                 .fma(d3.mul(dx), FloatVector.fromArray(F, out, oo + 48)).intoArray(out, oo + 48);
         dx = x.d[at + 1];
-        short offset1 = (short) (8 * x.sums[at + 1]);
-        pairs = l1.sub(offset1).reinterpretAsInts();
+        pairs = l1.reinterpretAsInts();
         ((FloatVector) pairs.lanewise(LSHL, 16).lanewise(ASHR, 16).convertShape(I2F, F, 0))
                 .fma(d0.mul(dx), FloatVector.fromArray(F, out, oo + 64)).intoArray(out, oo + 64);
         ((FloatVector) pairs.lanewise(ASHR, 16).convertShape(I2F, F, 0))
                 .fma(d1.mul(dx), FloatVector.fromArray(F, out, oo + 80)).intoArray(out, oo + 80);
-        pairs = h1.sub(offset1).reinterpretAsInts();
+        pairs = h1.reinterpretAsInts();
         ((FloatVector) pairs.lanewise(LSHL, 16).lanewise(ASHR, 16).convertShape(I2F, F, 0))
                 .fma(d2.mul(dx), FloatVector.fromArray(F, out, oo + 96)).intoArray(out, oo + 96);
         ((FloatVector) pairs.lanewise(ASHR, 16).convertShape(I2F, F, 0))
                 .fma(d3.mul(dx), FloatVector.fromArray(F, out, oo + 112)).intoArray(out, oo + 112);
         dx = x.d[at + 2];
-        short offset2 = (short) (8 * x.sums[at + 2]);
-        pairs = l2.sub(offset2).reinterpretAsInts();
+        pairs = l2.reinterpretAsInts();
         ((FloatVector) pairs.lanewise(LSHL, 16).lanewise(ASHR, 16).convertShape(I2F, F, 0))
                 .fma(d0.mul(dx), FloatVector.fromArray(F, out, oo + 128)).intoArray(out, oo + 128);
         ((FloatVector) pairs.lanewise(ASHR, 16).convertShape(I2F, F, 0))
                 .fma(d1.mul(dx), FloatVector.fromArray(F, out, oo + 144)).intoArray(out, oo + 144);
-        pairs = h2.sub(offset2).reinterpretAsInts();
+        pairs = h2.reinterpretAsInts();
         ((FloatVector) pairs.lanewise(LSHL, 16).lanewise(ASHR, 16).convertShape(I2F, F, 0))
                 .fma(d2.mul(dx), FloatVector.fromArray(F, out, oo + 160)).intoArray(out, oo + 160);
         ((FloatVector) pairs.lanewise(ASHR, 16).convertShape(I2F, F, 0))
                 .fma(d3.mul(dx), FloatVector.fromArray(F, out, oo + 176)).intoArray(out, oo + 176);
         dx = x.d[at + 3];
-        short offset3 = (short) (8 * x.sums[at + 3]);
-        pairs = l3.sub(offset3).reinterpretAsInts();
+        pairs = l3.reinterpretAsInts();
         ((FloatVector) pairs.lanewise(LSHL, 16).lanewise(ASHR, 16).convertShape(I2F, F, 0))
                 .fma(d0.mul(dx), FloatVector.fromArray(F, out, oo + 192)).intoArray(out, oo + 192);
         ((FloatVector) pairs.lanewise(ASHR, 16).convertShape(I2F, F, 0))
                 .fma(d1.mul(dx), FloatVector.fromArray(F, out, oo + 208)).intoArray(out, oo + 208);
-        pairs = h3.sub(offset3).reinterpretAsInts();
+        pairs = h3.reinterpretAsInts();
         ((FloatVector) pairs.lanewise(LSHL, 16).lanewise(ASHR, 16).convertShape(I2F, F, 0))
                 .fma(d2.mul(dx), FloatVector.fromArray(F, out, oo + 224)).intoArray(out, oo + 224);
         ((FloatVector) pairs.lanewise(ASHR, 16).convertShape(I2F, F, 0))
                 .fma(d3.mul(dx), FloatVector.fromArray(F, out, oo + 240)).intoArray(out, oo + 240);
         dx = x.d[at + 4];
-        short offset4 = (short) (8 * x.sums[at + 4]);
-        pairs = l4.sub(offset4).reinterpretAsInts();
+        pairs = l4.reinterpretAsInts();
         ((FloatVector) pairs.lanewise(LSHL, 16).lanewise(ASHR, 16).convertShape(I2F, F, 0))
                 .fma(d0.mul(dx), FloatVector.fromArray(F, out, oo + 256)).intoArray(out, oo + 256);
         ((FloatVector) pairs.lanewise(ASHR, 16).convertShape(I2F, F, 0))
                 .fma(d1.mul(dx), FloatVector.fromArray(F, out, oo + 272)).intoArray(out, oo + 272);
-        pairs = h4.sub(offset4).reinterpretAsInts();
+        pairs = h4.reinterpretAsInts();
         ((FloatVector) pairs.lanewise(LSHL, 16).lanewise(ASHR, 16).convertShape(I2F, F, 0))
                 .fma(d2.mul(dx), FloatVector.fromArray(F, out, oo + 288)).intoArray(out, oo + 288);
         ((FloatVector) pairs.lanewise(ASHR, 16).convertShape(I2F, F, 0))
                 .fma(d3.mul(dx), FloatVector.fromArray(F, out, oo + 304)).intoArray(out, oo + 304);
         dx = x.d[at + 5];
-        short offset5 = (short) (8 * x.sums[at + 5]);
-        pairs = l5.sub(offset5).reinterpretAsInts();
+        pairs = l5.reinterpretAsInts();
         ((FloatVector) pairs.lanewise(LSHL, 16).lanewise(ASHR, 16).convertShape(I2F, F, 0))
                 .fma(d0.mul(dx), FloatVector.fromArray(F, out, oo + 320)).intoArray(out, oo + 320);
         ((FloatVector) pairs.lanewise(ASHR, 16).convertShape(I2F, F, 0))
                 .fma(d1.mul(dx), FloatVector.fromArray(F, out, oo + 336)).intoArray(out, oo + 336);
-        pairs = h5.sub(offset5).reinterpretAsInts();
+        pairs = h5.reinterpretAsInts();
         ((FloatVector) pairs.lanewise(LSHL, 16).lanewise(ASHR, 16).convertShape(I2F, F, 0))
                 .fma(d2.mul(dx), FloatVector.fromArray(F, out, oo + 352)).intoArray(out, oo + 352);
         ((FloatVector) pairs.lanewise(ASHR, 16).convertShape(I2F, F, 0))
                 .fma(d3.mul(dx), FloatVector.fromArray(F, out, oo + 368)).intoArray(out, oo + 368);
         dx = x.d[at + 6];
-        short offset6 = (short) (8 * x.sums[at + 6]);
-        pairs = l6.sub(offset6).reinterpretAsInts();
+        pairs = l6.reinterpretAsInts();
         ((FloatVector) pairs.lanewise(LSHL, 16).lanewise(ASHR, 16).convertShape(I2F, F, 0))
                 .fma(d0.mul(dx), FloatVector.fromArray(F, out, oo + 384)).intoArray(out, oo + 384);
         ((FloatVector) pairs.lanewise(ASHR, 16).convertShape(I2F, F, 0))
                 .fma(d1.mul(dx), FloatVector.fromArray(F, out, oo + 400)).intoArray(out, oo + 400);
-        pairs = h6.sub(offset6).reinterpretAsInts();
+        pairs = h6.reinterpretAsInts();
         ((FloatVector) pairs.lanewise(LSHL, 16).lanewise(ASHR, 16).convertShape(I2F, F, 0))
                 .fma(d2.mul(dx), FloatVector.fromArray(F, out, oo + 416)).intoArray(out, oo + 416);
         ((FloatVector) pairs.lanewise(ASHR, 16).convertShape(I2F, F, 0))
                 .fma(d3.mul(dx), FloatVector.fromArray(F, out, oo + 432)).intoArray(out, oo + 432);
         dx = x.d[at + 7];
-        short offset7 = (short) (8 * x.sums[at + 7]);
-        pairs = l7.sub(offset7).reinterpretAsInts();
+        pairs = l7.reinterpretAsInts();
         ((FloatVector) pairs.lanewise(LSHL, 16).lanewise(ASHR, 16).convertShape(I2F, F, 0))
                 .fma(d0.mul(dx), FloatVector.fromArray(F, out, oo + 448)).intoArray(out, oo + 448);
         ((FloatVector) pairs.lanewise(ASHR, 16).convertShape(I2F, F, 0))
                 .fma(d1.mul(dx), FloatVector.fromArray(F, out, oo + 464)).intoArray(out, oo + 464);
-        pairs = h7.sub(offset7).reinterpretAsInts();
+        pairs = h7.reinterpretAsInts();
         ((FloatVector) pairs.lanewise(LSHL, 16).lanewise(ASHR, 16).convertShape(I2F, F, 0))
                 .fma(d2.mul(dx), FloatVector.fromArray(F, out, oo + 480)).intoArray(out, oo + 480);
         ((FloatVector) pairs.lanewise(ASHR, 16).convertShape(I2F, F, 0))
@@ -326,7 +325,11 @@ final class Q4_0Groups {
         short[] q = x.q;
         // as in eight: the vectors' blocks follow one another, x.at called once before the sums are in registers
         int at = x.at(b, t), xb = BLOCK * at;
-        ShortVector l0 = ShortVector.zero(S), h0 = l0, l1 = l0, h1 = l0, l2 = l0, h2 = l0, l3 = l0, h3 = l0;
+        int[] sums = x.sums; // each sum starts at -8 times its vector's block sum: the weights' offset of 8 (see NibbleColumns)
+        ShortVector l0 = ShortVector.broadcast(S, (short) (-8 * sums[at])), h0 = l0;
+        ShortVector l1 = ShortVector.broadcast(S, (short) (-8 * sums[at + 1])), h1 = l1;
+        ShortVector l2 = ShortVector.broadcast(S, (short) (-8 * sums[at + 2])), h2 = l2;
+        ShortVector l3 = ShortVector.broadcast(S, (short) (-8 * sums[at + 3])), h3 = l3;
         for (int c = 0; c < BLOCK; c++) {
             ShortVector v = (ShortVector) ByteVector.fromMemorySegment(B, s, o + SCALE_BYTES + 32L * c, LE)
                     .convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
@@ -350,49 +353,45 @@ final class Q4_0Groups {
         IntVector pairs;
         float dx;
         dx = x.d[at];
-        short offset0 = (short) (8 * x.sums[at]);
-        pairs = l0.sub(offset0).reinterpretAsInts();
+        pairs = l0.reinterpretAsInts();
         ((FloatVector) pairs.lanewise(LSHL, 16).lanewise(ASHR, 16).convertShape(I2F, F, 0))
                 .fma(d0.mul(dx), FloatVector.fromArray(F, out, oo)).intoArray(out, oo);
         ((FloatVector) pairs.lanewise(ASHR, 16).convertShape(I2F, F, 0))
                 .fma(d1.mul(dx), FloatVector.fromArray(F, out, oo + 16)).intoArray(out, oo + 16);
-        pairs = h0.sub(offset0).reinterpretAsInts();
+        pairs = h0.reinterpretAsInts();
         ((FloatVector) pairs.lanewise(LSHL, 16).lanewise(ASHR, 16).convertShape(I2F, F, 0))
                 .fma(d2.mul(dx), FloatVector.fromArray(F, out, oo + 32)).intoArray(out, oo + 32);
         ((FloatVector) pairs.lanewise(ASHR, 16).convertShape(I2F, F, 0))
                 .fma(d3.mul(dx), FloatVector.fromArray(F, out, oo + 48)).intoArray(out, oo + 48);
         dx = x.d[at + 1];
-        short offset1 = (short) (8 * x.sums[at + 1]);
-        pairs = l1.sub(offset1).reinterpretAsInts();
+        pairs = l1.reinterpretAsInts();
         ((FloatVector) pairs.lanewise(LSHL, 16).lanewise(ASHR, 16).convertShape(I2F, F, 0))
                 .fma(d0.mul(dx), FloatVector.fromArray(F, out, oo + 64)).intoArray(out, oo + 64);
         ((FloatVector) pairs.lanewise(ASHR, 16).convertShape(I2F, F, 0))
                 .fma(d1.mul(dx), FloatVector.fromArray(F, out, oo + 80)).intoArray(out, oo + 80);
-        pairs = h1.sub(offset1).reinterpretAsInts();
+        pairs = h1.reinterpretAsInts();
         ((FloatVector) pairs.lanewise(LSHL, 16).lanewise(ASHR, 16).convertShape(I2F, F, 0))
                 .fma(d2.mul(dx), FloatVector.fromArray(F, out, oo + 96)).intoArray(out, oo + 96);
         ((FloatVector) pairs.lanewise(ASHR, 16).convertShape(I2F, F, 0))
                 .fma(d3.mul(dx), FloatVector.fromArray(F, out, oo + 112)).intoArray(out, oo + 112);
         dx = x.d[at + 2];
-        short offset2 = (short) (8 * x.sums[at + 2]);
-        pairs = l2.sub(offset2).reinterpretAsInts();
+        pairs = l2.reinterpretAsInts();
         ((FloatVector) pairs.lanewise(LSHL, 16).lanewise(ASHR, 16).convertShape(I2F, F, 0))
                 .fma(d0.mul(dx), FloatVector.fromArray(F, out, oo + 128)).intoArray(out, oo + 128);
         ((FloatVector) pairs.lanewise(ASHR, 16).convertShape(I2F, F, 0))
                 .fma(d1.mul(dx), FloatVector.fromArray(F, out, oo + 144)).intoArray(out, oo + 144);
-        pairs = h2.sub(offset2).reinterpretAsInts();
+        pairs = h2.reinterpretAsInts();
         ((FloatVector) pairs.lanewise(LSHL, 16).lanewise(ASHR, 16).convertShape(I2F, F, 0))
                 .fma(d2.mul(dx), FloatVector.fromArray(F, out, oo + 160)).intoArray(out, oo + 160);
         ((FloatVector) pairs.lanewise(ASHR, 16).convertShape(I2F, F, 0))
                 .fma(d3.mul(dx), FloatVector.fromArray(F, out, oo + 176)).intoArray(out, oo + 176);
         dx = x.d[at + 3];
-        short offset3 = (short) (8 * x.sums[at + 3]);
-        pairs = l3.sub(offset3).reinterpretAsInts();
+        pairs = l3.reinterpretAsInts();
         ((FloatVector) pairs.lanewise(LSHL, 16).lanewise(ASHR, 16).convertShape(I2F, F, 0))
                 .fma(d0.mul(dx), FloatVector.fromArray(F, out, oo + 192)).intoArray(out, oo + 192);
         ((FloatVector) pairs.lanewise(ASHR, 16).convertShape(I2F, F, 0))
                 .fma(d1.mul(dx), FloatVector.fromArray(F, out, oo + 208)).intoArray(out, oo + 208);
-        pairs = h3.sub(offset3).reinterpretAsInts();
+        pairs = h3.reinterpretAsInts();
         ((FloatVector) pairs.lanewise(LSHL, 16).lanewise(ASHR, 16).convertShape(I2F, F, 0))
                 .fma(d2.mul(dx), FloatVector.fromArray(F, out, oo + 224)).intoArray(out, oo + 224);
         ((FloatVector) pairs.lanewise(ASHR, 16).convertShape(I2F, F, 0))
@@ -404,7 +403,9 @@ final class Q4_0Groups {
         short[] q = x.q;
         // as in eight: the vectors' blocks follow one another, x.at called once before the sums are in registers
         int at = x.at(b, t), xb = BLOCK * at;
-        ShortVector l0 = ShortVector.zero(S), h0 = l0, l1 = l0, h1 = l0;
+        int[] sums = x.sums; // each sum starts at -8 times its vector's block sum: the weights' offset of 8 (see NibbleColumns)
+        ShortVector l0 = ShortVector.broadcast(S, (short) (-8 * sums[at])), h0 = l0;
+        ShortVector l1 = ShortVector.broadcast(S, (short) (-8 * sums[at + 1])), h1 = l1;
         for (int c = 0; c < BLOCK; c++) {
             ShortVector v = (ShortVector) ByteVector.fromMemorySegment(B, s, o + SCALE_BYTES + 32L * c, LE)
                     .convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
@@ -422,25 +423,23 @@ final class Q4_0Groups {
         IntVector pairs;
         float dx;
         dx = x.d[at];
-        short offset0 = (short) (8 * x.sums[at]);
-        pairs = l0.sub(offset0).reinterpretAsInts();
+        pairs = l0.reinterpretAsInts();
         ((FloatVector) pairs.lanewise(LSHL, 16).lanewise(ASHR, 16).convertShape(I2F, F, 0))
                 .fma(d0.mul(dx), FloatVector.fromArray(F, out, oo)).intoArray(out, oo);
         ((FloatVector) pairs.lanewise(ASHR, 16).convertShape(I2F, F, 0))
                 .fma(d1.mul(dx), FloatVector.fromArray(F, out, oo + 16)).intoArray(out, oo + 16);
-        pairs = h0.sub(offset0).reinterpretAsInts();
+        pairs = h0.reinterpretAsInts();
         ((FloatVector) pairs.lanewise(LSHL, 16).lanewise(ASHR, 16).convertShape(I2F, F, 0))
                 .fma(d2.mul(dx), FloatVector.fromArray(F, out, oo + 32)).intoArray(out, oo + 32);
         ((FloatVector) pairs.lanewise(ASHR, 16).convertShape(I2F, F, 0))
                 .fma(d3.mul(dx), FloatVector.fromArray(F, out, oo + 48)).intoArray(out, oo + 48);
         dx = x.d[at + 1];
-        short offset1 = (short) (8 * x.sums[at + 1]);
-        pairs = l1.sub(offset1).reinterpretAsInts();
+        pairs = l1.reinterpretAsInts();
         ((FloatVector) pairs.lanewise(LSHL, 16).lanewise(ASHR, 16).convertShape(I2F, F, 0))
                 .fma(d0.mul(dx), FloatVector.fromArray(F, out, oo + 64)).intoArray(out, oo + 64);
         ((FloatVector) pairs.lanewise(ASHR, 16).convertShape(I2F, F, 0))
                 .fma(d1.mul(dx), FloatVector.fromArray(F, out, oo + 80)).intoArray(out, oo + 80);
-        pairs = h1.sub(offset1).reinterpretAsInts();
+        pairs = h1.reinterpretAsInts();
         ((FloatVector) pairs.lanewise(LSHL, 16).lanewise(ASHR, 16).convertShape(I2F, F, 0))
                 .fma(d2.mul(dx), FloatVector.fromArray(F, out, oo + 96)).intoArray(out, oo + 96);
         ((FloatVector) pairs.lanewise(ASHR, 16).convertShape(I2F, F, 0))
@@ -452,7 +451,8 @@ final class Q4_0Groups {
         short[] q = x.q;
         // as in eight: the vectors' blocks follow one another, x.at called once before the sums are in registers
         int at = x.at(b, t), xb = BLOCK * at;
-        ShortVector l0 = ShortVector.zero(S), h0 = l0;
+        int[] sums = x.sums; // each sum starts at -8 times its vector's block sum: the weights' offset of 8 (see NibbleColumns)
+        ShortVector l0 = ShortVector.broadcast(S, (short) (-8 * sums[at])), h0 = l0;
         for (int c = 0; c < BLOCK; c++) {
             ShortVector v = (ShortVector) ByteVector.fromMemorySegment(B, s, o + SCALE_BYTES + 32L * c, LE)
                     .convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
@@ -467,13 +467,12 @@ final class Q4_0Groups {
         IntVector pairs;
         float dx;
         dx = x.d[at];
-        short offset0 = (short) (8 * x.sums[at]);
-        pairs = l0.sub(offset0).reinterpretAsInts();
+        pairs = l0.reinterpretAsInts();
         ((FloatVector) pairs.lanewise(LSHL, 16).lanewise(ASHR, 16).convertShape(I2F, F, 0))
                 .fma(d0.mul(dx), FloatVector.fromArray(F, out, oo)).intoArray(out, oo);
         ((FloatVector) pairs.lanewise(ASHR, 16).convertShape(I2F, F, 0))
                 .fma(d1.mul(dx), FloatVector.fromArray(F, out, oo + 16)).intoArray(out, oo + 16);
-        pairs = h0.sub(offset0).reinterpretAsInts();
+        pairs = h0.reinterpretAsInts();
         ((FloatVector) pairs.lanewise(LSHL, 16).lanewise(ASHR, 16).convertShape(I2F, F, 0))
                 .fma(d2.mul(dx), FloatVector.fromArray(F, out, oo + 32)).intoArray(out, oo + 32);
         ((FloatVector) pairs.lanewise(ASHR, 16).convertShape(I2F, F, 0))
