@@ -210,7 +210,7 @@ final class Q4_KGroups {
             for (int j = 0; j < SUBS; j++) {
                 long cols = columns(o, j);
                 int at = x.at(SUBS * b + j, t), xb = BLOCK * at;
-                ShortVector lo = ShortVector.zero(S), hi = lo;
+                ShortVector lo = ShortVector.broadcast(S, (short) (-8 * x.sums[at])), hi = lo; // as in eight
                 for (int c = 0; c < BLOCK; c++) {
                     ShortVector v = (ShortVector) ByteVector.fromMemorySegment(NibbleColumns.B, s, cols + 32L * c, LE)
                             .convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
@@ -218,15 +218,14 @@ final class Q4_KGroups {
                     lo = v.and((short) 0x0F).mul(xc).add(lo);
                     hi = v.lanewise(VectorOperators.LSHR, 4).mul(xc).add(hi);
                 }
-                short offset = (short) (8 * x.sums[at]);
                 FloatVector sumX = FloatVector.broadcast(F, x.sums[at]), dx = FloatVector.broadcast(F, x.d[at]);
                 int fj = ROWS * j, gj = ROWS * (SUBS + j);
-                IntVector pairs = lo.sub(offset).reinterpretAsInts();
+                IntVector pairs = lo.reinterpretAsInts();
                 a0 = FloatVector.fromArray(F, f, gj).fma(sumX, ((FloatVector) pairs.lanewise(LSHL, 16).lanewise(ASHR, 16).convertShape(I2F, F, 0))
                         .mul(FloatVector.fromArray(F, f, fj))).fma(dx, a0);
                 a1 = FloatVector.fromArray(F, f, gj + 16).fma(sumX, ((FloatVector) pairs.lanewise(ASHR, 16).convertShape(I2F, F, 0))
                         .mul(FloatVector.fromArray(F, f, fj + 16))).fma(dx, a1);
-                pairs = hi.sub(offset).reinterpretAsInts();
+                pairs = hi.reinterpretAsInts();
                 a2 = FloatVector.fromArray(F, f, gj + 32).fma(sumX, ((FloatVector) pairs.lanewise(LSHL, 16).lanewise(ASHR, 16).convertShape(I2F, F, 0))
                         .mul(FloatVector.fromArray(F, f, fj + 32))).fma(dx, a2);
                 a3 = FloatVector.fromArray(F, f, gj + 48).fma(sumX, ((FloatVector) pairs.lanewise(ASHR, 16).convertShape(I2F, F, 0))
@@ -248,8 +247,15 @@ final class Q4_KGroups {
     private static void eight(MemorySegment s, long cols, Int8Batch x, int block, int t, int j, float[] f, float[] out, int oo) {
         short[] q = x.q;
         int at = x.at(block, t), xb = BLOCK * at; // the eight vectors' blocks follow one another; x.at once (Q4_0Groups.eight)
-        ShortVector l0 = ShortVector.zero(S), h0 = l0, l1 = l0, h1 = l0, l2 = l0, h2 = l0, l3 = l0, h3 = l0;
-        ShortVector l4 = l0, h4 = l0, l5 = l0, h5 = l0, l6 = l0, h6 = l0, l7 = l0, h7 = l0;
+        int[] sums = x.sums; // each sum starts at -8 times its vector's block sum (as Q4_0Groups.eight)
+        ShortVector l0 = ShortVector.broadcast(S, (short) (-8 * sums[at])), h0 = l0;
+        ShortVector l1 = ShortVector.broadcast(S, (short) (-8 * sums[at + 1])), h1 = l1;
+        ShortVector l2 = ShortVector.broadcast(S, (short) (-8 * sums[at + 2])), h2 = l2;
+        ShortVector l3 = ShortVector.broadcast(S, (short) (-8 * sums[at + 3])), h3 = l3;
+        ShortVector l4 = ShortVector.broadcast(S, (short) (-8 * sums[at + 4])), h4 = l4;
+        ShortVector l5 = ShortVector.broadcast(S, (short) (-8 * sums[at + 5])), h5 = l5;
+        ShortVector l6 = ShortVector.broadcast(S, (short) (-8 * sums[at + 6])), h6 = l6;
+        ShortVector l7 = ShortVector.broadcast(S, (short) (-8 * sums[at + 7])), h7 = l7;
         for (int c = 0; c < BLOCK; c++) {
             ShortVector v = (ShortVector) ByteVector.fromMemorySegment(NibbleColumns.B, s, cols + 32L * c, LE)
                     .convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
@@ -287,107 +293,98 @@ final class Q4_KGroups {
         FloatVector g2 = FloatVector.fromArray(F, f, gj + 32), g3 = FloatVector.fromArray(F, f, gj + 48);
         IntVector pairs;
         FloatVector sumX, dx;
-        short offset;
-        offset = (short) (8 * x.sums[at]);
         sumX = FloatVector.broadcast(F, x.sums[at]);
         dx = FloatVector.broadcast(F, x.d[at]);
-        pairs = l0.sub(offset).reinterpretAsInts();
+        pairs = l0.reinterpretAsInts();
         g0.fma(sumX, ((FloatVector) pairs.lanewise(LSHL, 16).lanewise(ASHR, 16).convertShape(I2F, F, 0)).mul(f0))
                 .fma(dx, FloatVector.fromArray(F, out, oo)).intoArray(out, oo);
         g1.fma(sumX, ((FloatVector) pairs.lanewise(ASHR, 16).convertShape(I2F, F, 0)).mul(f1))
                 .fma(dx, FloatVector.fromArray(F, out, oo + 16)).intoArray(out, oo + 16);
-        pairs = h0.sub(offset).reinterpretAsInts();
+        pairs = h0.reinterpretAsInts();
         g2.fma(sumX, ((FloatVector) pairs.lanewise(LSHL, 16).lanewise(ASHR, 16).convertShape(I2F, F, 0)).mul(f2))
                 .fma(dx, FloatVector.fromArray(F, out, oo + 32)).intoArray(out, oo + 32);
         g3.fma(sumX, ((FloatVector) pairs.lanewise(ASHR, 16).convertShape(I2F, F, 0)).mul(f3))
                 .fma(dx, FloatVector.fromArray(F, out, oo + 48)).intoArray(out, oo + 48);
-        offset = (short) (8 * x.sums[at + 1]);
         sumX = FloatVector.broadcast(F, x.sums[at + 1]);
         dx = FloatVector.broadcast(F, x.d[at + 1]);
-        pairs = l1.sub(offset).reinterpretAsInts();
+        pairs = l1.reinterpretAsInts();
         g0.fma(sumX, ((FloatVector) pairs.lanewise(LSHL, 16).lanewise(ASHR, 16).convertShape(I2F, F, 0)).mul(f0))
                 .fma(dx, FloatVector.fromArray(F, out, oo + 64)).intoArray(out, oo + 64);
         g1.fma(sumX, ((FloatVector) pairs.lanewise(ASHR, 16).convertShape(I2F, F, 0)).mul(f1))
                 .fma(dx, FloatVector.fromArray(F, out, oo + 80)).intoArray(out, oo + 80);
-        pairs = h1.sub(offset).reinterpretAsInts();
+        pairs = h1.reinterpretAsInts();
         g2.fma(sumX, ((FloatVector) pairs.lanewise(LSHL, 16).lanewise(ASHR, 16).convertShape(I2F, F, 0)).mul(f2))
                 .fma(dx, FloatVector.fromArray(F, out, oo + 96)).intoArray(out, oo + 96);
         g3.fma(sumX, ((FloatVector) pairs.lanewise(ASHR, 16).convertShape(I2F, F, 0)).mul(f3))
                 .fma(dx, FloatVector.fromArray(F, out, oo + 112)).intoArray(out, oo + 112);
-        offset = (short) (8 * x.sums[at + 2]);
         sumX = FloatVector.broadcast(F, x.sums[at + 2]);
         dx = FloatVector.broadcast(F, x.d[at + 2]);
-        pairs = l2.sub(offset).reinterpretAsInts();
+        pairs = l2.reinterpretAsInts();
         g0.fma(sumX, ((FloatVector) pairs.lanewise(LSHL, 16).lanewise(ASHR, 16).convertShape(I2F, F, 0)).mul(f0))
                 .fma(dx, FloatVector.fromArray(F, out, oo + 128)).intoArray(out, oo + 128);
         g1.fma(sumX, ((FloatVector) pairs.lanewise(ASHR, 16).convertShape(I2F, F, 0)).mul(f1))
                 .fma(dx, FloatVector.fromArray(F, out, oo + 144)).intoArray(out, oo + 144);
-        pairs = h2.sub(offset).reinterpretAsInts();
+        pairs = h2.reinterpretAsInts();
         g2.fma(sumX, ((FloatVector) pairs.lanewise(LSHL, 16).lanewise(ASHR, 16).convertShape(I2F, F, 0)).mul(f2))
                 .fma(dx, FloatVector.fromArray(F, out, oo + 160)).intoArray(out, oo + 160);
         g3.fma(sumX, ((FloatVector) pairs.lanewise(ASHR, 16).convertShape(I2F, F, 0)).mul(f3))
                 .fma(dx, FloatVector.fromArray(F, out, oo + 176)).intoArray(out, oo + 176);
-        offset = (short) (8 * x.sums[at + 3]);
         sumX = FloatVector.broadcast(F, x.sums[at + 3]);
         dx = FloatVector.broadcast(F, x.d[at + 3]);
-        pairs = l3.sub(offset).reinterpretAsInts();
+        pairs = l3.reinterpretAsInts();
         g0.fma(sumX, ((FloatVector) pairs.lanewise(LSHL, 16).lanewise(ASHR, 16).convertShape(I2F, F, 0)).mul(f0))
                 .fma(dx, FloatVector.fromArray(F, out, oo + 192)).intoArray(out, oo + 192);
         g1.fma(sumX, ((FloatVector) pairs.lanewise(ASHR, 16).convertShape(I2F, F, 0)).mul(f1))
                 .fma(dx, FloatVector.fromArray(F, out, oo + 208)).intoArray(out, oo + 208);
-        pairs = h3.sub(offset).reinterpretAsInts();
+        pairs = h3.reinterpretAsInts();
         g2.fma(sumX, ((FloatVector) pairs.lanewise(LSHL, 16).lanewise(ASHR, 16).convertShape(I2F, F, 0)).mul(f2))
                 .fma(dx, FloatVector.fromArray(F, out, oo + 224)).intoArray(out, oo + 224);
         g3.fma(sumX, ((FloatVector) pairs.lanewise(ASHR, 16).convertShape(I2F, F, 0)).mul(f3))
                 .fma(dx, FloatVector.fromArray(F, out, oo + 240)).intoArray(out, oo + 240);
-        offset = (short) (8 * x.sums[at + 4]);
         sumX = FloatVector.broadcast(F, x.sums[at + 4]);
         dx = FloatVector.broadcast(F, x.d[at + 4]);
-        pairs = l4.sub(offset).reinterpretAsInts();
+        pairs = l4.reinterpretAsInts();
         g0.fma(sumX, ((FloatVector) pairs.lanewise(LSHL, 16).lanewise(ASHR, 16).convertShape(I2F, F, 0)).mul(f0))
                 .fma(dx, FloatVector.fromArray(F, out, oo + 256)).intoArray(out, oo + 256);
         g1.fma(sumX, ((FloatVector) pairs.lanewise(ASHR, 16).convertShape(I2F, F, 0)).mul(f1))
                 .fma(dx, FloatVector.fromArray(F, out, oo + 272)).intoArray(out, oo + 272);
-        pairs = h4.sub(offset).reinterpretAsInts();
+        pairs = h4.reinterpretAsInts();
         g2.fma(sumX, ((FloatVector) pairs.lanewise(LSHL, 16).lanewise(ASHR, 16).convertShape(I2F, F, 0)).mul(f2))
                 .fma(dx, FloatVector.fromArray(F, out, oo + 288)).intoArray(out, oo + 288);
         g3.fma(sumX, ((FloatVector) pairs.lanewise(ASHR, 16).convertShape(I2F, F, 0)).mul(f3))
                 .fma(dx, FloatVector.fromArray(F, out, oo + 304)).intoArray(out, oo + 304);
-        offset = (short) (8 * x.sums[at + 5]);
         sumX = FloatVector.broadcast(F, x.sums[at + 5]);
         dx = FloatVector.broadcast(F, x.d[at + 5]);
-        pairs = l5.sub(offset).reinterpretAsInts();
+        pairs = l5.reinterpretAsInts();
         g0.fma(sumX, ((FloatVector) pairs.lanewise(LSHL, 16).lanewise(ASHR, 16).convertShape(I2F, F, 0)).mul(f0))
                 .fma(dx, FloatVector.fromArray(F, out, oo + 320)).intoArray(out, oo + 320);
         g1.fma(sumX, ((FloatVector) pairs.lanewise(ASHR, 16).convertShape(I2F, F, 0)).mul(f1))
                 .fma(dx, FloatVector.fromArray(F, out, oo + 336)).intoArray(out, oo + 336);
-        pairs = h5.sub(offset).reinterpretAsInts();
+        pairs = h5.reinterpretAsInts();
         g2.fma(sumX, ((FloatVector) pairs.lanewise(LSHL, 16).lanewise(ASHR, 16).convertShape(I2F, F, 0)).mul(f2))
                 .fma(dx, FloatVector.fromArray(F, out, oo + 352)).intoArray(out, oo + 352);
         g3.fma(sumX, ((FloatVector) pairs.lanewise(ASHR, 16).convertShape(I2F, F, 0)).mul(f3))
                 .fma(dx, FloatVector.fromArray(F, out, oo + 368)).intoArray(out, oo + 368);
-        offset = (short) (8 * x.sums[at + 6]);
         sumX = FloatVector.broadcast(F, x.sums[at + 6]);
         dx = FloatVector.broadcast(F, x.d[at + 6]);
-        pairs = l6.sub(offset).reinterpretAsInts();
+        pairs = l6.reinterpretAsInts();
         g0.fma(sumX, ((FloatVector) pairs.lanewise(LSHL, 16).lanewise(ASHR, 16).convertShape(I2F, F, 0)).mul(f0))
                 .fma(dx, FloatVector.fromArray(F, out, oo + 384)).intoArray(out, oo + 384);
         g1.fma(sumX, ((FloatVector) pairs.lanewise(ASHR, 16).convertShape(I2F, F, 0)).mul(f1))
                 .fma(dx, FloatVector.fromArray(F, out, oo + 400)).intoArray(out, oo + 400);
-        pairs = h6.sub(offset).reinterpretAsInts();
+        pairs = h6.reinterpretAsInts();
         g2.fma(sumX, ((FloatVector) pairs.lanewise(LSHL, 16).lanewise(ASHR, 16).convertShape(I2F, F, 0)).mul(f2))
                 .fma(dx, FloatVector.fromArray(F, out, oo + 416)).intoArray(out, oo + 416);
         g3.fma(sumX, ((FloatVector) pairs.lanewise(ASHR, 16).convertShape(I2F, F, 0)).mul(f3))
                 .fma(dx, FloatVector.fromArray(F, out, oo + 432)).intoArray(out, oo + 432);
-        offset = (short) (8 * x.sums[at + 7]);
         sumX = FloatVector.broadcast(F, x.sums[at + 7]);
         dx = FloatVector.broadcast(F, x.d[at + 7]);
-        pairs = l7.sub(offset).reinterpretAsInts();
+        pairs = l7.reinterpretAsInts();
         g0.fma(sumX, ((FloatVector) pairs.lanewise(LSHL, 16).lanewise(ASHR, 16).convertShape(I2F, F, 0)).mul(f0))
                 .fma(dx, FloatVector.fromArray(F, out, oo + 448)).intoArray(out, oo + 448);
         g1.fma(sumX, ((FloatVector) pairs.lanewise(ASHR, 16).convertShape(I2F, F, 0)).mul(f1))
                 .fma(dx, FloatVector.fromArray(F, out, oo + 464)).intoArray(out, oo + 464);
-        pairs = h7.sub(offset).reinterpretAsInts();
+        pairs = h7.reinterpretAsInts();
         g2.fma(sumX, ((FloatVector) pairs.lanewise(LSHL, 16).lanewise(ASHR, 16).convertShape(I2F, F, 0)).mul(f2))
                 .fma(dx, FloatVector.fromArray(F, out, oo + 480)).intoArray(out, oo + 480);
         g3.fma(sumX, ((FloatVector) pairs.lanewise(ASHR, 16).convertShape(I2F, F, 0)).mul(f3))
@@ -401,7 +398,11 @@ final class Q4_KGroups {
     private static void four(MemorySegment s, long cols, Int8Batch x, int block, int t, int j, float[] f, float[] out, int oo) {
         short[] q = x.q;
         int at = x.at(block, t), xb = BLOCK * at; // as in eight
-        ShortVector l0 = ShortVector.zero(S), h0 = l0, l1 = l0, h1 = l0, l2 = l0, h2 = l0, l3 = l0, h3 = l0;
+        int[] sums = x.sums; // each sum starts at -8 times its vector's block sum (as Q4_0Groups.eight)
+        ShortVector l0 = ShortVector.broadcast(S, (short) (-8 * sums[at])), h0 = l0;
+        ShortVector l1 = ShortVector.broadcast(S, (short) (-8 * sums[at + 1])), h1 = l1;
+        ShortVector l2 = ShortVector.broadcast(S, (short) (-8 * sums[at + 2])), h2 = l2;
+        ShortVector l3 = ShortVector.broadcast(S, (short) (-8 * sums[at + 3])), h3 = l3;
         for (int c = 0; c < BLOCK; c++) {
             ShortVector v = (ShortVector) ByteVector.fromMemorySegment(NibbleColumns.B, s, cols + 32L * c, LE)
                     .convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
@@ -427,55 +428,50 @@ final class Q4_KGroups {
         FloatVector g2 = FloatVector.fromArray(F, f, gj + 32), g3 = FloatVector.fromArray(F, f, gj + 48);
         IntVector pairs;
         FloatVector sumX, dx;
-        short offset;
-        offset = (short) (8 * x.sums[at]);
         sumX = FloatVector.broadcast(F, x.sums[at]);
         dx = FloatVector.broadcast(F, x.d[at]);
-        pairs = l0.sub(offset).reinterpretAsInts();
+        pairs = l0.reinterpretAsInts();
         g0.fma(sumX, ((FloatVector) pairs.lanewise(LSHL, 16).lanewise(ASHR, 16).convertShape(I2F, F, 0)).mul(f0))
                 .fma(dx, FloatVector.fromArray(F, out, oo)).intoArray(out, oo);
         g1.fma(sumX, ((FloatVector) pairs.lanewise(ASHR, 16).convertShape(I2F, F, 0)).mul(f1))
                 .fma(dx, FloatVector.fromArray(F, out, oo + 16)).intoArray(out, oo + 16);
-        pairs = h0.sub(offset).reinterpretAsInts();
+        pairs = h0.reinterpretAsInts();
         g2.fma(sumX, ((FloatVector) pairs.lanewise(LSHL, 16).lanewise(ASHR, 16).convertShape(I2F, F, 0)).mul(f2))
                 .fma(dx, FloatVector.fromArray(F, out, oo + 32)).intoArray(out, oo + 32);
         g3.fma(sumX, ((FloatVector) pairs.lanewise(ASHR, 16).convertShape(I2F, F, 0)).mul(f3))
                 .fma(dx, FloatVector.fromArray(F, out, oo + 48)).intoArray(out, oo + 48);
-        offset = (short) (8 * x.sums[at + 1]);
         sumX = FloatVector.broadcast(F, x.sums[at + 1]);
         dx = FloatVector.broadcast(F, x.d[at + 1]);
-        pairs = l1.sub(offset).reinterpretAsInts();
+        pairs = l1.reinterpretAsInts();
         g0.fma(sumX, ((FloatVector) pairs.lanewise(LSHL, 16).lanewise(ASHR, 16).convertShape(I2F, F, 0)).mul(f0))
                 .fma(dx, FloatVector.fromArray(F, out, oo + 64)).intoArray(out, oo + 64);
         g1.fma(sumX, ((FloatVector) pairs.lanewise(ASHR, 16).convertShape(I2F, F, 0)).mul(f1))
                 .fma(dx, FloatVector.fromArray(F, out, oo + 80)).intoArray(out, oo + 80);
-        pairs = h1.sub(offset).reinterpretAsInts();
+        pairs = h1.reinterpretAsInts();
         g2.fma(sumX, ((FloatVector) pairs.lanewise(LSHL, 16).lanewise(ASHR, 16).convertShape(I2F, F, 0)).mul(f2))
                 .fma(dx, FloatVector.fromArray(F, out, oo + 96)).intoArray(out, oo + 96);
         g3.fma(sumX, ((FloatVector) pairs.lanewise(ASHR, 16).convertShape(I2F, F, 0)).mul(f3))
                 .fma(dx, FloatVector.fromArray(F, out, oo + 112)).intoArray(out, oo + 112);
-        offset = (short) (8 * x.sums[at + 2]);
         sumX = FloatVector.broadcast(F, x.sums[at + 2]);
         dx = FloatVector.broadcast(F, x.d[at + 2]);
-        pairs = l2.sub(offset).reinterpretAsInts();
+        pairs = l2.reinterpretAsInts();
         g0.fma(sumX, ((FloatVector) pairs.lanewise(LSHL, 16).lanewise(ASHR, 16).convertShape(I2F, F, 0)).mul(f0))
                 .fma(dx, FloatVector.fromArray(F, out, oo + 128)).intoArray(out, oo + 128);
         g1.fma(sumX, ((FloatVector) pairs.lanewise(ASHR, 16).convertShape(I2F, F, 0)).mul(f1))
                 .fma(dx, FloatVector.fromArray(F, out, oo + 144)).intoArray(out, oo + 144);
-        pairs = h2.sub(offset).reinterpretAsInts();
+        pairs = h2.reinterpretAsInts();
         g2.fma(sumX, ((FloatVector) pairs.lanewise(LSHL, 16).lanewise(ASHR, 16).convertShape(I2F, F, 0)).mul(f2))
                 .fma(dx, FloatVector.fromArray(F, out, oo + 160)).intoArray(out, oo + 160);
         g3.fma(sumX, ((FloatVector) pairs.lanewise(ASHR, 16).convertShape(I2F, F, 0)).mul(f3))
                 .fma(dx, FloatVector.fromArray(F, out, oo + 176)).intoArray(out, oo + 176);
-        offset = (short) (8 * x.sums[at + 3]);
         sumX = FloatVector.broadcast(F, x.sums[at + 3]);
         dx = FloatVector.broadcast(F, x.d[at + 3]);
-        pairs = l3.sub(offset).reinterpretAsInts();
+        pairs = l3.reinterpretAsInts();
         g0.fma(sumX, ((FloatVector) pairs.lanewise(LSHL, 16).lanewise(ASHR, 16).convertShape(I2F, F, 0)).mul(f0))
                 .fma(dx, FloatVector.fromArray(F, out, oo + 192)).intoArray(out, oo + 192);
         g1.fma(sumX, ((FloatVector) pairs.lanewise(ASHR, 16).convertShape(I2F, F, 0)).mul(f1))
                 .fma(dx, FloatVector.fromArray(F, out, oo + 208)).intoArray(out, oo + 208);
-        pairs = h3.sub(offset).reinterpretAsInts();
+        pairs = h3.reinterpretAsInts();
         g2.fma(sumX, ((FloatVector) pairs.lanewise(LSHL, 16).lanewise(ASHR, 16).convertShape(I2F, F, 0)).mul(f2))
                 .fma(dx, FloatVector.fromArray(F, out, oo + 224)).intoArray(out, oo + 224);
         g3.fma(sumX, ((FloatVector) pairs.lanewise(ASHR, 16).convertShape(I2F, F, 0)).mul(f3))
@@ -486,7 +482,9 @@ final class Q4_KGroups {
     private static void two(MemorySegment s, long cols, Int8Batch x, int block, int t, int j, float[] f, float[] out, int oo) {
         short[] q = x.q;
         int at = x.at(block, t), xb = BLOCK * at; // as in eight
-        ShortVector l0 = ShortVector.zero(S), h0 = l0, l1 = l0, h1 = l0;
+        int[] sums = x.sums; // each sum starts at -8 times its vector's block sum (as Q4_0Groups.eight)
+        ShortVector l0 = ShortVector.broadcast(S, (short) (-8 * sums[at])), h0 = l0;
+        ShortVector l1 = ShortVector.broadcast(S, (short) (-8 * sums[at + 1])), h1 = l1;
         for (int c = 0; c < BLOCK; c++) {
             ShortVector v = (ShortVector) ByteVector.fromMemorySegment(NibbleColumns.B, s, cols + 32L * c, LE)
                     .convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
@@ -506,29 +504,26 @@ final class Q4_KGroups {
         FloatVector g2 = FloatVector.fromArray(F, f, gj + 32), g3 = FloatVector.fromArray(F, f, gj + 48);
         IntVector pairs;
         FloatVector sumX, dx;
-        short offset;
-        offset = (short) (8 * x.sums[at]);
         sumX = FloatVector.broadcast(F, x.sums[at]);
         dx = FloatVector.broadcast(F, x.d[at]);
-        pairs = l0.sub(offset).reinterpretAsInts();
+        pairs = l0.reinterpretAsInts();
         g0.fma(sumX, ((FloatVector) pairs.lanewise(LSHL, 16).lanewise(ASHR, 16).convertShape(I2F, F, 0)).mul(f0))
                 .fma(dx, FloatVector.fromArray(F, out, oo)).intoArray(out, oo);
         g1.fma(sumX, ((FloatVector) pairs.lanewise(ASHR, 16).convertShape(I2F, F, 0)).mul(f1))
                 .fma(dx, FloatVector.fromArray(F, out, oo + 16)).intoArray(out, oo + 16);
-        pairs = h0.sub(offset).reinterpretAsInts();
+        pairs = h0.reinterpretAsInts();
         g2.fma(sumX, ((FloatVector) pairs.lanewise(LSHL, 16).lanewise(ASHR, 16).convertShape(I2F, F, 0)).mul(f2))
                 .fma(dx, FloatVector.fromArray(F, out, oo + 32)).intoArray(out, oo + 32);
         g3.fma(sumX, ((FloatVector) pairs.lanewise(ASHR, 16).convertShape(I2F, F, 0)).mul(f3))
                 .fma(dx, FloatVector.fromArray(F, out, oo + 48)).intoArray(out, oo + 48);
-        offset = (short) (8 * x.sums[at + 1]);
         sumX = FloatVector.broadcast(F, x.sums[at + 1]);
         dx = FloatVector.broadcast(F, x.d[at + 1]);
-        pairs = l1.sub(offset).reinterpretAsInts();
+        pairs = l1.reinterpretAsInts();
         g0.fma(sumX, ((FloatVector) pairs.lanewise(LSHL, 16).lanewise(ASHR, 16).convertShape(I2F, F, 0)).mul(f0))
                 .fma(dx, FloatVector.fromArray(F, out, oo + 64)).intoArray(out, oo + 64);
         g1.fma(sumX, ((FloatVector) pairs.lanewise(ASHR, 16).convertShape(I2F, F, 0)).mul(f1))
                 .fma(dx, FloatVector.fromArray(F, out, oo + 80)).intoArray(out, oo + 80);
-        pairs = h1.sub(offset).reinterpretAsInts();
+        pairs = h1.reinterpretAsInts();
         g2.fma(sumX, ((FloatVector) pairs.lanewise(LSHL, 16).lanewise(ASHR, 16).convertShape(I2F, F, 0)).mul(f2))
                 .fma(dx, FloatVector.fromArray(F, out, oo + 96)).intoArray(out, oo + 96);
         g3.fma(sumX, ((FloatVector) pairs.lanewise(ASHR, 16).convertShape(I2F, F, 0)).mul(f3))
@@ -539,7 +534,7 @@ final class Q4_KGroups {
     private static void single(MemorySegment s, long cols, Int8Batch x, int block, int t, int j, float[] f, float[] out, int oo) {
         short[] q = x.q;
         int at = x.at(block, t), xb = BLOCK * at; // as in eight
-        ShortVector l0 = ShortVector.zero(S), h0 = l0;
+        ShortVector l0 = ShortVector.broadcast(S, (short) (-8 * x.sums[at])), h0 = l0; // as in eight
         for (int c = 0; c < BLOCK; c++) {
             ShortVector v = (ShortVector) ByteVector.fromMemorySegment(NibbleColumns.B, s, cols + 32L * c, LE)
                     .convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
@@ -556,16 +551,14 @@ final class Q4_KGroups {
         FloatVector g2 = FloatVector.fromArray(F, f, gj + 32), g3 = FloatVector.fromArray(F, f, gj + 48);
         IntVector pairs;
         FloatVector sumX, dx;
-        short offset;
-        offset = (short) (8 * x.sums[at]);
         sumX = FloatVector.broadcast(F, x.sums[at]);
         dx = FloatVector.broadcast(F, x.d[at]);
-        pairs = l0.sub(offset).reinterpretAsInts();
+        pairs = l0.reinterpretAsInts();
         g0.fma(sumX, ((FloatVector) pairs.lanewise(LSHL, 16).lanewise(ASHR, 16).convertShape(I2F, F, 0)).mul(f0))
                 .fma(dx, FloatVector.fromArray(F, out, oo)).intoArray(out, oo);
         g1.fma(sumX, ((FloatVector) pairs.lanewise(ASHR, 16).convertShape(I2F, F, 0)).mul(f1))
                 .fma(dx, FloatVector.fromArray(F, out, oo + 16)).intoArray(out, oo + 16);
-        pairs = h0.sub(offset).reinterpretAsInts();
+        pairs = h0.reinterpretAsInts();
         g2.fma(sumX, ((FloatVector) pairs.lanewise(LSHL, 16).lanewise(ASHR, 16).convertShape(I2F, F, 0)).mul(f2))
                 .fma(dx, FloatVector.fromArray(F, out, oo + 32)).intoArray(out, oo + 32);
         g3.fma(sumX, ((FloatVector) pairs.lanewise(ASHR, 16).convertShape(I2F, F, 0)).mul(f3))
