@@ -162,25 +162,100 @@ final class BenchCommand implements Callable<Integer> {
 
     /** {@link #measure} over {@code sequences} sequences side by side, each with its own cache, in the same passes. */
     static Test measure(DecoderModel m, String name, int nPrompt, int nGen, int depth, int sequences, int reps, double warmupSeconds, Random rnd) {
+        Runs runs = new Runs(m, nPrompt, nGen, depth, sequences, rnd);
         List<Long> samples = new ArrayList<>();
-        long kv = 0, allocated = 0;
-        float[][] logits = new float[sequences][m.vocabSize()];
-        // one cache per sequence for all repetitions, cut back to the depth before each: caches per repetition would
-        // leave the previous ones as garbage in the old generation, counted in the peak RSS
-        List<KvCache> caches = new ArrayList<>();
-        for (int b = 0; b < sequences; b++) {
-            caches.add(m.newCache(depth + nPrompt + nGen + 1));
-            if (depth > 0) { // once: each repetition starts from the same context (llama-bench prefills it again each time)
-                m.forward(tokens(rnd, depth, m.vocabSize()), caches.get(b), false);
-            }
-        }
-        int tokens = sequences * (nPrompt + nGen); // evaluated per repetition
+        long allocated = 0;
         WarmUp warmUp = new WarmUp(warmupSeconds);
         for (int r = 0; r < reps; ) {
             boolean warm = warmUp.done(System.nanoTime());
-            List<DecoderModel.Step> prompt = new ArrayList<>();
-            int[][] genTokens = new int[sequences][];
+            runs.run();
+            if (warm) {
+                samples.add(runs.ns);
+                allocated += runs.bytes;
+                r++;
+            } else {
+                warmUp.record(runs.bytes, runs.evaluated(), System.nanoTime());
+            }
+        }
+        return new Test(name, nPrompt, nGen, depth, sequences, Parallel.threads(), samples, runs.evaluated(), runs.kvBytes(), allocated, warmUp.repetitions());
+    }
+
+    /**
+     * tg{@code nGen} on an empty context and after {@code depth} tokens, their repetitions alternating (each first in
+     * every other pair), so that both see the same phases of the machine: on the 2-core VM, two tests run a minute
+     * apart differ by up to ±20% from its phases alone, and their ratio with them. Returns the two tests, depth 0 first.
+     */
+    static Test[] measureAlternating(DecoderModel m, String name, int nGen, int depth, int reps, double warmupSeconds, Random rnd) {
+        Runs[] runs = {new Runs(m, 0, nGen, 0, 1, rnd), new Runs(m, 0, nGen, depth, 1, rnd)};
+        List<List<Long>> samples = List.of(new ArrayList<>(), new ArrayList<>());
+        long[] allocated = new long[2];
+        WarmUp warmUp = new WarmUp(warmupSeconds);
+        for (int r = 0; r < reps; ) {
+            boolean warm = warmUp.done(System.nanoTime());
+            for (int i = 0; i < 2; i++) {
+                runs[(r + i) % 2].run();
+            }
+            if (warm) {
+                for (int i = 0; i < 2; i++) {
+                    samples.get(i).add(runs[i].ns);
+                    allocated[i] += runs[i].bytes;
+                }
+                r++;
+            } else {
+                warmUp.record(runs[0].bytes + runs[1].bytes, runs[0].evaluated() + runs[1].evaluated(), System.nanoTime());
+            }
+        }
+        Test[] tests = new Test[2];
+        for (int i = 0; i < 2; i++) {
+            tests[i] = new Test(name, 0, nGen, runs[i].depth, 1, Parallel.threads(), samples.get(i), runs[i].evaluated(), runs[i].kvBytes(),
+                    allocated[i], warmUp.repetitions());
+        }
+        return tests;
+    }
+
+    /**
+     * One test's caches, one per sequence, filled with {@code depth} tokens once (each repetition starts from the same
+     * context; llama-bench prefills it again each time), and its repetitions, one per {@link #run}. A cache per
+     * repetition would leave the previous ones as garbage in the old generation, counted in the peak RSS.
+     */
+    private static final class Runs {
+        private final DecoderModel m;
+        private final int nPrompt, nGen, depth;
+        private final Random rnd;
+        private final List<KvCache> caches = new ArrayList<>();
+        private final float[][] logits;
+        /** The last repetition's time and the heap its threads allocated. */
+        long ns, bytes;
+
+        Runs(DecoderModel m, int nPrompt, int nGen, int depth, int sequences, Random rnd) {
+            this.m = m;
+            this.nPrompt = nPrompt;
+            this.nGen = nGen;
+            this.depth = depth;
+            this.rnd = rnd;
+            logits = new float[sequences][m.vocabSize()];
             for (int b = 0; b < sequences; b++) {
+                caches.add(m.newCache(depth + nPrompt + nGen + 1));
+                if (depth > 0) {
+                    m.forward(tokens(rnd, depth, m.vocabSize()), caches.get(b), false);
+                }
+            }
+        }
+
+        /** Tokens evaluated per repetition. */
+        int evaluated() {
+            return caches.size() * (nPrompt + nGen);
+        }
+
+        long kvBytes() {
+            return caches.stream().mapToLong(c -> c.bytesPerToken() * c.length()).sum();
+        }
+
+        /** One repetition: the prompt in one pass, then the generated tokens one step at a time. */
+        void run() {
+            List<DecoderModel.Step> prompt = new ArrayList<>();
+            int[][] genTokens = new int[caches.size()][];
+            for (int b = 0; b < caches.size(); b++) {
                 KvCache cache = caches.get(b);
                 cache.truncate(depth);
                 cache.reserve(nPrompt + nGen); // its storage at once: no growth copy inside the measured tokens
@@ -190,7 +265,7 @@ final class BenchCommand implements Callable<Integer> {
             List<List<DecoderModel.Step>> steps = new ArrayList<>(); // made before the clock starts
             for (int i = 0; i < nGen; i++) {
                 List<DecoderModel.Step> step = new ArrayList<>();
-                for (int b = 0; b < sequences; b++) {
+                for (int b = 0; b < caches.size(); b++) {
                     step.add(new DecoderModel.Step(new int[]{genTokens[b][i]}, caches.get(b)));
                 }
                 steps.add(step);
@@ -202,18 +277,9 @@ final class BenchCommand implements Callable<Integer> {
             for (List<DecoderModel.Step> step : steps) { // as a generation loop: its logits buffer reused
                 m.forwardInto(step, logits);
             }
-            long ns = System.nanoTime() - t0;
-            long bytes = allocatedByModelThreads() - a0;
-            if (warm) {
-                samples.add(ns);
-                allocated += bytes;
-                r++;
-            } else {
-                warmUp.record(bytes, tokens, System.nanoTime());
-            }
-            kv = caches.stream().mapToLong(c -> c.bytesPerToken() * c.length()).sum();
+            ns = System.nanoTime() - t0;
+            bytes = allocatedByModelThreads() - a0;
         }
-        return new Test(name, nPrompt, nGen, depth, sequences, Parallel.threads(), samples, tokens, kv, allocated, warmUp.repetitions());
     }
 
     /**

@@ -43,8 +43,11 @@ final class BenchSuiteCommand implements Callable<Integer> {
         }
     }
 
-    /** One model's measurements; {@code deep} (tg32 at {@code --depth}) only for the MoE Q8_0 model. */
-    record Result(String preset, String type, double[] pp, double[] tg, double[] tg1, double[] deep, long decodeBytes, long allocatedPerToken) {
+    /**
+     * One model's measurements; only for the MoE Q8_0 model, {@code deep} (tg32 at {@code --depth}) and {@code shallow}
+     * (tg32 on an empty context, its repetitions alternating with deep's).
+     */
+    record Result(String preset, String type, double[] pp, double[] tg, double[] tg1, double[] deep, double[] shallow, long decodeBytes, long allocatedPerToken) {
         Entry entry() {
             return ENTRIES.stream().filter(e -> e.preset().equals(preset) && e.type().equals(type)).findFirst()
                     .orElseThrow(() -> new IllegalStateException("no bench model " + preset + " " + type));
@@ -252,8 +255,10 @@ final class BenchSuiteCommand implements Callable<Integer> {
                     cell(r.tg1()), anchor(r.entry().tg32OneThread(), r.tg1()), 100 * BenchCommand.mean(r.tg()) / roofline, roofline,
                     InfoCommand.bytes(r.allocatedPerToken()));
             if (r.deep() != null) {
-                depthNote = String.format("%s %s at depth %d: tg32 %s tok/s, %.0f%% of its depth-0 speed.", r.entry().label(), r.type(), depth,
-                        cell(r.deep()), 100 * BenchCommand.mean(r.deep()) / BenchCommand.mean(r.tg()));
+                depthNote = String.format("%s %s at depth %d: tg32 %s tok/s, %.0f%% of its depth-0 speed measured alongside (%s tok/s, the "
+                                + "repetitions alternating; %.0f%% of the table's tg32).", r.entry().label(), r.type(), depth, cell(r.deep()),
+                        100 * BenchCommand.mean(r.deep()) / BenchCommand.mean(r.shallow()), cell(r.shallow()),
+                        100 * BenchCommand.mean(r.deep()) / BenchCommand.mean(r.tg()));
             }
         }
         if (!depthNote.isEmpty()) {
@@ -326,11 +331,12 @@ final class BenchSuiteCommand implements Callable<Integer> {
             Parallel.setThreads(2);
             double[] pp = BenchCommand.measure(m, "pp64", 64, 0, 0, reps, warmup, rnd).tokensPerSecond();
             BenchCommand.Test tgTest = BenchCommand.measure(m, "tg32", 0, 32, 0, reps, warmup, rnd);
-            double[] deep = depth > 0 && e.preset().equals("deepseek-v2-lite-shape") && e.type().equals("Q8_0")
-                    ? BenchCommand.measure(m, "tg32", 0, 32, depth, reps, warmup, rnd).tokensPerSecond() : null;
+            BenchCommand.Test[] depths = depth > 0 && e.preset().equals("deepseek-v2-lite-shape") && e.type().equals("Q8_0")
+                    ? BenchCommand.measureAlternating(m, "tg32", 32, depth, reps, warmup, rnd) : null;
             Parallel.setThreads(1);
             double[] tg1 = BenchCommand.measure(m, "tg32", 0, 32, 0, reps, warmup, rnd).tokensPerSecond();
-            return new Result(e.preset(), e.type(), pp, tgTest.tokensPerSecond(), tg1, deep, m.info().decodeWeightBytes(), tgTest.allocatedPerToken());
+            return new Result(e.preset(), e.type(), pp, tgTest.tokensPerSecond(), tg1, depths == null ? null : depths[1].tokensPerSecond(),
+                    depths == null ? null : depths[0].tokensPerSecond(), m.info().decodeWeightBytes(), tgTest.allocatedPerToken());
         } finally {
             Parallel.setThreads(Runtime.getRuntime().availableProcessors());
         }

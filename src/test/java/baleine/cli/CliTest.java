@@ -98,6 +98,16 @@ class CliTest {
         Run deep = run("bench", model.toString(), "-p", "3", "-n", "2", "-r", "2", "--warmup", "0", "-d", "20", "--no-bandwidth", "-o", "json");
         assertThat(deep.exit()).as(deep.err()).isZero();
         assertThat(deep.out()).contains("\"n_depth\" : 20");
+        // bench-suite's long-context test: an empty context and a deep one, their repetitions alternating
+        try (var m = baleine.model.Architectures.load(model)) {
+            BenchCommand.Test[] pair = BenchCommand.measureAlternating(m, "tg2", 2, 20, 3, 0, new java.util.Random(1));
+            assertThat(pair).extracting(BenchCommand.Test::depth).containsExactly(0, 20);
+            for (BenchCommand.Test t : pair) {
+                assertThat(t.samplesNs()).hasSize(3).allMatch(ns -> ns > 0);
+                assertThat(t.tokens()).isEqualTo(2);
+            }
+            assertThat(pair[1].kvBytes()).isGreaterThan(pair[0].kvBytes()); // 22 cached tokens against 2
+        }
         assertThat(run("bench", model.toString(), "--warmup", "-1").err()).contains("--warmup must be >= 0");
         Run mapped = run("bench", model.toString(), "-p", "0", "-n", "1", "-r", "1", "--warmup", "0", "--no-bandwidth", "--memory", "map");
         assertThat(mapped.out()).contains("loaded in ", "weights mapped from the file");
@@ -181,8 +191,8 @@ class CliTest {
 
     @Test
     void benchSuiteMeasuresAgainWhatRanBoxedOrInASlowSpellOrLostACoreAndShowsTheBestRun() {
-        var clean = new BenchSuiteCommand.Result("qwen2-1.5b-shape", "Q4_0", new double[]{1}, new double[]{104}, new double[]{51}, null, 1L, 9_400L);
-        var boxed = new BenchSuiteCommand.Result("qwen2-1.5b-shape", "Q4_0", new double[]{1}, new double[]{104}, new double[]{51}, null, 1L, 8_788_414L);
+        var clean = new BenchSuiteCommand.Result("qwen2-1.5b-shape", "Q4_0", new double[]{1}, new double[]{104}, new double[]{51}, null, null, 1L, 9_400L);
+        var boxed = new BenchSuiteCommand.Result("qwen2-1.5b-shape", "Q4_0", new double[]{1}, new double[]{104}, new double[]{51}, null, null, 1L, 8_788_414L);
         var best = new BenchSuiteCommand.Speed(76e9, 2e9);
         var slowMemory = new BenchSuiteCommand.Attempt(clean, new BenchSuiteCommand.Speed(72e9, 2e9), new BenchSuiteCommand.Speed(41e9, 2e9));
         var slowCpu = new BenchSuiteCommand.Attempt(clean, new BenchSuiteCommand.Speed(75e9, 1.1e9), new BenchSuiteCommand.Speed(74e9, 2e9));
@@ -201,7 +211,7 @@ class CliTest {
         assertThat(BenchSuiteCommand.typeCell(slowCpu, best)).isEqualTo("Q4_0 *"); // still slow after the retries: marked
         // a core taken during the run, unseen around it: two threads decoding 1.17x as fast as one (normal: 1.7-2.0x)
         var coreTaken = new BenchSuiteCommand.Attempt(new BenchSuiteCommand.Result("qwen2-1.5b-shape", "Q6_K", new double[]{1}, new double[]{31.2},
-                new double[]{26.6}, null, 1L, 9_400L), best, best);
+                new double[]{26.6}, null, null, 1L, 9_400L), best, best);
         assertThat(coreTaken.scaledPoorly()).isTrue();
         assertThat(coreTaken.suspect(best)).isTrue();
         assertThat(steady.scaledPoorly()).isFalse();
@@ -212,12 +222,12 @@ class CliTest {
     @Test
     void benchSuiteReadsBackWhatEachModelsOwnJvmMeasured() throws Exception {
         var result = new BenchSuiteCommand.Result("deepseek-v2-lite-shape", "Q8_0", new double[]{190.5, 201.25}, new double[]{52.5},
-                new double[]{29}, new double[]{44.75}, 572_000_000L, 9_800L);
+                new double[]{29}, new double[]{44.75}, new double[]{53.5}, 572_000_000L, 9_800L);
         String out = "progress line\n" + new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsString(result) + "\n";
         var back = BenchSuiteCommand.parseResult(out);
         assertThat(back).usingRecursiveComparison().isEqualTo(result);
         assertThat(back.entry().label()).isEqualTo("DeepSeek-V2-Lite shape (2.25 B)");
-        var noDepth = new BenchSuiteCommand.Result("qwen2-1.5b-shape", "Q4_0", new double[]{1}, new double[]{2}, new double[]{3}, null, 1L, 2L);
+        var noDepth = new BenchSuiteCommand.Result("qwen2-1.5b-shape", "Q4_0", new double[]{1}, new double[]{2}, new double[]{3}, null, null, 1L, 2L);
         assertThat(BenchSuiteCommand.parseResult(new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsString(noDepth)).deep()).isNull();
         assertThat(BenchSuiteCommand.childJvmOptions(List.of("--add-modules=jdk.incubator.vector", "-XX:StartFlightRecording=filename=a.jfr",
                 "-agentlib:jdwp=transport=dt_socket,server=y,address=5005", "-Xmn8m", "-javaagent:x.jar")))
