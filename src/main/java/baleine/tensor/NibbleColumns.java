@@ -21,7 +21,7 @@ import java.nio.ByteOrder;
  * activation broadcast: 64 multiply-adds in 16-bit lanes, where a float kernel converts every 4-bit value to a float
  * first. A block's sums of {@code (q - 8) x} stay within 16 bits ({@code |q - 8| <= 8}, {@code |x| <= 127}, 32
  * columns: at most 32512): the sums of q (0..15) computed here wrap, and subtracting 8 times the activations' block
- * sum then leaves the exact sum. A vector of the machine's width holds L = 32 (512 bits) or 16 (256 bits) rows'
+ * sum (after the loop, or, in the 512-bit kernels, as the sums' starting value) leaves the exact sum. A vector of the machine's width holds L = 32 (512 bits) or 16 (256 bits) rows'
  * sums: with 16, a column goes as two 16-byte parts. Narrower machines keep the float kernels.
  */
 final class NibbleColumns {
