@@ -36,9 +36,10 @@ import static jdk.incubator.vector.VectorOperators.LSHR;
  * the products with 8-bit activations stay within 16 bits (at most 32512), so each run of eight columns has 16-bit
  * sums of q x, corrected by 32 times the run's activation sum ({@link Int8Batch#eighths}); the two runs of a
  * sub-block times its scale go into a 32-bit integer sum per super-block, which times d and the activations' d is
- * added to the row's float total, as llama.cpp sums them. Decoding ({@link #one}) keeps the sums and totals in
- * registers; prompts take eight vectors a pass ({@link #eight}), then four, two and one through memory. The vector
- * kernels have a scalar twin ({@link #dotScalar}) that the tests compare them with.
+ * added to the row's float total, as llama.cpp sums them. Decoding with 512-bit vectors ({@link #one}) keeps the sums
+ * and totals in registers; prompts take eight vectors a pass ({@link #eight}), then four and two with their sums
+ * through memory, and a last one (and decoding with 256-bit vectors) a run at a time with its sums in registers
+ * ({@link #runOfOne}). The vector kernels have a scalar twin ({@link #dotScalar}) that the tests compare them with.
  */
 final class Q6_KGroups {
     static final int SUPER = 256;
@@ -177,8 +178,7 @@ final class Q6_KGroups {
                     addRun(s, o, x, block, run, t0 + k, 2, sums, total, ROWS * k);
                 }
                 for (; k < count; k++) {
-                    sumsOfOne(s, cols, x.q, BLOCK * x.at(block, t0 + k) + xc, sums);
-                    addRun(s, o, x, block, run, t0 + k, 1, sums, total, ROWS * k);
+                    runOfOne(s, o, run, x, block, t0 + k, total, ROWS * k);
                 }
             }
             addSuper(s, o, x, 8 * b, t0, count, total, d, out);
@@ -186,12 +186,17 @@ final class Q6_KGroups {
     }
 
     /**
-     * A run of eight columns (two quads at {@code cols}) times one vector, whose values start at {@code x[xb]}: the
-     * 16-bit sums of q x of rows 0..31 at {@code sums[0 ..]}, rows 32..63 at {@code sums[32 ..]}. Each quad's
-     * columns are written out here and in the other passes: a helper returning the column's vector was compiled out
-     * of line, its vector boxed.
+     * A run of eight columns (two quads) times vector t, added to its 32-bit sums at {@code total[tt ..]} as {@link
+     * #addRun} adds them: the 16-bit sums of q x for L rows at a time (rows p .. p + L in the parts' low bytes, rows 32
+     * + p .. in their high bytes) stay in registers, less 32 times the run's activation sum, times the rows' scale. Each
+     * quad's columns are written out here and in the other passes: a helper returning the column's vector was compiled
+     * out of line, its vector boxed.
      */
-    private static void sumsOfOne(MemorySegment s, long cols, short[] x, int xb, short[] sums) {
+    private static void runOfOne(MemorySegment s, long o, int run, Int8Batch x, int block, int t, int[] total, int tt) {
+        long cols = o + COLUMNS_AT + (long) RUN * run, scales = o + SCALES_AT + (long) ROWS * (run / 2);
+        int at = x.at(block, t), xb = BLOCK * at + 8 * (run % 4);
+        short[] q = x.q;
+        short offset = (short) (32 * x.eighths[4 * at + run % 4]);
         for (int p = 0; p < 32; p += L) {
             ShortVector l0 = ShortVector.zero(S), h0 = l0;
             for (int quad = 0; quad < 2; quad++) {
@@ -201,7 +206,7 @@ final class Q6_KGroups {
                     IntVector v = IntVector.fromMemorySegment(I, s, from + 64L * part, LE);
                     lo = v.and(SIX).reinterpretAsShorts();
                     hi = v.lanewise(LSHR, 8).and(SIX).reinterpretAsShorts();
-                    xc = ShortVector.broadcast(S, x[xb + 4 * quad + part]);
+                    xc = ShortVector.broadcast(S, q[xb + 4 * quad + part]);
                     l0 = lo.mul(xc).add(l0);
                     h0 = hi.mul(xc).add(h0);
                 }
@@ -210,16 +215,29 @@ final class Q6_KGroups {
                         .or(IntVector.fromMemorySegment(I, s, from + 128, LE).lanewise(LSHR, 2).and(PART2));
                 lo = v.and(SIX).reinterpretAsShorts();
                 hi = v.lanewise(LSHR, 8).and(SIX).reinterpretAsShorts();
-                xc = ShortVector.broadcast(S, x[xb + 4 * quad + 3]);
+                xc = ShortVector.broadcast(S, q[xb + 4 * quad + 3]);
                 l0 = lo.mul(xc).add(l0);
                 h0 = hi.mul(xc).add(h0);
             }
-            l0.intoArray(sums, p);
-            h0.intoArray(sums, 32 + p);
+            // as addRun: rows p .. p + L from l0 (part p), rows 32 + p .. from h0 (part 32 + p)
+            IntVector pairs = l0.sub(offset).reinterpretAsInts();
+            int even = tt + p, odd = even + L / 2;
+            IntVector sc = (IntVector) ByteVector.fromMemorySegment(Species.B, s, scales + p, LE).convertShape(VectorOperators.B2I, I, 0);
+            pairs.lanewise(LSHL, 16).lanewise(ASHR, 16).mul(sc).add(IntVector.fromArray(I, total, even)).intoArray(total, even);
+            sc = (IntVector) ByteVector.fromMemorySegment(Species.B, s, scales + p + L / 2, LE).convertShape(VectorOperators.B2I, I, 0);
+            pairs.lanewise(ASHR, 16).mul(sc).add(IntVector.fromArray(I, total, odd)).intoArray(total, odd);
+            pairs = h0.sub(offset).reinterpretAsInts();
+            even = tt + 32 + p;
+            odd = even + L / 2;
+            sc = (IntVector) ByteVector.fromMemorySegment(Species.B, s, scales + 32 + p, LE).convertShape(VectorOperators.B2I, I, 0);
+            pairs.lanewise(LSHL, 16).lanewise(ASHR, 16).mul(sc).add(IntVector.fromArray(I, total, even)).intoArray(total, even);
+            sc = (IntVector) ByteVector.fromMemorySegment(Species.B, s, scales + 32 + p + L / 2, LE).convertShape(VectorOperators.B2I, I, 0);
+            pairs.lanewise(ASHR, 16).mul(sc).add(IntVector.fromArray(I, total, odd)).intoArray(total, odd);
         }
     }
 
-    /** {@link #sumsOfOne} for four vectors, vector k's values 32 k further, its sums at {@code sums[64 k ..]}. */
+    /** A run of eight columns (two quads at {@code cols}) times four vectors, whose values start at {@code x[xb]} and 32
+     * further each: the 16-bit sums of q x of vector k's rows 0..31 at {@code sums[64 k ..]}, rows 32..63 32 further. */
     private static void sumsOfFour(MemorySegment s, long cols, short[] x, int xb, short[] sums) {
         for (int p = 0; p < 32; p += L) {
             ShortVector l0 = ShortVector.zero(S), h0 = l0, l1 = l0, h1 = l0, l2 = l0, h2 = l0, l3 = l0, h3 = l0;
