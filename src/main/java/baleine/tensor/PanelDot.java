@@ -239,6 +239,11 @@ final class PanelDot {
      * each call (a call costs ~100 cycles besides the loop; Qwen-shape Q8_0 pp64 +3.9% in one JVM).
      */
     static void tile(MemorySegment p, long pOff, MemorySegment x, long xOff, int c0, int c1, float[] acc, int aOff, boolean fresh) {
+        if (F.length() < 16) { // two rows at a time: sixteen sums and four rows' weights spill AVX2's sixteen registers
+            tileTwoRows(p, pOff, x, xOff, c0, c1, acc, aOff, fresh, 0);
+            tileTwoRows(p, pOff, x, xOff, c0, c1, acc, aOff, fresh, 2);
+            return;
+        }
         int L = VectorMath.LANES;
         long bytes = 16L * (c1 - c0); // four chunks of L floats per column chunk
         MemorySegment ps = p.asSlice(4 * (pOff + 4L * c0), bytes), xs = x.asSlice(4 * (xOff + 4L * c0), bytes);
@@ -281,6 +286,43 @@ final class PanelDot {
         a31.intoArray(acc, aOff + 13 * L);
         a32.intoArray(acc, aOff + 14 * L);
         a33.intoArray(acc, aOff + 15 * L);
+    }
+
+    /**
+     * {@link #tile}'s rows r and r + 1 (r = 0 or 2) with the four vectors: eight sums, each row's weights loaded once
+     * per column chunk for the four, every sum's terms in {@link #tile}'s order (the same bits).
+     */
+    private static void tileTwoRows(MemorySegment p, long pOff, MemorySegment x, long xOff, int c0, int c1, float[] acc, int aOff, boolean fresh, int r) {
+        int L = VectorMath.LANES;
+        long bytes = 16L * (c1 - c0);
+        MemorySegment ps = p.asSlice(4 * (pOff + 4L * c0), bytes), xs = x.asSlice(4 * (xOff + 4L * c0), bytes);
+        int o0 = aOff + 4 * r * L, o1 = o0 + 4 * L;
+        FloatVector z = FloatVector.zero(F);
+        FloatVector a00 = fresh ? z : FloatVector.fromArray(F, acc, o0), a01 = fresh ? z : FloatVector.fromArray(F, acc, o0 + L);
+        FloatVector a02 = fresh ? z : FloatVector.fromArray(F, acc, o0 + 2 * L), a03 = fresh ? z : FloatVector.fromArray(F, acc, o0 + 3 * L);
+        FloatVector a10 = fresh ? z : FloatVector.fromArray(F, acc, o1), a11 = fresh ? z : FloatVector.fromArray(F, acc, o1 + L);
+        FloatVector a12 = fresh ? z : FloatVector.fromArray(F, acc, o1 + 2 * L), a13 = fresh ? z : FloatVector.fromArray(F, acc, o1 + 3 * L);
+        long w = 4L * r * L;
+        for (long i = 0; i < bytes; i += 16L * L) {
+            FloatVector w0 = FloatVector.fromMemorySegment(F, ps, i + w, LE);
+            FloatVector w1 = FloatVector.fromMemorySegment(F, ps, i + w + 4 * L, LE);
+            FloatVector v = FloatVector.fromMemorySegment(F, xs, i, LE);
+            a00 = w0.fma(v, a00); a10 = w1.fma(v, a10);
+            v = FloatVector.fromMemorySegment(F, xs, i + 4 * L, LE);
+            a01 = w0.fma(v, a01); a11 = w1.fma(v, a11);
+            v = FloatVector.fromMemorySegment(F, xs, i + 8 * L, LE);
+            a02 = w0.fma(v, a02); a12 = w1.fma(v, a12);
+            v = FloatVector.fromMemorySegment(F, xs, i + 12 * L, LE);
+            a03 = w0.fma(v, a03); a13 = w1.fma(v, a13);
+        }
+        a00.intoArray(acc, o0);
+        a01.intoArray(acc, o0 + L);
+        a02.intoArray(acc, o0 + 2 * L);
+        a03.intoArray(acc, o0 + 3 * L);
+        a10.intoArray(acc, o1);
+        a11.intoArray(acc, o1 + L);
+        a12.intoArray(acc, o1 + 2 * L);
+        a13.intoArray(acc, o1 + 3 * L);
     }
 
     /**
