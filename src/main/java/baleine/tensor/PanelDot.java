@@ -337,6 +337,11 @@ final class PanelDot {
      */
     static void scaledTile(MemorySegment p, long pOff, MemorySegment x, long xOff, int c0, int c1, int block, float[] scales, int sOff,
                            float[] acc, int aOff) {
+        if (F.length() < 16) { // two rows at a time, as tile
+            scaledTileTwoRows(p, pOff, x, xOff, c0, c1, block, scales, sOff, acc, aOff, 0);
+            scaledTileTwoRows(p, pOff, x, xOff, c0, c1, block, scales, sOff, acc, aOff, 2);
+            return;
+        }
         int L = VectorMath.LANES;
         long bytes = 16L * (c1 - c0);
         MemorySegment ps = p.asSlice(4 * (pOff + 4L * c0), bytes), xs = x.asSlice(4 * (xOff + 4L * c0), bytes);
@@ -378,6 +383,41 @@ final class PanelDot {
             g0.fma(a31, FloatVector.fromArray(F, acc, aOff + 13 * L)).intoArray(acc, aOff + 13 * L);
             g0.fma(a32, FloatVector.fromArray(F, acc, aOff + 14 * L)).intoArray(acc, aOff + 14 * L);
             g0.fma(a33, FloatVector.fromArray(F, acc, aOff + 15 * L)).intoArray(acc, aOff + 15 * L);
+        }
+    }
+
+    /** {@link #scaledTile}'s rows r and r + 1 (r = 0 or 2), as {@link #tileTwoRows} splits {@link #tile}: the same bits. */
+    private static void scaledTileTwoRows(MemorySegment p, long pOff, MemorySegment x, long xOff, int c0, int c1, int block, float[] scales, int sOff,
+                                          float[] acc, int aOff, int r) {
+        int L = VectorMath.LANES;
+        long bytes = 16L * (c1 - c0), w = 4L * r * L;
+        MemorySegment ps = p.asSlice(4 * (pOff + 4L * c0), bytes), xs = x.asSlice(4 * (xOff + 4L * c0), bytes);
+        int o0 = aOff + 4 * r * L, o1 = o0 + 4 * L;
+        for (int j0 = 0, b = sOff; j0 < c1 - c0; j0 += block, b += 4) {
+            FloatVector z = FloatVector.zero(F);
+            FloatVector a00 = z, a01 = z, a02 = z, a03 = z, a10 = z, a11 = z, a12 = z, a13 = z;
+            for (long i = 16L * j0, end = 16L * (j0 + block); i < end; i += 16L * L) {
+                FloatVector w0 = FloatVector.fromMemorySegment(F, ps, i + w, LE);
+                FloatVector w1 = FloatVector.fromMemorySegment(F, ps, i + w + 4 * L, LE);
+                FloatVector v = FloatVector.fromMemorySegment(F, xs, i, LE);
+                a00 = w0.fma(v, a00); a10 = w1.fma(v, a10);
+                v = FloatVector.fromMemorySegment(F, xs, i + 4 * L, LE);
+                a01 = w0.fma(v, a01); a11 = w1.fma(v, a11);
+                v = FloatVector.fromMemorySegment(F, xs, i + 8 * L, LE);
+                a02 = w0.fma(v, a02); a12 = w1.fma(v, a12);
+                v = FloatVector.fromMemorySegment(F, xs, i + 12 * L, LE);
+                a03 = w0.fma(v, a03); a13 = w1.fma(v, a13);
+            }
+            FloatVector g0 = FloatVector.broadcast(F, scales[b + r]);
+            g0.fma(a00, FloatVector.fromArray(F, acc, o0)).intoArray(acc, o0);
+            g0.fma(a01, FloatVector.fromArray(F, acc, o0 + L)).intoArray(acc, o0 + L);
+            g0.fma(a02, FloatVector.fromArray(F, acc, o0 + 2 * L)).intoArray(acc, o0 + 2 * L);
+            g0.fma(a03, FloatVector.fromArray(F, acc, o0 + 3 * L)).intoArray(acc, o0 + 3 * L);
+            g0 = FloatVector.broadcast(F, scales[b + r + 1]);
+            g0.fma(a10, FloatVector.fromArray(F, acc, o1)).intoArray(acc, o1);
+            g0.fma(a11, FloatVector.fromArray(F, acc, o1 + L)).intoArray(acc, o1 + L);
+            g0.fma(a12, FloatVector.fromArray(F, acc, o1 + 2 * L)).intoArray(acc, o1 + 2 * L);
+            g0.fma(a13, FloatVector.fromArray(F, acc, o1 + 3 * L)).intoArray(acc, o1 + 3 * L);
         }
     }
 }
