@@ -48,12 +48,6 @@ final class TileDot {
 
     /** Rows and vectors read through slices of exactly their bytes, as in {@link EightRowDot#q8_0} (V2-Lite-shape Q8_0 pp64 +3.9%). */
     static void q8_0(MemorySegment s, long off, long stride, MemorySegment x, long xOff, int n, float[] out) {
-        if (F.length() < 16) { // two rows at a time, as bf16: sixteen sums, four rows' weights and scales spill AVX2's registers
-            q8_0TwoRows(s, off, off + stride, x, xOff, n, out, 0);
-            q8_0TwoRows(s, off + 2 * stride, off + 3 * stride, x, xOff, n, out, 8);
-            VectorMath.sumLanesInPlace(out, 16);
-            return;
-        }
         long rowBytes = 34L * (n / 32);
         MemorySegment r0 = s.asSlice(off, rowBytes), r1 = s.asSlice(off + stride, rowBytes), r2 = s.asSlice(off + 2 * stride, rowBytes), r3 = s.asSlice(off + 3 * stride, rowBytes);
         MemorySegment xs = x.asSlice(4 * xOff, 16L * (n / 32 * 32));
@@ -99,45 +93,6 @@ final class TileDot {
         a32.intoArray(out, 14 * VectorMath.LANES);
         a33.intoArray(out, 15 * VectorMath.LANES);
         VectorMath.sumLanesInPlace(out, 16);
-    }
-
-    /**
-     * {@link #q8_0}'s rows {@code o0} and {@code o1} with the four vectors, into {@code out[first LANES ..]} unfolded
-     * (eight sums; every sum's terms in {@link #q8_0}'s order, so the same bits).
-     */
-    private static void q8_0TwoRows(MemorySegment s, long o0, long o1, MemorySegment x, long xOff, int n, float[] out, int first) {
-        long rowBytes = 34L * (n / 32);
-        MemorySegment r0 = s.asSlice(o0, rowBytes), r1 = s.asSlice(o1, rowBytes);
-        MemorySegment xs = x.asSlice(4 * xOff, 16L * (n / 32 * 32));
-        FloatVector z = FloatVector.zero(F);
-        FloatVector a00 = z, a01 = z, a02 = z, a03 = z, a10 = z, a11 = z, a12 = z, a13 = z;
-        for (int k = 0, blocks = n / 32; k < blocks; k++) {
-            long at = 34L * k;
-            FloatVector d0 = FloatVector.broadcast(F, Float.float16ToFloat(r0.get(Le.I16, at)));
-            FloatVector d1 = FloatVector.broadcast(F, Float.float16ToFloat(r1.get(Le.I16, at)));
-            for (int j = 0; j < 32; j += F.length()) {
-                FloatVector w0 = ((FloatVector) ByteVector.fromMemorySegment(B, r0, at + 2 + j, LE).convertShape(VectorOperators.B2F, F, 0)).mul(d0);
-                FloatVector w1 = ((FloatVector) ByteVector.fromMemorySegment(B, r1, at + 2 + j, LE).convertShape(VectorOperators.B2F, F, 0)).mul(d1);
-                long i = 16L * (32 * k + j);
-                FloatVector v = FloatVector.fromMemorySegment(F, xs, i, LE);
-                a00 = w0.fma(v, a00); a10 = w1.fma(v, a10);
-                v = FloatVector.fromMemorySegment(F, xs, i + 4L * F.length(), LE);
-                a01 = w0.fma(v, a01); a11 = w1.fma(v, a11);
-                v = FloatVector.fromMemorySegment(F, xs, i + 8L * F.length(), LE);
-                a02 = w0.fma(v, a02); a12 = w1.fma(v, a12);
-                v = FloatVector.fromMemorySegment(F, xs, i + 12L * F.length(), LE);
-                a03 = w0.fma(v, a03); a13 = w1.fma(v, a13);
-            }
-        }
-        int L = VectorMath.LANES;
-        a00.intoArray(out, first * L);
-        a01.intoArray(out, (first + 1) * L);
-        a02.intoArray(out, (first + 2) * L);
-        a03.intoArray(out, (first + 3) * L);
-        a10.intoArray(out, (first + 4) * L);
-        a11.intoArray(out, (first + 5) * L);
-        a12.intoArray(out, (first + 6) * L);
-        a13.intoArray(out, (first + 7) * L);
     }
 
     static void q4_0(MemorySegment s, long off, long stride, MemorySegment x, long xOff, int n, float[] out) {
