@@ -13,7 +13,9 @@ import java.util.Random;
 /**
  * Two variants of a change measured in one JVM: a static boolean field (added for the experiment, e.g.
  * {@code static boolean ALT} tested in a kernel's caller) is flipped between prompts, so both variants see the
- * same phase of the machine. Separate JVMs on the 2-core CI VM swing by ±10% (an A/A pair of one jar read 597
+ * same phase of the machine. Make each variant a method of its own and test the flag in their caller: a flag
+ * tested inside the kernel it switches can slow the kernel's other variant (a Q8_0 prompt tile read 1.123 that
+ * way and 0.969 with the flag in its caller). Separate JVMs on the 2-core CI VM swing by ±10% (an A/A pair of one jar read 597
  * against 584 tok/s); interleaved pairs resolve ±2–3%. Prints each variant's median prompt time and the median of
  * the pairs' speed ratios with its quartiles.
  * <p>
