@@ -162,22 +162,7 @@ final class BenchCommand implements Callable<Integer> {
 
     /** {@link #measure} over {@code sequences} sequences side by side, each with its own cache, in the same passes. */
     static Test measure(DecoderModel m, String name, int nPrompt, int nGen, int depth, int sequences, int reps, double warmupSeconds, Random rnd) {
-        Runs runs = new Runs(m, nPrompt, nGen, depth, sequences, rnd);
-        List<Long> samples = new ArrayList<>();
-        long allocated = 0;
-        WarmUp warmUp = new WarmUp(warmupSeconds);
-        for (int r = 0; r < reps; ) {
-            boolean warm = warmUp.done(System.nanoTime());
-            runs.run();
-            if (warm) {
-                samples.add(runs.ns);
-                allocated += runs.bytes;
-                r++;
-            } else {
-                warmUp.record(runs.bytes, runs.evaluated(), System.nanoTime());
-            }
-        }
-        return new Test(name, nPrompt, nGen, depth, sequences, Parallel.threads(), samples, runs.evaluated(), runs.kvBytes(), allocated, warmUp.repetitions());
+        return measureTogether(name, reps, warmupSeconds, new Runs(m, nPrompt, nGen, depth, sequences, rnd))[0];
     }
 
     /**
@@ -186,29 +171,47 @@ final class BenchCommand implements Callable<Integer> {
      * apart differ by up to ±20% from its phases alone, and their ratio with them. Returns the two tests, depth 0 first.
      */
     static Test[] measureAlternating(DecoderModel m, String name, int nGen, int depth, int reps, double warmupSeconds, Random rnd) {
-        Runs[] runs = {new Runs(m, 0, nGen, 0, 1, rnd), new Runs(m, 0, nGen, depth, 1, rnd)};
-        List<List<Long>> samples = List.of(new ArrayList<>(), new ArrayList<>());
-        long[] allocated = new long[2];
+        return measureTogether(name, reps, warmupSeconds, new Runs(m, 0, nGen, 0, 1, rnd), new Runs(m, 0, nGen, depth, 1, rnd));
+    }
+
+    /**
+     * The tests of {@code runs}, their repetitions taken in turn (in measured round r, test r mod n first; during
+     * warm-up always the first test first) until each has {@code reps} measured ones.
+     */
+    private static Test[] measureTogether(String name, int reps, double warmupSeconds, Runs... runs) {
+        int n = runs.length;
+        List<List<Long>> samples = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            samples.add(new ArrayList<>());
+        }
+        long[] allocated = new long[n];
         WarmUp warmUp = new WarmUp(warmupSeconds);
         for (int r = 0; r < reps; ) {
             boolean warm = warmUp.done(System.nanoTime());
-            for (int i = 0; i < 2; i++) {
-                runs[(r + i) % 2].run();
+            for (int i = 0; i < n; i++) {
+                runs[(r + i) % n].run();
             }
             if (warm) {
-                for (int i = 0; i < 2; i++) {
+                for (int i = 0; i < n; i++) {
                     samples.get(i).add(runs[i].ns);
                     allocated[i] += runs[i].bytes;
                 }
                 r++;
             } else {
-                warmUp.record(runs[0].bytes + runs[1].bytes, runs[0].evaluated() + runs[1].evaluated(), System.nanoTime());
+                long bytes = 0;
+                int evaluated = 0;
+                for (Runs run : runs) {
+                    bytes += run.bytes;
+                    evaluated += run.evaluated();
+                }
+                warmUp.record(bytes, evaluated, System.nanoTime());
             }
         }
-        Test[] tests = new Test[2];
-        for (int i = 0; i < 2; i++) {
-            tests[i] = new Test(name, 0, nGen, runs[i].depth, 1, Parallel.threads(), samples.get(i), runs[i].evaluated(), runs[i].kvBytes(),
-                    allocated[i], warmUp.repetitions());
+        Test[] tests = new Test[n];
+        for (int i = 0; i < n; i++) {
+            Runs run = runs[i];
+            tests[i] = new Test(name, run.nPrompt, run.nGen, run.depth, run.caches.size(), Parallel.threads(), samples.get(i), run.evaluated(),
+                    run.kvBytes(), allocated[i], warmUp.repetitions());
         }
         return tests;
     }
