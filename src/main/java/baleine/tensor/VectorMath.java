@@ -95,6 +95,19 @@ public final class VectorMath {
             LaneFolds.sumFour(out, off);
             return;
         }
+        if (EightLaneFolds.EIGHT && results == 16) { // AVX2's tiles
+            EightLaneFolds.sumEight(out, off, off);
+            EightLaneFolds.sumEight(out, off + 64, off + 8);
+            return;
+        }
+        if (EightLaneFolds.EIGHT && results == 8) {
+            EightLaneFolds.sumEight(out, off, off);
+            return;
+        }
+        if (EightLaneFolds.EIGHT && results == 4) {
+            EightLaneFolds.sumFour(out, off);
+            return;
+        }
         for (int r = 0; r < results; r++) {
             int a = off + r * LANES;
             for (int k = LANES / 2; k >= 1; k /= 2) { // lane i meets lane i + k, as FOLDk's i ^ k
