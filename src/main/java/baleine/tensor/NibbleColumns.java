@@ -1,6 +1,5 @@
 package baleine.tensor;
 
-import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
@@ -14,15 +13,18 @@ import java.nio.ByteOrder;
 /**
  * 4-bit rows regrouped 64 at a time so that a vector lane holds one row (Q4_0 in {@link Q4_0Groups}, Q4_K in {@link
  * Q4_KGroups}), for integer products with 8-bit activations ({@link Int8Batch}) as llama.cpp multiplies them. A
- * block of 32 columns is stored column after column, 32 bytes each: byte i holds row i's value in its low nibble
- * and row i + 32's in its high one.
+ * block of 32 columns is stored column after column, 32 bytes each, two rows' values to a byte ({@link #columnByte},
+ * {@link #nibbleShift}): with 512-bit vectors byte i holds row i's value in its low nibble and row i + 32's in its
+ * high one; with 256-bit vectors bytes 2i and 2i + 1 hold rows i and i + 16, then i + 32 and i + 48.
  *
- * <p>A column is one 32-byte load, widened to 32 shorts, its two nibbles masked apart and multiplied by the
- * activation broadcast: 64 multiply-adds in 16-bit lanes, where a float kernel converts every 4-bit value to a float
- * first. A block's sums of {@code (q - 8) x} stay within 16 bits ({@code |q - 8| <= 8}, {@code |x| <= 127}, 32
- * columns: at most 32512): the sums of q (0..15) computed here wrap, and subtracting 8 times the activations' block
- * sum (after the loop, or, in the 512-bit kernels, as the sums' starting value) leaves the exact sum. A vector of the machine's width holds L = 32 (512 bits) or 16 (256 bits) rows'
- * sums: with 16, a column goes as two 16-byte parts. Narrower machines keep the float kernels.
+ * <p>With 512 bits a column is one 32-byte load, widened to 32 shorts, its two nibbles masked apart and multiplied by
+ * the activation broadcast: 64 multiply-adds in 16-bit lanes, where a float kernel converts every 4-bit value to a
+ * float first. With 256 bits the column is read as 16 shorts, whose four nibbles are the four parts of 16 rows: no
+ * widening (the two byte-to-short widenings per column had limited a Zen 3 core). A block's sums of {@code (q - 8) x}
+ * stay within 16 bits ({@code |q - 8| <= 8}, {@code |x| <= 127}, 32 columns: at most 32512): the sums of q (0..15)
+ * computed here wrap, and subtracting 8 times the activations' block sum (after the loop, or, in the 512-bit kernels,
+ * as the sums' starting value) leaves the exact sum. A vector of the machine's width holds L = 32 (512 bits) or 16
+ * (256 bits) rows' sums. Narrower machines keep the float kernels.
  */
 final class NibbleColumns {
     static final int ROWS = 64;
@@ -98,30 +100,52 @@ final class NibbleColumns {
         return FloatVector.fromArray(Species.F, index, 0);
     }
 
+    /** The byte of a column that holds row {@code lane}'s value. */
+    static int columnByte(int lane) {
+        return L == 32 ? lane % 32 : 2 * (lane % 16) + lane / 32;
+    }
+
+    /** Where in {@link #columnByte} row {@code lane}'s value sits: 0 (the low nibble) or 4. */
+    static int nibbleShift(int lane) {
+        return L == 32 ? lane / 32 * 4 : lane % 32 / 16 * 4;
+    }
+
+    /** The row whose value is the low nibble of a column's byte k (the inverse of {@link #columnByte}). */
+    static int lowRow(int k) {
+        return L == 32 ? k : k / 2 + 32 * (k % 2);
+    }
+
+    /** The row whose value is the high nibble of a column's byte k. */
+    static int highRow(int k) {
+        return lowRow(k) + (L == 32 ? 32 : 16);
+    }
+
     /** Row {@code lane}'s value in column c of the block whose columns start at {@code cols}. */
     static int nibble(MemorySegment s, long cols, int c, int lane) {
-        int packed = s.get(Le.I8, cols + 32L * c + lane % 32) & 0xFF;
-        return lane < 32 ? packed & 0xF : packed >>> 4;
+        int packed = s.get(Le.I8, cols + 32L * c + columnByte(lane)) & 0xFF;
+        return packed >>> nibbleShift(lane) & 0xF;
     }
 
     /**
      * A block's 16-bit sums of (q . x), its columns at {@code cols}, for the vector whose block starts at {@code
-     * x[xb]}: low nibbles (rows 0..31) at {@code sums[0 ..]}, high ones (rows 32..63) at {@code sums[32 ..]}; a part
-     * of L rows at a time (one part with 512-bit vectors, two with 256).
+     * x[xb]}, with 256-bit vectors (the 512-bit kernels keep their sums in registers): rows 0..63 at {@code sums[0
+     * ..]}, in 16-row parts, each a nibble of the column's 16 shorts.
      */
     static void sumsOfOne(MemorySegment s, long cols, short[] x, int xb, short[] sums) {
-        for (int p = 0; p < 32; p += L) {
-            ShortVector lo = ShortVector.zero(S), hi = lo;
-            for (int c = 0; c < BLOCK; c++) {
-                ShortVector v = (ShortVector) ByteVector.fromMemorySegment(B, s, cols + 32L * c + p, LE)
-                        .convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
-                ShortVector xc = ShortVector.broadcast(S, x[xb + c]);
-                lo = v.and((short) 0x0F).mul(xc).add(lo);
-                hi = v.lanewise(VectorOperators.LSHR, 4).mul(xc).add(hi);
-            }
-            lo.intoArray(sums, p);
-            hi.intoArray(sums, 32 + p);
+        MemorySegment columns = s.asSlice(cols, COLUMN_BYTES);
+        ShortVector p0 = ShortVector.zero(S), p1 = p0, p2 = p0, p3 = p0;
+        for (int c = 0; c < BLOCK; c++) {
+            ShortVector w = ShortVector.fromMemorySegment(S, columns, 32L * c, LE);
+            ShortVector xc = ShortVector.broadcast(S, x[xb + c]);
+            p0 = w.and((short) 0x0F).mul(xc).add(p0);
+            p1 = w.lanewise(VectorOperators.LSHR, 4).and((short) 0x0F).mul(xc).add(p1);
+            p2 = w.lanewise(VectorOperators.LSHR, 8).and((short) 0x0F).mul(xc).add(p2);
+            p3 = w.lanewise(VectorOperators.LSHR, 12).mul(xc).add(p3);
         }
+        p0.intoArray(sums, 0);
+        p1.intoArray(sums, 16);
+        p2.intoArray(sums, 32);
+        p3.intoArray(sums, 48);
     }
 
     /**
@@ -129,60 +153,68 @@ final class NibbleColumns {
      * activations), into {@code sums[0 ..]} and 64 further; each column's nibbles unpacked once.
      */
     static void sumsOfTwo(MemorySegment s, long cols, short[] x, int xb, short[] sums) {
-        for (int p = 0; p < 32; p += L) {
-            ShortVector l0 = ShortVector.zero(S), h0 = l0, l1 = l0, h1 = l0;
-            for (int c = 0; c < BLOCK; c++) {
-                ShortVector v = (ShortVector) ByteVector.fromMemorySegment(B, s, cols + 32L * c + p, LE)
-                        .convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
-                ShortVector lo = v.and((short) 0x0F), hi = v.lanewise(VectorOperators.LSHR, 4);
-                ShortVector xc = ShortVector.broadcast(S, x[xb + c]);
-                l0 = lo.mul(xc).add(l0);
-                h0 = hi.mul(xc).add(h0);
-                xc = ShortVector.broadcast(S, x[xb + 32 + c]);
-                l1 = lo.mul(xc).add(l1);
-                h1 = hi.mul(xc).add(h1);
-            }
-            l0.intoArray(sums, p);
-            h0.intoArray(sums, 32 + p);
-            l1.intoArray(sums, ROWS + p);
-            h1.intoArray(sums, ROWS + 32 + p);
-        }
-    }
-
-    /** {@link #sumsOfTwo} for four vectors (into {@code sums[64 k ..]} for vector k). */
-    static void sumsOfFour(MemorySegment s, long cols, short[] x, int xb, short[] sums) {
-        for (int p = 0; p < 32; p += L) {
-            sumsOfFour(s, cols + p, x, xb, sums, p);
-        }
-    }
-
-    static void sumsOfFour(MemorySegment s, long cols, short[] x, int xb, short[] sums, int p) {
-        ShortVector l0 = ShortVector.zero(S), h0 = l0, l1 = l0, h1 = l0, l2 = l0, h2 = l0, l3 = l0, h3 = l0;
+        MemorySegment columns = s.asSlice(cols, COLUMN_BYTES);
+        ShortVector a0 = ShortVector.zero(S), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
         for (int c = 0; c < BLOCK; c++) {
-            ShortVector v = (ShortVector) ByteVector.fromMemorySegment(B, s, cols + 32L * c, LE)
-                    .convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
-            ShortVector lo = v.and((short) 0x0F), hi = v.lanewise(VectorOperators.LSHR, 4);
+            ShortVector w = ShortVector.fromMemorySegment(S, columns, 32L * c, LE);
+            ShortVector n0 = w.and((short) 0x0F), n1 = w.lanewise(VectorOperators.LSHR, 4).and((short) 0x0F);
+            ShortVector n2 = w.lanewise(VectorOperators.LSHR, 8).and((short) 0x0F), n3 = w.lanewise(VectorOperators.LSHR, 12);
             ShortVector xc = ShortVector.broadcast(S, x[xb + c]);
-            l0 = lo.mul(xc).add(l0);
-            h0 = hi.mul(xc).add(h0);
+            a0 = n0.mul(xc).add(a0);
+            a1 = n1.mul(xc).add(a1);
+            a2 = n2.mul(xc).add(a2);
+            a3 = n3.mul(xc).add(a3);
             xc = ShortVector.broadcast(S, x[xb + 32 + c]);
-            l1 = lo.mul(xc).add(l1);
-            h1 = hi.mul(xc).add(h1);
-            xc = ShortVector.broadcast(S, x[xb + 64 + c]);
-            l2 = lo.mul(xc).add(l2);
-            h2 = hi.mul(xc).add(h2);
-            xc = ShortVector.broadcast(S, x[xb + 96 + c]);
-            l3 = lo.mul(xc).add(l3);
-            h3 = hi.mul(xc).add(h3);
+            b0 = n0.mul(xc).add(b0);
+            b1 = n1.mul(xc).add(b1);
+            b2 = n2.mul(xc).add(b2);
+            b3 = n3.mul(xc).add(b3);
         }
-        l0.intoArray(sums, p);
-        h0.intoArray(sums, 32 + p);
-        l1.intoArray(sums, 64 + p);
-        h1.intoArray(sums, 96 + p);
-        l2.intoArray(sums, 128 + p);
-        h2.intoArray(sums, 160 + p);
-        l3.intoArray(sums, 192 + p);
-        h3.intoArray(sums, 224 + p);
+        a0.intoArray(sums, 0);
+        a1.intoArray(sums, 16);
+        a2.intoArray(sums, 32);
+        a3.intoArray(sums, 48);
+        b0.intoArray(sums, ROWS);
+        b1.intoArray(sums, ROWS + 16);
+        b2.intoArray(sums, ROWS + 32);
+        b3.intoArray(sums, ROWS + 48);
     }
 
+    /**
+     * {@link #sumsOfTwo} for four vectors (into {@code sums[64 k ..]} for vector k): two passes over the columns,
+     * rows 0..31 (the shorts' low bytes) then 32..63, so that the sixteen sums, two nibbles and the activation fit
+     * AVX2's sixteen registers. One method: a pass as a method of its own was not inlined, and the slice it took
+     * was allocated.
+     */
+    static void sumsOfFour(MemorySegment s, long cols, short[] x, int xb, short[] sums) {
+        MemorySegment columns = s.asSlice(cols, COLUMN_BYTES);
+        for (int shift = 0; shift <= 8; shift += 8) {
+            ShortVector a0 = ShortVector.zero(S), a1 = a0, b0 = a0, b1 = a0, c0 = a0, c1 = a0, d0 = a0, d1 = a0;
+            for (int c = 0; c < BLOCK; c++) {
+                ShortVector w = ShortVector.fromMemorySegment(S, columns, 32L * c, LE).lanewise(VectorOperators.LSHR, shift);
+                ShortVector n0 = w.and((short) 0x0F), n1 = w.lanewise(VectorOperators.LSHR, 4).and((short) 0x0F);
+                ShortVector xc = ShortVector.broadcast(S, x[xb + c]);
+                a0 = n0.mul(xc).add(a0);
+                a1 = n1.mul(xc).add(a1);
+                xc = ShortVector.broadcast(S, x[xb + 32 + c]);
+                b0 = n0.mul(xc).add(b0);
+                b1 = n1.mul(xc).add(b1);
+                xc = ShortVector.broadcast(S, x[xb + 64 + c]);
+                c0 = n0.mul(xc).add(c0);
+                c1 = n1.mul(xc).add(c1);
+                xc = ShortVector.broadcast(S, x[xb + 96 + c]);
+                d0 = n0.mul(xc).add(d0);
+                d1 = n1.mul(xc).add(d1);
+            }
+            int at = 4 * shift; // rows 0.. or 32..
+            a0.intoArray(sums, at);
+            a1.intoArray(sums, at + 16);
+            b0.intoArray(sums, ROWS + at);
+            b1.intoArray(sums, ROWS + at + 16);
+            c0.intoArray(sums, 2 * ROWS + at);
+            c1.intoArray(sums, 2 * ROWS + at + 16);
+            d0.intoArray(sums, 3 * ROWS + at);
+            d1.intoArray(sums, 3 * ROWS + at + 16);
+        }
+    }
 }

@@ -56,9 +56,10 @@ final class Q4_0Groups {
                 group[to + 2 * slot(r)] = rows[from];
                 group[to + 2 * slot(r) + 1] = rows[from + 1];
             }
-            // byte j of a row holds columns j (low nibble) and j + 16 (high); rows i and i + 32 share the output bytes
-            for (int i = 0; i < 32; i++) {
-                int first = i * rowBytes + 18 * b + 2, second = first + 32 * rowBytes, at = to + SCALE_BYTES + i;
+            // byte j of a row holds columns j (low nibble) and j + 16 (high); two rows share a column's byte k
+            for (int k = 0; k < 32; k++) {
+                int first = NibbleColumns.lowRow(k) * rowBytes + 18 * b + 2, second = NibbleColumns.highRow(k) * rowBytes + 18 * b + 2;
+                int at = to + SCALE_BYTES + k;
                 for (int j = 0; j < 16; j++) {
                     int x = rows[first + j], y = rows[second + j];
                     group[at + 32 * j] = (byte) (x & 0x0F | (y & 0x0F) << 4);

@@ -65,10 +65,10 @@ final class Q4_KGroups {
                 placeHead(rows, r * rowBytes + 144 * b, group, to, r);
             }
             // chunk c's byte l holds sub-block 2c's column l (low nibble) and sub-block 2c + 1's (high)
-            for (int i = 0; i < 32; i++) {
-                int first = i * rowBytes + 144 * b + 16, second = first + 32 * rowBytes;
+            for (int k = 0; k < 32; k++) { // two rows share a column's byte k
+                int first = NibbleColumns.lowRow(k) * rowBytes + 144 * b + 16, second = NibbleColumns.highRow(k) * rowBytes + 144 * b + 16;
                 for (int c = 0; c < 4; c++) {
-                    int low = to + COLUMNS_AT + COLUMN_BYTES * 2 * c + i, high = low + COLUMN_BYTES;
+                    int low = to + COLUMNS_AT + COLUMN_BYTES * 2 * c + k, high = low + COLUMN_BYTES;
                     for (int l = 0; l < 32; l++) {
                         int x = rows[first + 32 * c + l], y = rows[second + 32 * c + l];
                         group[low + 32 * l] = (byte) (x & 0x0F | (y & 0x0F) << 4);
