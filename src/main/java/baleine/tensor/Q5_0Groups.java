@@ -25,8 +25,8 @@ import static jdk.incubator.vector.VectorOperators.LSHL;
 /**
  * Q5_0 rows regrouped 64 at a time, multiplied by activations rounded as for Q4_0 ({@link Int8Batch.Rounding#Q8_0}).
  * Per block of 32 columns a group holds the 64 rows' 16-bit float scales (128 bytes, {@link NibbleColumns#slot}
- * order), then per column 40 bytes: the rows' low four bits as in {@link NibbleColumns} (byte i: row i low, row i +
- * 32 high), then their fifth bits as a 64-bit word (bit r: row r): exactly the bytes of its 64 rows (64 x 22).
+ * order), then per column 40 bytes: the rows' low four bits in {@link NibbleColumns}' order for the machine's width,
+ * then their fifth bits as a 64-bit word (bit r: row r): exactly the bytes of its 64 rows (64 x 22).
  *
  * <p>A value q is 0..31 and {@code |q - 16| <= 16}: over 16 columns its products with 8-bit activations stay within
  * 16 bits (at most 32512), over 32 they would not, so each half of a block has sums of its own (corrected by 16
@@ -79,7 +79,7 @@ final class Q5_0Groups {
 
     /** Row r's low four bits and fifth bit into the column at {@code group[at ..]} (zeroed before): Q5_0's, Q5_1's or Q5_K's. */
     static void place(byte[] group, int at, int r, int low, int fifth) {
-        group[at + r % 32] |= (byte) (r < 32 ? low : low << 4);
+        group[at + NibbleColumns.columnByte(r)] |= (byte) (low << NibbleColumns.nibbleShift(r));
         group[at + 32 + r / 8] |= (byte) (fifth << (r % 8));
     }
 
@@ -89,7 +89,7 @@ final class Q5_0Groups {
      */
     static int value(MemorySegment s, long cols, int c, int lane) {
         long at = cols + (long) COLUMN * c;
-        int packed = s.get(Le.I8, at + lane % 32) & 0xFF, low = lane < 32 ? packed & 0xF : packed >>> 4;
+        int low = (s.get(Le.I8, at + NibbleColumns.columnByte(lane)) & 0xFF) >>> NibbleColumns.nibbleShift(lane) & 0xF;
         return low | (s.get(Le.I8, at + 32 + lane / 8) >>> (lane % 8) & 1) << 4;
     }
 
@@ -155,6 +155,10 @@ final class Q5_0Groups {
      * on offsets into the whole segment before (one-token forwards, one JVM: V2-Lite-shape Q5_K_M +4.8%, Qwen +3.3%).
      */
     static void sumsOfOne(MemorySegment s, long cols, short[] x, int xb, short[] sums) {
+        if (L == 16) {
+            sumsOfOneWords(s, cols, x, xb, sums);
+            return;
+        }
         MemorySegment block = s.asSlice(cols, (long) COLUMN * BLOCK);
         for (int p = 0; p < 32; p += L) {
             for (int half = 0; half < BLOCK; half += 16) {
@@ -175,6 +179,10 @@ final class Q5_0Groups {
 
     /** {@link #sumsOfOne} for two vectors (the second's blocks 32 further, its sums 128 further). */
     static void sumsOfTwo(MemorySegment s, long cols, short[] x, int xb, short[] sums) {
+        if (L == 16) {
+            sumsOfTwoWords(s, cols, x, xb, sums);
+            return;
+        }
         for (int p = 0; p < 32; p += L) {
             for (int half = 0; half < BLOCK; half += 16) {
                 ShortVector l0 = ShortVector.zero(S), h0 = l0, l1 = l0, h1 = l0;
@@ -202,6 +210,10 @@ final class Q5_0Groups {
 
     /** {@link #sumsOfOne} for four vectors (vector k's blocks 32 k further, its sums 128 k further). */
     static void sumsOfFour(MemorySegment s, long cols, short[] x, int xb, short[] sums) {
+        if (L == 16) {
+            sumsOfFourWords(s, cols, x, xb, sums);
+            return;
+        }
         for (int p = 0; p < 32; p += L) {
             for (int half = 0; half < BLOCK; half += 16) {
                 ShortVector l0 = ShortVector.zero(S), h0 = l0, l1 = l0, h1 = l0, l2 = l0, h2 = l0, l3 = l0, h3 = l0;
@@ -233,6 +245,106 @@ final class Q5_0Groups {
                 l3.intoArray(sums, 384 + 4 * half + p);
                 h3.intoArray(sums, 384 + 4 * half + 32 + p);
             }
+        }
+    }
+
+    /**
+     * {@link #sumsOfOne} with 256-bit vectors: a column's 32 bytes read as 16 shorts, whose four nibbles are rows i, i +
+     * 16, i + 32 and i + 48 ({@link NibbleColumns#columnByte}: no byte-to-short widening), each part's fifth bits a
+     * 16-lane mask. Part k's sums at {@code sums[4 half + 16 k ..]}, as the 512-bit layout has them.
+     */
+    private static void sumsOfOneWords(MemorySegment s, long cols, short[] x, int xb, short[] sums) {
+        MemorySegment block = s.asSlice(cols, (long) COLUMN * BLOCK);
+        for (int half = 0; half < BLOCK; half += 16) {
+            ShortVector a0 = ShortVector.zero(S), a1 = a0, a2 = a0, a3 = a0;
+            for (int c = half; c < half + 16; c++) {
+                long at = (long) COLUMN * c;
+                ShortVector w = ShortVector.fromMemorySegment(S, block, at, LE);
+                long fifth = block.get(Le.I64, at + 32);
+                ShortVector xc = ShortVector.broadcast(S, x[xb + c]);
+                a0 = w.and((short) 0x0F).lanewise(VectorOperators.OR, (short) 16, VectorMask.fromLong(S, fifth)).mul(xc).add(a0);
+                a1 = w.lanewise(VectorOperators.LSHR, 4).and((short) 0x0F).lanewise(VectorOperators.OR, (short) 16, VectorMask.fromLong(S, fifth >>> 16)).mul(xc).add(a1);
+                a2 = w.lanewise(VectorOperators.LSHR, 8).and((short) 0x0F).lanewise(VectorOperators.OR, (short) 16, VectorMask.fromLong(S, fifth >>> 32)).mul(xc).add(a2);
+                a3 = w.lanewise(VectorOperators.LSHR, 12).lanewise(VectorOperators.OR, (short) 16, VectorMask.fromLong(S, fifth >>> 48)).mul(xc).add(a3);
+            }
+            a0.intoArray(sums, 4 * half);
+            a1.intoArray(sums, 4 * half + 16);
+            a2.intoArray(sums, 4 * half + 32);
+            a3.intoArray(sums, 4 * half + 48);
+        }
+    }
+
+    /** {@link #sumsOfTwo} with 256-bit vectors, as {@link #sumsOfOneWords}. */
+    private static void sumsOfTwoWords(MemorySegment s, long cols, short[] x, int xb, short[] sums) {
+        MemorySegment block = s.asSlice(cols, (long) COLUMN * BLOCK);
+        for (int half = 0; half < BLOCK; half += 16) {
+            ShortVector a0 = ShortVector.zero(S), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+            for (int c = half; c < half + 16; c++) {
+                long at = (long) COLUMN * c;
+                ShortVector w = ShortVector.fromMemorySegment(S, block, at, LE);
+                long fifth = block.get(Le.I64, at + 32);
+                ShortVector x0 = ShortVector.broadcast(S, x[xb + c]), x1 = ShortVector.broadcast(S, x[xb + 32 + c]);
+                ShortVector n = w.and((short) 0x0F).lanewise(VectorOperators.OR, (short) 16, VectorMask.fromLong(S, fifth));
+                a0 = n.mul(x0).add(a0);
+                b0 = n.mul(x1).add(b0);
+                n = w.lanewise(VectorOperators.LSHR, 4).and((short) 0x0F).lanewise(VectorOperators.OR, (short) 16, VectorMask.fromLong(S, fifth >>> 16));
+                a1 = n.mul(x0).add(a1);
+                b1 = n.mul(x1).add(b1);
+                n = w.lanewise(VectorOperators.LSHR, 8).and((short) 0x0F).lanewise(VectorOperators.OR, (short) 16, VectorMask.fromLong(S, fifth >>> 32));
+                a2 = n.mul(x0).add(a2);
+                b2 = n.mul(x1).add(b2);
+                n = w.lanewise(VectorOperators.LSHR, 12).lanewise(VectorOperators.OR, (short) 16, VectorMask.fromLong(S, fifth >>> 48));
+                a3 = n.mul(x0).add(a3);
+                b3 = n.mul(x1).add(b3);
+            }
+            a0.intoArray(sums, 4 * half);
+            a1.intoArray(sums, 4 * half + 16);
+            a2.intoArray(sums, 4 * half + 32);
+            a3.intoArray(sums, 4 * half + 48);
+            b0.intoArray(sums, 128 + 4 * half);
+            b1.intoArray(sums, 128 + 4 * half + 16);
+            b2.intoArray(sums, 128 + 4 * half + 32);
+            b3.intoArray(sums, 128 + 4 * half + 48);
+        }
+    }
+
+    /**
+     * {@link #sumsOfFour} with 256-bit vectors, as {@link #sumsOfOneWords}: per half, rows 0..31 (the shorts' low
+     * bytes) then 32..63, so that the sixteen sums fit AVX2's sixteen registers.
+     */
+    private static void sumsOfFourWords(MemorySegment s, long cols, short[] x, int xb, short[] sums) {
+        MemorySegment block = s.asSlice(cols, (long) COLUMN * BLOCK);
+        for (int pass = 0; pass < 4; pass++) {
+            int half = 16 * (pass / 2), shift = 8 * (pass % 2);
+            ShortVector a0 = ShortVector.zero(S), a1 = a0, b0 = a0, b1 = a0, c0 = a0, c1 = a0, d0 = a0, d1 = a0;
+            for (int c = half; c < half + 16; c++) {
+                long at = (long) COLUMN * c;
+                ShortVector w = ShortVector.fromMemorySegment(S, block, at, LE).lanewise(VectorOperators.LSHR, shift);
+                long fifth = block.get(Le.I64, at + 32) >>> 4 * shift; // the part's bits: rows 0.. or 32..
+                ShortVector n0 = w.and((short) 0x0F).lanewise(VectorOperators.OR, (short) 16, VectorMask.fromLong(S, fifth));
+                ShortVector n1 = w.lanewise(VectorOperators.LSHR, 4).and((short) 0x0F).lanewise(VectorOperators.OR, (short) 16, VectorMask.fromLong(S, fifth >>> 16));
+                ShortVector xc = ShortVector.broadcast(S, x[xb + c]);
+                a0 = n0.mul(xc).add(a0);
+                a1 = n1.mul(xc).add(a1);
+                xc = ShortVector.broadcast(S, x[xb + 32 + c]);
+                b0 = n0.mul(xc).add(b0);
+                b1 = n1.mul(xc).add(b1);
+                xc = ShortVector.broadcast(S, x[xb + 64 + c]);
+                c0 = n0.mul(xc).add(c0);
+                c1 = n1.mul(xc).add(c1);
+                xc = ShortVector.broadcast(S, x[xb + 96 + c]);
+                d0 = n0.mul(xc).add(d0);
+                d1 = n1.mul(xc).add(d1);
+            }
+            int at = 4 * half + 4 * shift; // the part's rows: 0.. or 32..
+            a0.intoArray(sums, at);
+            a1.intoArray(sums, at + 16);
+            b0.intoArray(sums, 128 + at);
+            b1.intoArray(sums, 128 + at + 16);
+            c0.intoArray(sums, 256 + at);
+            c1.intoArray(sums, 256 + at + 16);
+            d0.intoArray(sums, 384 + at);
+            d1.intoArray(sums, 384 + at + 16);
         }
     }
 
