@@ -198,26 +198,27 @@ final class Q6_KGroups {
      * out of line, its vector boxed.
      */
     private static void runOfOne(MemorySegment s, long o, int run, Int8Batch x, int block, int t, int[] total, int tt) {
-        long cols = o + COLUMNS_AT + (long) RUN * run, scales = o + SCALES_AT + (long) ROWS * (run / 2);
+        MemorySegment r = s.asSlice(o + COLUMNS_AT + (long) RUN * run, RUN);
+        long scales = o + SCALES_AT + (long) ROWS * (run / 2);
         int at = x.at(block, t), xb = BLOCK * at + 8 * (run % 4);
         short[] q = x.q;
         short offset = (short) (32 * x.eighths[4 * at + run % 4]);
         for (int p = 0; p < 32; p += L) {
             ShortVector l0 = ShortVector.zero(S), h0 = l0;
             for (int quad = 0; quad < 2; quad++) {
-                long from = cols + (long) QUAD * quad + 2L * p;
+                long from = (long) QUAD * quad + 2L * p;
                 ShortVector lo, hi, xc;
                 for (int part = 0; part < 3; part++) {
-                    IntVector v = IntVector.fromMemorySegment(I, s, from + 64L * part, LE);
+                    IntVector v = IntVector.fromMemorySegment(I, r, from + 64L * part, LE);
                     lo = v.and(SIX).reinterpretAsShorts();
                     hi = v.lanewise(LSHR, 8).and(SIX).reinterpretAsShorts();
                     xc = ShortVector.broadcast(S, q[xb + 4 * quad + part]);
                     l0 = lo.mul(xc).add(l0);
                     h0 = hi.mul(xc).add(h0);
                 }
-                IntVector v = IntVector.fromMemorySegment(I, s, from, LE).lanewise(LSHR, 6).and(PART0)
-                        .or(IntVector.fromMemorySegment(I, s, from + 64, LE).lanewise(LSHR, 4).and(PART1))
-                        .or(IntVector.fromMemorySegment(I, s, from + 128, LE).lanewise(LSHR, 2).and(PART2));
+                IntVector v = IntVector.fromMemorySegment(I, r, from, LE).lanewise(LSHR, 6).and(PART0)
+                        .or(IntVector.fromMemorySegment(I, r, from + 64, LE).lanewise(LSHR, 4).and(PART1))
+                        .or(IntVector.fromMemorySegment(I, r, from + 128, LE).lanewise(LSHR, 2).and(PART2));
                 lo = v.and(SIX).reinterpretAsShorts();
                 hi = v.lanewise(LSHR, 8).and(SIX).reinterpretAsShorts();
                 xc = ShortVector.broadcast(S, q[xb + 4 * quad + 3]);
@@ -244,13 +245,14 @@ final class Q6_KGroups {
     /** A run of eight columns (two quads at {@code cols}) times four vectors, whose values start at {@code x[xb]} and 32
      * further each: the 16-bit sums of q x of vector k's rows 0..31 at {@code sums[64 k ..]}, rows 32..63 32 further. */
     private static void sumsOfFour(MemorySegment s, long cols, short[] x, int xb, short[] sums) {
+        MemorySegment r = s.asSlice(cols, RUN);
         for (int p = 0; p < 32; p += L) {
             ShortVector l0 = ShortVector.zero(S), h0 = l0, l1 = l0, h1 = l0, l2 = l0, h2 = l0, l3 = l0, h3 = l0;
             for (int quad = 0; quad < 2; quad++) {
-                long from = cols + (long) QUAD * quad + 2L * p;
+                long from = (long) QUAD * quad + 2L * p;
                 ShortVector lo, hi, xc;
                 for (int part = 0; part < 3; part++) {
-                    IntVector v = IntVector.fromMemorySegment(I, s, from + 64L * part, LE);
+                    IntVector v = IntVector.fromMemorySegment(I, r, from + 64L * part, LE);
                     lo = v.and(SIX).reinterpretAsShorts();
                     hi = v.lanewise(LSHR, 8).and(SIX).reinterpretAsShorts();
                     xc = ShortVector.broadcast(S, x[xb + 4 * quad + part]);
@@ -266,9 +268,9 @@ final class Q6_KGroups {
                     l3 = lo.mul(xc).add(l3);
                     h3 = hi.mul(xc).add(h3);
                 }
-                IntVector v = IntVector.fromMemorySegment(I, s, from, LE).lanewise(LSHR, 6).and(PART0)
-                        .or(IntVector.fromMemorySegment(I, s, from + 64, LE).lanewise(LSHR, 4).and(PART1))
-                        .or(IntVector.fromMemorySegment(I, s, from + 128, LE).lanewise(LSHR, 2).and(PART2));
+                IntVector v = IntVector.fromMemorySegment(I, r, from, LE).lanewise(LSHR, 6).and(PART0)
+                        .or(IntVector.fromMemorySegment(I, r, from + 64, LE).lanewise(LSHR, 4).and(PART1))
+                        .or(IntVector.fromMemorySegment(I, r, from + 128, LE).lanewise(LSHR, 2).and(PART2));
                 lo = v.and(SIX).reinterpretAsShorts();
                 hi = v.lanewise(LSHR, 8).and(SIX).reinterpretAsShorts();
                 xc = ShortVector.broadcast(S, x[xb + 4 * quad + 3]);
@@ -297,13 +299,14 @@ final class Q6_KGroups {
 
     /** {@link #sumsOfFour} for two vectors. */
     private static void sumsOfTwo(MemorySegment s, long cols, short[] x, int xb, short[] sums) {
+        MemorySegment r = s.asSlice(cols, RUN);
         for (int p = 0; p < 32; p += L) {
             ShortVector l0 = ShortVector.zero(S), h0 = l0, l1 = l0, h1 = l0;
             for (int quad = 0; quad < 2; quad++) {
-                long from = cols + (long) QUAD * quad + 2L * p;
+                long from = (long) QUAD * quad + 2L * p;
                 ShortVector lo, hi, xc;
                 for (int part = 0; part < 3; part++) {
-                    IntVector v = IntVector.fromMemorySegment(I, s, from + 64L * part, LE);
+                    IntVector v = IntVector.fromMemorySegment(I, r, from + 64L * part, LE);
                     lo = v.and(SIX).reinterpretAsShorts();
                     hi = v.lanewise(LSHR, 8).and(SIX).reinterpretAsShorts();
                     xc = ShortVector.broadcast(S, x[xb + 4 * quad + part]);
@@ -313,9 +316,9 @@ final class Q6_KGroups {
                     l1 = lo.mul(xc).add(l1);
                     h1 = hi.mul(xc).add(h1);
                 }
-                IntVector v = IntVector.fromMemorySegment(I, s, from, LE).lanewise(LSHR, 6).and(PART0)
-                        .or(IntVector.fromMemorySegment(I, s, from + 64, LE).lanewise(LSHR, 4).and(PART1))
-                        .or(IntVector.fromMemorySegment(I, s, from + 128, LE).lanewise(LSHR, 2).and(PART2));
+                IntVector v = IntVector.fromMemorySegment(I, r, from, LE).lanewise(LSHR, 6).and(PART0)
+                        .or(IntVector.fromMemorySegment(I, r, from + 64, LE).lanewise(LSHR, 4).and(PART1))
+                        .or(IntVector.fromMemorySegment(I, r, from + 128, LE).lanewise(LSHR, 2).and(PART2));
                 lo = v.and(SIX).reinterpretAsShorts();
                 hi = v.lanewise(LSHR, 8).and(SIX).reinterpretAsShorts();
                 xc = ShortVector.broadcast(S, x[xb + 4 * quad + 3]);
