@@ -35,13 +35,11 @@ import static jdk.incubator.vector.VectorOperators.LSHL;
  */
 final class Q5_0Groups {
     private static final int SCALE_BYTES = 2 * ROWS;
-    /** A column's bytes: 32 of low nibbles, then 8 of fifth bits. */
-    static final int COLUMN = 40;
+    /** A column's bytes: 32 of low nibbles, then 8 of fifth bits; two columns' with 256-bit vectors (see {@link #nibblesAt}). */
+    static final int COLUMN = 40, PAIR = 2 * COLUMN;
     /** A group's bytes per block: as many as its 64 rows take in Q5_0 (22 bytes per row and block). */
     static final int BLOCK_BYTES = SCALE_BYTES + BLOCK * COLUMN;
     private static final VectorSpecies<Float> F = Species.F;
-    /** For the 256-bit kernels' fifth bits: a 16-row part's 16 bits broadcast, AND {@code LANE_BITS}, unsigned min with {@code ONE}, times 16. */
-    private static final ShortVector LANE_BITS = laneBits(), ONE = ShortVector.broadcast(S, (short) 1);
 
     private Q5_0Groups() {
     }
@@ -72,27 +70,47 @@ final class Q5_0Groups {
                 int qh = (rows[from + header] & 0xFF) | (rows[from + header + 1] & 0xFF) << 8 | (rows[from + header + 2] & 0xFF) << 16 | (rows[from + header + 3] & 0xFF) << 24;
                 for (int c = 0; c < BLOCK; c++) {
                     int packed = rows[from + header + 4 + c % 16] & 0xFF, low = c < 16 ? packed & 0xF : packed >>> 4;
-                    place(group, to + scaleBytes + COLUMN * c, r, low, qh >>> c & 1);
+                    place(group, to + scaleBytes, c, r, low, qh >>> c & 1);
                 }
             }
         }
         MemorySegment.copy(group, 0, s, ValueLayout.JAVA_BYTE, off, bytes);
     }
 
-    /** Row r's low four bits and fifth bit into the column at {@code group[at ..]} (zeroed before): Q5_0's, Q5_1's or Q5_K's. */
-    static void place(byte[] group, int at, int r, int low, int fifth) {
-        group[at + NibbleColumns.columnByte(r)] |= (byte) (low << NibbleColumns.nibbleShift(r));
-        group[at + 32 + r / 8] |= (byte) (fifth << (r % 8));
+    /**
+     * Row r's low four bits and fifth bit of column c into the block's columns at {@code group[cols ..]} (zeroed
+     * before): Q5_0's, Q5_1's or Q5_K's.
+     */
+    static void place(byte[] group, int cols, int c, int r, int low, int fifth) {
+        group[cols + (int) nibblesAt(c) + NibbleColumns.columnByte(r)] |= (byte) (low << NibbleColumns.nibbleShift(r));
+        group[cols + (int) fifthByte(c, r)] |= (byte) (fifth << fifthBit(c, r));
     }
 
     /**
-     * Row {@code lane}'s five-bit value in column c of the columns at {@code cols} (40 bytes each: the low four bits as
-     * in {@link NibbleColumns}, then the fifth bits as a 64-bit word, bit r: row r), Q5_0's or Q5_K's.
+     * Where column c's low four bits start among a block's columns: 40 bytes a column with 512-bit vectors (32 of
+     * low bits, then the fifth bits as a 64-bit word, bit r: row r); with 256-bit vectors two columns share 80 bytes
+     * (the first's 32 bytes of low bits, the second's, then 16 bytes of fifth bits: byte i holds rows i, i + 16, i + 32
+     * and i + 48 of the first column in bits 0..3, of the second in bits 4..7, so that widened to 16 shorts lane i
+     * has the bits of the rows whose low bits it holds).
      */
+    static long nibblesAt(int c) {
+        return L == 32 ? (long) COLUMN * c : (long) PAIR * (c / 2) + 32 * (c % 2);
+    }
+
+    /** The byte, among a block's columns, that holds row r's fifth bit in column c (see {@link #nibblesAt}). */
+    static long fifthByte(int c, int r) {
+        return L == 32 ? (long) COLUMN * c + 32 + r / 8 : (long) PAIR * (c / 2) + 64 + r % 16;
+    }
+
+    /** That bit's place in {@link #fifthByte}. */
+    static int fifthBit(int c, int r) {
+        return L == 32 ? r % 8 : 4 * (c % 2) + r / 16;
+    }
+
+    /** Row {@code lane}'s five-bit value in column c of the block's columns at {@code cols}: Q5_0's, Q5_1's or Q5_K's. */
     static int value(MemorySegment s, long cols, int c, int lane) {
-        long at = cols + (long) COLUMN * c;
-        int low = (s.get(Le.I8, at + NibbleColumns.columnByte(lane)) & 0xFF) >>> NibbleColumns.nibbleShift(lane) & 0xF;
-        return low | (s.get(Le.I8, at + 32 + lane / 8) >>> (lane % 8) & 1) << 4;
+        int low = (s.get(Le.I8, cols + nibblesAt(c) + NibbleColumns.columnByte(lane)) & 0xFF) >>> NibbleColumns.nibbleShift(lane) & 0xF;
+        return low | (s.get(Le.I8, cols + fifthByte(c, lane)) >>> fifthBit(c, lane) & 1) << 4;
     }
 
     /** Row {@code lane} of the group at {@code g} as floats, {@code (q - 16) d} as Q5_0 decodes it. */
@@ -252,24 +270,31 @@ final class Q5_0Groups {
 
     /**
      * {@link #sumsOfOne} with 256-bit vectors: a column's 32 bytes read as 16 shorts, whose four nibbles are rows i, i +
-     * 16, i + 32 and i + 48 ({@link NibbleColumns#columnByte}: no byte-to-short widening), each part's fifth bits
-     * broadcast as 16 bits, lane i keeping bit i, turned into 0 or 16 by an unsigned min with 1 and a shift (a mask made
-     * from the long cost several operations without AVX-512's mask registers: Qwen-shape Q5_K_M pp64 1.17x, one-token
-     * forwards 1.12x in one JVM). Part k's sums at {@code sums[4 half + 16 k ..]}, as the 512-bit layout has them.
+     * 16, i + 32 and i + 48 ({@link NibbleColumns#columnByte}: no byte-to-short widening), and a pair of columns' 16
+     * bytes of fifth bits widened to 16 shorts, lane i's eight bits those of the same rows ({@link #nibblesAt}): each
+     * part's fifth bit is one shift and one AND from its place to 16. (Before, a column's bits were a 64-bit word, bit
+     * r for row r: each part's 16 bits broadcast, ANDed with lane i's bit, an unsigned min with 1 and a shift.) Part
+     * k's sums at {@code sums[4 half + 16 k ..]}, as the 512-bit layout has them.
      */
     private static void sumsOfOneWords(MemorySegment s, long cols, short[] x, int xb, short[] sums) {
         MemorySegment block = s.asSlice(cols, (long) COLUMN * BLOCK);
         for (int half = 0; half < BLOCK; half += 16) {
             ShortVector a0 = ShortVector.zero(S), a1 = a0, a2 = a0, a3 = a0;
-            for (int c = half; c < half + 16; c++) {
-                long at = (long) COLUMN * c;
+            for (int c = half; c < half + 16; c += 2) {
+                long at = (long) PAIR * (c / 2);
+                ShortVector f = (ShortVector) ByteVector.fromMemorySegment(B, block, at + 64, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
                 ShortVector w = ShortVector.fromMemorySegment(S, block, at, LE);
-                long fifth = block.get(Le.I64, at + 32);
                 ShortVector xc = ShortVector.broadcast(S, x[xb + c]);
-                a0 = w.and((short) 0x0F).or(ShortVector.broadcast(S, (short) fifth).and(LANE_BITS).lanewise(VectorOperators.UMIN, ONE).lanewise(VectorOperators.LSHL, 4)).mul(xc).add(a0);
-                a1 = w.lanewise(VectorOperators.LSHR, 4).and((short) 0x0F).or(ShortVector.broadcast(S, (short) (fifth >>> 16)).and(LANE_BITS).lanewise(VectorOperators.UMIN, ONE).lanewise(VectorOperators.LSHL, 4)).mul(xc).add(a1);
-                a2 = w.lanewise(VectorOperators.LSHR, 8).and((short) 0x0F).or(ShortVector.broadcast(S, (short) (fifth >>> 32)).and(LANE_BITS).lanewise(VectorOperators.UMIN, ONE).lanewise(VectorOperators.LSHL, 4)).mul(xc).add(a2);
-                a3 = w.lanewise(VectorOperators.LSHR, 12).or(ShortVector.broadcast(S, (short) (fifth >>> 48)).and(LANE_BITS).lanewise(VectorOperators.UMIN, ONE).lanewise(VectorOperators.LSHL, 4)).mul(xc).add(a3);
+                a0 = w.and((short) 0x0F).or(f.lanewise(VectorOperators.LSHL, 4).and((short) 16)).mul(xc).add(a0);
+                a1 = w.lanewise(VectorOperators.LSHR, 4).and((short) 0x0F).or(f.lanewise(VectorOperators.LSHL, 3).and((short) 16)).mul(xc).add(a1);
+                a2 = w.lanewise(VectorOperators.LSHR, 8).and((short) 0x0F).or(f.lanewise(VectorOperators.LSHL, 2).and((short) 16)).mul(xc).add(a2);
+                a3 = w.lanewise(VectorOperators.LSHR, 12).or(f.lanewise(VectorOperators.LSHL, 1).and((short) 16)).mul(xc).add(a3);
+                w = ShortVector.fromMemorySegment(S, block, at + 32, LE);
+                xc = ShortVector.broadcast(S, x[xb + c + 1]);
+                a0 = w.and((short) 0x0F).or(f.and((short) 16)).mul(xc).add(a0);
+                a1 = w.lanewise(VectorOperators.LSHR, 4).and((short) 0x0F).or(f.lanewise(VectorOperators.LSHR, 1).and((short) 16)).mul(xc).add(a1);
+                a2 = w.lanewise(VectorOperators.LSHR, 8).and((short) 0x0F).or(f.lanewise(VectorOperators.LSHR, 2).and((short) 16)).mul(xc).add(a2);
+                a3 = w.lanewise(VectorOperators.LSHR, 12).or(f.lanewise(VectorOperators.LSHR, 3).and((short) 16)).mul(xc).add(a3);
             }
             a0.intoArray(sums, 4 * half);
             a1.intoArray(sums, 4 * half + 16);
@@ -278,27 +303,41 @@ final class Q5_0Groups {
         }
     }
 
-
     /** {@link #sumsOfTwo} with 256-bit vectors, as {@link #sumsOfOneWords}. */
     private static void sumsOfTwoWords(MemorySegment s, long cols, short[] x, int xb, short[] sums) {
         MemorySegment block = s.asSlice(cols, (long) COLUMN * BLOCK);
         for (int half = 0; half < BLOCK; half += 16) {
             ShortVector a0 = ShortVector.zero(S), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
-            for (int c = half; c < half + 16; c++) {
-                long at = (long) COLUMN * c;
-                ShortVector w = ShortVector.fromMemorySegment(S, block, at, LE);
-                long fifth = block.get(Le.I64, at + 32);
+            for (int c = half; c < half + 16; c += 2) {
+                long at = (long) PAIR * (c / 2);
+                ShortVector f = (ShortVector) ByteVector.fromMemorySegment(B, block, at + 64, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
+                ShortVector w = ShortVector.fromMemorySegment(S, block, at, LE), n;
                 ShortVector x0 = ShortVector.broadcast(S, x[xb + c]), x1 = ShortVector.broadcast(S, x[xb + 32 + c]);
-                ShortVector n = w.and((short) 0x0F).or(ShortVector.broadcast(S, (short) fifth).and(LANE_BITS).lanewise(VectorOperators.UMIN, ONE).lanewise(VectorOperators.LSHL, 4));
+                n = w.and((short) 0x0F).or(f.lanewise(VectorOperators.LSHL, 4).and((short) 16));
                 a0 = n.mul(x0).add(a0);
                 b0 = n.mul(x1).add(b0);
-                n = w.lanewise(VectorOperators.LSHR, 4).and((short) 0x0F).or(ShortVector.broadcast(S, (short) (fifth >>> 16)).and(LANE_BITS).lanewise(VectorOperators.UMIN, ONE).lanewise(VectorOperators.LSHL, 4));
+                n = w.lanewise(VectorOperators.LSHR, 4).and((short) 0x0F).or(f.lanewise(VectorOperators.LSHL, 3).and((short) 16));
                 a1 = n.mul(x0).add(a1);
                 b1 = n.mul(x1).add(b1);
-                n = w.lanewise(VectorOperators.LSHR, 8).and((short) 0x0F).or(ShortVector.broadcast(S, (short) (fifth >>> 32)).and(LANE_BITS).lanewise(VectorOperators.UMIN, ONE).lanewise(VectorOperators.LSHL, 4));
+                n = w.lanewise(VectorOperators.LSHR, 8).and((short) 0x0F).or(f.lanewise(VectorOperators.LSHL, 2).and((short) 16));
                 a2 = n.mul(x0).add(a2);
                 b2 = n.mul(x1).add(b2);
-                n = w.lanewise(VectorOperators.LSHR, 12).or(ShortVector.broadcast(S, (short) (fifth >>> 48)).and(LANE_BITS).lanewise(VectorOperators.UMIN, ONE).lanewise(VectorOperators.LSHL, 4));
+                n = w.lanewise(VectorOperators.LSHR, 12).or(f.lanewise(VectorOperators.LSHL, 1).and((short) 16));
+                a3 = n.mul(x0).add(a3);
+                b3 = n.mul(x1).add(b3);
+                w = ShortVector.fromMemorySegment(S, block, at + 32, LE);
+                x0 = ShortVector.broadcast(S, x[xb + c + 1]);
+                x1 = ShortVector.broadcast(S, x[xb + 32 + c + 1]);
+                n = w.and((short) 0x0F).or(f.and((short) 16));
+                a0 = n.mul(x0).add(a0);
+                b0 = n.mul(x1).add(b0);
+                n = w.lanewise(VectorOperators.LSHR, 4).and((short) 0x0F).or(f.lanewise(VectorOperators.LSHR, 1).and((short) 16));
+                a1 = n.mul(x0).add(a1);
+                b1 = n.mul(x1).add(b1);
+                n = w.lanewise(VectorOperators.LSHR, 8).and((short) 0x0F).or(f.lanewise(VectorOperators.LSHR, 2).and((short) 16));
+                a2 = n.mul(x0).add(a2);
+                b2 = n.mul(x1).add(b2);
+                n = w.lanewise(VectorOperators.LSHR, 12).or(f.lanewise(VectorOperators.LSHR, 3).and((short) 16));
                 a3 = n.mul(x0).add(a3);
                 b3 = n.mul(x1).add(b3);
             }
@@ -315,20 +354,22 @@ final class Q5_0Groups {
 
     /**
      * {@link #sumsOfFour} with 256-bit vectors, as {@link #sumsOfOneWords}: per half, rows 0..31 (the shorts' low
-     * bytes) then 32..63, so that the sixteen sums fit AVX2's sixteen registers.
+     * bytes, the fifth bits' 0, 1, 4 and 5) then 32..63, so that the sixteen sums fit AVX2's sixteen registers.
      */
     private static void sumsOfFourWords(MemorySegment s, long cols, short[] x, int xb, short[] sums) {
         MemorySegment block = s.asSlice(cols, (long) COLUMN * BLOCK);
         for (int pass = 0; pass < 4; pass++) {
             int half = 16 * (pass / 2), shift = 8 * (pass % 2);
             ShortVector a0 = ShortVector.zero(S), a1 = a0, b0 = a0, b1 = a0, c0 = a0, c1 = a0, d0 = a0, d1 = a0;
-            for (int c = half; c < half + 16; c++) {
-                long at = (long) COLUMN * c;
+            for (int c = half; c < half + 16; c += 2) {
+                long at = (long) PAIR * (c / 2);
+                ShortVector f = ((ShortVector) ByteVector.fromMemorySegment(B, block, at + 64, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0))
+                        .lanewise(VectorOperators.LSHR, shift / 4); // the part's bits: rows 0.. or 32..
+                ShortVector n0, n1, xc;
                 ShortVector w = ShortVector.fromMemorySegment(S, block, at, LE).lanewise(VectorOperators.LSHR, shift);
-                long fifth = block.get(Le.I64, at + 32) >>> 4 * shift; // the part's bits: rows 0.. or 32..
-                ShortVector n0 = w.and((short) 0x0F).or(ShortVector.broadcast(S, (short) fifth).and(LANE_BITS).lanewise(VectorOperators.UMIN, ONE).lanewise(VectorOperators.LSHL, 4));
-                ShortVector n1 = w.lanewise(VectorOperators.LSHR, 4).and((short) 0x0F).or(ShortVector.broadcast(S, (short) (fifth >>> 16)).and(LANE_BITS).lanewise(VectorOperators.UMIN, ONE).lanewise(VectorOperators.LSHL, 4));
-                ShortVector xc = ShortVector.broadcast(S, x[xb + c]);
+                n0 = w.and((short) 0x0F).or(f.lanewise(VectorOperators.LSHL, 4).and((short) 16));
+                n1 = w.lanewise(VectorOperators.LSHR, 4).and((short) 0x0F).or(f.lanewise(VectorOperators.LSHL, 3).and((short) 16));
+                xc = ShortVector.broadcast(S, x[xb + c]);
                 a0 = n0.mul(xc).add(a0);
                 a1 = n1.mul(xc).add(a1);
                 xc = ShortVector.broadcast(S, x[xb + 32 + c]);
@@ -338,6 +379,21 @@ final class Q5_0Groups {
                 c0 = n0.mul(xc).add(c0);
                 c1 = n1.mul(xc).add(c1);
                 xc = ShortVector.broadcast(S, x[xb + 96 + c]);
+                d0 = n0.mul(xc).add(d0);
+                d1 = n1.mul(xc).add(d1);
+                w = ShortVector.fromMemorySegment(S, block, at + 32, LE).lanewise(VectorOperators.LSHR, shift);
+                n0 = w.and((short) 0x0F).or(f.and((short) 16));
+                n1 = w.lanewise(VectorOperators.LSHR, 4).and((short) 0x0F).or(f.lanewise(VectorOperators.LSHR, 1).and((short) 16));
+                xc = ShortVector.broadcast(S, x[xb + c + 1]);
+                a0 = n0.mul(xc).add(a0);
+                a1 = n1.mul(xc).add(a1);
+                xc = ShortVector.broadcast(S, x[xb + 32 + c + 1]);
+                b0 = n0.mul(xc).add(b0);
+                b1 = n1.mul(xc).add(b1);
+                xc = ShortVector.broadcast(S, x[xb + 64 + c + 1]);
+                c0 = n0.mul(xc).add(c0);
+                c1 = n1.mul(xc).add(c1);
+                xc = ShortVector.broadcast(S, x[xb + 96 + c + 1]);
                 d0 = n0.mul(xc).add(d0);
                 d1 = n1.mul(xc).add(d1);
             }
@@ -351,15 +407,6 @@ final class Q5_0Groups {
             d0.intoArray(sums, 384 + at);
             d1.intoArray(sums, 384 + at + 16);
         }
-    }
-
-    /** Lane i's bit of a 16-row part's fifth bits (256-bit vectors: lane i, bit i). */
-    private static ShortVector laneBits() {
-        short[] bits = new short[S.length()];
-        for (int i = 0; i < bits.length; i++) {
-            bits[i] = (short) (1 << (i % 16));
-        }
-        return ShortVector.fromArray(S, bits, 0);
     }
 
     /**

@@ -63,7 +63,7 @@ final class Q5_KGroups {
                 for (int j = 0; j < SUBS; j++) {
                     for (int l = 0; l < BLOCK; l++) {
                         int packed = rows[from + 48 + 32 * (j / 2) + l] & 0xFF, low = j % 2 == 0 ? packed & 0xF : packed >>> 4;
-                        Q5_0Groups.place(group, to + COLUMNS_AT + SUB_BYTES * j + COLUMN * l, r, low, rows[from + 16 + l] >>> j & 1);
+                        Q5_0Groups.place(group, to + COLUMNS_AT + SUB_BYTES * j, l, r, low, rows[from + 16 + l] >>> j & 1);
                     }
                 }
             }
