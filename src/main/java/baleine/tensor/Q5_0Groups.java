@@ -26,7 +26,8 @@ import static jdk.incubator.vector.VectorOperators.LSHL;
  * Q5_0 rows regrouped 64 at a time, multiplied by activations rounded as for Q4_0 ({@link Int8Batch.Rounding#Q8_0}).
  * Per block of 32 columns a group holds the 64 rows' 16-bit float scales (128 bytes, {@link NibbleColumns#slot}
  * order), then per column 40 bytes: the rows' low four bits in {@link NibbleColumns}' order for the machine's width,
- * then their fifth bits as a 64-bit word (bit r: row r): exactly the bytes of its 64 rows (64 x 22).
+ * and their fifth bits, as a 64-bit word per column (bit r: row r) for 512-bit vectors, in pairs of columns for
+ * 256-bit ones ({@link #nibblesAt}): exactly the bytes of its 64 rows (64 x 22).
  *
  * <p>A value q is 0..31 and {@code |q - 16| <= 16}: over 16 columns its products with 8-bit activations stay within
  * 16 bits (at most 32512), over 32 they would not, so each half of a block has sums of its own (corrected by 16
