@@ -691,7 +691,7 @@ final class Q6_KGroups {
             }
             short offset = (short) (32 * x.eighths[4 * at + run % 4]);
             pairs = l0.sub(offset).reinterpretAsInts();
-            sc = (IntVector) ByteVector.fromMemorySegment(Species.B, sb, scales + 0, LE).convertShape(VectorOperators.B2I, I, 0);
+            sc = (IntVector) ByteVector.fromMemorySegment(Species.B, sb, scales, LE).convertShape(VectorOperators.B2I, I, 0);
             pairs.lanewise(LSHL, 16).lanewise(ASHR, 16).mul(sc).add(IntVector.fromArray(I, total, 0)).intoArray(total, 0);
             sc = (IntVector) ByteVector.fromMemorySegment(Species.B, sb, scales + 8, LE).convertShape(VectorOperators.B2I, I, 0);
             pairs.lanewise(ASHR, 16).mul(sc).add(IntVector.fromArray(I, total, 8)).intoArray(total, 8);
