@@ -478,15 +478,15 @@ final class Q6_KGroups {
      * times the rows' scale of the run's sub-block, to the 32-bit sums at {@code total[tt ..]}.
      */
     private static void addRun(MemorySegment s, long o, Int8Batch x, int block, int run, int t, int count, short[] sums, int[] total, int tt) {
-        long scales = o + SCALES_AT + (long) ROWS * (run / 2);
+        MemorySegment scales = s.asSlice(o + SCALES_AT + (long) ROWS * (run / 2), ROWS);
         for (int k = 0; k < count; k++) {
             short offset = (short) (32 * x.eighths[4 * x.at(block, t + k) + run % 4]);
             for (int part = 0; part < ROWS; part += L) { // L rows' sums: their even rows, then their odd ones
                 IntVector pairs = ShortVector.fromArray(S, sums, ROWS * k + part).sub(offset).reinterpretAsInts();
                 int even = tt + ROWS * k + part, odd = even + L / 2;
-                IntVector sc = (IntVector) ByteVector.fromMemorySegment(Species.B, s, scales + part, LE).convertShape(VectorOperators.B2I, I, 0);
+                IntVector sc = (IntVector) ByteVector.fromMemorySegment(Species.B, scales, part, LE).convertShape(VectorOperators.B2I, I, 0);
                 pairs.lanewise(LSHL, 16).lanewise(ASHR, 16).mul(sc).add(IntVector.fromArray(I, total, even)).intoArray(total, even);
-                sc = (IntVector) ByteVector.fromMemorySegment(Species.B, s, scales + part + L / 2, LE).convertShape(VectorOperators.B2I, I, 0);
+                sc = (IntVector) ByteVector.fromMemorySegment(Species.B, scales, part + L / 2, LE).convertShape(VectorOperators.B2I, I, 0);
                 pairs.lanewise(ASHR, 16).mul(sc).add(IntVector.fromArray(I, total, odd)).intoArray(total, odd);
             }
         }
