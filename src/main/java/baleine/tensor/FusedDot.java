@@ -209,10 +209,10 @@ final class FusedDot {
             }
         }
         if (LaneFolds.SIXTEEN) { // sumLanes written out: past C2's inlining budget here, the call would box acc
-            acc = acc.add(acc.rearrange(LaneFolds.SWAP8));
-            acc = acc.add(acc.rearrange(LaneFolds.SWAP4));
-            acc = acc.add(acc.rearrange(LaneFolds.SWAP2));
-            return acc.add(acc.rearrange(LaneFolds.SWAP1)).lane(0);
+            acc = acc.add(acc.rearrange(VectorMath.FOLD8));
+            acc = acc.add(acc.rearrange(VectorMath.FOLD4));
+            acc = acc.add(acc.rearrange(VectorMath.FOLD2));
+            return acc.add(acc.rearrange(VectorMath.FOLD1)).lane(0);
         }
         return VectorMath.sumLanes(acc);
     }

@@ -21,7 +21,6 @@ import static baleine.tensor.Species.F;
  */
 final class LaneFolds {
     static final boolean SIXTEEN = F.length() == 16;
-    static final VectorShuffle<Float> SWAP8 = swap(8), SWAP4 = swap(4), SWAP2 = swap(2), SWAP1 = swap(1);
     private static final VectorMask<Float> TAKE8 = take(8), TAKE4 = take(4), TAKE2 = take(2), TAKE1 = take(1);
     /** For the two-table select of x and y (indexes 16.. are y's): lane i takes lane i ^ k of x, or of y where bit k of i is set. */
     private static final FloatVector PICK8 = pick(8), PICK4 = pick(4), PICK2 = pick(2), PICK1 = pick(1);
@@ -88,7 +87,7 @@ final class LaneFolds {
         FloatVector q0 = p0.blend(p1, TAKE4).add(PICK4.selectFrom(p0, p1));
         FloatVector q1 = p2.blend(p3, TAKE4).add(PICK4.selectFrom(p2, p3));
         FloatVector u = q0.blend(q1, TAKE2).add(PICK2.selectFrom(q0, q1));
-        u.add(u.rearrange(SWAP1)).rearrange(EIGHT_IN_ORDER).intoArray(out, o);
+        u.add(u.rearrange(VectorMath.FOLD1)).rearrange(EIGHT_IN_ORDER).intoArray(out, o);
     }
 
     /** {@code out[o .. o + 4)} = the lane sums of the 4 accumulators in {@code out[o .. o + 64)}. */
@@ -98,8 +97,8 @@ final class LaneFolds {
         FloatVector p0 = a0.blend(a1, TAKE8).add(PICK8.selectFrom(a0, a1));
         FloatVector p1 = a2.blend(a3, TAKE8).add(PICK8.selectFrom(a2, a3));
         FloatVector q = p0.blend(p1, TAKE4).add(PICK4.selectFrom(p0, p1));
-        q = q.add(q.rearrange(SWAP2));
-        q.add(q.rearrange(SWAP1)).rearrange(FOUR_IN_ORDER).intoArray(out, o);
+        q = q.add(q.rearrange(VectorMath.FOLD2));
+        q.add(q.rearrange(VectorMath.FOLD1)).rearrange(FOUR_IN_ORDER).intoArray(out, o);
     }
 
     private static VectorMask<Float> take(int k) {
@@ -115,9 +114,5 @@ final class LaneFolds {
             index[i] = (i & k) == 0 ? i ^ k : 16 + (i ^ k);
         }
         return FloatVector.fromArray(F, index, 0);
-    }
-
-    private static VectorShuffle<Float> swap(int k) {
-        return SIXTEEN ? VectorShuffle.fromOp(F, i -> i ^ k) : null;
     }
 }

@@ -35,8 +35,9 @@ public final class VectorMath {
     }
 
     // lane i meets lane i ^ k: a fixed pairwise tree over the lanes (null where the vector has fewer than 2k lanes)
-    private static final VectorShuffle<Float> FOLD32 = fold(32), FOLD16 = fold(16), FOLD8 = fold(8);
-    static final VectorShuffle<Float> FOLD4 = fold(4), FOLD2 = fold(2), FOLD1 = fold(1); // EightLaneFolds' swaps too
+    private static final VectorShuffle<Float> FOLD32 = fold(32), FOLD16 = fold(16);
+    /** Lane i meets lane i ^ k: also the lane swaps of {@link LaneFolds}, {@link EightLaneFolds} and {@link FusedDot}. */
+    static final VectorShuffle<Float> FOLD8 = fold(8), FOLD4 = fold(4), FOLD2 = fold(2), FOLD1 = fold(1);
 
     private static VectorShuffle<Float> fold(int k) {
         return S.length() >= 2 * k ? VectorShuffle.fromOp(S, i -> i ^ k) : null;
