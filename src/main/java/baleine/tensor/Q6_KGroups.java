@@ -39,7 +39,8 @@ import static jdk.incubator.vector.VectorOperators.LSHR;
  * added to the row's float total, as llama.cpp sums them. Decoding with 512-bit vectors ({@link #one}) keeps the sums
  * and totals in registers; prompts take eight vectors a pass ({@link #eight}), then four and two with their sums
  * through memory, and a last one a run at a time with its sums in registers ({@link #runOfOne}); decoding with 256-bit
- * vectors takes a super-block a call ({@link #oneOfNarrow}). The vector kernels have a scalar twin ({@link #dotScalar}) that the tests compare them with.
+ * vectors takes a super-block a call ({@link #oneOfNarrow}). The vector kernels have a scalar twin ({@link
+ * #dotScalar}) that the tests compare them with.
  */
 final class Q6_KGroups {
     static final int SUPER = 256;
@@ -55,7 +56,6 @@ final class Q6_KGroups {
     private static final VectorSpecies<Integer> I = Species.I;
     /** Per thread: the 32-bit sums of a super-block, 64 rows per vector (slot order). */
     private static final ThreadLocal<int[]> SUMS = ThreadLocal.withInitial(() -> new int[ROWS * NibbleColumns.TOKENS]);
-
 
     private Q6_KGroups() {
     }
