@@ -26,8 +26,8 @@ import static jdk.incubator.vector.VectorOperators.LSHL;
  * Q5_K ({@link Int8Batch.Rounding#Q8_K}). Per super-block of 256 columns a group holds the 64 rows' d, dmin and packed
  * 6-bit scales and mins as {@link Q4_KGroups} holds them (1024 bytes), then the eight sub-blocks' 32 columns of 40
  * bytes each, as {@link Q5_0Groups} holds a block's columns (the rows' low four bits in {@link NibbleColumns}' byte
- * order; then their fifth bits as a 64-bit word, bit r: row r): exactly the bytes of its 64 rows (64 x 176), so rows
- * are regrouped in place.
+ * order, their fifth bits per column or per pair of columns: {@link Q5_0Groups#nibblesAt}): exactly the bytes of its
+ * 64 rows (64 x 176), so rows are regrouped in place.
  *
  * <p>A row's value is {@code d sc_j q - dmin m_j} in sub-block j (q 0..31). With {@code S = sum (q - 16) x} (16-bit
  * sums per half sub-block, as Q5_0's, added in 32 bits) and {@code X = sum x}: {@code sum value * x = F_j S + G_j X},
