@@ -222,12 +222,14 @@ public final class MatMul {
     /**
      * The batch from which a float panel pays: from 5 vectors against converting per four (JMH PrefillBenchmark,
      * V2-Lite expert down projection in Q5_0, 5 / 6 / 8 vectors: 0.97 / 1.40 / 1.30 -> 0.88 / 0.96 / 0.95 ms;
-     * Qwen-shape Q6_K, 64 vectors: 54 -> 22 ms), from 12 against the tiles (expert gate in Q4_0 / Q4_K: 8 vectors
-     * 0.73 / 0.79 ms with tiles, 0.77 / 0.87 with the panel; 12 vectors 1.06 / 1.27 with tiles, 1.02 / 1.12 with
-     * the panel).
+     * Qwen-shape Q6_K, 64 vectors: 54 -> 22 ms), from 12 against the tiles with 512-bit vectors (expert gate in
+     * Q4_0 / Q4_K: 8 vectors 0.73 / 0.79 ms with tiles, 0.77 / 0.87 with the panel; 12 vectors 1.06 / 1.27 with
+     * tiles, 1.02 / 1.12 with the panel). With 256-bit vectors a tile's sixteen sums and four rows' weights spill
+     * AVX2's sixteen registers, and the panel pays from 5 there too (V2-Lite-shape Q8_0 pp64, whose experts see
+     * about six tokens each: 1.23x in one JVM, performance log, session 50).
      */
     private static int panelFrom(Weight w) {
-        return w.hasTileDot() ? 12 : 5;
+        return w.hasTileDot() && Species.F.length() >= 16 ? 12 : 5;
     }
 
     /**
