@@ -226,10 +226,15 @@ public final class MatMul {
      * Q4_0 / Q4_K: 8 vectors 0.73 / 0.79 ms with tiles, 0.77 / 0.87 with the panel; 12 vectors 1.06 / 1.27 with
      * tiles, 1.02 / 1.12 with the panel). With 256-bit vectors a tile's sixteen sums and four rows' weights spill
      * AVX2's sixteen registers, and the panel pays from 5 there too (V2-Lite-shape Q8_0 pp64, whose experts see
-     * about six tokens each: 1.23x in one JVM, performance log, session 50).
+     * about six tokens each: 1.23x in one JVM; JMH matmul8, 2048 x 2048 Q8_0: 3.6 -> 2.3 ms; performance log,
+     * session 50), but not for FP8, whose panel with per-block scales did not pay at 8 vectors (matmul8 3.2 -> 3.5
+     * ms, five runs each, in the noise).
      */
     private static int panelFrom(Weight w) {
-        return w.hasTileDot() && Species.F.length() >= 16 ? 12 : 5;
+        if (!w.hasTileDot()) {
+            return 5;
+        }
+        return Species.F.length() >= 16 || w instanceof Fp8BlockWeight ? 12 : 5;
     }
 
     /**
