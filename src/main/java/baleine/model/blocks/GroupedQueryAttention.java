@@ -24,7 +24,8 @@ public record GroupedQueryAttention(Weight q, Weight k, Weight v, float[] qBias,
     private static final int BLOCK = 256;
     /**
      * Tokens that share each block read from the cache, at most; fewer where their score rows would pass
-     * {@link #SCORES_PER_HEAD} scores per head (4 x 65536 floats: 1 MiB per thread, one token from 64k on).
+     * {@link #SCORES_PER_HEAD} scores per head (4 x 65536 floats: 1 MiB per thread and four heads, one token from 64k
+     * on).
      */
     private static final int FEW = 16, SCORES_PER_HEAD = 65536;
 
@@ -46,12 +47,16 @@ public record GroupedQueryAttention(Weight q, Weight k, Weight v, float[] qBias,
         }
         float[][] out = Activations.take(n, heads * headDim);
         float scale = (float) (1.0 / Math.sqrt(headDim));
-        // tasks: blocks of up to four heads of a KV group x spans of the batch's tokens, enough for every core
-        int group = heads / kvHeads, blocks = (group + 3) / 4, headTasks = kvHeads * blocks;
-        int spans = Math.min(n, Math.ceilDiv(4 * Parallel.threads(), headTasks));
+        // tasks: a KV group's heads x spans of the batch's tokens, enough for every core, so that each task reads its
+        // group's cache once for all the group's heads (Qwen-shape Q4_0 decoding at depth 4096, six heads a group:
+        // 1.045x in one JVM); where the groups are fewer than the cores (one token, many threads), each group's heads
+        // are split into tasks of up to four, each of which reads the group's cache again
+        int group = heads / kvHeads, threads = Parallel.threads();
+        int perGroup = kvHeads * n >= threads ? 1 : (group + 3) / 4, headTasks = kvHeads * perGroup;
+        int spans = Math.min(n, Math.ceilDiv(4 * threads, headTasks));
         Parallel.forEach(headTasks * spans, task -> {
-            int headTask = task / spans, span = task % spans, g = headTask / blocks;
-            int h0 = g * group + 4 * (headTask % blocks), count = Math.min(4, (g + 1) * group - h0);
+            int headTask = task / spans, span = task % spans, g = headTask / perGroup;
+            int h0 = g * group + 4 * (headTask % perGroup), count = perGroup == 1 ? group : Math.min(4, (g + 1) * group - h0);
             attendHeads(cache, rows, start, qs, n * span / spans, n * (span + 1) / spans, g, h0, count, scale, out);
         });
         float[][] y = Activations.take(n, o.rows);
@@ -62,54 +67,73 @@ public record GroupedQueryAttention(Weight q, Weight k, Weight v, float[] qBias,
     /**
      * Query heads [h0, h0 + count) of KV group g for tokens [t0, t1), a few tokens at a time: the group's
      * keys, then its values, are read {@link #BLOCK} positions at a time, and each block serves every token of
-     * the few that sees it (a 16- or 8-bit cache is converted back into floats once per block for all of them,
-     * not once per token: Qwen-shape pp2048 with a Q8_0 cache was 22% slower than with F32). Per token the
-     * calls are those of a token alone: scores and mix through {@link HeadTiles} (each loaded chunk of a cached
-     * row serves four heads), over the same blocks, which start at multiples of four, so every head meets the
-     * same kernels however the group and the batch are split.
+     * the few that sees it and every four of the heads (a 16- or 8-bit cache is converted back into floats once
+     * per block for all of them, not once per token: Qwen-shape pp2048 with a Q8_0 cache was 22% slower than
+     * with F32). Per token and four heads the calls are those of a token alone: scores and mix through
+     * {@link HeadTiles} (each loaded chunk of a cached row serves four heads), over the same blocks, which start
+     * at multiples of four, so every head meets the same kernels however the group and the batch are split.
      */
     private void attendHeads(DenseLayerCache cache, int[] rows, int start, float[][] qs, int t0, int t1, int g, int h0, int count, float scale,
                              float[][] out) {
+        int fours = (count + 3) / 4; // the heads four at a time: token i's rows of the f-th four at 4 (f few + i)
         int few = Math.clamp(SCORES_PER_HEAD / (start + t1), 1, Math.min(FEW, t1 - t0));
-        float[][] att = ScoreRows.take(4 * few, start + t1), q = scratch(QUERY, 4 * few, headDim), acc = scratch(MIXED, 4 * few, headDim);
-        float[][][] atts = tokenRows(att, few);
+        float[][] att = ScoreRows.take(4 * fours * few, start + t1), q = scratch(QUERY, 4 * fours * few, headDim);
+        float[][] acc = scratch(MIXED, 4 * fours * few, headDim);
+        float[][][] atts = tokenRows(att, fours * few);
         for (int s0 = t0; s0 < t1; s0 += few) {
             int m = Math.min(few, t1 - s0), longest = start + s0 + m;
-            for (int i = 0; i < m; i++) {
-                for (int k = 0; k < count; k++) {
-                    System.arraycopy(qs[s0 + i], (h0 + k) * headDim, q[4 * i + k], 0, headDim);
+            for (int f = 0; f < fours; f++) {
+                for (int i = 0; i < m; i++) {
+                    for (int k = 0; k < heads(count, f); k++) {
+                        System.arraycopy(qs[s0 + i], (h0 + 4 * f + k) * headDim, q[4 * (f * few + i) + k], 0, headDim);
+                    }
                 }
             }
             for (int b0 = 0; b0 < longest; b0 += BLOCK) {
                 int b1 = Math.min(longest, b0 + BLOCK);
                 RowStore.View keys = cache.keys(rows, b0, b1, g * headDim, headDim);
-                for (int i = Math.max(0, b0 - start - s0); i < m; i++) { // the tokens that see position b0
-                    int len = start + s0 + i + 1;
-                    HeadTiles.scores(keys.data(), keys.rows(), b0, Math.min(len, b1), keys.stride(), keys.offset(), headDim, q, 4 * i, count, atts[i], 0);
+                for (int f = 0; f < fours; f++) {
+                    for (int i = Math.max(0, b0 - start - s0); i < m; i++) { // the tokens that see position b0
+                        int len = start + s0 + i + 1, r = f * few + i;
+                        HeadTiles.scores(keys.data(), keys.rows(), b0, Math.min(len, b1), keys.stride(), keys.offset(), headDim, q, 4 * r, heads(count, f),
+                                atts[r], 0);
+                    }
                 }
             }
-            for (int i = 0; i < m; i++) {
-                int len = start + s0 + i + 1;
-                for (int k = 0; k < count; k++) {
-                    VectorMath.scale(atts[i][k], 0, len, scale);
-                    VectorMath.softmax(atts[i][k], 0, len);
-                    Arrays.fill(acc[4 * i + k], 0f);
+            for (int f = 0; f < fours; f++) {
+                for (int i = 0; i < m; i++) {
+                    int len = start + s0 + i + 1, r = f * few + i;
+                    for (int k = 0; k < heads(count, f); k++) {
+                        VectorMath.scale(atts[r][k], 0, len, scale);
+                        VectorMath.softmax(atts[r][k], 0, len);
+                        Arrays.fill(acc[4 * r + k], 0f);
+                    }
                 }
             }
             for (int b0 = 0; b0 < longest; b0 += BLOCK) {
                 int b1 = Math.min(longest, b0 + BLOCK);
                 RowStore.View values = cache.values(rows, b0, b1, g * headDim, headDim);
-                for (int i = Math.max(0, b0 - start - s0); i < m; i++) {
-                    int len = start + s0 + i + 1;
-                    HeadTiles.mix(values.data(), values.rows(), b0, Math.min(len, b1), values.stride(), values.offset(), headDim, atts[i], 0, acc, 4 * i, count);
+                for (int f = 0; f < fours; f++) {
+                    for (int i = Math.max(0, b0 - start - s0); i < m; i++) {
+                        int len = start + s0 + i + 1, r = f * few + i;
+                        HeadTiles.mix(values.data(), values.rows(), b0, Math.min(len, b1), values.stride(), values.offset(), headDim, atts[r], 0, acc, 4 * r,
+                                heads(count, f));
+                    }
                 }
             }
-            for (int i = 0; i < m; i++) {
-                for (int k = 0; k < count; k++) {
-                    System.arraycopy(acc[4 * i + k], 0, out[s0 + i], (h0 + k) * headDim, headDim);
+            for (int f = 0; f < fours; f++) {
+                for (int i = 0; i < m; i++) {
+                    for (int k = 0; k < heads(count, f); k++) {
+                        System.arraycopy(acc[4 * (f * few + i) + k], 0, out[s0 + i], (h0 + 4 * f + k) * headDim, headDim);
+                    }
                 }
             }
         }
+    }
+
+    /** How many of {@code count} heads the f-th four holds. */
+    private static int heads(int count, int f) {
+        return Math.min(4, count - 4 * f);
     }
 
     /** This thread's {@code float[rows][width]} of {@code local}, made on first use or when it is too small. */
