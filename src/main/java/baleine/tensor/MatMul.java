@@ -227,14 +227,12 @@ public final class MatMul {
      * tiles, 1.02 / 1.12 with the panel). With 256-bit vectors a tile's sixteen sums and four rows' weights spill
      * AVX2's sixteen registers, and the panel pays from 5 there too (V2-Lite-shape Q8_0 pp64, whose experts see
      * about six tokens each: 1.23x in one JVM; JMH matmul8, 2048 x 2048 Q8_0: 3.6 -> 2.3 ms; performance log,
-     * session 50), but not for FP8, whose panel with per-block scales did not pay at 8 vectors (matmul8 3.2 -> 3.5
-     * ms, five runs each, in the noise).
+     * session 50), but not for panels with per-block scales (FP8's), which did not pay at 8 vectors (matmul8 3.2 ->
+     * 3.5 ms, five runs each, in the noise).
      */
     private static int panelFrom(Weight w) {
-        if (!w.hasTileDot()) {
-            return 5;
-        }
-        return Species.F.length() >= 16 || w instanceof Fp8BlockWeight ? 12 : 5;
+        boolean tilesPay = w.hasTileDot() && (Species.F.length() >= 16 || w.panelScaleBlock() != 0);
+        return tilesPay ? 12 : 5;
     }
 
     /**
