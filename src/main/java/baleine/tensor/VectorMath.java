@@ -235,6 +235,123 @@ public final class VectorMath {
     }
 
     /**
+     * {@link #dotRows4x4} for two vectors: {@code out[2 * i + k] = a[o_i ..] . x[x0 + k]} over n values, each sum
+     * formed as there (a grouped-query attention's heads left over after whole fours).
+     */
+    public static void dotRows4x2(float[] a, int o0, int o1, int o2, int o3, float[][] x, int x0, int n, float[] out) {
+        float[] v0 = x[x0], v1 = x[x0 + 1];
+        FloatVector z = FloatVector.zero(S);
+        FloatVector a00 = z, a01 = z, a10 = z, a11 = z, a20 = z, a21 = z, a30 = z, a31 = z;
+        int i = 0;
+        for (int bound = S.loopBound(n); i < bound; i += S.length()) {
+            FloatVector r0 = FloatVector.fromArray(S, a, o0 + i), r1 = FloatVector.fromArray(S, a, o1 + i);
+            FloatVector r2 = FloatVector.fromArray(S, a, o2 + i), r3 = FloatVector.fromArray(S, a, o3 + i);
+            FloatVector v = FloatVector.fromArray(S, v0, i);
+            a00 = r0.fma(v, a00); a10 = r1.fma(v, a10); a20 = r2.fma(v, a20); a30 = r3.fma(v, a30);
+            v = FloatVector.fromArray(S, v1, i);
+            a01 = r0.fma(v, a01); a11 = r1.fma(v, a11); a21 = r2.fma(v, a21); a31 = r3.fma(v, a31);
+        }
+        a00.intoArray(out, 0);
+        a01.intoArray(out, LANES);
+        a10.intoArray(out, 2 * LANES);
+        a11.intoArray(out, 3 * LANES);
+        a20.intoArray(out, 4 * LANES);
+        a21.intoArray(out, 5 * LANES);
+        a30.intoArray(out, 6 * LANES);
+        a31.intoArray(out, 7 * LANES);
+        sumLanesInPlace(out, 8);
+        for (; i < n; i++) {
+            float r0 = a[o0 + i], r1 = a[o1 + i], r2 = a[o2 + i], r3 = a[o3 + i];
+            for (int k = 0; k < 2; k++) {
+                float v = x[x0 + k][i];
+                out[k] += r0 * v;
+                out[2 + k] += r1 * v;
+                out[4 + k] += r2 * v;
+                out[6 + k] += r3 * v;
+            }
+        }
+    }
+
+    /** {@link #dotRows4x4} for one vector: {@code out[i] = a[o_i ..] . v} over n values, each sum formed as there. */
+    public static void dotRows4x1(float[] a, int o0, int o1, int o2, int o3, float[] v, int n, float[] out) {
+        FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0;
+        int i = 0;
+        for (int bound = S.loopBound(n); i < bound; i += S.length()) {
+            FloatVector x = FloatVector.fromArray(S, v, i);
+            a0 = FloatVector.fromArray(S, a, o0 + i).fma(x, a0);
+            a1 = FloatVector.fromArray(S, a, o1 + i).fma(x, a1);
+            a2 = FloatVector.fromArray(S, a, o2 + i).fma(x, a2);
+            a3 = FloatVector.fromArray(S, a, o3 + i).fma(x, a3);
+        }
+        a0.intoArray(out, 0);
+        a1.intoArray(out, LANES);
+        a2.intoArray(out, 2 * LANES);
+        a3.intoArray(out, 3 * LANES);
+        sumLanesInPlace(out, 4);
+        for (; i < n; i++) {
+            out[0] += a[o0 + i] * v[i];
+            out[1] += a[o1 + i] * v[i];
+            out[2] += a[o2 + i] * v[i];
+            out[3] += a[o3 + i] * v[i];
+        }
+    }
+
+    /**
+     * {@link #axpyRows4x4} for two vectors: {@code y[y0 + k][0 ..] += sum_i w[2 * i + k] * a[o_i ..]} for k in 0..1,
+     * each y value taking the same steps as there.
+     */
+    public static void axpyRows4x2(float[] w, float[] a, int o0, int o1, int o2, int o3, float[][] y, int y0, int n) {
+        float[] u0 = y[y0], u1 = y[y0 + 1];
+        FloatVector c0 = FloatVector.broadcast(S, w[0]), c1 = FloatVector.broadcast(S, w[1]);
+        FloatVector c2 = FloatVector.broadcast(S, w[2]), c3 = FloatVector.broadcast(S, w[3]);
+        FloatVector c4 = FloatVector.broadcast(S, w[4]), c5 = FloatVector.broadcast(S, w[5]);
+        FloatVector c6 = FloatVector.broadcast(S, w[6]), c7 = FloatVector.broadcast(S, w[7]);
+        int i = 0;
+        for (int bound = S.loopBound(n); i < bound; i += S.length()) {
+            FloatVector r0 = FloatVector.fromArray(S, a, o0 + i), r1 = FloatVector.fromArray(S, a, o1 + i);
+            FloatVector r2 = FloatVector.fromArray(S, a, o2 + i), r3 = FloatVector.fromArray(S, a, o3 + i);
+            FloatVector u = FloatVector.fromArray(S, u0, i);
+            u = r0.fma(c0, u);
+            u = r1.fma(c2, u);
+            u = r2.fma(c4, u);
+            r3.fma(c6, u).intoArray(u0, i);
+            u = FloatVector.fromArray(S, u1, i);
+            u = r0.fma(c1, u);
+            u = r1.fma(c3, u);
+            u = r2.fma(c5, u);
+            r3.fma(c7, u).intoArray(u1, i);
+        }
+        int[] rows = {o0, o1, o2, o3};
+        for (; i < n; i++) { // as axpyRows4x4's tail
+            for (int r = 0; r < 4; r++) {
+                for (int k = 0; k < 2; k++) {
+                    y[y0 + k][i] += w[2 * r + k] * a[rows[r] + i];
+                }
+            }
+        }
+    }
+
+    /** {@link #axpyRows4x4} for one vector: {@code u[0 ..] += sum_i w[i] * a[o_i ..]}, each value taking the same steps as there. */
+    public static void axpyRows4x1(float[] w, float[] a, int o0, int o1, int o2, int o3, float[] u, int n) {
+        FloatVector c0 = FloatVector.broadcast(S, w[0]), c1 = FloatVector.broadcast(S, w[1]);
+        FloatVector c2 = FloatVector.broadcast(S, w[2]), c3 = FloatVector.broadcast(S, w[3]);
+        int i = 0;
+        for (int bound = S.loopBound(n); i < bound; i += S.length()) {
+            FloatVector acc = FloatVector.fromArray(S, u, i);
+            acc = FloatVector.fromArray(S, a, o0 + i).fma(c0, acc);
+            acc = FloatVector.fromArray(S, a, o1 + i).fma(c1, acc);
+            acc = FloatVector.fromArray(S, a, o2 + i).fma(c2, acc);
+            FloatVector.fromArray(S, a, o3 + i).fma(c3, acc).intoArray(u, i);
+        }
+        for (; i < n; i++) {
+            u[i] += w[0] * a[o0 + i];
+            u[i] += w[1] * a[o1 + i];
+            u[i] += w[2] * a[o2 + i];
+            u[i] += w[3] * a[o3 + i];
+        }
+    }
+
+    /**
      * {@code y[y0 + k][0 ..] += sum_i w[4 * i + k] * a[o_i ..]} for k in 0..3 over n values: four rows of
      * {@code a} added into four vectors, each loaded chunk used four times, each y chunk loaded and stored once.
      */

@@ -1,7 +1,9 @@
 package baleine.bench;
 
 import baleine.cache.CacheType;
+import baleine.cache.DenseLayerCache;
 import baleine.cache.LatentLayerCache;
+import baleine.model.blocks.GroupedQueryAttention;
 import baleine.model.blocks.LatentAttention;
 import baleine.model.blocks.LatentUpProjection;
 import baleine.model.blocks.RmsNorm;
@@ -30,8 +32,9 @@ import java.util.concurrent.TimeUnit;
 /**
  * The small kernels at DeepSeek-V3's sizes: RMSNorm over 7168 values, RoPE over 128 heads, softmax, SwiGLU (at
  * R1-Distill-Qwen-1.5B's 8960),
- * V3's router (256 experts, 8 groups keep 4, top 8), and one decode step of absorbed MLA attention
- * (128 heads, latent 512 + rope 64) over a 4k or 16k-token latent cache.
+ * V3's router (256 experts, 8 groups keep 4, top 8), one decode step of absorbed MLA attention
+ * (16 of V3's 128 heads, latent 512 + rope 64) over a 4k or 16k-token latent cache, and one of grouped-query attention
+ * at R1-Distill-Qwen-1.5B's shape (12 heads in 2 KV groups of 128 values) over as many cached tokens.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -56,6 +59,9 @@ public class KernelBenchmark {
     LatentLayerCache cache;
     baleine.cache.KvCache kv;
     float[][] mlaInput;
+    GroupedQueryAttention gqa;
+    baleine.cache.KvCache gqaKv;
+    float[][] gqaInput;
 
     float[] gaussian(int n) {
         float[] v = new float[n];
@@ -97,6 +103,23 @@ public class KernelBenchmark {
         kv.reserve(cached);
         kv.commit(cached);
         mlaInput = new float[][]{gaussian(1024)};
+
+        gqa = new GroupedQueryAttention(weight(1536, 1536), weight(256, 1536), weight(256, 1536), gaussian(1536), gaussian(256), gaussian(256),
+                weight(1536, 1536), 12, 2, 128, Rope.standard(128, 10000, Rope.Pairing.HALVES));
+        gqaKv = new baleine.cache.ContiguousKvCache(java.util.List.of(gqa.newCache(CacheType.parse(cacheType))), cached + 1);
+        DenseLayerCache dense = (DenseLayerCache) gqaKv.layer(0);
+        dense.ensureRows(cached + 1, cached + 1);
+        for (int p = 0; p < cached; p++) {
+            dense.put(p, gaussian(256), 0, gaussian(256), 0);
+        }
+        gqaKv.reserve(cached);
+        gqaKv.commit(cached);
+        gqaInput = new float[][]{gaussian(1536)};
+    }
+
+    @Benchmark
+    public float[][] gqaDecodeStepQwen() {
+        return gqa.forward(gqaInput, 1, gqaKv, 0);
     }
 
     @Benchmark

@@ -84,6 +84,45 @@ class VectorMathTest {
     }
 
     @RepeatedTest(10)
+    void fourRowsByTwoOrOneVectorsGiveTheBitsOfTheFourByFourTile() {
+        int n = 1 + rnd.nextInt(600), rows = 9;
+        float[] a = random(rows * n + 7);
+        int[] o = {rnd.nextInt(rows) * n, rnd.nextInt(rows) * n + 3, 7, rnd.nextInt(rows) * n};
+        float[][] x = {random(n), random(n), random(n), random(n), random(n)};
+        float[] four = VectorMath.outBuffer(16), two = VectorMath.outBuffer(16), one = VectorMath.outBuffer(16);
+        VectorMath.dotRows4x4(a, o[0], o[1], o[2], o[3], x, 1, n, four);
+        VectorMath.dotRows4x2(a, o[0], o[1], o[2], o[3], x, 1, n, two);
+        VectorMath.dotRows4x1(a, o[0], o[1], o[2], o[3], x[1], n, one);
+        for (int i = 0; i < 4; i++) {
+            assertThat(two[2 * i]).isEqualTo(four[4 * i]);
+            assertThat(two[2 * i + 1]).isEqualTo(four[4 * i + 1]);
+            assertThat(one[i]).isEqualTo(four[4 * i]);
+            assertThat(one[i]).isCloseTo(VectorMath.dotScalar(a, o[i], x[1], 0, n), within(1e-4f * (float) Math.sqrt(n)));
+        }
+        float[] w = random(16), w2 = new float[8], w1 = new float[4];
+        for (int i = 0; i < 4; i++) {
+            w2[2 * i] = w[4 * i];
+            w2[2 * i + 1] = w[4 * i + 1];
+            w1[i] = w[4 * i];
+        }
+        float[][] y4 = {random(n), random(n), random(n), random(n), random(n)};
+        float[][] y2 = {y4[0].clone(), y4[1].clone(), y4[2].clone()};
+        float[] y1 = y4[1].clone(), expected = y4[1].clone();
+        VectorMath.axpyRows4x4(w, a, o[0], o[1], o[2], o[3], y4, 1, n);
+        VectorMath.axpyRows4x2(w2, a, o[0], o[1], o[2], o[3], y2, 1, n);
+        VectorMath.axpyRows4x1(w1, a, o[0], o[1], o[2], o[3], y1, n);
+        for (int i = 0; i < 4; i++) {
+            VectorMath.axpyScalar(w[4 * i], a, o[i], expected, 0, n);
+        }
+        assertThat(y2[1]).isEqualTo(y4[1]);
+        assertThat(y2[2]).isEqualTo(y4[2]);
+        assertThat(y1).isEqualTo(y4[1]);
+        for (int c = 0; c < n; c++) {
+            assertThat(y1[c]).isCloseTo(expected[c], within(1e-4f));
+        }
+    }
+
+    @RepeatedTest(10)
     void fourRowsByFourVectorsMatchScalar() {
         int n = 1 + rnd.nextInt(600), rows = 9;
         float[] a = random(rows * n + 7);
