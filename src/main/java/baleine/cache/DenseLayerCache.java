@@ -33,13 +33,18 @@ public final class DenseLayerCache implements LayerCache {
         values.put(row, v, vOff);
     }
 
-    /** Values {@code [offset, offset + count)} of the keys of positions [from, to) as floats (scratch slot 0). */
+    /**
+     * Values {@code [offset, offset + count)} of the keys of positions [from, to) as floats (scratch slot 0), brought
+     * into the cache first ({@link RowStore#prefetch}).
+     */
     public RowStore.View keys(int[] rows, int from, int to, int offset, int count) {
+        keys.prefetch(rows, from, to, offset, count);
         return keys.view(rows, from, to, offset, count, 0);
     }
 
     /** The same of the values (scratch slot 1: usable beside the keys' view). */
     public RowStore.View values(int[] rows, int from, int to, int offset, int count) {
+        values.prefetch(rows, from, to, offset, count);
         return values.view(rows, from, to, offset, count, 1);
     }
 }
