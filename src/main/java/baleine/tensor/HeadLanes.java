@@ -64,16 +64,9 @@ public final class HeadLanes {
                 for (; s + 4 <= to; s += 4) {
                     scoresOfFourByTwo(cache, rows, s, stride, offset, width, qT, qb, att, (s - from) * h + b * LANES, h);
                 }
-                for (; s < to; s++) {
-                    int o = rows[s] * stride + offset;
-                    FloatVector a = FloatVector.zero(F), c = a;
-                    for (int d = 0; d < width; d++) {
-                        FloatVector v = FloatVector.broadcast(F, cache[o + d]);
-                        a = FloatVector.fromArray(F, qT, qb + d * LANES).fma(v, a);
-                        c = FloatVector.fromArray(F, qT, qb + (width + d) * LANES).fma(v, c);
-                    }
-                    a.intoArray(att, (s - from) * h + b * LANES);
-                    c.intoArray(att, (s - from) * h + b * LANES + LANES);
+                for (; s < to; s++) { // the rows left, block by block
+                    scoresOfOne(cache, rows[s] * stride + offset, width, qT, qb, att, (s - from) * h + b * LANES);
+                    scoresOfOne(cache, rows[s] * stride + offset, width, qT, qb + width * LANES, att, (s - from) * h + b * LANES + LANES);
                 }
             }
         }
@@ -84,14 +77,18 @@ public final class HeadLanes {
                 scoresOfEight(cache, rows, s, stride, offset, width, qT, qb, att, (s - from) * h + b * LANES, h);
             }
             for (; s < to; s++) {
-                int o = rows[s] * stride + offset;
-                FloatVector a = FloatVector.zero(F);
-                for (int d = 0; d < width; d++) {
-                    a = FloatVector.fromArray(F, qT, qb + d * LANES).fma(FloatVector.broadcast(F, cache[o + d]), a);
-                }
-                a.intoArray(att, (s - from) * h + b * LANES);
+                scoresOfOne(cache, rows[s] * stride + offset, width, qT, qb, att, (s - from) * h + b * LANES);
             }
         }
+    }
+
+    /** One row of {@link #scores} (at {@code cache[o ..]}) for the block of heads at {@code qT[qb ..]}, into att[at ..]. */
+    private static void scoresOfOne(float[] cache, int o, int width, float[] qT, int qb, float[] att, int at) {
+        FloatVector a = FloatVector.zero(F);
+        for (int d = 0; d < width; d++) {
+            a = FloatVector.fromArray(F, qT, qb + d * LANES).fma(FloatVector.broadcast(F, cache[o + d]), a);
+        }
+        a.intoArray(att, at);
     }
 
     /**

@@ -7,9 +7,9 @@ import baleine.tensor.VectorMath;
  * so that each loaded chunk of a cached row serves four heads and each chunk of a query four rows, and the one to
  * three heads left after whole fours four rows by two and by one (a group of six, seven or five heads, as in the
  * Qwen-based R1 distills, left a third to a fifth of its heads to one dot product per row and head: Qwen-shape Q4_0
- * decoding at depth 4096 1.03x in one JVM): GQA's heads sharing one KV head (MLA's many heads over one latent row take {@link baleine.tensor.HeadLanes}). Which kernel a
- * (row, head) pair goes through depends only on the row's position and the head's index, never on the batch,
- * so a token gets the same bits alone or batched.
+ * decoding at depth 4096 1.03x in one JVM): GQA's heads sharing one KV head (MLA's many heads over one latent row
+ * take {@link baleine.tensor.HeadLanes}). Which kernel a (row, head) pair goes through depends only on the row's
+ * position and the head's index, never on the batch, so a token gets the same bits alone or batched.
  */
 final class HeadTiles {
     // the kernels' tile sums, per thread
