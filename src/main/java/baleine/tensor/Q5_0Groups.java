@@ -13,7 +13,9 @@ import java.lang.foreign.ValueLayout;
 
 import static baleine.tensor.NibbleColumns.B;
 import static baleine.tensor.NibbleColumns.BLOCK;
+import static baleine.tensor.NibbleColumns.I;
 import static baleine.tensor.NibbleColumns.L;
+import static baleine.tensor.NibbleColumns.LOW_NIBBLES;
 import static baleine.tensor.NibbleColumns.LE;
 import static baleine.tensor.NibbleColumns.ROWS;
 import static baleine.tensor.NibbleColumns.S;
@@ -40,6 +42,8 @@ final class Q5_0Groups {
     static final int COLUMN = 40, PAIR = 2 * COLUMN;
     /** A group's bytes per block: as many as its 64 rows take in Q5_0 (22 bytes per row and block). */
     static final int BLOCK_BYTES = SCALE_BYTES + BLOCK * COLUMN;
+    /** Each short's fifth bit (16) as ints: the 256-bit kernels shift ints, as {@link NibbleColumns#LOW_NIBBLES} says why. */
+    private static final int FIFTH_BITS = 0x00100010;
     private static final VectorSpecies<Float> F = Species.F;
 
     private Q5_0Groups() {
@@ -283,19 +287,19 @@ final class Q5_0Groups {
             ShortVector a0 = ShortVector.zero(S), a1 = a0, a2 = a0, a3 = a0;
             for (int c = half; c < half + 16; c += 2) {
                 long at = (long) PAIR * (c / 2);
-                ShortVector f = (ShortVector) ByteVector.fromMemorySegment(B, block, at + 64, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
-                ShortVector w = ShortVector.fromMemorySegment(S, block, at, LE);
+                IntVector f = ((ShortVector) ByteVector.fromMemorySegment(B, block, at + 64, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0)).reinterpretAsInts();
+                IntVector w = IntVector.fromMemorySegment(I, block, at, LE);
                 ShortVector xc = ShortVector.broadcast(S, x[xb + c]);
-                a0 = w.and((short) 0x0F).or(f.lanewise(VectorOperators.LSHL, 4).and((short) 16)).mul(xc).add(a0);
-                a1 = w.lanewise(VectorOperators.LSHR, 4).and((short) 0x0F).or(f.lanewise(VectorOperators.LSHL, 3).and((short) 16)).mul(xc).add(a1);
-                a2 = w.lanewise(VectorOperators.LSHR, 8).and((short) 0x0F).or(f.lanewise(VectorOperators.LSHL, 2).and((short) 16)).mul(xc).add(a2);
-                a3 = w.lanewise(VectorOperators.LSHR, 12).or(f.lanewise(VectorOperators.LSHL, 1).and((short) 16)).mul(xc).add(a3);
-                w = ShortVector.fromMemorySegment(S, block, at + 32, LE);
+                a0 = w.and(LOW_NIBBLES).or(f.lanewise(VectorOperators.LSHL, 4).and(FIFTH_BITS)).reinterpretAsShorts().mul(xc).add(a0);
+                a1 = w.lanewise(VectorOperators.LSHR, 4).and(LOW_NIBBLES).or(f.lanewise(VectorOperators.LSHL, 3).and(FIFTH_BITS)).reinterpretAsShorts().mul(xc).add(a1);
+                a2 = w.lanewise(VectorOperators.LSHR, 8).and(LOW_NIBBLES).or(f.lanewise(VectorOperators.LSHL, 2).and(FIFTH_BITS)).reinterpretAsShorts().mul(xc).add(a2);
+                a3 = w.lanewise(VectorOperators.LSHR, 12).and(LOW_NIBBLES).or(f.lanewise(VectorOperators.LSHL, 1).and(FIFTH_BITS)).reinterpretAsShorts().mul(xc).add(a3);
+                w = IntVector.fromMemorySegment(I, block, at + 32, LE);
                 xc = ShortVector.broadcast(S, x[xb + c + 1]);
-                a0 = w.and((short) 0x0F).or(f.and((short) 16)).mul(xc).add(a0);
-                a1 = w.lanewise(VectorOperators.LSHR, 4).and((short) 0x0F).or(f.lanewise(VectorOperators.LSHR, 1).and((short) 16)).mul(xc).add(a1);
-                a2 = w.lanewise(VectorOperators.LSHR, 8).and((short) 0x0F).or(f.lanewise(VectorOperators.LSHR, 2).and((short) 16)).mul(xc).add(a2);
-                a3 = w.lanewise(VectorOperators.LSHR, 12).or(f.lanewise(VectorOperators.LSHR, 3).and((short) 16)).mul(xc).add(a3);
+                a0 = w.and(LOW_NIBBLES).or(f.and(FIFTH_BITS)).reinterpretAsShorts().mul(xc).add(a0);
+                a1 = w.lanewise(VectorOperators.LSHR, 4).and(LOW_NIBBLES).or(f.lanewise(VectorOperators.LSHR, 1).and(FIFTH_BITS)).reinterpretAsShorts().mul(xc).add(a1);
+                a2 = w.lanewise(VectorOperators.LSHR, 8).and(LOW_NIBBLES).or(f.lanewise(VectorOperators.LSHR, 2).and(FIFTH_BITS)).reinterpretAsShorts().mul(xc).add(a2);
+                a3 = w.lanewise(VectorOperators.LSHR, 12).and(LOW_NIBBLES).or(f.lanewise(VectorOperators.LSHR, 3).and(FIFTH_BITS)).reinterpretAsShorts().mul(xc).add(a3);
             }
             a0.intoArray(sums, 4 * half);
             a1.intoArray(sums, 4 * half + 16);
@@ -311,34 +315,35 @@ final class Q5_0Groups {
             ShortVector a0 = ShortVector.zero(S), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
             for (int c = half; c < half + 16; c += 2) {
                 long at = (long) PAIR * (c / 2);
-                ShortVector f = (ShortVector) ByteVector.fromMemorySegment(B, block, at + 64, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
-                ShortVector w = ShortVector.fromMemorySegment(S, block, at, LE), n;
+                IntVector f = ((ShortVector) ByteVector.fromMemorySegment(B, block, at + 64, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0)).reinterpretAsInts();
+                IntVector w = IntVector.fromMemorySegment(I, block, at, LE);
+                ShortVector n;
                 ShortVector x0 = ShortVector.broadcast(S, x[xb + c]), x1 = ShortVector.broadcast(S, x[xb + 32 + c]);
-                n = w.and((short) 0x0F).or(f.lanewise(VectorOperators.LSHL, 4).and((short) 16));
+                n = w.and(LOW_NIBBLES).or(f.lanewise(VectorOperators.LSHL, 4).and(FIFTH_BITS)).reinterpretAsShorts();
                 a0 = n.mul(x0).add(a0);
                 b0 = n.mul(x1).add(b0);
-                n = w.lanewise(VectorOperators.LSHR, 4).and((short) 0x0F).or(f.lanewise(VectorOperators.LSHL, 3).and((short) 16));
+                n = w.lanewise(VectorOperators.LSHR, 4).and(LOW_NIBBLES).or(f.lanewise(VectorOperators.LSHL, 3).and(FIFTH_BITS)).reinterpretAsShorts();
                 a1 = n.mul(x0).add(a1);
                 b1 = n.mul(x1).add(b1);
-                n = w.lanewise(VectorOperators.LSHR, 8).and((short) 0x0F).or(f.lanewise(VectorOperators.LSHL, 2).and((short) 16));
+                n = w.lanewise(VectorOperators.LSHR, 8).and(LOW_NIBBLES).or(f.lanewise(VectorOperators.LSHL, 2).and(FIFTH_BITS)).reinterpretAsShorts();
                 a2 = n.mul(x0).add(a2);
                 b2 = n.mul(x1).add(b2);
-                n = w.lanewise(VectorOperators.LSHR, 12).or(f.lanewise(VectorOperators.LSHL, 1).and((short) 16));
+                n = w.lanewise(VectorOperators.LSHR, 12).and(LOW_NIBBLES).or(f.lanewise(VectorOperators.LSHL, 1).and(FIFTH_BITS)).reinterpretAsShorts();
                 a3 = n.mul(x0).add(a3);
                 b3 = n.mul(x1).add(b3);
-                w = ShortVector.fromMemorySegment(S, block, at + 32, LE);
+                w = IntVector.fromMemorySegment(I, block, at + 32, LE);
                 x0 = ShortVector.broadcast(S, x[xb + c + 1]);
                 x1 = ShortVector.broadcast(S, x[xb + 32 + c + 1]);
-                n = w.and((short) 0x0F).or(f.and((short) 16));
+                n = w.and(LOW_NIBBLES).or(f.and(FIFTH_BITS)).reinterpretAsShorts();
                 a0 = n.mul(x0).add(a0);
                 b0 = n.mul(x1).add(b0);
-                n = w.lanewise(VectorOperators.LSHR, 4).and((short) 0x0F).or(f.lanewise(VectorOperators.LSHR, 1).and((short) 16));
+                n = w.lanewise(VectorOperators.LSHR, 4).and(LOW_NIBBLES).or(f.lanewise(VectorOperators.LSHR, 1).and(FIFTH_BITS)).reinterpretAsShorts();
                 a1 = n.mul(x0).add(a1);
                 b1 = n.mul(x1).add(b1);
-                n = w.lanewise(VectorOperators.LSHR, 8).and((short) 0x0F).or(f.lanewise(VectorOperators.LSHR, 2).and((short) 16));
+                n = w.lanewise(VectorOperators.LSHR, 8).and(LOW_NIBBLES).or(f.lanewise(VectorOperators.LSHR, 2).and(FIFTH_BITS)).reinterpretAsShorts();
                 a2 = n.mul(x0).add(a2);
                 b2 = n.mul(x1).add(b2);
-                n = w.lanewise(VectorOperators.LSHR, 12).or(f.lanewise(VectorOperators.LSHR, 3).and((short) 16));
+                n = w.lanewise(VectorOperators.LSHR, 12).and(LOW_NIBBLES).or(f.lanewise(VectorOperators.LSHR, 3).and(FIFTH_BITS)).reinterpretAsShorts();
                 a3 = n.mul(x0).add(a3);
                 b3 = n.mul(x1).add(b3);
             }
@@ -364,12 +369,12 @@ final class Q5_0Groups {
             ShortVector a0 = ShortVector.zero(S), a1 = a0, b0 = a0, b1 = a0, c0 = a0, c1 = a0, d0 = a0, d1 = a0;
             for (int c = half; c < half + 16; c += 2) {
                 long at = (long) PAIR * (c / 2);
-                ShortVector f = ((ShortVector) ByteVector.fromMemorySegment(B, block, at + 64, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0))
-                        .lanewise(VectorOperators.LSHR, shift / 4); // the part's bits: rows 0.. or 32..
+                IntVector f = ((ShortVector) ByteVector.fromMemorySegment(B, block, at + 64, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0))
+                        .reinterpretAsInts().lanewise(VectorOperators.LSHR, shift / 4); // the part's bits: rows 0.. or 32..
                 ShortVector n0, n1, xc;
-                ShortVector w = ShortVector.fromMemorySegment(S, block, at, LE).lanewise(VectorOperators.LSHR, shift);
-                n0 = w.and((short) 0x0F).or(f.lanewise(VectorOperators.LSHL, 4).and((short) 16));
-                n1 = w.lanewise(VectorOperators.LSHR, 4).and((short) 0x0F).or(f.lanewise(VectorOperators.LSHL, 3).and((short) 16));
+                IntVector w = IntVector.fromMemorySegment(I, block, at, LE).lanewise(VectorOperators.LSHR, shift);
+                n0 = w.and(LOW_NIBBLES).or(f.lanewise(VectorOperators.LSHL, 4).and(FIFTH_BITS)).reinterpretAsShorts();
+                n1 = w.lanewise(VectorOperators.LSHR, 4).and(LOW_NIBBLES).or(f.lanewise(VectorOperators.LSHL, 3).and(FIFTH_BITS)).reinterpretAsShorts();
                 xc = ShortVector.broadcast(S, x[xb + c]);
                 a0 = n0.mul(xc).add(a0);
                 a1 = n1.mul(xc).add(a1);
@@ -382,9 +387,9 @@ final class Q5_0Groups {
                 xc = ShortVector.broadcast(S, x[xb + 96 + c]);
                 d0 = n0.mul(xc).add(d0);
                 d1 = n1.mul(xc).add(d1);
-                w = ShortVector.fromMemorySegment(S, block, at + 32, LE).lanewise(VectorOperators.LSHR, shift);
-                n0 = w.and((short) 0x0F).or(f.and((short) 16));
-                n1 = w.lanewise(VectorOperators.LSHR, 4).and((short) 0x0F).or(f.lanewise(VectorOperators.LSHR, 1).and((short) 16));
+                w = IntVector.fromMemorySegment(I, block, at + 32, LE).lanewise(VectorOperators.LSHR, shift);
+                n0 = w.and(LOW_NIBBLES).or(f.and(FIFTH_BITS)).reinterpretAsShorts();
+                n1 = w.lanewise(VectorOperators.LSHR, 4).and(LOW_NIBBLES).or(f.lanewise(VectorOperators.LSHR, 1).and(FIFTH_BITS)).reinterpretAsShorts();
                 xc = ShortVector.broadcast(S, x[xb + c + 1]);
                 a0 = n0.mul(xc).add(a0);
                 a1 = n1.mul(xc).add(a1);
