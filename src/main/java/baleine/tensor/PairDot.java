@@ -99,38 +99,42 @@ final class PairDot {
      * Rows k in 0..3 from {@code off}, their sums put at {@code out[8 v + first + k]}, on fewer than 16 lanes:
      * {@link #q8_0x2}'s sixteen sums and eight scales spilled AVX2's sixteen registers (Qwen-shape Q8_0, two
      * sequences decoding together, one thread: 21.3 / 13.3 -> 35.2 / 24.2 tok/s, side by side). Within a block row by row, each scale used as soon
-     * as formed; per sum the operations of {@link #q8_0x2}, in its order.
+     * as formed; per sum the operations of {@link #q8_0x2}, in its order. Each row through a slice of exactly its
+     * bytes, as in {@link EightRowDot#q8_0}: read at offsets into the whole matrix the loop spilled 50 times per 32
+     * FMAs (Zen 3, two-token forwards in one JVM: Qwen-shape Q8_0 1.126 and 1.145, V2-Lite shape 1.106).
      */
     private static void q8_0(MemorySegment s, long off, long stride, float[] x0, float[] x1, int xOff, int n, float[] out, int first) {
         int base = 8 * VectorMath.LANES; // the eight accumulators after the sixteen results
-        long o0 = off, o1 = off + stride, o2 = off + 2 * stride, o3 = off + 3 * stride;
+        long rowBytes = 34L * (n / 32);
+        MemorySegment r0 = s.asSlice(off, rowBytes), r1 = s.asSlice(off + stride, rowBytes);
+        MemorySegment r2 = s.asSlice(off + 2 * stride, rowBytes), r3 = s.asSlice(off + 3 * stride, rowBytes);
         FloatVector z = FloatVector.zero(F);
         FloatVector a0 = z, a1 = z, a2 = z, a3 = z;
         FloatVector b0 = z, b1 = z, b2 = z, b3 = z;
         for (int k = 0, blocks = n / 32; k < blocks; k++) { // addresses as in EightRowDot.q8_0
             long at = 34L * k;
             int c = xOff + 32 * k;
-            FloatVector d0 = FloatVector.broadcast(F, Float.float16ToFloat(s.get(Le.I16, o0 + at)));
+            FloatVector d0 = FloatVector.broadcast(F, Float.float16ToFloat(r0.get(Le.I16, at)));
             for (int j = 0; j < 32; j += F.length()) {
-                FloatVector q = ((FloatVector) ByteVector.fromMemorySegment(B, s, o0 + at + 2 + j, LE).convertShape(VectorOperators.B2F, F, 0)).mul(d0);
+                FloatVector q = ((FloatVector) ByteVector.fromMemorySegment(B, r0, at + 2 + j, LE).convertShape(VectorOperators.B2F, F, 0)).mul(d0);
                 a0 = q.fma(FloatVector.fromArray(F, x0, c + j), a0);
                 b0 = q.fma(FloatVector.fromArray(F, x1, c + j), b0);
             }
-            FloatVector d1 = FloatVector.broadcast(F, Float.float16ToFloat(s.get(Le.I16, o1 + at)));
+            FloatVector d1 = FloatVector.broadcast(F, Float.float16ToFloat(r1.get(Le.I16, at)));
             for (int j = 0; j < 32; j += F.length()) {
-                FloatVector q = ((FloatVector) ByteVector.fromMemorySegment(B, s, o1 + at + 2 + j, LE).convertShape(VectorOperators.B2F, F, 0)).mul(d1);
+                FloatVector q = ((FloatVector) ByteVector.fromMemorySegment(B, r1, at + 2 + j, LE).convertShape(VectorOperators.B2F, F, 0)).mul(d1);
                 a1 = q.fma(FloatVector.fromArray(F, x0, c + j), a1);
                 b1 = q.fma(FloatVector.fromArray(F, x1, c + j), b1);
             }
-            FloatVector d2 = FloatVector.broadcast(F, Float.float16ToFloat(s.get(Le.I16, o2 + at)));
+            FloatVector d2 = FloatVector.broadcast(F, Float.float16ToFloat(r2.get(Le.I16, at)));
             for (int j = 0; j < 32; j += F.length()) {
-                FloatVector q = ((FloatVector) ByteVector.fromMemorySegment(B, s, o2 + at + 2 + j, LE).convertShape(VectorOperators.B2F, F, 0)).mul(d2);
+                FloatVector q = ((FloatVector) ByteVector.fromMemorySegment(B, r2, at + 2 + j, LE).convertShape(VectorOperators.B2F, F, 0)).mul(d2);
                 a2 = q.fma(FloatVector.fromArray(F, x0, c + j), a2);
                 b2 = q.fma(FloatVector.fromArray(F, x1, c + j), b2);
             }
-            FloatVector d3 = FloatVector.broadcast(F, Float.float16ToFloat(s.get(Le.I16, o3 + at)));
+            FloatVector d3 = FloatVector.broadcast(F, Float.float16ToFloat(r3.get(Le.I16, at)));
             for (int j = 0; j < 32; j += F.length()) {
-                FloatVector q = ((FloatVector) ByteVector.fromMemorySegment(B, s, o3 + at + 2 + j, LE).convertShape(VectorOperators.B2F, F, 0)).mul(d3);
+                FloatVector q = ((FloatVector) ByteVector.fromMemorySegment(B, r3, at + 2 + j, LE).convertShape(VectorOperators.B2F, F, 0)).mul(d3);
                 a3 = q.fma(FloatVector.fromArray(F, x0, c + j), a3);
                 b3 = q.fma(FloatVector.fromArray(F, x1, c + j), b3);
             }
