@@ -18,14 +18,14 @@ import java.nio.ByteOrder;
  * {@link #nibbleShift}): with 512-bit vectors byte i holds row i's value in its low nibble and row i + 32's in its
  * high one; with 256-bit vectors bytes 2i and 2i + 1 hold rows i and i + 16, then i + 32 and i + 48.
  *
- * <p>With 512 bits a column is one 32-byte load, widened to 32 shorts, its two nibbles masked apart and multiplied by
- * the activation broadcast: 64 multiply-adds in 16-bit lanes, where a float kernel converts every 4-bit value to a
- * float first. With 256 bits the column is read as 16 shorts, whose four nibbles are the four parts of 16 rows: no
- * widening (the two byte-to-short widenings per column had limited a Zen 3 core). A block's sums of {@code (q - 8) x}
- * stay within 16 bits ({@code |q - 8| <= 8}, {@code |x| <= 127}, 32 columns: at most 32512): the sums of q (0..15)
- * computed here wrap, and subtracting 8 times the activations' block sum (after the loop, or, in the 512-bit kernels,
- * as the sums' starting value) leaves the exact sum. A vector of the machine's width holds L = 32 (512 bits) or 16
- * (256 bits) rows' sums. Narrower machines keep the float kernels.
+ * <p>With 512 bits a column is one 32-byte load, widened to 32 shorts, its two nibbles masked apart and multiplied
+ * by the activation broadcast: 64 multiply-adds in 16-bit lanes, where a float kernel converts every 4-bit value to
+ * a float first. With 256 bits the column is read as 16 shorts (loaded and shifted as 8 ints, see {@link #I}), whose
+ * four nibbles are the four parts of 16 rows: no widening (the two byte-to-short widenings per column had limited a
+ * Zen 3 core). A block's sums of {@code (q - 8) x} stay within 16 bits ({@code |q - 8| <= 8}, {@code |x| <= 127}, 32
+ * columns: at most 32512): the sums of q (0..15) computed here wrap, and subtracting 8 times the activations' block
+ * sum (after the loop, or, in the 512-bit kernels, as the sums' starting value) leaves the exact sum. A vector of
+ * the machine's width holds L = 32 (512 bits) or 16 (256 bits) rows' sums. Narrower machines keep the float kernels.
  */
 final class NibbleColumns {
     static final int ROWS = 64;
