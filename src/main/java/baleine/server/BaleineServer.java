@@ -32,7 +32,7 @@ import java.util.function.Supplier;
  */
 public final class BaleineServer implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
-    /** The most bytes of an oversized body read and dropped so that its client gets the 413 (see {@link #drain}). */
+    /** The most bytes of a request body read and dropped so that its client gets an error's status (see {@link #drain}). */
     private static final long DRAIN_LIMIT = 64L << 20;
 
     private final ServerConfig config;
@@ -191,7 +191,6 @@ public final class BaleineServer implements AutoCloseable {
         InputStream in = ex.getRequestBody();
         byte[] bytes = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, config.maxBodyBytes() + 1));
         if (bytes.length > config.maxBodyBytes()) {
-            drain(in);
             throw new ApiException(413, "invalid_request_error", null, "body_too_large",
                     "the request body is larger than " + config.maxBodyBytes() + " bytes");
         }
@@ -207,9 +206,10 @@ public final class BaleineServer implements AutoCloseable {
     }
 
     /**
-     * Reads and drops the rest of an oversized body (up to {@link #DRAIN_LIMIT} bytes more) before the 413 goes out: the
-     * JDK's server drains only 64 KiB, then closes a connection with unread bytes, and the reset that close sends could
-     * reach the client before the response did ("header parser received no bytes" instead of the 413).
+     * Reads and drops what is left of a request body (up to {@link #DRAIN_LIMIT} bytes) before an error goes out — an
+     * oversized body's 413, or a 401, 404 or 405 answered before the body is read: the JDK's server drains only 64 KiB,
+     * then closes a connection with unread bytes, and the reset that close sends could reach the client before the
+     * response did ("header parser received no bytes" instead of the status).
      */
     private static void drain(InputStream in) throws IOException {
         byte[] sink = new byte[64 * 1024];
@@ -345,6 +345,7 @@ public final class BaleineServer implements AutoCloseable {
             ex.getResponseHeaders().set("Retry-After", "1");
         }
         try {
+            drain(ex.getRequestBody());
             json(ex, e.status, o);
         } catch (IOException | IllegalStateException alreadySent) {
             // headers already went out (a stream): nothing more to say
