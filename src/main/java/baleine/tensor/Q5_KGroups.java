@@ -58,12 +58,24 @@ final class Q5_KGroups {
             for (int r = 0; r < ROWS; r++) {
                 int from = r * rowBytes + 176 * b;
                 Q4_KGroups.placeHead(rows, from, group, to, r);
-                // sub-block j's column l: low four bits in byte 32 (j / 2) + l of qs (low nibble for even j, high for
-                // odd), fifth bit j of qh[l]
-                for (int j = 0; j < SUBS; j++) {
+                for (int j = 0; j < SUBS; j++) { // sub-block j's fifth bits: bit j of qh[l] for column l
+                    int bits = 0;
                     for (int l = 0; l < BLOCK; l++) {
-                        int packed = rows[from + 48 + 32 * (j / 2) + l] & 0xFF, low = j % 2 == 0 ? packed & 0xF : packed >>> 4;
-                        Q5_0Groups.place(group, to + COLUMNS_AT + SUB_BYTES * j, l, r, low, rows[from + 16 + l] >>> j & 1);
+                        bits |= (rows[from + 16 + l] >>> j & 1) << l;
+                    }
+                    Q5_0Groups.placeFifthBits(group, to + COLUMNS_AT + SUB_BYTES * j, r, bits);
+                }
+            }
+            // sub-block j's low four bits: byte 32 (j / 2) + l of qs, the low nibble for even j, the high one for odd;
+            // each column byte k written whole from its two rows (NibbleColumns.lowRow and highRow), as Q4_K regroups
+            for (int k = 0; k < 32; k++) {
+                int first = NibbleColumns.lowRow(k) * rowBytes + 176 * b + 48, second = NibbleColumns.highRow(k) * rowBytes + 176 * b + 48;
+                for (int c = 0; c < SUBS / 2; c++) {
+                    int even = to + COLUMNS_AT + SUB_BYTES * 2 * c + k, odd = even + SUB_BYTES;
+                    for (int l = 0; l < BLOCK; l++) {
+                        int x = rows[first + 32 * c + l], y = rows[second + 32 * c + l];
+                        group[even + Q5_0Groups.NIBBLES_AT[l]] = (byte) (x & 0x0F | (y & 0x0F) << 4);
+                        group[odd + Q5_0Groups.NIBBLES_AT[l]] = (byte) (x >> 4 & 0x0F | y & 0xF0);
                     }
                 }
             }
