@@ -20,6 +20,7 @@ import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
 import java.util.Random;
@@ -121,6 +122,11 @@ final class BenchCommand implements Callable<Integer> {
         try (DecoderModel m = Architectures.load(file, memory)) {
             double loadSeconds = (System.nanoTime() - loadStart) / 1e9;
             m.setCacheType(cacheType);
+            int longest = Collections.max(depths) + Math.max(Collections.max(prompts), Collections.max(gens));
+            if (longest > m.contextLength()) {
+                throw new IllegalArgumentException("the longest test needs " + longest + " tokens of context (-d plus -p or -n), more than the model's "
+                        + m.contextLength() + "; use smaller values");
+            }
             Random rnd = new Random(1);
             for (int t : threadCounts) { // llama-bench's order: per thread count and depth, the pp tests, then the tg tests
                 Parallel.setThreads(t);

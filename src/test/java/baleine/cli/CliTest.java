@@ -145,6 +145,8 @@ class CliTest {
         assertThat(rows.get(2)).matches(".*\"[0-9.]+,[0-9.]+\"$"); // the two samples, quoted together
         assertThat(run("bench", model.toString(), "-o", "sql").err()).contains("-o must be md, json, jsonl or csv, got 'sql'");
         assertThat(run("bench", model.toString(), "-p", "0", "-n", "0").err()).contains("nothing to measure: -p and -n are both 0");
+        assertThat(run("bench", model.toString(), "-d", "100000000", "-n", "1").err())
+                .contains("the longest test needs 100000064 tokens of context (-d plus -p or -n), more than the model's");
         assertThat(run("bench", model.toString(), "-t", "2,0").err()).contains("thread count must be at least 1, got 0");
         assertThat(run("bench", model.toString(), "-p", "8,-1").err()).contains("-p, -n, -d and --warmup must be >= 0");
         // sequences side by side (llama-batched-bench's -npl): B prompts in one pass, B sequences stepped together
