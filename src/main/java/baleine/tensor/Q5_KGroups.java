@@ -52,7 +52,7 @@ final class Q5_KGroups {
         int rowBytes = 176 * supers, bytes = ROWS * rowBytes;
         byte[][] buffers = NibbleColumns.regroupBuffers(s, off, bytes);
         byte[] rows = buffers[0], group = buffers[1];
-        java.util.Arrays.fill(group, 0, bytes, (byte) 0);
+        int[] words = new int[SUBS * ROWS]; // sub-block j's fifth bits of row r at [64 j + r], bit l: column l's
         for (int b = 0; b < supers; b++) {
             int to = SUPER_BYTES * b;
             for (int r = 0; r < ROWS; r++) {
@@ -63,8 +63,11 @@ final class Q5_KGroups {
                     for (int l = 0; l < BLOCK; l++) {
                         bits |= (rows[from + 16 + l] >>> j & 1) << l;
                     }
-                    Q5_0Groups.placeFifthBits(group, to + COLUMNS_AT + SUB_BYTES * j, r, bits);
+                    words[ROWS * j + r] = bits;
                 }
+            }
+            for (int j = 0; j < SUBS; j++) {
+                Q5_0Groups.placeFifthBits(group, to + COLUMNS_AT + SUB_BYTES * j, words, ROWS * j);
             }
             // sub-block j's low four bits: byte 32 (j / 2) + l of qs, the low nibble for even j, the high one for odd;
             // each column byte k written whole from its two rows (NibbleColumns.lowRow and highRow), as Q4_K regroups
