@@ -130,6 +130,19 @@ final class NibbleColumns {
         return lowRow(k) + (L == 32 ? 32 : 16);
     }
 
+    /**
+     * A regrouped column byte from the source bytes x and y of its two rows ({@link #lowRow}, {@link #highRow}), each
+     * holding two columns' values: the byte of the columns in the sources' low nibbles ({@link #highNibbles}: high).
+     */
+    static byte lowNibbles(int x, int y) {
+        return (byte) (x & 0x0F | (y & 0x0F) << 4);
+    }
+
+    /** {@link #lowNibbles} for the columns in the sources' high nibbles. */
+    static byte highNibbles(int x, int y) {
+        return (byte) (x >> 4 & 0x0F | y & 0xF0);
+    }
+
     /** Row {@code lane}'s value in column c of the block whose columns start at {@code cols}. */
     static int nibble(MemorySegment s, long cols, int c, int lane) {
         int packed = s.get(Le.I8, cols + 32L * c + columnByte(lane)) & 0xFF;

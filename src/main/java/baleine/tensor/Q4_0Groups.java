@@ -62,8 +62,8 @@ final class Q4_0Groups {
                 int at = to + SCALE_BYTES + k;
                 for (int j = 0; j < 16; j++) {
                     int x = rows[first + j], y = rows[second + j];
-                    group[at + 32 * j] = (byte) (x & 0x0F | (y & 0x0F) << 4);
-                    group[at + 32 * (j + 16)] = (byte) (x >> 4 & 0x0F | y & 0xF0);
+                    group[at + 32 * j] = NibbleColumns.lowNibbles(x, y);
+                    group[at + 32 * (j + 16)] = NibbleColumns.highNibbles(x, y);
                 }
             }
         }

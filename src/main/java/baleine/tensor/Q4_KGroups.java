@@ -71,8 +71,8 @@ final class Q4_KGroups {
                     int low = to + COLUMNS_AT + COLUMN_BYTES * 2 * c + k, high = low + COLUMN_BYTES;
                     for (int l = 0; l < 32; l++) {
                         int x = rows[first + 32 * c + l], y = rows[second + 32 * c + l];
-                        group[low + 32 * l] = (byte) (x & 0x0F | (y & 0x0F) << 4);
-                        group[high + 32 * l] = (byte) (x >> 4 & 0x0F | y & 0xF0);
+                        group[low + 32 * l] = NibbleColumns.lowNibbles(x, y);
+                        group[high + 32 * l] = NibbleColumns.highNibbles(x, y);
                     }
                 }
             }

@@ -111,8 +111,8 @@ final class Q5_0Groups {
                 int second = NibbleColumns.highRow(k) * rowBytes + blockBytes * b + header + 4;
                 for (int c = 0; c < 16; c++) {
                     int x = rows[first + c], y = rows[second + c];
-                    group[cols + NIBBLES_AT[c] + k] = (byte) (x & 0x0F | (y & 0x0F) << 4);
-                    group[cols + NIBBLES_AT[c + 16] + k] = (byte) (x >> 4 & 0x0F | y & 0xF0);
+                    group[cols + NIBBLES_AT[c] + k] = NibbleColumns.lowNibbles(x, y);
+                    group[cols + NIBBLES_AT[c + 16] + k] = NibbleColumns.highNibbles(x, y);
                 }
             }
         }

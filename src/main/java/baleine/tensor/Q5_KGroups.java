@@ -77,8 +77,8 @@ final class Q5_KGroups {
                     int even = to + COLUMNS_AT + SUB_BYTES * 2 * c + k, odd = even + SUB_BYTES;
                     for (int l = 0; l < BLOCK; l++) {
                         int x = rows[first + 32 * c + l], y = rows[second + 32 * c + l];
-                        group[even + Q5_0Groups.NIBBLES_AT[l]] = (byte) (x & 0x0F | (y & 0x0F) << 4);
-                        group[odd + Q5_0Groups.NIBBLES_AT[l]] = (byte) (x >> 4 & 0x0F | y & 0xF0);
+                        group[even + Q5_0Groups.NIBBLES_AT[l]] = NibbleColumns.lowNibbles(x, y);
+                        group[odd + Q5_0Groups.NIBBLES_AT[l]] = NibbleColumns.highNibbles(x, y);
                     }
                 }
             }
