@@ -47,30 +47,20 @@ final class Q5_0Groups {
     private static final VectorSpecies<Float> F = Species.F;
     /** {@link #nibblesAt} of each column, for {@link #regroup}. */
     static final int[] NIBBLES_AT = new int[BLOCK];
-    /**
-     * The 256 bytes of fifth bits of a block's columns: where each is ({@link #fifthByte}), and for each of its eight
-     * bits the column c and row r it holds ({@code c << 8 | r} at [8 i + bit]; {@link #fifthBit}), for {@link
-     * #placeFifthBits} to write each byte whole.
-     */
-    private static final int[] FIFTH_BYTES = new int[BLOCK * ROWS / 8], FIFTH_SOURCES = new int[BLOCK * ROWS];
+    /** For {@link #placeFifthBits}: byte q of {@code PAIR_SPREAD[v]} holds v's bit 2q in bit 0 and bit 2q + 1 in bit 4 (q < 4). */
+    private static final int[] PAIR_SPREAD = new int[256];
+    /** For {@link #placeFifthBits}: byte q of {@code BIT_SPREAD[v]} holds v's bit q in bit 0. */
+    private static final long[] BIT_SPREAD = new long[256];
 
     static {
-        int[] slotOf = new int[BLOCK * COLUMN];
-        java.util.Arrays.fill(slotOf, -1);
-        int bytes = 0;
         for (int c = 0; c < BLOCK; c++) {
             NIBBLES_AT[c] = (int) nibblesAt(c);
-            for (int r = 0; r < ROWS; r++) {
-                int at = (int) fifthByte(c, r);
-                if (slotOf[at] < 0) {
-                    FIFTH_BYTES[bytes] = at;
-                    slotOf[at] = bytes++;
-                }
-                FIFTH_SOURCES[8 * slotOf[at] + fifthBit(c, r)] = c << 8 | r;
-            }
         }
-        if (bytes != FIFTH_BYTES.length) { // eight bits to each byte, every byte whole: nothing of a previous group is left
-            throw new IllegalStateException("the fifth bits of a block fill " + bytes + " bytes, not " + FIFTH_BYTES.length);
+        for (int v = 0; v < 256; v++) {
+            for (int q = 0; q < 8; q++) {
+                BIT_SPREAD[v] |= (long) (v >>> q & 1) << 8 * q;
+                PAIR_SPREAD[v] |= (v >>> q & 1) << 8 * (q / 2) + 4 * (q % 2);
+            }
         }
     }
 
@@ -121,17 +111,40 @@ final class Q5_0Groups {
 
     /**
      * A block's fifth bits into its columns at {@code group[cols ..]}, from the rows' words ({@code words[w + r]}, bit
-     * c: row r's in column c): Q5_0's, Q5_1's or Q5_K's. Each byte is formed whole from its eight sources; ORed in a bit
-     * at a time, Q5_0 regrouped at 1.3x the time.
+     * c: row r's in column c): Q5_0's, Q5_1's or Q5_K's. Each byte is written whole, from a spread table looked up by
+     * a byte of a word; bit by bit (eight sources per byte), Q5_0 regrouped at about half the rate.
      */
     static void placeFifthBits(byte[] group, int cols, int[] words, int w) {
-        for (int i = 0; i < FIFTH_BYTES.length; i++) {
-            int v = 0;
-            for (int bit = 0; bit < 8; bit++) {
-                int source = FIFTH_SOURCES[8 * i + bit];
-                v |= (words[w + (source & 0xFF)] >>> (source >>> 8) & 1) << bit;
+        placeFifthBits(group, cols, words, w, L == 32);
+    }
+
+    /** {@link #placeFifthBits} for the 512-bit layout ({@code wide}) or the 256-bit one, as {@link #fifthByte} places them. */
+    static void placeFifthBits(byte[] group, int cols, int[] words, int w, boolean wide) {
+        if (wide) { // a column's 64 bits (bit r: row r's) after its 32 bytes of low bits: byte j has rows 8 j .. 8 j + 7
+            for (int j = 0; j < ROWS / 8; j++) {
+                for (int m = 0; m < 4; m++) { // columns 8 m .. 8 m + 7: byte m of the eight rows' words
+                    long bytes = 0; // byte q: column 8 m + q's
+                    for (int b = 0; b < 8; b++) {
+                        bytes |= BIT_SPREAD[words[w + 8 * j + b] >>> 8 * m & 0xFF] << b;
+                    }
+                    for (int q = 0; q < 8; q++) {
+                        group[cols + COLUMN * (8 * m + q) + 32 + j] = (byte) (bytes >>> 8 * q);
+                    }
+                }
             }
-            group[cols + FIFTH_BYTES[i]] = (byte) v;
+            return;
+        }
+        // byte i of a pair of columns' 16: rows i, i + 16, i + 32 and i + 48 of the first column in bits 0..3, of the second in 4..7
+        for (int i = 0; i < 16; i++) {
+            for (int m = 0; m < 4; m++) { // pairs 4 m .. 4 m + 3: byte m of the four rows' words
+                int bytes = 0; // byte q: pair 4 m + q's
+                for (int k = 0; k < 4; k++) {
+                    bytes |= PAIR_SPREAD[words[w + i + 16 * k] >>> 8 * m & 0xFF] << k;
+                }
+                for (int q = 0; q < 4; q++) {
+                    group[cols + PAIR * (4 * m + q) + 64 + i] = (byte) (bytes >>> 8 * q);
+                }
+            }
         }
     }
 
@@ -148,12 +161,22 @@ final class Q5_0Groups {
 
     /** The byte, among a block's columns, that holds row r's fifth bit in column c (see {@link #nibblesAt}). */
     static long fifthByte(int c, int r) {
-        return L == 32 ? (long) COLUMN * c + 32 + r / 8 : (long) PAIR * (c / 2) + 64 + r % 16;
+        return fifthByte(c, r, L == 32);
+    }
+
+    /** {@link #fifthByte} in the 512-bit layout ({@code wide}) or the 256-bit one. */
+    static long fifthByte(int c, int r, boolean wide) {
+        return wide ? (long) COLUMN * c + 32 + r / 8 : (long) PAIR * (c / 2) + 64 + r % 16;
     }
 
     /** That bit's place in {@link #fifthByte}. */
     static int fifthBit(int c, int r) {
-        return L == 32 ? r % 8 : 4 * (c % 2) + r / 16;
+        return fifthBit(c, r, L == 32);
+    }
+
+    /** {@link #fifthBit} in the 512-bit layout ({@code wide}) or the 256-bit one. */
+    static int fifthBit(int c, int r, boolean wide) {
+        return wide ? r % 8 : 4 * (c % 2) + r / 16;
     }
 
     /** Row {@code lane}'s five-bit value in column c of the block's columns at {@code cols}: Q5_0's, Q5_1's or Q5_K's. */

@@ -10,6 +10,9 @@ import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 
 import static baleine.tensor.NibbleColumns.BLOCK;
 import static baleine.tensor.NibbleColumns.L;
@@ -43,6 +46,7 @@ final class Q5_KGroups {
     /** A group's bytes per super-block: as many as its 64 rows take in Q5_K (176 bytes per row and super-block). */
     static final int SUPER_BYTES = COLUMNS_AT + SUBS * SUB_BYTES;
     private static final VectorSpecies<Float> F = Species.F;
+    private static final VarHandle QH = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN); // eight qh bytes
 
     private Q5_KGroups() {
     }
@@ -58,13 +62,7 @@ final class Q5_KGroups {
             for (int r = 0; r < ROWS; r++) {
                 int from = r * rowBytes + 176 * b;
                 Q4_KGroups.placeHead(rows, from, group, to, r);
-                for (int j = 0; j < SUBS; j++) { // sub-block j's fifth bits: bit j of qh[l] for column l
-                    int bits = 0;
-                    for (int l = 0; l < BLOCK; l++) {
-                        bits |= (rows[from + 16 + l] >>> j & 1) << l;
-                    }
-                    words[ROWS * j + r] = bits;
-                }
+                fifthBitWords(rows, from + 16, words, r);
             }
             for (int j = 0; j < SUBS; j++) {
                 Q5_0Groups.placeFifthBits(group, to + COLUMNS_AT + SUB_BYTES * j, words, ROWS * j);
@@ -84,6 +82,23 @@ final class Q5_KGroups {
             }
         }
         MemorySegment.copy(group, 0, s, ValueLayout.JAVA_BYTE, off, bytes);
+    }
+
+    /**
+     * Row r's eight sub-blocks' fifth bits, from its 32 qh bytes at {@code rows[at ..]}, into {@code words[64 j + r]}:
+     * sub-block j's bit l is bit j of qh[l]. Eight qh bytes at a time: their bit j masked (one bit a byte) and
+     * multiplied by 2^7 + 2^14 + ... + 2^56, which moves byte q's bit to bit 56 + q with no two products on one bit.
+     */
+    static void fifthBitWords(byte[] rows, int at, int[] words, int r) {
+        long q0 = (long) QH.get(rows, at), q1 = (long) QH.get(rows, at + 8), q2 = (long) QH.get(rows, at + 16), q3 = (long) QH.get(rows, at + 24);
+        for (int j = 0; j < SUBS; j++) {
+            words[ROWS * j + r] = gather(q0 >>> j) | gather(q1 >>> j) << 8 | gather(q2 >>> j) << 16 | gather(q3 >>> j) << 24;
+        }
+    }
+
+    /** Bit 0 of each of the eight bytes of {@code v}, as the eight bits of a byte (byte q's in bit q). */
+    private static int gather(long v) {
+        return (int) (((v & 0x0101010101010101L) * 0x0102040810204080L) >>> 56);
     }
 
     private static long columns(long o, int j) {

@@ -8,6 +8,8 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.Random;
 
+import static baleine.tensor.NibbleColumns.BLOCK;
+import static baleine.tensor.NibbleColumns.ROWS;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
@@ -347,5 +349,49 @@ class GroupedWeightTest {
         assertThat(d1).isEqualTo(d2);
         assertThat(s1).isEqualTo(s2);
         assertThat(d1[2 * 16 + 1]).isEqualTo(1 / (-127f / 70f)); // super-block 2: the first of +-70 sets the signs
+    }
+
+    @ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(booleans = {false, true})
+    void fifthBitsLandWhereTheLayoutPlacesThemAtBothWidths(boolean wide) {
+        Random rnd = new Random(9);
+        int[] words = new int[3 + ROWS];
+        for (int i = 0; i < words.length; i++) {
+            words[i] = rnd.nextInt();
+        }
+        byte[] group = new byte[7 + BLOCK * Q5_0Groups.COLUMN];
+        rnd.nextBytes(group); // what was there before: every byte of fifth bits must be written whole
+        byte[] before = group.clone();
+        Q5_0Groups.placeFifthBits(group, 7, words, 3, wide);
+        java.util.Set<Long> fifthBytes = new java.util.HashSet<>();
+        for (int c = 0; c < BLOCK; c++) {
+            for (int r = 0; r < ROWS; r++) {
+                long at = 7 + Q5_0Groups.fifthByte(c, r, wide);
+                fifthBytes.add(at);
+                assertThat(group[(int) at] >>> Q5_0Groups.fifthBit(c, r, wide) & 1).as("column %d row %d", c, r).isEqualTo(words[3 + r] >>> c & 1);
+            }
+        }
+        assertThat(fifthBytes).hasSize(BLOCK * ROWS / 8); // eight bits to a byte, so every bit of those bytes was checked
+        for (int i = 0; i < group.length; i++) {
+            if (!fifthBytes.contains((long) i)) {
+                assertThat(group[i]).as("byte %d, not one of fifth bits", i).isEqualTo(before[i]);
+            }
+        }
+    }
+
+    @Test
+    void q5_KFifthBitWordsGatherBitJOfEveryQhByte() {
+        Random rnd = new Random(10);
+        byte[] rows = new byte[5 + 32];
+        rnd.nextBytes(rows);
+        int[] words = new int[8 * ROWS];
+        Q5_KGroups.fifthBitWords(rows, 5, words, 11);
+        for (int j = 0; j < 8; j++) {
+            int expected = 0;
+            for (int l = 0; l < 32; l++) {
+                expected |= (rows[5 + l] >>> j & 1) << l;
+            }
+            assertThat(words[ROWS * j + 11]).as("sub-block %d", j).isEqualTo(expected);
+        }
     }
 }
