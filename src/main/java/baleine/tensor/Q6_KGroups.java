@@ -52,7 +52,7 @@ final class Q6_KGroups {
     private static final int D_AT = 0, SCALES_AT = 2 * ROWS, COLUMNS_AT = SCALES_AT + SUBS * ROWS;
     /** A group's bytes per super-block: as many as its 64 rows take in Q6_K (210 bytes per row and super-block). */
     static final int SUPER_BYTES = COLUMNS_AT + SUPER / 4 * QUAD;
-    /** This thread's super-block of 64 rows' values (256 each) while it regroups. */
+    /** This thread's super-block of 64 rows' values (256 each, column by column) while it regroups. */
     private static final ThreadLocal<byte[]> VALUES = ThreadLocal.withInitial(() -> new byte[ROWS * SUPER]);
     private static final VectorSpecies<Float> F = Species.F;
     private static final VectorSpecies<Integer> I = Species.I;
@@ -63,20 +63,20 @@ final class Q6_KGroups {
     }
 
     /**
-     * A plain super-block's 256 values (0..63) at {@code rows[from ..]} into {@code q[at ..]}: per half of 128 and column l,
-     * its two low-bit bytes and its high-bit byte give the values of columns l, l + 32, l + 64 and l + 96 (value k of a
-     * half: its low four bits in byte k % 64 of the half's 64, the high nibble for k >= 64; its top two bits at bit
-     * 2 (k / 32) of byte k % 32 of the half's 32).
+     * A plain super-block's 256 values (0..63) at {@code rows[from ..]} into column-major {@code q}: column c's value
+     * at {@code q[64 c + lane]}. Per half of 128 and column l, its two low-bit bytes and its high-bit byte give the
+     * values of columns l, l + 32, l + 64 and l + 96 (value k of a half: its low four bits in byte k % 64 of the half's
+     * 64, the high nibble for k >= 64; its top two bits at bit 2 (k / 32) of byte k % 32 of the half's 32).
      */
-    private static void plainValues(byte[] rows, int from, byte[] q, int at) {
+    private static void plainValues(byte[] rows, int from, byte[] q, int lane) {
         for (int half = 0; half < 2; half++) {
-            int low = from + 64 * half, high = from + 128 + 32 * half, to = at + 128 * half;
+            int low = from + 64 * half, high = from + 128 + 32 * half, to = ROWS * 128 * half + lane;
             for (int l = 0; l < 32; l++) {
                 int a = rows[low + l] & 0xFF, b = rows[low + 32 + l] & 0xFF, h = rows[high + l] & 0xFF;
-                q[to + l] = (byte) (a & 0xF | (h & 3) << 4);
-                q[to + 32 + l] = (byte) (b & 0xF | (h >>> 2 & 3) << 4);
-                q[to + 64 + l] = (byte) (a >>> 4 | (h >>> 4 & 3) << 4);
-                q[to + 96 + l] = (byte) (b >>> 4 | (h >>> 6) << 4);
+                q[to + ROWS * l] = (byte) (a & 0xF | (h & 3) << 4);
+                q[to + ROWS * (32 + l)] = (byte) (b & 0xF | (h >>> 2 & 3) << 4);
+                q[to + ROWS * (64 + l)] = (byte) (a >>> 4 | (h >>> 4 & 3) << 4);
+                q[to + ROWS * (96 + l)] = (byte) (b >>> 4 | (h >>> 6) << 4);
             }
         }
     }
@@ -100,14 +100,14 @@ final class Q6_KGroups {
                 for (int j = 0; j < SUBS; j++) {
                     group[to + SCALES_AT + ROWS * j + lane] = rows[from + 192 + j];
                 }
-                plainValues(rows, from, q, SUPER * r);
+                plainValues(rows, from, q, 2 * (r % 32) + r / 32); // the columns' lane order
             }
-            for (int c = 0; c < SUPER; c += 4) {
-                int at = to + COLUMNS_AT + QUAD * (c / 4);
-                for (int r = 0; r < ROWS; r++) {
-                    int fourth = q[SUPER * r + c + 3], lane = 2 * (r % 32) + r / 32;
-                    for (int part = 0; part < 3; part++) {
-                        group[at + 64 * part + lane] = (byte) (q[SUPER * r + c + part] | (fourth >> 2 * part & 3) << 6);
+            for (int c = 0; c < SUPER; c += 4) { // each column's 64 bytes in lane order: written whole, in order
+                int at = to + COLUMNS_AT + QUAD * (c / 4), fourth = ROWS * (c + 3);
+                for (int part = 0; part < 3; part++) {
+                    int column = ROWS * (c + part), into = at + 64 * part;
+                    for (int lane = 0; lane < ROWS; lane++) {
+                        group[into + lane] = (byte) (q[column + lane] | (q[fourth + lane] >> 2 * part & 3) << 6);
                     }
                 }
             }
