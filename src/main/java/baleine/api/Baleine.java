@@ -3,6 +3,7 @@ package baleine.api;
 import baleine.cache.CacheType;
 import baleine.chat.ChatTemplate;
 import baleine.format.ModelFormatException;
+import baleine.format.TensorStore;
 import baleine.format.WeightMemory;
 import baleine.format.gguf.GgufMetadata;
 import baleine.format.gguf.GgufStore;
@@ -95,10 +96,14 @@ public final class Baleine implements AutoCloseable {
         String name = path.getFileName() == null ? path.toString() : path.getFileName().toString().replaceFirst("\\.gguf$", "");
         if (HfStore.isModelDirectory(path)) {
             HfStore store = HfStore.open(path, options.memory());
+            TokenizerConfig tokenizer = beforeTheWeights(store, () -> {
+                Architectures.checkSupported(store);
+                return Tokenizers.fromHuggingFace(path);
+            });
             DecoderModel m = Architectures.loadHf(store);
             m.setCacheType(options.cacheType());
             try {
-                return new Baleine(m, Tokenizers.fromHuggingFace(path), options.chatTemplate(), hfDefaults(path),
+                return new Baleine(m, tokenizer, options.chatTemplate(), hfDefaults(path),
                         context(m, options), name, options.draftTokens());
             } catch (RuntimeException e) {
                 m.close();
@@ -112,14 +117,32 @@ public final class Baleine implements AutoCloseable {
             throw new ModelFormatException("model not found: " + path);
         }
         GgufStore store = GgufStore.open(path, options.memory());
+        TokenizerConfig tokenizer = beforeTheWeights(store, () -> {
+            Architectures.checkSupported(store);
+            return Tokenizers.fromGguf(store.metadata(), path.toString());
+        });
         DecoderModel m = Architectures.loadGguf(store);
         m.setCacheType(options.cacheType());
         try {
-            return new Baleine(m, Tokenizers.fromGguf(store.metadata(), path.toString()), options.chatTemplate(),
+            return new Baleine(m, tokenizer, options.chatTemplate(),
                     ggufDefaults(store.metadata()), context(m, options), store.metadata().optString("general.name").orElse(name),
                     options.draftTokens());
         } catch (RuntimeException e) {
             m.close();
+            throw e;
+        }
+    }
+
+    /**
+     * What {@code check} finds from a model's metadata (its architecture supported, its tokenizer read), before a
+     * weight is read: a file whose tokenizer cannot be used fails at once, not after loading gigabytes. The store
+     * is closed if it fails.
+     */
+    private static TokenizerConfig beforeTheWeights(TensorStore store, java.util.function.Supplier<TokenizerConfig> check) {
+        try {
+            return check.get();
+        } catch (RuntimeException e) {
+            store.close();
             throw e;
         }
     }

@@ -39,32 +39,56 @@ public final class Architectures {
     }
 
     public static DecoderModel loadGguf(GgufStore store) {
-        return build(store, () -> {
-            String arch = store.metadata().string("general.architecture");
-            for (Architecture a : ALL) {
-                if (a.ggufNames().contains(arch)) {
-                    return a.fromGguf(store);
-                }
+        return build(store, () -> ggufArchitecture(store).fromGguf(store));
+    }
+
+    /**
+     * Throws the error {@link #loadGguf} would throw for an architecture no family reads, from the metadata alone:
+     * a caller can check it, and then the tokenizer, before any weight is read.
+     */
+    public static void checkSupported(GgufStore store) {
+        ggufArchitecture(store);
+    }
+
+    private static Architecture ggufArchitecture(GgufStore store) {
+        String arch = store.metadata().string("general.architecture");
+        for (Architecture a : ALL) {
+            if (a.ggufNames().contains(arch)) {
+                return a;
             }
-            throw new ModelFormatException(store.path() + ": unknown architecture '" + arch + "'; supported GGUF architectures: "
-                    + String.join(", ", ALL.stream().flatMap(a -> a.ggufNames().stream()).toList()));
-        });
+        }
+        throw new ModelFormatException(store.path() + ": unknown architecture '" + arch + "'; supported GGUF architectures: "
+                + String.join(", ", ALL.stream().flatMap(a -> a.ggufNames().stream()).toList()));
     }
 
     public static DecoderModel loadHf(HfStore store) {
         return build(store, () -> {
-            List<String> declared = Stream.of(store.config().path("architectures")).flatMap(n -> n.isArray()
-                    ? Stream.iterate(0, i -> i < n.size(), i -> i + 1).map(i -> n.get(i).asText()) : Stream.empty()).toList();
-            for (String name : declared) {
-                for (Architecture a : ALL) {
-                    if (a.hfNames().contains(name)) {
-                        return a.fromHf(store, name);
-                    }
+            HfArchitecture match = hfArchitecture(store);
+            return match.family().fromHf(store, match.name());
+        });
+    }
+
+    /** {@link #checkSupported(GgufStore)} for a Hugging Face directory: its config.json's architectures. */
+    public static void checkSupported(HfStore store) {
+        hfArchitecture(store);
+    }
+
+    /** The first of config.json's architectures that a family reads, with that family. */
+    private record HfArchitecture(Architecture family, String name) {
+    }
+
+    private static HfArchitecture hfArchitecture(HfStore store) {
+        List<String> declared = Stream.of(store.config().path("architectures")).flatMap(n -> n.isArray()
+                ? Stream.iterate(0, i -> i < n.size(), i -> i + 1).map(i -> n.get(i).asText()) : Stream.empty()).toList();
+        for (String name : declared) {
+            for (Architecture a : ALL) {
+                if (a.hfNames().contains(name)) {
+                    return new HfArchitecture(a, name);
                 }
             }
-            throw new ModelFormatException(store.directory() + "/config.json: unknown architecture " + declared
-                    + "; supported: " + String.join(", ", ALL.stream().flatMap(a -> a.hfNames().stream()).toList()));
-        });
+        }
+        throw new ModelFormatException(store.directory() + "/config.json: unknown architecture " + declared
+                + "; supported: " + String.join(", ", ALL.stream().flatMap(a -> a.hfNames().stream()).toList()));
     }
 
     /** The model {@code build} makes from the store; the store's reads ended after it, the store closed if it fails. */

@@ -221,7 +221,8 @@ public final class Tokenizers {
 
     public static TokenizerConfig fromGguf(GgufMetadata m, String where) {
         if (!m.has("tokenizer.ggml.tokens")) {
-            throw new ModelFormatException(where + " has no tokenizer (tokenizer.ggml.tokens is missing)");
+            throw new ModelFormatException(where + " has no tokenizer (tokenizer.ggml.tokens is missing): `bench` can measure it, but nothing can be"
+                    + " run with it (a model from `write-random` gets the demo tokenizer with --with-tokenizer)");
         }
         String kind = m.string("tokenizer.ggml.model");
         if (!kind.equals("gpt2")) {

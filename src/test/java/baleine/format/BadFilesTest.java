@@ -92,6 +92,25 @@ class BadFilesTest {
     }
 
     @Test
+    void aModelWhoseTokenizerCannotBeReadFailsBeforeItsWeightsAre() throws Exception {
+        // a qwen2 file with one tensor and no tokenizer: reading its weights would fail on the missing metadata and
+        // tensors, so the tokenizer's error shows that it was checked first (and the architecture's before it)
+        Path p = dir.resolve("no-tokenizer.gguf");
+        new GgufWriter().put("general.architecture", "qwen2")
+                .tensor(new TensorData("token_embd.weight", new long[]{4, 32}, () -> new float[128]), GgmlType.F32).write(p);
+        assertThatThrownBy(() -> baleine.api.Baleine.load(p)).isInstanceOf(ModelFormatException.class)
+                .hasMessageContaining("has no tokenizer");
+        Path mamba = dir.resolve("mamba.gguf");
+        new GgufWriter().put("general.architecture", "mamba")
+                .tensor(new TensorData("token_embd.weight", new long[]{4, 32}, () -> new float[128]), GgmlType.F32).write(mamba);
+        assertThatThrownBy(() -> baleine.api.Baleine.load(mamba)).hasMessageContaining("unknown architecture 'mamba'");
+        Path hf = dir.resolve("hf-no-tokenizer");
+        RandomModelWriter.writeHf(ModelPresets.ALL.get("tiny-qwen2"), RandomModelWriter.HfType.BF16, 1, hf);
+        assertThat(hf.resolve("tokenizer.json")).doesNotExist(); // the writer writes weights and config only
+        assertThatThrownBy(() -> baleine.api.Baleine.load(hf)).hasMessageContaining("has no tokenizer.json");
+    }
+
+    @Test
     void unknownArchitectureListsTheSupportedOnes() throws Exception {
         Path p = dir.resolve("x.gguf");
         new GgufWriter().put("general.architecture", "mamba")
