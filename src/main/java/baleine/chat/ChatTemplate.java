@@ -34,6 +34,21 @@ public final class ChatTemplate {
         return j;
     }
 
+    /**
+     * Renders a one-message conversation with {@code source}, so that a template that cannot be rendered at all (a
+     * syntax error) fails before a model is loaded rather than at its first message. A template that refuses that
+     * conversation ({@code raise_exception}) passes: it may accept others.
+     */
+    public static void checkRenders(String source) {
+        try {
+            new ChatTemplate(source, "", "").render(List.of(Map.of("role", "user", "content", "Hello")), true, Map.of());
+        } catch (TemplateException e) {
+            if (!e.getMessage().startsWith("the chat template refused")) {
+                throw e;
+            }
+        }
+    }
+
     /** Called by templates: {@code {{ raise_exception('...') }}}. */
     public static String raise(String message) {
         throw new TemplateException("the chat template refused the conversation: " + message);
@@ -70,12 +85,15 @@ public final class ChatTemplate {
             throw new TemplateException("the chat template failed: " + e.getMessage());
         }
         List<TemplateError> fatal = r.getErrors().stream().filter(e -> e.getSeverity() == TemplateError.ErrorType.FATAL).toList();
-        if (!fatal.isEmpty()) {
-            String why = fatal.stream().map(TemplateError::getMessage).collect(Collectors.joining("; "));
-            if (why.contains("the chat template refused")) {
-                throw new TemplateException(why.substring(why.indexOf("the chat template refused")));
+        for (TemplateError e : fatal) { // a refusal (raise_exception) is reported by Jinjava as its call failing: its cause says why
+            for (Throwable t = e.getException(); t != null; t = t.getCause()) {
+                if (t instanceof TemplateException refusal) {
+                    throw new TemplateException(refusal.getMessage());
+                }
             }
-            throw new TemplateException("the chat template failed: " + why);
+        }
+        if (!fatal.isEmpty()) {
+            throw new TemplateException("the chat template failed: " + fatal.stream().map(TemplateError::getMessage).collect(Collectors.joining("; ")));
         }
         return r.getOutput();
     }

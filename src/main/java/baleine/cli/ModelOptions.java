@@ -114,6 +114,7 @@ final class ModelOptions {
             } catch (IOException e) {
                 throw new IllegalArgumentException("cannot read chat template " + chatTemplate + ": " + e.getMessage());
             }
+            baleine.chat.ChatTemplate.checkRenders(template.get()); // before the model: a broken file fails at once
         }
         Path path = demo ? demoModel() : resolve(model, pull);
         try (Progress p = Progress.start("loading " + path.getFileName())) {

@@ -153,6 +153,12 @@ class ChatCliTest {
         CliTest.Run bad = CliTest.run("generate", "--demo", "-p", "x", "--chat-template", broken.toString());
         assertThat(bad.exit()).isNotZero();
         assertThat(bad.err()).contains("error: the chat template failed");
+        CliTest.Run first = CliTest.run("generate", "no-such-model", "-p", "x", "--chat-template", broken.toString());
+        assertThat(first.err()).as("the template is checked before the model is looked for").contains("error: the chat template failed");
+        Path refusing = dir.resolve("refusing.jinja"); // refuses a conversation without a system message: not broken
+        Files.writeString(refusing, "{% if messages[0]['role'] != 'system' %}{{ raise_exception('a system message first') }}{% endif %}");
+        assertThat(CliTest.run("generate", "no-such-model", "-p", "x", "--chat-template", refusing.toString()).err())
+                .contains("error: model 'no-such-model' not found");
         CliTest.Run neither = CliTest.run("generate", "-p", "x");
         assertThat(neither.err()).contains("give a MODEL");
     }
