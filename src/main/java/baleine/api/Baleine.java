@@ -151,7 +151,11 @@ public final class Baleine implements AutoCloseable {
         if (o.contextLength() < 0) {
             throw new IllegalArgumentException("context size must be positive, got " + o.contextLength());
         }
-        return o.contextLength() == 0 ? Math.min(m.contextLength(), 32768) : Math.min(o.contextLength(), m.contextLength());
+        if (o.contextLength() > m.contextLength()) { // refused, not cut down unseen to what the model takes
+            throw new IllegalArgumentException("context size " + o.contextLength() + " is more than this model's " + m.contextLength()
+                    + " tokens; give at most " + m.contextLength());
+        }
+        return o.contextLength() == 0 ? Math.min(m.contextLength(), 32768) : o.contextLength();
     }
 
     /** {@code generation_config.json}'s temperature / top_p / top_k when the model card sets them. */

@@ -25,7 +25,7 @@ final class ModelOptions {
     @Option(names = "--demo", description = "use a small random-weight DeepSeek-V3-architecture model (written once into the cache); its text is random")
     boolean demo;
 
-    @Option(names = {"-c", "--ctx-size"}, description = "context size in tokens (default: the model's, at most 32768)")
+    @Option(names = {"-c", "--ctx-size"}, description = "context size in tokens, at most the model's (default: the model's, up to 32768)")
     int contextSize;
 
     @Option(names = "--chat-template", paramLabel = "FILE", description = "Jinja chat template to use instead of the model's")

@@ -46,6 +46,17 @@ class ConversationTest {
     }
 
     @Test
+    void aContextLargerThanTheModelsIsRefusedNotCutDown() {
+        int most = model.model().contextLength();
+        assertThatThrownBy(() -> Baleine.load(file, new Baleine.Options(most + 1, Optional.empty(), WeightMemory.MAP)))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("context size " + (most + 1) + " is more than this model's " + most + " tokens; give at most " + most);
+        try (Baleine whole = Baleine.load(file, new Baleine.Options(most, Optional.empty(), WeightMemory.MAP))) {
+            assertThat(whole.contextLength()).isEqualTo(most);
+        }
+    }
+
+    @Test
     void aSixteenBitCacheTakesHalfTheBytesAndAnswersTheSameWay() {
         try (Baleine half = Baleine.load(file, new Baleine.Options(0, Optional.empty(), WeightMemory.MAP, CacheType.BF16))) {
             assertThat(half.model().cacheType()).isEqualTo(CacheType.BF16);
