@@ -19,7 +19,7 @@ final class InfoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        try (DecoderModel m = Architectures.load(ModelOptions.resolve(model, false), WeightMemory.MAP)) { // describes, does not run
+        try (DecoderModel m = Architectures.load(ModelOptions.resolve(model, false), WeightMemory.AS_STORED)) { // describes, does not run: nothing copied or rearranged
             ModelInfo i = m.info();
             System.out.println("model:         " + i.source());
             System.out.println("format:        " + i.format());

@@ -23,7 +23,7 @@ final class ShowCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         Path path = ModelOptions.resolve(model, false);
-        try (Baleine b = Baleine.load(path, new Baleine.Options(0, Optional.empty(), WeightMemory.MAP))) { // describes, does not run
+        try (Baleine b = Baleine.load(path, new Baleine.Options(0, Optional.empty(), WeightMemory.AS_STORED))) { // describes, does not run: nothing copied or rearranged
             ModelInfo i = b.model().info();
             System.out.println("model:          " + model + " (" + path + ")");
             System.out.println("architecture:   " + i.architecture() + ", " + i.format());

@@ -36,12 +36,15 @@ public final class MappedFile implements AutoCloseable {
     private final Set<Long> copied = new HashSet<>(); // offsets of the tensors read into the copy
     private final Arena arena;
 
-    private MappedFile(Path path, MemorySegment segment, MemorySegment hugeCopy, FileChannel channel, Arena arena) {
+    private final boolean asStored; // WeightMemory.AS_STORED: no tensor copied, not even to rewrite it
+
+    private MappedFile(Path path, MemorySegment segment, MemorySegment hugeCopy, FileChannel channel, Arena arena, boolean asStored) {
         this.path = path;
         this.segment = segment;
         this.hugeCopy = hugeCopy;
         this.channel = channel;
         this.arena = arena;
+        this.asStored = asStored;
     }
 
     public static MappedFile open(Path path, WeightMemory memory) {
@@ -56,9 +59,9 @@ public final class MappedFile implements AutoCloseable {
             MemorySegment mapped = size == 0 ? MemorySegment.NULL.reinterpret(0) : ch.map(FileChannel.MapMode.READ_ONLY, 0, size, arena);
             if (!memory.readsIntoHugePages(path, size)) {
                 ch.close();
-                return new MappedFile(path, mapped, null, null, arena);
+                return new MappedFile(path, mapped, null, null, arena, memory == WeightMemory.AS_STORED);
             }
-            return new MappedFile(path, mapped, HugePages.allocate(size, arena), ch, arena);
+            return new MappedFile(path, mapped, HugePages.allocate(size, arena), ch, arena, false);
         } catch (NoSuchFileException e) {
             closeAll(ch, arena);
             throw new ModelFormatException("model file not found: " + path);
@@ -93,8 +96,8 @@ public final class MappedFile implements AutoCloseable {
      * Bytes [offset, offset + length) of a streamed tensor that the caller may rewrite in place (Q4_0 rows regrouped
      * for the integer kernels): its part of the huge-page copy, or else a copy of its own in anonymous memory, the
      * mapping's pages it was read from released again (so it is resident once). Empty when there is no copy and
-     * the file does not fit comfortably in the memory available (a model mapped because it is larger than memory):
-     * the tensor then stays in the mapping, as it is.
+     * the file does not fit comfortably in the memory available (a model mapped because it is larger than memory),
+     * or when it was opened {@link WeightMemory#AS_STORED}: the tensor then stays in the mapping, as it is.
      */
     public synchronized Optional<MemorySegment> writableTensor(long offset, long length) {
         if (hugeCopy != null) {
@@ -102,7 +105,7 @@ public final class MappedFile implements AutoCloseable {
             return Optional.of(hugeCopy.asSlice(offset, length));
         }
         long available = HugePages.availableMemory();
-        if (available < 0 || segment.byteSize() > available * 0.8) {
+        if (asStored || available < 0 || segment.byteSize() > available * 0.8) {
             return Optional.empty();
         }
         MemorySegment copy = arena.allocate(length, 64);

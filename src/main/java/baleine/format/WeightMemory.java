@@ -16,7 +16,13 @@ public enum WeightMemory {
      */
     MAP,
     /** Read whole into anonymous memory in 2 MiB transparent huge pages (Linux): fewer TLB misses, faster decoding. */
-    HUGE_PAGES;
+    HUGE_PAGES,
+    /**
+     * Mapped in place and used as stored: no copy of any tensor, none rearranged for the integer kernels. For reading
+     * a model's structure without running it ({@code info}, {@code show}): it loads in a moment whatever the file's
+     * size. Not a command-line mode (slower to run: the kernels that need the rearranged layout are not used).
+     */
+    AS_STORED;
 
     /** Files below this size gain nothing measurable from huge pages and stay mapped under {@link #AUTO}. */
     static final long AUTO_MIN_BYTES = 64L << 20;
@@ -28,7 +34,7 @@ public enum WeightMemory {
 
     public static WeightMemory parse(String s) {
         for (WeightMemory m : values()) {
-            if (m.cliName().equals(s)) {
+            if (m != AS_STORED && m.cliName().equals(s)) {
                 return m;
             }
         }
@@ -40,7 +46,7 @@ public enum WeightMemory {
      * be had, or for a file larger than the memory available, is an error rather than a silent fallback.
      */
     boolean readsIntoHugePages(Path file, long bytes) {
-        if (this == MAP || bytes == 0) {
+        if (this == MAP || this == AS_STORED || bytes == 0) {
             return false;
         }
         Optional<String> unavailable = HugePages.unavailable();

@@ -30,8 +30,11 @@ class WeightMemoryTest {
     @Test
     void modesAreSpelledAsOnTheCommandLine() {
         for (WeightMemory m : WeightMemory.values()) {
-            assertThat(WeightMemory.parse(m.cliName())).isEqualTo(m);
+            if (m != WeightMemory.AS_STORED) {
+                assertThat(WeightMemory.parse(m.cliName())).isEqualTo(m);
+            }
         }
+        assertThatThrownBy(() -> WeightMemory.parse("as-stored")).as("for describing only").hasMessageContaining("unknown memory mode");
         assertThat(WeightMemory.HUGE_PAGES.cliName()).isEqualTo("huge-pages");
         assertThatThrownBy(() -> WeightMemory.parse("swap")).hasMessageContaining("unknown memory mode 'swap'").hasMessageContaining("auto, map or huge-pages");
     }
@@ -185,6 +188,22 @@ class WeightMemoryTest {
                     .isDeepEqualTo(mapped.forward(prompt, mapped.newCache(prompt.length), true));
         }
         assertThat(descriptorsOn(file)).as("files left open once the models are closed").isZero();
+    }
+
+    /** What info and show read: the same description, without a copy of any tensor (Q4_0 would be regrouped into one). */
+    @Test
+    void aModelAsStoredIsDescribedAsMappedWithoutCopies(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("v3-q4_0.gguf");
+        RandomModelWriter.writeGguf(ModelPresets.ALL.get("tiny-deepseek-v3"), GgmlType.Q4_0, 7, file);
+        try (DecoderModel mapped = Architectures.load(file, WeightMemory.MAP); DecoderModel asStored = Architectures.load(file, WeightMemory.AS_STORED)) {
+            assertThat(asStored.info()).isEqualTo(mapped.info());
+        }
+        try (MappedFile asStored = MappedFile.open(file, WeightMemory.AS_STORED); MappedFile mapped = MappedFile.open(file, WeightMemory.MAP)) {
+            assertThat(asStored.writableTensor(0, 4096)).as("no tensor copied to be rewritten").isEmpty();
+            if (HugePages.availableMemory() > 0) { // mapped, a tensor to rewrite gets a copy of its own where memory allows
+                assertThat(mapped.writableTensor(0, 4096)).isPresent();
+            }
+        }
     }
 
     @Test
