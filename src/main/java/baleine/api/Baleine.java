@@ -97,7 +97,7 @@ public final class Baleine implements AutoCloseable {
         if (HfStore.isModelDirectory(path)) {
             HfStore store = HfStore.open(path, options.memory());
             TokenizerConfig tokenizer = beforeTheWeights(store, () -> {
-                Architectures.checkSupported(store);
+                checkContext(options, Architectures.checkSupported(store));
                 return Tokenizers.fromHuggingFace(path);
             });
             DecoderModel m = Architectures.loadHf(store);
@@ -118,7 +118,7 @@ public final class Baleine implements AutoCloseable {
         }
         GgufStore store = GgufStore.open(path, options.memory());
         TokenizerConfig tokenizer = beforeTheWeights(store, () -> {
-            Architectures.checkSupported(store);
+            checkContext(options, Architectures.checkSupported(store));
             return Tokenizers.fromGguf(store.metadata(), path.toString());
         });
         DecoderModel m = Architectures.loadGguf(store);
@@ -134,9 +134,9 @@ public final class Baleine implements AutoCloseable {
     }
 
     /**
-     * What {@code check} finds from a model's metadata (its architecture supported, its tokenizer read), before a
-     * weight is read: a file whose tokenizer cannot be used fails at once, not after loading gigabytes. The store
-     * is closed if it fails.
+     * What {@code check} finds from a model's metadata (its architecture supported, the context asked for within
+     * its own, its tokenizer read), before a weight is read: such a file fails at once, not after loading gigabytes.
+     * The store is closed if it fails.
      */
     private static TokenizerConfig beforeTheWeights(TensorStore store, java.util.function.Supplier<TokenizerConfig> check) {
         try {
@@ -147,14 +147,19 @@ public final class Baleine implements AutoCloseable {
         }
     }
 
-    private static int context(DecoderModel m, Options o) {
+    /** The context asked for: positive (or 0, the default) and at most the model's {@code most}, refused rather than cut down. */
+    private static void checkContext(Options o, int most) {
         if (o.contextLength() < 0) {
             throw new IllegalArgumentException("context size must be positive, got " + o.contextLength());
         }
-        if (o.contextLength() > m.contextLength()) { // refused, not cut down unseen to what the model takes
-            throw new IllegalArgumentException("context size " + o.contextLength() + " is more than this model's " + m.contextLength()
-                    + " tokens; give at most " + m.contextLength());
+        if (o.contextLength() > most) {
+            throw new IllegalArgumentException("context size " + o.contextLength() + " is more than this model's " + most
+                    + " tokens; give at most " + most);
         }
+    }
+
+    private static int context(DecoderModel m, Options o) {
+        checkContext(o, m.contextLength());
         return o.contextLength() == 0 ? Math.min(m.contextLength(), 32768) : o.contextLength();
     }
 

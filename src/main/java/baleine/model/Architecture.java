@@ -1,7 +1,9 @@
 package baleine.model;
 
+import baleine.format.gguf.GgufMetadata;
 import baleine.format.gguf.GgufStore;
 import baleine.format.hf.HfStore;
+import com.fasterxml.jackson.databind.JsonNode;
 
 import java.util.List;
 
@@ -16,4 +18,14 @@ public interface Architecture {
     DecoderModel fromGguf(GgufStore store);
 
     DecoderModel fromHf(HfStore store, String hfName);
+
+    /** The context length a GGUF file declares ({@code <arch>.context_length}; 4096 when absent), as every family reads it. */
+    static int contextLength(GgufMetadata m, String arch) {
+        return (int) m.integer(arch + ".context_length", 4096);
+    }
+
+    /** The context length a config.json declares ({@code max_position_embeddings}; 4096 when absent), as every family reads it. */
+    static int contextLength(JsonNode config) {
+        return config.path("max_position_embeddings").asInt(4096);
+    }
 }

@@ -43,11 +43,12 @@ public final class Architectures {
     }
 
     /**
-     * Throws the error {@link #loadGguf} would throw for an architecture no family reads, from the metadata alone:
-     * a caller can check it, and then the tokenizer, before any weight is read.
+     * The context length of a file that a family reads, from the metadata alone; else the error {@link #loadGguf}
+     * would throw: a caller can check it, and then the tokenizer, before any weight is read.
      */
-    public static void checkSupported(GgufStore store) {
+    public static int checkSupported(GgufStore store) {
         ggufArchitecture(store);
+        return Architecture.contextLength(store.metadata(), store.metadata().string("general.architecture"));
     }
 
     private static Architecture ggufArchitecture(GgufStore store) {
@@ -68,9 +69,10 @@ public final class Architectures {
         });
     }
 
-    /** {@link #checkSupported(GgufStore)} for a Hugging Face directory: its config.json's architectures. */
-    public static void checkSupported(HfStore store) {
+    /** {@link #checkSupported(GgufStore)} for a Hugging Face directory: its config.json's architectures and context. */
+    public static int checkSupported(HfStore store) {
         hfArchitecture(store);
+        return Architecture.contextLength(store.config());
     }
 
     /** The first of config.json's architectures that a family reads, with that family. */

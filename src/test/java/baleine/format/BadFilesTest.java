@@ -100,6 +100,9 @@ class BadFilesTest {
                 .tensor(new TensorData("token_embd.weight", new long[]{4, 32}, () -> new float[128]), GgmlType.F32).write(p);
         assertThatThrownBy(() -> baleine.api.Baleine.load(p)).isInstanceOf(ModelFormatException.class)
                 .hasMessageContaining("has no tokenizer");
+        assertThatThrownBy(() -> baleine.api.Baleine.load(p, new baleine.api.Baleine.Options(5000, java.util.Optional.empty(), WeightMemory.MAP)))
+                .as("the context asked for, checked first against the file's (4096 when it declares none)")
+                .hasMessage("context size 5000 is more than this model's 4096 tokens; give at most 4096");
         Path mamba = dir.resolve("mamba.gguf");
         new GgufWriter().put("general.architecture", "mamba")
                 .tensor(new TensorData("token_embd.weight", new long[]{4, 32}, () -> new float[128]), GgmlType.F32).write(mamba);

@@ -3,6 +3,7 @@ package baleine.model.deepseek;
 import baleine.format.ModelFormatException;
 import baleine.format.hf.HfStore;
 import baleine.format.gguf.GgufMetadata;
+import baleine.model.Architecture;
 import baleine.model.blocks.Router;
 import com.fasterxml.jackson.databind.JsonNode;
 
@@ -48,7 +49,7 @@ public record DeepseekConfig(int hidden, int layers, int heads, int qLoraRank, i
                 scoring(scoring, where), c.path("norm_topk_prob").asBoolean(false),
                 (float) c.path("routed_scaling_factor").asDouble(1.0), c.path("first_k_dense_replace").asInt(0),
                 Math.max(1, c.path("moe_layer_freq").asInt(1)), (float) c.path("rms_norm_eps").asDouble(1e-6),
-                c.path("rope_theta").asDouble(10000), yarn, c.path("max_position_embeddings").asInt(4096));
+                c.path("rope_theta").asDouble(10000), yarn, Architecture.contextLength(c));
     }
 
     public static DeepseekConfig fromGguf(GgufMetadata m, int vocabSize) {
@@ -75,7 +76,7 @@ public record DeepseekConfig(int hidden, int layers, int heads, int qLoraRank, i
                 gating == 2 ? Router.Scoring.SIGMOID : Router.Scoring.SOFTMAX, m.bool(a + "expert_weights_norm", false),
                 (float) m.real(a + "expert_weights_scale", 1.0), (int) m.integer(a + "leading_dense_block_count", 0), 1,
                 (float) m.real(a + "attention.layer_norm_rms_epsilon", 1e-6), m.real(a + "rope.freq_base", 10000), yarn,
-                (int) m.integer(a + "context_length", 4096));
+                Architecture.contextLength(m, "deepseek2"));
     }
 
     private static Router.Scoring scoring(String name, String where) {

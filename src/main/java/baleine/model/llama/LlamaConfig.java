@@ -3,6 +3,7 @@ package baleine.model.llama;
 import baleine.format.ModelFormatException;
 import baleine.format.hf.HfStore;
 import baleine.format.gguf.GgufMetadata;
+import baleine.model.Architecture;
 import com.fasterxml.jackson.databind.JsonNode;
 
 /**
@@ -31,7 +32,7 @@ public record LlamaConfig(int hidden, int layers, int heads, int kvHeads, int he
                 c.path("num_key_value_heads").asInt(heads), c.path("head_dim").asInt(hidden / heads),
                 HfStore.requiredInt(c, "intermediate_size", where), (float) c.path("rms_norm_eps").asDouble(1e-6),
                 c.path("rope_theta").asDouble(10000), scaling, qwen2 || c.path("attention_bias").asBoolean(false),
-                c.path("max_position_embeddings").asInt(4096));
+                Architecture.contextLength(c));
     }
 
     public static LlamaConfig fromGguf(GgufMetadata m, String arch, boolean hasBias) {
@@ -45,6 +46,6 @@ public record LlamaConfig(int hidden, int layers, int heads, int kvHeads, int he
                 (int) m.integer(a + "attention.head_count_kv", heads),
                 (int) m.integer(a + "attention.key_length", m.integer(a + "rope.dimension_count", hidden / heads)),
                 (int) m.integer(a + "feed_forward_length"), (float) m.real(a + "attention.layer_norm_rms_epsilon", 1e-5),
-                m.real(a + "rope.freq_base", 10000), null, hasBias, (int) m.integer(a + "context_length", 4096));
+                m.real(a + "rope.freq_base", 10000), null, hasBias, Architecture.contextLength(m, arch));
     }
 }
