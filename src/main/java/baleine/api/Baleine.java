@@ -158,8 +158,8 @@ public final class Baleine implements AutoCloseable {
         }
     }
 
+    /** The context the model is used with: the one asked for, which {@link #checkContext} held to the file's, or the default. */
     private static int context(DecoderModel m, Options o) {
-        checkContext(o, m.contextLength());
         return o.contextLength() == 0 ? Math.min(m.contextLength(), 32768) : o.contextLength();
     }
 

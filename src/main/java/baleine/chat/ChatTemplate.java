@@ -42,16 +42,13 @@ public final class ChatTemplate {
     public static void checkRenders(String source) {
         try {
             new ChatTemplate(source, "", "").render(List.of(Map.of("role", "user", "content", "Hello")), true, Map.of());
-        } catch (TemplateException e) {
-            if (!e.getMessage().startsWith("the chat template refused")) {
-                throw e;
-            }
+        } catch (Refusal ignored) { // refusing this conversation is not being broken
         }
     }
 
     /** Called by templates: {@code {{ raise_exception('...') }}}. */
     public static String raise(String message) {
-        throw new TemplateException("the chat template refused the conversation: " + message);
+        throw new Refusal("the chat template refused the conversation: " + message);
     }
 
     public String source() {
@@ -75,32 +72,36 @@ public final class ChatTemplate {
         } catch (TemplateException e) {
             throw e;
         } catch (RuntimeException e) {
-            Throwable root = e;
-            while (root.getCause() != null) {
-                root = root.getCause();
-            }
-            if (root instanceof TemplateException te) {
-                throw te;
-            }
+            rethrowRefusal(e);
             throw new TemplateException("the chat template failed: " + e.getMessage());
         }
         List<TemplateError> fatal = r.getErrors().stream().filter(e -> e.getSeverity() == TemplateError.ErrorType.FATAL).toList();
-        for (TemplateError e : fatal) { // a refusal (raise_exception) is reported by Jinjava as its call failing: its cause says why
-            for (Throwable t = e.getException(); t != null; t = t.getCause()) {
-                if (t instanceof TemplateException refusal) {
-                    throw new TemplateException(refusal.getMessage());
-                }
-            }
-        }
+        fatal.forEach(e -> rethrowRefusal(e.getException()));
         if (!fatal.isEmpty()) {
             throw new TemplateException("the chat template failed: " + fatal.stream().map(TemplateError::getMessage).collect(Collectors.joining("; ")));
         }
         return r.getOutput();
     }
 
-    /** A template that cannot be rendered, or that rejected the conversation. */
-    public static final class TemplateException extends RuntimeException {
+    /** Throws the template's refusal ({@code raise_exception}) found among {@code t}'s causes: Jinjava wraps it as its call failing. */
+    private static void rethrowRefusal(Throwable t) {
+        for (; t != null; t = t.getCause()) {
+            if (t instanceof Refusal refusal) {
+                throw new Refusal(refusal.getMessage());
+            }
+        }
+    }
+
+    /** A template that cannot be rendered, or that rejected the conversation ({@link Refusal}). */
+    public static class TemplateException extends RuntimeException {
         public TemplateException(String message) {
+            super(message);
+        }
+    }
+
+    /** The template rejected the conversation ({@code raise_exception}): it may accept another. */
+    public static final class Refusal extends TemplateException {
+        Refusal(String message) {
             super(message);
         }
     }
