@@ -10,9 +10,18 @@ public final class BlockWeight extends Weight {
     private final long rowBytes;
     private final boolean fused;
     private final int[] panelOrder;
+    /**
+     * F16: the rows holding an infinity or a NaN, which the kernels' conversion would read as finite values
+     * ({@link FusedDot#halfs}: half the operations of the exact one); those rows take the exact path. Else null.
+     */
+    private final RowScan nonFinite;
 
     /** {@code data} starts at row 0 and holds at least {@code rows} rows. */
     public BlockWeight(String name, GgmlType type, MemorySegment data, int rows, int cols) {
+        this(name, type, data, rows, cols, null);
+    }
+
+    private BlockWeight(String name, GgmlType type, MemorySegment data, int rows, int cols, RowScan nonFinite) {
         super(name, rows, cols);
         this.type = type;
         this.codec = type.codec().orElseThrow(() -> new UnsupportedTensorTypeException(name, type.name()));
@@ -27,6 +36,21 @@ public final class BlockWeight extends Weight {
         if (data.byteSize() < rowBytes * rows) {
             throw new IllegalArgumentException("tensor " + name + ": needs " + rowBytes * rows + " bytes, has " + data.byteSize());
         }
+        this.nonFinite = type != GgmlType.F16 ? null
+                : nonFinite != null ? nonFinite : new RowScan(rows, r -> Halves.hasNonFinite(data, r * rowBytes, cols));
+    }
+
+    /** Whether rows {@code row + k rowStride}, k below {@code count}, may take the kernels (no F16 row among them holds an infinity or a NaN). */
+    private boolean kernelRows(int row, int rowStride, int count) {
+        if (nonFinite == null) {
+            return true;
+        }
+        for (int k = 0; k < count; k++) {
+            if (nonFinite.holds(row + k * rowStride)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     public GgmlType type() {
@@ -45,7 +69,7 @@ public final class BlockWeight extends Weight {
 
     @Override
     public float dot(int row, float[] x, int xOff) {
-        return fused ? FusedDot.dot(type, data, row * rowBytes, x, xOff, cols) : super.dot(row, x, xOff);
+        return fused && kernelRows(row, 0, 1) ? FusedDot.dot(type, data, row * rowBytes, x, xOff, cols) : super.dot(row, x, xOff);
     }
 
     @Override
@@ -55,7 +79,7 @@ public final class BlockWeight extends Weight {
 
     @Override
     public void dot4(int row, float[][] x, int t0, int xOff, float[] out) {
-        if (hasDot4()) {
+        if (hasDot4() && kernelRows(row, 0, 1)) {
             FusedDot.dot4(type, data, row * rowBytes, x, t0, xOff, cols, out);
         } else {
             super.dot4(row, x, t0, xOff, out);
@@ -64,7 +88,7 @@ public final class BlockWeight extends Weight {
 
     @Override
     public void dotRows4(int row, int rowStride, float[] x, int xOff, float[] out) {
-        if (FourRowDot.supports(type)) {
+        if (FourRowDot.supports(type) && kernelRows(row, rowStride, 4)) {
             FourRowDot.dot(type, data, row * rowBytes, rowStride * rowBytes, x, xOff, cols, out);
         } else {
             super.dotRows4(row, rowStride, x, xOff, out);
@@ -92,7 +116,14 @@ public final class BlockWeight extends Weight {
 
     @Override
     public void dotPairStreams(int row, int rowStride, float[] x0, float[] x1, int xOff, float[] out) {
-        PairDot.dot(type, data, row * rowBytes, rowStride * rowBytes, x0, x1, xOff, cols, out);
+        if (kernelRows(row, rowStride, 4)) {
+            PairDot.dot(type, data, row * rowBytes, rowStride * rowBytes, x0, x1, xOff, cols, out);
+        } else {
+            for (int k = 0; k < 4; k++) {
+                out[k] = dot(row + k * rowStride, x0, xOff);
+                out[streams() + k] = dot(row + k * rowStride, x1, xOff);
+            }
+        }
     }
 
     /**
@@ -131,14 +162,14 @@ public final class BlockWeight extends Weight {
 
     @Override
     public void decodePanel(int row, MemorySegment panel, long pOff) {
-        PanelDot.decode4(type, data, row * rowBytes, rowBytes, cols, panel, pOff);
+        PanelDot.decode4(type, data, row * rowBytes, rowBytes, cols, panel, pOff, !kernelRows(row, 1, 4));
     }
 
     @Override
     public Weight rowSlice(int from, int count) {
         checkSlice(from, count);
         return new BlockWeight(name + "[" + from + ":" + (from + count) + "]", type,
-                data.asSlice(from * rowBytes, count * rowBytes), count, cols);
+                data.asSlice(from * rowBytes, count * rowBytes), count, cols, nonFinite == null ? null : nonFinite.from(from));
     }
 
     @Override

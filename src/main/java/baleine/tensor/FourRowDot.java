@@ -465,7 +465,10 @@ final class FourRowDot {
         }
     }
 
-    /** IEEE half rows, converted as {@link FusedDot#halfs}. */
+    /**
+     * IEEE half rows, converted as {@link FusedDot#halfs} (exactly where finite: {@link BlockWeight} gives rows
+     * holding an infinity or a NaN to the exact conversion).
+     */
     static void f16(MemorySegment s, long off, long stride, float[] x, int xOff, int n, float[] out) {
         long o0 = off, o1 = off + stride, o2 = off + 2 * stride, o3 = off + 3 * stride;
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
@@ -477,12 +480,10 @@ final class FourRowDot {
             IntVector h1 = (IntVector) ShortVector.fromMemorySegment(S, s, o1 + 2L * i, LE).convertShape(VectorOperators.S2I, I, 0);
             IntVector h2 = (IntVector) ShortVector.fromMemorySegment(S, s, o2 + 2L * i, LE).convertShape(VectorOperators.S2I, I, 0);
             IntVector h3 = (IntVector) ShortVector.fromMemorySegment(S, s, o3 + 2L * i, LE).convertShape(VectorOperators.S2I, I, 0);
-            IntVector b0 = h0.lanewise(VectorOperators.LSHL, 13).and(0x8FFFE000), b1 = h1.lanewise(VectorOperators.LSHL, 13).and(0x8FFFE000);
-            IntVector b2 = h2.lanewise(VectorOperators.LSHL, 13).and(0x8FFFE000), b3 = h3.lanewise(VectorOperators.LSHL, 13).and(0x8FFFE000);
-            a0 = b0.reinterpretAsFloats().mul(0x1p112f).reinterpretAsInts().blend(b0.or(0x7F800000), h0.and(0x7C00).compare(VectorOperators.EQ, 0x7C00)).reinterpretAsFloats().fma(xv, a0);
-            a1 = b1.reinterpretAsFloats().mul(0x1p112f).reinterpretAsInts().blend(b1.or(0x7F800000), h1.and(0x7C00).compare(VectorOperators.EQ, 0x7C00)).reinterpretAsFloats().fma(xv, a1);
-            a2 = b2.reinterpretAsFloats().mul(0x1p112f).reinterpretAsInts().blend(b2.or(0x7F800000), h2.and(0x7C00).compare(VectorOperators.EQ, 0x7C00)).reinterpretAsFloats().fma(xv, a2);
-            a3 = b3.reinterpretAsFloats().mul(0x1p112f).reinterpretAsInts().blend(b3.or(0x7F800000), h3.and(0x7C00).compare(VectorOperators.EQ, 0x7C00)).reinterpretAsFloats().fma(xv, a3);
+            a0 = h0.lanewise(VectorOperators.LSHL, 13).and(0x8FFFE000).reinterpretAsFloats().mul(0x1p112f).fma(xv, a0);
+            a1 = h1.lanewise(VectorOperators.LSHL, 13).and(0x8FFFE000).reinterpretAsFloats().mul(0x1p112f).fma(xv, a1);
+            a2 = h2.lanewise(VectorOperators.LSHL, 13).and(0x8FFFE000).reinterpretAsFloats().mul(0x1p112f).fma(xv, a2);
+            a3 = h3.lanewise(VectorOperators.LSHL, 13).and(0x8FFFE000).reinterpretAsFloats().mul(0x1p112f).fma(xv, a3);
         }
         a0.intoArray(out, 0);
         a1.intoArray(out, VectorMath.LANES);

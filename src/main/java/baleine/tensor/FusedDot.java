@@ -327,9 +327,14 @@ final class FusedDot {
         return sum;
     }
 
-    /** A vector of IEEE halves at {@code off} as floats, exactly ({@link Halves#halfBits}). */
+    /** A vector of IEEE halves at {@code off} as floats, exactly where they are finite ({@link Halves#finiteHalfBits}). */
     static FloatVector halfs(MemorySegment s, long off) {
-        return Halves.halfBits((IntVector) ShortVector.fromMemorySegment(S, s, off, LE).convertShape(VectorOperators.S2I, I, 0)); // sign-extended
+        return Halves.finiteHalfBits((IntVector) ShortVector.fromMemorySegment(S, s, off, LE).convertShape(VectorOperators.S2I, I, 0)); // sign-extended
+    }
+
+    /** {@link #halfs} exactly for every half, infinities and NaNs too ({@link Halves#halfBits}). */
+    static FloatVector exactHalfs(MemorySegment s, long off) {
+        return Halves.halfBits((IntVector) ShortVector.fromMemorySegment(S, s, off, LE).convertShape(VectorOperators.S2I, I, 0));
     }
 
     static float f16(MemorySegment s, long off, float[] x, int xOff, int n) {

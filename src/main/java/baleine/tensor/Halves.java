@@ -4,6 +4,10 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
 
 import static baleine.tensor.Species.F;
 import static baleine.tensor.Species.I;
@@ -15,6 +19,8 @@ import static baleine.tensor.Species.S;
  * read back exactly. The vector reads have scalar twins ({@link #toFloat}) that the tests compare them with.
  */
 public final class Halves {
+    private static final VectorSpecies<Short> WIDE = ShortVector.SPECIES_PREFERRED;
+
     private Halves() {
     }
 
@@ -62,14 +68,37 @@ public final class Halves {
     }
 
     /**
-     * Lane-wise IEEE half to float, exactly: the half's bits (sign-extended into int lanes) shifted so that its 5
-     * exponent and 10 mantissa bits land at the float's bits 13..27, its sign on the float's sign, read as 2^-112
-     * times its value (normals and subnormals alike; the multiplication by 2^112 is exact); exponent 31
-     * (infinity, NaN) gets the float's all-ones exponent instead. Eight vector operations.
+     * Lane-wise IEEE half to float, exactly: {@link #finiteHalfBits}, with exponent 31 (infinity, NaN) given the
+     * float's all-ones exponent instead. Eight vector operations.
      */
     static FloatVector halfBits(IntVector h) {
         IntVector bits = h.lanewise(VectorOperators.LSHL, 13).and(0x8FFFE000);
         IntVector finite = bits.reinterpretAsFloats().mul(0x1p112f).reinterpretAsInts();
         return finite.blend(bits.or(0x7F800000), h.and(0x7C00).compare(VectorOperators.EQ, 0x7C00)).reinterpretAsFloats();
+    }
+
+    /**
+     * Lane-wise IEEE half to float, exactly for every finite half: its bits (sign-extended into int lanes) shifted
+     * so that its 5 exponent and 10 mantissa bits land at the float's bits 13..27, its sign on the float's sign, read
+     * as 2^-112 times its value (normals and subnormals alike; the multiplication by 2^112 is exact). Infinities and
+     * NaNs read as finite values of magnitude 2^16 to 2^17 ({@link #hasNonFinite} finds them). Four operations
+     * with the widening load, against {@link #halfBits}' eight: F16 weights' kernels use this one.
+     */
+    static FloatVector finiteHalfBits(IntVector h) {
+        return h.lanewise(VectorOperators.LSHL, 13).and(0x8FFFE000).reinterpretAsFloats().mul(0x1p112f);
+    }
+
+    /** Whether the halves {@code [off, off + 2 count)} of {@code s} hold an infinity or a NaN: a magnitude of 0x7C00 or more. */
+    static boolean hasNonFinite(MemorySegment s, long off, int count) {
+        ShortVector max = ShortVector.zero(WIDE);
+        int i = 0;
+        for (; i + WIDE.length() <= count; i += WIDE.length()) {
+            max = ShortVector.fromMemorySegment(WIDE, s, off + 2L * i, ByteOrder.LITTLE_ENDIAN).and((short) 0x7FFF).max(max); // receiver: see VectorMath.softmax
+        }
+        int largest = max.reduceLanes(VectorOperators.MAX);
+        for (; i < count; i++) {
+            largest = Math.max(largest, s.get(Le.I16, off + 2L * i) & 0x7FFF);
+        }
+        return largest >= 0x7C00;
     }
 }

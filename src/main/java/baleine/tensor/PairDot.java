@@ -685,24 +685,20 @@ final class PairDot {
         int i = 0;
         for (; i + F.length() <= n; i += F.length()) {
             FloatVector u = FloatVector.fromArray(F, x0, xOff + i), v = FloatVector.fromArray(F, x1, xOff + i), w;
-            IntVector h0 = (IntVector) ShortVector.fromMemorySegment(S, s, o0 + 2L * i, LE).convertShape(VectorOperators.S2I, I, 0);
-            IntVector e0 = h0.lanewise(VectorOperators.LSHL, 13).and(0x8FFFE000);
-            w = e0.reinterpretAsFloats().mul(0x1p112f).reinterpretAsInts().blend(e0.or(0x7F800000), h0.and(0x7C00).compare(VectorOperators.EQ, 0x7C00)).reinterpretAsFloats();
+            w = ((IntVector) ShortVector.fromMemorySegment(S, s, o0 + 2L * i, LE).convertShape(VectorOperators.S2I, I, 0))
+                    .lanewise(VectorOperators.LSHL, 13).and(0x8FFFE000).reinterpretAsFloats().mul(0x1p112f);
             a0 = w.fma(u, a0);
             b0 = w.fma(v, b0);
-            IntVector h1 = (IntVector) ShortVector.fromMemorySegment(S, s, o1 + 2L * i, LE).convertShape(VectorOperators.S2I, I, 0);
-            IntVector e1 = h1.lanewise(VectorOperators.LSHL, 13).and(0x8FFFE000);
-            w = e1.reinterpretAsFloats().mul(0x1p112f).reinterpretAsInts().blend(e1.or(0x7F800000), h1.and(0x7C00).compare(VectorOperators.EQ, 0x7C00)).reinterpretAsFloats();
+            w = ((IntVector) ShortVector.fromMemorySegment(S, s, o1 + 2L * i, LE).convertShape(VectorOperators.S2I, I, 0))
+                    .lanewise(VectorOperators.LSHL, 13).and(0x8FFFE000).reinterpretAsFloats().mul(0x1p112f);
             a1 = w.fma(u, a1);
             b1 = w.fma(v, b1);
-            IntVector h2 = (IntVector) ShortVector.fromMemorySegment(S, s, o2 + 2L * i, LE).convertShape(VectorOperators.S2I, I, 0);
-            IntVector e2 = h2.lanewise(VectorOperators.LSHL, 13).and(0x8FFFE000);
-            w = e2.reinterpretAsFloats().mul(0x1p112f).reinterpretAsInts().blend(e2.or(0x7F800000), h2.and(0x7C00).compare(VectorOperators.EQ, 0x7C00)).reinterpretAsFloats();
+            w = ((IntVector) ShortVector.fromMemorySegment(S, s, o2 + 2L * i, LE).convertShape(VectorOperators.S2I, I, 0))
+                    .lanewise(VectorOperators.LSHL, 13).and(0x8FFFE000).reinterpretAsFloats().mul(0x1p112f);
             a2 = w.fma(u, a2);
             b2 = w.fma(v, b2);
-            IntVector h3 = (IntVector) ShortVector.fromMemorySegment(S, s, o3 + 2L * i, LE).convertShape(VectorOperators.S2I, I, 0);
-            IntVector e3 = h3.lanewise(VectorOperators.LSHL, 13).and(0x8FFFE000);
-            w = e3.reinterpretAsFloats().mul(0x1p112f).reinterpretAsInts().blend(e3.or(0x7F800000), h3.and(0x7C00).compare(VectorOperators.EQ, 0x7C00)).reinterpretAsFloats();
+            w = ((IntVector) ShortVector.fromMemorySegment(S, s, o3 + 2L * i, LE).convertShape(VectorOperators.S2I, I, 0))
+                    .lanewise(VectorOperators.LSHL, 13).and(0x8FFFE000).reinterpretAsFloats().mul(0x1p112f);
             a3 = w.fma(u, a3);
             b3 = w.fma(v, b3);
         }

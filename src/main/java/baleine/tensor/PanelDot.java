@@ -95,13 +95,21 @@ final class PanelDot {
      * rounded down to a multiple of LANES.
      */
     static void decode4(GgmlType type, MemorySegment s, long off, long stride, int n, MemorySegment panel, long pOff) {
+        decode4(type, s, off, stride, n, panel, pOff, false);
+    }
+
+    /**
+     * {@link #decode4}, F16 rows converted exactly even where a half is infinite or NaN when {@code exactHalves}
+     * (the kernels' conversion, {@link FusedDot#halfs}, takes every half as finite).
+     */
+    static void decode4(GgmlType type, MemorySegment s, long off, long stride, int n, MemorySegment panel, long pOff, boolean exactHalves) {
         int whole = n - n % F.length();
         for (int i = 0; i < 4; i++) {
             long o = off + i * stride;
             long p = pOff + i * F.length();
             switch (type) {
                 case F32 -> f32(s, o, n, panel, p, pOff + 4 * whole + i * (n - whole));
-                case F16 -> f16(s, o, n, panel, p, pOff + 4 * whole + i * (n - whole));
+                case F16 -> f16(s, o, n, panel, p, pOff + 4 * whole + i * (n - whole), exactHalves);
                 case Q8_0 -> q8_0(s, o, n, panel, p);
                 case Q4_0 -> q4_0(s, o, n, panel, p);
                 case Q4_1, Q5_0, Q5_1 -> LegacyBlockDot.decode(type, s, o, n, panel, p);
@@ -123,10 +131,10 @@ final class PanelDot {
         }
     }
 
-    private static void f16(MemorySegment s, long off, int n, MemorySegment p, long pOff, long tailOff) {
+    private static void f16(MemorySegment s, long off, int n, MemorySegment p, long pOff, long tailOff, boolean exact) {
         int c = 0;
         for (; c + F.length() <= n; c += F.length()) {
-            FusedDot.halfs(s, off + 2L * c).intoMemorySegment(p, 4L * (pOff + 4 * c), LE);
+            (exact ? FusedDot.exactHalfs(s, off + 2L * c) : FusedDot.halfs(s, off + 2L * c)).intoMemorySegment(p, 4L * (pOff + 4 * c), LE);
         }
         for (long t = tailOff; c < n; c++, t++) {
             p.setAtIndex(Le.F32, t, Float.float16ToFloat(s.get(Le.I16, off + 2L * c)));

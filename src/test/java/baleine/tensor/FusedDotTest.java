@@ -62,24 +62,90 @@ class FusedDotTest {
     }
 
     @org.junit.jupiter.api.Test
-    void halfConversionIsExactForEveryCode() {
+    void halfConversionsAreExactForEveryCodeTheyTake() {
         int lanes = VectorMath.LANES;
         java.lang.foreign.MemorySegment codes = Arena.ofAuto().allocate(2L * 65536);
         for (int h = 0; h < 65536; h++) {
             codes.set(Le.I16, 2L * h, (short) h);
         }
-        float[] out = new float[lanes];
+        float[] kernels = new float[lanes], exact = new float[lanes];
         for (int h = 0; h < 65536; h += lanes) {
-            FusedDot.halfs(codes, 2L * h).intoArray(out, 0);
+            FusedDot.halfs(codes, 2L * h).intoArray(kernels, 0);
+            FusedDot.exactHalfs(codes, 2L * h).intoArray(exact, 0);
             for (int k = 0; k < lanes; k++) {
-                float expected = Float.float16ToFloat((short) (h + k));
+                short code = (short) (h + k);
+                float expected = Float.float16ToFloat(code);
                 if (Float.isNaN(expected)) {
-                    assertThat(out[k]).as("code %04x", h + k).isNaN();
+                    assertThat(exact[k]).as("code %04x", h + k).isNaN();
                 } else {
-                    assertThat(Float.floatToRawIntBits(out[k])).as("code %04x", h + k).isEqualTo(Float.floatToRawIntBits(expected));
+                    assertThat(Float.floatToRawIntBits(exact[k])).as("code %04x", h + k).isEqualTo(Float.floatToRawIntBits(expected));
+                }
+                if (Float.isFinite(expected)) {
+                    assertThat(Float.floatToRawIntBits(kernels[k])).as("code %04x", h + k).isEqualTo(Float.floatToRawIntBits(expected));
+                } else { // documented: exponent 31 reads as 2^16 (1 + mantissa / 1024), with its sign
+                    assertThat(kernels[k]).as("code %04x", h + k).isEqualTo(Math.copySign(0x1p16f * (1 + (code & 0x3FF) / 1024f), (float) code));
                 }
             }
         }
+    }
+
+    @org.junit.jupiter.api.Test
+    void nonFiniteHalvesAreFoundWhereverTheyAre() {
+        Random rnd = new Random(16);
+        int count = 3 * VectorMath.LANES * 4 + 5; // whole vectors of every width and a scalar tail
+        java.lang.foreign.MemorySegment row = Arena.ofAuto().allocate(2L * count);
+        for (int i = 0; i < count; i++) {
+            row.set(Le.I16, 2L * i, Float.floatToFloat16(Math.clamp((float) rnd.nextGaussian() * 30000f, -65504f, 65504f))); // up to the largest finite
+        }
+        assertThat(Halves.hasNonFinite(row, 0, count)).isFalse();
+        for (int at : new int[]{0, 17, count - 6, count - 1}) {
+            for (short code : new short[]{(short) 0x7C00, (short) 0xFC00, (short) 0x7E01, (short) 0xFFFF}) {
+                short was = row.get(Le.I16, 2L * at);
+                row.set(Le.I16, 2L * at, code);
+                assertThat(Halves.hasNonFinite(row, 0, count)).as("code %04x at %d", code, at).isTrue();
+                assertThat(Halves.hasNonFinite(row, 0, at)).as("before %d", at).isFalse();
+                row.set(Le.I16, 2L * at, was);
+            }
+        }
+    }
+
+    @org.junit.jupiter.api.Test
+    void f16RowsHoldingInfinityOrNaNGiveThemInEveryKernel() {
+        Random rnd = new Random(17);
+        int rows = 9, cols = 4 * VectorMath.LANES * 8 + 3; // two groups of four rows and one left, a scalar tail
+        float[] w = new float[rows * cols];
+        for (int i = 0; i < w.length; i++) {
+            w[i] = (float) rnd.nextGaussian();
+        }
+        Weight weight = Quantizer.weight("w", GgmlType.F16, w, rows, cols, Arena.ofAuto());
+        java.lang.foreign.MemorySegment data = Quantizer.encode(GgmlType.F16, w, Arena.ofAuto());
+        data.set(Le.I16, 2L * (2 * cols + 40), (short) 0x7C00); // row 2: +infinity
+        data.set(Le.I16, 2L * (5 * cols + cols - 1), (short) 0x7E00); // row 5: NaN, in the tail
+        data.set(Le.I16, 2L * (8 * cols + 7), (short) 0xFC00); // row 8: -infinity
+        Weight broken = new BlockWeight("w", GgmlType.F16, data, rows, cols);
+        float[][] x = new float[17][cols];
+        for (float[] v : x) {
+            for (int i = 0; i < cols; i++) {
+                v[i] = 0.1f + (float) Math.abs(rnd.nextGaussian()); // positive: the infinities keep their signs
+            }
+        }
+        for (int n : new int[]{1, 2, 3, 4, 5, 12, 17}) { // one row at a time, pairs, tiles and panels
+            float[][] y = new float[n][rows], clean = new float[n][rows];
+            MatMul.rows(broken, 0, rows, x, 0, y, 0, n);
+            MatMul.rows(weight, 0, rows, x, 0, clean, 0, n);
+            for (int t = 0; t < n; t++) {
+                assertThat(y[t][2]).as("batch " + n).isEqualTo(Float.POSITIVE_INFINITY);
+                assertThat(y[t][5]).as("batch " + n).isNaN();
+                assertThat(y[t][8]).as("batch " + n).isEqualTo(Float.NEGATIVE_INFINITY);
+                for (int r : new int[]{0, 1, 3, 4, 6, 7}) {
+                    assertThat(y[t][r]).as("batch " + n + " row " + r).isEqualTo(clean[t][r]);
+                }
+            }
+        }
+        Weight slice = new BlockWeight("w", GgmlType.F16, data, rows, cols).rowSlice(4, 5); // scanned through the slice first
+        assertThat(slice.dot(1, x[0], 0)).isNaN();
+        assertThat(slice.dot(4, x[0], 0)).isEqualTo(Float.NEGATIVE_INFINITY);
+        assertThat(slice.dot(0, x[0], 0)).isEqualTo(weight.dot(4, x[0], 0));
     }
 
     @org.junit.jupiter.api.Test
