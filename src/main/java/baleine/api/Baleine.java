@@ -97,7 +97,7 @@ public final class Baleine implements AutoCloseable {
         if (HfStore.isModelDirectory(path)) {
             HfStore store = HfStore.open(path, options.memory());
             TokenizerConfig tokenizer = beforeTheWeights(store, () -> {
-                checkContext(options, Architectures.checkSupported(store));
+                checkContext(options.contextLength(), Architectures.checkSupported(store));
                 return Tokenizers.fromHuggingFace(path);
             });
             DecoderModel m = Architectures.loadHf(store);
@@ -118,7 +118,7 @@ public final class Baleine implements AutoCloseable {
         }
         GgufStore store = GgufStore.open(path, options.memory());
         TokenizerConfig tokenizer = beforeTheWeights(store, () -> {
-            checkContext(options, Architectures.checkSupported(store));
+            checkContext(options.contextLength(), Architectures.checkSupported(store));
             return Tokenizers.fromGguf(store.metadata(), path.toString());
         });
         DecoderModel m = Architectures.loadGguf(store);
@@ -147,13 +147,13 @@ public final class Baleine implements AutoCloseable {
         }
     }
 
-    /** The context asked for: positive (or 0, the default) and at most the model's {@code most}, refused rather than cut down. */
-    private static void checkContext(Options o, int most) {
-        if (o.contextLength() < 0) {
-            throw new IllegalArgumentException("context size must be positive, got " + o.contextLength());
+    /** A context size asked for: positive (or 0, the default) and at most the model's {@code most}, refused rather than cut down. */
+    public static void checkContext(int asked, int most) {
+        if (asked < 0) {
+            throw new IllegalArgumentException("context size must be positive, got " + asked);
         }
-        if (o.contextLength() > most) {
-            throw new IllegalArgumentException("context size " + o.contextLength() + " is more than this model's " + most
+        if (asked > most) {
+            throw new IllegalArgumentException("context size " + asked + " is more than this model's " + most
                     + " tokens; give at most " + most);
         }
     }

@@ -56,7 +56,13 @@ public final class BaleineServer implements AutoCloseable {
         this.loading = CompletableFuture.supplyAsync(() -> {
             Baleine model = loader.get();
             modelId = config.alias() != null ? config.alias() : model.name();
-            int ctx = config.contextPerSlot() == 0 ? model.contextLength() : Math.min(config.contextPerSlot(), model.model().contextLength());
+            try {
+                Baleine.checkContext(config.contextPerSlot(), model.model().contextLength());
+            } catch (IllegalArgumentException e) {
+                model.close();
+                throw e;
+            }
+            int ctx = config.contextPerSlot() == 0 ? model.contextLength() : config.contextPerSlot();
             parser = new RequestParser(model, modelId);
             long bytesPerToken = model.model().newCache(1).bytesPerToken();
             long cacheTokens = config.cacheTokens() > 0 ? config.cacheTokens()

@@ -3,7 +3,7 @@ package baleine.server;
 import java.util.List;
 
 /**
- * @param contextPerSlot context tokens per concurrent request (0: the model's, at most 32768)
+ * @param contextPerSlot context tokens per concurrent request (0: the model's, at most 32768; more than the model's fails the load)
  * @param apiKey         null: no authentication
  * @param corsOrigins    origins allowed to call from a browser ("*" for any)
  * @param alias          the model id clients use (null: the model's name)

@@ -12,9 +12,27 @@ import java.util.concurrent.CompletableFuture;
 import static baleine.server.ServerFixture.chat;
 import static baleine.server.ServerFixture.json;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** Authentication, back-pressure, disconnects and shutdown, each on a server of its own. */
 class ServerLimitsTest {
+    @Test
+    void aContextPerRequestBeyondTheModelsIsRefusedNotCutDown() throws Exception {
+        java.nio.file.Path model = baleine.writer.DemoModel.ensure(baleine.writer.DemoModel.cacheDirectory());
+        BaleineServer server = new BaleineServer(new ServerConfig("127.0.0.1", 0, 1, 8192, 4, null, List.of(), "demo", 1 << 20, 50, 0, 0),
+                () -> baleine.api.Baleine.load(model));
+        try {
+            assertThatThrownBy(server::awaitLoaded).rootCause()
+                    .hasMessage("context size 8192 is more than this model's 4096 tokens; give at most 4096");
+            HttpResponse<String> health = java.net.http.HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                    URI.create("http://127.0.0.1:" + server.port() + "/health")).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(health.statusCode()).isEqualTo(503);
+            assertThat(json(health.body()).path("message").asText()).isEqualTo("the model failed to load");
+        } finally {
+            server.close();
+        }
+    }
+
     @Test
     void apiKeyIsRequiredExceptForHealth() throws Exception {
         try (ServerFixture f = new ServerFixture(1, 1024, 4, "s3cret", List.of())) {
