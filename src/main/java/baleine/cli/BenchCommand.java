@@ -280,10 +280,10 @@ final class BenchCommand implements Callable<Integer> {
                 steps.add(step);
             }
             long a0 = allocatedByModelThreads(), t0 = System.nanoTime();
-            if (nPrompt > 0) {
-                m.forward(prompt, false);
+            if (nPrompt > 0) { // as a generation loop, into its logits buffer (a new one is 0.4-0.6 MB a prompt)
+                m.forwardInto(prompt, logits);
             }
-            for (List<DecoderModel.Step> step : steps) { // as a generation loop: its logits buffer reused
+            for (List<DecoderModel.Step> step : steps) { // the same buffer
                 m.forwardInto(step, logits);
             }
             ns = System.nanoTime() - t0;
