@@ -108,7 +108,7 @@ public final class MappedFile implements AutoCloseable {
         if (asStored || available < 0 || segment.byteSize() > available * 0.8) {
             return Optional.empty();
         }
-        MemorySegment copy = arena.allocate(length, 64);
+        MemorySegment copy = HugePages.allocateForCopy(length, arena);
         MemorySegment mapped = segment.asSlice(offset, length);
         copy.copyFrom(mapped);
         HugePages.releaseFilePages(mapped);

@@ -38,6 +38,21 @@ class HugePagesTest {
         assertThat(HugePages.cgroupAvailable("", root)).isEqualTo(-1);
     }
 
+    @Test
+    void memoryForACopyIsZeroedWritableAlignedAndOfItsSize() {
+        try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofShared()) {
+            long bytes = 3 * 4096 + 100; // not a whole number of pages
+            java.lang.foreign.MemorySegment m = HugePages.allocateForCopy(bytes, arena);
+            assertThat(m.byteSize()).isEqualTo(bytes);
+            assertThat(m.address() % 64).isZero();
+            for (long i = 0; i < bytes; i += 997) {
+                assertThat(m.get(java.lang.foreign.ValueLayout.JAVA_BYTE, i)).isZero();
+            }
+            m.set(java.lang.foreign.ValueLayout.JAVA_BYTE, bytes - 1, (byte) 7);
+            assertThat(m.get(java.lang.foreign.ValueLayout.JAVA_BYTE, bytes - 1)).isEqualTo((byte) 7);
+        }
+    }
+
     private static void group(Path dir, String max, long current, long activeFile) throws Exception {
         Files.createDirectories(dir);
         Files.writeString(dir.resolve("memory.max"), max + "\n");
