@@ -93,26 +93,31 @@ public final class MappedFile implements AutoCloseable {
     }
 
     /**
-     * Bytes [offset, offset + length) of a streamed tensor that the caller may rewrite in place (Q4_0 rows regrouped
-     * for the integer kernels): its part of the huge-page copy, or else a copy of its own in anonymous memory, the
-     * mapping's pages it was read from released again (so it is resident once). Empty when there is no copy and
-     * the file does not fit comfortably in the memory available (a model mapped because it is larger than memory),
-     * or when it was opened {@link WeightMemory#AS_STORED}: the tensor then stays in the mapping, as it is.
+     * A streamed tensor to be rewritten whole (Q4_0 rows regrouped for the integer kernels): read from
+     * {@code source}, written into {@code target}, which then holds it; {@link #done} once written.
      */
-    public synchronized Optional<MemorySegment> writableTensor(long offset, long length) {
+    public record Rewrite(MemorySegment source, MemorySegment target, Runnable done) {
+    }
+
+    /**
+     * Bytes [offset, offset + length) of a streamed tensor that the caller rewrites: in place in the huge-page copy
+     * when there is one, or else read from the mapping into fresh anonymous memory of its own, the mapping's pages
+     * released again once done (so it is resident once). Empty when there is no copy and the file does not fit
+     * comfortably in the memory available (a model mapped because it is larger than memory), or when it was opened
+     * {@link WeightMemory#AS_STORED}: the tensor then stays in the mapping, as it is.
+     */
+    public synchronized Optional<Rewrite> rewritableTensor(long offset, long length) {
         if (hugeCopy != null) {
             tensor(offset, length, true);
-            return Optional.of(hugeCopy.asSlice(offset, length));
+            MemorySegment inPlace = hugeCopy.asSlice(offset, length);
+            return Optional.of(new Rewrite(inPlace, inPlace, () -> { }));
         }
         long available = HugePages.availableMemory();
         if (asStored || available < 0 || segment.byteSize() > available * 0.8) {
             return Optional.empty();
         }
-        MemorySegment copy = HugePages.allocateForCopy(length, arena);
         MemorySegment mapped = segment.asSlice(offset, length);
-        copy.copyFrom(mapped);
-        HugePages.releaseFilePages(mapped);
-        return Optional.of(copy);
+        return Optional.of(new Rewrite(mapped, HugePages.allocateForCopy(length, arena), () -> HugePages.releaseFilePages(mapped)));
     }
 
     /**

@@ -29,9 +29,9 @@ public final class GroupedWeight extends Weight {
         Q6_K(GgmlType.Q6_K, Q6_KGroups.SUPER, 208, 1, Int8Batch.Rounding.Q8_K,
                 Q6_KGroups::regroup, Q6_KGroups::decodeRow, Q6_KGroups::dotScalar, Q6_KGroups::dot);
 
-        /** Regroups the 64 rows at {@code off} ({@code blocks} blocks each) in place. */
+        /** Regroups the 64 rows at {@code off} ({@code blocks} blocks each) of {@code source} into the same place of {@code target} (the same segment: in place). */
         interface Regroup {
-            void regroup(MemorySegment s, long off, int blocks);
+            void regroup(MemorySegment source, MemorySegment target, long off, int blocks);
         }
 
         /** Row {@code lane} of the group at {@code g} as floats, as the type decodes it. */
@@ -128,17 +128,38 @@ public final class GroupedWeight extends Weight {
      * where a scale is not finite, the matrix as it is, for the float kernels.
      */
     public static Weight regroup(String name, Layout layout, MemorySegment data, int rows, int cols, int unitRows) {
+        return regroup(name, layout, data, data, rows, cols, unitRows);
+    }
+
+    /**
+     * {@link #regroup(String, Layout, MemorySegment, int, int, int)} from {@code source} into {@code target}, of the
+     * same size, which is then the matrix's memory (each group read from the source and written once; the rows left
+     * over, or a matrix with a scale that is not finite, copied as they are). With a separate target a load reads
+     * the file once, group by group on every core, where a copy first took a pass of its own on one core.
+     */
+    public static Weight regroup(String name, Layout layout, MemorySegment source, MemorySegment target, int rows, int cols, int unitRows) {
         if (rows % unitRows != 0 || cols % layout.blockCols != 0) {
             throw new IllegalArgumentException("tensor " + name + ": " + rows + " x " + cols + " does not split into units of " + unitRows + " rows");
         }
         long rowBytes = layout.type.bytesFor(cols);
-        if (!layout.finiteScales(data, rows * rowBytes)) {
-            return new BlockWeight(name, layout.type, data, rows, cols);
+        if (!layout.finiteScales(source, rows * rowBytes)) {
+            copy(source, target, 0, rows * rowBytes);
+            return new BlockWeight(name, layout.type, target, rows, cols);
         }
         int groups = unitRows / NibbleColumns.ROWS, blocks = cols / layout.blockCols;
+        long grouped = (long) groups * NibbleColumns.ROWS * rowBytes, unitBytes = unitRows * rowBytes;
         Parallel.forEach(rows / unitRows * groups, i ->
-                layout.regroup.regroup(data, ((long) (i / groups) * unitRows + (long) (i % groups) * NibbleColumns.ROWS) * rowBytes, blocks));
-        return new GroupedWeight(name, layout, data, rows, cols, unitRows);
+                layout.regroup.regroup(source, target, ((long) (i / groups) * unitRows + (long) (i % groups) * NibbleColumns.ROWS) * rowBytes, blocks));
+        for (long unit = 0; unit < rows * rowBytes; unit += unitBytes) { // each unit's rows after its whole groups
+            copy(source, target, unit + grouped, unitBytes - grouped);
+        }
+        return new GroupedWeight(name, layout, target, rows, cols, unitRows);
+    }
+
+    private static void copy(MemorySegment source, MemorySegment target, long off, long bytes) {
+        if (source != target && bytes > 0) {
+            MemorySegment.copy(source, off, target, off, bytes);
+        }
     }
 
     private boolean grouped(int row) {

@@ -61,16 +61,16 @@ final class NibbleColumns {
     }
 
     /**
-     * This thread's two regrouping buffers of at least {@code bytes} each: the rows as stored (filled from {@code s}
+     * This thread's two regrouping buffers of at least {@code bytes} each: the rows as stored (filled from {@code source}
      * at {@code off}) and the group to write back.
      */
-    static byte[][] regroupBuffers(MemorySegment s, long off, int bytes) {
+    static byte[][] regroupBuffers(MemorySegment source, long off, int bytes) {
         byte[][] buffers = REGROUP_BUFFERS.get();
         if (buffers[0].length < bytes) {
             buffers[0] = new byte[bytes];
             buffers[1] = new byte[bytes];
         }
-        MemorySegment.copy(s, ValueLayout.JAVA_BYTE, off, buffers[0], 0, bytes);
+        MemorySegment.copy(source, ValueLayout.JAVA_BYTE, off, buffers[0], 0, bytes);
         return buffers;
     }
 

@@ -44,10 +44,10 @@ final class Q4_0Groups {
     private Q4_0Groups() {
     }
 
-    /** Regroups the 64 Q4_0 rows at {@code off} ({@code blocks} blocks each) in place; their scales must be finite (see {@link #scales}). */
-    static void regroup(MemorySegment s, long off, int blocks) {
+    /** Regroups the 64 Q4_0 rows at {@code off} ({@code blocks} blocks each) of {@code source} into the same place of {@code target} (the same segment: in place); their scales must be finite (see {@link #scales}). */
+    static void regroup(MemorySegment source, MemorySegment target, long off, int blocks) {
         int rowBytes = 18 * blocks, bytes = ROWS * rowBytes;
-        byte[][] buffers = NibbleColumns.regroupBuffers(s, off, bytes);
+        byte[][] buffers = NibbleColumns.regroupBuffers(source, off, bytes);
         byte[] rows = buffers[0], group = buffers[1];
         for (int b = 0; b < blocks; b++) {
             int to = BLOCK_BYTES * b;
@@ -67,7 +67,7 @@ final class Q4_0Groups {
                 }
             }
         }
-        MemorySegment.copy(group, 0, s, ValueLayout.JAVA_BYTE, off, bytes);
+        MemorySegment.copy(group, 0, target, ValueLayout.JAVA_BYTE, off, bytes);
     }
 
     /** Row {@code lane} of the group at {@code g} as floats, {@code (q - 8) d} as Q4_0 decodes it. */

@@ -54,10 +54,10 @@ final class Q4_KGroups {
     private Q4_KGroups() {
     }
 
-    /** Regroups the 64 Q4_K rows at {@code off} ({@code supers} super-blocks each) in place. */
-    static void regroup(MemorySegment s, long off, int supers) {
+    /** Regroups the 64 Q4_K rows at {@code off} ({@code supers} super-blocks each) of {@code source} into the same place of {@code target} (the same segment: in place). */
+    static void regroup(MemorySegment source, MemorySegment target, long off, int supers) {
         int rowBytes = 144 * supers, bytes = ROWS * rowBytes;
-        byte[][] buffers = NibbleColumns.regroupBuffers(s, off, bytes);
+        byte[][] buffers = NibbleColumns.regroupBuffers(source, off, bytes);
         byte[] rows = buffers[0], group = buffers[1];
         for (int b = 0; b < supers; b++) {
             int to = SUPER_BYTES * b;
@@ -77,7 +77,7 @@ final class Q4_KGroups {
                 }
             }
         }
-        MemorySegment.copy(group, 0, s, ValueLayout.JAVA_BYTE, off, bytes);
+        MemorySegment.copy(group, 0, target, ValueLayout.JAVA_BYTE, off, bytes);
     }
 
     /**

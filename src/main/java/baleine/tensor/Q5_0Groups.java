@@ -67,9 +67,9 @@ final class Q5_0Groups {
     private Q5_0Groups() {
     }
 
-    /** Regroups the 64 Q5_0 rows at {@code off} ({@code blocks} blocks each) in place. */
-    static void regroup(MemorySegment s, long off, int blocks) {
-        regroup(s, off, blocks, 2);
+    /** Regroups the 64 Q5_0 rows at {@code off} ({@code blocks} blocks each) of {@code source} into the same place of {@code target} (the same segment: in place). */
+    static void regroup(MemorySegment source, MemorySegment target, long off, int blocks) {
+        regroup(source, target, off, blocks, 2);
     }
 
     /**
@@ -77,9 +77,9 @@ final class Q5_0Groups {
      * then the fifth bits (4 bytes) and the low nibbles (16): per block the rows' floats, each one's 64 values
      * together in slot order, then the 32 columns of 40 bytes.
      */
-    static void regroup(MemorySegment s, long off, int blocks, int header) {
+    static void regroup(MemorySegment source, MemorySegment target, long off, int blocks, int header) {
         int blockBytes = header + 20, rowBytes = blockBytes * blocks, bytes = ROWS * rowBytes, scaleBytes = ROWS * header;
-        byte[][] buffers = NibbleColumns.regroupBuffers(s, off, bytes);
+        byte[][] buffers = NibbleColumns.regroupBuffers(source, off, bytes);
         byte[] rows = buffers[0], group = buffers[1];
         int[] words = new int[ROWS];
         for (int b = 0; b < blocks; b++) {
@@ -106,7 +106,7 @@ final class Q5_0Groups {
                 }
             }
         }
-        MemorySegment.copy(group, 0, s, ValueLayout.JAVA_BYTE, off, bytes);
+        MemorySegment.copy(group, 0, target, ValueLayout.JAVA_BYTE, off, bytes);
     }
 
     /**

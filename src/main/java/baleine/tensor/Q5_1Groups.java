@@ -29,9 +29,9 @@ final class Q5_1Groups {
     private Q5_1Groups() {
     }
 
-    /** Regroups the 64 Q5_1 rows at {@code off} ({@code blocks} blocks each) in place. */
-    static void regroup(MemorySegment s, long off, int blocks) {
-        Q5_0Groups.regroup(s, off, blocks, 4);
+    /** Regroups the 64 Q5_1 rows at {@code off} ({@code blocks} blocks each) of {@code source} into the same place of {@code target} (the same segment: in place). */
+    static void regroup(MemorySegment source, MemorySegment target, long off, int blocks) {
+        Q5_0Groups.regroup(source, target, off, blocks, 4);
     }
 
     /** Row {@code lane} of the group at {@code g} as floats, {@code q d + m} as Q5_1 decodes it. */

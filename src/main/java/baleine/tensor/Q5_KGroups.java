@@ -51,10 +51,10 @@ final class Q5_KGroups {
     private Q5_KGroups() {
     }
 
-    /** Regroups the 64 Q5_K rows at {@code off} ({@code supers} super-blocks each) in place. */
-    static void regroup(MemorySegment s, long off, int supers) {
+    /** Regroups the 64 Q5_K rows at {@code off} ({@code supers} super-blocks each) of {@code source} into the same place of {@code target} (the same segment: in place). */
+    static void regroup(MemorySegment source, MemorySegment target, long off, int supers) {
         int rowBytes = 176 * supers, bytes = ROWS * rowBytes;
-        byte[][] buffers = NibbleColumns.regroupBuffers(s, off, bytes);
+        byte[][] buffers = NibbleColumns.regroupBuffers(source, off, bytes);
         byte[] rows = buffers[0], group = buffers[1];
         int[] words = new int[SUBS * ROWS]; // sub-block j's fifth bits of row r at [64 j + r], bit l: column l's
         for (int b = 0; b < supers; b++) {
@@ -81,7 +81,7 @@ final class Q5_KGroups {
                 }
             }
         }
-        MemorySegment.copy(group, 0, s, ValueLayout.JAVA_BYTE, off, bytes);
+        MemorySegment.copy(group, 0, target, ValueLayout.JAVA_BYTE, off, bytes);
     }
 
     /**

@@ -199,9 +199,9 @@ class WeightMemoryTest {
             assertThat(asStored.info()).isEqualTo(mapped.info());
         }
         try (MappedFile asStored = MappedFile.open(file, WeightMemory.AS_STORED); MappedFile mapped = MappedFile.open(file, WeightMemory.MAP)) {
-            assertThat(asStored.writableTensor(0, 4096)).as("no tensor copied to be rewritten").isEmpty();
+            assertThat(asStored.rewritableTensor(0, 4096)).as("no tensor copied to be rewritten").isEmpty();
             if (HugePages.availableMemory() > 0) { // mapped, a tensor to rewrite gets a copy of its own where memory allows
-                assertThat(mapped.writableTensor(0, 4096)).isPresent();
+                assertThat(mapped.rewritableTensor(0, 4096)).isPresent();
             }
         }
     }

@@ -28,6 +28,14 @@ class GroupedWeightTest {
     }
 
     private static Pair randomPair(GroupedWeight.Layout layout, Random rnd, int rows, int unitRows) {
+        MemorySegment data = randomRows(layout, rnd, rows);
+        MemorySegment copy = Arena.ofAuto().allocate(data.byteSize(), 64);
+        copy.copyFrom(data);
+        return new Pair(new BlockWeight("w", layout.type, copy, rows, COLS), GroupedWeight.regroup("w", layout, data, rows, COLS, unitRows));
+    }
+
+    /** {@code rows} rows of random bytes in the type's plain layout, with finite scales. */
+    private static MemorySegment randomRows(GroupedWeight.Layout layout, Random rnd, int rows) {
         long blockBytes = layout.type.bytesFor(layout.blockCols), bytes = blockBytes * (COLS / layout.blockCols) * rows;
         MemorySegment data = Arena.ofAuto().allocate(bytes, 64);
         for (long i = 0; i < bytes; i++) {
@@ -39,9 +47,7 @@ class GroupedWeightTest {
                 data.set(Le.I16, at + layout.scalesAt + 2L * h, Float.floatToFloat16(d));
             }
         }
-        MemorySegment copy = Arena.ofAuto().allocate(bytes, 64);
-        copy.copyFrom(data);
-        return new Pair(new BlockWeight("w", layout.type, copy, rows, COLS), GroupedWeight.regroup("w", layout, data, rows, COLS, unitRows));
+        return data;
     }
 
     @ParameterizedTest
@@ -201,6 +207,27 @@ class GroupedWeightTest {
         assertThatThrownBy(() -> p.grouped().rowSlice(64, 70)).hasMessageContaining("cut its units of 70 rows");
     }
 
+    /** A load regroups from the file's mapping into fresh memory: the same bytes as in place, the source untouched. */
+    @ParameterizedTest
+    @EnumSource(GroupedWeight.Layout.class)
+    void regroupingIntoAnotherSegmentWritesWhatInPlaceDoes(GroupedWeight.Layout layout) {
+        Random rnd = new Random(3);
+        int rows = 2 * (64 + 5), unitRows = 64 + 5; // two experts of a group and five rows left over each
+        MemorySegment source = randomRows(layout, rnd, rows);
+        long bytes = source.byteSize();
+        MemorySegment target = Arena.ofAuto().allocate(bytes, 64), inPlace = Arena.ofAuto().allocate(bytes, 64);
+        for (long i = 0; i < bytes; i++) {
+            target.set(Le.I8, i, (byte) 0x5A); // what fresh memory held must not show
+        }
+        inPlace.copyFrom(source);
+        MemorySegment before = Arena.ofAuto().allocate(bytes, 64);
+        before.copyFrom(source);
+        assertThat(GroupedWeight.regroup("w", layout, source, target, rows, COLS, unitRows)).isInstanceOf(GroupedWeight.class);
+        GroupedWeight.regroup("w", layout, inPlace, rows, COLS, unitRows);
+        assertThat(target.mismatch(inPlace)).isEqualTo(-1);
+        assertThat(source.mismatch(before)).as("the source is only read").isEqualTo(-1);
+    }
+
     @ParameterizedTest
     @EnumSource(GroupedWeight.Layout.class)
     void aMatrixWithANonFiniteScaleStaysAsItIs(GroupedWeight.Layout layout) {
@@ -212,6 +239,9 @@ class GroupedWeightTest {
         long last = blockBytes * (blocks - 1); // +infinity: the last scale (Q4_0's d, Q4_K's dmin, Q6_K's d)
         data.set(Le.I16, last + layout.scalesAt + 2L * (layout.scales - 1), (short) 0x7c00);
         assertThat(GroupedWeight.regroup("w", layout, data, 64, COLS, 64)).isInstanceOf(BlockWeight.class);
+        MemorySegment target = Arena.ofAuto().allocate(data.byteSize(), 64);
+        assertThat(GroupedWeight.regroup("w", layout, data, target, 64, COLS, 64)).isInstanceOf(BlockWeight.class);
+        assertThat(target.mismatch(data)).as("copied as it is").isEqualTo(-1);
     }
 
     @Test

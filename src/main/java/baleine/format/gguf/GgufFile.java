@@ -58,9 +58,9 @@ public final class GgufFile implements AutoCloseable {
         return file.tensor(t.offset(), t.bytes(), streamed);
     }
 
-    /** The tensor's bytes, streamed through the kernels, where they may be rewritten in place: see {@link MappedFile#writableTensor}. */
-    public Optional<MemorySegment> writableData(TensorInfo t) {
-        return file.writableTensor(t.offset(), t.bytes());
+    /** The tensor's bytes, streamed through the kernels, to be rewritten: see {@link MappedFile#rewritableTensor}. */
+    public Optional<MappedFile.Rewrite> rewritableData(TensorInfo t) {
+        return file.rewritableTensor(t.offset(), t.bytes());
     }
 
     /** {@code table}, made of {@code data(t, false)}, as it is served a row at a time: see {@link MappedFile#rowTable}. */

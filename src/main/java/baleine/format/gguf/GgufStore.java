@@ -138,8 +138,11 @@ public final class GgufStore implements TensorStore {
         GgufFile.TensorInfo t = info(name);
         int rows = Math.toIntExact(t.elements() / t.dims()[0]), cols = Math.toIntExact(t.dims()[0]);
         if (streamed && regroups(name, t)) {
-            Optional<Weight> w = regrouped.computeIfAbsent(name, n -> owner.get(n).writableData(t)
-                    .map(data -> GroupedWeight.regroup(n, GroupedWeight.Layout.of(t.type()), data, rows, cols, Math.toIntExact(rows / expertCount(t)))));
+            Optional<Weight> w = regrouped.computeIfAbsent(name, n -> owner.get(n).rewritableData(t).map(r -> {
+                Weight g = GroupedWeight.regroup(n, GroupedWeight.Layout.of(t.type()), r.source(), r.target(), rows, cols, Math.toIntExact(rows / expertCount(t)));
+                r.done().run();
+                return g;
+            }));
             if (w.isPresent()) {
                 return w.get();
             }
