@@ -232,6 +232,9 @@ public final class MatMul {
      */
     private static int panelFrom(Weight w) {
         boolean tilesPay = w.hasTileDot() && (Species.F.length() >= 16 || w.panelScaleBlock() != 0);
+        if (!tilesPay && w instanceof BlockWeight b && b.type() == GgmlType.BF16) {
+            return 24; // its tile converts in two operations: Qwen-shape BF16 with panels, one JVM, pp16 0.839, pp24 1.058, pp64 1.177
+        }
         return tilesPay ? 12 : 5;
     }
 

@@ -3,6 +3,7 @@ package baleine.tensor;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
 
 import java.lang.foreign.MemorySegment;
@@ -11,6 +12,7 @@ import java.nio.ByteOrder;
 import static baleine.tensor.Species.B;
 import static baleine.tensor.Species.F;
 import static baleine.tensor.Species.I;
+import static baleine.tensor.Species.S;
 
 /**
  * Long batches (prefill): four rows are converted to floats once into a panel, each value exactly as the
@@ -30,12 +32,14 @@ final class PanelDot {
      * Types with a panel: those whose conversion costs more than the panel's store and reload. Q8_0 converts in
      * three operations, and its panel pays only a little since the batch's interleaved copy is made once per
      * thread and product (Qwen-shape Q8_0 pp64 286 -> 303, pp512 266 -> 274, V2-Lite pp64 +3% side by side);
-     * BF16 (two operations) was as fast with tiles at 64 vectors. F32 and F16 have no tile kernel; F32's panel
-     * is a copy.
+     * BF16 (two operations) was as fast with tiles at 64 vectors on AVX-512, but on AVX2, whose tiles go two rows
+     * at a time, its panel pays (Qwen-shape BF16 pp64 1.177 in one JVM, Zen 3). F32 and F16 have no tile kernel;
+     * F32's panel is a copy.
      */
     static boolean supports(GgmlType type) {
         return Species.FUSED && switch (type) {
             case F32, F16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q4_K, Q5_K, Q6_K -> true;
+            case BF16 -> F.length() < 16;
             default -> false;
         };
     }
@@ -110,6 +114,7 @@ final class PanelDot {
             switch (type) {
                 case F32 -> f32(s, o, n, panel, p, pOff + 4 * whole + i * (n - whole));
                 case F16 -> f16(s, o, n, panel, p, pOff + 4 * whole + i * (n - whole), exactHalves);
+                case BF16 -> bf16(s, o, n, panel, p, pOff + 4 * whole + i * (n - whole));
                 case Q8_0 -> q8_0(s, o, n, panel, p);
                 case Q4_0 -> q4_0(s, o, n, panel, p);
                 case Q4_1, Q5_0, Q5_1 -> LegacyBlockDot.decode(type, s, o, n, panel, p);
@@ -128,6 +133,17 @@ final class PanelDot {
         }
         for (long t = tailOff; c < n; c++, t++) {
             p.setAtIndex(Le.F32, t, s.get(Le.F32, off + 4L * c));
+        }
+    }
+
+    private static void bf16(MemorySegment s, long off, int n, MemorySegment p, long pOff, long tailOff) {
+        int c = 0;
+        for (; c + F.length() <= n; c += F.length()) {
+            ((IntVector) ShortVector.fromMemorySegment(S, s, off + 2L * c, LE).convertShape(VectorOperators.S2I, I, 0))
+                    .lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().intoMemorySegment(p, 4L * (pOff + 4 * c), LE);
+        }
+        for (long t = tailOff; c < n; c++, t++) {
+            p.setAtIndex(Le.F32, t, Float.intBitsToFloat((s.get(Le.I16, off + 2L * c) & 0xFFFF) << 16));
         }
     }
 
