@@ -141,7 +141,7 @@ public final class HugePages {
      * memory is most of a load: that pass was 46% of a V2-Lite-shape Q4_K_M load with {@code --memory map}).
      */
     public static MemorySegment allocateForCopy(long bytes, Arena arena) {
-        if (!linux()) {
+        if (!linux() || bytes == 0) { // mmap refuses an empty mapping
             return arena.allocate(bytes, 64);
         }
         MemorySegment raw = map(bytes, bytes);

@@ -50,6 +50,7 @@ class HugePagesTest {
             }
             m.set(java.lang.foreign.ValueLayout.JAVA_BYTE, bytes - 1, (byte) 7);
             assertThat(m.get(java.lang.foreign.ValueLayout.JAVA_BYTE, bytes - 1)).isEqualTo((byte) 7);
+            assertThat(HugePages.allocateForCopy(0, arena).byteSize()).isZero();
         }
     }
 
