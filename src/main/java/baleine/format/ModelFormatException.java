@@ -1,7 +1,7 @@
 package baleine.format;
 
 /** A model file or directory that cannot be read: the message names the file, the part and what is wrong. */
-public final class ModelFormatException extends RuntimeException {
+public class ModelFormatException extends RuntimeException {
     public ModelFormatException(String message) {
         super(message);
     }

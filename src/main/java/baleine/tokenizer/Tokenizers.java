@@ -31,7 +31,7 @@ public final class Tokenizers {
     public static TokenizerConfig fromHuggingFace(Path dir) {
         Path tj = dir.resolve("tokenizer.json");
         if (!Files.isRegularFile(tj)) {
-            throw new ModelFormatException(dir + " has no tokenizer.json");
+            throw new NoTokenizerException(dir + " has no tokenizer.json");
         }
         ObjectMapper json = new ObjectMapper();
         JsonNode config = Files.isRegularFile(dir.resolve("tokenizer_config.json")) ? read(json, dir.resolve("tokenizer_config.json")) : json.createObjectNode();
@@ -221,7 +221,7 @@ public final class Tokenizers {
 
     public static TokenizerConfig fromGguf(GgufMetadata m, String where) {
         if (!m.has("tokenizer.ggml.tokens")) {
-            throw new ModelFormatException(where + " has no tokenizer (tokenizer.ggml.tokens is missing): `bench` can measure it, but nothing can be"
+            throw new NoTokenizerException(where + " has no tokenizer (tokenizer.ggml.tokens is missing): `bench` can measure it, but nothing can be"
                     + " run with it (a model from `write-random` gets the demo tokenizer with --with-tokenizer)");
         }
         String kind = m.string("tokenizer.ggml.model");

@@ -71,6 +71,16 @@ class CliTest {
     }
 
     @Test
+    void showDescribesAModelWithoutATokenizerToo(@TempDir Path dir) {
+        Path model = dir.resolve("v3.gguf");
+        assertThat(run("write-random", "--preset", "tiny-deepseek-v3", "--type", "q8_0", model.toString()).exit()).isZero();
+        Run show = run("show", model.toString());
+        assertThat(show.exit()).as(show.err()).isZero();
+        assertThat(show.out()).contains("architecture:   deepseek2", "quantization:   Q8_0",
+                "chat template:  none (no tokenizer: `bench` can measure this model, nothing can run it)");
+    }
+
+    @Test
     void benchWritesLlamaBenchFieldsAndTheDecodeRoofline(@TempDir Path dir) throws Exception {
         Path model = dir.resolve("v3.gguf");
         assertThat(run("write-random", "--preset", "tiny-deepseek-v3", "--type", "q8_0", model.toString()).exit()).isZero();
