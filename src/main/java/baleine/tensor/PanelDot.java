@@ -33,8 +33,8 @@ final class PanelDot {
      * three operations, and its panel pays only a little since the batch's interleaved copy is made once per
      * thread and product (Qwen-shape Q8_0 pp64 286 -> 303, pp512 266 -> 274, V2-Lite pp64 +3% side by side);
      * BF16 (two operations) was as fast with tiles at 64 vectors on AVX-512, but on AVX2, whose tiles go two rows
-     * at a time, its panel pays (Qwen-shape BF16 pp64 1.177 in one JVM, Zen 3). F32 and F16 have no tile kernel;
-     * F32's panel is a copy.
+     * at a time, its panel pays from 24 vectors ({@code MatMul.panelFrom}; Qwen-shape BF16 pp64 1.177 in one JVM,
+     * Zen 3). F32 and F16 have no tile kernel; F32's panel is a copy.
      */
     static boolean supports(GgmlType type) {
         return Species.FUSED && switch (type) {
