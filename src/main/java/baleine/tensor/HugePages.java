@@ -144,12 +144,7 @@ public final class HugePages {
         if (!linux() || bytes == 0) { // mmap refuses an empty mapping
             return arena.allocate(bytes, 64);
         }
-        MemorySegment raw;
-        try {
-            raw = map(bytes, bytes);
-        } catch (IllegalStateException e) { // libc not callable here (native access denied): Java's memory will do
-            return arena.allocate(bytes, 64);
-        }
+        MemorySegment raw = map(bytes, bytes);
         return MemorySegment.ofAddress(raw.address()).reinterpret(bytes, arena, s -> unmap(raw.address(), bytes));
     }
 
