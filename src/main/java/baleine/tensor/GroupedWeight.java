@@ -29,7 +29,10 @@ public final class GroupedWeight extends Weight {
         Q6_K(GgmlType.Q6_K, Q6_KGroups.SUPER, 208, 1, Int8Batch.Rounding.Q8_K,
                 Q6_KGroups::regroup, Q6_KGroups::decodeRow, Q6_KGroups::dotScalar, Q6_KGroups::dot);
 
-        /** Regroups the 64 rows at {@code off} ({@code blocks} blocks each) of {@code source} into the same place of {@code target} (the same segment: in place). */
+        /**
+         * Regroups the 64 rows at {@code off} ({@code blocks} blocks each) of {@code source} into the same place
+         * of {@code target} (the same segment: in place).
+         */
         interface Regroup {
             void regroup(MemorySegment source, MemorySegment target, long off, int blocks);
         }

@@ -44,7 +44,10 @@ final class Q4_0Groups {
     private Q4_0Groups() {
     }
 
-    /** Regroups the 64 Q4_0 rows at {@code off} ({@code blocks} blocks each) of {@code source} into the same place of {@code target} (the same segment: in place); their scales must be finite (see {@link #scales}). */
+    /**
+     * Regroups the 64 Q4_0 rows at {@code off} ({@code blocks} blocks each) of {@code source} into the same
+     * place of {@code target} (the same segment: in place); their scales must be finite (see {@link #scales}).
+     */
     static void regroup(MemorySegment source, MemorySegment target, long off, int blocks) {
         int rowBytes = 18 * blocks, bytes = ROWS * rowBytes;
         byte[][] buffers = NibbleColumns.regroupBuffers(source, off, bytes);

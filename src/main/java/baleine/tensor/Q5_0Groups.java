@@ -67,7 +67,10 @@ final class Q5_0Groups {
     private Q5_0Groups() {
     }
 
-    /** Regroups the 64 Q5_0 rows at {@code off} ({@code blocks} blocks each) of {@code source} into the same place of {@code target} (the same segment: in place). */
+    /**
+     * Regroups the 64 Q5_0 rows at {@code off} ({@code blocks} blocks each) of {@code source} into the same
+     * place of {@code target} (the same segment: in place).
+     */
     static void regroup(MemorySegment source, MemorySegment target, long off, int blocks) {
         regroup(source, target, off, blocks, 2);
     }

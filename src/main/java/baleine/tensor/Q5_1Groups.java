@@ -29,7 +29,10 @@ final class Q5_1Groups {
     private Q5_1Groups() {
     }
 
-    /** Regroups the 64 Q5_1 rows at {@code off} ({@code blocks} blocks each) of {@code source} into the same place of {@code target} (the same segment: in place). */
+    /**
+     * Regroups the 64 Q5_1 rows at {@code off} ({@code blocks} blocks each) of {@code source} into the same
+     * place of {@code target} (the same segment: in place).
+     */
     static void regroup(MemorySegment source, MemorySegment target, long off, int blocks) {
         Q5_0Groups.regroup(source, target, off, blocks, 4);
     }

@@ -51,7 +51,10 @@ final class Q5_KGroups {
     private Q5_KGroups() {
     }
 
-    /** Regroups the 64 Q5_K rows at {@code off} ({@code supers} super-blocks each) of {@code source} into the same place of {@code target} (the same segment: in place). */
+    /**
+     * Regroups the 64 Q5_K rows at {@code off} ({@code supers} super-blocks each) of {@code source} into the
+     * same place of {@code target} (the same segment: in place).
+     */
     static void regroup(MemorySegment source, MemorySegment target, long off, int supers) {
         int rowBytes = 176 * supers, bytes = ROWS * rowBytes;
         byte[][] buffers = NibbleColumns.regroupBuffers(source, off, bytes);

@@ -82,9 +82,10 @@ final class Q6_KGroups {
     }
 
     /**
-     * Regroups the 64 Q6_K rows at {@code off} ({@code supers} super-blocks each) of {@code source} into the same place of {@code target} (the same segment: in place). The values are unpacked
-     * a super-block row at a time into a buffer of this thread's ({@link #plainValues}): one value at a time, into a
-     * 64 KiB array allocated per group, loading a Qwen-shape Q6_K file took 2.1-3.0 s instead of 1.2-1.4 s.
+     * Regroups the 64 Q6_K rows at {@code off} ({@code supers} super-blocks each) of {@code source} into the same
+     * place of {@code target} (the same segment: in place). The values are unpacked a super-block row at a time into
+     * a buffer of this thread's ({@link #plainValues}): one value at a time, into a 64 KiB array allocated per
+     * group, loading a Qwen-shape Q6_K file took 2.1-3.0 s instead of 1.2-1.4 s.
      */
     static void regroup(MemorySegment source, MemorySegment target, long off, int supers) {
         int rowBytes = 210 * supers, bytes = ROWS * rowBytes;
