@@ -235,10 +235,10 @@ public final class BaleineServer implements AutoCloseable {
 
     private void generate(HttpExchange ex, boolean chat) throws IOException {
         JsonNode body = body(ex);
-        RequestParser.Parsed p = chat ? parser.chat(body) : parser.completion(body);
-        List<Job> jobs = submitChoices(p);
+        List<RequestParser.Parsed> prompts = chat ? List.of(parser.chat(body)) : parser.completions(body);
+        List<Job> jobs = submitChoices(prompts);
         String id = (chat ? "chatcmpl-" : "cmpl-") + UUID.randomUUID().toString().replace("-", "");
-        new OpenAiGeneration(ex, responses, p, jobs, id, chat, config.keepAliveMillis()).answer();
+        new OpenAiGeneration(ex, responses, prompts, jobs, id, chat, config.keepAliveMillis()).answer();
     }
 
     /** Checks the prompt against the context and queues the request (429 when the queue is full). */
@@ -247,18 +247,21 @@ public final class BaleineServer implements AutoCloseable {
     }
 
     /**
-     * Queues the request's choices ({@code best_of} candidates, if more), all or none: the prompt is shared (the later
-     * ones find its blocks cached once the first has read it), the seed is {@code seed + i} for choice i when one is given.
+     * Queues each prompt's choices ({@code best_of} candidates, if more), prompt after prompt, all or none: a prompt's
+     * choices share it (the later ones find its blocks cached once the first has read it), the seed is {@code seed + i}
+     * for choice i of a prompt when one is given.
      */
-    private List<Job> submitChoices(RequestParser.Parsed p) {
+    private List<Job> submitChoices(List<RequestParser.Parsed> prompts) {
         List<Job> jobs = new ArrayList<>();
-        // candidates beyond n are ranked by their tokens' log-probabilities: those are kept even when not asked for
-        int topLogprobs = p.candidates() > p.n() ? Math.max(p.topLogprobs(), 0) : p.topLogprobs();
-        Long seed = p.params().seed();
         try {
-            for (int i = 0; i < p.candidates(); i++) {
-                jobs.add(submit(p, seed == null ? p.params() : p.params().withSeed(seed + i),
-                        p.constraint() == null || i == 0 ? p.constraint() : p.constraint().copy(), topLogprobs));
+            for (RequestParser.Parsed p : prompts) {
+                // candidates beyond n are ranked by their tokens' log-probabilities: those are kept even when not asked for
+                int topLogprobs = p.candidates() > p.n() ? Math.max(p.topLogprobs(), 0) : p.topLogprobs();
+                Long seed = p.params().seed();
+                for (int i = 0; i < p.candidates(); i++) {
+                    jobs.add(submit(p, seed == null ? p.params() : p.params().withSeed(seed + i),
+                            p.constraint() == null || i == 0 ? p.constraint() : p.constraint().copy(), topLogprobs));
+                }
             }
         } catch (ApiException e) {
             jobs.forEach(j -> j.cancel.set(true));

@@ -16,25 +16,32 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * One {@code /chat/completions} or {@code /completions} request answered: its choices (one queued job each)
- * sent whole, or streamed as server-sent events as they come, each chunk naming its choice's index.
+ * One {@code /chat/completions} or {@code /completions} request answered: its choices (one queued job each; a
+ * completion's prompts each have theirs, prompt i's choices numbered from i n) sent whole, or streamed as server-sent
+ * events as they come, each chunk naming its choice's index.
  */
 final class OpenAiGeneration {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final HttpExchange ex;
     private final OpenAiResponses responses;
+    private final List<RequestParser.Parsed> prompts;
+    /** What the prompts share: every setting but the prompt and its echo. */
     private final RequestParser.Parsed p;
+    /** Jobs per prompt: its candidates. */
+    private final int perPrompt;
     private final List<Job> jobs;
     private final String id;
     private final boolean chat;
     private final long keepAliveMillis;
 
-    OpenAiGeneration(HttpExchange ex, OpenAiResponses responses, RequestParser.Parsed p, List<Job> jobs, String id, boolean chat,
-                     long keepAliveMillis) {
+    OpenAiGeneration(HttpExchange ex, OpenAiResponses responses, List<RequestParser.Parsed> prompts, List<Job> jobs, String id,
+                     boolean chat, long keepAliveMillis) {
         this.ex = ex;
         this.responses = responses;
-        this.p = p;
+        this.prompts = prompts;
+        this.p = prompts.getFirst();
+        this.perPrompt = p.candidates();
         this.jobs = jobs;
         this.id = id;
         this.chat = chat;
@@ -103,11 +110,13 @@ final class OpenAiGeneration {
         }
         ObjectNode o = responses.envelope(id, chat ? "chat.completion" : "text_completion");
         ArrayNode choices = o.putArray("choices");
-        List<Event.Done> kept = best(done, p.n());
-        for (int i = 0; i < kept.size(); i++) {
-            choices.add(choice(i, kept.get(i)));
+        for (int g = 0; g < prompts.size(); g++) {
+            List<Event.Done> kept = best(done.subList(g * perPrompt, (g + 1) * perPrompt), p.n());
+            for (int i = 0; i < kept.size(); i++) {
+                choices.add(choice(g * p.n() + i, kept.get(i), prompts.get(g).echo()));
+            }
         }
-        o.set("usage", responses.usage(done)); // every candidate's tokens were generated
+        o.set("usage", responses.usage(done, perPrompt)); // every candidate's tokens were generated
         if (out == null) {
             BaleineServer.json(ex, 200, o);
         } else {
@@ -131,7 +140,7 @@ final class OpenAiGeneration {
                 : d.logprobs().stream().mapToDouble(Sequence.TokenLogprob::logprob).average().orElseThrow();
     }
 
-    private ObjectNode choice(int index, Event.Done done) {
+    private ObjectNode choice(int index, Event.Done done, String echo) {
         GenerationResult r = done.result();
         ObjectNode choice = JSON.createObjectNode().put("index", index);
         String finish = OpenAiResponses.finishReason(r);
@@ -148,7 +157,7 @@ final class OpenAiGeneration {
             }
             choice.set("logprobs", p.topLogprobs() >= 0 ? responses.chatLogprobs(done.logprobs()) : null);
         } else {
-            choice.put("text", (p.echo() != null ? p.echo() : "") + r.content());
+            choice.put("text", (echo != null ? echo : "") + r.content());
             choice.set("logprobs", p.topLogprobs() >= 0 ? responses.completionLogprobs(done.logprobs()) : null);
         }
         return choice.put("finish_reason", finish);
@@ -171,8 +180,9 @@ final class OpenAiGeneration {
         ex.sendResponseHeaders(200, 0);
         OutputStream out = ex.getResponseBody();
         boolean includeUsage = p.includeUsage();
-        Streamed[] streamed = new Streamed[jobs.size()];
-        List<Event.Done> done = new ArrayList<>();
+        Streamed[] streamed = new Streamed[jobs.size()]; // best_of is not streamed: choice i is job i
+        Event.Done[] done = new Event.Done[jobs.size()];
+        int finished = 0;
         try {
             for (int i = 0; i < streamed.length; i++) {
                 streamed[i] = new Streamed();
@@ -181,9 +191,11 @@ final class OpenAiGeneration {
                     first.withArray("choices").addObject().put("index", i).putNull("finish_reason")
                             .putObject("delta").put("role", "assistant").put("content", "");
                     send(out, first);
+                } else if (prompts.get(i / perPrompt).echo() != null) {
+                    send(out, responses.delta(id, includeUsage, false, i, "text", prompts.get(i / perPrompt).echo()));
                 }
             }
-            while (done.size() < streamed.length) {
+            while (finished < streamed.length) {
                 Indexed next = next(streamed);
                 if (next == null) {
                     out.write(": keep-alive\n\n".getBytes(StandardCharsets.UTF_8));
@@ -215,14 +227,15 @@ final class OpenAiGeneration {
                     case Event.Done d -> {
                         finish(out, i, s, d);
                         s.done = true;
-                        done.add(d);
+                        done[i] = d;
+                        finished++;
                     }
                 }
             }
             if (includeUsage) {
                 ObjectNode u = responses.chunk(id, false, chat);
                 u.putArray("choices");
-                u.set("usage", responses.usage(done));
+                u.set("usage", responses.usage(java.util.Arrays.asList(done), perPrompt));
                 send(out, u);
             }
             out.write("data: [DONE]\n\n".getBytes(StandardCharsets.UTF_8));

@@ -105,15 +105,20 @@ final class OpenAiResponses {
     }
 
     /** A request's usage over its choices: the prompt once (as the first choice read it), every choice's tokens. */
-    ObjectNode usage(List<Event.Done> choices) {
-        GenerationResult first = choices.getFirst().result();
+    /** The usage of a request's choices, {@code perPrompt} per prompt (each prompt read once, whatever its choices). */
+    ObjectNode usage(List<Event.Done> choices, int perPrompt) {
+        int prompt = 0, cached = 0;
+        for (int i = 0; i < choices.size(); i += perPrompt) {
+            prompt += choices.get(i).result().promptTokens();
+            cached += choices.get(i).result().cachedPromptTokens();
+        }
         int completion = choices.stream().mapToInt(d -> d.result().tokens().size()).sum();
         int reasoning = choices.stream().mapToInt(Event.Done::reasoningTokens).sum();
         ObjectNode u = JSON.createObjectNode();
-        u.put("prompt_tokens", first.promptTokens()).put("completion_tokens", completion).put("total_tokens", first.promptTokens() + completion);
-        u.putObject("prompt_tokens_details").put("cached_tokens", first.cachedPromptTokens());
+        u.put("prompt_tokens", prompt).put("completion_tokens", completion).put("total_tokens", prompt + completion);
+        u.putObject("prompt_tokens_details").put("cached_tokens", cached);
         u.putObject("completion_tokens_details").put("reasoning_tokens", reasoning);
-        u.put("prompt_cache_hit_tokens", first.cachedPromptTokens()).put("prompt_cache_miss_tokens", first.promptTokens() - first.cachedPromptTokens());
+        u.put("prompt_cache_hit_tokens", cached).put("prompt_cache_miss_tokens", prompt - cached);
         return u;
     }
 

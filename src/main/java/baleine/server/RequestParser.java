@@ -196,18 +196,37 @@ final class RequestParser {
         return out;
     }
 
+    /** A {@code /completions} request whose prompt is a single one (Ollama's generate, built from its own string). */
     Parsed completion(JsonNode body) {
+        List<Parsed> all = completions(body);
+        if (all.size() != 1) {
+            throw ApiException.invalid("prompt", "prompt must be a single prompt here");
+        }
+        return all.getFirst();
+    }
+
+    /**
+     * A {@code /completions} request, one entry per prompt: {@code prompt} is a string, an array of strings, an array
+     * of token ids, or an array of such arrays, as OpenAI's (token ids are taken as they are: no BOS added). Each prompt
+     * gets its n choices; they share the rest of the request.
+     */
+    List<Parsed> completions(JsonNode body) {
         checkFields(body, COMPLETION_FIELDS);
         checkModel(body);
-        if (!body.path("prompt").isTextual()) {
-            throw ApiException.invalid("prompt", "prompt must be a string");
+        List<int[]> ids = new ArrayList<>();
+        List<String> texts = new ArrayList<>();
+        prompts(body.path("prompt"), ids, texts);
+        if (ids.size() > MAX_PROMPTS) {
+            throw ApiException.invalid("prompt", "at most " + MAX_PROMPTS + " prompts per request, got " + ids.size());
         }
-        String prompt = body.get("prompt").asText();
-        String text = prompt;
         if (body.hasNonNull("suffix")) {
-            text = fim(prompt, body.get("suffix").asText());
+            if (texts.contains(null)) {
+                throw ApiException.invalid("suffix", "suffix needs text prompts, not token ids");
+            }
+            for (int i = 0; i < ids.size(); i++) {
+                ids.set(i, model.encodeRaw(fim(texts.get(i), body.get("suffix").asText())));
+            }
         }
-        int[] ids = model.encodeRaw(text);
         int top = -1;
         if (body.hasNonNull("logprobs")) {
             top = body.get("logprobs").asInt(-1);
@@ -215,9 +234,65 @@ final class RequestParser {
                 throw ApiException.invalid("logprobs", "logprobs must be between 0 and 20");
             }
         }
-        String echo = body.path("echo").asBoolean(false) ? prompt : null;
+        boolean echo = body.path("echo").asBoolean(false);
         int n = choices(body), candidates = candidates(body, n);
-        return new Parsed(ids, sampling(body), n, candidates, Sequence.Reasoning.OFF, top, stream(body), includeUsage(body), echo, null, false, false);
+        SamplingParams params = sampling(body);
+        boolean stream = stream(body), includeUsage = includeUsage(body);
+        List<Parsed> out = new ArrayList<>();
+        for (int i = 0; i < ids.size(); i++) {
+            String shown = !echo ? null : texts.get(i) != null ? texts.get(i) : model.tokenizer().tokenizer().decode(ids.get(i));
+            out.add(new Parsed(ids.get(i), params, n, candidates, Sequence.Reasoning.OFF, top, stream, includeUsage, shown, null, false, false));
+        }
+        return out;
+    }
+
+    /** Most prompts one {@code /completions} request may carry (each is answered by n requests of its own in the queue). */
+    static final int MAX_PROMPTS = 64;
+
+    /** {@code prompt}'s prompts as token ids, and as text where given as text (null for token ids). */
+    private void prompts(JsonNode prompt, List<int[]> ids, List<String> texts) {
+        String forms = "prompt must be a string, an array of strings, an array of token ids or an array of arrays of token ids";
+        if (prompt.isTextual()) {
+            texts.add(prompt.asText());
+        } else if (!prompt.isArray() || prompt.isEmpty()) {
+            throw ApiException.invalid("prompt", forms);
+        } else if (prompt.get(0).isTextual()) {
+            for (JsonNode e : prompt) {
+                if (!e.isTextual()) {
+                    throw ApiException.invalid("prompt", forms + " (not a mix)");
+                }
+                texts.add(e.asText());
+            }
+        } else if (prompt.get(0).isArray()) {
+            for (int i = 0; i < prompt.size(); i++) {
+                ids.add(tokenIds(prompt.get(i), "prompt[" + i + "]", forms));
+                texts.add(null);
+            }
+            return;
+        } else {
+            ids.add(tokenIds(prompt, "prompt", forms));
+            texts.add(null);
+            return;
+        }
+        for (String t : texts) {
+            ids.add(model.encodeRaw(t));
+        }
+    }
+
+    private int[] tokenIds(JsonNode array, String param, String forms) {
+        if (!array.isArray() || array.isEmpty()) {
+            throw ApiException.invalid(param, array.isArray() ? param + " has no tokens" : forms + " (not a mix)");
+        }
+        int vocab = model.model().vocabSize();
+        int[] ids = new int[array.size()];
+        for (int i = 0; i < ids.length; i++) {
+            JsonNode t = array.get(i);
+            if (!t.isInt() || t.asInt() < 0 || t.asInt() >= vocab) {
+                throw ApiException.invalid(param, param + "[" + i + "] = " + t + " is not a token id of this model (0 to " + (vocab - 1) + ")");
+            }
+            ids[i] = t.asInt();
+        }
+        return ids;
     }
 
     private static final java.util.regex.Pattern TOOL_NAME = java.util.regex.Pattern.compile("[a-zA-Z0-9_-]{1,64}");

@@ -1,0 +1,123 @@
+package baleine.server;
+
+import baleine.api.Baleine;
+import com.fasterxml.jackson.databind.JsonNode;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.net.http.HttpResponse;
+import java.util.Arrays;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+
+import static baleine.server.ServerFixture.json;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** {@code /v1/completions} with OpenAI's other prompt forms: arrays of strings, token ids, arrays of token ids; echo streamed. */
+class CompletionPromptsTest {
+    static ServerFixture f;
+    static Baleine model;
+
+    @BeforeAll
+    static void start() {
+        f = ServerFixture.standard();
+        model = f.server.awaitLoaded();
+    }
+
+    @AfterAll
+    static void stop() {
+        f.close();
+    }
+
+    private static JsonNode complete(String prompt, String extra) {
+        HttpResponse<String> r = f.post("/v1/completions", "{\"prompt\":" + prompt + "," + extra + "}");
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        return json(r);
+    }
+
+    private static String ids(String text) {
+        return Arrays.stream(model.encodeRaw(text)).mapToObj(String::valueOf).collect(Collectors.joining(",", "[", "]"));
+    }
+
+    @Test
+    void eachPromptOfAnArrayGetsItsOwnChoicesNumberedPromptAfterPrompt() {
+        String settings = "\"max_tokens\":3,\"seed\":4,\"n\":2";
+        JsonNode once = complete("\"Once\"", settings), upon = complete("\"Upon a\"", settings);
+        JsonNode both = complete("[\"Once\",\"Upon a\"]", settings);
+        JsonNode choices = both.path("choices");
+        assertThat(choices).hasSize(4);
+        for (int i = 0; i < 4; i++) {
+            JsonNode alone = (i < 2 ? once : upon).path("choices").get(i % 2);
+            assertThat(choices.get(i).path("index").asInt()).isEqualTo(i);
+            assertThat(choices.get(i).path("text").asText()).isEqualTo(alone.path("text").asText());
+        }
+        assertThat(both.path("usage").path("prompt_tokens").asInt()).as("each prompt read once")
+                .isEqualTo(once.path("usage").path("prompt_tokens").asInt() + upon.path("usage").path("prompt_tokens").asInt());
+        assertThat(both.path("usage").path("completion_tokens").asInt()).isEqualTo(12);
+    }
+
+    @Test
+    void tokenIdsAreThePromptAsTheyAre() {
+        String settings = "\"max_tokens\":3,\"seed\":6";
+        JsonNode text = complete("\"Once upon\"", settings);
+        JsonNode tokens = complete(ids("Once upon"), settings + ",\"echo\":true");
+        String echoed = model.tokenizer().tokenizer().decode(model.encodeRaw("Once upon"));
+        String answer = text.path("choices").get(0).path("text").asText();
+        assertThat(tokens.path("choices").get(0).path("text").asText()).isEqualTo(echoed + answer);
+        assertThat(tokens.path("usage").path("prompt_tokens").asInt()).isEqualTo(model.encodeRaw("Once upon").length);
+
+        JsonNode lists = complete("[" + ids("Once upon") + "," + ids("Upon a") + "]", settings);
+        assertThat(lists.path("choices")).hasSize(2);
+        assertThat(lists.path("choices").get(0).path("text").asText()).isEqualTo(answer);
+        assertThat(lists.path("choices").get(1).path("text").asText())
+                .isEqualTo(complete("\"Upon a\"", settings).path("choices").get(0).path("text").asText());
+    }
+
+    @Test
+    void echoIsStreamedFirst() {
+        String settings = "\"max_tokens\":4,\"seed\":2,\"echo\":true";
+        String whole = complete("[\"Once\",\"Upon a\"]", settings).path("choices").get(1).path("text").asText();
+        String sse = f.post("/v1/completions", "{\"prompt\":[\"Once\",\"Upon a\"],\"stream\":true," + settings + "}").body();
+        StringBuilder second = new StringBuilder();
+        String first = null;
+        for (String line : sse.split("\n")) {
+            if (!line.startsWith("data: {")) {
+                continue;
+            }
+            JsonNode c = json(line.substring(6)).path("choices").get(0);
+            if (c.path("index").asInt() == 1) {
+                first = first == null ? c.path("text").asText() : first;
+                second.append(c.path("text").asText());
+            }
+        }
+        assertThat(first).isEqualTo("Upon a");
+        assertThat(second.toString()).isEqualTo(whole);
+    }
+
+    @Test
+    void malformedPromptsAreRefusedByName() {
+        String forms = "prompt must be a string, an array of strings, an array of token ids or an array of arrays of token ids";
+        assertError("[]", forms);
+        assertError("5", forms);
+        assertError("{\"text\":\"x\"}", forms);
+        assertError("[\"a\",1]", "not a mix");
+        assertError("[[1],\"a\"]", "not a mix");
+        assertError("[[]]", "prompt[0] has no tokens");
+        assertError("[1,-2]", "prompt[1] = -2 is not a token id of this model");
+        assertError("[[1],[2,99999999]]", "prompt[1][1] = 99999999 is not a token id of this model");
+        assertError("[1.5]", "prompt[0] = 1.5 is not a token id");
+        String many = IntStream.range(0, RequestParser.MAX_PROMPTS + 1).mapToObj(i -> "\"x\"").collect(Collectors.joining(",", "[", "]"));
+        assertError(many, "at most " + RequestParser.MAX_PROMPTS + " prompts per request");
+        HttpResponse<String> fim = f.post("/v1/completions", "{\"prompt\":[1,2],\"suffix\":\"y\"}");
+        assertThat(fim.statusCode()).isEqualTo(422);
+        assertThat(fim.body()).contains("suffix needs text prompts");
+    }
+
+    private static void assertError(String prompt, String message) {
+        HttpResponse<String> r = f.post("/v1/completions", "{\"prompt\":" + prompt + ",\"max_tokens\":2}");
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(422);
+        assertThat(json(r).path("error").path("message").asText()).contains(message);
+        assertThat(json(r).path("error").path("param").asText()).startsWith("prompt");
+    }
+}
