@@ -15,6 +15,10 @@ public interface GenerationListener {
     default void onLogprob(Sequence.TokenLogprob logprob) {
     }
 
+    /** The prompt tokens' log-probabilities ({@link Sequence#scorePrompt}), once the prompt is evaluated. */
+    default void onPromptLogprobs(java.util.List<Sequence.TokenLogprob> logprobs) {
+    }
+
     GenerationListener NONE = text -> {
     };
 }

@@ -42,6 +42,7 @@ public final class Sequence {
     private final List<TokenLogprob> logprobs = new ArrayList<>();
     private final StringBuilder content = new StringBuilder(), reasoning = new StringBuilder();
     private int promptPos;
+    private List<TokenLogprob> promptLogprobs; // null unless scorePrompt()
     private int lastChunk;
     private int pending = -1;
     private int[] forced;               // tokens to feed next instead of a sampled one (closing a think block)
@@ -88,6 +89,42 @@ public final class Sequence {
         this.promptPos = reuse;
         this.sampler = new Sampler(params);
         this.text = new TextPipeline(tokenizer, params.stop(), mode);
+    }
+
+    /**
+     * Reports the log-probability of every prompt token after the first ({@link #promptLogprobs}, the first an entry
+     * with none), as the answer's tokens' are reported: the prompt's chunks then go through {@link #acceptScored}. The
+     * whole prompt must still be evaluated (no cached prefix: its logits are not kept).
+     */
+    public void scorePrompt() {
+        if (promptPos != 0 || topLogprobs < 0) {
+            throw new IllegalStateException("scoring a prompt needs it evaluated whole, with log-probabilities asked for");
+        }
+        promptLogprobs = new ArrayList<>();
+        promptLogprobs.add(new TokenLogprob(prompt[0], Float.NaN, new int[0], new float[0]));
+    }
+
+    /** The prompt tokens' log-probabilities once {@link #scorePrompt scored} (the first has none: NaN), or null. */
+    public List<TokenLogprob> promptLogprobs() {
+        return promptLogprobs;
+    }
+
+    /**
+     * Takes the logits of every token of the last prompt chunk ({@link #scorePrompt}): each gives the next prompt
+     * token's log-probability, the last one's (at the prompt's end) the answer's first token, sampled as {@link
+     * #accept(float[])} samples it. The listener hears of the prompt's log-probabilities before that token.
+     */
+    public void acceptScored(float[][] logits) {
+        if (promptLogprobs == null || promptPos >= prompt.length) {
+            throw new IllegalStateException("not scoring a prompt");
+        }
+        for (int i = 0; i < lastChunk && promptPos + i + 1 < prompt.length; i++) {
+            promptLogprobs.add(logprob(logits[i], prompt[promptPos + i + 1], topLogprobs));
+        }
+        if (promptPos + lastChunk == prompt.length) {
+            listener.onPromptLogprobs(promptLogprobs);
+        }
+        accept(logits[lastChunk - 1]);
     }
 
     /** Holds the answer (after any reasoning) to the constraint's texts (JSON, a schema's instances, a forced call), ending when one is complete. */

@@ -277,7 +277,7 @@ public final class BaleineServer implements AutoCloseable {
                     "the prompt has " + p.prompt().length + " tokens but the context holds " + ctx
                             + " tokens per request; shorten it or start the server with a larger --ctx-size");
         }
-        Job job = new Job(p.prompt(), params, p.reasoning(), topLogprobs, constraint);
+        Job job = new Job(p.prompt(), params, p.reasoning(), topLogprobs, constraint, p.scoresPrompt());
         scheduler.submit(job);
         return job;
     }

@@ -16,6 +16,10 @@ sealed interface Event {
     record Logprob(Sequence.TokenLogprob logprob) implements Event {
     }
 
+    /** The prompt tokens' log-probabilities (the first has none: NaN), before the answer's first token. */
+    record PromptLogprobs(List<Sequence.TokenLogprob> logprobs) implements Event {
+    }
+
     record Done(GenerationResult result, int reasoningTokens, List<Sequence.TokenLogprob> logprobs) implements Event {
     }
 

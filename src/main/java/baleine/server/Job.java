@@ -20,12 +20,19 @@ final class Job {
     final Sequence.Reasoning reasoning;
     final int topLogprobs;
     final JsonMatcher constraint;
+    /** The prompt tokens' log-probabilities are reported too ({@link Sequence#scorePrompt}: echo with logprobs). */
+    final boolean scoresPrompt;
     final BlockingQueue<Event> events = new LinkedBlockingQueue<>(EVENT_CAPACITY);
     final AtomicBoolean cancel = new AtomicBoolean();
     final long enqueuedNanos = System.nanoTime();
 
     /** {@code constraint}: what the answer must follow, or null. */
     Job(int[] prompt, SamplingParams params, Sequence.Reasoning reasoning, int topLogprobs, JsonMatcher constraint) {
+        this(prompt, params, reasoning, topLogprobs, constraint, false);
+    }
+
+    Job(int[] prompt, SamplingParams params, Sequence.Reasoning reasoning, int topLogprobs, JsonMatcher constraint, boolean scoresPrompt) {
+        this.scoresPrompt = scoresPrompt;
         this.constraint = constraint;
         this.prompt = prompt;
         this.params = params;

@@ -173,6 +173,9 @@ final class OllamaApi {
                     case Event.Logprob ignored -> {
                         // Ollama's API carries no log-probabilities, and its requests never ask for them
                     }
+                    case Event.PromptLogprobs ignored -> {
+                        // nor for the prompt's (echo with logprobs is OpenAI's /completions)
+                    }
                     case Event.Reasoning r -> {
                         thinking.append(r.text());
                         if (out != null) {

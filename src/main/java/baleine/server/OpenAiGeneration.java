@@ -67,12 +67,14 @@ final class OpenAiGeneration {
      */
     private void whole() throws IOException {
         List<Event.Done> done = new ArrayList<>();
+        List<List<Sequence.TokenLogprob>> scored = new ArrayList<>(); // per job, echo with logprobs: its prompt's
         OutputStream out = null;
         long checkMillis = Math.min(keepAliveMillis, 1000);
         long quietSince = System.nanoTime(), interval = TimeUnit.MILLISECONDS.toNanos(checkMillis);
         try {
             for (Job job : jobs) {
                 Event.Done d = null;
+                scored.add(List.of());
                 while (d == null) {
                     Event e = job.events.poll(checkMillis, TimeUnit.MILLISECONDS);
                     if (System.nanoTime() - quietSince >= interval) { // tokens flow or not: check the client is still there
@@ -96,6 +98,8 @@ final class OpenAiGeneration {
                         return;
                     } else if (e instanceof Event.Done x) {
                         d = x;
+                    } else if (e instanceof Event.PromptLogprobs x) {
+                        scored.set(scored.size() - 1, x.logprobs());
                     }
                 }
                 done.add(d);
@@ -113,7 +117,7 @@ final class OpenAiGeneration {
         for (int g = 0; g < prompts.size(); g++) {
             List<Event.Done> kept = best(done.subList(g * perPrompt, (g + 1) * perPrompt), p.n());
             for (int i = 0; i < kept.size(); i++) {
-                choices.add(choice(g * p.n() + i, kept.get(i), prompts.get(g).echo()));
+                choices.add(choice(g * p.n() + i, kept.get(i), prompts.get(g).echo(), scored.get(g * perPrompt)));
             }
         }
         o.set("usage", responses.usage(done, perPrompt)); // every candidate's tokens were generated
@@ -140,7 +144,8 @@ final class OpenAiGeneration {
                 : d.logprobs().stream().mapToDouble(Sequence.TokenLogprob::logprob).average().orElseThrow();
     }
 
-    private ObjectNode choice(int index, Event.Done done, String echo) {
+    /** {@code scored}: the prompt tokens' log-probabilities, reported before the answer's (echo with logprobs). */
+    private ObjectNode choice(int index, Event.Done done, String echo, List<Sequence.TokenLogprob> scored) {
         GenerationResult r = done.result();
         ObjectNode choice = JSON.createObjectNode().put("index", index);
         String finish = OpenAiResponses.finishReason(r);
@@ -158,7 +163,9 @@ final class OpenAiGeneration {
             choice.set("logprobs", p.topLogprobs() >= 0 ? responses.chatLogprobs(done.logprobs()) : null);
         } else {
             choice.put("text", (echo != null ? echo : "") + r.content());
-            choice.set("logprobs", p.topLogprobs() >= 0 ? responses.completionLogprobs(done.logprobs()) : null);
+            List<Sequence.TokenLogprob> all = new ArrayList<>(scored);
+            all.addAll(done.logprobs());
+            choice.set("logprobs", p.topLogprobs() >= 0 ? responses.completionLogprobs(all) : null);
         }
         return choice.put("finish_reason", finish);
     }
@@ -191,7 +198,7 @@ final class OpenAiGeneration {
                     first.withArray("choices").addObject().put("index", i).putNull("finish_reason")
                             .putObject("delta").put("role", "assistant").put("content", "");
                     send(out, first);
-                } else if (prompts.get(i / perPrompt).echo() != null) {
+                } else if (prompts.get(i / perPrompt).echo() != null && !p.scoresPrompt()) { // else with its log-probabilities, once known
                     send(out, responses.delta(id, includeUsage, false, i, "text", prompts.get(i / perPrompt).echo()));
                 }
             }
@@ -208,6 +215,8 @@ final class OpenAiGeneration {
                     case Event.Reasoning r -> send(out, responses.withLogprobs(responses.delta(id, includeUsage, chat, i, "reasoning_content", r.text()),
                             s.pendingLogprobs, chat));
                     case Event.Logprob l -> s.pendingLogprobs.add(l.logprob());
+                    case Event.PromptLogprobs l -> send(out, responses.withLogprobs(
+                            responses.delta(id, includeUsage, false, i, "text", prompts.get(i / perPrompt).echo()), new ArrayList<>(l.logprobs()), false));
                     case Event.Content c -> {
                         String visible = p.forcedCall() ? "" : s.tools != null ? s.tools.accept(c.text()) : c.text();
                         s.forcedCall.append(p.forcedCall() ? c.text() : "");

@@ -141,6 +141,11 @@ final class OpenAiResponses {
         ArrayNode tokens = lp.putArray("tokens"), values = lp.putArray("token_logprobs"), tops = lp.putArray("top_logprobs");
         for (Sequence.TokenLogprob t : logprobs) {
             tokens.add(tokenText(t.token()));
+            if (Float.isNaN(t.logprob())) { // a prompt's first token: nothing before it to predict it
+                values.addNull();
+                tops.addNull();
+                continue;
+            }
             values.add(t.logprob());
             ObjectNode top = tops.addObject();
             for (int k = 0; k < t.topTokens().length; k++) {

@@ -45,6 +45,11 @@ final class RequestParser {
      */
     record Parsed(int[] prompt, SamplingParams params, int n, int candidates, Sequence.Reasoning reasoning, int topLogprobs, boolean stream,
                   boolean includeUsage, String echo, JsonMatcher constraint, boolean tools, boolean forcedCall) {
+        /** The prompt tokens' log-probabilities are wanted too: OpenAI's echo with logprobs. */
+        boolean scoresPrompt() {
+            return echo != null && topLogprobs >= 0;
+        }
+
         Parsed withParams(SamplingParams params) {
             return new Parsed(prompt, params, n, candidates, reasoning, topLogprobs, stream, includeUsage, echo, constraint, tools, forcedCall);
         }
@@ -527,13 +532,14 @@ final class RequestParser {
         }
         double d = v.asDouble();
         if (d < min || d > max || Double.isNaN(d)) {
-            throw ApiException.invalid(key, key + " must be between " + fmt(min) + " and " + fmt(max) + ", got " + v.asText());
+            String range = max == Integer.MAX_VALUE ? "at least " + fmt(min) : "between " + fmt(min) + " and " + fmt(max);
+            throw ApiException.invalid(key, key + " must be " + range + ", got " + v.asText());
         }
         return (float) d;
     }
 
     private static String fmt(double d) {
-        return d == Float.MIN_VALUE ? "0 (exclusive)" : d == Integer.MAX_VALUE ? "any" : (d == Math.rint(d) ? String.valueOf((long) d) : String.valueOf(d));
+        return d == Float.MIN_VALUE ? "0 (exclusive)" : d == Math.rint(d) ? String.valueOf((long) d) : String.valueOf(d);
     }
 
     private static List<String> stops(JsonNode s) {

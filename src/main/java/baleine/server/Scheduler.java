@@ -37,6 +37,13 @@ final class Scheduler implements AutoCloseable {
     private final int contextPerSlot;
     private final Thread loop;
     private final float[][] logits; // a row per slot, or per token of a drafting request's step, reused step after step
+    /**
+     * Prompt tokens per step of a request scoring its prompt (echo with logprobs): its steps go alone, every logit kept
+     * ({@link #scoringLogits}), taking turns with the other requests' steps.
+     */
+    static final int SCORING_CHUNK = 32;
+    private float[][] scoringLogits; // allocated at the first such request
+    private boolean scoredLast;
     private final Forward forward;
     private volatile boolean running = true;
 
@@ -165,10 +172,14 @@ final class Scheduler implements AutoCloseable {
         Slot slot = slots.stream().filter(s -> s.job == null).findFirst()
                 .orElseThrow(() -> new IllegalStateException("no free slot")); // only this thread admits, after checking
         List<Integer> tokens = new ArrayList<>();
-        PagedKvCache cache = pool.attach(job.prompt, contextPerSlot, tokens); // shares the longest cached prefix
+        // shares the longest cached prefix, unless every prompt token's logits are wanted
+        PagedKvCache cache = pool.attach(job.scoresPrompt ? new int[0] : job.prompt, contextPerSlot, tokens);
         try {
             slot.sequence = new Sequence(model.tokenizer().tokenizer(), model.tokenizer().endOfGeneration(), job.prompt, cache,
                     tokens, job.params, job.reasoning, job.topLogprobs, listener(job), job.cancel);
+            if (job.scoresPrompt) {
+                slot.sequence.scorePrompt();
+            }
             if (job.constraint != null) {
                 slot.sequence.constrainToJson(JsonConstraint.of(model.tokenizer().tokenizer(), job.constraint));
             }
@@ -197,6 +208,11 @@ final class Scheduler implements AutoCloseable {
             public void onLogprob(Sequence.TokenLogprob logprob) {
                 job.send(new Event.Logprob(logprob));
             }
+
+            @Override
+            public void onPromptLogprobs(List<Sequence.TokenLogprob> logprobs) {
+                job.send(new Event.PromptLogprobs(List.copyOf(logprobs)));
+            }
         };
     }
 
@@ -208,9 +224,9 @@ final class Scheduler implements AutoCloseable {
     private boolean step() {
         List<Slot> active = new ArrayList<>();
         List<DecoderModel.Step> steps = new ArrayList<>();
+        boolean scoring;
         synchronized (this) {
-            int budget = anyDecoding() ? PREFILL_BUDGET : model.model().passSize();
-            boolean alone = running() == 1;
+            List<Slot> ready = new ArrayList<>();
             for (Slot s : slots) {
                 if (s.job == null) {
                     continue;
@@ -220,27 +236,27 @@ final class Scheduler implements AutoCloseable {
                     finish(s);
                     continue;
                 }
-                if (!s.job.hasRoom()) {
-                    continue; // its client is slow: let it drain first
+                if (s.job.hasRoom()) { // else its client is slow: let it drain first
+                    ready.add(s);
                 }
-                int prefill = s.sequence.promptRemaining();
-                if (prefill > 0 && budget <= 0) {
-                    continue;
-                }
-                int draft = alone ? Math.min(model.draftTokens(), s.job.draftRoom()) : 0;
-                int[] input = s.sequence.nextInput(prefill > 0 ? budget : 1, draft);
-                if (prefill > 0) {
-                    budget -= input.length;
-                }
-                active.add(s);
-                steps.add(new DecoderModel.Step(input, s.cache));
+            }
+            Slot scorer = ready.stream().filter(Scheduler::scoringPrompt).findFirst().orElse(null);
+            scoring = scorer != null && (!scoredLast || ready.stream().allMatch(Scheduler::scoringPrompt));
+            scoredLast = scoring;
+            if (scoring) {
+                active.add(scorer);
+                steps.add(new DecoderModel.Step(scorer.sequence.nextInput(SCORING_CHUNK), scorer.cache));
+            } else {
+                collectSteps(ready, active, steps);
             }
         }
         if (active.isEmpty()) {
             return false;
         }
-        boolean drafted = active.size() == 1 && active.getFirst().sequence.drafted() > 0;
-        if (drafted) {
+        boolean drafted = !scoring && active.size() == 1 && active.getFirst().sequence.drafted() > 0;
+        if (scoring) {
+            model.model().forwardAllInto(steps, scoringLogits());
+        } else if (drafted) {
             model.model().forwardAllInto(steps, logits);
         } else {
             forward.run(steps, logits);
@@ -249,7 +265,9 @@ final class Scheduler implements AutoCloseable {
             for (int i = 0; i < active.size(); i++) {
                 Slot s = active.get(i);
                 try {
-                    if (drafted) {
+                    if (scoring) {
+                        s.sequence.acceptScored(scoringLogits);
+                    } else if (drafted) {
                         s.sequence.accept(logits);
                     } else {
                         s.sequence.accept(logits[i]);
@@ -265,6 +283,40 @@ final class Scheduler implements AutoCloseable {
             }
         }
         return true;
+    }
+
+    /** Whether the slot's next step evaluates prompt tokens whose logits are all wanted. */
+    private static boolean scoringPrompt(Slot s) {
+        return s.job.scoresPrompt && s.sequence.promptRemaining() > 0;
+    }
+
+    /**
+     * The next step of every ready sequence but those scoring their prompt: prompt chunks within the step's budget, a
+     * token for each one decoding (and the guesses of one decoding alone).
+     */
+    private void collectSteps(List<Slot> ready, List<Slot> active, List<DecoderModel.Step> steps) {
+        int budget = anyDecoding() ? PREFILL_BUDGET : model.model().passSize();
+        boolean alone = running() == 1;
+        for (Slot s : ready) {
+            int prefill = s.sequence.promptRemaining();
+            if (scoringPrompt(s) || (prefill > 0 && budget <= 0)) {
+                continue;
+            }
+            int draft = alone ? Math.min(model.draftTokens(), s.job.draftRoom()) : 0;
+            int[] input = s.sequence.nextInput(prefill > 0 ? budget : 1, draft);
+            if (prefill > 0) {
+                budget -= input.length;
+            }
+            active.add(s);
+            steps.add(new DecoderModel.Step(input, s.cache));
+        }
+    }
+
+    private float[][] scoringLogits() {
+        if (scoringLogits == null) {
+            scoringLogits = new float[SCORING_CHUNK][model.model().vocabSize()];
+        }
+        return scoringLogits;
     }
 
     private boolean anyDecoding() {

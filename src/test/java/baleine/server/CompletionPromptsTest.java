@@ -8,13 +8,20 @@ import org.junit.jupiter.api.Test;
 
 import java.net.http.HttpResponse;
 import java.util.Arrays;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 
 import static baleine.server.ServerFixture.json;
+import static baleine.server.ServerFixture.quote;
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** {@code /v1/completions} with OpenAI's other prompt forms: arrays of strings, token ids, arrays of token ids; echo streamed. */
+/**
+ * {@code /v1/completions} with OpenAI's other prompt forms (arrays of strings, token ids, arrays of token ids), echo
+ * streamed, and echo with logprobs scoring the prompt's tokens (as lm-evaluation-harness's loglikelihood asks).
+ */
 class CompletionPromptsTest {
     static ServerFixture f;
     static Baleine model;
@@ -95,6 +102,77 @@ class CompletionPromptsTest {
         assertThat(second.toString()).isEqualTo(whole);
     }
 
+    /** log p(token | row's position) from a row of logits, in doubles. */
+    private static double logprob(float[] logits, int token) {
+        double max = Double.NEGATIVE_INFINITY, sum = 0;
+        for (float l : logits) {
+            max = Math.max(max, l);
+        }
+        for (float l : logits) {
+            sum += Math.exp(l - max);
+        }
+        return logits[token] - max - Math.log(sum);
+    }
+
+    private static final String LONG = "Once upon a time, far out at sea where the water is as blue as the bluest cornflower, a whale sang";
+
+    @Test
+    void echoWithLogprobsScoresEveryPromptTokenAsOneForwardPassDoes() {
+        int[] ids = model.encodeRaw(LONG);
+        assertThat(ids.length).as("more than one scoring chunk").isGreaterThan(Scheduler.SCORING_CHUNK);
+        JsonNode r = complete(quote(LONG), "\"max_tokens\":2,\"seed\":1,\"echo\":true,\"logprobs\":2");
+        JsonNode lp = r.path("choices").get(0).path("logprobs");
+        assertThat(lp.path("tokens")).hasSize(ids.length + 2);
+        assertThat(lp.path("token_logprobs").get(0).isNull()).as("nothing predicts the first token").isTrue();
+        assertThat(lp.path("top_logprobs").get(0).isNull()).isTrue();
+        float[][] logits = model.model().forward(ids, model.model().newCache(ids.length + 1), true);
+        for (int i = 1; i < ids.length; i++) {
+            assertThat(lp.path("token_logprobs").get(i).asDouble()).as("prompt token " + i)
+                    .isCloseTo(logprob(logits[i - 1], ids[i]), org.assertj.core.data.Offset.offset(1e-4));
+            JsonNode top = lp.path("top_logprobs").get(i);
+            assertThat(top.size()).isBetween(1, 2); // two tokens may decode to the same text
+            double best = Double.NEGATIVE_INFINITY;
+            for (JsonNode v : top) {
+                best = Math.max(best, v.asDouble());
+            }
+            assertThat(best).isGreaterThanOrEqualTo(lp.path("token_logprobs").get(i).asDouble() - 1e-6);
+        }
+        JsonNode plain = complete(quote(LONG), "\"max_tokens\":2,\"seed\":1,\"logprobs\":2").path("choices").get(0);
+        assertThat(r.path("choices").get(0).path("text").asText()).isEqualTo(LONG + plain.path("text").asText());
+        for (int k = 0; k < 2; k++) {
+            assertThat(lp.path("token_logprobs").get(ids.length + k).asDouble()).as("answer token " + k)
+                    .isCloseTo(plain.path("logprobs").path("token_logprobs").get(k).asDouble(), org.assertj.core.data.Offset.offset(1e-5));
+        }
+        assertThat(r.path("usage").path("prompt_tokens_details").path("cached_tokens").asInt()).as("evaluated whole").isZero();
+    }
+
+    @Test
+    void scoringTakesTurnsWithADecodingRequestAndStreamsTheEchoWithItsLogprobs() throws Exception {
+        String settings = "\"max_tokens\":2,\"seed\":1,\"echo\":true,\"logprobs\":1";
+        JsonNode alone = complete(quote(LONG), settings).path("choices").get(0);
+        try (ExecutorService pool = Executors.newFixedThreadPool(2)) {
+            Future<JsonNode> busy = pool.submit(() -> complete("\"Far away\"", "\"max_tokens\":40,\"seed\":3"));
+            Future<String> sse = pool.submit(() -> f.post("/v1/completions", "{\"prompt\":" + quote(LONG) + ",\"stream\":true," + settings + "}").body());
+            assertThat(busy.get().path("usage").path("completion_tokens").asInt()).isEqualTo(40);
+            JsonNode first = null;
+            StringBuilder text = new StringBuilder();
+            for (String line : sse.get().split("\n")) {
+                if (line.startsWith("data: {")) {
+                    JsonNode c = json(line.substring(6)).path("choices").get(0);
+                    first = first == null ? c : first;
+                    text.append(c.path("text").asText());
+                }
+            }
+            assertThat(first.path("text").asText()).isEqualTo(LONG);
+            assertThat(first.path("logprobs").path("token_logprobs")).hasSize(model.encodeRaw(LONG).length);
+            for (int i = 1; i < model.encodeRaw(LONG).length; i++) {
+                assertThat(first.path("logprobs").path("token_logprobs").get(i).asDouble())
+                        .isCloseTo(alone.path("logprobs").path("token_logprobs").get(i).asDouble(), org.assertj.core.data.Offset.offset(1e-5));
+            }
+            assertThat(text.toString()).isEqualTo(alone.path("text").asText());
+        }
+    }
+
     @Test
     void malformedPromptsAreRefusedByName() {
         String forms = "prompt must be a string, an array of strings, an array of token ids or an array of arrays of token ids";
@@ -109,6 +187,8 @@ class CompletionPromptsTest {
         assertError("[1.5]", "prompt[0] = 1.5 is not a token id");
         String many = IntStream.range(0, RequestParser.MAX_PROMPTS + 1).mapToObj(i -> "\"x\"").collect(Collectors.joining(",", "[", "]"));
         assertError(many, "at most " + RequestParser.MAX_PROMPTS + " prompts per request");
+        HttpResponse<String> none = f.post("/v1/completions", "{\"prompt\":\"x\",\"max_tokens\":0}");
+        assertThat(json(none).path("error").path("message").asText()).isEqualTo("max_tokens must be at least 1, got 0");
         HttpResponse<String> fim = f.post("/v1/completions", "{\"prompt\":[1,2],\"suffix\":\"y\"}");
         assertThat(fim.statusCode()).isEqualTo(422);
         assertThat(fim.body()).contains("suffix needs text prompts");
