@@ -43,6 +43,8 @@ public final class Sequence {
     private final StringBuilder content = new StringBuilder(), reasoning = new StringBuilder();
     private int promptPos;
     private List<TokenLogprob> promptLogprobs; // null unless scorePrompt()
+    private int scoredRows;                    // positions of the last chunk scored so far
+    private float[] lastLogits;                // the prompt's last position's, once scored
     private int lastChunk;
     private int pending = -1;
     private int[] forced;               // tokens to feed next instead of a sampled one (closing a think block)
@@ -93,8 +95,8 @@ public final class Sequence {
 
     /**
      * Reports the log-probability of every prompt token after the first ({@link #promptLogprobs}, the first an entry
-     * with none), as the answer's tokens' are reported: the prompt's chunks then go through {@link #acceptScored}. The
-     * whole prompt must still be evaluated (no cached prefix: its logits are not kept).
+     * with none), as the answer's tokens' are reported: the prompt's chunks then go through {@link #scoreRows} and
+     * {@link #acceptScored}. The whole prompt must still be evaluated (no cached prefix: its logits are not kept).
      */
     public void scorePrompt() {
         if (promptPos != 0 || topLogprobs < 0) {
@@ -110,21 +112,40 @@ public final class Sequence {
     }
 
     /**
-     * Takes the logits of every token of the last prompt chunk ({@link #scorePrompt}): each gives the next prompt
-     * token's log-probability, the last one's (at the prompt's end) the answer's first token, sampled as {@link
-     * #accept(float[])} samples it. The listener hears of the prompt's log-probabilities before that token.
+     * Takes the logits of the next {@code count} positions of the last prompt chunk ({@link #scorePrompt}), in order,
+     * as the model hands them over: each gives the next prompt token's log-probability; the prompt's last one is kept
+     * for {@link #acceptScored}.
      */
-    public void acceptScored(float[][] logits) {
+    public void scoreRows(float[][] logits, int count) {
         if (promptLogprobs == null || promptPos >= prompt.length) {
             throw new IllegalStateException("not scoring a prompt");
         }
-        for (int i = 0; i < lastChunk && promptPos + i + 1 < prompt.length; i++) {
-            promptLogprobs.add(logprob(logits[i], prompt[promptPos + i + 1], topLogprobs));
+        for (int i = 0; i < count; i++, scoredRows++) {
+            int at = promptPos + scoredRows;
+            if (at + 1 < prompt.length) {
+                promptLogprobs.add(logprob(logits[i], prompt[at + 1], topLogprobs));
+            } else {
+                lastLogits = logits[i].clone();
+            }
         }
+    }
+
+    /**
+     * The last prompt chunk is scored ({@link #scoreRows}, every position): it is taken as {@link #accept(float[])}
+     * takes one; at the prompt's end the listener hears of its log-probabilities, then the answer's first token is
+     * sampled from the last position's logits.
+     */
+    public void acceptScored() {
+        if (scoredRows != lastChunk) {
+            throw new IllegalStateException(scoredRows + " of the chunk's " + lastChunk + " positions were scored");
+        }
+        scoredRows = 0;
         if (promptPos + lastChunk == prompt.length) {
             listener.onPromptLogprobs(promptLogprobs);
         }
-        accept(logits[lastChunk - 1]);
+        float[] last = lastLogits;
+        lastLogits = null;
+        accept(last); // read only at the prompt's end
     }
 
     /** Holds the answer (after any reasoning) to the constraint's texts (JSON, a schema's instances, a forced call), ending when one is complete. */

@@ -184,7 +184,7 @@ public final class DecoderModel implements AutoCloseable {
      * Results do not depend on what else is in the batch.
      */
     public float[][] forward(List<Step> steps, boolean allLogits) {
-        return forward(steps, allLogits, null);
+        return forward(steps, allLogits, null, null);
     }
 
     /**
@@ -194,7 +194,7 @@ public final class DecoderModel implements AutoCloseable {
      */
     public void forwardInto(List<Step> steps, float[][] logits) {
         requireRows(logits, steps.size(), "steps");
-        forward(steps, false, logits);
+        forward(steps, false, logits, null);
     }
 
     /**
@@ -203,7 +203,25 @@ public final class DecoderModel implements AutoCloseable {
      */
     public void forwardAllInto(List<Step> steps, float[][] logits) {
         requireRows(logits, steps.stream().mapToInt(s -> s.tokens().length).sum(), "tokens");
-        forward(steps, true, logits);
+        forward(steps, true, logits, null);
+    }
+
+    /** Receives a pass's logits a few positions at a time: rows [0, count) of {@code logits}, valid during the call only. */
+    @FunctionalInterface
+    public interface LogitsSink {
+        void accept(float[][] logits, int count);
+    }
+
+    /** Positions whose logits {@link #forwardScored} hands over at a time. */
+    static final int SINK_ROWS = 32;
+
+    /**
+     * As {@code forward(steps, true)}, every position's logits, but handed to {@code sink} in order, {@link #SINK_ROWS}
+     * positions at a time, not returned: a long prompt's every logit (scoring it) without a row per position in memory,
+     * in passes as long as any prompt's.
+     */
+    public void forwardScored(List<Step> steps, LogitsSink sink) {
+        forward(steps, true, null, sink);
     }
 
     /** A caller's logits buffer holds {@code rows} rows of {@link #vocabSize()}, one per step or token ({@code what}). */
@@ -213,7 +231,7 @@ public final class DecoderModel implements AutoCloseable {
         }
     }
 
-    private float[][] forward(List<Step> steps, boolean allLogits, float[][] into) {
+    private float[][] forward(List<Step> steps, boolean allLogits, float[][] into, LogitsSink sink) {
         int n = 0;
         for (Step s : steps) {
             if (s.tokens().length == 0) {
@@ -230,7 +248,7 @@ public final class DecoderModel implements AutoCloseable {
             s.cache().reserve(s.tokens().length);
         }
         if (n > passSize) {
-            float[][] logits = forwardInChunks(steps, allLogits);
+            float[][] logits = forwardInChunks(steps, allLogits, sink);
             if (into == null) {
                 return logits;
             }
@@ -240,12 +258,12 @@ public final class DecoderModel implements AutoCloseable {
             return into;
         }
         try (Activations.Scope pass = Activations.open()) {
-            return forwardPass(steps, n, allLogits, into);
+            return forwardPass(steps, n, allLogits, into, sink);
         }
     }
 
     /** One pass of at most {@link #passSize} tokens; its activations are reused, layer after layer. */
-    private float[][] forwardPass(List<Step> steps, int n, boolean allLogits, float[][] into) {
+    private float[][] forwardPass(List<Step> steps, int n, boolean allLogits, float[][] into, LogitsSink sink) {
         int hidden = embedding.cols;
         float[][] h = Activations.take(n, hidden);
         int row = 0;
@@ -271,6 +289,15 @@ public final class DecoderModel implements AutoCloseable {
             end += len;
         }
         float[][] last = out.toArray(new float[0][]);
+        if (sink != null) {
+            float[][] rows = new float[Math.min(SINK_ROWS, last.length)][lmHead.rows];
+            for (int from = 0; from < last.length; from += rows.length) {
+                int count = Math.min(rows.length, last.length - from);
+                MatMul.apply(lmHead, Arrays.copyOfRange(last, from, from + count), rows, count);
+                sink.accept(rows, count);
+            }
+            return new float[0][];
+        }
         float[][] logits = into != null ? into : new float[last.length][lmHead.rows]; // never from the activations
         MatMul.apply(lmHead, last, logits, last.length);
         return logits;
@@ -298,7 +325,7 @@ public final class DecoderModel implements AutoCloseable {
      * stay a few tens of MB however long the prompt, and since results do not depend on the batch, the
      * logits are those of one pass.
      */
-    private float[][] forwardInChunks(List<Step> steps, boolean allLogits) {
+    private float[][] forwardInChunks(List<Step> steps, boolean allLogits, LogitsSink sink) {
         List<float[]> out = new ArrayList<>();
         List<Step> pass = new ArrayList<>();
         List<Boolean> lastPiece = new ArrayList<>();
@@ -308,7 +335,7 @@ public final class DecoderModel implements AutoCloseable {
             for (int from = 0; from < tokens.length; from += passSize) {
                 int to = Math.min(tokens.length, from + passSize);
                 if (size + to - from > passSize) {
-                    runPass(pass, lastPiece, allLogits, out);
+                    runPass(pass, lastPiece, allLogits, sink, out);
                     size = 0;
                 }
                 pass.add(new Step(Arrays.copyOfRange(tokens, from, to), s.cache()));
@@ -316,12 +343,12 @@ public final class DecoderModel implements AutoCloseable {
                 size += to - from;
             }
         }
-        runPass(pass, lastPiece, allLogits, out);
+        runPass(pass, lastPiece, allLogits, sink, out);
         return out.toArray(new float[0][]);
     }
 
-    private void runPass(List<Step> pass, List<Boolean> lastPiece, boolean allLogits, List<float[]> out) {
-        float[][] logits = forward(pass, allLogits);
+    private void runPass(List<Step> pass, List<Boolean> lastPiece, boolean allLogits, LogitsSink sink, List<float[]> out) {
+        float[][] logits = forward(pass, allLogits, null, sink);
         if (allLogits) {
             out.addAll(Arrays.asList(logits));
         } else {

@@ -38,11 +38,9 @@ final class Scheduler implements AutoCloseable {
     private final Thread loop;
     private final float[][] logits; // a row per slot, or per token of a drafting request's step, reused step after step
     /**
-     * Prompt tokens per step of a request scoring its prompt (echo with logprobs): its steps go alone, every logit kept
-     * ({@link #scoringLogits}), taking turns with the other requests' steps.
+     * A request scoring its prompt (echo with logprobs) steps alone, every position's logits handed over as they come
+     * ({@link DecoderModel#forwardScored}), taking turns with the other requests' steps.
      */
-    static final int SCORING_CHUNK = 32;
-    private float[][] scoringLogits; // allocated at the first such request
     private boolean scoredLast;
     private final Forward forward;
     private volatile boolean running = true;
@@ -244,8 +242,9 @@ final class Scheduler implements AutoCloseable {
             scoring = scorer != null && (!scoredLast || ready.stream().allMatch(Scheduler::scoringPrompt));
             scoredLast = scoring;
             if (scoring) {
+                int chunk = anyDecoding() ? PREFILL_BUDGET : model.model().passSize();
                 active.add(scorer);
-                steps.add(new DecoderModel.Step(scorer.sequence.nextInput(SCORING_CHUNK), scorer.cache));
+                steps.add(new DecoderModel.Step(scorer.sequence.nextInput(chunk), scorer.cache));
             } else {
                 collectSteps(ready, active, steps);
             }
@@ -255,7 +254,8 @@ final class Scheduler implements AutoCloseable {
         }
         boolean drafted = !scoring && active.size() == 1 && active.getFirst().sequence.drafted() > 0;
         if (scoring) {
-            model.model().forwardAllInto(steps, scoringLogits());
+            Sequence scored = active.getFirst().sequence;
+            model.model().forwardScored(steps, scored::scoreRows);
         } else if (drafted) {
             model.model().forwardAllInto(steps, logits);
         } else {
@@ -266,7 +266,7 @@ final class Scheduler implements AutoCloseable {
                 Slot s = active.get(i);
                 try {
                     if (scoring) {
-                        s.sequence.acceptScored(scoringLogits);
+                        s.sequence.acceptScored();
                     } else if (drafted) {
                         s.sequence.accept(logits);
                     } else {
@@ -310,13 +310,6 @@ final class Scheduler implements AutoCloseable {
             active.add(s);
             steps.add(new DecoderModel.Step(input, s.cache));
         }
-    }
-
-    private float[][] scoringLogits() {
-        if (scoringLogits == null) {
-            scoringLogits = new float[SCORING_CHUNK][model.model().vocabSize()];
-        }
-        return scoringLogits;
     }
 
     private boolean anyDecoding() {

@@ -61,6 +61,23 @@ class LongInputTest {
     }
 
     @Test
+    void scoringHandsOverEveryPositionsLogitsInOrderAsTheWholeForwardReturnsThem() {
+        int[] prompt = tokens(2 * model.passSize() + 37, 6);
+        float[][] whole = model.forward(prompt, model.newCache(prompt.length), true);
+        List<float[]> handed = new java.util.ArrayList<>();
+        model.forwardScored(List.of(new DecoderModel.Step(prompt, model.newCache(prompt.length))), (rows, count) -> {
+            assertThat(count).isBetween(1, DecoderModel.SINK_ROWS);
+            for (int i = 0; i < count; i++) {
+                handed.add(rows[i].clone());
+            }
+        });
+        assertThat(handed).hasSize(prompt.length);
+        for (int t = 0; t < prompt.length; t++) {
+            assertThat(handed.get(t)).as("position " + t).isEqualTo(whole[t]);
+        }
+    }
+
+    @Test
     void longStepsOfSeveralSequencesKeepTheirOrder() {
         int[] a = tokens(model.passSize() + 44, 2), b = tokens(90, 3), c = tokens(model.passSize(), 4);
         float[][] together = model.forward(List.of(new DecoderModel.Step(a, model.newCache(a.length)),
