@@ -42,7 +42,7 @@ public record SamplingParams(float temperature, int topK, float topP, float minP
         require(repeatLastN >= -1, "repeat_last_n must be -1 (the whole context), 0 (off) or more, got " + repeatLastN);
         require(presencePenalty >= -2 && presencePenalty <= 2, "presence penalty must be in [-2, 2], got " + presencePenalty);
         require(frequencyPenalty >= -2 && frequencyPenalty <= 2, "frequency penalty must be in [-2, 2], got " + frequencyPenalty);
-        require(maxTokens >= 1, "max tokens must be at least 1, got " + maxTokens);
+        require(maxTokens >= 0, "max tokens must be at least 0, got " + maxTokens);
         for (Map.Entry<Integer, Float> e : logitBias.entrySet()) {
             require(e.getKey() >= 0 && e.getKey() < vocabSize, "logit bias names token " + e.getKey() + ", outside the vocabulary of " + vocabSize);
             require(e.getValue() >= -100 && e.getValue() <= 100, "logit bias must be in [-100, 100], got " + e.getValue());

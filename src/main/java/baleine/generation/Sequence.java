@@ -224,6 +224,10 @@ public final class Sequence {
                 return;
             }
             promptDone = System.nanoTime();
+            if (params.maxTokens() == 0) { // the prompt only (scored, or cached for what follows)
+                end("length");
+                return;
+            }
         } else if (forced != null) {
             for (int id : forced) {
                 cachedTokens.add(id);

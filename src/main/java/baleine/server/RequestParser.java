@@ -162,7 +162,7 @@ final class RequestParser {
             throw ApiException.invalid("messages", e.getMessage());
         }
         int topLogprobs = logprobs(body);
-        SamplingParams params = sampling(body).withReasoningBudget(reasoningBudget(body));
+        SamplingParams params = sampling(body, 1).withReasoningBudget(reasoningBudget(body));
         if (oneCall && offerTools) { // the answer stops where its first call ends
             params = params.withStop(Stream.concat(params.stop().stream(), Stream.of(ToolCalls.CALL_END)).toList());
         }
@@ -241,7 +241,7 @@ final class RequestParser {
         }
         boolean echo = body.path("echo").asBoolean(false);
         int n = choices(body), candidates = candidates(body, n);
-        SamplingParams params = sampling(body);
+        SamplingParams params = sampling(body, echo ? 0 : 1);
         boolean stream = stream(body), includeUsage = includeUsage(body);
         List<Parsed> out = new ArrayList<>();
         for (int i = 0; i < ids.size(); i++) {
@@ -493,7 +493,8 @@ final class RequestParser {
         return so.path("include_usage").asBoolean(false);
     }
 
-    private SamplingParams sampling(JsonNode b) {
+    /** {@code leastTokens}: the smallest max_tokens allowed (0 for a completion that echoes its prompt: it may only score it). */
+    private SamplingParams sampling(JsonNode b, int leastTokens) {
         SamplingParams p = model.defaults().withMaxTokens(Math.min(4096, model.contextLength()));
         if (b.hasNonNull("temperature")) p = p.withTemperature(number(b, "temperature", 0, 2));
         if (b.hasNonNull("top_p")) p = p.withTopP(number(b, "top_p", Float.MIN_VALUE, 1));
@@ -509,7 +510,7 @@ final class RequestParser {
             p = p.withRepeatLastN(b.get("repeat_last_n").asInt());
         }
         String maxKey = b.hasNonNull("max_completion_tokens") ? "max_completion_tokens" : "max_tokens";
-        if (b.hasNonNull(maxKey)) p = p.withMaxTokens((int) number(b, maxKey, 1, Integer.MAX_VALUE));
+        if (b.hasNonNull(maxKey)) p = p.withMaxTokens((int) number(b, maxKey, leastTokens, Integer.MAX_VALUE));
         if (b.hasNonNull("seed")) {
             if (!b.get("seed").canConvertToLong()) {
                 throw ApiException.invalid("seed", "seed must be an integer");

@@ -90,7 +90,8 @@ class SamplerTest {
         assertThatThrownBy(() -> SamplingParams.defaults().withTopP(1.5f).validate(10)).hasMessageContaining("top_p must be in (0, 1]");
         assertThatThrownBy(() -> SamplingParams.defaults().withTemperature(-1).validate(10)).hasMessageContaining("temperature");
         assertThatThrownBy(() -> SamplingParams.defaults().withLogitBias(Map.of(99, 1f)).validate(10)).hasMessageContaining("token 99");
-        assertThatThrownBy(() -> SamplingParams.defaults().withMaxTokens(0).validate(10)).hasMessageContaining("max tokens");
+        assertThatThrownBy(() -> SamplingParams.defaults().withMaxTokens(-1).validate(10)).hasMessageContaining("max tokens must be at least 0");
+        assertThat(SamplingParams.defaults().withMaxTokens(0).validate(10).maxTokens()).as("the prompt only").isZero();
         assertThatThrownBy(() -> SamplingParams.defaults().withRepeatLastN(-2).validate(10)).hasMessageContaining("repeat_last_n");
     }
 

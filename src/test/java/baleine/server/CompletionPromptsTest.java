@@ -144,6 +144,15 @@ class CompletionPromptsTest {
                     .isCloseTo(plain.path("logprobs").path("token_logprobs").get(k).asDouble(), org.assertj.core.data.Offset.offset(1e-5));
         }
         assertThat(r.path("usage").path("prompt_tokens_details").path("cached_tokens").asInt()).as("evaluated whole").isZero();
+
+        JsonNode only = complete(quote(LONG), "\"max_tokens\":0,\"echo\":true,\"logprobs\":2").path("choices").get(0);
+        assertThat(only.path("text").asText()).as("the prompt alone, as OpenAI's max_tokens 0 with echo").isEqualTo(LONG);
+        assertThat(only.path("finish_reason").asText()).isEqualTo("length");
+        assertThat(only.path("logprobs").path("token_logprobs")).hasSize(ids.length);
+        for (int i = 1; i < ids.length; i++) {
+            assertThat(only.path("logprobs").path("token_logprobs").get(i).asDouble())
+                    .isEqualTo(lp.path("token_logprobs").get(i).asDouble());
+        }
     }
 
     @Test
