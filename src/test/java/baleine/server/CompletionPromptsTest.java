@@ -155,6 +155,38 @@ class CompletionPromptsTest {
         }
     }
 
+    /**
+     * lm-evaluation-harness's loglikelihood request ({@code local-completions}: token ids, echo, logprobs 1, max_tokens
+     * 1) and what it reads from the answer: the continuation's log-likelihood as the sum of {@code
+     * token_logprobs[ctxlen:-1]}, and whether it is greedy (each of its tokens the likeliest in {@code top_logprobs}).
+     */
+    @Test
+    void lmEvaluationHarnessLoglikelihoodContract() {
+        int[] context = model.encodeRaw("Once upon a time"), continuation = model.tokenizer().tokenizer().encode(" there was a whale", false);
+        int[] all = java.util.stream.IntStream.concat(Arrays.stream(context), Arrays.stream(continuation)).toArray();
+        String ids = Arrays.stream(all).mapToObj(String::valueOf).collect(Collectors.joining(",", "[[", "]]"));
+        JsonNode lp = complete(ids, "\"model\":\"demo\",\"temperature\":0,\"max_tokens\":1,\"logprobs\":1,\"seed\":1234,\"echo\":true")
+                .path("choices").get(0).path("logprobs");
+        float[][] logits = model.model().forward(all, model.model().newCache(all.length + 1), true);
+        double expected = 0, sum = 0;
+        boolean greedy = true, greedyExpected = true;
+        for (int i = context.length; i < all.length; i++) {
+            expected += logprob(logits[i - 1], all[i]);
+            int best = 0;
+            for (int v = 1; v < logits[i - 1].length; v++) {
+                best = logits[i - 1][v] > logits[i - 1][best] ? v : best;
+            }
+            greedyExpected &= best == all[i];
+            double token = lp.path("token_logprobs").get(i).asDouble();
+            sum += token;
+            double top = lp.path("top_logprobs").get(i).elements().next().asDouble();
+            greedy &= token == top;
+        }
+        assertThat(lp.path("token_logprobs")).hasSize(all.length + 1); // [ctxlen:-1] drops the answer's entry
+        assertThat(sum).isCloseTo(expected, org.assertj.core.data.Offset.offset(1e-3));
+        assertThat(greedy).isEqualTo(greedyExpected);
+    }
+
     @Test
     void scoringTakesTurnsWithADecodingRequestAndStreamsTheEchoWithItsLogprobs() throws Exception {
         String settings = "\"max_tokens\":2,\"seed\":1,\"echo\":true,\"logprobs\":1";
