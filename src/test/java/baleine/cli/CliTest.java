@@ -10,6 +10,7 @@ import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -294,5 +295,21 @@ class CliTest {
         assertThat(ServeCommand.bytes("1000")).isEqualTo(1000);
         assertThat(ServeCommand.bytes(null)).isZero();
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> ServeCommand.bytes("lots")).hasMessageContaining("not a size");
+    }
+
+    @Test
+    void perplexityPrintsItsRunningEstimateAndTheFinalOneAsLlamaPerplexity(@TempDir Path dir) throws Exception {
+        Path model = baleine.writer.DemoModel.ensure(baleine.writer.DemoModel.cacheDirectory());
+        Path text = dir.resolve("text.txt");
+        Files.writeString(text, "The whale sang to the sea, and the sea sang back. ".repeat(40));
+        Run r = run("perplexity", model.toString(), "-f", text.toString(), "-c", "32", "--chunks", "2");
+        assertThat(r.exit()).as(r.err()).isZero();
+        assertThat(r.out()).containsPattern("\\[1\\][0-9.]+,\\[2\\][0-9.]+,").containsPattern("Final estimate: PPL = [0-9.]+ \\+/- [0-9.]+");
+        assertThat(r.err()).contains("chunks of 32 (the last 15 tokens of each scored)", "2 chunks, 30 tokens scored");
+        Files.writeString(text, "Too short.");
+        Run shortText = run("perplexity", model.toString(), "-f", text.toString(), "-c", "32");
+        assertThat(shortText.exit()).isNotZero();
+        assertThat(shortText.err()).contains("perplexity over chunks of 32 needs at least 64: give a longer text or a smaller -c");
+        assertThat(run("perplexity", model.toString(), "-f", dir.resolve("missing.txt").toString()).err()).contains("error: cannot read");
     }
 }

@@ -1,0 +1,73 @@
+package baleine.generation;
+
+import baleine.cache.KvCache;
+import baleine.model.DecoderModel;
+
+import java.util.Arrays;
+import java.util.List;
+import java.util.OptionalInt;
+
+/**
+ * A text's perplexity computed as llama.cpp's {@code llama-perplexity} computes it, so that the two can be compared
+ * file for file: the tokens cut into chunks of {@code ctx}, each chunk's first token replaced by BOS where the model
+ * starts its prompts with one, each chunk evaluated on an empty cache, and the negative log-likelihood of every token
+ * with at least ctx / 2 tokens of its chunk before it averaged over all chunks. Perplexity is e to that mean; its
+ * uncertainty is the standard error of the mean, scaled as the perplexity is.
+ */
+public final class Perplexity {
+    /**
+     * @param error  the standard error of the perplexity (llama.cpp's "+/-")
+     * @param scored tokens whose log-likelihood was averaged
+     */
+    public record Result(double perplexity, double error, int chunks, long scored) {
+    }
+
+    /** Told of each chunk once evaluated: its number (from 1), the number of chunks, the perplexity so far. */
+    @FunctionalInterface
+    public interface Progress {
+        void chunk(int done, int chunks, double perplexity);
+    }
+
+    private Perplexity() {
+    }
+
+    /**
+     * @param bos       the BOS token that starts each chunk, or empty where the model's prompts have none
+     * @param maxChunks at most this many chunks; 0 or less: every whole chunk of the text
+     */
+    public static Result of(DecoderModel model, int[] tokens, OptionalInt bos, int ctx, int maxChunks, Progress progress) {
+        if (ctx < 4 || ctx > model.contextLength()) {
+            throw new IllegalArgumentException("the chunk size (-c) must be from 4 to the model's context of " + model.contextLength() + ", got " + ctx);
+        }
+        if (tokens.length < 2 * ctx) {
+            throw new IllegalArgumentException("the text has " + tokens.length + " tokens; perplexity over chunks of " + ctx
+                    + " needs at least " + 2 * ctx + ": give a longer text or a smaller -c");
+        }
+        int chunks = maxChunks > 0 ? Math.min(maxChunks, tokens.length / ctx) : tokens.length / ctx;
+        int first = ctx / 2;
+        double[] sums = new double[2]; // of the negative log-likelihoods, and of their squares
+        long count = 0;
+        KvCache cache = model.newCache(ctx);
+        for (int c = 0; c < chunks; c++) {
+            int start = c * ctx;
+            int[] chunk = Arrays.copyOfRange(tokens, start, start + ctx);
+            bos.ifPresent(b -> chunk[0] = b);
+            cache.truncate(0);
+            int[] position = {0};
+            model.forwardScored(List.of(new DecoderModel.Step(chunk, cache)), (rows, n) -> {
+                for (int i = 0; i < n; i++, position[0]++) {
+                    int j = position[0];
+                    if (j >= first && j < ctx - 1) { // the logits at j predict token j + 1
+                        double v = -Sequence.logprob(rows[i], chunk[j + 1], 0).logprob();
+                        sums[0] += v;
+                        sums[1] += v * v;
+                    }
+                }
+            });
+            count += ctx - 1 - first;
+            progress.chunk(c + 1, chunks, Math.exp(sums[0] / count));
+        }
+        double mean = sums[0] / count, variance = sums[1] / count - mean * mean, perplexity = Math.exp(mean);
+        return new Result(perplexity, variance > 0 ? Math.sqrt(variance / (count - 1)) * perplexity : 0, chunks, count);
+    }
+}

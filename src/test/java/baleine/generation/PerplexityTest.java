@@ -1,0 +1,76 @@
+package baleine.generation;
+
+import baleine.RandomModels;
+import baleine.model.DecoderModel;
+import baleine.tensor.GgmlType;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.util.Arrays;
+import java.util.OptionalInt;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.data.Offset.offset;
+
+/** Perplexity as llama-perplexity defines it, against the same sums taken from whole forward passes. */
+class PerplexityTest {
+    static DecoderModel model;
+
+    @BeforeAll
+    static void load() throws Exception {
+        model = RandomModels.load("tiny-deepseek-v2-lite", GgmlType.Q8_0, 11);
+    }
+
+    @AfterAll
+    static void close() {
+        model.close();
+    }
+
+    @Test
+    void theLastHalfOfEachChunkIsScoredAfterABosAsLlamaPerplexityScoresIt() {
+        int ctx = 48, bos = 1;
+        int[] tokens = RandomModels.tokens(model, 3 * ctx + 20, 5); // three whole chunks; the 20 left over are not read
+        double nll = 0, nll2 = 0;
+        int count = 0;
+        for (int c = 0; c < 3; c++) {
+            int[] chunk = Arrays.copyOfRange(tokens, c * ctx, (c + 1) * ctx);
+            chunk[0] = bos;
+            float[][] logits = model.forward(chunk, model.newCache(ctx), true);
+            for (int j = ctx / 2; j < ctx - 1; j++) {
+                double v = -Sequence.logprob(logits[j], chunk[j + 1], 0).logprob();
+                nll += v;
+                nll2 += v * v;
+                count++;
+            }
+        }
+        double[] seen = new double[3];
+        Perplexity.Result r = Perplexity.of(model, tokens, OptionalInt.of(bos), ctx, 0, (done, chunks, ppl) -> {
+            assertThat(chunks).isEqualTo(3);
+            seen[done - 1] = ppl;
+        });
+        double mean = nll / count, ppl = Math.exp(mean);
+        assertThat(r.chunks()).isEqualTo(3);
+        assertThat(r.scored()).isEqualTo(count).isEqualTo(3 * (ctx - 1 - ctx / 2));
+        assertThat(r.perplexity()).isCloseTo(ppl, offset(ppl * 1e-12));
+        assertThat(seen[2]).isEqualTo(r.perplexity());
+        assertThat(r.error()).isCloseTo(Math.sqrt((nll2 / count - mean * mean) / (count - 1)) * ppl, offset(ppl * 1e-9));
+        assertThat(r.error()).isPositive();
+
+        Perplexity.Result two = Perplexity.of(model, tokens, OptionalInt.of(bos), ctx, 2, (d, c, p) -> { });
+        assertThat(two.chunks()).isEqualTo(2);
+        assertThat(two.perplexity()).isEqualTo(seen[1]);
+        Perplexity.Result noBos = Perplexity.of(model, tokens, OptionalInt.empty(), ctx, 1, (d, c, p) -> { });
+        assertThat(noBos.perplexity()).as("the chunk's own first token").isNotEqualTo(seen[0]);
+    }
+
+    @Test
+    void aTextTooShortOrAChunkTooLongIsRefusedWithWhatToDo() {
+        int[] tokens = RandomModels.tokens(model, 100, 6);
+        assertThatThrownBy(() -> Perplexity.of(model, tokens, OptionalInt.empty(), 64, 0, (d, c, p) -> { }))
+                .hasMessage("the text has 100 tokens; perplexity over chunks of 64 needs at least 128: give a longer text or a smaller -c");
+        assertThatThrownBy(() -> Perplexity.of(model, tokens, OptionalInt.empty(), model.contextLength() + 1, 0, (d, c, p) -> { }))
+                .hasMessageContaining("the chunk size (-c) must be from 4 to the model's context of " + model.contextLength());
+    }
+}
