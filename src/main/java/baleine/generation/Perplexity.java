@@ -53,8 +53,13 @@ public final class Perplexity {
             int[] chunk = Arrays.copyOfRange(tokens, start, start + ctx);
             bos.ifPresent(b -> chunk[0] = b);
             cache.truncate(0);
-            int[] position = {0};
-            model.forwardScored(List.of(new DecoderModel.Step(chunk, cache)), (rows, n) -> {
+            // the first half's logits are not scored: evaluated apart where that cuts no pass in two, the head skips them
+            int from = first % model.passSize() == 0 ? first : 0;
+            if (from > 0) {
+                model.forward(Arrays.copyOf(chunk, from), cache, false);
+            }
+            int[] position = {from};
+            model.forwardScored(List.of(new DecoderModel.Step(Arrays.copyOfRange(chunk, from, ctx), cache)), (rows, n) -> {
                 for (int i = 0; i < n; i++, position[0]++) {
                     int j = position[0];
                     if (j >= first && j < ctx - 1) { // the logits at j predict token j + 1

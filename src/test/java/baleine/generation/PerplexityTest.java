@@ -66,6 +66,21 @@ class PerplexityTest {
     }
 
     @Test
+    void chunksWhoseFirstHalfIsWholePassesGiveTheSameSums() {
+        int ctx = 2 * model.passSize(); // the first half evaluated apart, its logits not computed
+        int[] tokens = RandomModels.tokens(model, 2 * ctx, 7);
+        double nll = 0;
+        for (int c = 0; c < 2; c++) {
+            float[][] logits = model.forward(Arrays.copyOfRange(tokens, c * ctx, (c + 1) * ctx), model.newCache(ctx), true);
+            for (int j = ctx / 2; j < ctx - 1; j++) {
+                nll -= Sequence.logprob(logits[j], tokens[c * ctx + j + 1], 0).logprob();
+            }
+        }
+        Perplexity.Result r = Perplexity.of(model, tokens, OptionalInt.empty(), ctx, 0, (d, c, p) -> { });
+        assertThat(r.perplexity()).isEqualTo(Math.exp(nll / r.scored()));
+    }
+
+    @Test
     void aTextTooShortOrAChunkTooLongIsRefusedWithWhatToDo() {
         int[] tokens = RandomModels.tokens(model, 100, 6);
         assertThatThrownBy(() -> Perplexity.of(model, tokens, OptionalInt.empty(), 64, 0, (d, c, p) -> { }))
