@@ -94,9 +94,10 @@ public final class Sequence {
     }
 
     /**
-     * Reports the log-probability of every prompt token after the first ({@link #promptLogprobs}, the first an entry
-     * with none), as the answer's tokens' are reported: the prompt's chunks then go through {@link #scoreRows} and
-     * {@link #acceptScored}. The whole prompt must still be evaluated (no cached prefix: its logits are not kept).
+     * Reports the log-probability of every prompt token after the first (the first an entry with none: NaN), through
+     * {@link GenerationListener#onPromptLogprobs} once the prompt is evaluated, as the answer's tokens' are reported:
+     * the prompt's chunks then go through {@link #scoreRows} and {@link #acceptScored}. The whole prompt must still be
+     * evaluated (no cached prefix: its logits are not kept).
      */
     public void scorePrompt() {
         if (promptPos != 0 || topLogprobs < 0) {
@@ -104,11 +105,6 @@ public final class Sequence {
         }
         promptLogprobs = new ArrayList<>();
         promptLogprobs.add(new TokenLogprob(prompt[0], Float.NaN, new int[0], new float[0]));
-    }
-
-    /** The prompt tokens' log-probabilities once {@link #scorePrompt scored} (the first has none: NaN), or null. */
-    public List<TokenLogprob> promptLogprobs() {
-        return promptLogprobs;
     }
 
     /**
