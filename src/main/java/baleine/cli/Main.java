@@ -10,8 +10,8 @@ import java.io.PrintWriter;
 @Command(name = "baleine", mixinStandardHelpOptions = true, version = "baleine " + Baleine.VERSION,
         description = "DeepSeek models on the JVM.",
         subcommands = {RunCommand.class, GenerateCommand.class, ServeCommand.class, PullCommand.class, ListCommand.class,
-                ShowCommand.class, RmCommand.class, PsCommand.class, BenchCommand.class, BenchSuiteCommand.class, LoadTestCommand.class, PerplexityCommand.class, InfoCommand.class, ConformanceCommand.class, WriteRandomCommand.class,
-                CommandLine.HelpCommand.class})
+                ShowCommand.class, RmCommand.class, PsCommand.class, BenchCommand.class, BenchSuiteCommand.class, LoadTestCommand.class,
+                PerplexityCommand.class, InfoCommand.class, ConformanceCommand.class, WriteRandomCommand.class, CommandLine.HelpCommand.class})
 public final class Main {
     public static void main(String[] args) {
         System.exit(commandLine().execute(args));

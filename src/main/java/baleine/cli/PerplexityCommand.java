@@ -25,7 +25,8 @@ final class PerplexityCommand implements Callable<Integer> {
     @Option(names = {"-f", "--file"}, required = true, paramLabel = "FILE", description = "the text (e.g. wikitext-2's wiki.test.raw)")
     Path file;
 
-    @Option(names = {"-c", "--ctx-size"}, defaultValue = "512", description = "tokens per chunk, as llama-perplexity's -c (default ${DEFAULT-VALUE}: give both tools the same)")
+    @Option(names = {"-c", "--ctx-size"}, defaultValue = "512",
+            description = "tokens per chunk, as llama-perplexity's -c (default ${DEFAULT-VALUE}: give both tools the same)")
     int ctx;
 
     @Option(names = "--chunks", defaultValue = "0", paramLabel = "N", description = "evaluate at most N chunks (default: all)")
@@ -34,7 +35,8 @@ final class PerplexityCommand implements Callable<Integer> {
     @Option(names = {"-t", "--threads"}, description = "worker threads (default: all cores)")
     Integer threads;
 
-    @Option(names = "--memory", paramLabel = "MODE", defaultValue = "auto", converter = ModelOptions.MemoryMode.class, description = ModelOptions.MEMORY_HELP)
+    @Option(names = "--memory", paramLabel = "MODE", defaultValue = "auto", converter = ModelOptions.MemoryMode.class,
+            description = ModelOptions.MEMORY_HELP)
     WeightMemory memory;
 
     @Override

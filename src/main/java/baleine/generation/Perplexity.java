@@ -37,7 +37,8 @@ public final class Perplexity {
      */
     public static Result of(DecoderModel model, int[] tokens, OptionalInt bos, int ctx, int maxChunks, Progress progress) {
         if (ctx < 4 || ctx > model.contextLength()) {
-            throw new IllegalArgumentException("the chunk size (-c) must be from 4 to the model's context of " + model.contextLength() + ", got " + ctx);
+            throw new IllegalArgumentException("the chunk size (-c) must be from 4 to the model's context of " + model.contextLength()
+                    + ", got " + ctx);
         }
         if (tokens.length < 2 * ctx) {
             throw new IllegalArgumentException("the text has " + tokens.length + " tokens; perplexity over chunks of " + ctx

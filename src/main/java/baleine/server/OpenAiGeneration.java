@@ -215,8 +215,10 @@ final class OpenAiGeneration {
                     case Event.Reasoning r -> send(out, responses.withLogprobs(responses.delta(id, includeUsage, chat, i, "reasoning_content", r.text()),
                             s.pendingLogprobs, chat));
                     case Event.Logprob l -> s.pendingLogprobs.add(l.logprob());
-                    case Event.PromptLogprobs l -> send(out, responses.withLogprobs(
-                            responses.delta(id, includeUsage, false, i, "text", prompts.get(i / perPrompt).echo()), new ArrayList<>(l.logprobs()), false));
+                    case Event.PromptLogprobs l -> { // the echo, held back until its log-probabilities came
+                        ObjectNode echo = responses.delta(id, includeUsage, false, i, "text", prompts.get(i / perPrompt).echo());
+                        send(out, responses.withLogprobs(echo, new ArrayList<>(l.logprobs()), false));
+                    }
                     case Event.Content c -> {
                         String visible = p.forcedCall() ? "" : s.tools != null ? s.tools.accept(c.text()) : c.text();
                         s.forcedCall.append(p.forcedCall() ? c.text() : "");
