@@ -13,6 +13,7 @@ import baleine.generation.GenerationResult;
 import baleine.generation.Generator;
 import baleine.generation.SamplingParams;
 import baleine.generation.Sequence;
+import baleine.generation.TokenScores;
 import baleine.model.Architectures;
 import baleine.model.DecoderModel;
 import baleine.tokenizer.TokenizerConfig;
@@ -267,6 +268,15 @@ public final class Baleine implements AutoCloseable {
     public GenerationResult complete(String prompt, SamplingParams params, GenerationListener listener, AtomicBoolean cancel) {
         return generator().generate(encodeRaw(prompt), model.newCache(contextLength), new ArrayList<>(), params,
                 Sequence.Reasoning.OFF, null, listener, cancel);
+    }
+
+    /**
+     * The log-probability of each token of {@code text} (as {@link #encodeRaw} cuts it, BOS first where the model's
+     * prompts have one) given the tokens before it; the first entry is NaN ({@link TokenScores}). Summed over a
+     * continuation's tokens, the likelihood of that continuation after the rest.
+     */
+    public float[] score(String text) {
+        return TokenScores.of(model, encodeRaw(text));
     }
 
     @Override

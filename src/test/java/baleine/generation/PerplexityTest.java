@@ -81,6 +81,19 @@ class PerplexityTest {
     }
 
     @Test
+    void tokenScoresAreEachTokensLogProbabilityAfterTheOnesBefore() {
+        int[] tokens = RandomModels.tokens(model, 70, 8); // more than the 32 positions the model hands over at a time
+        float[][] logits = model.forward(tokens, model.newCache(tokens.length), true);
+        float[] scores = TokenScores.of(model, tokens);
+        assertThat(scores[0]).isNaN();
+        for (int i = 1; i < tokens.length; i++) {
+            assertThat(scores[i]).as("token " + i).isEqualTo(Sequence.logprob(logits[i - 1], tokens[i], 0).logprob());
+        }
+        assertThatThrownBy(() -> TokenScores.of(model, new int[0])).hasMessage("no tokens to score");
+        assertThatThrownBy(() -> TokenScores.of(model, new int[model.contextLength() + 1])).isInstanceOf(baleine.cache.ContextOverflowException.class);
+    }
+
+    @Test
     void aTextTooShortOrAChunkTooLongIsRefusedWithWhatToDo() {
         int[] tokens = RandomModels.tokens(model, 100, 6);
         assertThatThrownBy(() -> Perplexity.of(model, tokens, OptionalInt.empty(), 64, 0, (d, c, p) -> { }))

@@ -145,6 +145,13 @@ class CompletionPromptsTest {
         }
         assertThat(r.path("usage").path("prompt_tokens_details").path("cached_tokens").asInt()).as("evaluated whole").isZero();
 
+        float[] api = model.score(LONG); // the embeddable API's scores of the same text
+        assertThat(api).hasSize(ids.length);
+        assertThat(api[0]).isNaN();
+        for (int i = 1; i < ids.length; i++) {
+            assertThat(api[i]).as("Baleine.score, token " + i).isEqualTo((float) lp.path("token_logprobs").get(i).asDouble());
+        }
+
         JsonNode only = complete(quote(LONG), "\"max_tokens\":0,\"echo\":true,\"logprobs\":2").path("choices").get(0);
         assertThat(only.path("text").asText()).as("the prompt alone, as OpenAI's max_tokens 0 with echo").isEqualTo(LONG);
         assertThat(only.path("finish_reason").asText()).isEqualTo("length");
