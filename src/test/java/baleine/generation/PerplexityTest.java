@@ -3,7 +3,7 @@ package baleine.generation;
 import baleine.RandomModels;
 import baleine.model.DecoderModel;
 import baleine.tensor.GgmlType;
-import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -16,16 +16,12 @@ import static org.assertj.core.data.Offset.offset;
 
 /** Perplexity as llama-perplexity defines it, against the same sums taken from whole forward passes. */
 class PerplexityTest {
+    @AutoClose
     static DecoderModel model;
 
     @BeforeAll
     static void load() throws Exception {
         model = RandomModels.load("tiny-deepseek-v2-lite", GgmlType.Q8_0, 11);
-    }
-
-    @AfterAll
-    static void close() {
-        model.close();
     }
 
     @Test
