@@ -36,23 +36,11 @@ public final class Perplexity {
      * @param maxChunks at most this many chunks; 0 or less: every whole chunk of the text
      */
     public static Result of(DecoderModel model, int[] tokens, OptionalInt bos, int ctx, int maxChunks, Progress progress) {
-        if (ctx < 4 || ctx > model.contextLength()) {
-            throw new IllegalArgumentException("the chunk size (-c) must be from 4 to the model's context of " + model.contextLength()
-                    + ", got " + ctx);
-        }
-        if (tokens.length < 2 * ctx) {
-            throw new IllegalArgumentException("the text has " + tokens.length + " tokens; perplexity over chunks of " + ctx
-                    + " needs at least " + 2 * ctx + ": give a longer text or a smaller -c");
-        }
-        int chunks = maxChunks > 0 ? Math.min(maxChunks, tokens.length / ctx) : tokens.length / ctx;
-        int first = ctx / 2;
-        double[] sums = new double[2]; // of the negative log-likelihoods, and of their squares
-        long count = 0;
+        int chunks = chunks(model, tokens.length, ctx, maxChunks), first = ctx / 2;
+        Mean nll = new Mean();
         KvCache cache = model.newCache(ctx);
         for (int c = 0; c < chunks; c++) {
-            int start = c * ctx;
-            int[] chunk = Arrays.copyOfRange(tokens, start, start + ctx);
-            bos.ifPresent(b -> chunk[0] = b);
+            int[] chunk = chunk(tokens, c, ctx, bos);
             cache.truncate(0);
             // the first half's logits are not scored: evaluated apart where that cuts no pass in two, the head skips them
             int from = first % model.passSize() == 0 ? first : 0;
@@ -64,16 +52,64 @@ public final class Perplexity {
                 for (int i = 0; i < n; i++, position[0]++) {
                     int j = position[0];
                     if (j >= first && j < ctx - 1) { // the logits at j predict token j + 1
-                        double v = -Sequence.logprob(rows[i], chunk[j + 1], 0).logprob();
-                        sums[0] += v;
-                        sums[1] += v * v;
+                        nll.add(-Sequence.logprob(rows[i], chunk[j + 1], 0).logprob());
                     }
                 }
             });
-            count += ctx - 1 - first;
-            progress.chunk(c + 1, chunks, Math.exp(sums[0] / count));
+            progress.chunk(c + 1, chunks, Math.exp(nll.mean()));
         }
-        double mean = sums[0] / count, variance = sums[1] / count - mean * mean, perplexity = Math.exp(mean);
-        return new Result(perplexity, variance > 0 ? Math.sqrt(variance / (count - 1)) * perplexity : 0, chunks, count);
+        return nll.perplexity(chunks);
+    }
+
+    /** The chunks a text of {@code length} tokens gives (at most {@code maxChunks} if positive), after checking it can. */
+    static int chunks(DecoderModel model, int length, int ctx, int maxChunks) {
+        if (ctx < 4 || ctx > model.contextLength()) {
+            throw new IllegalArgumentException("the chunk size (-c) must be from 4 to the model's context of " + model.contextLength()
+                    + ", got " + ctx);
+        }
+        if (length < 2 * ctx) {
+            throw new IllegalArgumentException("the text has " + length + " tokens; perplexity over chunks of " + ctx
+                    + " needs at least " + 2 * ctx + ": give a longer text or a smaller -c");
+        }
+        return maxChunks > 0 ? Math.min(maxChunks, length / ctx) : length / ctx;
+    }
+
+    /** Chunk c of the text, its first token replaced by BOS where there is one. */
+    static int[] chunk(int[] tokens, int c, int ctx, OptionalInt bos) {
+        int[] chunk = Arrays.copyOfRange(tokens, c * ctx, (c + 1) * ctx);
+        bos.ifPresent(b -> chunk[0] = b);
+        return chunk;
+    }
+
+    /** A running mean of values (negative log-likelihoods, divergences) and of their squares, for its standard error. */
+    static final class Mean {
+        private double sum, squares;
+        private long count;
+
+        void add(double v) {
+            sum += v;
+            squares += v * v;
+            count++;
+        }
+
+        double mean() {
+            return sum / count;
+        }
+
+        /** The standard error of the mean. */
+        double error() {
+            double variance = squares / count - mean() * mean();
+            return variance > 0 ? Math.sqrt(variance / (count - 1)) : 0;
+        }
+
+        long count() {
+            return count;
+        }
+
+        /** e to the mean, with its standard error scaled as it is: these values as negative log-likelihoods. */
+        Result perplexity(int chunks) {
+            double perplexity = Math.exp(mean());
+            return new Result(perplexity, error() * perplexity, chunks, count);
+        }
     }
 }

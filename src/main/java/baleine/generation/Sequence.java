@@ -357,15 +357,7 @@ public final class Sequence {
     }
 
     static TokenLogprob logprob(float[] logits, int token, int top) {
-        double max = Double.NEGATIVE_INFINITY;
-        for (float l : logits) {
-            max = Math.max(max, l);
-        }
-        double sum = 0;
-        for (float l : logits) {
-            sum += Math.exp(l - max);
-        }
-        double lse = max + Math.log(sum);
+        double lse = logSumExp(logits);
         int[] best = new int[top];
         float[] bestLp = new float[top];
         Arrays.fill(best, -1);
@@ -382,6 +374,19 @@ public final class Sequence {
             bestLp[k] = (float) (logits[best[k]] - lse);
         }
         return new TokenLogprob(token, (float) (logits[token] - lse), best, bestLp);
+    }
+
+    /** log(sum of e^logit), taken from the largest logit so that nothing overflows. */
+    static double logSumExp(float[] logits) {
+        double max = Double.NEGATIVE_INFINITY;
+        for (float l : logits) {
+            max = Math.max(max, l);
+        }
+        double sum = 0;
+        for (float l : logits) {
+            sum += Math.exp(l - max);
+        }
+        return max + Math.log(sum);
     }
 
     /** Length of the common prefix of cached tokens and a prompt. */

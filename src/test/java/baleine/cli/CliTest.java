@@ -306,6 +306,9 @@ class CliTest {
         assertThat(r.exit()).as(r.err()).isZero();
         assertThat(r.out()).containsPattern("\\[1\\][0-9.]+,\\[2\\][0-9.]+,").containsPattern("Final estimate: PPL = [0-9.]+ \\+/- [0-9.]+");
         assertThat(r.err()).contains("chunks of 32 (the last 15 tokens of each scored)", "2 chunks, 30 tokens scored");
+        Run self = run("perplexity", model.toString(), "-f", text.toString(), "-c", "32", "--chunks", "2", "--compare", model.toString());
+        assertThat(self.exit()).as(self.err()).isZero();
+        assertThat(self.out()).contains("PPL / reference PPL: 1.0000", "Same top token: 100.000 %").containsPattern("Mean KLD: -?0\\.0000");
         Files.writeString(text, "Too short.");
         Run shortText = run("perplexity", model.toString(), "-f", text.toString(), "-c", "32");
         assertThat(shortText.exit()).isNotZero();

@@ -90,6 +90,50 @@ class PerplexityTest {
     }
 
     @Test
+    void divergenceFromAReferenceIsTheMeanKlOverTheScoredPositions() throws Exception {
+        int ctx = 40;
+        int[] tokens = RandomModels.tokens(model, 2 * ctx + 3, 9);
+        try (DecoderModel reference = RandomModels.load("tiny-deepseek-v2-lite", GgmlType.Q8_0, 12)) { // another model, same vocabulary
+            double kl = 0, max = 0;
+            int same = 0, count = 0;
+            for (int c = 0; c < 2; c++) {
+                int[] chunk = Arrays.copyOfRange(tokens, c * ctx, (c + 1) * ctx);
+                float[][] ours = model.forward(chunk, model.newCache(ctx), true), theirs = reference.forward(chunk, reference.newCache(ctx), true);
+                for (int j = ctx / 2; j < ctx - 1; j++) {
+                    double lseOurs = Sequence.logSumExp(ours[j]), lseTheirs = Sequence.logSumExp(theirs[j]), d = 0;
+                    int best = 0, theirBest = 0;
+                    for (int v = 0; v < ours[j].length; v++) {
+                        double p = theirs[j][v] - lseTheirs;
+                        d += Math.exp(p) * (p - (ours[j][v] - lseOurs));
+                        best = ours[j][v] > ours[j][best] ? v : best;
+                        theirBest = theirs[j][v] > theirs[j][theirBest] ? v : theirBest;
+                    }
+                    kl += d;
+                    max = Math.max(max, d);
+                    same += best == theirBest ? 1 : 0;
+                    count++;
+                }
+            }
+            Divergence.Result r = Divergence.of(model, reference, tokens, OptionalInt.empty(), ctx, 0, (d, c, p) -> { });
+            assertThat(r.kld()).isPositive().isCloseTo(kl / count, offset(1e-5 * kl / count));
+            assertThat(r.maxKld()).isCloseTo(max, offset(1e-5 * max));
+            assertThat(r.sameTop()).isEqualTo((double) same / count);
+            assertThat(r.model().perplexity()).as("as Perplexity gives it")
+                    .isEqualTo(Perplexity.of(model, tokens, OptionalInt.empty(), ctx, 0, (d, c, p) -> { }).perplexity());
+            assertThat(r.reference().perplexity())
+                    .isEqualTo(Perplexity.of(reference, tokens, OptionalInt.empty(), ctx, 0, (d, c, p) -> { }).perplexity());
+
+            Divergence.Result self = Divergence.of(model, model, tokens, OptionalInt.empty(), ctx, 0, (d, c, p) -> { });
+            assertThat(self.kld()).isCloseTo(0, offset(1e-6));
+            assertThat(self.sameTop()).isEqualTo(1);
+        }
+        try (DecoderModel other = RandomModels.load("tiny-qwen2", GgmlType.Q8_0, 12)) {
+            assertThatThrownBy(() -> Divergence.of(model, other, tokens, OptionalInt.empty(), ctx, 0, (d, c, p) -> { }))
+                    .hasMessageContaining("the two models' vocabularies differ");
+        }
+    }
+
+    @Test
     void aTextTooShortOrAChunkTooLongIsRefusedWithWhatToDo() {
         int[] tokens = RandomModels.tokens(model, 100, 6);
         assertThatThrownBy(() -> Perplexity.of(model, tokens, OptionalInt.empty(), 64, 0, (d, c, p) -> { }))
