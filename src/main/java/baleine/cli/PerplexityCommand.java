@@ -20,13 +20,13 @@ import java.util.concurrent.Callable;
 @Command(name = "perplexity", description = "Perplexity of a text file, computed as llama.cpp's llama-perplexity computes it: "
         + "chunks of -c tokens, the last half of each scored.")
 final class PerplexityCommand implements Callable<Integer> {
-    @Parameters(index = "0", description = "GGUF file, Hugging Face model directory, or cached owner/name[:QUANT]")
+    @Parameters(index = "0", paramLabel = "MODEL", description = "GGUF file, Hugging Face model directory, or cached owner/name[:QUANT]")
     String model;
 
     @Option(names = {"-f", "--file"}, required = true, paramLabel = "FILE", description = "the text (e.g. wikitext-2's wiki.test.raw)")
     Path file;
 
-    @Option(names = {"-c", "--ctx-size"}, defaultValue = "512",
+    @Option(names = {"-c", "--ctx-size"}, defaultValue = "512", paramLabel = "TOKENS",
             description = "tokens per chunk, as llama-perplexity's -c (default ${DEFAULT-VALUE}: give both tools the same)")
     int ctx;
 
