@@ -26,11 +26,7 @@ final class Job {
     final AtomicBoolean cancel = new AtomicBoolean();
     final long enqueuedNanos = System.nanoTime();
 
-    /** {@code constraint}: what the answer must follow, or null. */
-    Job(int[] prompt, SamplingParams params, Sequence.Reasoning reasoning, int topLogprobs, JsonMatcher constraint) {
-        this(prompt, params, reasoning, topLogprobs, constraint, false);
-    }
-
+    /** {@code constraint}: what the answer must follow, or null; {@code scoresPrompt}: echo with logprobs. */
     Job(int[] prompt, SamplingParams params, Sequence.Reasoning reasoning, int topLogprobs, JsonMatcher constraint, boolean scoresPrompt) {
         this.scoresPrompt = scoresPrompt;
         this.constraint = constraint;

@@ -59,6 +59,8 @@ final class RequestParser {
     private static final String NO_TOOL = " none", ANY_TOOL = " required";
     /** Most choices ({@code n}) one request may ask for: each is a request of its own in the queue. */
     static final int MAX_CHOICES = 16;
+    /** Most prompts one {@code /completions} request may carry (each is answered by n requests of its own in the queue). */
+    static final int MAX_PROMPTS = 64;
 
     private final Baleine model;
     private final String modelId;
@@ -250,9 +252,6 @@ final class RequestParser {
         }
         return out;
     }
-
-    /** Most prompts one {@code /completions} request may carry (each is answered by n requests of its own in the queue). */
-    static final int MAX_PROMPTS = 64;
 
     /** {@code prompt}'s prompts as token ids, and as text where given as text (null for token ids). */
     private void prompts(JsonNode prompt, List<int[]> ids, List<String> texts) {

@@ -31,7 +31,7 @@ class SchedulerTest {
                  model.model().forwardInto(batch, logits);
              })) {
             int[] prompt = model.tokenizer().tokenizer().encode("Hello");
-            Job first = new Job(prompt, SamplingParams.greedy(3), Sequence.Reasoning.OFF, 0, null);
+            Job first = new Job(prompt, SamplingParams.greedy(3), Sequence.Reasoning.OFF, 0, null, false);
             scheduler.submit(first);
             Event failed = first.events.poll(30, TimeUnit.SECONDS);
             assertThat(failed).isInstanceOf(Event.Failed.class);
@@ -39,7 +39,7 @@ class SchedulerTest {
             assertThat(error.status).isEqualTo(500);
             assertThat(error.getMessage()).startsWith("generation failed: out of memory (Java heap space); give the server more heap");
 
-            Job second = new Job(prompt, SamplingParams.greedy(3), Sequence.Reasoning.OFF, 0, null);
+            Job second = new Job(prompt, SamplingParams.greedy(3), Sequence.Reasoning.OFF, 0, null, false);
             scheduler.submit(second);
             Event e = last(second);
             assertThat(e).isInstanceOf(Event.Done.class);
@@ -67,8 +67,8 @@ class SchedulerTest {
             throw (RuntimeException) failure;
         });
         int[] prompt = model.tokenizer().tokenizer().encode("Hello");
-        Job bad = new Job(prompt, SamplingParams.greedy(3), Sequence.Reasoning.OFF, 0, failing);
-        Job good = new Job(prompt, SamplingParams.greedy(3), Sequence.Reasoning.OFF, 0, null);
+        Job bad = new Job(prompt, SamplingParams.greedy(3), Sequence.Reasoning.OFF, 0, failing, false);
+        Job good = new Job(prompt, SamplingParams.greedy(3), Sequence.Reasoning.OFF, 0, null, false);
         scheduler.submit(bad);
         scheduler.submit(good);
         Event failed = last(bad);
@@ -91,14 +91,14 @@ class SchedulerTest {
              Scheduler reference = new Scheduler(plain, 2, 512, 2048, 4, new Metrics());
              Scheduler scheduler = new Scheduler(drafting, 2, 512, 2048, 4, new Metrics())) {
             int[] prompt = plain.tokenizer().tokenizer().encode("Tell me about whales");
-            GenerationResult expected = answer(reference, new Job(prompt, SamplingParams.greedy(200), Sequence.Reasoning.OFF, 2, null));
-            GenerationResult alone = answer(scheduler, new Job(prompt, SamplingParams.greedy(200), Sequence.Reasoning.OFF, 2, null));
+            GenerationResult expected = answer(reference, new Job(prompt, SamplingParams.greedy(200), Sequence.Reasoning.OFF, 2, null, false));
+            GenerationResult alone = answer(scheduler, new Job(prompt, SamplingParams.greedy(200), Sequence.Reasoning.OFF, 2, null, false));
             assertThat(alone.tokens()).isEqualTo(expected.tokens());
             assertThat(alone.content()).isEqualTo(expected.content());
             assertThat(alone.acceptedDrafts()).isPositive();
             assertThat(alone.cachedPromptTokens()).isZero();
-            Job first = new Job(prompt, SamplingParams.greedy(200), Sequence.Reasoning.OFF, 2, null);
-            Job second = new Job(prompt, SamplingParams.greedy(200), Sequence.Reasoning.OFF, 2, null);
+            Job first = new Job(prompt, SamplingParams.greedy(200), Sequence.Reasoning.OFF, 2, null, false);
+            Job second = new Job(prompt, SamplingParams.greedy(200), Sequence.Reasoning.OFF, 2, null, false);
             scheduler.submit(first);
             scheduler.submit(second);
             for (Job j : new Job[]{first, second}) {
