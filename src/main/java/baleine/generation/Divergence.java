@@ -35,7 +35,8 @@ public final class Divergence {
             throw new IllegalArgumentException("the two models' vocabularies differ (" + model.vocabSize() + " and " + reference.vocabSize()
                     + " tokens): compare a model with one made from it");
         }
-        int chunks = Math.min(Perplexity.chunks(model, tokens.length, ctx, maxChunks), Perplexity.chunks(reference, tokens.length, ctx, maxChunks));
+        Perplexity.chunks(reference, tokens.length, ctx, maxChunks); // the reference's context must hold a chunk too
+        int chunks = Perplexity.chunks(model, tokens.length, ctx, maxChunks);
         int first = ctx / 2;
         Perplexity.Mean nll = new Perplexity.Mean(), referenceNll = new Perplexity.Mean(), kld = new Perplexity.Mean();
         double[] maxKld = {0};
