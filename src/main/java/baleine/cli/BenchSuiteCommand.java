@@ -5,7 +5,9 @@ import baleine.model.Architectures;
 import baleine.model.DecoderModel;
 import baleine.tensor.MemoryBandwidth;
 import baleine.tensor.Parallel;
+import baleine.writer.DemoModel;
 import baleine.writer.GgufFileType;
+import baleine.writer.ModelSpec;
 import baleine.writer.ModelPresets;
 import baleine.writer.RandomModelWriter;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -27,14 +29,16 @@ import java.util.concurrent.Callable;
 /**
  * The README's performance table in one command: writes the bench models that are missing, measures
  * each like llama-bench (pp64 and tg32 on two threads, tg32 on one), and prints them next to the
- * llama.cpp anchors measured on the CI machine kind (2 cores, AVX-512), with the decode roofline.
+ * llama.cpp anchors measured on the CI machine kind (2 cores, AVX-512), with the decode roofline; or, given llama.cpp's
+ * llama-bench, next to llama.cpp measured on this machine right after each model.
  * Each model is measured in a JVM of its own, started with this one's options, as a separate {@code bench}
  * run would be: in one JVM the kernels compiled for the models before changed how C2 compiled the next
  * model's (Qwen Q8_0 after the V2-Lite models: pp64 357, tg32 59, one thread 23 tok/s; alone 412, 76, 43).
  */
 @Command(name = "bench-suite", description = {
         "Bench every bench model and print the performance table (pp64 / tg32 next to llama.cpp's anchors).",
-        "Writes the bench models (random weights, real shapes, 4 layers) where missing; the table also gives each row's decode roofline."})
+        "Writes the bench models (random weights, real shapes, 4 layers) where missing; the table also gives each row's decode roofline.",
+        "With --llama-bench, llama.cpp is measured on each GGUF model right after Baleine, in place of the anchors."})
 final class BenchSuiteCommand implements Callable<Integer> {
     /** One bench model; llama.cpp's anchors as [low, high] tokens/s, null where the issue gives none. */
     record Entry(String label, String preset, String type, double[] pp64, double[] tg32, double[] tg32OneThread) {
@@ -61,8 +65,11 @@ final class BenchSuiteCommand implements Callable<Integer> {
         }
     }
 
-    /** One run of a model in its own JVM, with the machine's speed measured just before and just after it. */
-    record Attempt(Result result, Speed before, Speed after) {
+    /**
+     * One run of a model in its own JVM, with the machine's speed measured just before and just after it, and llama-bench's
+     * run right after it ({@code llama}: null without {@code --llama-bench}, for a model it cannot read, or where it failed).
+     */
+    record Attempt(Result result, Speed before, Speed after, LlamaBench.Result llama) {
         boolean boxed() {
             return BenchCommand.boxed(result.allocatedPerToken());
         }
@@ -166,6 +173,10 @@ final class BenchSuiteCommand implements Callable<Integer> {
     int retries;
 
     /** Set in the JVM started per model: measure the models named here and print each result as a JSON line. */
+    @Option(names = "--llama-bench", paramLabel = "PATH", description = "llama.cpp's llama-bench (scripts/build-llama-cpp builds one): run on each "
+            + "GGUF bench model right after Baleine, with the same tests and repetitions, its speeds in the table in place of the issue's anchors")
+    Path llamaBench;
+
     @Option(names = "--measure-here", hidden = true)
     boolean measureHere;
 
@@ -204,6 +215,9 @@ final class BenchSuiteCommand implements Callable<Integer> {
         if (reps < 1 || depth < 0 || retries < 0 || !(warmup >= 0)) {
             throw new IllegalArgumentException("-r must be >= 1, --depth, --retries and --warmup >= 0");
         }
+        if (llamaBench != null && !Files.isExecutable(llamaBench)) {
+            throw new IllegalArgumentException("--llama-bench " + llamaBench + ": no executable file there (scripts/build-llama-cpp builds one)");
+        }
         List<Entry> chosen = choose(only);
         Path models = dir != null ? dir : Path.of(System.getProperty("user.home"), ".cache", "baleine", "bench");
         Files.createDirectories(models);
@@ -222,6 +236,7 @@ final class BenchSuiteCommand implements Callable<Integer> {
         // the arithmetic measured around it, or two threads barely faster than one) is measured again after all the
         // others, up to --retries times (in four suite runs in a row at least one row fell in a slow spell)
         List<List<Attempt>> attempts = new ArrayList<>();
+        List<String> llamaFailures = new ArrayList<>();
         Speed last = speed(), best = last;
         for (int round = 0; round <= retries; round++) {
             for (int i = 0; i < chosen.size(); i++) {
@@ -231,8 +246,16 @@ final class BenchSuiteCommand implements Callable<Integer> {
                     continue;
                 }
                 Result r = measureInOwnJvm(models, chosen.get(i));
+                LlamaBench.Result llama = null;
+                if (llamaBench != null && !chosen.get(i).type().equals("FP8")) { // llama.cpp reads GGUF files only
+                    try {
+                        llama = LlamaBench.run(llamaBench, ensure(models, chosen.get(i)), reps);
+                    } catch (IOException failure) {
+                        llamaFailures.add(failure.getMessage());
+                    }
+                }
                 Speed after = speed();
-                attempts.get(i).add(new Attempt(r, last, after));
+                attempts.get(i).add(new Attempt(r, last, after, llama));
                 last = after;
                 best = best.max(after);
             }
@@ -241,19 +264,25 @@ final class BenchSuiteCommand implements Callable<Integer> {
         List<Attempt> shown = attempts.stream().map(a -> pick(a, fastest)).toList();
         List<Result> results = shown.stream().map(Attempt::result).toList();
         double[] bandwidth = shown.stream().mapToDouble(Attempt::bandwidth).toArray();
+        String builds = String.join(", ", shown.stream().filter(a -> a.llama() != null).map(a -> a.llama().build()).distinct().toList());
         System.out.printf("Memory read bandwidth (2 threads), the higher of two measurements around each model: %s GB/s; each row's roofline uses its own. tok/s, "
-                + "mean ± stddev of %d repetitions; llama.cpp anchors and (in parentheses) Baleine's mean over the anchor range's midpoint.%n%n",
-                range(Arrays.stream(bandwidth).map(b -> b / 1e9).toArray()), reps);
-        System.out.println("| bench model | type | pp64 | llama.cpp pp64 | tg32 | llama.cpp tg32 | tg32, 1 thread | llama.cpp, 1 thread | tg32 vs decode roofline (tok/s) | heap per tg token |");
+                + "mean ± stddev of %d repetitions; %s and (in parentheses) Baleine's mean over %s.%n%n",
+                range(Arrays.stream(bandwidth).map(b -> b / 1e9).toArray()), reps,
+                llamaBench == null ? "llama.cpp anchors" : "llama.cpp measured on this machine right after each model (llama-bench, build " + builds + ")",
+                llamaBench == null ? "the anchor range's midpoint" : "llama.cpp's");
+        String llamaColumn = llamaBench == null ? "llama.cpp" : "llama.cpp here";
+        System.out.printf("| bench model | type | pp64 | %1$s pp64 | tg32 | %1$s tg32 | tg32, 1 thread | %1$s, 1 thread | tg32 vs decode roofline (tok/s) | heap per tg token |%n", llamaColumn);
         System.out.println("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|");
         String depthNote = "";
         for (int i = 0; i < results.size(); i++) {
             Result r = results.get(i);
+            LlamaBench.Result llama = shown.get(i).llama();
             double roofline = bandwidth[i] / r.decodeBytes();
             System.out.printf("| %s | %s | %s | %s | %s | %s | %s | %s | %.0f%% of %.1f | %s |%n", r.entry().label(), typeCell(shown.get(i), fastest),
-                    cell(r.pp()), anchor(r.entry().pp64(), r.pp()), cell(r.tg()), anchor(r.entry().tg32(), r.tg()),
-                    cell(r.tg1()), anchor(r.entry().tg32OneThread(), r.tg1()), 100 * BenchCommand.mean(r.tg()) / roofline, roofline,
-                    InfoCommand.bytes(r.allocatedPerToken()));
+                    cell(r.pp()), llamaBench != null ? measured(llama == null ? null : llama.pp(), r.pp()) : anchor(r.entry().pp64(), r.pp()),
+                    cell(r.tg()), llamaBench != null ? measured(llama == null ? null : llama.tg(), r.tg()) : anchor(r.entry().tg32(), r.tg()),
+                    cell(r.tg1()), llamaBench != null ? measured(llama == null ? null : llama.tg1(), r.tg1()) : anchor(r.entry().tg32OneThread(), r.tg1()),
+                    100 * BenchCommand.mean(r.tg()) / roofline, roofline, InfoCommand.bytes(r.allocatedPerToken()));
             if (r.deep() != null) {
                 depthNote = String.format("%s %s at depth %d: tg32 %s tok/s, %.0f%% of its depth-0 speed measured alongside (%s tok/s, the "
                                 + "repetitions alternating; %.0f%% of the table's tg32).", r.entry().label(), r.type(), depth, cell(r.deep()),
@@ -277,6 +306,9 @@ final class BenchSuiteCommand implements Callable<Integer> {
                                 t.boxed() ? " (boxed)" : "", t.scaledPoorly() ? String.format(" (two threads %.2fx one)", t.scaling()) : "")).toList()),
                         a.indexOf(pick(a, fastest)) + 1);
             }
+        }
+        for (String failure : llamaFailures) {
+            System.out.printf("%n%s%n", failure);
         }
         for (Result r : results) {
             BenchCommand.boxedWarning(r.entry().label() + " " + r.type() + " tg32", r.allocatedPerToken()).ifPresent(w -> System.out.printf("%n%s%n", w));
@@ -374,7 +406,8 @@ final class BenchSuiteCommand implements Callable<Integer> {
         return JSON.readValue(lines[lines.length - 1], Result.class);
     }
 
-    private static Path ensure(Path models, Entry e) throws Exception {
+    /** Writes bench model {@code e} where missing, with the demo tokenizer (llama.cpp loads no model without one). */
+    private static Path ensure(Path models, Entry e) throws IOException {
         Path file = models.resolve(e.fileName());
         if (Files.exists(file)) {
             return file;
@@ -384,8 +417,8 @@ final class BenchSuiteCommand implements Callable<Integer> {
         if (e.type().equals("FP8")) {
             RandomModelWriter.writeHf(ModelPresets.ALL.get(e.preset()), RandomModelWriter.HfType.FP8, 1, partial);
         } else {
-            RandomModelWriter.writeGguf(ModelPresets.ALL.get(e.preset()), GgufFileType.parse(e.type()), 1, partial, true, w -> {
-            });
+            ModelSpec spec = ModelPresets.ALL.get(e.preset());
+            RandomModelWriter.writeGguf(spec, GgufFileType.parse(e.type()), 1, partial, true, w -> DemoModel.addTokenizer(w, spec.vocab()));
         }
         Files.move(partial, file);
         return file;
@@ -393,6 +426,11 @@ final class BenchSuiteCommand implements Callable<Integer> {
 
     private static String cell(double[] ts) {
         return String.format("%.1f ± %.1f", BenchCommand.mean(ts), BenchCommand.stddev(ts));
+    }
+
+    /** llama.cpp's speeds measured here and Baleine's ratio to them; empty where it was not measured. */
+    static String measured(double[] llama, double[] ours) {
+        return llama == null ? "" : String.format("%s (%.2fx)", cell(llama), BenchCommand.mean(ours) / BenchCommand.mean(llama));
     }
 
     private static String anchor(double[] range, double[] ours) {

@@ -207,10 +207,10 @@ class CliTest {
         var clean = new BenchSuiteCommand.Result("qwen2-1.5b-shape", "Q4_0", new double[]{1}, new double[]{104}, new double[]{51}, null, null, 1L, 9_400L);
         var boxed = new BenchSuiteCommand.Result("qwen2-1.5b-shape", "Q4_0", new double[]{1}, new double[]{104}, new double[]{51}, null, null, 1L, 8_788_414L);
         var best = new BenchSuiteCommand.Speed(76e9, 2e9);
-        var slowMemory = new BenchSuiteCommand.Attempt(clean, new BenchSuiteCommand.Speed(72e9, 2e9), new BenchSuiteCommand.Speed(41e9, 2e9));
-        var slowCpu = new BenchSuiteCommand.Attempt(clean, new BenchSuiteCommand.Speed(75e9, 1.1e9), new BenchSuiteCommand.Speed(74e9, 2e9));
-        var steady = new BenchSuiteCommand.Attempt(clean, new BenchSuiteCommand.Speed(66e9, 1.9e9), new BenchSuiteCommand.Speed(70e9, 2e9));
-        var fastButBoxed = new BenchSuiteCommand.Attempt(boxed, best, best);
+        var slowMemory = new BenchSuiteCommand.Attempt(clean, new BenchSuiteCommand.Speed(72e9, 2e9), new BenchSuiteCommand.Speed(41e9, 2e9), null);
+        var slowCpu = new BenchSuiteCommand.Attempt(clean, new BenchSuiteCommand.Speed(75e9, 1.1e9), new BenchSuiteCommand.Speed(74e9, 2e9), null);
+        var steady = new BenchSuiteCommand.Attempt(clean, new BenchSuiteCommand.Speed(66e9, 1.9e9), new BenchSuiteCommand.Speed(70e9, 2e9), null);
+        var fastButBoxed = new BenchSuiteCommand.Attempt(boxed, best, best, null);
         assertThat(slowMemory.suspect(best)).isTrue(); // 41 < 80% of 76
         assertThat(slowCpu.suspect(best)).isTrue(); // the bandwidth held, the arithmetic ran at 55%
         assertThat(steady.suspect(best)).isFalse();
@@ -224,7 +224,7 @@ class CliTest {
         assertThat(BenchSuiteCommand.typeCell(slowCpu, best)).isEqualTo("Q4_0 *"); // still slow after the retries: marked
         // a core taken during the run, unseen around it: two threads decoding 1.17x as fast as one (normal: 1.7-2.0x)
         var coreTaken = new BenchSuiteCommand.Attempt(new BenchSuiteCommand.Result("qwen2-1.5b-shape", "Q6_K", new double[]{1}, new double[]{31.2},
-                new double[]{26.6}, null, null, 1L, 9_400L), best, best);
+                new double[]{26.6}, null, null, 1L, 9_400L), best, best, null);
         assertThat(coreTaken.scaledPoorly()).isTrue();
         assertThat(coreTaken.suspect(best)).isTrue();
         assertThat(steady.scaledPoorly()).isFalse();
