@@ -111,6 +111,34 @@ final class Int8Batch {
     }
 
     /**
+     * Vector t's {@link Rounding#Q8_K} values, scales and run sums, its blocks one after another (block b's values at
+     * {@code 32 b}, its scale at b, its runs' sums at {@code 4 b}): this batch's own arrays when it holds one vector,
+     * else copied into this thread's {@code single}. A kernel then indexes them linearly in its loop's counter, and C2
+     * checks their bounds once before the loop instead of at every read.
+     */
+    Int8Batch single(int t, Int8Batch single) {
+        if (n == 1) {
+            return this;
+        }
+        int blocks = q.length / BLOCK / n;
+        if (single.q.length < BLOCK * blocks) {
+            single.q = new short[BLOCK * blocks];
+            single.d = new float[blocks];
+            single.eighths = new int[4 * blocks];
+        }
+        for (int b = 0; b < blocks; b++) {
+            int at = at(b, t);
+            System.arraycopy(q, BLOCK * at, single.q, BLOCK * b, BLOCK);
+            System.arraycopy(eighths, 4 * at, single.eighths, 4 * b, 4);
+            single.d[b] = d[at];
+        }
+        single.n = 1;
+        single.rounding = rounding;
+        single.product = InterleavedBatch.ALONE;
+        return single;
+    }
+
+    /**
      * Vector t of n ({@code x[xOff .. xOff + cols)}) into the block-major arrays (see {@link #q}); equal to {@link
      * #quantizeScalar}.
      */

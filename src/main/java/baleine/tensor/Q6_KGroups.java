@@ -57,6 +57,8 @@ final class Q6_KGroups {
     private static final VectorSpecies<Float> F = Species.F;
     private static final VectorSpecies<Integer> I = Species.I;
     /** Per thread: the 32-bit sums of a super-block, 64 rows per vector (slot order). */
+    /** Per thread: a batch's vector alone, for {@link #one} ({@link Int8Batch#single}). */
+    private static final ThreadLocal<Int8Batch> SINGLE = ThreadLocal.withInitial(Int8Batch::new);
     private static final ThreadLocal<int[]> SUMS = ThreadLocal.withInitial(() -> new int[ROWS * NibbleColumns.TOKENS]);
 
     private Q6_KGroups() {
@@ -523,14 +525,21 @@ final class Q6_KGroups {
 
     /**
      * {@link #dot} for one vector (decoding) with 512-bit vectors: the 64 rows' sums and totals in registers from the
-     * row's first column to its last.
+     * row's first column to its last. The group is read through a slice of its bytes and the vector's values from
+     * {@link Int8Batch#single}, both indexed linearly in the loops' counters: with the batch's block-major indexes
+     * ({@code x.at}, a division per run) C2 kept a bounds check on each of the 16 activation reads of a sub-block and
+     * spilled around them (458 instructions a sub-block, now 279; Qwen-shape Q4_K_M decoding, whose Q6_K output head
+     * is 71% of a token, 1.06–1.18x with one thread and 1.00–1.11x with two, side by side on Zen 4).
      */
-    private static void one(MemorySegment s, long g, int supers, Int8Batch x, int t, float[] out) {
-        short[] q = x.q;
+    private static void one(MemorySegment matrix, long g, int supers, Int8Batch x, int t, float[] out) {
+        MemorySegment s = matrix.asSlice(g, (long) SUPER_BYTES * supers); // the group alone, indexed from 0
+        Int8Batch v = x.single(t, SINGLE.get());
+        short[] q = v.q;
+        int[] eighths = v.eighths;
         IntVector six = IntVector.broadcast(I, SIX), part0 = IntVector.broadcast(I, PART0), part1 = IntVector.broadcast(I, PART1), part2 = IntVector.broadcast(I, PART2);
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0; // rows in slot order, 16 at a time
         for (int b = 0; b < supers; b++) {
-            long o = g + (long) SUPER_BYTES * b;
+            long o = (long) SUPER_BYTES * b;
             IntVector i0 = IntVector.zero(I), i1 = i0, i2 = i0, i3 = i0;
             for (int j = 0; j < SUBS; j++) {
                 IntVector s0 = IntVector.zero(I), s1 = s0, s2 = s0, s3 = s0; // the sub-block's two runs of eight columns
@@ -539,7 +548,7 @@ final class Q6_KGroups {
                 {
                     int run = 2 * j;
                     long cols = o + COLUMNS_AT + (long) RUN * run;
-                    int at = x.at(8 * b + run / 4, t), xb = BLOCK * at + 8 * (run % 4);
+                    int xb = SUPER * b + 8 * run;
                     IntVector v0, v1, v2, v3;
                     ShortVector xc, lo, hi;
                     v0 = IntVector.fromMemorySegment(I, s, cols, LE);
@@ -574,7 +583,7 @@ final class Q6_KGroups {
                     xc = ShortVector.broadcast(S, q[xb + 7]);
                     lo = v3.and(six).reinterpretAsShorts().mul(xc).add(lo);
                     hi = v3.lanewise(LSHR, 8).and(six).reinterpretAsShorts().mul(xc).add(hi);
-                    short offset = (short) (32 * x.eighths[4 * at + run % 4]);
+                    short offset = (short) (32 * eighths[SUPER / 8 * b + run]);
                     IntVector pairs = lo.sub(offset).reinterpretAsInts();
                     s0 = pairs.lanewise(LSHL, 16).lanewise(ASHR, 16).add(s0);
                     s1 = pairs.lanewise(ASHR, 16).add(s1);
@@ -585,7 +594,7 @@ final class Q6_KGroups {
                 {
                     int run = 2 * j + 1;
                     long cols = o + COLUMNS_AT + (long) RUN * run;
-                    int at = x.at(8 * b + run / 4, t), xb = BLOCK * at + 8 * (run % 4);
+                    int xb = SUPER * b + 8 * run;
                     IntVector v0, v1, v2, v3;
                     ShortVector xc, lo, hi;
                     v0 = IntVector.fromMemorySegment(I, s, cols, LE);
@@ -620,7 +629,7 @@ final class Q6_KGroups {
                     xc = ShortVector.broadcast(S, q[xb + 7]);
                     lo = v3.and(six).reinterpretAsShorts().mul(xc).add(lo);
                     hi = v3.lanewise(LSHR, 8).and(six).reinterpretAsShorts().mul(xc).add(hi);
-                    short offset = (short) (32 * x.eighths[4 * at + run % 4]);
+                    short offset = (short) (32 * eighths[SUPER / 8 * b + run]);
                     IntVector pairs = lo.sub(offset).reinterpretAsInts();
                     s0 = pairs.lanewise(LSHL, 16).lanewise(ASHR, 16).add(s0);
                     s1 = pairs.lanewise(ASHR, 16).add(s1);
@@ -634,7 +643,7 @@ final class Q6_KGroups {
                 i2 = s2.mul((IntVector) ByteVector.fromMemorySegment(Species.B, s, scales + 32, LE).convertShape(VectorOperators.B2I, I, 0)).add(i2);
                 i3 = s3.mul((IntVector) ByteVector.fromMemorySegment(Species.B, s, scales + 48, LE).convertShape(VectorOperators.B2I, I, 0)).add(i3);
             }
-            float dx = x.d[x.at(8 * b, t)];
+            float dx = v.d[8 * b];
             // the rows' d as Q4_0Groups.scales converts them, here in registers: that call, once per super-block from
             // this large method, had halved the Qwen head's speed
             IntVector h = (IntVector) ShortVector.fromMemorySegment(Species.S, s, o + D_AT, LE).convertShape(VectorOperators.ZERO_EXTEND_S2I, I, 0);

@@ -86,6 +86,23 @@ class GroupedWeightTest {
 
     @ParameterizedTest
     @EnumSource(GroupedWeight.Layout.class)
+    void aBatchsLastVectorPastWholeCallsTakesTheOneVectorKernelWithTheSameBits(GroupedWeight.Layout layout) {
+        Random rnd = new Random(4);
+        Pair p = randomPair(layout, rnd, 64, 64);
+        int n = NibbleColumns.TOKENS + 1; // a call of 64 vectors, then one of the last vector alone in a batch of 65
+        float[][] x = MatMulTest.gaussianVectors(rnd, n, COLS);
+        GroupedWeight g = (GroupedWeight) p.grouped();
+        float[][] y = new float[n][64];
+        g.rows(0, 64, x, 0, y, 0, n, InterleavedBatch.ALONE);
+        for (int t : new int[]{0, n - 2, n - 1}) {
+            for (int r = 0; r < 64; r++) {
+                assertThat(y[t][r]).as("vector " + t + " row " + r).isEqualTo(g.dot(r, x[t], 0));
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(GroupedWeight.Layout.class)
     void everyBatchSizeGivesEveryVectorTheBitsItGetsAlone(GroupedWeight.Layout layout) {
         Random rnd = new Random(3);
         Pair p = randomPair(layout, rnd, 3 * 64 + 5, 3 * 64 + 5);
