@@ -259,8 +259,9 @@ final class Q4_KGroups {
         ShortVector l5 = ShortVector.broadcast(S, (short) (-8 * sums[at + 5])), h5 = l5;
         ShortVector l6 = ShortVector.broadcast(S, (short) (-8 * sums[at + 6])), h6 = l6;
         ShortVector l7 = ShortVector.broadcast(S, (short) (-8 * sums[at + 7])), h7 = l7;
+        MemorySegment columns = s.asSlice(cols, 32L * BLOCK); // bounds proven once, as in Q4_0Groups.eight
         for (int c = 0; c < BLOCK; c++) {
-            ShortVector v = (ShortVector) ByteVector.fromMemorySegment(NibbleColumns.B, s, cols + 32L * c, LE)
+            ShortVector v = (ShortVector) ByteVector.fromMemorySegment(NibbleColumns.B, columns, 32L * c, LE)
                     .convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
             ShortVector lo = v.and((short) 0x0F), hi = v.lanewise(VectorOperators.LSHR, 4);
             ShortVector xc = ShortVector.broadcast(S, q[xb + c]);
@@ -406,8 +407,9 @@ final class Q4_KGroups {
         ShortVector l1 = ShortVector.broadcast(S, (short) (-8 * sums[at + 1])), h1 = l1;
         ShortVector l2 = ShortVector.broadcast(S, (short) (-8 * sums[at + 2])), h2 = l2;
         ShortVector l3 = ShortVector.broadcast(S, (short) (-8 * sums[at + 3])), h3 = l3;
+        MemorySegment columns = s.asSlice(cols, 32L * BLOCK); // bounds proven once, as in Q4_0Groups.eight
         for (int c = 0; c < BLOCK; c++) {
-            ShortVector v = (ShortVector) ByteVector.fromMemorySegment(NibbleColumns.B, s, cols + 32L * c, LE)
+            ShortVector v = (ShortVector) ByteVector.fromMemorySegment(NibbleColumns.B, columns, 32L * c, LE)
                     .convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
             ShortVector lo = v.and((short) 0x0F), hi = v.lanewise(VectorOperators.LSHR, 4);
             ShortVector xc = ShortVector.broadcast(S, q[xb + c]);
@@ -488,8 +490,9 @@ final class Q4_KGroups {
         int[] sums = x.sums; // each sum starts at -8 times its vector's block sum (as Q4_0Groups.eight)
         ShortVector l0 = ShortVector.broadcast(S, (short) (-8 * sums[at])), h0 = l0;
         ShortVector l1 = ShortVector.broadcast(S, (short) (-8 * sums[at + 1])), h1 = l1;
+        MemorySegment columns = s.asSlice(cols, 32L * BLOCK); // bounds proven once, as in Q4_0Groups.eight
         for (int c = 0; c < BLOCK; c++) {
-            ShortVector v = (ShortVector) ByteVector.fromMemorySegment(NibbleColumns.B, s, cols + 32L * c, LE)
+            ShortVector v = (ShortVector) ByteVector.fromMemorySegment(NibbleColumns.B, columns, 32L * c, LE)
                     .convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
             ShortVector lo = v.and((short) 0x0F), hi = v.lanewise(VectorOperators.LSHR, 4);
             ShortVector xc = ShortVector.broadcast(S, q[xb + c]);
@@ -538,8 +541,9 @@ final class Q4_KGroups {
         short[] q = x.q;
         int at = x.at(block, t), xb = BLOCK * at; // as in eight
         ShortVector l0 = ShortVector.broadcast(S, (short) (-8 * x.sums[at])), h0 = l0; // as in eight
+        MemorySegment columns = s.asSlice(cols, 32L * BLOCK); // bounds proven once, as in Q4_0Groups.eight
         for (int c = 0; c < BLOCK; c++) {
-            ShortVector v = (ShortVector) ByteVector.fromMemorySegment(NibbleColumns.B, s, cols + 32L * c, LE)
+            ShortVector v = (ShortVector) ByteVector.fromMemorySegment(NibbleColumns.B, columns, 32L * c, LE)
                     .convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
             ShortVector lo = v.and((short) 0x0F), hi = v.lanewise(VectorOperators.LSHR, 4);
             ShortVector xc = ShortVector.broadcast(S, q[xb + c]);
