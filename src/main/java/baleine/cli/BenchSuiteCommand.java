@@ -172,11 +172,11 @@ final class BenchSuiteCommand implements Callable<Integer> {
             + "(default ${DEFAULT-VALUE}; 0: never)")
     int retries;
 
-    /** Set in the JVM started per model: measure the models named here and print each result as a JSON line. */
     @Option(names = "--llama-bench", paramLabel = "PATH", description = "llama.cpp's llama-bench (scripts/build-llama-cpp builds one): run on each "
             + "GGUF bench model right after Baleine, with the same tests and repetitions, its speeds in the table in place of the issue's anchors")
     Path llamaBench;
 
+    /** Set in the JVM started per model: measure the models named here and print each result as a JSON line. */
     @Option(names = "--measure-here", hidden = true)
     boolean measureHere;
 
@@ -268,7 +268,7 @@ final class BenchSuiteCommand implements Callable<Integer> {
         System.out.printf("Memory read bandwidth (2 threads), the higher of two measurements around each model: %s GB/s; each row's roofline uses its own. tok/s, "
                 + "mean ± stddev of %d repetitions; %s and (in parentheses) Baleine's mean over %s.%n%n",
                 range(Arrays.stream(bandwidth).map(b -> b / 1e9).toArray()), reps,
-                llamaBench == null ? "llama.cpp anchors" : "llama.cpp measured on this machine right after each model (llama-bench, build " + builds + ")",
+                llamaBench == null ? "llama.cpp anchors" : "llama.cpp measured on this machine right after each model (llama-bench" + (builds.isEmpty() ? "" : ", build " + builds) + ")",
                 llamaBench == null ? "the anchor range's midpoint" : "llama.cpp's");
         String llamaColumn = llamaBench == null ? "llama.cpp" : "llama.cpp here";
         System.out.printf("| bench model | type | pp64 | %1$s pp64 | tg32 | %1$s tg32 | tg32, 1 thread | %1$s, 1 thread | tg32 vs decode roofline (tok/s) | heap per tg token |%n", llamaColumn);

@@ -50,9 +50,10 @@ final class Int8Batch {
     int[] halves = new int[0];
     /** {@link Rounding#Q8_K} only: the sums of q over each block's four runs of eight values, at {@code 4 at(b, t) + run} (Q6_K's kernels sum runs of eight). */
     int[] eighths = new int[0];
-    // what the arrays hold: vectors [0, n) of product id product (InterleavedBatch.ALONE: nothing reusable)
+    // what the arrays hold: vectors [0, n), cols values each, of product id product (InterleavedBatch.ALONE: nothing reusable)
     private long product = InterleavedBatch.ALONE;
     private int n;
+    private int cols;
     private Rounding rounding;
 
     static Int8Batch forThread() {
@@ -87,6 +88,7 @@ final class Int8Batch {
         }
         this.product = product;
         this.n = n;
+        this.cols = cols;
         this.rounding = rounding;
         return this;
     }
@@ -113,29 +115,30 @@ final class Int8Batch {
     /**
      * Vector t's {@link Rounding#Q8_K} values, scales and run sums, its blocks one after another (block b's values at
      * {@code 32 b}, its scale at b, its runs' sums at {@code 4 b}): this batch's own arrays when it holds one vector,
-     * else copied into this thread's {@code single}. A kernel then indexes them linearly in its loop's counter, and C2
-     * checks their bounds once before the loop instead of at every read.
+     * else copied into {@code scratch} (a thread's own). A kernel then indexes them linearly in its loop's counter, and
+     * C2 checks their bounds once before the loop instead of at every read.
      */
-    Int8Batch single(int t, Int8Batch single) {
+    Int8Batch single(int t, Int8Batch scratch) {
         if (n == 1) {
             return this;
         }
-        int blocks = q.length / BLOCK / n;
-        if (single.q.length < BLOCK * blocks) {
-            single.q = new short[BLOCK * blocks];
-            single.d = new float[blocks];
-            single.eighths = new int[4 * blocks];
+        int blocks = cols / BLOCK;
+        if (scratch.q.length < cols) {
+            scratch.q = new short[cols];
+            scratch.d = new float[blocks];
+            scratch.eighths = new int[4 * blocks];
         }
         for (int b = 0; b < blocks; b++) {
             int at = at(b, t);
-            System.arraycopy(q, BLOCK * at, single.q, BLOCK * b, BLOCK);
-            System.arraycopy(eighths, 4 * at, single.eighths, 4 * b, 4);
-            single.d[b] = d[at];
+            System.arraycopy(q, BLOCK * at, scratch.q, BLOCK * b, BLOCK);
+            System.arraycopy(eighths, 4 * at, scratch.eighths, 4 * b, 4);
+            scratch.d[b] = d[at];
         }
-        single.n = 1;
-        single.rounding = rounding;
-        single.product = InterleavedBatch.ALONE;
-        return single;
+        scratch.n = 1;
+        scratch.cols = cols;
+        scratch.rounding = rounding;
+        scratch.product = InterleavedBatch.ALONE;
+        return scratch;
     }
 
     /**

@@ -56,9 +56,9 @@ final class Q6_KGroups {
     private static final ThreadLocal<byte[]> VALUES = ThreadLocal.withInitial(() -> new byte[ROWS * SUPER]);
     private static final VectorSpecies<Float> F = Species.F;
     private static final VectorSpecies<Integer> I = Species.I;
-    /** Per thread: the 32-bit sums of a super-block, 64 rows per vector (slot order). */
     /** Per thread: a batch's vector alone, for {@link #one} ({@link Int8Batch#single}). */
     private static final ThreadLocal<Int8Batch> SINGLE = ThreadLocal.withInitial(Int8Batch::new);
+    /** Per thread: the 32-bit sums of a super-block, 64 rows per vector (slot order). */
     private static final ThreadLocal<int[]> SUMS = ThreadLocal.withInitial(() -> new int[ROWS * NibbleColumns.TOKENS]);
 
     private Q6_KGroups() {
