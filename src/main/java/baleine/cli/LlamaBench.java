@@ -1,5 +1,7 @@
 package baleine.cli;
 
+import baleine.format.WeightMemory;
+import baleine.format.gguf.GgufFile;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
@@ -26,8 +28,17 @@ final class LlamaBench {
     private LlamaBench() {
     }
 
-    /** Runs {@code llamaBench} on {@code model}; a failure (a model it cannot read, a crash) names llama-bench's own last words. */
+    /**
+     * Runs {@code llamaBench} on {@code model}; a model without a tokenizer is refused first (llama-bench would only say it
+     * failed to load it), any other failure names llama-bench's own last words.
+     */
     static Result run(Path llamaBench, Path model, int reps) throws IOException, InterruptedException {
+        try (GgufFile file = GgufFile.open(model, WeightMemory.MAP)) {
+            if (!file.metadata.has("tokenizer.ggml.model")) {
+                throw new IOException("llama.cpp cannot load " + model.getFileName() + ": it has no tokenizer (bench models written by earlier "
+                        + "versions of the suite had none); delete it, and the suite writes it again with one");
+            }
+        }
         List<String> command = List.of(llamaBench.toString(), "-m", model.toString(), "-p", "64", "-n", "32", "-t", "1,2",
                 "-r", String.valueOf(reps), "-o", "jsonl");
         Path errors = Files.createTempFile("llama-bench", ".err");
