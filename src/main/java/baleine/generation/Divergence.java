@@ -70,7 +70,7 @@ public final class Divergence {
                             best = ours[v] > ours[best] ? v : best;
                             referenceBest = theirs[v] > theirs[referenceBest] ? v : referenceBest;
                         }
-                        nll.add(-(float) (ours[chunk[from + k[0] + 1]] - lse)); // as Perplexity takes it
+                        nll.add(-(float) (ours[chunk[from + k[0] + 1]] - lse)); // Sequence.logprobOf, its lse already at hand
                         kld.add(divergence);
                         maxKld[0] = Math.max(maxKld[0], divergence);
                         sameTop[0] += best == referenceBest ? 1 : 0;

@@ -52,7 +52,7 @@ public final class Perplexity {
                 for (int i = 0; i < n; i++, position[0]++) {
                     int j = position[0];
                     if (j >= first && j < ctx - 1) { // the logits at j predict token j + 1
-                        nll.add(-Sequence.logprob(rows[i], chunk[j + 1], 0).logprob());
+                        nll.add(-Sequence.logprobOf(rows[i], chunk[j + 1]));
                     }
                 }
             });

@@ -376,6 +376,11 @@ public final class Sequence {
         return new TokenLogprob(token, (float) (logits[token] - lse), best, bestLp);
     }
 
+    /** log p(token) under these logits: {@link #logprob}'s value without its top alternatives (one pass fewer over the vocabulary). */
+    static float logprobOf(float[] logits, int token) {
+        return (float) (logits[token] - logSumExp(logits));
+    }
+
     /** log(sum of e^logit), taken from the largest logit so that nothing overflows. */
     static double logSumExp(float[] logits) {
         double max = Double.NEGATIVE_INFINITY;

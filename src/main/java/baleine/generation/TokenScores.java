@@ -29,7 +29,7 @@ public final class TokenScores {
             for (int i = 0; i < n; i++, position[0]++) {
                 int next = position[0] + 1;
                 if (next < tokens.length) {
-                    scores[next] = Sequence.logprob(rows[i], tokens[next], 0).logprob();
+                    scores[next] = Sequence.logprobOf(rows[i], tokens[next]);
                 }
             }
         });
