@@ -226,12 +226,13 @@ final class RequestParser {
         if (ids.size() > MAX_PROMPTS) {
             throw ApiException.invalid("prompt", "at most " + MAX_PROMPTS + " prompts per request, got " + ids.size());
         }
-        if (body.hasNonNull("suffix")) {
-            if (texts.contains(null)) {
-                throw ApiException.invalid("suffix", "suffix needs text prompts, not token ids");
-            }
-            for (int i = 0; i < ids.size(); i++) {
-                ids.set(i, model.encodeRaw(fim(texts.get(i), body.get("suffix").asText())));
+        String suffix = body.hasNonNull("suffix") ? body.get("suffix").asText() : null;
+        if (suffix != null && texts.contains(null)) {
+            throw ApiException.invalid("suffix", "suffix needs text prompts, not token ids");
+        }
+        for (int i = 0; i < ids.size(); i++) { // text prompts are tokenized once, checked and with their suffix
+            if (texts.get(i) != null) {
+                ids.set(i, model.encodeRaw(suffix == null ? texts.get(i) : fim(texts.get(i), suffix)));
             }
         }
         int top = -1;
@@ -253,11 +254,15 @@ final class RequestParser {
         return out;
     }
 
-    /** {@code prompt}'s prompts as token ids, and as text where given as text (null for token ids). */
+    /**
+     * {@code prompt}'s prompts, side by side in the two lists: a text prompt as its text (its ids null, to be
+     * tokenized), a token-id prompt as its ids (its text null).
+     */
     private void prompts(JsonNode prompt, List<int[]> ids, List<String> texts) {
         String forms = "prompt must be a string, an array of strings, an array of token ids or an array of arrays of token ids";
         if (prompt.isTextual()) {
             texts.add(prompt.asText());
+            ids.add(null);
         } else if (!prompt.isArray() || prompt.isEmpty()) {
             throw ApiException.invalid("prompt", forms);
         } else if (prompt.get(0).isTextual()) {
@@ -266,20 +271,16 @@ final class RequestParser {
                     throw ApiException.invalid("prompt", forms + " (not a mix)");
                 }
                 texts.add(e.asText());
+                ids.add(null);
             }
         } else if (prompt.get(0).isArray()) {
             for (int i = 0; i < prompt.size(); i++) {
                 ids.add(tokenIds(prompt.get(i), "prompt[" + i + "]", forms));
                 texts.add(null);
             }
-            return;
         } else {
             ids.add(tokenIds(prompt, "prompt", forms));
             texts.add(null);
-            return;
-        }
-        for (String t : texts) {
-            ids.add(model.encodeRaw(t));
         }
     }
 
