@@ -20,7 +20,7 @@ import java.nio.ByteOrder;
  *
  * <p>With 512 bits a column is one 32-byte load, widened to 32 shorts, its two nibbles masked apart and multiplied
  * by the activation broadcast: 64 multiply-adds in 16-bit lanes, where a float kernel converts every 4-bit value to
- * a float first. With 256 bits the column is read as 16 shorts (loaded and shifted as 8 ints, see {@link #I}), whose
+ * a float first (decoding skips the mask: {@code Q4_0Groups.one}). With 256 bits the column is read as 16 shorts (loaded and shifted as 8 ints, see {@link #I}), whose
  * four nibbles are the four parts of 16 rows: no widening (the two byte-to-short widenings per column had limited a
  * Zen 3 core). A block's sums of {@code (q - 8) x} stay within 16 bits ({@code |q - 8| <= 8}, {@code |x| <= 127}, 32
  * columns: at most 32512): the sums of q (0..15) computed here wrap, and subtracting 8 times the activations' block
@@ -157,14 +157,24 @@ final class NibbleColumns {
     static void sumsOfOne(MemorySegment s, long cols, short[] x, int xb, short[] sums) {
         MemorySegment columns = s.asSlice(cols, COLUMN_BYTES);
         ShortVector p0 = ShortVector.zero(S), p1 = p0, p2 = p0, p3 = p0;
+        // whole shorts and the shorts shifted by 4, 8 and 12 as ints, unmasked; mod 2^16 each nibble's sum is then one
+        // sum less 16 times the next (the bits each shift brings down from the odd short above come back 16 x 4096
+        // times, vanishing), but for the top nibble's in the even shorts, which holds 16 times the odd short's whole
+        // sum: four masks a column fewer (Qwen-shape AVX2-width decoding, Zen 4 with 256-bit vectors, side by side:
+        // Q4_0 1.12x, Q4_K 1.07x)
         for (int c = 0; c < BLOCK; c++) {
             IntVector w = IntVector.fromMemorySegment(I, columns, 32L * c, LE);
             ShortVector xc = ShortVector.broadcast(S, x[xb + c]);
-            p0 = w.and(LOW_NIBBLES).reinterpretAsShorts().mul(xc).add(p0);
-            p1 = w.lanewise(VectorOperators.LSHR, 4).and(LOW_NIBBLES).reinterpretAsShorts().mul(xc).add(p1);
-            p2 = w.lanewise(VectorOperators.LSHR, 8).and(LOW_NIBBLES).reinterpretAsShorts().mul(xc).add(p2);
-            p3 = w.lanewise(VectorOperators.LSHR, 12).and(LOW_NIBBLES).reinterpretAsShorts().mul(xc).add(p3);
+            p0 = w.reinterpretAsShorts().mul(xc).add(p0);
+            p1 = w.lanewise(VectorOperators.LSHR, 4).reinterpretAsShorts().mul(xc).add(p1);
+            p2 = w.lanewise(VectorOperators.LSHR, 8).reinterpretAsShorts().mul(xc).add(p2);
+            p3 = w.lanewise(VectorOperators.LSHR, 12).reinterpretAsShorts().mul(xc).add(p3);
         }
+        IntVector whole = p0.reinterpretAsInts();
+        p0 = p0.sub(p1.lanewise(VectorOperators.LSHL, 4));
+        p1 = p1.sub(p2.lanewise(VectorOperators.LSHL, 4));
+        p2 = p2.sub(p3.lanewise(VectorOperators.LSHL, 4));
+        p3 = p3.sub(whole.lanewise(VectorOperators.LSHR, 16).lanewise(VectorOperators.LSHL, 20).lanewise(VectorOperators.LSHR, 16).reinterpretAsShorts());
         p0.intoArray(sums, 0);
         p1.intoArray(sums, 16);
         p2.intoArray(sums, 32);

@@ -213,14 +213,19 @@ final class Q4_KGroups {
             for (int j = 0; j < SUBS; j++) {
                 long cols = columns(o, j);
                 int at = x.at(SUBS * b + j, t), xb = BLOCK * at;
-                ShortVector lo = ShortVector.broadcast(S, (short) (-8 * x.sums[at])), hi = lo; // as in eight
+                // the nibbles' sums without a mask (see Q4_0Groups.one): the bytes' products and their high nibbles'
+                ShortVector whole = ShortVector.broadcast(S, (short) (-136 * x.sums[at]));
+                ShortVector hi = ShortVector.broadcast(S, (short) (-8 * x.sums[at]));
                 for (int c = 0; c < BLOCK; c++) {
                     ShortVector v = (ShortVector) ByteVector.fromMemorySegment(NibbleColumns.B, s, cols + 32L * c, LE)
                             .convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
                     ShortVector xc = ShortVector.broadcast(S, x.q[xb + c]);
-                    lo = v.and((short) 0x0F).mul(xc).add(lo);
-                    hi = v.lanewise(VectorOperators.LSHR, 4).mul(xc).add(hi);
+                    whole = v.mul(xc).add(whole);
+                    hi = v.reinterpretAsInts().lanewise(VectorOperators.LSHR, 4).reinterpretAsShorts().mul(xc).add(hi);
                 }
+                ShortVector lo = whole.sub(hi.lanewise(LSHL, 4));
+                IntVector low = lo.add((short) (8 * x.sums[at])).reinterpretAsInts(); // each odd lane's sum of q x, mod 16 at 12..15 of the even lane
+                hi = hi.sub(low.lanewise(VectorOperators.LSHR, 16).lanewise(LSHL, 28).lanewise(VectorOperators.LSHR, 16).reinterpretAsShorts());
                 FloatVector sumX = FloatVector.broadcast(F, x.sums[at]), dx = FloatVector.broadcast(F, x.d[at]);
                 int fj = ROWS * j, gj = ROWS * (SUBS + j);
                 IntVector pairs = lo.reinterpretAsInts();
