@@ -255,20 +255,22 @@ final class Q5_0Groups {
             return;
         }
         MemorySegment block = s.asSlice(cols, (long) COLUMN * BLOCK);
-        for (int p = 0; p < 32; p += L) {
-            for (int half = 0; half < BLOCK; half += 16) {
-                ShortVector lo = ShortVector.zero(S), hi = lo;
-                for (int c = half; c < half + 16; c++) {
-                    long at = (long) COLUMN * c;
-                    ShortVector v = (ShortVector) ByteVector.fromMemorySegment(B, block, at + p, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
-                    long fifth = block.get(Le.I64, at + 32);
-                    ShortVector xc = ShortVector.broadcast(S, x[xb + c]);
-                    lo = v.and((short) 0x0F).lanewise(VectorOperators.OR, (short) 16, VectorMask.fromLong(S, fifth >>> p)).mul(xc).add(lo);
-                    hi = v.lanewise(VectorOperators.LSHR, 4).lanewise(VectorOperators.OR, (short) 16, VectorMask.fromLong(S, fifth >>> (32 + p))).mul(xc).add(hi);
-                }
-                lo.intoArray(sums, 4 * half + p);
-                hi.intoArray(sums, 4 * half + 32 + p);
+        for (int half = 0; half < BLOCK; half += 16) { // as one: 512-bit vectors, a part of 32 rows
+            ShortVector whole = ShortVector.zero(S), hi = whole, f = whole, g = whole;
+            for (int c = half; c < half + 16; c++) {
+                long at = (long) COLUMN * c;
+                ShortVector v = (ShortVector) ByteVector.fromMemorySegment(B, block, at, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
+                long fifth = block.get(Le.I64, at + 32);
+                ShortVector xc = ShortVector.broadcast(S, x[xb + c]);
+                whole = v.mul(xc).add(whole);
+                hi = v.reinterpretAsInts().lanewise(VectorOperators.LSHR, 4).reinterpretAsShorts().mul(xc).add(hi);
+                f = f.add(xc, VectorMask.fromLong(S, fifth));
+                g = g.add(xc, VectorMask.fromLong(S, fifth >>> 32));
             }
+            ShortVector lo = whole.sub(hi.lanewise(VectorOperators.LSHL, 4));
+            hi = hi.sub(lo.reinterpretAsInts().lanewise(VectorOperators.LSHR, 16).lanewise(VectorOperators.LSHL, 28).lanewise(VectorOperators.LSHR, 16).reinterpretAsShorts());
+            lo.add(f.lanewise(VectorOperators.LSHL, 4)).intoArray(sums, 4 * half);
+            hi.add(g.lanewise(VectorOperators.LSHL, 4)).intoArray(sums, 4 * half + 32);
         }
     }
 
@@ -681,28 +683,38 @@ final class Q5_0Groups {
         int at = x.at(b, t), xb = BLOCK * at; // as in Q4_0Groups.eight: x.at once, before the sums are in registers
         long cols = o + SCALE_BYTES;
         // l, h: the first half's rows 0..31 and 32..63; m, n: the second half's
-        ShortVector l0 = ShortVector.zero(S), h0 = l0;
-        ShortVector m0 = l0, n0 = l0;
+        // as Q4_0Groups.one, without masks: the bytes' sums and their high nibbles' (h, n), and apart the sums of the
+        // activations whose rows' fifth bit is set (f, g), added 16 times at the end: Q5_K 1.13x, Q5_0 1.10x (JMH,
+        // 1024 x 1024, one thread, Zen 4)
+        ShortVector w0 = ShortVector.zero(S), h0 = w0, f0 = w0, g0 = w0, w1 = w0, n0 = w0, f1 = w0, g1 = w0;
         for (int c = 0; c < 16; c++) {
             long column = cols + (long) COLUMN * c;
             ShortVector v = (ShortVector) ByteVector.fromMemorySegment(B, s, column, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
             long fifth = s.get(Le.I64, column + 32);
-            ShortVector lo = v.and((short) 0x0F).lanewise(VectorOperators.OR, (short) 16, VectorMask.fromLong(S, fifth));
-            ShortVector hi = v.lanewise(VectorOperators.LSHR, 4).lanewise(VectorOperators.OR, (short) 16, VectorMask.fromLong(S, fifth >>> 32));
             ShortVector xc = ShortVector.broadcast(S, q[xb + c]);
-            l0 = lo.mul(xc).add(l0);
-            h0 = hi.mul(xc).add(h0);
+            w0 = v.mul(xc).add(w0);
+            h0 = v.reinterpretAsInts().lanewise(VectorOperators.LSHR, 4).reinterpretAsShorts().mul(xc).add(h0);
+            f0 = f0.add(xc, VectorMask.fromLong(S, fifth));
+            g0 = g0.add(xc, VectorMask.fromLong(S, fifth >>> 32));
         }
         for (int c = 16; c < 32; c++) {
             long column = cols + (long) COLUMN * c;
             ShortVector v = (ShortVector) ByteVector.fromMemorySegment(B, s, column, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
             long fifth = s.get(Le.I64, column + 32);
-            ShortVector lo = v.and((short) 0x0F).lanewise(VectorOperators.OR, (short) 16, VectorMask.fromLong(S, fifth));
-            ShortVector hi = v.lanewise(VectorOperators.LSHR, 4).lanewise(VectorOperators.OR, (short) 16, VectorMask.fromLong(S, fifth >>> 32));
             ShortVector xc = ShortVector.broadcast(S, q[xb + c]);
-            m0 = lo.mul(xc).add(m0);
-            n0 = hi.mul(xc).add(n0);
+            w1 = v.mul(xc).add(w1);
+            n0 = v.reinterpretAsInts().lanewise(VectorOperators.LSHR, 4).reinterpretAsShorts().mul(xc).add(n0);
+            f1 = f1.add(xc, VectorMask.fromLong(S, fifth));
+            g1 = g1.add(xc, VectorMask.fromLong(S, fifth >>> 32));
         }
+        ShortVector l0 = w0.sub(h0.lanewise(LSHL, 4));
+        h0 = h0.sub(l0.reinterpretAsInts().lanewise(VectorOperators.LSHR, 16).lanewise(LSHL, 28).lanewise(VectorOperators.LSHR, 16).reinterpretAsShorts());
+        l0 = l0.add(f0.lanewise(LSHL, 4));
+        h0 = h0.add(g0.lanewise(LSHL, 4));
+        ShortVector m0 = w1.sub(n0.lanewise(LSHL, 4));
+        n0 = n0.sub(m0.reinterpretAsInts().lanewise(VectorOperators.LSHR, 16).lanewise(LSHL, 28).lanewise(VectorOperators.LSHR, 16).reinterpretAsShorts());
+        m0 = m0.add(f1.lanewise(LSHL, 4));
+        n0 = n0.add(g1.lanewise(LSHL, 4));
         FloatVector d0 = FloatVector.fromArray(F, d, 0), d1 = FloatVector.fromArray(F, d, 16);
         FloatVector d2 = FloatVector.fromArray(F, d, 32), d3 = FloatVector.fromArray(F, d, 48);
         IntVector first, second;
