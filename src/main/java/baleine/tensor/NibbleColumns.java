@@ -39,7 +39,8 @@ final class NibbleColumns {
     static final int L = S.length();
     /**
      * The 256-bit kernels read a column as ints and shift those: each short's nibble k is {@code (w >>> 4k) &}
-     * {@link #LOW_NIBBLES} whatever the short above it holds, the same values as shifting the shorts. C2 shifts ints by
+     * {@link #LOW_NIBBLES} whatever the short above it holds, the same values as shifting the shorts (this class's
+     * kernels leave the mask out and {@link #unmask} their sums; {@code Q5_0Groups}' word kernels mask). C2 shifts ints by
      * a constant with an immediate, shorts only by a count it first moves into a vector register (one more
      * instruction per shift: three a column of 64 rows). Zen 3, Qwen shape in one JVM: Q4_0 decoding 1.053x, pp64
      * 1.065x, pp512 1.055x; Q5_K_M ({@code Q5_0Groups}' word kernels) pp64 1.048x, decoding 1.029x.
@@ -157,11 +158,8 @@ final class NibbleColumns {
     static void sumsOfOne(MemorySegment s, long cols, short[] x, int xb, short[] sums) {
         MemorySegment columns = s.asSlice(cols, COLUMN_BYTES);
         ShortVector p0 = ShortVector.zero(S), p1 = p0, p2 = p0, p3 = p0;
-        // whole shorts and the shorts shifted by 4, 8 and 12 as ints, unmasked; mod 2^16 each nibble's sum is then one
-        // sum less 16 times the next (the bits each shift brings down from the odd short above come back 16 x 4096
-        // times, vanishing), but for the top nibble's in the even shorts, which holds 16 times the odd short's whole
-        // sum: four masks a column fewer (Qwen-shape AVX2-width decoding, Zen 4 with 256-bit vectors, side by side:
-        // Q4_0 1.12x, Q4_K 1.07x)
+        // whole shorts and the shorts shifted by 4, 8 and 12 as ints, unmasked, then unmask: four masks a column fewer
+        // (Qwen-shape AVX2-width decoding, Zen 4 with 256-bit vectors, side by side: Q4_0 1.12x, Q4_K 1.07x)
         for (int c = 0; c < BLOCK; c++) {
             IntVector w = IntVector.fromMemorySegment(I, columns, 32L * c, LE);
             ShortVector xc = ShortVector.broadcast(S, x[xb + c]);
@@ -170,15 +168,29 @@ final class NibbleColumns {
             p2 = w.lanewise(VectorOperators.LSHR, 8).reinterpretAsShorts().mul(xc).add(p2);
             p3 = w.lanewise(VectorOperators.LSHR, 12).reinterpretAsShorts().mul(xc).add(p3);
         }
-        IntVector whole = p0.reinterpretAsInts();
-        p0 = p0.sub(p1.lanewise(VectorOperators.LSHL, 4));
-        p1 = p1.sub(p2.lanewise(VectorOperators.LSHL, 4));
-        p2 = p2.sub(p3.lanewise(VectorOperators.LSHL, 4));
-        p3 = p3.sub(whole.lanewise(VectorOperators.LSHR, 16).lanewise(VectorOperators.LSHL, 20).lanewise(VectorOperators.LSHR, 16).reinterpretAsShorts());
         p0.intoArray(sums, 0);
         p1.intoArray(sums, 16);
         p2.intoArray(sums, 32);
         p3.intoArray(sums, 48);
+        unmask(sums, 0);
+    }
+
+    /**
+     * A vector's sums of whole shorts and of the shorts shifted by 4, 8 and 12 (as ints, unmasked) at {@code sums[at
+     * ..]}, {@code [at + 16 ..]}, {@code [at + 32 ..]}, {@code [at + 48 ..]}, turned into its four nibbles' sums, in
+     * place. Mod 2^16 each is one sum less 16 times the next (what the shifts bring down from the odd short above an
+     * even one comes back 16 x 4096 times, vanishing), but the top nibble's, which in the even shorts also holds 16
+     * times the odd short's whole sum.
+     */
+    private static void unmask(short[] sums, int at) {
+        ShortVector p0 = ShortVector.fromArray(S, sums, at), p1 = ShortVector.fromArray(S, sums, at + 16);
+        ShortVector p2 = ShortVector.fromArray(S, sums, at + 32), p3 = ShortVector.fromArray(S, sums, at + 48);
+        p0.sub(p1.lanewise(VectorOperators.LSHL, 4)).intoArray(sums, at);
+        p1.sub(p2.lanewise(VectorOperators.LSHL, 4)).intoArray(sums, at + 16);
+        p2.sub(p3.lanewise(VectorOperators.LSHL, 4)).intoArray(sums, at + 32);
+        IntVector whole = p0.reinterpretAsInts();
+        p3.sub(whole.lanewise(VectorOperators.LSHR, 16).lanewise(VectorOperators.LSHL, 20).lanewise(VectorOperators.LSHR, 16).reinterpretAsShorts())
+                .intoArray(sums, at + 48);
     }
 
     /**
@@ -189,10 +201,10 @@ final class NibbleColumns {
         MemorySegment columns = s.asSlice(cols, COLUMN_BYTES);
         ShortVector a0 = ShortVector.zero(S), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
         for (int c = 0; c < BLOCK; c++) {
-            IntVector w = IntVector.fromMemorySegment(I, columns, 32L * c, LE);
-            ShortVector n0 = w.and(LOW_NIBBLES).reinterpretAsShorts(), n1 = w.lanewise(VectorOperators.LSHR, 4).and(LOW_NIBBLES).reinterpretAsShorts();
-            ShortVector n2 = w.lanewise(VectorOperators.LSHR, 8).and(LOW_NIBBLES).reinterpretAsShorts();
-            ShortVector n3 = w.lanewise(VectorOperators.LSHR, 12).and(LOW_NIBBLES).reinterpretAsShorts();
+            IntVector w = IntVector.fromMemorySegment(I, columns, 32L * c, LE); // unmasked, as in sumsOfOne
+            ShortVector n0 = w.reinterpretAsShorts(), n1 = w.lanewise(VectorOperators.LSHR, 4).reinterpretAsShorts();
+            ShortVector n2 = w.lanewise(VectorOperators.LSHR, 8).reinterpretAsShorts();
+            ShortVector n3 = w.lanewise(VectorOperators.LSHR, 12).reinterpretAsShorts();
             ShortVector xc = ShortVector.broadcast(S, x[xb + c]);
             a0 = n0.mul(xc).add(a0);
             a1 = n1.mul(xc).add(a1);
@@ -212,6 +224,8 @@ final class NibbleColumns {
         b1.intoArray(sums, ROWS + 16);
         b2.intoArray(sums, ROWS + 32);
         b3.intoArray(sums, ROWS + 48);
+        unmask(sums, 0);
+        unmask(sums, ROWS);
     }
 
     /**
@@ -225,8 +239,8 @@ final class NibbleColumns {
         for (int shift = 0; shift <= 8; shift += 8) {
             ShortVector a0 = ShortVector.zero(S), a1 = a0, b0 = a0, b1 = a0, c0 = a0, c1 = a0, d0 = a0, d1 = a0;
             for (int c = 0; c < BLOCK; c++) {
-                IntVector w = IntVector.fromMemorySegment(I, columns, 32L * c, LE).lanewise(VectorOperators.LSHR, shift);
-                ShortVector n0 = w.and(LOW_NIBBLES).reinterpretAsShorts(), n1 = w.lanewise(VectorOperators.LSHR, 4).and(LOW_NIBBLES).reinterpretAsShorts();
+                IntVector w = IntVector.fromMemorySegment(I, columns, 32L * c, LE).lanewise(VectorOperators.LSHR, shift); // unmasked
+                ShortVector n0 = w.reinterpretAsShorts(), n1 = w.lanewise(VectorOperators.LSHR, 4).reinterpretAsShorts();
                 ShortVector xc = ShortVector.broadcast(S, x[xb + c]);
                 a0 = n0.mul(xc).add(a0);
                 a1 = n1.mul(xc).add(a1);
@@ -249,6 +263,9 @@ final class NibbleColumns {
             c1.intoArray(sums, 2 * ROWS + at + 16);
             d0.intoArray(sums, 3 * ROWS + at);
             d1.intoArray(sums, 3 * ROWS + at + 16);
+        }
+        for (int k = 0; k < 4; k++) {
+            unmask(sums, ROWS * k);
         }
     }
 }
