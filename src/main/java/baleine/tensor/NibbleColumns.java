@@ -20,11 +20,12 @@ import java.nio.ByteOrder;
  *
  * <p>With 512 bits a column is one 32-byte load, widened to 32 shorts, its two nibbles masked apart and multiplied
  * by the activation broadcast: 64 multiply-adds in 16-bit lanes, where a float kernel converts every 4-bit value to
- * a float first (decoding skips the mask: {@code Q4_0Groups.one}). With 256 bits the column is read as 16 shorts (loaded and shifted as 8 ints, see {@link #I}), whose
- * four nibbles are the four parts of 16 rows: no widening (the two byte-to-short widenings per column had limited a
- * Zen 3 core). A block's sums of {@code (q - 8) x} stay within 16 bits ({@code |q - 8| <= 8}, {@code |x| <= 127}, 32
- * columns: at most 32512): the sums of q (0..15) computed here wrap, and subtracting 8 times the activations' block
- * sum (after the loop, or, in the 512-bit kernels, as the sums' starting value) leaves the exact sum. A vector of
+ * a float first (decoding skips the mask: {@code Q4_0Groups.one}). With 256 bits the column is read as 16 shorts
+ * (loaded and shifted as 8 ints, see {@link #I}), whose four nibbles are the four parts of 16 rows: no widening (the
+ * two byte-to-short widenings per column had limited a Zen 3 core). A block's sums of {@code (q - 8) x} stay within
+ * 16 bits ({@code |q - 8| <= 8}, {@code |x| <= 127}, 32 columns: at most 32512): the sums of q (0..15) computed here
+ * wrap, and subtracting 8 times the activations' block sum (after the loop, or, in the 512-bit kernels, as the sums'
+ * starting value) leaves the exact sum. A vector of
  * the machine's width holds L = 32 (512 bits) or 16 (256 bits) rows' sums. Narrower machines keep the float kernels.
  */
 final class NibbleColumns {
@@ -40,8 +41,8 @@ final class NibbleColumns {
     /**
      * The 256-bit kernels read a column as ints and shift those: each short's nibble k is {@code (w >>> 4k) &}
      * {@link #LOW_NIBBLES} whatever the short above it holds, the same values as shifting the shorts (this class's
-     * kernels leave the mask out and {@link #unmask} their sums; {@code Q5_0Groups}' word kernels mask). C2 shifts ints by
-     * a constant with an immediate, shorts only by a count it first moves into a vector register (one more
+     * kernels leave the mask out and {@link #unmask} their sums; {@code Q5_0Groups}' word kernels mask). C2 shifts
+     * ints by a constant with an immediate, shorts only by a count it first moves into a vector register (one more
      * instruction per shift: three a column of 64 rows). Zen 3, Qwen shape in one JVM: Q4_0 decoding 1.053x, pp64
      * 1.065x, pp512 1.055x; Q5_K_M ({@code Q5_0Groups}' word kernels) pp64 1.048x, decoding 1.029x.
      */

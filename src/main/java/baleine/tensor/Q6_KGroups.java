@@ -71,7 +71,11 @@ final class Q6_KGroups {
     private Q6_KGroups() {
     }
 
-    /** Where sub-block j's 64 scales start in a super-block. */
+    /**
+     * Where sub-block j's 64 scales start in a super-block. The kernels write this and {@link #runAt} out: in a large
+     * kernel C2 may stop inlining even such small calls (NodeCountInliningCutoff), and a call left in the loop boxes the
+     * vectors live across it (V2-Lite-shape Q4_K_M decoding allocated 25 MiB a token in such a compile of {@link #one}).
+     */
     private static long scalesAt(int j) {
         return (long) SUB_BYTES * j;
     }
@@ -202,7 +206,7 @@ final class Q6_KGroups {
             long o = g + (long) SUPER_BYTES * b;
             java.util.Arrays.fill(total, 0, ROWS * count, 0);
             for (int run = 0; run < SUPER / 8; run++) {
-                long cols = o + runAt(run);
+                long cols = o + (long) SUB_BYTES * (run / 2) + ROWS + (long) RUN * (run % 2);
                 int block = 8 * b + run / 4, xc = 8 * (run % 4), k = 0;
                 if (NibbleColumns.BATCH == 8) {
                     for (; k + 8 <= count; k += 8) {
@@ -233,8 +237,8 @@ final class Q6_KGroups {
      * out of line, its vector boxed.
      */
     private static void runOfOne(MemorySegment s, long o, int run, Int8Batch x, int block, int t, int[] total, int tt) {
-        MemorySegment r = s.asSlice(o + runAt(run), RUN);
-        long scales = o + scalesAt(run / 2);
+        MemorySegment r = s.asSlice(o + (long) SUB_BYTES * (run / 2) + ROWS + (long) RUN * (run % 2), RUN);
+        long scales = o + (long) SUB_BYTES * (run / 2);
         int at = x.at(block, t), xb = BLOCK * at + 8 * (run % 4);
         short[] q = x.q;
         short offset = (short) (32 * x.eighths[4 * at + run % 4]);
@@ -378,7 +382,7 @@ final class Q6_KGroups {
     private static void eight(MemorySegment s, long o, int run, Int8Batch x, int block, int t, int[] total, int tt) {
         short[] q = x.q;
         int at = x.at(block, t), xb = BLOCK * at + 8 * (run % 4), r = run % 4; // the eight vectors' values 32 apart
-        long cols = o + runAt(run);
+        long cols = o + (long) SUB_BYTES * (run / 2) + ROWS + (long) RUN * (run % 2);
         ShortVector l0 = ShortVector.zero(S), h0 = l0, l1 = l0, h1 = l0, l2 = l0, h2 = l0, l3 = l0, h3 = l0;
         ShortVector l4 = l0, h4 = l0, l5 = l0, h5 = l0, l6 = l0, h6 = l0, l7 = l0, h7 = l0;
         for (int quad = 0; quad < 2; quad++) {
@@ -443,7 +447,7 @@ final class Q6_KGroups {
             l7 = lo.mul(xc).add(l7);
             h7 = hi.mul(xc).add(h7);
         }
-        long scales = o + scalesAt(run / 2);
+        long scales = o + (long) SUB_BYTES * (run / 2);
         IntVector sc0 = (IntVector) ByteVector.fromMemorySegment(Species.B, s, scales, LE).convertShape(VectorOperators.B2I, I, 0);
         IntVector sc1 = (IntVector) ByteVector.fromMemorySegment(Species.B, s, scales + 16, LE).convertShape(VectorOperators.B2I, I, 0);
         IntVector sc2 = (IntVector) ByteVector.fromMemorySegment(Species.B, s, scales + 32, LE).convertShape(VectorOperators.B2I, I, 0);
@@ -513,7 +517,7 @@ final class Q6_KGroups {
      * times the rows' scale of the run's sub-block, to the 32-bit sums at {@code total[tt ..]}.
      */
     private static void addRun(MemorySegment s, long o, Int8Batch x, int block, int run, int t, int count, short[] sums, int[] total, int tt) {
-        MemorySegment scales = s.asSlice(o + scalesAt(run / 2), ROWS);
+        MemorySegment scales = s.asSlice(o + (long) SUB_BYTES * (run / 2), ROWS);
         for (int k = 0; k < count; k++) {
             short offset = (short) (32 * x.eighths[4 * x.at(block, t + k) + run % 4]);
             for (int part = 0; part < ROWS; part += L) { // L rows' sums: their even rows, then their odd ones
@@ -564,7 +568,7 @@ final class Q6_KGroups {
                 // two threads decoded the Qwen-shape Q4_K_M file after a prompt at 51-65 tok/s; written out, 82-101
                 {
                     int run = 2 * j;
-                    long cols = o + scalesAt(j) + ROWS;
+                    long cols = o + (long) SUB_BYTES * j + ROWS;
                     int xb = SUPER * b + 8 * run;
                     IntVector v0, v1, v2, v3;
                     ShortVector xc, lo, hi;
@@ -610,7 +614,7 @@ final class Q6_KGroups {
                 }
                 {
                     int run = 2 * j + 1;
-                    long cols = o + scalesAt(j) + ROWS + RUN;
+                    long cols = o + (long) SUB_BYTES * j + ROWS + RUN;
                     int xb = SUPER * b + 8 * run;
                     IntVector v0, v1, v2, v3;
                     ShortVector xc, lo, hi;
@@ -654,7 +658,7 @@ final class Q6_KGroups {
                     s2 = pairs.lanewise(LSHL, 16).lanewise(ASHR, 16).add(s2);
                     s3 = pairs.lanewise(ASHR, 16).add(s3);
                 }
-                long scales = o + scalesAt(j);
+                long scales = o + (long) SUB_BYTES * j;
                 i0 = s0.mul((IntVector) ByteVector.fromMemorySegment(Species.B, s, scales, LE).convertShape(VectorOperators.B2I, I, 0)).add(i0);
                 i1 = s1.mul((IntVector) ByteVector.fromMemorySegment(Species.B, s, scales + 16, LE).convertShape(VectorOperators.B2I, I, 0)).add(i1);
                 i2 = s2.mul((IntVector) ByteVector.fromMemorySegment(Species.B, s, scales + 32, LE).convertShape(VectorOperators.B2I, I, 0)).add(i2);
@@ -704,7 +708,7 @@ final class Q6_KGroups {
         MemorySegment sb = s.asSlice(o, SUPER_BYTES);
         short[] q = x.q;
         for (int run = 0; run < SUPER / 8; run++) {
-            long cols = runAt(run), scales = scalesAt(run / 2);
+            long cols = (long) SUB_BYTES * (run / 2) + ROWS + (long) RUN * (run % 2), scales = (long) SUB_BYTES * (run / 2);
             int at = x.at(8 * b + run / 4, t), xb = BLOCK * at + 8 * (run % 4);
             ShortVector l0 = ShortVector.zero(S), h0 = l0, l1 = l0, h1 = l0, xc;
             IntVector v, w, pairs, sc;
