@@ -223,7 +223,7 @@ final class Q5_0Groups {
                     two(s, o, x, b, t0 + k, scales, out, ROWS * k);
                 }
                 if (k < count) {
-                    one(s, o, x, b, t0 + k, scales, out, ROWS * k);
+                    one(s, o, x, b, t0 + k, sums, scales, out, ROWS * k);
                 }
                 continue;
             }
@@ -255,7 +255,10 @@ final class Q5_0Groups {
             return;
         }
         MemorySegment block = s.asSlice(cols, (long) COLUMN * BLOCK);
-        for (int half = 0; half < BLOCK; half += 16) { // as one: 512-bit vectors, a part of 32 rows
+        // 512-bit vectors, a part of 32 rows. As Q4_0Groups.one, without masks: the bytes' sums and their high nibbles'
+        // (hi), and apart the sums of the activations whose rows' fifth bit is set (f, g), added 16 times at the end:
+        // Q5_K 1.13x, Q5_0 1.10x (JMH, 1024 x 1024, one thread, Zen 4)
+        for (int half = 0; half < BLOCK; half += 16) {
             ShortVector whole = ShortVector.zero(S), hi = whole, f = whole, g = whole;
             for (int c = half; c < half + 16; c++) {
                 long at = (long) COLUMN * c;
@@ -677,44 +680,13 @@ final class Q5_0Groups {
                 .fma(d3.mul(dx), FloatVector.fromArray(F, out, oo + 112)).intoArray(out, oo + 112);
     }
 
-    /** {@link #four} for one vector t (decoding's pass). */
-    private static void one(MemorySegment s, long o, Int8Batch x, int b, int t, float[] d, float[] out, int oo) {
-        short[] q = x.q;
-        int at = x.at(b, t), xb = BLOCK * at; // as in Q4_0Groups.eight: x.at once, before the sums are in registers
-        long cols = o + SCALE_BYTES;
+    /** {@link #four} for one vector t (decoding's pass): its sums by {@link #sumsOfOne}, into {@code sums}. */
+    private static void one(MemorySegment s, long o, Int8Batch x, int b, int t, short[] sums, float[] d, float[] out, int oo) {
+        int at = x.at(b, t);
+        sumsOfOne(s, o + SCALE_BYTES, x.q, BLOCK * at, sums);
         // l, h: the first half's rows 0..31 and 32..63; m, n: the second half's
-        // as Q4_0Groups.one, without masks: the bytes' sums and their high nibbles' (h, n), and apart the sums of the
-        // activations whose rows' fifth bit is set (f, g), added 16 times at the end: Q5_K 1.13x, Q5_0 1.10x (JMH,
-        // 1024 x 1024, one thread, Zen 4)
-        ShortVector w0 = ShortVector.zero(S), h0 = w0, f0 = w0, g0 = w0, w1 = w0, n0 = w0, f1 = w0, g1 = w0;
-        for (int c = 0; c < 16; c++) {
-            long column = cols + (long) COLUMN * c;
-            ShortVector v = (ShortVector) ByteVector.fromMemorySegment(B, s, column, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
-            long fifth = s.get(Le.I64, column + 32);
-            ShortVector xc = ShortVector.broadcast(S, q[xb + c]);
-            w0 = v.mul(xc).add(w0);
-            h0 = v.reinterpretAsInts().lanewise(VectorOperators.LSHR, 4).reinterpretAsShorts().mul(xc).add(h0);
-            f0 = f0.add(xc, VectorMask.fromLong(S, fifth));
-            g0 = g0.add(xc, VectorMask.fromLong(S, fifth >>> 32));
-        }
-        for (int c = 16; c < 32; c++) {
-            long column = cols + (long) COLUMN * c;
-            ShortVector v = (ShortVector) ByteVector.fromMemorySegment(B, s, column, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
-            long fifth = s.get(Le.I64, column + 32);
-            ShortVector xc = ShortVector.broadcast(S, q[xb + c]);
-            w1 = v.mul(xc).add(w1);
-            n0 = v.reinterpretAsInts().lanewise(VectorOperators.LSHR, 4).reinterpretAsShorts().mul(xc).add(n0);
-            f1 = f1.add(xc, VectorMask.fromLong(S, fifth));
-            g1 = g1.add(xc, VectorMask.fromLong(S, fifth >>> 32));
-        }
-        ShortVector l0 = w0.sub(h0.lanewise(LSHL, 4));
-        h0 = h0.sub(l0.reinterpretAsInts().lanewise(VectorOperators.LSHR, 16).lanewise(LSHL, 28).lanewise(VectorOperators.LSHR, 16).reinterpretAsShorts());
-        l0 = l0.add(f0.lanewise(LSHL, 4));
-        h0 = h0.add(g0.lanewise(LSHL, 4));
-        ShortVector m0 = w1.sub(n0.lanewise(LSHL, 4));
-        n0 = n0.sub(m0.reinterpretAsInts().lanewise(VectorOperators.LSHR, 16).lanewise(LSHL, 28).lanewise(VectorOperators.LSHR, 16).reinterpretAsShorts());
-        m0 = m0.add(f1.lanewise(LSHL, 4));
-        n0 = n0.add(g1.lanewise(LSHL, 4));
+        ShortVector l0 = ShortVector.fromArray(S, sums, 0), h0 = ShortVector.fromArray(S, sums, 32);
+        ShortVector m0 = ShortVector.fromArray(S, sums, 64), n0 = ShortVector.fromArray(S, sums, 96);
         FloatVector d0 = FloatVector.fromArray(F, d, 0), d1 = FloatVector.fromArray(F, d, 16);
         FloatVector d2 = FloatVector.fromArray(F, d, 32), d3 = FloatVector.fromArray(F, d, 48);
         IntVector first, second;
