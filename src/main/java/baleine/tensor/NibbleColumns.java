@@ -1,5 +1,6 @@
 package baleine.tensor;
 
+import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
@@ -174,6 +175,36 @@ final class NibbleColumns {
         p2.intoArray(sums, 32);
         p3.intoArray(sums, 48);
         unmask(sums, 0);
+    }
+
+    /**
+     * A block's 16-bit sums of {@code (q - 8) x} for one vector with 512-bit vectors, its columns at {@code cols} (32
+     * bytes each, widened to 32 shorts), its values at {@code x[xb ..]} summing to {@code sumX}: rows 0..31 (the
+     * bytes' low nibbles, slot order) at {@code sums[0 ..]}, rows 32..63 (the high nibbles) at {@code sums[32 ..]}.
+     * Without masks: per 16-bit lane (a byte b = lo + 16 hi) the sums of b x and of (b >>> 4) x, the shift taken on
+     * 32-bit lanes (an immediate count, no mask), so that each even lane's also holds 4096 times the odd lane's low
+     * nibbles' sum. Mod 2^16 (the 16-bit sums wrap, and each true sum fits): sum lo x = sum b x - 16 sum hi x, where that
+     * extra term vanishes (16 x 4096), and it is taken back from the even lanes' high sums with the odd lanes' low sums.
+     * Three instructions a column fewer than a mask and a 16-bit shift (C2 reloaded the mask and moved the shift's count
+     * into a vector register at every column): Qwen-shape decoding with one thread, side by side on Zen 4, Q4_0 1.10x,
+     * Q4_K 1.06x.
+     */
+    static void sumsOfOneWide(MemorySegment s, long cols, short[] x, int xb, int sumX, short[] sums) {
+        MemorySegment columns = s.asSlice(cols, COLUMN_BYTES);
+        // the initial values: -8 sum x for the high nibbles', -136 = -8 - 128 for the bytes' (16 x -8 taken back)
+        ShortVector whole = ShortVector.broadcast(S, (short) (-136 * sumX)), hi = ShortVector.broadcast(S, (short) (-8 * sumX));
+        for (int c = 0; c < BLOCK; c++) {
+            ShortVector v = (ShortVector) ByteVector.fromMemorySegment(B, columns, 32L * c, LE)
+                    .convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
+            ShortVector xc = ShortVector.broadcast(S, x[xb + c]);
+            whole = v.mul(xc).add(whole);
+            hi = v.reinterpretAsInts().lanewise(VectorOperators.LSHR, 4).reinterpretAsShorts().mul(xc).add(hi);
+        }
+        ShortVector lo = whole.sub(hi.lanewise(VectorOperators.LSHL, 4));
+        IntVector low = lo.add((short) (8 * sumX)).reinterpretAsInts(); // each odd lane's sum of lo x, mod 16 at 12..15 of the even lane
+        lo.intoArray(sums, 0);
+        hi.sub(low.lanewise(VectorOperators.LSHR, 16).lanewise(VectorOperators.LSHL, 28).lanewise(VectorOperators.LSHR, 16).reinterpretAsShorts())
+                .intoArray(sums, 32);
     }
 
     /**

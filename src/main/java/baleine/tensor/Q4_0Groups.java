@@ -136,7 +136,7 @@ final class Q4_0Groups {
                     two(s, o, x, b, t0 + k, scales, out, ROWS * k);
                 }
                 if (k < count) {
-                    one(s, o, x, b, t0 + k, scales, out, ROWS * k);
+                    one(s, o, x, b, t0 + k, sums, scales, out, ROWS * k);
                 }
                 continue;
             }
@@ -451,29 +451,12 @@ final class Q4_0Groups {
     }
 
     /** {@link #eight} for one vector t (52 -> 58.5 G multiply-adds/s, as {@link #four}): decoding's pass. */
-    private static void one(MemorySegment s, long o, Int8Batch x, int b, int t, float[] d, float[] out, int oo) {
+    private static void one(MemorySegment s, long o, Int8Batch x, int b, int t, short[] sums, float[] d, float[] out, int oo) {
         short[] q = x.q;
         // as in eight: the vectors' blocks follow one another, x.at called once before the sums are in registers
         int at = x.at(b, t), xb = BLOCK * at;
-        int[] sums = x.sums; // each sum starts at -8 times its vector's block sum: the weights' offset of 8 (see NibbleColumns)
-        // Per 16-bit lane (a byte b = lo + 16 hi, zero-extended) the sums of b x and of (b >>> 4) x, the shift taken on
-        // 32-bit lanes (an immediate count, no mask): each even lane's then also holds 4096 times the odd lane's low
-        // nibbles' sum. Mod 2^16 (the 16-bit sums wrap, and each true sum fits): sum lo x = sum b x - 16 sum hi x, where
-        // that extra term vanishes (16 x 4096), and it is taken back from the even lanes' high sums with the odd lanes'
-        // low sums. Three instructions a column fewer than a mask and a 16-bit shift (C2 reloaded the mask and moved the
-        // shift's count into a vector register at every column): 41 instead of 54 a four-column step; Qwen-shape Q4_0
-        // decoding 1.10x with one thread, Q4_K (Q4_KGroups.one, the same sums) 1.06x, side by side on Zen 4
-        ShortVector whole = ShortVector.broadcast(S, (short) (-136 * sums[at])), h0 = ShortVector.broadcast(S, (short) (-8 * sums[at]));
-        for (int c = 0; c < BLOCK; c++) {
-            ShortVector v = (ShortVector) ByteVector.fromMemorySegment(B, s, o + SCALE_BYTES + 32L * c, LE)
-                    .convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
-            ShortVector xc = ShortVector.broadcast(S, q[xb + c]);
-            whole = v.mul(xc).add(whole);
-            h0 = v.reinterpretAsInts().lanewise(VectorOperators.LSHR, 4).reinterpretAsShorts().mul(xc).add(h0);
-        }
-        ShortVector l0 = whole.sub(h0.lanewise(LSHL, 4)); // sum (lo - 8) x: the initial -136 = -8 - 128 (16 x -8 taken back)
-        IntVector low = l0.add((short) (8 * sums[at])).reinterpretAsInts(); // each odd lane's sum of lo x, mod 16 at 12..15 of the even lane
-        h0 = h0.sub(low.lanewise(VectorOperators.LSHR, 16).lanewise(LSHL, 28).lanewise(VectorOperators.LSHR, 16).reinterpretAsShorts());
+        NibbleColumns.sumsOfOneWide(s, o + SCALE_BYTES, q, xb, x.sums[at], sums); // the sums of (q - 8) x
+        ShortVector l0 = ShortVector.fromArray(S, sums, 0), h0 = ShortVector.fromArray(S, sums, 32);
         // the rows' scales: d0 and d1 for rows 0..31 (even, odd), d2 and d3 for rows 32..63
         FloatVector d0 = FloatVector.fromArray(F, d, 0), d1 = FloatVector.fromArray(F, d, 16);
         FloatVector d2 = FloatVector.fromArray(F, d, 32), d3 = FloatVector.fromArray(F, d, 48);

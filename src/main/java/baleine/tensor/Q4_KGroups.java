@@ -159,7 +159,7 @@ final class Q4_KGroups {
      */
     static void dot(MemorySegment s, long g, int supers, Int8Batch x, int t0, int count, float[] out, short[] sums, float[] factors) {
         if (count == 1 && L == 32) {
-            one(s, g, supers, x, t0, factors, out);
+            one(s, g, supers, x, t0, sums, factors, out);
             return;
         }
         java.util.Arrays.fill(out, 0, ROWS * count, 0f);
@@ -205,7 +205,7 @@ final class Q4_KGroups {
      * {@link #dot} for one vector (decoding) with 512-bit vectors: as {@link #addSubBlock} adds, but with the 64 rows'
      * totals in four registers from the row's first column to its last.
      */
-    private static void one(MemorySegment s, long g, int supers, Int8Batch x, int t, float[] f, float[] out) {
+    private static void one(MemorySegment s, long g, int supers, Int8Batch x, int t, short[] sums, float[] f, float[] out) {
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0; // rows in slot order, 16 at a time
         for (int b = 0; b < supers; b++) {
             long o = g + (long) SUPER_BYTES * b;
@@ -213,19 +213,8 @@ final class Q4_KGroups {
             for (int j = 0; j < SUBS; j++) {
                 long cols = columns(o, j);
                 int at = x.at(SUBS * b + j, t), xb = BLOCK * at;
-                // the nibbles' sums without a mask (see Q4_0Groups.one): the bytes' products and their high nibbles'
-                ShortVector whole = ShortVector.broadcast(S, (short) (-136 * x.sums[at]));
-                ShortVector hi = ShortVector.broadcast(S, (short) (-8 * x.sums[at]));
-                for (int c = 0; c < BLOCK; c++) {
-                    ShortVector v = (ShortVector) ByteVector.fromMemorySegment(NibbleColumns.B, s, cols + 32L * c, LE)
-                            .convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
-                    ShortVector xc = ShortVector.broadcast(S, x.q[xb + c]);
-                    whole = v.mul(xc).add(whole);
-                    hi = v.reinterpretAsInts().lanewise(VectorOperators.LSHR, 4).reinterpretAsShorts().mul(xc).add(hi);
-                }
-                ShortVector lo = whole.sub(hi.lanewise(LSHL, 4));
-                IntVector low = lo.add((short) (8 * x.sums[at])).reinterpretAsInts(); // each odd lane's sum of q x, mod 16 at 12..15 of the even lane
-                hi = hi.sub(low.lanewise(VectorOperators.LSHR, 16).lanewise(LSHL, 28).lanewise(VectorOperators.LSHR, 16).reinterpretAsShorts());
+                NibbleColumns.sumsOfOneWide(s, cols, x.q, xb, x.sums[at], sums); // the sums of (q - 8) x
+                ShortVector lo = ShortVector.fromArray(S, sums, 0), hi = ShortVector.fromArray(S, sums, 32);
                 FloatVector sumX = FloatVector.broadcast(F, x.sums[at]), dx = FloatVector.broadcast(F, x.d[at]);
                 int fj = ROWS * j, gj = ROWS * (SUBS + j);
                 IntVector pairs = lo.reinterpretAsInts();
