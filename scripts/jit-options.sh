@@ -8,6 +8,12 @@
 # The inline command: kernels read each row through a slice of the weights (MemorySegment.asSlice), which C2
 # removes only if it inlines the segment's dup; it sometimes declines ("low call site frequency", seen with a
 # kernel called for two tensors of a model), and every call then allocated its slices (~1 MB per token).
+# IncrementalInlineForceCleanup for the Q6_K decoding kernel: C2 retries a Vector API intrinsic that failed at parse
+# time (its operand's class not yet proven) during incremental inlining, but without a cleanup between rounds a cast
+# can still hide the class, and the intrinsic then compiles to its allocating Java fallback: that kernel did so in
+# about half the runs (2-45 MiB of heap a token, decoding 0.6x), in none of 24 with it. Only there: the
+# cleanups make its compilation 4x longer (0.3 -> 1.1 s), and for every method a 24-token reply took 4 s longer.
 jit_options=(-XX:+UnlockDiagnosticVMOptions -XX:-IncrementalInlineMH -XX:Tier3DelayOn=100000
-  -XX:CompileCommand=quiet -XX:CompileCommand=CompileThresholdScaling,baleine.tensor.SuperBlockDot::q*,0.01
+  -XX:CompileCommand=quiet '-XX:CompileCommand=IncrementalInlineForceCleanup,baleine.tensor.Q6_KGroups::one,true'
+  -XX:CompileCommand=CompileThresholdScaling,baleine.tensor.SuperBlockDot::q*,0.01
   '-XX:CompileCommand=inline,*MemorySegmentImpl::dup')
