@@ -215,7 +215,7 @@ final class Q4_KGroups {
                 int at = x.at(SUBS * b + j, t), xb = BLOCK * at;
                 NibbleColumns.sumsOfOneWide(s, cols, x.q, xb, x.sums[at], sums); // the sums of (q - 8) x
                 ShortVector lo = ShortVector.fromArray(S, sums, 0), hi = ShortVector.fromArray(S, sums, 32);
-                FloatVector sumX = FloatVector.broadcast(F, x.sums[at]), dx = FloatVector.broadcast(F, x.d[at]);
+                FloatVector sumX = FloatVector.broadcast(F, (float) x.sums[at]), dx = FloatVector.broadcast(F, x.d[at]);
                 int fj = ROWS * j, gj = ROWS * (SUBS + j);
                 IntVector pairs = lo.reinterpretAsInts();
                 a0 = FloatVector.fromArray(F, f, gj).fma(sumX, ((FloatVector) pairs.lanewise(LSHL, 16).lanewise(ASHR, 16).convertShape(I2F, F, 0))
@@ -291,7 +291,7 @@ final class Q4_KGroups {
         FloatVector g2 = FloatVector.fromArray(F, f, gj + 32), g3 = FloatVector.fromArray(F, f, gj + 48);
         IntVector pairs;
         FloatVector sumX, dx;
-        sumX = FloatVector.broadcast(F, x.sums[at]);
+        sumX = FloatVector.broadcast(F, (float) x.sums[at]);
         dx = FloatVector.broadcast(F, x.d[at]);
         pairs = l0.reinterpretAsInts();
         g0.fma(sumX, ((FloatVector) pairs.lanewise(LSHL, 16).lanewise(ASHR, 16).convertShape(I2F, F, 0)).mul(f0))
@@ -303,7 +303,7 @@ final class Q4_KGroups {
                 .fma(dx, FloatVector.fromArray(F, out, oo + 32)).intoArray(out, oo + 32);
         g3.fma(sumX, ((FloatVector) pairs.lanewise(ASHR, 16).convertShape(I2F, F, 0)).mul(f3))
                 .fma(dx, FloatVector.fromArray(F, out, oo + 48)).intoArray(out, oo + 48);
-        sumX = FloatVector.broadcast(F, x.sums[at + 1]);
+        sumX = FloatVector.broadcast(F, (float) x.sums[at + 1]);
         dx = FloatVector.broadcast(F, x.d[at + 1]);
         pairs = l1.reinterpretAsInts();
         g0.fma(sumX, ((FloatVector) pairs.lanewise(LSHL, 16).lanewise(ASHR, 16).convertShape(I2F, F, 0)).mul(f0))
@@ -315,7 +315,7 @@ final class Q4_KGroups {
                 .fma(dx, FloatVector.fromArray(F, out, oo + 96)).intoArray(out, oo + 96);
         g3.fma(sumX, ((FloatVector) pairs.lanewise(ASHR, 16).convertShape(I2F, F, 0)).mul(f3))
                 .fma(dx, FloatVector.fromArray(F, out, oo + 112)).intoArray(out, oo + 112);
-        sumX = FloatVector.broadcast(F, x.sums[at + 2]);
+        sumX = FloatVector.broadcast(F, (float) x.sums[at + 2]);
         dx = FloatVector.broadcast(F, x.d[at + 2]);
         pairs = l2.reinterpretAsInts();
         g0.fma(sumX, ((FloatVector) pairs.lanewise(LSHL, 16).lanewise(ASHR, 16).convertShape(I2F, F, 0)).mul(f0))
@@ -327,7 +327,7 @@ final class Q4_KGroups {
                 .fma(dx, FloatVector.fromArray(F, out, oo + 160)).intoArray(out, oo + 160);
         g3.fma(sumX, ((FloatVector) pairs.lanewise(ASHR, 16).convertShape(I2F, F, 0)).mul(f3))
                 .fma(dx, FloatVector.fromArray(F, out, oo + 176)).intoArray(out, oo + 176);
-        sumX = FloatVector.broadcast(F, x.sums[at + 3]);
+        sumX = FloatVector.broadcast(F, (float) x.sums[at + 3]);
         dx = FloatVector.broadcast(F, x.d[at + 3]);
         pairs = l3.reinterpretAsInts();
         g0.fma(sumX, ((FloatVector) pairs.lanewise(LSHL, 16).lanewise(ASHR, 16).convertShape(I2F, F, 0)).mul(f0))
@@ -339,7 +339,7 @@ final class Q4_KGroups {
                 .fma(dx, FloatVector.fromArray(F, out, oo + 224)).intoArray(out, oo + 224);
         g3.fma(sumX, ((FloatVector) pairs.lanewise(ASHR, 16).convertShape(I2F, F, 0)).mul(f3))
                 .fma(dx, FloatVector.fromArray(F, out, oo + 240)).intoArray(out, oo + 240);
-        sumX = FloatVector.broadcast(F, x.sums[at + 4]);
+        sumX = FloatVector.broadcast(F, (float) x.sums[at + 4]);
         dx = FloatVector.broadcast(F, x.d[at + 4]);
         pairs = l4.reinterpretAsInts();
         g0.fma(sumX, ((FloatVector) pairs.lanewise(LSHL, 16).lanewise(ASHR, 16).convertShape(I2F, F, 0)).mul(f0))
@@ -351,7 +351,7 @@ final class Q4_KGroups {
                 .fma(dx, FloatVector.fromArray(F, out, oo + 288)).intoArray(out, oo + 288);
         g3.fma(sumX, ((FloatVector) pairs.lanewise(ASHR, 16).convertShape(I2F, F, 0)).mul(f3))
                 .fma(dx, FloatVector.fromArray(F, out, oo + 304)).intoArray(out, oo + 304);
-        sumX = FloatVector.broadcast(F, x.sums[at + 5]);
+        sumX = FloatVector.broadcast(F, (float) x.sums[at + 5]);
         dx = FloatVector.broadcast(F, x.d[at + 5]);
         pairs = l5.reinterpretAsInts();
         g0.fma(sumX, ((FloatVector) pairs.lanewise(LSHL, 16).lanewise(ASHR, 16).convertShape(I2F, F, 0)).mul(f0))
@@ -363,7 +363,7 @@ final class Q4_KGroups {
                 .fma(dx, FloatVector.fromArray(F, out, oo + 352)).intoArray(out, oo + 352);
         g3.fma(sumX, ((FloatVector) pairs.lanewise(ASHR, 16).convertShape(I2F, F, 0)).mul(f3))
                 .fma(dx, FloatVector.fromArray(F, out, oo + 368)).intoArray(out, oo + 368);
-        sumX = FloatVector.broadcast(F, x.sums[at + 6]);
+        sumX = FloatVector.broadcast(F, (float) x.sums[at + 6]);
         dx = FloatVector.broadcast(F, x.d[at + 6]);
         pairs = l6.reinterpretAsInts();
         g0.fma(sumX, ((FloatVector) pairs.lanewise(LSHL, 16).lanewise(ASHR, 16).convertShape(I2F, F, 0)).mul(f0))
@@ -375,7 +375,7 @@ final class Q4_KGroups {
                 .fma(dx, FloatVector.fromArray(F, out, oo + 416)).intoArray(out, oo + 416);
         g3.fma(sumX, ((FloatVector) pairs.lanewise(ASHR, 16).convertShape(I2F, F, 0)).mul(f3))
                 .fma(dx, FloatVector.fromArray(F, out, oo + 432)).intoArray(out, oo + 432);
-        sumX = FloatVector.broadcast(F, x.sums[at + 7]);
+        sumX = FloatVector.broadcast(F, (float) x.sums[at + 7]);
         dx = FloatVector.broadcast(F, x.d[at + 7]);
         pairs = l7.reinterpretAsInts();
         g0.fma(sumX, ((FloatVector) pairs.lanewise(LSHL, 16).lanewise(ASHR, 16).convertShape(I2F, F, 0)).mul(f0))
@@ -427,7 +427,7 @@ final class Q4_KGroups {
         FloatVector g2 = FloatVector.fromArray(F, f, gj + 32), g3 = FloatVector.fromArray(F, f, gj + 48);
         IntVector pairs;
         FloatVector sumX, dx;
-        sumX = FloatVector.broadcast(F, x.sums[at]);
+        sumX = FloatVector.broadcast(F, (float) x.sums[at]);
         dx = FloatVector.broadcast(F, x.d[at]);
         pairs = l0.reinterpretAsInts();
         g0.fma(sumX, ((FloatVector) pairs.lanewise(LSHL, 16).lanewise(ASHR, 16).convertShape(I2F, F, 0)).mul(f0))
@@ -439,7 +439,7 @@ final class Q4_KGroups {
                 .fma(dx, FloatVector.fromArray(F, out, oo + 32)).intoArray(out, oo + 32);
         g3.fma(sumX, ((FloatVector) pairs.lanewise(ASHR, 16).convertShape(I2F, F, 0)).mul(f3))
                 .fma(dx, FloatVector.fromArray(F, out, oo + 48)).intoArray(out, oo + 48);
-        sumX = FloatVector.broadcast(F, x.sums[at + 1]);
+        sumX = FloatVector.broadcast(F, (float) x.sums[at + 1]);
         dx = FloatVector.broadcast(F, x.d[at + 1]);
         pairs = l1.reinterpretAsInts();
         g0.fma(sumX, ((FloatVector) pairs.lanewise(LSHL, 16).lanewise(ASHR, 16).convertShape(I2F, F, 0)).mul(f0))
@@ -451,7 +451,7 @@ final class Q4_KGroups {
                 .fma(dx, FloatVector.fromArray(F, out, oo + 96)).intoArray(out, oo + 96);
         g3.fma(sumX, ((FloatVector) pairs.lanewise(ASHR, 16).convertShape(I2F, F, 0)).mul(f3))
                 .fma(dx, FloatVector.fromArray(F, out, oo + 112)).intoArray(out, oo + 112);
-        sumX = FloatVector.broadcast(F, x.sums[at + 2]);
+        sumX = FloatVector.broadcast(F, (float) x.sums[at + 2]);
         dx = FloatVector.broadcast(F, x.d[at + 2]);
         pairs = l2.reinterpretAsInts();
         g0.fma(sumX, ((FloatVector) pairs.lanewise(LSHL, 16).lanewise(ASHR, 16).convertShape(I2F, F, 0)).mul(f0))
@@ -463,7 +463,7 @@ final class Q4_KGroups {
                 .fma(dx, FloatVector.fromArray(F, out, oo + 160)).intoArray(out, oo + 160);
         g3.fma(sumX, ((FloatVector) pairs.lanewise(ASHR, 16).convertShape(I2F, F, 0)).mul(f3))
                 .fma(dx, FloatVector.fromArray(F, out, oo + 176)).intoArray(out, oo + 176);
-        sumX = FloatVector.broadcast(F, x.sums[at + 3]);
+        sumX = FloatVector.broadcast(F, (float) x.sums[at + 3]);
         dx = FloatVector.broadcast(F, x.d[at + 3]);
         pairs = l3.reinterpretAsInts();
         g0.fma(sumX, ((FloatVector) pairs.lanewise(LSHL, 16).lanewise(ASHR, 16).convertShape(I2F, F, 0)).mul(f0))
@@ -504,7 +504,7 @@ final class Q4_KGroups {
         FloatVector g2 = FloatVector.fromArray(F, f, gj + 32), g3 = FloatVector.fromArray(F, f, gj + 48);
         IntVector pairs;
         FloatVector sumX, dx;
-        sumX = FloatVector.broadcast(F, x.sums[at]);
+        sumX = FloatVector.broadcast(F, (float) x.sums[at]);
         dx = FloatVector.broadcast(F, x.d[at]);
         pairs = l0.reinterpretAsInts();
         g0.fma(sumX, ((FloatVector) pairs.lanewise(LSHL, 16).lanewise(ASHR, 16).convertShape(I2F, F, 0)).mul(f0))
@@ -516,7 +516,7 @@ final class Q4_KGroups {
                 .fma(dx, FloatVector.fromArray(F, out, oo + 32)).intoArray(out, oo + 32);
         g3.fma(sumX, ((FloatVector) pairs.lanewise(ASHR, 16).convertShape(I2F, F, 0)).mul(f3))
                 .fma(dx, FloatVector.fromArray(F, out, oo + 48)).intoArray(out, oo + 48);
-        sumX = FloatVector.broadcast(F, x.sums[at + 1]);
+        sumX = FloatVector.broadcast(F, (float) x.sums[at + 1]);
         dx = FloatVector.broadcast(F, x.d[at + 1]);
         pairs = l1.reinterpretAsInts();
         g0.fma(sumX, ((FloatVector) pairs.lanewise(LSHL, 16).lanewise(ASHR, 16).convertShape(I2F, F, 0)).mul(f0))
@@ -552,7 +552,7 @@ final class Q4_KGroups {
         FloatVector g2 = FloatVector.fromArray(F, f, gj + 32), g3 = FloatVector.fromArray(F, f, gj + 48);
         IntVector pairs;
         FloatVector sumX, dx;
-        sumX = FloatVector.broadcast(F, x.sums[at]);
+        sumX = FloatVector.broadcast(F, (float) x.sums[at]);
         dx = FloatVector.broadcast(F, x.d[at]);
         pairs = l0.reinterpretAsInts();
         g0.fma(sumX, ((FloatVector) pairs.lanewise(LSHL, 16).lanewise(ASHR, 16).convertShape(I2F, F, 0)).mul(f0))
@@ -608,7 +608,7 @@ final class Q4_KGroups {
         for (int k = 0; k < count; k++) {
             int at = x.at(block, t + k);
             short offset = (short) (8 * x.sums[at]);
-            FloatVector sumX = FloatVector.broadcast(F, x.sums[at]), dx = FloatVector.broadcast(F, x.d[at]);
+            FloatVector sumX = FloatVector.broadcast(F, (float) x.sums[at]), dx = FloatVector.broadcast(F, x.d[at]);
             for (int part = 0; part < ROWS; part += L) { // L rows' sums: their even rows, then their odd ones
                 IntVector pairs = ShortVector.fromArray(S, sums, ROWS * k + part).sub(offset).reinterpretAsInts();
                 int even = oo + ROWS * k + part, odd = even + L / 2, fe = ROWS * j + part, ge = ROWS * (SUBS + j) + part;

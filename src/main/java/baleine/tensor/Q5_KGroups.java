@@ -267,7 +267,7 @@ final class Q5_KGroups {
         for (int k = 0; k < count; k++) {
             int at = x.at(block, t + k);
             short first = (short) (16 * x.halves[at]), second = (short) (16 * (x.sums[at] - x.halves[at]));
-            FloatVector sumX = FloatVector.broadcast(F, x.sums[at]), dx = FloatVector.broadcast(F, x.d[at]);
+            FloatVector sumX = FloatVector.broadcast(F, (float) x.sums[at]), dx = FloatVector.broadcast(F, x.d[at]);
             for (int part = 0; part < ROWS; part += L) { // L rows' sums: their even rows, then their odd ones
                 IntVector a = ShortVector.fromArray(S, sums, 128 * k + part).sub(first).reinterpretAsInts();
                 IntVector c = ShortVector.fromArray(S, sums, 128 * k + 64 + part).sub(second).reinterpretAsInts();
