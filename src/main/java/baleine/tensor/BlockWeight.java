@@ -151,6 +151,16 @@ public final class BlockWeight extends Weight {
     }
 
     @Override
+    public boolean hasTileOfEight() {
+        return TileDot.supportsEight(type);
+    }
+
+    @Override
+    public void dotTileOfEight(int row, int rowStride, MemorySegment x, long xOff, long xOff4, float[] out) {
+        TileDot.q8_0Eight(data, row * rowBytes, rowStride * rowBytes, x, xOff, xOff4, cols, out);
+    }
+
+    @Override
     public boolean hasPanel() {
         return PanelDot.supports(type);
     }

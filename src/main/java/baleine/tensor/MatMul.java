@@ -168,7 +168,11 @@ public final class MatMul {
      * Q4_0 25-33 -> 29-36; V2-Lite pp64 side by side: Q8_0 +8% to +19% on two threads, +9% to +20% on one). The
      * tiles read the batch from its aligned interleaved copy ({@link InterleavedBatch}: V2-Lite expert shape in
      * Q8_0, one thread, 65-69 -> 72-80 G multiply-adds/s); a last vector alone goes with {@link Weight#dotRows4}
-     * instead of a tile of four copies.
+     * instead of a tile of four copies. Five to eight vectors go through a type's tile of two rows by eight vectors
+     * where it has one ({@link Weight#hasTileOfEight}: Q8_0 on 512-bit machines, whose 4x4 tile is bound by the FMA
+     * pipes' multiplications and conversions, a quarter fewer in the 2x8 tile; JMH PrefillBenchmark, V2-Lite expert
+     * in Q8_0, 8 vectors, three rounds: 599-648 -> 527-567 us; V2-Lite Q8_0 pp64 side by side, six pairs, 175.9 ->
+     * 179.8 tok/s).
      */
     private static int tiles(Weight w, int from, int to, float[][] x, int xOff, float[][] y, int yOff, int n, long product) {
         float[] tile = SUMS.get();
@@ -180,6 +184,18 @@ public final class MatMul {
                 int r = from + q;
                 for (int f = 0; 4 * f < m; f++) {
                     int t = g + 4 * f, count = Math.min(4, m - 4 * f);
+                    if (m - 4 * f > 4 && w.hasTileOfEight()) { // five to eight vectors: two rows by eight, twice
+                        int eight = Math.min(8, m - 4 * f);
+                        for (int i = 0; i < 4; i += 2) {
+                            w.dotTileOfEight(r + i * quads, quads, fours, 4L * w.cols * f, 4L * w.cols * (f + 1), tile);
+                            for (int k = 0; k < eight; k++) {
+                                y[t + k][yOff + r + i * quads - from] = tile[k];
+                                y[t + k][yOff + r + (i + 1) * quads - from] = tile[8 + k];
+                            }
+                        }
+                        f++;
+                        continue;
+                    }
                     if (count == 1) { // the four rows as four independent sums
                         w.dotRows4(r, quads, x[t], xOff, tile);
                         for (int i = 0; i < 4; i++) {

@@ -95,6 +95,71 @@ final class TileDot {
         VectorMath.sumLanesInPlace(out, 16);
     }
 
+    /** Whether {@link #q8_0Eight} serves the type: Q8_0 with 512-bit vectors (its 21 vectors spill AVX2's sixteen registers). */
+    static boolean supportsEight(GgmlType type) {
+        return Species.FUSED && F.length() == 16 && type == GgmlType.Q8_0;
+    }
+
+    /**
+     * Two rows times eight vectors, {@code out[8 * i + k] = row(off + i * stride) . x_k} for i in 0..1, k in 0..7:
+     * the two fours of the interleaved copy at floats {@code xOff} and {@code xOff4}, each output's operations those of
+     * {@link #q8_0} (the same bits). Each row's chunk is converted once for eight vectors instead of four: per 16
+     * columns 6 conversions for 16 FMAs where the 4x4 tile does 12 for 16, and five to seven vectors (a MoE expert's
+     * share of a prompt) fill one tile instead of a full one and a padded one.
+     */
+    static void q8_0Eight(MemorySegment s, long off, long stride, MemorySegment x, long xOff, long xOff4, int n, float[] out) {
+        long rowBytes = 34L * (n / 32), xBytes = 16L * (n / 32 * 32);
+        MemorySegment r0 = s.asSlice(off, rowBytes), r1 = s.asSlice(off + stride, rowBytes);
+        MemorySegment xs = x.asSlice(4 * xOff, xBytes), ys = x.asSlice(4 * xOff4, xBytes);
+        FloatVector z = FloatVector.zero(F);
+        FloatVector a00 = z, a01 = z, a02 = z, a03 = z, a04 = z, a05 = z, a06 = z, a07 = z;
+        FloatVector a10 = z, a11 = z, a12 = z, a13 = z, a14 = z, a15 = z, a16 = z, a17 = z;
+        for (int k = 0, blocks = n / 32; k < blocks; k++) { // addresses as in q8_0
+            long at = 34L * k;
+            FloatVector d0 = FloatVector.broadcast(F, Float.float16ToFloat(r0.get(Le.I16, at)));
+            FloatVector d1 = FloatVector.broadcast(F, Float.float16ToFloat(r1.get(Le.I16, at)));
+            for (int j = 0; j < 32; j += F.length()) {
+                FloatVector w0 = ((FloatVector) ByteVector.fromMemorySegment(B, r0, at + 2 + j, LE).convertShape(VectorOperators.B2F, F, 0)).mul(d0);
+                FloatVector w1 = ((FloatVector) ByteVector.fromMemorySegment(B, r1, at + 2 + j, LE).convertShape(VectorOperators.B2F, F, 0)).mul(d1);
+                long i = 16L * (32 * k + j), v1 = 4L * F.length(), v2 = 2 * v1, v3 = 3 * v1;
+                FloatVector v = FloatVector.fromMemorySegment(F, xs, i, LE);
+                a00 = w0.fma(v, a00); a10 = w1.fma(v, a10);
+                v = FloatVector.fromMemorySegment(F, xs, i + v1, LE);
+                a01 = w0.fma(v, a01); a11 = w1.fma(v, a11);
+                v = FloatVector.fromMemorySegment(F, xs, i + v2, LE);
+                a02 = w0.fma(v, a02); a12 = w1.fma(v, a12);
+                v = FloatVector.fromMemorySegment(F, xs, i + v3, LE);
+                a03 = w0.fma(v, a03); a13 = w1.fma(v, a13);
+                v = FloatVector.fromMemorySegment(F, ys, i, LE);
+                a04 = w0.fma(v, a04); a14 = w1.fma(v, a14);
+                v = FloatVector.fromMemorySegment(F, ys, i + v1, LE);
+                a05 = w0.fma(v, a05); a15 = w1.fma(v, a15);
+                v = FloatVector.fromMemorySegment(F, ys, i + v2, LE);
+                a06 = w0.fma(v, a06); a16 = w1.fma(v, a16);
+                v = FloatVector.fromMemorySegment(F, ys, i + v3, LE);
+                a07 = w0.fma(v, a07); a17 = w1.fma(v, a17);
+            }
+        }
+        int l = VectorMath.LANES;
+        a00.intoArray(out, 0);
+        a01.intoArray(out, l);
+        a02.intoArray(out, 2 * l);
+        a03.intoArray(out, 3 * l);
+        a04.intoArray(out, 4 * l);
+        a05.intoArray(out, 5 * l);
+        a06.intoArray(out, 6 * l);
+        a07.intoArray(out, 7 * l);
+        a10.intoArray(out, 8 * l);
+        a11.intoArray(out, 9 * l);
+        a12.intoArray(out, 10 * l);
+        a13.intoArray(out, 11 * l);
+        a14.intoArray(out, 12 * l);
+        a15.intoArray(out, 13 * l);
+        a16.intoArray(out, 14 * l);
+        a17.intoArray(out, 15 * l);
+        VectorMath.sumLanesInPlace(out, 16);
+    }
+
     static void q4_0(MemorySegment s, long off, long stride, MemorySegment x, long xOff, int n, float[] out) {
         long xb = 4 * xOff; // in bytes; column c of vector k at xb + 16 c + 4 LANES k
         long o0 = off, o1 = off + stride, o2 = off + 2 * stride, o3 = off + 3 * stride;

@@ -106,6 +106,20 @@ public abstract class Weight {
         throw new UnsupportedOperationException(typeName() + " has no tile kernel");
     }
 
+    /** Whether {@link #dotTileOfEight} has a kernel of its own (otherwise fives to eights go as two {@link #dotTile}s). */
+    public boolean hasTileOfEight() {
+        return false;
+    }
+
+    /**
+     * {@code out[8 * i + k] = W[row + i * rowStride] . x_k} for i in 0..1, k in 0..7, equal bit for bit to sixteen
+     * {@link #dot} calls: vectors 0..3 from their interleaved copy at float {@code xOff} of {@code x}, 4..7 from
+     * the next four's at {@code xOff4}.
+     */
+    public void dotTileOfEight(int row, int rowStride, MemorySegment x, long xOff, long xOff4, float[] out) {
+        throw new UnsupportedOperationException(typeName() + " has no tile of eight vectors");
+    }
+
     /** Whether {@link #decodePanel} converts rows as the kernels do (otherwise batches use tiles or rows). */
     public boolean hasPanel() {
         return false;
