@@ -239,50 +239,61 @@ final class Q4_KGroups {
      * Sub-block j (columns at {@code cols}) for eight vectors t .. t + 7 (512-bit vectors only), added to the totals
      * at {@code out[oo ..]} as {@link #addSubBlock} adds them: each column's nibbles unpacked once for the eight, and
      * the sums taken from registers. Written out: vectors kept in memory between the two steps, or passed to a
-     * method, cost a sixth of the speed (as in {@link Q4_0Groups}).
+     * method, cost a sixth of the speed (as in {@link Q4_0Groups}). The low nibbles' sums are taken from the whole
+     * bytes' (as {@link NibbleColumns#sumsOfOneWide}: mod 2^16 the byte's sum less 16 times the high nibble's): with
+     * a mask and a low-nibble vector per column, the sixteen sums, eight broadcasts and those spilled three sums to
+     * the stack at every column (Qwen-shape Q4_K pp64, five pairs side by side: 447 -> 575 tok/s).
      */
     private static void eight(MemorySegment s, long cols, Int8Batch x, int block, int t, int j, float[] f, float[] out, int oo) {
         short[] q = x.q;
         int at = x.at(block, t), xb = BLOCK * at; // the eight vectors' blocks follow one another; x.at once (Q4_0Groups.eight)
-        int[] sums = x.sums; // each sum starts at -8 times its vector's block sum (as Q4_0Groups.eight)
-        ShortVector l0 = ShortVector.broadcast(S, (short) (-8 * sums[at])), h0 = l0;
-        ShortVector l1 = ShortVector.broadcast(S, (short) (-8 * sums[at + 1])), h1 = l1;
-        ShortVector l2 = ShortVector.broadcast(S, (short) (-8 * sums[at + 2])), h2 = l2;
-        ShortVector l3 = ShortVector.broadcast(S, (short) (-8 * sums[at + 3])), h3 = l3;
-        ShortVector l4 = ShortVector.broadcast(S, (short) (-8 * sums[at + 4])), h4 = l4;
-        ShortVector l5 = ShortVector.broadcast(S, (short) (-8 * sums[at + 5])), h5 = l5;
-        ShortVector l6 = ShortVector.broadcast(S, (short) (-8 * sums[at + 6])), h6 = l6;
-        ShortVector l7 = ShortVector.broadcast(S, (short) (-8 * sums[at + 7])), h7 = l7;
+        int[] sums = x.sums; // a byte's sum starts at -136 (-8 - 16 x 8), a high nibble's at -8 times the vector's block sum
+        ShortVector l0 = ShortVector.broadcast(S, (short) (-136 * sums[at])), h0 = ShortVector.broadcast(S, (short) (-8 * sums[at]));
+        ShortVector l1 = ShortVector.broadcast(S, (short) (-136 * sums[at + 1])), h1 = ShortVector.broadcast(S, (short) (-8 * sums[at + 1]));
+        ShortVector l2 = ShortVector.broadcast(S, (short) (-136 * sums[at + 2])), h2 = ShortVector.broadcast(S, (short) (-8 * sums[at + 2]));
+        ShortVector l3 = ShortVector.broadcast(S, (short) (-136 * sums[at + 3])), h3 = ShortVector.broadcast(S, (short) (-8 * sums[at + 3]));
+        ShortVector l4 = ShortVector.broadcast(S, (short) (-136 * sums[at + 4])), h4 = ShortVector.broadcast(S, (short) (-8 * sums[at + 4]));
+        ShortVector l5 = ShortVector.broadcast(S, (short) (-136 * sums[at + 5])), h5 = ShortVector.broadcast(S, (short) (-8 * sums[at + 5]));
+        ShortVector l6 = ShortVector.broadcast(S, (short) (-136 * sums[at + 6])), h6 = ShortVector.broadcast(S, (short) (-8 * sums[at + 6]));
+        ShortVector l7 = ShortVector.broadcast(S, (short) (-136 * sums[at + 7])), h7 = ShortVector.broadcast(S, (short) (-8 * sums[at + 7]));
         MemorySegment columns = s.asSlice(cols, 32L * BLOCK); // bounds proven once, as in Q4_0Groups.eight
         for (int c = 0; c < BLOCK; c++) {
             ShortVector v = (ShortVector) ByteVector.fromMemorySegment(NibbleColumns.B, columns, 32L * c, LE)
                     .convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
-            ShortVector lo = v.and((short) 0x0F), hi = v.lanewise(VectorOperators.LSHR, 4);
+            ShortVector hi = v.lanewise(VectorOperators.LSHR, 4);
             ShortVector xc = ShortVector.broadcast(S, q[xb + c]);
-            l0 = lo.mul(xc).add(l0);
+            l0 = v.mul(xc).add(l0);
             h0 = hi.mul(xc).add(h0);
             xc = ShortVector.broadcast(S, q[xb + 32 + c]);
-            l1 = lo.mul(xc).add(l1);
+            l1 = v.mul(xc).add(l1);
             h1 = hi.mul(xc).add(h1);
             xc = ShortVector.broadcast(S, q[xb + 64 + c]);
-            l2 = lo.mul(xc).add(l2);
+            l2 = v.mul(xc).add(l2);
             h2 = hi.mul(xc).add(h2);
             xc = ShortVector.broadcast(S, q[xb + 96 + c]);
-            l3 = lo.mul(xc).add(l3);
+            l3 = v.mul(xc).add(l3);
             h3 = hi.mul(xc).add(h3);
             xc = ShortVector.broadcast(S, q[xb + 128 + c]);
-            l4 = lo.mul(xc).add(l4);
+            l4 = v.mul(xc).add(l4);
             h4 = hi.mul(xc).add(h4);
             xc = ShortVector.broadcast(S, q[xb + 160 + c]);
-            l5 = lo.mul(xc).add(l5);
+            l5 = v.mul(xc).add(l5);
             h5 = hi.mul(xc).add(h5);
             xc = ShortVector.broadcast(S, q[xb + 192 + c]);
-            l6 = lo.mul(xc).add(l6);
+            l6 = v.mul(xc).add(l6);
             h6 = hi.mul(xc).add(h6);
             xc = ShortVector.broadcast(S, q[xb + 224 + c]);
-            l7 = lo.mul(xc).add(l7);
+            l7 = v.mul(xc).add(l7);
             h7 = hi.mul(xc).add(h7);
         }
+        l0 = l0.sub(h0.lanewise(LSHL, 4));
+        l1 = l1.sub(h1.lanewise(LSHL, 4));
+        l2 = l2.sub(h2.lanewise(LSHL, 4));
+        l3 = l3.sub(h3.lanewise(LSHL, 4));
+        l4 = l4.sub(h4.lanewise(LSHL, 4));
+        l5 = l5.sub(h5.lanewise(LSHL, 4));
+        l6 = l6.sub(h6.lanewise(LSHL, 4));
+        l7 = l7.sub(h7.lanewise(LSHL, 4));
         // the rows' factors: F and G of rows 0..31 (even, odd) and 32..63 (even, odd)
         int fj = ROWS * j, gj = ROWS * (SUBS + j);
         FloatVector f0 = FloatVector.fromArray(F, f, fj), f1 = FloatVector.fromArray(F, f, fj + 16);
