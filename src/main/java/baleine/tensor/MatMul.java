@@ -169,10 +169,10 @@ public final class MatMul {
      * tiles read the batch from its aligned interleaved copy ({@link InterleavedBatch}: V2-Lite expert shape in
      * Q8_0, one thread, 65-69 -> 72-80 G multiply-adds/s); a last vector alone goes with {@link Weight#dotRows4}
      * instead of a tile of four copies. Five to eight vectors go through a type's tile of two rows by eight vectors
-     * where it has one ({@link Weight#hasTileOfEight}: Q8_0 on 512-bit machines, whose 4x4 tile is bound by the FMA
-     * pipes' multiplications and conversions, a quarter fewer in the 2x8 tile; JMH PrefillBenchmark, V2-Lite expert
-     * in Q8_0, 8 vectors, three rounds: 599-648 -> 527-567 us; V2-Lite Q8_0 pp64 side by side, six pairs, 175.9 ->
-     * 179.8 tok/s).
+     * where it has one ({@link Weight#hasTileOfEight}: Q8_0 on 512-bit machines, whose 4x4 tile converts and scales
+     * each chunk of a row once per four vectors, the 2x8 tile once per eight, and takes five to seven vectors in one
+     * tile instead of a full and a padded one; JMH PrefillBenchmark, V2-Lite expert in Q8_0, 8 vectors, three rounds:
+     * 599-648 -> 527-567 us; V2-Lite Q8_0 pp64 side by side, six pairs, 175.9 -> 179.8 tok/s).
      */
     private static int tiles(Weight w, int from, int to, float[][] x, int xOff, float[][] y, int yOff, int n, long product) {
         float[] tile = SUMS.get();

@@ -240,9 +240,9 @@ final class Q4_KGroups {
      * at {@code out[oo ..]} as {@link #addSubBlock} adds them: each column's nibbles unpacked once for the eight, and
      * the sums taken from registers. Written out: vectors kept in memory between the two steps, or passed to a
      * method, cost a sixth of the speed (as in {@link Q4_0Groups}). The low nibbles' sums are taken from the whole
-     * bytes' (as {@link NibbleColumns#sumsOfOneWide}: mod 2^16 the byte's sum less 16 times the high nibble's): with
-     * a mask and a low-nibble vector per column, the sixteen sums, eight broadcasts and those spilled three sums to
-     * the stack at every column (Qwen-shape Q4_K pp64, five pairs side by side: 447 -> 575 tok/s).
+     * bytes' (as {@link NibbleColumns#sumsOfOneWide}: mod 2^16 the byte's sum less 16 times the high nibble's): with a
+     * nibble mask and a low-nibble vector besides the sixteen sums and eight broadcasts, C2 spilled three sums to the
+     * stack at every column (Qwen-shape Q4_K pp64, five pairs side by side: 447 -> 575 tok/s).
      */
     private static void eight(MemorySegment s, long cols, Int8Batch x, int block, int t, int j, float[] f, float[] out, int oo) {
         short[] q = x.q;
