@@ -177,6 +177,7 @@ public final class MatMul {
     private static int tiles(Weight w, int from, int to, float[][] x, int xOff, float[][] y, int yOff, int n, long product) {
         float[] tile = SUMS.get();
         int quads = (to - from) / 4; // rows from + q + i quads, i in 0..3, for q in [0, quads)
+        boolean eights = w.hasTileOfEight();
         for (int g = 0; g < n; g += InterleavedBatch.GROUP) {
             int m = Math.min(InterleavedBatch.GROUP, n - g);
             MemorySegment fours = InterleavedBatch.forThread().of(x, xOff, w.cols, null, g, m, product);
@@ -184,7 +185,7 @@ public final class MatMul {
                 int r = from + q;
                 for (int f = 0; 4 * f < m; f++) {
                     int t = g + 4 * f, count = Math.min(4, m - 4 * f);
-                    if (m - 4 * f > 4 && w.hasTileOfEight()) { // five to eight vectors: two rows by eight, twice
+                    if (eights && m - 4 * f > 4) { // five to eight vectors: two rows by eight, twice
                         int eight = Math.min(8, m - 4 * f);
                         for (int i = 0; i < 4; i += 2) {
                             w.dotTileOfEight(r + i * quads, quads, fours, 4L * w.cols * f, 4L * w.cols * (f + 1), tile);
