@@ -100,7 +100,7 @@ final class ServeCommand implements Callable<Integer> {
         BaleineServer server = new BaleineServer(config, () -> {
             Baleine model = modelOptions.load();
             if (!noWarmup) { // /health says "loading model" until done
-                model.model().warmUp(2);
+                model.model().warmUp(2, 4);
             }
             return model;
         });

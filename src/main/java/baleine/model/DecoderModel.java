@@ -14,6 +14,7 @@ import baleine.tensor.Weight;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.BooleanSupplier;
 
 /**
  * A decoder-only transformer: embedding, pre-norm layers, final norm, LM head. Architectures differ
@@ -133,31 +134,45 @@ public final class DecoderModel implements AutoCloseable {
     }
 
     /**
-     * Rounds of short passes on scratch caches (a 16-token prompt, then steps of one to four sequences of a token
-     * each: each batch size up to four has kernels of its own) until {@code seconds} have passed, at least one
-     * round; the results are dropped. The JIT compiles the kernels meanwhile (a first 64-token prompt otherwise
-     * runs at about half speed, and a kernel first met in a server's step stalls it for about a second) and the
-     * weights are paged in, so a server's first requests run at full speed. Results never depend on it: the
-     * kernels give the same bits compiled or not.
+     * Rounds of short passes on scratch caches (a 23-token prompt, whose batches of eight leave a four, a two and a
+     * one, then steps of one to {@code sequences} sequences of a token each: each batch size up to four has kernels of
+     * its own) until {@code seconds} have passed, at least one round; the results are dropped. The JIT compiles the
+     * kernels meanwhile (a first 64-token prompt otherwise runs at about half speed, a kernel first met in a server's
+     * step stalls it for about a second, and a chat's first answer waited seconds for the JIT) and the weights are
+     * paged in, so the first requests run at full speed. Results never depend on it: the kernels give the same bits
+     * compiled or not.
      */
-    public void warmUp(double seconds) {
+    public void warmUp(double seconds, int sequences) {
+        warmUp(seconds, sequences, () -> false);
+    }
+
+    /** {@link #warmUp(double, int)} that also ends when {@code stop} says so, asked before each pass after the first. */
+    public void warmUp(double seconds, int sequences, BooleanSupplier stop) {
         long end = System.nanoTime() + (long) (seconds * 1e9);
-        int prompt = Math.max(1, Math.min(16, contextLength / 4)), steps = Math.max(1, Math.min(4, contextLength / 8));
+        int prompt = Math.max(1, Math.min(23, contextLength / 4)), steps = Math.max(1, Math.min(4, contextLength / 8));
         int[] tokens = new int[prompt];
         for (int i = 0; i < prompt; i++) {
             tokens[i] = (int) ((i * 7919L + 1) % vocabSize());
         }
-        int most = 4;
+        int most = Math.max(1, sequences);
         float[][] logits = new float[most][vocabSize()];
+        boolean first = true;
         do {
             List<KvCache> caches = new ArrayList<>();
             for (int k = 0; k < most; k++) { // sequence k joins the steps of k + 1 sequences and more
+                if (!first && stop.getAsBoolean()) {
+                    return;
+                }
+                first = false;
                 caches.add(newCache(prompt + (most - k) * steps + 1));
                 forward(tokens, caches.get(k), false);
             }
             for (int i = 0; i < steps; i++) {
                 List<Step> step = new ArrayList<>();
                 for (KvCache c : caches) {
+                    if (stop.getAsBoolean()) {
+                        return;
+                    }
                     step.add(new Step(new int[]{tokens[i]}, c));
                     forwardInto(step, logits);
                 }

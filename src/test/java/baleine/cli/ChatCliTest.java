@@ -113,6 +113,24 @@ class ChatCliTest {
     }
 
     @Test
+    void aChatsWarmUpChangesNoAnswer() {
+        InputStream old = System.in;
+        try {
+            String[] answers = new String[2];
+            for (int i = 0; i < 2; i++) {
+                System.setIn(new ByteArrayInputStream("Hello\nAgain\n/bye\n".getBytes(StandardCharsets.UTF_8)));
+                CliTest.Run r = i == 0 ? CliTest.run("run", "--demo", "-n", "6", "--seed", "5")
+                        : CliTest.run("run", "--demo", "-n", "6", "--seed", "5", "--no-warmup");
+                assertThat(r.exit()).as(r.err()).isZero();
+                answers[i] = r.out().lines().filter(l -> !l.contains("tok/s")).collect(java.util.stream.Collectors.joining("\n"));
+            }
+            assertThat(answers[0]).contains("Chatting with").isEqualTo(answers[1]);
+        } finally {
+            System.setIn(old);
+        }
+    }
+
+    @Test
     void aModelWithoutTemplateNeedsChatTemplateOrRaw(@TempDir Path dir) throws Exception {
         Path src = baleine.SharedFixtures.conformance().resolve("models/qwen2-a/hf-bf16");
         Path model = dir.resolve("qwen");

@@ -4,20 +4,31 @@ import baleine.RandomModels;
 import baleine.tensor.GgmlType;
 import org.junit.jupiter.api.Test;
 
+import java.util.concurrent.atomic.AtomicInteger;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** {@link DecoderModel#warmUp} changes nothing a later pass computes. */
+/** {@link DecoderModel#warmUp} changes nothing a later pass computes, and ends when asked to. */
 class WarmUpTest {
     @Test
     void logitsAreTheSameBeforeAndAfterWarmingUp() throws Exception {
         try (DecoderModel model = RandomModels.load("tiny-deepseek-v2-lite", GgmlType.Q8_0, 11)) {
             int[] prompt = RandomModels.tokens(model, 9, 3);
             float[][] before = model.forward(prompt, model.newCache(prompt.length), true);
-            model.warmUp(0); // one round
+            model.warmUp(0, 4); // one round
             float[][] after = model.forward(prompt, model.newCache(prompt.length), true);
             for (int t = 0; t < prompt.length; t++) {
                 assertThat(after[t]).as("position " + t).isEqualTo(before[t]);
             }
+        }
+    }
+
+    @Test
+    void aWarmUpEndsAfterThePassDuringWhichItIsAskedToStop() throws Exception {
+        try (DecoderModel model = RandomModels.load("tiny-deepseek-v2-lite", GgmlType.Q8_0, 11)) {
+            AtomicInteger asked = new AtomicInteger();
+            model.warmUp(1e6, 1, () -> asked.incrementAndGet() == 2); // a prompt, a step, then asked to stop
+            assertThat(asked).hasValue(2);
         }
     }
 }
