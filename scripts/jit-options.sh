@@ -13,7 +13,12 @@
 # can still hide the class, and the intrinsic then compiles to its allocating Java fallback: that kernel did so in
 # about half the runs (2-45 MiB of heap a token, decoding 0.6x), in none of 24 with it. Only there: the
 # cleanups make its compilation 4x longer (0.3 -> 1.1 s), and for every method a 24-token reply took 4 s longer.
+# BackgroundCompilation off for the kernels' package: a thread that reaches a kernel's compile threshold waits for C2
+# instead of running on interpreted, ~1000x slower (a cold generate with a Qwen-shape Q4_K_M model, 19-token prompt
+# and 8 tokens: 8.2-9.3 s against 9.8-12.7, three pairs; Q8_0 unchanged; warm speeds and heap per token unchanged).
+# Thresholds lowered for the package as well compiled the prompt kernels boxed (pp64 542 -> 178 tok/s).
 jit_options=(-XX:+UnlockDiagnosticVMOptions -XX:-IncrementalInlineMH -XX:Tier3DelayOn=100000
   -XX:CompileCommand=quiet '-XX:CompileCommand=IncrementalInlineForceCleanup,baleine.tensor.Q6_KGroups::one,true'
   -XX:CompileCommand=CompileThresholdScaling,baleine.tensor.SuperBlockDot::q*,0.01
-  '-XX:CompileCommand=inline,*MemorySegmentImpl::dup')
+  '-XX:CompileCommand=inline,*MemorySegmentImpl::dup'
+  '-XX:CompileCommand=BackgroundCompilation,baleine.tensor.*::*,false')
