@@ -59,9 +59,9 @@ final class RunCommand implements Callable<Integer> {
     private final AtomicReference<Conversation> answering = new AtomicReference<>();
     /**
      * A chat's warm-up ({@link baleine.model.DecoderModel#warmUp}), run while the user types the first message; answers,
-     * and closing the model, wait for it. Typed for 8-15 s, a first answer from a Qwen-shape Q8_0 model took 1.1 s
-     * instead of 5.4-5.8 (its kernels interpreted until the JIT compiled them), from the Q4_K_M model 3.5-10 s instead
-     * of 14-16.
+     * and closing the model, wait for it. Typed for 8-15 s, a first answer from a Qwen-shape Q8_0 model took 0.5-1.2 s
+     * instead of 2.9-5.8 (its kernels interpreted until the JIT compiled them), from the Q4_K_M model 0.7-10 s instead
+     * of 7.7-16 (on 2 cores, in a fast hour and a slow one).
      */
     private Thread warmUp;
     /** Set when the first message arrives: the warm-up ends after its current pass. */
