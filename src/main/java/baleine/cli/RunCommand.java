@@ -66,6 +66,8 @@ final class RunCommand implements Callable<Integer> {
     private Thread warmUp;
     /** Set when the first message arrives: the warm-up ends after its current pass. */
     private final AtomicBoolean messageArrived = new AtomicBoolean();
+    /** Set by Ctrl-C during an answer (including its wait for the warm-up). */
+    private final AtomicBoolean interrupted = new AtomicBoolean();
 
     @Override
     public Integer call() throws Exception {
@@ -137,21 +139,30 @@ final class RunCommand implements Callable<Integer> {
         }
     }
 
-    /** Ends the warm-up and waits for its last pass (the model runs one pass at a time). */
-    private void awaitWarmUp() throws InterruptedException {
-        if (warmUp != null) {
-            messageArrived.set(true);
-            warmUp.join();
-            warmUp = null;
+    /**
+     * Ends the warm-up and waits for its last pass (the model runs one pass at a time); false when Ctrl-C stopped the
+     * answer meanwhile (a cancel given to the conversation before it starts would be lost: a send clears it).
+     */
+    private boolean awaitWarmUp() throws InterruptedException {
+        if (warmUp == null) {
+            return true;
         }
+        messageArrived.set(true);
+        warmUp.join();
+        warmUp = null;
+        return !interrupted.get();
     }
 
     /** Answers one message; false (the error printed) when generation failed. */
     private boolean answer(Conversation chat, String line, PrintStream out) throws InterruptedException {
-        awaitWarmUp();
         GenerationListener listener = new ConsoleListener(out, out, hideThinking);
+        interrupted.set(false);
         answering.set(chat);
         try {
+            if (!awaitWarmUp()) { // Ctrl-C while the warm-up's last pass ran: the answer is not started
+                out.println("(interrupted)");
+                return true;
+            }
             GenerationResult r = jsonOutput.send(chat, line, params, listener);
             out.println();
             if (r.finishReason().equals("cancelled")) {
@@ -173,6 +184,7 @@ final class RunCommand implements Callable<Integer> {
             Signal.handle(new Signal("INT"), s -> {
                 Conversation c = answering.get();
                 if (c != null) {
+                    interrupted.set(true);
                     c.cancel();
                 } else {
                     out.print("\n(use /bye to leave)\n>>> ");
