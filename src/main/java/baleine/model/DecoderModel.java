@@ -146,7 +146,7 @@ public final class DecoderModel implements AutoCloseable {
         warmUp(seconds, sequences, () -> false);
     }
 
-    /** {@link #warmUp(double, int)} that also ends when {@code stop} says so, asked before each pass after the first. */
+    /** {@link #warmUp(double, int)} that also ends when {@code stop} says so, asked after each pass. */
     public void warmUp(double seconds, int sequences, BooleanSupplier stop) {
         long end = System.nanoTime() + (long) (seconds * 1e9);
         int prompt = Math.max(1, Math.min(23, contextLength / 4)), steps = Math.max(1, Math.min(4, contextLength / 8));
@@ -156,25 +156,23 @@ public final class DecoderModel implements AutoCloseable {
         }
         int most = Math.max(1, sequences);
         float[][] logits = new float[most][vocabSize()];
-        boolean first = true;
         do {
             List<KvCache> caches = new ArrayList<>();
             for (int k = 0; k < most; k++) { // sequence k joins the steps of k + 1 sequences and more
-                if (!first && stop.getAsBoolean()) {
-                    return;
-                }
-                first = false;
                 caches.add(newCache(prompt + (most - k) * steps + 1));
                 forward(tokens, caches.get(k), false);
+                if (stop.getAsBoolean()) {
+                    return;
+                }
             }
             for (int i = 0; i < steps; i++) {
                 List<Step> step = new ArrayList<>();
                 for (KvCache c : caches) {
+                    step.add(new Step(new int[]{tokens[i]}, c));
+                    forwardInto(step, logits);
                     if (stop.getAsBoolean()) {
                         return;
                     }
-                    step.add(new Step(new int[]{tokens[i]}, c));
-                    forwardInto(step, logits);
                 }
             }
         } while (System.nanoTime() < end);

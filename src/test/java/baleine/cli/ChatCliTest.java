@@ -8,6 +8,7 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.stream.Collectors;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -122,7 +123,7 @@ class ChatCliTest {
                 CliTest.Run r = i == 0 ? CliTest.run("run", "--demo", "-n", "6", "--seed", "5")
                         : CliTest.run("run", "--demo", "-n", "6", "--seed", "5", "--no-warmup");
                 assertThat(r.exit()).as(r.err()).isZero();
-                answers[i] = r.out().lines().filter(l -> !l.contains("tok/s")).collect(java.util.stream.Collectors.joining("\n"));
+                answers[i] = r.out().lines().filter(l -> !l.contains("tok/s")).collect(Collectors.joining("\n"));
             }
             assertThat(answers[0]).contains("Chatting with").isEqualTo(answers[1]);
         } finally {
