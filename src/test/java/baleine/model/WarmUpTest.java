@@ -27,7 +27,7 @@ class WarmUpTest {
     void aWarmUpEndsAfterThePassDuringWhichItIsAskedToStop() throws Exception {
         try (DecoderModel model = RandomModels.load("tiny-deepseek-v2-lite", GgmlType.Q8_0, 11)) {
             AtomicInteger asked = new AtomicInteger();
-            model.warmUp(1e6, 1, () -> asked.incrementAndGet() == 2); // a prompt, a step, then asked to stop
+            model.warmUp(0, 1, () -> asked.incrementAndGet() >= 2); // a prompt, a step, then asked to stop (a round has five passes)
             assertThat(asked).hasValue(2);
         }
     }
