@@ -45,6 +45,9 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--think", negatable = true, description = "ask for (--think) or suppress (--no-think) the reasoning block, where the template allows")
     Boolean think;
 
+    @Option(names = "--no-warmup", description = "skip the decoding kernels' warm-up before the prompt (about a second per weight type), which lets the JIT compile them on small samples of the weights rather than over whole rows of the first pass")
+    boolean noWarmup;
+
     @Option(names = "--verbose", description = "print the timing summary on stderr")
     boolean verbose;
 
@@ -61,6 +64,9 @@ final class GenerateCommand implements Callable<Integer> {
         PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
         try (Baleine model = modelOptions.load()) {
             SamplingParams params = sampling.apply(model.defaults()).validate(model.model().vocabSize());
+            if (!noWarmup) {
+                model.model().warmUpKernels(() -> false);
+            }
             GenerationListener listener = new ConsoleListener(System.err, out, hideThinking);
             GenerationResult r;
             if (raw) {

@@ -40,7 +40,7 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--hide-thinking", description = "do not show the reasoning")
     boolean hideThinking;
 
-    @Option(names = "--no-warmup", description = "in a chat, skip the short passes run while you type the first message, which let the JIT compile the kernels before the first answer")
+    @Option(names = "--no-warmup", description = "skip the JIT's warm-up: with a prompt, the decoding kernels' (about a second per weight type, before the answer); in a chat, the short passes run while you type the first message")
     boolean noWarmup;
 
     static final String HELP = """
@@ -79,6 +79,9 @@ final class RunCommand implements Callable<Integer> {
             Conversation chat = newChat(model);
             installInterruptHandler(out);
             if (once != null) {
+                if (!noWarmup) {
+                    model.model().warmUpKernels(() -> false);
+                }
                 return answer(chat, once, out) ? 0 : 1;
             }
             if (!noWarmup) {

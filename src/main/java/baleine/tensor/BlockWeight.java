@@ -18,10 +18,11 @@ public final class BlockWeight extends Weight {
 
     /** {@code data} starts at row 0 and holds at least {@code rows} rows. */
     public BlockWeight(String name, GgmlType type, MemorySegment data, int rows, int cols) {
-        this(name, type, data, rows, cols, null);
+        this(name, type, data, rows, cols, type.bytesFor(cols), null);
     }
 
-    private BlockWeight(String name, GgmlType type, MemorySegment data, int rows, int cols, RowScan nonFinite) {
+    /** Rows {@code rowBytes} apart, of which the first {@code cols} columns are this matrix's. */
+    private BlockWeight(String name, GgmlType type, MemorySegment data, int rows, int cols, long rowBytes, RowScan nonFinite) {
         super(name, rows, cols);
         this.type = type;
         this.codec = type.codec().orElseThrow(() -> new UnsupportedTensorTypeException(name, type.name()));
@@ -29,7 +30,7 @@ public final class BlockWeight extends Weight {
             throw new IllegalArgumentException("tensor " + name + ": row length " + cols + " is not a multiple of the "
                     + type.name() + " block size " + type.blockSize);
         }
-        this.rowBytes = type.bytesFor(cols);
+        this.rowBytes = rowBytes;
         this.data = data;
         this.fused = FusedDot.supports(type);
         this.panelOrder = PanelDot.supports(type) ? PanelDot.order(type, cols) : null;
@@ -179,7 +180,13 @@ public final class BlockWeight extends Weight {
     public Weight rowSlice(int from, int count) {
         checkSlice(from, count);
         return new BlockWeight(name + "[" + from + ":" + (from + count) + "]", type,
-                data.asSlice(from * rowBytes, count * rowBytes), count, cols, nonFinite == null ? null : nonFinite.from(from));
+                data.asSlice(from * rowBytes, count * rowBytes), count, cols, rowBytes, nonFinite == null ? null : nonFinite.from(from));
+    }
+
+    @Override
+    public Weight kernelSample() {
+        int sampleCols = Math.min(cols, Math.max(type.blockSize, SAMPLE_COLS / type.blockSize * type.blockSize));
+        return new BlockWeight(name + " (sample)", type, data, Math.min(rows, SAMPLE_ROWS), sampleCols, rowBytes, null);
     }
 
     @Override

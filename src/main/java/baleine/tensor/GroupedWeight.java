@@ -112,13 +112,18 @@ public final class GroupedWeight extends Weight {
     private final BlockWeight plain; // every row in the type's layout: the left-over rows are read through it
 
     private GroupedWeight(String name, Layout layout, MemorySegment data, int rows, int cols, int unitRows) {
+        this(name, layout, data, rows, cols, unitRows, layout.type.bytesFor(cols), new BlockWeight(name, layout.type, data, rows, cols));
+    }
+
+    /** Rows {@code rowBytes} apart (groups of 64 rows 64 times that), of which the first {@code cols} columns are this matrix's. */
+    private GroupedWeight(String name, Layout layout, MemorySegment data, int rows, int cols, int unitRows, long rowBytes, BlockWeight plain) {
         super(name, rows, cols);
         this.layout = layout;
         this.data = data;
         this.unitRows = unitRows;
         this.blocks = cols / layout.blockCols;
-        this.rowBytes = layout.type.bytesFor(cols);
-        this.plain = new BlockWeight(name, layout.type, data, rows, cols);
+        this.rowBytes = rowBytes;
+        this.plain = plain;
     }
 
     /** Whether matrices are regrouped on this machine (256- or 512-bit vectors). */
@@ -239,6 +244,16 @@ public final class GroupedWeight extends Weight {
             }
             r = end;
         }
+    }
+
+    /** The first group, its blocks narrowed as far as {@link #SAMPLE_COLS} (its columns lie block by block); null if no group is whole. */
+    @Override
+    public Weight kernelSample() {
+        if (unitRows < NibbleColumns.ROWS) {
+            return null;
+        }
+        int sampleCols = Math.min(blocks, Math.max(1, SAMPLE_COLS / layout.blockCols)) * layout.blockCols;
+        return new GroupedWeight(name + " (sample)", layout, data, NibbleColumns.ROWS, sampleCols, NibbleColumns.ROWS, rowBytes, null);
     }
 
     /** A group: its rows are computed together. */

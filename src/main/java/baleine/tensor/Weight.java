@@ -168,6 +168,22 @@ public abstract class Weight {
         return 1;
     }
 
+    /**
+     * A small matrix over this one's first rows and the first columns of each, read in place by the kernels this one
+     * takes (the same classes and memory), whose calls cost a fraction of a whole row's: {@link KernelWarmUp} runs
+     * them there. Null for a matrix without one.
+     */
+    public Weight kernelSample() {
+        return null;
+    }
+
+    /**
+     * A {@link #kernelSample}'s most rows and columns: a group of 64 rows, and two Q4_K super-blocks, so that the
+     * kernels' loops over blocks run more than once (a loop whose back branch never ran would reach C2 as a profile
+     * without it).
+     */
+    static final int SAMPLE_ROWS = 64, SAMPLE_COLS = 512;
+
     /** A view of rows {@code [from, from + count)}, e.g. one expert of a merged expert tensor. */
     public abstract Weight rowSlice(int from, int count);
 

@@ -24,6 +24,18 @@ class ChatCliTest {
     }
 
     @Test
+    void theKernelsWarmUpChangesNoAnswer() {
+        for (String command : new String[]{"generate", "run"}) {
+            CliTest.Run a = CliTest.run(command, "--demo", "Hello", "-n", "24", "--seed", "4");
+            CliTest.Run b = CliTest.run(command, "--demo", "Hello", "-n", "24", "--seed", "4", "--no-warmup");
+            assertThat(a.exit()).as(a.err()).isZero();
+            String text = (a.out() + a.err()).lines().filter(l -> !l.contains("tok/s")).collect(Collectors.joining("\n"));
+            assertThat(text).as(command).hasSizeGreaterThan(110) // the demo's notice (~100 characters) and a random answer (the reasoning on stderr)
+                    .isEqualTo((b.out() + b.err()).lines().filter(l -> !l.contains("tok/s")).collect(Collectors.joining("\n")));
+        }
+    }
+
+    @Test
     void draftingGivesTheSameAnswerAndSaysHowManyGuessesStood() {
         CliTest.Run plain = CliTest.run("generate", "--demo", "Tell me about whales", "-n", "200", "--temperature", "0", "--no-think");
         CliTest.Run drafted = CliTest.run("generate", "--demo", "Tell me about whales", "-n", "200", "--temperature", "0", "--no-think",

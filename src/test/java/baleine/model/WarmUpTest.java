@@ -26,9 +26,15 @@ class WarmUpTest {
     @Test
     void aWarmUpEndsAfterThePassDuringWhichItIsAskedToStop() throws Exception {
         try (DecoderModel model = RandomModels.load("tiny-deepseek-v2-lite", GgmlType.Q8_0, 11)) {
-            AtomicInteger asked = new AtomicInteger();
-            model.warmUp(0, 1, () -> asked.incrementAndGet() >= 2); // a prompt, a step, then asked to stop (a round has five passes)
-            assertThat(asked).hasValue(2);
+            AtomicInteger kinds = new AtomicInteger(), asked = new AtomicInteger();
+            assertThat(model.warmUpKernels(() -> kinds.incrementAndGet() < 0)).isTrue(); // asked after each kind of matrix
+            assertThat(kinds.get()).isPositive();
+            // the kernels, a prompt, a step, then asked to stop (a round has five passes)
+            model.warmUp(0, 1, () -> asked.incrementAndGet() >= kinds.get() + 2);
+            assertThat(asked).hasValue(kinds.get() + 2);
+            asked.set(0);
+            model.warmUp(0, 1, () -> asked.incrementAndGet() >= 1); // asked to stop after the first kind
+            assertThat(asked).hasValue(1);
         }
     }
 }

@@ -36,7 +36,11 @@ class GroupedWeightTest {
 
     /** {@code rows} rows of random bytes in the type's plain layout, with finite scales. */
     private static MemorySegment randomRows(GroupedWeight.Layout layout, Random rnd, int rows) {
-        long blockBytes = layout.type.bytesFor(layout.blockCols), bytes = blockBytes * (COLS / layout.blockCols) * rows;
+        return randomRows(layout, rnd, rows, COLS);
+    }
+
+    private static MemorySegment randomRows(GroupedWeight.Layout layout, Random rnd, int rows, int cols) {
+        long blockBytes = layout.type.bytesFor(layout.blockCols), bytes = blockBytes * (cols / layout.blockCols) * rows;
         MemorySegment data = Arena.ofAuto().allocate(bytes, 64);
         for (long i = 0; i < bytes; i++) {
             data.set(Le.I8, i, (byte) rnd.nextInt());
@@ -222,6 +226,39 @@ class GroupedWeightTest {
             assertThat(y[0][r]).isEqualTo(second.dot(r, x[0], 0));
         }
         assertThatThrownBy(() -> p.grouped().rowSlice(64, 70)).hasMessageContaining("cut its units of 70 rows");
+    }
+
+    /** The kernels' warm-up sample reads the first group's first columns in place: it computes what they compute alone. */
+    @ParameterizedTest
+    @EnumSource(GroupedWeight.Layout.class)
+    void aKernelSampleComputesWhatItsColumnsComputeAlone(GroupedWeight.Layout layout) {
+        Random rnd = new Random(6);
+        int wide = 3 * COLS, rows = 2 * 64 + 7; // two groups and seven rows left over
+        MemorySegment data = randomRows(layout, rnd, rows, wide);
+        long wideBytes = layout.type.bytesFor(wide), narrowBytes = layout.type.bytesFor(COLS);
+        MemorySegment narrow = Arena.ofAuto().allocate(narrowBytes * 64, 64);
+        for (int r = 0; r < 64; r++) {
+            MemorySegment.copy(data, r * wideBytes, narrow, r * narrowBytes, narrowBytes);
+        }
+        Weight sample = GroupedWeight.regroup("w", layout, data, rows, wide, rows).kernelSample();
+        Weight alone = GroupedWeight.regroup("w", layout, narrow, 64, COLS, 64);
+        assertThat(sample.rows).isEqualTo(64);
+        assertThat(sample.cols).isEqualTo(COLS); // 512 columns: two Q4_K super-blocks, sixteen Q4_0 blocks
+        float[] a = new float[COLS], b = new float[COLS];
+        for (int r = 0; r < 64; r++) {
+            alone.decodeRow(r, a);
+            sample.decodeRow(r, b);
+            assertThat(b).as("row " + r).isEqualTo(a);
+        }
+        float[][] x = MatMulTest.gaussianVectors(rnd, NibbleColumns.TOKENS, COLS);
+        for (int count = 1; count <= NibbleColumns.TOKENS; count++) {
+            float[][] ys = new float[count][64], ya = new float[count][64];
+            MatMul.rows(sample, 0, 64, x, 0, ys, 0, count);
+            MatMul.rows(alone, 0, 64, x, 0, ya, 0, count);
+            assertThat(ys).as(count + " vectors").isEqualTo(ya);
+        }
+        MemorySegment tooFew = randomRows(layout, rnd, 2 * 40, COLS); // two experts of 40 rows: no whole group
+        assertThat(GroupedWeight.regroup("w", layout, tooFew, 2 * 40, COLS, 40).kernelSample()).isNull();
     }
 
     /** A load regroups from the file's mapping into fresh memory: the same bytes as in place, the source untouched. */

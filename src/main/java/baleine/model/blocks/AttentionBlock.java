@@ -3,6 +3,9 @@ package baleine.model.blocks;
 import baleine.cache.CacheType;
 import baleine.cache.KvCache;
 import baleine.cache.LayerCache;
+import baleine.tensor.Weight;
+
+import java.util.List;
 
 /** The attention half of a transformer layer, with the cache layout it needs. */
 public interface AttentionBlock {
@@ -16,6 +19,9 @@ public interface AttentionBlock {
     float[][] forward(float[][] x, int n, KvCache cache, int layer);
 
     long parameters();
+
+    /** The weight matrices it multiplies activations by. */
+    List<Weight> matrices();
 
     /** Bytes of weight matrices one token reads. */
     long weightBytes();

@@ -1,5 +1,9 @@
 package baleine.model.blocks;
 
+import baleine.tensor.Weight;
+
+import java.util.List;
+
 /** The position-wise half of a transformer layer: dense MLP or mixture of experts. */
 public interface FeedForward {
     /** {@code y[t] = ffn(x[t])} for t in [0, n). */
@@ -9,6 +13,9 @@ public interface FeedForward {
     long activeParameters();
 
     long totalParameters();
+
+    /** The weight matrices it multiplies activations by (one of each kind of expert for a mixture). */
+    List<Weight> matrices();
 
     /** Bytes of weight matrices one token reads (the selected experts only, for a mixture). */
     long activeWeightBytes();

@@ -12,6 +12,7 @@ import baleine.tensor.VectorMath;
 import baleine.tensor.Weight;
 
 import java.util.Arrays;
+import java.util.List;
 
 /** Multi-head attention with grouped KV heads (Llama, Qwen2); optional q/k/v biases. */
 public record GroupedQueryAttention(Weight q, Weight k, Weight v, float[] qBias, float[] kBias, float[] vBias, Weight o,
@@ -179,5 +180,10 @@ public record GroupedQueryAttention(Weight q, Weight k, Weight v, float[] qBias,
     @Override
     public long weightBytes() {
         return q.bytes() + k.bytes() + v.bytes() + o.bytes();
+    }
+
+    @Override
+    public List<Weight> matrices() {
+        return List.of(q, k, v, o);
     }
 }

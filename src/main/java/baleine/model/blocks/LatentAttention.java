@@ -10,7 +10,9 @@ import baleine.tensor.MatMul;
 import baleine.tensor.Parallel;
 import baleine.tensor.Weight;
 
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 
 /**
  * Multi-head Latent Attention (DeepSeek-V2/V3), computed in absorbed form over the latent cache.
@@ -161,5 +163,12 @@ public record LatentAttention(Weight qA, RmsNorm qANorm, Weight qB, Weight kvA, 
     @Override
     public long weightBytes() {
         return (qA != null ? qA.bytes() : 0) + qB.bytes() + kvA.bytes() + up.weightBytes() + o.bytes();
+    }
+
+    @Override
+    public List<Weight> matrices() {
+        List<Weight> all = new ArrayList<>(qA != null ? List.of(qA, qB, kvA, o) : List.of(qB, kvA, o));
+        all.addAll(up.matrices());
+        return all;
     }
 }

@@ -3,6 +3,8 @@ package baleine.model.blocks;
 import baleine.tensor.MatMul;
 import baleine.tensor.Weight;
 
+import java.util.List;
+
 /**
  * MLA's per-head up-projections from the latent, used in absorbed form: the key half W_UK folds into
  * the query ({@code q_abs = W_UK_h^T q_nope}), the value half W_UV expands the attended latent
@@ -19,6 +21,8 @@ public interface LatentUpProjection {
     long parameters();
 
     long weightBytes();
+
+    List<Weight> matrices();
 
     /** {@code kv_b_proj}: per head, {@code nope} rows of W_UK then {@code v} rows of W_UV, each of kv_lora values. */
     record Merged(Weight kvB, int nope, int v) implements LatentUpProjection {
@@ -39,6 +43,10 @@ public interface LatentUpProjection {
         public long weightBytes() {
             return kvB.bytes();
         }
+
+        public List<Weight> matrices() {
+            return List.of(kvB);
+        }
     }
 
     /** {@code attn_k_b}: per head kv_lora rows of nope values (W_UK transposed); {@code attn_v_b}: per head v rows of kv_lora. */
@@ -57,6 +65,10 @@ public interface LatentUpProjection {
 
         public long weightBytes() {
             return kB.bytes() + vB.bytes();
+        }
+
+        public List<Weight> matrices() {
+            return List.of(kB, vB);
         }
     }
 }

@@ -80,6 +80,11 @@ public record Mlp(Weight gate, Weight up, Weight down) implements FeedForward {
     }
 
     @Override
+    public List<Weight> matrices() {
+        return List.of(gate, up, down);
+    }
+
+    @Override
     public long activeParameters() {
         return gate.elements() + up.elements() + down.elements();
     }

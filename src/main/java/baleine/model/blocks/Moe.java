@@ -77,6 +77,16 @@ public record Moe(Weight gate, Router router, List<Mlp> experts, Mlp shared) imp
     }
 
     @Override
+    public List<Weight> matrices() {
+        List<Weight> all = new ArrayList<>(List.of(gate));
+        all.addAll(experts.getFirst().matrices());
+        if (shared != null) {
+            all.addAll(shared.matrices());
+        }
+        return all;
+    }
+
+    @Override
     public long activeWeightBytes() {
         return gate.bytes() + router.topK() * experts.getFirst().activeWeightBytes() + (shared != null ? shared.activeWeightBytes() : 0);
     }

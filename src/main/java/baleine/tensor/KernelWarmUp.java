@@ -1,0 +1,74 @@
+package baleine.tensor;
+
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Random;
+import java.util.function.BooleanSupplier;
+
+/**
+ * Gets C2 to compile a model's decoding kernels before its first pass. Until then the JVM runs a kernel interpreted,
+ * about 1000x slower, and a decoding call covers whole rows: a cold Qwen-shape Q4_K_M model spent ~3 s of a 19-token
+ * prompt in its output head (151936 rows of Q6_K), then compiled that kernel twice (its loop, then the whole method).
+ * Here one matrix of each kind (class and type) multiplies one vector through its {@link Weight#kernelSample} — the
+ * same code, classes and memory, a fraction of a row per call — until the calls run compiled.
+ */
+public final class KernelWarmUp {
+    private static final int ROUND = 100;
+    private static final int MOST_CALLS = 5000;
+    /**
+     * Multiply-adds a second that only C2's code reaches on a sample (one thread: 6-30 G; interpreted ~0.1 G, C1's
+     * Java stand-ins for the Vector API ~0.7 G). Calls past the compile cost little either way: a sample's call then
+     * takes microseconds.
+     */
+    private static final double COMPILED_RATE = 2e9;
+
+    private KernelWarmUp() {
+    }
+
+    /**
+     * Warms up the one-vector kernels of every kind among {@code matrices}, one kind after another, asking
+     * {@code stop} after each; returns false if that ended it.
+     */
+    public static boolean decoding(Collection<Weight> matrices, BooleanSupplier stop) {
+        Map<String, Weight> samples = new LinkedHashMap<>();
+        for (Weight w : matrices) {
+            String kind = w.getClass().getName() + " " + w.typeName();
+            if (!samples.containsKey(kind)) {
+                Weight sample = w.kernelSample();
+                if (sample != null) {
+                    samples.put(kind, sample);
+                }
+            }
+        }
+        for (Weight sample : samples.values()) {
+            warm(sample);
+            if (stop.getAsBoolean()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Multiplies one vector by {@code sample} in rounds until a round runs at the compiled rate, at most MOST_CALLS times. */
+    static int warm(Weight sample) {
+        Random rnd = new Random(1);
+        float[][] x = {new float[sample.cols]}, y = {new float[sample.rows]};
+        for (int i = 0; i < sample.cols; i++) {
+            x[0][i] = (float) rnd.nextGaussian();
+        }
+        double work = (double) ROUND * sample.rows * sample.cols;
+        int calls = 0;
+        while (calls < MOST_CALLS) {
+            long start = System.nanoTime();
+            for (int i = 0; i < ROUND; i++) {
+                MatMul.rows(sample, 0, sample.rows, x, 0, y, 0, 1);
+            }
+            calls += ROUND;
+            if (work / Math.max(1, System.nanoTime() - start) * 1e9 >= COMPILED_RATE) {
+                break;
+            }
+        }
+        return calls;
+    }
+}

@@ -1,0 +1,76 @@
+package baleine.tensor;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+import java.lang.foreign.Arena;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The kernels' warm-up: a matrix's sample reads its first rows and columns in place and computes what they compute
+ * alone, and the warm-up runs one sample per kind of matrix, asking its stop condition before each.
+ */
+class KernelWarmUpTest {
+    @ParameterizedTest
+    @EnumSource(value = GgmlType.class, names = {"F32", "F16", "BF16", "Q8_0", "Q4_0", "Q5_0", "Q4_K", "Q6_K"})
+    void aPlainMatrixsSampleComputesWhatItsColumnsComputeAlone(GgmlType type) {
+        Random rnd = new Random(7);
+        int rows = 80, cols = 1024, sampleCols = 512;
+        float[] values = new float[rows * cols], first = new float[64 * sampleCols];
+        for (int i = 0; i < values.length; i++) {
+            values[i] = (float) rnd.nextGaussian();
+        }
+        for (int r = 0; r < 64; r++) {
+            System.arraycopy(values, r * cols, first, r * sampleCols, sampleCols);
+        }
+        Weight sample = Quantizer.weight("w", type, values, rows, cols, Arena.ofAuto()).kernelSample();
+        Weight alone = Quantizer.weight("w", type, first, 64, sampleCols, Arena.ofAuto());
+        assertThat(sample.rows).isEqualTo(64);
+        assertThat(sample.cols).isEqualTo(sampleCols);
+        float[] a = new float[sampleCols], b = new float[sampleCols];
+        for (int r = 0; r < 64; r++) {
+            alone.decodeRow(r, a);
+            sample.decodeRow(r, b);
+            assertThat(b).as("row " + r).isEqualTo(a);
+        }
+        float[][] x = MatMulTest.gaussianVectors(rnd, 8, sampleCols);
+        for (int n : new int[]{1, 2, 3, 4, 8}) {
+            float[][] ys = new float[n][64], ya = new float[n][64];
+            MatMul.rows(sample, 0, 64, x, 0, ys, 0, n);
+            MatMul.rows(alone, 0, 64, x, 0, ya, 0, n);
+            assertThat(ys).as(n + " vectors").isEqualTo(ya);
+        }
+    }
+
+    @Test
+    void aSmallMatrixIsItsOwnSample() {
+        Weight w = MatMulTest.randomWeight(new Random(8), GgmlType.Q8_0, 10, 96);
+        Weight sample = w.kernelSample();
+        assertThat(sample.rows).isEqualTo(10);
+        assertThat(sample.cols).isEqualTo(96);
+    }
+
+    @Test
+    void oneSamplePerKindIsWarmedAndTheStopIsAskedAfterEach() {
+        Random rnd = new Random(9);
+        Weight q8a = MatMulTest.randomWeight(rnd, GgmlType.Q8_0, 64, 256), q8b = MatMulTest.randomWeight(rnd, GgmlType.Q8_0, 32, 512);
+        Weight bf16 = MatMulTest.randomWeight(rnd, GgmlType.BF16, 64, 256);
+        AtomicInteger asked = new AtomicInteger();
+        assertThat(KernelWarmUp.decoding(List.of(q8a, bf16, q8b), () -> asked.incrementAndGet() > 5)).isTrue();
+        assertThat(asked).as("two kinds").hasValue(2);
+        asked.set(0);
+        assertThat(KernelWarmUp.decoding(List.of(q8a, bf16, q8b), () -> asked.incrementAndGet() >= 1)).isFalse();
+        assertThat(asked).hasValue(1);
+    }
+
+    @Test
+    void aSampleIsCalledUntilItRunsCompiledAtMostFiveThousandTimes() {
+        Weight sample = MatMulTest.randomWeight(new Random(10), GgmlType.Q8_0, 64, 512).kernelSample();
+        assertThat(KernelWarmUp.warm(sample)).isBetween(100, 5000);
+    }
+}
