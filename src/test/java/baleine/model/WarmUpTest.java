@@ -1,14 +1,19 @@
 package baleine.model;
 
 import baleine.RandomModels;
+import baleine.model.llama.LlamaConfig;
 import baleine.tensor.GgmlType;
+import baleine.writer.ModelSpec;
+import baleine.writer.RandomModelWriter;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
+import java.nio.file.Path;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** {@link DecoderModel#warmUp} changes nothing a later pass computes, and ends when asked to. */
+/** {@link DecoderModel#warmUp} and {@link DecoderModel#warmUpKernels} change nothing a later pass computes, and end when asked to. */
 class WarmUpTest {
     @Test
     void logitsAreTheSameBeforeAndAfterWarmingUp() throws Exception {
@@ -16,6 +21,24 @@ class WarmUpTest {
             int[] prompt = RandomModels.tokens(model, 9, 3);
             float[][] before = model.forward(prompt, model.newCache(prompt.length), true);
             model.warmUp(0, 4); // one round
+            float[][] after = model.forward(prompt, model.newCache(prompt.length), true);
+            for (int t = 0; t < prompt.length; t++) {
+                assertThat(after[t]).as("position " + t).isEqualTo(before[t]);
+            }
+        }
+    }
+
+    @Test
+    void theKernelsOfAModelWiderThanASampleWarmUpAndItsLogitsStayTheSame(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("wide.gguf"); // rows of 1024 columns: wider than a kernel sample's 512
+        RandomModelWriter.writeGguf(new ModelSpec.Dense(new LlamaConfig(1024, 1, 4, 2, 256, 1024, 1e-6f, 10000, null, true, 256),
+                1024, true, false), GgmlType.Q4_K, 12, file);
+        try (DecoderModel model = Architectures.load(file)) {
+            int[] prompt = RandomModels.tokens(model, 5, 4);
+            float[][] before = model.forward(prompt, model.newCache(prompt.length), true);
+            AtomicInteger kinds = new AtomicInteger();
+            assertThat(model.warmUpKernels(() -> kinds.incrementAndGet() < 0)).isTrue();
+            assertThat(kinds).as("every matrix Q4_K, regrouped").hasValue(1);
             float[][] after = model.forward(prompt, model.newCache(prompt.length), true);
             for (int t = 0; t < prompt.length; t++) {
                 assertThat(after[t]).as("position " + t).isEqualTo(before[t]);
