@@ -54,7 +54,7 @@ final class ServeCommand implements Callable<Integer> {
             description = "memory for the shared KV cache instead of --cache-tokens, e.g. 512M or 4G (at least what --parallel requests need)")
     String cacheMemory;
 
-    @Option(names = "--no-warmup", description = "skip the short passes run after loading (about 2 s) and the two requests the server then sends itself, which let the JIT compile the kernels and the request path before the first request")
+    @Option(names = "--no-warmup", description = "skip the warm-up after loading (the decoding kernels on samples of the weights, then about 2 s of short passes) and the two requests the server then sends itself, which let the JIT compile the kernels and the request path before the first request")
     boolean noWarmup;
 
     @Option(names = "--max-body", defaultValue = "${env:BALEINE_MAX_BODY:-8388608}", description = "largest request body in bytes (default ${DEFAULT-VALUE})")
