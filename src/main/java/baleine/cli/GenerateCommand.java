@@ -48,7 +48,7 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--no-warmup", description = "skip the decoding kernels' warm-up before the prompt (about a second per weight type), which lets the JIT compile them on small samples of the weights rather than over whole rows of the first pass")
     boolean noWarmup;
 
-    @Option(names = "--verbose", description = "print the timing summary on stderr")
+    @Option(names = "--verbose", description = "print the timing summary (and the warm-up's time) on stderr")
     boolean verbose;
 
     @Override
@@ -65,7 +65,11 @@ final class GenerateCommand implements Callable<Integer> {
         try (Baleine model = modelOptions.load()) {
             SamplingParams params = sampling.apply(model.defaults()).validate(model.model().vocabSize());
             if (!noWarmup) {
+                long start = System.nanoTime();
                 model.model().warmUpKernels(() -> false);
+                if (verbose) {
+                    System.err.println(Terminal.dim(String.format("kernels warmed up in %.1f s", (System.nanoTime() - start) / 1e9)));
+                }
             }
             GenerationListener listener = new ConsoleListener(System.err, out, hideThinking);
             GenerationResult r;
