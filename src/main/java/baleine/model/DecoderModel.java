@@ -188,8 +188,8 @@ public final class DecoderModel implements AutoCloseable {
     /**
      * Gets the decoding kernels of this model's matrices compiled ({@link KernelWarmUp}: about a second per kind
      * interpreted, each kind's call a fraction of a row), so that a first pass on a cold JVM does not run them
-     * interpreted over whole rows: a cold {@code generate} with a Qwen-shape Q4_K_M model of 28 layers 7.9-10.2 s
-     * -> 6.6-8.1. Results never depend on it. Asks {@code stop} after each kind; returns false if that ended it.
+     * interpreted over whole rows: a cold {@code generate} with a Qwen-shape Q4_K_M model of 28 layers 9.1-12.2 s
+     * -> 7.2-8.1. Results never depend on it. Asks {@code stop} after each kind; returns false if that ended it.
      */
     public boolean warmUpKernels(BooleanSupplier stop) {
         List<Weight> matrices = new ArrayList<>(List.of(lmHead));

@@ -115,7 +115,10 @@ public final class GroupedWeight extends Weight {
         this(name, layout, data, rows, cols, unitRows, layout.type.bytesFor(cols), new BlockWeight(name, layout.type, data, rows, cols));
     }
 
-    /** Rows {@code rowBytes} apart (groups of 64 rows 64 times that), of which the first {@code cols} columns are this matrix's. */
+    /**
+     * Rows {@code rowBytes} apart (groups of 64 rows 64 times that), of which the first {@code cols} columns are this
+     * matrix's; {@code plain} null when every row is in a whole group (a {@link #kernelSample}).
+     */
     private GroupedWeight(String name, Layout layout, MemorySegment data, int rows, int cols, int unitRows, long rowBytes, BlockWeight plain) {
         super(name, rows, cols);
         this.layout = layout;
