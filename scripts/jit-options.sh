@@ -7,7 +7,9 @@
 # printed on stdout).
 # The inline command: kernels read each row through a slice of the weights (MemorySegment.asSlice), which C2
 # removes only if it inlines the segment's dup; it sometimes declines ("low call site frequency", seen with a
-# kernel called for two tensors of a model), and every call then allocated its slices (~1 MB per token).
+# kernel called for two tensors of a model), and every call then allocated its slices (~1 MB per token). The same for
+# asSlice itself: once compiled on its own it is "already compiled into a medium method", which C2 then declined to
+# inline into the Q6_K decoding kernel after the kernels' warm-up (one slice a group: 122 KiB per Qwen-shape token).
 # IncrementalInlineForceCleanup for the Q6_K decoding kernel: C2 retries a Vector API intrinsic that failed at parse
 # time (its operand's class not yet proven) during incremental inlining, but without a cleanup between rounds a cast
 # can still hide the class, and the intrinsic then compiles to its allocating Java fallback: that kernel did so in
@@ -20,5 +22,5 @@
 jit_options=(-XX:+UnlockDiagnosticVMOptions -XX:-IncrementalInlineMH -XX:Tier3DelayOn=100000
   -XX:CompileCommand=quiet '-XX:CompileCommand=IncrementalInlineForceCleanup,baleine.tensor.Q6_KGroups::one,true'
   -XX:CompileCommand=CompileThresholdScaling,baleine.tensor.SuperBlockDot::q*,0.01
-  '-XX:CompileCommand=inline,*MemorySegmentImpl::dup'
+  '-XX:CompileCommand=inline,*MemorySegmentImpl::dup' '-XX:CompileCommand=inline,*MemorySegmentImpl::asSlice'
   '-XX:CompileCommand=BackgroundCompilation,baleine.tensor.*::*,false')

@@ -127,6 +127,7 @@ final class BenchCommand implements Callable<Integer> {
                 throw new IllegalArgumentException("the longest test needs " + longest + " tokens of context (-d plus -p or -n), more than the model's "
                         + m.contextLength() + "; use smaller values");
             }
+            m.warmUpKernels(() -> false); // as generate and serve do: the measured JVM is the one users get
             Random rnd = new Random(1);
             for (int t : threadCounts) { // llama-bench's order: per thread count and depth, the pp tests, then the tg tests
                 Parallel.setThreads(t);
