@@ -18,21 +18,26 @@ public final class Fp8BlockWeight extends Weight {
     final MemorySegment values;
     final MemorySegment scales;
     final int block;
+    /** Values from one stored row's start to the next's: the stored width ({@link #kernelSample} reads fewer columns). */
+    final long rowLength;
+    /** Scales per stored row of blocks. */
     final int scaleCols;
     private final int firstRow;
     /** Per stored row, whether it holds e4m3fn's NaN code (scanning at every product: 10–15% of FP8 decoding). */
     private final RowScan nanRows;
 
     public Fp8BlockWeight(String name, MemorySegment values, MemorySegment scales, int rows, int cols, int block) {
-        this(name, values, scales, rows, cols, block, 0, new RowScan(rows, r -> Fp8Dot.hasNaN(values, (long) r * cols, cols)));
+        this(name, values, scales, rows, cols, block, 0, new RowScan(rows, r -> Fp8Dot.hasNaN(values, (long) r * cols, cols)), cols);
     }
 
-    private Fp8BlockWeight(String name, MemorySegment values, MemorySegment scales, int rows, int cols, int block, int firstRow, RowScan nanRows) {
+    private Fp8BlockWeight(String name, MemorySegment values, MemorySegment scales, int rows, int cols, int block, int firstRow, RowScan nanRows,
+                           long rowLength) {
         super(name, rows, cols);
         this.values = values;
         this.scales = scales;
         this.block = block;
-        this.scaleCols = (cols + block - 1) / block;
+        this.rowLength = rowLength;
+        this.scaleCols = (int) ((rowLength + block - 1) / block);
         this.firstRow = firstRow;
         this.nanRows = nanRows;
     }
@@ -72,7 +77,7 @@ public final class Fp8BlockWeight extends Weight {
     @Override
     public void decodeRow(int row, float[] dst) {
         int absRow = firstRow + row;
-        long base = (long) absRow * cols;
+        long base = absRow * rowLength;
         long scaleRow = (long) (absRow / block) * scaleCols;
         // vectors where the row has no NaN code (the vector conversion reads it as ±480): the same values, as
         // e4m3 -> float is exact; the absorbed attention decodes kv_b's rows every token (11% of V3-shape decoding)
@@ -188,7 +193,15 @@ public final class Fp8BlockWeight extends Weight {
     @Override
     public Weight rowSlice(int from, int count) {
         checkSlice(from, count);
-        return new Fp8BlockWeight(name + "[" + from + ":" + (from + count) + "]", values, scales, count, cols, block, firstRow + from, nanRows);
+        return new Fp8BlockWeight(name + "[" + from + ":" + (from + count) + "]", values, scales, count, cols, block, firstRow + from, nanRows, rowLength);
+    }
+
+    /** The first rows' first blocks, read in place; their NaN codes looked for in those columns only. */
+    @Override
+    public Weight kernelSample() {
+        int sampleRows = Math.min(rows, SAMPLE_ROWS), sampleCols = Math.min(cols, Math.max(block, SAMPLE_COLS / block * block));
+        return new Fp8BlockWeight(name + " (sample)", values, scales, sampleRows, sampleCols, block, firstRow,
+                new RowScan(firstRow + sampleRows, r -> Fp8Dot.hasNaN(values, r * rowLength, sampleCols)), rowLength);
     }
 
     @Override

@@ -87,7 +87,7 @@ final class Fp8Dot {
             return;
         }
         for (int i = 0; i < 4; i++) { // through slices of the row and of its chunks' span of the panel (pp64 +2%)
-            MemorySegment row = w.values.asSlice((long) (absRow + i) * cols, cols);
+            MemorySegment row = w.values.asSlice((absRow + i) * w.rowLength, cols);
             MemorySegment to = panel.asSlice(4L * (pOff + i * F.length()), 16L * F.length() * (vectors - 1) + 4L * F.length());
             for (int k = 0; k < vectors; k++) {
                 e4m3(row, (long) F.length() * k).intoMemorySegment(to, 16L * F.length() * k, LE);
@@ -99,7 +99,7 @@ final class Fp8Dot {
     static float dot(Fp8BlockWeight w, int row, float[] x, int xOff) {
         MemorySegment v = w.values, scales = w.scales;
         int cols = w.cols, block = w.block;
-        long base = (long) row * cols, c = scaleOffset(w, row);
+        long base = row * w.rowLength, c = scaleOffset(w, row);
         float total = 0;
         FloatVector acc = FloatVector.zero(F);
         for (int j0 = 0, jb = 0; j0 < cols; j0 += block, jb++) {
@@ -122,7 +122,7 @@ final class Fp8Dot {
     static void dot4(Fp8BlockWeight w, int row, float[][] x, int t0, int xOff, float[] out) {
         MemorySegment v = w.values, scales = w.scales;
         int cols = w.cols, block = w.block;
-        long base = (long) row * cols, c = scaleOffset(w, row);
+        long base = row * w.rowLength, c = scaleOffset(w, row);
         float[] x0 = x[t0], x1 = x[t0 + 1], x2 = x[t0 + 2], x3 = x[t0 + 3];
         float total0 = 0, total1 = 0, total2 = 0, total3 = 0;
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
@@ -171,8 +171,9 @@ final class Fp8Dot {
         MemorySegment v = w.values, scales = w.scales;
         int cols = w.cols, block = w.block;
         int r1 = row + rowStride, r2 = r1 + rowStride, r3 = r2 + rowStride;
-        MemorySegment v0 = v.asSlice((long) row * cols, cols), v1 = v.asSlice((long) r1 * cols, cols);
-        MemorySegment v2 = v.asSlice((long) r2 * cols, cols), v3 = v.asSlice((long) r3 * cols, cols);
+        long length = w.rowLength;
+        MemorySegment v0 = v.asSlice(row * length, cols), v1 = v.asSlice(r1 * length, cols);
+        MemorySegment v2 = v.asSlice(r2 * length, cols), v3 = v.asSlice(r3 * length, cols);
         long c0 = scaleOffset(w, row), c1 = scaleOffset(w, r1), c2 = scaleOffset(w, r2), c3 = scaleOffset(w, r3);
         float total0 = 0, total1 = 0, total2 = 0, total3 = 0;
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
@@ -219,7 +220,7 @@ final class Fp8Dot {
         MemorySegment v = w.values, scales = w.scales;
         int cols = w.cols, block = w.block;
         int r1 = row + rowStride, r2 = r1 + rowStride, r3 = r2 + rowStride;
-        long b0 = (long) row * cols, b1 = (long) r1 * cols, b2 = (long) r2 * cols, b3 = (long) r3 * cols;
+        long b0 = row * w.rowLength, b1 = r1 * w.rowLength, b2 = r2 * w.rowLength, b3 = r3 * w.rowLength;
         long c0 = scaleOffset(w, row), c1 = scaleOffset(w, r1), c2 = scaleOffset(w, r2), c3 = scaleOffset(w, r3);
         float total0 = 0, total1 = 0, total2 = 0, total3 = 0, other0 = 0, other1 = 0, other2 = 0, other3 = 0;
         FloatVector z = FloatVector.zero(F);
@@ -296,7 +297,7 @@ final class Fp8Dot {
     static void tile(Fp8BlockWeight w, int row, int rowStride, MemorySegment x, long xOff, float[] out) {
         MemorySegment v = w.values, scales = w.scales;
         int cols = w.cols, block = w.block, lanes = VectorMath.LANES;
-        long step = (long) rowStride * cols, b0 = (long) row * cols, b1 = b0 + step, b2 = b1 + step, b3 = b2 + step; // the four rows' values
+        long step = rowStride * w.rowLength, b0 = row * w.rowLength, b1 = b0 + step, b2 = b1 + step, b3 = b2 + step; // the four rows' values
         long c0 = scaleOffset(w, row), c1 = scaleOffset(w, row + rowStride), c2 = scaleOffset(w, row + 2 * rowStride), c3 = scaleOffset(w, row + 3 * rowStride);
         long xb = 4 * xOff; // in bytes
         int whole = cols - cols % lanes;

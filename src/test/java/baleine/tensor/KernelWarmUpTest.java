@@ -5,6 +5,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -12,8 +13,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The kernels' warm-up: a matrix's sample reads its first rows and columns in place and computes what they compute
- * alone, and the warm-up runs one sample per kind of matrix, asking its stop condition before each.
+ * The kernels' warm-up: a matrix's sample (block types, FP8) reads its first rows and columns in place and computes
+ * what they compute alone, and the warm-up runs one sample per kind of matrix, asking its stop condition before each.
  */
 class KernelWarmUpTest {
     @ParameterizedTest
@@ -44,6 +45,47 @@ class KernelWarmUpTest {
             MatMul.rows(sample, 0, 64, x, 0, ys, 0, n);
             MatMul.rows(alone, 0, 64, x, 0, ya, 0, n);
             assertThat(ys).as(n + " vectors").isEqualTo(ya);
+        }
+    }
+
+    /** DeepSeek-V3's FP8: the sample keeps the stored row and scale strides; a NaN code past its columns is not its. */
+    @Test
+    void anFp8MatrixsSampleComputesWhatItsColumnsComputeAlone() {
+        Random rnd = new Random(11);
+        int rows = 200, cols = 1024, block = 128, sampleCols = 512, scaleCols = cols / block;
+        MemorySegment values = Arena.ofAuto().allocate((long) rows * cols), first = Arena.ofAuto().allocate(64L * sampleCols);
+        for (long i = 0; i < values.byteSize(); i++) {
+            int b = rnd.nextInt(256);
+            values.set(Le.I8, i, (byte) ((b & 0x7F) == 0x7F ? b & 0xFE : b)); // no NaN code but where placed below
+        }
+        values.set(Le.I8, 3L * cols + 900, (byte) 0x7F); // row 3: NaN past the sample's columns
+        values.set(Le.I8, 5L * cols + 100, (byte) 0xFF); // row 5: NaN within them
+        MemorySegment scales = Arena.ofAuto().allocate(4L * 2 * scaleCols), firstScales = Arena.ofAuto().allocate(4L * sampleCols / block);
+        for (int i = 0; i < 2 * scaleCols; i++) {
+            scales.set(Le.F32, 4L * i, (float) (rnd.nextDouble() * 0.01));
+        }
+        for (int r = 0; r < 64; r++) {
+            MemorySegment.copy(values, (long) r * cols, first, (long) r * sampleCols, sampleCols);
+        }
+        MemorySegment.copy(scales, 0, firstScales, 0, 4L * sampleCols / block);
+        Weight sample = new Fp8BlockWeight("w", values, scales, rows, cols, block).rowSlice(0, 128).kernelSample();
+        Weight alone = new Fp8BlockWeight("w", first, firstScales, 64, sampleCols, block);
+        assertThat(sample.rows).isEqualTo(64);
+        assertThat(sample.cols).isEqualTo(sampleCols);
+        float[] a = new float[sampleCols], b = new float[sampleCols];
+        for (int r = 0; r < 64; r++) {
+            alone.decodeRow(r, a);
+            sample.decodeRow(r, b);
+            assertThat(b).as("row " + r).isEqualTo(a);
+        }
+        float[][] x = MatMulTest.gaussianVectors(rnd, 8, sampleCols);
+        for (int n : new int[]{1, 2, 3, 4, 8}) {
+            float[][] ys = new float[n][64], ya = new float[n][64];
+            MatMul.rows(sample, 0, 64, x, 0, ys, 0, n);
+            MatMul.rows(alone, 0, 64, x, 0, ya, 0, n);
+            assertThat(ys).as(n + " vectors").isEqualTo(ya);
+            assertThat(ys[0][3]).isNotNaN();
+            assertThat(ys[0][5]).isNaN();
         }
     }
 
