@@ -98,12 +98,13 @@ class KernelWarmUpTest {
     }
 
     @Test
-    void oneSamplePerKindIsWarmedAndTheStopIsAskedAfterEach() {
+    void oneSamplePerKindOfMatricesNotSmallIsWarmedAndTheStopIsAskedAfterEach() {
         Random rnd = new Random(9);
-        Weight q8a = MatMulTest.randomWeight(rnd, GgmlType.Q8_0, 64, 256), q8b = MatMulTest.randomWeight(rnd, GgmlType.Q8_0, 32, 512);
-        Weight bf16 = MatMulTest.randomWeight(rnd, GgmlType.BF16, 64, 256);
+        Weight q8a = MatMulTest.randomWeight(rnd, GgmlType.Q8_0, 512, 512), q8b = MatMulTest.randomWeight(rnd, GgmlType.Q8_0, 1024, 768);
+        Weight bf16 = MatMulTest.randomWeight(rnd, GgmlType.BF16, 256, 1024);
+        Weight small = MatMulTest.randomWeight(rnd, GgmlType.F32, 64, 2048); // four samples' worth: left to the first pass
         AtomicInteger asked = new AtomicInteger();
-        assertThat(KernelWarmUp.decoding(List.of(q8a, bf16, q8b), () -> asked.incrementAndGet() > 5)).isTrue();
+        assertThat(KernelWarmUp.decoding(List.of(small, q8a, bf16, q8b), () -> asked.incrementAndGet() > 5)).isTrue();
         assertThat(asked).as("two kinds").hasValue(2);
         asked.set(0);
         assertThat(KernelWarmUp.decoding(List.of(q8a, bf16, q8b), () -> asked.incrementAndGet() >= 1)).isFalse();
