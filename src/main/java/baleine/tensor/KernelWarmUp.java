@@ -34,8 +34,8 @@ public final class KernelWarmUp {
     }
 
     /**
-     * Warms up the one-vector kernels of every kind among {@code matrices} that are not small, one kind after another, asking
-     * {@code stop} after each; returns false if that ended it.
+     * Warms up the one-vector kernels of every kind among {@code matrices} that are not all small, one kind after
+     * another, asking {@code stop} after each; returns false if that ended it.
      */
     public static boolean decoding(Collection<Weight> matrices, BooleanSupplier stop) {
         Map<String, Weight> samples = new LinkedHashMap<>();
