@@ -30,22 +30,28 @@ class KernelWarmUpTest {
             System.arraycopy(values, r * cols, first, r * sampleCols, sampleCols);
         }
         Weight sample = Quantizer.weight("w", type, values, rows, cols, Arena.ofAuto()).kernelSample();
-        Weight alone = Quantizer.weight("w", type, first, 64, sampleCols, Arena.ofAuto());
+        assertSameRowsAndProducts(sample, Quantizer.weight("w", type, first, 64, sampleCols, Arena.ofAuto()), rnd);
+    }
+
+    /** {@code sample} (64 rows of 512 columns) decodes and multiplies 1 to 8 vectors bit for bit as {@code alone}; returns its product with one. */
+    private static float[] assertSameRowsAndProducts(Weight sample, Weight alone, Random rnd) {
         assertThat(sample.rows).isEqualTo(64);
-        assertThat(sample.cols).isEqualTo(sampleCols);
-        float[] a = new float[sampleCols], b = new float[sampleCols];
+        assertThat(sample.cols).isEqualTo(512);
+        float[] a = new float[512], b = new float[512];
         for (int r = 0; r < 64; r++) {
             alone.decodeRow(r, a);
             sample.decodeRow(r, b);
             assertThat(b).as("row " + r).isEqualTo(a);
         }
-        float[][] x = MatMulTest.gaussianVectors(rnd, 8, sampleCols);
+        float[][] x = MatMulTest.gaussianVectors(rnd, 8, 512), one = null;
         for (int n : new int[]{1, 2, 3, 4, 8}) {
             float[][] ys = new float[n][64], ya = new float[n][64];
             MatMul.rows(sample, 0, 64, x, 0, ys, 0, n);
             MatMul.rows(alone, 0, 64, x, 0, ya, 0, n);
             assertThat(ys).as(n + " vectors").isEqualTo(ya);
+            one = one == null ? ys : one;
         }
+        return one[0];
     }
 
     /** DeepSeek-V3's FP8: the sample keeps the stored row and scale strides; a NaN code past its columns is not its. */
@@ -69,24 +75,9 @@ class KernelWarmUpTest {
         }
         MemorySegment.copy(scales, 0, firstScales, 0, 4L * sampleCols / block);
         Weight sample = new Fp8BlockWeight("w", values, scales, rows, cols, block).rowSlice(0, 128).kernelSample();
-        Weight alone = new Fp8BlockWeight("w", first, firstScales, 64, sampleCols, block);
-        assertThat(sample.rows).isEqualTo(64);
-        assertThat(sample.cols).isEqualTo(sampleCols);
-        float[] a = new float[sampleCols], b = new float[sampleCols];
-        for (int r = 0; r < 64; r++) {
-            alone.decodeRow(r, a);
-            sample.decodeRow(r, b);
-            assertThat(b).as("row " + r).isEqualTo(a);
-        }
-        float[][] x = MatMulTest.gaussianVectors(rnd, 8, sampleCols);
-        for (int n : new int[]{1, 2, 3, 4, 8}) {
-            float[][] ys = new float[n][64], ya = new float[n][64];
-            MatMul.rows(sample, 0, 64, x, 0, ys, 0, n);
-            MatMul.rows(alone, 0, 64, x, 0, ya, 0, n);
-            assertThat(ys).as(n + " vectors").isEqualTo(ya);
-            assertThat(ys[0][3]).isNotNaN();
-            assertThat(ys[0][5]).isNaN();
-        }
+        float[] y = assertSameRowsAndProducts(sample, new Fp8BlockWeight("w", first, firstScales, 64, sampleCols, block), rnd);
+        assertThat(y[3]).isNotNaN();
+        assertThat(y[5]).isNaN();
     }
 
     @Test
