@@ -19,8 +19,15 @@
 # instead of running on interpreted, ~1000x slower (a cold generate with a Qwen-shape Q4_K_M model, 19-token prompt
 # and 8 tokens: 8.2-9.3 s against 9.8-12.7, three pairs; Q8_0 unchanged; warm speeds and heap per token unchanged).
 # Thresholds lowered for the package as well compiled the prompt kernels boxed (pp64 542 -> 178 tok/s).
+# CICompilerCount=3 below 4 CPUs (one C1 and two C2 threads, where the default there is one of each; from 4 CPUs
+# the default is 3 or more): the kernels' warm-up (KernelWarmUp) runs its weight types on both cores, and one type's
+# calls go on while another's kernel compiles; a cold V2-Lite-shape Q4_K_M generate 10.5-10.9 s with one C2 thread,
+# 9.2 with two (10.7-10.9 with the types one after another).
 jit_options=(-XX:+UnlockDiagnosticVMOptions -XX:-IncrementalInlineMH -XX:Tier3DelayOn=100000
   -XX:CompileCommand=quiet '-XX:CompileCommand=IncrementalInlineForceCleanup,baleine.tensor.Q6_KGroups::one,true'
   -XX:CompileCommand=CompileThresholdScaling,baleine.tensor.SuperBlockDot::q*,0.01
   '-XX:CompileCommand=inline,*MemorySegmentImpl::dup' '-XX:CompileCommand=inline,*MemorySegmentImpl::asSlice'
   '-XX:CompileCommand=BackgroundCompilation,baleine.tensor.*::*,false')
+if [ "$(nproc 2>/dev/null || echo 4)" -lt 4 ]; then
+  jit_options+=(-XX:CICompilerCount=3)
+fi

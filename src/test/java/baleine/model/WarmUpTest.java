@@ -3,6 +3,7 @@ package baleine.model;
 import baleine.RandomModels;
 import baleine.model.llama.LlamaConfig;
 import baleine.tensor.GgmlType;
+import baleine.tensor.Parallel;
 import baleine.writer.ModelSpec;
 import baleine.writer.RandomModelWriter;
 import org.junit.jupiter.api.Test;
@@ -56,7 +57,7 @@ class WarmUpTest {
             assertThat(asked).hasValue(kinds.get() + 2);
             asked.set(0);
             model.warmUp(0, 1, () -> asked.incrementAndGet() >= 1); // asked to stop at its first ask
-            assertThat(asked).hasValue(1);
+            assertThat(asked.get()).as("the kinds under way then, or the first pass").isBetween(1, Parallel.threads());
         }
     }
 }

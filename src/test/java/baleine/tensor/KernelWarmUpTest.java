@@ -99,7 +99,7 @@ class KernelWarmUpTest {
         assertThat(asked).as("two kinds").hasValue(2);
         asked.set(0);
         assertThat(KernelWarmUp.decoding(List.of(q8a, bf16, q8b), () -> asked.incrementAndGet() >= 1)).isFalse();
-        assertThat(asked).hasValue(1);
+        assertThat(asked.get()).as("the kinds under way when it said stop").isBetween(1, Parallel.threads());
     }
 
     @Test
