@@ -185,8 +185,7 @@ public final class BlockWeight extends Weight {
 
     @Override
     public Weight kernelSample() {
-        int sampleCols = Math.min(cols, Math.max(type.blockSize, SAMPLE_COLS / type.blockSize * type.blockSize));
-        return new BlockWeight(name + " (sample)", type, data, Math.min(rows, SAMPLE_ROWS), sampleCols, rowBytes, null);
+        return new BlockWeight(name + " (sample)", type, data, Math.min(rows, SAMPLE_ROWS), sampleCols(type.blockSize), rowBytes, null);
     }
 
     @Override

@@ -199,7 +199,7 @@ public final class Fp8BlockWeight extends Weight {
     /** The first rows' first blocks, read in place; their NaN codes looked for in those columns only. */
     @Override
     public Weight kernelSample() {
-        int sampleRows = Math.min(rows, SAMPLE_ROWS), sampleCols = Math.min(cols, Math.max(block, SAMPLE_COLS / block * block));
+        int sampleRows = Math.min(rows, SAMPLE_ROWS), sampleCols = sampleCols(block);
         return new Fp8BlockWeight(name + " (sample)", values, scales, sampleRows, sampleCols, block, firstRow,
                 new RowScan(firstRow + sampleRows, r -> Fp8Dot.hasNaN(values, r * rowLength, sampleCols)), rowLength);
     }

@@ -255,8 +255,7 @@ public final class GroupedWeight extends Weight {
         if (unitRows < NibbleColumns.ROWS) {
             return null;
         }
-        int sampleCols = Math.min(blocks, Math.max(1, SAMPLE_COLS / layout.blockCols)) * layout.blockCols;
-        return new GroupedWeight(name + " (sample)", layout, data, NibbleColumns.ROWS, sampleCols, NibbleColumns.ROWS, rowBytes, null);
+        return new GroupedWeight(name + " (sample)", layout, data, NibbleColumns.ROWS, sampleCols(layout.blockCols), NibbleColumns.ROWS, rowBytes, null);
     }
 
     /** A group: its rows are computed together. */

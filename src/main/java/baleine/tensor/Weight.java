@@ -184,6 +184,11 @@ public abstract class Weight {
      */
     static final int SAMPLE_ROWS = 64, SAMPLE_COLS = 512;
 
+    /** A sample's columns for rows of {@code blockCols}-column blocks: whole blocks up to {@link #SAMPLE_COLS}, at least one, at most the row. */
+    int sampleCols(int blockCols) {
+        return Math.min(cols, Math.max(blockCols, SAMPLE_COLS / blockCols * blockCols));
+    }
+
     /** A view of rows {@code [from, from + count)}, e.g. one expert of a merged expert tensor. */
     public abstract Weight rowSlice(int from, int count);
 
