@@ -34,6 +34,14 @@ final class NibbleColumns {
     static final int BLOCK = 32;
     /** A block's column bytes in a group. */
     static final int COLUMN_BYTES = BLOCK * 32;
+    /** Where a block's columns start, one after another ({@link #placeNibbles}). */
+    static final int[] COLUMNS = new int[BLOCK];
+
+    static {
+        for (int j = 0; j < BLOCK; j++) {
+            COLUMNS[j] = 32 * j;
+        }
+    }
     static final boolean SUPPORTED = Species.FUSED; // 256 bits or more
     static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
     /** Shorts in a vector as wide as the machine's floats: the rows one vector of sums holds. */
@@ -144,6 +152,32 @@ final class NibbleColumns {
     /** {@link #lowNibbles} for the columns in the sources' high nibbles. */
     static byte highNibbles(int x, int y) {
         return (byte) (x >> 4 & 0x0F | y & 0xF0);
+    }
+
+    /**
+     * A block's regrouped column bytes from its rows' packed bytes: for each column byte k and j in [0, width) the
+     * bytes x and y at {@code from + j} of rows {@link #lowRow}(k) and {@link #highRow}(k) ({@code rowBytes} apart in
+     * {@code rows}) give {@code group[low + lowAt[j] + k] =} {@link #lowNibbles}{@code (x, y)} and {@code group[high +
+     * highAt[j] + k] =} {@link #highNibbles}{@code (x, y)}. Eight k and eight j at a time: eight rows' bytes read as
+     * longs, their nibbles combined, the 8 x 8 bytes transposed ({@link EightBytes}). Width: a multiple of 8.
+     */
+    static void placeNibbles(byte[] rows, int rowBytes, int from, int width, byte[] group, int low, int[] lowAt, int high, int[] highAt) {
+        long[] lows = new long[8], highs = new long[8];
+        for (int k = 0; k < 32; k += 8) {
+            for (int j = 0; j < width; j += 8) {
+                for (int i = 0; i < 8; i++) {
+                    long x = EightBytes.get(rows, lowRow(k + i) * rowBytes + from + j), y = EightBytes.get(rows, highRow(k + i) * rowBytes + from + j);
+                    lows[i] = x & EightBytes.LOW_NIBBLES | (y & EightBytes.LOW_NIBBLES) << 4;
+                    highs[i] = x >>> 4 & EightBytes.LOW_NIBBLES | y & EightBytes.HIGH_NIBBLES;
+                }
+                EightBytes.transpose(lows);
+                EightBytes.transpose(highs);
+                for (int i = 0; i < 8; i++) {
+                    EightBytes.set(group, low + lowAt[j + i] + k, lows[i]);
+                    EightBytes.set(group, high + highAt[j + i] + k, highs[i]);
+                }
+            }
+        }
     }
 
     /** Row {@code lane}'s value in column c of the block whose columns start at {@code cols}. */

@@ -59,16 +59,9 @@ final class Q4_0Groups {
                 group[to + 2 * slot(r)] = rows[from];
                 group[to + 2 * slot(r) + 1] = rows[from + 1];
             }
-            // byte j of a row holds columns j (low nibble) and j + 16 (high); two rows share a column's byte k
-            for (int k = 0; k < 32; k++) {
-                int first = NibbleColumns.lowRow(k) * rowBytes + 18 * b + 2, second = NibbleColumns.highRow(k) * rowBytes + 18 * b + 2;
-                int at = to + SCALE_BYTES + k;
-                for (int j = 0; j < 16; j++) {
-                    int x = rows[first + j], y = rows[second + j];
-                    group[at + 32 * j] = NibbleColumns.lowNibbles(x, y);
-                    group[at + 32 * (j + 16)] = NibbleColumns.highNibbles(x, y);
-                }
-            }
+            // byte j of a row holds columns j (low nibble) and j + 16 (high)
+            int columns = to + SCALE_BYTES;
+            NibbleColumns.placeNibbles(rows, rowBytes, 18 * b + 2, 16, group, columns, NibbleColumns.COLUMNS, columns + 32 * 16, NibbleColumns.COLUMNS);
         }
         MemorySegment.copy(group, 0, target, ValueLayout.JAVA_BYTE, off, bytes);
     }

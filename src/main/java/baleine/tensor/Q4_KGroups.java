@@ -68,16 +68,9 @@ final class Q4_KGroups {
                 placeHead(rows, r * rowBytes + 144 * b, group, to, r);
             }
             // chunk c's byte l holds sub-block 2c's column l (low nibble) and sub-block 2c + 1's (high)
-            for (int k = 0; k < 32; k++) { // two rows share a column's byte k
-                int first = NibbleColumns.lowRow(k) * rowBytes + 144 * b + 16, second = NibbleColumns.highRow(k) * rowBytes + 144 * b + 16;
-                for (int c = 0; c < 4; c++) {
-                    int low = to + COLUMNS_AT + COLUMN_BYTES * 2 * c + k, high = low + COLUMN_BYTES;
-                    for (int l = 0; l < 32; l++) {
-                        int x = rows[first + 32 * c + l], y = rows[second + 32 * c + l];
-                        group[low + 32 * l] = NibbleColumns.lowNibbles(x, y);
-                        group[high + 32 * l] = NibbleColumns.highNibbles(x, y);
-                    }
-                }
+            for (int c = 0; c < 4; c++) {
+                int low = to + COLUMNS_AT + COLUMN_BYTES * 2 * c;
+                NibbleColumns.placeNibbles(rows, rowBytes, 144 * b + 16 + 32 * c, 32, group, low, NibbleColumns.COLUMNS, low + COLUMN_BYTES, NibbleColumns.COLUMNS);
             }
         }
         MemorySegment.copy(group, 0, target, ValueLayout.JAVA_BYTE, off, bytes);

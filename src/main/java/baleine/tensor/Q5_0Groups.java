@@ -47,6 +47,8 @@ final class Q5_0Groups {
     private static final VectorSpecies<Float> F = Species.F;
     /** {@link #nibblesAt} of each column, for {@link #regroup}. */
     static final int[] NIBBLES_AT = new int[BLOCK];
+    /** Columns 16 .. 31's: those of the sources' high nibbles. */
+    private static final int[] NIBBLES_AT_HIGH = new int[BLOCK / 2];
     /** For {@link #placeFifthBits}: byte q of {@code PAIR_SPREAD[v]} holds v's bit 2q in bit 0 and bit 2q + 1 in bit 4 (q < 4). */
     private static final int[] PAIR_SPREAD = new int[256];
     /** For {@link #placeFifthBits}: byte q of {@code BIT_SPREAD[v]} holds v's bit q in bit 0. */
@@ -56,6 +58,7 @@ final class Q5_0Groups {
         for (int c = 0; c < BLOCK; c++) {
             NIBBLES_AT[c] = (int) nibblesAt(c);
         }
+        System.arraycopy(NIBBLES_AT, BLOCK / 2, NIBBLES_AT_HIGH, 0, BLOCK / 2);
         for (int v = 0; v < 256; v++) {
             for (int q = 0; q < 8; q++) {
                 BIT_SPREAD[v] |= (long) (v >>> q & 1) << 8 * q;
@@ -98,16 +101,8 @@ final class Q5_0Groups {
             }
             placeFifthBits(group, cols, words, 0);
             // column byte k holds two rows' low bits (NibbleColumns.lowRow and highRow); byte c of a row's 16 holds its
-            // columns c (low nibble) and c + 16: each byte written whole, from two rows' bytes, as Q4_K regroups
-            for (int k = 0; k < 32; k++) {
-                int first = NibbleColumns.lowRow(k) * rowBytes + blockBytes * b + header + 4;
-                int second = NibbleColumns.highRow(k) * rowBytes + blockBytes * b + header + 4;
-                for (int c = 0; c < 16; c++) {
-                    int x = rows[first + c], y = rows[second + c];
-                    group[cols + NIBBLES_AT[c] + k] = NibbleColumns.lowNibbles(x, y);
-                    group[cols + NIBBLES_AT[c + 16] + k] = NibbleColumns.highNibbles(x, y);
-                }
-            }
+            // columns c (low nibble) and c + 16
+            NibbleColumns.placeNibbles(rows, rowBytes, blockBytes * b + header + 4, 16, group, cols, NIBBLES_AT, cols, NIBBLES_AT_HIGH);
         }
         MemorySegment.copy(group, 0, target, ValueLayout.JAVA_BYTE, off, bytes);
     }

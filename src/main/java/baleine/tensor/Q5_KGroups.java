@@ -70,18 +70,10 @@ final class Q5_KGroups {
             for (int j = 0; j < SUBS; j++) {
                 Q5_0Groups.placeFifthBits(group, to + COLUMNS_AT + SUB_BYTES * j, words, ROWS * j);
             }
-            // sub-block j's low four bits: byte 32 (j / 2) + l of qs, the low nibble for even j, the high one for odd;
-            // each column byte k written whole from its two rows (NibbleColumns.lowRow and highRow), as Q4_K regroups
-            for (int k = 0; k < 32; k++) {
-                int first = NibbleColumns.lowRow(k) * rowBytes + 176 * b + 48, second = NibbleColumns.highRow(k) * rowBytes + 176 * b + 48;
-                for (int c = 0; c < SUBS / 2; c++) {
-                    int even = to + COLUMNS_AT + SUB_BYTES * 2 * c + k, odd = even + SUB_BYTES;
-                    for (int l = 0; l < BLOCK; l++) {
-                        int x = rows[first + 32 * c + l], y = rows[second + 32 * c + l];
-                        group[even + Q5_0Groups.NIBBLES_AT[l]] = NibbleColumns.lowNibbles(x, y);
-                        group[odd + Q5_0Groups.NIBBLES_AT[l]] = NibbleColumns.highNibbles(x, y);
-                    }
-                }
+            // sub-block j's low four bits: byte 32 (j / 2) + l of qs, the low nibble for even j, the high one for odd
+            for (int c = 0; c < SUBS / 2; c++) {
+                int even = to + COLUMNS_AT + SUB_BYTES * 2 * c;
+                NibbleColumns.placeNibbles(rows, rowBytes, 176 * b + 48 + 32 * c, BLOCK, group, even, Q5_0Groups.NIBBLES_AT, even + SUB_BYTES, Q5_0Groups.NIBBLES_AT);
             }
         }
         MemorySegment.copy(group, 0, target, ValueLayout.JAVA_BYTE, off, bytes);
