@@ -60,8 +60,19 @@ final class BenchSuiteCommand implements Callable<Integer> {
 
     /** The machine's speed at one moment: two threads' memory read bandwidth (bytes/s) and integer arithmetic (steps/s). */
     record Speed(double bandwidth, double compute) {
-        Speed max(Speed o) {
-            return new Speed(Math.max(bandwidth, o.bandwidth), Math.max(compute, o.compute));
+        /**
+         * The machine's typical speed over a suite's measurements: each quantity's median (the middle two's mean for an
+         * even count). The runs are judged against it: against the best, one outlying high measurement could put every row
+         * in a slow spell.
+         */
+        static Speed typical(List<Speed> measured) {
+            return new Speed(median(measured.stream().mapToDouble(Speed::bandwidth).sorted().toArray()),
+                    median(measured.stream().mapToDouble(Speed::compute).sorted().toArray()));
+        }
+
+        private static double median(double[] sorted) {
+            int n = sorted.length;
+            return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
         }
     }
 
@@ -75,12 +86,12 @@ final class BenchSuiteCommand implements Callable<Integer> {
         }
 
         /**
-         * How fast the machine ran around this run, against the best of the suite: the lowest of the four
-         * measurements' shares of their best (a slow spell dips one of them, memory or CPU time).
+         * How fast the machine ran around this run, against its typical speed in the suite ({@link Speed#typical}): the
+         * lowest of the four measurements' shares of theirs (a slow spell dips one of them, memory or CPU time).
          */
-        double share(Speed best) {
-            return Math.min(Math.min(before.bandwidth(), after.bandwidth()) / best.bandwidth(),
-                    Math.min(before.compute(), after.compute()) / best.compute());
+        double share(Speed typical) {
+            return Math.min(Math.min(before.bandwidth(), after.bandwidth()) / typical.bandwidth(),
+                    Math.min(before.compute(), after.compute()) / typical.compute());
         }
 
         /** What bounds the row's decoding: the higher bandwidth of the two (one measurement at the end put a BF16 row at 114%). */
@@ -99,17 +110,17 @@ final class BenchSuiteCommand implements Callable<Integer> {
         }
 
         /** Whether the row is not representative of the machine: run in a slow spell, or with a core taken from it. */
-        boolean slow(Speed best) {
-            return share(best) < SLOW_SPELL || scaledPoorly();
+        boolean slow(Speed typical) {
+            return share(typical) < SLOW_SPELL || scaledPoorly();
         }
 
         /** Whether to measure the model again: boxed, or slow. */
-        boolean suspect(Speed best) {
-            return boxed() || slow(best);
+        boolean suspect(Speed typical) {
+            return boxed() || slow(typical);
         }
     }
 
-    /** A run around which the machine measured below this share of its best in the suite ran in a slow spell. */
+    /** A run around which the machine measured below this share of its typical speed in the suite ran in a slow spell. */
     static final double SLOW_SPELL = 0.8;
 
     /**
@@ -120,14 +131,14 @@ final class BenchSuiteCommand implements Callable<Integer> {
     static final double POOR_SCALING = 1.4;
 
     /** The attempt the table shows: unboxed first, then one that scaled, then the one the machine ran fastest around. */
-    static Attempt pick(List<Attempt> attempts, Speed best) {
+    static Attempt pick(List<Attempt> attempts, Speed typical) {
         return attempts.stream().max(Comparator.comparing((Attempt a) -> !a.boxed()).thenComparing(a -> !a.scaledPoorly())
-                .thenComparingDouble(a -> a.share(best))).orElseThrow();
+                .thenComparingDouble(a -> a.share(typical))).orElseThrow();
     }
 
     /** The table's type cell: the type, starred when even the run shown was slow. */
-    static String typeCell(Attempt shown, Speed best) {
-        return shown.result().type() + (shown.slow(best) ? " *" : "");
+    static String typeCell(Attempt shown, Speed typical) {
+        return shown.result().type() + (shown.slow(typical) ? " *" : "");
     }
 
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -167,7 +178,7 @@ final class BenchSuiteCommand implements Callable<Integer> {
     int depth;
 
     @Option(names = "--retries", defaultValue = "1", description = "measure a model again, up to this many times, when the machine's memory bandwidth or "
-            + "arithmetic around its run fell below 80%% of the best this suite measured, or two threads decoded less than 1.4x as fast as one (a slow "
+            + "arithmetic around its run fell below 80%% of their medians over this suite, or two threads decoded less than 1.4x as fast as one (a slow "
             + "spell), or its decoding compiled boxed; the table keeps the unboxed run that scaled and the machine ran fastest around "
             + "(default ${DEFAULT-VALUE}; 0: never)")
     int retries;
@@ -237,12 +248,14 @@ final class BenchSuiteCommand implements Callable<Integer> {
         // others, up to --retries times (in four suite runs in a row at least one row fell in a slow spell)
         List<List<Attempt>> attempts = new ArrayList<>();
         List<String> llamaFailures = new ArrayList<>();
-        Speed last = speed(), best = last;
+        Speed last = speed();
+        List<Speed> measured = new ArrayList<>(List.of(last));
         for (int round = 0; round <= retries; round++) {
+            Speed typical = Speed.typical(measured);
             for (int i = 0; i < chosen.size(); i++) {
                 if (round == 0) {
                     attempts.add(new ArrayList<>());
-                } else if (!pick(attempts.get(i), best).suspect(best)) {
+                } else if (!pick(attempts.get(i), typical).suspect(typical)) {
                     continue;
                 }
                 Result r = measureInOwnJvm(models, chosen.get(i));
@@ -257,11 +270,11 @@ final class BenchSuiteCommand implements Callable<Integer> {
                 Speed after = speed();
                 attempts.get(i).add(new Attempt(r, last, after, llama));
                 last = after;
-                best = best.max(after);
+                measured.add(after);
             }
         }
-        Speed fastest = best;
-        List<Attempt> shown = attempts.stream().map(a -> pick(a, fastest)).toList();
+        Speed typical = Speed.typical(measured);
+        List<Attempt> shown = attempts.stream().map(a -> pick(a, typical)).toList();
         List<Result> results = shown.stream().map(Attempt::result).toList();
         double[] bandwidth = shown.stream().mapToDouble(Attempt::bandwidth).toArray();
         String builds = String.join(", ", shown.stream().filter(a -> a.llama() != null).map(a -> a.llama().build()).distinct().toList());
@@ -278,7 +291,7 @@ final class BenchSuiteCommand implements Callable<Integer> {
             Result r = results.get(i);
             LlamaBench.Result llama = shown.get(i).llama();
             double roofline = bandwidth[i] / r.decodeBytes();
-            System.out.printf("| %s | %s | %s | %s | %s | %s | %s | %s | %.0f%% of %.1f | %s |%n", r.entry().label(), typeCell(shown.get(i), fastest),
+            System.out.printf("| %s | %s | %s | %s | %s | %s | %s | %s | %.0f%% of %.1f | %s |%n", r.entry().label(), typeCell(shown.get(i), typical),
                     cell(r.pp()), llamaBench != null ? measured(llama == null ? null : llama.pp(), r.pp()) : anchor(r.entry().pp64(), r.pp()),
                     cell(r.tg()), llamaBench != null ? measured(llama == null ? null : llama.tg(), r.tg()) : anchor(r.entry().tg32(), r.tg()),
                     cell(r.tg1()), llamaBench != null ? measured(llama == null ? null : llama.tg1(), r.tg1()) : anchor(r.entry().tg32OneThread(), r.tg1()),
@@ -294,17 +307,17 @@ final class BenchSuiteCommand implements Callable<Integer> {
             System.out.println();
             System.out.println(depthNote);
         }
-        if (shown.stream().anyMatch(a -> a.slow(fastest))) {
-            System.out.printf("%n* measured while the machine ran below %.0f%% of its best in this suite, or with two threads decoding less than %.1fx "
+        if (shown.stream().anyMatch(a -> a.slow(typical))) {
+            System.out.printf("%n* measured while the machine ran below %.0f%% of its typical speed in this suite (the median of its measurements), or with two threads decoding less than %.1fx "
                     + "as fast as one (a slow spell): not representative.%n", 100 * SLOW_SPELL, POOR_SCALING);
         }
         for (List<Attempt> a : attempts) {
             if (a.size() > 1) {
                 Result r = a.getFirst().result();
-                System.out.printf("%n%s %s measured %d times (the machine around each run, its slower measurement against the suite's best: %s); the table shows run %d.%n",
-                        r.entry().label(), r.type(), a.size(), String.join(", ", a.stream().map(t -> String.format("%.0f%%%s%s", 100 * t.share(fastest),
+                System.out.printf("%n%s %s measured %d times (the machine around each run, its slower measurement against the suite's typical speed: %s); the table shows run %d.%n",
+                        r.entry().label(), r.type(), a.size(), String.join(", ", a.stream().map(t -> String.format("%.0f%%%s%s", 100 * t.share(typical),
                                 t.boxed() ? " (boxed)" : "", t.scaledPoorly() ? String.format(" (two threads %.2fx one)", t.scaling()) : "")).toList()),
-                        a.indexOf(pick(a, fastest)) + 1);
+                        a.indexOf(pick(a, typical)) + 1);
             }
         }
         for (String failure : llamaFailures) {

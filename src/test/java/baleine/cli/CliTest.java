@@ -219,7 +219,15 @@ class CliTest {
         assertThat(BenchSuiteCommand.pick(List.of(slowMemory, fastButBoxed, steady, slowCpu), best)).isSameAs(steady);
         assertThat(BenchSuiteCommand.pick(List.of(fastButBoxed, slowCpu), best)).isSameAs(slowCpu); // unboxed first, even if slower
         assertThat(steady.bandwidth()).isEqualTo(70e9); // the roofline's bandwidth: the higher of the two around the run
-        assertThat(new BenchSuiteCommand.Speed(1, 5).max(new BenchSuiteCommand.Speed(3, 2))).isEqualTo(new BenchSuiteCommand.Speed(3, 5));
+        // the runs are judged against the machine's typical speed (each quantity's median), which one outlier cannot move far
+        assertThat(BenchSuiteCommand.Speed.typical(List.of(new BenchSuiteCommand.Speed(1, 5), new BenchSuiteCommand.Speed(3, 2),
+                new BenchSuiteCommand.Speed(2, 9)))).isEqualTo(new BenchSuiteCommand.Speed(2, 5));
+        assertThat(BenchSuiteCommand.Speed.typical(List.of(new BenchSuiteCommand.Speed(1, 5), new BenchSuiteCommand.Speed(3, 2))))
+                .isEqualTo(new BenchSuiteCommand.Speed(2, 3.5));
+        var typical = BenchSuiteCommand.Speed.typical(List.of(new BenchSuiteCommand.Speed(70e9, 2e9), new BenchSuiteCommand.Speed(66e9, 1.9e9),
+                new BenchSuiteCommand.Speed(72e9, 2e9), new BenchSuiteCommand.Speed(150e9, 2e9))); // one measurement far above the others
+        assertThat(steady.slow(typical)).isFalse();
+        assertThat(steady.slow(new BenchSuiteCommand.Speed(150e9, 2e9))).isTrue(); // as the suite's best it starred every run
         assertThat(BenchSuiteCommand.typeCell(steady, best)).isEqualTo("Q4_0");
         assertThat(BenchSuiteCommand.typeCell(slowCpu, best)).isEqualTo("Q4_0 *"); // still slow after the retries: marked
         // a core taken during the run, unseen around it: two threads decoding 1.17x as fast as one (normal: 1.7-2.0x)
