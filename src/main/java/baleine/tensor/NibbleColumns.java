@@ -142,24 +142,12 @@ final class NibbleColumns {
     }
 
     /**
-     * A regrouped column byte from the source bytes x and y of its two rows ({@link #lowRow}, {@link #highRow}), each
-     * holding two columns' values: the byte of the columns in the sources' low nibbles ({@link #highNibbles}: high).
-     */
-    static byte lowNibbles(int x, int y) {
-        return (byte) (x & 0x0F | (y & 0x0F) << 4);
-    }
-
-    /** {@link #lowNibbles} for the columns in the sources' high nibbles. */
-    static byte highNibbles(int x, int y) {
-        return (byte) (x >> 4 & 0x0F | y & 0xF0);
-    }
-
-    /**
-     * A block's regrouped column bytes from its rows' packed bytes: for each column byte k and j in [0, width) the
-     * bytes x and y at {@code from + j} of rows {@link #lowRow}(k) and {@link #highRow}(k) ({@code rowBytes} apart in
-     * {@code rows}) give {@code group[low + lowAt[j] + k] =} {@link #lowNibbles}{@code (x, y)} and {@code group[high +
-     * highAt[j] + k] =} {@link #highNibbles}{@code (x, y)}. Eight k and eight j at a time: eight rows' bytes read as
-     * longs, their nibbles combined, the 8 x 8 bytes transposed ({@link EightBytes}). Width: a multiple of 8.
+     * A block's regrouped column bytes from its rows' packed bytes, each of which holds two columns' values: for each
+     * column byte k and j in [0, width), the bytes x and y at {@code from + j} of rows {@link #lowRow}(k) and {@link
+     * #highRow}(k) ({@code rowBytes} apart in {@code rows}) give the byte of the columns in their low nibbles, {@code
+     * group[low + lowAt[j] + k] = x & 0x0F | (y & 0x0F) << 4}, and of those in their high nibbles, {@code group[high +
+     * highAt[j] + k] = x >> 4 & 0x0F | y & 0xF0}. Eight k and eight j at a time: eight rows' bytes read as longs, their
+     * nibbles combined, the 8 x 8 bytes transposed ({@link EightBytes}). Width: a multiple of 8.
      */
     static void placeNibbles(byte[] rows, int rowBytes, int from, int width, byte[] group, int low, int[] lowAt, int high, int[] highAt) {
         long[] lows = new long[8], highs = new long[8];
