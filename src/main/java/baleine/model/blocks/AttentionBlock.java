@@ -20,9 +20,11 @@ public interface AttentionBlock {
 
     long parameters();
 
-    /** The weight matrices it multiplies activations by. */
+    /** The weight matrices it multiplies activations by: all of them, for every token. */
     List<Weight> matrices();
 
-    /** Bytes of weight matrices one token reads. */
-    long weightBytes();
+    /** Bytes of weight matrices one token reads: its {@link #matrices}'. */
+    default long weightBytes() {
+        return matrices().stream().mapToLong(Weight::bytes).sum();
+    }
 }

@@ -178,11 +178,6 @@ public record GroupedQueryAttention(Weight q, Weight k, Weight v, float[] qBias,
     }
 
     @Override
-    public long weightBytes() {
-        return q.bytes() + k.bytes() + v.bytes() + o.bytes();
-    }
-
-    @Override
     public List<Weight> matrices() {
         return List.of(q, k, v, o);
     }

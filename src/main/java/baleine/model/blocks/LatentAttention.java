@@ -161,11 +161,6 @@ public record LatentAttention(Weight qA, RmsNorm qANorm, Weight qB, Weight kvA, 
     }
 
     @Override
-    public long weightBytes() {
-        return (qA != null ? qA.bytes() : 0) + qB.bytes() + kvA.bytes() + up.weightBytes() + o.bytes();
-    }
-
-    @Override
     public List<Weight> matrices() {
         List<Weight> all = new ArrayList<>(qA != null ? List.of(qA, qB, kvA, o) : List.of(qB, kvA, o));
         all.addAll(up.matrices());

@@ -20,8 +20,6 @@ public interface LatentUpProjection {
 
     long parameters();
 
-    long weightBytes();
-
     List<Weight> matrices();
 
     /** {@code kv_b_proj}: per head, {@code nope} rows of W_UK then {@code v} rows of W_UV, each of kv_lora values. */
@@ -38,10 +36,6 @@ public interface LatentUpProjection {
 
         public long parameters() {
             return kvB.elements();
-        }
-
-        public long weightBytes() {
-            return kvB.bytes();
         }
 
         public List<Weight> matrices() {
@@ -61,10 +55,6 @@ public interface LatentUpProjection {
 
         public long parameters() {
             return kB.elements() + vB.elements();
-        }
-
-        public long weightBytes() {
-            return kB.bytes() + vB.bytes();
         }
 
         public List<Weight> matrices() {
