@@ -7,6 +7,7 @@ import baleine.cache.LayerCache;
 import baleine.model.Activations;
 import baleine.tensor.HeadLanes;
 import baleine.tensor.MatMul;
+import baleine.tensor.MatMul.Product;
 import baleine.tensor.Parallel;
 import baleine.tensor.Weight;
 
@@ -34,9 +35,8 @@ public record LatentAttention(Weight qA, RmsNorm qANorm, Weight qB, Weight kvA, 
         int start = kv.length();
         int[] rows = kv.rows(start + n);
         int qk = nope + ropeDim;
-        float[][] q = query(x, n);
         float[][] latentKv = Activations.take(n, kvA.rows);
-        MatMul.apply(kvA, x, latentKv, n);
+        float[][] q = query(x, n, new Product(kvA, x, latentKv, n));
         for (int t = 0; t < n; t++) {
             int pos = start + t;
             kvANorm.apply(latentKv[t], 0);
@@ -80,14 +80,15 @@ public record LatentAttention(Weight qA, RmsNorm qANorm, Weight qB, Weight kvA, 
         return y;
     }
 
-    private float[][] query(float[][] x, int n) {
+    /** The queries; their first product from x runs in one parallel loop with {@code alongside} (the latent KV's). */
+    private float[][] query(float[][] x, int n, Product alongside) {
         float[][] q = Activations.take(n, heads * (nope + ropeDim));
         if (qA == null) {
-            MatMul.apply(qB, x, q, n);
+            MatMul.apply(List.of(new Product(qB, x, q, n), alongside));
             return q;
         }
         float[][] compressed = Activations.take(n, qA.rows);
-        MatMul.apply(qA, x, compressed, n);
+        MatMul.apply(List.of(new Product(qA, x, compressed, n), alongside));
         for (int t = 0; t < n; t++) {
             qANorm.apply(compressed[t], 0);
         }
