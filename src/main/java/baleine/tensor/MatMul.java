@@ -13,6 +13,8 @@ public final class MatMul {
     private static final AtomicLong PRODUCTS = new AtomicLong();
     /** Decoding's chunks hold at most about this many bytes of weights (see {@link #apply(List)}). */
     private static final long DECODE_CHUNK_BYTES = 2L << 20;
+    /** A loop's last chunks are cut into at most this many pieces of at least this many rows (see {@link #apply(List)}). */
+    private static final int TAIL_SPLIT = 4, TAIL_ROWS = 16;
     private static final ThreadLocal<float[]> ROW = ThreadLocal.withInitial(() -> new float[0]);
     /** The kernels' accumulator sums (room for a 4x4 tile), per thread: no allocation per call. */
     private static final ThreadLocal<float[]> SUMS = ThreadLocal.withInitial(() -> VectorMath.outBuffer(16));
@@ -44,6 +46,9 @@ public final class MatMul {
      * one synchronisation together instead of one each and the cores stay busy to the end.
      */
     public static void apply(List<Product> products) {
+        if (products.isEmpty()) {
+            return;
+        }
         long firstId = PRODUCTS.getAndAdd(products.size());
         int totalRows = 0;
         long totalBytes = 0;
@@ -69,18 +74,25 @@ public final class MatMul {
         if (decoding && totalBytes > 0) { // (no rows at all: nothing to cut)
             chunkRows = Math.min(chunkRows, Math.max(256, (int) (DECODE_CHUNK_BYTES * totalRows / totalBytes) / 4 * 4));
         }
+        int last = products.size() - 1;
         int[] firstChunk = new int[products.size() + 1];
-        for (int i = 0; i < products.size(); i++) {
+        for (int i = 0; i <= last; i++) {
             firstChunk[i + 1] = firstChunk[i] + Math.ceilDiv(products.get(i).w().rows, chunkRows(products.get(i).w(), chunkRows));
         }
-        Parallel.forEach(firstChunk[products.size()], c -> {
+        // the last product's last chunk per thread is cut into pieces, so that the loop ends on short chunks and a core
+        // that runs out of chunks waits for less of another's last one
+        Weight tail = products.get(last).w();
+        int lastChunks = firstChunk[last + 1] - firstChunk[last], body = Math.max(0, lastChunks - Parallel.threads());
+        int split = Math.clamp(chunkRows(tail, chunkRows) / Math.max(TAIL_ROWS, tail.rowAlignment()), 1, TAIL_SPLIT);
+        Parallel.forEach(firstChunk[last] + body + (lastChunks - body) * split, c -> {
             int i = 0;
-            while (firstChunk[i + 1] <= c) {
+            while (i < last && firstChunk[i + 1] <= c) {
                 i++;
             }
             Product p = products.get(i);
-            int chunks = firstChunk[i + 1] - firstChunk[i], k = c - firstChunk[i], rows = p.w().rows;
-            int from = chunkStart(p.w(), k, chunks), to = chunkStart(p.w(), k + 1, chunks);
+            int k = c - firstChunk[i], uniform = i < last ? firstChunk[i + 1] - firstChunk[i] : lastChunks;
+            int cut = i < last ? uniform : body, pieces = i < last ? 1 : split; // only the last product's are cut
+            int from = chunkStart(p.w(), k, uniform, cut, pieces), to = chunkStart(p.w(), k + 1, uniform, cut, pieces);
             rows(p.w(), from, to, p.x(), 0, p.y(), from, p.n(), firstId + i);
         });
     }
@@ -90,10 +102,14 @@ public final class MatMul {
         return Math.ceilDiv(rows, w.rowAlignment()) * w.rowAlignment();
     }
 
-    /** Where chunk k of {@code chunks} over w's rows starts: at a multiple of its {@link Weight#rowAlignment}. */
-    private static int chunkStart(Weight w, int k, int chunks) {
-        int start = (int) ((long) w.rows * k / chunks);
-        return k < chunks ? start - start % w.rowAlignment() : start;
+    /**
+     * Where chunk k starts when w's rows are cut into {@code uniform} equal chunks, those from {@code body} on cut again
+     * into {@code split} pieces each: at a multiple of w's {@link Weight#rowAlignment}.
+     */
+    private static int chunkStart(Weight w, int k, int uniform, int body, int split) {
+        long piece = k <= body ? (long) k * split : (long) body * split + k - body, pieces = (long) uniform * split;
+        int start = (int) (w.rows * piece / pieces);
+        return piece < pieces ? start - start % w.rowAlignment() : start;
     }
 
     /** {@code y = W x} for a single vector. */

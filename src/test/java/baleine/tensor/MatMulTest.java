@@ -244,8 +244,8 @@ class MatMulTest {
 
     /**
      * Decoding cuts a large product (here 39 MB of Q8_0) into chunks of about 2 MiB for the cores to claim, fewer
-     * rows than the eighth of the product a core would take otherwise: on two threads, a product alone and one
-     * beside a second matrix give every row the bits of its one-row dot, whichever core took it.
+     * rows than the eighth of the product a core would take otherwise, and the last of them into pieces: on two threads,
+     * a product alone and one beside a second matrix give every row the bits of its one-row dot, whichever core took it.
      */
     @Test
     void decodingLargeProductsInManyChunksKeepEveryRowsBits() {
