@@ -572,10 +572,11 @@ final class Q4_KGroups {
 
     /**
      * The super-block's factors into {@code f}: {@code F_j} of the 64 rows (slot order) at {@code f[64 j ..]},
-     * {@code G_j = offset F_j - dmin m_j} at {@code f[64 (8 + j) ..]} (offset: what the sums' values were shifted
-     * by, 8 for Q4_K, 16 for Q5_K, whose super-blocks start as Q4_K's); the packed 6-bit scales and mins unpacked for a vector of rows at a
-     * time (scale j < 4: byte j's low six bits, min j < 4: byte j + 4's; j >= 4: byte j + 4's low (scale) or high
-     * (min) four bits, their top two bits those of byte j - 4 (scale) or byte j (min)). Read through a slice of the
+     * {@code G_j = offset F_j - dmin m_j} at {@code f[64 (8 + j) ..]} (offset: what the sums' values were shifted by, 8
+     * for Q4_K, 16 for Q5_K, whose super-blocks start as Q4_K's; one FMA, as both products are exact: 6-bit integers
+     * times halves); the packed 6-bit scales and mins unpacked for a vector of rows at a time (scale j < 4: byte j's
+     * low six bits, min j < 4: byte j + 4's; j >= 4: byte j + 4's low (scale) or high (min) four bits, their top two
+     * bits those of byte j - 4 (scale) or byte j (min)). Read through a slice of the
      * super-block's head, whose bounds C2 proves once (Qwen-shape Q4_K one-token forwards 1.05x in one JVM, 200 pairs).
      */
     static void factors(MemorySegment s, long o, float[] f, float offset) {
@@ -591,7 +592,7 @@ final class Q4_KGroups {
                 IntVector scale = ((IntVector) ByteVector.fromMemorySegment(B, head, packed + (long) ROWS * j, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0)).and(63), min = ((IntVector) ByteVector.fromMemorySegment(B, head, packed + (long) ROWS * (j + 4), LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0)).and(63);
                 FloatVector fj = ((FloatVector) scale.convertShape(I2F, F, 0)).mul(d);
                 fj.intoArray(f, ROWS * j + r);
-                fj.mul(offset).add(((FloatVector) min.convertShape(I2F, F, 0)).mul(negDmin)).intoArray(f, ROWS * (SUBS + j) + r);
+                ((FloatVector) min.convertShape(I2F, F, 0)).fma(negDmin, fj.mul(offset)).intoArray(f, ROWS * (SUBS + j) + r);
             }
             for (int j = 4; j < SUBS; j++) {
                 IntVector low = ((IntVector) ByteVector.fromMemorySegment(B, head, packed + (long) ROWS * (j + 4), LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0));
@@ -599,7 +600,7 @@ final class Q4_KGroups {
                 IntVector min = low.lanewise(VectorOperators.LSHR, 4).or(((IntVector) ByteVector.fromMemorySegment(B, head, packed + (long) ROWS * j, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0)).lanewise(VectorOperators.LSHR, 6).lanewise(LSHL, 4));
                 FloatVector fj = ((FloatVector) scale.convertShape(I2F, F, 0)).mul(d);
                 fj.intoArray(f, ROWS * j + r);
-                fj.mul(offset).add(((FloatVector) min.convertShape(I2F, F, 0)).mul(negDmin)).intoArray(f, ROWS * (SUBS + j) + r);
+                ((FloatVector) min.convertShape(I2F, F, 0)).fma(negDmin, fj.mul(offset)).intoArray(f, ROWS * (SUBS + j) + r);
             }
         }
     }
