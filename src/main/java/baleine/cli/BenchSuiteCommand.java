@@ -25,6 +25,8 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.Callable;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * The README's performance table in one command: writes the bench models that are missing, measures
@@ -37,13 +39,22 @@ import java.util.concurrent.Callable;
  */
 @Command(name = "bench-suite", description = {
         "Bench every bench model and print the performance table (pp64 / tg32 next to llama.cpp's anchors).",
-        "Writes the bench models (random weights, real shapes, 4 layers) where missing; the table also gives each row's decode roofline.",
+        "Writes the bench models (random weights, real shapes, 4 layers; one also at its real depth) where missing; the table also gives each row's decode roofline.",
         "With --llama-bench, llama.cpp is measured on each GGUF model right after Baleine, in place of the anchors."})
 final class BenchSuiteCommand implements Callable<Integer> {
     /** One bench model; llama.cpp's anchors as [low, high] tokens/s, null where the issue gives none. */
     record Entry(String label, String preset, String type, double[] pp64, double[] tg32, double[] tg32OneThread) {
+        /** A preset name with a depth: that preset at N layers ({@code qwen2-1.5b-shape-28-layers}). */
+        private static final Pattern AT_DEPTH = Pattern.compile("(.+)-(\\d+)-layers");
+
         String fileName() {
             return preset + "-" + type.toLowerCase() + (type.equals("FP8") ? "" : ".gguf");
+        }
+
+        /** The model's shape: its preset's (few layers), or, for a name {@code PRESET-N-layers}, that preset's at N layers. */
+        ModelSpec spec() {
+            Matcher depth = AT_DEPTH.matcher(preset);
+            return depth.matches() ? ModelPresets.ALL.get(depth.group(1)).withLayers(Integer.parseInt(depth.group(2))) : ModelPresets.ALL.get(preset);
         }
     }
 
@@ -157,6 +168,9 @@ final class BenchSuiteCommand implements Callable<Integer> {
             new Entry("R1-Distill-Qwen-1.5B shape (654 M)", "qwen2-1.5b-shape", "Q5_K_M", null, null, null),
             new Entry("R1-Distill-Qwen-1.5B shape (654 M)", "qwen2-1.5b-shape", "Q6_K", null, null, null),
             new Entry("R1-Distill-Qwen-1.5B shape (654 M)", "qwen2-1.5b-shape", "BF16", null, null, null),
+            // the real model's depth: the 4-layer models spend much of a token in their output head, a real file's 28
+            // layers mostly in Q4_K (the performance log, session 64)
+            new Entry("R1-Distill-Qwen-1.5B shape, 28 layers (1.78 B)", "qwen2-1.5b-shape-28-layers", "Q4_K_M", null, null, null),
             new Entry("DeepSeek-V3 shape, 2 layers, 8 experts (1.64 B)", "deepseek-v3-shape", "FP8", null, null, null));
 
     @Option(names = "--dir", description = "where the bench models are (written there when missing; default ~/.cache/baleine/bench)")
@@ -428,9 +442,9 @@ final class BenchSuiteCommand implements Callable<Integer> {
         System.err.println("writing " + file + " (once) ...");
         Path partial = models.resolve(e.fileName() + ".partial");
         if (e.type().equals("FP8")) {
-            RandomModelWriter.writeHf(ModelPresets.ALL.get(e.preset()), RandomModelWriter.HfType.FP8, 1, partial);
+            RandomModelWriter.writeHf(e.spec(), RandomModelWriter.HfType.FP8, 1, partial);
         } else {
-            ModelSpec spec = ModelPresets.ALL.get(e.preset());
+            ModelSpec spec = e.spec();
             RandomModelWriter.writeGguf(spec, GgufFileType.parse(e.type()), 1, partial, true, w -> DemoModel.addTokenizer(w, spec.vocab()));
         }
         Files.move(partial, file);

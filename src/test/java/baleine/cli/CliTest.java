@@ -190,6 +190,13 @@ class CliTest {
         assertThat(BenchSuiteCommand.choose(List.of("Q4_0", "Q4_K"))).extracting(BenchSuiteCommand.Entry::fileName).containsExactly(
                 "deepseek-v2-lite-shape-q4_0.gguf", "deepseek-v2-lite-shape-q4_k.gguf", "qwen2-1.5b-shape-q4_0.gguf", "qwen2-1.5b-shape-q4_k.gguf");
         assertThat(BenchSuiteCommand.choose(null)).isEqualTo(BenchSuiteCommand.ENTRIES);
+        // the real depth's model: a preset of its own ("PRESET-N-layers"), that preset's shape at N layers
+        BenchSuiteCommand.Entry deep = BenchSuiteCommand.choose(List.of("qwen2-1.5b-shape-28-layers")).getFirst();
+        assertThat(deep.fileName()).isEqualTo("qwen2-1.5b-shape-28-layers-q4_k_m.gguf");
+        assertThat(deep.spec().layers()).isEqualTo(28);
+        assertThat(deep.spec().vocab()).isEqualTo(BenchSuiteCommand.choose(List.of("qwen2-1.5b-shape", "Q4_K_M")).getFirst().spec().vocab());
+        assertThat(BenchSuiteCommand.choose(List.of("qwen2-1.5b-shape", "Q4_K_M"))).extracting(BenchSuiteCommand.Entry::fileName)
+                .containsExactly("qwen2-1.5b-shape-q4_k_m.gguf"); // the preset's own depth only
         assertThatThrownBy(() -> BenchSuiteCommand.choose(List.of("qwen2-1.5b-shape", "FP8"))).hasMessageContaining("matches no bench model");
         Run retries = run("bench-suite", "--dir", dir.resolve("suite").toString(), "--retries", "-1");
         assertThat(retries.exit()).isNotZero();
