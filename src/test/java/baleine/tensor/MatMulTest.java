@@ -276,6 +276,63 @@ class MatMulTest {
     }
 
     /**
+     * One loop over several products, the last one's last chunks cut into pieces: on one, two and three threads, and
+     * for one vector and a few, every row of every product gets the bits the product alone on one thread gives (none
+     * left unwritten: the outputs start as NaN) — grouped rows (64 at a time, 40 left over past the last group), plain
+     * rows, and a last product of five rows.
+     */
+    @Test
+    void productsInOneLoopGiveEveryRowItsBitsWhateverTheThreadsAndCuts() {
+        Random rnd = new Random(29);
+        int cols = 512, threads = Parallel.threads();
+        float[] values = new float[1000 * cols];
+        for (int i = 0; i < values.length; i++) {
+            values[i] = (float) rnd.nextGaussian();
+        }
+        Weight grouped = GroupedWeight.regroup("g", GroupedWeight.Layout.of(GgmlType.Q4_K), Quantizer.encode(GgmlType.Q4_K, values, Arena.ofAuto()), 1000, cols, 1000);
+        assertThat(grouped).isInstanceOf(GroupedWeight.class);
+        Weight plain = randomWeight(rnd, GgmlType.Q8_0, 700, cols), few = randomWeight(rnd, GgmlType.Q8_0, 5, cols);
+        List<List<Weight>> loops = List.of(List.of(plain, grouped), List.of(grouped, few), List.of(few, plain, grouped));
+        try {
+            for (int n : new int[]{1, 3}) {
+                float[][] x = new float[n][cols];
+                for (float[] v : x) {
+                    for (int i = 0; i < cols; i++) {
+                        v[i] = (float) rnd.nextGaussian();
+                    }
+                }
+                for (List<Weight> loop : loops) {
+                    Parallel.setThreads(1);
+                    List<float[][]> alone = loop.stream().map(w -> {
+                        float[][] y = new float[n][w.rows];
+                        MatMul.apply(w, x, y, n);
+                        return y;
+                    }).toList();
+                    for (int t : new int[]{1, 2, 3}) {
+                        Parallel.setThreads(t);
+                        List<float[][]> together = loop.stream().map(w -> {
+                            float[][] y = new float[n][w.rows];
+                            for (float[] row : y) {
+                                java.util.Arrays.fill(row, Float.NaN);
+                            }
+                            return y;
+                        }).toList();
+                        MatMul.apply(java.util.stream.IntStream.range(0, loop.size())
+                                .mapToObj(i -> new MatMul.Product(loop.get(i), x, together.get(i), n)).toList());
+                        for (int i = 0; i < loop.size(); i++) {
+                            for (int k = 0; k < n; k++) {
+                                assertThat(together.get(i)[k]).as("product %d of %s, vector %d, %d threads", i, loop, k, t).isEqualTo(alone.get(i)[k]);
+                            }
+                        }
+                    }
+                }
+            }
+        } finally {
+            Parallel.setThreads(threads);
+        }
+    }
+
+    /**
      * The panel products keep each thread's copy of a batch for the rest of its product: two products of one
      * weight in one call, and the same arrays refilled for a second call, must each get their own values.
      */
