@@ -6,6 +6,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -33,8 +34,11 @@ class KernelWarmUpTest {
         assertSameRowsAndProducts(sample, Quantizer.weight("w", type, first, 64, sampleCols, Arena.ofAuto()), rnd);
     }
 
-    /** {@code sample} (64 rows of 512 columns) decodes and multiplies 1 to 8 vectors bit for bit as {@code alone}; returns its product with one. */
-    private static float[] assertSameRowsAndProducts(Weight sample, Weight alone, Random rnd) {
+    /**
+     * {@code sample} (64 rows of 512 columns) decodes and multiplies 1 to 8 vectors bit for bit as {@code alone}; returns
+     * its products' first vectors, one for each batch size.
+     */
+    private static List<float[]> assertSameRowsAndProducts(Weight sample, Weight alone, Random rnd) {
         assertThat(sample.rows).isEqualTo(64);
         assertThat(sample.cols).isEqualTo(512);
         float[] a = new float[512], b = new float[512];
@@ -43,15 +47,16 @@ class KernelWarmUpTest {
             sample.decodeRow(r, b);
             assertThat(b).as("row " + r).isEqualTo(a);
         }
-        float[][] x = MatMulTest.gaussianVectors(rnd, 8, 512), one = null;
+        float[][] x = MatMulTest.gaussianVectors(rnd, 8, 512);
+        List<float[]> firsts = new ArrayList<>();
         for (int n : new int[]{1, 2, 3, 4, 8}) {
             float[][] ys = new float[n][64], ya = new float[n][64];
             MatMul.rows(sample, 0, 64, x, 0, ys, 0, n);
             MatMul.rows(alone, 0, 64, x, 0, ya, 0, n);
             assertThat(ys).as(n + " vectors").isEqualTo(ya);
-            one = one == null ? ys : one;
+            firsts.add(ys[0]);
         }
-        return one[0];
+        return firsts;
     }
 
     /** DeepSeek-V3's FP8: the sample keeps the stored row and scale strides; a NaN code past its columns is not its. */
@@ -75,9 +80,10 @@ class KernelWarmUpTest {
         }
         MemorySegment.copy(scales, 0, firstScales, 0, 4L * sampleCols / block);
         Weight sample = new Fp8BlockWeight("w", values, scales, rows, cols, block).rowSlice(0, 128).kernelSample();
-        float[] y = assertSameRowsAndProducts(sample, new Fp8BlockWeight("w", first, firstScales, 64, sampleCols, block), rnd);
-        assertThat(y[3]).isNotNaN();
-        assertThat(y[5]).isNaN();
+        for (float[] y : assertSameRowsAndProducts(sample, new Fp8BlockWeight("w", first, firstScales, 64, sampleCols, block), rnd)) {
+            assertThat(y[3]).isNotNaN(); // every batch size
+            assertThat(y[5]).isNaN();
+        }
     }
 
     @Test
