@@ -13,7 +13,7 @@ import static baleine.tensor.Species.S;
 /**
  * A batch's vectors rounded to 8 bits as llama.cpp rounds activations for its integer products ({@link Rounding}),
  * held as shorts per block of 32 values beside the block's scale d ({@code v ~ d q}) and its sum of q (the integer
- * kernels' correction for the weights' offset of 8). One per thread: a product's parts that a thread takes share it.
+ * kernels' correction for the weights' offset of 8). One per thread: the parts of a product, or of products of one input, that a thread takes share it.
  */
 final class Int8Batch {
     static final int BLOCK = 32;
@@ -62,11 +62,11 @@ final class Int8Batch {
 
     /**
      * Vectors {@code x[0 .. n)}, columns {@code xOff .. xOff + cols} ({@code cols} a multiple of 32, of 256 for
-     * {@link Rounding#Q8_K}), rounded; {@code product} identifies the product the call is part of (x, xOff and cols
-     * the same for all its parts), or is {@link InterleavedBatch#ALONE}.
+     * {@link Rounding#Q8_K}), rounded; {@code product} identifies the input of the product the call is part of (x and
+     * xOff the same for all calls with that id; see {@code MatMul.inputIds}), or is {@link InterleavedBatch#ALONE}.
      */
     Int8Batch of(float[][] x, int xOff, int cols, int n, long product, Rounding rounding) {
-        if (product != InterleavedBatch.ALONE && this.product == product && this.n == n && this.rounding == rounding) {
+        if (product != InterleavedBatch.ALONE && this.product == product && this.n == n && this.cols == cols && this.rounding == rounding) {
             return this;
         }
         if (q.length < n * cols) {

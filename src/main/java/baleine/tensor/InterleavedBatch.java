@@ -15,7 +15,7 @@ import static baleine.tensor.Species.F;
  * float {@code 4 cols f}: there chunk m of {@code LANES} values of vector 4f + k sits at {@code (4 m + k) LANES}
  * (chunks in a kernel's order, or column order), and the columns past the last whole chunk (cols - whole of
  * them) of vector k at {@code 4 whole + k (cols - whole)}. A last four of one to three vectors repeats the last.
- * One per thread: a product's parts that a thread takes share the copy.
+ * One per thread: the parts of a product, or of products of one input, that a thread takes share the copy.
  */
 final class InterleavedBatch {
     /** Vectors copied together. */
@@ -29,7 +29,8 @@ final class InterleavedBatch {
     private int capacity; // columns
     // what fours holds: group g of product id product (ALONE: nothing reusable)
     private long product = ALONE;
-    private int g;
+    private int g, m, cols;
+    private int[] order;
 
     static InterleavedBatch forThread() {
         return PER_THREAD.get();
@@ -37,8 +38,9 @@ final class InterleavedBatch {
 
     /**
      * Vectors {@code x[g .. g + m)} ({@code m <= GROUP}, columns {@code xOff .. xOff + cols}), interleaved with
-     * the chunks in {@code order} (null: column order). {@code product} identifies the product the call is part
-     * of (x, xOff, cols and order the same for all its parts), or is {@link #ALONE}.
+     * the chunks in {@code order} (null: column order). {@code product} identifies the input of the product the call
+     * is part of (x and xOff the same for all calls with that id; a copy is reused for the same width and order), or
+     * is {@link #ALONE}.
      */
     MemorySegment of(float[][] x, int xOff, int cols, int[] order, int g, int m, long product) {
         if (capacity < cols) {
@@ -46,10 +48,13 @@ final class InterleavedBatch {
             capacity = cols;
             this.product = ALONE;
         }
-        if (product == ALONE || this.product != product || this.g != g) {
+        if (product == ALONE || this.product != product || this.g != g || this.m != m || this.cols != cols || this.order != order) {
             fill(x, xOff, cols, order, g, m);
             this.product = product;
             this.g = g;
+            this.m = m;
+            this.cols = cols;
+            this.order = order;
         }
         return fours;
     }

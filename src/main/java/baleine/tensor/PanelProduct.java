@@ -54,8 +54,8 @@ final class PanelProduct {
 
     /**
      * {@code y[t][yOff + r - from] = W[r] . x[t][xOff ..]} for the rows of whole groups of four in [from, to);
-     * returns the first row not done. {@code product} identifies the product this is part of (x, xOff and the
-     * weight's type and width the same for all its parts), or is {@link InterleavedBatch#ALONE}.
+     * returns the first row not done. {@code product} identifies the input of the product this is part of, as for
+     * {@link InterleavedBatch#of}, or is {@link InterleavedBatch#ALONE}.
      */
     static int rows(Weight w, int from, int to, float[][] x, int xOff, float[][] y, int yOff, int n, long product) {
         Buffers b = BUFFERS.get();

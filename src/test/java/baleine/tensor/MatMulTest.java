@@ -333,6 +333,64 @@ class MatMulTest {
     }
 
     /**
+     * Products of one input in one loop share each thread's rounding or interleaved copy of it: k-quant rows in
+     * integers (Q4_K, Q6_K), float panels of two orders (Q4_0, Q8_0), a narrower matrix reading the same vectors'
+     * first columns, and another input of the same shape between them each get the bits the product alone gives,
+     * for a prompt's batch and a few vectors, on one thread and two.
+     */
+    @Test
+    void productsOfOneInputShareItsCopiesWithoutChangingABit() {
+        Random rnd = new Random(41);
+        int cols = 512, threads = Parallel.threads();
+        List<Weight> weights = List.of(grouped(rnd, GgmlType.Q4_K, 128, cols), randomWeight(rnd, GgmlType.Q4_0, 96, cols),
+                grouped(rnd, GgmlType.Q6_K, 64, cols), randomWeight(rnd, GgmlType.Q8_0, 96, cols),
+                randomWeight(rnd, GgmlType.Q8_0, 64, cols / 2), grouped(rnd, GgmlType.Q4_K, 64, cols / 2));
+        try {
+            for (int n : new int[]{3, 16, 64}) {
+                float[][] x = randomVectors(rnd, n, cols), other = randomVectors(rnd, n, cols);
+                List<float[][]> inputs = java.util.stream.IntStream.range(0, weights.size()).mapToObj(i -> i == 2 ? other : x).toList();
+                Parallel.setThreads(1);
+                List<float[][]> alone = java.util.stream.IntStream.range(0, weights.size()).mapToObj(i -> {
+                    float[][] y = new float[n][weights.get(i).rows];
+                    MatMul.rows(weights.get(i), 0, weights.get(i).rows, inputs.get(i), 0, y, 0, n);
+                    return y;
+                }).toList();
+                for (int t : new int[]{1, 2}) {
+                    Parallel.setThreads(t);
+                    List<float[][]> together = weights.stream().map(w -> new float[n][w.rows]).toList();
+                    MatMul.apply(java.util.stream.IntStream.range(0, weights.size())
+                            .mapToObj(i -> new MatMul.Product(weights.get(i), inputs.get(i), together.get(i), n)).toList());
+                    for (int i = 0; i < weights.size(); i++) {
+                        for (int k = 0; k < n; k++) {
+                            assertThat(together.get(i)[k]).as("product %d (%s), %d vectors, vector %d, %d threads", i, weights.get(i), n, k, t).isEqualTo(alone.get(i)[k]);
+                        }
+                    }
+                }
+            }
+        } finally {
+            Parallel.setThreads(threads);
+        }
+    }
+
+    private static Weight grouped(Random rnd, GgmlType type, int rows, int cols) {
+        float[] values = new float[rows * cols];
+        for (int i = 0; i < values.length; i++) {
+            values[i] = (float) rnd.nextGaussian();
+        }
+        return GroupedWeight.regroup("g", GroupedWeight.Layout.of(type), Quantizer.encode(type, values, Arena.ofAuto()), rows, cols, rows);
+    }
+
+    private static float[][] randomVectors(Random rnd, int n, int cols) {
+        float[][] x = new float[n][cols];
+        for (float[] v : x) {
+            for (int i = 0; i < cols; i++) {
+                v[i] = (float) rnd.nextGaussian();
+            }
+        }
+        return x;
+    }
+
+    /**
      * The panel products keep each thread's copy of a batch for the rest of its product: two products of one
      * weight in one call, and the same arrays refilled for a second call, must each get their own values.
      */
