@@ -63,7 +63,7 @@ final class Int8Batch {
     /**
      * Vectors {@code x[0 .. n)}, columns {@code xOff .. xOff + cols} ({@code cols} a multiple of 32, of 256 for
      * {@link Rounding#Q8_K}), rounded; {@code product} identifies the input of the product the call is part of (x and
-     * xOff the same for all calls with that id; see {@code MatMul.inputIds}), or is {@link InterleavedBatch#ALONE}.
+     * xOff the same for all calls with that id; see {@code MatMul.firstOfInput}), or is {@link InterleavedBatch#ALONE}.
      */
     Int8Batch of(float[][] x, int xOff, int cols, int n, long product, Rounding rounding) {
         if (product != InterleavedBatch.ALONE && this.product == product && this.n == n && this.cols == cols && this.rounding == rounding) {

@@ -75,7 +75,6 @@ public final class MatMul {
             chunkRows = Math.min(chunkRows, Math.max(256, (int) (DECODE_CHUNK_BYTES * totalRows / totalBytes) / 4 * 4));
         }
         int last = products.size() - 1;
-        long[] ids = inputIds(products, firstId);
         int[] firstChunk = new int[products.size() + 1];
         for (int i = 0; i <= last; i++) {
             firstChunk[i + 1] = firstChunk[i] + Math.ceilDiv(products.get(i).w().rows, chunkRows(products.get(i).w(), chunkRows));
@@ -94,26 +93,23 @@ public final class MatMul {
             int k = c - firstChunk[i], uniform = i < last ? firstChunk[i + 1] - firstChunk[i] : lastChunks;
             int cut = i < last ? uniform : body, pieces = i < last ? 1 : split; // only the last product's are cut
             int from = chunkStart(p.w(), k, uniform, cut, pieces), to = chunkStart(p.w(), k + 1, uniform, cut, pieces);
-            rows(p.w(), from, to, p.x(), 0, p.y(), from, p.n(), ids[i]);
+            rows(p.w(), from, to, p.x(), 0, p.y(), from, p.n(), firstId + firstOfInput(products, i));
         });
     }
 
     /**
-     * Product i's id for the batch copies ({@link Int8Batch}, {@link InterleavedBatch}): that of the first product
-     * with the same input, so that products of one input (q, k and v; gate and up) round or copy it once per thread
-     * (the copies also check the width and order they were made for). The 28-layer Qwen-shape Q4_K_M pp64 +1.1%
-     * (scripts/flag-ab, 30 pairs, quartiles 1.007-1.015).
+     * The first product with product i's input: its id is the batch copies' ({@link Int8Batch}, {@link
+     * InterleavedBatch}) for them all, so that products of one input (q, k and v; gate and up) round or copy it once
+     * per thread (the copies also check the width and order they were made for). The 28-layer Qwen-shape Q4_K_M
+     * pp64 +1.1% (scripts/flag-ab, 30 pairs, quartiles 1.007-1.015).
      */
-    private static long[] inputIds(List<Product> products, long firstId) {
-        long[] ids = new long[products.size()];
-        for (int i = 0; i < ids.length; i++) {
-            int first = 0;
-            while (first < i && !(products.get(first).x() == products.get(i).x() && products.get(first).n() == products.get(i).n())) {
-                first++;
-            }
-            ids[i] = firstId + first;
+    private static int firstOfInput(List<Product> products, int i) {
+        Product p = products.get(i);
+        int first = 0;
+        while (first < i && !(products.get(first).x() == p.x() && products.get(first).n() == p.n())) {
+            first++;
         }
-        return ids;
+        return first;
     }
 
     /** Rows per chunk for {@code w}: {@code rows} rounded up to a multiple of its {@link Weight#rowAlignment}. */
@@ -145,8 +141,9 @@ public final class MatMul {
     }
 
     /**
-     * {@link #rows} as part of product {@code product} (an id from {@link #inputIds}): the parts of one product, or
-     * of products of one input, that a thread computes share the batch's rounding or copy.
+     * {@link #rows} as part of product {@code product} (an id from {@link #PRODUCTS}, one per input: {@link
+     * #firstOfInput}): the parts of one product, or of products of one input, that a thread computes share the batch's
+     * rounding or copy.
      */
     private static void rows(Weight w, int from, int to, float[][] x, int xOff, float[][] y, int yOff, int n, long product) {
         if (w instanceof GroupedWeight g) {
