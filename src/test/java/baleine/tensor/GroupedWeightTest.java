@@ -307,8 +307,8 @@ class GroupedWeightTest {
         x[100] = -9.5f; // the value of largest magnitude: negative, so the values keep their signs
         short[] q = new short[512];
         float[] d = new float[16];
-        int[] sums = new int[16];
-        Int8Batch.quantizePer256(x, 0, 512, 0, 1, q, d, sums);
+        int[] sums = new int[16], eighths = new int[64], halves = new int[16];
+        Int8Batch.quantizePer256(x, 0, 512, 0, 1, q, d, sums, eighths, halves);
         float inverse = -127f / -9.5f;
         for (int j = 0; j < 8; j++) {
             assertThat(d[j]).isEqualTo(1 / inverse);
@@ -318,10 +318,22 @@ class GroupedWeightTest {
                 sum += q[i];
             }
             assertThat(sums[j]).isEqualTo(sum);
+            assertThat(halves[j]).isEqualTo(sumOf(q, 32 * j, 16));
+            for (int run = 0; run < 4; run++) {
+                assertThat(eighths[4 * j + run]).as("block %d, run %d", j, run).isEqualTo(sumOf(q, 32 * j + 8 * run, 8));
+            }
         }
         assertThat(q[100]).isEqualTo((short) -127);
         assertThat(d[8]).isZero(); // a super-block of zeros
         assertThat(sums[15]).isZero();
+    }
+
+    private static int sumOf(short[] q, int from, int count) {
+        int sum = 0;
+        for (int i = from; i < from + count; i++) {
+            sum += q[i];
+        }
+        return sum;
     }
 
     @Test
@@ -420,18 +432,22 @@ class GroupedWeightTest {
         x[3 + 600] = 70f;
         x[3 + 700] = -70f;
         x[3 + 1000] = Float.NaN;
+        x[3 + 256 * 5 + 17] = Float.POSITIVE_INFINITY; // super-block 5: a scale of -0
         for (int i = 0; i < 256; i++) { // super-block 4: subnormal values, whose scale overflows
             x[3 + 256 * 4 + i] = Float.MIN_VALUE * (i % 23 - 9);
         }
         int cols = 256 * 6;
         short[] q1 = new short[2 * cols], q2 = new short[2 * cols];
         float[] d1 = new float[2 * cols / 32], d2 = new float[2 * cols / 32];
-        int[] s1 = new int[2 * cols / 32], s2 = new int[2 * cols / 32];
-        Int8Batch.quantizePer256(x, 3, cols, 1, 2, q1, d1, s1); // the second of two vectors
-        Int8Batch.quantizePer256Scalar(x, 3, cols, 1, 2, q2, d2, s2);
+        int[] s1 = new int[2 * cols / 32], s2 = new int[2 * cols / 32], h1 = new int[2 * cols / 32], h2 = new int[2 * cols / 32];
+        int[] e1 = new int[8 * cols / 32], e2 = new int[8 * cols / 32];
+        Int8Batch.quantizePer256(x, 3, cols, 1, 2, q1, d1, s1, e1, h1); // the second of two vectors
+        Int8Batch.quantizePer256Scalar(x, 3, cols, 1, 2, q2, d2, s2, e2, h2);
         assertThat(q1).isEqualTo(q2);
         assertThat(d1).isEqualTo(d2);
         assertThat(s1).isEqualTo(s2);
+        assertThat(e1).isEqualTo(e2);
+        assertThat(h1).isEqualTo(h2);
         assertThat(d1[2 * 16 + 1]).isEqualTo(1 / (-127f / 70f)); // super-block 2: the first of +-70 sets the signs
     }
 
