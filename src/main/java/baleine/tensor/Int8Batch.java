@@ -13,7 +13,8 @@ import static baleine.tensor.Species.S;
 /**
  * A batch's vectors rounded to 8 bits as llama.cpp rounds activations for its integer products ({@link Rounding}),
  * held as shorts per block of 32 values beside the block's scale d ({@code v ~ d q}) and its sum of q (the integer
- * kernels' correction for the weights' offset of 8). One per thread: the parts of a product, or of products of one input, that a thread takes share it.
+ * kernels' correction for the weights' offset of 8). One per thread: the parts of a product, or of products of one
+ * input, that a thread takes share it.
  */
 final class Int8Batch {
     static final int BLOCK = 32;

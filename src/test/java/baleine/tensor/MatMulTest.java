@@ -295,12 +295,7 @@ class MatMulTest {
         List<List<Weight>> loops = List.of(List.of(plain, grouped), List.of(grouped, few), List.of(few, plain, grouped));
         try {
             for (int n : new int[]{1, 3}) {
-                float[][] x = new float[n][cols];
-                for (float[] v : x) {
-                    for (int i = 0; i < cols; i++) {
-                        v[i] = (float) rnd.nextGaussian();
-                    }
-                }
+                float[][] x = randomVectors(rnd, n, cols);
                 for (List<Weight> loop : loops) {
                     Parallel.setThreads(1);
                     List<float[][]> alone = loop.stream().map(w -> {
