@@ -3,6 +3,7 @@ package baleine.bench;
 import baleine.cache.KvCache;
 import baleine.model.Architectures;
 import baleine.model.DecoderModel;
+import baleine.tensor.Parallel;
 
 import java.lang.reflect.Field;
 import java.lang.reflect.Modifier;
@@ -19,9 +20,10 @@ import java.util.Random;
  * against 584 tok/s); interleaved pairs resolve ±2–3%. Prints each variant's median prompt time and the median of
  * the pairs' speed ratios with its quartiles.
  * <p>
- * {@code ./scripts/flag-ab MODEL package.Class#FIELD [pairs=40] [promptTokens=64] [depth=0]}: with a depth, the
- * cache is filled with that many tokens once and each measured forward runs after them (one prompt token at depth
- * 4096 is a decoding step over a long context).
+ * {@code ./scripts/flag-ab MODEL package.Class#FIELD [pairs=40] [promptTokens=64] [depth=0] [threads]}: with a depth,
+ * the cache is filled with that many tokens once and each measured forward runs after them (one prompt token at depth
+ * 4096 is a decoding step over a long context); threads, where given, is the worker pool's size (one thread: where a
+ * kernel's arithmetic, not memory, bounds a decoding step).
  */
 public final class FlagAB {
     private FlagAB() {
@@ -29,7 +31,7 @@ public final class FlagAB {
 
     public static void main(String[] args) throws Exception {
         if (args.length < 2) {
-            System.err.println("usage: flag-ab MODEL package.Class#FIELD [pairs] [promptTokens] [depth]");
+            System.err.println("usage: flag-ab MODEL package.Class#FIELD [pairs] [promptTokens] [depth] [threads]");
             System.exit(2);
         }
         String[] target = args[1].split("#", 2);
@@ -42,6 +44,9 @@ public final class FlagAB {
         flag.setAccessible(true);
         int pairs = args.length > 2 ? Integer.parseInt(args[2]) : 40, n = args.length > 3 ? Integer.parseInt(args[3]) : 64;
         int depth = args.length > 4 ? Integer.parseInt(args[4]) : 0;
+        if (args.length > 5) {
+            Parallel.setThreads(Integer.parseInt(args[5]));
+        }
         try (DecoderModel m = Architectures.load(Path.of(args[0]))) {
             KvCache cache = m.newCache(depth + n);
             Random rnd = new Random(1);
