@@ -285,40 +285,19 @@ class MatMulTest {
     void productsInOneLoopGiveEveryRowItsBitsWhateverTheThreadsAndCuts() {
         Random rnd = new Random(29);
         int cols = 512, threads = Parallel.threads();
-        float[] values = new float[1000 * cols];
-        for (int i = 0; i < values.length; i++) {
-            values[i] = (float) rnd.nextGaussian();
-        }
-        Weight grouped = GroupedWeight.regroup("g", GroupedWeight.Layout.of(GgmlType.Q4_K), Quantizer.encode(GgmlType.Q4_K, values, Arena.ofAuto()), 1000, cols, 1000);
+        Weight grouped = grouped(rnd, GgmlType.Q4_K, 1000, cols);
         assertThat(grouped).isInstanceOf(GroupedWeight.class);
         Weight plain = randomWeight(rnd, GgmlType.Q8_0, 700, cols), few = randomWeight(rnd, GgmlType.Q8_0, 5, cols);
         List<List<Weight>> loops = List.of(List.of(plain, grouped), List.of(grouped, few), List.of(few, plain, grouped));
         try {
             for (int n : new int[]{1, 3}) {
-                float[][] x = randomVectors(rnd, n, cols);
+                float[][] x = gaussianVectors(rnd, n, cols);
                 for (List<Weight> loop : loops) {
-                    Parallel.setThreads(1);
-                    List<float[][]> alone = loop.stream().map(w -> {
-                        float[][] y = new float[n][w.rows];
-                        MatMul.apply(w, x, y, n);
-                        return y;
-                    }).toList();
+                    List<float[][]> inputs = java.util.Collections.nCopies(loop.size(), x);
+                    List<float[][]> alone = alone(loop, inputs, n);
                     for (int t : new int[]{1, 2, 3}) {
                         Parallel.setThreads(t);
-                        List<float[][]> together = loop.stream().map(w -> {
-                            float[][] y = new float[n][w.rows];
-                            for (float[] row : y) {
-                                java.util.Arrays.fill(row, Float.NaN);
-                            }
-                            return y;
-                        }).toList();
-                        MatMul.apply(java.util.stream.IntStream.range(0, loop.size())
-                                .mapToObj(i -> new MatMul.Product(loop.get(i), x, together.get(i), n)).toList());
-                        for (int i = 0; i < loop.size(); i++) {
-                            for (int k = 0; k < n; k++) {
-                                assertThat(together.get(i)[k]).as("product %d of %s, vector %d, %d threads", i, loop, k, t).isEqualTo(alone.get(i)[k]);
-                            }
-                        }
+                        assertSameBits(inOneLoop(loop, inputs, n), alone, loop, t);
                     }
                 }
             }
@@ -342,28 +321,48 @@ class MatMulTest {
                 randomWeight(rnd, GgmlType.Q8_0, 64, cols / 2), grouped(rnd, GgmlType.Q4_K, 64, cols / 2));
         try {
             for (int n : new int[]{3, 16, 64}) {
-                float[][] x = randomVectors(rnd, n, cols), other = randomVectors(rnd, n, cols);
+                float[][] x = gaussianVectors(rnd, n, cols), other = gaussianVectors(rnd, n, cols);
                 List<float[][]> inputs = java.util.stream.IntStream.range(0, weights.size()).mapToObj(i -> i == 2 ? other : x).toList();
-                Parallel.setThreads(1);
-                List<float[][]> alone = java.util.stream.IntStream.range(0, weights.size()).mapToObj(i -> {
-                    float[][] y = new float[n][weights.get(i).rows];
-                    MatMul.rows(weights.get(i), 0, weights.get(i).rows, inputs.get(i), 0, y, 0, n);
-                    return y;
-                }).toList();
+                List<float[][]> alone = alone(weights, inputs, n);
                 for (int t : new int[]{1, 2}) {
                     Parallel.setThreads(t);
-                    List<float[][]> together = weights.stream().map(w -> new float[n][w.rows]).toList();
-                    MatMul.apply(java.util.stream.IntStream.range(0, weights.size())
-                            .mapToObj(i -> new MatMul.Product(weights.get(i), inputs.get(i), together.get(i), n)).toList());
-                    for (int i = 0; i < weights.size(); i++) {
-                        for (int k = 0; k < n; k++) {
-                            assertThat(together.get(i)[k]).as("product %d (%s), %d vectors, vector %d, %d threads", i, weights.get(i), n, k, t).isEqualTo(alone.get(i)[k]);
-                        }
-                    }
+                    assertSameBits(inOneLoop(weights, inputs, n), alone, weights, t);
                 }
             }
         } finally {
             Parallel.setThreads(threads);
+        }
+    }
+
+    /** Each weight's product with its input, alone and on this thread ({@link MatMul#rows}). */
+    private static List<float[][]> alone(List<Weight> weights, List<float[][]> inputs, int n) {
+        return java.util.stream.IntStream.range(0, weights.size()).mapToObj(i -> {
+            float[][] y = new float[n][weights.get(i).rows];
+            MatMul.rows(weights.get(i), 0, weights.get(i).rows, inputs.get(i), 0, y, 0, n);
+            return y;
+        }).toList();
+    }
+
+    /** Each weight's product with its input, all in one {@link MatMul#apply(List)} loop; the outputs start as NaN, so a row left unwritten fails. */
+    private static List<float[][]> inOneLoop(List<Weight> weights, List<float[][]> inputs, int n) {
+        List<float[][]> together = weights.stream().map(w -> {
+            float[][] y = new float[n][w.rows];
+            for (float[] row : y) {
+                java.util.Arrays.fill(row, Float.NaN);
+            }
+            return y;
+        }).toList();
+        MatMul.apply(java.util.stream.IntStream.range(0, weights.size())
+                .mapToObj(i -> new MatMul.Product(weights.get(i), inputs.get(i), together.get(i), n)).toList());
+        return together;
+    }
+
+    private static void assertSameBits(List<float[][]> together, List<float[][]> alone, List<Weight> weights, int threads) {
+        for (int i = 0; i < weights.size(); i++) {
+            for (int k = 0; k < alone.get(i).length; k++) {
+                assertThat(together.get(i)[k]).as("product %d of %s, vector %d of %d, %d threads", i, weights, k, alone.get(i).length, threads)
+                        .isEqualTo(alone.get(i)[k]);
+            }
         }
     }
 
@@ -373,16 +372,6 @@ class MatMulTest {
             values[i] = (float) rnd.nextGaussian();
         }
         return GroupedWeight.regroup("g", GroupedWeight.Layout.of(type), Quantizer.encode(type, values, Arena.ofAuto()), rows, cols, rows);
-    }
-
-    private static float[][] randomVectors(Random rnd, int n, int cols) {
-        float[][] x = new float[n][cols];
-        for (float[] v : x) {
-            for (int i = 0; i < cols; i++) {
-                v[i] = (float) rnd.nextGaussian();
-            }
-        }
-        return x;
     }
 
     /**
