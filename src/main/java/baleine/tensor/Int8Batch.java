@@ -6,6 +6,8 @@ import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 
+import java.util.stream.IntStream;
+
 import static baleine.tensor.Species.F;
 import static baleine.tensor.Species.I;
 import static baleine.tensor.Species.S;
@@ -37,7 +39,7 @@ final class Int8Batch {
     private static final float ROUNDER = 0x1.8p23f;
     private static final int ROUNDER_BITS = Float.floatToIntBits(ROUNDER);
     /** Lane i's shift that puts a vector's runs of eight values 12 bits apart in its lane sum. */
-    private static final IntVector RUN_SHIFTS = IntVector.fromArray(I, java.util.stream.IntStream.range(0, I.length()).map(i -> 12 * (i / 8)).toArray(), 0);
+    private static final IntVector RUN_SHIFTS = IntVector.fromArray(I, IntStream.range(0, I.length()).map(i -> 12 * (i / 8)).toArray(), 0);
     private static final ThreadLocal<Int8Batch> PER_THREAD = ThreadLocal.withInitial(Int8Batch::new);
     /** {@link #quantizeSixteen}'s scratch, per thread. */
     private static final ThreadLocal<float[]> FOLDS = ThreadLocal.withInitial(() -> new float[768]);
