@@ -380,7 +380,7 @@ final class BenchCommand implements Callable<Integer> {
                     bandwidth / 1e9, Parallel.threads(), InfoCommand.bytes(decodeBytes), roofline);
             for (Test t : tests) {
                 if (t.nPrompt() == 0 && t.sequences() == 1) { // several sequences share each weight read: no roofline for them
-                    System.out.printf("%s reaches %.0f%% of the roofline%n", label(t), 100 * mean(t.tokensPerSecond()) / roofline);
+                    System.out.println(rooflineLine(label(t), 100 * mean(t.tokensPerSecond()) / roofline));
                 }
             }
         }
@@ -419,6 +419,16 @@ final class BenchCommand implements Callable<Integer> {
     }
 
     /** A warning for a test (named {@code what}) whose heap per token says C2 boxed a kernel's vectors, or empty. */
+    /**
+     * A decode test's share of the roofline. Above 100% the bandwidth was measured in a slower phase of the machine than
+     * the test ran in (some VMs move between two regimes, ~36 and ~60 GB/s on the 2-core ones), which the line says.
+     */
+    static String rooflineLine(String test, double percent) {
+        return String.format("%s reaches %.0f%% of the roofline%s", test, percent, percent <= 100 ? ""
+                : " (above it: the machine's memory bandwidth was lower when measured, after the tests, than while this test"
+                + " ran; bench-suite samples it before and after each model)");
+    }
+
     static Optional<String> boxedWarning(String what, long bytesPerToken) {
         return !boxed(bytesPerToken) ? Optional.empty() : Optional.of(String.format(
                 "warning: %s allocated %s of heap per token where the kernels need a few KiB: the JIT compiled a kernel with its "

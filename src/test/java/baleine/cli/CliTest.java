@@ -265,6 +265,9 @@ class CliTest {
         assertThat(BenchCommand.boxedWarning("tg32", 41_800)).isEmpty(); // a K-quant model's normal heap per token
         assertThat(BenchCommand.boxedWarning("tg32", 783L << 20)).get(InstanceOfAssertFactories.STRING)
                 .contains("tg32 allocated 783", "boxed", "JIT caveat", "run it again");
+        assertThat(BenchCommand.rooflineLine("tg32", 84.6)).isEqualTo("tg32 reaches 85% of the roofline");
+        assertThat(BenchCommand.rooflineLine("tg8", 115.2)).startsWith("tg8 reaches 115% of the roofline (above it:")
+                .contains("bandwidth was lower when measured");
     }
 
     @Test
