@@ -418,7 +418,6 @@ final class BenchCommand implements Callable<Integer> {
         return bytesPerToken > BOXED_BYTES_PER_TOKEN;
     }
 
-    /** A warning for a test (named {@code what}) whose heap per token says C2 boxed a kernel's vectors, or empty. */
     /**
      * A decode test's share of the roofline. Above 100% the bandwidth was measured in a slower phase of the machine than
      * the test ran in (some VMs move between two regimes, ~36 and ~60 GB/s on the 2-core ones), which the line says.
@@ -429,6 +428,7 @@ final class BenchCommand implements Callable<Integer> {
                 + " ran; bench-suite samples it before and after each model)");
     }
 
+    /** A warning for a test (named {@code what}) whose heap per token says C2 boxed a kernel's vectors, or empty. */
     static Optional<String> boxedWarning(String what, long bytesPerToken) {
         return !boxed(bytesPerToken) ? Optional.empty() : Optional.of(String.format(
                 "warning: %s allocated %s of heap per token where the kernels need a few KiB: the JIT compiled a kernel with its "
