@@ -284,25 +284,16 @@ class MatMulTest {
     @Test
     void productsInOneLoopGiveEveryRowItsBitsWhateverTheThreadsAndCuts() {
         Random rnd = new Random(29);
-        int cols = 512, threads = Parallel.threads();
+        int cols = 512;
         Weight grouped = grouped(rnd, GgmlType.Q4_K, 1000, cols);
         assertThat(grouped).isInstanceOf(GroupedWeight.class);
         Weight plain = randomWeight(rnd, GgmlType.Q8_0, 700, cols), few = randomWeight(rnd, GgmlType.Q8_0, 5, cols);
         List<List<Weight>> loops = List.of(List.of(plain, grouped), List.of(grouped, few), List.of(few, plain, grouped));
-        try {
-            for (int n : new int[]{1, 3}) {
-                float[][] x = gaussianVectors(rnd, n, cols);
-                for (List<Weight> loop : loops) {
-                    List<float[][]> inputs = java.util.Collections.nCopies(loop.size(), x);
-                    List<float[][]> alone = alone(loop, inputs, n);
-                    for (int t : new int[]{1, 2, 3}) {
-                        Parallel.setThreads(t);
-                        assertSameBits(inOneLoop(loop, inputs, n), alone, loop, t);
-                    }
-                }
+        for (int n : new int[]{1, 3}) {
+            float[][] x = gaussianVectors(rnd, n, cols);
+            for (List<Weight> loop : loops) {
+                assertOneLoopGivesTheBitsAlone(loop, java.util.Collections.nCopies(loop.size(), x), n, 1, 2, 3);
             }
-        } finally {
-            Parallel.setThreads(threads);
         }
     }
 
@@ -315,19 +306,28 @@ class MatMulTest {
     @Test
     void productsOfOneInputShareItsCopiesWithoutChangingABit() {
         Random rnd = new Random(41);
-        int cols = 512, threads = Parallel.threads();
+        int cols = 512;
         List<Weight> weights = List.of(grouped(rnd, GgmlType.Q4_K, 128, cols), randomWeight(rnd, GgmlType.Q4_0, 96, cols),
                 grouped(rnd, GgmlType.Q6_K, 64, cols), randomWeight(rnd, GgmlType.Q8_0, 96, cols),
                 randomWeight(rnd, GgmlType.Q8_0, 64, cols / 2), grouped(rnd, GgmlType.Q4_K, 64, cols / 2));
+        for (int n : new int[]{3, 16, 64}) {
+            float[][] x = gaussianVectors(rnd, n, cols), other = gaussianVectors(rnd, n, cols);
+            List<float[][]> inputs = java.util.stream.IntStream.range(0, weights.size()).mapToObj(i -> i == 2 ? other : x).toList();
+            assertOneLoopGivesTheBitsAlone(weights, inputs, n, 1, 2);
+        }
+    }
+
+    /**
+     * Each weight's product with its input, all in one {@link MatMul#apply(List)} loop on each of {@code threadCounts}
+     * threads, gives every row the bits of the product alone on this thread; the pool's size is restored after.
+     */
+    private static void assertOneLoopGivesTheBitsAlone(List<Weight> weights, List<float[][]> inputs, int n, int... threadCounts) {
+        List<float[][]> alone = alone(weights, inputs, n);
+        int threads = Parallel.threads();
         try {
-            for (int n : new int[]{3, 16, 64}) {
-                float[][] x = gaussianVectors(rnd, n, cols), other = gaussianVectors(rnd, n, cols);
-                List<float[][]> inputs = java.util.stream.IntStream.range(0, weights.size()).mapToObj(i -> i == 2 ? other : x).toList();
-                List<float[][]> alone = alone(weights, inputs, n);
-                for (int t : new int[]{1, 2}) {
-                    Parallel.setThreads(t);
-                    assertSameBits(inOneLoop(weights, inputs, n), alone, weights, t);
-                }
+            for (int t : threadCounts) {
+                Parallel.setThreads(t);
+                assertSameBits(inOneLoop(weights, inputs, n), alone, weights, t);
             }
         } finally {
             Parallel.setThreads(threads);
